@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# Without DATABASE_URL / REDIS_URL they use an embedded PostgreSQL and Redis under var/.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: install run test bench lint migrate demo clean-var
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --if-empty --employers 200 --persons 5000 --seed 1
+	$(BIN)/python manage.py demo_accounts
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python scripts/run.py
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AgencyConfig(AppConfig):
+    name = "agency"
+    verbose_name = _("Agency")
+
+    def ready(self):
+        from agency.groups import groups_sync
+
+        # After every app's permissions exist: runs once per migrate, last app's signal suffices.
+        post_migrate.connect(groups_sync, dispatch_uid="agency.groups_sync")

@@ -1,0 +1,31 @@
+"""The clerks' groups and their permissions, kept in step after every migrate."""
+
+from __future__ import annotations
+
+VIEW_ALL = [
+    "agency.view_region", "agency.view_office", "agency.view_contributionrate", "agency.view_averagewage",
+    "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday",
+    "employers.view_employer", "employers.view_employerclient", "insured.view_insuredperson",
+]
+CLERK = VIEW_ALL + [
+    "employers.add_employer", "employers.change_employer", "insured.add_insuredperson",
+    "insured.change_insuredperson",
+]
+REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient"]
+SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin"]
+AUDITOR = VIEW_ALL + ["insured.view_personlogin"]
+
+GROUPS = {"clerk": CLERK, "reviewer": REVIEWER, "supervisor": SUPERVISOR, "auditor": AUDITOR}
+
+
+def groups_sync(**_kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, perms in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = Q()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(wanted))

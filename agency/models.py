@@ -1,0 +1,242 @@
+"""Regions, offices, clerks, policy tables and the holiday calendar."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pghistory
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+def history() -> tuple:
+    """Fresh trackers for one model (a tracker binds to the first model it tracks)."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+@pghistory.track(*history())
+class Region(models.Model):
+    """A pooling region (统筹区), identified by its 6-digit division code."""
+
+    code = models.CharField(_("division code"), max_length=6, unique=True,
+                            validators=[RegexValidator(r"^\d{6}$", _("A division code is 6 digits."))])
+    name = models.CharField(_("name"), max_length=100)
+    province = models.CharField(_("province"), max_length=50)
+    # Article 57 review: 15 calendar days by statute, 15 working days in some provinces.
+    review_in_working_days = models.BooleanField(_("review deadlines in working days"), default=False)
+
+    scope_paths = {"region": "id"}
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("pooling region")
+        verbose_name_plural = _("pooling regions")
+        constraints = [models.CheckConstraint(condition=Q(code__regex=r"^\d{6}$"), name="region_code_6_digits")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+@pghistory.track(*history())
+class Office(models.Model):
+    """An agency office; it serves exactly one pooling region."""
+
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="offices", verbose_name=_("region"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["region__code", "name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track(*history())
+class ClerkProfile(models.Model):
+    """Ties a staff user to the office whose region they may see."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clerk_profile")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="clerks", verbose_name=_("office"))
+
+    scope_paths = {"region": "office__region_id"}
+
+    class Meta:
+        verbose_name = _("clerk profile")
+        verbose_name_plural = _("clerk profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.office}"
+
+
+class InsuranceType(models.TextChoices):
+    PENSION = "pension", _("basic pension")
+    MEDICAL = "medical", _("basic medical (incl. maternity)")
+    UNEMPLOYMENT = "unemployment", _("unemployment")
+    WORK_INJURY = "work_injury", _("work injury")
+
+
+PERCENT = dict(max_digits=7, decimal_places=4)
+
+
+class EffectiveRowQuerySet(models.QuerySet):
+    def effective_on(self, day):
+        """Rows in force on `day`: per key, the latest effective_from not after it."""
+        return self.filter(effective_from__lte=day).order_by(*self.model.effective_key, "-effective_from",
+                                                             "-id").distinct(*self.model.effective_key)
+
+
+@pghistory.track(*history())
+class ContributionRate(models.Model):
+    """A rate in percent of the base. Rows are never edited: a change is a new row.
+
+    region empty = the national default used where a region has no row of its own.
+    risk_class is set only for work injury (industry risk classes 1-8).
+    """
+
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="rates",
+                               verbose_name=_("region"))
+    insurance_type = models.CharField(_("insurance type"), max_length=20, choices=InsuranceType.choices)
+    risk_class = models.PositiveSmallIntegerField(_("risk class"), null=True, blank=True,
+                                                  validators=[MinValueValidator(1), MaxValueValidator(8)])
+    employer_percent = models.DecimalField(_("employer %"), **PERCENT)
+    individual_percent = models.DecimalField(_("individual %"), **PERCENT)
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    effective_key = ("region_id", "insurance_type", "risk_class")
+    scope_paths = {"region": "region_id", "region_nullable": True}
+    objects = EffectiveRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__code", "insurance_type", "risk_class", "-effective_from"]
+        verbose_name = _("contribution rate")
+        verbose_name_plural = _("contribution rates")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "insurance_type", "risk_class", "effective_from"],
+                                    nulls_distinct=False, name="rate_one_row_per_day"),
+            models.CheckConstraint(
+                condition=(Q(insurance_type="work_injury", risk_class__isnull=False)
+                           | (~Q(insurance_type="work_injury") & Q(risk_class__isnull=True))),
+                name="rate_risk_class_only_for_work_injury"),
+            models.CheckConstraint(condition=Q(employer_percent__gte=0, employer_percent__lte=100,
+                                               individual_percent__gte=0, individual_percent__lte=100),
+                                   name="rate_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.code if self.region_id else _("national")
+        return f"{where} {self.get_insurance_type_display()} {self.employer_percent}/{self.individual_percent}%"
+
+
+@pghistory.track(*history())
+class AverageWage(models.Model):
+    """A region's average monthly wage for a year, with the base floor and ceiling."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="average_wages",
+                               verbose_name=_("region"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    monthly_wage = models.DecimalField(_("average monthly wage"), max_digits=12, decimal_places=2)
+    floor_percent = models.DecimalField(_("base floor %"), max_digits=6, decimal_places=2, default=Decimal("60"))
+    ceiling_percent = models.DecimalField(_("base ceiling %"), max_digits=6, decimal_places=2,
+                                          default=Decimal("300"))
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    effective_key = ("region_id", "year")
+    scope_paths = {"region": "region_id"}
+    objects = EffectiveRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__code", "-year", "-effective_from"]
+        verbose_name = _("average wage")
+        verbose_name_plural = _("average wages")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "effective_from"], name="wage_one_row_per_day"),
+            models.CheckConstraint(condition=Q(monthly_wage__gt=0), name="wage_positive"),
+            models.CheckConstraint(condition=Q(floor_percent__gt=0, ceiling_percent__gte=models.F("floor_percent")),
+                                   name="wage_floor_below_ceiling"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.year}: {self.monthly_wage}"
+
+    @property
+    def base_floor(self) -> Decimal:
+        return (self.monthly_wage * self.floor_percent / 100).quantize(Decimal("0.01"))
+
+    @property
+    def base_ceiling(self) -> Decimal:
+        return (self.monthly_wage * self.ceiling_percent / 100).quantize(Decimal("0.01"))
+
+
+@pghistory.track(*history())
+class InterestRate(models.Model):
+    """The published bookkeeping interest rate (记账利率) for a year, in percent."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    percent = models.DecimalField(_("rate %"), **PERCENT)
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    effective_key = ("year",)
+    scope_paths = {"all": True}
+    objects = EffectiveRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-effective_from"]
+        verbose_name = _("bookkeeping interest rate")
+        verbose_name_plural = _("bookkeeping interest rates")
+        constraints = [models.UniqueConstraint(fields=["year", "effective_from"], name="interest_one_row_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.percent}%"
+
+
+@pghistory.track(*history())
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up working days are complete in the table."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    scope_paths = {"all": True}
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("statutory holiday (no work)")
+    WORKDAY = "workday", _("make-up working day (调休)")
+
+
+@pghistory.track(*history())
+class CalendarDay(models.Model):
+    """An exception to the Monday-Friday week: a holiday, or a weekend working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    scope_paths = {"all": True}
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"

@@ -1,0 +1,54 @@
+"""The base of every API view: POSTs run in one transaction and honour Idempotency-Key."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpResponse
+from rest_framework.views import APIView
+
+from agency.access import viewer_for_request
+from common.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
+
+
+class ApiView(APIView):
+    _idempotency = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
+        # Read before DRF parses the stream; the body stays cached for the parsers.
+        self._fingerprint = request_fingerprint(request.method, request.get_full_path(), request.body)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                # Nothing partial is written, and the key stays free for a corrected retry.
+                transaction.set_rollback(True)
+            elif self._idempotency is not None:
+                response.render()
+                idempotency_store(self._idempotency, status=response.status_code,
+                                  content_type=response.get("Content-Type", ""), body=response.content,
+                                  location=response.get("Location", ""))
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get(HEADER)
+        if request.method == "POST" and key is not None:
+            self._idempotency = idempotency_claim(
+                owner=viewer_for_request(request).label(), key=key, method=request.method,
+                path=request.path, fingerprint=self._fingerprint)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Replay):
+            record = exc.record
+            response = HttpResponse(bytes(record.body or b""), status=record.status_code,
+                                    content_type=record.content_type or "application/json")
+            if record.location:
+                response["Location"] = record.location
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    @property
+    def viewer(self):
+        return viewer_for_request(self.request)

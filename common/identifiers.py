@@ -1,0 +1,98 @@
+"""National identifiers: resident ID (GB 11643-1999) and USCC (GB 32100-2015).
+
+Pure functions, no Django: each check returns the normalised value or raises
+IdentifierError carrying a stable code and, for a wrong check character, the
+character that was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RESIDENT_ID_CHECK = "10X98765432"
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+
+# Region codes of the Hong Kong, Macao and Taiwan residence permits.
+HMT_REGION_CODES = {"810000", "820000", "830000"}
+
+
+class IdentifierError(ValueError):
+    def __init__(self, code: str, message: str, expected: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    region_code: str
+    birth_date: date
+    sex: str  # "M" or "F"
+
+
+def resident_id_check_character(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+    return RESIDENT_ID_CHECK[total % 11]
+
+
+def resident_id_parse(raw: str) -> ResidentId:
+    number = (raw or "").strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise IdentifierError("format", "A resident ID number is 17 digits followed by a digit or X.")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise IdentifierError("birth_date", f"{number[6:14]} is not a real date of birth.") from None
+    if birth.year < 1900:
+        raise IdentifierError("birth_date", f"{number[6:14]} is not a plausible date of birth.")
+    expected = resident_id_check_character(number[:17])
+    if number[17] != expected:
+        raise IdentifierError(
+            "check_character",
+            f"The check character is {number[17]}, but the first 17 digits give {expected}.",
+            expected=expected,
+        )
+    sex = "M" if int(number[16]) % 2 else "F"
+    return ResidentId(number=number, region_code=number[:6], birth_date=birth, sex=sex)
+
+
+def uscc_check_character(first17: str) -> str:
+    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_normalise(raw: str, *, allow_bad_check: bool = False) -> str:
+    """Return the upper-case USCC; a wrong check character raises unless allowed.
+
+    `allow_bad_check` is for a clerk's recorded override of a real early code.
+    """
+    code = (raw or "").strip().upper()
+    if len(code) != 18 or any(ch not in _USCC_VALUE for ch in code):
+        raise IdentifierError(
+            "format", "A unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z."
+        )
+    expected = uscc_check_character(code[:17])
+    if code[17] != expected and not allow_bad_check:
+        raise IdentifierError(
+            "check_character",
+            f"The check character is {code[17]}, but the first 17 characters give {expected}.",
+            expected=expected,
+        )
+    return code
+
+
+def mask_document(number: str | None) -> str:
+    """First 6 and last 4 characters shown, the rest as asterisks."""
+    if not number:
+        return ""
+    if len(number) <= 10:
+        return number[:2] + "*" * max(len(number) - 2, 0)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]

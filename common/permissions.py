@@ -1,0 +1,25 @@
+from rest_framework.permissions import BasePermission
+
+from agency.access import Kind, viewer_for_request
+
+
+class _ViewerKind(BasePermission):
+    kinds: tuple[Kind, ...] = ()
+
+    def has_permission(self, request, view) -> bool:
+        return viewer_for_request(request).kind in self.kinds
+
+
+class IsClerk(_ViewerKind):
+    message = "Only agency staff attached to an office may call this."
+    kinds = (Kind.CLERK, Kind.SUPERUSER)
+
+
+class IsInsuredPerson(_ViewerKind):
+    message = "Only a logged-in insured person may call this."
+    kinds = (Kind.PERSON,)
+
+
+class IsEmployerPortal(_ViewerKind):
+    message = "Only an employer's portal client may call this."
+    kinds = (Kind.EMPLOYER,)

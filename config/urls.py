@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import views as oauth_views
+
+from common import views as common_views
+from employers.apis import EmployerProfileApi
+from insured.apis import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
+
+api_v1 = [
+    path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
+    path("me", MeApi.as_view(), name="me"),
+    path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
+    path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
+]
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/token/", oauth_views.TokenView.as_view(), name="token"),
+    path("o/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("problems/<slug:slug>", common_views.problem_type, name="problem-type"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("bench/constant", common_views.bench_constant, name="bench-constant"),
+]
+
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

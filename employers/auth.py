@@ -1,0 +1,50 @@
+"""OAuth2 client-credentials authentication for employers' HR portals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pghistory
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+
+
+@dataclass(frozen=True)
+class PortalPrincipal:
+    """Stands in for request.user when an employer's portal calls (no Django user)."""
+
+    employer_id: int
+    client_id: str
+    application_id: int
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    @property
+    def portal_client(self) -> "PortalPrincipal":
+        return self
+
+    def __str__(self) -> str:
+        return f"client:{self.client_id}"
+
+
+class EmployerClientAuthentication(OAuth2Authentication):
+    """A bearer token of an active EmployerClient; a person's token is not accepted here."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        _user, token = result
+        client = getattr(token.application, "employer_client", None)
+        if token.user_id is not None or client is None or client.revoked_at is not None:
+            return None
+        principal = PortalPrincipal(employer_id=client.employer_id, client_id=token.application.client_id,
+                                    application_id=token.application_id)
+        # Registry writes made in this request record the client in their history context.
+        pghistory.context(oauth_client=principal.client_id, employer_id=principal.employer_id)
+        return principal, token

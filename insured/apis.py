@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from agency.models import Region
+from common.apis import ApiView
+from common.identifiers import mask_document
+from common.pagination import Cursor
+from common.permissions import IsClerk, IsInsuredPerson
+from common.problems import ValidationFailed
+from insured.models import DocumentType, HukouType, InsuredPerson, StatementDelivery
+from insured.selectors import person_find_by_document, persons_visible
+from insured.services import person_register
+
+
+class PersonFullSerializer(serializers.ModelSerializer):
+    """The whole entry, for callers entitled to the full document number."""
+
+    region_code = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+
+    class Meta:
+        model = InsuredPerson
+        fields = ["id", "document_type", "document_number", "name", "sex", "birth_date", "nationality",
+                  "region_code", "region_name", "hukou_region_code", "hukou_type", "phone", "email",
+                  "postal_address", "statement_delivery", "created_at"]
+
+
+class PersonListSerializer(serializers.ModelSerializer):
+    """List entries carry the masked number only."""
+
+    document_number = serializers.SerializerMethodField()
+    region_code = serializers.CharField(source="region.code")
+
+    class Meta:
+        model = InsuredPerson
+        fields = ["id", "document_type", "document_number", "name", "sex", "birth_date", "region_code"]
+
+    def get_document_number(self, obj) -> str:
+        return mask_document(obj.document_number)
+
+
+class MeApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+
+    @extend_schema(responses=PersonFullSerializer, summary="The calling person's own entry")
+    def get(self, request):
+        person = get_object_or_404(persons_visible(self.viewer))
+        return Response(PersonFullSerializer(person).data)
+
+
+class AgencyPersonListApi(ApiView):
+    """Exact lookup by document number within the clerk's region; clerks also register persons here."""
+
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        document_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+        document_number = serializers.CharField(max_length=30)
+        name = serializers.CharField(max_length=100)
+        birth_date = serializers.DateField(required=False)
+        sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+        nationality = serializers.RegexField(r"^[A-Za-z]{3}$", default="CHN")
+        region_code = serializers.RegexField(r"^\d{6}$", required=False,
+                                             help_text="Defaults to the clerk's own region.")
+        hukou_region_code = serializers.RegexField(r"^\d{6}$", required=False, default="")
+        hukou_type = serializers.ChoiceField(choices=HukouType.choices, default=HukouType.URBAN)
+        phone = serializers.CharField(max_length=30, required=False, default="")
+        email = serializers.EmailField(required=False, default="")
+        postal_address = serializers.CharField(max_length=300, required=False, default="")
+        statement_delivery = serializers.ChoiceField(choices=StatementDelivery.choices,
+                                                     default=StatementDelivery.ONLINE)
+
+    @extend_schema(parameters=[OpenApiParameter("document", str, required=True,
+                                                description="Full document number, exact match")],
+                   responses=PersonListSerializer(many=True), summary="Find a person by document number")
+    def get(self, request):
+        document = request.query_params.get("document", "").strip()
+        if not document:
+            raise ValidationFailed.field("document", "required", "Give the full document number to look up.")
+        paginator = Cursor()
+        page = paginator.paginate_queryset(person_find_by_document(self.viewer, document), request, view=self)
+        return paginator.get_paginated_response(PersonListSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},
+                   summary="Register an insured person")
+    def post(self, request):
+        if not request.user.has_perm("insured.add_insuredperson"):
+            self.permission_denied(request, message="Your group may not register persons.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        region = self._region(fields.pop("region_code", None))
+        person = person_register(region=region, **fields)
+        return Response(PersonFullSerializer(person).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/agency/persons/{person.pk}"})
+
+    def _region(self, code: str | None) -> Region:
+        regions = Region.objects.all()
+        if self.viewer.region_id is not None:  # a clerk registers into their own region only
+            regions = regions.filter(pk=self.viewer.region_id)
+        if code is None:
+            region = regions.first() if self.viewer.region_id is not None else None
+        else:
+            region = regions.filter(code=code).first()
+        if region is None:
+            raise ValidationFailed.field("region_code", "unknown_region",
+                                         f"Unknown region {code!r}, or not one you serve." if code else
+                                         "Give the region code.")
+        return region
+
+
+class AgencyPersonDetailApi(ApiView):
+    permission_classes = [IsClerk]
+
+    @extend_schema(responses=PersonFullSerializer, summary="A person's full entry")
+    def get(self, request, pk: int):
+        return Response(PersonFullSerializer(get_object_or_404(persons_visible(self.viewer), pk=pk)).data)
