@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -24,8 +25,16 @@ class Region(models.Model):
                             validators=[RegexValidator(r"^\d{6}$", _("A division code is 6 digits."))])
     name = models.CharField(_("name"), max_length=100)
     province = models.CharField(_("province"), max_length=50)
+    # Local choices the law leaves open, set per region by an administrator.
     # Article 57 review: 15 calendar days by statute, 15 working days in some provinces.
-    review_in_working_days = models.BooleanField(_("review deadlines in working days"), default=False)
+    review_in_working_days = models.BooleanField(_("registration review in working days"), default=False)
+    registration_review_days = models.PositiveSmallIntegerField(_("registration review days"), default=15)
+    enrolment_needs_confirmation = models.BooleanField(_("enrolments need a clerk's confirmation"), default=False)
+    reduction_needs_confirmation = models.BooleanField(_("staff reductions need a clerk's confirmation"),
+                                                       default=True)
+    reduction_review_days = models.PositiveSmallIntegerField(_("staff reduction review days"), default=15)
+    reduction_review_in_working_days = models.BooleanField(_("staff reduction review in working days"),
+                                                           default=True)
 
     scope_paths = {"region": "id"}
 
@@ -240,3 +249,126 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class DocumentKind(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", _("business licence")
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("registration certificate")
+    APPLICATION_FORM = "application_form", _("application form")
+    CANCELLATION_CERTIFICATE = "cancellation_certificate", _("cancellation certificate")
+    LABOUR_CONTRACT = "labour_contract", _("labour contract")
+    SEPARATION_CERTIFICATE = "separation_certificate", _("separation certificate")
+    DEATH_CERTIFICATE = "death_certificate", _("death certificate")
+    OTHER = "other", _("other")
+
+
+def _voucher_path(instance, filename: str) -> str:
+    # Content-addressed: a voucher's path names its hash, so a file is never replaced in place.
+    return f"vouchers/{instance.sha256[:2]}/{instance.sha256}/{filename}"
+
+
+class Document(models.Model):
+    """An original voucher (凭证, Art. 74): kept as received, never altered or deleted."""
+
+    file = models.FileField(_("file"), upload_to=_voucher_path, max_length=300)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    uploaded_by = models.CharField(_("uploaded by"), max_length=100)  # Viewer.label(): user:12 / client:abc
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("voucher document")
+        verbose_name_plural = _("voucher documents")
+        triggers = [pgtrigger.Protect(name="documents_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class DeadlineRule(models.TextChoices):
+    REGISTRATION_REVIEW = "registration_review", _("employer registration review (Art. 57)")
+    STAFF_REDUCTION_REVIEW = "staff_reduction_review", _("staff reduction confirmation")
+    ENROLMENT_REVIEW = "enrolment_review", _("enrolment confirmation")
+
+
+class DeadlineState(models.TextChoices):
+    OPEN = "open", _("open")
+    MET = "met", _("met")
+    MISSED = "missed", _("missed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Deadline(models.Model):
+    """A statutory clock on a reviewable item. `missed` is marked by the daily sweep; an item
+    decided after that stays missed (the record of lateness is kept) but gets met_at."""
+
+    rule = models.CharField(_("rule"), max_length=40, choices=DeadlineRule.choices)
+    subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject_label = models.CharField(_("item"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="deadlines",
+                               verbose_name=_("region"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="deadlines",
+                               verbose_name=_("office"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="deadlines", verbose_name=_("assignee"))
+    starts_on = models.DateField(_("starts on"))
+    due_on = models.DateField(_("due on"))
+    working_days = models.BooleanField(_("counted in working days"))
+    days = models.PositiveSmallIntegerField(_("days allowed"))
+    state = models.CharField(_("state"), max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    missed_at = models.DateTimeField(_("marked missed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("review queue (deadlines)")
+        indexes = [
+            # The sweep reads open items only: its cost follows them, not every item ever.
+            models.Index(fields=["due_on"], condition=Q(state="open"), name="deadline_open_due"),
+            models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+            models.Index(fields=["office", "state", "due_on"], name="deadline_office_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "rule"], condition=Q(state="open"),
+                                    name="deadline_one_open_per_subject_rule"),
+            models.CheckConstraint(condition=Q(due_on__gte=models.F("starts_on")), name="deadline_due_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: {self.subject_label} (due {self.due_on})"
+
+
+class NoticeKind(models.TextChoices):
+    REMINDER = "reminder", _("reminder")
+    ESCALATION = "escalation", _("escalation")
+
+
+class DeadlineNotice(models.Model):
+    """A notice sent about a deadline; unique per kind and recipient, so none is sent twice."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=12, choices=NoticeKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"region": "deadline__region_id"}
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("deadline notice")
+        verbose_name_plural = _("deadline notices")
+        constraints = [models.UniqueConstraint(fields=["deadline", "kind", "recipient"], name="notice_once")]

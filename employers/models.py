@@ -104,3 +104,63 @@ class EmployerClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ApplicationKind(models.TextChoices):
+    NEW = "new", _("new registration")
+    CHANGE = "change", _("change of registration")
+    CANCELLATION = "cancellation", _("cancellation of registration")
+
+
+class ApplicationState(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted, under review")
+    RETURNED = "returned", _("returned for correction")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+@pghistory.track(*history())
+class RegistrationApplication(models.Model):
+    """An employer's registration application (Art. 57): new, change or cancellation.
+
+    The applicant's data is kept as filed (`data`); a correction after a return is a new
+    submission recorded in the history (pghistory), never an edit without trace.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ApplicationKind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=ApplicationState.choices,
+                             default=ApplicationState.SUBMITTED)
+    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="applications", verbose_name=_("employer"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    uscc = models.CharField(_("unified social credit code"), max_length=18)
+    name = models.CharField(_("name"), max_length=200)
+    data = models.JSONField(_("application data"), default=dict)
+    event_date = models.DateField(_("date of establishment or change"))
+    received_at = models.DateTimeField(_("received at"))
+    late = models.BooleanField(_("filed more than 30 days after the event"), default=False)
+    submissions = models.PositiveSmallIntegerField(_("submissions"), default=1)
+    applicant = models.CharField(_("applicant"), max_length=100)
+    tracking_token_hash = models.CharField(max_length=64, blank=True)
+    documents = models.ManyToManyField("agency.Document", blank=True, related_name="registration_applications")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"region": "region_id", "employer": "employer_id"}
+
+    class Meta:
+        ordering = ["received_at"]
+        verbose_name = _("registration application")
+        verbose_name_plural = _("registration applications")
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=Q(state__in=["submitted", "returned"]),
+                                    name="application_one_open_per_uscc"),
+            models.CheckConstraint(condition=Q(kind="new") | Q(employer__isnull=False),
+                                   name="application_change_names_employer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name} ({self.uscc})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -99,3 +100,191 @@ class PersonLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person}"
+
+
+class EmploymentState(models.TextChoices):
+    OPEN = "open", _("open")
+    ENDED = "ended", _("ended")
+
+
+@pghistory.track(*history())
+class Employment(models.Model):
+    """A person on an employer's contribution roll, from start to the last working day."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="employments",
+                               verbose_name=_("person"))
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="employments",
+                                 verbose_name=_("employer"))
+    start_date = models.DateField(_("start of employment"))
+    end_date = models.DateField(_("last working day"), null=True, blank=True)
+    monthly_wage = models.DecimalField(_("monthly wage"), max_digits=12, decimal_places=2)
+    enrolled_late = models.BooleanField(_("enrolled more than 30 days after the start"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"region": "employer__region_id", "employer": "employer_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+        indexes = [models.Index(fields=["employer", "start_date"], condition=Q(end_date__isnull=True),
+                                name="employment_open_by_employer")]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(end_date__isnull=True),
+                                    name="employment_one_open_per_person"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                                   name="employment_ends_after_start"),
+            models.CheckConstraint(condition=Q(monthly_wage__gt=0), name="employment_wage_positive"),
+            # No two employments of one person overlap (see migration 0004: a GiST exclusion
+            # on int8range(person) = and daterange(start, end) &&, which needs no btree_gist).
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.employer.name} from {self.start_date}"
+
+
+class RelationshipState(models.TextChoices):
+    ACTIVE = "active", _("active (contributing)")
+    SUSPENDED = "suspended", _("suspended (account kept)")
+    AWAITING_REFUND = "awaiting_refund", _("awaiting refund to heirs")
+    CLOSED = "closed", _("closed")
+
+
+@pghistory.track(*history())
+class InsuranceRelationship(models.Model):
+    """A person's membership of one pooling region's schemes (参保关系)."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="relationships",
+                               verbose_name=_("person"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="relationships",
+                               verbose_name=_("region"))
+    state = models.CharField(_("state"), max_length=20, choices=RelationshipState.choices)
+    opened_on = models.DateField(_("opened on"))
+    state_since = models.DateField(_("in this state since"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"region": "region_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-state_since", "-id"]
+        verbose_name = _("insurance relationship")
+        verbose_name_plural = _("insurance relationships")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(state="active"),
+                                    name="relationship_one_active_per_person"),
+            models.UniqueConstraint(fields=["person", "region"], condition=~Q(state="closed"),
+                                    name="relationship_one_open_per_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.region.code}: {self.get_state_display()}"
+
+
+class EventKind(models.TextChoices):
+    ENROLMENT = "enrolment", _("enrolment (add staff)")
+    STAFF_REDUCTION = "staff_reduction", _("staff reduction")
+    SUSPENSION = "suspension", _("suspension")
+    RESUMPTION = "resumption", _("resumption")
+    RELATIONSHIP_OPENED = "relationship_opened", _("relationship opened")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+    EFFECTIVE = "effective", _("effective at once")
+
+
+class Channel(models.TextChoices):
+    API = "api", _("API")
+    ADMIN = "admin", _("admin")
+    SYSTEM = "system", _("system")
+
+
+class RelationshipEvent(models.Model):
+    """What happened to a person's employment or relationship. Append-only: a decision on a
+    pending request is a new event pointing at it (`decides`), never an edit of the old one."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="relationship_events",
+                               verbose_name=_("person"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="relationship_events", verbose_name=_("employer"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    employment = models.ForeignKey(Employment, null=True, blank=True, on_delete=models.PROTECT, related_name="relationship_events")
+    relationship = models.ForeignKey(InsuranceRelationship, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="relationship_events")
+    decides = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
+                                verbose_name=_("decides on"))
+    effective_date = models.DateField(_("effective date"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("actor"), max_length=100)  # Viewer.label()
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    reason = models.CharField(_("reason"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    late = models.BooleanField(_("filed late"), default=False)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    documents = models.ManyToManyField("agency.Document", blank=True, related_name="relationship_events")
+
+    scope_paths = {"region": "region_id", "employer": "employer_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("relationship event")
+        verbose_name_plural = _("relationship events")
+        indexes = [models.Index(fields=["employer", "-id"], name="event_employer_recent"),
+                   models.Index(fields=["person", "-id"], name="event_person_recent")]
+        triggers = [pgtrigger.Protect(name="events_are_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person} {self.effective_date} ({self.get_decision_display()})"
+
+
+class SeparationReason(models.TextChoices):
+    RESIGNATION = "resignation", _("resignation")
+    DISMISSAL = "dismissal", _("dismissal")
+    END_OF_CONTRACT = "end_of_contract", _("end of contract")
+    RETIREMENT = "retirement", _("retirement")
+    DEATH = "death", _("death")
+    OTHER = "other", _("other")
+
+
+@pghistory.track(*history())
+class StaffReduction(models.Model):
+    """A reviewable staff reduction (减员). Its request and decision are RelationshipEvents;
+    this row carries the current state for the review queue, changed only under a row lock."""
+
+    employment = models.ForeignKey(Employment, on_delete=models.PROTECT, related_name="reductions",
+                                   verbose_name=_("employment"))
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="reductions",
+                                 verbose_name=_("employer"))
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="reductions",
+                               verbose_name=_("person"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    last_day = models.DateField(_("last working day"))
+    reason = models.CharField(_("reason"), max_length=20, choices=SeparationReason.choices)
+    state = models.CharField(_("state"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    request_event = models.OneToOneField(RelationshipEvent, on_delete=models.PROTECT, related_name="reduction")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+
+    scope_paths = {"region": "region_id", "employer": "employer_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("staff reduction")
+        verbose_name_plural = _("staff reductions")
+        constraints = [
+            models.UniqueConstraint(fields=["employment"], condition=Q(state="pending"),
+                                    name="reduction_one_pending_per_employment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} leaves {self.employer.name} on {self.last_day}"

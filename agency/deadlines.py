@@ -1,0 +1,86 @@
+"""The deadline engine: every reviewable item's statutory clock.
+
+A rule says how many days and whether they are working days; both come from
+the item's region (the law leaves that choice to local rules). The daily sweep
+(agency/sweep.py) reminds and escalates; services open and close deadlines in
+the same transaction as the change they belong to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
+from agency.workdays import add_calendar_or_working_days
+
+
+@dataclass(frozen=True)
+class RuleTerms:
+    days: int
+    working_days: bool
+
+
+def rule_terms(rule: str, region: Region) -> RuleTerms:
+    if rule == DeadlineRule.REGISTRATION_REVIEW:
+        return RuleTerms(region.registration_review_days, region.review_in_working_days)
+    if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW):
+        return RuleTerms(region.reduction_review_days, region.reduction_review_in_working_days)
+    raise ValueError(f"unknown deadline rule {rule!r}")
+
+
+def office_for_region(region: Region) -> Office:
+    office = Office.objects.filter(region=region).order_by("id").first()
+    if office is None:
+        raise ValueError(f"no office serves region {region.code}")
+    return office
+
+
+def deadline_open(*, rule: str, subject: models.Model, region: Region, starts_on: date,
+                  assignee=None, label: str | None = None) -> Deadline:
+    """Start the clock; call inside the transaction that creates or resubmits the item."""
+    terms = rule_terms(rule, region)
+    return Deadline.objects.create(
+        rule=rule, subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk,
+        subject_label=(label or str(subject))[:200], region=region, office=office_for_region(region),
+        assignee=assignee, starts_on=starts_on, working_days=terms.working_days, days=terms.days,
+        due_on=add_calendar_or_working_days(starts_on, terms.days, working=terms.working_days))
+
+
+def _current(subject: models.Model, rule: str):
+    return (Deadline.objects.select_for_update()
+            .filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk, rule=rule,
+                    closed_at__isnull=True)
+            .order_by("-id").first())
+
+
+def deadline_close(*, subject: models.Model, rule: str, cancelled: bool = False) -> Deadline | None:
+    """The item was decided (met) or withdrawn (cancelled). A missed deadline stays missed,
+    with closed_at set, so lateness remains on record."""
+    deadline = _current(subject, rule)
+    if deadline is None:
+        return None
+    deadline.closed_at = timezone.now()
+    if deadline.state == DeadlineState.OPEN:
+        deadline.state = DeadlineState.CANCELLED if cancelled else DeadlineState.MET
+    deadline.save(update_fields=["closed_at", "state"])
+    return deadline
+
+
+def deadline_restart(*, subject: models.Model, rule: str, region: Region, starts_on: date,
+                     label: str | None = None) -> Deadline:
+    """A corrected application came back: the old clock is closed, a new one starts."""
+    deadline_close(subject=subject, rule=rule, cancelled=True)
+    return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, label=label)
+
+
+def deadlines_for(subject: models.Model):
+    return Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
+
+
+def today_in_shanghai() -> date:
+    return timezone.localdate()  # TIME_ZONE is Asia/Shanghai

@@ -1,0 +1,32 @@
+"""Storing vouchers (凭证): hashed, content-addressed, never altered."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.uploadedfile import UploadedFile
+
+from agency.models import Document, DocumentKind, Region
+from common.problems import ValidationFailed
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by: str,
+                   field: str = "documents") -> Document:
+    if kind not in DocumentKind.values:
+        raise ValidationFailed.field(f"{field}.kind", "invalid_choice", f"Unknown document kind {kind!r}.")
+    if file.size is None or file.size == 0:
+        raise ValidationFailed.field(field, "empty", f"{file.name} is empty.")
+    if file.size > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed.field(field, "too_large", f"{file.name} is larger than 20 MiB.")
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    document = Document(original_name=file.name[:255], content_type=(file.content_type or "")[:100],
+                        size=file.size, sha256=digest.hexdigest(), kind=kind, region=region,
+                        uploaded_by=uploaded_by)
+    document.file.save(file.name, file, save=False)
+    document.save()
+    return document
