@@ -27,3 +27,29 @@ def holiday_calendar() -> tuple[dict[date, str], dict[date, str], range]:
     workdays = {d: str(name) for d, name in constants.workdays.items()}
     years = range(min(holidays).year, max(holidays).year + 1)
     return holidays, workdays, years
+
+
+def reference_data_load(apps) -> None:
+    """Seed the policy tables and the holiday calendar (used by migration 0002, and by
+    transactional tests, whose table flush removes what migrations inserted)."""
+    InterestRate = apps.get_model("agency", "InterestRate")
+    ContributionRate = apps.get_model("agency", "ContributionRate")
+    CalendarYear = apps.get_model("agency", "CalendarYear")
+    CalendarDay = apps.get_model("agency", "CalendarDay")
+
+    InterestRate.objects.bulk_create(
+        [InterestRate(year=y, percent=p, effective_from=date(y + 1, 1, 1)) for y, p in INTEREST_RATES.items()])
+    rates = [ContributionRate(insurance_type=t, employer_percent=e, individual_percent=i,
+                              effective_from=NATIONAL_RATES_FROM, note="national default (domain.md)")
+             for t, (e, i) in NATIONAL_RATES.items()]
+    rates += [ContributionRate(insurance_type="work_injury", risk_class=c, employer_percent=p,
+                               individual_percent=0, effective_from=NATIONAL_RATES_FROM,
+                               note="national default (domain.md)")
+              for c, p in WORK_INJURY_BY_CLASS.items()]
+    ContributionRate.objects.bulk_create(rates)
+
+    holidays, workdays, years = holiday_calendar()
+    CalendarYear.objects.bulk_create([CalendarYear(year=y, source="chinese-calendar package") for y in years])
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=d, kind="holiday", name=n) for d, n in holidays.items()]
+        + [CalendarDay(date=d, kind="workday", name=n) for d, n in workdays.items()])

@@ -55,3 +55,145 @@ class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["user", "person"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
+
+
+# --- Staffing: review queues and read-only records -------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.db.models import OuterRef, Subquery  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from agency.access import viewer_for_request  # noqa: E402
+from agency.models import Deadline  # noqa: E402
+from common.problems import ApplicationError  # noqa: E402
+from insured.models import (Decision, Employment, EventKind, InsuranceRelationship,  # noqa: E402
+                            RelationshipEvent, StaffReduction)
+from insured.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject  # noqa: E402
+
+
+def _due_on(model):
+    return Subquery(Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(model),
+                                            subject_id=OuterRef("pk"), closed_at__isnull=True)
+                    .order_by("-id").values("due_on")[:1])
+
+
+def _due_badge(due_on):
+    if due_on is None:
+        return "—"
+    days = (due_on - timezone.localdate()).days
+    if days < 0:
+        return format_html('<strong style="color:#ba2121">{} ({})</strong>', due_on, _("overdue"))
+    if days <= 3:
+        return format_html('<strong style="color:#b8860b">{}</strong>', due_on)
+    return due_on
+
+
+def _each(modeladmin, request, items, service, done_message):
+    """Run one service call per item and report each outcome, as a clerk expects of a bulk action."""
+    ok = 0
+    for item in items:
+        try:
+            service(item)
+            ok += 1
+        except ApplicationError as err:
+            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
+    if ok:
+        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffReduction)
+class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "employer", "last_day", "reason", "state", "due", "created_at", "decided_by"]
+    list_select_related = ["person", "employer", "decided_by"]
+    list_filter = ["state", "reason", ("employer", admin.RelatedOnlyFieldListFilter)]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"
+    actions = ["confirm_selected", "reject_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(due_on=_due_on(StaffReduction)).order_by("due_on", "id")
+
+    @admin.display(description=_("due"), ordering="due_on")
+    def due(self, obj):
+        return _due_badge(obj.due_on)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("insured.change_staffreduction")
+
+    @admin.action(description=_("Confirm selected staff reductions"), permissions=["review"])
+    def confirm_selected(self, request, queryset):
+        viewer = viewer_for_request(request)
+        _each(self, request, queryset.filter(state=Decision.PENDING),
+              lambda r: staff_reduction_confirm(reduction=r, actor=viewer, channel="admin"),
+              _("%(n)d staff reduction(s) confirmed."))
+        for decided in queryset.exclude(state=Decision.PENDING):
+            self.message_user(request, _("%(item)s was already %(state)s.") %
+                              {"item": decided, "state": decided.get_state_display()}, messages.WARNING)
+
+    @admin.action(description=_("Reject selected staff reductions…"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        pending = queryset.filter(state=Decision.PENDING)
+        note = request.POST.get("note", "").strip()
+        if "apply" in request.POST and note:
+            viewer = viewer_for_request(request)
+            _each(self, request, pending,
+                  lambda r: staff_reduction_reject(reduction=r, actor=viewer, channel="admin", note=note),
+                  _("%(n)d staff reduction(s) rejected."))
+            return None
+        return TemplateResponse(request, "admin/reason_form.html", {
+            **self.admin_site.each_context(request), "title": _("Reject staff reductions"), "items": pending,
+            "action": "reject_selected", "opts": self.model._meta,
+            "missing": "apply" in request.POST and not note})
+
+
+@admin.register(RelationshipEvent)
+class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["recorded_at", "kind", "decision", "person", "employer", "region", "effective_date", "late",
+                    "channel", "actor"]
+    list_select_related = ["person", "employer", "region"]
+    list_filter = ["kind", "decision", "late", "channel"]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"
+    actions = ["confirm_enrolments"]
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("insured.change_staffreduction")
+
+    @admin.action(description=_("Confirm selected pending enrolments"), permissions=["review"])
+    def confirm_enrolments(self, request, queryset):
+        viewer = viewer_for_request(request)
+        _each(self, request, queryset.filter(kind=EventKind.ENROLMENT, decision=Decision.PENDING),
+              lambda e: enrolment_confirm(event=e, actor=viewer, channel="admin"),
+              _("%(n)d enrolment(s) confirmed."))
+
+
+@admin.register(Employment)
+class EmploymentAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "employer", "start_date", "end_date", "monthly_wage", "enrolled_late"]
+    list_select_related = ["person", "employer"]
+    list_filter = [("end_date", admin.EmptyFieldListFilter), "enrolled_late"]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"
+
+
+@admin.register(InsuranceRelationship)
+class InsuranceRelationshipAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "region", "state", "opened_on", "state_since"]
+    list_select_related = ["person", "region"]
+    list_filter = ["state"]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"

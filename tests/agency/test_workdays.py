@@ -23,7 +23,7 @@ def test_calendar_and_working_day_rules_differ():
 
 
 def test_a_year_without_data_is_refused_with_a_clear_error():
-    last = CalendarYear.objects.order_by("-year").first().year
+    last = CalendarYear.objects.order_by("-year").first().year  # the seeded years, plus conftest's next year
     with pytest.raises(CalendarNotCovered) as err:
         WorkingCalendar().add_working_days(date(last, 12, 20), 15)
     assert str(last + 1) in err.value.detail

@@ -1,0 +1,278 @@
+"""Adding and reducing staff (增员 / 减员), and what they do to a person's relationship.
+
+Every state change here locks the rows it changes (person first, then employment
+or reduction) and writes its RelationshipEvent in the same transaction. The
+database holds the invariants (one open employment, one active relationship, no
+overlapping employments); these services turn a violation into a clear problem.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agency.access import Viewer
+from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
+from agency.models import DeadlineRule, Document
+from common.identifiers import IdentifierError
+from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from employers.models import Employer, RegistrationStatus
+from insured.documents import document_check
+from insured.models import (Decision, Employment, EventKind, InsuranceRelationship, InsuredPerson,
+                            RelationshipEvent, RelationshipState, SeparationReason, StaffReduction)
+from insured.services import person_register
+
+LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
+
+
+def _event(*, kind: str, person: InsuredPerson, region, actor: Viewer, channel: str, decision: str,
+           effective_date: date, employer: Employer | None = None, **fields) -> RelationshipEvent:
+    return RelationshipEvent.objects.create(
+        kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
+        actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
+
+
+def _normalised(document_type: str, document_number: str) -> str:
+    try:
+        return document_check(document_type, document_number).number
+    except IdentifierError as err:
+        extra = {"expected": err.expected} if err.expected else {}
+        raise ValidationFailed.field("document_number", err.code, err.message, **extra) from None
+
+
+def _person_lock_or_create(*, employer: Employer, document_type: str, document_number: str, name: str,
+                           birth_date: date | None, sex: str | None) -> InsuredPerson:
+    number = _normalised(document_type, document_number)
+    person = InsuredPerson.objects.select_for_update().filter(document_number=number).first()
+    if person is None:
+        try:
+            person = person_register(document_type=document_type, document_number=number, name=name,
+                                     region=employer.region, birth_date=birth_date, sex=sex)
+        except Duplicate:  # another employer registered the same person a moment ago
+            pass
+        person = InsuredPerson.objects.select_for_update().get(document_number=number)
+    if person.name.strip() != name.strip():
+        raise Conflict("The name does not match the person registered under this document number.",
+                       type_slug="name-mismatch",
+                       errors=[{"field": "name", "code": "mismatch", "message": "Check the name on the ID document."}])
+    return person
+
+
+def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, actor: Viewer, channel: str,
+                                employer: Employer) -> InsuranceRelationship:
+    """Open or resume the relationship in `region`; an active one elsewhere is suspended
+    (it stays until a transfer moves it)."""
+    relationships = list(InsuranceRelationship.objects.select_for_update()
+                         .filter(person=person).exclude(state=RelationshipState.CLOSED))
+    here = next((r for r in relationships if r.region_id == region.pk), None)
+    for other in relationships:
+        if other is not here and other.state == RelationshipState.ACTIVE:
+            other.state, other.state_since = RelationshipState.SUSPENDED, on
+            other.save(update_fields=["state", "state_since"])
+            _event(kind=EventKind.SUSPENSION, person=person, region=other.region, actor=actor, channel=channel,
+                   decision=Decision.EFFECTIVE, effective_date=on, relationship=other,
+                   note="Enrolled in another pooling region; kept until transferred.")
+    if here is None:
+        here = InsuranceRelationship.objects.create(person=person, region=region, state=RelationshipState.ACTIVE,
+                                                    opened_on=on, state_since=on)
+        _event(kind=EventKind.RELATIONSHIP_OPENED, person=person, region=region, actor=actor, channel=channel,
+               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer)
+    elif here.state == RelationshipState.AWAITING_REFUND:
+        raise Conflict("This person's account is awaiting a refund to heirs.", type_slug="relationship-closed")
+    elif here.state == RelationshipState.SUSPENDED:
+        here.state, here.state_since = RelationshipState.ACTIVE, on
+        here.save(update_fields=["state", "state_since"])
+        _event(kind=EventKind.RESUMPTION, person=person, region=region, actor=actor, channel=channel,
+               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer)
+    if person.region_id != region.pk:
+        person.region = region  # the agency that now keeps the active record
+        person.save(update_fields=["region"])
+    return here
+
+
+def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date) -> None:
+    open_employment = Employment.objects.filter(person=person, end_date__isnull=True).first()
+    if open_employment is not None:
+        if open_employment.employer_id == employer.pk:
+            raise Conflict("This person is already on your staff.", type_slug="already-enrolled",
+                           errors=[{"field": "document_number", "code": "already_enrolled",
+                                    "message": "Already on your staff."}])
+        raise Conflict("This person has an open employment with another employer, which must reduce staff "
+                       "first.", type_slug="open-employment",
+                       errors=[{"field": "document_number", "code": "open_employment",
+                                "message": "Open employment elsewhere."}])
+    last = Employment.objects.filter(person=person).order_by("-end_date").first()
+    if last is not None and last.end_date is not None and start_date <= last.end_date:
+        raise ValidationFailed.field("start_date", "overlaps",
+                                     f"The previous employment ended on {last.end_date}; start after it.")
+
+
+@transaction.atomic
+def enrolment_submit(*, employer: Employer, document_number: str, name: str, start_date: date,
+                     monthly_wage: Decimal, actor: Viewer, channel: str, document_type: str = "resident_id",
+                     birth_date: date | None = None, sex: str | None = None) -> RelationshipEvent:
+    """Add a person to the employer's roll (Art. 58); returns the enrolment event."""
+    employer = Employer.objects.select_related("region").get(pk=employer.pk)
+    if employer.registration_status != RegistrationStatus.REGISTERED:
+        raise Conflict("Only a registered employer can enrol staff.", type_slug="employer-not-registered")
+    if monthly_wage <= 0:
+        raise ValidationFailed.field("monthly_wage", "min_value", "The monthly wage must be positive.")
+    person = _person_lock_or_create(employer=employer, document_type=document_type,
+                                    document_number=document_number, name=name, birth_date=birth_date, sex=sex)
+    _check_can_start(person, employer, start_date)
+    late = today_in_shanghai() > start_date + timedelta(days=LATE_AFTER_DAYS)
+    details = {"monthly_wage": str(monthly_wage)}
+    if employer.region.enrolment_needs_confirmation:
+        event = _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer,
+                       actor=actor, channel=channel, decision=Decision.PENDING, effective_date=start_date,
+                       late=late, details=details)
+        deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
+                      starts_on=today_in_shanghai(), label=f"enrolment {person.name} @ {employer.name}")
+        return event
+    employment = _employment_open(person=person, employer=employer, start_date=start_date,
+                                  monthly_wage=monthly_wage, late=late, actor=actor, channel=channel)
+    return _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
+                  channel=channel, decision=Decision.EFFECTIVE, effective_date=start_date, late=late,
+                  employment=employment, details=details)
+
+
+def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel) -> Employment:
+    try:
+        with transaction.atomic():
+            employment = Employment.objects.create(person=person, employer=employer, start_date=start_date,
+                                                   monthly_wage=monthly_wage, enrolled_late=late)
+    except IntegrityError:  # the constraints caught what the checks could not see
+        raise Conflict("This person has an open or overlapping employment.", type_slug="open-employment") from None
+    _ensure_active_relationship(person=person, region=employer.region, on=start_date, actor=actor,
+                                channel=channel, employer=employer)
+    return employment
+
+
+@transaction.atomic
+def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) -> RelationshipEvent:
+    """A clerk confirms a pending enrolment (regions that require it); returns the decision event."""
+    request = _pending_request(event, EventKind.ENROLMENT)
+    person = InsuredPerson.objects.select_for_update().get(pk=request.person_id)
+    _check_can_start(person, request.employer, request.effective_date)
+    employment = _employment_open(person=person, employer=request.employer, start_date=request.effective_date,
+                                  monthly_wage=Decimal(request.details["monthly_wage"]), late=request.late,
+                                  actor=actor, channel=channel)
+    deadline_close(subject=request, rule=DeadlineRule.ENROLMENT_REVIEW)
+    return _event(kind=EventKind.ENROLMENT, person=person, region=request.region, employer=request.employer,
+                  actor=actor, channel=channel, decision=Decision.CONFIRMED, effective_date=request.effective_date,
+                  employment=employment, decides=request)
+
+
+def _pending_request(event: RelationshipEvent, kind: str) -> RelationshipEvent:
+    # Lock the request event's row: a second clerk waits here, then finds it decided.
+    request = (RelationshipEvent.objects.select_for_update(of=("self",)).select_related("employer", "region")
+               .get(pk=event.pk))
+    if request.kind != kind or request.decision != Decision.PENDING:
+        raise Conflict("This request is not awaiting a decision.", type_slug="already-decided")
+    if request.decisions.exists():
+        raise Conflict("This request was already decided.", type_slug="already-decided")
+    return request
+
+
+@transaction.atomic
+def staff_reduction_submit(*, employer: Employer, document_number: str, last_day: date, reason: str,
+                           actor: Viewer, channel: str, note: str = "",
+                           documents: list[Document] = ()) -> StaffReduction:
+    """The employer takes a person off its roll; pending until a clerk confirms, where the region says so."""
+    if reason not in SeparationReason.values:
+        raise ValidationFailed.field("reason", "invalid_choice", f"Unknown reason {reason!r}.")
+    employer = Employer.objects.select_related("region").get(pk=employer.pk)
+    number = (document_number or "").strip().upper()
+    employment = (Employment.objects.select_for_update().select_related("person")
+                  .filter(employer=employer, person__document_number=number, end_date__isnull=True).first())
+    if employment is None:
+        raise NotFound("No person with this document number is on your staff.",
+                       errors=[{"field": "document_number", "code": "not_on_staff", "message": "Not on your staff."}])
+    if last_day < employment.start_date:
+        raise ValidationFailed.field("last_day", "before_start",
+                                     f"The last working day is before the start of employment ({employment.start_date}).")
+    if StaffReduction.objects.filter(employment=employment, state=Decision.PENDING).exists():
+        raise Conflict("A staff reduction for this person is already awaiting confirmation.",
+                       type_slug="duplicate-reduction")
+    region = employer.region
+    needs_review = region.reduction_needs_confirmation
+    request = _event(kind=EventKind.STAFF_REDUCTION, person=employment.person, region=region, employer=employer,
+                     actor=actor, channel=channel, decision=Decision.PENDING if needs_review else Decision.EFFECTIVE,
+                     effective_date=last_day, employment=employment, reason=reason, note=note)
+    request.documents.set(documents)
+    reduction = StaffReduction.objects.create(employment=employment, employer=employer, person=employment.person,
+                                              region=region, last_day=last_day, reason=reason,
+                                              request_event=request,
+                                              state=Decision.PENDING if needs_review else Decision.EFFECTIVE)
+    if needs_review:
+        deadline_open(rule=DeadlineRule.STAFF_REDUCTION_REVIEW, subject=reduction, region=region,
+                      starts_on=today_in_shanghai(), label=str(reduction))
+    else:
+        _reduction_apply(reduction, actor=actor, channel=channel)
+    return reduction
+
+
+def _reduction_lock_pending(reduction: StaffReduction) -> StaffReduction:
+    locked = (StaffReduction.objects.select_for_update(of=("self",))
+              .select_related("employment", "person", "employer", "region").get(pk=reduction.pk))
+    if locked.state != Decision.PENDING:
+        raise Conflict(f"This staff reduction is already {locked.get_state_display()}.", type_slug="already-decided")
+    return locked
+
+
+def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) -> None:
+    """End the employment (its month is the last contribution month) and suspend the relationship."""
+    employment = Employment.objects.select_for_update().get(pk=reduction.employment_id)
+    employment.end_date = reduction.last_day
+    employment.save(update_fields=["end_date"])
+    relationship = (InsuranceRelationship.objects.select_for_update()
+                    .filter(person_id=reduction.person_id, region_id=reduction.region_id,
+                            state=RelationshipState.ACTIVE).first())
+    if relationship is None:
+        return
+    death = reduction.reason == SeparationReason.DEATH
+    relationship.state = RelationshipState.AWAITING_REFUND if death else RelationshipState.SUSPENDED
+    relationship.state_since = reduction.last_day
+    relationship.save(update_fields=["state", "state_since"])
+    _event(kind=EventKind.SUSPENSION, person=reduction.person, region=reduction.region, employer=reduction.employer,
+           actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=reduction.last_day,
+           relationship=relationship, employment=employment, reason=reduction.reason,
+           note="Account kept; awaiting the heirs' refund." if death else "Account kept.")
+
+
+@transaction.atomic
+def staff_reduction_confirm(*, reduction: StaffReduction, actor: Viewer, channel: str,
+                            note: str = "") -> StaffReduction:
+    reduction = _reduction_lock_pending(reduction)
+    _reduction_apply(reduction, actor=actor, channel=channel)
+    return _reduction_decide(reduction, Decision.CONFIRMED, actor=actor, channel=channel, note=note)
+
+
+@transaction.atomic
+def staff_reduction_reject(*, reduction: StaffReduction, actor: Viewer, channel: str, note: str) -> StaffReduction:
+    if not note.strip():
+        raise ValidationFailed.field("note", "required", "Give the reason for rejecting the staff reduction.")
+    reduction = _reduction_lock_pending(reduction)
+    return _reduction_decide(reduction, Decision.REJECTED, actor=actor, channel=channel, note=note)
+
+
+def _reduction_decide(reduction: StaffReduction, decision: str, *, actor: Viewer, channel: str,
+                      note: str) -> StaffReduction:
+    reduction.state = decision
+    reduction.decided_by_id = actor.user_id
+    reduction.decided_at = timezone.now()
+    reduction.decision_note = note
+    reduction.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _event(kind=EventKind.STAFF_REDUCTION, person=reduction.person, region=reduction.region,
+           employer=reduction.employer, actor=actor, channel=channel, decision=decision,
+           effective_date=reduction.last_day, employment=reduction.employment, reason=reduction.reason,
+           note=note, decides=reduction.request_event)
+    deadline_close(subject=reduction, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
+    return reduction
+
+
+__all__ = ["ApplicationError", "enrolment_confirm", "enrolment_submit", "staff_reduction_confirm",
+           "staff_reduction_reject", "staff_reduction_submit"]

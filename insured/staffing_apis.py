@@ -1,0 +1,146 @@
+"""Employers' portals add and reduce staff; persons read their own events."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from agency.deadlines import deadlines_for
+from agency.documents import document_store
+from common.apis import ApiView
+from common.identifiers import mask_document
+from common.pagination import Cursor
+from common.permissions import IsInsuredPerson
+from common.problems import ValidationFailed
+from employers.apis import PortalApiView
+from employers.models import Employer
+from insured.models import Channel, DocumentType, SeparationReason
+from insured.selectors_staffing import events_visible, staff_current
+from insured.staffing import enrolment_submit, staff_reduction_submit
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    decision = serializers.CharField()
+    effective_date = serializers.DateField()
+    recorded_at = serializers.DateTimeField()
+    person_id = serializers.IntegerField()
+    person_name = serializers.CharField(source="person.name")
+    document_number = serializers.SerializerMethodField()
+    employer_uscc = serializers.CharField(source="employer.uscc", allow_null=True, default=None)
+    region_code = serializers.CharField(source="region.code")
+    employment_id = serializers.IntegerField(allow_null=True)
+    decides_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    late = serializers.BooleanField()
+    channel = serializers.CharField()
+
+    def get_document_number(self, obj) -> str:
+        return mask_document(obj.person.document_number)
+
+
+def _paginated(view, queryset, serializer_class):
+    paginator = Cursor()
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class EnrolmentApi(PortalApiView):
+    class InputSerializer(serializers.Serializer):
+        document_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+        document_number = serializers.CharField(max_length=30)
+        name = serializers.CharField(max_length=100)
+        start_date = serializers.DateField()
+        monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+        birth_date = serializers.DateField(required=False, help_text="Only for documents without a birth date.")
+        sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: EventSerializer},
+                   summary="Add staff (enrolment, Art. 58)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = enrolment_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
+                                 channel=Channel.API, **data.validated_data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class SeparationApi(PortalApiView):
+    class InputSerializer(serializers.Serializer):
+        document_number = serializers.CharField(max_length=30)
+        last_day = serializers.DateField()
+        reason = serializers.ChoiceField(choices=SeparationReason.choices)
+        note = serializers.CharField(max_length=2000, required=False, default="")
+        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        state = serializers.CharField()
+        last_day = serializers.DateField()
+        reason = serializers.CharField()
+        person_id = serializers.IntegerField()
+        employment_id = serializers.IntegerField()
+        request_event_id = serializers.IntegerField()
+        due_on = serializers.SerializerMethodField()
+
+        def get_due_on(self, obj) -> str | None:
+            deadline = deadlines_for(obj).order_by("-id").first()
+            return deadline.due_on.isoformat() if deadline else None
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer},
+                   summary="Reduce staff (pending until the agency confirms, where the region requires it)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        files, kinds = fields.pop("documents"), fields.pop("document_kinds")
+        employer = Employer.objects.select_related("region").get(pk=self.viewer.employer_id)
+        if len(kinds) not in (0, len(files)):
+            raise ValidationFailed.field("document_kinds", "length", "Give one kind per document, or none.")
+        documents = [document_store(file=f, kind=(kinds[i] if kinds else "separation_certificate"),
+                                    region=employer.region, uploaded_by=self.viewer.label())
+                     for i, f in enumerate(files)]
+        reduction = staff_reduction_submit(employer=employer, actor=self.viewer, channel=Channel.API,
+                                           documents=documents, **fields)
+        return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)
+
+
+class StaffListApi(PortalApiView):
+    class OutputSerializer(serializers.Serializer):
+        employment_id = serializers.IntegerField(source="id")
+        person_id = serializers.IntegerField()
+        name = serializers.CharField(source="person.name")
+        document_number = serializers.SerializerMethodField()
+        start_date = serializers.DateField()
+        monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2)
+        enrolled_late = serializers.BooleanField()
+
+        def get_document_number(self, obj) -> str:
+            return mask_document(obj.person.document_number)
+
+    @extend_schema(parameters=[OpenApiParameter("start_month", str, description="YYYY-MM")],
+                   responses=OutputSerializer(many=True), summary="Current staff")
+    def get(self, request):
+        month = request.query_params.get("start_month")
+        if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ValidationFailed.field("start_month", "invalid", "Use YYYY-MM.")
+        return _paginated(self, staff_current(self.viewer, start_month=month), self.OutputSerializer)
+
+
+class EmployerEventsApi(PortalApiView):
+    @extend_schema(responses=EventSerializer(many=True), summary="This employer's enrolments and reductions")
+    def get(self, request):
+        return _paginated(self, events_visible(self.viewer), EventSerializer)
+
+
+class MyEventsApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+
+    @extend_schema(responses=EventSerializer(many=True), summary="The calling person's relationship events")
+    def get(self, request):
+        return _paginated(self, events_visible(self.viewer), EventSerializer)

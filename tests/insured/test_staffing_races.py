@@ -1,0 +1,85 @@
+"""Races on real PostgreSQL: threads with their own connections, committed data."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from agency.access import Kind, Viewer
+from common.problems import ApplicationError
+from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
+from insured.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.employers.factories import EmployerFactory
+from tests.ids import resident_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(*calls):
+    """Start the calls at the same moment; return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # collected for the assertions
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.parametrize("person_exists", [False, True])
+def test_two_employers_enrolling_the_same_person_at_once_exactly_one_succeeds(person_exists):
+    region = RegionFactory()
+    OfficeFactory(region=region)
+    a, b = EmployerFactory(region=region), EmployerFactory(region=region)
+    number = resident_id(seq=777)
+    if person_exists:
+        from insured.services import person_register
+
+        person_register(document_type="resident_id", document_number=number, name="同时", region=region)
+
+    def enrol(employer):
+        return lambda: enrolment_submit(employer=employer, document_number=number, name="同时",
+                                        start_date=date(2026, 1, 1), monthly_wage=Decimal("9000"),
+                                        actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="t"),
+                                        channel="api")
+
+    results = run_together(enrol(a), enrol(b))
+    successes = [r for r in results if isinstance(r, RelationshipEvent)]
+    failures = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(successes) == 1 and len(failures) == 1, results
+    assert failures[0].status == 409
+    assert Employment.objects.filter(end_date__isnull=True).count() == 1
+
+
+def test_two_clerks_confirming_the_same_reduction_confirm_it_once():
+    region = RegionFactory()
+    office = OfficeFactory(region=region)
+    employer = EmployerFactory(region=region)
+    number = resident_id(seq=779)
+    portal_actor = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="t")
+    enrolment_submit(employer=employer, document_number=number, name="确认", start_date=date(2026, 1, 1),
+                     monthly_wage=Decimal("9000"), actor=portal_actor, channel="api")
+    reduction = staff_reduction_submit(employer=employer, document_number=number, last_day=date(2026, 5, 31),
+                                       reason="resignation", actor=portal_actor, channel="api")
+    clerks = [Viewer(Kind.CLERK, user_id=clerk_user(office).pk, region_id=region.pk) for _ in range(2)]
+
+    results = run_together(*[
+        (lambda c=c: staff_reduction_confirm(reduction=reduction, actor=c, channel="admin")) for c in clerks])
+    assert sum(isinstance(r, StaffReduction) for r in results) == 1, results
+    assert sum(isinstance(r, ApplicationError) for r in results) == 1
+    assert RelationshipEvent.objects.filter(decision=Decision.CONFIRMED).count() == 1
+    assert RelationshipEvent.objects.filter(kind="suspension").count() == 1
