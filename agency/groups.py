@@ -6,10 +6,12 @@ VIEW_ALL = [
     "agency.view_region", "agency.view_office", "agency.view_contributionrate", "agency.view_averagewage",
     "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday",
     "employers.view_employer", "employers.view_employerclient", "insured.view_insuredperson",
+    "insured.view_staffreduction", "insured.view_relationshipevent", "insured.view_employment",
+    "insured.view_insurancerelationship",
 ]
 CLERK = VIEW_ALL + [
     "employers.add_employer", "employers.change_employer", "insured.add_insuredperson",
-    "insured.change_insuredperson",
+    "insured.change_insuredperson", "insured.change_staffreduction",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin"]

@@ -7,10 +7,16 @@ from oauth2_provider import views as oauth_views
 from common import views as common_views
 from employers.apis import EmployerProfileApi
 from insured.apis import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
+from insured.staffing_apis import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
+    path("employer/enrolments", EnrolmentApi.as_view(), name="employer-enrolments"),
+    path("employer/separations", SeparationApi.as_view(), name="employer-separations"),
+    path("employer/staff", StaffListApi.as_view(), name="employer-staff"),
+    path("employer/events", EmployerEventsApi.as_view(), name="employer-events"),
     path("me", MeApi.as_view(), name="me"),
+    path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]
