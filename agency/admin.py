@@ -77,3 +77,177 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [ClerkProfileInline]
+
+
+# --- Deadlines: the review queue per office, and the notices the daily sweep sent ----------------
+
+from datetime import timedelta  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.contrib import messages  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from agency.access import scope, viewer_for_request  # noqa: E402
+from agency.deadlines import deadline_assign  # noqa: E402
+from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
+from common.problems import ApplicationError  # noqa: E402
+
+UNDECIDED = [DeadlineState.OPEN, DeadlineState.MISSED]
+
+
+class DeadlineQueueFilter(admin.SimpleListFilter):
+    """By default the queue holds undecided items: open ones, and missed ones not yet decided
+    (the sweep marks an overdue item missed; it stays in the queue, highlighted, until decided)."""
+
+    title = _("state")
+    parameter_name = "state"
+    default = "undecided"
+
+    def lookups(self, request, model_admin):
+        return [("undecided", _("undecided (open or missed)")), *DeadlineState.choices, ("all", _("all"))]
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {"selected": self.value() == str(lookup), "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "undecided":
+            return queryset.filter(state__in=UNDECIDED, closed_at__isnull=True)
+        if value in DeadlineState.values:
+            return queryset.filter(state=value)
+        return queryset
+
+
+class DeadlineOfficeFilter(admin.SimpleListFilter):
+    """The offices the viewer may see. (RelatedOnlyFieldListFilter would read DISTINCT office_id
+    over every deadline in scope, which grows with every item ever recorded.)"""
+
+    title = _("office")
+    parameter_name = "office"
+
+    def lookups(self, request, model_admin):
+        offices = scope(Office.objects.all(), viewer_for_request(request)).order_by("name")
+        return [(str(office.pk), office.name) for office in offices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(office_id=value) if value and value.isdigit() else queryset
+
+
+def _assignable_users(request, region_id: int | None):
+    """Active staff with an office the viewer may see (and, for a given deadline, in its region)."""
+    profiles = scope(ClerkProfile.objects.all(), viewer_for_request(request))
+    if region_id is not None:
+        profiles = profiles.filter(office__region_id=region_id)
+    return User.objects.filter(is_active=True, is_staff=True, clerk_profile__in=profiles).order_by("username")
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The review queue: undecided items, overdue first (they are due earliest), then by due date."""
+
+    list_display = ["rule", "item", "office", "assignee", "starts_on", "due_on", "days_left", "state"]
+    list_select_related = ["office", "assignee"]
+    list_filter = [DeadlineQueueFilter, "rule", DeadlineOfficeFilter]
+    ordering = ["due_on", "id"]
+    name_search_field = "subject_label"
+    fields = ["rule", "item", "region", "office", "starts_on", "days", "working_days", "due_on", "days_left",
+              "state", "missed_at", "closed_at", "created_at", "assignee"]
+    readonly_fields = [f for f in fields if f != "assignee"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.closed_at is not None:
+            return self.fields  # decided: nothing left to assign
+        return self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._deadline_region_id = obj.region_id if obj is not None else None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = _assignable_users(request, getattr(request, "_deadline_region_id", None))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            deadline_assign(deadline=obj, assignee=obj.assignee)
+        except ApplicationError as err:
+            self.message_user(request, err.detail, messages.ERROR)
+
+    @admin.display(description=_("item"), ordering="subject_label")
+    def item(self, obj):
+        content_type = ContentType.objects.get_for_id(obj.subject_type_id)
+        model = content_type.model_class()
+        if model is not None and self.admin_site.is_registered(model):
+            try:
+                url = reverse(f"{self.admin_site.name}:{content_type.app_label}_{content_type.model}_change",
+                              args=[obj.subject_id])
+            except NoReverseMatch:
+                url = None
+            if url:
+                return format_html('<a href="{}">{}</a>', url, obj.subject_label)
+        return obj.subject_label
+
+    @admin.display(description=_("days left"), ordering="due_on")
+    def days_left(self, obj):
+        if obj.closed_at is not None or obj.state not in UNDECIDED:
+            return "—"
+        days = (obj.due_on - timezone.localdate()).days
+        if days < 0:
+            return format_html('<span class="deadline-overdue" style="background:#ba2121;color:#fff;'
+                               'padding:1px 6px;border-radius:3px;font-weight:bold">{} ({})</span>',
+                               days, _("overdue"))
+        if days <= settings.DEADLINE_REMIND_WITHIN_DAYS:
+            return format_html('<strong class="deadline-due-soon" style="color:#b8860b">{}</strong>', days)
+        return days
+
+    def queue_counts(self, request) -> dict[str, int]:
+        """Undecided items in the viewer's scope, whatever the list's filters: all of them ("open"),
+        those due within DEADLINE_REMIND_WITHIN_DAYS, and the overdue ones (missed or not yet swept)."""
+        today = timezone.localdate()
+        soon = today + timedelta(days=settings.DEADLINE_REMIND_WITHIN_DAYS)
+        undecided = self.get_queryset(request).filter(state__in=UNDECIDED, closed_at__isnull=True)
+        return undecided.aggregate(
+            open=Count("id"), due_soon=Count("id", filter=Q(due_on__gte=today, due_on__lte=soon)),
+            overdue=Count("id", filter=Q(due_on__lt=today)))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "deadline_counts": self.queue_counts(request),
+                         "remind_within_days": settings.DEADLINE_REMIND_WITHIN_DAYS}
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(DeadlineNotice)
+class DeadlineNoticeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """What the sweep sent, to whom and when: a record, never edited."""
+
+    list_display = ["created_at", "kind", "deadline", "recipient", "email", "sent_at"]
+    list_select_related = ["deadline", "recipient"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    ordering = ["-id"]
+    name_search_field = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
 from agency.workdays import add_calendar_or_working_days
+from common.problems import ApplicationError
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,18 @@ def deadline_restart(*, subject: models.Model, rule: str, region: Region, starts
     """A corrected application came back: the old clock is closed, a new one starts."""
     deadline_close(subject=subject, rule=rule, cancelled=True)
     return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, label=label)
+
+
+@transaction.atomic
+def deadline_assign(*, deadline: Deadline, assignee) -> Deadline:
+    """Give an undecided item to a clerk (or to nobody: then the office's clerks are reminded)."""
+    locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if locked.closed_at is not None:
+        raise ApplicationError("The item was decided; its deadline can no longer be reassigned.",
+                               status=409, type_slug="already-decided")
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee"])
+    return locked
 
 
 def deadlines_for(subject: models.Model):

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 VIEW_ALL = [
     "agency.view_region", "agency.view_office", "agency.view_contributionrate", "agency.view_averagewage",
-    "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday",
+    "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday", "agency.view_deadline",
     "employers.view_employer", "employers.view_employerclient", "insured.view_insuredperson",
     "insured.view_staffreduction", "insured.view_relationshipevent", "insured.view_employment",
     "insured.view_insurancerelationship",
+    "employers.view_registrationapplication", "agency.view_document",
 ]
 CLERK = VIEW_ALL + [
+    "agency.change_deadline",
     "employers.add_employer", "employers.change_employer", "insured.add_insuredperson",
     "insured.change_insuredperson", "insured.change_staffreduction",
+    "employers.add_registrationapplication",
 ]
-REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient"]
-SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin"]
-AUDITOR = VIEW_ALL + ["insured.view_personlogin"]
+REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
+                    "employers.change_registrationapplication"]
+SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice"]
+AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice"]
 
 GROUPS = {"clerk": CLERK, "reviewer": REVIEWER, "supervisor": SUPERVISOR, "auditor": AUDITOR}
 

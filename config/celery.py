@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -15,3 +16,15 @@ app.conf.beat_schedule = {
         "schedule": 24 * 3600,
     },
 }
+
+
+@app.on_after_configure.connect
+def _deadline_sweep_schedule(sender, **_kwargs):
+    """Daily at DEADLINE_SWEEP_HOUR:00, Asia/Shanghai. Added once the configuration is loaded,
+    so the hour is read from Django settings rather than imported while they load."""
+    from django.conf import settings
+
+    sender.conf.beat_schedule["deadline-sweep"] = {
+        "task": "agency.tasks.deadline_sweep",
+        "schedule": crontab(minute=0, hour=settings.DEADLINE_SWEEP_HOUR),
+    }

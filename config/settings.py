@@ -187,3 +187,8 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+
+# Deadline sweep (agency.tasks.deadline_sweep): the hour it runs each day under Celery beat
+# (Asia/Shanghai), and how many days ahead of the due date the assignee is reminded.
+DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
+DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)

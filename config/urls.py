@@ -6,6 +6,7 @@ from oauth2_provider import views as oauth_views
 
 from common import views as common_views
 from employers.apis import EmployerProfileApi
+from employers.registration_apis import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
 from insured.apis import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.staffing_apis import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 
@@ -15,6 +16,9 @@ api_v1 = [
     path("employer/separations", SeparationApi.as_view(), name="employer-separations"),
     path("employer/staff", StaffListApi.as_view(), name="employer-staff"),
     path("employer/events", EmployerEventsApi.as_view(), name="employer-events"),
+    path("registrations", RegistrationApi.as_view(), name="registrations"),
+    path("registrations/<int:pk>", RegistrationDetailApi.as_view(), name="registration-detail"),
+    path("registrations/<int:pk>/resubmit", RegistrationResubmitApi.as_view(), name="registration-resubmit"),
     path("me", MeApi.as_view(), name="me"),
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),

@@ -100,3 +100,4 @@ class EmployerClientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for client in queryset:
             employer_client_revoke(client=client, revoked_by=request.user)
         self.message_user(request, _("%(n)d client(s) revoked.") % {"n": queryset.count()})
+from employers import registration_admin  # noqa: E402, F401

@@ -1,0 +1,141 @@
+"""Demo logins for a clerk, a supervisor, an insured person and an employer's portal client.
+
+Idempotent: run it as often as you like (`make demo` / `make run` do). No superuser is created.
+The passwords are fixed, documented demo values; never run this against a production database.
+
+    clerk / clerk-demo-2026                  group "clerk", office of region 310101
+    supervisor / supervisor-demo-2026        group "supervisor", same office
+    <document number> / person-demo-2026     the first insured person of region 310101
+    client demo-portal / demo-portal-secret  OAuth client of the first registered employer of region 310101
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import Application
+
+from agency import demo_data
+from agency.models import ClerkProfile, Office
+from employers.models import Employer, RegistrationStatus
+from employers.services import employer_client_issue
+from insured.models import InsuredPerson, PersonLogin
+
+DEMO_REGION = "310101"
+CLERK = ("clerk", "clerk-demo-2026", "clerk", "clerk@example.com")
+SUPERVISOR = ("supervisor", "supervisor-demo-2026", "supervisor", "supervisor@example.com")
+PERSON_PASSWORD = "person-demo-2026"
+CLIENT_ID = "demo-portal"
+CLIENT_SECRET = "demo-portal-secret"
+CLIENT_LABEL = "demo portal"
+
+
+def base_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
+
+
+def token_curl(base: str) -> str:
+    """A shell one-liner: get a client-credentials token, then read the employer's own profile."""
+    extract = shlex.quote('import json,sys; print(json.load(sys.stdin)["access_token"])')
+    return (f'TOKEN=$(curl -s -X POST {base}/o/token/ -d grant_type=client_credentials -d client_id={CLIENT_ID} '
+            f'-d client_secret={CLIENT_SECRET} -d scope="read write" | python3 -c {extract}) '
+            f'&& curl -s -H "Authorization: Bearer $TOKEN" {base}/api/v1/employer; echo')
+
+
+def user_ensure(username: str, password: str, *, is_staff: bool, email: str = "") -> User:
+    user, created = User.objects.get_or_create(username=username,
+                                               defaults={"is_staff": is_staff, "email": email})
+    changed = created
+    for field, value in (("is_staff", is_staff), ("is_superuser", False), ("is_active", True)):
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed = True
+    if email and not user.email:
+        user.email = email
+        changed = True
+    if created or not user.check_password(password):
+        user.set_password(password)
+        changed = True
+    if changed:
+        user.save()
+    return user
+
+
+def staff_ensure(spec, office: Office) -> User:
+    username, password, group, email = spec
+    user = user_ensure(username, password, is_staff=True, email=email)
+    ClerkProfile.objects.update_or_create(user=user, defaults={"office": office})
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def person_login_ensure(person: InsuredPerson) -> User:
+    login = PersonLogin.objects.filter(person=person).select_related("user").first()
+    if login is not None:
+        return user_ensure(login.user.username, PERSON_PASSWORD, is_staff=False)
+    user = user_ensure(person.document_number, PERSON_PASSWORD, is_staff=False)
+    # The user may still point at a person of an earlier, replaced data set.
+    PersonLogin.objects.update_or_create(user=user, defaults={"person": person})
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo logins (clerk, supervisor, person, portal client) and print them."
+
+    def handle(self, *args, **options):
+        notes: list[str] = []
+        with transaction.atomic():
+            demo_data.regions_ensure(timezone.localdate())
+            office = Office.objects.filter(region__code=DEMO_REGION).order_by("id").first()
+            clerk = staff_ensure(CLERK, office)
+            supervisor = staff_ensure(SUPERVISOR, office)
+
+            person = InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first()
+            person_user = person_login_ensure(person) if person else None
+            if person is None:
+                notes.append("No insured person in region 310101 yet: run `manage.py seed_demo` first.")
+
+            application = Application.objects.filter(client_id=CLIENT_ID).first()
+            employer = None
+            if application is not None:
+                client = getattr(application, "employer_client", None)
+                employer = client.employer if client else None
+                if client is None or client.revoked_at is not None:
+                    notes.append(f"Client {CLIENT_ID} exists but is revoked or belongs to no employer.")
+                if not (application.hash_client_secret and check_password(CLIENT_SECRET, application.client_secret)) \
+                        and application.client_secret != CLIENT_SECRET:
+                    notes.append(f"Client {CLIENT_ID} exists with a secret other than the demo secret.")
+            else:
+                employer = (Employer.objects.filter(region__code=DEMO_REGION,
+                                                    registration_status=RegistrationStatus.REGISTERED)
+                            .order_by("id").first())
+                if employer is None:
+                    notes.append("No registered employer in region 310101 yet: run `manage.py seed_demo` first.")
+                else:
+                    client, _secret = employer_client_issue(employer=employer, issued_by=supervisor,
+                                                            label=CLIENT_LABEL, client_secret=CLIENT_SECRET)
+                    # A fixed client_id, so the printed commands work on every machine.
+                    Application.objects.filter(pk=client.application_id).update(client_id=CLIENT_ID)
+
+        base = base_url()
+        out = self.stdout.write
+        out("Demo accounts (fixed demo passwords; never use them on a real system):")
+        out(f"  admin            {base}/admin/")
+        out(f"  API docs         {base}/api/docs/")
+        out(f"  clerk            {clerk.username} / {CLERK[1]}  (group clerk, {office.name}, region {DEMO_REGION})")
+        out(f"  supervisor       {supervisor.username} / {SUPERVISOR[1]}  (group supervisor, same office)")
+        if person_user is not None:
+            out(f"  insured person   {person_user.username} / {PERSON_PASSWORD}  ({person.name}); "
+                f"log in at {base}/accounts/login/ then GET {base}/api/v1/me")
+        if employer is not None:
+            out(f"  portal client    {CLIENT_ID} / {CLIENT_SECRET}  ({employer.name}, USCC {employer.uscc})")
+            out("  token and the employer's own profile:")
+            out(f"    {token_curl(base)}")
+        for note in notes:
+            out(f"  note: {note}")

@@ -1,0 +1,169 @@
+"""Run every benchmark and rewrite BENCHMARKS.md with the figures (`make bench`).
+
+    python bench/run_all.py            # the issue's workloads: 1,000,000 persons, 50,000 employers
+    python bench/run_all.py --quick    # small sizes, a few minutes; writes bench/results/BENCHMARKS-quick.md
+    python bench/run_all.py --report   # only rewrite BENCHMARKS.md from bench/results/*.json
+
+Each benchmark also runs on its own: bench/seed_bench.py, bench/lookup_bench.py (see --help).
+They need PostgreSQL and Redis servers (BENCH_PG_URL / DATABASE_URL, BENCH_REDIS_URL) and wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import support
+
+BENCH = Path(__file__).resolve().parent
+OUTPUT = support.ROOT / "BENCHMARKS.md"
+QUICK_OUTPUT = support.RESULTS / "BENCHMARKS-quick.md"
+# Everything below this line in BENCHMARKS.md is written by hand and kept when the figures are rewritten.
+MARKER = "<!-- Analysis below this line is kept by bench/run_all.py -->"
+
+
+def run(script: str, *args: str) -> None:
+    print(f"$ python bench/{script} {' '.join(args)}".rstrip(), flush=True)
+    subprocess.run([support.PYTHON, str(BENCH / script), *args], cwd=support.ROOT, check=True)
+
+
+def yes(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def seed_section(r: dict) -> list[str]:
+    lines = [
+        "## Bulk seeding: `seed_demo` against a raw COPY",
+        "",
+        f"Workload: {r['persons']:,} insured persons and {r['employers']:,} employers, seed {r['seed']}, each into a "
+        "fresh, migrated database (all indexes, constraints and history triggers in place).",
+        "",
+        "| measure | seconds |",
+        "|---|---:|",
+        f"| `manage.py seed_demo` (whole process: start-up, regions, generation, COPY, ANALYZE) | {r['seed_demo_wall_s']} |",
+        f"| of which inside the command | {r['seed_demo_internal_s']} |",
+        f"| raw COPY of the same rows from CSV files ({r['csv_mb']} MB) with psycopg | {r['raw_copy_s']} |",
+        f"| writing those CSV files (`seed_demo --csv-dir`, not part of the ratio) | {r['csv_write_wall_s']} |",
+        "",
+        f"**Ratio {r['ratio']:.2f}** (seed_demo wall-clock / raw COPY; {r['ratio_internal']:.2f} counting the command "
+        f"alone). Target at most {r['target_ratio']}: {yes(r['meets_target'])}. "
+        f"Both databases hold the same rows (digest of every generated column): {r['same_rows']}.",
+        "",
+        f"CPU busy share just before the timed runs (other work on the machine): {r.get('cpu_busy_before_runs')}.",
+        "",
+    ]
+    if r.get("naive_copy_s"):
+        lines += [
+            "### The naive COPY is quadratic",
+            "",
+            "The same person rows COPYed in one transaction with the foreign keys left as declared "
+            "(DEFERRABLE INITIALLY DEFERRED), rolled back after each size:",
+            "",
+            "| rows | seconds | µs per row |",
+            "|---:|---:|---:|",
+        ]
+        for n, s in r["naive_copy_s"].items():
+            lines.append(f"| {int(n):,} | {s} | {s / int(n) * 1e6:.0f} |")
+        lines += [
+            "",
+            "The cost per row grows with the rows already loaded. Each history trigger (pghistory) calls "
+            "`_pgtrigger_should_ignore()` and `_pgh_attach_context()`, PL/pgSQL functions whose `BEGIN ... "
+            "EXCEPTION` blocks open a subtransaction and, when the `pgtrigger.ignore` / `pghistory.context_*` "
+            "settings are unset, abort it (the unset `current_setting()` raises). On every subtransaction abort "
+            "PostgreSQL scans the transaction's whole deferred-trigger queue, which holds one foreign-key check "
+            "per row loaded so far. A million rows would take about an hour. `seed_demo` therefore runs "
+            "`SET CONSTRAINTS ALL IMMEDIATE` (the queue stays empty; keys are checked at the end of each "
+            "statement) and sets the pghistory context explicitly (the audit rows name `seed_demo` and the "
+            "seed, and the trigger functions take their no-exception path). The raw-COPY baseline above "
+            "uses the same `SET CONSTRAINTS ALL IMMEDIATE`, so the ratio compares like with like.",
+            "",
+        ]
+    return lines
+
+
+def lookup_section(r: dict, profile: str | None, suffix: str) -> list[str]:
+    lk, c, cc = r["lookup"], r["constant"], r["constant_with_cookie"]
+    lines = [
+        "## Clerk lookup by document number under load",
+        "",
+        f"{r['persons_loaded']:,} persons loaded ({r['persons_in_region']:,} in the clerk's region 310101). "
+        f"gunicorn `config.wsgi`, {r['gunicorn']}, on 127.0.0.1:8100; wrk in a second process on loopback, "
+        f"{r['wrk_threads']} threads, {r['connections']} connections, {r['duration_s']} s per run after a 3 s "
+        f"warm-up; the lookup rotates through {r['documents_rotated']:,} document numbers of the region with "
+        "the clerk's session cookie.",
+        "",
+        "| endpoint | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| `GET /api/v1/agency/persons?document=…` | {lk['requests_per_s']:.0f} | {lk['p50_ms']} | {lk['p90_ms']} | "
+        f"{lk['p99_ms']} | {lk['non_2xx']} |",
+        f"| `GET /bench/constant` (bare view, no cookie) | {c['requests_per_s']:.0f} | {c['p50_ms']} | {c['p90_ms']} | "
+        f"{c['p99_ms']} | {c['non_2xx']} |",
+        f"| `GET /bench/constant` with the session cookie | {cc['requests_per_s']:.0f} | {cc['p50_ms']} | "
+        f"{cc['p90_ms']} | {cc['p99_ms']} | {cc['non_2xx']} |",
+        "",
+        f"**Lookup throughput / constant view throughput = {r['throughput_share']:.2f}** "
+        f"(target at least 0.5: {yes(r['meets_throughput_target'])}); "
+        f"lookup p99 {lk['p99_ms']} ms (target under 50 ms: {yes(r['meets_p99_target'])}).",
+        "",
+        f"CPU busy share just before each run (other work on the machine): {r.get('cpu_busy_before_runs')}; "
+        f"load average after: {r.get('load_average_after')}.",
+        "",
+    ]
+    if profile:
+        head = [line for line in profile.splitlines() if line.startswith(("SQL", "  0.", "in-process"))]
+        lines += ["### Where a lookup's time goes (in-process, Django test client, cProfile)", "", "```"]
+        lines += [line[:160] for line in head]
+        lines += ["```", "", f"Full profile: `bench/results/lookup_profile{suffix}.txt` (not committed).", ""]
+    return lines
+
+
+def report(quick: bool = False) -> None:
+    suffix = "_quick" if quick else ""
+    seed = support.load(f"seed{suffix}")
+    lookup = support.load(f"lookup{suffix}")
+    profile_path = support.RESULTS / f"lookup_profile{suffix}.txt"
+    profile = profile_path.read_text() if profile_path.exists() else None
+    m = (seed or lookup or {}).get("machine") or support.machine()
+    lines = [
+        "# Benchmarks" + (" (quick run, small sizes)" if quick else ""),
+        "",
+        "The figures are written by `make bench` (`bench/run_all.py`); the analysis after them is kept.",
+        "",
+        f"- Date: {m['date']}",
+        f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
+        f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
+        "- Commands: `make bench` (both, full size), or `python bench/seed_bench.py`, "
+        "`python bench/lookup_bench.py --profile`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "",
+    ]
+    if seed:
+        lines += seed_section(seed)
+    if lookup:
+        lines += lookup_section(lookup, profile, suffix)
+    output = QUICK_OUTPUT if quick else OUTPUT
+    text = "\n".join(lines).rstrip() + "\n"
+    if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
+        text += "\n" + MARKER + OUTPUT.read_text().split(MARKER, 1)[1]
+    elif not quick:
+        text += "\n" + MARKER + "\n"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    print(f"wrote {output}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--report", action="store_true", help="only rewrite BENCHMARKS.md from saved results")
+    args = parser.parse_args()
+    if not args.report:
+        extra = ["--quick"] if args.quick else []
+        run("seed_bench.py", *extra)
+        run("lookup_bench.py", "--profile", *extra)
+    report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""Clerks' screens for employer registration applications (Art. 57) and their vouchers.
+
+A reviewer works the queue ordered by due date: the application page shows what was filed,
+the vouchers (downloaded through a scope-checked view, never from MEDIA_URL) and a reason box
+with the decisions the application's state allows; after a decision the next application in
+the queue opens. A clerk at the counter enters an application on an applicant's behalf with
+the add form, which files it through the same service as the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, OuterRef, Subquery
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from agency.access import scope, viewer_for_request
+from agency.models import Deadline, DeadlineRule, Document, DocumentKind, Region
+from common.admin import ScopedAdminMixin
+from common.problems import ApplicationError
+from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
+from employers.registrations import (CHANGEABLE, TRANSITIONS, registration_approve, registration_reject,
+                                     registration_return, registration_submit)
+
+SAFE_INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def _due_on_subquery():
+    return Subquery(Deadline.objects.filter(
+        subject_type=ContentType.objects.get_for_model(RegistrationApplication), subject_id=OuterRef("pk"),
+        rule=DeadlineRule.REGISTRATION_REVIEW, closed_at__isnull=True).order_by("-id").values("due_on")[:1])
+
+
+def _due_badge(due_on):
+    if due_on is None:
+        return "—"
+    days = (due_on - timezone.localdate()).days
+    if days < 0:
+        return format_html('<strong style="color:#ba2121">{} ({})</strong>', due_on, _("overdue"))
+    if days <= 3:
+        return format_html('<strong style="color:#b8860b">{}</strong>', due_on)
+    return due_on
+
+
+_LABELS = {"employer_kind": _("kind of employer"), "established_on": _("establishment date"),
+           "changed_on": _("date of the change or dissolution"), "reason": _("reason"),
+           "uscc_override_reason": _("check character override reason")}
+
+
+def _label(key: str):
+    if key in _LABELS:
+        return _LABELS[key]
+    try:
+        return Employer._meta.get_field(key).verbose_name
+    except FieldDoesNotExist:
+        return key
+
+
+def _shown(key: str, value):
+    if key in ("employer_kind", "kind") and value in EmployerKind.values:
+        return EmployerKind(value).label
+    return "—" if value in ("", None) else value
+
+
+def _problem_text(err: ApplicationError) -> str:
+    details = "; ".join(e["message"] for e in err.errors if e.get("message") and e["message"] != err.detail)
+    return f"{err.detail} {details}".strip()
+
+
+# --- the counter: a clerk files on an applicant's behalf -----------------------------------------
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+_DOCUMENT_FIELDS = {"business_licence": DocumentKind.BUSINESS_LICENCE,
+                    "application_form": DocumentKind.APPLICATION_FORM,
+                    "cancellation_certificate": DocumentKind.CANCELLATION_CERTIFICATE}
+# Form field -> field name the service reports errors under.
+_ERROR_FIELDS = {"region_code": "region",
+                 **{f"data.{f}": ("employer_kind" if f == "kind" else f) for f in CHANGEABLE}}
+
+
+class RegistrationEntryForm(forms.ModelForm):
+    """Filed through registration_submit with the clerk as actor. The service runs in clean() so
+    that a refusal (duplicate, unknown employer, wrong check character) shows on the form; the
+    admin's add view runs in one transaction, so nothing stays behind if a later step fails."""
+
+    request = None  # set per request by RegistrationApplicationAdmin.get_form
+
+    kind = forms.ChoiceField(label=_("kind of application"), choices=ApplicationKind.choices,
+                             initial=ApplicationKind.NEW)
+    uscc = forms.CharField(label=_("unified social credit code"), max_length=40,
+                           help_text=_("For a change or cancellation: the registered employer's code."))
+    uscc_override_reason = forms.CharField(
+        label=_("check character override reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("New registrations only: a real early code that fails the check character is accepted "
+                    "with the reason recorded here."))
+    region = forms.ModelChoiceField(label=_("pooling region"), queryset=Region.objects.none(), required=False,
+                                    help_text=_("New registrations only."))
+    name = forms.CharField(label=_("name"), max_length=200, required=False,
+                           help_text=_("New: the registered name. Change: the new name, if it changes."))
+    employer_kind = forms.ChoiceField(label=_("kind of employer"), required=False,
+                                      choices=[("", "---------"), *EmployerKind.choices])
+    established_on = forms.DateField(label=_("establishment date"), required=False, widget=AdminDateWidget)
+    changed_on = forms.DateField(label=_("date of the change or dissolution"), required=False,
+                                 widget=AdminDateWidget, help_text=_("Change and cancellation only."))
+    contact_name = forms.CharField(label=_("contact name"), max_length=100, required=False)
+    contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
+    contact_email = forms.EmailField(label=_("contact e-mail"), required=False)
+    address = forms.CharField(label=_("address"), max_length=300, required=False)
+    risk_class = forms.IntegerField(label=_("work-injury risk class"), min_value=1, max_value=8, required=False)
+    reason = forms.CharField(label=_("reason for cancellation"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    business_licence = forms.FileField(label=_("business licence"), required=False)
+    application_form = forms.FileField(label=_("application form"), required=False)
+    cancellation_certificate = forms.FileField(label=_("cancellation certificate"), required=False)
+    other_documents = MultipleFileField(label=_("other documents"), required=False)
+
+    class Meta:
+        model = RegistrationApplication
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = scope(Region.objects.all(), viewer_for_request(self.request))
+        self.fields["region"].queryset = regions
+        if len(regions[:2]) == 1:
+            self.fields["region"].initial = regions[0].pk
+        self.tracking_token = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        kind = data["kind"]
+        documents = [(data[field], doc_kind) for field, doc_kind in _DOCUMENT_FIELDS.items() if data.get(field)]
+        documents += [(file, DocumentKind.OTHER) for file in data.get("other_documents") or []]
+        arguments = {"kind": kind, "actor": viewer_for_request(self.request), "uscc": data["uscc"],
+                     "documents": documents}
+        if kind == ApplicationKind.NEW:
+            region = data.get("region")
+            arguments.update(
+                name=data["name"], employer_kind=data["employer_kind"], region_code=region.code if region else "",
+                established_on=data.get("established_on"), contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"], contact_email=data["contact_email"], address=data["address"],
+                risk_class=data.get("risk_class"), uscc_override_reason=data["uscc_override_reason"])
+        elif kind == ApplicationKind.CHANGE:
+            changes = {("kind" if field == "employer_kind" else field): data.get(field)
+                       for field in ("name", "employer_kind", "contact_name", "contact_phone", "contact_email",
+                                     "address", "risk_class")}
+            arguments.update(changed_on=data.get("changed_on"),
+                             changes={k: v for k, v in changes.items() if v not in (None, "")})
+        else:
+            arguments.update(changed_on=data.get("changed_on"), reason=data["reason"])
+        try:
+            self.instance, self.tracking_token = registration_submit(**arguments)
+        except ApplicationError as err:
+            placed = False
+            for error in err.errors:
+                field = _ERROR_FIELDS.get(error.get("field") or "", error.get("field"))
+                if field in self.fields:
+                    self.add_error(field, error["message"])
+                    placed = True
+            if not placed:
+                self.add_error(None, _problem_text(err))
+        return data
+
+
+# --- the review queue -----------------------------------------------------------------------------
+
+@admin.register(RegistrationApplication)
+class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "uscc", "region", "state", "received_at", "late", "due", "submissions"]
+    list_display_links = ["name"]
+    list_select_related = ["region"]
+    list_filter = ["state", "kind", "late"]
+    name_search_field = "name"
+    exact_search_field = "uscc"
+    actions = ["approve_selected"]
+    change_fields = ["kind", "state", "uscc", "name", "region", "employer", "event_date", "received_at", "late",
+                     "submissions", "applicant", "due"]
+    add_fieldsets = [
+        (None, {"fields": ["kind", "uscc", "uscc_override_reason"]}),
+        (_("New registration"), {"fields": ["region", "name", "employer_kind", "established_on"]}),
+        (_("Change or cancellation"), {"fields": ["changed_on", "reason"],
+                                       "description": _("For a change, fill in only the fields that change "
+                                                        "(name, kind, contacts, address, risk class).")}),
+        (_("Contacts and risk class"), {"fields": ["contact_name", "contact_phone", "contact_email", "address",
+                                                   "risk_class"]}),
+        (_("Vouchers"), {"fields": ["business_licence", "application_form", "cancellation_certificate",
+                                    "other_documents"]}),
+    ]
+
+    # Rows: scoped, with the open deadline's due date, the nearest first.
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(due_on=_due_on_subquery())
+
+    def get_ordering(self, request):
+        return [F("due_on").asc(nulls_last=True), "received_at", "id"]
+
+    @admin.display(description=_("due"), ordering="due_on")
+    def due(self, obj):
+        return _due_badge(getattr(obj, "due_on", None))
+
+    # Permissions: applications are records; they change only through decisions.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("employers.change_registrationapplication")
+
+    # Add (the counter) and change (the review page) are two different forms.
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return type("RegistrationEntryForm", (RegistrationEntryForm,), {"request": request})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        fieldsets = [
+            (None, {"fields": self.change_fields}),
+            (_("Filed"), {"fields": ["filed_data", "vouchers"]}),
+            (_("Decision"), {"fields": ["decided_by", "decided_at", "decision_reason"]}),
+        ]
+        if obj.state in (ApplicationState.SUBMITTED, ApplicationState.RETURNED) and \
+                self.has_change_permission(request, obj):
+            fieldsets.append((_("Decide"), {"fields": ["decision_panel"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.change_fields, "filed_data", "vouchers", "decided_by", "decided_at", "decision_reason",
+                "decision_panel"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the page is edited in place: the decision buttons replace Save.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                         "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # only decisions change an application
+        # Filed by the entry form's clean(); the applicant needs the token to follow it online.
+        self.message_user(request, _("Filed. Give the applicant the tracking token %(token)s with the application "
+                                     "number %(id)s; it is shown only once.") %
+                          {"token": form.tracking_token, "id": obj.pk}, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # documents were attached by the service
+
+    # What the reviewer reads.
+    @admin.display(description=_("filed data"))
+    def filed_data(self, obj):
+        data = obj.data
+        if obj.kind == ApplicationKind.CHANGE:
+            employer = obj.employer
+            rows = [(_label(field), _shown(field, getattr(employer, field, "")), _shown(field, value))
+                    for field, value in data.get("changes", {}).items()]
+            return format_html(
+                '<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>',
+                _("field"), _("now"), _("requested"),
+                format_html_join("", "<tr><td>{}</td><td>{}</td><td><strong>{}</strong></td></tr>", rows),
+                _label("changed_on"), data.get("changed_on", ""))
+        rows = [(_label(key), _shown(key, value)) for key, value in data.items() if key != "uscc_override_by"]
+        table = format_html('<table>{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+        if obj.kind == ApplicationKind.CANCELLATION and obj.employer_id:
+            from insured.models import Employment
+
+            open_count = Employment.objects.filter(employer_id=obj.employer_id, end_date__isnull=True).count()
+            style = "color:#ba2121" if open_count else ""
+            table = format_html('{}<p style="{}">{}: {}</p>', table, style,
+                                _("open employments (must be 0 to approve)"), open_count)
+        return table
+
+    @admin.display(description=_("vouchers"))
+    def vouchers(self, obj):
+        documents = obj.documents.order_by("uploaded_at", "id")
+        if not documents:
+            return _("none filed")
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", '<li><a href="{}">{}</a> — {}, {} bytes, SHA-256 <code>{}</code>, {} {}</li>',
+            ((reverse("admin:agency_document_download", args=[d.pk]), d.original_name, d.get_kind_display(),
+              d.size, d.sha256, d.uploaded_by, timezone.localtime(d.uploaded_at).strftime("%Y-%m-%d %H:%M"))
+             for d in documents)))
+
+    @admin.display(description=_("decision"))
+    def decision_panel(self, obj):
+        url = reverse("admin:employers_registrationapplication_decide", args=[obj.pk])
+        labels = {"approve": _("Approve"), "return": _("Return for correction"), "reject": _("Reject")}
+        buttons = [(url, action, "default" if action == "approve" else "", label)
+                   for action, label in labels.items() if action in TRANSITIONS[obj.state]]
+        return format_html(
+            '<textarea name="decision_reason" rows="3" cols="80" placeholder="{}"></textarea>'
+            '<div style="margin-top:8px">{}</div>',
+            _("Reason: required to reject or return (the applicant reads it); optional note on approval"),
+            format_html_join(" ", '<button type="submit" formaction="{}" name="decision" value="{}" class="{}" '
+                                  'style="padding:6px 14px">{}</button>', buttons))
+
+    # Deciding.
+    def get_urls(self):
+        return [path("<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
+                     name="employers_registrationapplication_decide"), *super().get_urls()]
+
+    def decide_view(self, request, object_id):
+        application = self.get_object(request, unquote(object_id))
+        if application is None or request.method != "POST" or not self.has_change_permission(request, application):
+            raise Http404("No such application in your queue.")
+        decision = request.POST.get("decision", "")
+        reason = request.POST.get("decision_reason", "")
+        here = reverse("admin:employers_registrationapplication_change", args=[application.pk])
+        try:
+            decided = self._decide(request, application, decision, reason)
+        except ApplicationError as err:
+            self.message_user(request, f"{application}: {_problem_text(err)}", messages.ERROR)
+            return HttpResponseRedirect(here)
+        if decided is None:
+            self.message_user(request, _("Choose approve, return or reject."), messages.ERROR)
+            return HttpResponseRedirect(here)
+        self.log_change(request, decided, f"{decision}: {reason.strip()}".strip(": "))
+        next_up = (self.get_queryset(request).filter(state=ApplicationState.SUBMITTED)
+                   .order_by(*self.get_ordering(request)).first())
+        if next_up is not None:
+            self.message_user(request, _("Next in your queue: %(item)s") % {"item": next_up}, messages.INFO)
+            return HttpResponseRedirect(reverse("admin:employers_registrationapplication_change",
+                                                args=[next_up.pk]))
+        return HttpResponseRedirect(reverse("admin:employers_registrationapplication_changelist"))
+
+    def _decide(self, request, application, decision: str, reason: str):
+        viewer = viewer_for_request(request)
+        if decision == "approve":
+            decided = registration_approve(application=application, actor=viewer, note=reason)
+            self.message_user(request, self._approved_message(decided), messages.SUCCESS)
+        elif decision == "reject":
+            decided = registration_reject(application=application, actor=viewer, reason=reason)
+            self.message_user(request, _("%(item)s: rejected.") % {"item": decided}, messages.SUCCESS)
+        elif decision == "return":
+            decided = registration_return(application=application, actor=viewer, reason=reason)
+            self.message_user(request, _("%(item)s: returned for correction.") % {"item": decided},
+                              messages.SUCCESS)
+        else:
+            return None
+        return decided
+
+    @staticmethod
+    def _approved_message(application) -> str:
+        employer = application.employer
+        if application.kind == ApplicationKind.NEW:
+            return _("%(item)s: approved; registration number %(number)s.") % {
+                "item": application, "number": employer.registration_number}
+        return _("%(item)s: approved.") % {"item": application}
+
+    @admin.action(description=_("Approve selected applications"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        viewer = viewer_for_request(request)
+        for application in queryset.order_by("pk"):
+            try:
+                decided = registration_approve(application=application, actor=viewer)
+            except ApplicationError as err:
+                self.message_user(request, f"{application}: {_problem_text(err)}", messages.WARNING)
+                continue
+            self.log_change(request, decided, "approve")
+            self.message_user(request, self._approved_message(decided), messages.SUCCESS)
+
+
+# --- vouchers -------------------------------------------------------------------------------------
+
+@admin.register(Document)
+class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Original vouchers: read-only here and in the database (a trigger refuses UPDATE and DELETE)."""
+
+    list_display = ["original_name", "kind", "region", "size", "short_sha256", "uploaded_by", "uploaded_at",
+                    "download"]
+    list_select_related = ["region"]
+    list_filter = ["kind"]
+    name_search_field = "original_name"
+    exact_search_field = None
+    fields = ["original_name", "kind", "region", "content_type", "size", "sha256", "uploaded_by", "uploaded_at",
+              "download", "applications"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # vouchers arrive with what they support (an application, a declaration)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("SHA-256"))
+    def short_sha256(self, obj):
+        return format_html('<code title="{}">{}…</code>', obj.sha256, obj.sha256[:12])
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:agency_document_download", args=[obj.pk]),
+                           _("download"))
+
+    @admin.display(description=_("registration applications"))
+    def applications(self, obj):
+        # A voucher and the applications it supports share their region, so the clerk sees them all.
+        return format_html_join(", ", '<a href="{}">{}</a>', (
+            (reverse("admin:employers_registrationapplication_change", args=[a.pk]), a)
+            for a in obj.registration_applications.filter(region_id=obj.region_id))) or "—"
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="agency_document_download"), *super().get_urls()]
+
+    def download_view(self, request, pk: int):
+        document = self.get_queryset(request).filter(pk=pk).first()
+        if document is None or not self.has_view_permission(request, document):
+            raise Http404("No such voucher in your region.")
+        digest = hashlib.sha256()
+        with document.file.open("rb") as handle:
+            for chunk in handle.chunks():
+                digest.update(chunk)
+        if digest.hexdigest() != document.sha256:
+            self.message_user(request, _("The stored file of %(doc)s no longer matches its recorded SHA-256; report "
+                                         "this to the administrator.") % {"doc": document}, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:agency_document_change", args=[document.pk]))
+        content_type = document.content_type if document.content_type in SAFE_INLINE_TYPES \
+            else "application/octet-stream"
+        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                                content_type=content_type)
+        response["X-Voucher-SHA256"] = document.sha256
+        return response

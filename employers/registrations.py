@@ -1,0 +1,471 @@
+"""Employer registration applications (Art. 57): new, change and cancellation.
+
+An applicant files (REST, or a clerk at the counter through the admin); the
+agency reviews within the region's Article 57 term (DeadlineRule.REGISTRATION_REVIEW)
+and approves, rejects, or returns the application for correction. Every state
+change locks the application row, checks TRANSITIONS, and writes the deadline
+change in the same transaction. A new employer has no Employer row until its
+application is approved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from agency.access import Kind, Viewer, scope
+from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
+from agency.documents import document_store
+from agency.models import DeadlineRule, DocumentKind, Office, Region
+from common.identifiers import IdentifierError, uscc_normalise
+from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from employers.models import (ApplicationKind, ApplicationState, Employer, EmployerClient, EmployerKind,
+                              RegistrationApplication, RegistrationStatus)
+from employers.services import employer_client_revoke
+
+LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the change
+RULE = DeadlineRule.REGISTRATION_REVIEW
+
+S = ApplicationState
+# state -> {action: next state}. The only place that says which decision may follow which.
+# A returned application may still be rejected, so one the applicant abandons does not block
+# its USCC forever (one open application per USCC).
+TRANSITIONS: dict[str, dict[str, str]] = {
+    S.SUBMITTED: {"approve": S.APPROVED, "reject": S.REJECTED, "return": S.RETURNED},
+    S.RETURNED: {"resubmit": S.SUBMITTED, "reject": S.REJECTED},
+    S.APPROVED: {},
+    S.REJECTED: {},
+}
+
+# Employer text fields an applicant fills in (new) or changes (change), with their maximum length.
+_TEXT_FIELDS = {"name": 200, "contact_name": 100, "contact_phone": 30, "contact_email": 254, "address": 300}
+CHANGEABLE = ("name", "kind", "contact_name", "contact_phone", "contact_email", "address", "risk_class")
+
+Document = tuple[UploadedFile, str]  # (file, DocumentKind value)
+
+
+def tracking_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _actor_label(actor: Viewer, uscc: str) -> str:
+    return f"applicant:{uscc}" if actor.kind is Kind.NOBODY else actor.label()
+
+
+def _refuse(message: str) -> ApplicationError:
+    return ApplicationError(message, status=403, type_slug="permission-denied")
+
+
+# --- validation shared by submission, resubmission and the admin entry form --------------------
+
+def _uscc(raw: str, *, override_reason: str, actor: Viewer) -> tuple[str, bool]:
+    """(code, overridden): a wrong check character passes only with a clerk's recorded reason."""
+    try:
+        return uscc_normalise(raw), False
+    except IdentifierError as err:
+        if err.code == "check_character" and override_reason.strip() and actor.is_staff_viewer:
+            return uscc_normalise(raw, allow_bad_check=True), True  # a real early code (GB 32100 note)
+        extra = {"expected": err.expected} if err.expected else {}
+        raise ValidationFailed.field("uscc", err.code, err.message, **extra) from None
+
+
+def _region(code: str, actor: Viewer) -> Region:
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed.field("region_code", "required", "Give the 6-digit code of the pooling region.")
+    region = scope(Region.objects.all(), actor).filter(code=code).first() if actor.is_staff_viewer \
+        else Region.objects.filter(code=code).first()
+    if region is None:
+        raise ValidationFailed.field("region_code", "unknown_region",
+                                     f"Unknown pooling region {code!r}" +
+                                     (", or not one you serve." if actor.kind is Kind.CLERK else "."))
+    if not Office.objects.filter(region=region).exists():
+        raise ValidationFailed.field("region_code", "no_office",
+                                     f"No agency office serves region {code} yet; it cannot take applications.")
+    return region
+
+
+def _employer_values(values: dict[str, Any], *, prefix: str, names: dict[str, str] | None = None,
+                     partial: bool) -> dict[str, Any]:
+    """Check employer fields; `names` maps a field to how the request calls it, for error messages."""
+    names = names or {}
+    out: dict[str, Any] = {}
+
+    def fail(field: str, code: str, message: str):
+        raise ValidationFailed.field(prefix + names.get(field, field), code, message)
+
+    for field, value in values.items():
+        if value is None or (value == "" and field in ("kind", "risk_class")):
+            continue  # not given
+        if field in _TEXT_FIELDS:
+            if not isinstance(value, str):
+                fail(field, "invalid", "Must be text.")
+            value = value.strip()
+            if len(value) > _TEXT_FIELDS[field]:
+                fail(field, "max_length", f"At most {_TEXT_FIELDS[field]} characters.")
+            if field == "contact_email" and value:
+                try:
+                    validate_email(value)
+                except DjangoValidationError:
+                    fail(field, "invalid", "Not a valid e-mail address.")
+        elif field == "kind":
+            if value not in EmployerKind.values:
+                fail(field, "invalid_choice", f"One of: {', '.join(EmployerKind.values)}.")
+        elif field == "risk_class":
+            if isinstance(value, str) and value.strip().isdigit():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 8:
+                fail(field, "invalid", "A work-injury risk class is a whole number from 1 to 8.")
+        else:
+            fail(field, "unknown_field", f"{field} cannot be registered or changed here; one of: "
+                                         f"{', '.join(CHANGEABLE)}.")
+        out[field] = value
+    if not partial:
+        if not out.get("name"):
+            fail("name", "required", "The employer's name is required.")
+        if not out.get("kind"):
+            fail("kind", "required", "The kind of employer is required.")
+    return out
+
+
+def _event_date(value: date | None, field: str) -> date:
+    if value is None:
+        raise ValidationFailed.field(field, "required", "Required for this kind of application.")
+    if value > today_in_shanghai():
+        raise ValidationFailed.field(field, "future", "The date cannot be in the future.")
+    return value
+
+
+def _late(received_on: date, event_date: date) -> bool:
+    return received_on - event_date > timedelta(days=LATE_AFTER_DAYS)
+
+
+def _filing(kind: str, values: dict[str, Any]) -> tuple[str, date, dict[str, Any]]:
+    """A complete, checked filing: (name, event date, data to keep on the application)."""
+    if kind == ApplicationKind.NEW:
+        fields = _employer_values({"name": values.get("name"), "kind": values.get("employer_kind"),
+                                   **{f: values.get(f) for f in ("contact_name", "contact_phone", "contact_email",
+                                                                 "address", "risk_class")}},
+                                  prefix="", names={"kind": "employer_kind"}, partial=False)
+        event = _event_date(values.get("established_on"), "established_on")
+        data = {"employer_kind": fields.pop("kind"), "established_on": event.isoformat(), **fields}
+        name = data.pop("name")
+        for kept in ("uscc_override_reason", "uscc_override_by"):  # carried over on resubmission
+            if values.get(kept):
+                data[kept] = values[kept]
+        return name, event, data
+    event = _event_date(values.get("changed_on"), "changed_on")
+    if kind == ApplicationKind.CHANGE:
+        changes = values.get("changes")
+        if not isinstance(changes, dict) or not changes:
+            raise ValidationFailed.field("data", "required", "Give the changed fields in `data`, e.g. "
+                                                             '{"name": "...", "address": "..."}.')
+        changes = _employer_values(changes, prefix="data.", partial=True)
+        if "name" in changes and not changes["name"]:
+            raise ValidationFailed.field("data.name", "blank", "A name cannot be blank.")
+        return values["current_name"], event, {"changed_on": event.isoformat(), "changes": changes}
+    reason = (values.get("reason") or "").strip()
+    return values["current_name"], event, {"changed_on": event.isoformat(), "reason": reason[:1000]}
+
+
+def _store_documents(application: RegistrationApplication, documents: Sequence[Document], *,
+                     uploaded_by: str) -> None:
+    stored = []
+    for i, (file, kind) in enumerate(documents):
+        if kind not in DocumentKind.values:
+            raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
+                                         f"Unknown document kind {kind!r}; one of: {', '.join(DocumentKind.values)}.")
+        stored.append(document_store(file=file, kind=kind, region=application.region, uploaded_by=uploaded_by,
+                                     field=f"documents[{i}]"))
+    if stored:
+        application.documents.add(*stored)
+
+
+def _employer_for_change(uscc: str, actor: Viewer) -> Employer:
+    if actor.kind is Kind.EMPLOYER:
+        employer = Employer.objects.select_related("region").get(pk=actor.employer_id)
+        if uscc and uscc.strip().upper() != employer.uscc:
+            raise ValidationFailed.field("uscc", "not_yours", "A portal files changes for its own employer only; "
+                                                              "leave out `uscc` or give your own.")
+    elif actor.is_staff_viewer:
+        code = (uscc or "").strip().upper()
+        employer = scope(Employer.objects.select_related("region"), actor).filter(uscc=code).first()
+        if employer is None:
+            raise ValidationFailed.field("uscc", "unknown_employer",
+                                         "No employer with this code is registered in your region.")
+    else:
+        raise _refuse("A change or cancellation is filed by the employer's own portal (OAuth client with the "
+                      "write scope) or at an agency office.")
+    if employer.registration_status != RegistrationStatus.REGISTERED:
+        raise Conflict("Only a registered employer can file a change or cancellation.",
+                       type_slug="employer-not-registered")
+    return employer
+
+
+def _open_duplicate(uscc: str) -> Duplicate:
+    return Duplicate("An application for this unified social credit code is already open (submitted or "
+                     "returned for correction); follow or correct that one.",
+                     errors=[{"field": "uscc", "code": "open_application", "message": "An application is open."}])
+
+
+def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str | None) -> RegistrationApplication:
+    """The application as its applicant may see it: with the tracking token given at filing, or
+    through the portal of the employer it concerns. Anything else is 'not found', so that an id
+    reveals nothing about whether an application exists."""
+    application = (RegistrationApplication.objects.select_related("region", "employer")
+                   .prefetch_related("documents").filter(pk=pk).first())
+    if tracking_token:
+        expected = application.tracking_token_hash if application is not None else ""
+        # Compared even when there is nothing to match, so timing does not tell either.
+        if hmac.compare_digest(tracking_token_hash(tracking_token), expected or "-" * 64) and expected:
+            return application
+    if (application is not None and viewer.kind is Kind.EMPLOYER and application.employer_id is not None
+            and application.employer_id == viewer.employer_id):
+        return application
+    raise NotFound("No registration application with this id is visible to you; give the tracking token "
+                   "you received when filing (X-Tracking-Token).")
+
+
+# --- services ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str = "", employer_kind: str = "",
+                        region_code: str = "", established_on: date | None = None, contact_name: str = "",
+                        contact_phone: str = "", contact_email: str = "", address: str = "",
+                        risk_class: int | None = None, changed_on: date | None = None,
+                        changes: dict[str, Any] | None = None, reason: str = "",
+                        documents: Sequence[Document] = (), uscc_override_reason: str = "",
+                        ) -> tuple[RegistrationApplication, str]:
+    """File an application; returns it with the one-time tracking token (only its hash is kept)."""
+    if kind not in ApplicationKind.values:
+        raise ValidationFailed.field("kind", "invalid_choice", f"One of: {', '.join(ApplicationKind.values)}.")
+    employer, overridden = None, False
+    if kind == ApplicationKind.NEW:
+        code, overridden = _uscc(uscc, override_reason=uscc_override_reason, actor=actor)
+        region = _region(region_code, actor)
+        existing = Employer.objects.filter(uscc=code).only("id", "registration_status").first()
+        if existing is not None and existing.registration_status == RegistrationStatus.REGISTERED:
+            raise Duplicate("An employer with this unified social credit code is already registered; file a "
+                            "change instead.",
+                            errors=[{"field": "uscc", "code": "registered", "message": "Already registered."}])
+        current_name = ""
+    else:
+        employer = _employer_for_change(uscc, actor)
+        code, region, current_name = employer.uscc, employer.region, employer.name
+    app_name, event, data = _filing(kind, {
+        "name": name, "employer_kind": employer_kind, "established_on": established_on,
+        "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email,
+        "address": address, "risk_class": risk_class, "changed_on": changed_on, "changes": changes,
+        "reason": reason, "current_name": current_name})
+    if overridden:  # kept with the application, copied to the employer on approval
+        data["uscc_override_reason"], data["uscc_override_by"] = uscc_override_reason.strip(), actor.user_id
+    if RegistrationApplication.objects.filter(uscc=code, state__in=[S.SUBMITTED, S.RETURNED]).exists():
+        raise _open_duplicate(code)
+
+    now = timezone.now()
+    received_on = timezone.localdate(now)
+    token = secrets.token_urlsafe(24)
+    label = _actor_label(actor, code)
+    try:
+        with transaction.atomic():  # a concurrent filing for the same USCC loses cleanly
+            application = RegistrationApplication.objects.create(
+                kind=kind, employer=employer, region=region, uscc=code, name=app_name, data=data,
+                event_date=event, received_at=now, late=_late(received_on, event), applicant=label[:100],
+                tracking_token_hash=tracking_token_hash(token))
+    except IntegrityError:
+        raise _open_duplicate(code) from None
+    _store_documents(application, documents, uploaded_by=label[:100])
+    deadline_open(rule=RULE, subject=application, region=region, starts_on=received_on, label=str(application))
+    return application, token
+
+
+def _lock(application: RegistrationApplication, actor: Viewer) -> RegistrationApplication:
+    locked = scope(RegistrationApplication.objects.select_for_update(), actor).filter(pk=application.pk).first()
+    if locked is None:
+        raise NotFound("No such registration application is visible to you.")
+    return locked
+
+
+_PAST = {"approve": "approved", "reject": "rejected", "return": "returned for correction",
+         "resubmit": "resubmitted"}
+
+
+def _transition(application: RegistrationApplication, action: str) -> str:
+    allowed = TRANSITIONS[application.state]
+    if action not in allowed:
+        decided = application.state in (S.APPROVED, S.REJECTED)
+        raise Conflict(f"This application is {application.get_state_display()}; it cannot be {_PAST[action]}.",
+                       type_slug="already-decided" if decided else "conflict", state=application.state)
+    return allowed[action]
+
+
+def _decide(application: RegistrationApplication, *, state: str, actor: Viewer, reason: str) -> None:
+    application.state = state
+    application.decided_by_id = actor.user_id
+    application.decided_at = timezone.now()
+    application.decision_reason = reason
+    application.save(update_fields=["state", "employer", "decided_by", "decided_at", "decision_reason"])
+
+
+def _require_reviewer(actor: Viewer) -> None:
+    if not actor.is_staff_viewer:
+        raise _refuse("Only agency staff decide registration applications.")
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "required", "Give the reason; the applicant reads it.")
+    return reason
+
+
+@transaction.atomic
+def registration_resubmit(*, application: RegistrationApplication, actor: Viewer,
+                          corrections: dict[str, Any] | None = None,
+                          documents: Sequence[Document] = ()) -> RegistrationApplication:
+    """The corrected application comes back: submitted again, and the review clock restarts today.
+
+    `corrections` holds the corrected fields only (same names as at filing; `changes` replaces
+    the whole set of changed fields). The USCC and region are not corrected here: a wrong one
+    is a new application. The caller has checked the applicant's access (registration_for_applicant).
+    """
+    application = RegistrationApplication.objects.select_for_update().get(pk=application.pk)
+    if actor.kind is Kind.EMPLOYER and application.employer_id != actor.employer_id:
+        raise NotFound("No such registration application is visible to you.")
+    state = _transition(application, "resubmit")
+    corrections = {k: v for k, v in (corrections or {}).items() if v is not None}
+    unknown = set(corrections) - {"name", "employer_kind", "established_on", "contact_name", "contact_phone",
+                                  "contact_email", "address", "risk_class", "changed_on", "changes", "reason"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationFailed.field(field, "not_correctable", f"{field} cannot be corrected on resubmission.")
+    data = application.data
+    if application.kind == ApplicationKind.NEW:
+        values = {"name": application.name, **{k: v for k, v in data.items() if k != "established_on"},
+                  "established_on": date.fromisoformat(data["established_on"])}
+    else:
+        values = {"current_name": application.name, "changed_on": date.fromisoformat(data["changed_on"]),
+                  "changes": data.get("changes"), "reason": data.get("reason", "")}
+    values.update(corrections)
+    name, event, new_data = _filing(application.kind, values)
+
+    application.name, application.data, application.event_date = name, new_data, event
+    application.late = _late(timezone.localdate(application.received_at), event)
+    application.state = state
+    application.submissions += 1
+    application.decided_by, application.decided_at, application.decision_reason = None, None, ""
+    application.save()
+    _store_documents(application, documents, uploaded_by=_actor_label(actor, application.uscc)[:100])
+    deadline_restart(subject=application, rule=RULE, region=application.region, starts_on=today_in_shanghai(),
+                     label=str(application))
+    return application
+
+
+@transaction.atomic
+def registration_approve(*, application: RegistrationApplication, actor: Viewer,
+                         note: str = "") -> RegistrationApplication:
+    """Approve: a new employer is registered and numbered; a change is applied; a cancellation
+    (only with no open employment) cancels the registration and revokes the portal clients."""
+    _require_reviewer(actor)
+    application = _lock(application, actor)
+    state = _transition(application, "approve")
+    if application.kind == ApplicationKind.NEW:
+        application.employer = _register(application, actor)
+    else:
+        employer = Employer.objects.select_for_update().get(pk=application.employer_id)
+        if employer.registration_status != RegistrationStatus.REGISTERED:
+            raise Conflict(f"The employer's registration is {employer.get_registration_status_display()}; "
+                           "nothing to change or cancel.", type_slug="employer-not-registered")
+        if application.kind == ApplicationKind.CHANGE:
+            for field, value in application.data["changes"].items():
+                setattr(employer, field, value)
+            employer.save()  # pghistory keeps the values before the change
+        else:
+            _cancel(employer, actor)
+    _decide(application, state=state, actor=actor, reason=(note or "").strip())
+    deadline_close(subject=application, rule=RULE)
+    return application
+
+
+def _register(application: RegistrationApplication, actor: Viewer) -> Employer:
+    data, region = application.data, application.region
+    employer = Employer.objects.select_for_update().filter(uscc=application.uscc).first()
+    if employer is not None and employer.registration_status == RegistrationStatus.REGISTERED:
+        raise Duplicate("An employer with this unified social credit code is already registered.")
+    if employer is None:  # the usual case: the employer exists in the registry from its approval on
+        employer = Employer(uscc=application.uscc)
+    today = today_in_shanghai()
+    employer.name, employer.kind, employer.region = application.name, data["employer_kind"], region
+    employer.established_on = application.event_date
+    for field in ("contact_name", "contact_phone", "contact_email", "address", "risk_class"):
+        if data.get(field) not in (None, ""):
+            setattr(employer, field, data[field])
+    if data.get("uscc_override_reason"):
+        employer.uscc_override_reason = data["uscc_override_reason"]
+        employer.uscc_override_by_id = data.get("uscc_override_by") or actor.user_id
+    employer.registration_status = RegistrationStatus.REGISTERED
+    employer.registration_number = _next_registration_number(region, today.year)
+    employer.registered_on = today
+    employer.save()
+    return employer
+
+
+def _next_registration_number(region: Region, year: int) -> str:
+    """<region code><year><6-digit sequence>, e.g. 3101012026000042; serialised per region."""
+    with connection.cursor() as cursor:  # released at commit; two approvals never draw the same number
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('employer_registration_number'), %s)", [region.pk])
+    prefix = f"{region.code}{year}"
+    last = (Employer.objects.filter(registration_number__regex=rf"^{prefix}\d{{6}}$")
+            .order_by("-registration_number").values_list("registration_number", flat=True).first())
+    sequence = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{sequence:06d}"
+
+
+def _cancel(employer: Employer, actor: Viewer) -> None:
+    from insured.models import Employment  # imported here: insured's models build on employers'
+
+    open_count = Employment.objects.filter(employer=employer, end_date__isnull=True).count()
+    if open_count:
+        raise Conflict(f"The employer still has {open_count} person(s) on its roll (open employment); its staff "
+                       "must be reduced before the registration can be cancelled.", open_employments=open_count)
+    employer.registration_status = RegistrationStatus.CANCELLED
+    employer.save()
+    user = get_user_model().objects.filter(pk=actor.user_id).first() if actor.user_id else None
+    for client in EmployerClient.objects.filter(employer=employer, revoked_at__isnull=True):
+        employer_client_revoke(client=client, revoked_by=user)
+
+
+@transaction.atomic
+def registration_reject(*, application: RegistrationApplication, actor: Viewer,
+                        reason: str) -> RegistrationApplication:
+    _require_reviewer(actor)
+    reason = _required_reason(reason)
+    application = _lock(application, actor)
+    state = _transition(application, "reject")
+    _decide(application, state=state, actor=actor, reason=reason)
+    deadline_close(subject=application, rule=RULE)  # already closed if it was returned
+    return application
+
+
+@transaction.atomic
+def registration_return(*, application: RegistrationApplication, actor: Viewer,
+                        reason: str) -> RegistrationApplication:
+    """Back to the applicant for correction; the clock stops and restarts on resubmission."""
+    _require_reviewer(actor)
+    reason = _required_reason(reason)
+    application = _lock(application, actor)
+    state = _transition(application, "return")
+    _decide(application, state=state, actor=actor, reason=reason)
+    deadline_close(subject=application, rule=RULE, cancelled=True)
+    return application

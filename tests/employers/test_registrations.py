@@ -1,0 +1,529 @@
+"""Employer registration applications (Art. 57) over HTTP: filing, following, deciding, correcting."""
+
+import hashlib
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+from rest_framework.test import APIClient
+
+from agency.access import Kind, Viewer
+from agency.deadlines import today_in_shanghai
+from agency.models import CalendarDay, CalendarYear, Deadline, Document
+from agency.workdays import add_working_days
+from common.identifiers import USCC_ALPHABET
+from common.problems import ValidationFailed
+from employers.models import Employer, RegistrationApplication
+from employers.registrations import registration_approve, registration_reject, registration_submit
+from employers.services import employer_client_issue
+from insured.models import Employment
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.employers.factories import EmployerFactory
+from tests.ids import uscc
+from tests.insured.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def shanghai():
+    region = RegionFactory(code="310101", name="黄浦区")
+    OfficeFactory(region=region, name="黄浦区社保中心")
+    return region
+
+
+@pytest.fixture
+def beijing():
+    region = RegionFactory(code="110105", name="朝阳区")
+    OfficeFactory(region=region, name="朝阳区社保中心")
+    return region
+
+
+def _reviewer(region):
+    client = Client()
+    client.force_login(clerk_user(region.offices.first(), groups=("reviewer",)))
+    return client
+
+
+def _filing(**overrides):
+    body = {"kind": "new", "uscc": uscc(seed=7), "name": "上海新设有限公司", "employer_kind": "enterprise",
+            "region_code": "310101", "established_on": (today_in_shanghai() - timedelta(days=10)).isoformat(),
+            "contact_name": "王经理", "contact_phone": "021-55550000", "contact_email": "hr@example.cn",
+            "address": "上海市黄浦区中山东一路1号"}
+    body.update(overrides)
+    return body
+
+
+def _file_json(api, key=None, **overrides):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return api.post("/api/v1/registrations", data=json.dumps(_filing(**overrides)), content_type="application/json",
+                    **headers)
+
+
+def _file_multipart(api, **overrides):
+    body = {**_filing(**overrides),
+            "documents": [SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf")],
+            "document_kinds": ["business_licence"]}
+    return api.post("/api/v1/registrations", body, format="multipart")
+
+
+def _follow(application_id, token):
+    return APIClient().get(f"/api/v1/registrations/{application_id}", HTTP_X_TRACKING_TOKEN=token)
+
+
+def _decide(client, application_id, decision, reason=""):
+    return client.post(f"/admin/employers/registrationapplication/{application_id}/decide/",
+                       {"decision": decision, "decision_reason": reason})
+
+
+def _deadlines(application_id):
+    return Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(RegistrationApplication),
+                                   subject_id=application_id).order_by("id")
+
+
+class PortalApi:
+    """An employer's HR portal with a real client-credentials token."""
+
+    def __init__(self, employer, scope="read write"):
+        issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret="portal-secret-x")
+        self.api = APIClient()
+        token = self.api.post("/o/token/", {"grant_type": "client_credentials", "scope": scope,
+                                            "client_id": issued.application.client_id,
+                                            "client_secret": secret}).json()["access_token"]
+        self.api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def file(self, body):
+        return self.api.post("/api/v1/registrations", data=json.dumps(body), content_type="application/json")
+
+
+def test_full_path_file_follow_approve_and_issue_a_client(shanghai):
+    response = _file_multipart(APIClient())
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    today = today_in_shanghai()
+    assert body["state"] == "submitted"
+    assert body["due_on"] == (today + timedelta(days=15)).isoformat()  # 15 calendar days by default
+    assert body["late"] is False
+    assert response["Location"] == f"/api/v1/registrations/{body['id']}"
+    token = body["tracking_token"]
+    assert len(token) >= 24
+    [document] = body["documents"]
+    assert document["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert document["kind"] == "business_licence"
+
+    application = RegistrationApplication.objects.get()
+    assert application.tracking_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in json.dumps(application.data)
+    assert application.applicant == f"applicant:{application.uscc}"
+    assert not Employer.objects.exists()  # no employer until approval
+
+    followed = _follow(body["id"], token)
+    assert followed.status_code == 200
+    assert followed.json()["state"] == "submitted"
+    assert "tracking_token" not in followed.json()
+
+    reviewer = _reviewer(shanghai)
+    assert _decide(reviewer, body["id"], "approve").status_code == 302
+
+    employer = Employer.objects.get(uscc=application.uscc)
+    assert employer.registration_status == "registered"
+    assert employer.registration_number == f"310101{today.year}000001"
+    assert employer.registered_on == today
+    assert (employer.name, employer.region, employer.contact_email) == ("上海新设有限公司", shanghai, "hr@example.cn")
+    application.refresh_from_db()
+    assert (application.state, application.employer) == ("approved", employer)
+    assert application.decided_by is not None and application.decided_at is not None
+    assert _deadlines(application.pk).get().state == "met"
+
+    followed = _follow(body["id"], token).json()
+    assert (followed["state"], followed["registration_number"], followed["due_on"]) == (
+        "approved", employer.registration_number, None)
+
+    client, secret = employer_client_issue(employer=employer, issued_by=None)
+    assert client.employer == employer and secret
+
+
+def test_registration_numbers_count_up_per_region_and_year(shanghai):
+    reviewer = _reviewer(shanghai)
+    for seed in (11, 12):
+        created = _file_json(APIClient(), uscc=uscc(seed=seed)).json()
+        _decide(reviewer, created["id"], "approve")
+    year = today_in_shanghai().year
+    assert sorted(Employer.objects.values_list("registration_number", flat=True)) == [
+        f"310101{year}000001", f"310101{year}000002"]
+
+
+def test_working_day_review_period_when_the_region_says_so(shanghai):
+    shanghai.review_in_working_days = True
+    shanghai.save()
+    today = today_in_shanghai()
+    for year in (today.year, today.year + 1):
+        CalendarYear.objects.get_or_create(year=year)
+    # A holiday on the next weekday after today pushes the due date one working day further.
+    holiday = next(today + timedelta(days=n) for n in range(1, 8) if (today + timedelta(days=n)).weekday() < 5)
+    CalendarDay.objects.update_or_create(date=holiday, defaults={"kind": "holiday", "name": "测试假日"})
+    kinds = dict(CalendarDay.objects.values_list("date", "kind"))
+
+    response = _file_json(APIClient())
+
+    assert response.status_code == 201, response.json()
+    day, counted = today, 0
+    while counted < 15:
+        day += timedelta(days=1)
+        counted += kinds.get(day) == "workday" or (kinds.get(day) != "holiday" and day.weekday() < 5)
+    assert day - today >= timedelta(days=15 + 4)  # at least three weekends and the holiday
+    assert response.json()["due_on"] == day.isoformat() == add_working_days(today, 15).isoformat()
+
+
+def test_working_days_without_a_calendar_for_the_year_is_a_problem_and_nothing_is_filed(shanghai):
+    shanghai.review_in_working_days = True
+    shanghai.save()
+    today = today_in_shanghai()
+    CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).delete()
+    response = _file_json(APIClient())
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/calendar-not-covered"
+    assert not RegistrationApplication.objects.exists()
+
+
+@pytest.mark.parametrize(("days_ago", "late"), [(30, False), (31, True)])
+def test_late_when_filed_more_than_30_days_after_establishment(shanghai, days_ago, late):
+    established = today_in_shanghai() - timedelta(days=days_ago)
+    response = _file_json(APIClient(), established_on=established.isoformat())
+    assert response.status_code == 201
+    assert response.json()["late"] is late
+    assert RegistrationApplication.objects.get().late is late
+
+
+def test_wrong_check_character_is_a_400_naming_field_and_expected_character(shanghai):
+    good = uscc(seed=21)
+    bad = good[:17] + next(ch for ch in USCC_ALPHABET if ch != good[17])
+    response = _file_json(APIClient(), uscc=bad)
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"], error["expected"]) == ("uscc", "check_character", good[17])
+    assert not RegistrationApplication.objects.exists() and not Document.objects.exists()
+
+
+def test_unknown_region_is_a_400_and_nothing_is_written(shanghai):
+    response = _file_multipart(APIClient(), region_code="999999")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "region_code"
+    assert not RegistrationApplication.objects.exists() and not Document.objects.exists()
+
+
+def test_invalid_fields_are_problems_not_500s(shanghai):
+    api = APIClient()
+    assert _file_json(api, established_on="2024-02-30").json()["errors"][0]["field"] == "established_on"
+    assert _file_json(api, employer_kind="pirate").json()["errors"][0]["field"] == "employer_kind"
+    assert _file_json(api, name="").json()["errors"][0]["field"] == "name"
+    future = (today_in_shanghai() + timedelta(days=1)).isoformat()
+    assert _file_json(api, established_on=future).json()["errors"][0]["code"] == "future"
+    mismatch = api.post("/api/v1/registrations", {**_filing(), "document_kinds": ["business_licence"]},
+                        format="multipart")
+    assert (mismatch.status_code, mismatch.json()["errors"][0]["field"]) == (400, "document_kinds")
+    garbage = api.post("/api/v1/registrations", data="{not json", content_type="application/json")
+    assert (garbage.status_code, garbage["Content-Type"]) == (400, PROBLEM)
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_second_open_application_for_the_same_code_is_a_409(shanghai):
+    api = APIClient()
+    assert _file_json(api).status_code == 201
+    response = _file_json(api, name="另一个名字")
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/duplicate"
+    assert RegistrationApplication.objects.count() == 1
+
+
+def test_new_application_for_a_registered_employer_is_a_409(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    response = _file_json(APIClient(), uscc=employer.uscc)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "registered"
+
+
+def test_idempotency_key_replay_creates_one_application(shanghai):
+    api = APIClient()
+    first = _file_json(api, key="reg-1")
+    second = _file_json(api, key="reg-1")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+    assert RegistrationApplication.objects.count() == 1
+    # Another applicant's key space is separate: the same key for another code is a new filing.
+    assert _file_json(api, key="reg-1", uscc=uscc(seed=31)).status_code == 201
+    assert RegistrationApplication.objects.count() == 2
+
+
+def test_return_then_resubmit_restarts_the_review_period(shanghai):
+    created = _file_json(APIClient()).json()
+    token, pk = created["tracking_token"], created["id"]
+    # Filed five days ago: the first clock started then.
+    five_days_ago = today_in_shanghai() - timedelta(days=5)
+    _deadlines(pk).update(starts_on=five_days_ago, due_on=five_days_ago + timedelta(days=15))
+
+    reviewer = _reviewer(shanghai)
+    assert _decide(reviewer, pk, "return", "营业执照复印件不清晰，请重新上传。").status_code == 302
+    returned = _follow(pk, token).json()
+    assert (returned["state"], returned["due_on"]) == ("returned", None)
+    assert returned["decision_reason"] == "营业执照复印件不清晰，请重新上传。"
+
+    response = APIClient().post(
+        f"/api/v1/registrations/{pk}/resubmit",
+        {"contact_phone": "021-66660000", "documents": [SimpleUploadedFile("licence-2.pdf", PDF + b"%2")],
+         "document_kinds": ["business_licence"]},
+        format="multipart", HTTP_X_TRACKING_TOKEN=token)
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    today = today_in_shanghai()
+    assert (body["state"], body["submissions"], body["decision_reason"]) == ("submitted", 2, "")
+    assert body["due_on"] == (today + timedelta(days=15)).isoformat()
+    assert body["data"]["contact_phone"] == "021-66660000"
+    assert body["data"]["contact_name"] == "王经理"  # what was not corrected stays
+    assert [d["original_name"] for d in body["documents"]] == ["licence-2.pdf"]
+    old, new = _deadlines(pk)
+    assert (old.state, old.starts_on, old.closed_at is not None) == ("cancelled", five_days_ago, True)
+    assert (new.state, new.starts_on, new.due_on) == ("open", today, today + timedelta(days=15))
+
+
+def test_only_a_returned_application_can_be_resubmitted(shanghai):
+    created = _file_json(APIClient()).json()
+    response = APIClient().post(f"/api/v1/registrations/{created['id']}/resubmit", {"contact_phone": "1"},
+                                format="json", HTTP_X_TRACKING_TOKEN=created["tracking_token"])
+    assert response.status_code == 409
+    assert RegistrationApplication.objects.get().submissions == 1
+
+
+def test_reject_needs_a_reason(shanghai):
+    created = _file_json(APIClient()).json()
+    application = RegistrationApplication.objects.get(pk=created["id"])
+    clerk = Viewer.system()
+    with pytest.raises(ValidationFailed) as refused:
+        registration_reject(application=application, actor=clerk, reason="  ")
+    assert refused.value.errors[0]["field"] == "reason"
+    registration_reject(application=application, actor=clerk, reason="不属于本统筹区。")
+    followed = _follow(created["id"], created["tracking_token"]).json()
+    assert (followed["state"], followed["decision_reason"]) == ("rejected", "不属于本统筹区。")
+    assert _deadlines(created["id"]).get().state == "met"
+    # The code is free again for a new application.
+    assert _file_json(APIClient()).status_code == 201
+
+
+def test_wrong_or_missing_tracking_token_is_a_404_problem(shanghai):
+    created = _file_json(APIClient()).json()
+    for headers in ({"HTTP_X_TRACKING_TOKEN": "not-the-token"}, {}):
+        response = APIClient().get(f"/api/v1/registrations/{created['id']}", **headers)
+        assert response.status_code == 404
+        assert response["Content-Type"] == PROBLEM
+        assert response.json()["type"] == "/problems/not-found"
+    missing = APIClient().get("/api/v1/registrations/999999", HTTP_X_TRACKING_TOKEN=created["tracking_token"])
+    assert missing.status_code == 404
+    resubmit = APIClient().post(f"/api/v1/registrations/{created['id']}/resubmit", {}, format="json",
+                                HTTP_X_TRACKING_TOKEN="nope")
+    assert resubmit.status_code == 404
+
+
+def test_a_change_filed_by_the_portal_is_applied_on_approval(shanghai):
+    employer = EmployerFactory(region=shanghai, name="旧名称有限公司", address="旧地址")
+    portal = PortalApi(employer)
+    changed_on = today_in_shanghai() - timedelta(days=40)
+    response = portal.file({"kind": "change", "changed_on": changed_on.isoformat(),
+                            "data": {"name": "新名称有限公司", "address": "上海市黄浦区新地址2号", "risk_class": 3}})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["uscc"], body["late"]) == (employer.uscc, True)  # 40 days after the change
+    # The portal follows it with its own token; no tracking token needed.
+    assert portal.api.get(f"/api/v1/registrations/{body['id']}").json()["state"] == "submitted"
+
+    _decide(_reviewer(shanghai), body["id"], "approve")
+
+    employer.refresh_from_db()
+    assert (employer.name, employer.address, employer.risk_class) == ("新名称有限公司", "上海市黄浦区新地址2号", 3)
+    assert employer.registration_number  # unchanged
+    from pghistory.models import Events
+
+    assert Events.objects.tracks(employer).filter(pgh_data__name="旧名称有限公司").exists()
+
+
+def test_change_with_an_unknown_field_or_nothing_is_a_400(shanghai):
+    portal = PortalApi(EmployerFactory(region=shanghai))
+    today = today_in_shanghai().isoformat()
+    unknown = portal.file({"kind": "change", "changed_on": today, "data": {"uscc": "X"}})
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (400, "data.uscc")
+    empty = portal.file({"kind": "change", "changed_on": today})
+    assert (empty.status_code, empty.json()["errors"][0]["field"]) == (400, "data")
+    bad_kind = portal.file({"kind": "change", "changed_on": today, "data": {"kind": "pirate"}})
+    assert bad_kind.json()["errors"][0]["field"] == "data.kind"
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_change_and_cancellation_need_the_employers_portal_with_write_scope(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    body = {"kind": "cancellation", "changed_on": today_in_shanghai().isoformat(), "uscc": employer.uscc}
+    anonymous = APIClient().post("/api/v1/registrations", body, format="json")
+    assert anonymous.status_code == 401
+    assert anonymous["Content-Type"] == PROBLEM
+    read_only = PortalApi(employer, scope="read").file(body)
+    assert read_only.status_code == 403
+    other = PortalApi(EmployerFactory(region=shanghai)).file(body)  # another employer's portal
+    assert other.status_code == 400 and other.json()["errors"][0]["code"] == "not_yours"
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_another_employers_portal_cannot_follow_the_application(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    created = PortalApi(employer).file({"kind": "cancellation", "changed_on": today_in_shanghai().isoformat(),
+                                        "reason": "公司解散"}).json()
+    other = PortalApi(EmployerFactory(region=shanghai))
+    assert other.api.get(f"/api/v1/registrations/{created['id']}").status_code == 404
+
+
+def test_cancellation_is_refused_while_the_employer_has_open_employment(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    portal = PortalApi(employer)
+    employment = Employment.objects.create(person=PersonFactory(region=shanghai), employer=employer,
+                                           start_date=today_in_shanghai() - timedelta(days=100),
+                                           monthly_wage="8000.00")
+    created = portal.file({"kind": "cancellation", "changed_on": today_in_shanghai().isoformat(),
+                           "reason": "公司解散"}).json()
+    reviewer = _reviewer(shanghai)
+
+    refused = _decide(reviewer, created["id"], "approve")
+
+    assert refused.status_code == 302
+    page = reviewer.get(refused.url).content.decode()
+    assert "open employment" in page
+    employer.refresh_from_db()
+    assert employer.registration_status == "registered"
+    assert RegistrationApplication.objects.get().state == "submitted"
+
+    Employment.objects.filter(pk=employment.pk).update(end_date=today_in_shanghai())
+    _decide(reviewer, created["id"], "approve")
+    employer.refresh_from_db()
+    assert employer.registration_status == "cancelled"
+    assert not employer.clients.filter(revoked_at__isnull=True).exists()
+    assert portal.api.get("/api/v1/employer").status_code == 401  # its tokens stopped working
+
+
+def test_another_regions_clerk_can_neither_see_nor_decide(shanghai, beijing):
+    created = _file_json(APIClient()).json()
+    outsider = _reviewer(beijing)
+    listing = outsider.get("/admin/employers/registrationapplication/").content.decode()
+    assert "上海新设有限公司" not in listing
+    assert outsider.get(f"/admin/employers/registrationapplication/{created['id']}/change/").status_code == 302
+    assert _decide(outsider, created["id"], "approve").status_code == 404
+    assert RegistrationApplication.objects.get().state == "submitted"
+    assert not Employer.objects.exists()
+
+
+def test_vouchers_are_immutable_in_the_database(shanghai):
+    _file_multipart(APIClient())
+    document = Document.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=document.pk).update(kind="other")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=document.pk).delete()
+    assert Document.objects.get().kind == "business_licence"
+
+
+def test_a_filing_larger_than_the_upload_limit_is_a_413_problem(shanghai, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    body = {**_filing(), "document_kinds": ["business_licence"],
+            "documents": [SimpleUploadedFile("big.pdf", PDF + b"0" * 200_000, content_type="application/pdf")]}
+    response = APIClient().post("/api/v1/registrations", body, format="multipart")
+    assert response.status_code == 413
+    assert response["Content-Type"] == PROBLEM
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_a_body_that_is_not_an_object_is_a_400_even_with_an_idempotency_key(shanghai):
+    response = APIClient().post("/api/v1/registrations", data="[1, 2]", content_type="application/json",
+                                HTTP_IDEMPOTENCY_KEY="k-list")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_a_change_in_multipart_carries_data_as_a_json_string(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    portal = PortalApi(employer)
+    response = portal.api.post("/api/v1/registrations", {
+        "kind": "change", "changed_on": today_in_shanghai().isoformat(),
+        "data": json.dumps({"contact_phone": "021-12345678"}), "document_kinds": ["application_form"],
+        "documents": [SimpleUploadedFile("变更申请表.pdf", PDF, content_type="application/pdf")]}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"]["changes"] == {"contact_phone": "021-12345678"}
+    assert response.json()["documents"][0]["kind"] == "application_form"
+    bad = portal.api.post("/api/v1/registrations", {"kind": "change", "changed_on": today_in_shanghai().isoformat(),
+                                                    "data": "{oops"}, format="multipart")
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (400, "data")
+
+
+# --- races on real PostgreSQL: threads with their own connections, committed data ------------------
+
+def _together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # collected for the assertions
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def _submit(code, name):
+    return lambda: registration_submit(kind="new", actor=Viewer(Kind.NOBODY), uscc=code, name=name,
+                                       employer_kind="enterprise", region_code="310101",
+                                       established_on=today_in_shanghai())
+
+
+RACE = pytest.mark.django_db(transaction=True)
+
+
+@RACE
+def test_two_filings_for_the_same_code_at_once_one_is_a_duplicate(shanghai):
+    code = uscc(seed=41)
+    results = _together(_submit(code, "甲"), _submit(code, "乙"))
+    assert sorted(type(r).__name__ for r in results) == ["Duplicate", "tuple"]
+    assert RegistrationApplication.objects.filter(uscc=code).count() == 1
+    assert Deadline.objects.count() == 1
+
+
+@RACE
+def test_approvals_at_once_draw_distinct_registration_numbers(shanghai):
+    applications = [_submit(uscc(seed=50 + i), f"并发公司{i}")()[0] for i in range(4)]
+    results = _together(*[lambda a=a: registration_approve(application=a, actor=Viewer.system())
+                          for a in applications])
+    assert all(isinstance(r, RegistrationApplication) for r in results), results
+    numbers = list(Employer.objects.values_list("registration_number", flat=True))
+    assert len(set(numbers)) == 4
+
+
+@RACE
+def test_two_reviewers_approving_the_same_application_one_wins(shanghai):
+    application, _token = _submit(uscc(seed=60), "同一申请")()
+    results = _together(lambda: registration_approve(application=application, actor=Viewer.system()),
+                        lambda: registration_approve(application=application, actor=Viewer.system()))
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "RegistrationApplication"]
+    assert Employer.objects.count() == 1
