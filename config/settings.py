@@ -192,3 +192,7 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 # (Asia/Shanghai), and how many days ahead of the due date the assignee is reminded.
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
+
+# The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit
+# a filing's vouchers (agency.documents allows 20 MiB each).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 60 * 1024 * 1024)
