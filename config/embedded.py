@@ -19,7 +19,8 @@ VAR_DIR = Path(os.environ.get("AGENCY_VAR_DIR", BASE_DIR / "var"))
 def postgres_url() -> str:
     # pgserver's platformdirs wants a runtime dir; containers often have none.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
-    (VAR_DIR / "run").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "run").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (VAR_DIR / "run").chmod(0o700)  # platformdirs warns about a runtime dir others can read
     import pgserver  # imported lazily: only the embedded path needs it
 
     pgdata = VAR_DIR / "pgdata"

@@ -137,10 +137,12 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     @admin.action(description=_("Confirm selected staff reductions"), permissions=["review"])
     def confirm_selected(self, request, queryset):
         viewer = viewer_for_request(request)
+        # Read before confirming: afterwards the confirmed ones would look "already decided" too.
+        decided_before = list(queryset.exclude(state=Decision.PENDING))
         _each(self, request, queryset.filter(state=Decision.PENDING),
               lambda r: staff_reduction_confirm(reduction=r, actor=viewer, channel="admin"),
               _("%(n)d staff reduction(s) confirmed."))
-        for decided in queryset.exclude(state=Decision.PENDING):
+        for decided in decided_before:
             self.message_user(request, _("%(item)s was already %(state)s.") %
                               {"item": decided, "state": decided.get_state_display()}, messages.WARNING)
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from agency import demo_data
-from agency.models import AverageWage, ClerkProfile, Office, Region
+from agency.models import AverageWage, ClerkProfile, Deadline, Office, Region
 from common.identifiers import resident_id_parse, uscc_normalise
-from employers.models import Employer, EmployerClient, EmployerKind
-from insured.models import InsuredPerson, PersonLogin
+from employers.models import Employer, EmployerClient, EmployerKind, RegistrationApplication
+from insured.models import InsuredPerson, PersonLogin, RelationshipEvent, StaffReduction
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_csv_dir_writes_the_same_rows_instead_of_loading(tmp_path):
 
 
 def test_demo_accounts_are_idempotent_and_the_printed_client_gets_a_token():
-    seed()
+    seed(employers=80)
     first = io.StringIO()
     call_command("demo_accounts", stdout=first)
     second = io.StringIO()
@@ -147,17 +147,19 @@ def test_demo_accounts_are_idempotent_and_the_printed_client_gets_a_token():
 
     assert User.objects.filter(username__in=["clerk", "supervisor"], is_staff=True, is_superuser=False).count() == 2
     assert not User.objects.filter(is_superuser=True).exists()
-    for username, group in (("clerk", "clerk"), ("supervisor", "supervisor")):
+    for username, groups in (("clerk", {"clerk", "reviewer"}), ("supervisor", {"supervisor"})):
         user = User.objects.get(username=username)
-        assert user.groups.filter(name=group).exists()
+        assert set(user.groups.values_list("name", flat=True)) == groups
         assert ClerkProfile.objects.get(user=user).office.region.code == "310101"
     person = InsuredPerson.objects.filter(region__code="310101").order_by("id").first()
     login = PersonLogin.objects.get(person=person)
     assert login.user.username == person.document_number
-    assert Application.objects.filter(client_id="demo-portal").count() == 1
-    assert EmployerClient.objects.count() == 1
-    employer = EmployerClient.objects.get().employer
+    assert Application.objects.filter(client_id__in=["demo-portal", "demo-portal-2"]).count() == 2
+    assert EmployerClient.objects.count() == 2
+    employer = EmployerClient.objects.get(application__client_id="demo-portal").employer
     assert employer.region.code == "310101" and employer.registration_status == "registered"
+    other = EmployerClient.objects.get(application__client_id="demo-portal-2").employer
+    assert other != employer and other.region.code == "310101" and other.registration_status == "registered"
 
     text = second.getvalue()
     for expected in ("clerk-demo-2026", "supervisor-demo-2026", "person-demo-2026", "demo-portal-secret",
@@ -186,3 +188,28 @@ def test_demo_accounts_print_the_web_port(monkeypatch):
     call_command("demo_accounts", stdout=out)
     assert "http://127.0.0.1:8123/o/token/" in out.getvalue()
     assert "http://127.0.0.1:8000" not in out.getvalue()
+
+
+def test_demo_accounts_play_the_path_once_so_the_queue_and_the_person_have_something_to_show():
+    seed(employers=80)
+    out = io.StringIO()
+    call_command("demo_accounts", stdout=out)
+    assert "demo activity:" in out.getvalue()
+    counts = (RelationshipEvent.objects.count(), StaffReduction.objects.count(),
+              RegistrationApplication.objects.count(), Deadline.objects.count())
+    call_command("demo_accounts", stdout=io.StringIO())
+    assert (RelationshipEvent.objects.count(), StaffReduction.objects.count(),
+            RegistrationApplication.objects.count(), Deadline.objects.count()) == counts  # once only
+
+    person = PersonLogin.objects.get().person
+    assert person.relationships.get().state == "active"
+    assert StaffReduction.objects.filter(state="pending").count() == 3
+    today = timezone.localdate()
+    open_items = Deadline.objects.filter(state="open", region__code="310101")
+    assert open_items.filter(due_on__lt=today).exists()  # the queue shows an overdue item
+    assert open_items.filter(due_on__gte=today).exists()
+
+    clerk = Client()
+    assert clerk.login(username="clerk", password="clerk-demo-2026")
+    page = clerk.get("/admin/agency/deadline/").content.decode()
+    assert "deadline-overdue" in page

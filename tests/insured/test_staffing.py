@@ -243,3 +243,21 @@ def test_confirming_twice_confirms_once(first, shanghai):
         staff_reduction_confirm(reduction=reduction, actor=clerk, channel="admin")
     assert RelationshipEvent.objects.filter(decision=Decision.CONFIRMED).count() == 1
     assert Decimal(Employment.objects.get().monthly_wage) == Decimal("12000.00")
+
+
+def test_bulk_confirm_reports_each_item_once(first, second, shanghai):
+    other = resident_id(region="310101", born=date(1990, 7, 1), seq=12)
+    enrol(first)
+    enrol(second, number=other, name="李娜")
+    done = separate(first).json()["id"]
+    fresh = separate(second, number=other).json()["id"]
+    clerk_confirms(shanghai, done)
+
+    client = Client()
+    client.force_login(clerk_user(shanghai.offices.first(), groups=("reviewer",)))
+    response = client.post("/admin/insured/staffreduction/",
+                           {"action": "confirm_selected", "_selected_action": [done, fresh]}, follow=True)
+    notes = [str(m) for m in response.context["messages"]]
+    assert notes[0] == "1 staff reduction(s) confirmed."
+    assert len(notes) == 2 and "was already confirmed" in notes[1] and "李娜" not in notes[1]
+    assert StaffReduction.objects.get(pk=fresh).state == Decision.CONFIRMED

@@ -3,10 +3,11 @@
 Idempotent: run it as often as you like (`make demo` / `make run` do). No superuser is created.
 The passwords are fixed, documented demo values; never run this against a production database.
 
-    clerk / clerk-demo-2026                  group "clerk", office of region 310101
+    clerk / clerk-demo-2026                  groups "clerk" and "reviewer", office of region 310101
     supervisor / supervisor-demo-2026        group "supervisor", same office
     <document number> / person-demo-2026     the first insured person of region 310101
     client demo-portal / demo-portal-secret  OAuth client of the first registered employer of region 310101
+    client demo-portal-2 / demo-portal-2-secret  the same for the second one
 """
 
 from __future__ import annotations
@@ -22,17 +23,21 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from agency import demo_data
+from agency.demo_activity import demo_activity_ensure
 from agency.models import ClerkProfile, Office
 from employers.models import Employer, RegistrationStatus
 from employers.services import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
 
 DEMO_REGION = "310101"
-CLERK = ("clerk", "clerk-demo-2026", "clerk", "clerk@example.com")
-SUPERVISOR = ("supervisor", "supervisor-demo-2026", "supervisor", "supervisor@example.com")
+# The demo clerk also reviews, so one login walks a registration from the counter to approval.
+CLERK = ("clerk", "clerk-demo-2026", ("clerk", "reviewer"), "clerk@example.com")
+SUPERVISOR = ("supervisor", "supervisor-demo-2026", ("supervisor",), "supervisor@example.com")
 PERSON_PASSWORD = "person-demo-2026"
 CLIENT_ID = "demo-portal"
 CLIENT_SECRET = "demo-portal-secret"
+# Two employers of one region, so the README's path (reduce staff here, add again there) runs by curl.
+PORTALS = [(CLIENT_ID, CLIENT_SECRET), ("demo-portal-2", "demo-portal-2-secret")]
 CLIENT_LABEL = "demo portal"
 
 
@@ -68,10 +73,10 @@ def user_ensure(username: str, password: str, *, is_staff: bool, email: str = ""
 
 
 def staff_ensure(spec, office: Office) -> User:
-    username, password, group, email = spec
+    username, password, groups, email = spec
     user = user_ensure(username, password, is_staff=True, email=email)
     ClerkProfile.objects.update_or_create(user=user, defaults={"office": office})
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(*Group.objects.filter(name__in=groups))
     return user
 
 
@@ -83,6 +88,28 @@ def person_login_ensure(person: InsuredPerson) -> User:
     # The user may still point at a person of an earlier, replaced data set.
     PersonLogin.objects.update_or_create(user=user, defaults={"person": person})
     return user
+
+
+def portal_client_ensure(client_id, secret, registered, n, issued_by, notes) -> Employer | None:
+    """The n-th registered employer of the demo region gets the client, unless the client exists."""
+    application = Application.objects.filter(client_id=client_id).first()
+    if application is not None:
+        client = getattr(application, "employer_client", None)
+        if client is None or client.revoked_at is not None:
+            notes.append(f"Client {client_id} exists but is revoked or belongs to no employer.")
+        if not (application.hash_client_secret and check_password(secret, application.client_secret)) \
+                and application.client_secret != secret:
+            notes.append(f"Client {client_id} exists with a secret other than the demo secret.")
+        return client.employer if client else None
+    employer = registered[n] if registered.count() > n else None
+    if employer is None:
+        notes.append("Not enough registered employers in region 310101: run `manage.py seed_demo` first.")
+        return None
+    client, _secret = employer_client_issue(employer=employer, issued_by=issued_by, label=CLIENT_LABEL,
+                                            client_secret=secret)
+    # A fixed client_id, so the printed commands work on every machine.
+    Application.objects.filter(pk=client.application_id).update(client_id=client_id)
+    return employer
 
 
 class Command(BaseCommand):
@@ -101,40 +128,34 @@ class Command(BaseCommand):
             if person is None:
                 notes.append("No insured person in region 310101 yet: run `manage.py seed_demo` first.")
 
-            application = Application.objects.filter(client_id=CLIENT_ID).first()
-            employer = None
-            if application is not None:
-                client = getattr(application, "employer_client", None)
-                employer = client.employer if client else None
-                if client is None or client.revoked_at is not None:
-                    notes.append(f"Client {CLIENT_ID} exists but is revoked or belongs to no employer.")
-                if not (application.hash_client_secret and check_password(CLIENT_SECRET, application.client_secret)) \
-                        and application.client_secret != CLIENT_SECRET:
-                    notes.append(f"Client {CLIENT_ID} exists with a secret other than the demo secret.")
-            else:
-                employer = (Employer.objects.filter(region__code=DEMO_REGION,
-                                                    registration_status=RegistrationStatus.REGISTERED)
-                            .order_by("id").first())
-                if employer is None:
-                    notes.append("No registered employer in region 310101 yet: run `manage.py seed_demo` first.")
-                else:
-                    client, _secret = employer_client_issue(employer=employer, issued_by=supervisor,
-                                                            label=CLIENT_LABEL, client_secret=CLIENT_SECRET)
-                    # A fixed client_id, so the printed commands work on every machine.
-                    Application.objects.filter(pk=client.application_id).update(client_id=CLIENT_ID)
+            registered = (Employer.objects.filter(region__code=DEMO_REGION,
+                                                  registration_status=RegistrationStatus.REGISTERED)
+                          .order_by("id"))
+            portals = []  # (client_id, secret, employer or None)
+            for n, (client_id, secret) in enumerate(PORTALS):
+                employer = portal_client_ensure(client_id, secret, registered, n, supervisor, notes)
+                portals.append((client_id, secret, employer))
+            activity = demo_activity_ensure(
+                region=office.region, employers=[e for _, _, e in portals if e is not None], clerk_user=clerk,
+                client_ids=[c for c, _, e in portals if e is not None], demo_person=person,
+                today=timezone.localdate())
+            if activity:
+                notes.append(activity)
 
         base = base_url()
         out = self.stdout.write
         out("Demo accounts (fixed demo passwords; never use them on a real system):")
         out(f"  admin            {base}/admin/")
         out(f"  API docs         {base}/api/docs/")
-        out(f"  clerk            {clerk.username} / {CLERK[1]}  (group clerk, {office.name}, region {DEMO_REGION})")
+        out(f"  clerk            {clerk.username} / {CLERK[1]}  (groups clerk and reviewer, {office.name}, region {DEMO_REGION})")
         out(f"  supervisor       {supervisor.username} / {SUPERVISOR[1]}  (group supervisor, same office)")
         if person_user is not None:
             out(f"  insured person   {person_user.username} / {PERSON_PASSWORD}  ({person.name}); "
                 f"log in at {base}/accounts/login/ then GET {base}/api/v1/me")
-        if employer is not None:
-            out(f"  portal client    {CLIENT_ID} / {CLIENT_SECRET}  ({employer.name}, USCC {employer.uscc})")
+        for client_id, secret, employer in portals:
+            if employer is not None:
+                out(f"  portal client    {client_id} / {secret}  ({employer.name}, USCC {employer.uscc})")
+        if portals and portals[0][2] is not None:
             out("  token and the employer's own profile:")
             out(f"    {token_curl(base)}")
         for note in notes:
