@@ -33,8 +33,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# The load generator is wrk (Debian package); installed here when we are root on a Debian-like system.
 bench: install
-	$(BIN)/python bench/run_all.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk; } \
+	  || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var

@@ -348,7 +348,8 @@ def employer_rows(count: int, *, seed: int, region_ids: dict[str, int], today: d
         first17 = f"{authority}{region.code}{body}{_org_code_check(body)}"
         uscc = first17 + uscc_check_character(first17)
 
-        registration_number = f"{region.code}{established.year}{i + 1:07d}" if registered_on else ""
+        # The agency's format (employers/registrations.py): region, year of registration, 6-digit sequence.
+        registration_number = f"{region.code}{registered_on.year}{i + 1:06d}" if registered_on else ""
         if kind in ("government", "public_institution"):
             risk_class = "1"
         else:

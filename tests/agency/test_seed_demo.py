@@ -1,6 +1,7 @@
 """seed_demo and demo_accounts: realistic, valid, reproducible demo data and working demo logins."""
 
 import csv
+import re
 import io
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -59,7 +60,9 @@ def test_data_is_plausible_and_respects_the_constraints():
     for employer in Employer.objects.all():
         assert 1 <= employer.risk_class <= 8 and 50 <= employer.risk_float_percent <= 150
         if employer.registration_status == "registered":
-            assert employer.registration_number and employer.registered_on >= employer.established_on
+            assert employer.registered_on >= employer.established_on
+            assert re.fullmatch(rf"{employer.region.code}{employer.registered_on.year}\d{{6}}",
+                                employer.registration_number)
         assert employer.established_on <= today
     assert Employer.objects.filter(registration_status="registered").count() > 10
     for person in InsuredPerson.objects.all():
