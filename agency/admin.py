@@ -3,8 +3,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from agency.models import (AverageWage, CalendarDay, CalendarYear, ClerkProfile, ContributionRate, InterestRate,
-                           Office, Region)
+from agency.models import (
+    AverageWage,
+    CalendarDay,
+    CalendarYear,
+    ClerkProfile,
+    ContributionRate,
+    InterestRate,
+    Office,
+    Region,
+)
 from common.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
 admin.site.site_header = _("Social insurance agency")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+
 def history() -> tuple:
     """Fresh trackers for one model (a tracker binds to the first model it tracks)."""
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -372,3 +373,6 @@ class DeadlineNotice(models.Model):
         verbose_name = _("deadline notice")
         verbose_name_plural = _("deadline notices")
         constraints = [models.UniqueConstraint(fields=["deadline", "kind", "recipient"], name="notice_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.email} about {self.deadline_id}"

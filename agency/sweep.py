@@ -7,8 +7,9 @@ items missed and escalate them to their office's supervisors.
   'supervisor' group.
 
 "Today" is the Asia/Shanghai date. Every read of deadlines filters `state = 'open'` and a
-range of `due_on`, so it runs on the partial index `deadline_open_due`: the cost follows the
-open items, never every item ever recorded. Work is done in batches, each locked with
+range of `due_on`, so it runs on the partial indexes over open items (`deadline_open_due`,
+or `deadline_one_open_per_subject_rule`, as the planner likes): the cost follows the open
+items, never every item ever recorded (bench/deadline_sweep_bench.py checks the plans). Work is done in batches, each locked with
 FOR UPDATE SKIP LOCKED, so two sweeps at once share the work instead of doing it twice.
 
 A notice is a row (deadline, kind, recipient) under the unique constraint `notice_once`;

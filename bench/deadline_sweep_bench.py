@@ -12,7 +12,8 @@
    not timed).
 4. Add closed deadlines (and their notices) up to 10,000,000; ANALYZE; time again.
 5. EXPLAIN every SELECT the sweep ran on the deadline tables: the reads of deadlines must use
-   the partial index deadline_open_due.
+   a partial index over open items (deadline_open_due, deadline_one_open_per_subject_rule), and
+   no plan may scan the deadline or notice tables sequentially.
 
 Prints one JSON line; also saved as bench/results/deadline_sweep.json. Target: ratio <= 1.2.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -39,6 +41,8 @@ DB = "agency_bench_sweep"
 TARGET_RATIO = 1.2
 OFFICES = 10
 CHUNK = 1_000_000
+# Partial indexes over open deadlines only (agency/models.py): a read through them costs what is open.
+OPEN_ONLY_INDEXES = ("deadline_open_due", "deadline_one_open_per_subject_rule")
 
 
 def django_start() -> None:
@@ -186,8 +190,9 @@ def explain(log: QueryLog) -> list[dict]:
             plan = "\n".join(row[0] for row in cursor.fetchall())
             reads = "agency_deadlinenotice" if "FROM \"agency_deadlinenotice\"" in statement else "agency_deadline"
             plans.append({"reads": reads, "sql": statement[:160] + ("..." if len(statement) > 160 else ""),
-                          "uses_deadline_open_due": "deadline_open_due" in plan,
-                          "seq_scan": "Seq Scan" in plan, "plan": plan})
+                          "uses_open_index": any(name in plan for name in OPEN_ONLY_INDEXES),
+                          "seq_scan_on_big_table": bool(re.search(r"Seq Scan on agency_deadline", plan)),
+                          "plan": plan})
     return plans
 
 
@@ -259,9 +264,8 @@ def main() -> dict:
         "target_ratio": TARGET_RATIO, "meets_target": ratio <= TARGET_RATIO,
         "runs_small_s": small, "runs_large_s": large, "counts_small": counts_small, "counts_large": counts_large,
         "rows_at_end": rows,
-        "deadline_reads_use_open_index": bool(deadline_reads) and all(p["uses_deadline_open_due"]
-                                                                      for p in deadline_reads),
-        "any_seq_scan": any(p["seq_scan"] for p in plans), "plans": plans,
+        "deadline_reads_use_open_index": bool(deadline_reads) and all(p["uses_open_index"] for p in deadline_reads),
+        "seq_scan_on_deadlines_or_notices": any(p["seq_scan_on_big_table"] for p in plans), "plans": plans,
         "load_small_s": round(load_small_s, 1), "load_large_s": round(load_large_s, 1),
         "migrate_s": round(migrate_s, 1), "total_s": round(time.perf_counter() - started, 1),
         "machine": support.machine(),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import re
 
-from django.contrib import admin
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 

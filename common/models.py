@@ -17,3 +17,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} [{self.owner} {self.key}]"

@@ -29,8 +29,14 @@ from agency.models import Deadline, DeadlineRule, Document, DocumentKind, Region
 from common.admin import ScopedAdminMixin
 from common.problems import ApplicationError
 from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
-from employers.registrations import (CHANGEABLE, TRANSITIONS, registration_approve, registration_reject,
-                                     registration_return, registration_submit)
+from employers.registrations import (
+    CHANGEABLE,
+    TRANSITIONS,
+    registration_approve,
+    registration_reject,
+    registration_return,
+    registration_submit,
+)
 
 SAFE_INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 

@@ -29,8 +29,12 @@ from common.apis import ApiView
 from common.problems import ValidationFailed, json_problem
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
-from employers.registrations import (registration_for_applicant, registration_resubmit, registration_submit,
-                                     tracking_token_hash)
+from employers.registrations import (
+    registration_for_applicant,
+    registration_resubmit,
+    registration_submit,
+    tracking_token_hash,
+)
 
 TRACKING_HEADER = "X-Tracking-Token"
 _tracking_parameter = OpenApiParameter(TRACKING_HEADER, str, OpenApiParameter.HEADER, required=False,

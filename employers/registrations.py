@@ -30,8 +30,15 @@ from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
-from employers.models import (ApplicationKind, ApplicationState, Employer, EmployerClient, EmployerKind,
-                              RegistrationApplication, RegistrationStatus)
+from employers.models import (
+    ApplicationKind,
+    ApplicationState,
+    Employer,
+    EmployerClient,
+    EmployerKind,
+    RegistrationApplication,
+    RegistrationStatus,
+)
 from employers.services import employer_client_revoke
 
 LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the change

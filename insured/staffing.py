@@ -21,8 +21,17 @@ from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationStatus
 from insured.documents import document_check
-from insured.models import (Decision, Employment, EventKind, InsuranceRelationship, InsuredPerson,
-                            RelationshipEvent, RelationshipState, SeparationReason, StaffReduction)
+from insured.models import (
+    Decision,
+    Employment,
+    EventKind,
+    InsuranceRelationship,
+    InsuredPerson,
+    RelationshipEvent,
+    RelationshipState,
+    SeparationReason,
+    StaffReduction,
+)
 from insured.services import person_register
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment

@@ -76,8 +76,9 @@ def test_region_choices_on_the_employer_form_are_scoped(world):
 
 
 def test_staff_user_without_an_office_sees_nothing(world):
-    from tests.agency.factories import UserFactory
     from django.contrib.auth.models import Group
+
+    from tests.agency.factories import UserFactory
 
     user = UserFactory(username="lost", is_staff=True)
     user.groups.add(Group.objects.get(name="clerk"))

@@ -1,8 +1,8 @@
 """seed_demo and demo_accounts: realistic, valid, reproducible demo data and working demo logins."""
 
 import csv
-import re
 import io
+import re
 from datetime import date, timedelta
 from urllib.parse import urlencode
 

@@ -4,8 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.identifiers import (USCC_ALPHABET, IdentifierError, mask_document, resident_id_check_character,
-                                resident_id_parse, uscc_check_character, uscc_normalise)
+from common.identifiers import (
+    USCC_ALPHABET,
+    IdentifierError,
+    mask_document,
+    resident_id_check_character,
+    resident_id_parse,
+    uscc_check_character,
+    uscc_normalise,
+)
 
 # A real published example: the GB 11643 worked example 11010519491231002X.
 KNOWN_RESIDENT_ID = "11010519491231002X"

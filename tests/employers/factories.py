@@ -1,5 +1,6 @@
-import factory
 from datetime import date
+
+import factory
 
 from employers.models import Employer
 from tests.agency.factories import RegionFactory

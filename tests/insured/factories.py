@@ -1,5 +1,6 @@
-import factory
 from datetime import date
+
+import factory
 
 from insured.models import InsuredPerson
 from tests.agency.factories import RegionFactory

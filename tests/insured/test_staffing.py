@@ -8,8 +8,15 @@ from django.test import Client
 
 from agency.access import Kind, Viewer
 from agency.models import Deadline
-from insured.models import (Decision, Employment, InsuranceRelationship, InsuredPerson, RelationshipEvent,
-                            RelationshipState, StaffReduction)
+from insured.models import (
+    Decision,
+    Employment,
+    InsuranceRelationship,
+    InsuredPerson,
+    RelationshipEvent,
+    RelationshipState,
+    StaffReduction,
+)
 from insured.staffing import staff_reduction_confirm
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory
