@@ -1,10 +1,12 @@
 """Run every benchmark and rewrite BENCHMARKS.md with the figures (`make bench`).
 
-    python bench/run_all.py            # the issue's workloads: 1,000,000 persons, 50,000 employers
+    python bench/run_all.py            # the issue's workloads: 1,000,000 persons, 50,000 employers,
+                                       # 20 portal clients enrolling, the sweep over 1M / 10M closed deadlines
     python bench/run_all.py --quick    # small sizes, a few minutes; writes bench/results/BENCHMARKS-quick.md
     python bench/run_all.py --report   # only rewrite BENCHMARKS.md from bench/results/*.json
 
-Each benchmark also runs on its own: bench/seed_bench.py, bench/lookup_bench.py (see --help).
+Each benchmark also runs on its own: bench/seed_bench.py, bench/lookup_bench.py,
+bench/enrolment_bench.py, bench/deadline_sweep_bench.py (see --help).
 They need PostgreSQL and Redis servers (BENCH_PG_URL / DATABASE_URL, BENCH_REDIS_URL) and wrk.
 """
 
@@ -112,20 +114,103 @@ def lookup_section(r: dict, profile: str | None, suffix: str) -> list[str]:
         "",
     ]
     if profile:
-        head = [line for line in profile.splitlines() if line.startswith(("SQL", "  0.", "in-process"))]
-        lines += ["### Where a lookup's time goes (in-process, Django test client, cProfile)", "", "```"]
-        lines += [line[:160] for line in head]
-        lines += ["```", "", f"Full profile: `bench/results/lookup_profile{suffix}.txt` (not committed).", ""]
+        lines += profile_lines("Where a lookup's time goes (in-process, Django test client, cProfile)", profile,
+                               f"bench/results/lookup_profile{suffix}.txt")
     return lines
+
+
+def profile_lines(title: str, profile: str, path: str) -> list[str]:
+    head = [line for line in profile.splitlines() if line.startswith(("SQL", "  0.", "in-process"))]
+    return [f"### {title}", "", "```", *(line[:160] for line in head), "```", "",
+            f"Full profile: `{path}` (not committed).", ""]
+
+
+def enrolment_section(r: dict, profile: str | None, suffix: str) -> list[str]:
+    lines = [
+        f"## Enrolment API under {r['clients']} portal clients",
+        "",
+        f"{r['persons_loaded_before']:,} persons and {r['employers_seeded']:,} employers loaded (`seed_demo`) in a "
+        f"fresh database; {r['clients']} registered employers of region {r['region']} (enrolments effective at "
+        "once, the default), each with its own OAuth client-credentials client and bearer token (scope "
+        f"`read write`). gunicorn `config.wsgi`, {r['gunicorn']}, on 127.0.0.1:8101; wrk in a second process on "
+        f"loopback, {r['wrk_threads']} threads, {r['clients']} connections, {r['duration_s']} s after a 3 s warm-up. "
+        "Each request enrols a new person (a valid resident ID number never sent before) with its own "
+        "`Idempotency-Key`; the bearer token rotates across the clients.",
+        "",
+        "| endpoint | enrolments/s | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| `POST /api/v1/employer/enrolments` | {r['enrolments_per_s']:.0f} | {r['requests_per_s']:.0f} | "
+        f"{r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['non_2xx']} |",
+        "",
+        f"**{r['enrolments_per_s']:.0f} enrolments/s** (target at least {r['target_rate']:.0f}: "
+        f"{yes(r['meets_rate_target'])}); p99 {r['p99_ms']} ms (target under {r['target_p99_ms']:.0f} ms: "
+        f"{yes(r['meets_p99_target'])}).",
+        "",
+        "Before the run one enrolment answered 201 and its replay with the same key the same response, "
+        "without a second person. After it the database held "
+        f"{r['enrolments_created']:,} new employments (and as many persons, enrolment events and idempotency "
+        f"records: {r['created_matches_2xx']}) for {r['responses_2xx']:,} 2xx responses. The difference, "
+        f"{r['created_minus_2xx']}, is the requests still in flight when wrk stopped: wrk counts only the "
+        f"answers it received ({r['requests_sent']:,} requests were sent, at most one in flight per connection). "
+        f"Status codes: {r['statuses']}.",
+        "",
+        f"CPU busy share just before the run (other work on the machine): {r.get('cpu_busy_before_runs')}; "
+        f"load average after: {r.get('load_average_after')}.",
+        "",
+    ]
+    if profile:
+        lines += profile_lines("Where an enrolment's time goes (in-process, Django test client, cProfile)", profile,
+                               f"bench/results/enrolment_profile{suffix}.txt")
+    return lines
+
+
+def sweep_section(r: dict) -> list[str]:
+    runs = len(r["runs_small_s"])
+    seq_scan = r.get("seq_scan_on_deadlines_or_notices", r.get("any_seq_scan"))
+    counts = r["counts_large"]
+    return [
+        "## Daily deadline sweep: its cost follows the open items",
+        "",
+        f"{r['open']:,} open deadlines (due from 20 days ago to 39 days ahead, half of them assigned) among "
+        f"{r['closed_small']:,}, then {r['closed_large']:,} closed ones (each with the notices it once had). "
+        "`agency.tasks.deadline_sweep` runs in-process (Celery eager, locmem mail: built and \"sent\", never "
+        f"delivered), median of {runs} runs; between runs the open items get their state back and lose their "
+        "notices (not timed).",
+        "",
+        "| closed deadlines | sweep s (median) | runs s |",
+        "|---:|---:|---|",
+        f"| {r['closed_small']:,} | {r['seconds_small']} | {', '.join(str(x) for x in r['runs_small_s'])} |",
+        f"| {r['closed_large']:,} | {r['seconds_large']} | {', '.join(str(x) for x in r['runs_large_s'])} |",
+        "",
+        f"**Ratio {r['ratio']:.2f}** (large / small; target at most {r['target_ratio']}: {yes(r['meets_target'])}). "
+        f"Each sweep: {counts.get('reminded')} reminded, {counts.get('missed')} marked missed, "
+        f"{counts.get('escalated')} escalated, {counts.get('mails')} mails.",
+        "",
+        f"EXPLAIN of every SELECT the sweep sent on the deadline tables: all reads of `agency_deadline` use a "
+        f"partial index over open items: {r['deadline_reads_use_open_index']}; a sequential scan of the deadline "
+        f"or notice tables: {seq_scan}.",
+        "",
+        f"Rows at the end: {r['rows_at_end']['agency_deadline']:,} deadlines, "
+        f"{r['rows_at_end']['agency_deadlinenotice']:,} notices. Loading took {r['load_small_s']} s for the small "
+        f"set and {r['load_large_s']} s more for the large one (not timed).",
+        "",
+    ]
+
+
+def text_of(name: str) -> str | None:
+    path = support.RESULTS / name
+    return path.read_text() if path.exists() else None
 
 
 def report(quick: bool = False) -> None:
     suffix = "_quick" if quick else ""
     seed = support.load(f"seed{suffix}")
     lookup = support.load(f"lookup{suffix}")
-    profile_path = support.RESULTS / f"lookup_profile{suffix}.txt"
-    profile = profile_path.read_text() if profile_path.exists() else None
-    m = (seed or lookup or {}).get("machine") or support.machine()
+    enrolment = support.load(f"enrolment{suffix}")
+    sweep = support.load(f"deadline_sweep{suffix}")
+    profile = text_of(f"lookup_profile{suffix}.txt")
+    enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
+    m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
     lines = [
         "# Benchmarks" + (" (quick run, small sizes)" if quick else ""),
         "",
@@ -134,14 +219,19 @@ def report(quick: bool = False) -> None:
         f"- Date: {m['date']}",
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
-        "- Commands: `make bench` (both, full size), or `python bench/seed_bench.py`, "
-        "`python bench/lookup_bench.py --profile`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
+        "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
+        "`python bench/deadline_sweep_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
         lines += seed_section(seed)
     if lookup:
         lines += lookup_section(lookup, profile, suffix)
+    if enrolment:
+        lines += enrolment_section(enrolment, enrolment_profile, suffix)
+    if sweep:
+        lines += sweep_section(sweep)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -162,6 +252,8 @@ def main() -> None:
         extra = ["--quick"] if args.quick else []
         run("seed_bench.py", *extra)
         run("lookup_bench.py", "--profile", *extra)
+        run("enrolment_bench.py", "--profile", *extra)
+        run("deadline_sweep_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

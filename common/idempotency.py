@@ -42,9 +42,14 @@ def idempotency_claim(*, owner: str, key: str, method: str, path: str, fingerpri
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (owner, key, method, path, request_hash, content_type, location, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, '', '', now()) ON CONFLICT (owner, key) DO NOTHING",
+            " VALUES (%s, %s, %s, %s, %s, '', '', now()) ON CONFLICT (owner, key) DO NOTHING RETURNING id",
             [owner, key, method, path, fingerprint],
         )
+        inserted = cursor.fetchone()
+    if inserted is not None:  # a new key: the row is ours (and locked) until this transaction ends
+        return IdempotencyRecord.from_db(connection.alias, ["id", "owner", "key", "method", "path", "request_hash",
+                                                            "status_code", "content_type", "body", "location"],
+                                         [inserted[0], owner, key, method, path, fingerprint, None, "", None, ""])
     record = IdempotencyRecord.objects.select_for_update().get(owner=owner, key=key)
     if record.status_code is None:
         return record
@@ -63,4 +68,6 @@ def idempotency_store(record: IdempotencyRecord, *, status: int, content_type: s
     record.content_type = content_type
     record.body = body
     record.location = location
-    record.save(update_fields=["status_code", "content_type", "body", "location"])
+    with connection.cursor() as cursor:  # every POST ends here: a plain UPDATE, not a compiled save()
+        cursor.execute(f"UPDATE {IdempotencyRecord._meta.db_table} SET status_code = %s, content_type = %s,"
+                       " body = %s, location = %s WHERE id = %s", [status, content_type, body, location, record.pk])

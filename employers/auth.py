@@ -32,7 +32,16 @@ class PortalPrincipal:
         return f"client:{self.client_id}"
 
 
-class EmployerClientAuthentication(OAuth2Authentication):
+class BearerOAuth2Authentication(OAuth2Authentication):
+    """OAuth2 bearer tokens; a request without an Authorization header skips oauthlib's parsing."""
+
+    def authenticate(self, request):
+        if "HTTP_AUTHORIZATION" not in request.META:
+            return None
+        return super().authenticate(request)
+
+
+class EmployerClientAuthentication(BearerOAuth2Authentication):
     """A bearer token of an active EmployerClient; a person's token is not accepted here."""
 
     def authenticate(self, request):

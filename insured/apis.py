@@ -8,11 +8,10 @@ from rest_framework.response import Response
 from agency.models import Region
 from common.apis import ApiView
 from common.identifiers import mask_document
-from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
 from insured.models import DocumentType, HukouType, InsuredPerson, StatementDelivery
-from insured.selectors import person_find_by_document, persons_visible
+from insured.selectors import person_lookup_rows, persons_visible
 from insured.services import person_register
 
 
@@ -81,9 +80,14 @@ class AgencyPersonListApi(ApiView):
         document = request.query_params.get("document", "").strip()
         if not document:
             raise ValidationFailed.field("document", "required", "Give the full document number to look up.")
-        paginator = Cursor()
-        page = paginator.paginate_queryset(person_find_by_document(self.viewer, document), request, view=self)
-        return paginator.get_paginated_response(PersonListSerializer(page, many=True).data)
+        # A document number is unique, so the list is one page of at most one entry: the cursor
+        # envelope without the paginator's ordering and slicing.
+        rows = person_lookup_rows(self.viewer, document)
+        results = [{"id": row["id"], "document_type": row["document_type"],
+                    "document_number": mask_document(row["document_number"]), "name": row["name"],
+                    "sex": row["sex"], "birth_date": row["birth_date"], "region_code": row["region__code"]}
+                   for row in rows]
+        return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},
                    summary="Register an insured person")

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from agency.models import Region
+from common.compiled import insert_or_nothing
 from common.identifiers import IdentifierError
 from common.problems import Duplicate, ValidationFailed
 from insured.documents import document_check
@@ -16,12 +17,11 @@ def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
     return ValidationFailed.field(field, err.code, err.message, **extra)
 
 
-@transaction.atomic
-def person_register(*, document_type: str, document_number: str, name: str, region: Region,
-                    birth_date: date | None = None, sex: str | None = None, nationality: str = "CHN",
-                    hukou_region_code: str = "", hukou_type: str = "urban", phone: str = "", email: str = "",
-                    postal_address: str = "", statement_delivery: str = "online") -> InsuredPerson:
-    """Register a person once per document number; birth date and sex come from an ID number."""
+def person_new(*, document_type: str, document_number: str, name: str, region: Region,
+               birth_date: date | None = None, sex: str | None = None, nationality: str = "CHN",
+               hukou_region_code: str = "", hukou_type: str = "urban", phone: str = "", email: str = "",
+               postal_address: str = "", statement_delivery: str = "online") -> InsuredPerson:
+    """A checked, unsaved person; birth date and sex come from an ID number. No database access."""
     try:
         checked = document_check(document_type, document_number)
     except IdentifierError as err:
@@ -40,23 +40,23 @@ def person_register(*, document_type: str, document_number: str, name: str, regi
         raise ValidationFailed.field("postal_address", "required", "Statements by post need a postal address.")
     if statement_delivery == "email" and not email.strip():
         raise ValidationFailed.field("email", "required", "Statements by e-mail need an e-mail address.")
+    return InsuredPerson(
+        document_type=document_type, document_number=checked.number, name=name.strip(), sex=sex,
+        birth_date=birth_date, nationality=nationality.upper(), region=region, hukou_region_code=hukou_region_code,
+        hukou_type=hukou_type, phone=phone, email=email, postal_address=postal_address,
+        statement_delivery=statement_delivery)
 
-    existing = InsuredPerson.objects.filter(document_number=checked.number).only("id").first()
+
+@transaction.atomic
+def person_register(**fields) -> InsuredPerson:
+    """Register a person once per document number (the arguments of `person_new`)."""
+    person = person_new(**fields)
+    existing = InsuredPerson.objects.filter(document_number=person.document_number).only("id").first()
     if existing is not None:
         raise _duplicate(existing)
-    try:
-        with transaction.atomic():  # a concurrent registration of the same number loses cleanly
-            return InsuredPerson.objects.create(
-                document_type=document_type, document_number=checked.number, name=name.strip(), sex=sex,
-                birth_date=birth_date, nationality=nationality.upper(), region=region,
-                hukou_region_code=hukou_region_code,
-                hukou_type=hukou_type, phone=phone, email=email, postal_address=postal_address,
-                statement_delivery=statement_delivery)
-    except IntegrityError:
-        existing = InsuredPerson.objects.filter(document_number=checked.number).only("id").first()
-        if existing is None:
-            raise
-        raise _duplicate(existing) from None
+    if not insert_or_nothing(person, conflict=("document_number",)):  # registered a moment ago
+        raise _duplicate(InsuredPerson.objects.filter(document_number=person.document_number).only("id").get())
+    return person
 
 
 def _duplicate(existing: InsuredPerson) -> Duplicate:

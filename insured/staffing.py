@@ -17,9 +17,11 @@ from django.utils import timezone
 from agency.access import Viewer
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.models import DeadlineRule, Document
+from common.compiled import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
-from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from common.problems import ApplicationError, Conflict, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationStatus
+from employers.selectors import employer_with_region
 from insured.documents import document_check
 from insured.models import (
     Decision,
@@ -32,16 +34,28 @@ from insured.models import (
     SeparationReason,
     StaffReduction,
 )
-from insured.services import person_register
+from insured.selectors import person_lock_by_document
+from insured.services import person_new
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 
 
 def _event(*, kind: str, person: InsuredPerson, region, actor: Viewer, channel: str, decision: str,
-           effective_date: date, employer: Employer | None = None, **fields) -> RelationshipEvent:
-    return RelationshipEvent.objects.create(
+           effective_date: date, employer: Employer | None = None, batch: list | None = None,
+           **fields) -> RelationshipEvent:
+    """Write an event now, or with `batch`, append it for one INSERT of them all (`_events_write`)."""
+    event = RelationshipEvent(
         kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
         actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
+    if batch is None:
+        event.save(force_insert=True)
+    else:
+        batch.append(event)
+    return event
+
+
+def _events_write(batch: list[RelationshipEvent]) -> None:
+    insert_rows(*batch)  # in order: their ids follow the order of the changes
 
 
 def _normalised(document_type: str, document_number: str) -> str:
@@ -53,29 +67,31 @@ def _normalised(document_type: str, document_number: str) -> str:
 
 
 def _person_lock_or_create(*, employer: Employer, document_type: str, document_number: str, name: str,
-                           birth_date: date | None, sex: str | None) -> InsuredPerson:
+                           birth_date: date | None, sex: str | None) -> tuple[InsuredPerson, bool]:
+    """The person under this number, locked; created (and so locked by our INSERT) when unknown.
+    Returns (person, created)."""
     number = _normalised(document_type, document_number)
-    person = InsuredPerson.objects.select_for_update().filter(document_number=number).first()
+    person = person_lock_by_document(number)
     if person is None:
-        try:
-            person = person_register(document_type=document_type, document_number=number, name=name,
-                                     region=employer.region, birth_date=birth_date, sex=sex)
-        except Duplicate:  # another employer registered the same person a moment ago
-            pass
-        person = InsuredPerson.objects.select_for_update().get(document_number=number)
+        candidate = person_new(document_type=document_type, document_number=number, name=name,
+                               region=employer.region, birth_date=birth_date, sex=sex)
+        if insert_or_nothing(candidate, conflict=("document_number",)):
+            return candidate, True
+        person = person_lock_by_document(number)  # another employer registered them a moment ago
     if person.name.strip() != name.strip():
         raise Conflict("The name does not match the person registered under this document number.",
                        type_slug="name-mismatch",
                        errors=[{"field": "name", "code": "mismatch", "message": "Check the name on the ID document."}])
-    return person
+    return person, False
 
 
 def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, actor: Viewer, channel: str,
-                                employer: Employer) -> InsuranceRelationship:
+                                employer: Employer, new_person: bool = False,
+                                batch: list | None = None) -> InsuranceRelationship:
     """Open or resume the relationship in `region`; an active one elsewhere is suspended
-    (it stays until a transfer moves it)."""
-    relationships = list(InsuranceRelationship.objects.select_for_update()
-                         .filter(person=person).exclude(state=RelationshipState.CLOSED))
+    (it stays until a transfer moves it). A person created in this transaction has none yet."""
+    relationships = [] if new_person else list(InsuranceRelationship.objects.select_for_update()
+                                               .filter(person=person).exclude(state=RelationshipState.CLOSED))
     here = next((r for r in relationships if r.region_id == region.pk), None)
     for other in relationships:
         if other is not here and other.state == RelationshipState.ACTIVE:
@@ -83,19 +99,22 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
             other.save(update_fields=["state", "state_since"])
             _event(kind=EventKind.SUSPENSION, person=person, region=other.region, actor=actor, channel=channel,
                    decision=Decision.EFFECTIVE, effective_date=on, relationship=other,
-                   note="Enrolled in another pooling region; kept until transferred.")
+                   note="Enrolled in another pooling region; kept until transferred.", batch=batch)
     if here is None:
-        here = InsuranceRelationship.objects.create(person=person, region=region, state=RelationshipState.ACTIVE,
-                                                    opened_on=on, state_since=on)
+        here = InsuranceRelationship(person=person, region=region, state=RelationshipState.ACTIVE, opened_on=on,
+                                     state_since=on)
+        insert_rows(here)
         _event(kind=EventKind.RELATIONSHIP_OPENED, person=person, region=region, actor=actor, channel=channel,
-               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer)
+               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer,
+               batch=batch)
     elif here.state == RelationshipState.AWAITING_REFUND:
         raise Conflict("This person's account is awaiting a refund to heirs.", type_slug="relationship-closed")
     elif here.state == RelationshipState.SUSPENDED:
         here.state, here.state_since = RelationshipState.ACTIVE, on
         here.save(update_fields=["state", "state_since"])
         _event(kind=EventKind.RESUMPTION, person=person, region=region, actor=actor, channel=channel,
-               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer)
+               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer,
+               batch=batch)
     if person.region_id != region.pk:
         person.region = region  # the agency that now keeps the active record
         person.save(update_fields=["region"])
@@ -124,14 +143,16 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
                      monthly_wage: Decimal, actor: Viewer, channel: str, document_type: str = "resident_id",
                      birth_date: date | None = None, sex: str | None = None) -> RelationshipEvent:
     """Add a person to the employer's roll (Art. 58); returns the enrolment event."""
-    employer = Employer.objects.select_related("region").get(pk=employer.pk)
+    employer = employer_with_region(employer.pk)
     if employer.registration_status != RegistrationStatus.REGISTERED:
         raise Conflict("Only a registered employer can enrol staff.", type_slug="employer-not-registered")
     if monthly_wage <= 0:
         raise ValidationFailed.field("monthly_wage", "min_value", "The monthly wage must be positive.")
-    person = _person_lock_or_create(employer=employer, document_type=document_type,
-                                    document_number=document_number, name=name, birth_date=birth_date, sex=sex)
-    _check_can_start(person, employer, start_date)
+    person, created = _person_lock_or_create(employer=employer, document_type=document_type,
+                                             document_number=document_number, name=name, birth_date=birth_date,
+                                             sex=sex)
+    if not created:  # a person registered in this transaction has no employment to check
+        _check_can_start(person, employer, start_date)
     late = today_in_shanghai() > start_date + timedelta(days=LATE_AFTER_DAYS)
     details = {"monthly_wage": str(monthly_wage)}
     if employer.region.enrolment_needs_confirmation:
@@ -141,22 +162,32 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
         deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
                       starts_on=today_in_shanghai(), label=f"enrolment {person.name} @ {employer.name}")
         return event
+    batch: list[RelationshipEvent] = []
     employment = _employment_open(person=person, employer=employer, start_date=start_date,
-                                  monthly_wage=monthly_wage, late=late, actor=actor, channel=channel)
-    return _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
-                  channel=channel, decision=Decision.EFFECTIVE, effective_date=start_date, late=late,
-                  employment=employment, details=details)
+                                  monthly_wage=monthly_wage, late=late, actor=actor, channel=channel,
+                                  new_person=created, batch=batch)
+    event = _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
+                   channel=channel, decision=Decision.EFFECTIVE, effective_date=start_date, late=late,
+                   employment=employment, details=details, batch=batch)
+    _events_write(batch)
+    return event
 
 
-def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel) -> Employment:
-    try:
-        with transaction.atomic():
-            employment = Employment.objects.create(person=person, employer=employer, start_date=start_date,
-                                                   monthly_wage=monthly_wage, enrolled_late=late)
-    except IntegrityError:  # the constraints caught what the checks could not see
-        raise Conflict("This person has an open or overlapping employment.", type_slug="open-employment") from None
+def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel,
+                     new_person: bool = False, batch: list | None = None) -> Employment:
+    employment = Employment(person=person, employer=employer, start_date=start_date, monthly_wage=monthly_wage,
+                            enrolled_late=late)
+    if new_person:  # no other transaction can see a person we have not committed: nothing to collide with
+        insert_rows(employment)
+    else:
+        try:
+            with transaction.atomic():
+                employment.save(force_insert=True)
+        except IntegrityError:  # the constraints caught what the checks could not see
+            raise Conflict("This person has an open or overlapping employment.",
+                           type_slug="open-employment") from None
     _ensure_active_relationship(person=person, region=employer.region, on=start_date, actor=actor,
-                                channel=channel, employer=employer)
+                                channel=channel, employer=employer, new_person=new_person, batch=batch)
     return employment
 
 
@@ -193,7 +224,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     """The employer takes a person off its roll; pending until a clerk confirms, where the region says so."""
     if reason not in SeparationReason.values:
         raise ValidationFailed.field("reason", "invalid_choice", f"Unknown reason {reason!r}.")
-    employer = Employer.objects.select_related("region").get(pk=employer.pk)
+    employer = employer_with_region(employer.pk)
     number = (document_number or "").strip().upper()
     employment = (Employment.objects.select_for_update().select_related("person")
                   .filter(employer=employer, person__document_number=number, end_date__isnull=True).first())
