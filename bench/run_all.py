@@ -216,7 +216,9 @@ def report(quick: bool = False) -> None:
         "",
         "The figures are written by `make bench` (`bench/run_all.py`); the analysis after them is kept.",
         "",
-        f"- Date: {m['date']}",
+        "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
+                                (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep))
+                                if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "

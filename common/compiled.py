@@ -25,6 +25,7 @@ import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 from agency.access import Viewer
 
@@ -107,6 +108,8 @@ def fetch_instances(alias: str, parts: list[tuple[type, str]], joins: str, where
     columns = ", ".join(f"{table}.{quote(f.column)}" for model, table in parts for f in model._meta.concrete_fields)
     sql = f"SELECT {columns} FROM {quote(first_model._meta.db_table)} {first_alias} {joins} WHERE {where}"
     if lock:
+        if not connections[alias].in_atomic_block:  # as select_for_update() refuses: the lock would not hold
+            raise TransactionManagementError("a row lock needs a transaction")
         sql += f" FOR UPDATE OF {first_alias}"
     rows = fetch_prepared(alias, sql, params)
     if not rows:

@@ -79,3 +79,13 @@ def test_unknown_user_id_in_a_session_is_nobody():
     from agency.auth import user_with_viewer_rows
 
     assert user_with_viewer_rows(User.objects.count() + 1000) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_outside_a_transaction_is_refused_like_select_for_update():
+    from django.db.transaction import TransactionManagementError
+
+    from insured.selectors import person_lock_by_document
+
+    with pytest.raises(TransactionManagementError):
+        person_lock_by_document("310101199005171235")
