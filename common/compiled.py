@@ -85,7 +85,8 @@ def fetch_prepared(alias: str, sql: str, params: list) -> list[tuple]:
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Errors surface as Django's (IntegrityError, OperationalError, ...), as through its own cursor.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
     if connection.queries_logged:  # DEBUG, assertNumQueries and CaptureQueriesContext still see it

@@ -89,3 +89,12 @@ def test_a_row_lock_outside_a_transaction_is_refused_like_select_for_update():
 
     with pytest.raises(TransactionManagementError):
         person_lock_by_document("310101199005171235")
+
+
+def test_errors_of_prepared_reads_are_djangos_own():
+    from django.db import ProgrammingError
+
+    from common.compiled import fetch_prepared
+
+    with pytest.raises(ProgrammingError):
+        fetch_prepared("default", "SELECT no_such_column FROM insured_insuredperson", [])
