@@ -16,6 +16,7 @@ Writes still go through Django's cursor, so pghistory's context reaches the audi
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -65,7 +66,8 @@ class CompiledValues:
         key = viewer.kind
         if key not in self._compiled:
             with self._lock:
-                self._compiled.setdefault(key, self._compile(viewer))
+                if key not in self._compiled:
+                    self._compiled[key] = self._compile(viewer)
         compiled = self._compiled[key]
         if compiled is None:
             return []
@@ -95,6 +97,23 @@ def fetch_prepared(alias: str, sql: str, params: list) -> list[tuple]:
     return rows
 
 
+@functools.lru_cache(maxsize=64)
+def _instances_plan(alias: str, parts: tuple[tuple[type, str], ...], joins: str, where: str, lock: bool):
+    """The statement and, per model, its columns' attnames and converters: built once per call site."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    first_model, first_alias = parts[0]
+    columns = ", ".join(f"{table}.{quote(f.column)}" for model, table in parts for f in model._meta.concrete_fields)
+    sql = f"SELECT {columns} FROM {quote(first_model._meta.db_table)} {first_alias} {joins} WHERE {where}"
+    if lock:
+        sql += f" FOR UPDATE OF {first_alias}"
+    models = [(model, [f.attname for f in model._meta.concrete_fields],
+               [(i, field, convert) for i, field in enumerate(model._meta.concrete_fields)
+                for convert in field.get_db_converters(connection)])  # JSON text to objects, ...
+              for model, _table in parts]
+    return sql, models
+
+
 def fetch_instances(alias: str, parts: list[tuple[type, str]], joins: str, where: str, params: list,
                     lock: bool = False) -> list | None:
     """One row of several models joined by hand-written SQL, as model instances (None for the NULLs of a
@@ -104,35 +123,29 @@ def fetch_instances(alias: str, parts: list[tuple[type, str]], joins: str, where
     first table; the columns are the models' own. For hot reads whose select_related() compiled to
     the same statement at several times the cost of running it.
     """
-    quote = connections[alias].ops.quote_name
-    first_model, first_alias = parts[0]
-    columns = ", ".join(f"{table}.{quote(f.column)}" for model, table in parts for f in model._meta.concrete_fields)
-    sql = f"SELECT {columns} FROM {quote(first_model._meta.db_table)} {first_alias} {joins} WHERE {where}"
-    if lock:
-        if not connections[alias].in_atomic_block:  # as select_for_update() refuses: the lock would not hold
-            raise TransactionManagementError("a row lock needs a transaction")
-        sql += f" FOR UPDATE OF {first_alias}"
+    if lock and not connections[alias].in_atomic_block:  # as select_for_update() refuses: the lock would not hold
+        raise TransactionManagementError("a row lock needs a transaction")
+    sql, models = _instances_plan(alias, tuple(parts), joins, where, lock)
     rows = fetch_prepared(alias, sql, params)
     if not rows:
         return None
     connection = connections[alias]
     instances, start = [], 0
-    for model, _table in parts:
-        fields = model._meta.concrete_fields
-        values = list(rows[0][start:start + len(fields)])
-        start += len(fields)
+    for model, attnames, converters in models:
+        values = list(rows[0][start:start + len(attnames)])
+        start += len(attnames)
         if values[0] is None:
             instances.append(None)
             continue
-        for i, field in enumerate(fields):  # the fields' own conversions (JSON text to objects, ...)
-            for convert in field.get_db_converters(connection):
-                values[i] = convert(values[i], field, connection)
-        instances.append(model.from_db(alias, [f.attname for f in fields], values))
+        for i, field, convert in converters:
+            values[i] = convert(values[i], field, connection)
+        instances.append(model.from_db(alias, attnames, values))
     return instances
 
 
-def _insert_sql(model, connection, rows: int, suffix: str = "") -> tuple[str, list]:
-    quote = connection.ops.quote_name
+@functools.lru_cache(maxsize=64)
+def _insert_sql(model, alias: str, rows: int, suffix: str = "") -> tuple[str, list]:
+    quote = connections[alias].ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     one = f"({', '.join(['%s'] * len(fields))})"
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
@@ -144,7 +157,7 @@ def _insert(instances: list, suffix: str = "") -> list:
     """INSERT unsaved instances of one model in one statement; returns the new primary keys (or none)."""
     model = type(instances[0])
     connection = connections[router.db_for_write(model)]
-    sql, fields = _insert_sql(model, connection, len(instances), suffix)
+    sql, fields = _insert_sql(model, connection.alias, len(instances), suffix)
     values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in instances for f in fields]
     with connection.cursor() as cursor:  # Django's cursor: the history context reaches the triggers
         cursor.execute(sql, values)

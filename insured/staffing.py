@@ -43,7 +43,7 @@ LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of emplo
 def _event(*, kind: str, person: InsuredPerson, region, actor: Viewer, channel: str, decision: str,
            effective_date: date, employer: Employer | None = None, batch: list | None = None,
            **fields) -> RelationshipEvent:
-    """Write an event now, or with `batch`, append it for one INSERT of them all (`_events_write`)."""
+    """Write an event now, or with `batch`, append it for one INSERT of them all (`insert_rows(*batch)`)."""
     event = RelationshipEvent(
         kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
         actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
@@ -52,10 +52,6 @@ def _event(*, kind: str, person: InsuredPerson, region, actor: Viewer, channel: 
     else:
         batch.append(event)
     return event
-
-
-def _events_write(batch: list[RelationshipEvent]) -> None:
-    insert_rows(*batch)  # in order: their ids follow the order of the changes
 
 
 def _normalised(document_type: str, document_number: str) -> str:
@@ -169,7 +165,7 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     event = _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
                    channel=channel, decision=Decision.EFFECTIVE, effective_date=start_date, late=late,
                    employment=employment, details=details, batch=batch)
-    _events_write(batch)
+    insert_rows(*batch)  # in order: the events' ids follow the order of the changes
     return event
 
 
