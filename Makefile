@@ -32,6 +32,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # The load generator is wrk (Debian package); installed here when we are root on a Debian-like system.
 bench: install

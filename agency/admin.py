@@ -99,9 +99,9 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
-from agency.access import scope, viewer_for_request  # noqa: E402
 from agency.deadlines import deadline_assign  # noqa: E402
 from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
+from common.access import scope, viewer_for_request  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
 
 UNDECIDED = [DeadlineState.OPEN, DeadlineState.MISSED]

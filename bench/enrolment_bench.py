@@ -47,8 +47,8 @@ import psycopg  # noqa: E402
 import support  # noqa: E402
 from lookup_bench import http_get, parse_wrk  # noqa: E402
 
-from agency import demo_data  # noqa: E402  (pure Python: reference data only)
 from common.identifiers import resident_id_check_character, resident_id_parse  # noqa: E402
+from demo import data as demo_data  # noqa: E402  (pure Python: reference data only)
 
 DB = "agency_bench_enrol"
 HOST, DEFAULT_PORT = "127.0.0.1", 8101

@@ -9,7 +9,7 @@ import re
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from agency.access import scope, viewer_for_request
+from common.access import scope, viewer_for_request
 
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z]{8,30}$")
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from rest_framework.views import APIView
 
-from agency.access import viewer_for_request
+from common.access import viewer_for_request
 from common.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
 
 

@@ -4,7 +4,7 @@ On these machines building and compiling a query in the ORM costs several times 
 needs to run it (bench/lookup_bench.py, bench/enrolment_bench.py). Measured, and only there:
 
 - `CompiledValues`: a scoped `.values()` queryset compiled once per kind of viewer from the same
-  selector the rest of the code uses (so `agency.access.scope` still decides what is visible);
+  selector the rest of the code uses (so `common.access.scope` still decides what is visible);
   the viewer's ids and the looked-up value are compiled as sentinels and swapped on every call.
 - `fetch_instances`: one row of several models joined by hand, as model instances.
 - `fetch_prepared`: both run as server-side prepared statements (parsed and planned once per
@@ -28,7 +28,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
-from agency.access import Viewer
+from common.access import Viewer
 
 _VALUE = "\u2063COMPILED-LOOKUP-VALUE-7300000\u2063"  # unchanged by strip() and upper()
 _VIEWER_IDS = ("user_id", "region_id", "office_id", "employer_id", "person_id", "client_id")

@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from agency.access import Kind, viewer_for_request
+from common.access import Kind, viewer_for_request
 
 
 class _ViewerKind(BasePermission):

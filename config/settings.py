@@ -45,7 +45,7 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-AUTHENTICATION_BACKENDS = ["agency.auth.ViewerModelBackend"]
+AUTHENTICATION_BACKENDS = ["insured.auth.ViewerModelBackend"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "employers",
     "insured",
     "transfers",
+    "demo",
 ]
 
 MIDDLEWARE = [

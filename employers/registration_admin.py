@@ -24,10 +24,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from agency.access import scope, viewer_for_request
 from agency.models import Deadline, DeadlineRule, Document, DocumentKind, Region
+from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.problems import ApplicationError
+from employers.hooks import employer_cancellation_blockers
 from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
 from employers.registrations import (
     CHANGEABLE,
@@ -296,12 +297,11 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         rows = [(_label(key), _shown(key, value)) for key, value in data.items() if key != "uscc_override_by"]
         table = format_html('<table>{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
         if obj.kind == ApplicationKind.CANCELLATION and obj.employer_id:
-            from insured.models import Employment
-
-            open_count = Employment.objects.filter(employer_id=obj.employer_id, end_date__isnull=True).count()
-            style = "color:#ba2121" if open_count else ""
-            table = format_html('{}<p style="{}">{}: {}</p>', table, style,
-                                _("open employments (must be 0 to approve)"), open_count)
+            blockers = employer_cancellation_blockers(obj.employer_id)
+            table = format_html('{}{}', table, format_html_join(
+                "", '<p style="color:#ba2121">{}: {}</p>', ((b.label, b.count) for b in blockers)))
+            if not blockers:
+                table = format_html('{}<p>{}</p>', table, _("nothing open: the cancellation may be approved"))
         return table
 
     @admin.display(description=_("vouchers"))

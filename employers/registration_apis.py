@@ -23,8 +23,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from agency.access import Kind
 from agency.models import Deadline, DeadlineRule, Document, DocumentKind
+from common.access import Kind
 from common.apis import ApiView
 from common.problems import ValidationFailed, json_problem
 from employers.auth import EmployerClientAuthentication

@@ -24,12 +24,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from agency.access import Kind, Viewer, scope
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
 from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Office, Region
+from common.access import Kind, Viewer, scope
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from employers.hooks import employer_cancellation_blockers
 from employers.models import (
     ApplicationKind,
     ApplicationState,
@@ -440,12 +441,9 @@ def _next_registration_number(region: Region, year: int) -> str:
 
 
 def _cancel(employer: Employer, actor: Viewer) -> None:
-    from insured.models import Employment  # imported here: insured's models build on employers'
-
-    open_count = Employment.objects.filter(employer=employer, end_date__isnull=True).count()
-    if open_count:
-        raise Conflict(f"The employer still has {open_count} person(s) on its roll (open employment); its staff "
-                       "must be reduced before the registration can be cancelled.", open_employments=open_count)
+    blockers = employer_cancellation_blockers(employer.pk)
+    if blockers:
+        raise Conflict(" ".join(str(b.message) for b in blockers), **{b.code: b.count for b in blockers})
     employer.registration_status = RegistrationStatus.CANCELLED
     employer.save()
     user = get_user_model().objects.filter(pk=actor.user_id).first() if actor.user_id else None

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import router
 from django.db.models import QuerySet
 
-from agency.access import Viewer, scope
 from agency.models import Region
+from common.access import Viewer, scope
 from common.compiled import fetch_instances
 from employers.models import Employer, EmployerClient
 

@@ -66,8 +66,8 @@ from django.template.response import TemplateResponse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
-from agency.access import viewer_for_request  # noqa: E402
 from agency.models import Deadline  # noqa: E402
+from common.access import viewer_for_request  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
 from insured.models import Decision, Employment, EventKind, InsuranceRelationship, RelationshipEvent, StaffReduction  # noqa: E402
 from insured.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject  # noqa: E402

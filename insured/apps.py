@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class InsuredConfig(AppConfig):
     name = "insured"
     verbose_name = _("Insured persons")
+
+    def ready(self):
+        from employers.hooks import cancellation_check_register
+        from insured.selectors import employer_open_staff_blocker
+
+        cancellation_check_register(employer_open_staff_blocker)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.db import router
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from agency.access import Viewer, scope
+from common.access import Viewer, scope
 from common.compiled import CompiledValues, fetch_instances
-from insured.models import InsuredPerson
+from employers.hooks import CancellationBlocker
+from insured.models import Employment, InsuredPerson
 
 
 def persons_visible(viewer: Viewer) -> QuerySet[InsuredPerson]:
@@ -33,3 +35,14 @@ def person_lock_by_document(document_number: str) -> InsuredPerson | None:
     found = fetch_instances(router.db_for_write(InsuredPerson), [(InsuredPerson, "p")], "",
                             "p.document_number = %s", [document_number], lock=True)
     return found[0] if found else None
+
+
+def employer_open_staff_blocker(employer_id: int) -> CancellationBlocker | None:
+    """Registered with employers.hooks: an employer with staff on its roll cannot be cancelled."""
+    count = Employment.objects.filter(employer_id=employer_id, end_date__isnull=True).count()
+    if not count:
+        return None
+    return CancellationBlocker(
+        code="open_employments", count=count, label=_("open employments (must be 0 to approve)"),
+        message=_("The employer still has %(count)d person(s) on its roll (open employment); its staff must be "
+                  "reduced before the registration can be cancelled.") % {"count": count})

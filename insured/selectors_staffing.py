@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from agency.access import Viewer, scope
+from common.access import Viewer, scope
 from insured.models import Employment, RelationshipEvent, StaffReduction
 
 

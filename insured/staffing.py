@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agency.access import Viewer
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.models import DeadlineRule, Document
+from common.access import Viewer
 from common.compiled import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, NotFound, ValidationFailed

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agency.access import Kind, Viewer
+from common.access import Kind, Viewer
 from common.compiled import insert_or_nothing, insert_rows
 from insured.models import InsuredPerson
 from insured.selectors import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
@@ -76,7 +76,7 @@ def test_insert_or_nothing_leaves_an_existing_row_alone(regions):
 
 
 def test_unknown_user_id_in_a_session_is_nobody():
-    from agency.auth import user_with_viewer_rows
+    from insured.auth import user_with_viewer_rows
 
     assert user_with_viewer_rows(User.objects.count() + 1000) is None
 

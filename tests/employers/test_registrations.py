@@ -12,10 +12,10 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from agency.access import Kind, Viewer
 from agency.deadlines import today_in_shanghai
 from agency.models import CalendarDay, CalendarYear, Deadline, Document
 from agency.workdays import add_working_days
+from common.access import Kind, Viewer
 from common.identifiers import USCC_ALPHABET
 from common.problems import ValidationFailed
 from employers.models import Employer, RegistrationApplication

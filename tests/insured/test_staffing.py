@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from agency.access import Kind, Viewer
 from agency.models import Deadline
+from common.access import Kind, Viewer
 from insured.models import (
     Decision,
     Employment,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from agency.access import Kind, Viewer
+from common.access import Kind, Viewer
 from common.problems import ApplicationError
 from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
 from insured.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit

@@ -14,7 +14,7 @@ from insured.models import PersonLogin
 def user_with_viewer_rows(user_id):
     """The user with their clerk profile and office, and their person login, in one round trip.
 
-    `agency.access.viewer_for_user` reads these on every request. Compiling the equivalent
+    `common.access.viewer_for_user` reads these on every request. Compiling the equivalent
     select_related() query cost more than the query itself (bench/lookup_bench.py), so the
     related objects are cached on the user exactly as select_related() would leave them.
     Nothing is kept between requests: a deactivated clerk or a moved office takes effect on

@@ -17,9 +17,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from agency.access import Kind, Viewer
 from agency.models import Deadline, DeadlineRule, Region
 from agency.workdays import add_calendar_or_working_days
+from common.access import Kind, Viewer
 from employers.models import Employer, RegistrationApplication, RegistrationStatus
 from employers.registrations import registration_submit
 from insured.models import Channel, Employment, InsuredPerson, RelationshipEvent, SeparationReason

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
-from agency import demo_data
 from agency.models import AverageWage, Office, Region
+from demo import data as demo_data
 from employers.models import Employer
 from insured.models import InsuredPerson
 
@@ -75,7 +75,7 @@ def columns_check(model, columns) -> None:
                and f.db_default is NOT_PROVIDED]
     if missing:
         raise CommandError(f"{model._meta.db_table} has NOT NULL columns the demo generator does not fill: "
-                           f"{', '.join(missing)} (update agency/demo_data.py).")
+                           f"{', '.join(missing)} (update demo/data.py).")
 
 
 class Command(BaseCommand):

@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from agency import demo_data
 from agency.models import AverageWage, ClerkProfile, Deadline, Office, Region
 from common.identifiers import resident_id_parse, uscc_normalise
+from demo import data as demo_data
 from employers.models import Employer, EmployerClient, EmployerKind, RegistrationApplication
 from insured.models import InsuredPerson, PersonLogin, RelationshipEvent, StaffReduction
 

@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from agency import demo_data
-from agency.demo_activity import demo_activity_ensure
 from agency.models import ClerkProfile, Office
+from demo import data as demo_data
+from demo.activity import demo_activity_ensure
 from employers.models import Employer, RegistrationStatus
 from employers.services import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
