@@ -130,7 +130,7 @@ import django; django.setup()
 from django.db import transaction
 from oauth2_provider.models import Application
 from employers.models import Employer, RegistrationStatus
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
 
 region, count, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 employers = list(Employer.objects.filter(region__code=region, registration_status=RegistrationStatus.REGISTERED)

@@ -5,10 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth_views
 
 from common import views as common_views
-from employers.apis import EmployerProfileApi
-from employers.registration_apis import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
-from insured.apis import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
-from insured.staffing_apis import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
+from employers.apis.employers import EmployerProfileApi
+from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
+from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
+from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),

@@ -21,9 +21,9 @@ from agency.models import Deadline, DeadlineRule, Region
 from agency.workdays import add_calendar_or_working_days
 from common.access import Kind, Viewer
 from employers.models import Employer, RegistrationApplication, RegistrationStatus
-from employers.registrations import registration_submit
+from employers.services.registrations import registration_submit
 from insured.models import Channel, Employment, InsuredPerson, RelationshipEvent, SeparationReason
-from insured.staffing import enrolment_submit, staff_reduction_submit
+from insured.services.staffing import enrolment_submit, staff_reduction_submit
 
 STAFF_PER_EMPLOYER = 12
 REDUCTIONS = 3  # pending at the first employer

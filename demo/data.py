@@ -348,7 +348,7 @@ def employer_rows(count: int, *, seed: int, region_ids: dict[str, int], today: d
         first17 = f"{authority}{region.code}{body}{_org_code_check(body)}"
         uscc = first17 + uscc_check_character(first17)
 
-        # The agency's format (employers/registrations.py): region, year of registration, 6-digit sequence.
+        # The agency's format (employers/services/registrations.py): region, year of registration, 6-digit sequence.
         registration_number = f"{region.code}{registered_on.year}{i + 1:06d}" if registered_on else ""
         if kind in ("government", "public_institution"):
             risk_class = "1"

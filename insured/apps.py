@@ -8,6 +8,6 @@ class InsuredConfig(AppConfig):
 
     def ready(self):
         from employers.hooks import cancellation_check_register
-        from insured.selectors import employer_open_staff_blocker
+        from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)

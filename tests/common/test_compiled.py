@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from common.access import Kind, Viewer
 from common.compiled import insert_or_nothing, insert_rows
 from insured.models import InsuredPerson
-from insured.selectors import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
-from insured.services import person_new
+from insured.selectors.persons import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
+from insured.services.persons import person_new
 from tests.agency.factories import RegionFactory
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
@@ -85,7 +85,7 @@ def test_unknown_user_id_in_a_session_is_nobody():
 def test_a_row_lock_outside_a_transaction_is_refused_like_select_for_update():
     from django.db.transaction import TransactionManagementError
 
-    from insured.selectors import person_lock_by_document
+    from insured.selectors.persons import person_lock_by_document
 
     with pytest.raises(TransactionManagementError):
         person_lock_by_document("310101199005171235")

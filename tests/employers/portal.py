@@ -4,7 +4,7 @@ import json
 
 from rest_framework.test import APIClient
 
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
 
 
 class Portal:

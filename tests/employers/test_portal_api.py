@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from employers.services import employer_client_issue, employer_client_revoke
+from employers.services.clients import employer_client_issue, employer_client_revoke
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db

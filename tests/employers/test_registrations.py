@@ -19,8 +19,8 @@ from common.access import Kind, Viewer
 from common.identifiers import USCC_ALPHABET
 from common.problems import ValidationFailed
 from employers.models import Employer, RegistrationApplication
-from employers.registrations import registration_approve, registration_reject, registration_submit
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
+from employers.services.registrations import registration_approve, registration_reject, registration_submit
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory

@@ -17,7 +17,7 @@ from insured.models import (
     RelationshipState,
     StaffReduction,
 )
-from insured.staffing import staff_reduction_confirm
+from insured.services.staffing import staff_reduction_confirm
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal

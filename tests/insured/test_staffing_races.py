@@ -10,7 +10,7 @@ from django.db import connection
 from common.access import Kind, Viewer
 from common.problems import ApplicationError
 from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
-from insured.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
+from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -47,7 +47,7 @@ def test_two_employers_enrolling_the_same_person_at_once_exactly_one_succeeds(pe
     a, b = EmployerFactory(region=region), EmployerFactory(region=region)
     number = resident_id(seq=777)
     if person_exists:
-        from insured.services import person_register
+        from insured.services.persons import person_register
 
         person_register(document_type="resident_id", document_number=number, name="同时", region=region)
 

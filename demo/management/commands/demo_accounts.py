@@ -26,7 +26,7 @@ from agency.models import ClerkProfile, Office
 from demo import data as demo_data
 from demo.activity import demo_activity_ensure
 from employers.models import Employer, RegistrationStatus
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
 
 DEMO_REGION = "310101"

@@ -21,7 +21,7 @@ from common.compiled import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationStatus
-from employers.selectors import employer_with_region
+from employers.selectors.employers import employer_with_region
 from insured.documents import document_check
 from insured.models import (
     Decision,
@@ -34,8 +34,8 @@ from insured.models import (
     SeparationReason,
     StaffReduction,
 )
-from insured.selectors import person_lock_by_document
-from insured.services import person_new
+from insured.selectors.persons import person_lock_by_document
+from insured.services.persons import person_new
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 

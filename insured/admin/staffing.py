@@ -1,76 +1,19 @@
-from django import forms
-from django.contrib import admin
+"""Clerks' review queues for staffing (staff reductions, pending enrolments) and the read-only records."""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Subquery
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from agency.models import Deadline
+from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
-from common.identifiers import IdentifierError, mask_document
-from insured.documents import document_check
-from insured.models import InsuredPerson, PersonLogin
-
-
-class PersonForm(forms.ModelForm):
-    class Meta:
-        model = InsuredPerson
-        fields = "__all__"
-
-    def clean(self):
-        data = super().clean()
-        try:
-            checked = document_check(data.get("document_type", ""), data.get("document_number", ""))
-        except IdentifierError as err:
-            self.add_error("document_number", err.message)
-            return data
-        data["document_number"] = checked.number
-        if checked.birth_date:
-            data["birth_date"], data["sex"] = checked.birth_date, checked.sex
-            self.instance.birth_date, self.instance.sex = checked.birth_date, checked.sex
-        return data
-
-
-@admin.register(InsuredPerson)
-class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    form = PersonForm
-    list_display = ["name", "masked_document", "sex", "birth_date", "region", "statement_delivery"]
-    list_select_related = ["region"]
-    list_filter = [("region", admin.RelatedOnlyFieldListFilter), "document_type", "statement_delivery", "sex"]
-    search_fields = ["name"]
-    exact_search_field = "document_number"
-    readonly_fields = ["created_at"]
-    export_fields = ("masked_document", "name", "sex", "birth_date", "region__code", "statement_delivery")
-
-    @admin.display(description=_("document number"), ordering="document_number")
-    def masked_document(self, obj):
-        return mask_document(obj.document_number)
-
-    def export_value(self, obj, field):
-        if field == "masked_document":
-            return mask_document(obj.document_number)
-        return super().export_value(obj, field)
-
-
-@admin.register(PersonLogin)
-class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "person", "created_at"]
-    list_select_related = ["user", "person"]
-    raw_id_fields = ["user", "person"]
-    name_search_field = "person__name"
-    exact_search_field = "person__document_number"
-
-
-# --- Staffing: review queues and read-only records -------------------------------------------
-
-from django.contrib import messages  # noqa: E402
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.db.models import OuterRef, Subquery  # noqa: E402
-from django.template.response import TemplateResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-
-from agency.models import Deadline  # noqa: E402
-from common.access import viewer_for_request  # noqa: E402
-from common.problems import ApplicationError  # noqa: E402
-from insured.models import Decision, Employment, EventKind, InsuranceRelationship, RelationshipEvent, StaffReduction  # noqa: E402
-from insured.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject  # noqa: E402
+from common.problems import ApplicationError
+from insured.models import Decision, Employment, EventKind, InsuranceRelationship, RelationshipEvent, StaffReduction
+from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
 
 
 def _due_on(model):

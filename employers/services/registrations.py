@@ -40,7 +40,7 @@ from employers.models import (
     RegistrationApplication,
     RegistrationStatus,
 )
-from employers.services import employer_client_revoke
+from employers.services.clients import employer_client_revoke
 
 LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the change
 RULE = DeadlineRule.REGISTRATION_REVIEW

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import ScopedAdminMixin
 from common.identifiers import IdentifierError, uscc_normalise
 from employers.models import Employer, EmployerClient
-from employers.services import employer_client_issue, employer_client_revoke
+from employers.services.clients import employer_client_issue, employer_client_revoke
 
 
 class EmployerForm(forms.ModelForm):
@@ -100,4 +100,3 @@ class EmployerClientAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for client in queryset:
             employer_client_revoke(client=client, revoked_by=request.user)
         self.message_user(request, _("%(n)d client(s) revoked.") % {"n": queryset.count()})
-from employers import registration_admin  # noqa: E402, F401

@@ -10,7 +10,7 @@ from common.apis import ApiView
 from common.permissions import IsEmployerPortal
 from employers.auth import EmployerClientAuthentication
 from employers.models import Employer
-from employers.selectors import employers_visible
+from employers.selectors.employers import employers_visible
 
 
 class PortalApiView(ApiView):

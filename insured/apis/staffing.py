@@ -15,11 +15,11 @@ from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
-from employers.apis import PortalApiView
+from employers.apis.employers import PortalApiView
 from employers.models import Employer
 from insured.models import Channel, DocumentType, SeparationReason
-from insured.selectors_staffing import events_visible, staff_current
-from insured.staffing import enrolment_submit, staff_reduction_submit
+from insured.selectors.staffing import events_visible, staff_current
+from insured.services.staffing import enrolment_submit, staff_reduction_submit
 
 
 class EventSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ from common.apis import ApiView
 from common.problems import ValidationFailed, json_problem
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
-from employers.registrations import (
+from employers.services.registrations import (
     registration_for_applicant,
     registration_resubmit,
     registration_submit,

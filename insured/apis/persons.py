@@ -11,8 +11,8 @@ from common.identifiers import mask_document
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
 from insured.models import DocumentType, HukouType, InsuredPerson, StatementDelivery
-from insured.selectors import person_lookup_rows, persons_visible
-from insured.services import person_register
+from insured.selectors.persons import person_lookup_rows, persons_visible
+from insured.services.persons import person_register
 
 
 class PersonFullSerializer(serializers.ModelSerializer):

@@ -30,7 +30,7 @@ from common.admin import ScopedAdminMixin
 from common.problems import ApplicationError
 from employers.hooks import employer_cancellation_blockers
 from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
-from employers.registrations import (
+from employers.services.registrations import (
     CHANGEABLE,
     TRANSITIONS,
     registration_approve,

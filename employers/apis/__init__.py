@@ -1,0 +1,1 @@
+"""employers: apis, one module per topic."""

@@ -1,0 +1,1 @@
+"""employers: services, one module per topic."""

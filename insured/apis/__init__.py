@@ -1,0 +1,1 @@
+"""insured: apis, one module per topic."""

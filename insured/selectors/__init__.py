@@ -1,0 +1,1 @@
+"""insured: selectors, one module per topic."""

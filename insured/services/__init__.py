@@ -1,0 +1,1 @@
+"""insured: services, one module per topic."""
