@@ -13,6 +13,7 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
@@ -60,15 +61,22 @@ def _current(subject: models.Model, rule: str):
 
 
 def deadline_close(*, subject: models.Model, rule: str, cancelled: bool = False) -> Deadline | None:
-    """The item was decided (met) or withdrawn (cancelled). A missed deadline stays missed,
-    with closed_at set, so lateness remains on record."""
+    """The item was decided or withdrawn (cancelled). Decided by its due date it is met; decided
+    after it, missed, whether or not the daily sweep marked it first, so lateness remains on record."""
     deadline = _current(subject, rule)
     if deadline is None:
         return None
     deadline.closed_at = timezone.now()
+    fields = ["closed_at", "state"]
     if deadline.state == DeadlineState.OPEN:
-        deadline.state = DeadlineState.CANCELLED if cancelled else DeadlineState.MET
-    deadline.save(update_fields=["closed_at", "state"])
+        if cancelled:
+            deadline.state = DeadlineState.CANCELLED
+        elif today_in_shanghai() > deadline.due_on:
+            deadline.state, deadline.missed_at = DeadlineState.MISSED, deadline.closed_at
+            fields.append("missed_at")
+        else:
+            deadline.state = DeadlineState.MET
+    deadline.save(update_fields=fields)
     return deadline
 
 
@@ -91,8 +99,17 @@ def deadline_assign(*, deadline: Deadline, assignee) -> Deadline:
     return locked
 
 
-def deadlines_for(subject: models.Model):
-    return Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
+def deadline_due_on(subject: models.Model | type[models.Model], *, rule: str):
+    """When the subject's open deadline under `rule` falls due (None when none is open: decided,
+    withdrawn, or never reviewable). For a model instance, the date; for a model class, a Subquery
+    that annotates each of its rows (`.annotate(due_on=deadline_due_on(StaffReduction, rule=...))`)."""
+    if isinstance(subject, type):
+        return Subquery(Deadline.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=OuterRef("pk"), rule=rule,
+            closed_at__isnull=True).order_by("-id").values("due_on")[:1])
+    return (Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk,
+                                    rule=rule, closed_at__isnull=True)
+            .order_by("-id").values_list("due_on", flat=True).first())
 
 
 def today_in_shanghai() -> date:

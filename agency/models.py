@@ -307,8 +307,9 @@ class DeadlineState(models.TextChoices):
 
 
 class Deadline(models.Model):
-    """A statutory clock on a reviewable item. `missed` is marked by the daily sweep; an item
-    decided after that stays missed (the record of lateness is kept) but gets met_at."""
+    """A statutory clock on a reviewable item. `missed` is marked by the daily sweep, or when the
+    item is decided after its due date before the sweep saw it; a missed item decided later stays
+    missed (the record of lateness is kept) and gets closed_at."""
 
     rule = models.CharField(_("rule"), max_length=40, choices=DeadlineRule.choices)
     subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")

@@ -43,7 +43,7 @@ def world(settings):
         "soon": due_in(home, 2, "即将到期公司"),
         "overdue": due_in(home, -4, "已逾期公司"),
         "late_not_swept": due_in(home, -1, "昨日到期公司"),
-        "met": due_in(home, -2, "已办结公司", subject=decided),
+        "met": due_in(home, 5, "已办结公司", subject=decided),  # decided in time
         "theirs": due_in(away, -3, "外区逾期公司"),
     }
     deadline_close(subject=decided, rule=DeadlineRule.REGISTRATION_REVIEW)

@@ -144,7 +144,7 @@ def test_items_of_another_region_do_not_reach_this_office(office, outbox, run_sw
 def test_decided_and_withdrawn_items_are_left_alone(office, outbox, run_sweep):
     staff(office, "clerk"), staff(office, "supervisor")
     decided, withdrawn = PersonFactory(region=office.region), PersonFactory(region=office.region)
-    met, cancelled = due_in(office.region, -3, subject=decided), due_in(office.region, 1, subject=withdrawn)
+    met, cancelled = due_in(office.region, 3, subject=decided), due_in(office.region, 1, subject=withdrawn)
     deadline_close(subject=decided, rule=DeadlineRule.REGISTRATION_REVIEW)
     deadline_close(subject=withdrawn, rule=DeadlineRule.REGISTRATION_REVIEW, cancelled=True)
 
@@ -164,6 +164,22 @@ def test_a_missed_item_decided_later_stays_missed_and_is_not_escalated_again(off
     assert late.state == DeadlineState.MISSED and late.closed_at is not None
     assert run_sweep() == {"reminded": 0, "escalated": 0, "missed": 0}
     assert len(outbox) == 1
+
+
+@pytest.mark.parametrize(("due_in_days", "state"), [(0, DeadlineState.MET), (-1, DeadlineState.MISSED),
+                                                    (-20, DeadlineState.MISSED)])
+def test_an_item_decided_after_its_due_date_before_the_sweep_is_missed(office, outbox, run_sweep, due_in_days,
+                                                                        state):
+    """Decided on the due date is in time; a day later is late, whenever (or whether) the sweep runs."""
+    staff(office, "supervisor")
+    person = PersonFactory(region=office.region)
+    deadline = due_in(office.region, due_in_days, subject=person)
+    deadline_close(subject=person, rule=DeadlineRule.REGISTRATION_REVIEW)
+    deadline.refresh_from_db()
+    assert deadline.state == state and deadline.closed_at is not None
+    assert (deadline.missed_at is not None) == (state == DeadlineState.MISSED)
+    assert run_sweep() == {"reminded": 0, "escalated": 0, "missed": 0}  # decided: nothing left to escalate
+    assert Deadline.objects.get(pk=deadline.pk).state == state
 
 
 def test_reassigned_item_reminds_the_new_assignee_once(office, outbox, run_sweep):
