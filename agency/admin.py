@@ -104,6 +104,22 @@ from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
 from common.access import scope, viewer_for_request  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
 
+
+def due_badge(due_on, *, show_days: bool = False):
+    """How a due date shows in every review queue: overdue in red, due within the reminder window
+    (DEADLINE_REMIND_WITHIN_DAYS) in amber; the date, or with `show_days` the days left."""
+    if due_on is None:
+        return "—"
+    days = (due_on - timezone.localdate()).days
+    shown = days if show_days else due_on
+    if days < 0:
+        return format_html('<span class="deadline-overdue" style="background:#ba2121;color:#fff;'
+                           'padding:1px 6px;border-radius:3px;font-weight:bold">{} ({})</span>',
+                           shown, _("overdue"))
+    if days <= settings.DEADLINE_REMIND_WITHIN_DAYS:
+        return format_html('<strong class="deadline-due-soon" style="color:#b8860b">{}</strong>', shown)
+    return shown
+
 UNDECIDED = [DeadlineState.OPEN, DeadlineState.MISSED]
 
 
@@ -216,14 +232,7 @@ class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def days_left(self, obj):
         if obj.closed_at is not None or obj.state not in UNDECIDED:
             return "—"
-        days = (obj.due_on - timezone.localdate()).days
-        if days < 0:
-            return format_html('<span class="deadline-overdue" style="background:#ba2121;color:#fff;'
-                               'padding:1px 6px;border-radius:3px;font-weight:bold">{} ({})</span>',
-                               days, _("overdue"))
-        if days <= settings.DEADLINE_REMIND_WITHIN_DAYS:
-            return format_html('<strong class="deadline-due-soon" style="color:#b8860b">{}</strong>', days)
-        return days
+        return due_badge(obj.due_on, show_days=True)
 
     def queue_counts(self, request) -> dict[str, int]:
         """Undecided items in the viewer's scope, whatever the list's filters: all of them ("open"),

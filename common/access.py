@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 
@@ -108,3 +109,16 @@ def scope(queryset: QuerySet, viewer: Viewer) -> QuerySet:
     if viewer.kind is Kind.PERSON and "person" in paths:
         return queryset.filter(**{paths["person"]: viewer.person_id})
     return queryset.none()
+
+
+def viewer_may(viewer: Viewer, permission: str) -> bool:
+    """Whether the viewer may take a decision guarded by the Django permission `permission`
+    ("app_label.codename"): scheduled jobs and superusers may; a clerk when their user holds it
+    (through their group); portals, persons and nobody never. Decision services call this
+    themselves, so the admin, the API and tasks are held to the same rule."""
+    if viewer.sees_everything:
+        return True
+    if viewer.kind is not Kind.CLERK or viewer.user_id is None:
+        return False
+    user = get_user_model().objects.filter(pk=viewer.user_id, is_active=True, is_staff=True).first()
+    return user is not None and user.has_perm(permission)

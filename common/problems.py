@@ -94,6 +94,13 @@ class Duplicate(Conflict):
     type_slug = "duplicate"
 
 
+class Forbidden(ApplicationError):
+    """The caller is known but may not take this decision (a service's own permission check)."""
+
+    status = 403
+    type_slug = "permission-denied"
+
+
 def problem(slug: str, status: int, detail: str, *, instance: str | None = None, **extra: Any) -> dict:
     title = PROBLEM_TYPES.get(slug, (slug.replace("-", " ").capitalize(), ""))[0]
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}

@@ -101,10 +101,6 @@ class EmployerClient(models.Model):
     def __str__(self) -> str:
         return f"{self.application.client_id} → {self.employer.name}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
 
 class ApplicationKind(models.TextChoices):
     NEW = "new", _("new registration")

@@ -102,11 +102,6 @@ class PersonLogin(models.Model):
         return f"{self.user} → {self.person}"
 
 
-class EmploymentState(models.TextChoices):
-    OPEN = "open", _("open")
-    ENDED = "ended", _("ended")
-
-
 @pghistory.track(*history())
 class Employment(models.Model):
     """A person on an employer's contribution roll, from start to the last working day."""

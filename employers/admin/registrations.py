@@ -15,16 +15,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from agency.models import Deadline, DeadlineRule, Document, DocumentKind, Region
+from agency.admin import due_badge
+from agency.deadlines import deadline_due_on
+from agency.models import DeadlineRule, Document, DocumentKind, Region
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.problems import ApplicationError
@@ -40,23 +41,6 @@ from employers.services.registrations import (
 )
 
 SAFE_INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-
-
-def _due_on_subquery():
-    return Subquery(Deadline.objects.filter(
-        subject_type=ContentType.objects.get_for_model(RegistrationApplication), subject_id=OuterRef("pk"),
-        rule=DeadlineRule.REGISTRATION_REVIEW, closed_at__isnull=True).order_by("-id").values("due_on")[:1])
-
-
-def _due_badge(due_on):
-    if due_on is None:
-        return "—"
-    days = (due_on - timezone.localdate()).days
-    if days < 0:
-        return format_html('<strong style="color:#ba2121">{} ({})</strong>', due_on, _("overdue"))
-    if days <= 3:
-        return format_html('<strong style="color:#b8860b">{}</strong>', due_on)
-    return due_on
 
 
 _LABELS = {"employer_kind": _("kind of employer"), "established_on": _("establishment date"),
@@ -223,14 +207,14 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     # Rows: scoped, with the open deadline's due date, the nearest first.
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(due_on=_due_on_subquery())
+        return super().get_queryset(request).annotate(due_on=deadline_due_on(RegistrationApplication, rule=DeadlineRule.REGISTRATION_REVIEW))
 
     def get_ordering(self, request):
         return [F("due_on").asc(nulls_last=True), "received_at", "id"]
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
-        return _due_badge(getattr(obj, "due_on", None))
+        return due_badge(getattr(obj, "due_on", None))
 
     # Permissions: applications are records; they change only through decisions.
     def has_delete_permission(self, request, obj=None):

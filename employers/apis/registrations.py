@@ -14,7 +14,6 @@ import json
 from datetime import date
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -23,7 +22,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from agency.models import Deadline, DeadlineRule, Document, DocumentKind
+from agency.deadlines import deadline_due_on
+from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Kind
 from common.apis import ApiView
 from common.problems import ValidationFailed, json_problem
@@ -106,9 +106,7 @@ class RegistrationOutput(serializers.ModelSerializer):
                   "documents"]
 
     def get_due_on(self, obj) -> date | None:
-        return (Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(obj), subject_id=obj.pk,
-                                        rule=DeadlineRule.REGISTRATION_REVIEW, closed_at__isnull=True)
-                .order_by("-id").values_list("due_on", flat=True).first())
+        return deadline_due_on(obj, rule=DeadlineRule.REGISTRATION_REVIEW)
 
     def get_registration_number(self, obj) -> str | None:
         return (obj.employer.registration_number or None) if obj.employer_id else None

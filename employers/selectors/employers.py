@@ -6,15 +6,11 @@ from django.db.models import QuerySet
 from agency.models import Region
 from common.access import Viewer, scope
 from common.compiled import fetch_instances
-from employers.models import Employer, EmployerClient
+from employers.models import Employer
 
 
 def employers_visible(viewer: Viewer) -> QuerySet[Employer]:
     return scope(Employer.objects.select_related("region"), viewer)
-
-
-def employer_clients_visible(viewer: Viewer) -> QuerySet[EmployerClient]:
-    return scope(EmployerClient.objects.select_related("employer", "application"), viewer)
 
 
 def employer_with_region(pk: int) -> Employer:

@@ -1,36 +1,17 @@
 """Clerks' review queues for staffing (staff reductions, pending enrolments) and the read-only records."""
 
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from agency.models import Deadline
+from agency.admin import due_badge
+from agency.deadlines import deadline_due_on
+from agency.models import DeadlineRule
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.problems import ApplicationError
 from insured.models import Decision, Employment, EventKind, InsuranceRelationship, RelationshipEvent, StaffReduction
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
-
-
-def _due_on(model):
-    return Subquery(Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(model),
-                                            subject_id=OuterRef("pk"), closed_at__isnull=True)
-                    .order_by("-id").values("due_on")[:1])
-
-
-def _due_badge(due_on):
-    if due_on is None:
-        return "—"
-    days = (due_on - timezone.localdate()).days
-    if days < 0:
-        return format_html('<strong style="color:#ba2121">{} ({})</strong>', due_on, _("overdue"))
-    if days <= 3:
-        return format_html('<strong style="color:#b8860b">{}</strong>', due_on)
-    return due_on
 
 
 def _each(modeladmin, request, items, service, done_message):
@@ -67,11 +48,11 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     actions = ["confirm_selected", "reject_selected"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(due_on=_due_on(StaffReduction)).order_by("due_on", "id")
+        return super().get_queryset(request).annotate(due_on=deadline_due_on(StaffReduction, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)).order_by("due_on", "id")
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
-        return _due_badge(obj.due_on)
+        return due_badge(obj.due_on)
 
     def has_review_permission(self, request):
         return request.user.has_perm("insured.change_staffreduction")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from agency.deadlines import deadlines_for
+from agency.deadlines import deadline_due_on
 from agency.documents import document_store
+from agency.models import DeadlineRule
 from common.apis import ApiView
 from common.identifiers import mask_document
 from common.pagination import Cursor
@@ -88,9 +90,8 @@ class SeparationApi(PortalApiView):
         request_event_id = serializers.IntegerField()
         due_on = serializers.SerializerMethodField()
 
-        def get_due_on(self, obj) -> str | None:
-            deadline = deadlines_for(obj).order_by("-id").first()
-            return deadline.due_on.isoformat() if deadline else None
+        def get_due_on(self, obj) -> date | None:
+            return deadline_due_on(obj, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer},
                    summary="Reduce staff (pending until the agency confirms, where the region requires it)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from common.access import Viewer, scope
-from insured.models import Employment, RelationshipEvent, StaffReduction
+from insured.models import Employment, RelationshipEvent
 
 
 def staff_current(viewer: Viewer, *, start_month: str | None = None) -> QuerySet[Employment]:
@@ -17,7 +17,3 @@ def staff_current(viewer: Viewer, *, start_month: str | None = None) -> QuerySet
 
 def events_visible(viewer: Viewer) -> QuerySet[RelationshipEvent]:
     return scope(RelationshipEvent.objects.select_related("person", "employer", "region"), viewer)
-
-
-def reductions_visible(viewer: Viewer) -> QuerySet[StaffReduction]:
-    return scope(StaffReduction.objects.select_related("person", "employer", "region", "employment"), viewer)

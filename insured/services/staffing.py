@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.models import DeadlineRule, Document
-from common.access import Viewer
+from common.access import Viewer, scope, viewer_may
 from common.compiled import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
-from common.problems import ApplicationError, Conflict, NotFound, ValidationFailed
+from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationStatus
 from employers.selectors.employers import employer_with_region
+from insured import events
 from insured.documents import document_check
 from insured.models import (
     Decision,
@@ -38,20 +39,24 @@ from insured.selectors.persons import person_lock_by_document
 from insured.services.persons import person_new
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
+REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
 
-
-def _event(*, kind: str, person: InsuredPerson, region, actor: Viewer, channel: str, decision: str,
-           effective_date: date, employer: Employer | None = None, batch: list | None = None,
-           **fields) -> RelationshipEvent:
-    """Write an event now, or with `batch`, append it for one INSERT of them all (`insert_rows(*batch)`)."""
-    event = RelationshipEvent(
-        kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
-        actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
-    if batch is None:
-        event.save(force_insert=True)
-    else:
-        batch.append(event)
-    return event
+D = Decision
+# The two state machines, each in one place: state -> {action: next state}.
+# A staff reduction's state is StaffReduction.state; one that needed no review is effective at once.
+REDUCTION_TRANSITIONS: dict[str, dict[str, str]] = {
+    D.PENDING: {"confirm": D.CONFIRMED, "reject": D.REJECTED},
+    D.EFFECTIVE: {},
+    D.CONFIRMED: {},
+    D.REJECTED: {},
+}
+# An enrolment request's state is its event's decision, or the decision of the event that decided it
+# (events are append-only). Only regions that require it keep enrolments pending.
+ENROLMENT_TRANSITIONS: dict[str, dict[str, str]] = {
+    D.PENDING: {"confirm": D.CONFIRMED},
+    D.EFFECTIVE: {},
+    D.CONFIRMED: {},
+}
 
 
 def _normalised(document_type: str, document_number: str) -> str:
@@ -93,24 +98,22 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
         if other is not here and other.state == RelationshipState.ACTIVE:
             other.state, other.state_since = RelationshipState.SUSPENDED, on
             other.save(update_fields=["state", "state_since"])
-            _event(kind=EventKind.SUSPENSION, person=person, region=other.region, actor=actor, channel=channel,
-                   decision=Decision.EFFECTIVE, effective_date=on, relationship=other,
-                   note="Enrolled in another pooling region; kept until transferred.", batch=batch)
+            events.relationship_suspended(relationship=other, person=person, region=other.region, on=on,
+                                          note="Enrolled in another pooling region; kept until transferred.",
+                                          actor=actor, channel=channel, batch=batch)
     if here is None:
         here = InsuranceRelationship(person=person, region=region, state=RelationshipState.ACTIVE, opened_on=on,
                                      state_since=on)
         insert_rows(here)
-        _event(kind=EventKind.RELATIONSHIP_OPENED, person=person, region=region, actor=actor, channel=channel,
-               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer,
-               batch=batch)
+        events.relationship_opened(relationship=here, person=person, region=region, employer=employer, on=on,
+                                   actor=actor, channel=channel, batch=batch)
     elif here.state == RelationshipState.AWAITING_REFUND:
         raise Conflict("This person's account is awaiting a refund to heirs.", type_slug="relationship-closed")
     elif here.state == RelationshipState.SUSPENDED:
         here.state, here.state_since = RelationshipState.ACTIVE, on
         here.save(update_fields=["state", "state_since"])
-        _event(kind=EventKind.RESUMPTION, person=person, region=region, actor=actor, channel=channel,
-               decision=Decision.EFFECTIVE, effective_date=on, relationship=here, employer=employer,
-               batch=batch)
+        events.relationship_resumed(relationship=here, person=person, region=region, employer=employer, on=on,
+                                    actor=actor, channel=channel, batch=batch)
     if person.region_id != region.pk:
         person.region = region  # the agency that now keeps the active record
         person.save(update_fields=["region"])
@@ -152,9 +155,8 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     late = today_in_shanghai() > start_date + timedelta(days=LATE_AFTER_DAYS)
     details = {"monthly_wage": str(monthly_wage)}
     if employer.region.enrolment_needs_confirmation:
-        event = _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer,
-                       actor=actor, channel=channel, decision=Decision.PENDING, effective_date=start_date,
-                       late=late, details=details)
+        event = events.enrolment_requested(person=person, employer=employer, start_date=start_date, late=late,
+                                           details=details, actor=actor, channel=channel)
         deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
                       starts_on=today_in_shanghai(), label=f"enrolment {person.name} @ {employer.name}")
         return event
@@ -162,9 +164,8 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     employment = _employment_open(person=person, employer=employer, start_date=start_date,
                                   monthly_wage=monthly_wage, late=late, actor=actor, channel=channel,
                                   new_person=created, batch=batch)
-    event = _event(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
-                   channel=channel, decision=Decision.EFFECTIVE, effective_date=start_date, late=late,
-                   employment=employment, details=details, batch=batch)
+    event = events.enrolment_effective(employment=employment, employer=employer, late=late, details=details,
+                                       actor=actor, channel=channel, batch=batch)
     insert_rows(*batch)  # in order: the events' ids follow the order of the changes
     return event
 
@@ -190,27 +191,44 @@ def _employment_open(*, person, employer, start_date, monthly_wage, late, actor,
 @transaction.atomic
 def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) -> RelationshipEvent:
     """A clerk confirms a pending enrolment (regions that require it); returns the decision event."""
-    request = _pending_request(event, EventKind.ENROLMENT)
+    _require_reviewer(actor)
+    request, state = _enrolment_lock(event, actor)
+    _transition(ENROLMENT_TRANSITIONS, state, "confirm", what="enrolment")
     person = InsuredPerson.objects.select_for_update().get(pk=request.person_id)
     _check_can_start(person, request.employer, request.effective_date)
     employment = _employment_open(person=person, employer=request.employer, start_date=request.effective_date,
                                   monthly_wage=Decimal(request.details["monthly_wage"]), late=request.late,
                                   actor=actor, channel=channel)
     deadline_close(subject=request, rule=DeadlineRule.ENROLMENT_REVIEW)
-    return _event(kind=EventKind.ENROLMENT, person=person, region=request.region, employer=request.employer,
-                  actor=actor, channel=channel, decision=Decision.CONFIRMED, effective_date=request.effective_date,
-                  employment=employment, decides=request)
+    return events.enrolment_confirmed(request=request, employment=employment, actor=actor, channel=channel)
 
 
-def _pending_request(event: RelationshipEvent, kind: str) -> RelationshipEvent:
-    # Lock the request event's row: a second clerk waits here, then finds it decided.
-    request = (RelationshipEvent.objects.select_for_update(of=("self",)).select_related("employer", "region")
-               .get(pk=event.pk))
-    if request.kind != kind or request.decision != Decision.PENDING:
-        raise Conflict("This request is not awaiting a decision.", type_slug="already-decided")
-    if request.decisions.exists():
-        raise Conflict("This request was already decided.", type_slug="already-decided")
-    return request
+def _require_reviewer(actor: Viewer) -> None:
+    """Decisions are the agency's: checked here, whoever calls (admin, API, task)."""
+    if not viewer_may(actor, REVIEW_PERMISSION):
+        raise Forbidden("Only agency staff allowed to review staffing decide this request.")
+
+
+def _transition(table: dict[str, dict[str, str]], state: str, action: str, *, what: str) -> str:
+    allowed = table.get(state, {})
+    if action not in allowed:
+        label = Decision(state).label if state in Decision.values else state
+        raise Conflict(f"This {what} is already {label}.", type_slug="already-decided", state=state)
+    return allowed[action]
+
+
+def _enrolment_lock(event: RelationshipEvent, actor: Viewer) -> tuple[RelationshipEvent, str]:
+    """The enrolment request, locked if the actor may see it, with its state. A second clerk
+    waits on the lock, then finds it decided."""
+    request = (scope(RelationshipEvent.objects.select_for_update(of=("self",)), actor)
+               .select_related("employer", "region").filter(pk=event.pk, kind=EventKind.ENROLMENT).first())
+    if request is None:
+        raise NotFound("No such enrolment request is visible to you.")
+    state = request.decision
+    if state == Decision.PENDING:
+        decided = request.decisions.order_by("-id").values_list("decision", flat=True).first()
+        state = decided or state
+    return request, state
 
 
 @transaction.atomic
@@ -235,9 +253,9 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
                        type_slug="duplicate-reduction")
     region = employer.region
     needs_review = region.reduction_needs_confirmation
-    request = _event(kind=EventKind.STAFF_REDUCTION, person=employment.person, region=region, employer=employer,
-                     actor=actor, channel=channel, decision=Decision.PENDING if needs_review else Decision.EFFECTIVE,
-                     effective_date=last_day, employment=employment, reason=reason, note=note)
+    request = events.staff_reduction_requested(employment=employment, employer=employer, last_day=last_day,
+                                               reason=reason, note=note, pending=needs_review, actor=actor,
+                                               channel=channel)
     request.documents.set(documents)
     reduction = StaffReduction.objects.create(employment=employment, employer=employer, person=employment.person,
                                               region=region, last_day=last_day, reason=reason,
@@ -251,12 +269,14 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     return reduction
 
 
-def _reduction_lock_pending(reduction: StaffReduction) -> StaffReduction:
-    locked = (StaffReduction.objects.select_for_update(of=("self",))
-              .select_related("employment", "person", "employer", "region").get(pk=reduction.pk))
-    if locked.state != Decision.PENDING:
-        raise Conflict(f"This staff reduction is already {locked.get_state_display()}.", type_slug="already-decided")
-    return locked
+def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> tuple[StaffReduction, str]:
+    """The reduction, locked if the actor may see it, and the state `action` leads to."""
+    locked = (scope(StaffReduction.objects.select_for_update(of=("self",)), actor)
+              .select_related("employment", "person", "employer", "region", "request_event")
+              .filter(pk=reduction.pk).first())
+    if locked is None:
+        raise NotFound("No such staff reduction is visible to you.")
+    return locked, _transition(REDUCTION_TRANSITIONS, locked.state, action, what="staff reduction")
 
 
 def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) -> None:
@@ -273,26 +293,28 @@ def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) 
     relationship.state = RelationshipState.AWAITING_REFUND if death else RelationshipState.SUSPENDED
     relationship.state_since = reduction.last_day
     relationship.save(update_fields=["state", "state_since"])
-    _event(kind=EventKind.SUSPENSION, person=reduction.person, region=reduction.region, employer=reduction.employer,
-           actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=reduction.last_day,
-           relationship=relationship, employment=employment, reason=reduction.reason,
-           note="Account kept; awaiting the heirs' refund." if death else "Account kept.")
+    events.relationship_suspended(relationship=relationship, person=reduction.person, region=reduction.region,
+                                  employer=reduction.employer, employment=employment, reason=reduction.reason,
+                                  on=reduction.last_day, actor=actor, channel=channel,
+                                  note="Account kept; awaiting the heirs' refund." if death else "Account kept.")
 
 
 @transaction.atomic
 def staff_reduction_confirm(*, reduction: StaffReduction, actor: Viewer, channel: str,
                             note: str = "") -> StaffReduction:
-    reduction = _reduction_lock_pending(reduction)
+    _require_reviewer(actor)
+    reduction, state = _reduction_lock(reduction, actor, "confirm")
     _reduction_apply(reduction, actor=actor, channel=channel)
-    return _reduction_decide(reduction, Decision.CONFIRMED, actor=actor, channel=channel, note=note)
+    return _reduction_decide(reduction, state, actor=actor, channel=channel, note=note)
 
 
 @transaction.atomic
 def staff_reduction_reject(*, reduction: StaffReduction, actor: Viewer, channel: str, note: str) -> StaffReduction:
+    _require_reviewer(actor)
     if not note.strip():
         raise ValidationFailed.field("note", "required", "Give the reason for rejecting the staff reduction.")
-    reduction = _reduction_lock_pending(reduction)
-    return _reduction_decide(reduction, Decision.REJECTED, actor=actor, channel=channel, note=note)
+    reduction, state = _reduction_lock(reduction, actor, "reject")
+    return _reduction_decide(reduction, state, actor=actor, channel=channel, note=note)
 
 
 def _reduction_decide(reduction: StaffReduction, decision: str, *, actor: Viewer, channel: str,
@@ -302,10 +324,7 @@ def _reduction_decide(reduction: StaffReduction, decision: str, *, actor: Viewer
     reduction.decided_at = timezone.now()
     reduction.decision_note = note
     reduction.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    _event(kind=EventKind.STAFF_REDUCTION, person=reduction.person, region=reduction.region,
-           employer=reduction.employer, actor=actor, channel=channel, decision=decision,
-           effective_date=reduction.last_day, employment=reduction.employment, reason=reduction.reason,
-           note=note, decides=reduction.request_event)
+    events.staff_reduction_decided(reduction=reduction, decision=decision, note=note, actor=actor, channel=channel)
     deadline_close(subject=reduction, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
     return reduction
 

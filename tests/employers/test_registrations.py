@@ -2,13 +2,12 @@
 
 import hashlib
 import json
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -23,6 +22,7 @@ from employers.services.clients import employer_client_issue
 from employers.services.registrations import registration_approve, registration_reject, registration_submit
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.concurrency import run_together
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
 from tests.insured.factories import PersonFactory
@@ -471,27 +471,6 @@ def test_a_change_in_multipart_carries_data_as_a_json_string(shanghai):
 
 # --- races on real PostgreSQL: threads with their own connections, committed data ------------------
 
-def _together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
 def _submit(code, name):
     return lambda: registration_submit(kind="new", actor=Viewer(Kind.NOBODY), uscc=code, name=name,
                                        employer_kind="enterprise", region_code="310101",
@@ -504,7 +483,7 @@ RACE = pytest.mark.django_db(transaction=True)
 @RACE
 def test_two_filings_for_the_same_code_at_once_one_is_a_duplicate(shanghai):
     code = uscc(seed=41)
-    results = _together(_submit(code, "甲"), _submit(code, "乙"))
+    results = run_together(_submit(code, "甲"), _submit(code, "乙"))
     assert sorted(type(r).__name__ for r in results) == ["Duplicate", "tuple"]
     assert RegistrationApplication.objects.filter(uscc=code).count() == 1
     assert Deadline.objects.count() == 1
@@ -513,7 +492,7 @@ def test_two_filings_for_the_same_code_at_once_one_is_a_duplicate(shanghai):
 @RACE
 def test_approvals_at_once_draw_distinct_registration_numbers(shanghai):
     applications = [_submit(uscc(seed=50 + i), f"并发公司{i}")()[0] for i in range(4)]
-    results = _together(*[lambda a=a: registration_approve(application=a, actor=Viewer.system())
+    results = run_together(*[lambda a=a: registration_approve(application=a, actor=Viewer.system())
                           for a in applications])
     assert all(isinstance(r, RegistrationApplication) for r in results), results
     numbers = list(Employer.objects.values_list("registration_number", flat=True))
@@ -523,7 +502,7 @@ def test_approvals_at_once_draw_distinct_registration_numbers(shanghai):
 @RACE
 def test_two_reviewers_approving_the_same_application_one_wins(shanghai):
     application, _token = _submit(uscc(seed=60), "同一申请")()
-    results = _together(lambda: registration_approve(application=application, actor=Viewer.system()),
+    results = run_together(lambda: registration_approve(application=application, actor=Viewer.system()),
                         lambda: registration_approve(application=application, actor=Viewer.system()))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "RegistrationApplication"]
     assert Employer.objects.count() == 1

@@ -1,43 +1,20 @@
 """Races on real PostgreSQL: threads with their own connections, committed data."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from common.access import Kind, Viewer
 from common.problems import ApplicationError
 from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.concurrency import run_together
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    """Start the calls at the same moment; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("person_exists", [False, True])

@@ -1,0 +1,104 @@
+"""What happened to a person's employment or relationship: every RelationshipEvent is written here.
+
+One named function per kind of event, called by the services inside the transaction of the change
+they record. The table is append-only (a trigger refuses UPDATE and DELETE); a decision on a
+pending request is a new event pointing at it (`decides`). With `batch`, an event is appended to
+the list for one INSERT of them all (`insert_rows(*batch)`), in the order of the changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agency.models import Region
+from common.access import Viewer
+from employers.models import Employer
+from insured.models import (
+    Decision,
+    Employment,
+    EventKind,
+    InsuranceRelationship,
+    InsuredPerson,
+    RelationshipEvent,
+    StaffReduction,
+)
+
+
+def _write(*, kind: str, person: InsuredPerson, region: Region, actor: Viewer, channel: str, decision: str,
+           effective_date: date, employer: Employer | None = None, batch: list | None = None,
+           **fields) -> RelationshipEvent:
+    event = RelationshipEvent(
+        kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
+        actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
+    if batch is None:
+        event.save(force_insert=True)
+    else:
+        batch.append(event)
+    return event
+
+
+def enrolment_requested(*, person: InsuredPerson, employer: Employer, start_date: date, late: bool,
+                        details: dict, actor: Viewer, channel: str) -> RelationshipEvent:
+    """An enrolment waiting for a clerk's confirmation (regions that require it)."""
+    return _write(kind=EventKind.ENROLMENT, person=person, region=employer.region, employer=employer, actor=actor,
+                  channel=channel, decision=Decision.PENDING, effective_date=start_date, late=late, details=details)
+
+
+def enrolment_effective(*, employment: Employment, employer: Employer, late: bool, details: dict, actor: Viewer,
+                        channel: str, batch: list | None = None) -> RelationshipEvent:
+    """An enrolment that took effect at once."""
+    return _write(kind=EventKind.ENROLMENT, person=employment.person, region=employer.region, employer=employer,
+                  actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=employment.start_date,
+                  late=late, employment=employment, details=details, batch=batch)
+
+
+def enrolment_confirmed(*, request: RelationshipEvent, employment: Employment, actor: Viewer,
+                        channel: str) -> RelationshipEvent:
+    """A clerk's confirmation of a pending enrolment."""
+    return _write(kind=EventKind.ENROLMENT, person=employment.person, region=request.region,
+                  employer=request.employer, actor=actor, channel=channel, decision=Decision.CONFIRMED,
+                  effective_date=request.effective_date, employment=employment, decides=request)
+
+
+def staff_reduction_requested(*, employment: Employment, employer: Employer, last_day: date, reason: str,
+                              note: str, pending: bool, actor: Viewer, channel: str) -> RelationshipEvent:
+    """The employer's staff reduction: pending a clerk's confirmation, or effective at once."""
+    return _write(kind=EventKind.STAFF_REDUCTION, person=employment.person, region=employer.region,
+                  employer=employer, actor=actor, channel=channel,
+                  decision=Decision.PENDING if pending else Decision.EFFECTIVE, effective_date=last_day,
+                  employment=employment, reason=reason, note=note)
+
+
+def staff_reduction_decided(*, reduction: StaffReduction, decision: str, note: str, actor: Viewer,
+                            channel: str) -> RelationshipEvent:
+    """A clerk's confirmation or rejection of a pending staff reduction."""
+    return _write(kind=EventKind.STAFF_REDUCTION, person=reduction.person, region=reduction.region,
+                  employer=reduction.employer, actor=actor, channel=channel, decision=decision,
+                  effective_date=reduction.last_day, employment=reduction.employment, reason=reduction.reason,
+                  note=note, decides=reduction.request_event)
+
+
+def relationship_opened(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region,
+                        employer: Employer, on: date, actor: Viewer, channel: str,
+                        batch: list | None = None) -> RelationshipEvent:
+    return _write(kind=EventKind.RELATIONSHIP_OPENED, person=person, region=region, actor=actor,
+                  channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
+                  employer=employer, batch=batch)
+
+
+def relationship_resumed(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region,
+                         employer: Employer, on: date, actor: Viewer, channel: str,
+                         batch: list | None = None) -> RelationshipEvent:
+    return _write(kind=EventKind.RESUMPTION, person=person, region=region, actor=actor,
+                  channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
+                  employer=employer, batch=batch)
+
+
+def relationship_suspended(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
+                           note: str, actor: Viewer, channel: str, employer: Employer | None = None,
+                           employment: Employment | None = None, reason: str = "",
+                           batch: list | None = None) -> RelationshipEvent:
+    """Suspended (account kept): enrolled in another region, or taken off the employer's roll."""
+    return _write(kind=EventKind.SUSPENSION, person=person, region=region, employer=employer,
+                  actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=on,
+                  relationship=relationship, employment=employment, reason=reason, note=note, batch=batch)
