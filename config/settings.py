@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "agency",
     "employers",
     "insured",
+    "contributions",
     "transfers",
     "demo",
 ]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContributionsConfig(AppConfig):
+    """Contribution records (issue 11): declarations, lines, charges; payments and arrears."""
+
+    name = "contributions"
+    verbose_name = _("Contributions")

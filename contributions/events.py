@@ -1,0 +1,21 @@
+"""The contribution record's events: one writer, called by every service in its own transaction."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.access import Viewer
+from contributions.models import ContributionEvent
+
+
+class EventKind(models.TextChoices):
+    DECLARED = "declared", _("declaration filed")
+    CORRECTED = "corrected", _("declaration corrected")
+
+
+def event_record(*, kind: str, employer_id: int, actor: Viewer, period=None, declaration=None,
+                 details: dict | None = None) -> ContributionEvent:
+    return ContributionEvent.objects.create(
+        kind=kind, employer_id=employer_id, period=period, declaration=declaration,
+        actor=actor.label(), actor_user_id=actor.user_id, details=details or {})
