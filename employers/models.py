@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -160,3 +161,39 @@ class RegistrationApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name} ({self.uscc})"
+
+
+class RegistrationEventKind(models.TextChoices):
+    FILED = "filed", _("filed")
+    RETURNED = "returned", _("returned for correction")
+    RESUBMITTED = "resubmitted", _("resubmitted")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class RegistrationEvent(models.Model):
+    """One step of a registration application: who, when, why, and its fields before and after.
+    Append-only (a trigger refuses UPDATE and DELETE): every earlier decision stays readable."""
+
+    application = models.ForeignKey(RegistrationApplication, on_delete=models.PROTECT, related_name="registration_events",
+                                    verbose_name=_("registration application"))
+    kind = models.CharField(_("kind"), max_length=20, choices=RegistrationEventKind.choices)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("actor"), max_length=100)  # Viewer.label(), or applicant:<USCC>
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("acting user"))
+    reason = models.TextField(_("reason"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    scope_paths = {"region": "application__region_id", "employer": "application__employer_id"}
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("registration event")
+        verbose_name_plural = _("registration events")
+        triggers = [pgtrigger.Protect(name="registration_events_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.application}"

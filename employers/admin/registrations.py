@@ -235,7 +235,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         fieldsets = [
             (None, {"fields": self.change_fields}),
             (_("Filed"), {"fields": ["filed_data", "vouchers"]}),
-            (_("Decision"), {"fields": ["decided_by", "decided_at", "decision_reason"]}),
+            (_("Decision"), {"fields": ["decided_by", "decided_at", "decision_reason", "history"]}),
         ]
         if obj.state in (ApplicationState.SUBMITTED, ApplicationState.RETURNED) and \
                 self.has_change_permission(request, obj):
@@ -246,7 +246,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if obj is None:
             return []
         return [*self.change_fields, "filed_data", "vouchers", "decided_by", "decided_at", "decision_reason",
-                "decision_panel"]
+                "history", "decision_panel"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Nothing on the page is edited in place: the decision buttons replace Save.
@@ -298,6 +298,17 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             ((reverse("admin:agency_document_download", args=[d.pk]), d.original_name, d.get_kind_display(),
               d.size, d.sha256, d.uploaded_by, timezone.localtime(d.uploaded_at).strftime("%Y-%m-%d %H:%M"))
              for d in documents)))
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        """Every step, oldest first, from the append-only registration events."""
+        steps = obj.registration_events.select_related("actor_user").order_by("recorded_at", "id")
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("when"), _("step"), _("by"), _("reason"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+                (timezone.localtime(e.recorded_at).strftime("%Y-%m-%d %H:%M"), e.get_kind_display(),
+                 e.actor_user.username if e.actor_user else e.actor, e.reason or "—") for e in steps)))
 
     @admin.display(description=_("decision"))
     def decision_panel(self, obj):

@@ -92,18 +92,27 @@ class DocumentOutput(serializers.ModelSerializer):
         fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_at"]
 
 
+class RegistrationStepOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
 class RegistrationOutput(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code")
     due_on = serializers.SerializerMethodField(help_text="The agency's review deadline while under review.")
     registration_number = serializers.SerializerMethodField()
     data = serializers.SerializerMethodField()
     documents = DocumentOutput(many=True)
+    history = RegistrationStepOutput(many=True, source="registration_events.all",
+                                     help_text="Every step so far, oldest first: filed, returned (with the "
+                                               "reason), resubmitted, approved or rejected.")
 
     class Meta:
         model = RegistrationApplication
         fields = ["id", "kind", "state", "uscc", "name", "region_code", "event_date", "received_at", "late",
                   "submissions", "due_on", "decision_reason", "decided_at", "registration_number", "data",
-                  "documents"]
+                  "documents", "history"]
 
     def get_due_on(self, obj) -> date | None:
         return deadline_due_on(obj, rule=DeadlineRule.REGISTRATION_REVIEW)

@@ -27,9 +27,10 @@ from django.utils import timezone
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
 from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Office, Region
-from common.access import Kind, Viewer, scope
+from common.access import Kind, Viewer, scope, viewer_may
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from employers import events
 from employers.hooks import employer_cancellation_blockers
 from employers.models import (
     ApplicationKind,
@@ -232,7 +233,7 @@ def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str |
     through the portal of the employer it concerns. Anything else is 'not found', so that an id
     reveals nothing about whether an application exists."""
     application = (RegistrationApplication.objects.select_related("region", "employer")
-                   .prefetch_related("documents").filter(pk=pk).first())
+                   .prefetch_related("documents", "registration_events").filter(pk=pk).first())
     if tracking_token:
         expected = application.tracking_token_hash if application is not None else ""
         # Compared even when there is nothing to match, so timing does not tell either.
@@ -295,6 +296,7 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
         raise _open_duplicate(code) from None
     _store_documents(application, documents, uploaded_by=label[:100])
     deadline_open(rule=RULE, subject=application, region=region, starts_on=received_on, label=str(application))
+    events.registration_filed(application, actor=actor, actor_label=label)
     return application, token
 
 
@@ -319,6 +321,7 @@ def _transition(application: RegistrationApplication, action: str) -> str:
 
 
 def _decide(application: RegistrationApplication, *, state: str, actor: Viewer, reason: str) -> None:
+    """The latest decision, on the application for the queue; every decision is also an event."""
     application.state = state
     application.decided_by_id = actor.user_id
     application.decided_at = timezone.now()
@@ -326,9 +329,13 @@ def _decide(application: RegistrationApplication, *, state: str, actor: Viewer, 
     application.save(update_fields=["state", "employer", "decided_by", "decided_at", "decision_reason"])
 
 
+REVIEW_PERMISSION = "employers.change_registrationapplication"  # the reviewers' group holds it
+
+
 def _require_reviewer(actor: Viewer) -> None:
-    if not actor.is_staff_viewer:
-        raise _refuse("Only agency staff decide registration applications.")
+    """Decisions are the reviewers': checked here, whoever calls (admin, API, task)."""
+    if not viewer_may(actor, REVIEW_PERMISSION):
+        raise _refuse("Only agency reviewers decide registration applications.")
 
 
 def _required_reason(reason: str) -> str:
@@ -368,15 +375,18 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     values.update(corrections)
     name, event, new_data = _filing(application.kind, values)
 
+    before = events.registration_snapshot(application)
     application.name, application.data, application.event_date = name, new_data, event
     application.late = _late(timezone.localdate(application.received_at), event)
     application.state = state
     application.submissions += 1
-    application.decided_by, application.decided_at, application.decision_reason = None, None, ""
+    # The return decision stays on the application (and in its events) until the next decision.
     application.save()
-    _store_documents(application, documents, uploaded_by=_actor_label(actor, application.uscc)[:100])
+    label = _actor_label(actor, application.uscc)
+    _store_documents(application, documents, uploaded_by=label[:100])
     deadline_restart(subject=application, rule=RULE, region=application.region, starts_on=today_in_shanghai(),
                      label=str(application))
+    events.registration_resubmitted(application, before=before, actor=actor, actor_label=label)
     return application
 
 
@@ -388,6 +398,7 @@ def registration_approve(*, application: RegistrationApplication, actor: Viewer,
     _require_reviewer(actor)
     application = _lock(application, actor)
     state = _transition(application, "approve")
+    before, employer_before = events.registration_snapshot(application), None
     if application.kind == ApplicationKind.NEW:
         application.employer = _register(application, actor)
     else:
@@ -395,14 +406,21 @@ def registration_approve(*, application: RegistrationApplication, actor: Viewer,
         if employer.registration_status != RegistrationStatus.REGISTERED:
             raise Conflict(f"The employer's registration is {employer.get_registration_status_display()}; "
                            "nothing to change or cancel.", type_slug="employer-not-registered")
+        employer_before = {"registration_status": employer.registration_status,
+                           "registration_number": employer.registration_number,
+                           **{f: getattr(employer, f) for f in application.data.get("changes", {})}}
         if application.kind == ApplicationKind.CHANGE:
             for field, value in application.data["changes"].items():
                 setattr(employer, field, value)
             employer.save()  # pghistory keeps the values before the change
         else:
             _cancel(employer, actor)
-    _decide(application, state=state, actor=actor, reason=(note or "").strip())
+        application.employer = employer
+    reason = (note or "").strip()
+    _decide(application, state=state, actor=actor, reason=reason)
     deadline_close(subject=application, rule=RULE)
+    events.registration_approved(application, before=before, employer_before=employer_before, actor=actor,
+                                 reason=reason)
     return application
 
 
@@ -458,8 +476,10 @@ def registration_reject(*, application: RegistrationApplication, actor: Viewer,
     reason = _required_reason(reason)
     application = _lock(application, actor)
     state = _transition(application, "reject")
+    before = events.registration_snapshot(application)
     _decide(application, state=state, actor=actor, reason=reason)
     deadline_close(subject=application, rule=RULE)  # already closed if it was returned
+    events.registration_rejected(application, before=before, actor=actor, reason=reason)
     return application
 
 
@@ -471,6 +491,8 @@ def registration_return(*, application: RegistrationApplication, actor: Viewer,
     reason = _required_reason(reason)
     application = _lock(application, actor)
     state = _transition(application, "return")
+    before = events.registration_snapshot(application)
     _decide(application, state=state, actor=actor, reason=reason)
     deadline_close(subject=application, rule=RULE, cancelled=True)
+    events.registration_returned(application, before=before, actor=actor, reason=reason)
     return application

@@ -16,10 +16,16 @@ from agency.models import CalendarDay, CalendarYear, Deadline, Document
 from agency.workdays import add_working_days
 from common.access import Kind, Viewer
 from common.identifiers import USCC_ALPHABET
-from common.problems import ValidationFailed
-from employers.models import Employer, RegistrationApplication
+from common.problems import ApplicationError, ValidationFailed
+from employers.models import Employer, RegistrationApplication, RegistrationEvent
 from employers.services.clients import employer_client_issue
-from employers.services.registrations import registration_approve, registration_reject, registration_submit
+from employers.services.registrations import (
+    registration_approve,
+    registration_reject,
+    registration_resubmit,
+    registration_return,
+    registration_submit,
+)
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.concurrency import run_together
@@ -287,7 +293,11 @@ def test_return_then_resubmit_restarts_the_review_period(shanghai):
     assert response.status_code == 200, response.json()
     body = response.json()
     today = today_in_shanghai()
-    assert (body["state"], body["submissions"], body["decision_reason"]) == ("submitted", 2, "")
+    # The return's reason is not blanked: it stays readable, and every step is in the history.
+    assert (body["state"], body["submissions"]) == ("submitted", 2)
+    assert body["decision_reason"] == "营业执照复印件不清晰，请重新上传。"
+    assert [(step["kind"], step["reason"]) for step in body["history"]] == [
+        ("filed", ""), ("returned", "营业执照复印件不清晰，请重新上传。"), ("resubmitted", "")]
     assert body["due_on"] == (today + timedelta(days=15)).isoformat()
     assert body["data"]["contact_phone"] == "021-66660000"
     assert body["data"]["contact_name"] == "王经理"  # what was not corrected stays
@@ -295,6 +305,82 @@ def test_return_then_resubmit_restarts_the_review_period(shanghai):
     old, new = _deadlines(pk)
     assert (old.state, old.starts_on, old.closed_at is not None) == ("cancelled", five_days_ago, True)
     assert (new.state, new.starts_on, new.due_on) == ("open", today, today + timedelta(days=15))
+
+
+def test_every_step_is_an_append_only_event_with_actor_reason_before_and_after(shanghai):
+    created = _file_json(APIClient()).json()
+    pk, token = created["id"], created["tracking_token"]
+    application = RegistrationApplication.objects.get(pk=pk)
+    reviewer_user = clerk_user(shanghai.offices.first(), groups=("reviewer",))
+    reviewer = Viewer(Kind.CLERK, user_id=reviewer_user.pk, region_id=shanghai.pk)
+    registration_return(application=application, actor=reviewer, reason="缺少法定代表人签字。")
+    registration_resubmit(application=application, actor=Viewer(Kind.NOBODY),
+                          corrections={"contact_phone": "021-66660000"})
+    registration_return(application=application, actor=reviewer, reason="地址与营业执照不一致。")
+    registration_resubmit(application=application, actor=Viewer(Kind.NOBODY),
+                          corrections={"address": "上海市黄浦区中山东一路2号"})
+    registration_approve(application=application, actor=reviewer, note="材料齐全。")
+
+    steps = list(RegistrationEvent.objects.filter(application_id=pk).order_by("id"))
+    assert [(e.kind, e.reason) for e in steps] == [
+        ("filed", ""), ("returned", "缺少法定代表人签字。"), ("resubmitted", ""),
+        ("returned", "地址与营业执照不一致。"), ("resubmitted", ""), ("approved", "材料齐全。")]
+    code = RegistrationApplication.objects.get(pk=pk).uscc
+    assert [e.actor for e in steps] == [f"applicant:{code}", f"user:{reviewer_user.pk}", f"applicant:{code}",
+                                        f"user:{reviewer_user.pk}", f"applicant:{code}", f"user:{reviewer_user.pk}"]
+    assert steps[1].actor_user == reviewer_user and steps[0].actor_user is None
+    assert (steps[1].before["state"], steps[1].after["state"]) == ("submitted", "returned")
+    assert steps[2].before["data"]["contact_phone"] == "021-55550000"
+    assert steps[2].after["data"]["contact_phone"] == "021-66660000"
+    assert (steps[4].before["submissions"], steps[4].after["submissions"]) == (2, 3)
+    employer = Employer.objects.get(uscc=code)
+    assert steps[5].after["state"] == "approved"
+    assert steps[5].after["employer"]["registration_number"] == employer.registration_number
+    # The applicant reads every decision, oldest first.
+    history = _follow(pk, token).json()["history"]
+    assert [step["reason"] for step in history if step["kind"] == "returned"] == [
+        "缺少法定代表人签字。", "地址与营业执照不一致。"]
+    # Append-only in the database.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        RegistrationEvent.objects.filter(pk=steps[1].pk).update(reason="改写")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        RegistrationEvent.objects.filter(pk=steps[1].pk).delete()
+    assert RegistrationEvent.objects.get(pk=steps[1].pk).reason == "缺少法定代表人签字。"
+
+
+def test_a_rejection_and_a_change_approval_record_their_event(shanghai):
+    created = _file_json(APIClient()).json()
+    application = RegistrationApplication.objects.get(pk=created["id"])
+    registration_reject(application=application, actor=Viewer.system(), reason="不属于本统筹区。")
+    rejected = RegistrationEvent.objects.get(application=application, kind="rejected")
+    assert (rejected.reason, rejected.actor, rejected.before["state"], rejected.after["state"]) == (
+        "不属于本统筹区。", "system", "submitted", "rejected")
+
+    employer = EmployerFactory(region=shanghai, name="旧名称有限公司")
+    change, _token = registration_submit(kind="change", actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk,
+                                                                     client_id="c1"),
+                                         changed_on=today_in_shanghai(), changes={"name": "新名称有限公司"})
+    registration_approve(application=change, actor=Viewer.system())
+    approved = RegistrationEvent.objects.get(application=change, kind="approved")
+    assert approved.before["employer"]["name"] == "旧名称有限公司"
+    assert approved.after["employer"]["name"] == "新名称有限公司"
+    assert RegistrationEvent.objects.get(application=change, kind="filed").actor == "client:c1"
+
+
+@pytest.mark.parametrize("groups", [("clerk",), ("auditor",)])
+def test_only_reviewers_decide_registrations_whoever_calls_the_service(shanghai, groups):
+    created = _file_json(APIClient()).json()
+    application = RegistrationApplication.objects.get(pk=created["id"])
+    actor = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first(), groups=groups).pk,
+                   region_id=shanghai.pk)
+    for decide in (lambda: registration_approve(application=application, actor=actor),
+                   lambda: registration_reject(application=application, actor=actor, reason="x"),
+                   lambda: registration_return(application=application, actor=actor, reason="x")):
+        with pytest.raises(ApplicationError) as refused:
+            decide()
+        assert refused.value.status == 403
+    assert RegistrationApplication.objects.get(pk=application.pk).state == "submitted"
+    assert list(RegistrationEvent.objects.values_list("kind", flat=True)) == ["filed"]
 
 
 def test_only_a_returned_application_can_be_resubmitted(shanghai):
