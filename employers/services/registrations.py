@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
-from agency.documents import document_store
+from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.access import Kind, Viewer, scope, viewer_may
 from common.identifiers import IdentifierError, uscc_normalise
@@ -248,6 +248,7 @@ def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str |
 
 # --- services ------------------------------------------------------------------------------------
 
+@documents_removed_on_error()
 @transaction.atomic
 def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str = "", employer_kind: str = "",
                         region_code: str = "", established_on: date | None = None, contact_name: str = "",
@@ -345,6 +346,7 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
+@documents_removed_on_error()
 @transaction.atomic
 def registration_resubmit(*, application: RegistrationApplication, actor: Viewer,
                           corrections: dict[str, Any] | None = None,

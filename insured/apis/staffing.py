@@ -10,8 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
-from agency.documents import document_store
-from agency.models import DeadlineRule
+from agency.models import DeadlineRule, DocumentKind
 from common.apis import ApiView
 from common.identifiers import mask_document
 from common.pagination import Cursor
@@ -100,14 +99,12 @@ class SeparationApi(PortalApiView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-        employer = Employer.objects.select_related("region").get(pk=self.viewer.employer_id)
         if len(kinds) not in (0, len(files)):
             raise ValidationFailed.field("document_kinds", "length", "Give one kind per document, or none.")
-        documents = [document_store(file=f, kind=(kinds[i] if kinds else "separation_certificate"),
-                                    region=employer.region, uploaded_by=self.viewer.label())
-                     for i, f in enumerate(files)]
-        reduction = staff_reduction_submit(employer=employer, actor=self.viewer, channel=Channel.API,
-                                           documents=documents, **fields)
+        # The service stores the files once it accepts the request, in its transaction.
+        documents = [(f, kinds[i] if kinds else DocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
+        reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
+                                           channel=Channel.API, documents=documents, **fields)
         return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)
 
 

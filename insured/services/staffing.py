@@ -8,14 +8,17 @@ overlapping employments); these services turn a violation into a clear problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.models import DeadlineRule, Document
+from agency.documents import document_store, documents_removed_on_error
+from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Viewer, scope, viewer_may
 from common.compiled import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
@@ -231,11 +234,15 @@ def _enrolment_lock(event: RelationshipEvent, actor: Viewer) -> tuple[Relationsh
     return request, state
 
 
+@documents_removed_on_error()
 @transaction.atomic
 def staff_reduction_submit(*, employer: Employer, document_number: str, last_day: date, reason: str,
                            actor: Viewer, channel: str, note: str = "",
-                           documents: list[Document] = ()) -> StaffReduction:
-    """The employer takes a person off its roll; pending until a clerk confirms, where the region says so."""
+                           documents: Sequence[tuple[UploadedFile, str]] = ()) -> StaffReduction:
+    """The employer takes a person off its roll; pending until a clerk confirms, where the region says so.
+
+    `documents` are (file, DocumentKind) pairs, stored once the request is accepted, in this
+    transaction; if it fails, the files are removed again."""
     if reason not in SeparationReason.values:
         raise ValidationFailed.field("reason", "invalid_choice", f"Unknown reason {reason!r}.")
     employer = employer_with_region(employer.pk)
@@ -256,7 +263,9 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     request = events.staff_reduction_requested(employment=employment, employer=employer, last_day=last_day,
                                                reason=reason, note=note, pending=needs_review, actor=actor,
                                                channel=channel)
-    request.documents.set(documents)
+    if documents:
+        request.documents.set([_voucher_store(file, kind, i, region=region, actor=actor)
+                               for i, (file, kind) in enumerate(documents)])
     reduction = StaffReduction.objects.create(employment=employment, employer=employer, person=employment.person,
                                               region=region, last_day=last_day, reason=reason,
                                               request_event=request,
@@ -267,6 +276,13 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     else:
         _reduction_apply(reduction, actor=actor, channel=channel)
     return reduction
+
+
+def _voucher_store(file: UploadedFile, kind: str, i: int, *, region, actor: Viewer) -> Document:
+    if kind not in DocumentKind.values:
+        raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice", f"Unknown document kind {kind!r}.")
+    return document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
+                          field=f"documents[{i}]")
 
 
 def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> tuple[StaffReduction, str]:

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -189,7 +190,7 @@ def test_working_day_review_period_when_the_region_says_so(shanghai):
     assert response.json()["due_on"] == day.isoformat() == add_working_days(today, 15).isoformat()
 
 
-def test_working_days_without_a_calendar_for_the_year_is_a_problem_and_nothing_is_filed(shanghai):
+def test_working_days_without_a_calendar_for_the_year_is_a_problem_and_nothing_is_filed(shanghai, settings):
     shanghai.review_in_working_days = True
     shanghai.save()
     today = today_in_shanghai()
@@ -198,6 +199,12 @@ def test_working_days_without_a_calendar_for_the_year_is_a_problem_and_nothing_i
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/calendar-not-covered"
     assert not RegistrationApplication.objects.exists()
+    # With vouchers: stored in the service's transaction, removed again when it fails.
+    response = _file_multipart(APIClient())
+    assert response.status_code == 422
+    assert not Document.objects.exists()
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
 
 
 @pytest.mark.parametrize(("days_ago", "late"), [(30, False), (31, True)])

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -268,3 +269,44 @@ def test_bulk_confirm_reports_each_item_once(first, second, shanghai):
     assert notes[0] == "1 staff reduction(s) confirmed."
     assert len(notes) == 2 and "was already confirmed" in notes[1] and "李娜" not in notes[1]
     assert StaffReduction.objects.get(pk=fresh).state == Decision.CONFIRMED
+
+
+def _media_files(settings) -> list:
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _separate_with_document(portal, number=ID, kinds=("separation_certificate",)):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return portal.api.post("/api/v1/employer/separations", {
+        "document_number": number, "last_day": "2026-06-30", "reason": "resignation",
+        "documents": [SimpleUploadedFile("离职证明.pdf", b"%PDF-1.4 separation", content_type="application/pdf")],
+        "document_kinds": list(kinds)}, format="multipart")
+
+
+def test_a_refused_separation_with_documents_leaves_no_file_on_disk(first, second, settings):
+    enrol(first)
+    response = _separate_with_document(second)  # not on the second employer's staff
+    assert response.status_code == 404, response.json()
+    assert _media_files(settings) == []
+    response = _separate_with_document(first, kinds=("no_such_kind",))
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "document_kinds[0]"
+    assert _media_files(settings) == []
+    from agency.models import Document
+
+    assert not Document.objects.exists()
+
+
+def test_an_accepted_separation_keeps_its_documents(first, settings):
+    import hashlib
+
+    enrol(first)
+    response = _separate_with_document(first)
+    assert response.status_code == 201, response.json()
+    request = StaffReduction.objects.get().request_event
+    [document] = request.documents.all()
+    assert document.sha256 == hashlib.sha256(b"%PDF-1.4 separation").hexdigest()
+    assert _media_files(settings) == [Path(document.file.path)]
