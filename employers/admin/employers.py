@@ -2,59 +2,94 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
-from common.identifiers import IdentifierError, uscc_normalise
+from common.problems import ApplicationError
 from employers.models import Employer, EmployerClient
 from employers.services.clients import employer_client_issue, employer_client_revoke
+from employers.services.employers import CONTACT_FIELDS, employer_update
 
 
-class EmployerForm(forms.ModelForm):
+class EmployerContactForm(forms.ModelForm):
+    """The only fields edited on an employer's page, through employer_update; everything the
+    registration decides is read-only (it changes through a registration application, Art. 57)."""
+
+    request = None  # set per request by EmployerAdmin.get_form
+
+    contact_name = forms.CharField(label=_("contact name"), max_length=100, required=False)
+    contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
+    contact_email = forms.EmailField(label=_("contact e-mail"), required=False)
+    address = forms.CharField(label=_("address"), max_length=300, required=False)
+
     class Meta:
         model = Employer
-        exclude = ["uscc_override_by"]
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in CONTACT_FIELDS:
+            self.initial.setdefault(field, getattr(self.instance, field))
 
     def clean(self):
         data = super().clean()
-        raw, reason = data.get("uscc", ""), (data.get("uscc_override_reason") or "").strip()
+        if self.errors or not self.has_changed():
+            return data
         try:
-            data["uscc"] = uscc_normalise(raw)
-        except IdentifierError as err:
-            if err.code == "check_character" and reason:
-                data["uscc"] = uscc_normalise(raw, allow_bad_check=True)  # recorded override
-            elif err.code == "check_character":
-                self.add_error("uscc", _("%(message)s If this is a real early code, record the reason for "
-                                         "accepting it below.") % {"message": err.message})
-            else:
-                self.add_error("uscc", err.message)
+            self.instance = employer_update(employer=self.instance, actor=viewer_for_request(self.request),
+                                            **{field: data.get(field) or "" for field in self.changed_data})
+        except ApplicationError as err:
+            fields = [e.get("field") for e in err.errors if e.get("field") in self.fields]
+            for field in fields:
+                self.add_error(field, next(e["message"] for e in err.errors if e.get("field") == field))
+            if not fields:
+                self.add_error(None, err.detail)
         return data
 
 
 @admin.register(Employer)
 class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    form = EmployerForm
     list_display = ["name", "uscc", "kind", "region", "registration_status", "registration_number",
                     "established_on"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter), "registration_status", "kind"]
     search_fields = ["name"]
     exact_search_field = "uscc"
-    readonly_fields = ["uscc_override_by", "created_at"]
     actions = ["issue_client"]
     export_fields = ("uscc", "name", "kind", "region__code", "registration_status", "registration_number",
                      "established_on", "contact_name", "contact_phone")
+    registration_fields = ["uscc", "name", "kind", "region", "established_on", "registration_status",
+                           "registration_number", "registered_on", "risk_class", "risk_float_percent",
+                           "uscc_override_reason", "uscc_override_by", "created_at"]
     fieldsets = [
         (None, {"fields": ["uscc", "name", "kind", "region", "established_on"]}),
-        (_("Registration"), {"fields": ["registration_status", "registration_number", "registered_on"]}),
+        (_("Registration"), {"fields": ["registration_status", "registration_number", "registered_on"],
+                             "description": _("Registered, changed and cancelled only through a registration "
+                                              "application and its review (Employers → Registration "
+                                              "applications).")}),
         (_("Work injury"), {"fields": ["risk_class", "risk_float_percent"]}),
         (_("Contacts"), {"fields": ["contact_name", "contact_phone", "contact_email", "address"]}),
         (_("Check character override"), {"classes": ["collapse"],
                                          "fields": ["uscc_override_reason", "uscc_override_by", "created_at"]}),
     ]
 
+    # An employer enters the registry when its registration is approved; the counter files one.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a cancellation is a registration application too
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return type("EmployerContactForm", (EmployerContactForm,), {"request": request})
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.registration_fields
+
     def save_model(self, request, obj, form, change):
-        if obj.uscc_override_reason and not obj.uscc_override_by_id:
-            obj.uscc_override_by = request.user
-        super().save_model(request, obj, form, change)
+        pass  # written by employer_update in the form's clean()
+
+    def save_related(self, request, form, formsets, change):
+        pass
 
     @admin.action(description=_("Issue a portal API client (the secret is shown once)"),
                   permissions=["issue_client"])

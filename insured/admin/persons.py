@@ -1,42 +1,155 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
+from agency.models import Region
+from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
-from common.identifiers import IdentifierError, mask_document
-from insured.documents import document_check
-from insured.models import InsuredPerson, PersonLogin
+from common.identifiers import mask_document
+from common.problems import ApplicationError
+from insured.models import DocumentType, HukouType, InsuredPerson, PersonLogin, Sex, StatementDelivery
+from insured.services.persons import UPDATABLE, person_register, person_update
 
 
-class PersonForm(forms.ModelForm):
+def _place_errors(form, err: ApplicationError, fields: dict[str, str] | None = None) -> None:
+    """A service's refusal shown on the form: at the field it names, else above the form."""
+    placed = False
+    for error in err.errors:
+        field = (fields or {}).get(error.get("field") or "", error.get("field"))
+        if field in form.fields:
+            form.add_error(field, error.get("message") or err.detail)
+            placed = True
+    if not placed:
+        form.add_error(None, err.detail)
+
+
+class PersonEntryForm(forms.ModelForm):
+    """Registers through person_register with the clerk as actor. The service runs in clean(), so a
+    refusal (duplicate, wrong check character) shows on the form; the admin's add view runs in one
+    transaction, so nothing stays behind if a later step fails."""
+
+    request = None  # set per request by InsuredPersonAdmin.get_form
+
+    document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices,
+                                      initial=DocumentType.RESIDENT_ID)
+    document_number = forms.CharField(label=_("document number"), max_length=30)
+    name = forms.CharField(label=_("name"), max_length=100)
+    birth_date = forms.DateField(label=_("date of birth"), required=False, widget=AdminDateWidget,
+                                 help_text=_("Only for documents that do not give it."))
+    sex = forms.ChoiceField(label=_("sex"), required=False, choices=[("", "---------"), *Sex.choices],
+                            help_text=_("Only for documents that do not give it."))
+    nationality = forms.CharField(label=_("nationality"), max_length=3, initial="CHN")
+    region = forms.ModelChoiceField(label=_("insured in region"), queryset=Region.objects.none())
+    hukou_region_code = forms.CharField(label=_("household registration region"), max_length=6, required=False)
+    hukou_type = forms.ChoiceField(label=_("household registration type"), choices=HukouType.choices,
+                                   initial=HukouType.URBAN)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    postal_address = forms.CharField(label=_("postal address"), max_length=300, required=False)
+    statement_delivery = forms.ChoiceField(label=_("statement delivery"), choices=StatementDelivery.choices,
+                                           initial=StatementDelivery.ONLINE)
+
     class Meta:
         model = InsuredPerson
-        fields = "__all__"
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = scope(Region.objects.all(), viewer_for_request(self.request))
+        self.fields["region"].queryset = regions
+        if len(regions[:2]) == 1:
+            self.fields["region"].initial = regions[0].pk
 
     def clean(self):
         data = super().clean()
-        try:
-            checked = document_check(data.get("document_type", ""), data.get("document_number", ""))
-        except IdentifierError as err:
-            self.add_error("document_number", err.message)
+        if self.errors:
             return data
-        data["document_number"] = checked.number
-        if checked.birth_date:
-            data["birth_date"], data["sex"] = checked.birth_date, checked.sex
-            self.instance.birth_date, self.instance.sex = checked.birth_date, checked.sex
+        fields = {k: v for k, v in data.items() if v not in (None, "")}
+        try:
+            self.instance = person_register(actor=viewer_for_request(self.request), **fields)
+        except ApplicationError as err:
+            _place_errors(self, err, {"region_code": "region"})
+        return data
+
+
+class PersonUpdateForm(forms.ModelForm):
+    """Changes through person_update (contact details, statement channel, household registration,
+    a corrected name); the identity and the region are read-only here."""
+
+    request = None
+
+    name = forms.CharField(label=_("name"), max_length=100)
+    nationality = forms.CharField(label=_("nationality"), max_length=3)
+    hukou_region_code = forms.CharField(label=_("household registration region"), max_length=6, required=False)
+    hukou_type = forms.ChoiceField(label=_("household registration type"), choices=HukouType.choices)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    postal_address = forms.CharField(label=_("postal address"), max_length=300, required=False)
+    statement_delivery = forms.ChoiceField(label=_("statement delivery"), choices=StatementDelivery.choices)
+
+    class Meta:
+        model = InsuredPerson
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in UPDATABLE:
+            self.initial.setdefault(field, getattr(self.instance, field))
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not self.has_changed():
+            return data
+        try:
+            self.instance = person_update(person=self.instance, actor=viewer_for_request(self.request),
+                                          **{field: data.get(field) or "" for field in self.changed_data})
+        except ApplicationError as err:
+            _place_errors(self, err)
         return data
 
 
 @admin.register(InsuredPerson)
 class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    form = PersonForm
     list_display = ["name", "masked_document", "sex", "birth_date", "region", "statement_delivery"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter), "document_type", "statement_delivery", "sex"]
     search_fields = ["name"]
     exact_search_field = "document_number"
-    readonly_fields = ["created_at"]
     export_fields = ("masked_document", "name", "sex", "birth_date", "region__code", "statement_delivery")
+    identity_fields = ["document_type", "document_number", "sex", "birth_date", "region", "created_at"]
+    add_fieldsets = [
+        (None, {"fields": ["document_type", "document_number", "name", "birth_date", "sex", "nationality",
+                           "region"]}),
+        (_("Household registration"), {"fields": ["hukou_region_code", "hukou_type"]}),
+        (_("Contacts and statements"), {"fields": ["phone", "email", "postal_address", "statement_delivery"]}),
+    ]
+    change_fieldsets = [
+        (None, {"fields": ["document_type", "document_number", "name", "sex", "birth_date", "nationality",
+                           "region", "created_at"]}),
+        (_("Household registration"), {"fields": ["hukou_region_code", "hukou_type"]}),
+        (_("Contacts and statements"), {"fields": ["phone", "email", "postal_address", "statement_delivery"]}),
+    ]
+
+    # Every write goes through person_register / person_update, called by the forms' clean().
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = PersonEntryForm if obj is None else PersonUpdateForm
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.change_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.identity_fields
+
+    def save_model(self, request, obj, form, change):
+        pass  # written by the service in the form's clean()
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a person's record is kept (Art. 74)
 
     @admin.display(description=_("document number"), ordering="document_number")
     def masked_document(self, obj):
@@ -46,7 +159,6 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if field == "masked_document":
             return mask_document(obj.document_number)
         return super().export_value(obj, field)
-
 
 @admin.register(PersonLogin)
 class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):

@@ -92,13 +92,11 @@ class AgencyPersonListApi(ApiView):
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},
                    summary="Register an insured person")
     def post(self, request):
-        if not request.user.has_perm("insured.add_insuredperson"):
-            self.permission_denied(request, message="Your group may not register persons.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         region = self._region(fields.pop("region_code", None))
-        person = person_register(region=region, **fields)
+        person = person_register(actor=self.viewer, region=region, **fields)
         return Response(PersonFullSerializer(person).data, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/agency/persons/{person.pk}"})
 

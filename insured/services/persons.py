@@ -1,15 +1,27 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import pghistory
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from agency.models import Region
+from common.access import Viewer, scope, viewer_may
 from common.compiled import insert_or_nothing
 from common.identifiers import IdentifierError
-from common.problems import Duplicate, ValidationFailed
+from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
 from insured.documents import document_check
-from insured.models import InsuredPerson
+from insured.models import HukouType, InsuredPerson, StatementDelivery
+
+REGISTER_PERMISSION = "insured.add_insuredperson"
+UPDATE_PERMISSION = "insured.change_insuredperson"
+# What person_update changes. The identity (document, birth date, sex) is what the person is found
+# by; the region moves with enrolments and transfers. A corrected name stays in the history.
+UPDATABLE = ("name", "nationality", "hukou_region_code", "hukou_type", "phone", "email", "postal_address",
+             "statement_delivery")
 
 
 def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
@@ -48,9 +60,14 @@ def person_new(*, document_type: str, document_number: str, name: str, region: R
 
 
 @transaction.atomic
-def person_register(**fields) -> InsuredPerson:
-    """Register a person once per document number (the arguments of `person_new`)."""
-    person = person_new(**fields)
+def person_register(*, actor: Viewer, region: Region, **fields) -> InsuredPerson:
+    """Register a person once per document number (the other arguments are those of `person_new`),
+    in a region the actor serves; requires insured.add_insuredperson."""
+    if not viewer_may(actor, REGISTER_PERMISSION):
+        raise Forbidden("Your group may not register persons.")
+    if not scope(Region.objects.filter(pk=region.pk), actor).exists():
+        raise ValidationFailed.field("region_code", "unknown_region", "Not a region you serve.")
+    person = person_new(region=region, **fields)
     existing = InsuredPerson.objects.filter(document_number=person.document_number).only("id").first()
     if existing is not None:
         raise _duplicate(existing)
@@ -64,3 +81,54 @@ def _duplicate(existing: InsuredPerson) -> Duplicate:
                      existing=f"/api/v1/agency/persons/{existing.pk}", existing_id=existing.pk,
                      errors=[{"field": "document_number", "code": "duplicate",
                               "message": "Already registered."}])
+
+
+def _contact_check(values: dict) -> None:
+    """What person_new checks of the fields a person_update may change."""
+    if "name" in values and not values["name"]:
+        raise ValidationFailed.field("name", "required", "A name is required.")
+    if values.get("statement_delivery", StatementDelivery.ONLINE) not in StatementDelivery.values:
+        raise ValidationFailed.field("statement_delivery", "invalid_choice",
+                                     f"One of: {', '.join(StatementDelivery.values)}.")
+    if values.get("hukou_type", HukouType.URBAN) not in HukouType.values:
+        raise ValidationFailed.field("hukou_type", "invalid_choice", f"One of: {', '.join(HukouType.values)}.")
+    if values.get("hukou_region_code") and not re.fullmatch(r"\d{6}", values["hukou_region_code"]):
+        raise ValidationFailed.field("hukou_region_code", "invalid", "A division code is 6 digits.")
+    if "nationality" in values and not re.fullmatch(r"[A-Z]{3}", values["nationality"]):
+        raise ValidationFailed.field("nationality", "invalid", "ISO 3166-1 alpha-3, e.g. CHN.")
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except DjangoValidationError:
+            raise ValidationFailed.field("email", "invalid", "Not a valid e-mail address.") from None
+
+
+@transaction.atomic
+def person_update(*, person: InsuredPerson, actor: Viewer, **changes) -> InsuredPerson:
+    """Change a person's contact details, statement channel, household registration or name (any of
+    UPDATABLE); returns the person. Locks the row within the actor's scope, requires
+    insured.change_insuredperson, and leaves the values before the change in the person's history."""
+    if not viewer_may(actor, UPDATE_PERMISSION):
+        raise Forbidden("Your group may not change persons' records.")
+    for field in changes:
+        if field not in UPDATABLE:
+            raise ValidationFailed.field(field, "not_changeable", f"{field} cannot be changed here.")
+    locked = scope(InsuredPerson.objects.select_for_update(), actor).filter(pk=person.pk).first()
+    if locked is None:
+        raise NotFound("No such person is visible to you.")
+    values = {field: (value or "").strip() for field, value in changes.items()}
+    if "nationality" in values:
+        values["nationality"] = values["nationality"].upper()
+    _contact_check(values)
+    after = {field: values.get(field, getattr(locked, field)) for field in UPDATABLE}
+    if after["statement_delivery"] == StatementDelivery.POST and not after["postal_address"]:
+        raise ValidationFailed.field("postal_address", "required", "Statements by post need a postal address.")
+    if after["statement_delivery"] == StatementDelivery.EMAIL and not after["email"]:
+        raise ValidationFailed.field("email", "required", "Statements by e-mail need an e-mail address.")
+    changed = [field for field, value in values.items() if getattr(locked, field) != value]
+    if changed:
+        for field in changed:
+            setattr(locked, field, values[field])
+        with pghistory.context(service="person_update", actor=actor.label()):
+            locked.save(update_fields=changed)
+    return locked

@@ -70,8 +70,8 @@ def test_export_contains_only_the_clerks_region(world):
     assert world["mine"].document_number not in body
 
 
-def test_region_choices_on_the_employer_form_are_scoped(world):
-    page = world["client"].get("/admin/employers/employer/add/").content.decode()
+def test_region_choices_on_the_person_form_are_scoped(world):
+    page = world["client"].get("/admin/insured/insuredperson/add/").content.decode()
     assert "黄浦区" in page and "朝阳区" not in page
 
 
@@ -86,21 +86,3 @@ def test_staff_user_without_an_office_sees_nothing(world):
     client.force_login(user)
     page = client.get("/admin/insured/insuredperson/").content.decode()
     assert "张三" not in page
-
-
-def test_uscc_with_a_bad_check_character_needs_a_recorded_reason(world):
-    from employers.models import Employer
-    from tests.ids import uscc
-
-    good = uscc(seed=77)
-    bad = good[:17] + ("0" if good[17] != "0" else "1")
-    form = {"uscc": bad, "name": "早期代码公司", "kind": "enterprise", "region": world["my_employer"].region_id,
-            "established_on": "2001-01-01", "registration_status": "unregistered", "risk_class": 1,
-            "risk_float_percent": "100", "registration_number": "", "uscc_override_reason": ""}
-    refused = world["client"].post("/admin/employers/employer/add/", form)
-    assert refused.status_code == 200 and good[17] in refused.content.decode()
-    assert not Employer.objects.filter(uscc=bad).exists()
-    form["uscc_override_reason"] = "Code issued in 2016 before the check was enforced; licence seen."
-    world["client"].post("/admin/employers/employer/add/", form)
-    saved = Employer.objects.get(uscc=bad)
-    assert saved.uscc_override_by.is_staff

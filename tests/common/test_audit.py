@@ -32,7 +32,7 @@ def test_an_admin_edit_records_the_acting_clerk():
     page = client.get(f"/admin/insured/insuredperson/{person.pk}/change/")
     form = page.context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "id"}
-    data.update(name="改过的名字", region=person.region_id)
+    data.update(name="改过的名字")
     assert client.post(f"/admin/insured/insuredperson/{person.pk}/change/", data).status_code == 302
     event = person.events.filter(pgh_label="update").get()
     assert event.pgh_context.metadata["user"] == user.pk

@@ -26,7 +26,8 @@ def test_two_employers_enrolling_the_same_person_at_once_exactly_one_succeeds(pe
     if person_exists:
         from insured.services.persons import person_register
 
-        person_register(document_type="resident_id", document_number=number, name="同时", region=region)
+        person_register(actor=Viewer.system(), document_type="resident_id", document_number=number, name="同时",
+                        region=region)
 
     def enrol(employer):
         return lambda: enrolment_submit(employer=employer, document_number=number, name="同时",

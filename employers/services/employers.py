@@ -1,0 +1,55 @@
+"""The employer's own record, outside its registration: the contact details a clerk keeps current.
+
+What the registration decides (code, name, kind, region, establishment, status and number) changes
+only through a registration application and its review (Art. 57, employers/services/registrations.py).
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from common.access import Viewer, scope, viewer_may
+from common.problems import Forbidden, NotFound, ValidationFailed
+from employers.models import Employer
+
+UPDATE_PERMISSION = "employers.change_employer"
+CONTACT_FIELDS = {"contact_name": 100, "contact_phone": 30, "contact_email": 254, "address": 300}
+
+
+@transaction.atomic
+def employer_update(*, employer: Employer, actor: Viewer, **changes: str) -> Employer:
+    """Change the employer's contact details (any of CONTACT_FIELDS); returns the employer.
+
+    Locks the row within the actor's scope, requires employers.change_employer, and leaves the
+    values before the change in the employer's history (pghistory, with the actor in its context)."""
+    if not viewer_may(actor, UPDATE_PERMISSION):
+        raise Forbidden("Your group may not change employers' details.")
+    for field in changes:
+        if field not in CONTACT_FIELDS:
+            raise ValidationFailed.field(field, "not_changeable",
+                                         f"{field} is part of the registration: file a change of registration "
+                                         "(Art. 57) instead.")
+    locked = scope(Employer.objects.select_for_update(), actor).filter(pk=employer.pk).first()
+    if locked is None:
+        raise NotFound("No such employer is visible to you.")
+    values = {}
+    for field, value in changes.items():
+        value = (value or "").strip()
+        if len(value) > CONTACT_FIELDS[field]:
+            raise ValidationFailed.field(field, "max_length", f"At most {CONTACT_FIELDS[field]} characters.")
+        if field == "contact_email" and value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise ValidationFailed.field(field, "invalid", "Not a valid e-mail address.") from None
+        values[field] = value
+    changed = [field for field, value in values.items() if getattr(locked, field) != value]
+    if changed:
+        for field in changed:
+            setattr(locked, field, values[field])
+        with pghistory.context(service="employer_update", actor=actor.label()):
+            locked.save(update_fields=changed)
+    return locked
