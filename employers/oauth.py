@@ -4,7 +4,7 @@ from django.db import router
 from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from common.compiled import fetch_instances
+from common.hot_paths import fetch_instances
 from employers.models import EmployerClient
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import router
 
 from agency.models import ClerkProfile, Office
-from common.compiled import fetch_instances
+from common.hot_paths import fetch_instances
 from insured.models import PersonLogin
 
 

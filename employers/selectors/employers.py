@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from agency.models import Region
 from common.access import Viewer, scope
-from common.compiled import fetch_instances
+from common.hot_paths import fetch_instances
 from employers.models import Employer
 
 

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer, scope
-from common.compiled import CompiledValues, fetch_instances
+from common.hot_paths import CompiledValues, fetch_instances
 from employers.hooks import CancellationBlocker
 from insured.models import Employment, InsuredPerson
 

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from agency.models import Region
 from common.access import Viewer, scope, viewer_may
-from common.compiled import insert_or_nothing
+from common.hot_paths import insert_or_nothing
 from common.identifiers import IdentifierError
 from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
 from insured.documents import document_check

@@ -20,7 +20,7 @@ from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Viewer, scope, viewer_may
-from common.compiled import insert_or_nothing, insert_rows
+from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationStatus

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common.access import Kind, Viewer
-from common.compiled import insert_or_nothing, insert_rows
+from common.hot_paths import insert_or_nothing, insert_rows
 from insured.models import InsuredPerson
 from insured.selectors.persons import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
 from insured.services.persons import person_new
@@ -94,7 +94,7 @@ def test_a_row_lock_outside_a_transaction_is_refused_like_select_for_update():
 def test_errors_of_prepared_reads_are_djangos_own():
     from django.db import ProgrammingError
 
-    from common.compiled import fetch_prepared
+    from common.hot_paths import fetch_prepared
 
     with pytest.raises(ProgrammingError):
         fetch_prepared("default", "SELECT no_such_column FROM insured_insuredperson", [])
