@@ -1,13 +1,16 @@
-"""SQL for the hottest paths, kept equivalent to what the ORM would send but cheaper to send.
+"""The hot paths' SQL: querysets compiled once and run as prepared statements, and plain INSERTs.
 
 On these machines building and compiling a query in the ORM costs several times what PostgreSQL
 needs to run it (bench/lookup_bench.py, bench/enrolment_bench.py). Measured, and only there:
 
-- `CompiledValues`: a scoped `.values()` queryset compiled once per kind of viewer from the same
-  selector the rest of the code uses (so `common.access.scope` still decides what is visible);
-  the viewer's ids and the looked-up value are compiled as sentinels and swapped on every call.
-- `fetch_instances`: one row of several models joined by hand, as model instances.
-- `fetch_prepared`: both run as server-side prepared statements (parsed and planned once per
+- `CompiledQuery`: a queryset written as usual (a selector with `scope()`, or `select_related()`)
+  compiled once per kind of viewer; the viewer's fields and the looked-up values are compiled
+  as sentinels and bound on every call. The viewer's fields are read from the Viewer dataclass,
+  so a field that `scope()` starts to use is bound per call too, never frozen at the first
+  caller's value; a parameter that depends on the viewer or the values in any other way is
+  refused when the query is compiled. Rows come back as the queryset would give them: dicts for
+  `.values()`, model instances with their `select_related()` objects otherwise.
+- `fetch_prepared`: runs them as server-side prepared statements (parsed and planned once per
   connection; not through a pooler in transaction mode, which loses them).
 - `insert_rows`, `insert_or_nothing`: plain INSERTs of unsaved instances.
 
@@ -16,53 +19,103 @@ Writes still go through Django's cursor, so pghistory's context reaches the audi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 from common.access import Viewer
 
-_VALUE = "\u2063COMPILED-LOOKUP-VALUE-7300000\u2063"  # unchanged by strip() and upper()
-_VIEWER_IDS = ("user_id", "region_id", "office_id", "employer_id", "person_id", "client_id")
+
+def _viewer_sentinels(offset: int) -> dict[str, object]:
+    """A stand-in value for every field of Viewer but its kind (which chooses the compiled query)."""
+    sentinels: dict[str, object] = {}
+    for i, field in enumerate(dataclasses.fields(Viewer)):
+        if field.name == "kind":
+            continue
+        is_text = "str" in str(field.type)
+        sentinels[field.name] = f"\u2063viewer-{field.name}-{offset}\u2063" if is_text else -7_300_000 - 100 * offset - i
+    return sentinels
 
 
-def _sentinel_viewer(viewer: Viewer) -> tuple[Viewer, dict[object, str]]:
-    sentinels = {name: -7_300_000 - i if name != "client_id" else f"\u2063client-{i}\u2063"
-                 for i, name in enumerate(_VIEWER_IDS)}
-    return replace(viewer, **sentinels), {value: name for name, value in sentinels.items()}
+def _value_sentinels(types: tuple[type, ...], offset: int) -> list[object]:
+    return [f"\u2063VALUE-{i}-{offset}\u2063" if t is str else -7_400_000 - 100 * offset - i  # unchanged by strip()/upper()
+            for i, t in enumerate(types)]
 
 
-class CompiledValues:
-    def __init__(self, build: Callable[[Viewer, str], QuerySet], fields: tuple[str, ...], limit: int):
-        self._build, self._fields, self._limit = build, fields, limit
-        self._compiled: dict[object, tuple | None] = {}
+@dataclasses.dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    slots: list[tuple[str, object]]  # per parameter: ("value", index) | ("viewer", field) | ("const", value)
+    db: str
+    compiler: object
+    converters: dict
+    lock: bool
+    fields: tuple[str, ...] | None  # .values() field names, or None for model instances
+    model: type | None
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list
+
+
+class CompiledQuery:
+    """`build(viewer, *values)` returns the queryset; `types` are the values' types (str or int)."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, types: tuple[type, ...] = (str,)):
+        self._build, self._types = build, types
+        self._compiled: dict[object, _Compiled | None] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, viewer: Viewer):
-        stand_in, names = _sentinel_viewer(viewer)
-        queryset = self._build(stand_in, _VALUE).values(*self._fields)[: self._limit]
+    def _sql(self, viewer: Viewer, offset: int):
+        stand_in, values = dataclasses.replace(viewer, **_viewer_sentinels(offset)), _value_sentinels(self._types, offset)
+        queryset = self._build(stand_in, *values)
         compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        names = {value: ("viewer", name) for name, value in _viewer_sentinels(offset).items()}
+        names.update({value: ("value", i) for i, value in enumerate(values)})
+        return queryset, compiler, sql, [names.get(p, ("const", p)) for p in params]
+
+    def _compile(self, viewer: Viewer) -> _Compiled | None:
         try:
-            sql, params = compiler.as_sql()
+            queryset, compiler, sql, slots = self._sql(viewer, 0)
+            _q, _c, other_sql, other_slots = self._sql(viewer, 1)  # with other stand-ins: what moves with them?
         except EmptyResultSet:  # this kind of viewer sees none of these rows
             return None
-        # The fields' own conversions of database values (what the ORM applies on every fetch).
-        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
-        slots = [("value", None) if p == _VALUE else ("viewer", names[p]) if p in names else ("const", p)
-                 for p in params]
-        if [kind for kind, _ in slots].count("value") != 1:
-            raise ValueError(f"the looked-up value must reach the SQL once and unchanged: {sql!r} {params!r}")
-        return sql, slots, queryset.db, compiler, converters
+        if sql != other_sql or slots != other_slots:
+            raise ValueError(f"a parameter depends on the viewer or the values other than as itself: {sql!r} "
+                             f"{slots!r}; bind it unchanged, or do not compile this query")
+        used = {arg for kind, arg in slots if kind == "value"}
+        if used != set(range(len(self._types))):
+            raise ValueError(f"every looked-up value must reach the SQL unchanged: {sql!r} {slots!r}")
+        select = compiler.select
+        converters = compiler.get_converters([column for column, _sql, _alias in select[: compiler.col_count]])
+        fields = None
+        if queryset._fields is not None:  # .values(): named as the ORM names them
+            if queryset.query.extra_select or queryset.query.annotation_select:
+                raise ValueError("only plain .values() of fields are compiled here")
+            fields = tuple(queryset.query.values_select) or tuple(
+                f.attname for f in queryset.model._meta.concrete_fields)
+        model = init_list = populators = None
+        start = end = 0
+        if fields is None:
+            klass_info = compiler.klass_info
+            model = klass_info["model"]
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [column[0].target.attname for column in select[start:end]]
+            populators = get_related_populators(klass_info, select, queryset.db)
+        return _Compiled(sql, slots, queryset.db, compiler, converters, bool(queryset.query.select_for_update),
+                         fields, model, init_list or [], start, end, populators or [])
 
-    def rows(self, viewer: Viewer, value: str) -> list[dict]:
+    def _rows(self, viewer: Viewer, values: tuple) -> tuple[_Compiled | None, list]:
         key = viewer.kind
         if key not in self._compiled:
             with self._lock:
@@ -70,14 +123,35 @@ class CompiledValues:
                     self._compiled[key] = self._compile(viewer)
         compiled = self._compiled[key]
         if compiled is None:
+            return None, []
+        if compiled.lock and not connections[compiled.db].in_atomic_block:
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = [values[arg] if kind == "value" else getattr(viewer, arg) if kind == "viewer" else arg
+                  for kind, arg in compiled.slots]
+        rows = fetch_prepared(compiled.db, compiled.sql, params)
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return compiled, rows
+
+    def values(self, viewer: Viewer, *values) -> list[dict]:
+        """The rows of a `.values()` queryset, as dicts."""
+        compiled, rows = self._rows(viewer, values)
+        if compiled is None:
             return []
-        sql, slots, db, compiler, converters = compiled
-        params = [value if kind == "value" else getattr(viewer, arg) if kind == "viewer" else arg
-                  for kind, arg in slots]
-        rows = fetch_prepared(db, sql, params)
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [dict(zip(self._fields, row, strict=True)) for row in rows]
+        return [dict(zip(compiled.fields, row, strict=True)) for row in rows]
+
+    def instances(self, viewer: Viewer, *values) -> list:
+        """The model instances, with their select_related() objects cached as the ORM caches them."""
+        compiled, rows = self._rows(viewer, values)
+        if compiled is None:
+            return []
+        found = []
+        for row in rows:
+            obj = compiled.model.from_db(compiled.db, compiled.init_list, row[compiled.start:compiled.end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
 
 
 def fetch_prepared(alias: str, sql: str, params: list) -> list[tuple]:
@@ -95,52 +169,6 @@ def fetch_prepared(alias: str, sql: str, params: list) -> list[tuple]:
         connection.queries_log.append({"sql": f"{sql} -- prepared, params {params!r}",
                                        "time": f"{time.monotonic() - started:.3f}"})
     return rows
-
-
-@functools.lru_cache(maxsize=64)
-def _instances_plan(alias: str, parts: tuple[tuple[type, str], ...], joins: str, where: str, lock: bool):
-    """The statement and, per model, its columns' attnames and converters: built once per call site."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    first_model, first_alias = parts[0]
-    columns = ", ".join(f"{table}.{quote(f.column)}" for model, table in parts for f in model._meta.concrete_fields)
-    sql = f"SELECT {columns} FROM {quote(first_model._meta.db_table)} {first_alias} {joins} WHERE {where}"
-    if lock:
-        sql += f" FOR UPDATE OF {first_alias}"
-    models = [(model, [f.attname for f in model._meta.concrete_fields],
-               [(i, field, convert) for i, field in enumerate(model._meta.concrete_fields)
-                for convert in field.get_db_converters(connection)])  # JSON text to objects, ...
-              for model, _table in parts]
-    return sql, models
-
-
-def fetch_instances(alias: str, parts: list[tuple[type, str]], joins: str, where: str, params: list,
-                    lock: bool = False) -> list | None:
-    """One row of several models joined by hand-written SQL, as model instances (None for the NULLs of a
-    LEFT JOIN that found nothing), or None without a row.
-
-    `parts` lists (model, table alias) in the SELECT's order; `joins` is the FROM clause after the
-    first table; the columns are the models' own. For hot reads whose select_related() compiled to
-    the same statement at several times the cost of running it.
-    """
-    if lock and not connections[alias].in_atomic_block:  # as select_for_update() refuses: the lock would not hold
-        raise TransactionManagementError("a row lock needs a transaction")
-    sql, models = _instances_plan(alias, tuple(parts), joins, where, lock)
-    rows = fetch_prepared(alias, sql, params)
-    if not rows:
-        return None
-    connection = connections[alias]
-    instances, start = [], 0
-    for model, attnames, converters in models:
-        values = list(rows[0][start:start + len(attnames)])
-        start += len(attnames)
-        if values[0] is None:
-            instances.append(None)
-            continue
-        for i, field, convert in converters:
-            values[i] = convert(values[i], field, connection)
-        instances.append(model.from_db(alias, attnames, values))
-    return instances
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,11 +1,10 @@
 import hashlib
 
-from django.db import router
-from oauth2_provider.models import get_access_token_model, get_application_model
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from common.hot_paths import fetch_instances
-from employers.models import EmployerClient
+from common.access import Viewer
+from common.hot_paths import CompiledQuery
 
 
 class EmployerClientValidator(OAuth2Validator):
@@ -23,19 +22,10 @@ class EmployerClientValidator(OAuth2Validator):
         Every portal request does this; the select_related() equivalent cost ~0.7 ms of CPU to build
         (bench/enrolment_bench.py). The token's user (none for a portal) loads lazily if it has one.
         """
-        token_model, application_model = get_access_token_model(), get_application_model()
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        found = fetch_instances(
-            router.db_for_read(token_model),
-            [(token_model, "t"), (application_model, "a"), (EmployerClient, "ec")],
-            f"JOIN {application_model._meta.db_table} a ON a.id = t.application_id"
-            f" LEFT JOIN {EmployerClient._meta.db_table} ec ON ec.application_id = a.id",
-            "t.token_checksum = %s", [checksum])
-        if found is None:
-            return None
-        access_token, application, client = found
-        token_model._meta.get_field("application").set_cached_value(access_token, application)
-        application_model._meta.get_field("employer_client").set_cached_value(application, client)
-        if client is not None:
-            EmployerClient._meta.get_field("application").set_cached_value(client, application)
-        return access_token
+        found = _token_with_client.instances(Viewer.system(), checksum)
+        return found[0] if found else None
+
+
+_token_with_client = CompiledQuery(lambda _viewer, checksum: get_access_token_model().objects
+                                   .select_related("application__employer_client").filter(token_checksum=checksum))

@@ -4,41 +4,27 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import router
 
-from agency.models import ClerkProfile, Office
-from common.hot_paths import fetch_instances
-from insured.models import PersonLogin
+from common.access import Viewer
+from common.hot_paths import CompiledQuery
 
 
 def user_with_viewer_rows(user_id):
     """The user with their clerk profile and office, and their person login, in one round trip.
 
-    `common.access.viewer_for_user` reads these on every request. Compiling the equivalent
-    select_related() query cost more than the query itself (bench/lookup_bench.py), so the
-    related objects are cached on the user exactly as select_related() would leave them.
+    `common.access.viewer_for_user` reads these on every request. Compiling the select_related()
+    query cost more than the query itself (bench/lookup_bench.py), so it is compiled once
+    (common.hot_paths.CompiledQuery) and the related objects are cached on the user as the ORM does.
     Nothing is kept between requests: a deactivated clerk or a moved office takes effect on
     the next request.
     """
-    user_model = get_user_model()
-    t = {m: m._meta.db_table for m in (user_model, ClerkProfile, Office, PersonLogin)}
-    found = fetch_instances(
-        router.db_for_read(user_model),
-        [(user_model, "u"), (ClerkProfile, "cp"), (Office, "o"), (PersonLogin, "pl")],
-        f"LEFT JOIN {t[ClerkProfile]} cp ON cp.user_id = u.id LEFT JOIN {t[Office]} o ON o.id = cp.office_id"
-        f" LEFT JOIN {t[PersonLogin]} pl ON pl.user_id = u.id",
-        "u.id = %s", [int(user_id)])
-    if found is None:
-        return None
-    user, profile, office, login = found
-    user_model._meta.get_field("clerk_profile").set_cached_value(user, profile)
-    user_model._meta.get_field("person_login").set_cached_value(user, login)
-    if profile is not None:
-        ClerkProfile._meta.get_field("user").set_cached_value(profile, user)
-        ClerkProfile._meta.get_field("office").set_cached_value(profile, office)
-    if login is not None:
-        PersonLogin._meta.get_field("user").set_cached_value(login, user)
-    return user
+    found = _user_with_viewer_rows.instances(Viewer.system(), int(user_id))
+    return found[0] if found else None
+
+
+_user_with_viewer_rows = CompiledQuery(lambda _viewer, pk: get_user_model().objects
+                                       .select_related("clerk_profile__office", "person_login").filter(pk=pk),
+                                       types=(int,))
 
 
 class ViewerModelBackend(ModelBackend):

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from django.db import router
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer, scope
-from common.hot_paths import CompiledValues, fetch_instances
+from common.hot_paths import CompiledQuery
 from employers.hooks import CancellationBlocker
 from insured.models import Employment, InsuredPerson
 
@@ -21,20 +20,23 @@ def person_find_by_document(viewer: Viewer, document_number: str) -> QuerySet[In
 
 LOOKUP_FIELDS = ("id", "document_type", "document_number", "name", "sex", "birth_date", "region__code")
 # A document number is unique: the lookup finds one person or none.
-_lookup = CompiledValues(person_find_by_document, LOOKUP_FIELDS, limit=1)
+_lookup = CompiledQuery(lambda viewer, number: person_find_by_document(viewer, number).values(*LOOKUP_FIELDS)[:1])
 
 
 def person_lookup_rows(viewer: Viewer, document_number: str) -> list[dict]:
     """`person_find_by_document` as values, with its SQL compiled once per kind of viewer."""
-    return _lookup.rows(viewer, document_number.strip().upper())
+    return _lookup.values(viewer, document_number.strip().upper())
 
 
 def person_lock_by_document(document_number: str) -> InsuredPerson | None:
     """The person with this (normalised) number, locked FOR UPDATE until the transaction ends.
     Unscoped: the services that call it decide what the caller may do with the person."""
-    found = fetch_instances(router.db_for_write(InsuredPerson), [(InsuredPerson, "p")], "",
-                            "p.document_number = %s", [document_number], lock=True)
+    found = _person_lock.instances(Viewer.system(), document_number)
     return found[0] if found else None
+
+
+_person_lock = CompiledQuery(lambda _viewer, number: InsuredPerson.objects.select_for_update()
+                             .filter(document_number=number))
 
 
 def employer_open_staff_blocker(employer_id: int) -> CancellationBlocker | None:

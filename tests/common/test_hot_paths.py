@@ -1,16 +1,24 @@
 """The hand-written SQL of the hot paths gives what the ORM gives, and stays visible to query logs."""
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
 
 from common.access import Kind, Viewer
-from common.hot_paths import insert_or_nothing, insert_rows
+from common.hot_paths import CompiledQuery, insert_or_nothing, insert_rows
+from employers.models import Employer
+from employers.selectors.employers import employer_with_region
 from insured.models import InsuredPerson
 from insured.selectors.persons import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
 from insured.services.persons import person_new
-from tests.agency.factories import RegionFactory
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
 
@@ -98,3 +106,81 @@ def test_errors_of_prepared_reads_are_djangos_own():
 
     with pytest.raises(ProgrammingError):
         fetch_prepared("default", "SELECT no_such_column FROM insured_insuredperson", [])
+
+
+# --- the compiled queries: the viewer's fields come from the dataclass; JOINs from select_related() ---
+
+VIEWER_ID_FIELDS = [f for f in dataclasses.fields(Viewer) if f.name != "kind"]
+
+
+@pytest.mark.parametrize("field", VIEWER_ID_FIELDS, ids=lambda f: f.name)
+def test_every_viewer_field_is_bound_per_call_never_frozen_at_the_first_callers_value(regions, field):
+    """A query that depends on any field of Viewer (as scope() may, when a field is added) answers each
+    viewer with its own value. Fails for a field the compiled query would not bind per call."""
+    text = "str" in str(field.type)
+    column = "name" if text else "id"
+    query = CompiledQuery(lambda viewer, number: InsuredPerson.objects.filter(
+        **{column: getattr(viewer, field.name)}, document_number=number).values("id"))
+    a, b = PersonFactory(region=regions[0]), PersonFactory(region=regions[0])
+
+    def viewer(person):
+        return Viewer(Kind.CLERK, **{field.name: person.name if text else person.pk})
+
+    assert query.values(viewer(a), a.document_number) == [{"id": a.pk}]  # compiled here
+    assert query.values(viewer(b), b.document_number) == [{"id": b.pk}]
+    assert query.values(viewer(b), a.document_number) == []
+
+
+def test_a_parameter_derived_from_the_viewer_is_refused_when_compiled(regions):
+    person = PersonFactory(region=regions[0])
+    derived = CompiledQuery(lambda viewer, number: InsuredPerson.objects.filter(
+        region_id=abs(viewer.region_id),
+        document_number=number).values("id"))
+    with pytest.raises(ValueError, match="depends on the viewer"):
+        derived.values(Viewer(Kind.CLERK, region_id=regions[0].pk), person.document_number)
+
+
+def test_employer_with_region_is_one_statement_with_the_region_cached(regions):
+    employer = EmployerFactory(region=regions[0])
+    with CaptureQueriesContext(connection) as captured:
+        found = employer_with_region(employer.pk)
+        assert (found.pk, found.uscc, found.region.code) == (employer.pk, employer.uscc, "310101")
+    assert len(captured.captured_queries) == 1
+    with pytest.raises(Employer.DoesNotExist):
+        employer_with_region(employer.pk + 1000)
+
+
+def test_the_session_user_loads_with_office_and_person_login_in_one_statement(regions):
+    from insured.auth import user_with_viewer_rows
+    from insured.models import PersonLogin
+
+    clerk = clerk_user(OfficeFactory(region=regions[0]))
+    person_user = User.objects.create_user("p-1", password="pw-for-tests-1")
+    login = PersonLogin.objects.create(user=person_user, person=PersonFactory(region=regions[0]))
+    plain = User.objects.create_user("plain", password="pw-for-tests-1")
+    with CaptureQueriesContext(connection) as captured:
+        loaded_clerk, loaded_person, loaded_plain = (user_with_viewer_rows(u.pk) for u in (clerk, person_user,
+                                                                                          plain))
+        assert loaded_clerk.clerk_profile.office.region_id == regions[0].pk
+        assert getattr(loaded_clerk, "person_login", None) is None
+        assert loaded_person.person_login.person_id == login.person_id
+        assert getattr(loaded_person, "clerk_profile", None) is None
+        assert getattr(loaded_plain, "clerk_profile", None) is None and getattr(loaded_plain, "person_login",
+                                                                                  None) is None
+    assert len(captured.captured_queries) == 3
+
+
+def test_a_portal_token_loads_with_its_application_and_client_in_one_statement(regions):
+    from employers.oauth import EmployerClientValidator
+    from employers.services.clients import employer_client_issue
+
+    employer = EmployerFactory(region=regions[0])
+    client, _secret = employer_client_issue(employer=employer, issued_by=None)
+    token = AccessToken.objects.create(application=client.application, token="bench-token-1", scope="read",
+                                       expires=timezone.now() + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as captured:
+        loaded = EmployerClientValidator()._load_access_token("bench-token-1")
+        assert loaded.pk == token.pk
+        assert loaded.application.employer_client.employer_id == employer.pk
+    assert len(captured.captured_queries) == 1
+    assert EmployerClientValidator()._load_access_token("no-such-token") is None
