@@ -13,11 +13,15 @@ from agency.models import (
     Office,
     Region,
 )
+from agency.staff_sessions import StaffLoginForm
 from common.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
 admin.site.site_header = _("Social insurance agency")
 admin.site.site_title = _("Social insurance agency")
 admin.site.index_title = _("Records and reviews")
+# Password, then the TOTP code (agency.staff_sessions); lock-outs say so.
+admin.site.login_form = StaffLoginForm
+admin.site.login_template = "admin/staff_login.html"
 
 
 @admin.register(Region)
@@ -259,6 +263,92 @@ class DeadlineNoticeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     ordering = ["-id"]
     name_search_field = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Security: login lock-outs (a supervisor lifts them) and the security events ---------------
+
+from django.core.exceptions import PermissionDenied as _PermissionDenied  # noqa: E402
+
+from agency.login_guard import LIFT_PERMISSION, login_lockout_lift  # noqa: E402
+from agency.models import LoginThrottle, SecurityEvent  # noqa: E402
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("locked now")), ("all", _("all"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        now = timezone.now()
+        return queryset.filter(locked_at__isnull=False).filter(Q(locked_until__isnull=True) | Q(locked_until__gt=now))
+
+    def choices(self, changelist):
+        current = self.value() or "yes"
+        for lookup, title in self.lookup_choices:
+            yield {"selected": current == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Accounts of the supervisor's region that are locked out; "Lift the lock-out" ends it now."""
+
+    list_display = ["key", "region", "failures", "last_failure_at", "locked_at", "locked_until"]
+    list_select_related = ["region"]
+    list_filter = [LockedNowFilter]
+    search_fields = ["key"]
+    name_search_field = "key"
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Lift the lock-out"), permissions=["lift"])
+    def lift(self, request, queryset):
+        viewer = viewer_for_request(request)
+        done = 0
+        for row in queryset:
+            try:
+                login_lockout_lift(throttle_id=row.pk, viewer=viewer, user=request.user)
+            except (_PermissionDenied, LoginThrottle.DoesNotExist):
+                continue
+            done += 1
+        self.message_user(request, _("Lock-outs lifted: %(n)d.") % {"n": done}, messages.SUCCESS)
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm(LIFT_PERMISSION)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Logins, failures, lock-outs and their lifting, activation letters, password resets: read-only."""
+
+    list_display = ["at", "kind", "channel", "account", "address", "actor", "region", "detail"]
+    list_select_related = ["region"]
+    list_filter = ["kind", "channel"]
+    date_hierarchy = "at"
+    name_search_field = None
+    exact_search_field = "account"
+    search_fields = ["account"]
 
     def has_add_permission(self, request):
         return False

@@ -12,3 +12,9 @@ class AgencyConfig(AppConfig):
 
         # After every app's permissions exist: runs once per migrate, last app's signal suffices.
         post_migrate.connect(groups_sync, dispatch_uid="agency.groups_sync")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from agency.staff_sessions import on_logged_in
+
+        user_logged_in.connect(on_logged_in, dispatch_uid="agency.login_success")

@@ -15,11 +15,14 @@ CLERK = VIEW_ALL + [
     "employers.add_employer", "employers.change_employer", "insured.add_insuredperson",
     "insured.change_insuredperson", "insured.change_staffreduction",
     "employers.add_registrationapplication",
+    "insured.add_personactivation", "insured.view_personactivation",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication"]
-SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice"]
-AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice"]
+SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
+                         "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent"]
+AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice", "agency.view_loginthrottle",
+                      "agency.view_securityevent"]
 
 GROUPS = {"clerk": CLERK, "reviewer": REVIEWER, "supervisor": SUPERVISOR, "auditor": AUDITOR}
 

@@ -377,3 +377,80 @@ class DeadlineNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.email} about {self.deadline_id}"
+
+
+class LoginChannel(models.TextChoices):
+    ADMIN = "admin", _("clerks' admin")
+    PERSON = "person", _("person's login")
+    ACTIVATION = "activation", _("person's activation")
+    OAUTH = "oauth", _("portal token endpoint")
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one account or one address, and its lock-out (agency.login_guard).
+
+    One row per key: "account:<username or client:id>" or "address:<ip>". A supervisor lifts an
+    account's lock-out in the admin; every failure, lock-out and lift is also a SecurityEvent.
+    """
+
+    key = models.CharField(_("account or address"), max_length=200, unique=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    failures = models.PositiveIntegerField(_("failures in the window"), default=0)
+    window_started_at = models.DateTimeField(_("window started at"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True,
+                                        help_text=_("Empty while locked: until a supervisor lifts it."))
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["-locked_at", "-last_failure_at"]
+        verbose_name = _("login lock-out")
+        verbose_name_plural = _("login lock-outs")
+        permissions = [("lift_loginthrottle", _("Can lift a login lock-out"))]
+        indexes = [models.Index(fields=["locked_at"], condition=Q(locked_at__isnull=False), name="throttle_locked")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", _("login succeeded")
+    LOGIN_FAILED = "login_failed", _("login failed")
+    LOCKED_OUT = "locked_out", _("locked out")
+    LOCKOUT_LIFTED = "lockout_lifted", _("lock-out lifted")
+    LOGIN_REFUSED = "login_refused", _("login refused while locked out")
+    ACTIVATION_ISSUED = "activation_issued", _("activation letter issued")
+    ACTIVATION_USED = "activation_used", _("activation letter used")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("password reset requested")
+    PASSWORD_RESET_DONE = "password_reset_done", _("password reset done")
+    SESSION_TIMED_OUT = "session_timed_out", _("session timed out")
+
+
+class SecurityEvent(models.Model):
+    """The security audit trail (GB/T 22239 level 3): append-only, a trigger refuses update and delete."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=SecurityEventKind.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=LoginChannel.choices, blank=True)
+    account = models.CharField(_("account"), max_length=200, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    actor = models.CharField(_("acted by"), max_length=100, blank=True)  # Viewer.label() of a clerk who acted
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [models.Index(fields=["account", "at"], name="security_event_account")]
+        triggers = [pgtrigger.Protect(name="security_events_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.account}"

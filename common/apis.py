@@ -12,6 +12,9 @@ from common.idempotency import HEADER, Replay, idempotency_claim, idempotency_st
 
 class ApiView(APIView):
     _idempotency = None
+    #: Response fields that are secrets shown once (a tracking token): they are not kept under the
+    #: Idempotency-Key, so a replay, whoever sends it, answers them as null.
+    idempotency_withheld_fields: tuple[str, ...] = ()
 
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
@@ -26,7 +29,7 @@ class ApiView(APIView):
             elif self._idempotency is not None:
                 response.render()
                 idempotency_store(self._idempotency, status=response.status_code,
-                                  content_type=response.get("Content-Type", ""), body=response.content,
+                                  content_type=response.get("Content-Type", ""), body=self._kept_body(response),
                                   location=response.get("Location", ""))
         return response
 
@@ -37,6 +40,14 @@ class ApiView(APIView):
             self._idempotency = idempotency_claim(
                 owner=self.idempotency_owner(request), key=key, method=request.method,
                 path=request.path, fingerprint=self._fingerprint)
+
+    def _kept_body(self, response) -> bytes:
+        data = getattr(response, "data", None)
+        withheld = [f for f in self.idempotency_withheld_fields if isinstance(data, dict) and f in data]
+        if not withheld:
+            return response.content
+        kept = {k: (None if k in withheld else v) for k, v in data.items()}
+        return response.accepted_renderer.render(kept, response.accepted_media_type, response.renderer_context)
 
     def idempotency_owner(self, request) -> str:
         """Whose key space an Idempotency-Key lives in; views open to anonymous callers narrow it."""

@@ -8,6 +8,7 @@ answer with an HTML page or a bare 500.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -48,6 +49,9 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "relationship-closed": ("Relationship not open", "The person's insurance relationship cannot take this change."),
     "calendar-not-covered": ("Holiday calendar missing",
                              "Working-day deadlines need the year's holidays entered by an administrator."),
+    "login-locked": ("Too many failed logins",
+                     "The account or the address is locked out for a while after repeated failures; "
+                     "see Retry-After. A supervisor can lift it."),
     "unavailable": ("Service unavailable", "A dependency did not answer; retry later."),
     "server-error": ("Internal error", "An unexpected error; the request id identifies it in the logs."),
 }
@@ -158,8 +162,8 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         body = problem(slug, status, str(exc.detail), instance=instance)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     elif isinstance(exc, Http404):
         body = problem("not-found", 404, "Not found.", instance=instance)
     elif isinstance(exc, PermissionDenied):

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "common",
     "agency",
     "employers",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agency.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pghistory.middleware.HistoryMiddleware",
@@ -155,7 +159,22 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600),
     "OAUTH2_VALIDATOR_CLASS": "employers.oauth.EmployerClientValidator",
-    "PKCE_REQUIRED": False,
+    # Only the client-credentials grant is used. RFC 9700: access tokens are stored hashed (SHA-256
+    # checksum only, the token column left blank), no token in a query string, no implicit or
+    # password grant, https redirect URIs only.
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
 CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
@@ -201,3 +220,49 @@ DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 # The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit
 # a filing's vouchers (agency.documents allows 20 MiB each).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 60 * 1024 * 1024)
+
+# --- Security (README "Security"): every value from the environment --------------------------
+# Behind a TLS-terminating reverse proxy (README: production environment).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # an office day; staff also time out when idle
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The proxy sets X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Only with
+# DJANGO_PROXY_COUNT > 0 are these headers believed: the client's address is the one the outermost
+# of that many proxies saw (common.security.client_address), used for login throttling and logs.
+DJANGO_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+if DJANGO_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+
+# Staff (admin) accounts: a TOTP second factor (django-otp), required unless DJANGO_DEBUG is on, and
+# an idle time-out after which the session ends.
+STAFF_OTP_REQUIRED = not DEBUG
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 15 * 60)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Social insurance agency")
+
+# Failed logins (admin, persons' login and activation, the OAuth token endpoint): an account is locked
+# after LOGIN_ACCOUNT_FAILURES failures within LOGIN_FAILURE_WINDOW_MINUTES, an address after
+# LOGIN_ADDRESS_FAILURES; a lock-out lasts LOGIN_LOCKOUT_MINUTES (0: until a supervisor lifts it).
+LOGIN_ACCOUNT_FAILURES = env_int("LOGIN_ACCOUNT_FAILURES", 5)
+LOGIN_ADDRESS_FAILURES = env_int("LOGIN_ADDRESS_FAILURES", 30)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
+# Writes (POST) per API client (portal client, user, or address when anonymous), DRF rate syntax.
+API_WRITE_RATE = os.environ.get("API_WRITE_RATE", "1200/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["common.throttling.WriteRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"write": API_WRITE_RATE}
+
+# Persons' logins: an activation letter's one-time code is valid this many days; a password-reset
+# link this many seconds.
+ACTIVATION_LETTER_DAYS = env_int("ACTIVATION_LETTER_DAYS", 14)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)

@@ -9,6 +9,8 @@ from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
+from employers.token_view import ThrottledTokenView
+from insured import login_views
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
@@ -28,9 +30,14 @@ api_v1 = [
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", login_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("o/token/", oauth_views.TokenView.as_view(), name="token"),
+    path("accounts/activate/", login_views.activate, name="activate"),
+    path("accounts/password-reset/", login_views.password_reset, name="password_reset"),
+    path("accounts/password-reset/sent/", login_views.password_reset_done, name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", login_views.password_reset_confirm, name="password_reset_confirm"),
+    path("accounts/reset/done/", login_views.password_reset_complete, name="password_reset_complete"),
+    path("o/token/", ThrottledTokenView.as_view(), name="token"),
     path("o/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

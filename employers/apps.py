@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EmployersConfig(AppConfig):
     name = "employers"
     verbose_name = _("Employers")
+
+    def ready(self):
+        from agency.login_guard import region_resolvers
+        from employers.token_view import client_region
+
+        region_resolvers.append(client_region)

@@ -11,3 +11,5 @@ class InsuredConfig(AppConfig):
         from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)
+
+        import insured.logins  # noqa: F401  (registers the persons' account -> region resolver)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from agency.login_guard import channel_for_path, login_failure_record, login_lock_find, login_refused_record
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
+from common.security import client_address
 
 
 def user_with_viewer_rows(user_id):
@@ -28,7 +30,31 @@ _user_with_viewer_rows = CompiledQuery(lambda _viewer, pk: get_user_model().obje
 
 
 class ViewerModelBackend(ModelBackend):
-    """ModelBackend whose per-request user load also brings the clerk's office and the person's login."""
+    """ModelBackend whose per-request user load also brings the clerk's office and the person's login.
+
+    A password login is refused while the account or the address is locked out (agency.login_guard),
+    and every wrong password counts towards a lock-out.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        address = client_address(request) if request is not None else None
+        channel = channel_for_path(request.path if request is not None else "")
+        lock = login_lock_find(account=username, address=address)
+        if lock is not None:
+            login_refused_record(channel=channel, account=username, address=address, lock=lock)
+            if request is not None:
+                request.login_lock = lock
+            return None
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            caused = login_failure_record(channel=channel, account=username, address=address)
+            if caused is not None and request is not None:
+                request.login_lock = caused
+        return user
 
     def get_user(self, user_id):
         user = user_with_viewer_rows(user_id)

@@ -102,6 +102,34 @@ class PersonLogin(models.Model):
         return f"{self.user} → {self.person}"
 
 
+class PersonActivation(models.Model):
+    """An activation letter (开通函) a clerk prints at the counter: a one-time code, kept only hashed,
+    with which the person sets a password at /accounts/activate/ (insured.logins)."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="activations",
+                               verbose_name=_("person"))
+    code_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+
+    scope_paths = {"region": "person__region_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("activation letter")
+        verbose_name_plural = _("activation letters")
+        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(used_at__isnull=True,
+                                                                              revoked_at__isnull=True),
+                                               name="activation_one_open_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.issued_at:%Y-%m-%d}"
+
+
 @pghistory.track(*history())
 class Employment(models.Model):
     """A person on an employer's contribution roll, from start to the last working day."""

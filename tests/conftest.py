@@ -37,3 +37,12 @@ def _calendar_covers_next_year(request):
 
     next_year = timezone.localdate().year + 1
     CalendarYear.objects.get_or_create(year=next_year, defaults={"source": "tests: weekends only"})
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor_off(settings):
+    """Staff need a TOTP second factor whenever DJANGO_DEBUG is off (as in tests). Tests that are not
+    about it log clerks in with force_login and no second factor; the 2FA tests
+    (tests/agency/test_staff_security.py) turn `STAFF_OTP_REQUIRED` back on and log in with a real
+    TOTP code (tests/otp.py)."""
+    settings.STAFF_OTP_REQUIRED = False

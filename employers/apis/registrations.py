@@ -125,7 +125,10 @@ class RegistrationOutput(serializers.ModelSerializer):
 
 
 class CreatedOutput(RegistrationOutput):
-    tracking_token = serializers.CharField(help_text="Shown once: keep it to follow the application.")
+    tracking_token = serializers.CharField(allow_null=True,
+                                           help_text="Shown once: keep it to follow the application. A replay "
+                                                     "of the filing under the same Idempotency-Key answers "
+                                                     "null: the token is never stored with the key.")
 
     class Meta(RegistrationOutput.Meta):
         fields = [*RegistrationOutput.Meta.fields, "tracking_token"]
@@ -176,6 +179,9 @@ class RegistrationCorrectionInput(FilingFields):
 
 class RegistrationApi(_ApplicantView):
     InputSerializer = RegistrationFilingInput
+    # Anyone who knows an applicant's USCC, name and key could replay the filing: the token is never
+    # kept with the key, so a replay answers it as null (issue 9 item 6).
+    idempotency_withheld_fields = ("tracking_token",)
 
     def idempotency_owner(self, request) -> str:
         # Anonymous applicants would all be 'nobody': keys are kept per applicant code instead.

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import Region
@@ -8,6 +9,7 @@ from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.identifiers import mask_document
 from common.problems import ApplicationError
+from insured.logins import ISSUE_PERMISSION, letter_context, person_activation_issue
 from insured.models import DocumentType, HukouType, InsuredPerson, PersonLogin, Sex, StatementDelivery
 from insured.services.persons import UPDATABLE, person_register, person_update
 
@@ -151,9 +153,28 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a person's record is kept (Art. 74)
 
+    actions = ["issue_activation_letter"]
+
     @admin.display(description=_("document number"), ordering="document_number")
     def masked_document(self, obj):
         return mask_document(obj.document_number)
+
+    @admin.action(description=_("Issue an activation letter (print it for the person)"),
+                  permissions=["issue_activation"])
+    def issue_activation_letter(self, request, queryset):
+        """One printed page per selected person: the one-time code, shown here once and never stored."""
+        viewer = viewer_for_request(request)
+        letters = []
+        for person in queryset[:50]:
+            activation, code = person_activation_issue(person_id=person.pk, viewer=viewer, user=request.user)
+            letters.append(letter_context(activation, code))
+        return TemplateResponse(request, "admin/insured/activation_letter.html", {
+            **self.admin_site.each_context(request), "letters": letters,
+            "activate_url": request.build_absolute_uri("/accounts/activate/"),
+            "title": _("Activation letters")})
+
+    def has_issue_activation_permission(self, request):
+        return request.user.has_perm(ISSUE_PERMISSION)
 
     def export_value(self, obj, field):
         if field == "masked_document":

@@ -216,3 +216,22 @@ def test_demo_accounts_play_the_path_once_so_the_queue_and_the_person_have_somet
     assert clerk.login(username="clerk", password="clerk-demo-2026")
     page = clerk.get("/admin/agency/deadline/").content.decode()
     assert "deadline-overdue" in page
+
+
+def test_the_demo_clerk_logs_in_to_the_admin_with_the_demo_authenticator(settings):
+    """make run (DJANGO_DEBUG off) needs the second factor: the demo clerk's device is enrolled and
+    `demo_accounts --code clerk` prints the code an app enrolled with the printed otpauth URL shows."""
+    settings.STAFF_OTP_REQUIRED = True
+    seed()
+    out = io.StringIO()
+    call_command("demo_accounts", stdout=out)
+    assert "otpauth://totp/" in out.getvalue() and "demo_accounts --code clerk" in out.getvalue()
+    code = io.StringIO()
+    call_command("demo_accounts", "--code", "clerk", stdout=code)
+    client = Client()
+    refused = client.post("/admin/login/?next=/admin/", {"username": "clerk", "password": "clerk-demo-2026"})
+    assert refused.status_code == 200
+    response = client.post("/admin/login/?next=/admin/", {"username": "clerk", "password": "clerk-demo-2026",
+                                                          "otp_token": code.getvalue().strip()})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200

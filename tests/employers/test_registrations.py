@@ -271,11 +271,30 @@ def test_idempotency_key_replay_creates_one_application(shanghai):
     second = _file_json(api, key="reg-1")
     assert (first.status_code, second.status_code) == (201, 201)
     assert second["Idempotent-Replayed"] == "true"
-    assert second.json() == first.json()
+    assert second.json() == {**first.json(), "tracking_token": None}  # the token is shown once only
     assert RegistrationApplication.objects.count() == 1
     # Another applicant's key space is separate: the same key for another code is a new filing.
     assert _file_json(api, key="reg-1", uscc=uscc(seed=31)).status_code == 201
     assert RegistrationApplication.objects.count() == 2
+
+
+def test_anonymous_replay_does_not_reveal_the_tracking_token_to_another_caller(shanghai):
+    """Issue 9 item 6: the README's key with the same public data (USCC, name) used to replay the
+    original applicant's tracking token to anyone."""
+    original = _file_json(APIClient(), key="reg-0001")
+    token = original.json()["tracking_token"]
+    assert original.status_code == 201 and token
+
+    stranger = _file_json(APIClient(REMOTE_ADDR="203.0.113.9"), key="reg-0001")
+    assert stranger.status_code == 201 and stranger["Idempotent-Replayed"] == "true"
+    assert stranger.json()["tracking_token"] is None
+    assert token not in stranger.content.decode()
+    assert _follow(stranger.json()["id"], "").status_code == 404  # nothing else lets the stranger in
+    # Nor is the token kept in plain text with the key: only its hash, on the application.
+    from common.models import IdempotencyRecord
+
+    assert all(token.encode() not in bytes(r.body) for r in IdempotencyRecord.objects.all())
+    assert _follow(original.json()["id"], token).status_code == 200  # the applicant's token still works
 
 
 def test_return_then_resubmit_restarts_the_review_period(shanghai):

@@ -8,6 +8,7 @@ The passwords are fixed, documented demo values; never run this against a produc
     <document number> / person-demo-2026     the first insured person of region 310101
     client demo-portal / demo-portal-secret  OAuth client of the first registered employer of region 310101
     client demo-portal-2 / demo-portal-2-secret  the same for the second one
+    clerk and supervisor get a TOTP device with a fixed demo key; `demo_accounts --code clerk` prints its code
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from __future__ import annotations
 import os
 import shlex
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.models import Application
 
 from agency.models import ClerkProfile, Office
@@ -112,16 +116,43 @@ def portal_client_ensure(client_id, secret, registered, n, issued_by, notes) -> 
     return employer
 
 
+# The demo staff's TOTP keys (hex, as django-otp stores them): fixed, documented demo values, so the
+# README can show the enrolment; a real clerk's device is added by an administrator (README "Security").
+DEMO_TOTP_KEYS = {"clerk": "3132333435363738393031323334353637383930",
+                  "supervisor": "3938373635343332313039383736353433323130"}
+
+
+def demo_totp_ensure(user: User) -> TOTPDevice:
+    key = DEMO_TOTP_KEYS[user.username]
+    device, _ = TOTPDevice.objects.update_or_create(user=user, name="demo authenticator",
+                                                    defaults={"key": key, "confirmed": True})
+    return device
+
+
+def demo_totp_code(username: str) -> str:
+    """The code an authenticator app enrolled with the demo key shows now (the demo key only)."""
+    generator = TOTP(bytes.fromhex(DEMO_TOTP_KEYS[username]))
+    return f"{generator.token():06d}"
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo logins (clerk, supervisor, person, portal client) and print them."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--code", choices=sorted(DEMO_TOTP_KEYS), metavar="USERNAME",
+                            help="print the current authenticator code of the demo clerk or supervisor and exit")
+
     def handle(self, *args, **options):
+        if options.get("code"):
+            self.stdout.write(demo_totp_code(options["code"]))
+            return
         notes: list[str] = []
         with transaction.atomic():
             demo_data.regions_ensure(timezone.localdate())
             office = Office.objects.filter(region__code=DEMO_REGION).order_by("id").first()
             clerk = staff_ensure(CLERK, office)
             supervisor = staff_ensure(SUPERVISOR, office)
+            devices = {user.username: demo_totp_ensure(user) for user in (clerk, supervisor)}
 
             person = InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first()
             person_user = person_login_ensure(person) if person else None
@@ -149,6 +180,11 @@ class Command(BaseCommand):
         out(f"  API docs         {base}/api/docs/")
         out(f"  clerk            {clerk.username} / {CLERK[1]}  (groups clerk and reviewer, {office.name}, region {DEMO_REGION})")
         out(f"  supervisor       {supervisor.username} / {SUPERVISOR[1]}  (group supervisor, same office)")
+        if settings.STAFF_OTP_REQUIRED:
+            out("  the admin also asks for an authenticator code (TOTP). Enrol the demo keys in an app with")
+            for username, device in devices.items():
+                out(f"    {username}: {device.config_url}")
+            out("    or print the current code: .venv/bin/python manage.py demo_accounts --code clerk")
         if person_user is not None:
             out(f"  insured person   {person_user.username} / {PERSON_PASSWORD}  ({person.name}); "
                 f"log in at {base}/accounts/login/ then GET {base}/api/v1/me")

@@ -1,0 +1,140 @@
+"""Staff sessions: the second factor (django-otp TOTP) and the idle time-out.
+
+`StaffSessionMiddleware` runs after django-otp's OTPMiddleware. With STAFF_OTP_REQUIRED (on unless
+DJANGO_DEBUG), a staff user whose session was not verified by a TOTP device is treated as anonymous
+everywhere: the admin shows its login form (password and code), and the API sees no clerk. A staff
+session idle longer than STAFF_SESSION_IDLE_SECONDS is ended.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AnonymousUser
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+
+from agency.login_guard import channel_for_path, login_failure_record, login_success_record
+from agency.models import LoginChannel, SecurityEvent, SecurityEventKind
+from common.security import client_address
+
+LAST_SEEN_KEY = "staff_last_seen"
+# The last-seen time is written at most this often (each write is a session save).
+LAST_SEEN_RESOLUTION_SECONDS = 30
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            if settings.STAFF_OTP_REQUIRED and not user.is_verified():
+                request.user = AnonymousUser()
+            else:
+                self._idle_check(request, user)
+        return self.get_response(request)
+
+    def _idle_check(self, request, user) -> None:
+        now = int(time.time())
+        last_seen = request.session.get(LAST_SEEN_KEY)
+        if last_seen is not None and now - int(last_seen) > settings.STAFF_SESSION_IDLE_SECONDS:
+            SecurityEvent.objects.create(kind=SecurityEventKind.SESSION_TIMED_OUT, channel=LoginChannel.ADMIN,
+                                         account=user.get_username(), address=client_address(request))
+            logout(request)  # flushes the session; request.user becomes anonymous
+            return
+        if last_seen is None or now - int(last_seen) >= LAST_SEEN_RESOLUTION_SECONDS:
+            request.session[LAST_SEEN_KEY] = now
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    if request is None:
+        return
+    if user.is_staff:
+        request.session[LAST_SEEN_KEY] = int(time.time())
+    login_success_record(channel=channel_for_path(getattr(request, "path", "") or ""), account=user.get_username(),
+                         address=client_address(request))
+
+
+class LockoutMessageMixin:
+    """Says "locked out" instead of "wrong password" when the login guard refused the attempt."""
+
+    locked_message = ""
+
+    def locked_error(self):
+        lock = getattr(self.request, "login_lock", None) if self.request is not None else None
+        if lock is None:
+            return None
+        if lock.locked_until is None:
+            text = _("Too many failed logins: this account is locked until a supervisor lifts the lock-out.")
+            return forms.ValidationError(text, code="locked")
+        return forms.ValidationError(
+            _("Too many failed logins: logins are refused until %(time)s. A supervisor can lift the lock-out "
+              "earlier.") % {"time": date_format(localtime(lock.locked_until), "DATETIME_FORMAT")},
+            code="locked")
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            error = self.locked_error()
+            if error is not None:
+                self.locked_message = error.messages[0]
+                raise error
+            raise
+
+
+class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's login: password, then (when required) the current code of the clerk's TOTP device."""
+
+    otp_token = forms.CharField(label=_("Authenticator code"), required=False, max_length=8,
+                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                              "inputmode": "numeric"}),
+                                help_text=_("The 6-digit code your authenticator app shows for this account."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.STAFF_OTP_REQUIRED:
+            del self.fields["otp_token"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if settings.STAFF_OTP_REQUIRED and user is not None:
+            self._verify_second_factor(user)
+        return cleaned
+
+    def _verify_second_factor(self, user) -> None:
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+        if not devices:
+            raise forms.ValidationError(
+                _("This account has no authenticator enrolled. Ask an administrator to enrol one."),
+                code="no_device")
+        if not token:
+            raise forms.ValidationError(_("Enter the code from your authenticator app."), code="token_required")
+        for device in devices:
+            if device.verify_token(token):
+                user.otp_device = device  # django_otp's user_logged_in receiver stores it in the session
+                return
+        address = client_address(self.request) if self.request is not None else None
+        login_failure_record(channel=LoginChannel.ADMIN, account=user.get_username(), address=address)
+        raise forms.ValidationError(_("The authenticator code is not correct."), code="invalid_token")
+
+
+class PersonLoginForm(LockoutMessageMixin, AuthenticationForm):
+    """Persons' login at /accounts/login/; staff accounts log in at the admin, with their second factor."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_staff:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
