@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common.access import Viewer, scope
 from agency.models import ClerkProfile, LoginChannel, LoginThrottle, SecurityEvent, SecurityEventKind
+from common.access import Viewer, scope
 
 ACCOUNT = "account:"
 ADDRESS = "address:"

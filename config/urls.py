@@ -7,10 +7,10 @@ from oauth2_provider import views as oauth_views
 from common import views as common_views
 from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
-from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
-from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 from employers.token_view import ThrottledTokenView
 from insured import login_views
+from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
+from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),

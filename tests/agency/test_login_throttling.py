@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from agency.models import LoginThrottle, SecurityEvent, SecurityEventKind
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
 from insured.models import PersonLogin
 from tests.agency.factories import OfficeFactory, clerk_user
 from tests.employers.factories import EmployerFactory
@@ -134,30 +134,21 @@ def test_wrong_client_secrets_lock_the_client_at_the_token_endpoint():
     assert _token(other.application.client_id, other_secret, REMOTE_ADDR="192.0.2.44").status_code == 200
 
 
-def test_writes_are_rate_limited_per_client_with_a_429_problem(settings):
-    from django.core.cache import cache
-
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"write": "3/minute"}}
+def test_writes_are_rate_limited_per_client_with_a_429_problem(monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
-    SimpleRateThrottle.THROTTLE_RATES = {"write": "3/minute"}
-    try:
-        cache.clear()
-        api = APIClient(REMOTE_ADDR="192.0.2.10")
-        responses = [api.post("/api/v1/registrations", data=json.dumps({"kind": "new"}),
-                              content_type="application/json") for _ in range(4)]
-        assert [r.status_code for r in responses[:3]] == [400] * 3
-        limited = responses[3]
-        assert limited.status_code == 429
-        assert limited["Content-Type"] == "application/problem+json"
-        assert limited.json()["type"] == "/problems/throttled"
-        assert int(limited["Retry-After"]) >= 1
-        # Reads are not counted, and another client has its own allowance.
-        assert api.get("/api/v1/registrations/1").status_code == 404
-        other = APIClient(REMOTE_ADDR="192.0.2.11").post("/api/v1/registrations", data=json.dumps({"kind": "new"}),
-                                                         content_type="application/json")
-        assert other.status_code == 400
-    finally:
-        from rest_framework.settings import api_settings
-
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"write": "3/minute"})  # API_WRITE_RATE
+    api = APIClient(REMOTE_ADDR="192.0.2.10")
+    responses = [api.post("/api/v1/registrations", data=json.dumps({"kind": "new"}),
+                          content_type="application/json") for _ in range(4)]
+    assert [r.status_code for r in responses[:3]] == [400] * 3
+    limited = responses[3]
+    assert limited.status_code == 429
+    assert limited["Content-Type"] == "application/problem+json"
+    assert limited.json()["type"] == "/problems/throttled"
+    assert int(limited["Retry-After"]) >= 1
+    # Reads are not counted, and another client has its own allowance.
+    assert api.get("/api/v1/registrations/1").status_code == 404
+    other = APIClient(REMOTE_ADDR="192.0.2.11").post("/api/v1/registrations", data=json.dumps({"kind": "new"}),
+                                                     content_type="application/json")
+    assert other.status_code == 400

@@ -49,7 +49,7 @@ def test_the_production_environment_turns_the_settings_on():
     out = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
                          text=True, timeout=120).stdout.split(maxsplit=5)
     assert out[:5] == ["True", "31536000", "True", "True", "True"]
-    assert "HTTP_X_FORWARDED_PROTO" in out[5] and out[5].endswith("True True")
+    assert "HTTP_X_FORWARDED_PROTO" in out[5] and out[5].strip().endswith("True True")
 
 
 def test_forwarded_for_is_believed_only_behind_the_configured_proxies():
@@ -64,7 +64,7 @@ def test_forwarded_for_is_believed_only_behind_the_configured_proxies():
 def test_oauth_access_tokens_are_stored_hashed():
     from oauth2_provider.models import AccessToken
 
-    from employers.services import employer_client_issue
+    from employers.services.clients import employer_client_issue
     from tests.employers.factories import EmployerFactory
     from tests.employers.portal import Portal
 

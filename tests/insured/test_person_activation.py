@@ -10,8 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from common.access import viewer_for_user
 from agency.models import SecurityEvent, SecurityEventKind
+from common.access import viewer_for_user
 from common.problems import ApplicationError
 from insured.logins import person_activation_issue
 from insured.models import PersonActivation, PersonLogin
