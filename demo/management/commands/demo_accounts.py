@@ -180,8 +180,9 @@ class Command(BaseCommand):
         out(f"  API docs         {base}/api/docs/")
         out(f"  clerk            {clerk.username} / {CLERK[1]}  (groups clerk and reviewer, {office.name}, region {DEMO_REGION})")
         out(f"  supervisor       {supervisor.username} / {SUPERVISOR[1]}  (group supervisor, same office)")
-        if settings.STAFF_OTP_REQUIRED:
-            out("  the admin also asks for an authenticator code (TOTP). Enrol the demo keys in an app with")
+        if devices:
+            required = "asks" if settings.STAFF_OTP_REQUIRED else "would ask (DJANGO_DEBUG is on)"
+            out(f"  the admin also {required} for an authenticator code (TOTP). Enrol the demo keys in an app with")
             for username, device in devices.items():
                 out(f"    {username}: {device.config_url}")
             out("    or print the current code: .venv/bin/python manage.py demo_accounts --code clerk")
