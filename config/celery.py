@@ -28,3 +28,13 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "agency.tasks.deadline_sweep",
         "schedule": crontab(minute=0, hour=settings.DEADLINE_SWEEP_HOUR),
     }
+    # Individual accounts: last year's interest once its rate is entered (and any unfinished run),
+    # then the reconciliation of the accounts touched since the previous night.
+    sender.conf.beat_schedule["interest-runs-due"] = {
+        "task": "accounts.tasks.interest_runs_due",
+        "schedule": crontab(minute=30, hour=settings.ACCOUNTS_NIGHTLY_HOUR),
+    }
+    sender.conf.beat_schedule["accounts-reconcile"] = {
+        "task": "accounts.tasks.accounts_reconcile",
+        "schedule": crontab(minute=0, hour=settings.ACCOUNTS_NIGHTLY_HOUR),
+    }

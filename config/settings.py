@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "employers",
     "insured",
     "contributions",
+    "accounts",
     "transfers",
     "demo",
 ]
@@ -215,6 +216,8 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 # Deadline sweep (agency.tasks.deadline_sweep): the hour it runs each day under Celery beat
 # (Asia/Shanghai), and how many days ahead of the due date the assignee is reminded.
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
+# The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
+ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 
 # The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth_views
 
+from accounts.apis import MyAccountApi
 from common import views as common_views
 from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
@@ -23,6 +24,7 @@ api_v1 = [
     path("registrations/<int:pk>/resubmit", RegistrationResubmitApi.as_view(), name="registration-resubmit"),
     path("me", MeApi.as_view(), name="me"),
     path("me/events", MyEventsApi.as_view(), name="me-events"),
+    path("me/account", MyAccountApi.as_view(), name="me-account"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]

@@ -1,0 +1,132 @@
+"""Clerks' screens for individual accounts: read-only (entries are append-only); interest runs and
+reconciliation differences for supervisors. Every action calls a service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccountEntry, InterestRun, PensionAccount, ReconciliationDifference, ReconciliationRun
+from accounts.selectors import contribution_months
+from accounts.services.interest import interest_run_start, interest_years_waiting
+from accounts.tasks import interest_run_work
+from common.access import viewer_for_request
+from common.admin import ScopedAdminMixin
+from common.identifiers import mask_document
+from common.problems import ApplicationError
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AccountEntry
+    fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause_type", "actor", "note"]
+    readonly_fields = fields
+    ordering = ["-posted_on", "-id"]
+    extra = 0
+    max_num = 0
+    show_change_link = False
+
+
+@admin.register(PensionAccount)
+class PensionAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["person_name", "masked_document", "balance", "opened_on", "closed_on"]
+    list_select_related = ["person"]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"
+    fields = ["person", "opened_on", "balance", "months_of_contribution", "touched_at", "closed_on"]
+    readonly_fields = fields
+    inlines = [EntryInline]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description=_("name"), ordering="person__name")
+    def person_name(self, obj):
+        return obj.person.name
+
+    @admin.display(description=_("document number"))
+    def masked_document(self, obj):
+        return mask_document(obj.person.document_number)
+
+    @admin.display(description=_("months of contribution"))
+    def months_of_contribution(self, obj):
+        months = contribution_months(obj.pk)
+        return _("%(months)d months (%(y)d years %(m)d months)") % {"months": months, "y": months // 12,
+                                                                     "m": months % 12}
+
+
+class InterestRunStartForm(forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=1990, max_value=2200)
+
+
+@admin.register(InterestRun)
+class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["year", "percent", "state", "accounts_credited", "interest_total", "started_at", "finished_at"]
+    fields = list_display + ["cursor_account_id", "started_by"]
+    readonly_fields = fields
+    name_search_field = None
+    change_list_template = "admin/accounts/interestrun/change_list.html"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [path("start/", self.admin_site.admin_view(self.start_view), name="accounts_interestrun_start"),
+                *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"years_waiting": interest_years_waiting(), "start_form": InterestRunStartForm(),
+                 "may_start": request.user.has_perm("accounts.add_interestrun"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def start_view(self, request):
+        changelist = reverse("admin:accounts_interestrun_changelist")
+        if request.method != "POST" or not request.user.has_perm("accounts.add_interestrun"):
+            return HttpResponseRedirect(changelist)
+        form = InterestRunStartForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Give a year."), messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        try:
+            run = interest_run_start(year=form.cleaned_data["year"], actor=viewer_for_request(request))
+        except ApplicationError as err:
+            self.message_user(request, str(err.detail), messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        transaction.on_commit(lambda: interest_run_work.delay(run.pk))
+        self.message_user(request, _("Interest run for %(year)s started; the workers credit it chunk by chunk.")
+                          % {"year": run.year}, messages.SUCCESS)
+        return HttpResponseRedirect(changelist)
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["started_at", "full", "checked_since", "accounts_checked", "differences_found", "finished_at"]
+    readonly_fields = list_display
+    name_search_field = None
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(ReconciliationDifference)
+class ReconciliationDifferenceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "account", "kind", "expected", "found", "run"]
+    list_select_related = ["account__person", "run"]
+    list_filter = ["kind"]
+    readonly_fields = list_display
+    name_search_field = "account__person__name"
+    exact_search_field = "account__person__document_number"

@@ -1,0 +1,49 @@
+"""Reads of individual accounts, scoped by `common.access.scope`: a person sees their own, a clerk
+their region's, an employer none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from accounts.models import AccountEntry, PensionAccount
+from common.access import Viewer, scope
+
+
+def accounts_visible(viewer: Viewer) -> QuerySet[PensionAccount]:
+    return scope(PensionAccount.objects.select_related("person", "person__region"), viewer)
+
+
+def entries_visible(viewer: Viewer) -> QuerySet[AccountEntry]:
+    return scope(AccountEntry.objects.all(), viewer)
+
+
+def contribution_months(account_id: int) -> int:
+    """Months of contribution (Art. 16): each contribution month at most once, counted while its
+    credits (with their corrections) add up to more than zero; across employers and regions."""
+    return (AccountEntry.objects.filter(account_id=account_id, contribution_month__isnull=False)
+            .values("contribution_month").annotate(net=Sum("amount")).filter(net__gt=0).count())
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: PensionAccount | None
+    balance: Decimal
+    months: int
+
+    @property
+    def years_and_months(self) -> tuple[int, int]:
+        return divmod(self.months, 12)
+
+
+def account_summary(viewer: Viewer, *, person_id: int | None = None) -> AccountSummary:
+    """The visible account of `person_id` (a person: their own); a person with none reads as empty."""
+    accounts = accounts_visible(viewer)
+    if person_id is not None:
+        accounts = accounts.filter(person_id=person_id)
+    account = accounts.first()
+    if account is None:
+        return AccountSummary(account=None, balance=Decimal("0.00"), months=0)
+    return AccountSummary(account=account, balance=account.balance, months=contribution_months(account.pk))
