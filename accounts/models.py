@@ -118,7 +118,7 @@ class AccountEntry(models.Model):
                 name="entries_move_the_balance", operation=pgtrigger.Insert, when=pgtrigger.After,
                 level=pgtrigger.Statement, referencing=pgtrigger.Referencing(new="new_entries"),
                 func="PERFORM set_config('accounts.posting', 'on', true); "
-                     "UPDATE accounts_pensionaccount a SET balance = a.balance + n.total, touched_at = now() "
+                     "UPDATE accounts_pensionaccount a SET balance = a.balance + n.total, touched_at = clock_timestamp() "
                      "FROM (SELECT account_id, sum(amount) AS total FROM new_entries GROUP BY account_id) n "
                      "WHERE a.id = n.account_id; "
                      "PERFORM set_config('accounts.posting', '', true); RETURN NULL;"),

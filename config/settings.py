@@ -218,6 +218,8 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 # The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
 ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
+# How far the nightly reconciliation reaches back before the previous run started (long transactions).
+ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 
 # The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit

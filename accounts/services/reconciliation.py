@@ -9,8 +9,9 @@ since the previous run started (`PensionAccount.touched_at`, indexed); a full ru
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -42,7 +43,10 @@ credit_checks: list[Callable[[ReconciliationRun, datetime | None], int]] = []
 def reconciliation_run(*, full: bool = False) -> ReconciliationRun:
     """Check the accounts touched since the last run started (all of them with `full`)."""
     previous = ReconciliationRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
-    since = None if full or previous is None else previous.started_at
+    # Overlap the previous run by a margin: an entry written in a transaction that began before that
+    # run started but committed after it carries an earlier time than the run's start.
+    overlap = timedelta(minutes=settings.ACCOUNTS_RECONCILE_OVERLAP_MINUTES)
+    since = None if full or previous is None else previous.started_at - overlap
     run = ReconciliationRun.objects.create(full=since is None, checked_since=since)
     with transaction.atomic(), connection.cursor() as cursor:
         params = {"run": run.pk, "since": since}

@@ -1,0 +1,99 @@
+"""The nightly reconciliation records every difference; persons read their own account only."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+
+from accounts.models import DifferenceKind, ReconciliationDifference
+from accounts.services.reconciliation import reconciliation_run
+from insured.models import PersonLogin
+from tests.accounts.factories import account_for, credit
+from tests.insured.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _tamper(account, balance):
+    """What a bug or a hand-made fix in the database would do: the guard trigger disabled for once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('accounts.posting', 'on', true)")
+        cursor.execute("UPDATE accounts_pensionaccount SET balance = %s WHERE id = %s", [balance, account.pk])
+        cursor.execute("SELECT set_config('accounts.posting', '', true)")
+
+
+def test_a_difference_is_recorded_not_corrected_and_the_nightly_run_checks_only_what_moved(settings):
+    settings.ACCOUNTS_RECONCILE_OVERLAP_MINUTES = 0  # the test's entries are seconds apart
+    good, bad = account_for(PersonFactory()), account_for(PersonFactory())
+    credit(good, "100.00", date(2025, 1, 20))
+    credit(bad, "100.00", date(2025, 1, 20))
+    first = reconciliation_run(full=True)
+    assert first.differences_found == 0 and first.accounts_checked == 2
+
+    _tamper(bad, Decimal("150.00"))
+    credit(bad, "1.00", date(2025, 2, 20))  # touched since the first run
+    nightly = reconciliation_run()
+    assert nightly.full is False and nightly.accounts_checked == 1
+    difference = ReconciliationDifference.objects.get(run=nightly)
+    assert (difference.account_id, difference.kind) == (bad.pk, DifferenceKind.BALANCE)
+    assert (difference.expected, difference.found) == (Decimal("101.00"), Decimal("151.00"))
+    bad.refresh_from_db()
+    assert bad.balance == Decimal("151.00")  # nothing corrected silently
+
+
+def test_a_full_run_finds_what_no_entry_touched(settings):
+    settings.ACCOUNTS_RECONCILE_OVERLAP_MINUTES = 0
+    account = account_for(PersonFactory())
+    credit(account, "10.00", date(2025, 1, 20))
+    reconciliation_run(full=True)
+    with connection.cursor() as cursor:  # touched_at not moved: only a full run sees it
+        cursor.execute("SELECT set_config('accounts.posting', 'on', true)")
+        cursor.execute("UPDATE accounts_pensionaccount SET balance = 0, touched_at = '2000-01-01' WHERE id = %s",
+                       [account.pk])
+    assert reconciliation_run().differences_found == 0
+    assert reconciliation_run(full=True).differences_found == 1
+
+
+@pytest.fixture
+def person_client():
+    person = PersonFactory()
+    user = User.objects.create_user(person.document_number, password="a-long-demo-pass")
+    PersonLogin.objects.create(user=user, person=person)
+    client = Client()
+    assert client.post("/accounts/login/", {"username": person.document_number,
+                                            "password": "a-long-demo-pass"}).status_code == 302
+    return client, person
+
+
+def test_a_person_without_an_account_reads_an_empty_one(person_client):
+    client, _person = person_client
+    body = client.get("/api/v1/me/account").json()
+    assert body["balance"] == "0.00" and body["months_of_contribution"] == 0 and body["results"] == []
+
+
+def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(person_client):
+    client, person = person_client
+    account = account_for(person)
+    for m in range(1, 13):
+        credit(account, "800.00", date(2024, m, 20))
+    credit(account, "800.00", date(2025, 1, 20))
+    credit(account, "800.00", date(2025, 1, 21), month=date(2025, 1, 1))  # a second employer, same month
+    other = account_for(PersonFactory())
+    credit(other, "5.00", date(2025, 1, 20))
+
+    body = client.get("/api/v1/me/account").json()
+    assert body["balance"] == "11200.00"
+    assert body["months_of_contribution"] == 13 and (body["years"], body["months"]) == (1, 1)
+    assert len(body["results"]) == 14 and all(e["amount"] != "5.00" for e in body["results"])
+    only_2025 = client.get("/api/v1/me/account", {"year": 2025}).json()["results"]
+    assert {e["contribution_month"] for e in only_2025} == {"2025-01-01"}
+    page = client.get("/api/v1/me/account", {"page_size": 5}).json()
+    assert len(page["results"]) == 5 and page["next"]
+    assert client.get("/api/v1/me/account", {"year": "20x5"}).json()["errors"][0]["field"] == "year"
+
+
+def test_employers_and_anonymous_callers_do_not_see_accounts():
+    assert Client().get("/api/v1/me/account").status_code in (401, 403)
