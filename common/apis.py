@@ -19,8 +19,6 @@ class ApiView(APIView):
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
-        # Read before DRF parses the stream; the body stays cached for the parsers.
-        self._fingerprint = request_fingerprint(request.method, request.get_full_path(), request.body)
         with transaction.atomic():
             response = super().dispatch(request, *args, **kwargs)
             if response.status_code >= 400:
@@ -37,9 +35,12 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         key = request.headers.get(HEADER)
         if request.method == "POST" and key is not None:
+            # Parsed here (a malformed body is its 400 before any key is claimed): DRF's
+            # request.data holds the fields and, for multipart, the files.
+            fingerprint = request_fingerprint(request.method, request.path, request.query_params, request.data)
             self._idempotency = idempotency_claim(
                 owner=self.idempotency_owner(request), key=key, method=request.method,
-                path=request.path, fingerprint=self._fingerprint)
+                path=request.path, fingerprint=fingerprint)
 
     def _kept_body(self, response) -> bytes:
         data = getattr(response, "data", None)

@@ -9,9 +9,13 @@ and a retry runs afresh.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
+from django.http import QueryDict
 
 from common.models import IdempotencyRecord
 from common.problems import ApplicationError
@@ -25,11 +29,32 @@ class Replay(Exception):
         self.record = record
 
 
-def request_fingerprint(method: str, path: str, body: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (method.encode(), b"\n", path.encode(), b"\n", body):
-        digest.update(part)
-    return digest.hexdigest()
+def _canonical(value: Any) -> Any:
+    """What a parsed value means, in a form that json.dumps writes the same way every time."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return {"file": value.name, "size": value.size, "sha256": digest.hexdigest()}
+    if isinstance(value, QueryDict):
+        return {key: [_canonical(v) for v in values] for key, values in value.lists()}
+    if isinstance(value, dict):
+        return {str(key): _canonical(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)  # Decimal and the like, as a parser would give them
+
+
+def request_fingerprint(method: str, path: str, query: QueryDict | dict, data: Any) -> str:
+    """A hash of what the request means, not of its bytes (as Stripe compares parameters): the
+    parsed fields in a canonical form and each file's SHA-256. A retry with another multipart
+    boundary, or the same JSON spaced or ordered differently, has the same fingerprint."""
+    canonical = {"method": method, "path": path, "query": _canonical(query), "data": _canonical(data)}
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def idempotency_claim(*, owner: str, key: str, method: str, path: str, fingerprint: str) -> IdempotencyRecord:

@@ -11,9 +11,18 @@ import logging
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -22,39 +31,53 @@ logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "/problems/"
 
-# slug -> (title, what it means); published at /problems/<slug>.
+# slug -> (title, what it means); published at /problems/<slug>. Titles are translated into the
+# caller's language (Accept-Language); the slug, and so the `type`, stays the same in every language.
 PROBLEM_TYPES: dict[str, tuple[str, str]] = {
-    "validation-error": ("Invalid input", "One or more fields are invalid; see `errors`."),
-    "not-found": ("Not found", "The resource does not exist or is not visible to the caller."),
-    "not-authenticated": ("Not authenticated", "Credentials are missing or invalid."),
-    "permission-denied": ("Permission denied", "The caller may not perform this action."),
-    "method-not-allowed": ("Method not allowed", "The HTTP method is not supported here."),
-    "not-acceptable": ("Not acceptable", "The requested media type cannot be produced."),
-    "unsupported-media-type": ("Unsupported media type", "Send application/json."),
-    "throttled": ("Too many requests", "Retry after the indicated time."),
-    "conflict": ("Conflict", "The request conflicts with the current state of a record."),
-    "duplicate": ("Duplicate record", "A record with this identifier exists; see `existing`."),
+    "validation-error": (_("Invalid input"), _("One or more fields are invalid; see `errors`.")),
+    "malformed-request": (_("Malformed request"),
+                          _("The body or the query could not be read: not valid JSON, nested too deeply, "
+                            "or a value the registry cannot keep.")),
+    "payload-too-large": (_("Request too large"),
+                          _("The body, its files or its fields exceed the limits; send less.")),
+    "not-found": (_("Not found"), _("The resource does not exist or is not visible to the caller.")),
+    "not-authenticated": (_("Not authenticated"), _("Credentials are missing or invalid.")),
+    "permission-denied": (_("Permission denied"), _("The caller may not perform this action.")),
+    "method-not-allowed": (_("Method not allowed"), _("The HTTP method is not supported here.")),
+    "not-acceptable": (_("Not acceptable"), _("The requested media type cannot be produced.")),
+    "unsupported-media-type": (_("Unsupported media type"), _("Send application/json.")),
+    "throttled": (_("Too many requests"), _("Retry after the indicated time.")),
+    "conflict": (_("Conflict"), _("The request conflicts with the current state of a record.")),
+    "duplicate": (_("Duplicate record"), _("A record with this identifier exists; see `existing`.")),
     "idempotency-key-reused": (
-        "Idempotency key reused",
-        "This Idempotency-Key was used before with a different request body.",
+        _("Idempotency key reused"),
+        _("This Idempotency-Key was used before with a different request."),
     ),
-    "idempotency-key-invalid": ("Invalid idempotency key", "An Idempotency-Key is 1-255 printable characters."),
-    "name-mismatch": ("Name does not match", "The name differs from the person registered under this number."),
-    "already-enrolled": ("Already on your staff", "The person already has an open employment with you."),
-    "open-employment": ("Open employment elsewhere",
-                        "The person is on another employer's roll; that employer must reduce staff first."),
-    "employer-not-registered": ("Employer not registered", "Only a registered employer may do this."),
-    "already-decided": ("Already decided", "The request was decided before; nothing was changed."),
-    "duplicate-reduction": ("Staff reduction already pending", "A reduction for this person awaits confirmation."),
-    "relationship-closed": ("Relationship not open", "The person's insurance relationship cannot take this change."),
-    "calendar-not-covered": ("Holiday calendar missing",
-                             "Working-day deadlines need the year's holidays entered by an administrator."),
-    "login-locked": ("Too many failed logins",
-                     "The account or the address is locked out for a while after repeated failures; "
-                     "see Retry-After. A supervisor can lift it."),
-    "unavailable": ("Service unavailable", "A dependency did not answer; retry later."),
-    "server-error": ("Internal error", "An unexpected error; the request id identifies it in the logs."),
+    "idempotency-key-invalid": (_("Invalid idempotency key"),
+                                _("An Idempotency-Key is 1-255 printable characters.")),
+    "name-mismatch": (_("Name does not match"),
+                      _("The name differs from the person registered under this number.")),
+    "already-enrolled": (_("Already on your staff"), _("The person already has an open employment with you.")),
+    "open-employment": (_("Open employment elsewhere"),
+                        _("The person is on another employer's roll; that employer must reduce staff first.")),
+    "employer-not-registered": (_("Employer not registered"), _("Only a registered employer may do this.")),
+    "already-decided": (_("Already decided"), _("The request was decided before; nothing was changed.")),
+    "duplicate-reduction": (_("Staff reduction already pending"),
+                            _("A reduction for this person awaits confirmation.")),
+    "relationship-closed": (_("Relationship not open"),
+                            _("The person's insurance relationship cannot take this change.")),
+    "calendar-not-covered": (_("Holiday calendar missing"),
+                             _("Working-day deadlines need the year's holidays entered by an administrator.")),
+    "login-locked": (_("Too many failed logins"),
+                     _("The account or the address is locked out for a while after repeated failures; "
+                       "see Retry-After. A supervisor can lift it.")),
+    "unavailable": (_("Service unavailable"),
+                    _("A dependency (the database, Redis) did not answer; retry after the time in Retry-After.")),
+    "server-error": (_("Internal error"), _("An unexpected error; the request id identifies it in the logs.")),
 }
+
+# Seconds a client is asked to wait (Retry-After) when a dependency is down.
+RETRY_AFTER_SECONDS = 5
 
 
 class ApplicationError(Exception):
@@ -84,6 +107,16 @@ class ValidationFailed(ApplicationError):
         return cls(message, errors=[{"field": field, "code": code, "message": message, **more}])
 
 
+class MalformedRequest(ApplicationError):
+    status = 400
+    type_slug = "malformed-request"
+
+
+class PayloadTooLarge(ApplicationError):
+    status = 413
+    type_slug = "payload-too-large"
+
+
 class NotFound(ApplicationError):
     status = 404
     type_slug = "not-found"
@@ -107,7 +140,7 @@ class Forbidden(ApplicationError):
 
 def problem(slug: str, status: int, detail: str, *, instance: str | None = None, **extra: Any) -> dict:
     title = PROBLEM_TYPES.get(slug, (slug.replace("-", " ").capitalize(), ""))[0]
-    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    body = {"type": TYPE_BASE + slug, "title": str(title), "status": status, "detail": str(detail)}
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v not in (None, [], {})})
@@ -141,8 +174,57 @@ _DRF_SLUGS = {
     drf.NotAcceptable: ("not-acceptable", 406),
     drf.UnsupportedMediaType: ("unsupported-media-type", 415),
     drf.Throttled: ("throttled", 429),
-    drf.ParseError: ("validation-error", 400),
+    drf.ParseError: ("malformed-request", 400),
 }
+
+# Redis (cache, sessions' cache, Celery's broker) not answering: the caller may retry.
+try:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    DEPENDENCY_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, BrokerError,
+                                                          OperationalError, InterfaceError)
+except ImportError:  # pragma: no cover - both are dependencies of the project
+    DEPENDENCY_ERRORS = (OperationalError, InterfaceError)
+
+
+def problem_for(exc: BaseException, *, instance: str | None) -> tuple[dict, dict[str, str]] | None:
+    """The problem (and headers) for an error raised outside the domain code: bad input that
+    Django refuses while reading the request, and dependencies that do not answer. None when
+    `exc` is not one of those."""
+    if isinstance(exc, RequestDataTooBig):
+        return problem("payload-too-large", 413, _g("The request body is larger than the server accepts "
+                                                     "(fields %(fields)s bytes, whole request %(whole)s bytes).")
+                       % {"fields": settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "whole": settings.REQUEST_MAX_BYTES},
+                       instance=instance), {}
+    if isinstance(exc, TooManyFilesSent):
+        return problem("payload-too-large", 413, _g("The request has more than %(n)s files.")
+                       % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}, instance=instance), {}
+    if isinstance(exc, TooManyFieldsSent):
+        return problem("payload-too-large", 413, _g("The request has more than %(n)s fields.")
+                       % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}, instance=instance), {}
+    if isinstance(exc, SuspiciousOperation):
+        return problem("malformed-request", 400, _g("The request could not be read."), instance=instance), {}
+    if isinstance(exc, RecursionError):
+        return problem("malformed-request", 400, _g("The request nests too deeply to be read."),
+                       instance=instance), {}
+    if isinstance(exc, DataError):
+        # A value PostgreSQL refuses to store (a NUL character, a number or date out of range):
+        # the caller's input, not the database's health.
+        return problem("malformed-request", 400, _g("A value in the request cannot be stored (an invalid "
+                                                     "character, or a number or date out of range)."),
+                       instance=instance), {}
+    if isinstance(exc, IntegrityError):
+        # A constraint caught a change racing this one; the services turn the ones they expect into
+        # their own problems, so this is rare and a retry sees the other change.
+        return problem("conflict", 409, _g("The request conflicts with a change made at the same time; "
+                                           "reload and retry."), instance=instance), {}
+    if isinstance(exc, DEPENDENCY_ERRORS):
+        logger.warning("dependency unavailable on %s: %r", instance, exc)
+        return (problem("unavailable", 503, _g("A service the request needs is not answering; retry shortly."),
+                        instance=instance), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return None
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
@@ -154,7 +236,10 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         body = problem(exc.type_slug, exc.status, exc.detail, instance=instance, errors=exc.errors, **exc.extra)
     elif isinstance(exc, drf.ValidationError):
         errors = _flatten(exc.detail)
-        body = problem("validation-error", 400, "The request has invalid fields.", instance=instance, errors=errors)
+        body = problem("validation-error", 400, _g("The request has invalid fields."), instance=instance,
+                       errors=errors)
+    elif isinstance(exc, drf.ParseError):
+        body = problem("malformed-request", 400, _g("The request body could not be parsed."), instance=instance)
     elif isinstance(exc, drf.APIException):
         slug, status = next(((s, st) for cls, (s, st) in _DRF_SLUGS.items() if isinstance(exc, cls)),
                             ("server-error", exc.status_code))
@@ -165,18 +250,25 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     elif isinstance(exc, Http404):
-        body = problem("not-found", 404, "Not found.", instance=instance)
+        body = problem("not-found", 404, _g("Not found."), instance=instance)
     elif isinstance(exc, PermissionDenied):
-        body = problem("permission-denied", 403, "You may not perform this action.", instance=instance)
-    elif isinstance(exc, DatabaseError):
+        body = problem("permission-denied", 403, _g("You may not perform this action."), instance=instance)
+    elif (mapped := problem_for(exc, instance=instance)) is not None:
+        body, headers = mapped
+    elif isinstance(exc, DatabaseError):  # ProgrammingError, InternalError...: a defect, not the caller's
         logger.exception("database error on %s", instance)
-        body = problem("unavailable", 503, "The database did not complete the request; retry.", instance=instance)
+        body = problem("server-error", 500, _g("An unexpected error occurred."), instance=instance)
     else:
         logger.exception("unhandled error on %s", instance)
-        body = problem("server-error", 500, "An unexpected error occurred.", instance=instance)
+        body = problem("server-error", 500, _g("An unexpected error occurred."), instance=instance)
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def json_problem(request, slug: str, status: int, detail: str) -> JsonResponse:
-    return JsonResponse(problem(slug, status, detail, instance=request.get_full_path()), status=status,
-                        content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+def json_problem(request, slug: str, status: int, detail: str, *, headers: dict | None = None) -> JsonResponse:
+    return problem_response(problem(slug, status, detail, instance=request.get_full_path()), headers=headers)
+
+
+def problem_response(body: dict, *, headers: dict | None = None) -> JsonResponse:
+    """A problem outside DRF (middleware, Django's error handlers)."""
+    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE, headers=headers,
+                        json_dumps_params={"ensure_ascii": False})

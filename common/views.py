@@ -1,10 +1,14 @@
-from django.http import Http404, JsonResponse
+import sys
+
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
-from common.problems import PROBLEM_TYPES, json_problem
+from common.problems import DEPENDENCY_ERRORS, PROBLEM_TYPES, json_problem, problem_for, problem_response
 
 
 def home(request):
@@ -20,13 +24,32 @@ def problem_type(request, slug: str):
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return json_problem(request, "not-found", 404, "No such endpoint.")
+        return json_problem(request, "not-found", 404, _("No such endpoint."))
     return page_not_found(request, exception)
 
 
+def bad_request(request, exception=None):
+    """Django's 400 (a SuspiciousOperation raised outside DRF, e.g. while reading the body)."""
+    if request.path.startswith(("/api/", "/o/")):
+        mapped = problem_for(exception, instance=request.get_full_path()) if exception is not None else None
+        if mapped is not None:
+            return problem_response(mapped[0], headers=mapped[1])
+        return json_problem(request, "malformed-request", 400, _("The request could not be read."))
+    return html_bad_request(request, exception)
+
+
 def server_error(request):
+    # Called inside Django's except block: an error raised in a middleware (outside any view)
+    # still has its exception at hand. A dependency that does not answer is a 503, not a 500.
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DEPENDENCY_ERRORS):
+        body, headers = problem_for(exception, instance=request.get_full_path())
+        if request.path.startswith(("/api/", "/o/")):
+            return problem_response(body, headers=headers)
+        return HttpResponse(f"{body['title']}: {body['detail']}\n", status=503, headers=headers,
+                            content_type="text/plain; charset=utf-8")
     if request.path.startswith("/api/"):
-        return json_problem(request, "server-error", 500, "An unexpected error occurred.")
+        return json_problem(request, "server-error", 500, _("An unexpected error occurred."))
     return html_server_error(request)
 
 

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    "common.middleware.RequestLimitsMiddleware",
+    "common.middleware.DependencyFailureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,6 +144,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.Cursor",
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser", "common.parsers.FormParser",
+                               "common.parsers.MultiPartParser"],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "common.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -222,9 +226,15 @@ ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 
-# The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit
-# a filing's vouchers (agency.documents allows 20 MiB each).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 60 * 1024 * 1024)
+# Request limits (common.middleware, common.parsers; over a limit is a 413 problem). The whole
+# request, files included, is checked against its Content-Length before it is read: a filing's
+# vouchers (agency.documents allows 20 MiB each) fit. A JSON body and a form's fields (without
+# files) are held to DATA_UPLOAD_MAX_MEMORY_SIZE; at most ..._NUMBER_FIELDS fields and
+# ..._NUMBER_FILES files.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 60 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 100)
 
 # --- Security (README "Security"): every value from the environment --------------------------
 # Behind a TLS-terminating reverse proxy (README: production environment).

@@ -49,5 +49,6 @@ urlpatterns = [
     path("bench/constant", common_views.bench_constant, name="bench-constant"),
 ]
 
+handler400 = "common.views.bad_request"
 handler404 = "common.views.not_found"
 handler500 = "common.views.server_error"

@@ -13,12 +13,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -26,7 +23,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Kind
 from common.apis import ApiView
-from common.problems import ValidationFailed, json_problem
+from common.problems import ValidationFailed
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
 from employers.services.registrations import (
@@ -148,17 +145,6 @@ class _ApplicantView(ApiView):
 
     authentication_classes = [EmployerClientAuthentication]
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except RequestDataTooBig:
-            # ApiView reads the whole body for the idempotency fingerprint, so Django's in-memory
-            # limit caps a filing with its files; say so as a problem, not an HTML 400.
-            return json_problem(request, "payload-too-large", 413,
-                                f"The request is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes with its "
-                                "files; send smaller scans, or bring the originals to the office.")
 
     def _require_scope(self, request, scope: str) -> None:
         if self.viewer.kind is Kind.EMPLOYER and not request.auth.allow_scopes([scope]):

@@ -30,6 +30,7 @@ from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.access import Kind, Viewer, scope, viewer_may
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from common.text import text_clean
 from employers import events
 from employers.hooks import employer_cancellation_blockers
 from employers.models import (
@@ -120,7 +121,7 @@ def _employer_values(values: dict[str, Any], *, prefix: str, names: dict[str, st
         if field in _TEXT_FIELDS:
             if not isinstance(value, str):
                 fail(field, "invalid", "Must be text.")
-            value = value.strip()
+            value = text_clean(value, field=prefix + names.get(field, field))
             if len(value) > _TEXT_FIELDS[field]:
                 fail(field, "max_length", f"At most {_TEXT_FIELDS[field]} characters.")
             if field == "contact_email" and value:

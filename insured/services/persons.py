@@ -13,6 +13,7 @@ from common.access import Viewer, scope, viewer_may
 from common.hot_paths import insert_or_nothing
 from common.identifiers import IdentifierError
 from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
+from common.text import text_clean
 from insured.documents import document_check
 from insured.models import HukouType, InsuredPerson, StatementDelivery
 
@@ -46,14 +47,16 @@ def person_new(*, document_type: str, document_number: str, name: str, region: R
     if birth_date is None or sex is None:
         field = "birth_date" if birth_date is None else "sex"
         raise ValidationFailed.field(field, "required", "Required for this document type.")
-    if not name.strip():
+    name = text_clean(name, field="name")
+    postal_address = text_clean(postal_address, field="postal_address", multiline=True)
+    if not name:
         raise ValidationFailed.field("name", "required", "A name is required.")
     if statement_delivery == "post" and not postal_address.strip():
         raise ValidationFailed.field("postal_address", "required", "Statements by post need a postal address.")
     if statement_delivery == "email" and not email.strip():
         raise ValidationFailed.field("email", "required", "Statements by e-mail need an e-mail address.")
     return InsuredPerson(
-        document_type=document_type, document_number=checked.number, name=name.strip(), sex=sex,
+        document_type=document_type, document_number=checked.number, name=name, sex=sex,
         birth_date=birth_date, nationality=nationality.upper(), region=region, hukou_region_code=hukou_region_code,
         hukou_type=hukou_type, phone=phone, email=email, postal_address=postal_address,
         statement_delivery=statement_delivery)
@@ -116,7 +119,8 @@ def person_update(*, person: InsuredPerson, actor: Viewer, **changes) -> Insured
     locked = scope(InsuredPerson.objects.select_for_update(), actor).filter(pk=person.pk).first()
     if locked is None:
         raise NotFound("No such person is visible to you.")
-    values = {field: (value or "").strip() for field, value in changes.items()}
+    values = {field: text_clean(value or "", field=field, multiline=field == "postal_address")
+              for field, value in changes.items()}
     if "nationality" in values:
         values["nationality"] = values["nationality"].upper()
     _contact_check(values)

@@ -23,6 +23,7 @@ from common.access import Viewer, scope, viewer_may
 from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
+from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
 from employers.selectors.employers import employer_with_region
 from insured import events
@@ -82,7 +83,7 @@ def _person_lock_or_create(*, employer: Employer, document_type: str, document_n
         if insert_or_nothing(candidate, conflict=("document_number",)):
             return candidate, True
         person = person_lock_by_document(number)  # another employer registered them a moment ago
-    if person.name.strip() != name.strip():
+    if person.name != text_clean(name, field="name"):
         raise Conflict("The name does not match the person registered under this document number.",
                        type_slug="name-mismatch",
                        errors=[{"field": "name", "code": "mismatch", "message": "Check the name on the ID document."}])

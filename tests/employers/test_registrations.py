@@ -550,7 +550,7 @@ def test_vouchers_are_immutable_in_the_database(shanghai):
 
 
 def test_a_filing_larger_than_the_upload_limit_is_a_413_problem(shanghai, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    settings.REQUEST_MAX_BYTES = 100_000
     body = {**_filing(), "document_kinds": ["business_licence"],
             "documents": [SimpleUploadedFile("big.pdf", PDF + b"0" * 200_000, content_type="application/pdf")]}
     response = APIClient().post("/api/v1/registrations", body, format="multipart")

@@ -1,0 +1,67 @@
+"""The API's body parsers: bad input is a 4xx problem, and every string is kept in one form.
+
+JSON: read up to DATA_UPLOAD_MAX_MEMORY_SIZE (a larger body is a 413), parsed without NaN or
+Infinity; a syntax error or nesting deeper than common.text.MAX_INPUT_DEPTH is a short
+/problems/malformed-request, not the parser's own text. Forms and multipart: Django's
+limits (DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES) answer 413 through common.problems. Every
+string of every body then passes common.text.text_walk (NFC; control and format characters
+refused, naming the field).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from rest_framework import parsers
+from rest_framework.settings import api_settings
+
+from common.problems import MalformedRequest, PayloadTooLarge
+from common.text import text_walk
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(raw) > limit:
+            raise PayloadTooLarge(_("A JSON body is at most %(limit)s bytes.") % {"limit": limit})
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data = json.loads(raw.decode(encoding),
+                              parse_constant=_refuse_constant if api_settings.STRICT_JSON else None)
+        except RecursionError:
+            raise MalformedRequest(_("The JSON body is nested too deeply.")) from None
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedRequest(_("The body is not valid JSON.")) from None
+        return text_walk(data)
+
+
+def _clean_query_dict(data: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        walked = text_walk({key: values})
+        for name, items in walked.items():
+            cleaned.setlist(name, items)
+    cleaned._mutable = False
+    return cleaned
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        return _clean_query_dict(super().parse(stream, media_type, parser_context))
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            result = super().parse(stream, media_type, parser_context)
+        except parsers.ParseError:
+            raise MalformedRequest(_("The multipart body could not be read.")) from None
+        return parsers.DataAndFiles(_clean_query_dict(result.data), result.files)
