@@ -226,6 +226,9 @@ ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 
+# How far ahead a caller may date an event (an employment's start, a last working day); common.dates.
+DATE_AHEAD_MAX_DAYS = env_int("DATE_AHEAD_MAX_DAYS", 90)
+
 # Request limits (common.middleware, common.parsers; over a limit is a 413 problem). The whole
 # request, files included, is checked against its Content-Length before it is read: a filing's
 # vouchers (agency.documents allows 20 MiB each) fit. A JSON body and a form's fields (without

@@ -28,6 +28,7 @@ from agency.deadlines import deadline_close, deadline_open, deadline_restart, to
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.access import Kind, Viewer, scope, viewer_may
+from common.dates import establishment_date_check
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
 from common.text import text_clean
@@ -150,11 +151,10 @@ def _employer_values(values: dict[str, Any], *, prefix: str, names: dict[str, st
 
 
 def _event_date(value: date | None, field: str) -> date:
+    """An establishment, change or dissolution date: not in the future, not before 1949."""
     if value is None:
         raise ValidationFailed.field(field, "required", "Required for this kind of application.")
-    if value > today_in_shanghai():
-        raise ValidationFailed.field(field, "future", "The date cannot be in the future.")
-    return value
+    return establishment_date_check(value, field=field)
 
 
 def _late(received_on: date, event_date: date) -> bool:

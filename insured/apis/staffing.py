@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
 from common.apis import ApiView
+from common.dates import month_parse
 from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
@@ -125,8 +125,8 @@ class StaffListApi(PortalApiView):
                    responses=OutputSerializer(many=True), summary="Current staff")
     def get(self, request):
         month = request.query_params.get("start_month")
-        if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-            raise ValidationFailed.field("start_month", "invalid", "Use YYYY-MM.")
+        if month:
+            month_parse(month, field="start_month")  # a plausible YYYY-MM, or a 400
         return _paginated(self, staff_current(self.viewer, start_month=month), self.OutputSerializer)
 
 

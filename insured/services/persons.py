@@ -10,6 +10,7 @@ from django.db import transaction
 
 from agency.models import Region
 from common.access import Viewer, scope, viewer_may
+from common.dates import birth_date_check
 from common.hot_paths import insert_or_nothing
 from common.identifiers import IdentifierError
 from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
@@ -47,6 +48,7 @@ def person_new(*, document_type: str, document_number: str, name: str, region: R
     if birth_date is None or sex is None:
         field = "birth_date" if birth_date is None else "sex"
         raise ValidationFailed.field(field, "required", "Required for this document type.")
+    birth_date_check(birth_date, field="document_number" if checked.birth_date is not None else "birth_date")
     name = text_clean(name, field="name")
     postal_address = text_clean(postal_address, field="postal_address", multiline=True)
     if not name:

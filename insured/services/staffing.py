@@ -20,6 +20,7 @@ from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Viewer, scope, viewer_may
+from common.dates import date_not_ahead, employment_start_check
 from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -151,9 +152,11 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
         raise Conflict("Only a registered employer can enrol staff.", type_slug="employer-not-registered")
     if monthly_wage <= 0:
         raise ValidationFailed.field("monthly_wage", "min_value", "The monthly wage must be positive.")
+    date_not_ahead(start_date, field="start_date")
     person, created = _person_lock_or_create(employer=employer, document_type=document_type,
                                              document_number=document_number, name=name, birth_date=birth_date,
                                              sex=sex)
+    employment_start_check(start_date, birth_date=person.birth_date)
     if not created:  # a person registered in this transaction has no employment to check
         _check_can_start(person, employer, start_date)
     late = today_in_shanghai() > start_date + timedelta(days=LATE_AFTER_DAYS)
@@ -253,6 +256,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     if employment is None:
         raise NotFound("No person with this document number is on your staff.",
                        errors=[{"field": "document_number", "code": "not_on_staff", "message": "Not on your staff."}])
+    date_not_ahead(last_day, field="last_day")
     if last_day < employment.start_date:
         raise ValidationFailed.field("last_day", "before_start",
                                      f"The last working day is before the start of employment ({employment.start_date}).")
