@@ -1,5 +1,7 @@
 import sys
 
+from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -8,7 +10,14 @@ from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
-from common.problems import DEPENDENCY_ERRORS, PROBLEM_TYPES, json_problem, problem_for, problem_response
+from common.problems import (
+    DEPENDENCY_ERRORS,
+    PROBLEM_TYPES,
+    RETRY_AFTER_SECONDS,
+    json_problem,
+    problem_for,
+    problem_response,
+)
 
 
 def home(request):
@@ -51,6 +60,30 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return json_problem(request, "server-error", 500, _("An unexpected error occurred."))
     return html_server_error(request)
+
+
+@require_GET
+def health(request):
+    """Readiness for a load balancer or `docker compose`: 200 when PostgreSQL and Redis answer,
+    else 503 with Retry-After and which one is down. Never cached, no authentication."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    try:
+        cache.get("health-probe")
+        checks["redis"] = "ok"
+    except DEPENDENCY_ERRORS:
+        checks["redis"] = "unavailable"
+    ok = all(v == "ok" for v in checks.values())
+    response = JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+    if not ok:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

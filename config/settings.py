@@ -42,9 +42,13 @@ CACHES = {
         "BACKEND": "common.cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "agency"),
+        # A Redis that does not answer fails a call within this time instead of hanging a request.
+        "OPTIONS": {"socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1")),
+                    "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL, cached in Redis; they survive a Redis outage (common/sessions.py).
+SESSION_ENGINE = "common.sessions"
 AUTHENTICATION_BACKENDS = ["insured.auth.ViewerModelBackend"]
 
 INSTALLED_APPS = [

@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("problems/<slug:slug>", common_views.problem_type, name="problem-type"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", common_views.health, name="health"),
     path("bench/constant", common_views.bench_constant, name="bench-constant"),
 ]
 
