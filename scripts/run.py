@@ -2,8 +2,11 @@
 
 `make run` calls this after migrate, demo data and collectstatic. Every process is a
 child of this one, with the same environment, and its output lines are prefixed with
-its name. Ctrl-C (SIGINT) or SIGTERM stops them all and exits 0; if one of them dies
-on its own, the others are stopped and this exits non-zero.
+its name. Ctrl-C (SIGINT) or SIGTERM stops them all and exits 0; nothing else does. A
+child that dies on its own (a worker killed by the OOM killer, beat losing Redis, gunicorn
+failing to bind) is restarted alone, after a back-off that doubles with each quick death
+(RESTART_BACKOFF_FIRST seconds up to RESTART_BACKOFF_MAX) and starts over once the child has
+run STABLE_SECONDS; the others keep running.
 
 Without DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis under var/ are
 started (or found) once, here, and their URLs handed to the children, so that the
@@ -31,6 +34,11 @@ BIN_DIR = BASE_DIR / ".venv" / "bin"
 POLL_SECONDS = 0.5
 
 
+RESTART_BACKOFF_FIRST = 1.0
+RESTART_BACKOFF_MAX = 30.0
+STABLE_SECONDS = 60.0
+
+
 @dataclass
 class Service:
     """One child process: what it is, how to start it, and, once started, its handle."""
@@ -40,6 +48,10 @@ class Service:
     argv: list[str]
     process: subprocess.Popen | None = field(default=None, repr=False)
     output: threading.Thread | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    backoff: float = 0.0  # the wait before the next restart; 0 until the first death
+    restart_at: float | None = None  # when a dead child is due to be started again
+    restarts: list[float] = field(default_factory=list)  # the back-off used for each restart
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -148,15 +160,12 @@ def start(service: Service, env: dict[str, str]) -> None:
     service.output = threading.Thread(target=pump_output, args=(service,), name=f"out-{service.name}",
                                       daemon=True)
     service.output.start()
+    service.started_at = time.monotonic()
     say(f"started {service.name} (pid {service.process.pid})")
 
 
 def running(all_services: list[Service]) -> list[Service]:
     return [s for s in all_services if s.process is not None and s.process.poll() is None]
-
-
-def first_exited(all_services: list[Service]) -> Service | None:
-    return next((s for s in all_services if s.process is not None and s.process.poll() is not None), None)
 
 
 def signal_group(service: Service, sig: int) -> None:
@@ -208,14 +217,40 @@ class StopRequest:
         self.signal_name = signal.Signals(signum).name
 
 
-def supervise(all_services: list[Service], stop: StopRequest) -> int:
-    """Wait for a stop signal (exit 0) or a child that exits on its own (exit non-zero)."""
+def schedule_restart(service: Service, now: float) -> None:
+    """A child died on its own: clear away what is left of its process group and set when it
+    starts again. Quick deaths in a row double the wait; a child that ran STABLE_SECONDS
+    starts over from the first back-off."""
+    code = service.process.returncode
+    signal_group(service, signal.SIGKILL)  # its own workers (gunicorn's, Celery's pool), if any survive it
+    if service.output is not None:
+        service.output.join(timeout=2)
+    if service.backoff == 0 or now - service.started_at >= STABLE_SECONDS:
+        service.backoff = RESTART_BACKOFF_FIRST
+    else:
+        service.backoff = min(service.backoff * 2, RESTART_BACKOFF_MAX)
+    service.restart_at = now + service.backoff
+    say(f"{service.name} exited unexpectedly with status {code}; restarting it in {service.backoff:g}s")
+
+
+def supervise(all_services: list[Service], stop: StopRequest, env: dict[str, str]) -> int:
+    """Keep every child running until a stop signal (then exit 0): a child that dies on its own
+    is restarted alone, with back-off."""
     while not stop:
-        exited = first_exited(all_services)
-        if exited is not None:
-            code = exited.process.returncode
-            say(f"{exited.name} exited unexpectedly with status {code}; stopping the others")
-            return code if code and code > 0 else 1
+        now = time.monotonic()
+        for service in all_services:
+            if service.restart_at is None and service.process is not None and service.process.poll() is not None:
+                schedule_restart(service, now)
+            elif service.restart_at is not None and now >= service.restart_at:
+                service.restarts.append(service.backoff)
+                service.restart_at = None
+                try:
+                    start(service, env)
+                except OSError as exc:  # cannot even be started now (a binary gone?): try again later
+                    say(f"error restarting {service.name}: {exc!r}")
+                    service.started_at = now
+                    service.process = None
+                    service.restart_at = now + service.backoff
         time.sleep(POLL_SECONDS)  # a signal cuts the sleep short
     say(f"received {stop.signal_name}, stopping")
     return 0
@@ -235,7 +270,7 @@ def main() -> int:
             if stop:
                 break
             start(service, env)
-        status = supervise(all_services, stop)
+        status = supervise(all_services, stop, env)
     except Exception as exc:  # a child that cannot be started: stop the ones that were
         say(f"error: {exc!r}")
         status = 1

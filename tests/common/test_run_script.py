@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -71,6 +74,10 @@ def alive(processes: set[tuple[int, int]]) -> set[tuple[int, int]]:
             if (stat := proc_stat(pid)) and stat[2] == start and stat[0] != "Z"}
 
 
+def started_pids(log: Path, name: str) -> list[int]:
+    return [int(pid) for pid in re.findall(rf"started {name} \(pid (\d+)\)", log.read_text())]
+
+
 # --- waiting ----------------------------------------------------------------------------
 
 def wait_until(condition, proc: subprocess.Popen, log: Path, what: str, deadline: float) -> None:
@@ -91,7 +98,7 @@ def answers_200(url: str) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_run_starts_web_worker_and_beat_and_stops_them_on_sigint(tmp_path):
+def test_run_starts_web_worker_and_beat_restarts_a_dead_one_and_stops_them_on_sigint(tmp_path):
     port = free_port()
     log = tmp_path / "run.log"
     env = {
@@ -117,6 +124,18 @@ def test_run_starts_web_worker_and_beat_and_stops_them_on_sigint(tmp_path):
         assert len(direct) == 3, log.read_text()  # web, worker, beat
         assert len(started) >= 7, log.read_text()  # and gunicorn's 2 workers, Celery's 2 pool processes
 
+        # A worker and a beat that die are restarted alone; the web server keeps answering.
+        for name, ready in (("worker", " ready."), ("beat", "beat: Starting")):
+            pid = started_pids(log, name)[-1]
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda name=name: len(started_pids(log, name)) == 2, proc, log, f"restarted {name}",
+                       time.monotonic() + START_TIMEOUT)
+            wait_until(lambda ready=ready: log.read_text().count(ready) == 2, proc, log, f"{name} ready again",
+                       time.monotonic() + START_TIMEOUT)
+            assert answers_200(f"http://127.0.0.1:{port}/api/schema/")
+            assert f"{name} exited unexpectedly with status -9; restarting it in 1s" in log.read_text()
+        started |= descendants(proc.pid)
+
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
 
@@ -133,3 +152,40 @@ def test_run_starts_web_worker_and_beat_and_stops_them_on_sigint(tmp_path):
             proc.wait()
         for pid, _ in alive(started):
             os.kill(pid, signal.SIGKILL)
+
+
+def load_run_script():
+    spec = importlib.util.spec_from_file_location("run_script", BASE_DIR / "scripts" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["run_script"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_supervisor_restarts_a_dying_child_with_growing_back_off_until_stopped(monkeypatch):
+    run = load_run_script()
+    monkeypatch.setattr(run, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(run, "RESTART_BACKOFF_FIRST", 0.02)
+    monkeypatch.setattr(run, "RESTART_BACKOFF_MAX", 0.08)
+    steady = run.Service("steady", "sleeps", [sys.executable, "-c", "import time; time.sleep(60)"])
+    flapping = run.Service("flapping", "exits at once", [sys.executable, "-c", "raise SystemExit(3)"])
+    services = [steady, flapping]
+    env = dict(os.environ)
+    for service in services:
+        run.start(service, env)
+    stop = run.StopRequest()
+    result = []
+    supervisor = threading.Thread(target=lambda: result.append(run.supervise(services, stop, env)))
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while len(flapping.restarts) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flapping.restarts[:5] == [0.02, 0.04, 0.08, 0.08, 0.08]  # doubling, capped
+        assert steady.restarts == [] and steady.process.poll() is None
+    finally:
+        stop.signal_name = "SIGINT"  # what Ctrl-C sets; nothing else ends supervise()
+        supervisor.join(timeout=STOP_TIMEOUT)
+        run.stop_all(services, timeout=5)
+    assert result == [0]
+    assert steady.process.poll() is not None
