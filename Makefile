@@ -4,6 +4,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Development runs give what production must give (settings refuse to start without them when
+# DJANGO_DEBUG is off): a development secret key and, when no URL is set, the embedded servers.
+DEV := $(BIN)/python -m config.devenv
 
 .PHONY: install run test bench lint migrate demo clean-var
 
@@ -17,18 +20,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo --if-empty --employers 200 --persons 5000 --seed 1
-	$(BIN)/python manage.py demo_accounts
+	$(DEV) $(BIN)/python manage.py seed_demo --if-empty --employers 200 --persons 5000 --seed 1
+	$(DEV) $(BIN)/python manage.py demo_accounts
 
 run: demo
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python scripts/run.py
+	$(DEV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(DEV) $(BIN)/python scripts/run.py
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,7 +41,7 @@ lint: install
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk; } \
 	  || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+	$(DEV) $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var

@@ -45,6 +45,8 @@ def redis_url() -> str:
 def django_env(db_name: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"DATABASE_URL": db_url(db_name), "REDIS_URL": redis_url(), "DJANGO_DEBUG": "0",
+                "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "bench-only-secret-key",
+                "DJANGO_BENCHMARK_URLS": "1",
                 "CACHE_KEY_PREFIX": f"bench-{db_name}", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
                 "DJANGO_SETTINGS_MODULE": "config.settings"})
     env.update(extra)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded
@@ -25,13 +26,31 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+
+
+def required_in_production(name: str, fallback, why: str) -> str:
+    """The variable's value; with DJANGO_DEBUG off a missing one stops start-up (no insecure key, no
+    embedded server in production). With DJANGO_DEBUG on, `fallback()` stands in."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. DJANGO_DEBUG is off (production), where {why}. Set {name}, or set "
+            f"DJANGO_DEBUG=1 on a development machine (make run, make test and make bench set what they "
+            f"need themselves: python -m config.devenv).")
+    return fallback()
+
+
+SECRET_KEY = required_in_production("DJANGO_SECRET_KEY", lambda: "dev-only-insecure-key-change-me",
+                                    "a known key would let anyone forge sessions and tokens")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+DATABASE_URL = required_in_production("DATABASE_URL", embedded.postgres_url,
+                                      "the records must not go to an embedded database under var/")
+REDIS_URL = required_in_production("REDIS_URL", embedded.redis_url, "an embedded Redis under var/ is not served")
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -229,6 +248,9 @@ ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
+
+# The benchmarks' yardstick, /bench/constant (a bare view), exists only when benchmarks run.
+BENCHMARK_URLS = env_bool("DJANGO_BENCHMARK_URLS", False)
 
 # How far ahead a caller may date an event (an employment's start, a last working day); common.dates.
 DATE_AHEAD_MAX_DAYS = env_int("DATE_AHEAD_MAX_DAYS", 90)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -47,8 +48,9 @@ urlpatterns = [
     path("problems/<slug:slug>", common_views.problem_type, name="problem-type"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", common_views.health, name="health"),
-    path("bench/constant", common_views.bench_constant, name="bench-constant"),
 ]
+if settings.BENCHMARK_URLS:  # only while benchmarks run (bench/support.py sets DJANGO_BENCHMARK_URLS)
+    urlpatterns.append(path("bench/constant", common_views.bench_constant, name="bench-constant"))
 
 handler400 = "common.views.bad_request"
 handler404 = "common.views.not_found"
