@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from agency.models import Document, DocumentKind, Region
 from common.problems import ValidationFailed
@@ -36,11 +37,12 @@ def documents_removed_on_error():
 def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by: str,
                    field: str = "documents") -> Document:
     if kind not in DocumentKind.values:
-        raise ValidationFailed.field(f"{field}.kind", "invalid_choice", f"Unknown document kind {kind!r}.")
+        raise ValidationFailed.field(f"{field}.kind", "invalid_choice",
+                                     _("Unknown document kind %(kind)r.") % {"kind": kind})
     if file.size is None or file.size == 0:
-        raise ValidationFailed.field(field, "empty", f"{file.name} is empty.")
+        raise ValidationFailed.field(field, "empty", _("%(name)s is empty.") % {"name": file.name})
     if file.size > MAX_DOCUMENT_BYTES:
-        raise ValidationFailed.field(field, "too_large", f"{file.name} is larger than 20 MiB.")
+        raise ValidationFailed.field(field, "too_large", _("%(name)s is larger than 20 MiB.") % {"name": file.name})
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from common.models import IdempotencyRecord
 from common.problems import ApplicationError
@@ -60,9 +61,9 @@ def request_fingerprint(method: str, path: str, query: QueryDict | dict, data: A
 def idempotency_claim(*, owner: str, key: str, method: str, path: str, fingerprint: str) -> IdempotencyRecord:
     """Lock the key's row, creating it; raise Replay when it already holds a response."""
     if not _VALID_KEY.match(key):
-        raise ApplicationError("An Idempotency-Key is 1-255 printable ASCII characters.",
+        raise ApplicationError(_("An Idempotency-Key is 1-255 printable ASCII characters."),
                                type_slug="idempotency-key-invalid",
-                               errors=[{"field": HEADER, "code": "invalid", "message": "1-255 printable characters"}])
+                               errors=[{"field": HEADER, "code": "invalid", "message": _("1-255 printable characters")}])
     table = IdempotencyRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -80,9 +81,9 @@ def idempotency_claim(*, owner: str, key: str, method: str, path: str, fingerpri
         return record
     if record.request_hash != fingerprint:
         raise ApplicationError(
-            "This Idempotency-Key was already used with a different request.",
+            _("This Idempotency-Key was already used with a different request."),
             status=422, type_slug="idempotency-key-reused",
-            errors=[{"field": HEADER, "code": "reused", "message": "Use a new key for a different request."}],
+            errors=[{"field": HEADER, "code": "reused", "message": _("Use a new key for a different request.")}],
         )
     raise Replay(record)
 

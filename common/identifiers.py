@@ -1,6 +1,6 @@
 """National identifiers: resident ID (GB 11643-1999) and USCC (GB 32100-2015).
 
-Pure functions, no Django: each check returns the normalised value or raises
+Pure functions (Django only to translate the messages): each check returns the normalised value or raises
 IdentifierError carrying a stable code and, for a wrong check character, the
 character that was expected.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
@@ -46,18 +48,19 @@ def resident_id_check_character(first17: str) -> str:
 def resident_id_parse(raw: str) -> ResidentId:
     number = (raw or "").strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise IdentifierError("format", "A resident ID number is 17 digits followed by a digit or X.")
+        raise IdentifierError("format", _("A resident ID number is 17 digits followed by a digit or X."))
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdentifierError("birth_date", f"{number[6:14]} is not a real date of birth.") from None
+        raise IdentifierError("birth_date", _("%(digits)s is not a real date of birth.") % {"digits": number[6:14]}) from None
     if birth.year < 1900:
-        raise IdentifierError("birth_date", f"{number[6:14]} is not a plausible date of birth.")
+        raise IdentifierError("birth_date", _("%(digits)s is not a plausible date of birth.") % {"digits": number[6:14]})
     expected = resident_id_check_character(number[:17])
     if number[17] != expected:
         raise IdentifierError(
             "check_character",
-            f"The check character is {number[17]}, but the first 17 digits give {expected}.",
+            _("The check character is %(given)s, but the first 17 digits give %(expected)s.")
+            % {"given": number[17], "expected": expected},
             expected=expected,
         )
     sex = "M" if int(number[16]) % 2 else "F"
@@ -77,13 +80,14 @@ def uscc_normalise(raw: str, *, allow_bad_check: bool = False) -> str:
     code = (raw or "").strip().upper()
     if len(code) != 18 or any(ch not in _USCC_VALUE for ch in code):
         raise IdentifierError(
-            "format", "A unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z."
+            "format", _("A unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z.")
         )
     expected = uscc_check_character(code[:17])
     if code[17] != expected and not allow_bad_check:
         raise IdentifierError(
             "check_character",
-            f"The check character is {code[17]}, but the first 17 characters give {expected}.",
+            _("The check character is %(given)s, but the first 17 characters give %(expected)s.")
+            % {"given": code[17], "expected": expected},
             expected=expected,
         )
     return code

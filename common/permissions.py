@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from common.access import Kind, viewer_for_request
@@ -11,15 +12,15 @@ class _ViewerKind(BasePermission):
 
 
 class IsClerk(_ViewerKind):
-    message = "Only agency staff attached to an office may call this."
+    message = _("Only agency staff attached to an office may call this.")
     kinds = (Kind.CLERK, Kind.SUPERUSER)
 
 
 class IsInsuredPerson(_ViewerKind):
-    message = "Only a logged-in insured person may call this."
+    message = _("Only a logged-in insured person may call this.")
     kinds = (Kind.PERSON,)
 
 
 class IsEmployerPortal(_ViewerKind):
-    message = "Only an employer's portal client may call this."
+    message = _("Only an employer's portal client may call this.")
     kinds = (Kind.EMPLOYER,)

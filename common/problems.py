@@ -21,7 +21,7 @@ from django.core.exceptions import (
 )
 from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -194,35 +194,35 @@ def problem_for(exc: BaseException, *, instance: str | None) -> tuple[dict, dict
     Django refuses while reading the request, and dependencies that do not answer. None when
     `exc` is not one of those."""
     if isinstance(exc, RequestDataTooBig):
-        return problem("payload-too-large", 413, _g("The request body is larger than the server accepts "
+        return problem("payload-too-large", 413, gettext("The request body is larger than the server accepts "
                                                      "(fields %(fields)s bytes, whole request %(whole)s bytes).")
                        % {"fields": settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "whole": settings.REQUEST_MAX_BYTES},
                        instance=instance), {}
     if isinstance(exc, TooManyFilesSent):
-        return problem("payload-too-large", 413, _g("The request has more than %(n)s files.")
+        return problem("payload-too-large", 413, gettext("The request has more than %(n)s files.")
                        % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}, instance=instance), {}
     if isinstance(exc, TooManyFieldsSent):
-        return problem("payload-too-large", 413, _g("The request has more than %(n)s fields.")
+        return problem("payload-too-large", 413, gettext("The request has more than %(n)s fields.")
                        % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}, instance=instance), {}
     if isinstance(exc, SuspiciousOperation):
-        return problem("malformed-request", 400, _g("The request could not be read."), instance=instance), {}
+        return problem("malformed-request", 400, gettext("The request could not be read."), instance=instance), {}
     if isinstance(exc, RecursionError):
-        return problem("malformed-request", 400, _g("The request nests too deeply to be read."),
+        return problem("malformed-request", 400, gettext("The request nests too deeply to be read."),
                        instance=instance), {}
     if isinstance(exc, DataError):
         # A value PostgreSQL refuses to store (a NUL character, a number or date out of range):
         # the caller's input, not the database's health.
-        return problem("malformed-request", 400, _g("A value in the request cannot be stored (an invalid "
+        return problem("malformed-request", 400, gettext("A value in the request cannot be stored (an invalid "
                                                      "character, or a number or date out of range)."),
                        instance=instance), {}
     if isinstance(exc, IntegrityError):
         # A constraint caught a change racing this one; the services turn the ones they expect into
         # their own problems, so this is rare and a retry sees the other change.
-        return problem("conflict", 409, _g("The request conflicts with a change made at the same time; "
+        return problem("conflict", 409, gettext("The request conflicts with a change made at the same time; "
                                            "reload and retry."), instance=instance), {}
     if isinstance(exc, DEPENDENCY_ERRORS):
         logger.warning("dependency unavailable on %s: %r", instance, exc)
-        return (problem("unavailable", 503, _g("A service the request needs is not answering; retry shortly."),
+        return (problem("unavailable", 503, gettext("A service the request needs is not answering; retry shortly."),
                         instance=instance), {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return None
 
@@ -236,10 +236,10 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         body = problem(exc.type_slug, exc.status, exc.detail, instance=instance, errors=exc.errors, **exc.extra)
     elif isinstance(exc, drf.ValidationError):
         errors = _flatten(exc.detail)
-        body = problem("validation-error", 400, _g("The request has invalid fields."), instance=instance,
+        body = problem("validation-error", 400, gettext("The request has invalid fields."), instance=instance,
                        errors=errors)
     elif isinstance(exc, drf.ParseError):
-        body = problem("malformed-request", 400, _g("The request body could not be parsed."), instance=instance)
+        body = problem("malformed-request", 400, gettext("The request body could not be parsed."), instance=instance)
     elif isinstance(exc, drf.APIException):
         slug, status = next(((s, st) for cls, (s, st) in _DRF_SLUGS.items() if isinstance(exc, cls)),
                             ("server-error", exc.status_code))
@@ -250,17 +250,17 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     elif isinstance(exc, Http404):
-        body = problem("not-found", 404, _g("Not found."), instance=instance)
+        body = problem("not-found", 404, gettext("Not found."), instance=instance)
     elif isinstance(exc, PermissionDenied):
-        body = problem("permission-denied", 403, _g("You may not perform this action."), instance=instance)
+        body = problem("permission-denied", 403, gettext("You may not perform this action."), instance=instance)
     elif (mapped := problem_for(exc, instance=instance)) is not None:
         body, headers = mapped
     elif isinstance(exc, DatabaseError):  # ProgrammingError, InternalError...: a defect, not the caller's
         logger.exception("database error on %s", instance)
-        body = problem("server-error", 500, _g("An unexpected error occurred."), instance=instance)
+        body = problem("server-error", 500, gettext("An unexpected error occurred."), instance=instance)
     else:
         logger.exception("unhandled error on %s", instance)
-        body = problem("server-error", 500, _g("An unexpected error occurred."), instance=instance)
+        body = problem("server-error", 500, gettext("An unexpected error occurred."), instance=instance)
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -23,6 +25,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Kind
 from common.apis import ApiView
+from common.fields import ChoiceField
 from common.problems import ValidationFailed
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
@@ -42,7 +45,7 @@ _tracking_parameter = OpenApiParameter(TRACKING_HEADER, str, OpenApiParameter.HE
 class JsonObjectField(serializers.Field):
     """A JSON object; in multipart/form-data it arrives as a JSON string."""
 
-    default_error_messages = {"invalid": "Must be a JSON object."}
+    default_error_messages = {"invalid": gettext_lazy("Must be a JSON object.")}
 
     def to_internal_value(self, data):
         if isinstance(data, str):
@@ -63,7 +66,7 @@ class FilingFields(serializers.Serializer):
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                  help_text="kind=new: the employer's registered name.")
-    employer_kind = serializers.ChoiceField(choices=EmployerKind.choices, required=False)
+    employer_kind = ChoiceField(choices=EmployerKind.choices, required=False)
     established_on = serializers.DateField(required=False, help_text="kind=new: date of establishment.")
     changed_on = serializers.DateField(required=False, help_text="kind=change/cancellation: date of the change "
                                                                  "or of the dissolution.")
@@ -77,7 +80,7 @@ class FilingFields(serializers.Serializer):
                                                      "risk_class. In multipart, a JSON string.")
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True,
                                    help_text="kind=cancellation: why the employer is cancelled.")
-    document_kinds = serializers.ListField(child=serializers.ChoiceField(choices=DocumentKind.choices),
+    document_kinds = serializers.ListField(child=ChoiceField(choices=DocumentKind.choices),
                                            required=False, help_text="One per `documents` file, same order.")
     documents = serializers.ListField(child=serializers.FileField(), required=False, write_only=True,
                                       help_text="multipart/form-data only: the voucher files.")
@@ -135,8 +138,8 @@ def _documents(request, kinds: list[str]) -> list[tuple]:
     files = request.FILES.getlist("documents")
     if len(files) != len(kinds):
         raise ValidationFailed.field("document_kinds", "count",
-                                     f"Give one document kind per file, in the same order ({len(files)} file(s), "
-                                     f"{len(kinds)} kind(s)).")
+                                     _("Give one document kind per file, in the same order (%(files)d file(s), "
+                                       "%(kinds)d kind(s)).") % {"files": len(files), "kinds": len(kinds)})
     return list(zip(files, kinds, strict=True))
 
 
@@ -148,11 +151,11 @@ class _ApplicantView(ApiView):
 
     def _require_scope(self, request, scope: str) -> None:
         if self.viewer.kind is Kind.EMPLOYER and not request.auth.allow_scopes([scope]):
-            raise exceptions.PermissionDenied(f"The portal token lacks the {scope!r} scope.")
+            raise exceptions.PermissionDenied(_("The portal token lacks the %(scope)r scope.") % {"scope": scope})
 
 
 class RegistrationFilingInput(FilingFields):
-    kind = serializers.ChoiceField(choices=ApplicationKind.choices)
+    kind = ChoiceField(choices=ApplicationKind.choices)
     uscc = serializers.CharField(max_length=40, required=False, allow_blank=True,
                                  help_text="kind=new: the 18-character unified social credit code.")
     region_code = serializers.CharField(max_length=20, required=False, allow_blank=True,
@@ -185,7 +188,8 @@ class RegistrationApi(_ApplicantView):
         fields.pop("documents", None)
         kind = fields.pop("kind")
         if kind != ApplicationKind.NEW and self.viewer.kind is not Kind.EMPLOYER:
-            raise exceptions.NotAuthenticated("A change or cancellation is filed with the employer's portal token.")
+            raise exceptions.NotAuthenticated(
+                _("A change or cancellation is filed with the employer's portal token."))
         self._require_scope(request, "write")
         documents = _documents(request, fields.pop("document_kinds", []))
         application, token = registration_submit(kind=kind, actor=self.viewer, changes=fields.pop("data", None),

@@ -23,6 +23,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
@@ -94,16 +96,18 @@ def _uscc(raw: str, *, override_reason: str, actor: Viewer) -> tuple[str, bool]:
 def _region(code: str, actor: Viewer) -> Region:
     code = (code or "").strip()
     if not code:
-        raise ValidationFailed.field("region_code", "required", "Give the 6-digit code of the pooling region.")
+        raise ValidationFailed.field("region_code", "required", _("Give the 6-digit code of the pooling region."))
     region = scope(Region.objects.all(), actor).filter(code=code).first() if actor.is_staff_viewer \
         else Region.objects.filter(code=code).first()
     if region is None:
         raise ValidationFailed.field("region_code", "unknown_region",
-                                     f"Unknown pooling region {code!r}" +
-                                     (", or not one you serve." if actor.kind is Kind.CLERK else "."))
+                                     (_("Unknown pooling region %(code)r, or not one you serve.")
+                                      if actor.kind is Kind.CLERK else _("Unknown pooling region %(code)r."))
+                                     % {"code": code})
     if not Office.objects.filter(region=region).exists():
         raise ValidationFailed.field("region_code", "no_office",
-                                     f"No agency office serves region {code} yet; it cannot take applications.")
+                                     _("No agency office serves region %(code)s yet; it cannot take applications.")
+                                     % {"code": code})
     return region
 
 
@@ -121,39 +125,39 @@ def _employer_values(values: dict[str, Any], *, prefix: str, names: dict[str, st
             continue  # not given
         if field in _TEXT_FIELDS:
             if not isinstance(value, str):
-                fail(field, "invalid", "Must be text.")
+                fail(field, "invalid", _("Must be text."))
             value = text_clean(value, field=prefix + names.get(field, field))
             if len(value) > _TEXT_FIELDS[field]:
-                fail(field, "max_length", f"At most {_TEXT_FIELDS[field]} characters.")
+                fail(field, "max_length", _("At most %(n)d characters.") % {"n": _TEXT_FIELDS[field]})
             if field == "contact_email" and value:
                 try:
                     validate_email(value)
                 except DjangoValidationError:
-                    fail(field, "invalid", "Not a valid e-mail address.")
+                    fail(field, "invalid", _("Not a valid e-mail address."))
         elif field == "kind":
             if value not in EmployerKind.values:
-                fail(field, "invalid_choice", f"One of: {', '.join(EmployerKind.values)}.")
+                fail(field, "invalid_choice", _("One of: %(choices)s.") % {"choices": ", ".join(EmployerKind.values)})
         elif field == "risk_class":
             if isinstance(value, str) and value.strip().isdigit():
                 value = int(value)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 8:
-                fail(field, "invalid", "A work-injury risk class is a whole number from 1 to 8.")
+                fail(field, "invalid", _("A work-injury risk class is a whole number from 1 to 8."))
         else:
-            fail(field, "unknown_field", f"{field} cannot be registered or changed here; one of: "
-                                         f"{', '.join(CHANGEABLE)}.")
+            fail(field, "unknown_field", _("%(field)s cannot be registered or changed here; one of: %(choices)s.")
+                 % {"field": field, "choices": ", ".join(CHANGEABLE)})
         out[field] = value
     if not partial:
         if not out.get("name"):
-            fail("name", "required", "The employer's name is required.")
+            fail("name", "required", _("The employer's name is required."))
         if not out.get("kind"):
-            fail("kind", "required", "The kind of employer is required.")
+            fail("kind", "required", _("The kind of employer is required."))
     return out
 
 
 def _event_date(value: date | None, field: str) -> date:
     """An establishment, change or dissolution date: not in the future, not before 1949."""
     if value is None:
-        raise ValidationFailed.field(field, "required", "Required for this kind of application.")
+        raise ValidationFailed.field(field, "required", _("Required for this kind of application."))
     return establishment_date_check(value, field=field)
 
 
@@ -179,11 +183,11 @@ def _filing(kind: str, values: dict[str, Any]) -> tuple[str, date, dict[str, Any
     if kind == ApplicationKind.CHANGE:
         changes = values.get("changes")
         if not isinstance(changes, dict) or not changes:
-            raise ValidationFailed.field("data", "required", "Give the changed fields in `data`, e.g. "
-                                                             '{"name": "...", "address": "..."}.')
+            raise ValidationFailed.field("data", "required", _("Give the changed fields in `data`, e.g. "
+                                                               '{"name": "...", "address": "..."}.'))
         changes = _employer_values(changes, prefix="data.", partial=True)
         if "name" in changes and not changes["name"]:
-            raise ValidationFailed.field("data.name", "blank", "A name cannot be blank.")
+            raise ValidationFailed.field("data.name", "blank", _("A name cannot be blank."))
         return values["current_name"], event, {"changed_on": event.isoformat(), "changes": changes}
     reason = (values.get("reason") or "").strip()
     return values["current_name"], event, {"changed_on": event.isoformat(), "reason": reason[:1000]}
@@ -195,7 +199,8 @@ def _store_documents(application: RegistrationApplication, documents: Sequence[D
     for i, (file, kind) in enumerate(documents):
         if kind not in DocumentKind.values:
             raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                         f"Unknown document kind {kind!r}; one of: {', '.join(DocumentKind.values)}.")
+                                         _("Unknown document kind %(kind)r; one of: %(choices)s.")
+                                         % {"kind": kind, "choices": ", ".join(DocumentKind.values)})
         stored.append(document_store(file=file, kind=kind, region=application.region, uploaded_by=uploaded_by,
                                      field=f"documents[{i}]"))
     if stored:
@@ -206,27 +211,27 @@ def _employer_for_change(uscc: str, actor: Viewer) -> Employer:
     if actor.kind is Kind.EMPLOYER:
         employer = Employer.objects.select_related("region").get(pk=actor.employer_id)
         if uscc and uscc.strip().upper() != employer.uscc:
-            raise ValidationFailed.field("uscc", "not_yours", "A portal files changes for its own employer only; "
-                                                              "leave out `uscc` or give your own.")
+            raise ValidationFailed.field("uscc", "not_yours", _("A portal files changes for its own employer only; "
+                                                                "leave out `uscc` or give your own."))
     elif actor.is_staff_viewer:
         code = (uscc or "").strip().upper()
         employer = scope(Employer.objects.select_related("region"), actor).filter(uscc=code).first()
         if employer is None:
             raise ValidationFailed.field("uscc", "unknown_employer",
-                                         "No employer with this code is registered in your region.")
+                                         _("No employer with this code is registered in your region."))
     else:
-        raise _refuse("A change or cancellation is filed by the employer's own portal (OAuth client with the "
-                      "write scope) or at an agency office.")
+        raise _refuse(_("A change or cancellation is filed by the employer's own portal (OAuth client with the "
+                        "write scope) or at an agency office."))
     if employer.registration_status != RegistrationStatus.REGISTERED:
-        raise Conflict("Only a registered employer can file a change or cancellation.",
+        raise Conflict(_("Only a registered employer can file a change or cancellation."),
                        type_slug="employer-not-registered")
     return employer
 
 
 def _open_duplicate(uscc: str) -> Duplicate:
-    return Duplicate("An application for this unified social credit code is already open (submitted or "
-                     "returned for correction); follow or correct that one.",
-                     errors=[{"field": "uscc", "code": "open_application", "message": "An application is open."}])
+    return Duplicate(_("An application for this unified social credit code is already open (submitted or "
+                       "returned for correction); follow or correct that one."),
+                     errors=[{"field": "uscc", "code": "open_application", "message": _("An application is open.")}])
 
 
 def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str | None) -> RegistrationApplication:
@@ -243,8 +248,8 @@ def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str |
     if (application is not None and viewer.kind is Kind.EMPLOYER and application.employer_id is not None
             and application.employer_id == viewer.employer_id):
         return application
-    raise NotFound("No registration application with this id is visible to you; give the tracking token "
-                   "you received when filing (X-Tracking-Token).")
+    raise NotFound(_("No registration application with this id is visible to you; give the tracking token "
+                     "you received when filing (X-Tracking-Token)."))
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -260,16 +265,17 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
                         ) -> tuple[RegistrationApplication, str]:
     """File an application; returns it with the one-time tracking token (only its hash is kept)."""
     if kind not in ApplicationKind.values:
-        raise ValidationFailed.field("kind", "invalid_choice", f"One of: {', '.join(ApplicationKind.values)}.")
+        raise ValidationFailed.field("kind", "invalid_choice", _("One of: %(choices)s.")
+                                     % {"choices": ", ".join(ApplicationKind.values)})
     employer, overridden = None, False
     if kind == ApplicationKind.NEW:
         code, overridden = _uscc(uscc, override_reason=uscc_override_reason, actor=actor)
         region = _region(region_code, actor)
         existing = Employer.objects.filter(uscc=code).only("id", "registration_status").first()
         if existing is not None and existing.registration_status == RegistrationStatus.REGISTERED:
-            raise Duplicate("An employer with this unified social credit code is already registered; file a "
-                            "change instead.",
-                            errors=[{"field": "uscc", "code": "registered", "message": "Already registered."}])
+            raise Duplicate(_("An employer with this unified social credit code is already registered; file a "
+                              "change instead."),
+                            errors=[{"field": "uscc", "code": "registered", "message": _("Already registered.")}])
         current_name = ""
     else:
         employer = _employer_for_change(uscc, actor)
@@ -305,19 +311,20 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
 def _lock(application: RegistrationApplication, actor: Viewer) -> RegistrationApplication:
     locked = scope(RegistrationApplication.objects.select_for_update(), actor).filter(pk=application.pk).first()
     if locked is None:
-        raise NotFound("No such registration application is visible to you.")
+        raise NotFound(_("No such registration application is visible to you."))
     return locked
 
 
-_PAST = {"approve": "approved", "reject": "rejected", "return": "returned for correction",
-         "resubmit": "resubmitted"}
+_PAST = {"approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+         "return": gettext_lazy("returned for correction"), "resubmit": gettext_lazy("resubmitted")}
 
 
 def _transition(application: RegistrationApplication, action: str) -> str:
     allowed = TRANSITIONS[application.state]
     if action not in allowed:
         decided = application.state in (S.APPROVED, S.REJECTED)
-        raise Conflict(f"This application is {application.get_state_display()}; it cannot be {_PAST[action]}.",
+        raise Conflict(_("This application is %(state)s; it cannot be %(action)s.")
+                       % {"state": application.get_state_display(), "action": _PAST[action]},
                        type_slug="already-decided" if decided else "conflict", state=application.state)
     return allowed[action]
 
@@ -337,13 +344,13 @@ REVIEW_PERMISSION = "employers.change_registrationapplication"  # the reviewers'
 def _require_reviewer(actor: Viewer) -> None:
     """Decisions are the reviewers': checked here, whoever calls (admin, API, task)."""
     if not viewer_may(actor, REVIEW_PERMISSION):
-        raise _refuse("Only agency reviewers decide registration applications.")
+        raise _refuse(_("Only agency reviewers decide registration applications."))
 
 
 def _required_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "required", "Give the reason; the applicant reads it.")
+        raise ValidationFailed.field("reason", "required", _("Give the reason; the applicant reads it."))
     return reason
 
 
@@ -360,14 +367,15 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     """
     application = RegistrationApplication.objects.select_for_update().get(pk=application.pk)
     if actor.kind is Kind.EMPLOYER and application.employer_id != actor.employer_id:
-        raise NotFound("No such registration application is visible to you.")
+        raise NotFound(_("No such registration application is visible to you."))
     state = _transition(application, "resubmit")
     corrections = {k: v for k, v in (corrections or {}).items() if v is not None}
     unknown = set(corrections) - {"name", "employer_kind", "established_on", "contact_name", "contact_phone",
                                   "contact_email", "address", "risk_class", "changed_on", "changes", "reason"}
     if unknown:
         field = sorted(unknown)[0]
-        raise ValidationFailed.field(field, "not_correctable", f"{field} cannot be corrected on resubmission.")
+        raise ValidationFailed.field(field, "not_correctable",
+                                         _("%(field)s cannot be corrected on resubmission.") % {"field": field})
     data = application.data
     if application.kind == ApplicationKind.NEW:
         values = {"name": application.name, **{k: v for k, v in data.items() if k != "established_on"},
@@ -407,8 +415,8 @@ def registration_approve(*, application: RegistrationApplication, actor: Viewer,
     else:
         employer = Employer.objects.select_for_update().get(pk=application.employer_id)
         if employer.registration_status != RegistrationStatus.REGISTERED:
-            raise Conflict(f"The employer's registration is {employer.get_registration_status_display()}; "
-                           "nothing to change or cancel.", type_slug="employer-not-registered")
+            raise Conflict(_("The employer's registration is %(status)s; nothing to change or cancel.")
+                           % {"status": employer.get_registration_status_display()}, type_slug="employer-not-registered")
         employer_before = {"registration_status": employer.registration_status,
                            "registration_number": employer.registration_number,
                            **{f: getattr(employer, f) for f in application.data.get("changes", {})}}
@@ -431,7 +439,7 @@ def _register(application: RegistrationApplication, actor: Viewer) -> Employer:
     data, region = application.data, application.region
     employer = Employer.objects.select_for_update().filter(uscc=application.uscc).first()
     if employer is not None and employer.registration_status == RegistrationStatus.REGISTERED:
-        raise Duplicate("An employer with this unified social credit code is already registered.")
+        raise Duplicate(_("An employer with this unified social credit code is already registered."))
     if employer is None:  # the usual case: the employer exists in the registry from its approval on
         employer = Employer(uscc=application.uscc)
     today = today_in_shanghai()

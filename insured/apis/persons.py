@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.models import Region
 from common.apis import ApiView
+from common.fields import ChoiceField
 from common.identifiers import mask_document
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
@@ -57,20 +59,20 @@ class AgencyPersonListApi(ApiView):
     permission_classes = [IsClerk]
 
     class InputSerializer(serializers.Serializer):
-        document_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+        document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
         birth_date = serializers.DateField(required=False)
-        sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+        sex = ChoiceField(choices=["M", "F"], required=False)
         nationality = serializers.RegexField(r"^[A-Za-z]{3}$", default="CHN")
         region_code = serializers.RegexField(r"^\d{6}$", required=False,
                                              help_text="Defaults to the clerk's own region.")
         hukou_region_code = serializers.RegexField(r"^\d{6}$", required=False, default="")
-        hukou_type = serializers.ChoiceField(choices=HukouType.choices, default=HukouType.URBAN)
+        hukou_type = ChoiceField(choices=HukouType.choices, default=HukouType.URBAN)
         phone = serializers.CharField(max_length=30, required=False, default="")
         email = serializers.EmailField(required=False, default="")
         postal_address = serializers.CharField(max_length=300, required=False, default="")
-        statement_delivery = serializers.ChoiceField(choices=StatementDelivery.choices,
+        statement_delivery = ChoiceField(choices=StatementDelivery.choices,
                                                      default=StatementDelivery.ONLINE)
 
     @extend_schema(parameters=[OpenApiParameter("document", str, required=True,
@@ -79,7 +81,7 @@ class AgencyPersonListApi(ApiView):
     def get(self, request):
         document = request.query_params.get("document", "").strip()
         if not document:
-            raise ValidationFailed.field("document", "required", "Give the full document number to look up.")
+            raise ValidationFailed.field("document", "required", _("Give the full document number to look up."))
         # A document number is unique, so the list is one page of at most one entry: the cursor
         # envelope without the paginator's ordering and slicing.
         rows = person_lookup_rows(self.viewer, document)
@@ -110,8 +112,8 @@ class AgencyPersonListApi(ApiView):
             region = regions.filter(code=code).first()
         if region is None:
             raise ValidationFailed.field("region_code", "unknown_region",
-                                         f"Unknown region {code!r}, or not one you serve." if code else
-                                         "Give the region code.")
+                                         _("Unknown region %(code)r, or not one you serve.") % {"code": code} if code else
+                                         _("Give the region code."))
         return region
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
 from common.apis import ApiView
 from common.dates import month_parse
+from common.fields import ChoiceField
 from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
@@ -52,13 +54,13 @@ def _paginated(view, queryset, serializer_class):
 
 class EnrolmentApi(PortalApiView):
     class InputSerializer(serializers.Serializer):
-        document_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+        document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
         start_date = serializers.DateField()
         monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
         birth_date = serializers.DateField(required=False, help_text="Only for documents without a birth date.")
-        sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+        sex = ChoiceField(choices=["M", "F"], required=False)
 
     @extend_schema(request=InputSerializer, responses={201: EventSerializer},
                    summary="Add staff (enrolment, Art. 58)")
@@ -74,7 +76,7 @@ class SeparationApi(PortalApiView):
     class InputSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)
         last_day = serializers.DateField()
-        reason = serializers.ChoiceField(choices=SeparationReason.choices)
+        reason = ChoiceField(choices=SeparationReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="")
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
         document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
@@ -100,7 +102,7 @@ class SeparationApi(PortalApiView):
         fields = dict(data.validated_data)
         files, kinds = fields.pop("documents"), fields.pop("document_kinds")
         if len(kinds) not in (0, len(files)):
-            raise ValidationFailed.field("document_kinds", "length", "Give one kind per document, or none.")
+            raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
         # The service stores the files once it accepts the request, in its transaction.
         documents = [(f, kinds[i] if kinds else DocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
         reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,

@@ -7,6 +7,7 @@ import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agency.models import Region
 from common.access import Viewer, scope, viewer_may
@@ -43,20 +44,20 @@ def person_new(*, document_type: str, document_number: str, name: str, region: R
     if checked.birth_date is not None:
         if birth_date is not None and birth_date != checked.birth_date:
             raise ValidationFailed.field("birth_date", "mismatch",
-                                         f"The document number gives the date of birth {checked.birth_date}.")
+                                         _("The document number gives the date of birth %(day)s.") % {"day": checked.birth_date})
         birth_date, sex = checked.birth_date, checked.sex
     if birth_date is None or sex is None:
         field = "birth_date" if birth_date is None else "sex"
-        raise ValidationFailed.field(field, "required", "Required for this document type.")
+        raise ValidationFailed.field(field, "required", _("Required for this document type."))
     birth_date_check(birth_date, field="document_number" if checked.birth_date is not None else "birth_date")
     name = text_clean(name, field="name")
     postal_address = text_clean(postal_address, field="postal_address", multiline=True)
     if not name:
-        raise ValidationFailed.field("name", "required", "A name is required.")
+        raise ValidationFailed.field("name", "required", _("A name is required."))
     if statement_delivery == "post" and not postal_address.strip():
-        raise ValidationFailed.field("postal_address", "required", "Statements by post need a postal address.")
+        raise ValidationFailed.field("postal_address", "required", _("Statements by post need a postal address."))
     if statement_delivery == "email" and not email.strip():
-        raise ValidationFailed.field("email", "required", "Statements by e-mail need an e-mail address.")
+        raise ValidationFailed.field("email", "required", _("Statements by e-mail need an e-mail address."))
     return InsuredPerson(
         document_type=document_type, document_number=checked.number, name=name, sex=sex,
         birth_date=birth_date, nationality=nationality.upper(), region=region, hukou_region_code=hukou_region_code,
@@ -82,16 +83,16 @@ def person_register(*, actor: Viewer, region: Region, **fields) -> InsuredPerson
 
 
 def _duplicate(existing: InsuredPerson) -> Duplicate:
-    return Duplicate("A person with this document number is already registered.",
+    return Duplicate(_("A person with this document number is already registered."),
                      existing=f"/api/v1/agency/persons/{existing.pk}", existing_id=existing.pk,
                      errors=[{"field": "document_number", "code": "duplicate",
-                              "message": "Already registered."}])
+                              "message": _("Already registered.")}])
 
 
 def _contact_check(values: dict) -> None:
     """What person_new checks of the fields a person_update may change."""
     if "name" in values and not values["name"]:
-        raise ValidationFailed.field("name", "required", "A name is required.")
+        raise ValidationFailed.field("name", "required", _("A name is required."))
     if values.get("statement_delivery", StatementDelivery.ONLINE) not in StatementDelivery.values:
         raise ValidationFailed.field("statement_delivery", "invalid_choice",
                                      f"One of: {', '.join(StatementDelivery.values)}.")
@@ -105,7 +106,7 @@ def _contact_check(values: dict) -> None:
         try:
             validate_email(values["email"])
         except DjangoValidationError:
-            raise ValidationFailed.field("email", "invalid", "Not a valid e-mail address.") from None
+            raise ValidationFailed.field("email", "invalid", _("Not a valid e-mail address.")) from None
 
 
 @transaction.atomic
@@ -128,9 +129,9 @@ def person_update(*, person: InsuredPerson, actor: Viewer, **changes) -> Insured
     _contact_check(values)
     after = {field: values.get(field, getattr(locked, field)) for field in UPDATABLE}
     if after["statement_delivery"] == StatementDelivery.POST and not after["postal_address"]:
-        raise ValidationFailed.field("postal_address", "required", "Statements by post need a postal address.")
+        raise ValidationFailed.field("postal_address", "required", _("Statements by post need a postal address."))
     if after["statement_delivery"] == StatementDelivery.EMAIL and not after["email"]:
-        raise ValidationFailed.field("email", "required", "Statements by e-mail need an e-mail address.")
+        raise ValidationFailed.field("email", "required", _("Statements by e-mail need an e-mail address."))
     changed = [field for field, value in values.items() if getattr(locked, field) != value]
     if changed:
         for field in changed:

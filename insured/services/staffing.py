@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
@@ -85,9 +86,9 @@ def _person_lock_or_create(*, employer: Employer, document_type: str, document_n
             return candidate, True
         person = person_lock_by_document(number)  # another employer registered them a moment ago
     if person.name != text_clean(name, field="name"):
-        raise Conflict("The name does not match the person registered under this document number.",
+        raise Conflict(_("The name does not match the person registered under this document number."),
                        type_slug="name-mismatch",
-                       errors=[{"field": "name", "code": "mismatch", "message": "Check the name on the ID document."}])
+                       errors=[{"field": "name", "code": "mismatch", "message": _("Check the name on the ID document.")}])
     return person, False
 
 
@@ -113,7 +114,7 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
         events.relationship_opened(relationship=here, person=person, region=region, employer=employer, on=on,
                                    actor=actor, channel=channel, batch=batch)
     elif here.state == RelationshipState.AWAITING_REFUND:
-        raise Conflict("This person's account is awaiting a refund to heirs.", type_slug="relationship-closed")
+        raise Conflict(_("This person's account is awaiting a refund to heirs."), type_slug="relationship-closed")
     elif here.state == RelationshipState.SUSPENDED:
         here.state, here.state_since = RelationshipState.ACTIVE, on
         here.save(update_fields=["state", "state_since"])
@@ -129,17 +130,17 @@ def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date
     open_employment = Employment.objects.filter(person=person, end_date__isnull=True).first()
     if open_employment is not None:
         if open_employment.employer_id == employer.pk:
-            raise Conflict("This person is already on your staff.", type_slug="already-enrolled",
+            raise Conflict(_("This person is already on your staff."), type_slug="already-enrolled",
                            errors=[{"field": "document_number", "code": "already_enrolled",
-                                    "message": "Already on your staff."}])
-        raise Conflict("This person has an open employment with another employer, which must reduce staff "
-                       "first.", type_slug="open-employment",
+                                    "message": _("Already on your staff.")}])
+        raise Conflict(_("This person has an open employment with another employer, which must reduce staff "
+                         "first."), type_slug="open-employment",
                        errors=[{"field": "document_number", "code": "open_employment",
-                                "message": "Open employment elsewhere."}])
+                                "message": _("Open employment elsewhere.")}])
     last = Employment.objects.filter(person=person).order_by("-end_date").first()
     if last is not None and last.end_date is not None and start_date <= last.end_date:
         raise ValidationFailed.field("start_date", "overlaps",
-                                     f"The previous employment ended on {last.end_date}; start after it.")
+                                     _("The previous employment ended on %(day)s; start after it.") % {"day": last.end_date})
 
 
 @transaction.atomic
@@ -149,9 +150,9 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     """Add a person to the employer's roll (Art. 58); returns the enrolment event."""
     employer = employer_with_region(employer.pk)
     if employer.registration_status != RegistrationStatus.REGISTERED:
-        raise Conflict("Only a registered employer can enrol staff.", type_slug="employer-not-registered")
+        raise Conflict(_("Only a registered employer can enrol staff."), type_slug="employer-not-registered")
     if monthly_wage <= 0:
-        raise ValidationFailed.field("monthly_wage", "min_value", "The monthly wage must be positive.")
+        raise ValidationFailed.field("monthly_wage", "min_value", _("The monthly wage must be positive."))
     date_not_ahead(start_date, field="start_date")
     person, created = _person_lock_or_create(employer=employer, document_type=document_type,
                                              document_number=document_number, name=name, birth_date=birth_date,
@@ -188,7 +189,7 @@ def _employment_open(*, person, employer, start_date, monthly_wage, late, actor,
             with transaction.atomic():
                 employment.save(force_insert=True)
         except IntegrityError:  # the constraints caught what the checks could not see
-            raise Conflict("This person has an open or overlapping employment.",
+            raise Conflict(_("This person has an open or overlapping employment."),
                            type_slug="open-employment") from None
     _ensure_active_relationship(person=person, region=employer.region, on=start_date, actor=actor,
                                 channel=channel, employer=employer, new_person=new_person, batch=batch)
@@ -200,7 +201,7 @@ def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) 
     """A clerk confirms a pending enrolment (regions that require it); returns the decision event."""
     _require_reviewer(actor)
     request, state = _enrolment_lock(event, actor)
-    _transition(ENROLMENT_TRANSITIONS, state, "confirm", what="enrolment")
+    _transition(ENROLMENT_TRANSITIONS, state, "confirm", what=_("enrolment"))
     person = InsuredPerson.objects.select_for_update().get(pk=request.person_id)
     _check_can_start(person, request.employer, request.effective_date)
     employment = _employment_open(person=person, employer=request.employer, start_date=request.effective_date,
@@ -213,14 +214,15 @@ def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) 
 def _require_reviewer(actor: Viewer) -> None:
     """Decisions are the agency's: checked here, whoever calls (admin, API, task)."""
     if not viewer_may(actor, REVIEW_PERMISSION):
-        raise Forbidden("Only agency staff allowed to review staffing decide this request.")
+        raise Forbidden(_("Only agency staff allowed to review staffing decide this request."))
 
 
 def _transition(table: dict[str, dict[str, str]], state: str, action: str, *, what: str) -> str:
     allowed = table.get(state, {})
     if action not in allowed:
         label = Decision(state).label if state in Decision.values else state
-        raise Conflict(f"This {what} is already {label}.", type_slug="already-decided", state=state)
+        raise Conflict(_("This %(what)s is already %(state)s.") % {"what": what, "state": label},
+                       type_slug="already-decided", state=state)
     return allowed[action]
 
 
@@ -230,7 +232,7 @@ def _enrolment_lock(event: RelationshipEvent, actor: Viewer) -> tuple[Relationsh
     request = (scope(RelationshipEvent.objects.select_for_update(of=("self",)), actor)
                .select_related("employer", "region").filter(pk=event.pk, kind=EventKind.ENROLMENT).first())
     if request is None:
-        raise NotFound("No such enrolment request is visible to you.")
+        raise NotFound(_("No such enrolment request is visible to you."))
     state = request.decision
     if state == Decision.PENDING:
         decided = request.decisions.order_by("-id").values_list("decision", flat=True).first()
@@ -248,20 +250,22 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     `documents` are (file, DocumentKind) pairs, stored once the request is accepted, in this
     transaction; if it fails, the files are removed again."""
     if reason not in SeparationReason.values:
-        raise ValidationFailed.field("reason", "invalid_choice", f"Unknown reason {reason!r}.")
+        raise ValidationFailed.field("reason", "invalid_choice", _("Unknown reason %(reason)r; one of: %(choices)s.")
+                                     % {"reason": reason, "choices": ", ".join(SeparationReason.values)})
     employer = employer_with_region(employer.pk)
     number = (document_number or "").strip().upper()
     employment = (Employment.objects.select_for_update().select_related("person")
                   .filter(employer=employer, person__document_number=number, end_date__isnull=True).first())
     if employment is None:
-        raise NotFound("No person with this document number is on your staff.",
-                       errors=[{"field": "document_number", "code": "not_on_staff", "message": "Not on your staff."}])
+        raise NotFound(_("No person with this document number is on your staff."),
+                       errors=[{"field": "document_number", "code": "not_on_staff", "message": _("Not on your staff.")}])
     date_not_ahead(last_day, field="last_day")
     if last_day < employment.start_date:
         raise ValidationFailed.field("last_day", "before_start",
-                                     f"The last working day is before the start of employment ({employment.start_date}).")
+                                     _("The last working day is before the start of employment (%(day)s).")
+                                     % {"day": employment.start_date})
     if StaffReduction.objects.filter(employment=employment, state=Decision.PENDING).exists():
-        raise Conflict("A staff reduction for this person is already awaiting confirmation.",
+        raise Conflict(_("A staff reduction for this person is already awaiting confirmation."),
                        type_slug="duplicate-reduction")
     region = employer.region
     needs_review = region.reduction_needs_confirmation
@@ -296,8 +300,8 @@ def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> tu
               .select_related("employment", "person", "employer", "region", "request_event")
               .filter(pk=reduction.pk).first())
     if locked is None:
-        raise NotFound("No such staff reduction is visible to you.")
-    return locked, _transition(REDUCTION_TRANSITIONS, locked.state, action, what="staff reduction")
+        raise NotFound(_("No such staff reduction is visible to you."))
+    return locked, _transition(REDUCTION_TRANSITIONS, locked.state, action, what=_("staff reduction"))
 
 
 def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) -> None:
@@ -333,7 +337,7 @@ def staff_reduction_confirm(*, reduction: StaffReduction, actor: Viewer, channel
 def staff_reduction_reject(*, reduction: StaffReduction, actor: Viewer, channel: str, note: str) -> StaffReduction:
     _require_reviewer(actor)
     if not note.strip():
-        raise ValidationFailed.field("note", "required", "Give the reason for rejecting the staff reduction.")
+        raise ValidationFailed.field("note", "required", _("Give the reason for rejecting the staff reduction."))
     reduction, state = _reduction_lock(reduction, actor, "reject")
     return _reduction_decide(reduction, state, actor=actor, channel=channel, note=note)
 
