@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
 from agency.workdays import add_calendar_or_working_days
@@ -92,7 +93,7 @@ def deadline_assign(*, deadline: Deadline, assignee) -> Deadline:
     """Give an undecided item to a clerk (or to nobody: then the office's clerks are reminded)."""
     locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
     if locked.closed_at is not None:
-        raise ApplicationError("The item was decided; its deadline can no longer be reassigned.",
+        raise ApplicationError(_("The item was decided; its deadline can no longer be reassigned."),
                                status=409, type_slug="already-decided")
     locked.assignee = assignee
     locked.save(update_fields=["assignee"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 from agency.models import CalendarDay, CalendarYear, DayKind
 from common.problems import ApplicationError
 
@@ -31,8 +33,8 @@ class WorkingCalendar:
             self._years = set(CalendarYear.objects.values_list("year", flat=True))
         if year not in self._years:
             raise CalendarNotCovered(
-                f"The holiday calendar has no data for {year}; an administrator must enter that year's "
-                "holidays and make-up working days before working-day deadlines can be computed.",
+                _("The holiday calendar has no data for %(year)d; an administrator must enter that year's "
+                  "holidays and make-up working days before working-day deadlines can be computed.") % {"year": year},
                 year=year)
         if year not in self._loaded:
             self._days.update(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))

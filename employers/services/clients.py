@@ -4,6 +4,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import AccessToken, Application
 
 from common.problems import Conflict
@@ -16,7 +17,7 @@ def employer_client_issue(*, employer: Employer, issued_by, label: str = "",
     """Issue a client-credentials client; the plain secret is returned once and stored hashed."""
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
     if employer.registration_status != RegistrationStatus.REGISTERED:
-        raise Conflict("API clients are issued only to registered employers.")
+        raise Conflict(_("API clients are issued only to registered employers."))
     secret = client_secret or secrets.token_urlsafe(32)
     application = Application.objects.create(
         name=f"{employer.uscc} {label}".strip()[:255], client_type=Application.CLIENT_CONFIDENTIAL,
