@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
+from common.problems import ValidationFailed
 from employers.models import RegistrationApplication
 from insured.models import InsuredPerson
-from tests.agency.factories import OfficeFactory, RegionFactory
+from insured.services.persons import person_register
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id, uscc
@@ -131,8 +133,6 @@ def test_a_nul_byte_anywhere_is_a_400_and_never_a_503(shanghai, portal):
 def test_a_value_the_database_refuses_is_a_400_not_a_503(shanghai, django_user_model):
     """A DataError (here a NUL byte in a query parameter, which no serializer checks) is the
     caller's input; only a real connection failure is 503."""
-    from tests.agency.factories import clerk_user
-
     api = APIClient()
     api.force_login(clerk_user(shanghai.offices.first(), groups=("clerk",)))
     response = api.get("/api/v1/agency/persons", {"document": "3101\x0019920517"})
@@ -151,9 +151,6 @@ def test_names_are_stored_in_nfc(shanghai, portal):
 @pytest.mark.parametrize("name", ["\u200b\u200c", "王\u202e五", "王\x00五"])
 def test_the_register_service_refuses_invisible_names_whoever_calls_it(shanghai, name):
     """The admin's forms reach the same service: the rule does not depend on the API's parser."""
-    from common.problems import ValidationFailed
-    from insured.services import person_register
-
     with pytest.raises(ValidationFailed) as raised:
         person_register(document_type="resident_id", document_number=ID, name=name, region=shanghai)
     assert raised.value.errors[0]["field"] == "name"
