@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
+from common.access import Viewer
 from common.problems import ValidationFailed
 from employers.models import RegistrationApplication
 from insured.models import InsuredPerson
@@ -152,6 +153,7 @@ def test_names_are_stored_in_nfc(shanghai, portal):
 def test_the_register_service_refuses_invisible_names_whoever_calls_it(shanghai, name):
     """The admin's forms reach the same service: the rule does not depend on the API's parser."""
     with pytest.raises(ValidationFailed) as raised:
-        person_register(document_type="resident_id", document_number=ID, name=name, region=shanghai)
+        person_register(actor=Viewer.system(), document_type="resident_id", document_number=ID, name=name,
+                        region=shanghai)
     assert raised.value.errors[0]["field"] == "name"
     assert not InsuredPerson.objects.exists()
