@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from agency.models import Region
 from common.apis import ApiView
 from common.identifiers import mask_document
+from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
-from insured.models import DocumentType, HukouType, InsuredPerson, StatementDelivery
+from insured.models import DocumentType, HukouType, InsuredPerson, Sex, StatementDelivery
 from insured.selectors.persons import person_lookup_rows, persons_visible
 from insured.services.persons import person_register
 
@@ -55,13 +56,14 @@ class AgencyPersonListApi(ApiView):
     """Exact lookup by document number within the clerk's region; clerks also register persons here."""
 
     permission_classes = [IsClerk]
+    pagination_class = Cursor  # the lookup answers the list envelope (one page, at most one entry)
 
     class InputSerializer(serializers.Serializer):
         document_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
         birth_date = serializers.DateField(required=False)
-        sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+        sex = serializers.ChoiceField(choices=Sex.choices, required=False)
         nationality = serializers.RegexField(r"^[A-Za-z]{3}$", default="CHN")
         region_code = serializers.RegexField(r"^\d{6}$", required=False,
                                              help_text="Defaults to the clerk's own region.")
