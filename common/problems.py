@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -168,6 +168,10 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         body = problem("not-found", 404, "Not found.", instance=instance)
     elif isinstance(exc, PermissionDenied):
         body = problem("permission-denied", 403, "You may not perform this action.", instance=instance)
+    elif isinstance(exc, DataError):
+        # A value the database refuses (a NUL character, a number out of range): the caller's input.
+        body = problem("validation-error", 400, "A value in the request cannot be stored or searched "
+                       "(for example a NUL character, or a number out of range).", instance=instance)
     elif isinstance(exc, DatabaseError):
         logger.exception("database error on %s", instance)
         body = problem("unavailable", 503, "The database did not complete the request; retry.", instance=instance)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -92,7 +92,10 @@ class AgencyPersonListApi(ApiView):
         return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},
-                   summary="Register an insured person")
+                   summary="Register an insured person",
+                   examples=[OpenApiExample("A resident at the counter", request_only=True,
+                                            value={"document_number": "310101198507020045", "name": "陈静",
+                                                   "phone": "13800000000"})])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
