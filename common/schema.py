@@ -14,6 +14,8 @@ the authentication classes (`employers/schema.py`).
 
 from __future__ import annotations
 
+import inspect
+
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
@@ -106,6 +108,13 @@ class AgencyAutoSchema(AutoSchema):
             outer, inner = qualname.split(".")[-2:]
             return outer.removesuffix("Api") + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def get_description(self) -> str:
+        """The view's own docstring only: a base class's (e.g. PortalApiView's) describes no operation."""
+        if "__doc__" in vars(type(self.view)) and type(self.view).__doc__:
+            return super().get_description()
+        method = getattr(self.view, self.method.lower(), None)
+        return inspect.cleandoc(method.__doc__) if method is not None and method.__doc__ else ""
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
