@@ -15,10 +15,10 @@ from django.test import Client
 
 from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer
-from employers.registrations import registration_return, registration_submit
-from employers.services import employer_client_issue, employer_client_revoke
+from employers.services.clients import employer_client_issue, employer_client_revoke
+from employers.services.registrations import registration_return, registration_submit
 from insured.models import PersonLogin
-from insured.staffing import enrolment_submit
+from insured.services.staffing import enrolment_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, UserFactory, clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id, uscc
