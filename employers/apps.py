@@ -11,3 +11,4 @@ class EmployersConfig(AppConfig):
         from employers.token_view import client_region
 
         region_resolvers.append(client_region)
+        from employers import schema  # noqa: F401  (registers the OpenAPI security schemes)

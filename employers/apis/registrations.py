@@ -16,7 +16,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -180,7 +180,16 @@ class RegistrationApi(_ApplicantView):
         return super().idempotency_owner(request)
 
     @extend_schema(request=InputSerializer, responses={201: CreatedOutput},
-                   summary="File an employer registration application (new, change or cancellation)")
+                   summary="File an employer registration application (new, change or cancellation)",
+                   examples=[OpenApiExample("A new employer", request_only=True, media_type="application/json",
+                                            value={"kind": "new", "uscc": "91310101MA1FL0000A",
+                                                   "name": "上海示例科技有限公司", "employer_kind": "enterprise",
+                                                   "region_code": "310101", "established_on": "2026-11-02",
+                                                   "contact_name": "王经理", "contact_phone": "021-55550000"}),
+                             OpenApiExample("A change of address", request_only=True,
+                                            media_type="application/json",
+                                            value={"kind": "change", "changed_on": "2026-11-10",
+                                                   "data": {"address": "上海市黄浦区示例路1号"}})])
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

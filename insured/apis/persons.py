@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -10,9 +10,10 @@ from agency.models import Region
 from common.apis import ApiView
 from common.fields import ChoiceField
 from common.identifiers import mask_document
+from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
-from insured.models import DocumentType, HukouType, InsuredPerson, StatementDelivery
+from insured.models import DocumentType, HukouType, InsuredPerson, Sex, StatementDelivery
 from insured.selectors.persons import person_lookup_rows, persons_visible
 from insured.services.persons import person_register
 
@@ -57,13 +58,14 @@ class AgencyPersonListApi(ApiView):
     """Exact lookup by document number within the clerk's region; clerks also register persons here."""
 
     permission_classes = [IsClerk]
+    pagination_class = Cursor  # the lookup answers the list envelope (one page, at most one entry)
 
     class InputSerializer(serializers.Serializer):
         document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
         birth_date = serializers.DateField(required=False)
-        sex = ChoiceField(choices=["M", "F"], required=False)
+        sex = ChoiceField(choices=Sex.choices, required=False)
         nationality = serializers.RegexField(r"^[A-Za-z]{3}$", default="CHN")
         region_code = serializers.RegexField(r"^\d{6}$", required=False,
                                              help_text="Defaults to the clerk's own region.")
@@ -92,7 +94,10 @@ class AgencyPersonListApi(ApiView):
         return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},
-                   summary="Register an insured person")
+                   summary="Register an insured person",
+                   examples=[OpenApiExample("A resident at the counter", request_only=True,
+                                            value={"document_number": "310101198507020045", "name": "陈静",
+                                                   "phone": "13800000000"})])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
 from employers.apis.employers import PortalApiView
 from employers.models import Employer
-from insured.models import Channel, DocumentType, SeparationReason
+from insured.models import Channel, DocumentType, SeparationReason, Sex
 from insured.selectors.staffing import events_visible, staff_current
 from insured.services.staffing import enrolment_submit, staff_reduction_submit
 
@@ -46,8 +46,15 @@ class EventSerializer(serializers.Serializer):
         return mask_document(obj.person.document_number)
 
 
+_EVENT_EXAMPLE = {"id": 1201, "kind": "enrolment", "decision": "effective", "effective_date": "2026-11-02",
+                  "recorded_at": "2026-11-02T09:30:00+08:00", "person_id": 5001, "person_name": "王芳",
+                  "document_number": "310101********1230", "employer_uscc": "91310101MA1FL0000A",
+                  "region_code": "310101", "employment_id": 3001, "decides_id": None, "reason": "", "late": False,
+                  "channel": "api"}
+
+
 def _paginated(view, queryset, serializer_class):
-    paginator = Cursor()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -60,10 +67,15 @@ class EnrolmentApi(PortalApiView):
         start_date = serializers.DateField()
         monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
         birth_date = serializers.DateField(required=False, help_text="Only for documents without a birth date.")
-        sex = ChoiceField(choices=["M", "F"], required=False)
+        sex = ChoiceField(choices=Sex.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: EventSerializer},
-                   summary="Add staff (enrolment, Art. 58)")
+                   summary="Add staff (enrolment, Art. 58)",
+                   examples=[OpenApiExample("Add an employee", request_only=True,
+                                            value={"document_number": "310101199003151230", "name": "王芳",
+                                                   "start_date": "2026-11-02", "monthly_wage": "12000.00"}),
+                             OpenApiExample("Enrolled", response_only=True, status_codes=["201"],
+                                            value=_EVENT_EXAMPLE)])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -95,7 +107,16 @@ class SeparationApi(PortalApiView):
             return deadline_due_on(obj, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer},
-                   summary="Reduce staff (pending until the agency confirms, where the region requires it)")
+                   summary="Reduce staff (pending until the agency confirms, where the region requires it)",
+                   examples=[OpenApiExample("A resignation", request_only=True,
+                                            value={"document_number": "310101199003151230",
+                                                   "last_day": "2026-11-20", "reason": "resignation"}),
+                             OpenApiExample("Pending the agency's confirmation", response_only=True,
+                                            status_codes=["201"],
+                                            value={"id": 77, "state": "pending", "last_day": "2026-11-20",
+                                                   "reason": "resignation", "person_id": 5001,
+                                                   "employment_id": 3001, "request_event_id": 1250,
+                                                   "due_on": "2026-11-27"})])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -111,6 +132,7 @@ class SeparationApi(PortalApiView):
 
 
 class StaffListApi(PortalApiView):
+    pagination_class = Cursor
     class OutputSerializer(serializers.Serializer):
         employment_id = serializers.IntegerField(source="id")
         person_id = serializers.IntegerField()
@@ -133,6 +155,7 @@ class StaffListApi(PortalApiView):
 
 
 class EmployerEventsApi(PortalApiView):
+    pagination_class = Cursor
     @extend_schema(responses=EventSerializer(many=True), summary="This employer's enrolments and reductions")
     def get(self, request):
         return _paginated(self, events_visible(self.viewer), EventSerializer)
@@ -140,6 +163,7 @@ class EmployerEventsApi(PortalApiView):
 
 class MyEventsApi(ApiView):
     permission_classes = [IsInsuredPerson]
+    pagination_class = Cursor
 
     @extend_schema(responses=EventSerializer(many=True), summary="The calling person's relationship events")
     def get(self, request):

@@ -1,0 +1,198 @@
+"""Who may call what: every endpoint x every kind of caller, as one table.
+
+Each cell is the status the caller gets; a 2xx cell also checks that the caller sees only its own
+(employer, person, region). A new endpoint gets a row here (test_every_endpoint_has_a_row).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+
+from tests.api.openapi import openapi_document, operations
+from tests.api.world import ROLES, World, build_world
+from tests.ids import resident_id, uscc
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # as in the schema
+    url: Callable[[World], str]
+    statuses: tuple[int, ...]  # one per role, in ROLES order
+    body: Callable[[World], dict] | None = None
+    check: Callable[[World, str, dict], None] | None = None  # for 2xx answers
+    headers: Callable[[World], dict] | None = None
+
+
+def _own_employer(w: World, role: str, body: dict) -> None:
+    expected = w.other_employer if role == "portal_other_employer" else w.employer
+    assert body["uscc"] == expected.uscc
+
+
+def _own_staff(w: World, role: str, body: dict) -> None:
+    names = {row["name"] for row in body["results"]}
+    if role == "portal_other_employer":
+        assert names == {w.other_person.name}
+    else:
+        assert w.person.name in names and w.other_person.name not in names
+    assert all("*" in row["document_number"] for row in body["results"])  # masked in lists
+
+
+def _own_events(w: World, role: str, body: dict) -> None:
+    people = {row["person_id"] for row in body["results"]}
+    mine = {"portal_other_employer": w.other_person.pk, "person_other": w.other_person.pk}.get(role, w.person.pk)
+    assert mine in people
+    if role.startswith("person"):
+        assert people == {mine}
+    else:
+        assert (w.other_person.pk in people) == (role == "portal_other_employer")
+
+
+def _own_entry(w: World, role: str, body: dict) -> None:
+    expected = w.other_person if role == "person_other" else w.person
+    assert body["id"] == expected.pk and body["document_number"] == expected.document_number
+
+
+def _lookup(w: World, role: str, body: dict) -> None:
+    found = [row["id"] for row in body["results"]]
+    assert found == ([] if role == "clerk_other_region" else [w.person.pk])
+    assert body["next"] is None and body["previous"] is None
+
+
+def _person_entry(w: World, role: str, body: dict) -> None:
+    assert body["id"] == w.person.pk
+
+
+def _change_application(w: World, role: str, body: dict) -> None:
+    assert body["id"] == w.change_application.pk and body["kind"] == "change"
+
+
+def _new_person(w: World) -> dict:
+    return {"document_number": resident_id(seq=811), "name": "新员工", "monthly_wage": "8800.00",
+            "start_date": str(w.person.employments.get().start_date)}
+
+
+ANON, RD, WR, REV, OTH, PER, PER2, CLK, CLK2, STAFF, SU = range(len(ROLES))
+NO_SESSION = (401,) * 6  # sessions are not accepted on portal endpoints: for them, no credentials
+
+PROBES = {
+    "profile": Probe("GET", "/api/v1/employer", lambda w: "/api/v1/employer",
+                     (401, 200, 200, 401, 200, *NO_SESSION), check=_own_employer),
+    "staff": Probe("GET", "/api/v1/employer/staff", lambda w: "/api/v1/employer/staff",
+                   (401, 200, 200, 401, 200, *NO_SESSION), check=_own_staff),
+    "employer events": Probe("GET", "/api/v1/employer/events", lambda w: "/api/v1/employer/events",
+                             (401, 200, 200, 401, 200, *NO_SESSION), check=_own_events),
+    "enrol": Probe("POST", "/api/v1/employer/enrolments", lambda w: "/api/v1/employer/enrolments",
+                   (401, 403, 201, 401, 201, *NO_SESSION), body=_new_person),
+    # Another employer cannot take someone off a staff that is not theirs: not found.
+    "separate": Probe("POST", "/api/v1/employer/separations", lambda w: "/api/v1/employer/separations",
+                      (401, 403, 201, 401, 404, *NO_SESSION),
+                      body=lambda w: {"document_number": w.person.document_number, "reason": "resignation",
+                                      "last_day": str(w.person.employments.get().start_date)}),
+    # Anyone may file a new registration; a portal token must carry `write`; a revoked token and a
+    # session count as no credentials there (the view accepts only portal tokens).
+    "file registration": Probe("POST", "/api/v1/registrations", lambda w: "/api/v1/registrations",
+                               (201, 403, 201, 201, 201, 201, 201, 201, 201, 201, 201),
+                               body=lambda w: {"kind": "new", "uscc": uscc(seed=99123), "name": "上海申请有限公司",
+                                               "employer_kind": "enterprise", "region_code": "310101",
+                                               "established_on": str(w.person.employments.get().start_date),
+                                               "contact_name": "钱经理", "contact_phone": "021-55550002"}),
+    # Only the employer's own portal (or the tracking token, below) sees an application.
+    "follow registration": Probe("GET", "/api/v1/registrations/{id}",
+                                 lambda w: f"/api/v1/registrations/{w.change_application.pk}",
+                                 (404, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404), check=_change_application),
+    "resubmit registration": Probe("POST", "/api/v1/registrations/{id}/resubmit",
+                                   lambda w: f"/api/v1/registrations/{w.change_application.pk}/resubmit",
+                                   (404, 403, 200, 404, 404, 404, 404, 404, 404, 404, 404),
+                                   body=lambda w: {"data": {"address": "上海市黄浦区示例路2号"}},
+                                   check=_change_application),
+    # A portal token is a valid credential but not a person: forbidden; a revoked one is no credential.
+    "me": Probe("GET", "/api/v1/me", lambda w: "/api/v1/me",
+                (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_entry),
+    "my events": Probe("GET", "/api/v1/me/events", lambda w: "/api/v1/me/events",
+                       (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_events),
+    # The other region's clerk finds nothing (an empty page, not a 403 that would confirm the number).
+    "lookup": Probe("GET", "/api/v1/agency/persons",
+                    lambda w: f"/api/v1/agency/persons?document={w.person.document_number}",
+                    (401, 403, 403, 401, 403, 403, 403, 200, 200, 403, 200), check=_lookup),
+    # A clerk registers into their own region only: the other region's clerk is told the region is not theirs.
+    "register person": Probe("POST", "/api/v1/agency/persons", lambda w: "/api/v1/agency/persons",
+                             (401, 403, 403, 401, 403, 403, 403, 201, 400, 403, 201),
+                             body=lambda w: {"document_number": resident_id(seq=821), "name": "窗口登记",
+                                             "region_code": "310101"}),
+    "person entry": Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person.pk}",
+                          (401, 403, 403, 401, 403, 403, 403, 200, 404, 403, 200), check=_person_entry),
+}
+# Cross-region the other way: region B's person is region B's clerk's only.
+CROSS_REGION = Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person_b.pk}",
+                     (401, 403, 403, 401, 403, 403, 403, 404, 200, 403, 200))
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction that is rolled back at its end; each test
+    runs in a savepoint of it (pytest-django's `db`), so a cell's writes do not reach the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        from django.apps import apps
+
+        from agency.models import CalendarYear
+        from agency.reference_data import reference_data_load
+
+        if not CalendarYear.objects.exists():
+            reference_data_load(apps)
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+def _call(world: World, probe: Probe, role: str):
+    client = world.client(role, **(probe.headers(world) if probe.headers else {}))
+    if probe.method == "GET":
+        return client.get(probe.url(world))
+    return client.post(probe.url(world), data=json.dumps(probe.body(world)), content_type="application/json")
+
+
+CELLS = [pytest.param(name, role, id=f"{name}-{role}") for name in PROBES for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CELLS)
+def test_authorization_matrix(world, name, role):
+    probe = PROBES[name]
+    response = _call(world, probe, role)
+    expected = probe.statuses[ROLES.index(role)]
+    assert response.status_code == expected, (name, role, response.content[:300])
+    if expected >= 400:
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == expected
+    elif probe.check is not None:
+        probe.check(world, role, response.json())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cross_region_person_entry(world, role):
+    response = _call(world, CROSS_REGION, role)
+    assert response.status_code == CROSS_REGION.statuses[ROLES.index(role)], (role, response.content[:300])
+
+
+def test_the_tracking_token_and_only_it_opens_an_anonymous_application(world):
+    url = f"/api/v1/registrations/{world.new_application.pk}"
+    assert world.client("anonymous", HTTP_X_TRACKING_TOKEN=world.tracking_token).get(url).status_code == 200
+    assert world.client("anonymous", HTTP_X_TRACKING_TOKEN=world.tracking_token + "x").get(url).status_code == 404
+    assert world.client("anonymous").get(url).status_code == 404
+    # The employer's portal does not see an application it did not file (it concerns no employer yet).
+    assert world.client("portal_write").get(url).status_code == 404
+    # Someone else's token does not open another application.
+    other = f"/api/v1/registrations/{world.change_application.pk}"
+    assert world.client("anonymous", HTTP_X_TRACKING_TOKEN=world.tracking_token).get(other).status_code == 404
+
+
+def test_every_endpoint_has_a_row():
+    documented = {(method, path) for method, path, _ in operations(openapi_document())}
+    assert documented == {(p.method, p.path) for p in PROBES.values()}
+    assert all(len(p.statuses) == len(ROLES) for p in PROBES.values())

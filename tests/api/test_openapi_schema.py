@@ -1,0 +1,132 @@
+"""The OpenAPI schema is the portals' contract: it must say what the API does."""
+
+import io
+
+import jsonschema
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from tests.api.openapi import json_schema, openapi_document, operations
+
+PROBLEM = "application/problem+json"
+LISTS = ["/api/v1/employer/staff", "/api/v1/employer/events", "/api/v1/me/events", "/api/v1/agency/persons"]
+
+
+@pytest.fixture(scope="module")
+def document():
+    return openapi_document()
+
+
+def _ref(schema: dict) -> str:
+    return schema["$ref"].rsplit("/", 1)[-1]
+
+
+def _request_schema(document, path, method="post") -> dict:
+    content = document["paths"][path][method]["requestBody"]["content"]
+    return document["components"]["schemas"][_ref(content["application/json"]["schema"])]
+
+
+def _ok_schema(document, path, method="get", status="200") -> dict:
+    content = document["paths"][path][method]["responses"][status]["content"]["application/json"]
+    return document["components"]["schemas"][_ref(content["schema"])]
+
+
+def test_the_schema_generates_without_a_warning_and_is_valid_openapi():
+    # A collision of component names, an unknown authentication class or an enum clash is a warning.
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("openapi: 3.0")
+
+
+def test_each_view_documents_its_own_bodies(document):
+    assert "start_date" in _request_schema(document, "/api/v1/employer/enrolments")["properties"]
+    assert "last_day" in _request_schema(document, "/api/v1/employer/separations")["properties"]
+    assert "document_number" in _request_schema(document, "/api/v1/agency/persons")["properties"]
+    assert "uscc" in _ok_schema(document, "/api/v1/employer")["properties"]
+    separation = _ok_schema(document, "/api/v1/employer/separations", "post", "201")
+    assert {"state", "due_on", "request_event_id"} <= set(separation["properties"])
+    staff = _ok_schema(document, "/api/v1/employer/staff")["properties"]["results"]["items"]
+    assert "employment_id" in document["components"]["schemas"][_ref(staff)]["properties"]
+    names = list(document["components"]["schemas"])
+    assert not {"Input", "Output", "InputRequest"} & set(names)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_lists_are_documented_as_the_cursor_envelope(document, path):
+    envelope = _ok_schema(document, path)
+    assert envelope["type"] == "object"
+    assert set(envelope["required"]) == {"next", "previous", "results"}
+    assert envelope["properties"]["results"]["type"] == "array"
+    assert envelope["properties"]["next"]["nullable"] is True
+    parameters = {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+    assert {"cursor", "page_size"} <= parameters
+
+
+def test_single_objects_are_not_wrapped(document):
+    assert "results" not in _ok_schema(document, "/api/v1/me")["properties"]
+    assert "results" not in _ok_schema(document, "/api/v1/agency/persons", "post", "201")["properties"]
+
+
+def test_security_schemes_per_operation(document):
+    schemes = document["components"]["securitySchemes"]
+    flow = schemes["portalOAuth2"]["flows"]["clientCredentials"]
+    assert schemes["portalOAuth2"]["type"] == "oauth2"
+    assert flow["tokenUrl"] == "/o/token/" and set(flow["scopes"]) == {"read", "write"}
+    assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+    security = {(m, p): op.get("security") for m, p, op in operations(document)}
+    assert security[("GET", "/api/v1/employer")] == [{"portalOAuth2": ["read"]}]
+    assert security[("GET", "/api/v1/employer/staff")] == [{"portalOAuth2": ["read"]}]
+    assert security[("POST", "/api/v1/employer/enrolments")] == [{"portalOAuth2": ["write"]}]
+    assert security[("POST", "/api/v1/employer/separations")] == [{"portalOAuth2": ["write"]}]
+    # Anonymous applicants file new registrations; a portal files changes with `write`.
+    assert security[("POST", "/api/v1/registrations")] == [{"portalOAuth2": ["write"]}, {}]
+    assert security[("GET", "/api/v1/registrations/{id}")] == [{"portalOAuth2": ["read"]}, {}]
+    for path in ("/api/v1/me", "/api/v1/me/events", "/api/v1/agency/persons", "/api/v1/agency/persons/{id}"):
+        assert security[("GET", path)] == [{"cookieAuth": []}], path
+    assert security[("POST", "/api/v1/agency/persons")] == [{"cookieAuth": []}]
+
+
+def test_every_operation_documents_its_problem_responses(document):
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert {"instance", "errors"} <= set(problem["properties"])
+    item = document["components"]["schemas"][_ref(problem["properties"]["errors"]["items"])]
+    assert set(item["properties"]) == {"field", "code", "message"}
+
+    for method, path, operation in operations(document):
+        expected = {"401", "403", "404", "429", "503"}
+        if method == "POST":
+            expected |= {"400", "409", "413", "415", "422"}
+        assert expected <= set(operation["responses"]), (method, path)
+        for status in expected:
+            response = operation["responses"][status]
+            assert _ref(response["content"][PROBLEM]["schema"]) == "Problem", (method, path, status)
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+    staff = document["paths"]["/api/v1/employer/staff"]["get"]["responses"]
+    assert "400" in staff  # start_month is validated
+
+
+def test_every_example_validates_against_its_schema(document):
+    checked = 0
+    for method, path, operation in operations(document):
+        bodies = list(operation.get("requestBody", {}).get("content", {}).items())
+        for status, response in operation["responses"].items():
+            bodies += [(f"{status} {media}", content) for media, content in response.get("content", {}).items()]
+        for media, content in bodies:
+            schema = json_schema(content["schema"], document)
+            for name, example in content.get("examples", {}).items():
+                errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(example["value"])]
+                assert not errors, (method, path, media, name, errors)
+                checked += 1
+    assert checked >= 60  # every problem response of every operation, and the bodies' examples
+
+
+@pytest.mark.django_db
+def test_the_served_schema_is_the_generated_one(document):
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    served = response.json()
+    assert set(served["paths"]) == set(document["paths"])
+    assert served["components"]["securitySchemes"] == document["components"]["securitySchemes"]

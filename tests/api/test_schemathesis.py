@@ -1,0 +1,125 @@
+"""schemathesis against the live app, for each kind of caller.
+
+Requests generated from /api/schema/ (valid ones, and ones that break the schema) go over HTTP to
+pytest-django's live server. Any 5xx fails, and so does an answer the schema does not describe: an
+undocumented status, a body that does not match its schema, a wrong content type or header.
+
+The number of examples per operation is bounded (SCHEMATHESIS_EXAMPLES, default below) and the
+generation is derandomised, so `make test` runs the same requests each time; raise the number for a
+deeper run:  SCHEMATHESIS_EXAMPLES=200 .venv/bin/python -m pytest tests/api/test_schemathesis.py -s
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from django.db import connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.openapi import openapi_document
+from tests.api.world import World, build_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+# What each caller is for: its own operations get the full number of examples, the others (where
+# it must be refused) a few.
+ROLES = {
+    "anonymous": {"POST /api/v1/registrations", "GET /api/v1/registrations/{id}",
+                  "POST /api/v1/registrations/{id}/resubmit"},
+    "portal_read": {"GET /api/v1/employer", "GET /api/v1/employer/staff", "GET /api/v1/employer/events",
+                    "GET /api/v1/registrations/{id}"},
+    "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
+                     "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
+                     "GET /api/v1/employer/staff"},
+    "person": {"GET /api/v1/me", "GET /api/v1/me/events"},
+    "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
+}
+COUNTS: dict[str, Counter] = {}
+
+CSRF = "schemathesisCsrfSecret0123456789"  # a 32-character secret: cookie and header match
+
+
+def _credentials(world: World, role: str) -> dict:
+    """The role's credentials, fixed in every generated case (schemathesis would otherwise generate
+    the session cookie of the `cookieAuth` scheme itself)."""
+    if role in world.tokens:
+        return {"headers": {"Authorization": f"Bearer {world.tokens[role]}"}}
+    if role in world.users:
+        session = world.client(role).cookies["sessionid"].value
+        return {"cookies": {"sessionid": session, "csrftoken": CSRF}, "headers": {"X-CSRFToken": CSRF}}
+    return {}
+
+
+def _run(operation, strategy, examples: int, base_url: str, counts: Counter) -> None:
+    session = requests.Session()
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        response = case.call_and_validate(base_url=base_url, session=session, checks=CHECKS)
+        counts[f"{operation.method.upper()} {operation.path}"] += 1
+        counts[response.status_code] += 1
+        if os.environ.get("ST_DEBUG"):
+            print(operation.method, operation.path, response.status_code, dict(case.headers or {}),
+                  dict(case.cookies or {}), response.request.headers.get("Cookie"))
+
+    run()
+
+
+def _existing_id(world: World, path: str) -> int:
+    if path.startswith("/api/v1/registrations/"):
+        return world.change_application.pk
+    if path.startswith("/api/v1/agency/persons/"):
+        return world.person.pk
+    raise AssertionError(f"no record known for {path}: add one to the world")
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_schemathesis(live_server, monkeypatch, role):
+    # The live server answers each request in a thread of its own: let each close its connection.
+    monkeypatch.setitem(connections.databases["default"], "CONN_MAX_AGE", 0)
+    world = build_world()
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    credentials = _credentials(world, role)
+    counts = COUNTS.setdefault(role, Counter())
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        examples = EXAMPLES if label in ROLES[role] else max(2, EXAMPLES // 4)
+        # The schema's own examples first (valid filings that get past the domain checks), then
+        # generated requests that fit the schema, then ones that break it.
+        for strategy in schema.get_strategies_from_examples(operation, **credentials):
+            _run(operation, strategy, 1, live_server.url, counts)
+        _run(operation, operation.as_strategy(generation_mode=GenerationMode.POSITIVE, **credentials), examples,
+             live_server.url, counts)
+        if "{id}" in operation.path:  # also on a record that exists, so the detail answers get checked too
+            existing = {"path_parameters": {"id": _existing_id(world, operation.path)}}
+            _run(operation, operation.as_strategy(generation_mode=GenerationMode.POSITIVE, **existing,
+                                                  **credentials), max(2, examples // 2), live_server.url, counts)
+        try:
+            _run(operation, operation.as_strategy(generation_mode=GenerationMode.NEGATIVE, **credentials),
+                 examples, live_server.url, counts)
+        except Unsatisfiable:
+            pass  # nothing to break: the operation takes no parameters and no body
+    operations = {k: v for k, v in counts.items() if isinstance(k, str)}
+    statuses = {k: v for k, v in counts.items() if isinstance(k, int)}
+    print(f"\nschemathesis {role}: {sum(operations.values())} requests; by status "
+          + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+          + "; by operation " + ", ".join(f"{k}: {v}" for k, v in sorted(operations.items())))

@@ -1,0 +1,114 @@
+"""A small world with one caller of every kind, for the authorization matrix and schemathesis.
+
+Region A (310101) has two registered employers, each with staff and a portal; region B has its own
+clerk and a person. Portal tokens are taken at /o/token/ as an HR system would; sessions are logged in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.test import Client
+
+from agency.deadlines import today_in_shanghai
+from common.access import Kind, Viewer
+from employers.services.clients import employer_client_issue, employer_client_revoke
+from employers.services.registrations import registration_return, registration_submit
+from insured.models import PersonLogin
+from insured.services.staffing import enrolment_submit
+from tests.agency.factories import OfficeFactory, RegionFactory, UserFactory, clerk_user
+from tests.employers.factories import EmployerFactory
+from tests.ids import resident_id, uscc
+from tests.insured.factories import PersonFactory
+
+ROLES = ["anonymous", "portal_read", "portal_write", "portal_revoked", "portal_other_employer", "person",
+         "person_other", "clerk", "clerk_other_region", "staff_without_office", "superuser"]
+
+
+@dataclass
+class World:
+    region_a: object
+    region_b: object
+    employer: object
+    other_employer: object
+    person: object  # on the employer's staff, with a login
+    other_person: object  # on the other employer's staff, with a login
+    person_b: object  # registered in region B
+    change_application: object  # the employer's change, returned for correction
+    new_application: object  # filed by an anonymous applicant
+    tracking_token: str
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
+    users: dict[str, User] = field(default_factory=dict)  # role -> session user
+
+    def client(self, role: str, **defaults) -> Client:
+        """A Django test client acting as `role`."""
+        if role in self.tokens:
+            defaults["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[role]}"
+        client = Client(**defaults)
+        if role in self.users:
+            client.force_login(self.users[role])
+        return client
+
+
+def _portal_token(employer, scope: str, *, revoke: bool = False) -> str:
+    issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret=f"secret-{scope}-x")
+    response = Client().post("/o/token/", {"grant_type": "client_credentials", "client_secret": secret,
+                                           "client_id": issued.application.client_id, "scope": scope})
+    assert response.status_code == 200, response.content
+    if revoke:
+        employer_client_revoke(client=issued, revoked_by=None)
+    return response.json()["access_token"]
+
+
+def _person_user(person) -> User:
+    user = User.objects.create_user(person.document_number, password="a-long-test-pass")
+    PersonLogin.objects.create(user=user, person=person)
+    return user
+
+
+def _enrol(employer, number: str, name: str) -> None:
+    actor = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")
+    enrolment_submit(employer=employer, document_number=number, name=name, actor=actor, channel="api",
+                     start_date=today_in_shanghai() - timedelta(days=10), monthly_wage=Decimal("9000.00"))
+
+
+def build_world() -> World:
+    region_a, region_b = RegionFactory(code="310101"), RegionFactory(code="310104")
+    office_a, office_b = OfficeFactory(region=region_a), OfficeFactory(region=region_b)
+    employer, other_employer = EmployerFactory(region=region_a), EmployerFactory(region=region_a)
+    _enrol(employer, resident_id(seq=401), "李雷")
+    _enrol(employer, resident_id(seq=403), "韩梅梅")
+    _enrol(other_employer, resident_id(seq=405), "王芳")
+    from insured.models import InsuredPerson
+
+    person = InsuredPerson.objects.get(document_number=resident_id(seq=401))
+    other_person = InsuredPerson.objects.get(document_number=resident_id(seq=405))
+    person_b = PersonFactory(region=region_b)
+
+    tokens = {"portal_read": _portal_token(employer, "read"),
+              "portal_write": _portal_token(employer, "read write"),
+              "portal_revoked": _portal_token(employer, "read write", revoke=True),
+              "portal_other_employer": _portal_token(other_employer, "read write")}
+    reviewer = clerk_user(office_a, groups=("clerk", "reviewer"))
+    users = {"person": _person_user(person), "person_other": _person_user(other_person),
+             "clerk": reviewer, "clerk_other_region": clerk_user(office_b, groups=("clerk", "reviewer")),
+             "staff_without_office": UserFactory(is_staff=True),
+             "superuser": UserFactory(is_staff=True, is_superuser=True)}
+
+    today = today_in_shanghai()
+    portal = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")
+    change, _token = registration_submit(kind="change", actor=portal, changed_on=today - timedelta(days=2),
+                                         changes={"address": "上海市黄浦区示例路1号"})
+    registration_return(application=change, actor=Viewer(Kind.CLERK, user_id=reviewer.pk, region_id=region_a.pk,
+                                                         office_id=office_a.pk),
+                        reason="请补充变更登记表。")
+    new, tracking_token = registration_submit(kind="new", actor=Viewer(Kind.NOBODY), uscc=uscc(seed=77001),
+                                              name="上海新设科技有限公司", employer_kind="enterprise",
+                                              region_code="310101", established_on=today - timedelta(days=3),
+                                              contact_name="赵经理", contact_phone="021-55550001")
+    return World(region_a=region_a, region_b=region_b, employer=employer, other_employer=other_employer,
+                 person=person, other_person=other_person, person_b=person_b, change_application=change,
+                 new_application=new, tracking_token=tracking_token, tokens=tokens, users=users)
