@@ -8,6 +8,8 @@ class EmployersConfig(AppConfig):
 
     def ready(self):
         from agency.login_guard import region_resolvers
+        from employers.display import actor_resolvers_register
         from employers.token_view import client_region
 
         region_resolvers.append(client_region)
+        actor_resolvers_register()
