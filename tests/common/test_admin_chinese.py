@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -153,6 +154,11 @@ def test_every_marked_string_has_a_compiled_chinese_translation():
     from django.conf import settings
 
     catalogue = admin_walk.po_entries()
+    # Branches append to the .po and git merges it by union: the same msgid twice breaks msgfmt.
+    po_text = (settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text()
+    defined = [m for m in re.findall(r'^msgid "(.*)"\n((?:".*"\n)*)', po_text, re.M)]
+    keys = [first + "".join(re.findall(r'"(.*)"', rest)) for first, rest in defined]
+    assert not [k for k in set(keys) if k and keys.count(k) > 1], "a msgid is defined twice in django.po"
     wanted = {s for s in admin_walk.marked_strings() | admin_walk.model_and_admin_strings()
               if any(c.isalpha() and c.isascii() for c in s)}
     missing = sorted(s for s in wanted if not catalogue.get(s))
