@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.display import date_text
+from common.display import date_text, message_render
 
 
 def history() -> tuple:
@@ -362,8 +362,6 @@ class Deadline(models.Model):
 
     @property
     def subject_text(self) -> str:
-        from common.display import message_render
-
         return message_render(self.subject_text_data, fallback=self.subject_label)
 
 
