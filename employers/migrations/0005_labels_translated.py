@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agency', '0004_labels_translated'),
-        ('employers', '0003_registration_applications'),
+        ('employers', '0004_registration_events'),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
     ]
 
