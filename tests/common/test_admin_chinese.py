@@ -231,7 +231,7 @@ def test_migration_describes_deadlines_stored_as_english_sentences(demo_world):
     reduction = StaffReduction.objects.order_by("id").first()
     application = demo_world["application"]
     Deadline.objects.update(subject_text_data=None, subject_label="old English sentence")
-    importlib.import_module("insured.migrations.0006_deadline_texts").describe(django_apps, None)
+    importlib.import_module("insured.migrations.0007_deadline_texts").describe(django_apps, None)
     importlib.import_module("employers.migrations.0006_deadline_texts").describe(django_apps, None)
     assert not Deadline.objects.filter(subject_text_data__isnull=True).exists()
     with translation.override(ZH):

@@ -42,8 +42,8 @@ def describe(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insured", "0005_labels_translated"),
-        ("agency", "0004_labels_translated"),
+        ("insured", "0006_labels_translated"),
+        ("agency", "0005_labels_translated"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 

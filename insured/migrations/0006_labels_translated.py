@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agency', '0004_labels_translated'),
-        ('insured', '0004_employment_no_overlap'),
+        ('agency', '0005_labels_translated'),
+        ('insured', '0005_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

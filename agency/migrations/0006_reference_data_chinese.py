@@ -22,6 +22,6 @@ def to_chinese(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agency", "0004_labels_translated")]
+    dependencies = [("agency", "0005_labels_translated")]
 
     operations = [migrations.RunPython(to_chinese, migrations.RunPython.noop)]
