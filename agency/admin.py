@@ -50,11 +50,19 @@ class ContributionRateAdmin(ScopedAdminMixin, AppendOnlyAdminMixin, admin.ModelA
 
 @admin.register(AverageWage)
 class AverageWageAdmin(ScopedAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["region", "year", "monthly_wage", "floor_percent", "ceiling_percent", "base_floor",
-                    "base_ceiling", "effective_from"]
+    list_display = ["region", "year", "monthly_wage", "floor_percent", "ceiling_percent", "base_floor_shown",
+                    "base_ceiling_shown", "effective_from"]
     list_select_related = ["region"]
     list_filter = ["year"]
     name_search_field = None
+
+    @admin.display(description=_("contribution base floor"))
+    def base_floor_shown(self, obj):
+        return obj.base_floor
+
+    @admin.display(description=_("contribution base ceiling"))
+    def base_ceiling_shown(self, obj):
+        return obj.base_ceiling
 
 
 @admin.register(InterestRate)
@@ -106,6 +114,7 @@ from django.utils.html import format_html  # noqa: E402
 from agency.deadlines import deadline_assign  # noqa: E402
 from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
 from common.access import scope, viewer_for_request  # noqa: E402
+from common.display import date_text  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
 
 
@@ -115,7 +124,7 @@ def due_badge(due_on, *, show_days: bool = False):
     if due_on is None:
         return "—"
     days = (due_on - timezone.localdate()).days
-    shown = days if show_days else due_on
+    shown = days if show_days else date_text(due_on)
     if days < 0:
         return format_html('<span class="deadline-overdue" style="background:#ba2121;color:#fff;'
                            'padding:1px 6px;border-radius:3px;font-weight:bold">{} ({})</span>',
@@ -229,8 +238,8 @@ class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except NoReverseMatch:
                 url = None
             if url:
-                return format_html('<a href="{}">{}</a>', url, obj.subject_label)
-        return obj.subject_label
+                return format_html('<a href="{}">{}</a>', url, obj.subject_text)
+        return obj.subject_text
 
     @admin.display(description=_("days left"), ordering="due_on")
     def days_left(self, obj):

@@ -44,12 +44,16 @@ def office_for_region(region: Region) -> Office:
 
 
 def deadline_open(*, rule: str, subject: models.Model, region: Region, starts_on: date,
-                  assignee=None, label: str | None = None) -> Deadline:
-    """Start the clock; call inside the transaction that creates or resubmits the item."""
+                  assignee=None, label: str | None = None, text: dict | None = None) -> Deadline:
+    """Start the clock; call inside the transaction that creates or resubmits the item.
+
+    `label` is what the queue is searched by (names and codes); `text` describes the item to a
+    reader, as common.display.message_data(template, **params), rendered in the reader's language."""
     terms = rule_terms(rule, region)
     return Deadline.objects.create(
         rule=rule, subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk,
-        subject_label=(label or str(subject))[:200], region=region, office=office_for_region(region),
+        subject_label=(label or str(subject))[:200], subject_text_data=text, region=region,
+        office=office_for_region(region),
         assignee=assignee, starts_on=starts_on, working_days=terms.working_days, days=terms.days,
         due_on=add_calendar_or_working_days(starts_on, terms.days, working=terms.working_days))
 
@@ -82,10 +86,10 @@ def deadline_close(*, subject: models.Model, rule: str, cancelled: bool = False)
 
 
 def deadline_restart(*, subject: models.Model, rule: str, region: Region, starts_on: date,
-                     label: str | None = None) -> Deadline:
+                     label: str | None = None, text: dict | None = None) -> Deadline:
     """A corrected application came back: the old clock is closed, a new one starts."""
     deadline_close(subject=subject, rule=rule, cancelled=True)
-    return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, label=label)
+    return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, label=label, text=text)
 
 
 @transaction.atomic

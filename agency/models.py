@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.display import date_text, message_render
+
 
 def history() -> tuple:
     """Fresh trackers for one model (a tracker binds to the first model it tracks)."""
@@ -72,7 +74,8 @@ class Office(models.Model):
 class ClerkProfile(models.Model):
     """Ties a staff user to the office whose region they may see."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clerk_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clerk_profile",
+                                verbose_name=_("user"))
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="clerks", verbose_name=_("office"))
 
     scope_paths = {"region": "office__region_id"}
@@ -82,7 +85,7 @@ class ClerkProfile(models.Model):
         verbose_name_plural = _("clerk profiles")
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.office}"
+        return f"{self.user} @ {self.office}"  # a user shows by name (common.apps)
 
 
 class InsuranceType(models.TextChoices):
@@ -119,7 +122,7 @@ class ContributionRate(models.Model):
     individual_percent = models.DecimalField(_("individual %"), **PERCENT)
     effective_from = models.DateField(_("effective from"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     effective_key = ("region_id", "insurance_type", "risk_class")
     scope_paths = {"region": "region_id", "region_nullable": True}
@@ -158,7 +161,7 @@ class AverageWage(models.Model):
     ceiling_percent = models.DecimalField(_("base ceiling %"), max_digits=6, decimal_places=2,
                                           default=Decimal("300"))
     effective_from = models.DateField(_("effective from"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     effective_key = ("region_id", "year")
     scope_paths = {"region": "region_id"}
@@ -194,7 +197,7 @@ class InterestRate(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     percent = models.DecimalField(_("rate %"), **PERCENT)
     effective_from = models.DateField(_("effective from"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     effective_key = ("year",)
     scope_paths = {"all": True}
@@ -249,7 +252,7 @@ class CalendarDay(models.Model):
         verbose_name_plural = _("calendar days")
 
     def __str__(self) -> str:
-        return f"{self.date} {self.get_kind_display()} {self.name}"
+        return f"{date_text(self.date)} {self.get_kind_display()} {self.name}"
 
 
 class DocumentKind(models.TextChoices):
@@ -312,9 +315,14 @@ class Deadline(models.Model):
     missed (the record of lateness is kept) and gets closed_at."""
 
     rule = models.CharField(_("rule"), max_length=40, choices=DeadlineRule.choices)
-    subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
-    subject_id = models.PositiveBigIntegerField()
+    subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("kind of item"))
+    subject_id = models.PositiveBigIntegerField(_("item number"))
+    # What the clerk searches by (names and codes, the same in every language) ...
     subject_label = models.CharField(_("item"), max_length=200)
+    # ... and what the clerk reads: a message template with its parameters, rendered in the
+    # reader's language (common.display.message_render); NULL only on rows older than it.
+    subject_text_data = models.JSONField(_("item description"), null=True, blank=True, editable=False)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="deadlines",
                                verbose_name=_("region"))
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="deadlines",
@@ -328,7 +336,7 @@ class Deadline(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     missed_at = models.DateTimeField(_("marked missed at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "region_id"}
 
@@ -349,7 +357,12 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_rule_display()}: {self.subject_label} (due {self.due_on})"
+        return _("%(rule)s: %(item)s (due %(date)s)") % {
+            "rule": self.get_rule_display(), "item": self.subject_text, "date": date_text(self.due_on)}
+
+    @property
+    def subject_text(self) -> str:
+        return message_render(self.subject_text_data, fallback=self.subject_label)
 
 
 class NoticeKind(models.TextChoices):
@@ -360,12 +373,13 @@ class NoticeKind(models.TextChoices):
 class DeadlineNotice(models.Model):
     """A notice sent about a deadline; unique per kind and recipient, so none is sent twice."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="notices")
-    kind = models.CharField(max_length=12, choices=NoticeKind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    email = models.EmailField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="notices", verbose_name=_("deadline"))
+    kind = models.CharField(_("kind"), max_length=12, choices=NoticeKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("recipient"))
+    email = models.EmailField(_("e-mail"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "deadline__region_id"}
 
@@ -376,7 +390,8 @@ class DeadlineNotice(models.Model):
         constraints = [models.UniqueConstraint(fields=["deadline", "kind", "recipient"], name="notice_once")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.email} about {self.deadline_id}"
+        return _("%(kind)s to %(email)s about item %(id)s") % {
+            "kind": self.get_kind_display(), "email": self.email, "id": self.deadline_id}
 
 
 class LoginChannel(models.TextChoices):

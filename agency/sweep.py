@@ -31,10 +31,12 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from agency.deadlines import today_in_shanghai
 from agency.models import Deadline, DeadlineNotice, DeadlineState, NoticeKind
+from common.display import date_text, user_text
 
 log = logging.getLogger(__name__)
 
@@ -231,20 +233,26 @@ def deadline_notices_send(*, notice_ids: list[int]) -> int:
 
 
 def notice_message(notice: DeadlineNotice) -> mail.EmailMessage:
+    """The mail to a clerk, in the clerks' language (settings.CLERK_LANGUAGE)."""
+    with translation.override(settings.CLERK_LANGUAGE):
+        return _notice_message(notice)
+
+
+def _notice_message(notice: DeadlineNotice) -> mail.EmailMessage:
     deadline = notice.deadline
-    rule = deadline.get_rule_display()
-    path = f"/admin/agency/deadline/{deadline.pk}/change/"
+    values = {"rule": deadline.get_rule_display(), "item": deadline.subject_text, "office": deadline.office,
+              "starts": date_text(deadline.starts_on), "due": date_text(deadline.due_on),
+              "path": f"/admin/agency/deadline/{deadline.pk}/change/"}
     if notice.kind == NoticeKind.REMINDER:
-        days_left = (deadline.due_on - today_in_shanghai()).days
-        subject = f"Deadline reminder: {deadline.subject_label} due {deadline.due_on}"
-        body = (f"{rule}\nItem: {deadline.subject_label}\nOffice: {deadline.office}\n"
-                f"Started: {deadline.starts_on}\nDue: {deadline.due_on} ({days_left} day(s) left)\n\n"
-                f"Review queue: {path}\n")
+        values["days"] = (deadline.due_on - today_in_shanghai()).days
+        subject = gettext("Deadline reminder: %(item)s due %(due)s") % values
+        body = gettext("%(rule)s\nItem: %(item)s\nOffice: %(office)s\nStarted: %(starts)s\n"
+                       "Due: %(due)s (%(days)s day(s) left)\n\nReview queue: %(path)s\n") % values
     else:
-        assignee = deadline.assignee.get_username() if deadline.assignee else "nobody"
-        subject = f"Deadline missed: {deadline.subject_label} was due {deadline.due_on}"
-        body = (f"{rule}\nItem: {deadline.subject_label}\nOffice: {deadline.office}\n"
-                f"Started: {deadline.starts_on}\nDue: {deadline.due_on}\nAssigned to: {assignee}\n\n"
-                f"The item was not decided in time and is marked missed. Review queue: {path}\n")
+        values["assignee"] = user_text(deadline.assignee) if deadline.assignee else gettext("nobody")
+        subject = gettext("Deadline missed: %(item)s was due %(due)s") % values
+        body = gettext("%(rule)s\nItem: %(item)s\nOffice: %(office)s\nStarted: %(starts)s\nDue: %(due)s\n"
+                       "Assigned to: %(assignee)s\n\nThe item was not decided in time and is marked missed. "
+                       "Review queue: %(path)s\n") % values
     return mail.EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL,
                              to=[notice.email])

@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommonConfig(AppConfig):
     name = "common"
-    verbose_name = "Common"
+    verbose_name = _("Common")
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+
+        from common.display import user_text
+
+        # A user is shown by name wherever the admin prints one (lists, detail pages, choices,
+        # "decided by"); the username is only what they log in with.
+        get_user_model().__str__ = user_text

@@ -143,6 +143,9 @@ LOGIN_REDIRECT_URL = "/api/v1/me"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language of what the system sends clerks by itself (deadline reminders and escalations).
+CLERK_LANGUAGE = os.environ.get("CLERK_LANGUAGE", "zh-hans")
+FORMAT_MODULE_PATH = ["config.formats"]  # zh-hans: one date format, 2026-11-09 (see common.display)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -8,7 +8,9 @@ class EmployersConfig(AppConfig):
 
     def ready(self):
         from agency.login_guard import region_resolvers
+        from employers.display import actor_resolvers_register
         from employers.token_view import client_region
 
         region_resolvers.append(client_region)
         from employers import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        actor_resolvers_register()

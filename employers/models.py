@@ -81,7 +81,7 @@ class EmployerClient(models.Model):
     """An OAuth2 client-credentials application issued to one employer's HR portal."""
 
     application = models.OneToOneField(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT,
-                                       related_name="employer_client")
+                                       related_name="employer_client", verbose_name=_("OAuth application"))
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="clients",
                                  verbose_name=_("employer"))
     label = models.CharField(_("label"), max_length=100, blank=True)
@@ -100,7 +100,9 @@ class EmployerClient(models.Model):
         verbose_name_plural = _("portal API clients")
 
     def __str__(self) -> str:
-        return f"{self.application.client_id} → {self.employer.name}"
+        from employers.display import client_text
+
+        return client_text(self)
 
 
 class ApplicationKind(models.TextChoices):
@@ -138,13 +140,14 @@ class RegistrationApplication(models.Model):
     late = models.BooleanField(_("filed more than 30 days after the event"), default=False)
     submissions = models.PositiveSmallIntegerField(_("submissions"), default=1)
     applicant = models.CharField(_("applicant"), max_length=100)
-    tracking_token_hash = models.CharField(max_length=64, blank=True)
-    documents = models.ManyToManyField("agency.Document", blank=True, related_name="registration_applications")
+    tracking_token_hash = models.CharField(_("tracking token hash"), max_length=64, blank=True)
+    documents = models.ManyToManyField("agency.Document", blank=True, related_name="registration_applications",
+                                       verbose_name=_("vouchers"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "region_id", "employer": "employer_id"}
 
@@ -160,7 +163,8 @@ class RegistrationApplication(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.name} ({self.uscc})"
+        return _("%(kind)s: %(name)s (%(uscc)s)") % {"kind": self.get_kind_display(), "name": self.name,
+                                                     "uscc": self.uscc}
 
 
 class RegistrationEventKind(models.TextChoices):

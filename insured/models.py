@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import Region, history
+from common.display import date_text
 
 
 class DocumentType(models.TextChoices):
@@ -88,9 +89,11 @@ class InsuredPerson(models.Model):
 class PersonLogin(models.Model):
     """Links a Django user to the one InsuredPerson whose record they read."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_login")
-    person = models.OneToOneField(InsuredPerson, on_delete=models.PROTECT, related_name="login")
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_login",
+                                verbose_name=_("user"))
+    person = models.OneToOneField(InsuredPerson, on_delete=models.PROTECT, related_name="login",
+                                  verbose_name=_("person"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "person__region_id", "person": "person_id"}
 
@@ -99,7 +102,7 @@ class PersonLogin(models.Model):
         verbose_name_plural = _("person logins")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.person}"
+        return f"{self.user} → {self.person}"  # a user shows by name (common.apps)
 
 
 class PersonActivation(models.Model):
@@ -142,7 +145,7 @@ class Employment(models.Model):
     end_date = models.DateField(_("last working day"), null=True, blank=True)
     monthly_wage = models.DecimalField(_("monthly wage"), max_digits=12, decimal_places=2)
     enrolled_late = models.BooleanField(_("enrolled more than 30 days after the start"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "employer__region_id", "employer": "employer_id", "person": "person_id"}
 
@@ -163,7 +166,8 @@ class Employment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} @ {self.employer.name} from {self.start_date}"
+        return _("%(person)s at %(employer)s from %(date)s") % {
+            "person": self.person, "employer": self.employer.name, "date": date_text(self.start_date)}
 
 
 class RelationshipState(models.TextChoices):
@@ -184,7 +188,7 @@ class InsuranceRelationship(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=RelationshipState.choices)
     opened_on = models.DateField(_("opened on"))
     state_since = models.DateField(_("in this state since"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "region_id", "person": "person_id"}
 
@@ -200,7 +204,8 @@ class InsuranceRelationship(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} in {self.region.code}: {self.get_state_display()}"
+        return _("%(person)s in %(region)s: %(state)s") % {
+            "person": self.person, "region": self.region.code, "state": self.get_state_display()}
 
 
 class EventKind(models.TextChoices):
@@ -234,23 +239,25 @@ class RelationshipEvent(models.Model):
     employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="relationship_events", verbose_name=_("employer"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
-    employment = models.ForeignKey(Employment, null=True, blank=True, on_delete=models.PROTECT, related_name="relationship_events")
+    employment = models.ForeignKey(Employment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="relationship_events", verbose_name=_("employment"))
     relationship = models.ForeignKey(InsuranceRelationship, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="relationship_events")
+                                     related_name="relationship_events", verbose_name=_("insurance relationship"))
     decides = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
                                 verbose_name=_("decides on"))
     effective_date = models.DateField(_("effective date"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     actor = models.CharField(_("actor"), max_length=100)  # Viewer.label()
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("acting user"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     reason = models.CharField(_("reason"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
     late = models.BooleanField(_("filed late"), default=False)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    documents = models.ManyToManyField("agency.Document", blank=True, related_name="relationship_events")
+    documents = models.ManyToManyField("agency.Document", blank=True, related_name="relationship_events",
+                                       verbose_name=_("vouchers"))
 
     scope_paths = {"region": "region_id", "employer": "employer_id", "person": "person_id"}
 
@@ -264,7 +271,8 @@ class RelationshipEvent(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.person} {self.effective_date} ({self.get_decision_display()})"
+        return f"{self.get_kind_display()} {self.person} {date_text(self.effective_date)} " \
+               f"({self.get_decision_display()})"
 
 
 class SeparationReason(models.TextChoices):
@@ -291,7 +299,8 @@ class StaffReduction(models.Model):
     last_day = models.DateField(_("last working day"))
     reason = models.CharField(_("reason"), max_length=20, choices=SeparationReason.choices)
     state = models.CharField(_("state"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    request_event = models.OneToOneField(RelationshipEvent, on_delete=models.PROTECT, related_name="reduction")
+    request_event = models.OneToOneField(RelationshipEvent, on_delete=models.PROTECT, related_name="reduction",
+                                         verbose_name=_("request"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -310,4 +319,5 @@ class StaffReduction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} leaves {self.employer.name} on {self.last_day}"
+        return _("%(person)s leaves %(employer)s on %(date)s") % {
+            "person": self.person, "employer": self.employer.name, "date": date_text(self.last_day)}

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
+from common.display import user_text
 from common.problems import ApplicationError
 from employers.models import Employer, EmployerClient
 from employers.services.clients import employer_client_issue, employer_client_revoke
@@ -97,7 +98,7 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for employer in queryset:
             try:
                 client, secret = employer_client_issue(employer=employer, issued_by=request.user,
-                                                       label=f"issued by {request.user.username}")
+                                                       label=_("issued by %(name)s") % {"name": user_text(request.user)})
             except Exception as err:  # a domain refusal, reported per employer
                 self.message_user(request, f"{employer.name}: {err}", messages.ERROR)
                 continue

@@ -19,7 +19,6 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +27,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, Document, DocumentKind, Region
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
+from common.display import actor_text, date_text, datetime_text, size_text
 from common.problems import ApplicationError
 from employers.hooks import employer_cancellation_blockers
 from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
@@ -57,15 +57,27 @@ def _label(key: str):
         return key
 
 
+_DATE_KEYS = {"established_on", "changed_on", "event_date"}
+
+
 def _shown(key: str, value):
     if key in ("employer_kind", "kind") and value in EmployerKind.values:
         return EmployerKind(value).label
+    if key in _DATE_KEYS and value:
+        return date_text(value)
     return "—" if value in ("", None) else value
 
 
 def _problem_text(err: ApplicationError) -> str:
     details = "; ".join(e["message"] for e in err.errors if e.get("message") and e["message"] != err.detail)
     return f"{err.detail} {details}".strip()
+
+
+def _decision_log(reason: str) -> list:
+    """The history entry of a decision, in Django's structured form: the changed fields' names are
+    msgids, so the history page reads in the reader's language ("已修改 状态 和 原因。")."""
+    fields = ["state", "reason"] if reason.strip() else ["state"]
+    return [{"changed": {"fields": fields}}]
 
 
 # --- the counter: a clerk files on an applicant's behalf -----------------------------------------
@@ -192,7 +204,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     exact_search_field = "uscc"
     actions = ["approve_selected"]
     change_fields = ["kind", "state", "uscc", "name", "region", "employer", "event_date", "received_at", "late",
-                     "submissions", "applicant", "due"]
+                     "submissions", "applicant_name", "due"]
     add_fieldsets = [
         (None, {"fields": ["kind", "uscc", "uscc_override_reason"]}),
         (_("New registration"), {"fields": ["region", "name", "employer_kind", "established_on"]}),
@@ -277,7 +289,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 '<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>',
                 _("field"), _("now"), _("requested"),
                 format_html_join("", "<tr><td>{}</td><td>{}</td><td><strong>{}</strong></td></tr>", rows),
-                _label("changed_on"), data.get("changed_on", ""))
+                _label("changed_on"), date_text(data.get("changed_on")))
         rows = [(_label(key), _shown(key, value)) for key, value in data.items() if key != "uscc_override_by"]
         table = format_html('<table>{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
         if obj.kind == ApplicationKind.CANCELLATION and obj.employer_id:
@@ -294,10 +306,14 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if not documents:
             return _("none filed")
         return format_html("<ul>{}</ul>", format_html_join(
-            "", '<li><a href="{}">{}</a> — {}, {} bytes, SHA-256 <code>{}</code>, {} {}</li>',
+            "", '<li><a href="{}">{}</a> — {}, {}, SHA-256 <code>{}</code>, {} {}</li>',
             ((reverse("admin:agency_document_download", args=[d.pk]), d.original_name, d.get_kind_display(),
-              d.size, d.sha256, d.uploaded_by, timezone.localtime(d.uploaded_at).strftime("%Y-%m-%d %H:%M"))
+              size_text(d.size), d.sha256, actor_text(d.uploaded_by), datetime_text(d.uploaded_at))
              for d in documents)))
+
+    @admin.display(description=_("applicant"))
+    def applicant_name(self, obj):
+        return actor_text(obj.applicant)
 
     @admin.display(description=_("history"))
     def history(self, obj):
@@ -307,8 +323,8 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
             _("when"), _("step"), _("by"), _("reason"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-                (timezone.localtime(e.recorded_at).strftime("%Y-%m-%d %H:%M"), e.get_kind_display(),
-                 e.actor_user.username if e.actor_user else e.actor, e.reason or "—") for e in steps)))
+                (datetime_text(e.recorded_at), e.get_kind_display(),
+                 str(e.actor_user) if e.actor_user else actor_text(e.actor), e.reason or "—") for e in steps)))
 
     @admin.display(description=_("decision"))
     def decision_panel(self, obj):
@@ -343,7 +359,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if decided is None:
             self.message_user(request, _("Choose approve, return or reject."), messages.ERROR)
             return HttpResponseRedirect(here)
-        self.log_change(request, decided, f"{decision}: {reason.strip()}".strip(": "))
+        self.log_change(request, decided, _decision_log(reason))
         next_up = (self.get_queryset(request).filter(state=ApplicationState.SUBMITTED)
                    .order_by(*self.get_ordering(request)).first())
         if next_up is not None:
@@ -385,7 +401,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except ApplicationError as err:
                 self.message_user(request, f"{application}: {_problem_text(err)}", messages.WARNING)
                 continue
-            self.log_change(request, decided, "approve")
+            self.log_change(request, decided, _decision_log(""))
             self.message_user(request, self._approved_message(decided), messages.SUCCESS)
 
 
@@ -395,15 +411,23 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Original vouchers: read-only here and in the database (a trigger refuses UPDATE and DELETE)."""
 
-    list_display = ["original_name", "kind", "region", "size", "short_sha256", "uploaded_by", "uploaded_at",
+    list_display = ["original_name", "kind", "region", "size_shown", "short_sha256", "uploader", "uploaded_at",
                     "download"]
     list_select_related = ["region"]
     list_filter = ["kind"]
     name_search_field = "original_name"
     exact_search_field = None
-    fields = ["original_name", "kind", "region", "content_type", "size", "sha256", "uploaded_by", "uploaded_at",
+    fields = ["original_name", "kind", "region", "content_type", "size_shown", "sha256", "uploader", "uploaded_at",
               "download", "applications"]
     readonly_fields = fields
+
+    @admin.display(description=_("size"), ordering="size")
+    def size_shown(self, obj):
+        return size_text(obj.size)
+
+    @admin.display(description=_("uploaded by"), ordering="uploaded_by")
+    def uploader(self, obj):
+        return actor_text(obj.uploaded_by)
 
     def has_add_permission(self, request):
         return False  # vouchers arrive with what they support (an application, a declaration)

@@ -25,12 +25,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.access import Kind, Viewer, scope, viewer_may
 from common.dates import establishment_date_check
+from common.display import message_data
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
 from common.text import text_clean
@@ -70,6 +72,19 @@ Document = tuple[UploadedFile, str]  # (file, DocumentKind value)
 
 def tracking_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# The kinds' labels as msgids, so a stored description is translated when it is read.
+KIND_MSGIDS = {ApplicationKind.NEW: gettext_noop("new registration"),
+               ApplicationKind.CHANGE: gettext_noop("change of registration"),
+               ApplicationKind.CANCELLATION: gettext_noop("cancellation of registration")}
+
+
+def registration_deadline_item(application: RegistrationApplication) -> dict:
+    """The review deadline's search label and its description in the reader's language."""
+    return {"label": f"{application.name} {application.uscc}",
+            "text": message_data(gettext_noop("%(kind)s: %(name)s (%(uscc)s)"), translated=("kind",),
+                                 kind=KIND_MSGIDS[application.kind], name=application.name, uscc=application.uscc)}
 
 
 def _actor_label(actor: Viewer, uscc: str) -> str:
@@ -303,7 +318,8 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
     except IntegrityError:
         raise _open_duplicate(code) from None
     _store_documents(application, documents, uploaded_by=label[:100])
-    deadline_open(rule=RULE, subject=application, region=region, starts_on=received_on, label=str(application))
+    deadline_open(rule=RULE, subject=application, region=region, starts_on=received_on,
+                  **registration_deadline_item(application))
     events.registration_filed(application, actor=actor, actor_label=label)
     return application, token
 
@@ -396,7 +412,7 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     label = _actor_label(actor, application.uscc)
     _store_documents(application, documents, uploaded_by=label[:100])
     deadline_restart(subject=application, rule=RULE, region=application.region, starts_on=today_in_shanghai(),
-                     label=str(application))
+                     **registration_deadline_item(application))
     events.registration_resubmitted(application, before=before, actor=actor, actor_label=label)
     return application
 

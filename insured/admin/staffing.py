@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agency.admin import due_badge
@@ -9,8 +11,17 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
+from common.display import actor_text
 from common.problems import ApplicationError
-from insured.models import Decision, Employment, EventKind, InsuranceRelationship, RelationshipEvent, StaffReduction
+from insured.models import (
+    Decision,
+    Employment,
+    EventKind,
+    InsuranceRelationship,
+    RelationshipEvent,
+    SeparationReason,
+    StaffReduction,
+)
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
 
 
@@ -88,12 +99,40 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 @admin.register(RelationshipEvent)
 class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["recorded_at", "kind", "decision", "person", "employer", "region", "effective_date", "late",
-                    "channel", "actor"]
+                    "channel", "actor_name"]
     list_select_related = ["person", "employer", "region"]
     list_filter = ["kind", "decision", "late", "channel"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["confirm_enrolments"]
+    fields = ["kind", "person", "employer", "region", "employment", "relationship", "decides", "effective_date",
+              "recorded_at", "actor_name", "channel", "decision", "reason_text", "note_text", "late", "details_text",
+              "documents"]
+    readonly_fields = ["actor_name", "reason_text", "note_text", "details_text"]
+    DETAIL_LABELS = {"monthly_wage": _("monthly wage")}
+
+    @admin.display(description=_("actor"), ordering="actor")
+    def actor_name(self, obj):
+        return actor_text(obj.actor)
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj):
+        if obj.reason in SeparationReason.values:
+            return SeparationReason(obj.reason).label
+        return obj.reason or "—"
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        # The notes the system writes are msgids (gettext_noop in insured/services/staffing.py), rows
+        # before that included: shown in the reader's language. A clerk's own note is shown as typed.
+        return gettext(obj.note) if obj.note else "—"
+
+    @admin.display(description=_("details"))
+    def details_text(self, obj):
+        if not obj.details:
+            return "—"
+        return format_html_join(format_html("<br>"), "{}: {}", (
+            (self.DETAIL_LABELS.get(key, key), value) for key, value in obj.details.items()))
 
     def has_review_permission(self, request):
         return request.user.has_perm("insured.change_staffreduction")

@@ -16,14 +16,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Viewer, scope, viewer_may
 from common.dates import date_not_ahead, employment_start_check
+from common.display import message_data
 from common.hot_paths import insert_or_nothing, insert_rows
-from common.identifiers import IdentifierError
+from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
@@ -63,6 +65,25 @@ ENROLMENT_TRANSITIONS: dict[str, dict[str, str]] = {
     D.EFFECTIVE: {},
     D.CONFIRMED: {},
 }
+
+
+def _person_text(person: InsuredPerson) -> str:
+    return f"{person.name} ({mask_document(person.document_number)})"
+
+
+def enrolment_deadline_item(event: RelationshipEvent, person: InsuredPerson, employer: Employer) -> dict:
+    """The confirmation deadline's search label, and its description rendered in the reader's language."""
+    return {"label": f"{person.name} {mask_document(person.document_number)} {employer.name}",
+            "text": message_data(gettext_noop("enrolment of %(person)s at %(employer)s from %(date)s"),
+                                 dates=("date",), person=_person_text(person), employer=employer.name,
+                                 date=event.effective_date)}
+
+
+def reduction_deadline_item(reduction: StaffReduction) -> dict:
+    person, employer = reduction.person, reduction.employer
+    return {"label": f"{person.name} {mask_document(person.document_number)} {employer.name}",
+            "text": message_data(gettext_noop("%(person)s leaves %(employer)s on %(date)s"), dates=("date",),
+                                 person=_person_text(person), employer=employer.name, date=reduction.last_day)}
 
 
 def _normalised(document_type: str, document_number: str) -> str:
@@ -105,7 +126,7 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
             other.state, other.state_since = RelationshipState.SUSPENDED, on
             other.save(update_fields=["state", "state_since"])
             events.relationship_suspended(relationship=other, person=person, region=other.region, on=on,
-                                          note="Enrolled in another pooling region; kept until transferred.",
+                                          note=gettext_noop("Enrolled in another pooling region; kept until transferred."),
                                           actor=actor, channel=channel, batch=batch)
     if here is None:
         here = InsuranceRelationship(person=person, region=region, state=RelationshipState.ACTIVE, opened_on=on,
@@ -166,7 +187,7 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
         event = events.enrolment_requested(person=person, employer=employer, start_date=start_date, late=late,
                                            details=details, actor=actor, channel=channel)
         deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
-                      starts_on=today_in_shanghai(), label=f"enrolment {person.name} @ {employer.name}")
+                      starts_on=today_in_shanghai(), **enrolment_deadline_item(event, person, employer))
         return event
     batch: list[RelationshipEvent] = []
     employment = _employment_open(person=person, employer=employer, start_date=start_date,
@@ -281,7 +302,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
                                               state=Decision.PENDING if needs_review else Decision.EFFECTIVE)
     if needs_review:
         deadline_open(rule=DeadlineRule.STAFF_REDUCTION_REVIEW, subject=reduction, region=region,
-                      starts_on=today_in_shanghai(), label=str(reduction))
+                      starts_on=today_in_shanghai(), **reduction_deadline_item(reduction))
     else:
         _reduction_apply(reduction, actor=actor, channel=channel)
     return reduction
@@ -321,7 +342,8 @@ def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) 
     events.relationship_suspended(relationship=relationship, person=reduction.person, region=reduction.region,
                                   employer=reduction.employer, employment=employment, reason=reduction.reason,
                                   on=reduction.last_day, actor=actor, channel=channel,
-                                  note="Account kept; awaiting the heirs' refund." if death else "Account kept.")
+                                  note=(gettext_noop("Account kept; awaiting the heirs' refund.") if death
+                                        else gettext_noop("Account kept.")))
 
 
 @transaction.atomic

@@ -35,14 +35,15 @@ from insured.models import InsuredPerson, PersonLogin
 
 DEMO_REGION = "310101"
 # The demo clerk also reviews, so one login walks a registration from the counter to approval.
-CLERK = ("clerk", "clerk-demo-2026", ("clerk", "reviewer"), "clerk@example.com")
-SUPERVISOR = ("supervisor", "supervisor-demo-2026", ("supervisor",), "supervisor@example.com")
+# username, password, groups, e-mail, full name (shown wherever the clerk acted; see common.display)
+CLERK = ("clerk", "clerk-demo-2026", ("clerk", "reviewer"), "clerk@example.com", "王静")
+SUPERVISOR = ("supervisor", "supervisor-demo-2026", ("supervisor",), "supervisor@example.com", "李强")
 PERSON_PASSWORD = "person-demo-2026"
 CLIENT_ID = "demo-portal"
 CLIENT_SECRET = "demo-portal-secret"
 # Two employers of one region, so the README's path (reduce staff here, add again there) runs by curl.
 PORTALS = [(CLIENT_ID, CLIENT_SECRET), ("demo-portal-2", "demo-portal-2-secret")]
-CLIENT_LABEL = "demo portal"
+CLIENT_LABEL = "人事系统（演示）"
 
 
 def base_url() -> str:
@@ -77,8 +78,11 @@ def user_ensure(username: str, password: str, *, is_staff: bool, email: str = ""
 
 
 def staff_ensure(spec, office: Office) -> User:
-    username, password, groups, email = spec
+    username, password, groups, email, full_name = spec
     user = user_ensure(username, password, is_staff=True, email=email)
+    if not (user.first_name or user.last_name):
+        user.first_name = full_name  # one name field, as Chinese names are written
+        user.save(update_fields=["first_name"])
     ClerkProfile.objects.update_or_create(user=user, defaults={"office": office})
     user.groups.add(*Group.objects.filter(name__in=groups))
     return user
