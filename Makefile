@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install run test bench lint migrate demo clean-var
+.PHONY: install run test bench lint migrate demo clean-var screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Screenshots of the home page and a person's file at 1366 x 768 in Chinese (docs/screenshots/),
+# taken by the browser tests; they need chromium and a CJK font (fonts-noto-cjk).
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,3 +11,11 @@ class EmployersConfig(AppConfig):
         from employers.token_view import client_region
 
         region_resolvers.append(client_region)
+        from agency.models import DeadlineRule
+        from agency.workbench import WorkKind, work_kind_register
+
+        # The home page's today's work: each count links to the review queue, filtered by `due`.
+        work_kind_register(WorkKind(
+            rule=DeadlineRule.REGISTRATION_REVIEW, label=_("employer registrations to review"),
+            queue="admin:employers_registrationapplication_changelist",
+            permission="employers.view_registrationapplication", order=10))
