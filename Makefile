@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # DJANGO_DEBUG is off): a development secret key and, when no URL is set, the embedded servers.
 DEV := $(BIN)/python -m config.devenv
 
-.PHONY: install run test bench lint migrate demo clean-var
+.PHONY: install run test bench lint migrate demo clean-var screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: demo
 
 test: install
 	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Screenshots of the home page and a person's file at 1366 x 768 in Chinese (docs/screenshots/),
+# taken by the browser tests; they need chromium and a CJK font (fonts-noto-cjk).
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,6 +22,9 @@ admin.site.index_title = _("Records and reviews")
 # Password, then the TOTP code (agency.staff_sessions); lock-outs say so.
 admin.site.login_form = StaffLoginForm
 admin.site.login_template = "admin/staff_login.html"
+# The home page (templates/admin/index.html) lists today's work and every section; without the
+# navigation column the queues keep their due-date and state columns on a 1366-pixel screen.
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(Region)
@@ -113,6 +116,8 @@ from django.utils.html import format_html  # noqa: E402
 
 from agency.deadlines import deadline_assign  # noqa: E402
 from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
+from agency.workbench import deadline_state_label, due_condition  # noqa: E402
+from agency.workbench_admin import due_lookups  # noqa: E402
 from common.access import scope, viewer_for_request  # noqa: E402
 from common.display import date_text  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
@@ -164,6 +169,22 @@ class DeadlineQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeadlineDueFilter(admin.SimpleListFilter):
+    """`?due=overdue|soon|undecided`: what the home page's counts link to (agency.workbench)."""
+
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return due_lookups()
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in dict(due_lookups()):
+            return queryset
+        return queryset.filter(closed_at__isnull=True).filter(due_condition(value, today=timezone.localdate()))
+
+
 class DeadlineOfficeFilter(admin.SimpleListFilter):
     """The offices the viewer may see. (RelatedOnlyFieldListFilter would read DISTINCT office_id
     over every deadline in scope, which grows with every item ever recorded.)"""
@@ -192,13 +213,14 @@ def _assignable_users(request, region_id: int | None):
 class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The review queue: undecided items, overdue first (they are due earliest), then by due date."""
 
-    list_display = ["rule", "item", "office", "assignee", "starts_on", "due_on", "days_left", "state"]
+    # What is due and its state come right after the item: on screen even on a 1366-pixel display.
+    list_display = ["item", "rule", "due_on", "days_left", "state_now", "assignee", "office", "starts_on"]
     list_select_related = ["office", "assignee"]
-    list_filter = [DeadlineQueueFilter, "rule", DeadlineOfficeFilter]
+    list_filter = [DeadlineQueueFilter, DeadlineDueFilter, "rule", DeadlineOfficeFilter]
     ordering = ["due_on", "id"]
     name_search_field = "subject_label"
     fields = ["rule", "item", "region", "office", "starts_on", "days", "working_days", "due_on", "days_left",
-              "state", "missed_at", "closed_at", "created_at", "assignee"]
+              "state_now", "missed_at", "closed_at", "created_at", "assignee"]
     readonly_fields = [f for f in fields if f != "assignee"]
 
     def has_add_permission(self, request):
@@ -240,6 +262,14 @@ class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if url:
                 return format_html('<a href="{}">{}</a>', url, obj.subject_text)
         return obj.subject_text
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_now(self, obj):
+        """Overdue as soon as the due date has passed, not only after the nightly sweep."""
+        label = deadline_state_label(obj, timezone.localdate())
+        if label != obj.get_state_display():
+            return format_html('<span class="state-overdue">{}</span>', label)
+        return label
 
     @admin.display(description=_("days left"), ordering="due_on")
     def days_left(self, obj):

@@ -349,6 +349,12 @@ class Deadline(models.Model):
             models.Index(fields=["due_on"], condition=Q(state="open"), name="deadline_open_due"),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
             models.Index(fields=["office", "state", "due_on"], name="deadline_office_queue"),
+            # The workbench (agency/workbench.py) counts and lists undecided items (open, or missed
+            # and still waiting) per region and rule, and per assignee: only those rows are indexed.
+            models.Index(fields=["region", "rule", "due_on", "assignee"], condition=Q(closed_at__isnull=True),
+                         name="deadline_undecided"),
+            models.Index(fields=["assignee", "due_on"], condition=Q(closed_at__isnull=True),
+                         name="deadline_undecided_assignee"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "rule"], condition=Q(state="open"),
@@ -388,6 +394,7 @@ class DeadlineNotice(models.Model):
         verbose_name = _("deadline notice")
         verbose_name_plural = _("deadline notices")
         constraints = [models.UniqueConstraint(fields=["deadline", "kind", "recipient"], name="notice_once")]
+        indexes = [models.Index(fields=["recipient", "kind", "-created_at"], name="notice_recipient_recent")]
 
     def __str__(self):
         return _("%(kind)s to %(email)s about item %(id)s") % {

@@ -13,3 +13,17 @@ class InsuredConfig(AppConfig):
         cancellation_check_register(employer_open_staff_blocker)
 
         import insured.logins  # noqa: F401  (registers the persons' account -> region resolver)
+        from agency.models import DeadlineRule
+        from agency.workbench import WorkKind, work_kind_register
+        from insured.employer_panels import register_employer_panels
+
+        # The home page's today's work: each count links to this app's queue, filtered by `due`.
+        work_kind_register(WorkKind(
+            rule=DeadlineRule.STAFF_REDUCTION_REVIEW, label=_("staff reductions to confirm"),
+            queue="admin:insured_staffreduction_changelist", permission="insured.view_staffreduction", order=20))
+        work_kind_register(WorkKind(
+            rule=DeadlineRule.ENROLMENT_REVIEW, label=_("enrolments to confirm"),
+            queue="admin:insured_relationshipevent_changelist", permission="insured.view_relationshipevent",
+            order=30))
+        # The employer's file (employers.employer_file) gets the staff and events sections from here.
+        register_employer_panels()

@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import user_text
 from common.problems import ApplicationError
+from employers.employer_file import employer_file_urls
 from employers.models import Employer, EmployerClient
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from employers.services.employers import CONTACT_FIELDS, employer_update
@@ -50,7 +53,7 @@ class EmployerContactForm(forms.ModelForm):
 @admin.register(Employer)
 class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "uscc", "kind", "region", "registration_status", "registration_number",
-                    "established_on"]
+                    "established_on", "file_link"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter), "registration_status", "kind"]
     search_fields = ["name"]
@@ -85,6 +88,14 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.registration_fields
+
+    @admin.display(description=_("file"))
+    def file_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:employers_employer_file", args=[obj.pk]),
+                           _("open file"))
+
+    def get_urls(self):
+        return [*employer_file_urls(self), *super().get_urls()]  # the employer's file (employers/employer_file.py)
 
     def save_model(self, request, obj, form, change):
         pass  # written by employer_update in the form's clean()

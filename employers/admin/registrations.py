@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from agency.admin import due_badge
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, Document, DocumentKind, Region
+from agency.workbench_admin import due_filter, state_with_due
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import actor_text, date_text, datetime_text, size_text
@@ -196,10 +197,11 @@ class RegistrationEntryForm(forms.ModelForm):
 
 @admin.register(RegistrationApplication)
 class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "uscc", "region", "state", "received_at", "late", "due", "submissions"]
+    # What is due and its state come right after the name: on screen even on a 1366-pixel display.
+    list_display = ["name", "due", "state_now", "kind", "uscc", "received_at", "late", "submissions", "region"]
     list_display_links = ["name"]
     list_select_related = ["region"]
-    list_filter = ["state", "kind", "late"]
+    list_filter = [due_filter(DeadlineRule.REGISTRATION_REVIEW), "state", "kind", "late"]
     name_search_field = "name"
     exact_search_field = "uscc"
     actions = ["approve_selected"]
@@ -227,6 +229,11 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
         return due_badge(getattr(obj, "due_on", None))
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_now(self, obj):
+        """Overdue as soon as the due date passes, not only after the nightly sweep."""
+        return state_with_due(obj.get_state_display(), getattr(obj, "due_on", None))
 
     # Permissions: applications are records; they change only through decisions.
     def has_delete_permission(self, request, obj=None):

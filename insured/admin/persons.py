@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import Region
@@ -11,6 +13,7 @@ from common.identifiers import mask_document
 from common.problems import ApplicationError
 from insured.logins import ISSUE_PERMISSION, letter_context, person_activation_issue
 from insured.models import DocumentType, HukouType, InsuredPerson, PersonLogin, Sex, StatementDelivery
+from insured.person_file import person_file_urls
 from insured.services.persons import UPDATABLE, person_register, person_update
 
 
@@ -113,7 +116,7 @@ class PersonUpdateForm(forms.ModelForm):
 
 @admin.register(InsuredPerson)
 class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "masked_document", "sex", "birth_date", "region", "statement_delivery"]
+    list_display = ["name", "masked_document", "sex", "birth_date", "region", "statement_delivery", "file_link"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter), "document_type", "statement_delivery", "sex"]
     search_fields = ["name"]
@@ -175,6 +178,13 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_issue_activation_permission(self, request):
         return request.user.has_perm(ISSUE_PERMISSION)
+    @admin.display(description=_("file"))
+    def file_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:insured_insuredperson_file", args=[obj.pk]),
+                           _("open file"))
+
+    def get_urls(self):
+        return [*person_file_urls(self), *super().get_urls()]  # the person's file (insured/person_file.py)
 
     def export_value(self, obj, field):
         if field == "masked_document":

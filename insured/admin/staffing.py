@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from agency.admin import due_badge
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule
+from agency.workbench_admin import due_filter, state_with_due
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import actor_text
@@ -51,9 +52,11 @@ class ReadOnlyAdminMixin:
 
 @admin.register(StaffReduction)
 class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["person", "employer", "last_day", "reason", "state", "due", "created_at", "decided_by"]
+    # What is due and its state come first: on screen even on a 1366-pixel display.
+    list_display = ["person", "employer", "due", "state_now", "last_day", "reason", "created_at", "decided_by"]
     list_select_related = ["person", "employer", "decided_by"]
-    list_filter = ["state", "reason", ("employer", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [due_filter(DeadlineRule.STAFF_REDUCTION_REVIEW), "state", "reason",
+                   ("employer", admin.RelatedOnlyFieldListFilter)]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["confirm_selected", "reject_selected"]
@@ -64,6 +67,11 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
         return due_badge(obj.due_on)
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_now(self, obj):
+        """Overdue as soon as the due date passes, not only after the nightly sweep."""
+        return state_with_due(obj.get_state_display(), obj.due_on)
 
     def has_review_permission(self, request):
         return request.user.has_perm("insured.change_staffreduction")
@@ -98,10 +106,11 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
 @admin.register(RelationshipEvent)
 class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["recorded_at", "kind", "decision", "person", "employer", "region", "effective_date", "late",
-                    "channel", "actor_name"]
+    # No region column: a clerk sees one region; the detail page names it. (Fits 1366 pixels.)
+    list_display = ["recorded_at", "kind", "decision", "person", "employer", "effective_date", "late", "channel",
+                    "actor_name"]
     list_select_related = ["person", "employer", "region"]
-    list_filter = ["kind", "decision", "late", "channel"]
+    list_filter = [due_filter(DeadlineRule.ENROLMENT_REVIEW), "kind", "decision", "late", "channel"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["confirm_enrolments"]
