@@ -222,6 +222,12 @@ ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
 
+# Daily contributions duties (contributions.tasks): the Art. 62 provisional assessment of months not
+# declared by their declaration day, and the proposals of determined months for late enrolments
+# (Art. 58); the hour they run (Asia/Shanghai) and how many months back the assessment looks.
+CONTRIBUTIONS_DAILY_HOUR = env_int("CONTRIBUTIONS_DAILY_HOUR", 2)
+ASSESSMENT_LOOKBACK_MONTHS = env_int("ASSESSMENT_LOOKBACK_MONTHS", 12)
+
 # The Idempotency-Key fingerprint reads a POST's whole body, so the body limit must admit
 # a filing's vouchers (agency.documents allows 20 MiB each).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 60 * 1024 * 1024)
