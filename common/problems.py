@@ -47,6 +47,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "already-decided": ("Already decided", "The request was decided before; nothing was changed."),
     "duplicate-reduction": ("Staff reduction already pending", "A reduction for this person awaits confirmation."),
     "relationship-closed": ("Relationship not open", "The person's insurance relationship cannot take this change."),
+    "duplicate-bank-reference": ("Bank reference already recorded",
+                                 "A payment with this bank reference was recorded for another employer."),
     "calendar-not-covered": ("Holiday calendar missing",
                              "Working-day deadlines need the year's holidays entered by an administrator."),
     "login-locked": ("Too many failed logins",
