@@ -21,6 +21,7 @@ from contributions.models.payments import (  # noqa: F401
     Determination,
     DeterminationState,
     DeterminedMonth,
+    EmployerArrears,
     Payment,
     PaymentChannel,
 )

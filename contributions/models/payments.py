@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import history
+from employers.models import Employer
 
 MONEY = dict(max_digits=14, decimal_places=2)
 
@@ -189,3 +190,13 @@ class DeterminedMonth(models.Model):
     @property
     def total(self):
         return self.employer_amount + self.individual_amount
+
+
+class EmployerArrears(Employer):
+    """The clerks' view of an employer's money: its arrears, charges, payments and allocations
+    (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("employer arrears")
+        verbose_name_plural = _("employers in arrears")

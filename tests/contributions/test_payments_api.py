@@ -1,6 +1,7 @@
 """The portal's payments, receipts and arrears over HTTP with a real token; scoping and bad input."""
 
 from datetime import date, timedelta
+
 import pytest
 
 from agency.deadlines import today_in_shanghai
