@@ -10,7 +10,7 @@ from django.test import Client
 from agency.models import AverageWage, Deadline, DeadlineRule
 from common.access import Kind, Viewer
 from common.problems import ApplicationError, NotFound
-from contributions.models import Charge, ChargeKind, ContributionLine
+from contributions.models import Charge, ChargeKind
 from contributions.models.payments import Determination, DeterminationState
 from contributions.services.arrears import employer_arrears
 from contributions.services.determinations import (
@@ -20,7 +20,7 @@ from contributions.services.determinations import (
 )
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
-from tests.contributions.charges import declare
+from tests.contributions.charges import declare, line
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -47,8 +47,7 @@ def clerk(region):
 def test_months_before_the_first_declared_month_are_determined_from_the_enrolment_wage(setting):
     region, employer, person, employment = setting
     declaration, _ = declare(employer, date(2026, 4, 1), "100.00")
-    ContributionLine.objects.create(declaration=declaration, person=person, employer=employer,
-                                    period=date(2026, 4, 1), base=D("6000.00"))
+    line(declaration, person)
     determination = determination_propose(employment=employment, actor=Viewer.system(), today=date(2026, 4, 20))
     months = list(determination.months.order_by("period"))
     assert [m.period for m in months] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
@@ -69,8 +68,7 @@ def test_confirmed_months_are_determined_charges_with_their_original_due_days(se
     assert [m.period for m in determination.months.all()] == [date(2026, 1, 1), date(2026, 2, 1)]
     # the employer declares February itself meanwhile: only January is charged
     declaration, _ = declare(employer, date(2026, 2, 1), "100.00")
-    ContributionLine.objects.create(declaration=declaration, person=person, employer=employer,
-                                    period=date(2026, 2, 1), base=D("6000.00"))
+    line(declaration, person)
     _user, viewer = clerk(region)
     charges = determination_confirm(determination=determination, actor=viewer)
     assert [(c.kind, c.period, c.due_on, c.fee_from, c.amount) for c in charges] == [
