@@ -33,6 +33,7 @@ from django.db import connection, transaction
 
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
+from contributions.events import EventKind, event_record
 from contributions.models import Allocation, Charge, ChargeKind
 from contributions.services.payments import charges_settle, employer_lock
 
@@ -68,17 +69,24 @@ WITH emp AS (
          (SELECT sum(x.amount) FROM contributions_charge x
            WHERE x.employer_id = c.employer_id AND x.kind IN ('declared', 'determined')
              AND x.period = (SELECT max(d.period) FROM contributions_declaration d
-                              WHERE d.employer_id = c.employer_id AND d.period < c.period)) AS previous_total
+                              WHERE d.employer_id = c.employer_id AND d.kind = 'declared'
+                                AND d.period < c.period)) AS previous_total
     FROM candidate c
+), charged AS (
+  INSERT INTO contributions_charge (employer_id, period, kind, amount, due_on, fee_from, created_at, actor)
+  SELECT b.employer_id, b.period, 'provisional', round(b.previous_total * 1.10, 2),
+         b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
+         b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
+         now(), %(actor)s
+    FROM based b
+   WHERE b.previous_total > 0
+  ON CONFLICT (employer_id, period) WHERE kind = 'provisional' DO NOTHING
+  RETURNING id, employer_id, period, amount, due_on
 )
-INSERT INTO contributions_charge (employer_id, period, kind, amount, due_on, fee_from, created_at, actor)
-SELECT b.employer_id, b.period, 'provisional', round(b.previous_total * 1.10, 2),
-       b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
-       b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
-       now(), %(actor)s
-  FROM based b
- WHERE b.previous_total > 0
-ON CONFLICT (employer_id, period) WHERE kind = 'provisional' DO NOTHING
+INSERT INTO contributions_contributionevent (kind, employer_id, period, recorded_at, actor, details)
+SELECT 'provisional_assessed', c.employer_id, c.period, now(), %(actor)s,
+       jsonb_build_object('charge', c.id, 'amount', c.amount::text, 'due_on', c.due_on)
+  FROM charged c
 RETURNING employer_id
 """
 
@@ -149,6 +157,9 @@ def provisional_replace(*, declaration, actor: Viewer | None = None) -> Charge |
                    .exclude(children__kind=ChargeKind.PROVISIONAL_REVERSAL).first())
     reversal = None
     if provisional is not None:
+        event_record(kind=EventKind.PROVISIONAL_REPLACED, employer_id=declaration.employer_id,
+                     actor=actor or Viewer.system(), period=declaration.period, declaration=declaration,
+                     details={"provisional": provisional.pk, "amount": str(provisional.amount)})
         fee = Charge.objects.filter(parent=provisional, kind=ChargeKind.LATE_FEE).first()
         for charge in ([fee] if fee is not None else []) + [provisional]:
             _give_back(charge, label)

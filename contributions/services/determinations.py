@@ -24,6 +24,7 @@ from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.models import AverageWage, ContributionRate, DeadlineRule, InsuranceType
 from common.access import Kind, Viewer
 from common.problems import ApplicationError, NotFound, ValidationFailed
+from contributions.events import EventKind, event_record
 from contributions.models import Charge, ChargeKind, ContributionLine
 from contributions.models.payments import Determination, DeterminationState, DeterminedMonth
 from contributions.services.fees import fen
@@ -114,6 +115,9 @@ def determination_propose(*, employment: Employment, actor: Viewer, today: date 
     DeterminedMonth.objects.bulk_create(rows)
     deadline_open(rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION, subject=determination,
                   region=employer.region, starts_on=today, label=str(determination))
+    event_record(kind=EventKind.DETERMINATION_PROPOSED, employer_id=employer.pk, actor=actor,
+                 details={"determination": determination.pk, "employment": employment.pk,
+                          "months": [f"{m:%Y-%m}" for m in months]})
     return determination
 
 
@@ -161,6 +165,8 @@ def determination_confirm(*, determination: Determination, actor: Viewer, note: 
     locked.decided_by_id, locked.decision_note = actor.user_id, note
     locked.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
     deadline_close(subject=locked, rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
+    event_record(kind=EventKind.DETERMINATION_CONFIRMED, employer_id=locked.employer_id, actor=actor,
+                 details={"determination": locked.pk, "charges": [c.pk for c in charges], "note": note})
     charges_settle(employer_id=locked.employer_id, actor=actor.label())
     return charges
 
@@ -174,4 +180,6 @@ def determination_reject(*, determination: Determination, actor: Viewer, note: s
     locked.decided_by_id, locked.decision_note = actor.user_id, note
     locked.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
     deadline_close(subject=locked, rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
+    event_record(kind=EventKind.DETERMINATION_REJECTED, employer_id=locked.employer_id, actor=actor,
+                 details={"determination": locked.pk, "note": note})
     return locked

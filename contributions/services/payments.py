@@ -29,6 +29,7 @@ from agency.models import Document
 from common.access import Kind, Viewer
 from common.compiled import insert_or_nothing
 from common.problems import Conflict, NotFound, ValidationFailed
+from contributions.events import EventKind, event_record
 from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.services.fees import Part, late_fee
@@ -227,7 +228,11 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
                            errors=[{"field": "bank_reference", "code": "duplicate",
                                     "message": "This bank reference is already recorded."}])
         return first, False
-    charges_settle(employer_id=employer.pk, actor=actor.label())
+    allocations = charges_settle(employer_id=employer.pk, actor=actor.label())
+    event_record(kind=EventKind.PAYMENT_RECORDED, employer_id=employer.pk, actor=actor,
+                 details={"payment": payment.pk, "bank_reference": reference, "amount": str(amount),
+                          "paid_on": paid_on.isoformat(), "channel": channel,
+                          "allocated": str(sum((a.amount for a in allocations if a.payment_id == payment.pk), ZERO))})
     return payment, True
 
 
