@@ -109,3 +109,13 @@ def test_money_paid_on_the_provisional_goes_to_the_declared_month_on_its_day_and
     assert state.principal == 0 and state.late_fee == 0
     assert state.credit == D("1100.00") - D("900.00") - D("2.25")
     assert Payment.objects.count() == 2
+
+
+def test_a_full_run_finds_a_month_left_undeclared_before_a_declared_one():
+    employer = EmployerFactory()
+    declare(employer, date(2026, 1, 1), "1000.00")
+    declare(employer, date(2026, 3, 1), "500.00")  # February skipped while the job did not run
+    assert provisional_assess_run(today=date(2026, 3, 20)).assessed == 0  # the daily run looks after March
+    assert provisional_assess_run(today=date(2026, 3, 20), full=True).assessed == 1
+    [charge] = provisional(employer)
+    assert (charge.period, charge.amount) == (date(2026, 2, 1), D("1100.00"))
