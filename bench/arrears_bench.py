@@ -155,7 +155,7 @@ CLIENTS_SNIPPET = """
 import json, sys
 import django; django.setup()
 from employers.models import Employer
-from employers.services import employer_client_issue
+from employers.services.clients import employer_client_issue
 ids, secret = json.loads(sys.argv[1]), sys.argv[2]
 out = []
 for employer in Employer.objects.filter(pk__in=ids).order_by("id"):

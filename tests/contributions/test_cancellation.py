@@ -11,7 +11,7 @@ from common.access import Kind, Viewer
 from common.problems import Conflict
 from contributions.models import Charge, ChargeKind
 from contributions.services.payments import payment_record
-from employers.registrations import registration_approve, registration_submit
+from employers.services.registrations import registration_approve, registration_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory
