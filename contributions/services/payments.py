@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from agency.deadlines import today_in_shanghai
 from agency.models import Document
 from common.access import Kind, Viewer
-from common.compiled import insert_or_nothing
+from common.hot_paths import insert_or_nothing
 from common.problems import Conflict, NotFound, ValidationFailed
 from contributions.events import EventKind, event_record
 from contributions.models import Allocation, Charge, ChargeKind, Payment
