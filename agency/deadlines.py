@@ -31,7 +31,10 @@ class RuleTerms:
 def rule_terms(rule: str, region: Region) -> RuleTerms:
     if rule == DeadlineRule.REGISTRATION_REVIEW:
         return RuleTerms(region.registration_review_days, region.review_in_working_days)
-    if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW):
+    # A clerk's review of a staffing matter, and of the months the agency determined for a late
+    # enrolment (Art. 58): the region's staffing review days.
+    if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW,
+                DeadlineRule.LATE_ENROLMENT_DETERMINATION):
         return RuleTerms(region.reduction_review_days, region.reduction_review_in_working_days)
     raise ValueError(f"unknown deadline rule {rule!r}")
 

@@ -9,6 +9,8 @@ VIEW_ALL = [
     "insured.view_staffreduction", "insured.view_relationshipevent", "insured.view_employment",
     "insured.view_insurancerelationship",
     "employers.view_registrationapplication", "agency.view_document",
+    "contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
+    "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -16,6 +18,7 @@ CLERK = VIEW_ALL + [
     "insured.change_insuredperson", "insured.change_staffreduction",
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
+    "contributions.add_payment", "contributions.change_determination",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication"]

@@ -263,6 +263,7 @@ class DocumentKind(models.TextChoices):
     LABOUR_CONTRACT = "labour_contract", _("labour contract")
     SEPARATION_CERTIFICATE = "separation_certificate", _("separation certificate")
     DEATH_CERTIFICATE = "death_certificate", _("death certificate")
+    PAYMENT_VOUCHER = "payment_voucher", _("bank payment voucher")
     OTHER = "other", _("other")
 
 
@@ -300,6 +301,7 @@ class DeadlineRule(models.TextChoices):
     REGISTRATION_REVIEW = "registration_review", _("employer registration review (Art. 57)")
     STAFF_REDUCTION_REVIEW = "staff_reduction_review", _("staff reduction confirmation")
     ENROLMENT_REVIEW = "enrolment_review", _("enrolment confirmation")
+    LATE_ENROLMENT_DETERMINATION = "late_enrolment_determination", _("late enrolment: determined contributions (Art. 58)")
 
 
 class DeadlineState(models.TextChoices):

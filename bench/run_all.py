@@ -197,6 +197,53 @@ def sweep_section(r: dict) -> list[str]:
     ]
 
 
+def assessment_section(r: dict) -> list[str]:
+    return [
+        "## Daily Art. 62 assessment against one INSERT .. SELECT",
+        "",
+        f"Workload: {r['employers']:,} registered employers, each with {r['history_months']} declared months "
+        f"(declaration and charge), of which {r['missing']:,} did not declare the assessed month. "
+        "`provisional_assess_run` (the daily job without Celery: batches of 10,000 employers, the 12-month "
+        "look-back window, the event rows, the credit check) against ONE `INSERT .. SELECT` that writes the same "
+        "charges for that month; median of the runs, the provisional charges removed between runs (not timed).",
+        "",
+        "| measure | seconds (median) | runs |",
+        "|---|---:|---|",
+        f"| daily job | {r['job_s']} | {r['job_runs_s']} |",
+        f"| one INSERT .. SELECT | {r['reference_s']} | {r['reference_runs_s']} |",
+        "",
+        f"**Ratio {r['ratio']:.2f}** (target at most {r['target_ratio']}: {yes(r['meets_target'])}). Both wrote the "
+        f"same {r['assessed']:,} charges (employer, period, amount): {r['same_rows']}. A second run the same day "
+        f"assessed {r['second_run_same_day_assessed']}. CPU busy share before the runs: {r['cpu_busy_before_runs']}; "
+        f"load average after: {r['load_average_after']}.",
+        "",
+    ]
+
+
+def arrears_section(r: dict) -> list[str]:
+    a = r["arrears"]
+    return [
+        "## Arrears of an employer with 10 years of charges, 20 portal clients",
+        "",
+        f"Workload: {r['employers_measured']} employers with {r['months']} monthly declared charges each, paid through "
+        f"the payment service ({r['payments']:,} payments: on time, late with their fees, partly, the last three "
+        f"months unpaid), so each has {r['charges_per_employer']} charges ({r['late_fee_charges_per_employer']} late "
+        f"fees) and {r['allocations_per_employer']} allocations; {r['background_employers']:,} other employers with "
+        f"two years of charges. gunicorn {r['gunicorn']}; wrk {r['wrk_threads']} threads, {r['connections']} "
+        f"connections, {r['duration_s']} s, each request with one of the {r['employers_measured']} bearer tokens and "
+        "a day from today to 60 days ahead.",
+        "",
+        "| endpoint | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| `GET /api/v1/employer/arrears?on=` | {a['requests_per_s']} | {a['p50_ms']} | {a['p90_ms']} | "
+        f"{a['p99_ms']} | {a['non_2xx']} |",
+        "",
+        f"Target p99 under {r['target_p99_ms']} ms: {yes(r['meets_p99_target'])}. CPU busy share before the run: "
+        f"{r['cpu_busy_before_run']}; load average before {r['load_average_before']}, after {r['load_average_after']}.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -208,6 +255,8 @@ def report(quick: bool = False) -> None:
     lookup = support.load(f"lookup{suffix}")
     enrolment = support.load(f"enrolment{suffix}")
     sweep = support.load(f"deadline_sweep{suffix}")
+    assessment = support.load(f"assessment{suffix}")
+    arrears = support.load(f"arrears{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -217,13 +266,15 @@ def report(quick: bool = False) -> None:
         "The figures are written by `make bench` (`bench/run_all.py`); the analysis after them is kept.",
         "",
         "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
-                                (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep))
+                                (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep),
+                                 ("assessment", assessment), ("arrears", arrears))
                                 if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
-        "`python bench/deadline_sweep_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
+        "`python bench/arrears_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -234,6 +285,10 @@ def report(quick: bool = False) -> None:
         lines += enrolment_section(enrolment, enrolment_profile, suffix)
     if sweep:
         lines += sweep_section(sweep)
+    if assessment:
+        lines += assessment_section(assessment)
+    if arrears:
+        lines += arrears_section(arrears)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -256,6 +311,8 @@ def main() -> None:
         run("lookup_bench.py", "--profile", *extra)
         run("enrolment_bench.py", "--profile", *extra)
         run("deadline_sweep_bench.py", *extra)
+        run("assessment_bench.py", *extra)
+        run("arrears_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

@@ -66,6 +66,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
                             _("A reduction for this person awaits confirmation.")),
     "relationship-closed": (_("Relationship not open"),
                             _("The person's insurance relationship cannot take this change.")),
+    "duplicate-bank-reference": (_("Bank reference already recorded"),
+                                 _("A payment with this bank reference was recorded for another employer.")),
     "calendar-not-covered": (_("Holiday calendar missing"),
                              _("Working-day deadlines need the year's holidays entered by an administrator.")),
     "login-locked": (_("Too many failed logins"),

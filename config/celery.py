@@ -38,3 +38,8 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "accounts.tasks.accounts_reconcile",
         "schedule": crontab(minute=0, hour=settings.ACCOUNTS_NIGHTLY_HOUR),
     }
+    # Art. 62 provisional assessment, then the Art. 58 determinations of late enrolments.
+    sender.conf.beat_schedule["contributions-daily"] = {
+        "task": "contributions.tasks.contributions_daily",
+        "schedule": crontab(minute=30, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
+    }

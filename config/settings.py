@@ -283,9 +283,16 @@ DATE_AHEAD_MAX_DAYS = env_int("DATE_AHEAD_MAX_DAYS", 90)
 # files) are held to DATA_UPLOAD_MAX_MEMORY_SIZE; at most ..._NUMBER_FIELDS fields and
 # ..._NUMBER_FILES files.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 60 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)  # a 100,000-row declaration as JSON
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 100)
+
+# Daily contributions duties (contributions.tasks): the Art. 62 provisional assessment of months not
+# declared by their declaration day, and the proposals of determined months for late enrolments
+# (Art. 58); the hour they run (Asia/Shanghai) and how many months back the assessment looks.
+CONTRIBUTIONS_DAILY_HOUR = env_int("CONTRIBUTIONS_DAILY_HOUR", 2)
+ASSESSMENT_LOOKBACK_MONTHS = env_int("ASSESSMENT_LOOKBACK_MONTHS", 12)
+
 
 # --- Security (README "Security"): every value from the environment --------------------------
 # Behind a TLS-terminating reverse proxy (README: production environment).

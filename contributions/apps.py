@@ -7,3 +7,9 @@ class ContributionsConfig(AppConfig):
 
     name = "contributions"
     verbose_name = _("Contributions")
+
+    def ready(self):
+        from contributions.services.arrears import employer_unsettled_blocker
+        from employers.hooks import cancellation_check_register
+
+        cancellation_check_register(employer_unsettled_blocker)

@@ -12,6 +12,13 @@ from contributions.models import ContributionEvent
 class EventKind(models.TextChoices):
     DECLARED = "declared", _("declaration filed")
     CORRECTED = "corrected", _("declaration corrected")
+    # h11b: payments, Art. 62 assessments, Art. 58 determinations
+    PAYMENT_RECORDED = "payment_recorded", _("payment recorded")
+    PROVISIONAL_ASSESSED = "provisional_assessed", _("provisionally assessed (Art. 62)")
+    PROVISIONAL_REPLACED = "provisional_replaced", _("provisional charge replaced by the declaration")
+    DETERMINATION_PROPOSED = "determination_proposed", _("late-enrolment months determined (Art. 58)")
+    DETERMINATION_CONFIRMED = "determination_confirmed", _("determined months confirmed and charged")
+    DETERMINATION_REJECTED = "determination_rejected", _("determined months rejected")
 
 
 def event_record(*, kind: str, employer_id: int, actor: Viewer, period=None, declaration=None,

@@ -16,3 +16,12 @@ from contributions.models.declarations import (  # noqa: F401
     DeclarationSource,
     RegionContributionSettings,
 )
+from contributions.models.payments import (  # noqa: F401
+    Allocation,
+    Determination,
+    DeterminationState,
+    DeterminedMonth,
+    EmployerArrears,
+    Payment,
+    PaymentChannel,
+)

@@ -1,0 +1,1 @@
+from contributions.admin import payments  # noqa: F401

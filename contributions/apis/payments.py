@@ -1,0 +1,129 @@
+"""Employers' portals: pay (POST /employer/payments), read receipts and arrears."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from agency.deadlines import today_in_shanghai
+from common.pagination import Cursor
+from common.problems import NotFound, ValidationFailed
+from contributions.models.payments import PaymentChannel
+from contributions.selectors.payments import arrears_of, payments_visible
+from contributions.services.payments import payment_receipt, payment_record
+from employers.apis.employers import PortalApiView
+
+MONEY = dict(max_digits=14, decimal_places=2)
+
+
+class AllocationOut(serializers.Serializer):
+    charge_id = serializers.IntegerField()
+    period = serializers.CharField()
+    kind = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    counts_as_paid_on = serializers.DateField()
+    settles_charge = serializers.BooleanField()
+    releases = serializers.IntegerField(allow_null=True)
+
+
+class ReceiptOut(serializers.Serializer):
+    id = serializers.IntegerField(source="payment.id")
+    receipt_number = serializers.SerializerMethodField()
+    employer_uscc = serializers.CharField(source="payment.employer.uscc")
+    employer_name = serializers.CharField(source="payment.employer.name")
+    bank_reference = serializers.CharField(source="payment.bank_reference")
+    amount = serializers.DecimalField(source="payment.amount", **MONEY)
+    paid_on = serializers.DateField(source="payment.paid_on")
+    recorded_at = serializers.DateTimeField(source="payment.recorded_at")
+    channel = serializers.CharField(source="payment.channel")
+    allocated = serializers.DecimalField(**MONEY)
+    unallocated = serializers.DecimalField(**MONEY, help_text="Kept as a credit for the next charges.")
+    allocations = AllocationOut(many=True)
+
+    def get_receipt_number(self, obj) -> str:
+        return f"P{obj.payment.paid_on:%Y%m}-{obj.payment.pk:08d}"
+
+
+class PaymentListApi(PortalApiView):
+    class InputSerializer(serializers.Serializer):
+        bank_reference = serializers.CharField(max_length=64)
+        amount = serializers.DecimalField(**MONEY)
+        paid_on = serializers.DateField()
+
+    class ListOut(serializers.Serializer):
+        id = serializers.IntegerField()
+        bank_reference = serializers.CharField()
+        amount = serializers.DecimalField(**MONEY)
+        paid_on = serializers.DateField()
+        recorded_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: ReceiptOut, 200: ReceiptOut},
+                   summary="Record a payment (allocated to the oldest open charges); the same bank reference "
+                           "again answers the first payment (200)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment, created = payment_record(employer_id=self.viewer.employer_id, actor=self.viewer,
+                                          channel=PaymentChannel.API, **data.validated_data)
+        payment = payments_visible(self.viewer).get(pk=payment.pk)
+        return Response(ReceiptOut(payment_receipt(payment)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                        headers={"Location": f"/api/v1/employer/payments/{payment.pk}"})
+
+    @extend_schema(responses=ListOut(many=True), summary="The employer's payments, newest first")
+    def get(self, request):
+        paginator = Cursor()
+        page = paginator.paginate_queryset(payments_visible(self.viewer), request, view=self)
+        return paginator.get_paginated_response(self.ListOut(page, many=True).data)
+
+
+class PaymentReceiptApi(PortalApiView):
+    @extend_schema(responses=ReceiptOut, summary="A payment's receipt: what it paid, and what is left as credit")
+    def get(self, request, pk: int):
+        payment = payments_visible(self.viewer).filter(pk=pk).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        return Response(ReceiptOut(payment_receipt(payment)).data)
+
+
+class PeriodArrearsOut(serializers.Serializer):
+    period = serializers.DateField(format="%Y-%m")
+    due_on = serializers.DateField()
+    principal = serializers.DecimalField(**MONEY)
+    days = serializers.IntegerField()
+    late_fee = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    provisional = serializers.BooleanField(help_text="Includes an Art. 62 provisional charge (not declared).")
+
+
+class ArrearsOut(serializers.Serializer):
+    on = serializers.DateField()
+    periods = PeriodArrearsOut(many=True)
+    principal = serializers.DecimalField(**MONEY)
+    late_fee = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    credit = serializers.DecimalField(**MONEY)
+
+
+def parse_day(value: str | None, field: str = "on") -> date:
+    if not value:
+        return today_in_shanghai()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.field(field, "invalid", "Use YYYY-MM-DD.") from None
+
+
+class ArrearsApi(PortalApiView):
+    @extend_schema(parameters=[OpenApiParameter("on", str, description="YYYY-MM-DD (default today); a later day "
+                                                "answers what is owed if paid then")],
+                   responses=ArrearsOut, summary="Arrears and late fees as they stand on a day")
+    def get(self, request):
+        on = parse_day(request.query_params.get("on"))
+        arrears = arrears_of(self.viewer, employer_id=self.viewer.employer_id, on=on)
+        if arrears is None:
+            raise NotFound("No such employer.")
+        return Response(ArrearsOut(arrears).data)

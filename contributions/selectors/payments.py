@@ -1,0 +1,47 @@
+"""Reads of payments, allocations and arrears, scoped by `common.access.scope` like every read."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from common.access import Kind, Viewer, scope
+from contributions.models import Allocation, Charge, Payment
+from contributions.models.payments import Determination
+from contributions.services.arrears import Arrears, employer_arrears, employers_in_arrears
+from employers.models import Employer
+
+
+def payments_visible(viewer: Viewer) -> QuerySet[Payment]:
+    return scope(Payment.objects.select_related("employer", "voucher"), viewer)
+
+
+def allocations_visible(viewer: Viewer) -> QuerySet[Allocation]:
+    return scope(Allocation.objects.select_related("charge", "payment", "credit"), viewer)
+
+
+def charges_visible(viewer: Viewer) -> QuerySet[Charge]:
+    return scope(Charge.objects.select_related("employer"), viewer)
+
+
+def determinations_visible(viewer: Viewer) -> QuerySet[Determination]:
+    return scope(Determination.objects.select_related("employer", "person", "employment"), viewer)
+
+
+def arrears_of(viewer: Viewer, *, employer_id: int, on: date) -> Arrears | None:
+    """The employer's arrears on `on`, or None when the viewer may not see the employer."""
+    region_id = scope(Employer.objects.filter(pk=employer_id), viewer).values_list("region_id", flat=True).first()
+    if region_id is None:
+        return None
+    return employer_arrears(employer_id=employer_id, region_id=region_id, on=on)
+
+
+def employers_in_arrears_visible(viewer: Viewer, *, on: date) -> list[dict]:
+    """The clerk's list: employers of the clerk's region with overdue principal or unpaid fees,
+    largest first; every region for system viewers and superusers; nothing for anyone else."""
+    if viewer.kind is Kind.CLERK:
+        return employers_in_arrears(region_id=viewer.region_id, on=on)
+    if viewer.sees_everything:
+        return employers_in_arrears(region_id=None, on=on)
+    return []

@@ -1,0 +1,41 @@
+"""A region's contribution settings, read in one place with the defaults of the contract."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from contributions.models import RegionContributionSettings
+from contributions.services.fees import DEFAULT_DAILY_RATE
+
+PRINCIPAL_FIRST = "principal_first"
+OLDEST_FIRST = "oldest_first"
+
+
+@dataclass(frozen=True)
+class Terms:
+    declaration_day: int = 10
+    payment_day: int = 15
+    allocation_order: str = PRINCIPAL_FIRST
+    late_fee_daily_rate: Decimal = DEFAULT_DAILY_RATE
+
+    def day_in(self, period: date, day: int) -> date:
+        return period.replace(day=min(day, calendar.monthrange(period.year, period.month)[1]))
+
+    def due_on(self, period: date) -> date:
+        """The period's own payment day (its original due day)."""
+        return self.day_in(period, self.payment_day)
+
+    def declare_by(self, period: date) -> date:
+        return self.day_in(period, self.declaration_day)
+
+
+def terms_for(region_id: int) -> Terms:
+    row = RegionContributionSettings.objects.filter(region_id=region_id).first()
+    if row is None:
+        return Terms()
+    return Terms(declaration_day=row.declaration_day, payment_day=row.payment_day,
+                 allocation_order=row.allocation_order or PRINCIPAL_FIRST,
+                 late_fee_daily_rate=row.late_fee_daily_rate)

@@ -1,0 +1,83 @@
+"""Clerks record payments from bank vouchers, print receipts, read the employers in arrears of
+their own region (largest first) and an employer's arrears page."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from agency.models import Document
+from contributions.models import Allocation, Payment
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.contributions.charges import charge
+from tests.employers.factories import EmployerFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n% bank voucher for tests\n%%EOF\n"
+
+
+@pytest.fixture
+def region():
+    region = RegionFactory(code="310101", name="黄浦区")
+    OfficeFactory(region=region)
+    return region
+
+
+def login(region):
+    client = Client()
+    client.force_login(clerk_user(region.offices.first(), groups=("clerk",)))
+    return client
+
+
+def record(client, employer, reference="ABC-1", amount="1000.00", paid_on="2026-01-15"):
+    return client.post("/admin/contributions/payment/add/", {
+        "employer": employer.pk, "bank_reference": reference, "amount": amount, "paid_on": paid_on, "note": "",
+        "voucher_file": SimpleUploadedFile("voucher.pdf", PDF, content_type="application/pdf")})
+
+
+def test_clerk_records_a_payment_from_a_voucher_and_prints_its_receipt(region):
+    employer = EmployerFactory(region=region)
+    charge(employer, date(2026, 1, 1), "800.00")
+    client = login(region)
+    response = record(client, employer)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    payment = Payment.objects.get()
+    assert payment.channel == "admin" and payment.voucher.kind == "payment_voucher"
+    assert payment.voucher.sha256 and Document.objects.count() == 1
+    assert Allocation.objects.get().amount == D("800.00")
+    receipt = client.get(f"/admin/contributions/payment/{payment.pk}/receipt/")
+    assert receipt.status_code == 200
+    assert b"ABC-1" in receipt.content and b"800.00" in receipt.content and b"200.00" in receipt.content
+    again = record(client, employer, amount="5.00")  # same reference: nothing changes
+    assert again.status_code == 302 and Payment.objects.count() == 1 and Document.objects.count() == 1
+
+
+def test_bad_payment_in_the_admin_shows_the_error_and_stores_nothing(region):
+    employer = EmployerFactory(region=region)
+    response = record(login(region), employer, amount="-1.00")
+    assert response.status_code == 200 and not Payment.objects.exists()
+
+
+def test_clerk_sees_employers_in_arrears_of_their_region_largest_first(region):
+    big, small = EmployerFactory(region=region, name="大户公司"), EmployerFactory(region=region, name="小户公司")
+    charge(big, date(2026, 1, 1), "9000.00")
+    charge(small, date(2026, 1, 1), "10.00")
+    elsewhere = EmployerFactory(name="外区公司")
+    charge(elsewhere, date(2026, 1, 1), "99999.00")
+    client = login(region)
+    page = client.get("/admin/contributions/employerarrears/", {"on": "2026-02-01"}).content.decode()
+    assert page.index("大户公司") < page.index("小户公司") and "外区公司" not in page
+    detail = client.get(f"/admin/contributions/employerarrears/{big.pk}/change/", {"on": "2026-02-01"})
+    assert detail.status_code == 200 and "9000.00" in detail.content.decode()
+    assert client.get(f"/admin/contributions/employerarrears/{elsewhere.pk}/change/").status_code == 404
+    # another region's clerk cannot record a payment for this employer, nor print its receipts
+    other_region = RegionFactory(code="110105")
+    OfficeFactory(region=other_region)
+    outsider = login(other_region)
+    assert record(outsider, big).status_code == 200 and not Payment.objects.exists()
+    record(client, big)
+    payment = Payment.objects.get()
+    assert outsider.get(f"/admin/contributions/payment/{payment.pk}/receipt/").status_code == 404
