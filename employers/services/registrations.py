@@ -24,8 +24,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
