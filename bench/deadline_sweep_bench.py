@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_sweep"
+DB = f"{support.DB_PREFIX}_sweep"
 TARGET_RATIO = 1.2
 OFFICES = 10
 CHUNK = 1_000_000

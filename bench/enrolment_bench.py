@@ -50,7 +50,7 @@ from lookup_bench import http_get, parse_wrk  # noqa: E402
 from common.identifiers import resident_id_check_character, resident_id_parse  # noqa: E402
 from demo import data as demo_data  # noqa: E402  (pure Python: reference data only)
 
-DB = "agency_bench_enrol"
+DB = f"{support.DB_PREFIX}_enrol"
 HOST, DEFAULT_PORT = "127.0.0.1", 8101
 PATH = "/api/v1/employer/enrolments"
 REGION = "310101"

@@ -23,8 +23,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 RESULTS = ROOT / "bench" / "results"
-SEED_DB = "agency_bench_seed"  # seeded by seed_bench.py, reused by lookup_bench.py
-COPY_DB = "agency_bench_copy"
+# Scratch databases: agency_bench_* by default; BENCH_DB_PREFIX keeps two engineers' runs on one server apart.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "agency_bench")
+SEED_DB = f"{DB_PREFIX}_seed"  # seeded by seed_bench.py, reused by lookup_bench.py
+COPY_DB = f"{DB_PREFIX}_copy"
 
 
 def server_url() -> str:
@@ -137,12 +139,14 @@ def cpu_busy(seconds: float = 2.0) -> float:
     return 1 - (idle1 - idle0) / max(total1 - total0, 1)
 
 
-def wait_quiet(threshold: float = 0.2, max_wait: float = 900) -> float:
+def wait_quiet(threshold: float = 0.2, max_wait: float | None = None) -> float:
     """Wait (up to max_wait s) until other work leaves the CPUs mostly idle; returns the busy share seen.
 
     The machine may be shared (test suites of other sessions): measuring under their load
     would understate the figures, so each measured run starts on a quiet machine if it can.
     """
+    if max_wait is None:  # BENCH_QUIET_WAIT: on a machine that stays busy, how long to wait before measuring anyway
+        max_wait = float(os.environ.get("BENCH_QUIET_WAIT", "900"))
     deadline = time.monotonic() + max_wait
     busy = cpu_busy()
     announced = False
