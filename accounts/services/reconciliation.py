@@ -1,8 +1,7 @@
 """The nightly reconciliation of individual accounts: nothing is corrected, every difference is recorded.
 
-Checks, per account: the stored balance equals the sum of its entries. (The credits against the
-paid individual pension parts of the contribution ledger are checked by `credit_checks`, which the
-crediting of paid contributions registers.) The nightly run checks the accounts whose balance moved
+Checks, per account: the stored balance equals the sum of its entries, and the credits posted from
+the contribution ledger equal the individual pension parts of the settled charges' lines. The nightly run checks the accounts whose balance moved
 since the previous run started (`PensionAccount.touched_at`, indexed); a full run checks all.
 """
 
@@ -36,7 +35,29 @@ LEFT JOIN (SELECT account_id, sum(amount) AS total FROM accounts_accountentry GR
 WHERE a.balance <> coalesce(s.total, 0)
 """
 
-# Further checks registered by the apps that post to accounts: (run, since or None) -> differences found.
+# The credits posted from the contribution ledger (cause "charge") against the individual pension
+# parts of the lines whose charges are settled: paid in full, or (a negative correction) used up.
+_CREDITS_SQL = """
+INSERT INTO accounts_reconciliationdifference (run_id, account_id, kind, expected, found, created_at)
+SELECT %(run)s, a.id, 'credits', coalesce(paid.total, 0), coalesce(got.total, 0), now()
+FROM accounts_pensionaccount a
+LEFT JOIN (SELECT e.account_id, sum(e.amount) AS total FROM accounts_accountentry e
+           WHERE e.cause_type = 'charge' {entry_filter} GROUP BY e.account_id) got ON got.account_id = a.id
+LEFT JOIN (SELECT l.person_id, sum(l.pension_individual) AS total
+           FROM contributions_contributionline l
+           JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
+           WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
+                                            WHERE al.charge_id = c.id AND al.settles_charge))
+                  OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
+                                                     FROM contributions_allocation al WHERE al.credit_id = c.id)))
+                 {line_filter}
+           GROUP BY l.person_id) paid ON paid.person_id = a.person_id
+WHERE coalesce(paid.total, 0) <> coalesce(got.total, 0) {account_filter}
+"""
+_TOUCHED_LINES = (" AND l.person_id IN (SELECT person_id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)")
+_TOUCHED_CREDITS = (" AND e.account_id IN (SELECT id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)")
+
+# Further checks that other apps may register: (run, since or None) -> differences found.
 credit_checks: list[Callable[[ReconciliationRun, datetime | None], int]] = []
 
 
@@ -53,6 +74,10 @@ def reconciliation_run(*, full: bool = False) -> ReconciliationRun:
         cursor.execute(_BALANCE_SQL.format(entry_filter=_TOUCHED_ENTRIES if since else "",
                                            account_filter=_TOUCHED if since else ""), params)
         found = cursor.rowcount
+        cursor.execute(_CREDITS_SQL.format(entry_filter=_TOUCHED_CREDITS if since else "",
+                                           line_filter=_TOUCHED_LINES if since else "",
+                                           account_filter=_TOUCHED if since else ""), params)
+        found += cursor.rowcount
         found += sum(check(run, since) for check in credit_checks)
         if since is None:
             cursor.execute("SELECT count(*) FROM accounts_pensionaccount")

@@ -30,6 +30,7 @@ from common.access import Kind, Viewer
 from common.hot_paths import insert_or_nothing
 from common.problems import Conflict, NotFound, ValidationFailed
 from contributions.events import EventKind, event_record
+from contributions.hooks import allocations_written
 from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.services.fees import Part, late_fee
@@ -169,6 +170,7 @@ def charges_settle(*, employer_id: int, actor: str, rate: Decimal | None = None,
                     queue = queue[:len(principal)] + sorted(queue[len(principal):] + [fee], key=_age)
         i += 1
     Allocation.objects.bulk_create(written)
+    allocations_written(written)  # the accounts credit what these allocations settle
     return written
 
 

@@ -1,0 +1,74 @@
+"""Credits when paid (Art. 12): the individual pension part of each contribution line is credited
+to the person's account when the employer's money settles the line's charge.
+
+Registered with `contributions.hooks` and run inside the allocation's transaction, so a charge is
+settled and credited together or not at all. A positive charge credits its lines when an allocation
+settles it; a negative charge (a correction that lowered a month) posts its negative differences as
+correction entries once it has been used up as credit. Each entry is dated the day the money counts
+as paid (the bookkeeping month interest counts from), and keyed `charge:<id>`, so a charge posts to
+an account once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+from django.utils import timezone
+
+_USED_UP_CREDITS = """
+SELECT c.id FROM contributions_charge c
+WHERE c.id = ANY(%(ids)s) AND c.amount < 0
+  AND -c.amount <= (SELECT coalesce(sum(a.amount), 0) FROM contributions_allocation a WHERE a.credit_id = c.id)
+"""
+
+_LINES = """
+SELECT l.person_id, l.period, c.id AS charge_id, sum(l.pension_individual) AS amount
+FROM contributions_charge c
+JOIN contributions_contributionline l
+  ON l.employer_id = c.employer_id AND l.period = c.period AND l.charge_id = c.id
+WHERE c.id = ANY(%(ids)s)
+GROUP BY l.person_id, l.period, c.id
+HAVING sum(l.pension_individual) <> 0
+"""
+
+_OPEN_ACCOUNTS = f"""
+INSERT INTO accounts_pensionaccount (person_id, opened_on, balance)
+SELECT DISTINCT person_id, %(today)s, 0 FROM ({_LINES}) x
+ON CONFLICT (person_id) DO NOTHING
+"""
+
+_POST = f"""
+INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
+                                   source_key, actor, note, created_at)
+SELECT a.id, CASE WHEN x.amount > 0 THEN 'credit' ELSE 'correction' END, x.amount, x.period, p.day,
+       'charge', x.charge_id, 'charge:' || x.charge_id, %(actor)s, '', now()
+FROM ({_LINES}) x
+JOIN accounts_pensionaccount a ON a.person_id = x.person_id
+JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS p(charge_id, day) ON p.charge_id = x.charge_id
+ON CONFLICT DO NOTHING
+"""
+
+
+def credits_post_for_allocations(allocations: list) -> None:
+    """The contributions hook: credit the lines of every charge these allocations settled."""
+    paid_on: dict[int, object] = {}
+    for a in allocations:
+        if a.settles_charge:
+            paid_on[a.charge_id] = max(a.effective_on, paid_on.get(a.charge_id, a.effective_on))
+    credits = defaultdict(lambda: None)
+    for a in allocations:
+        if a.credit_id:
+            credits[a.credit_id] = max(a.effective_on, credits[a.credit_id] or a.effective_on)
+    with connection.cursor() as cursor:
+        if credits:
+            cursor.execute(_USED_UP_CREDITS, {"ids": list(credits)})
+            for (credit_id,) in cursor.fetchall():
+                paid_on[credit_id] = credits[credit_id]
+        if not paid_on:
+            return
+        ids = list(paid_on)
+        params = {"ids": ids, "days": [paid_on[i] for i in ids], "today": timezone.localdate(),
+                  "actor": allocations[0].actor}
+        cursor.execute(_OPEN_ACCOUNTS, params)
+        cursor.execute(_POST, params)
