@@ -118,6 +118,8 @@ PROBES = {
                 (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_entry),
     "my events": Probe("GET", "/api/v1/me/events", lambda w: "/api/v1/me/events",
                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_events),
+    "my account": Probe("GET", "/api/v1/me/account", lambda w: "/api/v1/me/account",
+                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # The other region's clerk finds nothing (an empty page, not a 403 that would confirm the number).
     "lookup": Probe("GET", "/api/v1/agency/persons",
                     lambda w: f"/api/v1/agency/persons?document={w.person.document_number}",
