@@ -118,6 +118,18 @@ PROBES = {
                 (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_entry),
     "my events": Probe("GET", "/api/v1/me/events", lambda w: "/api/v1/me/events",
                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_events),
+    "payments": Probe("GET", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
+                      (401, 200, 200, 401, 200, *NO_SESSION)),
+    # An empty body: a caller allowed to pay reaches the validation (400), the others are refused first.
+    "pay": Probe("POST", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
+                 (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    # No payment exists in the world: the employer's own receipt id is unknown to every caller.
+    "payment receipt": Probe("GET", "/api/v1/employer/payments/{id}", lambda w: "/api/v1/employer/payments/1",
+                             (401, 404, 404, 401, 404, *NO_SESSION)),
+    "arrears": Probe("GET", "/api/v1/employer/arrears", lambda w: "/api/v1/employer/arrears",
+                     (401, 200, 200, 401, 200, *NO_SESSION)),
+    "my account": Probe("GET", "/api/v1/me/account", lambda w: "/api/v1/me/account",
+                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # The other region's clerk finds nothing (an empty page, not a 403 that would confirm the number).
     "lookup": Probe("GET", "/api/v1/agency/persons",
                     lambda w: f"/api/v1/agency/persons?document={w.person.document_number}",

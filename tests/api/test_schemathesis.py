@@ -47,7 +47,7 @@ ROLES = {
     "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
                      "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
                      "GET /api/v1/employer/staff"},
-    "person": {"GET /api/v1/me", "GET /api/v1/me/events"},
+    "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}
