@@ -45,6 +45,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
+from django.utils.translation import gettext
 from oauth2_provider.models import Application
 
 from agency.deadlines import deadline_open, today_in_shanghai
@@ -101,12 +102,13 @@ def data_values() -> list[str]:
     """What the test data themselves hold (names, codes, file names): not the project's English."""
     values: list[str] = []
     columns = [(Employer, ["name", "uscc", "contact_name", "contact_email", "address", "registration_number"]),
-               (InsuredPerson, ["name", "document_number", "email", "postal_address"]),
+               (InsuredPerson, ["name", "document_number", "email", "postal_address", "nationality"]),
                (Region, ["name", "province"]), (Office, ["name", "address"]),
                (EmployerClient, ["label"]), (Application, ["client_id", "name"]),
                (Document, ["original_name", "content_type", "sha256"]), (CalendarYear, ["source"]),
                (CalendarDay, ["name"]), (ContributionRate, ["note"]),
-               (RegistrationApplication, ["name", "uscc"]), (User, ["email"])]
+               (RegistrationApplication, ["name", "uscc"]),
+               (User, ["email", "username"])]  # a username is what a security event's account is
     for model, fields in columns:
         for row in model.objects.values_list(*fields):
             values.extend(str(v) for v in row if v)
@@ -161,7 +163,8 @@ def test_every_marked_string_has_a_compiled_chinese_translation():
     assert not [k for k in set(keys) if k and keys.count(k) > 1], "a msgid is defined twice in django.po"
     wanted = {s for s in admin_walk.marked_strings() | admin_walk.model_and_admin_strings()
               if any(c.isalpha() and c.isascii() for c in s)}
-    missing = sorted(s for s in wanted if not catalogue.get(s))
+    with translation.override(ZH):  # Django's own msgids used in a project template translate by Django
+        missing = sorted(s for s in wanted if not catalogue.get(s) and gettext(s) == s)
     assert not missing, f"no zh_Hans translation for: {missing}"
     compiled = gettext_module.translation("django", localedir=str(settings.BASE_DIR / "locale"), languages=["zh_Hans"])
     stale = sorted(s for s, t in catalogue.items() if compiled.gettext(s) != t and "\x04" not in s)
