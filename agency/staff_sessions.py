@@ -16,6 +16,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +115,16 @@ class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
 
     def _verify_second_factor(self, user) -> None:
         token = (self.cleaned_data.get("otp_token") or "").strip()
+        # for_verify locks the devices (SELECT .. FOR UPDATE, so a code is used once): that needs a
+        # transaction, which a live request outside the test client's does not have by itself.
+        with transaction.atomic():
+            if self._device_verified(user, token):
+                return
+        address = client_address(self.request) if self.request is not None else None
+        login_failure_record(channel=LoginChannel.ADMIN, account=user.get_username(), address=address)
+        raise forms.ValidationError(_("The authenticator code is not correct."), code="invalid_token")
+
+    def _device_verified(self, user, token: str) -> bool:
         devices = list(devices_for_user(user, confirmed=True, for_verify=True))
         if not devices:
             raise forms.ValidationError(
@@ -124,10 +135,8 @@ class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
         for device in devices:
             if device.verify_token(token):
                 user.otp_device = device  # django_otp's user_logged_in receiver stores it in the session
-                return
-        address = client_address(self.request) if self.request is not None else None
-        login_failure_record(channel=LoginChannel.ADMIN, account=user.get_username(), address=address)
-        raise forms.ValidationError(_("The authenticator code is not correct."), code="invalid_token")
+                return True
+        return False
 
 
 class PersonLoginForm(LockoutMessageMixin, AuthenticationForm):

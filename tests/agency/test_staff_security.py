@@ -120,3 +120,14 @@ def test_an_active_staff_session_stays(settings, clerk):
     session.save()
     assert client.get("/admin/").status_code == 200
     assert client.session[LAST_SEEN_KEY] >= int(time.time()) - 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_opens_the_admin_outside_a_test_transaction_as_on_a_live_server(otp_on, clerk):
+    """django-otp locks the device while it checks a code (SELECT .. FOR UPDATE): outside a
+    transaction, as under gunicorn, that raised TransactionManagementError until the check ran
+    in one. The test client's usual wrapping transaction hid it; this test has none."""
+    device = totp_enrol(clerk)
+    client = Client()
+    assert _admin_login(client, otp_token=totp_code(device)).status_code == 302
+    assert client.get("/admin/").status_code == 200
