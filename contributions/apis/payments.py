@@ -48,6 +48,7 @@ class ReceiptOut(serializers.Serializer):
 
 
 class PaymentListApi(PortalApiView):
+    pagination_class = Cursor  # documented as the cursor envelope it answers
     class InputSerializer(serializers.Serializer):
         bank_reference = serializers.CharField(max_length=64)
         amount = serializers.DecimalField(**MONEY)

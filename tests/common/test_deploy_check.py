@@ -31,6 +31,7 @@ def _production_env() -> dict[str, str]:
 
 def test_check_deploy_with_the_readme_environment_warns_only_of_what_the_readme_explains():
     env = {**os.environ, **_production_env(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process, never in production
     run = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=settings.BASE_DIR, env=env,
                          capture_output=True, text=True, timeout=300)
     output = run.stdout + run.stderr
@@ -42,6 +43,7 @@ def test_check_deploy_with_the_readme_environment_warns_only_of_what_the_readme_
 
 def test_the_production_environment_turns_the_settings_on():
     env = {**os.environ, **_production_env(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process, never in production
     code = ("import django; django.setup(); from django.conf import settings as s; "
             "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
             "s.SESSION_COOKIE_HTTPONLY, s.SECURE_PROXY_SSL_HEADER, s.STAFF_OTP_REQUIRED, "
