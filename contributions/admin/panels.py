@@ -19,6 +19,7 @@ from contributions.selectors.payments import arrears_of, open_charges
 
 PERMISSION = "contributions.view_charge"
 MONTHS_SHOWN = 24
+MONTHS_ALL = 1200  # a working life is some 540 months: "all" is every month, with a bound
 DECLARATIONS_SHOWN = 12
 CHARGES_SHOWN = 24
 PAYMENTS_SHOWN = 10
@@ -33,9 +34,11 @@ def _url(name: str, *args) -> str | None:
 
 
 def person_history(request, person, viewer):
-    months = person_months(viewer, person_id=person.pk, limit=MONTHS_SHOWN + 1)
+    """The latest 24 months; with `?contributions=all` on the file's URL, every month."""
+    shown = MONTHS_ALL if request.GET.get("contributions") == "all" else MONTHS_SHOWN
+    months = person_months(viewer, person_id=person.pk, limit=shown + 1)
     return render_to_string("admin/contributions/file/person_months.html", {
-        "months": months[:MONTHS_SHOWN], "more": len(months) > MONTHS_SHOWN, "shown": MONTHS_SHOWN,
+        "months": months[:shown], "more": len(months) > shown, "shown": shown, "all": shown == MONTHS_ALL,
         "person": person}, request=request)
 
 

@@ -11,11 +11,11 @@ from decimal import Decimal as D
 from django.contrib.auth.models import User
 from django.test import Client
 
-from contributions.models import ContributionLine, Determination, DeterminationState, DeterminedMonth
+from contributions.models import ContributionLine, Declaration, Determination, DeterminationState, DeterminedMonth
 from contributions.models.declarations import ChargeKind
 from contributions.partitions import line_partitions_ensure
 from insured.models import PersonLogin
-from tests.contributions.charges import bare_declaration, charge
+from tests.contributions.charges import charge
 from tests.contributions.factories import EmploymentFactory
 
 # Rates of the tests' lines, per column (percent of the base).
@@ -37,12 +37,16 @@ def individual_part(base) -> D:
     return sum(v for c, v in amounts(base).items() if c.endswith("_individual"))
 
 
-def file(employer, period: date, bases: dict, *, charged: bool = True):
+def file(employer, period: date, bases: dict, *, charged: bool = True, actor: str = "system"):
     """A declaration (or, when the period has one, a correction) of `bases` {person: base}; a base
     is the line's figure (a correction passes the difference). Returns (declaration, charge)."""
     line_partitions_ensure([period.year])
     total = sum((sum(amounts(b).values()) for b in bases.values()), D("0.00"))
-    declaration = bare_declaration(employer, period, total)
+    sequence = Declaration.objects.filter(employer=employer, period=period).count() + 1
+    declaration = Declaration.objects.create(
+        employer=employer, period=period, sequence=sequence, source="json", rows=len(bases),
+        lines_written=len(bases), total=total, difference=total, due_on=period.replace(day=15),
+        declared_on=period.replace(day=5), actor=actor)
     c = charge(employer, period, total, declaration=declaration) if charged and total else None
     ContributionLine.objects.bulk_create([
         ContributionLine(declaration=declaration, person=person, employer_id=employer.pk, period=period, charge=c,

@@ -28,9 +28,9 @@ ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 
 
-def pay(employer, amount, paid_on=date(2026, 3, 20)):
+def pay(employer, amount, paid_on=date(2026, 3, 20), actor=None):
     return payment_record(employer_id=employer.pk, bank_reference=f"B-{employer.pk}-{Payment.objects.count() + 1}",
-                          amount=D(str(amount)), paid_on=paid_on, actor=portal_viewer(employer))[0]
+                          amount=D(str(amount)), paid_on=paid_on, actor=actor or portal_viewer(employer))[0]
 
 
 @pytest.fixture
@@ -44,10 +44,11 @@ def world():
     file(employer, FEB, {person: "500.00"})  # a correction of February
     file(elsewhere, MAR, {person: "20000.00"})  # a month at another region's employer
     determined(employer, person, date(2025, 12, 1), "9000.00")
-    pay(employer, jan.amount + D("1000.00"))  # December's determined charge first, then part of January
     clerk = clerk_user(OfficeFactory(region=home), groups=("clerk",))
     clerk.first_name, clerk.last_name = "静", "王"
     clerk.save()
+    # Recorded at the counter: December's determined charge first, then part of January.
+    pay(employer, jan.amount + D("1000.00"), actor=viewer_for_user(clerk))
     other = clerk_user(OfficeFactory(region=away), groups=("clerk",))
     return {"home": home, "away": away, "employer": employer, "elsewhere": elsewhere, "person": person,
             "clerk": clerk, "other": other}
@@ -97,7 +98,8 @@ def test_the_employer_file_shows_declarations_open_charges_arrears_and_payments(
     panel = _panel(page.content.decode(), "contributions")
     assert "最近申报" in panel and "第 2 次申报（更正）" in panel  # February's correction
     assert "未缴清款项" in panel and "今日欠费" in panel and "最近缴款" in panel
-    assert f"B-{employer.pk}-1" in panel and "print receipt" not in panel
+    assert f"B-{employer.pk}-1" in panel and "打印" in panel and "print receipt" not in panel
+    assert "王静" in panel and "系统" in panel and "user:" not in panel  # who recorded, who declared
     assert reverse("admin:contributions_employerarrears_change", args=[employer.pk]) in panel
     assert reverse("admin:contributions_employerarrears_changelist") in panel
     # January is partly paid (its unpaid rest shows), February's two charges are open; December's
@@ -117,3 +119,42 @@ def test_clerks_list_of_employers_in_arrears_is_largest_first(world):
                                        {"on": today_in_shanghai().isoformat()}, **ZH).content.decode()
     order = [page.index(name) for name in ("大额欠费公司", "第一公司", "小额欠费公司")]
     assert order == sorted(order)
+
+
+def test_both_panels_read_in_chinese_with_data_on_them(world):
+    """The admin walk's checks (no English, no internal codes, dates as zh-hans writes them) on the
+    two file pages with contribution data (the walk's demo data hold none)."""
+    from django.contrib.auth.models import User
+
+    from contributions.models import Payment
+    from employers.models import Employer
+    from insured.models import InsuredPerson
+    from tests.common.admin_walk import PageChecker
+
+    values = [v for model, fields in ((Employer, ["name", "uscc"]), (InsuredPerson, ["name", "document_number", "nationality"]),
+                                      (Payment, ["bank_reference"]), (User, ["username"]))
+              for row in model.objects.values_list(*fields) for v in row]
+    checker = PageChecker(values)
+    client = _client(world["clerk"])
+    for url in (reverse("admin:insured_insuredperson_file", args=[world["person"].pk]),
+                reverse("admin:insured_insuredperson_file", args=[world["person"].pk]) + "?contributions=all",
+                reverse("admin:employers_employer_file", args=[world["employer"].pk])):
+        page = client.get(url, **ZH).content.decode()
+        assert 'id="panel-contributions"' in page
+        findings, _links = checker.findings(url, page)
+        assert not findings, findings
+
+
+def test_the_full_history_is_one_link_away_when_more_than_24_months(world):
+    employer, person = world["employer"], world["person"]
+    for month in range(1, 13):
+        file(employer, date(2024, month, 1), {person: "8000.00"})
+        file(employer, date(2023, month, 1), {person: "8000.00"})
+    url = reverse("admin:insured_insuredperson_file", args=[person.pk])
+    client = _client(world["clerk"])
+    panel = _panel(client.get(url, **ZH).content.decode(), "contributions")
+    # 2026-02, 2026-01, 2025-12, the twelve months of 2024, and 2023-12 back to 2023-04
+    assert panel.count("<tr><td") == 24 and "2023-04" in panel and "2023-03" not in panel
+    assert "?contributions=all" in panel
+    panel = _panel(client.get(url + "?contributions=all", **ZH).content.decode(), "contributions")
+    assert panel.count("<tr><td") == 27 and "2023-01" in panel and "?contributions=all" not in panel
