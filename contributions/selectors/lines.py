@@ -105,10 +105,7 @@ def notice_rows(viewer: Viewer, *, employer_id: int, period: date) -> QuerySet[d
 
 def notice_totals(viewer: Viewer, *, employer_id: int, period: date) -> Figures:
     """The period's totals over every line of the employer (the sum of the notice's rows)."""
-    row = lines_visible(viewer).filter(employer_id=employer_id, period=period).aggregate(**NET)
-    totals = Figures.from_row(row)
-    totals.base = row["base_net"] or ZERO
-    return totals
+    return Figures.from_row(lines_visible(viewer).filter(employer_id=employer_id, period=period).aggregate(**NET))
 
 
 @dataclass
@@ -139,9 +136,6 @@ class Month:
     source: str  # "declared" (the employer's lines) or "determined" (Art. 58, confirmed)
     paid: bool
     figures: Figures
-
-    def key(self) -> tuple:
-        return (self.period, self.employer_id, self.source)
 
 
 def _settled(charge_ref: str) -> Exists:
