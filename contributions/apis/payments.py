@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -90,8 +90,16 @@ class PaymentReceiptApi(PortalApiView):
         return Response(ReceiptOut(payment_receipt(payment)).data)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-01"})
+class MonthField(serializers.DateField):
+    """A contribution month, answered as YYYY-MM (documented so: it is not an OpenAPI `date`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class PeriodArrearsOut(serializers.Serializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField()
     due_on = serializers.DateField()
     principal = serializers.DecimalField(**MONEY)
     days = serializers.IntegerField()
