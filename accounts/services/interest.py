@@ -11,9 +11,9 @@ credit for an unpaid January posted in March counts from March). Written with th
 account and year. An account closed during the year gets interest up to its closing month m by
 the same method: (m x opening + sum over n <= m of credit(n) x (m - n + 1)) x percent / 1200.
 
-The yearly run is a row (`InterestRun`) with a keyset cursor over account ids. Each chunk is one
-transaction: one INSERT .. SELECT computes and posts the chunk's interest, and the cursor moves
-with it. The database holds one interest entry per account and year, so a re-run, a resumed run
+The yearly run is a row (`InterestRun`) with a keyset cursor over account ids. It stages every
+account's figure in one pass over the entries, then posts them chunk by chunk: each chunk is one
+transaction, one INSERT .. SELECT, and the cursor moves with it. The database holds one interest entry per account and year, so a re-run, a resumed run
 or two workers credit each account once.
 """
 
@@ -84,34 +84,8 @@ def _year_figures(account: PensionAccount, year: int) -> tuple[Decimal, dict[int
 
 # ---------------------------------------------------------------- the yearly run
 
-_CHUNK_SQL = """
-WITH bounds AS (
-    SELECT max(id) AS last_id FROM (
-        SELECT id FROM accounts_pensionaccount WHERE id > %(cursor)s ORDER BY id LIMIT %(limit)s) c
-), figures AS (
-    SELECT e.account_id,
-           coalesce(sum(e.amount) FILTER (WHERE (e.kind <> 'interest' AND e.posted_on < %(y0)s)
-                                          OR (e.kind = 'interest' AND e.interest_year < %(year)s)), 0) AS opening,
-           coalesce(sum(e.amount * (13 - extract(month FROM e.posted_on)))
-                    FILTER (WHERE e.kind <> 'interest' AND e.posted_on >= %(y0)s AND e.posted_on < %(y1)s), 0)
-             AS weighted
-    FROM accounts_accountentry e, bounds
-    WHERE e.account_id > %(cursor)s AND e.account_id <= bounds.last_id
-    GROUP BY e.account_id
-), posted AS (
-    INSERT INTO accounts_accountentry (account_id, kind, amount, posted_on, interest_year, interest_until_month,
-                                       cause_type, cause_id, actor, note, created_at)
-    SELECT account_id, 'interest', round((opening * 12 + weighted) * %(percent)s / 1200, 2), %(today)s,
-           %(year)s, 12, 'interest_run', %(run)s, %(actor)s, '', now()
-    FROM figures
-    WHERE round((opening * 12 + weighted) * %(percent)s / 1200, 2) > 0
-    ON CONFLICT DO NOTHING
-    RETURNING amount
-)
-SELECT (SELECT last_id FROM bounds), count(*), coalesce(sum(amount), 0) FROM posted
-"""
-
-# The same figures for every account in one statement: the benchmark's baseline (bench/interest_bench.py).
+# The year's figures for every account in one statement: the benchmark's baseline
+# (bench/interest_bench.py), and what a run stages before it posts.
 INTEREST_FIGURES_SQL = """
 SELECT account_id, round((opening * 12 + weighted) * %(percent)s / 1200, 2) FROM (
     SELECT e.account_id,
@@ -123,6 +97,51 @@ SELECT account_id, round((opening * 12 + weighted) * %(percent)s / 1200, 2) FROM
     FROM accounts_accountentry e GROUP BY e.account_id) f
 WHERE round((opening * 12 + weighted) * %(percent)s / 1200, 2) > 0
 """
+
+# A run first stages every account's figure in a table of its own, in one pass over the entries
+# (CREATE TABLE .. AS may use parallel workers; an INSERT .. SELECT may not), then posts the staged
+# figures chunk by chunk in account order. Reading the entries per chunk of accounts instead was a
+# random read of the whole table (an account's entries are spread over the years they were posted
+# in): 2.1 s a chunk of 20,000 at 1,000,000 accounts, 9x the one pass. The staged figures are the
+# entries' as the run starts (a chunked read had the same for every chunk already posted), and the
+# staging table is created in its own transaction: a run killed while staging stages again.
+_STAGE_SQL = "CREATE TABLE {table} AS SELECT f.account_id, f.round AS amount FROM (" + INTEREST_FIGURES_SQL + ") f"
+
+_CHUNK_END_SQL = """
+SELECT max(account_id) FROM (SELECT account_id FROM {table} WHERE account_id > %(cursor)s
+                             ORDER BY account_id LIMIT %(limit)s) c
+"""
+
+_CHUNK_SQL = """
+WITH posted AS (
+    INSERT INTO accounts_accountentry (account_id, kind, amount, posted_on, interest_year, interest_until_month,
+                                       cause_type, cause_id, actor, note, created_at)
+    SELECT account_id, 'interest', amount, %(today)s, %(year)s, 12, 'interest_run', %(run)s, %(actor)s, '', now()
+    FROM {table}
+    WHERE account_id > %(cursor)s AND account_id <= %(last)s
+    ON CONFLICT DO NOTHING
+    RETURNING amount
+)
+SELECT count(*), coalesce(sum(amount), 0) FROM posted
+"""
+
+
+def _staging_table(run: InterestRun) -> str:
+    return f"accounts_interest_staging_{int(run.pk)}"
+
+
+def _figures_stage(run: InterestRun) -> str:
+    """The run's staging table, created (in the caller's transaction) if it does not exist yet."""
+    table = _staging_table(run)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        if not cursor.fetchone()[0]:
+            cursor.execute(_STAGE_SQL.format(table=table), {
+                "percent": run.percent, "y0": date(run.year, 1, 1), "y1": date(run.year + 1, 1, 1),
+                "year": run.year})
+            cursor.execute(f"CREATE UNIQUE INDEX ON {table} (account_id)")
+            cursor.execute(f"ANALYZE {table}")
+    return table
 
 
 @transaction.atomic
@@ -149,19 +168,27 @@ def interest_run_start(*, year: int, actor: Viewer) -> InterestRun:
 def interest_run_continue(*, run_id: int, chunk: int = CHUNK_ACCOUNTS, max_chunks: int | None = None) -> InterestRun:
     """Post the run's interest chunk by chunk from its cursor; each chunk commits with its cursor.
     Safe to call again at any time and from several workers (they take turns on the run's row)."""
+    with transaction.atomic():
+        run = InterestRun.objects.select_for_update().get(pk=run_id)
+        if run.state == RunState.DONE:
+            return run
+        table = _figures_stage(run)
     done_chunks = 0
     while max_chunks is None or done_chunks < max_chunks:
         with transaction.atomic():
             run = InterestRun.objects.select_for_update().get(pk=run_id)
             if run.state == RunState.DONE:
                 return run
-            y0, y1 = date(run.year, 1, 1), date(run.year + 1, 1, 1)
             with connection.cursor() as cursor:
-                cursor.execute(_CHUNK_SQL, {
-                    "cursor": run.cursor_account_id, "limit": chunk, "y0": y0, "y1": y1, "year": run.year,
-                    "percent": run.percent, "today": timezone.localdate(), "run": run.pk,
-                    "actor": f"interest-run:{run.year}"})
-                last_id, credited, total = cursor.fetchone()
+                cursor.execute(_CHUNK_END_SQL.format(table=table), {"cursor": run.cursor_account_id, "limit": chunk})
+                last_id = cursor.fetchone()[0]
+                if last_id is None:
+                    cursor.execute(f"DROP TABLE {table}")
+                else:
+                    cursor.execute(_CHUNK_SQL.format(table=table), {
+                        "cursor": run.cursor_account_id, "last": last_id, "year": run.year,
+                        "today": timezone.localdate(), "run": run.pk, "actor": f"interest-run:{run.year}"})
+                    credited, total = cursor.fetchone()
             if last_id is None:
                 run.state, run.finished_at = RunState.DONE, timezone.now()
                 run.save(update_fields=["state", "finished_at"])
