@@ -1,6 +1,7 @@
 """The API's body parsers: bad input is a 4xx problem, and every string is kept in one form.
 
-JSON: read up to DATA_UPLOAD_MAX_MEMORY_SIZE (a larger body is a 413), parsed without NaN or
+JSON: read up to DATA_UPLOAD_MAX_MEMORY_SIZE (DECLARATION_JSON_MAX_BYTES for the declaration
+endpoint's LargeJSONParser; a larger body is a 413), parsed without NaN or
 Infinity; a syntax error or nesting deeper than common.text.MAX_INPUT_DEPTH is a short
 /problems/malformed-request, not the parser's own text. Forms and multipart: Django's
 limits (DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES) answer 413 through common.problems. Every
@@ -27,8 +28,11 @@ def _refuse_constant(name: str):
 
 
 class JSONParser(parsers.JSONParser):
+    #: The setting that holds this parser's limit in bytes.
+    limit_setting = "DATA_UPLOAD_MAX_MEMORY_SIZE"
+
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = getattr(settings, self.limit_setting)
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge(_("A JSON body is at most %(limit)s bytes.") % {"limit": limit})
@@ -41,6 +45,12 @@ class JSONParser(parsers.JSONParser):
         except (ValueError, UnicodeDecodeError):
             raise MalformedRequest(_("The body is not valid JSON.")) from None
         return text_walk(data)
+
+
+class LargeJSONParser(JSONParser):
+    """For the one endpoint that takes large bodies (a 100,000-row declaration)."""
+
+    limit_setting = "DECLARATION_JSON_MAX_BYTES"
 
 
 def _clean_query_dict(data: QueryDict) -> QueryDict:
