@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from common.fields import MonthField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser
 from common.problems import NotFound, ValidationFailed
@@ -48,7 +49,7 @@ class ChargeOut(serializers.Serializer):
 
 class DeclarationOut(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField()
     sequence = serializers.IntegerField(help_text="1: the declaration; 2 and on: its corrections.")
     source = serializers.CharField()
     rows = serializers.IntegerField()
