@@ -80,8 +80,12 @@ def _new_person(w: World) -> dict:
 
 
 def _own_declarations(w: World, role: str, body: dict) -> None:
-    ids = [row["id"] for row in body["results"]]
-    assert ids == ([] if role == "portal_other_employer" else [w.declaration.pk])
+    from contributions.models import Declaration
+
+    own = w.other_employer if role == "portal_other_employer" else w.employer
+    ids = {row["id"] for row in body["results"]}
+    assert ids == set(Declaration.objects.filter(employer=own).values_list("id", flat=True))
+    assert (w.declaration.pk in ids) == (role != "portal_other_employer")
 
 
 def _check_id(body: dict, expected: int) -> None:
