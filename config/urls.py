@@ -7,6 +7,7 @@ from oauth2_provider import views as oauth_views
 
 from accounts.apis import MyAccountApi
 from common import views as common_views
+from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
 from contributions.apis.declarations import DeclarationDetailApi, DeclarationListApi
 from contributions.apis.payments import ArrearsApi, PaymentListApi, PaymentReceiptApi
 from employers.apis.employers import EmployerProfileApi
@@ -27,12 +28,14 @@ api_v1 = [
     path("employer/payments", PaymentListApi.as_view(), name="employer-payments"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),
+    path("employer/contributions", EmployerContributionsApi.as_view(), name="employer-contributions"),
     path("registrations", RegistrationApi.as_view(), name="registrations"),
     path("registrations/<int:pk>", RegistrationDetailApi.as_view(), name="registration-detail"),
     path("registrations/<int:pk>/resubmit", RegistrationResubmitApi.as_view(), name="registration-resubmit"),
     path("me", MeApi.as_view(), name="me"),
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("me/account", MyAccountApi.as_view(), name="me-account"),
+    path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]

@@ -13,3 +13,7 @@ class ContributionsConfig(AppConfig):
         from employers.hooks import cancellation_check_register
 
         cancellation_check_register(employer_unsettled_blocker)
+
+        from contributions.admin.panels import register_panels
+
+        register_panels()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import DecimalField, F, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from common.access import Kind, Viewer, scope
 from contributions.models import Allocation, Charge, Payment
@@ -45,3 +46,11 @@ def employers_in_arrears_visible(viewer: Viewer, *, on: date) -> list[dict]:
     if viewer.sees_everything:
         return employers_in_arrears(region_id=None, on=on)
     return []
+
+
+def open_charges(viewer: Viewer, *, employer_id: int) -> QuerySet[Charge]:
+    """The employer's charges not yet paid in full (oldest due first), each with `paid` and `unpaid`."""
+    paid = Coalesce(Sum("allocations__amount"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+    return (charges_visible(viewer).filter(employer_id=employer_id, amount__gt=0)
+            .annotate(paid=paid).annotate(unpaid=F("amount") - F("paid")).filter(unpaid__gt=0)
+            .order_by("due_on", "period", "id"))

@@ -47,6 +47,18 @@ def test_the_balance_cannot_be_set_by_hand_not_even_by_sql():
     PensionAccount.objects.filter(pk=account.pk).update(closed_on=date(2026, 1, 1))
 
 
+def test_an_entry_for_an_account_that_does_not_exist_is_refused():
+    """The posting trigger stands in for the foreign key: the entry, and its whole statement, are refused."""
+    account = account_for(PersonFactory())
+    missing = PensionAccount.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        entries_post([AccountEntry(account_id=pk, kind=EntryKind.CREDIT, amount=Decimal("5.00"),
+                                   contribution_month=date(2025, 1, 1), posted_on=date(2025, 1, 20),
+                                   cause_type="t", actor="t") for pk in (account.pk, missing)])
+    account.refresh_from_db()
+    assert account.balance == Decimal("0") and not account.entries.exists()
+
+
 def test_one_account_per_person_and_the_same_source_posts_once():
     person = PersonFactory()
     first, again = account_for(person), account_for(person)

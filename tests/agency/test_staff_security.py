@@ -90,6 +90,32 @@ def test_an_unverified_staff_session_is_nobody_in_the_api(otp_on, clerk):
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_verified_session_ends_when_its_device_is_withdrawn_or_not_the_users(otp_on, clerk):
+    """The device of a verified session is loaded on every request (a compiled query): a device
+    withdrawn meanwhile (unconfirmed, deleted) or another user's device verifies nothing."""
+    person = PersonFactory(region=clerk.clerk_profile.office.region)
+    lookup = {"document": person.document_number}
+    device = totp_enrol(clerk)
+    client = Client()
+    assert _admin_login(client, otp_token=totp_code(device)).status_code == 302
+    assert client.get("/api/v1/agency/persons", lookup).status_code == 200
+
+    other = totp_enrol(clerk_user(OfficeFactory(), username="other-clerk"))
+    session = client.session
+    session["otp_device_id"] = other.persistent_id
+    session.save()
+    assert client.get("/api/v1/agency/persons", lookup).status_code in (401, 403)
+
+    session = client.session  # as verified by its own device again (a code is accepted only once)
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get("/api/v1/agency/persons", lookup).status_code == 200
+    device.confirmed = False
+    device.save()
+    assert client.get("/api/v1/agency/persons", lookup).status_code in (401, 403)
+    assert client.get("/admin/").status_code == 302
+
+
 def test_staff_cannot_use_the_persons_login_to_skip_the_second_factor(otp_on, clerk):
     client = Client()
     assert client.post("/accounts/login/", {"username": "desk-clerk", "password": PASSWORD}).status_code == 200

@@ -74,6 +74,17 @@ def _change_application(w: World, role: str, body: dict) -> None:
     assert body["id"] == w.change_application.pk and body["kind"] == "change"
 
 
+def _own_notice(w: World, role: str, body: dict) -> None:
+    expected = w.other_employer if role == "portal_other_employer" else w.employer
+    assert body["employer"]["uscc"] == expected.uscc and body["period"] == "2026-01"
+    _own_staff(w, role, body)
+
+
+def _own_months(w: World, role: str, body: dict) -> None:
+    employer = w.other_employer if role == "person_other" else w.employer
+    assert [(m["period"], m["employer"]["uscc"]) for m in body["results"]] == [("2026-01", employer.uscc)]
+
+
 def _new_person(w: World) -> dict:
     return {"document_number": resident_id(seq=811), "name": "新员工", "monthly_wage": "8800.00",
             "start_date": str(w.person.employments.get().start_date)}
@@ -151,6 +162,11 @@ PROBES = {
                              (401, 404, 404, 401, 404, *NO_SESSION)),
     "arrears": Probe("GET", "/api/v1/employer/arrears", lambda w: "/api/v1/employer/arrears",
                      (401, 200, 200, 401, 200, *NO_SESSION)),
+    "employer contributions": Probe("GET", "/api/v1/employer/contributions",
+                                    lambda w: "/api/v1/employer/contributions?period=2026-01",
+                                    (401, 200, 200, 401, 200, *NO_SESSION), check=_own_notice),
+    "my contributions": Probe("GET", "/api/v1/me/contributions", lambda w: "/api/v1/me/contributions",
+                              (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_months),
     "my account": Probe("GET", "/api/v1/me/account", lambda w: "/api/v1/me/account",
                         (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # The other region's clerk finds nothing (an empty page, not a 403 that would confirm the number).

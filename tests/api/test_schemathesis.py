@@ -43,12 +43,12 @@ ROLES = {
     "anonymous": {"POST /api/v1/registrations", "GET /api/v1/registrations/{id}",
                   "POST /api/v1/registrations/{id}/resubmit"},
     "portal_read": {"GET /api/v1/employer", "GET /api/v1/employer/staff", "GET /api/v1/employer/events",
-                    "GET /api/v1/registrations/{id}", "GET /api/v1/employer/declarations",
-                    "GET /api/v1/employer/declarations/{id}"},
+                    "GET /api/v1/registrations/{id}", "GET /api/v1/employer/contributions",
+                    "GET /api/v1/employer/declarations", "GET /api/v1/employer/declarations/{id}"},
     "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
                      "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
                      "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
-    "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account"},
+    "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}

@@ -7,7 +7,7 @@ clerk and a person. Portal tokens are taken at /o/token/ as an HR system would; 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -20,10 +20,12 @@ from employers.services.registrations import registration_return, registration_s
 from insured.models import PersonLogin
 from insured.services.staffing import enrolment_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, UserFactory, clerk_user
+from tests.contributions.reads import file
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id, uscc
 from tests.insured.factories import PersonFactory
 
+CONTRIBUTION_PERIOD = date(2026, 1, 1)
 ROLES = ["anonymous", "portal_read", "portal_write", "portal_revoked", "portal_other_employer", "person",
          "person_other", "clerk", "clerk_other_region", "staff_without_office", "superuser"]
 
@@ -88,6 +90,11 @@ def build_world() -> World:
     person = InsuredPerson.objects.get(document_number=resident_id(seq=401))
     other_person = InsuredPerson.objects.get(document_number=resident_id(seq=405))
     person_b = PersonFactory(region=region_b)
+    # Contribution lines of CONTRIBUTION_PERIOD (the schema's example of `period`): the monthly
+    # notices and the persons' months have something to show.
+    staff = InsuredPerson.objects.get(document_number=resident_id(seq=403))
+    file(employer, CONTRIBUTION_PERIOD, {person: "9000.00", staff: "9000.00"})
+    file(other_employer, CONTRIBUTION_PERIOD, {other_person: "9000.00"})
 
     tokens = {"portal_read": _portal_token(employer, "read"),
               "portal_write": _portal_token(employer, "read write"),
