@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from agency.models import InsuranceType
 from common.fields import MonthField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser, large_body_read
@@ -155,6 +156,13 @@ class DeclarationDetailApi(PortalApiView):
         return Response(DeclarationOut(_out(declaration)).data)
 
 
+def _totals(stored) -> dict:
+    """Every insurance type with both parts (a declaration written without them, e.g. by the agency, reads as 0.00)."""
+    stored = stored if isinstance(stored, dict) else {}
+    return {kind: {part: (stored.get(kind) or {}).get(part, "0.00") for part in ("employer", "individual")}
+            for kind in InsuranceType.values}
+
+
 def _out(declaration) -> dict:
     charges = getattr(declaration, "charge_list", None)
     if charges is None:
@@ -162,7 +170,7 @@ def _out(declaration) -> dict:
     body = {
         "id": declaration.pk, "period": declaration.period, "sequence": declaration.sequence,
         "source": declaration.source, "rows": declaration.rows, "lines_written": declaration.lines_written,
-        "totals": declaration.totals, "total": declaration.total, "difference": declaration.difference,
+        "totals": _totals(declaration.totals), "total": declaration.total, "difference": declaration.difference,
         "due_on": declaration.due_on, "declared_on": declaration.declared_on, "late": declaration.late,
         "charges": charges,
     }
