@@ -160,3 +160,13 @@ def test_a_large_json_body_is_taken_here_and_only_here(setup, settings):
     with on(date(2026, 3, 8)):
         response = portal.post(URL, {"period": "2026-03", "rows": padding})
     assert response.status_code == 413 and response.json()["type"] == "/problems/payload-too-large"
+
+
+def test_a_declaration_without_totals_reads_as_zero(setup):
+    from tests.contributions.charges import bare_declaration
+
+    employer, _people, portal = setup
+    declaration = bare_declaration(employer, date(2026, 1, 1), "10.00")
+    body = portal.get(f"{URL}/{declaration.pk}").json()
+    assert body["totals"]["pension"] == {"employer": "0.00", "individual": "0.00"}
+    assert body["charges"] == []
