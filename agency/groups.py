@@ -11,6 +11,7 @@ VIEW_ALL = [
     "employers.view_registrationapplication", "agency.view_document",
     "contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
     "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
+    "contributions.view_declaration",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -18,7 +19,7 @@ CLERK = VIEW_ALL + [
     "insured.change_insuredperson", "insured.change_staffreduction",
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
-    "contributions.add_payment", "contributions.change_determination",
+    "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication"]

@@ -244,6 +244,30 @@ def arrears_section(r: dict) -> list[str]:
     ]
 
 
+def declaration_section(r: dict) -> list[str]:
+    rows = "".join(f"| `POST /api/v1/employer/declarations`, {x['kind'].upper()} ({x['period']}, {x['body_mb']} MB) | "
+                   f"{x['seconds']} |\n" for x in r["runs"])
+    return [
+        "## A 100,000-row declaration over HTTP against a raw COPY",
+        "",
+        f"Workload: one employer with {r['persons']:,} persons on its staff; the whole roll POSTed to gunicorn "
+        f"({r['gunicorn']}) with an Idempotency-Key, timed from the first byte sent to the last byte of the 201 "
+        "(parsing, validation against the roll, figures, lines by COPY, charge, event, response); each run a new "
+        "month, the last one as a CSV upload. Reference: the first declaration's lines written again with ONE "
+        "`COPY ... FROM STDIN` into the same table (rolled back), median of three.",
+        "",
+        "| measure | seconds |",
+        "|---|---:|",
+        rows.rstrip("\n"),
+        f"| raw COPY of the same {r['persons']:,} lines | {r['copy_s']} (runs {r['copy_runs_s']}) |",
+        "",
+        f"**Ratio {r['ratio']:.2f}** (JSON median / COPY; target at most {r['target_ratio']}); the worker's peak memory "
+        f"(VmHWM) {r['worker_peak_mb']} MB, {r['worker_peak_before_mb']} MB before the first declaration (target "
+        f"under {r['target_peak_mb']} MB): {yes(r['meets_target'])}. Load average after: {r['load_average_after']}.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -257,6 +281,7 @@ def report(quick: bool = False) -> None:
     sweep = support.load(f"deadline_sweep{suffix}")
     assessment = support.load(f"assessment{suffix}")
     arrears = support.load(f"arrears{suffix}")
+    declaration = support.load(f"declaration{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -267,14 +292,14 @@ def report(quick: bool = False) -> None:
         "",
         "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
                                 (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep),
-                                 ("assessment", assessment), ("arrears", arrears))
+                                 ("assessment", assessment), ("arrears", arrears), ("declaration", declaration))
                                 if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
         "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
-        "`python bench/arrears_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -289,6 +314,8 @@ def report(quick: bool = False) -> None:
         lines += assessment_section(assessment)
     if arrears:
         lines += arrears_section(arrears)
+    if declaration:
+        lines += declaration_section(declaration)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -313,6 +340,7 @@ def main() -> None:
         run("deadline_sweep_bench.py", *extra)
         run("assessment_bench.py", *extra)
         run("arrears_bench.py", *extra)
+        run("declaration_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

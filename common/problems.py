@@ -66,6 +66,9 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
                             _("A reduction for this person awaits confirmation.")),
     "relationship-closed": (_("Relationship not open"),
                             _("The person's insurance relationship cannot take this change.")),
+    "declaration-invalid": (_("Declaration refused"),
+                            _("The declaration has faults, each listed in `errors` with its row, field and code "
+                              "(at most 1,000, `total_errors` counts them all); nothing was stored.")),
     "duplicate-bank-reference": (_("Bank reference already recorded"),
                                  _("A payment with this bank reference was recorded for another employer.")),
     "calendar-not-covered": (_("Holiday calendar missing"),

@@ -283,7 +283,12 @@ DATE_AHEAD_MAX_DAYS = env_int("DATE_AHEAD_MAX_DAYS", 90)
 # files) are held to DATA_UPLOAD_MAX_MEMORY_SIZE; at most ..._NUMBER_FIELDS fields and
 # ..._NUMBER_FILES files.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 60 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)  # a 100,000-row declaration as JSON
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+# Only the declaration endpoint takes more: a 100,000-row declaration as JSON (about 5.5 MB compact,
+# more when indented); its CSV form is a file (streamed to disk, held to REQUEST_MAX_BYTES).
+DECLARATION_JSON_MAX_BYTES = env_int("DECLARATION_JSON_MAX_BYTES", 12 * 1024 * 1024)
+DECLARATION_MAX_ROWS = env_int("DECLARATION_MAX_ROWS", 100_000)
+DECLARATION_ERRORS_LISTED = env_int("DECLARATION_ERRORS_LISTED", 1000)  # a refused declaration lists at most this many
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 100)
 

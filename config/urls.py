@@ -8,6 +8,7 @@ from oauth2_provider import views as oauth_views
 from accounts.apis import MyAccountApi
 from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
+from contributions.apis.declarations import DeclarationDetailApi, DeclarationListApi
 from contributions.apis.payments import ArrearsApi, PaymentListApi, PaymentReceiptApi
 from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
@@ -22,6 +23,8 @@ api_v1 = [
     path("employer/separations", SeparationApi.as_view(), name="employer-separations"),
     path("employer/staff", StaffListApi.as_view(), name="employer-staff"),
     path("employer/events", EmployerEventsApi.as_view(), name="employer-events"),
+    path("employer/declarations", DeclarationListApi.as_view(), name="employer-declarations"),
+    path("employer/declarations/<int:pk>", DeclarationDetailApi.as_view(), name="employer-declaration"),
     path("employer/payments", PaymentListApi.as_view(), name="employer-payments"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),

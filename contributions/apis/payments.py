@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import today_in_shanghai
+from common.fields import MonthField
 from common.pagination import Cursor
 from common.problems import NotFound, ValidationFailed
 from contributions.models.payments import PaymentChannel
@@ -88,14 +89,6 @@ class PaymentReceiptApi(PortalApiView):
         if payment is None:
             raise NotFound("No such payment.")
         return Response(ReceiptOut(payment_receipt(payment)).data)
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-01"})
-class MonthField(serializers.DateField):
-    """A contribution month, answered as YYYY-MM (documented so: it is not an OpenAPI `date`)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m", **kwargs)
 
 
 class PeriodArrearsOut(serializers.Serializer):

@@ -17,18 +17,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.models import AverageWage, ContributionRate, DeadlineRule, InsuranceType
+from agency.models import DeadlineRule, InsuranceType
 from common.access import Kind, Viewer
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from contributions.events import EventKind, event_record
 from contributions.models import Charge, ChargeKind, ContributionLine
 from contributions.models.payments import Determination, DeterminationState, DeterminedMonth
-from contributions.services.fees import fen
 from contributions.services.payments import charges_settle, employer_lock
+from contributions.services.rates import rate_card
 from contributions.services.settings import terms_for
 from employers.models import Employer
 from insured.models import Employment
@@ -62,29 +61,10 @@ def determination_months(employment: Employment, *, today: date) -> list[date]:
 
 
 def month_amounts(*, employer: Employer, period: date, wage: Decimal) -> dict:
-    """Base and amounts per insurance type and part for one person-month."""
-    wage_row = AverageWage.objects.effective_on(period).filter(region_id=employer.region_id, year=period.year).first()
-    if wage_row is None:
-        raise ValidationFailed.field("period", "no_average_wage",
-                                     f"No average wage entered for {employer.region_id} in {period.year}.")
-    base = min(max(wage, wage_row.base_floor), wage_row.base_ceiling)
-    rates = {}
-    for row in (ContributionRate.objects.effective_on(period)
-                .filter(Q(region_id=employer.region_id) | Q(region__isnull=True))
-                .filter(Q(risk_class__isnull=True) | Q(risk_class=employer.risk_class))):
-        key = row.insurance_type
-        if key not in rates or row.region_id is not None:
-            rates[key] = row
-    if set(rates) != set(InsuranceType.values):
-        raise ValidationFailed.field("period", "no_rates", f"Policy rates are missing for {period:%Y-%m}.")
-    amounts = {}
-    for kind, row in rates.items():
-        employer_percent = row.employer_percent
-        if kind == InsuranceType.WORK_INJURY:
-            employer_percent = employer_percent * employer.risk_float_percent / 100
-        amounts[kind] = {"employer": str(fen(base * employer_percent / 100)),
-                         "individual": str(fen(base * row.individual_percent / 100))}
-    return {"base": base, "amounts": amounts}
+    """Base and amounts per insurance type and part for one person-month (contributions.services.rates)."""
+    card = rate_card(employer=employer, period=period)
+    base, _clamp, amounts = card.figures(wage)
+    return {"base": base, "amounts": card.by_type(amounts)}
 
 
 @transaction.atomic

@@ -82,12 +82,27 @@ def _own_notice(w: World, role: str, body: dict) -> None:
 
 def _own_months(w: World, role: str, body: dict) -> None:
     employer = w.other_employer if role == "person_other" else w.employer
-    assert [(m["period"], m["employer"]["uscc"]) for m in body["results"]] == [("2026-01", employer.uscc)]
+    months = [(m["period"], m["employer"]["uscc"]) for m in body["results"]]
+    # 2026-01 from the contribution reads' lines; the person also has the current month (the world's declaration).
+    assert ("2026-01", employer.uscc) in months and {uscc for _p, uscc in months} == {employer.uscc}
 
 
 def _new_person(w: World) -> dict:
     return {"document_number": resident_id(seq=811), "name": "新员工", "monthly_wage": "8800.00",
             "start_date": str(w.person.employments.get().start_date)}
+
+
+def _own_declarations(w: World, role: str, body: dict) -> None:
+    from contributions.models import Declaration
+
+    own = w.other_employer if role == "portal_other_employer" else w.employer
+    ids = {row["id"] for row in body["results"]}
+    assert ids == set(Declaration.objects.filter(employer=own).values_list("id", flat=True))
+    assert (w.declaration.pk in ids) == (role != "portal_other_employer")
+
+
+def _check_id(body: dict, expected: int) -> None:
+    assert body["id"] == expected
 
 
 ANON, RD, WR, REV, OTH, PER, PER2, CLK, CLK2, STAFF, SU = range(len(ROLES))
@@ -129,6 +144,16 @@ PROBES = {
                 (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_entry),
     "my events": Probe("GET", "/api/v1/me/events", lambda w: "/api/v1/me/events",
                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_events),
+    "declarations": Probe("GET", "/api/v1/employer/declarations", lambda w: "/api/v1/employer/declarations",
+                          (401, 200, 200, 401, 200, *NO_SESSION), check=_own_declarations),
+    # An empty body: a caller allowed to declare reaches the validation (400), the others are refused first.
+    "declare": Probe("POST", "/api/v1/employer/declarations", lambda w: "/api/v1/employer/declarations",
+                     (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    # The world's declaration is the employer's: another employer's portal does not find it.
+    "declaration": Probe("GET", "/api/v1/employer/declarations/{id}",
+                         lambda w: f"/api/v1/employer/declarations/{w.declaration.pk}",
+                         (401, 200, 200, 401, 404, *NO_SESSION),
+                         check=lambda w, role, body: _check_id(body, w.declaration.pk)),
     "payments": Probe("GET", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
                       (401, 200, 200, 401, 200, *NO_SESSION)),
     # An empty body: a caller allowed to pay reaches the validation (400), the others are refused first.
