@@ -29,6 +29,7 @@ from oauth2_provider.models import Application
 from agency.models import ClerkProfile, Office
 from demo import data as demo_data
 from demo.activity import demo_activity_ensure
+from demo.money import demo_money_ensure
 from employers.models import Employer, RegistrationStatus
 from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
@@ -176,6 +177,12 @@ class Command(BaseCommand):
                 today=timezone.localdate())
             if activity:
                 notes.append(activity)
+            money = demo_money_ensure(
+                region=office.region, portal_employers=[e for _, _, e in portals if e is not None],
+                client_ids=[c for c, _, e in portals if e is not None], demo_person=person,
+                today=timezone.localdate())
+            if money:
+                notes.append(money)
 
         base = base_url()
         out = self.stdout.write
