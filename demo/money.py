@@ -48,7 +48,7 @@ from insured.models import Channel, Employment, InsuredPerson
 from insured.services.staffing import enrolment_submit
 
 INTEREST_YEAR = 2024  # the latest year with a published bookkeeping rate (agency/reference_data.py)
-EMPLOYERS = 5
+EMPLOYERS = 4
 STAFF_PER_EMPLOYER = 10
 CLEAN, PROVISIONAL, ARREARS, CORRECTED = 0, 1, 2, 3  # the employers' places in the list
 ARREARS_MONTHS = 3
