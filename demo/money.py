@@ -173,7 +173,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
     late_index = len(months) - LATE_MONTHS_BACK if place == ARREARS else -1
     corrected_index = CORRECTION_MONTHS_IN if place == CORRECTED else -1
     for index, month in enumerate(months):
-        wages = _wages(employer, month)
+        wages = roll_wages(employer, month)
         if not wages:
             continue
         result = declaration_file(employer_id=employer.pk, period=month, source="api", actor=actor,
@@ -206,7 +206,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
             played.payments += 1
 
 
-def _wages(employer: Employer, month: date) -> dict[str, Decimal]:
+def roll_wages(employer: Employer, month: date) -> dict[str, Decimal]:
     """The month's roll (the declaration service's) with each person's wage on their employment."""
     roll = roll_of_month(employer.pk, month)
     wage_of = dict(Employment.objects.filter(employer=employer, person_id__in=[p for p, _at in roll.values()])
