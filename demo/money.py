@@ -36,7 +36,8 @@ from django.utils import timezone
 from accounts.services.interest import interest_run_continue, interest_run_start
 from agency.models import Region
 from common.access import Kind, Viewer
-from contributions.models import Declaration
+from contributions.models import Declaration, DeclarationSource
+from contributions.models.payments import PaymentChannel
 from contributions.services.assessment import provisional_assess_run
 from contributions.services.declarations import declaration_file, roll_of_month
 from contributions.services.fees import Part, late_fee
@@ -176,7 +177,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
         wages = roll_wages(employer, month)
         if not wages:
             continue
-        result = declaration_file(employer_id=employer.pk, period=month, source="api", actor=actor,
+        result = declaration_file(employer_id=employer.pk, period=month, source=DeclarationSource.JSON, actor=actor,
                                   rows=[{"document_number": doc, "wage": str(wage)} for doc, wage in wages.items()],
                                   today=month.replace(day=DECLARE_DAY))
         played.declarations += 1
@@ -185,7 +186,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
             doc = sorted(wages)[0]
             wages[doc] += CORRECTION_RAISE
             correction = declaration_file(
-                employer_id=employer.pk, period=month, source="api", actor=actor,
+                employer_id=employer.pk, period=month, source=DeclarationSource.JSON, actor=actor,
                 rows=[{"document_number": d, "wage": str(w)} for d, w in wages.items()],
                 today=month.replace(day=DECLARE_DAY + 1))
             charges += correction.charges
@@ -202,7 +203,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
                                     on=paid_on, rate=terms.late_fee_daily_rate) for c in charges), Decimal("0.00"))
         if amount > 0:
             payment_record(employer_id=employer.pk, bank_reference=f"DEMO-{employer.pk}-{month:%Y%m}",
-                           amount=amount, paid_on=paid_on, actor=actor, channel="api")
+                           amount=amount, paid_on=paid_on, actor=actor, channel=PaymentChannel.API)
             played.payments += 1
 
 

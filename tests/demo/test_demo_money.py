@@ -128,3 +128,14 @@ def test_running_it_again_changes_nothing(demo):
     call_command("demo_accounts", stdout=out)
     assert "demo money:" not in out.getvalue()
     assert counts() == before
+
+
+def test_roll_prints_the_csv_a_declaration_takes(demo):
+    _output, region, employers = demo
+    out = io.StringIO()
+    call_command("demo_accounts", "--roll", "demo-portal", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "document_number,wage"
+    latest = money.latest_month(timezone.localdate(), region.pk)
+    assert len(lines) - 1 == Declaration.objects.get(employer=employers[money.CLEAN], period=latest).rows
+    assert PersonLogin.objects.get().person.document_number in out.getvalue()
