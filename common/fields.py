@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -18,3 +19,12 @@ class ChoiceField(serializers.ChoiceField):
             return self.choice_strings_to_values[str(data)]
         except KeyError:
             self.fail("invalid_choice", input=data, choices=", ".join(self.choice_strings_to_values))
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
+class MonthField(serializers.DateField):
+    """A contribution period (the first day of a month) answered as YYYY-MM, and documented so."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m")
+        super().__init__(**kwargs)

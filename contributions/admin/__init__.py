@@ -1,1 +1,1 @@
-from contributions.admin import payments  # noqa: F401
+from contributions.admin import declarations, payments  # noqa: F401

@@ -21,6 +21,7 @@ from agency.documents import document_store
 from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
+from common.display import actor_text
 from common.problems import ApplicationError
 from contributions.models import Allocation, Charge, Payment
 from contributions.models.payments import (
@@ -182,9 +183,17 @@ class ChargeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     name_search_field = "employer__name"
     exact_search_field = "employer__uscc"
     export_fields = ("employer__uscc", "period", "kind", "amount", "due_on", "fee_from")
+    # The actor is shown by name (common.display.actor_text), never as its code.
+    fields = ["employer", "period_month", "kind", "declaration", "parent", "amount", "due_on", "fee_from",
+              "created_at", "acted_by"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("acted by"))
+    def acted_by(self, obj):
+        return actor_text(obj.actor)
 
     @admin.display(description=_("period"), ordering="period")
     def period_month(self, obj):

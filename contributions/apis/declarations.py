@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from common.fields import MonthField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser
 from common.problems import NotFound, ValidationFailed
@@ -48,7 +49,7 @@ class ChargeOut(serializers.Serializer):
 
 class DeclarationOut(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField()
     sequence = serializers.IntegerField(help_text="1: the declaration; 2 and on: its corrections.")
     source = serializers.CharField()
     rows = serializers.IntegerField()
@@ -125,7 +126,10 @@ class DeclarationListApi(PortalApiView):
                                       source=DeclarationSource.JSON, actor=self.viewer)
         declaration = result.declaration
         declaration.charge_list = result.charges
-        body = DeclarationFiledOut(_out(declaration, clamped=result.clamped)).data
+        body = DeclarationOut(_out(declaration)).data
+        # Up to 100,000 clamped rows: written as DeclarationFiledOut documents them, without a serializer per row.
+        body["clamped"] = [{"row": c.row, "document_number": c.document_number, "wage": str(c.wage),
+                            "base": str(c.base), "bound": str(c.bound)} for c in result.clamped]
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/employer/declarations/{declaration.pk}"})
 
@@ -146,7 +150,7 @@ class DeclarationDetailApi(PortalApiView):
         return Response(DeclarationOut(_out(declaration)).data)
 
 
-def _out(declaration, clamped=None) -> dict:
+def _out(declaration) -> dict:
     charges = getattr(declaration, "charge_list", None)
     if charges is None:
         charges = sorted(declaration.charges.all(), key=lambda c: c.pk)  # prefetched by the views
@@ -157,7 +161,4 @@ def _out(declaration, clamped=None) -> dict:
         "due_on": declaration.due_on, "declared_on": declaration.declared_on, "late": declaration.late,
         "charges": charges,
     }
-    if clamped is not None:
-        body["clamped"] = [{"row": c.row, "document_number": c.document_number, "wage": c.wage, "base": c.base,
-                            "bound": str(c.bound)} for c in clamped]
     return body

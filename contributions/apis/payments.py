@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import today_in_shanghai
+from common.fields import MonthField
 from common.pagination import Cursor
 from common.problems import NotFound, ValidationFailed
 from contributions.models.payments import PaymentChannel
@@ -91,7 +92,7 @@ class PaymentReceiptApi(PortalApiView):
 
 
 class PeriodArrearsOut(serializers.Serializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField()
     due_on = serializers.DateField()
     principal = serializers.DecimalField(**MONEY)
     days = serializers.IntegerField()

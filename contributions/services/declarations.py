@@ -60,6 +60,8 @@ _WAGE_MAX = Decimal("9999999999.99")  # numeric(12, 2)
 _DOCUMENT = re.compile(r"^[0-9A-Z]{1,30}$")
 CSV_COLUMNS = ("document_number", "wage")
 CSV_OPTIONAL = ("name",)
+# The same columns by their Chinese names (a clerk's spreadsheet): 证件号码, 工资, 姓名.
+CSV_ALIASES = {"证件号码": "document_number", "工资": "wage", "月工资": "wage", "姓名": "name"}
 
 
 class DeclarationInvalid(ApplicationError):
@@ -154,7 +156,7 @@ def _document(value, row: int, errors: Errors) -> str | None:
 
 def rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
     """The rows of an uploaded CSV (UTF-8, with or without BOM; header `document_number,wage`, an
-    optional `name` column ignored). Faults are added to `errors` with the data row's number; None
+    optional `name` column ignored; the Chinese names 证件号码, 工资, 姓名 also do). Faults are added to `errors` with the data row's number; None
     when the file cannot be read at all."""
     try:
         text = data.decode("utf-8-sig")
@@ -166,7 +168,7 @@ def rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in next(reader, [])]
+        header = [CSV_ALIASES.get(h.strip(), h.strip().lower()) for h in next(reader, [])]
     except csv.Error:
         header = []
     if not set(CSV_COLUMNS) <= set(header) or not set(header) <= set(CSV_COLUMNS + CSV_OPTIONAL) \

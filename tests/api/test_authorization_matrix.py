@@ -79,6 +79,15 @@ def _new_person(w: World) -> dict:
             "start_date": str(w.person.employments.get().start_date)}
 
 
+def _own_declarations(w: World, role: str, body: dict) -> None:
+    ids = [row["id"] for row in body["results"]]
+    assert ids == ([] if role == "portal_other_employer" else [w.declaration.pk])
+
+
+def _check_id(body: dict, expected: int) -> None:
+    assert body["id"] == expected
+
+
 ANON, RD, WR, REV, OTH, PER, PER2, CLK, CLK2, STAFF, SU = range(len(ROLES))
 NO_SESSION = (401,) * 6  # sessions are not accepted on portal endpoints: for them, no credentials
 
@@ -118,6 +127,16 @@ PROBES = {
                 (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_entry),
     "my events": Probe("GET", "/api/v1/me/events", lambda w: "/api/v1/me/events",
                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_events),
+    "declarations": Probe("GET", "/api/v1/employer/declarations", lambda w: "/api/v1/employer/declarations",
+                          (401, 200, 200, 401, 200, *NO_SESSION), check=_own_declarations),
+    # An empty body: a caller allowed to declare reaches the validation (400), the others are refused first.
+    "declare": Probe("POST", "/api/v1/employer/declarations", lambda w: "/api/v1/employer/declarations",
+                     (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    # The world's declaration is the employer's: another employer's portal does not find it.
+    "declaration": Probe("GET", "/api/v1/employer/declarations/{id}",
+                         lambda w: f"/api/v1/employer/declarations/{w.declaration.pk}",
+                         (401, 200, 200, 401, 404, *NO_SESSION),
+                         check=lambda w, role, body: _check_id(body, w.declaration.pk)),
     "payments": Probe("GET", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
                       (401, 200, 200, 401, 200, *NO_SESSION)),
     # An empty body: a caller allowed to pay reaches the validation (400), the others are refused first.

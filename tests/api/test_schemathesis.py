@@ -43,10 +43,11 @@ ROLES = {
     "anonymous": {"POST /api/v1/registrations", "GET /api/v1/registrations/{id}",
                   "POST /api/v1/registrations/{id}/resubmit"},
     "portal_read": {"GET /api/v1/employer", "GET /api/v1/employer/staff", "GET /api/v1/employer/events",
-                    "GET /api/v1/registrations/{id}"},
+                    "GET /api/v1/registrations/{id}", "GET /api/v1/employer/declarations",
+                    "GET /api/v1/employer/declarations/{id}"},
     "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
                      "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
-                     "GET /api/v1/employer/staff"},
+                     "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
     "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
@@ -88,6 +89,8 @@ def _existing_id(world: World, path: str) -> int:
         return world.change_application.pk
     if path.startswith("/api/v1/agency/persons/"):
         return world.person.pk
+    if path.startswith("/api/v1/employer/declarations/"):
+        return world.declaration.pk
     if path.startswith("/api/v1/employer/payments/"):
         return 999_999  # the world records no payment: the receipt answers its documented 404
     raise AssertionError(f"no record known for {path}: add one to the world")

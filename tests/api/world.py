@@ -40,6 +40,7 @@ class World:
     change_application: object  # the employer's change, returned for correction
     new_application: object  # filed by an anonymous applicant
     tracking_token: str
+    declaration: object  # the employer's declaration of the current month
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
     users: dict[str, User] = field(default_factory=dict)  # role -> session user
 
@@ -109,6 +110,21 @@ def build_world() -> World:
                                               name="上海新设科技有限公司", employer_kind="enterprise",
                                               region_code="310101", established_on=today - timedelta(days=3),
                                               contact_name="赵经理", contact_phone="021-55550001")
+    declaration = _declare(employer, today)
     return World(region_a=region_a, region_b=region_b, employer=employer, other_employer=other_employer,
                  person=person, other_person=other_person, person_b=person_b, change_application=change,
-                 new_application=new, tracking_token=tracking_token, tokens=tokens, users=users)
+                 new_application=new, tracking_token=tracking_token, declaration=declaration, tokens=tokens,
+                 users=users)
+
+
+def _declare(employer, today):
+    """The employer's declaration of the current month (its two persons on staff)."""
+    from agency.models import AverageWage
+    from contributions.services.declarations import declaration_file
+
+    AverageWage.objects.create(region=employer.region, year=today.year, monthly_wage=Decimal("12000.00"),
+                               effective_from=today.replace(month=1, day=1))
+    rows = [{"document_number": resident_id(seq=401), "wage": "9000.00"},
+            {"document_number": resident_id(seq=403), "wage": "5000.00"}]
+    return declaration_file(employer_id=employer.pk, period=today.replace(day=1), rows=rows, source="json",
+                            actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")).declaration

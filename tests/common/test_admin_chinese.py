@@ -93,9 +93,24 @@ def demo_world(db, settings):
                                                               office_id=clerk.clerk_profile.office_id),
                             channel="admin")
     deadline_sweep_run(today=today_in_shanghai() + timedelta(days=40))  # reminders, escalations, misses
+    _declare_and_correct(region, clerk)
     root = User.objects.create_superuser("root", "root@example.com", "pw-for-tests-1", first_name="赵敏")
     return {"clerk": clerk, "supervisor": User.objects.get(username="supervisor"), "root": root,
             "application": application}
+
+
+def _declare_and_correct(region, clerk) -> None:
+    """A declaration and a correction filed by the clerk (the declaration pages have rows to show)."""
+    from contributions.services.declarations import declaration_file, roll_of_month
+
+    viewer = Viewer(Kind.CLERK, user_id=clerk.pk, region_id=region.pk, office_id=clerk.clerk_profile.office_id)
+    month = today_in_shanghai().replace(day=1)
+    employer = next(e for e in Employer.objects.filter(region=region, registration_status="registered")
+                    .order_by("id") if roll_of_month(e.pk, month))
+    numbers = sorted(roll_of_month(employer.pk, month))
+    for wages in (("3000.00", "8000.00"), ("3000.00", "9000.00")):
+        rows = [{"document_number": n, "wage": wages[i % 2]} for i, n in enumerate(numbers)]
+        declaration_file(employer_id=employer.pk, period=month, rows=rows, source="admin", actor=viewer)
 
 
 def data_values() -> list[str]:

@@ -61,7 +61,7 @@ def file(employer, people_or_rows, *wages, period="2026-03", today=TODAY, actor=
 
 
 def codes(excinfo):
-    return sorted(((e["row"] or 0, e["field"], e["code"]) for e in excinfo.value.errors))
+    return sorted((e["row"] or 0, e["field"], e["code"]) for e in excinfo.value.errors)
 
 
 def test_declaration_clamps_at_both_bounds_and_rounds_per_line(world):

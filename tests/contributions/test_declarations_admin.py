@@ -1,0 +1,94 @@
+"""Clerks file a declaration from a CSV file in the admin (the same service), read declarations of
+their own region with translated totals, and run the roll check."""
+
+from datetime import date, datetime
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from agency.models import AverageWage
+from contributions.models import Declaration
+from insured.models import Employment
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.employers.factories import EmployerFactory
+from tests.insured.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    region = RegionFactory(code="310101", name="黄浦区")
+    OfficeFactory(region=region)
+    AverageWage.objects.create(region=region, year=2026, monthly_wage=D("10000.00"), effective_from=date(2026, 1, 1))
+    employer = EmployerFactory(region=region)
+    people = [PersonFactory(region=region) for _ in range(2)]
+    for p in people:
+        Employment.objects.create(person=p, employer=employer, start_date=date(2026, 1, 1), monthly_wage=D("8000"))
+    Employment.objects.update(created_at=timezone.make_aware(datetime(2026, 1, 1, 9, 0)))
+    return region, employer, people
+
+
+def login(region, groups=("clerk",)):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(clerk_user(region.offices.first(), groups=groups))
+    return client
+
+
+def upload(client, employer, people, period="2026-10", header="证件号码,姓名,工资"):
+    text = header + "\n" + "".join(f"{p.document_number},{p.name},8000.00\n" for p in people)
+    return client.post("/admin/contributions/declaration/add/", {
+        "employer": employer.pk, "period_text": period,
+        "csv_file": SimpleUploadedFile("roll.csv", ("\ufeff" + text).encode(), content_type="text/csv")})
+
+
+def test_clerk_files_a_csv_declaration_and_reads_it_in_chinese(setup):
+    region, employer, people = setup
+    client = login(region)
+    response = upload(client, employer, people)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    declaration = Declaration.objects.get()
+    assert (declaration.source, declaration.rows, declaration.late) == ("admin", 2, True)
+    page = client.get(f"/admin/contributions/declaration/{declaration.pk}/change/").content.decode()
+    assert "基本养老保险" in page or "养老" in page
+    assert "pension" not in page and "user:" not in page
+    listing = client.get("/admin/contributions/declaration/").content.decode()
+    assert employer.name in listing
+
+
+def test_refused_declaration_shows_every_row_and_stores_nothing(setup):
+    region, employer, people = setup
+    client = login(region)
+    response = upload(client, employer, people[:1])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "缺少申报行" in page and people[1].document_number in page
+    assert not Declaration.objects.exists()
+
+
+def test_other_regions_clerk_and_a_clerk_without_permission_cannot_file(setup):
+    region, employer, people = setup
+    far = RegionFactory(code="310104")
+    OfficeFactory(region=far)
+    response = upload(login(far), employer, people)
+    assert response.status_code == 200 and not Declaration.objects.exists()  # the employer is not a choice
+    response = upload(login(region, groups=("auditor",)), employer, people)
+    assert response.status_code == 403 and not Declaration.objects.exists()
+
+
+def test_roll_check_lists_undeclared_person_months_of_the_clerks_region(setup):
+    region, employer, people = setup
+    client = login(region)
+    upload(client, employer, people, period="2026-02")
+    page = client.get("/admin/contributions/declaration/roll-check/",
+                      {"employer": employer.pk, "since": "2026-01", "until": "2026-02"}).content.decode()
+    assert page.count("<td>2026-01</td>") == 2 and "<td>2026-02</td>" not in page
+    assert people[0].name in page and people[0].document_number not in page  # masked
+    far = RegionFactory(code="310104")
+    OfficeFactory(region=far)
+    page = login(far).get("/admin/contributions/declaration/roll-check/",
+                          {"employer": employer.pk, "since": "2026-01"}).content.decode()
+    assert people[0].name not in page
