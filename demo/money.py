@@ -202,7 +202,7 @@ def _play_employer(employer: Employer, actor: Viewer, months: list[date], place:
             amount += sum((late_fee(parts=[Part(c.amount, paid_on)], unpaid=Decimal(0), fee_from=c.fee_from,
                                     on=paid_on, rate=terms.late_fee_daily_rate) for c in charges), Decimal("0.00"))
         if amount > 0:
-            payment_record(employer_id=employer.pk, bank_reference=f"DEMO-{employer.pk}-{month:%Y%m}",
+            payment_record(employer_id=employer.pk, bank_reference=f"95588{employer.pk:06d}{month:%Y%m}",
                            amount=amount, paid_on=paid_on, actor=actor, channel=PaymentChannel.API)
             played.payments += 1
 
