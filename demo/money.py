@@ -123,7 +123,7 @@ def demo_money_ensure(*, region: Region, portal_employers: list[Employer], clien
             months = _months(_start_of(employer).replace(day=1), latest)
             if place == PROVISIONAL:
                 months = months[:-1]  # the latest month is not declared
-            _play_employer(employer, actor, months, place, played, rnd)
+            _play_employer(employer, actor, months, place, played)
         if len(employers) > PROVISIONAL:
             # Art. 62, run the day after the latest month's declaration day: one provisional charge.
             day_after = terms_for(region.pk).declare_by(latest) + timedelta(days=1)
@@ -156,7 +156,7 @@ def _history_staff_enrol(employers: list[Employer], actors: list[Viewer], demo_p
     for place, (employer, actor) in enumerate(zip(employers, actors, strict=True)):
         start = _start_of(employer)
         for person in candidates[place * STAFF_PER_EMPLOYER:(place + 1) * STAFF_PER_EMPLOYER]:
-            first_day = start + timedelta(days=rnd.randrange(5))
+            first_day = min(start + timedelta(days=rnd.randrange(5)), today)
             event = enrolment_submit(employer=employer, document_number=person.document_number, name=person.name,
                                      start_date=first_day, monthly_wage=Decimal(rnd.randrange(6000, 30000, 100)),
                                      actor=actor, channel=Channel.API, today=first_day)
@@ -167,8 +167,7 @@ def _history_staff_enrol(employers: list[Employer], actors: list[Viewer], demo_p
     return enrolled
 
 
-def _play_employer(employer: Employer, actor: Viewer, months: list[date], place: int, played: Played,
-                   rnd: random.Random) -> None:
+def _play_employer(employer: Employer, actor: Viewer, months: list[date], place: int, played: Played) -> None:
     terms = terms_for(employer.region_id)
     unpaid_from = len(months) - ARREARS_MONTHS if place == ARREARS else len(months)
     late_index = len(months) - LATE_MONTHS_BACK if place == ARREARS else -1
