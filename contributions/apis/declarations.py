@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 
 from common.fields import MonthField
 from common.pagination import Cursor
-from common.parsers import LargeJSONParser, MultiPartParser
+from common.parsers import LargeJSONParser, MultiPartParser, large_body_read
 from common.problems import NotFound, ValidationFailed
 from contributions.models import DeclarationSource
 from contributions.selectors.declarations import declarations_visible
@@ -86,6 +87,10 @@ _EXAMPLE = {
 class DeclarationListApi(PortalApiView):
     pagination_class = Cursor  # documented as the cursor envelope it answers
     parser_classes = [LargeJSONParser, MultiPartParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        large_body_read(request, settings.DECLARATION_JSON_MAX_BYTES)
+        return super().initialize_request(request, *args, **kwargs)
 
     class RowSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)

@@ -286,3 +286,31 @@ def test_amounts_never_negative_and_base_within_bounds(wage):
     assert card.floor <= base <= card.ceiling
     assert all(a >= 0 and a == a.quantize(D("0.01")) for a in amounts)
     assert (clamp == "floor") == (wage < card.floor) and (clamp == "ceiling") == (wage > card.ceiling)
+
+
+def test_more_bad_input_codes(world, settings):
+    _region, employer, people = world
+    bad = [{"document_number": people[0].document_number},
+           {"document_number": people[1].document_number, "wage": "12345678901.00"},
+           {"document_number": people[2].document_number, "wage": "NaN"}]
+    with pytest.raises(DeclarationInvalid) as refused:
+        file(employer, bad)
+    assert codes(refused) == [(1, "wage", "required"), (2, "wage", "too_large"), (3, "wage", "invalid")]
+    settings.DECLARATION_MAX_ROWS = 2
+    with pytest.raises(DeclarationInvalid) as refused:
+        file(employer, people, "8000", "8000", "8000")
+    assert codes(refused) == [(0, "rows", "too_many")]
+    with pytest.raises(DeclarationInvalid) as refused:
+        declaration_file(employer_id=employer.pk, period="2026-03", csv_data=b"document_number,wage\n\x00,1\n",
+                         source="csv", actor=portal(employer), today=TODAY)
+    assert codes(refused) == [(0, "file", "malformed")]
+    assert not Declaration.objects.exists()
+
+
+def test_an_unregistered_employer_cannot_declare(world):
+    _region, employer, people = world
+    employer.registration_status = "cancelled"
+    employer.save(update_fields=["registration_status"])
+    with pytest.raises(ApplicationError) as refused:
+        file(employer, people, "8000", "8000", "8000")
+    assert refused.value.type_slug == "employer-not-registered"

@@ -143,3 +143,20 @@ def test_assessed_at_110_percent_then_declared_late_fee_runs_on_the_declared_amo
     assert row["days"] == 10  # March 16 .. 25: the fee runs from the original due day
     assert D(row["late_fee"]) == (D(march["amount_due"]) * D("0.0005") * 10).quantize(D("0.01"))
     assert ContributionLine.objects.filter(period=date(2026, 3, 1)).count() == 2
+
+
+def test_a_large_json_body_is_taken_here_and_only_here(setup, settings):
+    _employer, people, portal = setup
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000  # everywhere else
+    settings.DECLARATION_JSON_MAX_BYTES = 100_000
+    padding = [{"document_number": f"X{i}", "wage": "1.00"} for i in range(600)]  # about 25 KB
+    with on(date(2026, 3, 8)):
+        response = portal.post(URL, {"period": "2026-03", "rows": padding})
+    assert response.status_code == 400 and response.json()["total_errors"] == 602  # read, then refused row by row
+    response = portal.post("/api/v1/employer/payments", {"bank_reference": "x" * 20_000, "amount": "1.00",
+                                                         "paid_on": "2026-03-01"})
+    assert response.status_code == 413
+    settings.DECLARATION_JSON_MAX_BYTES = 20_000
+    with on(date(2026, 3, 8)):
+        response = portal.post(URL, {"period": "2026-03", "rows": padding})
+    assert response.status_code == 413 and response.json()["type"] == "/problems/payload-too-large"
