@@ -16,6 +16,7 @@ from accounts.services.interest import interest_run_start, interest_years_waitin
 from accounts.tasks import interest_run_work
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
+from common.display import actor_text
 from common.identifiers import mask_document
 from common.problems import ApplicationError
 
@@ -31,14 +32,27 @@ class ReadOnlyAdminMixin:
         return False
 
 
+# What caused an entry, in words (AccountEntry.cause_type holds the code).
+CAUSES = {"charge": _("contribution charge paid"), "interest_run": _("interest run"),
+          "closing_interest": _("interest on closing"), "correction": _("correction")}
+
+
 class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AccountEntry
-    fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause_type", "actor", "note"]
+    fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause", "acted_by", "note"]
     readonly_fields = fields
     ordering = ["-posted_on", "-id"]
     extra = 0
     max_num = 0
     show_change_link = False
+
+    @admin.display(description=_("cause"))
+    def cause(self, obj):
+        return CAUSES.get(obj.cause_type, obj.cause_type)
+
+    @admin.display(description=_("recorded by"))
+    def acted_by(self, obj):
+        return actor_text(obj.actor)  # by name, never as its code
 
 
 @admin.register(PensionAccount)
@@ -76,8 +90,12 @@ class InterestRunStartForm(forms.Form):
 @admin.register(InterestRun)
 class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["year", "percent", "state", "accounts_credited", "interest_total", "started_at", "finished_at"]
-    fields = list_display + ["cursor_account_id", "started_by"]
+    fields = list_display + ["cursor_account_id", "started_by_shown"]
     readonly_fields = fields
+
+    @admin.display(description=_("started by"))
+    def started_by_shown(self, obj):
+        return actor_text(obj.started_by)
     name_search_field = None
     change_list_template = "admin/accounts/interestrun/change_list.html"
 

@@ -27,9 +27,9 @@ def today() -> date:
     return timezone.localdate()
 
 
-def latest_ahead() -> date:
-    """The latest date an event may be given for: today plus DATE_AHEAD_MAX_DAYS."""
-    return today() + timedelta(days=settings.DATE_AHEAD_MAX_DAYS)
+def latest_ahead(on: date | None = None) -> date:
+    """The latest date an event may be given for: today (or `on`) plus DATE_AHEAD_MAX_DAYS."""
+    return (on or today()) + timedelta(days=settings.DATE_AHEAD_MAX_DAYS)
 
 
 def birthday(birth: date, years: int) -> date:
@@ -39,8 +39,8 @@ def birthday(birth: date, years: int) -> date:
         return birth.replace(year=birth.year + years, day=28) + timedelta(days=1)
 
 
-def date_not_ahead(value: date, *, field: str) -> date:
-    limit = latest_ahead()
+def date_not_ahead(value: date, *, field: str, on: date | None = None) -> date:
+    limit = latest_ahead(on)
     if value > limit:
         raise ValidationFailed.field(field, "too_far_ahead",
                                      _("At most %(days)d days ahead (not after %(limit)s).")

@@ -20,6 +20,7 @@ from django.db.models import Q
 from agency.models import Deadline, DeadlineRule, Region
 from agency.workdays import add_calendar_or_working_days
 from common.access import Kind, Viewer
+from demo.money import history_eligible
 from employers.models import Employer, RegistrationApplication, RegistrationStatus
 from employers.services.registrations import registration_submit
 from insured.models import Channel, Employment, InsuredPerson, RelationshipEvent, SeparationReason
@@ -39,7 +40,10 @@ def demo_activity_ensure(*, region: Region, employers: list[Employer], clerk_use
     with transaction.atomic():
         persons = list(InsuredPerson.objects.filter(region=region, birth_date__lte=today - timedelta(days=18 * 366))
                        .exclude(employments__isnull=False).order_by("id")[:STAFF_PER_EMPLOYER * len(employers)])
-        if demo_person is not None and demo_person not in persons:
+        if demo_person is not None and history_eligible(demo_person, today):
+            # demo/money.py enrols the demo person with a contribution history at the first employer.
+            persons = [p for p in persons if p != demo_person]
+        elif demo_person is not None and demo_person not in persons:
             persons = [demo_person, *persons[:-1]]
         enrolled = 0
         for n, person in enumerate(persons):

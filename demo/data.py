@@ -243,8 +243,14 @@ def timestamp_text(moment: datetime) -> str:
 # Regions, offices and average wages (a handful of rows: the ORM is fine)
 # --------------------------------------------------------------------------------------------
 
+# The demo's contribution history starts here (demo/money.py): the 2024 interest, the latest year
+# with a published rate, then has months to count.
+HISTORY_FROM = date(2024, 7, 1)
+
+
 def regions_ensure(today: date) -> dict[str, int]:
-    """Create the demo regions, one Office each and AverageWage rows for this and last year if missing.
+    """Create the demo regions, one Office each and AverageWage rows from the history's year (or last
+    year, if later) to this year if missing.
 
     Returns {region code: region id} and leaves existing rows alone.
     """
@@ -258,7 +264,7 @@ def regions_ensure(today: date) -> dict[str, int]:
         if not Office.objects.filter(region=region).exists():
             Office.objects.create(region=region, name=f"{spec.name}社会保险事业管理中心",
                                   address=f"{spec.place}{spec.roads[0]}{100 + int(spec.code[-2:]) * 7}号")
-        for year in (today.year - 1, today.year):
+        for year in range(min(HISTORY_FROM.year, today.year - 1), today.year + 1):
             AverageWage.objects.get_or_create(region=region, year=year, effective_from=date(year, 1, 1),
                                               defaults={"monthly_wage": average_wage(spec, year)})
     return ids

@@ -23,7 +23,7 @@ from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import actor_text
 from common.problems import ApplicationError
-from contributions.models import Allocation, Charge, Payment
+from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.models.payments import (
     Determination,
     DeterminationState,
@@ -120,7 +120,7 @@ class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "paid_on"
     inlines = [AllocationInline]
     change_fields = ["employer", "bank_reference", "amount", "paid_on", "channel", "voucher", "note", "recorded_at",
-                     "actor", "receipt_link"]
+                     "acted_by", "receipt_link"]
     export_fields = ("bank_reference", "employer__uscc", "employer__name", "amount", "paid_on", "channel")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -164,13 +164,20 @@ class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return [path("<path:object_id>/receipt/", self.admin_site.admin_view(self.receipt_view),
                      name="contributions_payment_receipt")] + super().get_urls()
 
+    @admin.display(description=_("recorded by"))
+    def acted_by(self, obj):
+        return actor_text(obj.actor)  # by name, never as its code
+
     def receipt_view(self, request, object_id):
         payment = self.get_queryset(request).select_related("employer", "employer__region").filter(
             pk=unquote(object_id)).first()
         if payment is None or not self.has_view_permission(request, payment):
             raise Http404
+        receipt = payment_receipt(payment)
+        for allocation in receipt.allocations:
+            allocation["kind"] = ChargeKind(allocation["kind"]).label  # shown in words, not as the code
         return TemplateResponse(request, "admin/contributions/payment/receipt.html",
-                                {"receipt": payment_receipt(payment), "payment": payment,
+                                {"receipt": receipt, "payment": payment,
                                  "title": _("Payment receipt")})
 
 
@@ -211,9 +218,16 @@ class AllocationAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["settles_charge", "effective_on"]
     name_search_field = "employer__name"
     exact_search_field = "employer__uscc"
+    fields = ["employer", "charge", "payment", "credit", "amount", "effective_on", "releases", "settles_charge",
+              "created_at", "acted_by"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("recorded by"))
+    def acted_by(self, obj):
+        return actor_text(obj.actor)  # by name, never as its code
 
 
 # --- employers in arrears -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import history
@@ -115,7 +116,7 @@ class Allocation(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.amount} → charge {self.charge_id}"
+        return gettext("%(amount)s to charge %(charge)s") % {"amount": self.amount, "charge": self.charge_id}
 
 
 class DeterminationState(models.TextChoices):

@@ -167,27 +167,31 @@ def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date
 @transaction.atomic
 def enrolment_submit(*, employer: Employer, document_number: str, name: str, start_date: date,
                      monthly_wage: Decimal, actor: Viewer, channel: str, document_type: str = "resident_id",
-                     birth_date: date | None = None, sex: str | None = None) -> RelationshipEvent:
-    """Add a person to the employer's roll (Art. 58); returns the enrolment event."""
+                     birth_date: date | None = None, sex: str | None = None,
+                     today: date | None = None) -> RelationshipEvent:
+    """Add a person to the employer's roll (Art. 58); returns the enrolment event. `today` (default:
+    today in Shanghai) is the day of filing: lateness and "not too far ahead" count from it (the
+    demo's history staff are filed as of a past day; the API always files as of today)."""
+    today = today or today_in_shanghai()
     employer = employer_with_region(employer.pk)
     if employer.registration_status != RegistrationStatus.REGISTERED:
         raise Conflict(_("Only a registered employer can enrol staff."), type_slug="employer-not-registered")
     if monthly_wage <= 0:
         raise ValidationFailed.field("monthly_wage", "min_value", _("The monthly wage must be positive."))
-    date_not_ahead(start_date, field="start_date")
+    date_not_ahead(start_date, field="start_date", on=today)
     person, created = _person_lock_or_create(employer=employer, document_type=document_type,
                                              document_number=document_number, name=name, birth_date=birth_date,
                                              sex=sex)
     employment_start_check(start_date, birth_date=person.birth_date)
     if not created:  # a person registered in this transaction has no employment to check
         _check_can_start(person, employer, start_date)
-    late = today_in_shanghai() > start_date + timedelta(days=LATE_AFTER_DAYS)
+    late = today > start_date + timedelta(days=LATE_AFTER_DAYS)
     details = {"monthly_wage": str(monthly_wage)}
     if employer.region.enrolment_needs_confirmation:
         event = events.enrolment_requested(person=person, employer=employer, start_date=start_date, late=late,
                                            details=details, actor=actor, channel=channel)
         deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
-                      starts_on=today_in_shanghai(), **enrolment_deadline_item(event, person, employer))
+                      starts_on=today, **enrolment_deadline_item(event, person, employer))
         return event
     batch: list[RelationshipEvent] = []
     employment = _employment_open(person=person, employer=employer, start_date=start_date,

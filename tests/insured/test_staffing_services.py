@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from agency.deadlines import today_in_shanghai
@@ -231,6 +232,20 @@ def test_enrolment_is_late_only_after_30_days(employer, days_after_start, late):
     event = enrol(employer, start=today_in_shanghai() - timedelta(days=days_after_start))
     assert event.late is late
     assert Employment.objects.get().enrolled_late is late
+
+
+@pytest.mark.parametrize(("days_after_start", "late"), [(30, False), (31, True)])
+def test_enrolment_as_of_a_past_day_counts_lateness_and_ahead_from_that_day(employer, days_after_start, late):
+    filed_on = date(2024, 7, 20)
+    event = enrolment_submit(employer=employer, document_number=ID, name="周强",
+                             start_date=filed_on - timedelta(days=days_after_start), monthly_wage=Decimal("9000.00"),
+                             actor=portal(employer), channel="api", today=filed_on)
+    assert event.late is late  # counted from the day of filing, not from today (years later)
+    with pytest.raises(ValidationFailed) as refused:
+        enrolment_submit(employer=EmployerFactory(region=employer.region), document_number=resident_id(seq=88),
+                         name="李明", start_date=filed_on + timedelta(days=settings.DATE_AHEAD_MAX_DAYS + 1),
+                         monthly_wage=Decimal("9000.00"), actor=portal(employer), channel="api", today=filed_on)
+    assert refused.value.errors[0]["code"] == "too_far_ahead"
 
 
 @pytest.mark.parametrize(("start", "accepted"), [(date(2026, 6, 30), False), (date(2026, 7, 1), True)])

@@ -13,13 +13,16 @@ The passwords are fixed, documented demo values; never run this against a produc
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shlex
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -28,8 +31,10 @@ from oauth2_provider.models import Application
 
 from agency.models import ClerkProfile, Office
 from demo import data as demo_data
+from demo import money as demo_money
 from demo.activity import demo_activity_ensure
-from employers.models import Employer, RegistrationStatus
+from demo.money import demo_money_ensure
+from employers.models import Employer, EmployerClient, RegistrationStatus
 from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
 
@@ -145,10 +150,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--code", choices=sorted(DEMO_TOTP_KEYS), metavar="USERNAME",
                             help="print the current authenticator code of the demo clerk or supervisor and exit")
+        parser.add_argument("--roll", choices=[c for c, _ in PORTALS], metavar="CLIENT_ID",
+                            help="print, as the CSV a declaration takes, the roll of the demo portal's employer "
+                                 "(what its HR system would hold: full document numbers, the wages) and exit")
+        parser.add_argument("--period", metavar="YYYY-MM",
+                            help="with --roll: the month (default: the latest month whose payment day is past)")
+
+    def roll_csv(self, client_id: str, period: str | None) -> str:
+        client = EmployerClient.objects.filter(application__client_id=client_id).select_related("employer").first()
+        if client is None:
+            raise CommandError(f"No client {client_id}: run demo_accounts first.")
+        employer = client.employer
+        if period:
+            try:
+                month = date.fromisoformat(f"{period}-01")
+            except ValueError:
+                raise CommandError("Give the period as YYYY-MM.") from None
+        else:
+            month = demo_money.latest_month(timezone.localdate(), employer.region_id)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["document_number", "wage"])
+        writer.writerows(sorted(demo_money.roll_wages(employer, month).items()))
+        return out.getvalue()
 
     def handle(self, *args, **options):
         if options.get("code"):
             self.stdout.write(demo_totp_code(options["code"]))
+            return
+        if options.get("roll"):
+            self.stdout.write(self.roll_csv(options["roll"], options.get("period")), ending="")
             return
         notes: list[str] = []
         with transaction.atomic():
@@ -176,6 +207,12 @@ class Command(BaseCommand):
                 today=timezone.localdate())
             if activity:
                 notes.append(activity)
+            money = demo_money_ensure(
+                region=office.region, portal_employers=[e for _, _, e in portals if e is not None],
+                client_ids=[c for c, _, e in portals if e is not None], demo_person=person,
+                today=timezone.localdate())
+            if money:
+                notes.append(money)
 
         base = base_url()
         out = self.stdout.write
