@@ -268,6 +268,32 @@ def declaration_section(r: dict) -> list[str]:
     ]
 
 
+def interest_section(r: dict) -> list[str]:
+    return [
+        "## Yearly interest and the full reconciliation of individual accounts",
+        "",
+        f"Workload: {r['persons']:,} accounts with 13 credits each (an opening credit in December of the year "
+        f"before and one a month in {r['year']}), {r['year']} at {r['rate_percent']}%. The run "
+        "(`interest_run_start` + `interest_run_continue`: the figures staged in one pass, then posted in chunks "
+        "of 20,000 accounts, each chunk its own transaction with the cursor) against ONE SELECT computing the same "
+        "figures over the same entries; then the full reconciliation (balance and credits of every account) "
+        "against one aggregate of the balance check.",
+        "",
+        "| measure | service s | one statement s | ratio | target |",
+        "|---|---:|---:|---:|---|",
+        f"| interest run | {r['interest_service_s']} ({r['interest_minutes']} min) | {r['interest_baseline_s']} | "
+        f"{r['interest_ratio']} | under 2 min and at most 3x |",
+        f"| full reconciliation | {r['reconcile_service_s']} | {r['reconcile_baseline_s']} | {r['reconcile_ratio']} | "
+        "at most 2x |",
+        "",
+        f"Targets met: {yes(r['met'])}. Both computed the same figures: {r['accounts_credited']:,} accounts, "
+        f"{r['interest_total']} yuan ({r['figures_agree']}); the reconciliation found "
+        f"{r['reconcile_differences']} differences. CPU busy share before the runs: {r['cpu_busy_before']}; load "
+        f"average after: {r['load_average_after']}.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -282,6 +308,7 @@ def report(quick: bool = False) -> None:
     assessment = support.load(f"assessment{suffix}")
     arrears = support.load(f"arrears{suffix}")
     declaration = support.load(f"declaration{suffix}")
+    interest = support.load(f"interest{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -292,14 +319,15 @@ def report(quick: bool = False) -> None:
         "",
         "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
                                 (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep),
-                                 ("assessment", assessment), ("arrears", arrears), ("declaration", declaration))
+                                 ("assessment", assessment), ("arrears", arrears), ("declaration", declaration),
+                                 ("interest", interest))
                                 if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
         "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
-        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -316,6 +344,8 @@ def report(quick: bool = False) -> None:
         lines += arrears_section(arrears)
     if declaration:
         lines += declaration_section(declaration)
+    if interest:
+        lines += interest_section(interest)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -341,6 +371,7 @@ def main() -> None:
         run("assessment_bench.py", *extra)
         run("arrears_bench.py", *extra)
         run("declaration_bench.py", *extra)
+        run("interest_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 
