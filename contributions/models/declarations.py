@@ -182,7 +182,10 @@ class Charge(models.Model):
         ordering = ["period", "id"]
         verbose_name = _("charge")
         verbose_name_plural = _("charges")
-        indexes = [models.Index(fields=["employer", "period"], name="charge_employer_period")]
+        indexes = [models.Index(fields=["employer", "period"], name="charge_employer_period"),
+                   # Credits (negative charges) are rare: the daily Art. 62 job asks which employers hold
+                   # one unused, and without this index read every charge (bench/assessment_bench.py).
+                   models.Index(fields=["employer"], condition=Q(amount__lt=0), name="charge_credit_employer")]
         constraints = [
             models.CheckConstraint(condition=Q(period__day=1), name="charge_period_first_day"),
             models.CheckConstraint(condition=~Q(amount=0), name="charge_amount_not_zero"),
