@@ -128,4 +128,22 @@ class ArrearsApi(PortalApiView):
         arrears = arrears_of(self.viewer, employer_id=self.viewer.employer_id, on=on)
         if arrears is None:
             raise NotFound("No such employer.")
-        return Response(ArrearsOut(arrears).data)
+        return Response(arrears_body(arrears))
+
+
+def _money(value) -> str:
+    return f"{value:.2f}"
+
+
+def arrears_body(arrears) -> dict:
+    """What ArrearsOut answers (and documents), built directly: an employer with ten years of small
+    unpaid fees has 120 periods, and the serializer's per-field work was 40% of the request's CPU
+    (bench/arrears_bench.py). A test checks that both give the same body."""
+    return {
+        "on": arrears.on.isoformat(),
+        "periods": [{"period": f"{p.period:%Y-%m}", "due_on": p.due_on.isoformat(), "principal": _money(p.principal),
+                     "days": p.days, "late_fee": _money(p.late_fee), "total": _money(p.total),
+                     "provisional": p.provisional} for p in arrears.periods],
+        "principal": _money(arrears.principal), "late_fee": _money(arrears.late_fee), "total": _money(arrears.total),
+        "credit": _money(arrears.credit),
+    }

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from common.hot_paths import fetch_prepared
 from contributions.models import ChargeKind
 from contributions.services.fees import fen, late_days
 from contributions.services.settings import terms_for
@@ -39,7 +40,7 @@ WITH paid AS (
   SELECT x.charge_id, sum(x.amount) AS paid,
          sum(x.amount * GREATEST(x.effective_on - c.fee_from, 0)) AS paid_days
     FROM contributions_allocation x
-    JOIN contributions_charge c ON c.id = x.charge_id
+    JOIN contributions_charge c ON c.id = x.charge_id AND c.employer_id = %(employer)s
    WHERE x.employer_id = %(employer)s AND x.effective_on <= %(on)s
    GROUP BY x.charge_id
 ), used AS (
@@ -105,17 +106,16 @@ def employer_arrears(*, employer_id: int, region_id: int, on: date) -> Arrears:
     fee_paid: dict[int, Decimal] = {}
     principal_rows = []
     credit = ZERO
-    with connection.cursor() as cursor:
-        cursor.execute(_CHARGES_SQL, {"on": on, "employer": employer_id})
-        for cid, kind, period, due_on, fee_from, amount, parent_id, paid, paid_days, used in cursor.fetchall():
-            if amount < 0:
-                credit += -amount - used
-            elif kind == ChargeKind.LATE_FEE:
-                fee_paid[parent_id] = fee_paid.get(parent_id, ZERO) + paid
-            else:
-                principal_rows.append((cid, kind, period, due_on, fee_from, amount, paid, paid_days))
-        cursor.execute(_PAYMENTS_LEFT_SQL, {"employer": employer_id})
-        credit += cursor.fetchone()[0]
+    # Prepared statements (planned once per connection): a portal reads its arrears often.
+    for cid, kind, period, due_on, fee_from, amount, parent_id, paid, paid_days, used in fetch_prepared(
+            connection.alias, _CHARGES_SQL, {"on": on, "employer": employer_id}):
+        if amount < 0:
+            credit += -amount - used
+        elif kind == ChargeKind.LATE_FEE:
+            fee_paid[parent_id] = fee_paid.get(parent_id, ZERO) + paid
+        else:
+            principal_rows.append((cid, kind, period, due_on, fee_from, amount, paid, paid_days))
+    credit += fetch_prepared(connection.alias, _PAYMENTS_LEFT_SQL, {"employer": employer_id})[0][0]
     for cid, kind, period, due_on, fee_from, amount, paid, paid_days in principal_rows:
         unpaid = amount - paid
         days = late_days(fee_from, on) if unpaid > 0 else 0

@@ -133,3 +133,16 @@ def test_allocations_never_exceed_and_amounts_never_go_negative(charges, payment
     # a credit is left only when nothing is open
     if state.credit > 0:
         assert state.principal == 0 and state.late_fee == 0
+
+
+def test_the_arrears_body_is_what_its_documented_serializer_answers():
+    """The endpoint builds its body directly (for speed); it must stay what ArrearsOut documents."""
+    from contributions.apis.payments import ArrearsOut, arrears_body
+
+    employer = EmployerFactory()
+    charge(employer, date(2026, 1, 1), "1000.00")
+    charge(employer, date(2026, 2, 1), "2000.10", kind=ChargeKind.PROVISIONAL)
+    pay(employer, "400.00", date(2026, 1, 20))
+    state = arrears(employer, date(2026, 3, 1))
+    assert len(state.periods) == 2
+    assert arrears_body(state) == ArrearsOut(state).data
