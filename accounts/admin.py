@@ -21,6 +21,15 @@ from common.identifiers import mask_document
 from common.problems import ApplicationError
 
 
+class StaffReadableMixin:
+    """Screens every active staff member may open; what they see is scoped by region (ScopedAdminMixin
+    on the pages; an account's entries come with the account, so their inline needs no model
+    permission of its own, which clerks were never given)."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request, obj=None):
         return False
@@ -37,7 +46,7 @@ CAUSES = {"charge": _("contribution charge paid"), "interest_run": _("interest r
           "closing_interest": _("interest on closing"), "correction": _("correction")}
 
 
-class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class EntryInline(StaffReadableMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = AccountEntry
     fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause", "acted_by", "note"]
     readonly_fields = fields
@@ -56,7 +65,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(PensionAccount)
-class PensionAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PensionAccountAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person_name", "masked_document", "balance", "opened_on", "closed_on"]
     list_select_related = ["person"]
     name_search_field = "person__name"
@@ -64,9 +73,6 @@ class PensionAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     fields = ["person", "opened_on", "balance", "months_of_contribution", "touched_at", "closed_on"]
     readonly_fields = fields
     inlines = [EntryInline]
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     @admin.display(description=_("name"), ordering="person__name")
     def person_name(self, obj):
@@ -88,7 +94,7 @@ class InterestRunStartForm(forms.Form):
 
 
 @admin.register(InterestRun)
-class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InterestRunAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["year", "percent", "state", "accounts_credited", "interest_total", "started_at", "finished_at"]
     fields = list_display + ["cursor_account_id", "started_by_shown"]
     readonly_fields = fields
@@ -98,9 +104,6 @@ class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return actor_text(obj.started_by)
     name_search_field = None
     change_list_template = "admin/accounts/interestrun/change_list.html"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_urls(self):
         return [path("start/", self.admin_site.admin_view(self.start_view), name="accounts_interestrun_start"),
@@ -131,13 +134,10 @@ class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReconciliationRunAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "full", "checked_since", "accounts_checked", "differences_found", "finished_at"]
     readonly_fields = list_display
     name_search_field = None
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
 
 @admin.register(ReconciliationDifference)

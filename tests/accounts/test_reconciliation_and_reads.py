@@ -97,3 +97,24 @@ def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(per
 
 def test_employers_and_anonymous_callers_do_not_see_accounts():
     assert Client().get("/api/v1/me/account").status_code in (401, 403)
+
+
+def test_a_clerk_reads_an_account_of_the_region_with_its_entries_in_the_admin():
+    from agency.models import Office
+    from tests.agency.factories import OfficeFactory, clerk_user
+
+    person = PersonFactory()
+    account = account_for(person)
+    credit(account, "848.00", date(2025, 3, 20))
+    credit(account, "853.30", date(2025, 4, 20))
+    client = Client()
+    client.force_login(clerk_user(Office.objects.filter(region_id=person.region_id).first()
+                                  or OfficeFactory(region_id=person.region_id)))
+    page = client.get(f"/admin/accounts/pensionaccount/{account.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "848.00" in body and "853.30" in body  # the entries, not only the balance
+
+    elsewhere = Client()
+    elsewhere.force_login(clerk_user(OfficeFactory()))
+    assert elsewhere.get(f"/admin/accounts/pensionaccount/{account.pk}/change/").status_code in (302, 404)
