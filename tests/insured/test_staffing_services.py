@@ -149,6 +149,18 @@ def test_enrolment_confirmation_checks_scope_and_permission(employer, shanghai, 
     assert Employment.objects.get().employer == employer
 
 
+def test_confirming_one_of_two_pending_enrolments_decides_that_one(employer, shanghai):
+    """Found by mutation testing: the decision must lock the request it was given, not any pending one."""
+    shanghai.enrolment_needs_confirmation = True
+    shanghai.save()
+    other = resident_id(region="310101", born=date(1991, 2, 3), seq=88)
+    first = enrol(employer)
+    second = enrol(employer, number=other, name="吴敏")
+    decision = enrolment_confirm(event=second, actor=clerk(shanghai), channel="admin")
+    assert decision.decides_id == second.pk
+    assert Employment.objects.get().person_id == second.person_id != first.person_id
+
+
 # --- the state machines: one table each ----------------------------------------------------------
 
 def test_the_transition_tables_name_every_state_and_only_pending_moves():
