@@ -84,6 +84,11 @@ def establishment_date_check(value: date, *, field: str) -> date:
     return date_not_future(value, field=field)
 
 
+def month_next(period: date) -> date:
+    """The first day of the month after `period`'s (contribution periods are calendar months)."""
+    return date(period.year + (period.month == 12), period.month % 12 + 1, 1)
+
+
 def month_parse(value: str, *, field: str) -> tuple[int, int]:
     """A YYYY-MM query value, from January 1949 to the month DATE_AHEAD_MAX_DAYS ahead."""
     match = _MONTH.fullmatch(value)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from accounts.services.interest import interest_run_continue, interest_run_start
 from agency.models import Region
 from common.access import Kind, Viewer
+from common.dates import month_next
 from contributions.models import Declaration, DeclarationSource
 from contributions.models.payments import PaymentChannel
 from contributions.services.assessment import provisional_assess_run
@@ -69,15 +70,11 @@ class Played:
     provisional: int = 0
 
 
-def _next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _months(first: date, last: date) -> list[date]:
     months = []
     while first <= last:
         months.append(first)
-        first = _next_month(first)
+        first = month_next(first)
     return months
 
 

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer, viewer_may
+from common.dates import month_next
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound
 from contributions.events import EventKind, event_record
 from contributions.models import AMOUNT_COLUMNS, PARTS, Charge, ChargeKind, Declaration, DeclarationKind
@@ -220,7 +221,7 @@ SELECT DISTINCT ON (e.person_id) e.person_id, p.document_number, e.created_at
 
 
 def month_last_day(period: date) -> date:
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return month_next(period) - timedelta(days=1)
 
 
 def roll_of_month(employer_id: int, period: date) -> dict[str, tuple[int, datetime]]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.models import DeadlineRule, InsuranceType
 from common.access import Kind, Viewer
+from common.dates import month_next
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from contributions.events import EventKind, event_record
 from contributions.models import Charge, ChargeKind, ContributionLine
@@ -37,10 +38,6 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def _next(period: date) -> date:
-    return date(period.year + (period.month == 12), period.month % 12 + 1, 1)
-
-
 def _declared_periods(employment: Employment) -> set[date]:
     return set(ContributionLine.objects.filter(person_id=employment.person_id, employer_id=employment.employer_id)
                .values_list("period", flat=True))
@@ -51,12 +48,12 @@ def determination_months(employment: Employment, *, today: date) -> list[date]:
     start = max(_month(employment.start_date), _month(employment.employer.established_on))
     stop = min(declared) if declared else _month(today)
     if employment.end_date is not None:
-        stop = min(stop, _next(_month(employment.end_date)))
+        stop = min(stop, month_next(_month(employment.end_date)))
     months, period = [], start
     while period < stop:
         if period not in declared:
             months.append(period)
-        period = _next(period)
+        period = month_next(period)
     return months
 
 
