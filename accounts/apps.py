@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def _interest_run_actor(year: str) -> str | None:
+    """"interest-run:<year>", the actor of a yearly run's entries, by name in the reader's language."""
+    return gettext("interest run %(year)s") % {"year": year} if year.isdigit() else None
 
 
 class AccountsConfig(AppConfig):
@@ -8,10 +14,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts.services.credits import credits_post_for_allocations
+        from common.display import actor_resolver_register
         from common.problems import PROBLEM_TYPES
         from contributions.hooks import settled_hook_register
 
         settled_hook_register(credits_post_for_allocations)
+        actor_resolver_register("interest-run", _interest_run_actor)
 
         PROBLEM_TYPES.setdefault("interest-rate-missing", (
             "No bookkeeping interest rate", "The year's bookkeeping interest rate has not been entered yet."))

@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def _system_actor(rest: str) -> str | None:
+    """"system:art62", the daily Art. 62 assessment (contributions.services.assessment.ACTOR), by name."""
+    return gettext("system (Art. 62 assessment)") if rest == "art62" else None
 
 
 class ContributionsConfig(AppConfig):
@@ -9,6 +15,9 @@ class ContributionsConfig(AppConfig):
     verbose_name = _("Contributions")
 
     def ready(self):
+        from common.display import actor_resolver_register
+
+        actor_resolver_register("system", _system_actor)
         from contributions.services.arrears import employer_unsettled_blocker
         from employers.hooks import cancellation_check_register
 

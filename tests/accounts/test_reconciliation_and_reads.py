@@ -118,3 +118,14 @@ def test_a_clerk_reads_an_account_of_the_region_with_its_entries_in_the_admin():
     elsewhere = Client()
     elsewhere.force_login(clerk_user(OfficeFactory()))
     assert elsewhere.get(f"/admin/accounts/pensionaccount/{account.pk}/change/").status_code in (302, 404)
+
+
+def test_the_interest_run_and_the_art62_job_are_shown_by_name_not_by_code():
+    from django.utils import translation
+
+    from common.display import actor_text
+
+    with translation.override("zh-hans"):
+        assert actor_text("interest-run:2024") == "2024 年度计息"
+        assert actor_text("system:art62") == "系统（第六十二条暂按核定）"
+        assert actor_text("system:elsewhere").startswith("未知")
