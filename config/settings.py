@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "contributions",
     "accounts",
     "transfers",
+    "refunds",
+    "statements",
     "demo",
 ]
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RefundsConfig(AppConfig):
+    # Lump-sum refunds of the individual account, retirement age and employer clearance.
+    name = "refunds"
+    verbose_name = _("Refunds and clearance")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatementsConfig(AppConfig):
+    # Art. 74 personal-rights statements: the yearly run, rendering, delivery and verification.
+    name = "statements"
+    verbose_name = _("Statements")
