@@ -21,6 +21,8 @@ from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
 from agency.workdays import add_calendar_or_working_days
 from common.problems import ApplicationError
 
+TRANSFER_STEP_WORKING_DAYS = 15
+
 
 @dataclass(frozen=True)
 class RuleTerms:
@@ -36,6 +38,11 @@ def rule_terms(rule: str, region: Region) -> RuleTerms:
     if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW,
                 DeadlineRule.LATE_ENROLMENT_DETERMINATION):
         return RuleTerms(region.reduction_review_days, region.reduction_review_in_working_days)
+    if rule == DeadlineRule.SUSPENSION_REVIEW:
+        return RuleTerms(region.suspension_review_days, region.suspension_review_in_working_days)
+    # State Council General Office 2009 No. 66: each step of a transfer within 15 working days.
+    if rule in (DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT, DeadlineRule.TRANSFER_COMPLETION):
+        return RuleTerms(TRANSFER_STEP_WORKING_DAYS, True)
     raise ValueError(f"unknown deadline rule {rule!r}")
 
 

@@ -12,6 +12,8 @@ VIEW_ALL = [
     "contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
     "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
     "contributions.view_declaration",
+    "agency.view_province", "transfers.view_suspension", "transfers.view_transfer", "transfers.view_transferevent",
+    "transfers.view_temporaryaccount",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -20,6 +22,7 @@ CLERK = VIEW_ALL + [
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
     "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
+    "transfers.change_suspension", "transfers.change_transfer",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication"]

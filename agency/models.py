@@ -38,6 +38,15 @@ class Region(models.Model):
     reduction_review_days = models.PositiveSmallIntegerField(_("staff reduction review days"), default=15)
     reduction_review_in_working_days = models.BooleanField(_("staff reduction review in working days"),
                                                            default=True)
+    suspension_review_days = models.PositiveSmallIntegerField(_("suspension review days"), default=15)
+    suspension_review_in_working_days = models.BooleanField(_("suspension review in working days"), default=True)
+    # Regions with the same pooling area pool their funds together: a transfer between them moves records only.
+    pooling_area = models.CharField(_("pooling area"), max_length=20, blank=True,
+                                    help_text=_("Regions with the same pooling area share one fund."))
+    # Another agency's system (a region this system does not run): transfers with it exchange documents.
+    external = models.BooleanField(_("outside this system"), default=False,
+                                   help_text=_("Another agency's system: transfer steps on its side are "
+                                               "documents exchanged and recorded by a clerk."))
 
     scope_paths = {"region": "id"}
 
@@ -49,6 +58,25 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+@pghistory.track(*history())
+class Province(models.Model):
+    """A province's pooling setting: with provincial pooling, a transfer between two of its regions moves
+    only the records (no funds)."""
+
+    name = models.CharField(_("province"), max_length=50, unique=True)
+    provincial_pooling = models.BooleanField(_("provincial pooling"), default=False)
+
+    scope_paths = {"all": True}
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @pghistory.track(*history())
@@ -302,6 +330,10 @@ class DeadlineRule(models.TextChoices):
     STAFF_REDUCTION_REVIEW = "staff_reduction_review", _("staff reduction confirmation")
     ENROLMENT_REVIEW = "enrolment_review", _("enrolment confirmation")
     LATE_ENROLMENT_DETERMINATION = "late_enrolment_determination", _("late enrolment: determined contributions (Art. 58)")
+    SUSPENSION_REVIEW = "suspension_review", _("suspension of a relationship")
+    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("transfer step 1: consent to receive")
+    TRANSFER_OUT = "transfer_out", _("transfer step 2: transfer out")
+    TRANSFER_COMPLETION = "transfer_completion", _("transfer step 3: completion")
 
 
 class DeadlineState(models.TextChoices):

@@ -1,7 +1,8 @@
 """Who is asking, and what they may see: the one place that scopes a query.
 
 Every model that holds scoped rows declares `scope_paths`:
-  "region": lookup of the row's region id   (clerks see their office's region)
+  "region": lookup of the row's region id   (clerks see their office's region); a tuple of
+            lookups for a row of several regions (a clerk of any of them sees it)
   "employer": lookup of the employer id      (a portal sees its own employer)
   "person": lookup of the insured person id  (a person sees their own record)
   "region_nullable": rows with no region are visible to every clerk
@@ -100,9 +101,13 @@ def scope(queryset: QuerySet, viewer: Viewer) -> QuerySet:
     if paths.get("all") and viewer.is_staff_viewer:
         return queryset
     if viewer.kind is Kind.CLERK and "region" in paths:
-        condition = Q(**{paths["region"]: viewer.region_id})
+        # A row may belong to several regions (a transfer: the old and the new): a tuple of paths.
+        region_paths = paths["region"] if isinstance(paths["region"], tuple) else (paths["region"],)
+        condition = Q()
+        for path in region_paths:
+            condition |= Q(**{path: viewer.region_id})
         if paths.get("region_nullable"):
-            condition |= Q(**{f"{paths['region']}__isnull": True})
+            condition |= Q(**{f"{region_paths[0]}__isnull": True})
         return queryset.filter(condition)
     if viewer.kind is Kind.EMPLOYER and "employer" in paths:
         return queryset.filter(**{paths["employer"]: viewer.employer_id})

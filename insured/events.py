@@ -102,3 +102,28 @@ def relationship_suspended(*, relationship: InsuranceRelationship, person: Insur
     return _write(kind=EventKind.SUSPENSION, person=person, region=region, employer=employer,
                   actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=on,
                   relationship=relationship, employment=employment, reason=reason, note=note, batch=batch)
+
+
+def suspension_requested(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
+                         reason: str, note: str, actor: Viewer, channel: str) -> RelationshipEvent:
+    """A person's (or a clerk's at the counter) application to suspend the relationship: pending review.
+    The same kind as a staff reduction's suspension; its decision is a new event pointing at it."""
+    return _write(kind=EventKind.SUSPENSION, person=person, region=region, actor=actor, channel=channel,
+                  decision=Decision.PENDING, effective_date=on, relationship=relationship, reason=reason,
+                  note=note)
+
+
+def suspension_decided(*, request: RelationshipEvent, decision: str, on: date, note: str, actor: Viewer,
+                       channel: str) -> RelationshipEvent:
+    """A clerk's approval (the relationship is suspended, the account kept) or rejection."""
+    return _write(kind=EventKind.SUSPENSION, person=request.person, region=request.region, actor=actor,
+                  channel=channel, decision=decision, effective_date=on, relationship=request.relationship,
+                  reason=request.reason, note=note, decides=request)
+
+
+def relationship_transferred(*, relationship: InsuranceRelationship, kind: str, on: date, note: str,
+                             details: dict, actor: Viewer, channel: str) -> RelationshipEvent:
+    """The relationship moved out of its region (TRANSFERRED_OUT) or into it (TRANSFERRED_IN)."""
+    return _write(kind=kind, person=relationship.person, region=relationship.region, actor=actor,
+                  channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
+                  note=note, details=details)

@@ -174,7 +174,12 @@ class RelationshipState(models.TextChoices):
     ACTIVE = "active", _("active (contributing)")
     SUSPENDED = "suspended", _("suspended (account kept)")
     AWAITING_REFUND = "awaiting_refund", _("awaiting refund to heirs")
+    TRANSFERRED = "transferred", _("transferred to another region")
     CLOSED = "closed", _("closed")
+
+
+# States in which a relationship is over in its region: a person coming back opens a new one.
+ENDED_STATES = ("closed", "transferred")
 
 
 @pghistory.track(*history())
@@ -199,7 +204,7 @@ class InsuranceRelationship(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(state="active"),
                                     name="relationship_one_active_per_person"),
-            models.UniqueConstraint(fields=["person", "region"], condition=~Q(state="closed"),
+            models.UniqueConstraint(fields=["person", "region"], condition=~Q(state__in=ENDED_STATES),
                                     name="relationship_one_open_per_region"),
         ]
 
@@ -214,6 +219,8 @@ class EventKind(models.TextChoices):
     SUSPENSION = "suspension", _("suspension")
     RESUMPTION = "resumption", _("resumption")
     RELATIONSHIP_OPENED = "relationship_opened", _("relationship opened")
+    TRANSFERRED_OUT = "transferred_out", _("transferred out")
+    TRANSFERRED_IN = "transferred_in", _("transferred in")
 
 
 class Decision(models.TextChoices):

@@ -33,6 +33,7 @@ from employers.selectors.employers import employer_with_region
 from insured import events
 from insured.documents import document_check
 from insured.models import (
+    ENDED_STATES,
     Decision,
     Employment,
     EventKind,
@@ -119,7 +120,7 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
     """Open or resume the relationship in `region`; an active one elsewhere is suspended
     (it stays until a transfer moves it). A person created in this transaction has none yet."""
     relationships = [] if new_person else list(InsuranceRelationship.objects.select_for_update()
-                                               .filter(person=person).exclude(state=RelationshipState.CLOSED))
+                                               .filter(person=person).exclude(state__in=ENDED_STATES))
     here = next((r for r in relationships if r.region_id == region.pk), None)
     for other in relationships:
         if other is not here and other.state == RelationshipState.ACTIVE:

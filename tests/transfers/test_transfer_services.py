@@ -1,0 +1,449 @@
+"""Suspension and the three steps of a transfer, called as the admin, the API and tasks call them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from accounts.models import AccountEntry, EntryKind, PensionAccount
+from agency.models import CalendarDay, CalendarYear, Deadline, DeadlineRule, DeadlineState, Province
+from agency.workdays import add_working_days
+from common.access import Viewer, scope
+from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from insured.models import Decision, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
+from tests.transfers.factories import (
+    clerk,
+    enrol,
+    months_between,
+    mover,
+    paid_months,
+    person_viewer,
+    portal,
+    rates,
+    region,
+)
+from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferKind, TransferState
+from transfers.services.amounts import region_months
+from transfers.services.suspensions import (
+    contribution_certificate,
+    suspension_apply,
+    suspension_approve,
+    suspension_reject,
+)
+from transfers.services.transfers import (
+    temporary_account_applies,
+    transfer_accept,
+    transfer_apply,
+    transfer_complete,
+    transfer_funds_record,
+    transfer_out,
+    transfer_refuse,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _old_interest_rates():
+    """The seeded rates start in 2016; the years before stand in for those credited long ago."""
+    rates(*[(y, "3.00") for y in range(1995, 2016)])
+
+
+@pytest.fixture
+def shanghai():
+    return region("310101", "黄浦区", "上海市")
+
+
+@pytest.fixture
+def beijing():
+    return region("110105", "朝阳区", "北京市")
+
+
+def deadline_of(transfer_or_item, rule):
+    return Deadline.objects.get(subject_type=ContentType.objects.get_for_model(transfer_or_item),
+                                subject_id=transfer_or_item.pk, rule=rule)
+
+
+# --- suspension -------------------------------------------------------------------------------------
+
+def test_a_person_applies_and_a_clerk_approves_the_suspension_which_keeps_the_account(shanghai):
+    m = mover(shanghai, region("320102", "玄武区", "江苏省"), enrol_new=False)
+    relationship = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
+    assert relationship.state == RelationshipState.SUSPENDED  # the staff reduction's path ...
+    reduction_event = RelationshipEvent.objects.filter(person=m.person, kind=EventKind.SUSPENSION).get()
+    assert reduction_event.decision == Decision.EFFECTIVE  # ... writes the SUSPENSION kind, effective at once
+    # A person who contributes without an employer (flexible employment) stays active: applies to suspend.
+    InsuranceRelationship.objects.filter(pk=relationship.pk).update(state=RelationshipState.ACTIVE)
+    suspension = suspension_apply(region=shanghai, reason="job_transfer", actor=person_viewer(m.person),
+                                  channel="api", note="调往南京工作")
+    assert suspension.state == Decision.PENDING
+    assert suspension.request_event.kind == EventKind.SUSPENSION  # the same kind as the reduction's
+    deadline = deadline_of(suspension, DeadlineRule.SUSPENSION_REVIEW)
+    assert deadline.region == shanghai and deadline.working_days and deadline.days == 15
+
+    approved = suspension_approve(suspension=suspension, actor=clerk(shanghai), channel="admin")
+    assert approved.state == Decision.CONFIRMED
+    relationship.refresh_from_db()
+    assert relationship.state == RelationshipState.SUSPENDED
+    decision = RelationshipEvent.objects.get(decides=suspension.request_event)
+    assert decision.kind == EventKind.SUSPENSION and decision.decision == Decision.CONFIRMED
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.MET
+    with pytest.raises(Conflict) as again:
+        suspension_approve(suspension=suspension, actor=clerk(shanghai), channel="admin")
+    assert again.value.type_slug == "already-decided"
+
+
+def test_suspension_needs_no_open_employment_in_the_region(shanghai):
+    m = mover(shanghai, region("320102", "玄武区", "江苏省"), enrol_new=False)
+    enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))  # back on a roll in the region: active
+    with pytest.raises(Conflict) as refused:
+        suspension_apply(region=shanghai, reason="other", actor=person_viewer(m.person), channel="api")
+    assert refused.value.status == 409 and refused.value.type_slug == "open-employment"
+    assert "reduce staff" in refused.value.detail
+    assert not Suspension.objects.exists()
+
+
+def test_a_suspended_relationship_is_not_suspended_again_and_gets_its_certificate(shanghai):
+    m = mover(shanghai, region("320102", "玄武区", "江苏省"), enrol_new=False)
+    with pytest.raises(Conflict) as refused:
+        suspension_apply(region=shanghai, reason="other", actor=person_viewer(m.person), channel="api")
+    assert refused.value.type_slug == "relationship-not-active"
+    paid_months(m.person, m.old_employer, months_between(date(2025, 1, 1), date(2025, 12, 1)), base="6000.00")
+    certificate = contribution_certificate(person_viewer(m.person), region_code="310101").as_dict()
+    assert certificate["months_of_contribution"] == 12 and certificate["years"] == 1
+    assert certificate["bases_total"] == "72000.00" and certificate["account_balance"] == "4800.00"
+    assert certificate["by_year"] == [{"year": 2025, "months": 12, "bases": "72000.00"}]
+    with pytest.raises(NotFound):  # another person sees nothing of it
+        contribution_certificate(Viewer(person_viewer(m.person).kind, person_id=m.person.pk + 999),
+                                 region_code="310101")
+
+
+def test_a_clerk_rejects_with_a_reason_and_other_regions_cannot_decide(shanghai, beijing):
+    m = mover(shanghai, beijing, enrol_new=False)
+    InsuranceRelationship.objects.filter(person=m.person).update(state=RelationshipState.ACTIVE)
+    suspension = suspension_apply(region=shanghai, reason="study_abroad", actor=clerk(shanghai), channel="admin",
+                                  person=m.person)
+    with pytest.raises(NotFound):
+        suspension_approve(suspension=suspension, actor=clerk(beijing), channel="admin")
+    with pytest.raises(Forbidden):
+        suspension_approve(suspension=suspension, actor=clerk(shanghai, groups=("auditor",)), channel="admin")
+    with pytest.raises(Forbidden):
+        suspension_approve(suspension=suspension, actor=person_viewer(m.person), channel="api")
+    with pytest.raises(ValidationFailed):
+        suspension_reject(suspension=suspension, actor=clerk(shanghai), channel="admin", note=" ")
+    rejected = suspension_reject(suspension=suspension, actor=clerk(shanghai), channel="admin", note="材料不全")
+    assert rejected.state == Decision.REJECTED
+    assert InsuranceRelationship.objects.get(person=m.person).state == RelationshipState.ACTIVE
+    with pytest.raises(Forbidden):  # a clerk files at the counter of their own region only
+        suspension_apply(region=shanghai, reason="other", actor=clerk(beijing), channel="admin", person=m.person)
+
+
+# --- the transfer application ------------------------------------------------------------------------
+
+def test_the_application_names_its_reason_when_refused(shanghai, beijing):
+    m = mover(shanghai, beijing, enrol_new=False)
+    with pytest.raises(Conflict) as not_enrolled:
+        transfer_apply(from_region=shanghai, to_region=beijing, actor=person_viewer(m.person), channel="api")
+    assert not_enrolled.value.type_slug == "not-enrolled"
+    with pytest.raises(Conflict) as nowhere:
+        transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    assert nowhere.value.type_slug == "not-enrolled"
+    enrol(m.new_employer, m.number, "李明", date(2026, 7, 1))
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    assert transfer.to_region == beijing and transfer.kind == TransferKind.FUNDS
+    assert transfer.state == TransferState.APPLIED and transfer.from_relationship.region == shanghai
+    with pytest.raises(Conflict) as duplicate:
+        transfer_apply(from_region=shanghai, actor=clerk(beijing), channel="admin", person=m.person)
+    assert duplicate.value.type_slug == "duplicate-transfer"
+    other = mover(shanghai, beijing, seq=125, name="赵六")
+    with pytest.raises(Forbidden):  # the old region's clerk does not file into the new region
+        transfer_apply(from_region=shanghai, actor=clerk(shanghai), channel="admin", person=other.person)
+    with pytest.raises(NotFound):
+        transfer_apply(from_region=region("440106", "天河区", "广东省"), actor=person_viewer(m.person),
+                       channel="api")
+    with pytest.raises(ValidationFailed):
+        transfer_apply(from_region=beijing, actor=person_viewer(m.person), channel="api")
+
+
+def test_an_open_employment_in_the_old_region_refuses_the_transfer(shanghai):
+    # One open employment per person: in this system it can only be in the old region while the new
+    # region is another agency's.
+    outside = region("440106", "天河区", "广东省", external=True)
+    m = mover(shanghai, region("110105", "朝阳区", "北京市"), enrol_new=False)
+    enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))
+    with pytest.raises(Conflict) as refused:
+        transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai), channel="admin",
+                       person=m.person)
+    assert refused.value.type_slug == "open-employment" and "reduce staff" in refused.value.detail
+
+
+# --- the three steps, amounts from the ledger ----------------------------------------------------------
+
+def _expected_pooled(bases: list[Decimal]) -> Decimal:
+    return (sum(bases, Decimal(0)) * 12 / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_paid_month(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    # 1997: months contributed but before the pooled count; 1998-2000: 36 months; one month unpaid.
+    paid_months(m.person, m.old_employer, months_between(date(1997, 11, 1), date(1997, 12, 1)), base="3000.00")
+    paid_months(m.person, m.old_employer, months_between(date(1998, 1, 1), date(2000, 12, 1)), base="3333.33")
+    from tests.contributions.charges import bare_declaration, line
+
+    unpaid = bare_declaration(m.old_employer, date(2001, 1, 1), Decimal("1"))
+    line(unpaid, m.person, base="9999.00")  # declared, never paid: no credit in the ledger
+    figures = region_months(person_id=m.person.pk, region_id=shanghai.pk, until=date(2026, 11, 1))
+    assert (figures.months, figures.pooled_months) == (38, 36)
+    assert figures.pooled_amount == _expected_pooled([Decimal("3333.33")] * 36) == Decimal("14399.99")
+
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    step1 = deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE)
+    assert step1.region == beijing and step1.working_days and step1.days == 15
+    assert step1.due_on == add_working_days(step1.starts_on, 15)
+
+    with pytest.raises(Forbidden):  # step 1 belongs to the new region
+        transfer_accept(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    accepted = transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    assert accepted.state == TransferState.ACCEPTED and accepted.letter_number.startswith("JS110105")
+    step2 = deadline_of(transfer, DeadlineRule.TRANSFER_OUT)
+    assert step2.region == shanghai and step2.starts_on == accepted.letter_on
+
+    account = PensionAccount.objects.get(person=m.person)
+    with pytest.raises(Forbidden):  # step 2 belongs to the old region
+        transfer_out(transfer=transfer, actor=clerk(beijing), channel="admin")
+    out = transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    interest = AccountEntry.objects.filter(account=account, kind=EntryKind.INTEREST)
+    assert interest.filter(interest_year=out.transferred_out_on.year,
+                           interest_until_month=out.transferred_out_on.month).exists()
+    credits = sum(AccountEntry.objects.filter(account=account, kind=EntryKind.CREDIT).values_list("amount", flat=True))
+    assert out.account_amount == credits + sum(interest.values_list("amount", flat=True))
+    assert out.pooled_amount == Decimal("14399.99") and out.pooled_months == 36 and out.months == 38
+    entry = AccountEntry.objects.get(account=account, kind=EntryKind.TRANSFER_OUT)
+    assert entry.amount == -out.account_amount and entry.cause_id == transfer.pk
+    account.refresh_from_db()
+    assert account.balance == 0
+    assert out.form["pooled_amount"] == "14399.99" and out.form["months"] == 38
+    old = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
+    assert old.state == RelationshipState.TRANSFERRED
+    assert RelationshipEvent.objects.filter(relationship=old, kind=EventKind.TRANSFERRED_OUT).exists()
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).state == DeadlineState.MET
+    step3 = deadline_of(transfer, DeadlineRule.TRANSFER_COMPLETION)
+    assert step3.region == beijing
+
+    with pytest.raises(Conflict) as not_recorded:
+        transfer_complete(transfer=transfer, actor=clerk(beijing), channel="admin")
+    assert not_recorded.value.type_slug == "funds-not-recorded"
+    recorded = transfer_funds_record(transfer=transfer, account_amount=out.account_amount,
+                                     pooled_amount=out.pooled_amount - Decimal("0.01"), bank_reference="BK-1",
+                                     received_on=out.transferred_out_on, actor=clerk(beijing), channel="admin")
+    assert recorded.difference == Decimal("-0.01")
+    with pytest.raises(Conflict) as differs:
+        transfer_complete(transfer=transfer, actor=clerk(beijing), channel="admin")
+    assert differs.value.type_slug == "funds-differ" and differs.value.extra["difference"] == "-0.01"
+    transfer_funds_record(transfer=transfer, account_amount=out.account_amount, pooled_amount=out.pooled_amount,
+                          bank_reference="BK-2", received_on=out.transferred_out_on, actor=clerk(beijing),
+                          channel="admin")
+    done = transfer_complete(transfer=transfer, actor=clerk(beijing), channel="admin")
+    assert done.state == TransferState.COMPLETED
+    account.refresh_from_db()
+    assert account.balance == out.account_amount
+    assert AccountEntry.objects.get(account=account, kind=EntryKind.TRANSFER_IN).amount == out.account_amount
+    new = InsuranceRelationship.objects.get(person=m.person, region=beijing)
+    moved_in = RelationshipEvent.objects.get(relationship=new, kind=EventKind.TRANSFERRED_IN)
+    assert moved_in.details["months"] == 38
+    kinds = list(TransferEvent.objects.filter(transfer=transfer).values_list("kind", flat=True))
+    assert kinds == ["applied", "accepted", "transferred_out", "funds_received", "funds_received", "completed"]
+    assert TransferEvent.objects.filter(transfer=transfer).last().details["informed_by"] == "online"
+    assert not Deadline.objects.filter(subject_id=transfer.pk, closed_at__isnull=True,
+                                       subject_type=ContentType.objects.get_for_model(Transfer)).exists()
+    with pytest.raises(Conflict) as again:
+        transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    assert again.value.type_slug == "already-transferred"
+
+
+def test_a_refusal_names_its_reason_and_ends_the_application(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    with pytest.raises(ValidationFailed):
+        transfer_refuse(transfer=transfer, reason="", actor=clerk(beijing), channel="admin")
+    refused = transfer_refuse(transfer=transfer, reason="未在本地参保满一个月", actor=clerk(beijing), channel="admin")
+    assert refused.state == TransferState.REFUSED
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE).closed_at is not None
+    with pytest.raises(Conflict):
+        transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    again = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")  # may file anew
+    assert again.state == TransferState.APPLIED
+
+
+def test_a_person_without_an_account_transfers_nothing_but_the_records(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    out = transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    assert (out.account_amount, out.pooled_amount, out.months) == (Decimal("0.00"), Decimal("0.00"), 0)
+    assert not AccountEntry.objects.exists()
+    transfer_funds_record(transfer=transfer, account_amount="0", pooled_amount="0", bank_reference="无资金",
+                          received_on=out.transferred_out_on, actor=clerk(beijing), channel="admin")
+    assert transfer_complete(transfer=transfer, actor=clerk(beijing), channel="admin").state == TransferState.COMPLETED
+    assert not AccountEntry.objects.exists()
+
+
+# --- deadlines across holidays -------------------------------------------------------------------------
+
+def test_each_step_is_15_working_days_across_the_national_day_holidays(shanghai, beijing, monkeypatch):
+    CalendarYear.objects.get_or_create(year=2031)
+    for day in range(1, 8):
+        CalendarDay.objects.get_or_create(date=date(2031, 10, day), defaults={"kind": "holiday", "name": "国庆节"})
+    CalendarDay.objects.get_or_create(date=date(2031, 9, 28), defaults={"kind": "workday", "name": "国庆调休"})
+    m = mover(shanghai, beijing)
+    import transfers.services.transfers as service
+
+    monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2031, 9, 26))  # a Friday
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    # Sunday 28 Sept works, 29-30 Sept, the holidays skipped, from 8 Oct (Wed): 3 + 12 = 15 -> Thu 23 Oct
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE).due_on == date(2031, 10, 23)
+    monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2031, 9, 30))
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    # from the letter of 30 Sept: 8 Oct is the first working day after it; 15 working days -> Tue 28 Oct
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).due_on == date(2031, 10, 28)
+
+
+# --- where no funds move ---------------------------------------------------------------------------------
+
+def test_within_a_province_with_provincial_pooling_only_the_records_move_in_one_step(shanghai):
+    Province.objects.create(name="浙江省", provincial_pooling=True)
+    hangzhou, ningbo = region("330102", "上城区", "浙江省"), region("330203", "海曙区", "浙江省")
+    m = mover(hangzhou, ningbo)
+    paid_months(m.person, m.old_employer, months_between(date(2024, 1, 1), date(2024, 6, 1)))
+    balance = PensionAccount.objects.get(person=m.person).balance
+    transfer = transfer_apply(from_region=hangzhou, actor=person_viewer(m.person), channel="api")
+    assert transfer.kind == TransferKind.RECORDS_ONLY
+    done = transfer_accept(transfer=transfer, actor=clerk(ningbo), channel="admin")
+    assert done.state == TransferState.COMPLETED and done.pooled_amount == 0 and done.months == 6
+    assert not AccountEntry.objects.filter(kind__in=[EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN]).exists()
+    assert PensionAccount.objects.get(person=m.person).balance == balance
+    assert InsuranceRelationship.objects.get(person=m.person, region=hangzhou).state == RelationshipState.TRANSFERRED
+    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+
+
+def test_a_province_without_provincial_pooling_moves_funds(shanghai):
+    Province.objects.create(name="江苏省", provincial_pooling=False)
+    nanjing, suzhou = region("320102", "玄武区", "江苏省"), region("320508", "姑苏区", "江苏省")
+    m = mover(nanjing, suzhou)
+    assert transfer_apply(from_region=nanjing, actor=person_viewer(m.person), channel="api").kind == TransferKind.FUNDS
+
+
+def test_regions_of_one_pooling_area_move_records_only():
+    a = region("310104", "徐汇区", "上海市", pooling_area="310000")
+    b = region("310105", "长宁区", "上海市", pooling_area="310000")
+    m = mover(a, b)
+    assert transfer_apply(from_region=a, actor=person_viewer(m.person), channel="api").kind == \
+        TransferKind.RECORDS_ONLY
+
+
+# --- the temporary account (No. 66, Art. 6) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("sex_seq,born,applies", [
+    (123, date(1976, 11, 25), True),    # a man 50 today (2026-11-25)
+    (123, date(1976, 11, 26), False),   # a man one day short of 50
+    (124, date(1986, 11, 25), True),    # a woman 40 today
+    (124, date(1986, 11, 26), False),   # a woman one day short of 40
+])
+def test_the_temporary_account_ages_at_their_boundaries(shanghai, beijing, sex_seq, born, applies):
+    m = mover(shanghai, beijing, born=born, seq=sex_seq)
+    assert temporary_account_applies(m.person, beijing, date(2026, 11, 25)) is applies
+    m.person.hukou_region_code = beijing.code  # household registration in the new region: never
+    assert temporary_account_applies(m.person, beijing, date(2026, 11, 25)) is False
+
+
+def test_the_new_region_opens_a_temporary_account_and_the_relationship_stays(shanghai, beijing, monkeypatch):
+    import transfers.services.transfers as service
+
+    monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2026, 11, 25))
+    m = mover(shanghai, beijing, born=date(1970, 3, 1), seq=123)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    decided = transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    assert decided.state == TransferState.TEMPORARY_ACCOUNT and "第六条" in decided.decision_rule
+    temporary = TemporaryAccount.objects.get(transfer=transfer)
+    assert temporary.region == beijing and temporary.kept_relationship.region == shanghai
+    assert InsuranceRelationship.objects.get(person=m.person, region=shanghai).state == RelationshipState.SUSPENDED
+    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+
+
+# --- external regions ------------------------------------------------------------------------------------
+
+def test_toward_an_external_region_the_old_region_records_the_letter_and_sends_the_form(shanghai):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    outside = region("440106", "天河区", "广东省", external=True)
+    m = mover(shanghai, beijing_like := region("110105", "朝阳区", "北京市"), enrol_new=False)
+    del beijing_like
+    paid_months(m.person, m.old_employer, months_between(date(2010, 1, 1), date(2010, 12, 1)), base="4000.00")
+    old_clerk = clerk(shanghai)
+    transfer = transfer_apply(from_region=shanghai, to_region=outside, actor=old_clerk, channel="admin",
+                              person=m.person)
+    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_ACCEPTANCE).exists()  # the other agency's clock
+    with pytest.raises(ValidationFailed):
+        transfer_accept(transfer=transfer, actor=old_clerk, channel="admin")
+    letter = SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf")
+    accepted = transfer_accept(transfer=transfer, actor=old_clerk, channel="admin", letter_number="粤接2026-9",
+                               documents=[(letter, "other")])
+    assert accepted.state == TransferState.ACCEPTED and accepted.documents.count() == 1
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).region == shanghai
+    out = transfer_out(transfer=transfer, actor=old_clerk, channel="admin")
+    assert out.state == TransferState.COMPLETED and out.pooled_amount == Decimal("5760.00")
+    assert out.form["to_region"] == "440106"
+    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_COMPLETION).exists()
+
+
+def test_from_an_external_region_the_new_region_records_the_form_and_checks_the_funds(beijing):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from transfers.services.transfers import transfer_form_record
+
+    outside = region("440106", "天河区", "广东省", external=True)
+    number_person = mover(region("310101", "黄浦区", "上海市"), beijing)
+    new_clerk = clerk(beijing)
+    transfer = transfer_apply(from_region=outside, actor=person_viewer(number_person.person), channel="api")
+    assert transfer.from_relationship is None
+    accepted = transfer_accept(transfer=transfer, actor=new_clerk, channel="admin")
+    assert accepted.state == TransferState.ACCEPTED
+    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+    with pytest.raises(Conflict):
+        transfer_out(transfer=transfer, actor=new_clerk, channel="admin")
+    form = SimpleUploadedFile("form.pdf", b"%PDF-1.4 form", content_type="application/pdf")
+    recorded = transfer_form_record(transfer=transfer, account_amount="8000.00", pooled_amount="12000.00", months=60,
+                                    actor=new_clerk, channel="admin", documents=[(form, "other")])
+    assert recorded.state == TransferState.TRANSFERRED_OUT
+    assert deadline_of(transfer, DeadlineRule.TRANSFER_COMPLETION).region == beijing
+    transfer_funds_record(transfer=transfer, account_amount="8000.00", pooled_amount="11900.00",
+                          bank_reference="GD-77", received_on=date(2026, 11, 2), actor=new_clerk, channel="admin")
+    with pytest.raises(Conflict) as differs:
+        transfer_complete(transfer=transfer, actor=new_clerk, channel="admin")
+    assert differs.value.extra["difference"] == "-100.00"
+    done = transfer_complete(transfer=transfer, actor=new_clerk, channel="admin",
+                             resolution="差额100元由原参保地补转，见函")
+    assert done.state == TransferState.COMPLETED
+    account = PensionAccount.objects.get(person=number_person.person)
+    assert account.balance == Decimal("8000.00")
+
+
+# --- scoping --------------------------------------------------------------------------------------------
+
+def test_clerks_of_both_regions_and_the_person_see_a_transfer_an_employer_and_others_nothing(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    assert scope(Transfer.objects.all(), clerk(shanghai)).get() == transfer
+    assert scope(Transfer.objects.all(), clerk(beijing)).get() == transfer
+    assert scope(Transfer.objects.all(), person_viewer(m.person)).get() == transfer
+    assert not scope(Transfer.objects.all(), clerk(region("440106", "天河区", "广东省"))).exists()
+    assert not scope(Transfer.objects.all(), portal(m.new_employer)).exists()
+    assert not scope(TransferEvent.objects.all(), portal(m.old_employer)).exists()
+    with pytest.raises(NotFound):
+        transfer_accept(transfer=transfer, actor=clerk(region("440106", "天河区", "广东省")), channel="admin")
+    with pytest.raises(Forbidden):
+        transfer_accept(transfer=transfer, actor=portal(m.new_employer), channel="api")
