@@ -16,6 +16,13 @@ from employers.token_view import ThrottledTokenView
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
+from statements.apis import (
+    MyAccessLogApi,
+    MyStatementApi,
+    MyStatementReprintApi,
+    MyStatementsApi,
+    StatementVerifyApi,
+)
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
@@ -36,6 +43,11 @@ api_v1 = [
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("me/account", MyAccountApi.as_view(), name="me-account"),
     path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
+    path("me/statements", MyStatementsApi.as_view(), name="me-statements"),
+    path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
+    path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
+    path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("statements/verify", StatementVerifyApi.as_view(), name="statement-verify"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]
