@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agency', '0008_regions_external_pooling_provinces'),
-        ('insured', '0008_relationship_transferred'),
+        ('insured', '0009_relationship_transferred'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

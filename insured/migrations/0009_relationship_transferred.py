@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agency', '0008_regions_external_pooling_provinces'),
-        ('insured', '0007_deadline_texts'),
+        ('insured', '0008_record_access'),
     ]
 
     operations = [
