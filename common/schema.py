@@ -122,7 +122,10 @@ class AgencyAutoSchema(AutoSchema):
             return None
         problem_ref = self.resolve_serializer(ProblemSerializer, "response").ref
         responses = operation.setdefault("responses", {})
-        for status in problem_statuses(self.method, operation):
+        # A read that can conflict with a record's state (a document not issued yet) names the status
+        # on its view: `extra_problem_statuses = (409,)`.
+        extra_statuses = set(getattr(self.view, "extra_problem_statuses", ()))
+        for status in sorted(set(problem_statuses(self.method, operation)) | extra_statuses):
             description, slug, detail, extra = PROBLEM_STATUSES[status]
             response = {
                 "description": description,

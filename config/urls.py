@@ -23,6 +23,7 @@ from statements.apis import (
     MyStatementsApi,
     StatementVerifyApi,
 )
+from transfers.apis import MyCertificateApi, MySuspensionsApi, MyTransferDetailApi, MyTransfersApi
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
@@ -47,6 +48,10 @@ api_v1 = [
     path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
+    path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),
+    path("me/transfers", MyTransfersApi.as_view(), name="me-transfers"),
+    path("me/transfers/<int:pk>", MyTransferDetailApi.as_view(), name="me-transfer"),
     path("statements/verify", StatementVerifyApi.as_view(), name="statement-verify"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),

@@ -3,6 +3,42 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TransfersConfig(AppConfig):
-    # Cross-region transfers (转移接续) arrive with a later issue.
+    """Suspension of a relationship and its transfer to another region (转移接续, No. 66)."""
+
     name = "transfers"
-    verbose_name = _("Transfers")
+    verbose_name = _("Suspensions and transfers")
+
+    def ready(self):
+        from agency.models import DeadlineRule
+        from agency.workbench import WorkKind, work_kind_register
+        from common.problems import PROBLEM_TYPES
+
+        for slug, title, text in [
+            ("relationship-not-active", _("Relationship not active"),
+             _("The relationship is already suspended or ended in that region.")),
+            ("duplicate-suspension", _("Suspension already under review"),
+             _("An application to suspend this relationship awaits a clerk's decision.")),
+            ("not-enrolled", _("Not enrolled in the new region"),
+             _("A transfer is filed once the person is enrolled in the new region.")),
+            ("already-transferred", _("Already transferred"),
+             _("The relationship in that region was transferred before.")),
+            ("relationship-not-suspended", _("Relationship not suspended"),
+             _("Only a suspended relationship is transferred.")),
+            ("duplicate-transfer", _("Transfer already under way"),
+             _("A transfer of this relationship is open; follow it instead.")),
+            ("funds-not-recorded", _("Funds not recorded"), _("Record the funds received before completing.")),
+            ("funds-differ", _("Funds differ from the form"),
+             _("The funds received differ from those announced; resolve the difference first.")),
+            ("external-region", _("Region outside this system"),
+             _("That side of the transfer is another agency's; record its documents instead.")),
+            ("document-not-issued", _("Document not issued yet"), _("The step that issues it is not done yet.")),
+        ]:
+            PROBLEM_TYPES.setdefault(slug, (title, text))
+
+        for order, (rule, label) in enumerate([  # the home page's today's work
+                (DeadlineRule.SUSPENSION_REVIEW, _("Suspensions to review")),
+                (DeadlineRule.TRANSFER_ACCEPTANCE, _("Transfers: consent to receive (step 1)")),
+                (DeadlineRule.TRANSFER_OUT, _("Transfers: transfer out (step 2)")),
+                (DeadlineRule.TRANSFER_COMPLETION, _("Transfers: completion (step 3)"))]):
+            # Listed in the deadlines' review queue with the other items (its default queue).
+            work_kind_register(WorkKind(rule=rule, label=label, order=60 + order))

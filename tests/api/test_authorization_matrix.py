@@ -74,6 +74,23 @@ def _change_application(w: World, role: str, body: dict) -> None:
     assert body["id"] == w.change_application.pk and body["kind"] == "change"
 
 
+def world_transfer(w: World):
+    """A transfer of the world's person from region B (created in the test's savepoint)."""
+    from agency.deadlines import today_in_shanghai
+    from transfers.models import Transfer
+
+    w.transfer = Transfer.objects.create(person=w.person, from_region=w.region_b, to_region=w.region_a,
+                                         kind="funds", channel="api", filed_by="world", filed_on=today_in_shanghai())
+    return w.transfer
+
+
+def _own_transfers(w: World, role: str, body: dict) -> None:
+    from transfers.models import Transfer
+
+    mine = w.other_person if role == "person_other" else w.person
+    assert {t["id"] for t in body["results"]} == set(Transfer.objects.filter(person=mine).values_list("id", flat=True))
+
+
 def _own_notice(w: World, role: str, body: dict) -> None:
     expected = w.other_employer if role == "portal_other_employer" else w.employer
     assert body["employer"]["uscc"] == expected.uscc and body["period"] == "2026-01"
@@ -182,6 +199,21 @@ PROBES = {
                                              "region_code": "310101"}),
     "person entry": Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person.pk}",
                           (401, 403, 403, 401, 403, 403, 403, 200, 404, 403, 200), check=_person_entry),
+    # Suspensions and transfers (issue 14) are the person's own: an empty filing reaches the validation (400).
+    "apply for suspension": Probe("POST", "/api/v1/me/suspensions", lambda w: "/api/v1/me/suspensions",
+                                  (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    # The world's persons contribute in region A: no certificate of an active relationship (409).
+    "contribution certificate": Probe("GET", "/api/v1/me/contribution-certificate",
+                                      lambda w: "/api/v1/me/contribution-certificate?region=310101",
+                                      (401, 403, 403, 401, 403, 409, 409, 403, 403, 403, 403)),
+    "my transfers": Probe("GET", "/api/v1/me/transfers", lambda w: "/api/v1/me/transfers",
+                          (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_transfers),
+    "file transfer": Probe("POST", "/api/v1/me/transfers", lambda w: "/api/v1/me/transfers",
+                           (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    # The person's transfer: the other person does not find it.
+    "my transfer": Probe("GET", "/api/v1/me/transfers/{id}", lambda w: f"/api/v1/me/transfers/{world_transfer(w).pk}",
+                         (401, 403, 403, 401, 403, 200, 404, 403, 403, 403, 403),
+                         check=lambda w, role, body: _check_id(body, w.transfer.pk)),
 }
 # Cross-region the other way: region B's person is region B's clerk's only.
 CROSS_REGION = Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person_b.pk}",

@@ -48,7 +48,9 @@ ROLES = {
     "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
                      "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
                      "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
-    "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions"},
+    "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions",
+               "POST /api/v1/me/suspensions", "GET /api/v1/me/contribution-certificate", "GET /api/v1/me/transfers",
+               "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}
@@ -93,6 +95,10 @@ def _existing_id(world: World, path: str) -> int:
         return world.declaration.pk
     if path.startswith("/api/v1/employer/payments/"):
         return 999_999  # the world records no payment: the receipt answers its documented 404
+    if path.startswith("/api/v1/me/transfers/"):
+        from tests.api.test_authorization_matrix import world_transfer
+
+        return world_transfer(world).pk
     raise AssertionError(f"no record known for {path}: add one to the world")
 
 
