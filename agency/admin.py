@@ -11,6 +11,7 @@ from agency.models import (
     ContributionRate,
     InterestRate,
     Office,
+    Province,
     Region,
 )
 from agency.staff_sessions import StaffLoginForm
@@ -29,10 +30,18 @@ admin.site.enable_nav_sidebar = False
 
 @admin.register(Region)
 class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "province", "review_in_working_days"]
+    list_display = ["code", "name", "province", "review_in_working_days", "pooling_area", "external"]
     search_fields = ["code", "name"]
     exact_search_field = "code"
     list_filter = ["province"]
+
+
+@admin.register(Province)
+class ProvinceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Provincial pooling: a transfer between two regions of such a province moves the records only."""
+
+    list_display = ["name", "provincial_pooling"]
+    search_fields = ["name"]
 
 
 @admin.register(Office)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MONEY
 from agency.models import Document, Region
-from insured.models import Decision, InsuranceRelationship, InsuredPerson, RelationshipEvent
+from insured.models import Channel, Decision, InsuranceRelationship, InsuredPerson, RelationshipEvent
 
 
 class SuspensionReason(models.TextChoices):
@@ -96,7 +96,7 @@ class Transfer(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=TransferKind.choices)
     state = models.CharField(_("state"), max_length=20, choices=TransferState.choices,
                              default=TransferState.APPLIED)
-    channel = models.CharField(_("channel"), max_length=10)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     filed_by = models.CharField(_("filed by"), max_length=100)
     filed_on = models.DateField(_("filed on"))
     # Step 1: the letter of consent to receive (同意接收函), or the refusal / the temporary account.
@@ -184,7 +184,7 @@ class TransferEvent(models.Model):
     actor = models.CharField(_("actor"), max_length=100)
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("acting user"))
-    channel = models.CharField(_("channel"), max_length=10)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     note = models.TextField(_("note"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     documents = models.ManyToManyField(Document, blank=True, related_name="+", verbose_name=_("vouchers"))
