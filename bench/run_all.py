@@ -294,6 +294,27 @@ def interest_section(r: dict) -> list[str]:
     ]
 
 
+def transfer_section(r: dict) -> list[str]:
+    return [
+        "## Transfer-out amounts (No. 66) against one SQL aggregate",
+        "",
+        f"Workload: {r['persons']:,} persons with {r['months_each']} paid months each ({r['lines']:,} contribution "
+        "lines and as many account credits). The service (`transfers.services.amounts.region_months_many`, what "
+        "`transfer_out` calls for its person; chunks of 1,000 persons, each person's months and 12% of the bases "
+        "rounded in Python) against ONE SELECT of the same sums for every person.",
+        "",
+        "| measure | service s | one statement s | ratio | target |",
+        "|---|---:|---:|---:|---|",
+        f"| pooled months and amounts | {r['service_s']} | {r['baseline_s']} | {r['ratio']} | at most 2x |",
+        "",
+        f"Targets met: {yes(r['met'])}; the same figures for every person: {r['figures_agree']} "
+        f"({r['pooled_total']} yuan in all). One transfer's call (one person, one statement): "
+        f"{r['one_transfer_ms']} ms. CPU busy share before the run: {r['cpu_busy_before']}; load average after: "
+        f"{r['load_average_after']}.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -309,6 +330,7 @@ def report(quick: bool = False) -> None:
     arrears = support.load(f"arrears{suffix}")
     declaration = support.load(f"declaration{suffix}")
     interest = support.load(f"interest{suffix}")
+    transfer = support.load(f"transfer{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -320,14 +342,14 @@ def report(quick: bool = False) -> None:
         "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
                                 (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep),
                                  ("assessment", assessment), ("arrears", arrears), ("declaration", declaration),
-                                 ("interest", interest))
+                                 ("interest", interest), ("transfer", transfer))
                                 if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
         "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
-        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`, `python bench/transfer_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -346,6 +368,8 @@ def report(quick: bool = False) -> None:
         lines += declaration_section(declaration)
     if interest:
         lines += interest_section(interest)
+    if transfer:
+        lines += transfer_section(transfer)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -372,6 +396,7 @@ def main() -> None:
         run("arrears_bench.py", *extra)
         run("declaration_bench.py", *extra)
         run("interest_bench.py", *extra)
+        run("transfer_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

@@ -21,24 +21,26 @@ POOLED_PERCENT = Decimal("12")
 POOLED_SINCE = date(1998, 1, 1)
 FEN = Decimal("0.01")
 
-# One person, one region: the paid months with their bases, per year.
+# Persons of one region: their paid months with their bases, per person and year. One statement for one
+# transfer or for many (bench/transfer_bench.py computes 10,000 persons' amounts through it).
 _MONTHS_SQL = """
-SELECT extract(year FROM m.period)::int AS year, count(*) AS months, sum(m.base) AS bases,
+SELECT m.person_id, extract(year FROM m.period)::int AS year, count(*) AS months, sum(m.base) AS bases,
        count(*) FILTER (WHERE m.period >= %(since)s) AS pooled_months,
        coalesce(sum(m.base) FILTER (WHERE m.period >= %(since)s), 0) AS pooled_bases
 FROM (
-    SELECT l.period, sum(l.base) AS base
+    SELECT l.person_id, l.period, sum(l.base) AS base
     FROM contributions_contributionline l
     JOIN employers_employer e ON e.id = l.employer_id
-    WHERE l.person_id = %(person)s AND e.region_id = %(region)s AND l.period <= %(until)s
-    GROUP BY l.period
+    WHERE l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND l.period <= %(until)s
+    GROUP BY l.person_id, l.period
     HAVING sum(l.base) > 0
 ) m
-WHERE m.period IN (SELECT a.contribution_month FROM accounts_accountentry a
-                   JOIN accounts_pensionaccount p ON p.id = a.account_id
-                   WHERE p.person_id = %(person)s AND a.contribution_month IS NOT NULL
-                   GROUP BY a.contribution_month HAVING sum(a.amount) > 0)
-GROUP BY 1 ORDER BY 1
+JOIN (SELECT p.person_id, a.contribution_month
+      FROM accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id
+      WHERE p.person_id = ANY(%(persons)s) AND a.contribution_month IS NOT NULL AND a.contribution_month <= %(until)s
+      GROUP BY p.person_id, a.contribution_month HAVING sum(a.amount) > 0) c
+  ON c.person_id = m.person_id AND c.contribution_month = m.period
+GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 # The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement.
@@ -74,16 +76,22 @@ class RegionMonths:
         return (self.pooled_bases * POOLED_PERCENT / 100).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def region_months(*, person_id: int, region_id: int, until: date) -> RegionMonths:
-    """The person's paid months in the region up to `until` (a month's first day), per year."""
-    result = RegionMonths()
+def region_months_many(*, person_ids: list[int], region_id: int, until: date) -> dict[int, RegionMonths]:
+    """Each person's paid months in the region up to `until` (a month's first day), per year."""
+    result: dict[int, RegionMonths] = {pk: RegionMonths() for pk in person_ids}
     with connection.cursor() as cursor:
-        cursor.execute(_MONTHS_SQL, {"person": person_id, "region": region_id, "until": until,
+        cursor.execute(_MONTHS_SQL, {"persons": list(person_ids), "region": region_id, "until": until,
                                      "since": POOLED_SINCE})
-        for year, months, bases, pooled_months, pooled_bases in cursor.fetchall():
-            result.months += months
-            result.bases += bases
-            result.pooled_months += pooled_months
-            result.pooled_bases += pooled_bases
-            result.years.append({"year": year, "months": months, "bases": f"{bases:.2f}"})
+        for person_id, year, months, bases, pooled_months, pooled_bases in cursor.fetchall():
+            figures = result[person_id]
+            figures.months += months
+            figures.bases += bases
+            figures.pooled_months += pooled_months
+            figures.pooled_bases += pooled_bases
+            figures.years.append({"year": year, "months": months, "bases": f"{bases:.2f}"})
     return result
+
+
+def region_months(*, person_id: int, region_id: int, until: date) -> RegionMonths:
+    """One person's paid months in the region up to `until` (a month's first day), per year."""
+    return region_months_many(person_ids=[person_id], region_id=region_id, until=until)[person_id]

@@ -1,0 +1,114 @@
+"""Demo transfers: two persons who left a job in Beijing (110105) for one in the demo region (310101).
+
+One transfer is completed (the three steps, funds received as announced), the other is under way at
+step two (the consent letter issued, Beijing to transfer out). Played once through the real
+services; only their contribution months in Beijing are written directly (a declaration line and
+the account credit of each month, as the declaration and payment services would have left them).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import AccountEntry, EntryKind
+from accounts.services.ledger import account_lock_or_open, entries_post
+from agency.models import Region
+from common.access import Kind, Viewer
+from common.dates import month_next
+from contributions.models import AMOUNT_COLUMNS, ContributionLine, Declaration
+from employers.models import Employer, RegistrationStatus
+from insured.models import Channel, Employment, InsuredPerson
+from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
+from transfers.models import Transfer
+from transfers.services.transfers import (
+    temporary_account_applies,
+    transfer_accept,
+    transfer_apply,
+    transfer_complete,
+    transfer_funds_record,
+    transfer_out,
+)
+
+OLD, NEW = "110105", "310101"
+MONTHS_IN_OLD = 24
+
+
+def _months_in_old(person: InsuredPerson, employer: Employer, last: date, base: Decimal) -> None:
+    from contributions.partitions import line_partitions_ensure
+
+    line_partitions_ensure(range(last.year - 3, last.year + 1))
+    account = account_lock_or_open(person_id=person.pk, on=last)
+    month = date(last.year, last.month, 1)
+    for _ in range(MONTHS_IN_OLD):
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    entries = []
+    for _ in range(MONTHS_IN_OLD):
+        month = month_next(month)
+        declaration, _created = Declaration.objects.get_or_create(
+            employer=employer, period=month, sequence=900,
+            defaults={"kind": "declared", "source": "system", "rows": 1, "lines_written": 1, "total": 0,
+                      "difference": 0, "due_on": month + timedelta(days=14), "declared_on": month + timedelta(days=4),
+                      "actor": "demo"})
+        ContributionLine.objects.create(period=month, employer=employer, person=person, declaration=declaration,
+                                        wage=base, base=base, **{c: Decimal("0.00") for c in AMOUNT_COLUMNS})
+        entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=(base * Decimal("0.08")),
+                                    contribution_month=month, posted_on=month + timedelta(days=19), cause_type="demo",
+                                    source_key=f"demo-transfer:{person.pk}:{month:%Y%m}", actor="demo"))
+    entries_post(entries)
+
+
+def _mover(person: InsuredPerson, old_employer: Employer, new_employer: Employer, today: date) -> None:
+    system = Viewer.system()
+    start = date(today.year - 3, today.month, 1)
+    last = today - timedelta(days=60)
+    portal = Viewer(Kind.EMPLOYER, employer_id=old_employer.pk, client_id="demo")
+    enrolment_submit(employer=old_employer, document_number=person.document_number, name=person.name,
+                     start_date=start, monthly_wage=Decimal("15000.00"), actor=portal, channel=Channel.API,
+                     today=start)
+    reduction = staff_reduction_submit(employer=old_employer, document_number=person.document_number,
+                                       last_day=last, reason="resignation", actor=portal, channel=Channel.API)
+    if reduction.state == "pending":
+        staff_reduction_confirm(reduction=reduction, actor=system, channel=Channel.SYSTEM)
+    _months_in_old(person, old_employer, last, Decimal("15000.00"))
+    enrolment_submit(employer=new_employer, document_number=person.document_number, name=person.name,
+                     start_date=last + timedelta(days=1), monthly_wage=Decimal("16000.00"),
+                     actor=Viewer(Kind.EMPLOYER, employer_id=new_employer.pk, client_id="demo"),
+                     channel=Channel.API)
+
+
+def demo_transfers_ensure(*, today: date) -> str | None:
+    """Play the two transfers once; returns a one-line summary, or None when they exist already."""
+    old, new = Region.objects.filter(code=OLD).first(), Region.objects.filter(code=NEW).first()
+    if old is None or new is None or Transfer.objects.filter(to_region=new, from_region=old).exists():
+        return None
+    old_employer = (Employer.objects.filter(region=old, registration_status=RegistrationStatus.REGISTERED)
+                    .order_by("id").first())
+    new_employer = (Employer.objects.filter(region=new, registration_status=RegistrationStatus.REGISTERED)
+                    .order_by("-id").first())
+    if old_employer is None or new_employer is None:
+        return None
+    busy = Employment.objects.values("person_id")
+    candidates = [p for p in InsuredPerson.objects.filter(region=old, document_type="resident_id")
+                  .exclude(pk__in=busy).order_by("id")[:200]
+                  if not temporary_account_applies(p, new, today) and today.year - p.birth_date.year >= 22]
+    if len(candidates) < 2:
+        return None
+    system = Viewer.system()
+    with transaction.atomic():
+        done, under_way = candidates[:2]
+        for person in (done, under_way):
+            _mover(person, old_employer, new_employer, today)
+        transfer = transfer_apply(from_region=old, person=done, actor=system, channel=Channel.SYSTEM)
+        transfer_accept(transfer=transfer, actor=system, channel=Channel.SYSTEM)
+        out = transfer_out(transfer=transfer, actor=system, channel=Channel.SYSTEM)
+        transfer_funds_record(transfer=transfer, account_amount=out.account_amount, pooled_amount=out.pooled_amount,
+                              bank_reference=f"DEMO-{transfer.pk:06d}", received_on=today, actor=system,
+                              channel=Channel.SYSTEM)
+        transfer_complete(transfer=transfer, actor=system, channel=Channel.SYSTEM)
+        second = transfer_apply(from_region=old, person=under_way, actor=system, channel=Channel.SYSTEM)
+        transfer_accept(transfer=second, actor=system, channel=Channel.SYSTEM)
+    return (f"transfers 110105 -> 310101: {done.name} completed (transfer {transfer.pk}), "
+            f"{under_way.name} at step 2 (transfer {second.pk})")
