@@ -79,6 +79,13 @@ def _mover(person: InsuredPerson, old_employer: Employer, new_employer: Employer
                      channel=Channel.API)
 
 
+def demo_transfer_person() -> InsuredPerson | None:
+    """The person whose demo transfer is completed (they get a demo login)."""
+    transfer = (Transfer.objects.filter(from_region__code=OLD, to_region__code=NEW).select_related("person")
+                .order_by("id").first())
+    return transfer.person if transfer else None
+
+
 def demo_transfers_ensure(*, today: date) -> str | None:
     """Play the two transfers once; returns a one-line summary, or None when they exist already."""
     old, new = Region.objects.filter(code=OLD).first(), Region.objects.filter(code=NEW).first()

@@ -34,7 +34,7 @@ from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
-from demo.transfers import demo_transfers_ensure
+from demo.transfers import demo_transfer_person, demo_transfers_ensure
 from employers.models import Employer, EmployerClient, RegistrationStatus
 from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
@@ -217,6 +217,8 @@ class Command(BaseCommand):
             moved = demo_transfers_ensure(today=timezone.localdate())
             if moved:
                 notes.append(moved)
+            mover = demo_transfer_person()
+            mover_user = person_login_ensure(mover) if mover else None
 
         base = base_url()
         out = self.stdout.write
@@ -234,6 +236,9 @@ class Command(BaseCommand):
         if person_user is not None:
             out(f"  insured person   {person_user.username} / {PERSON_PASSWORD}  ({person.name}); "
                 f"log in at {base}/accounts/login/ then GET {base}/api/v1/me")
+        if mover_user is not None:
+            out(f"  moved person     {mover_user.username} / {PERSON_PASSWORD}  ({mover.name}, transferred from "
+                f"110105); GET {base}/api/v1/me/transfers")
         for client_id, secret, employer in portals:
             if employer is not None:
                 out(f"  portal client    {client_id} / {secret}  ({employer.name}, USCC {employer.uscc})")
