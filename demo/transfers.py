@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.models import AccountEntry, EntryKind
 from accounts.services.ledger import account_lock_or_open, entries_post
 from agency.models import Region
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.dates import month_next
 from contributions.models import AMOUNT_COLUMNS, ContributionLine, Declaration
 from employers.models import Employer, RegistrationStatus
@@ -64,19 +64,18 @@ def _mover(person: InsuredPerson, old_employer: Employer, new_employer: Employer
     system = Viewer.system()
     start = date(today.year - 3, today.month, 1)
     last = today - timedelta(days=60)
-    portal = Viewer(Kind.EMPLOYER, employer_id=old_employer.pk, client_id="demo")
+    portal = system  # the demo's history, entered by the system (the employers of 110105 have no portal)
     enrolment_submit(employer=old_employer, document_number=person.document_number, name=person.name,
-                     start_date=start, monthly_wage=Decimal("15000.00"), actor=portal, channel=Channel.API,
+                     start_date=start, monthly_wage=Decimal("15000.00"), actor=portal, channel=Channel.SYSTEM,
                      today=start)
     reduction = staff_reduction_submit(employer=old_employer, document_number=person.document_number,
-                                       last_day=last, reason="resignation", actor=portal, channel=Channel.API)
+                                       last_day=last, reason="resignation", actor=portal, channel=Channel.SYSTEM)
     if reduction.state == "pending":
         staff_reduction_confirm(reduction=reduction, actor=system, channel=Channel.SYSTEM)
     _months_in_old(person, old_employer, last, Decimal("15000.00"))
     enrolment_submit(employer=new_employer, document_number=person.document_number, name=person.name,
                      start_date=last + timedelta(days=1), monthly_wage=Decimal("16000.00"),
-                     actor=Viewer(Kind.EMPLOYER, employer_id=new_employer.pk, client_id="demo"),
-                     channel=Channel.API)
+                     actor=system, channel=Channel.SYSTEM)
 
 
 def demo_transfer_person() -> InsuredPerson | None:
