@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from agency.admin import due_badge
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
-from agency.workbench_admin import due_filter, state_with_due
+from agency.workbench import DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED, due_condition, undecided_deadlines
+from agency.workbench_admin import due_filter, due_lookups, state_with_due
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import actor_text
@@ -149,12 +152,32 @@ class StepForm(forms.Form):
     document = forms.FileField(label=_("voucher (scanned document)"), required=False)
 
 
+class TransferDueFilter(admin.SimpleListFilter):
+    """`?due=overdue|soon|undecided` over the open step of each transfer (any of the three rules), through
+    the partial index on undecided deadlines, as every queue's `due` filter."""
+
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return due_lookups()
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in (DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED):
+            return queryset
+        subjects = (undecided_deadlines(viewer_for_request(request))
+                    .filter(rule__in=list(STEP_RULE.values()), subject_type=ContentType.objects.get_for_model(Transfer))
+                    .filter(due_condition(value, today=timezone.localdate())).values("subject_id"))
+        return queryset.filter(pk__in=subjects)
+
+
 @admin.register(Transfer)
 class TransferAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
     list_display = ["person", "due", "state_now", "step_here", "from_region", "to_region", "kind", "filed_on",
                     "step_link"]
     list_select_related = ["person", "from_region", "to_region"]
-    list_filter = ["state", "kind"]
+    list_filter = [TransferDueFilter, "state", "kind"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [TransferEventInline]

@@ -35,10 +35,15 @@ class TransfersConfig(AppConfig):
         ]:
             PROBLEM_TYPES.setdefault(slug, (title, text))
 
-        for order, (rule, label) in enumerate([  # the home page's today's work
-                (DeadlineRule.SUSPENSION_REVIEW, _("Suspensions to review")),
-                (DeadlineRule.TRANSFER_ACCEPTANCE, _("Transfers: consent to receive (step 1)")),
-                (DeadlineRule.TRANSFER_OUT, _("Transfers: transfer out (step 2)")),
-                (DeadlineRule.TRANSFER_COMPLETION, _("Transfers: completion (step 3)"))]):
-            # Listed in the deadlines' review queue with the other items (its default queue).
-            work_kind_register(WorkKind(rule=rule, label=label, order=60 + order))
+        # The home page's today's work links to these queues, filtered by `due` (the deadlines are also
+        # in the deadlines' review queue with every other item).
+        work_kind_register(WorkKind(rule=DeadlineRule.SUSPENSION_REVIEW, label=_("Suspensions to review"),
+                                    queue="admin:transfers_suspension_changelist",
+                                    permission="transfers.view_suspension", order=60))
+        for order, (rule, label, state) in enumerate([
+                (DeadlineRule.TRANSFER_ACCEPTANCE, _("Transfers: consent to receive (step 1)"), "applied"),
+                (DeadlineRule.TRANSFER_OUT, _("Transfers: transfer out (step 2)"), "accepted"),
+                (DeadlineRule.TRANSFER_COMPLETION, _("Transfers: completion (step 3)"), "transferred_out")]):
+            work_kind_register(WorkKind(rule=rule, label=label, queue="admin:transfers_transfer_changelist",
+                                        queue_params={"state__exact": state}, permission="transfers.view_transfer",
+                                        order=61 + order))
