@@ -282,9 +282,17 @@ class DeliveryAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
     name_search_field = "statement__person__name"
     exact_search_field = "statement__person__document_number"
     fields = ["statement", "channel", "state", "address", "postal_code", "batch", "attempts", "next_attempt_at",
-              "last_error", "sent_at", "outcome_recorded_by", "outcome_note", "created_by", "created_at"]
+              "last_error", "sent_at", "outcome_recorded_by_shown", "outcome_note", "created_by_shown", "created_at"]
     readonly_fields = fields
     actions = ["record_bounced", "record_returned", "record_sent"]
+
+    @admin.display(description=_("created by"))
+    def created_by_shown(self, obj):
+        return actor_text(obj.created_by)
+
+    @admin.display(description=_("outcome recorded by"))
+    def outcome_recorded_by_shown(self, obj):
+        return actor_text(obj.outcome_recorded_by) if obj.outcome_recorded_by else ""
 
     @admin.display(description=_("name"))
     def person_name(self, obj):

@@ -140,7 +140,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    sending_since = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     outcome_recorded_by = models.CharField(_("outcome recorded by"), max_length=100, blank=True)
     outcome_note = models.CharField(_("note"), max_length=300, blank=True)

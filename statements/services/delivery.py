@@ -45,29 +45,39 @@ from statements.snapshot import PersonRow
 
 SEND_PERMISSION = "statements.change_delivery"
 
+# Candidates are read first (a range's from its statements, by the (person, year) key; otherwise the
+# due ones from the partial index), then claimed one at a time: the claim is the UPDATE of a row
+# still pending, so two senders never claim the same message, and a claim never rescans the table.
+_CANDIDATES_RANGE_SQL = """
+SELECT d.id FROM statements_statement s JOIN statements_delivery d ON d.statement_id = s.id
+WHERE s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s
+  AND d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp()
+ORDER BY d.id LIMIT %(limit)s
+"""
+_CANDIDATES_DUE_SQL = """
+SELECT id FROM statements_delivery
+WHERE state = 'pending' AND channel = 'email' AND next_attempt_at <= clock_timestamp()
+ORDER BY next_attempt_at, id LIMIT %(limit)s
+"""
 _CLAIM_SQL = """
-UPDATE statements_delivery SET state = 'sending', sending_since = clock_timestamp(), attempts = attempts + 1
-WHERE id = (
-    SELECT d.id FROM statements_delivery d {join}
-    WHERE d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp() {where}
-    ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
-RETURNING id, statement_id, address, attempts
+UPDATE statements_delivery d SET state = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1
+FROM statements_statement s
+WHERE d.id = %(id)s AND d.state = 'pending' AND s.id = d.statement_id
+RETURNING d.id, d.address, d.attempts, s.year, s.snapshot
 """
 
 
-def _claim(*, first_person_id: int | None, last_person_id: int | None, year: int | None):
-    join, where, params = "", "", {}
+def _candidates(cursor, *, first_person_id: int | None, last_person_id: int | None, year: int | None,
+                limit: int) -> list[int]:
     if first_person_id is not None:
-        join = "JOIN statements_statement s ON s.id = d.statement_id"
-        where = "AND s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s"
-        params = {"first": first_person_id, "last": last_person_id, "year": year}
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL.format(join=join, where=where), params)
-        return cursor.fetchone()
+        cursor.execute(_CANDIDATES_RANGE_SQL, {"first": first_person_id, "last": last_person_id, "year": year,
+                                               "limit": limit})
+    else:
+        cursor.execute(_CANDIDATES_DUE_SQL, {"limit": limit})
+    return [row[0] for row in cursor.fetchall()]
 
 
-def _message(delivery_id: int, statement: Statement, address: str, pdf: bytes) -> EmailMessage:
-    year = statement.year
+def _message(delivery_id: int, year: int, address: str, pdf: bytes) -> EmailMessage:
     message = EmailMessage(
         subject=f"{year}年度社会保险个人权益记录单",
         body=(f"您好：\n\n附件是您{year}年度的社会保险个人权益记录单（PDF）。本记录单依据《中华人民共和国社会保险法》"
@@ -79,29 +89,38 @@ def _message(delivery_id: int, statement: Statement, address: str, pdf: bytes) -
 
 def email_deliveries_send(*, first_person_id: int | None = None, last_person_id: int | None = None,
                           year: int | None = None, limit: int = 100_000) -> dict[str, int]:
-    """Sends due e-mails (of one range's persons and year, or all), one claim at a time."""
+    """Sends due e-mails (of one range's persons and year, or all due ones), one claim at a time."""
     done = {"sent": 0, "retry": 0, "failed": 0}
     mail = get_connection(fail_silently=False)
+    handled = 0
     try:
-        for _ in range(limit):
-            claimed = _claim(first_person_id=first_person_id, last_person_id=last_person_id, year=year)
-            if claimed is None:
+        while handled < limit:
+            with connection.cursor() as cursor:
+                ids = _candidates(cursor, first_person_id=first_person_id, last_person_id=last_person_id,
+                                  year=year, limit=min(500, limit - handled))
+            if not ids:
                 break
-            delivery_id, statement_id, address, attempts = claimed
-            statement = Statement.objects.only("pk", "year", "snapshot").get(pk=statement_id)
-            try:
-                mail.send_messages([_message(delivery_id, statement, address, statement_pdf(statement.snapshot))])
-            except Exception as exc:  # the mail server refused or did not answer: retry later
-                give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
-                wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
+            for candidate in ids:
+                with connection.cursor() as cursor:
+                    cursor.execute(_CLAIM_SQL, {"id": candidate})
+                    claimed = cursor.fetchone()
+                if claimed is None:  # another sender has it
+                    continue
+                handled += 1
+                delivery_id, address, attempts, year_of, snapshot = claimed
+                try:
+                    mail.send_messages([_message(delivery_id, year_of, address, statement_pdf(snapshot))])
+                except Exception as exc:  # the mail server refused or did not answer: retry later
+                    give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
+                    wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
+                    Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
+                        state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
+                        next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
+                    done["failed" if give_up else "retry"] += 1
+                    continue
                 Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-                    state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
-                    next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
-                done["failed" if give_up else "retry"] += 1
-                continue
-            Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-                state=DeliveryState.SENT, sent_at=timezone.now(), sending_since=None)
-            done["sent"] += 1
+                    state=DeliveryState.SENT, sent_at=timezone.now(), sending_since=None)
+                done["sent"] += 1
     finally:
         mail.close()
     return done

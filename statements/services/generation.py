@@ -48,7 +48,7 @@ def statement_range_generate(*, range_id: int, actor: Viewer | None = None) -> R
     """Generates the statements of one pending range; None when it is done or another worker has it."""
     actor = actor or Viewer.system()
     with transaction.atomic():
-        rng = (RunRange.objects.select_for_update(skip_locked=True).select_related("run")
+        rng = (RunRange.objects.select_for_update(skip_locked=True, of=("self",)).select_related("run")
                .filter(pk=range_id, state=RangeState.PENDING).first())
         if rng is None:
             return None
