@@ -90,7 +90,7 @@ class Statement(models.Model):
     # The canonical JSON text of the figures as generated; the PDF is rendered from it alone.
     snapshot = models.TextField(_("snapshot"))
     checksum = models.CharField(_("checksum"), max_length=64)  # SHA-256 of the snapshot text
-    verification_code = models.CharField(_("verification code"), max_length=24, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=StatementDelivery.choices)
     generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 

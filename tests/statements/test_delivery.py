@@ -126,7 +126,7 @@ def test_a_refused_message_is_retried_with_backoff_then_given_up(settings):
     assert d.state == DeliveryState.PENDING and d.attempts == 1 and d.next_attempt_at > timezone.now()
     assert "refused" in d.last_error
     assert email_deliveries_send()["retry"] == 0  # not due yet
-    for attempt in (2, 3):
+    for _attempt in (2, 3):
         Delivery.objects.filter(pk=d.pk).update(next_attempt_at=timezone.now())
         email_deliveries_send()
     d.refresh_from_db()

@@ -40,8 +40,8 @@ def test_a_worker_killed_in_a_range_leaves_it_pending_and_the_next_one_finishes_
     run, _ = statement_run_start(year=YEAR, region=None, actor=Viewer.system())
     first = RunRange.objects.filter(run=run).order_by("seq").first()
 
-    # The worker dies after the snapshots were read, before the range commits.
-    with mock.patch.object(generation.Delivery.objects, "bulk_create", side_effect=SystemExit("killed")), \
+    # The worker dies after the statements were written, before the range commits.
+    with mock.patch.object(generation, "persons_in_range", side_effect=SystemExit("killed")), \
             pytest.raises(SystemExit):
         statement_range_generate(range_id=first.pk)
     first.refresh_from_db()

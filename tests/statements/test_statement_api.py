@@ -78,7 +78,7 @@ def test_anyone_verifies_a_statement_by_its_code_and_learns_nothing_more(setting
     found = anonymous.get("/api/v1/statements/verify", {"code": code})
     assert found.status_code == 200
     assert found.json() == {"year": YEAR, "name": "张*", "checksum": statement.checksum}
-    wrong = anonymous.get("/api/v1/statements/verify", {"code": "0" * 20})
+    wrong = anonymous.get("/api/v1/statements/verify", {"code": "0" * 25})
     assert wrong.status_code == 404 and wrong["Content-Type"] == "application/problem+json"
     malformed = anonymous.get("/api/v1/statements/verify", {"code": "123"})
     assert malformed.status_code == 400 and malformed.json()["errors"][0]["field"] == "code"
@@ -88,7 +88,7 @@ def test_guessing_codes_is_rate_limited(settings):
     settings.STATEMENT_VERIFY_RATE = "3/minute"
     cache.clear()
     anonymous = Client()
-    answers = [anonymous.get("/api/v1/statements/verify", {"code": f"{n:020d}"}).status_code for n in range(5)]
+    answers = [anonymous.get("/api/v1/statements/verify", {"code": f"{n:025d}"}).status_code for n in range(5)]
     assert answers[:3] == [404, 404, 404] and answers[3:] == [429, 429]
 
 

@@ -74,3 +74,34 @@ def test_one_statement_per_person_and_year_by_the_database():
                                  verification_code="X" * 20, channel="online")
     with pytest.raises(Exception, match="statements_are_never_changed|Cannot"), transaction.atomic():
         Statement.objects.filter(pk=first.pk).update(snapshot="{}")
+
+
+def test_corrections_second_employers_and_determined_months_read_as_the_persons_months_do():
+    """The statement's months are the person's months as their own read shows them (net of
+    corrections, per employer, Art. 58 months included, paid or not), whatever path computes them."""
+    from datetime import date
+
+    from common.access import Viewer
+    from contributions.selectors.lines import person_months
+    from tests.contributions.reads import determined, file
+    from tests.employers.factories import EmployerFactory
+
+    w = build(paid_months=3)
+    second = EmployerFactory(region=w.person.region)
+    file(second, date(YEAR, 6, 1), {w.person: "3000.00"})
+    file(w.employer, date(YEAR, 2, 1), {w.person: "-500.00"})  # a correction lowers February
+    file(w.employer, date(YEAR, 3, 1), {w.person: "-8000.00"})  # March taken off the roll
+    determined(second, w.person, date(YEAR, 7, 1), "4000.00")
+    run_year()
+    snap = json.loads(Statement.objects.get(person=w.person).snapshot)
+    employers = [uscc for uscc, _name in snap["employers"]]
+
+    expected = sorted(person_months(Viewer.system(), person_id=w.person.pk, limit=100, date_from=date(YEAR, 1, 1),
+                                    date_to=date(YEAR, 12, 1)), key=lambda m: (m.period, m.employer_id, m.source))
+    got = [(period, employers[e - 1], D(base), [D(a) for a in amounts_], bool(paid), source)
+           for period, e, base, amounts_, paid, source in snap["months"]]
+    assert got == [(f"{m.period:%Y-%m}", m.employer_uscc, m.figures.base,
+                    [m.figures.amounts[c] for c in AMOUNT_COLUMNS], m.paid, "d" if m.source == "determined" else "l")
+                   for m in expected]
+    assert "2025-03" not in [g[0] for g in got] and len(employers) == 2
+    assert snap["arrears"]["months"] == len({g[0] for g in got if not g[4]})
