@@ -126,6 +126,9 @@ def face(name: str) -> Face:
     return Face(name)
 
 
+_HEX = [f"{n:02x}" for n in range(256)]
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -158,19 +161,21 @@ class Page:
             x -= w
         elif align == "c":
             x -= w / 2
-        ops = ["BT"]
-        ops.append(f"{_num(round(x * _PT_PER_MM, 2))} {_num(round((A4_H_MM - y) * _PT_PER_MM, 2))} Td")
+        doc = self._doc
+        codes = doc._codes
+        ops = [f"BT {x * _PT_PER_MM:.2f} {(A4_H_MM - y) * _PT_PER_MM:.2f} Td"]
         current = None
         run: list[str] = []
         for char in text:
-            slot, code = self._doc._code_for(f, bold, char)
+            found = codes.get((f.name, bold, char))
+            slot, code = found if found is not None else doc._code_for(f, bold, char)
             if slot is not current:
                 if run:
                     ops.append("<" + "".join(run) + "> Tj")
                     run = []
                 ops.append(f"/{slot.resource} {_num(size)} Tf")
                 current = slot
-            run.append(f"{code:02x}")
+            run.append(_HEX[code])
         if run:
             ops.append("<" + "".join(run) + "> Tj")
         ops.append("ET")

@@ -281,6 +281,7 @@ STATEMENT_RANGE_SIZE = env_int("STATEMENT_RANGE_SIZE", 1000)  # persons per task
 STATEMENT_RANGE_REQUEUE_MINUTES = env_int("STATEMENT_RANGE_REQUEUE_MINUTES", 30)  # a queued range not done by then
 STATEMENT_PRINT_BATCH_SIZE = env_int("STATEMENT_PRINT_BATCH_SIZE", 500)  # letters per print-shop batch
 STATEMENT_EMAIL_MAX_ATTEMPTS = env_int("STATEMENT_EMAIL_MAX_ATTEMPTS", 5)
+STATEMENT_EMAIL_CLAIM = env_int("STATEMENT_EMAIL_CLAIM", 20)  # e-mails claimed at once: a dead sender leaves these uncertain
 STATEMENT_SENDING_TIMEOUT_MINUTES = env_int("STATEMENT_SENDING_TIMEOUT_MINUTES", 15)
 STATEMENT_MAIL_DOMAIN = os.environ.get("STATEMENT_MAIL_DOMAIN", "statements.agency.invalid")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous

@@ -149,8 +149,9 @@ WITH p AS (
 ), ag AS (
     SELECT DISTINCT ON (o.region_id) o.region_id, o.name, o.address FROM agency_office o ORDER BY o.region_id, o.id
 ), coded AS (
-    SELECT p.*, upper(substr(u, 1, 12) || substr(u, 14, 3) || substr(u, 18, 10)) AS code
-    FROM p CROSS JOIN LATERAL (SELECT replace(gen_random_uuid()::text, '-', '') AS u) g
+    -- gen_random_uuid() in the select list: evaluated per row (in a FROM subquery it would be once)
+    SELECT x.*, upper(substr(u, 1, 12) || substr(u, 14, 3) || substr(u, 18, 10)) AS code
+    FROM (SELECT p.*, replace(gen_random_uuid()::text, '-', '') AS u FROM p) x
 ), snap AS (
     SELECT p.id AS person_id, p.region_id, p.channel, p.code, jsonb_build_object(
         'v', 1, 'year', %(year)s, 'generated_on', %(today)s::text,
