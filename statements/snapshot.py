@@ -14,8 +14,8 @@ insured directly, as their own selectors do:
 - account: every entry belongs to the year it was posted in, interest to its interest year (as the
   interest run counts them), so closing = opening + the year's movements; months of contribution
   are the months whose credits add up to more than zero (Art. 16, accounts.selectors);
-- the snapshot is jsonb written out as text (keys in jsonb's fixed order), and that text is what is
-  stored and hashed: the PDF is rendered from it alone, byte for byte the same every time.
+- the snapshot is JSON text built by json_build_object (keys in the order written here), and that
+  text is what is stored and hashed: the PDF is rendered from it alone, byte for byte the same every time.
 
 Money is text with two decimals. The verification code is 25 hexadecimal digits (100 bits) from
 gen_random_uuid(), PostgreSQL's cryptographic random source.
@@ -84,8 +84,9 @@ WITH p AS (
     WHERE p.id BETWEEN %(first)s AND %(last)s {region_filter}
       AND NOT EXISTS (SELECT 1 FROM statements_statement s WHERE s.person_id = p.id AND s.year = %(year)s)
 ), lc AS (
+    -- the person range named on the lines too: each partition answers from its (person_id, period) index
     SELECT l.* FROM contributions_contributionline l JOIN p ON p.id = l.person_id
-    WHERE l.period BETWEEN %(y0)s AND %(y11)s
+    WHERE l.person_id BETWEEN %(first)s AND %(last)s AND l.period BETWEEN %(y0)s AND %(y11)s
 ), unpaid AS (
     SELECT c.id FROM contributions_charge c
     WHERE c.id IN (SELECT DISTINCT charge_id FROM lc) AND c.amount > 0
@@ -105,26 +106,27 @@ WITH p AS (
                      AND NOT EXISTS (SELECT 1 FROM contributions_allocation r WHERE r.releases_id = a.id))
     FROM contributions_determinedmonth m
     JOIN contributions_determination d ON d.id = m.determination_id JOIN p ON p.id = d.person_id
-    WHERE d.state = 'confirmed' AND m.charge_id IS NOT NULL AND m.period BETWEEN %(y0)s AND %(y11)s
+    WHERE d.person_id BETWEEN %(first)s AND %(last)s AND d.state = 'confirmed' AND m.charge_id IS NOT NULL AND m.period BETWEEN %(y0)s AND %(y11)s
 ), emp AS (
     SELECT person_id, employer_id, row_number() OVER (PARTITION BY person_id ORDER BY min(period), employer_id) AS n
     FROM months GROUP BY person_id, employer_id
 ), mj AS (
     SELECT m.person_id,
-           jsonb_agg(jsonb_build_array(to_char(m.period, 'YYYY-MM'), e.n, m.base{money},
-                                       jsonb_build_array({month_amounts}), CASE WHEN m.paid THEN 1 ELSE 0 END,
+           json_agg(json_build_array(to_char(m.period, 'YYYY-MM'), e.n, m.base{money},
+                                       json_build_array({month_amounts}), CASE WHEN m.paid THEN 1 ELSE 0 END,
                                        m.source) ORDER BY m.period, m.employer_id, m.source) AS months,
-           jsonb_build_array({total_amounts}) AS totals,
+           json_build_array({total_amounts}) AS totals,
            count(DISTINCT m.period) FILTER (WHERE NOT m.paid) AS arrears_months,
            coalesce(sum({month_total}) FILTER (WHERE NOT m.paid), 0){money} AS arrears_amount
     FROM months m JOIN emp e USING (person_id, employer_id) GROUP BY m.person_id
 ), ej AS (
-    SELECT e.person_id, jsonb_agg(jsonb_build_array(er.uscc, er.name) ORDER BY e.n) AS employers
+    SELECT e.person_id, json_agg(json_build_array(er.uscc, er.name) ORDER BY e.n) AS employers
     FROM emp e JOIN employers_employer er ON er.id = e.employer_id GROUP BY e.person_id
 ), ae AS (
     SELECT a.person_id, e.kind, e.amount, e.contribution_month,
            CASE WHEN e.kind = 'interest' THEN e.interest_year ELSE extract(year FROM e.posted_on)::int END AS y
     FROM accounts_pensionaccount a JOIN p ON p.id = a.person_id JOIN accounts_accountentry e ON e.account_id = a.id
+    WHERE a.person_id BETWEEN %(first)s AND %(last)s
 ), am AS (
     SELECT person_id,
            coalesce(sum(amount) FILTER (WHERE y < %(year)s), 0) AS opening,
@@ -153,22 +155,22 @@ WITH p AS (
     SELECT x.*, upper(substr(u, 1, 12) || substr(u, 14, 3) || substr(u, 18, 10)) AS code
     FROM (SELECT p.*, replace(gen_random_uuid()::text, '-', '') AS u FROM p) x
 ), snap AS (
-    SELECT p.id AS person_id, p.region_id, p.channel, p.code, jsonb_build_object(
+    SELECT p.id AS person_id, p.region_id, p.channel, p.code, json_build_object(
         'v', 1, 'year', %(year)s, 'generated_on', %(today)s::text,
-        'agency', jsonb_build_object('name', coalesce(ag.name, rg.name || '社会保险经办机构'),
+        'agency', json_build_object('name', coalesce(ag.name, rg.name || '社会保险经办机构'),
                                      'address', coalesce(ag.address, '')),
-        'person', jsonb_build_object(
+        'person', json_build_object(
             'name', p.name, 'status', coalesce(rs.state, ''), 'region', rg.province || rg.name || '（' || rg.code || '）',
             'document', CASE WHEN length(p.document_number) <= 10
                              THEN left(p.document_number, 2) || repeat('*', greatest(length(p.document_number) - 2, 0))
                              ELSE left(p.document_number, 6) || repeat('*', length(p.document_number) - 10)
                                   || right(p.document_number, 4) END),
-        'employers', coalesce(ej.employers, '[]'::jsonb), 'months', coalesce(mj.months, '[]'::jsonb),
-        'totals', coalesce(mj.totals, jsonb_build_array({zero_amounts})),
+        'employers', coalesce(ej.employers, '[]'::json), 'months', coalesce(mj.months, '[]'::json),
+        'totals', coalesce(mj.totals, json_build_array({zero_amounts})),
         'months_in_year', coalesce(acm.in_year, 0), 'months_total', coalesce(acm.total, 0),
-        'arrears', jsonb_build_object('months', coalesce(mj.arrears_months, 0),
+        'arrears', json_build_object('months', coalesce(mj.arrears_months, 0),
                                       'amount', coalesce(mj.arrears_amount, '0.00')),
-        'account', jsonb_build_object(
+        'account', json_build_object(
             'opening', coalesce(am.opening, 0){money}, 'credits', coalesce(am.credits, 0){money},
             'interest', coalesce(am.interest, 0){money}, 'transfers_in', coalesce(am.transfers_in, 0){money},
             'transfers_out', coalesce(am.transfers_out, 0){money}, 'payouts', coalesce(am.payouts, 0){money},
