@@ -33,7 +33,7 @@ class StatementRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    scope_paths = {"region_nullable": "region_id"}
+    scope_paths = {"region": "region_id", "region_nullable": True}  # a province-wide run: every clerk sees it
 
     class Meta:
         ordering = ["-year", "-id"]
@@ -106,7 +106,7 @@ class Statement(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return _("statement %(year)s of person %(person)s") % {"year": self.year, "person": self.person_id}
+        return _("%(year)s statement of %(name)s") % {"year": self.year, "name": self.person.name}
 
 
 class DeliveryState(models.TextChoices):
@@ -225,7 +225,7 @@ class StatementEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    scope_paths = {"region_nullable": "region_id"}
+    scope_paths = {"region": "region_id", "region_nullable": True}
 
     class Meta:
         ordering = ["-at", "-id"]
