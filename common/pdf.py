@@ -79,6 +79,8 @@ class Face:
         self._cmap = self._font.getBestCmap()
         self._glyphs = self._font.getGlyphSet()
         self._cache: dict[tuple[str, bool], Glyph] = {}
+        self._advance: dict[str, int] = {}  # char -> advance width (the same for the bold glyph)
+        self._hmtx = self._font["hmtx"]
         self._lock = threading.Lock()
         hhea = self._font["hhea"]
         self.ascent, self.descent = hhea.ascent, hhea.descent
@@ -103,15 +105,28 @@ class Face:
             self._cache[key] = made
             return made
 
+    def advance(self, char: str) -> int:
+        found = self._advance.get(char)
+        if found is None:
+            found = self._advance[char] = self._hmtx[self._cmap.get(ord(char), ".notdef")][0]
+        return found
+
     def width(self, text: str, size: float, bold: bool = False) -> float:
         """Width of the text in millimetres at this size."""
-        units = sum(self.glyph(c, bold).width for c in text)
+        advance = self._advance
+        units = 0
+        for char in text:
+            found = advance.get(char)
+            units += found if found is not None else self.advance(char)
         return units * size / 1000 / _PT_PER_MM
 
 
 @cache
 def face(name: str) -> Face:
     return Face(name)
+
+
+_HEX = [f"{n:02x}" for n in range(256)]
 
 
 def _escape(text: str) -> str:
@@ -146,19 +161,21 @@ class Page:
             x -= w
         elif align == "c":
             x -= w / 2
-        ops = ["BT"]
-        ops.append(f"{_num(round(x * _PT_PER_MM, 2))} {_num(round((A4_H_MM - y) * _PT_PER_MM, 2))} Td")
+        doc = self._doc
+        codes = doc._codes
+        ops = [f"BT {x * _PT_PER_MM:.2f} {(A4_H_MM - y) * _PT_PER_MM:.2f} Td"]
         current = None
         run: list[str] = []
         for char in text:
-            slot, code = self._doc._code_for(f, bold, char)
+            found = codes.get((f.name, bold, char))
+            slot, code = found if found is not None else doc._code_for(f, bold, char)
             if slot is not current:
                 if run:
                     ops.append("<" + "".join(run) + "> Tj")
                     run = []
                 ops.append(f"/{slot.resource} {_num(size)} Tf")
                 current = slot
-            run.append(f"{code:02x}")
+            run.append(_HEX[code])
         if run:
             ops.append("<" + "".join(run) + "> Tj")
         ops.append("ET")
@@ -200,7 +217,6 @@ def wrap(text: str, width: float, *, size: float, face_name: str = "serif", bold
     f = face(face_name)
     lines: list[str] = []
     for para in text.split("\n"):
-        line = ""
         tokens: list[str] = []
         word = ""
         for char in para:
@@ -213,12 +229,16 @@ def wrap(text: str, width: float, *, size: float, face_name: str = "serif", bold
             tokens.append(char)
         if word:
             tokens.append(word)
+        line, line_w = "", 0.0
         for token in tokens:
-            if line and f.width(line + token, size, bold) > width:
+            token_w = f.width(token, size)
+            if line and line_w + token_w > width:
                 lines.append(line.rstrip())
                 line = token.lstrip()
+                line_w = f.width(line, size)
             else:
                 line += token
+                line_w += token_w
         lines.append(line.rstrip())
     return lines
 
@@ -231,6 +251,7 @@ class Document:
         self.pages: list[Page] = []
         self._slots: list[_FontSlot] = []
         self._open: dict[tuple[str, bool], _FontSlot] = {}
+        self._codes: dict[tuple[str, bool, str], tuple[_FontSlot, int]] = {}
 
     def page(self) -> Page:
         page = Page(self)
@@ -238,11 +259,10 @@ class Document:
         return page
 
     def _code_for(self, f: Face, bold: bool, char: str) -> tuple[_FontSlot, int]:
+        found = self._codes.get((f.name, bold, char))  # a character already in a font of this document
+        if found is not None:
+            return found
         key = (f.name, bold)
-        # a character already in any slot of this face and weight is reused
-        for slot in self._slots:
-            if slot.face is f and slot.bold == bold and char in slot.codes:
-                return slot, slot.codes[char]
         slot = self._open.get(key)
         if slot is None or len(slot.chars) >= _PER_FONT:
             slot = _FontSlot(face=f, bold=bold, resource=f"F{len(self._slots) + 1}")
@@ -250,6 +270,7 @@ class Document:
             self._open[key] = slot
         slot.chars.append(char)
         slot.codes[char] = len(slot.chars)  # codes start at 1
+        self._codes[(f.name, bold, char)] = (slot, slot.codes[char])
         return slot, slot.codes[char]
 
     def bytes(self) -> bytes:

@@ -33,6 +33,8 @@ def development_environment(environ=os.environ) -> None:
         environ["DATABASE_URL"] = embedded.postgres_url()
     if not environ.get("REDIS_URL"):
         environ["REDIS_URL"] = embedded.redis_url()
+    # Mail of a development run (statements with their PDFs) lands in var/mail, one file a message.
+    environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
 
 if __name__ == "__main__":

@@ -164,6 +164,7 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))  # the file backend's folder
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "agency@localhost")
 
 REST_FRAMEWORK = {
@@ -280,6 +281,7 @@ STATEMENT_RANGE_SIZE = env_int("STATEMENT_RANGE_SIZE", 1000)  # persons per task
 STATEMENT_RANGE_REQUEUE_MINUTES = env_int("STATEMENT_RANGE_REQUEUE_MINUTES", 30)  # a queued range not done by then
 STATEMENT_PRINT_BATCH_SIZE = env_int("STATEMENT_PRINT_BATCH_SIZE", 500)  # letters per print-shop batch
 STATEMENT_EMAIL_MAX_ATTEMPTS = env_int("STATEMENT_EMAIL_MAX_ATTEMPTS", 5)
+STATEMENT_EMAIL_CLAIM = env_int("STATEMENT_EMAIL_CLAIM", 20)  # e-mails claimed at once: a dead sender leaves these uncertain
 STATEMENT_SENDING_TIMEOUT_MINUTES = env_int("STATEMENT_SENDING_TIMEOUT_MINUTES", 15)
 STATEMENT_MAIL_DOMAIN = os.environ.get("STATEMENT_MAIL_DOMAIN", "statements.agency.invalid")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous

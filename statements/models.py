@@ -33,7 +33,7 @@ class StatementRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    scope_paths = {"region_nullable": "region_id"}
+    scope_paths = {"region": "region_id", "region_nullable": True}  # a province-wide run: every clerk sees it
 
     class Meta:
         ordering = ["-year", "-id"]
@@ -90,7 +90,7 @@ class Statement(models.Model):
     # The canonical JSON text of the figures as generated; the PDF is rendered from it alone.
     snapshot = models.TextField(_("snapshot"))
     checksum = models.CharField(_("checksum"), max_length=64)  # SHA-256 of the snapshot text
-    verification_code = models.CharField(_("verification code"), max_length=24, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=StatementDelivery.choices)
     generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
@@ -106,7 +106,7 @@ class Statement(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return _("statement %(year)s of person %(person)s") % {"year": self.year, "person": self.person_id}
+        return _("%(year)s statement of %(name)s") % {"year": self.year, "name": self.person.name}
 
 
 class DeliveryState(models.TextChoices):
@@ -140,7 +140,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    sending_since = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     outcome_recorded_by = models.CharField(_("outcome recorded by"), max_length=100, blank=True)
     outcome_note = models.CharField(_("note"), max_length=300, blank=True)
@@ -225,7 +225,7 @@ class StatementEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    scope_paths = {"region_nullable": "region_id"}
+    scope_paths = {"region": "region_id", "region_nullable": True}
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -100,21 +100,21 @@ def _identity(w: _Pages) -> None:
             p.line(MARGIN, y, MARGIN + WIDTH, y, width=0.25)
         p.rect(MARGIN, y, 28, h, fill_gray=0.93, width=0.25)
         p.text(MARGIN + 2, y + 4.7, l1, size=9.5, face_name="sans")
-        p.text(MARGIN + 31, y + 4.7, v1, size=9.5)
+        p.text(MARGIN + 31, y + 4.7, v1, size=9.5, face_name="sans")
         if l2:
             p.rect(MARGIN + 85, y, 28, h, fill_gray=0.93, width=0.25)
             p.text(MARGIN + 87, y + 4.7, l2, size=9.5, face_name="sans")
-            p.text(MARGIN + 116, y + 4.7, v2, size=9.5)
+            p.text(MARGIN + 116, y + 4.7, v2, size=9.5, face_name="sans")
     w.y = top + h * len(rows) + 5
     employers = s["employers"]
     p.text(MARGIN, w.y + 1, "本年度缴费单位：", size=9.5, face_name="sans", bold=True)
     w.y += 6
     if not employers:
-        p.text(MARGIN + 4, w.y + 1, "本年度无单位缴费记录。", size=9.5)
+        p.text(MARGIN + 4, w.y + 1, "本年度无单位缴费记录。", size=9.5, face_name="sans")
         w.y += 6
     for n, (uscc, name) in enumerate(employers, start=1):
         w.room(6)
-        w.page.text(MARGIN + 4, w.y + 1, f"单位{n}　{name}（统一社会信用代码 {uscc}）", size=9.5)
+        w.page.text(MARGIN + 4, w.y + 1, f"单位{n}　{name}（统一社会信用代码 {uscc}）", size=9.5, face_name="sans")
         w.y += 5.5
     w.y += 3
 
@@ -132,11 +132,11 @@ def _table_header(w: _Pages) -> None:
             p.text(x + width / 2, y + h + 4.0, sub, size=8, face_name="sans", align="c")
             p.line(x, y + h, x, y + 2 * h, width=0.25)
         else:
-            p.text(x + width / 2, y + h + 1.2, head, size=8, face_name="sans", bold=True, align="c")
+            p.text(x + width / 2, y + h + 1.2, head, size=8, face_name="sans", align="c")
             p.line(x, y, x, y + 2 * h, width=0.25)
         x += width
     for head, (start, end) in groups.items():
-        p.text((start + end) / 2, y + 4.0, head, size=8, face_name="sans", bold=True, align="c")
+        p.text((start + end) / 2, y + 4.0, head, size=8, face_name="sans", align="c")
         p.line(start, y, start, y + 2 * h, width=0.25)
         p.line(start, y + h, end, y + h, width=0.25)
     w.y = y + 2 * h
@@ -152,7 +152,7 @@ def _row(w: _Pages, cells: list[str], *, shade: bool = False, bold: bool = False
     x = MARGIN
     for (_head, _sub, width, align), cell in zip(_COLUMNS, cells, strict=True):
         tx = {"l": x + 1.5, "r": x + width - 1.5, "c": x + width / 2}[align]
-        p.text(tx, w.y + 3.8, cell, size=8, face_name="sans" if bold else "serif", bold=bold, align=align)
+        p.text(tx, w.y + 3.8, cell, size=8, face_name="sans", bold=bold, align=align)
         x += width
     w.y += h
 
@@ -176,7 +176,7 @@ def _month_table(w: _Pages) -> None:
     _row(w, ["合计", "", "", *(_amount(a) for a in s["totals"]), ""], shade=True, bold=True)
     w.y += 2
     if any(m[5] == "d" for m in s["months"]):
-        w.page.text(MARGIN, w.y + 2, "* 经办机构依《社会保险法》第五十八条核定的月份。", size=7.5)
+        w.page.text(MARGIN, w.y + 2, "* 经办机构依《社会保险法》第五十八条核定的月份。", size=7.5, face_name="sans")
         w.y += 4
     w.y += 3
 
@@ -199,14 +199,14 @@ def _summary(w: _Pages) -> None:
         y = w.y + 2 + row * 6.5
         last = label == "本年末余额"
         p.text(x + 4, y + 4.6, label, size=9.5, face_name="sans", bold=last)
-        p.text(x + half - 6, y + 4.6, _amount(value), size=9.5, face_name="sans" if last else "serif", bold=last,
+        p.text(x + half - 6, y + 4.6, _amount(value), size=9.5, face_name="sans", bold=last,
                align="r")
     p.line(MARGIN + half, w.y, MARGIN + half, w.y + box_h, width=0.25)
     w.y += box_h + 4
     arrears = s["arrears"]
     text = (f"本年度欠缴 {arrears['months']} 个月，欠缴金额 {_amount(arrears['amount'])} 元；"
             "欠缴由用人单位依法补缴，补缴后按规定记入个人账户。") if arrears["months"] else "本年度无欠缴记录。"
-    p.text(MARGIN, w.y + 1, "三、欠缴情况：" + text, size=9.5)
+    p.text(MARGIN, w.y + 1, "三、欠缴情况：" + text, size=9.5, face_name="sans")
     w.y += 8
 
 
@@ -218,10 +218,10 @@ def _dispute(w: _Pages) -> None:
             "免费查询本人缴费和个人账户记录。如对记录有异议，请自收到本记录单之日起六十日内，持本人有效身份证件到"
             f"{where}申请核查；经核实确有差错的，经办机构予以更正。任何持有本记录单的单位可凭核验码在"
             "“/api/v1/statements/verify”免费核验真伪，核验结果仅显示年度、姓名（部分隐去）和校验值。")
-    lines = wrap(text, WIDTH, size=9.5)
+    lines = wrap(text, WIDTH, size=9.5, face_name="sans")
     for line in lines:
         w.room(5.6)
-        w.page.text(MARGIN, w.y + 1, line, size=9.5)
+        w.page.text(MARGIN, w.y + 1, line, size=9.5, face_name="sans")
         w.y += 5.6
 
 

@@ -1,8 +1,8 @@
 """Delivering statements, and what clerks record about deliveries.
 
-Nothing is sent twice. An e-mail is claimed (state `sending`, committed) before it is handed to the
-mail server and recorded `sent` right after. A sender that dies between the two leaves the row in
-`sending`; the periodic check turns it `uncertain` after STATEMENT_SENDING_TIMEOUT_MINUTES and never
+Nothing is sent twice. E-mails are claimed in small groups (state `sending`, committed) before the
+first is handed to the mail server, and recorded `sent` after the group. A sender that dies between
+the two leaves the group in `sending`; the periodic check turns it `uncertain` after STATEMENT_SENDING_TIMEOUT_MINUTES and never
 sends it again by itself: a clerk looks it up in the mail server's log by its Message-ID (which
 names the delivery) and records it as sent, or sends it again. A failure the mail server reports
 puts the row back to `pending` with a later `next_attempt_at` (backoff), up to
@@ -45,29 +45,39 @@ from statements.snapshot import PersonRow
 
 SEND_PERMISSION = "statements.change_delivery"
 
+# Candidates are read first (a range's from its statements, by the (person, year) key; otherwise the
+# due ones from the partial index), then claimed one at a time: the claim is the UPDATE of a row
+# still pending, so two senders never claim the same message, and a claim never rescans the table.
+_CANDIDATES_RANGE_SQL = """
+SELECT d.id FROM statements_statement s JOIN statements_delivery d ON d.statement_id = s.id
+WHERE s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s
+  AND d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp()
+ORDER BY d.id LIMIT %(limit)s
+"""
+_CANDIDATES_DUE_SQL = """
+SELECT id FROM statements_delivery
+WHERE state = 'pending' AND channel = 'email' AND next_attempt_at <= clock_timestamp()
+ORDER BY next_attempt_at, id LIMIT %(limit)s
+"""
 _CLAIM_SQL = """
-UPDATE statements_delivery SET state = 'sending', sending_since = now(), attempts = attempts + 1
-WHERE id = (
-    SELECT d.id FROM statements_delivery d {join}
-    WHERE d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= now() {where}
-    ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
-RETURNING id, statement_id, address, attempts
+UPDATE statements_delivery d SET state = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1
+FROM statements_statement s
+WHERE d.id = ANY(%(ids)s) AND d.state = 'pending' AND s.id = d.statement_id
+RETURNING d.id, d.address, d.attempts, s.year, s.snapshot
 """
 
 
-def _claim(*, first_person_id: int | None, last_person_id: int | None, year: int | None):
-    join, where, params = "", "", {}
+def _candidates(cursor, *, first_person_id: int | None, last_person_id: int | None, year: int | None,
+                limit: int) -> list[int]:
     if first_person_id is not None:
-        join = "JOIN statements_statement s ON s.id = d.statement_id"
-        where = "AND s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s"
-        params = {"first": first_person_id, "last": last_person_id, "year": year}
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL.format(join=join, where=where), params)
-        return cursor.fetchone()
+        cursor.execute(_CANDIDATES_RANGE_SQL, {"first": first_person_id, "last": last_person_id, "year": year,
+                                               "limit": limit})
+    else:
+        cursor.execute(_CANDIDATES_DUE_SQL, {"limit": limit})
+    return [row[0] for row in cursor.fetchall()]
 
 
-def _message(delivery_id: int, statement: Statement, address: str, pdf: bytes) -> EmailMessage:
-    year = statement.year
+def _message(delivery_id: int, year: int, address: str, pdf: bytes) -> EmailMessage:
     message = EmailMessage(
         subject=f"{year}年度社会保险个人权益记录单",
         body=(f"您好：\n\n附件是您{year}年度的社会保险个人权益记录单（PDF）。本记录单依据《中华人民共和国社会保险法》"
@@ -77,31 +87,53 @@ def _message(delivery_id: int, statement: Statement, address: str, pdf: bytes) -
     return message
 
 
+def _record_sent(ids: list[int]) -> None:
+    """Records a group as sent. Not waiting for the disk here is safe: a record lost in a crash
+    leaves the rows `sending`, which become `uncertain`, never sent again."""
+    if not ids:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("UPDATE statements_delivery SET state = 'sent', sent_at = clock_timestamp(), "
+                       "sending_since = NULL WHERE id = ANY(%s) AND state = 'sending'", [ids])
+
+
 def email_deliveries_send(*, first_person_id: int | None = None, last_person_id: int | None = None,
                           year: int | None = None, limit: int = 100_000) -> dict[str, int]:
-    """Sends due e-mails (of one range's persons and year, or all), one claim at a time."""
+    """Sends due e-mails (of one range's persons and year, or all due ones). They are claimed in
+    groups of STATEMENT_EMAIL_CLAIM (the claim is committed before the first is handed to the mail
+    server), so a sender that dies leaves at most one group uncertain."""
     done = {"sent": 0, "retry": 0, "failed": 0}
+    group = settings.STATEMENT_EMAIL_CLAIM
     mail = get_connection(fail_silently=False)
+    handled = 0
     try:
-        for _ in range(limit):
-            claimed = _claim(first_person_id=first_person_id, last_person_id=last_person_id, year=year)
-            if claimed is None:
+        while handled < limit:
+            with connection.cursor() as cursor:
+                ids = _candidates(cursor, first_person_id=first_person_id, last_person_id=last_person_id,
+                                  year=year, limit=min(500, limit - handled))
+            if not ids:
                 break
-            delivery_id, statement_id, address, attempts = claimed
-            statement = Statement.objects.only("pk", "year", "snapshot").get(pk=statement_id)
-            try:
-                mail.send_messages([_message(delivery_id, statement, address, statement_pdf(statement.snapshot))])
-            except Exception as exc:  # the mail server refused or did not answer: retry later
-                give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
-                wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
-                Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-                    state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
-                    next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
-                done["failed" if give_up else "retry"] += 1
-                continue
-            Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-                state=DeliveryState.SENT, sent_at=timezone.now(), sending_since=None)
-            done["sent"] += 1
+            for start in range(0, len(ids), group):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(_CLAIM_SQL, {"ids": ids[start:start + group]})
+                    claimed = cursor.fetchall()  # rows another sender took are not among them
+                handled += len(claimed)
+                sent: list[int] = []
+                for delivery_id, address, attempts, year_of, snapshot in claimed:
+                    try:
+                        mail.send_messages([_message(delivery_id, year_of, address, statement_pdf(snapshot))])
+                    except Exception as exc:  # the mail server refused or did not answer: retry later
+                        give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
+                        wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
+                        Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
+                            state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
+                            next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
+                        done["failed" if give_up else "retry"] += 1
+                        continue
+                    sent.append(delivery_id)
+                _record_sent(sent)
+                done["sent"] += len(sent)
     finally:
         mail.close()
     return done

@@ -14,7 +14,7 @@ from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
 from statements.models import OPEN_DELIVERY, Delivery, Statement, StatementEventKind
 from statements.services.generation import delivery_for, statement_generate_one
-from statements.snapshot import PersonRow, verification_code_normal
+from statements.snapshot import CODE_LENGTH, PersonRow, verification_code_normal
 
 FIRST_YEAR = 1992  # the individual pension accounts begin with the 1990s reform
 
@@ -93,8 +93,9 @@ def masked_name(name: str) -> str:
 def statement_verify(*, code: str) -> Verification:
     """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
     normal = verification_code_normal(code)
-    if len(normal) != 20:
-        raise ValidationFailed.field("code", "code-format", "A verification code has 20 letters and digits.")
+    if len(normal) != CODE_LENGTH:
+        raise ValidationFailed.field("code", "code-format",
+                                     f"A verification code has {CODE_LENGTH} digits and letters A to F.")
     found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
     if found is None:
         raise NotFound("No statement has this verification code.")

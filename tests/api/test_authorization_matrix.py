@@ -14,7 +14,7 @@ import pytest
 from django.db import transaction
 
 from tests.api.openapi import openapi_document, operations
-from tests.api.world import ROLES, World, build_world
+from tests.api.world import ROLES, STATEMENT_YEAR, World, build_world
 from tests.ids import resident_id, uscc
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +214,21 @@ PROBES = {
     "my transfer": Probe("GET", "/api/v1/me/transfers/{id}", lambda w: f"/api/v1/me/transfers/{world_transfer(w).pk}",
                          (401, 403, 403, 401, 403, 200, 404, 403, 403, 403, 403),
                          check=lambda w, role, body: _check_id(body, w.transfer.pk)),
+    # Statements (Art. 74): the person's own; the other person has none of that year (not found).
+    "my statements": Probe("GET", "/api/v1/me/statements", lambda w: "/api/v1/me/statements",
+                           (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    "my statement": Probe("GET", "/api/v1/me/statements/{year}", lambda w: f"/api/v1/me/statements/{STATEMENT_YEAR}",
+                          (401, 403, 403, 401, 403, 200, 404, 403, 403, 403, 403)),
+    # The person has the year's statement (200, sent again); the other person's is generated now (201).
+    "ask for a statement": Probe("POST", "/api/v1/me/statements/{year}/reprint",
+                                 lambda w: f"/api/v1/me/statements/{STATEMENT_YEAR}/reprint",
+                                 (401, 403, 403, 401, 403, 200, 201, 403, 403, 403, 403), body=lambda w: {}),
+    "my access log": Probe("GET", "/api/v1/me/access-log", lambda w: "/api/v1/me/access-log",
+                           (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    # Anyone holding a statement checks it, with or without (valid) credentials.
+    "verify statement": Probe("GET", "/api/v1/statements/verify",
+                              lambda w: f"/api/v1/statements/verify?code={w.statement.verification_code}",
+                              (200,) * 11),
 }
 # Cross-region the other way: region B's person is region B's clerk's only.
 CROSS_REGION = Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person_b.pk}",

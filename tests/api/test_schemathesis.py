@@ -41,7 +41,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # it must be refused) a few.
 ROLES = {
     "anonymous": {"POST /api/v1/registrations", "GET /api/v1/registrations/{id}",
-                  "POST /api/v1/registrations/{id}/resubmit"},
+                  "POST /api/v1/registrations/{id}/resubmit", "GET /api/v1/statements/verify"},
     "portal_read": {"GET /api/v1/employer", "GET /api/v1/employer/staff", "GET /api/v1/employer/events",
                     "GET /api/v1/registrations/{id}", "GET /api/v1/employer/contributions",
                     "GET /api/v1/employer/declarations", "GET /api/v1/employer/declarations/{id}"},
@@ -50,7 +50,9 @@ ROLES = {
                      "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
     "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions",
                "POST /api/v1/me/suspensions", "GET /api/v1/me/contribution-certificate", "GET /api/v1/me/transfers",
-               "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}"},
+               "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}",
+               "GET /api/v1/me/statements", "GET /api/v1/me/statements/{year}",
+               "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}

@@ -26,6 +26,7 @@ from tests.ids import resident_id, uscc
 from tests.insured.factories import PersonFactory
 
 CONTRIBUTION_PERIOD = date(2026, 1, 1)
+STATEMENT_YEAR = 2025  # a finished year: the person has its statement (the schema's example year)
 ROLES = ["anonymous", "portal_read", "portal_write", "portal_revoked", "portal_other_employer", "person",
          "person_other", "clerk", "clerk_other_region", "staff_without_office", "superuser"]
 
@@ -43,6 +44,7 @@ class World:
     new_application: object  # filed by an anonymous applicant
     tracking_token: str
     declaration: object  # the employer's declaration of the current month
+    statement: object  # the person's statement of STATEMENT_YEAR
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
     users: dict[str, User] = field(default_factory=dict)  # role -> session user
 
@@ -118,9 +120,13 @@ def build_world() -> World:
                                               region_code="310101", established_on=today - timedelta(days=3),
                                               contact_name="赵经理", contact_phone="021-55550001")
     declaration = _declare(employer, today)
+    from statements.services.generation import statement_generate_one
+
+    statement, _created = statement_generate_one(person_id=person.pk, year=STATEMENT_YEAR, actor=Viewer.system())
     return World(region_a=region_a, region_b=region_b, employer=employer, other_employer=other_employer,
                  person=person, other_person=other_person, person_b=person_b, change_application=change,
-                 new_application=new, tracking_token=tracking_token, declaration=declaration, tokens=tokens,
+                 new_application=new, tracking_token=tracking_token, declaration=declaration, statement=statement,
+                 tokens=tokens,
                  users=users)
 
 

@@ -127,6 +127,11 @@ def data_values() -> list[str]:
     for model, fields in columns:
         for row in model.objects.values_list(*fields):
             values.extend(str(v) for v in row if v)
+    from statements.models import Statement
+    from statements.snapshot import verification_code_display
+
+    for code, checksum in Statement.objects.values_list("verification_code", "checksum"):
+        values.extend([verification_code_display(code), checksum])
     return values
 
 

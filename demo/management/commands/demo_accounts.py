@@ -34,6 +34,7 @@ from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
+from demo.statements import demo_statements_ensure
 from demo.transfers import demo_transfer_person, demo_transfers_ensure
 from employers.models import Employer, EmployerClient, RegistrationStatus
 from employers.services.clients import employer_client_issue
@@ -219,6 +220,9 @@ class Command(BaseCommand):
                 notes.append(moved)
             mover = demo_transfer_person()
             mover_user = person_login_ensure(mover) if mover else None
+        statements = demo_statements_ensure(today=timezone.localdate())
+        if statements:
+            notes.append(statements)
 
         base = base_url()
         out = self.stdout.write

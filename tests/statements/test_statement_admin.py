@@ -1,0 +1,77 @@
+"""The clerks' statement screens: their region's statements only, every opening logged, and the
+periodic check that resumes runs and catches what a dead sender left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from insured.models import RecordAccess
+from statements.models import Delivery, DeliveryState, PrintBatch, Statement
+from statements.services.delivery import email_deliveries_send
+from statements.tasks import statement_runs_check
+from tests.agency.factories import OfficeFactory, clerk_user
+from tests.insured.factories import PersonFactory
+from tests.statements.world import build, run_year
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_clerk_lists_and_prints_their_regions_statements_only():
+    w = build()
+    elsewhere = PersonFactory()
+    run_year()
+    mine = Statement.objects.get(person=w.person)
+    theirs = Statement.objects.get(person=elsewhere)
+    clerk = _client(clerk_user(OfficeFactory(region=w.person.region)))
+
+    listing = clerk.get("/admin/statements/statement/")
+    assert listing.status_code == 200
+    assert f"/admin/statements/statement/{mine.pk}/change/" in listing.content.decode()
+    assert f"/admin/statements/statement/{theirs.pk}/change/" not in listing.content.decode()
+
+    assert clerk.get(f"/admin/statements/statement/{mine.pk}/pdf/")["Content-Type"] == "application/pdf"
+    refused = clerk.get(f"/admin/statements/statement/{theirs.pk}/pdf/")
+    assert refused.status_code == 302  # back to the list with the reason, nothing rendered
+    assert clerk.get(f"/admin/statements/statement/{theirs.pk}/change/").status_code in (302, 404)
+    assert not RecordAccess.objects.filter(person=elsewhere).exists()
+    assert RecordAccess.objects.filter(person=w.person, kind="statement_printed").count() == 1
+
+
+def test_the_counter_prints_an_earlier_year_on_demand():
+    w = build()
+    clerk = _client(clerk_user(OfficeFactory(region=w.person.region)))
+    response = clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert Statement.objects.get(person=w.person, year=2024).run is None
+    other = PersonFactory()
+    assert clerk.get(f"/admin/statements/statement/counter/{other.pk}/", {"year": 2024}).status_code == 302
+    assert not Statement.objects.filter(person=other).exists()
+
+
+def test_the_periodic_check_marks_a_dead_senders_messages_and_batches_requested_letters(settings):
+    w = build(delivery="email")
+    run_year(send=False)
+    letter_person = PersonFactory(region=w.person.region, statement_delivery="post",
+                                  postal_address="200002 上海市黄浦区福州路2号")
+    # A letter asked for outside the run (at the API), and an e-mail a dead sender left `sending`.
+    from common.access import Kind, Viewer
+    from statements.services.requests import statement_request
+
+    statement_request(year=2024, actor=Viewer(Kind.PERSON, person_id=letter_person.pk))
+    Delivery.objects.filter(channel="email").update(state=DeliveryState.SENDING,
+                                                    sending_since=timezone.now() - timedelta(hours=1))
+    statement_runs_check()
+    assert Delivery.objects.get(channel="email").state == DeliveryState.UNCERTAIN
+    letter = Delivery.objects.get(statement__person=letter_person, statement__year=2024)
+    assert letter.state == DeliveryState.BATCHED and PrintBatch.objects.filter(pk=letter.batch_id).exists()
+    assert email_deliveries_send() == {"sent": 0, "retry": 0, "failed": 0}  # the uncertain one is not resent
