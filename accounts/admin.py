@@ -3,11 +3,14 @@ reconciliation differences for supervisors. Every action calls a service."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountEntry, InterestRun, PensionAccount, ReconciliationDifference, ReconciliationRun
@@ -43,12 +46,15 @@ class ReadOnlyAdminMixin:
 
 # What caused an entry, in words (AccountEntry.cause_type holds the code).
 CAUSES = {"charge": _("contribution charge paid"), "interest_run": _("interest run"),
-          "closing_interest": _("interest on closing"), "correction": _("correction")}
+          "closing_interest": _("interest on closing"), "correction": _("correction"),
+          "transfer": _("transfer between regions")}
+# A closing interest entry whose year's rate was not published names the rate it used (interest.py).
+_RATE_OF_ANOTHER_YEAR = re.compile(r"^(?P<percent>[\d.]+)%: the rate of (?P<rate_year>\d{4}), (?P<year>\d{4})'s not yet published$")
 
 
 class EntryInline(StaffReadableMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = AccountEntry
-    fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause", "acted_by", "note"]
+    fields = ["posted_on", "kind", "amount", "contribution_month", "interest_year", "cause", "acted_by", "note_text"]
     readonly_fields = fields
     ordering = ["-posted_on", "-id"]
     extra = 0
@@ -58,6 +64,13 @@ class EntryInline(StaffReadableMixin, ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description=_("cause"))
     def cause(self, obj):
         return CAUSES.get(obj.cause_type, obj.cause_type)
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        found = _RATE_OF_ANOTHER_YEAR.match(obj.note or "")
+        if found:
+            return gettext("%(percent)s%%: the rate of %(rate_year)s, %(year)s's not yet published") % found.groupdict()
+        return obj.note
 
     @admin.display(description=_("recorded by"))
     def acted_by(self, obj):

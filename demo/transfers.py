@@ -51,12 +51,12 @@ def _months_in_old(person: InsuredPerson, employer: Employer, last: date, base: 
             employer=employer, period=month, sequence=900,
             defaults={"kind": "declared", "source": "system", "rows": 1, "lines_written": 1, "total": 0,
                       "difference": 0, "due_on": month + timedelta(days=14), "declared_on": month + timedelta(days=4),
-                      "actor": "demo"})
+                      "actor": "system"})
         ContributionLine.objects.create(period=month, employer=employer, person=person, declaration=declaration,
                                         wage=base, base=base, **{c: Decimal("0.00") for c in AMOUNT_COLUMNS})
         entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=(base * Decimal("0.08")),
-                                    contribution_month=month, posted_on=month + timedelta(days=19), cause_type="demo",
-                                    source_key=f"demo-transfer:{person.pk}:{month:%Y%m}", actor="demo"))
+                                    contribution_month=month, posted_on=month + timedelta(days=19), cause_type="charge",
+                                    source_key=f"demo-transfer:{person.pk}:{month:%Y%m}", actor="system"))
     entries_post(entries)
 
 
