@@ -12,6 +12,8 @@ VIEW_ALL = [
     "contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
     "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
     "contributions.view_declaration",
+    "refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent", "refunds.view_nationalitynotice",
+    "refunds.view_employermerger",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -20,9 +22,11 @@ CLERK = VIEW_ALL + [
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
     "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
+    "refunds.add_refund", "refunds.change_refund",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
-                    "employers.change_registrationapplication"]
+                    "employers.change_registrationapplication", "refunds.approve_refund_payout",
+                    "refunds.add_employermerger"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent"]
 AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice", "agency.view_loginthrottle",
