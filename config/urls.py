@@ -16,6 +16,7 @@ from employers.token_view import ThrottledTokenView
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
+from refunds.apis import MyRefundDetailApi, MyRefundsApi
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
@@ -36,6 +37,8 @@ api_v1 = [
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("me/account", MyAccountApi.as_view(), name="me-account"),
     path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
+    path("me/refunds", MyRefundsApi.as_view(), name="me-refunds"),
+    path("me/refunds/<int:pk>", MyRefundDetailApi.as_view(), name="me-refund-detail"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]

@@ -63,21 +63,21 @@ def _eligibility_check(*, person: InsuredPerson, reason: str, account: PensionAc
     if reason == RefundReason.SETTLING_ABROAD:
         raise refused("refund-settling-abroad", _("Settling abroad alone does not end the insurance relationship; "
                                                   "the individual account is kept."),
-                      rule="Order No. 13 of 2011", status=422)
+                      rule="Order No. 13 of 2011")
     if reason not in (RefundReason.DEATH, RefundReason.RETIREMENT_SHORT, RefundReason.NATIONALITY_LOST,
                       RefundReason.FOREIGNER_LEAVING):
         raise refused("refund-early-withdrawal", _("The individual account may not be withdrawn early."),
-                      rule="Social Insurance Law Art. 14", status=422)
+                      rule="Social Insurance Law Art. 14")
     existing = Refund.objects.filter(person=person, state__in=OPEN_STATES).first()
     if existing is not None:
         raise refused("refund-already-open", _("This person has a refund under way."), rule="one open refund",
                       existing=f"/api/v1/me/refunds/{existing.pk}", existing_id=existing.pk)
     if Employment.objects.filter(person=person, end_date__isnull=True).exists():
         raise refused("refund-open-employment", _("The person is on an employer's roll; the employer must reduce "
-                                                  "staff first."), rule="Order No. 13 of 2011", status=422)
+                                                  "staff first."), rule="Order No. 13 of 2011")
     if account is None or account.balance <= 0:
         raise refused("refund-no-balance", _("The person has no individual account balance to pay out."),
-                      rule="Social Insurance Law Art. 14", status=422)
+                      rule="Social Insurance Law Art. 14")
     checked: dict = {"balance": str(account.balance)}
     if reason == RefundReason.RETIREMENT_SHORT:
         age = retirement_age(person.birth_date, person.original_retirement_age)
@@ -85,7 +85,7 @@ def _eligibility_check(*, person: InsuredPerson, reason: str, account: PensionAc
         if today < age.on:
             raise refused("refund-under-retirement-age",
                           _("The person reaches the statutory retirement age on %(day)s.") % {"day": age.on},
-                          rule="2024 decision on the statutory retirement age", status=422,
+                          rule="2024 decision on the statutory retirement age",
                           retirement_date=age.on.isoformat())
         months, needed = contribution_months(account.pk), minimum_months(age.on.year)
         checked.update(months=months, minimum_months=needed)
@@ -93,19 +93,19 @@ def _eligibility_check(*, person: InsuredPerson, reason: str, account: PensionAc
             raise refused("refund-minimum-years-reached",
                           _("%(months)s months of contribution reach the minimum of %(needed)s for a monthly "
                             "pension.") % {"months": months, "needed": needed},
-                          rule="Social Insurance Law Art. 16; 2024 decision", status=422,
+                          rule="Social Insurance Law Art. 16; 2024 decision",
                           months=months, minimum_months=needed)
     elif reason == RefundReason.NATIONALITY_LOST:
         notice = NationalityNotice.objects.filter(person=person).order_by("-served_on").first()
         if notice is None:
             raise refused("refund-nationality-notice-missing",
                           _("The agency must first inform the person in writing of the right to keep the account."),
-                          rule="Order No. 13 of 2011", status=422)
+                          rule="Order No. 13 of 2011")
         checked["notice"] = notice.reference
     elif reason == RefundReason.FOREIGNER_LEAVING:
         if person.nationality == "CHN" or person.document_type == DocumentType.RESIDENT_ID:
             raise refused("refund-not-a-foreigner", _("The refund on leaving China is for foreign nationals."),
-                          rule="Order No. 13 of 2011", status=422)
+                          rule="Order No. 13 of 2011")
     return checked
 
 
@@ -252,14 +252,14 @@ def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None
         raise Forbidden(_("A payout is prepared by a named clerk."))
     if Employment.objects.filter(person_id=refund.person_id, end_date__isnull=True).exists():
         raise refused("refund-open-employment", _("The person is on an employer's roll; the employer must reduce "
-                                                  "staff first."), rule="Order No. 13 of 2011", status=422)
+                                                  "staff first."), rule="Order No. 13 of 2011")
     month = (payout_month or timezone.localdate()).replace(day=1)
     account = PensionAccount.objects.select_for_update().get(person_id=refund.person_id)
     posted = account_interest_until(account=account, month=month, actor=actor)
     account.refresh_from_db(fields=["balance"])
     if account.balance <= 0:
         raise refused("refund-no-balance", _("The person has no individual account balance to pay out."),
-                      rule="Social Insurance Law Art. 14", status=422)
+                      rule="Social Insurance Law Art. 14")
     refund.payout_month, refund.amount = month, account.balance
     refund.interest_credited = sum((e.amount for e in posted), Decimal("0.00"))
     refund.prepared_by_id, refund.prepared_at = actor.user_id, timezone.now()

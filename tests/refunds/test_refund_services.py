@@ -109,7 +109,7 @@ def test_reasons_the_law_does_not_allow_are_refused(desk, reason, slug, rule):
     person, _ = retired_short(desk)
     with pytest.raises(ApplicationError) as err:
         _apply(person, reason)
-    assert (_slug(err), err.value.extra["rule"], err.value.status) == (slug, rule, 422)
+    assert (_slug(err), err.value.extra["rule"], err.value.status) == (slug, rule, 409)
     assert not Refund.objects.exists()
 
 
