@@ -43,3 +43,13 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "contributions.tasks.contributions_daily",
         "schedule": crontab(minute=30, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
     }
+    # Art. 74 statements: last year's run on its day, and the check that resumes and finishes runs.
+    sender.conf.beat_schedule["statement-run-yearly"] = {
+        "task": "statements.tasks.statement_run_yearly",
+        "schedule": crontab(minute=0, hour=settings.STATEMENT_RUN_HOUR, day_of_month=settings.STATEMENT_RUN_DAY,
+                            month_of_year=settings.STATEMENT_RUN_MONTH),
+    }
+    sender.conf.beat_schedule["statement-runs-check"] = {
+        "task": "statements.tasks.statement_runs_check",
+        "schedule": settings.STATEMENT_CHECK_MINUTES * 60,
+    }

@@ -269,6 +269,20 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 # The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
 ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
+
+# Art. 74 statements: the yearly run for last year starts on this day (Asia/Shanghai); a check every
+# STATEMENT_CHECK_MINUTES resumes what a dead worker or a lost task left (the database knows).
+STATEMENT_RUN_MONTH = env_int("STATEMENT_RUN_MONTH", 3)
+STATEMENT_RUN_DAY = env_int("STATEMENT_RUN_DAY", 1)
+STATEMENT_RUN_HOUR = env_int("STATEMENT_RUN_HOUR", 1)
+STATEMENT_CHECK_MINUTES = env_int("STATEMENT_CHECK_MINUTES", 10)
+STATEMENT_RANGE_SIZE = env_int("STATEMENT_RANGE_SIZE", 1000)  # persons per task
+STATEMENT_RANGE_REQUEUE_MINUTES = env_int("STATEMENT_RANGE_REQUEUE_MINUTES", 30)  # a queued range not done by then
+STATEMENT_PRINT_BATCH_SIZE = env_int("STATEMENT_PRINT_BATCH_SIZE", 500)  # letters per print-shop batch
+STATEMENT_EMAIL_MAX_ATTEMPTS = env_int("STATEMENT_EMAIL_MAX_ATTEMPTS", 5)
+STATEMENT_SENDING_TIMEOUT_MINUTES = env_int("STATEMENT_SENDING_TIMEOUT_MINUTES", 15)
+STATEMENT_MAIL_DOMAIN = os.environ.get("STATEMENT_MAIL_DOMAIN", "statements.agency.invalid")
+STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)

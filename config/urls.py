@@ -17,6 +17,13 @@ from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi
+from statements.apis import (
+    MyAccessLogApi,
+    MyStatementApi,
+    MyStatementReprintApi,
+    MyStatementsApi,
+    StatementVerifyApi,
+)
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
@@ -39,6 +46,11 @@ api_v1 = [
     path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
     path("me/refunds", MyRefundsApi.as_view(), name="me-refunds"),
     path("me/refunds/<int:pk>", MyRefundDetailApi.as_view(), name="me-refund-detail"),
+    path("me/statements", MyStatementsApi.as_view(), name="me-statements"),
+    path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
+    path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
+    path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("statements/verify", StatementVerifyApi.as_view(), name="statement-verify"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
 ]

@@ -64,6 +64,9 @@ class DemoRegion:
         return self.city.removesuffix("市")
 
 
+POSTCODE_PREFIX = {"310101": "2000", "310104": "2000", "110105": "1000", "440305": "5180", "330106": "3100",
+                   "510107": "6100"}
+
 DEMO_REGIONS: tuple[DemoRegion, ...] = (
     DemoRegion("310101", "黄浦区", "上海市", "上海市", "021", 12434, 0.22,
                ("南京东路", "淮海中路", "西藏中路", "河南南路", "中山南路", "复兴中路", "瑞金二路", "福州路"),
@@ -439,6 +442,8 @@ def person_rows(count: int, *, seed: int, region_ids: dict[str, int], today: dat
     places = [r.place for r in regions]
     roads = [r.roads for r in regions]
     lanes = [r.province == "上海市" for r in regions]
+    # Letters carry the postal code first (the print shop sorts by it); one per road of the region.
+    postcodes = [POSTCODE_PREFIX.get(r.code, "1000") for r in regions]
     mobile = MOBILE_PREFIXES
     n_mobile = len(mobile)
     domains = EMAIL_DOMAINS
@@ -477,12 +482,14 @@ def person_rows(count: int, *, seed: int, region_ids: dict[str, int], today: dat
             if y < 0.35 else ""
         z = rnd()
         if z < 0.15:  # statements by post need an address
-            road = roads[r][int(z * 1000) % len(roads[r])]
+            road_no = int(z * 1000) % len(roads[r])
+            road = roads[r][road_no]
+            postcode = f"{postcodes[r]}{road_no * 11 % 100:02d}"
             room = 101 + int(rnd() * 25) * 100 + int(rnd() * 4)
             if lanes[r]:
-                address = f"{places[r]}{road}{1 + int(rnd() * 999)}弄{1 + int(rnd() * 40)}号{room}室"
+                address = f"{postcode} {places[r]}{road}{1 + int(rnd() * 999)}弄{1 + int(rnd() * 40)}号{room}室"
             else:
-                address = f"{places[r]}{road}{1 + int(rnd() * 999)}号{1 + int(rnd() * 20)}栋{room}室"
+                address = f"{postcode} {places[r]}{road}{1 + int(rnd() * 999)}号{1 + int(rnd() * 20)}栋{room}室"
             delivery = "post"
         else:
             address = ""

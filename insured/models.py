@@ -335,3 +335,41 @@ class StaffReduction(models.Model):
     def __str__(self) -> str:
         return _("%(person)s leaves %(employer)s on %(date)s") % {
             "person": self.person, "employer": self.employer.name, "date": date_text(self.last_day)}
+
+
+class RecordAccessKind(models.TextChoices):
+    PERSON_FILE = "person_file", _("personal insurance file viewed")
+    PERSON_FORM = "person_form", _("person's record opened")
+    PERSON_API = "person_api", _("person's record read through the API")
+    STATEMENT_VIEWED = "statement_viewed", _("statement viewed")
+    STATEMENT_PRINTED = "statement_printed", _("statement printed at the counter")
+    STATEMENT_RESENT = "statement_resent", _("statement sent again")
+
+
+class RecordAccess(models.Model):
+    """A staff member looked at a person's record or statement (Order No. 14 of 2011: the agency
+    keeps personal-rights records confidential; the person can see who looked). Append-only."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False,
+                               verbose_name=_("person"))
+    kind = models.CharField(_("what"), max_length=20, choices=RecordAccessKind.choices)
+    actor = models.CharField(_("who"), max_length=100)  # Viewer.label()
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("staff member"))
+    office = models.ForeignKey("agency.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("office"))
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    scope_paths = {"region": "person__region_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("record access")
+        verbose_name_plural = _("record accesses")
+        indexes = [models.Index(fields=["person", "-at"], name="record_access_person_at")]
+        triggers = [pgtrigger.Protect(name="record_access_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -28,8 +28,9 @@ from common.identifiers import mask_document
 from common.panels import Panel, PanelRegistry
 from common.problems import ApplicationError
 from employers.models import EmployerClient
-from insured.models import SeparationReason
+from insured.models import RecordAccessKind, SeparationReason
 from insured.selectors import files as selectors
+from insured.services.access_log import record_access_log
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
 
 person_file_panels = PanelRegistry("person")
@@ -164,6 +165,7 @@ def _person_or_404(model_admin, request, object_id):
 def person_file_view(model_admin, request, object_id):
     person = _person_or_404(model_admin, request, object_id)
     viewer = viewer_for_request(request)
+    record_access_log(person_id=person.pk, viewer=viewer, kind=RecordAccessKind.PERSON_FILE)
     return TemplateResponse(request, "admin/insured/person_file.html", _context(
         model_admin, request, title=_("Personal insurance file"), subtitle=person.name, person=person,
         masked=mask_document(person.document_number), today=timezone.localdate(),

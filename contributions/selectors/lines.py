@@ -227,3 +227,36 @@ def cursor_decode(cursor: str) -> tuple[tuple, bool]:
     if source not in (SOURCE_DECLARED, SOURCE_DETERMINED) or reverse not in (0, 1):
         raise ValueError("invalid cursor")
     return key, bool(reverse)
+
+
+# --- many persons' months at once (the yearly statements) --------------------------------------------
+
+def months_of_persons(*, first_person_id: int, last_person_id: int, date_from: date,
+                      date_to: date) -> dict[int, list[Month]]:
+    """The months of every person with first <= id <= last between the two dates, as `person_months`
+    reads them for one person (net lines per employer, and confirmed Art. 58 months), in one query
+    over the index (person_id, period). For scheduled work that sees every row."""
+    lines = ContributionLine.objects.filter(person_id__gte=first_person_id, person_id__lte=last_person_id,
+                                            period__range=(date_from, date_to))
+    months = DeterminedMonth.objects.filter(
+        determination__person_id__gte=first_person_id, determination__person_id__lte=last_person_id, period__range=(date_from, date_to),
+        determination__state=DeterminationState.CONFIRMED, charge__isnull=False)
+    lines = (lines.values("person_id", "period", "employer_id")
+             .annotate(employer_name=F("employer__name"), employer_uscc=F("employer__uscc"),
+                       source=Value(SOURCE_DECLARED), paid=_lines_paid(), **NET)
+             .exclude(**NOT_ON_THE_ROLL))
+    amounts = {f"{column}_net": Cast(KT(f"amounts__{insurance_type}__{part}"), MONEY)
+               for insurance_type, part, column in PARTS}
+    months = (months.order_by().values("determination__person_id", "period")
+              .annotate(employer_id_=F("determination__employer_id"),
+                        employer_name=F("determination__employer__name"),
+                        employer_uscc=F("determination__employer__uscc"),
+                        source=Value(SOURCE_DETERMINED), paid=_settled("charge_id"),
+                        base_net=F("base"), **amounts))
+    found: dict[int, list[Month]] = {}
+    for r in lines.union(months, all=True).order_by("person_id", "period", "employer_id", "source"):
+        found.setdefault(r["person_id"], []).append(
+            Month(period=r["period"], employer_id=r["employer_id"], employer_name=r["employer_name"],
+                  employer_uscc=r["employer_uscc"], source=r["source"], paid=bool(r["paid"]),
+                  figures=Figures.from_row(r)))
+    return found

@@ -12,8 +12,17 @@ from common.admin import ScopedAdminMixin
 from common.identifiers import mask_document
 from common.problems import ApplicationError
 from insured.logins import ISSUE_PERMISSION, letter_context, person_activation_issue
-from insured.models import DocumentType, HukouType, InsuredPerson, PersonLogin, Sex, StatementDelivery
+from insured.models import (
+    DocumentType,
+    HukouType,
+    InsuredPerson,
+    PersonLogin,
+    RecordAccessKind,
+    Sex,
+    StatementDelivery,
+)
 from insured.person_file import person_file_urls
+from insured.services.access_log import record_access_log
 from insured.services.persons import UPDATABLE, person_register, person_update
 
 
@@ -152,6 +161,13 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():
+            record_access_log(person_id=int(object_id), viewer=viewer_for_request(request),
+                              kind=RecordAccessKind.PERSON_FORM)
+        return response
 
     def has_delete_permission(self, request, obj=None):
         return False  # a person's record is kept (Art. 74)

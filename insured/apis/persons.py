@@ -13,8 +13,9 @@ from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
-from insured.models import DocumentType, HukouType, InsuredPerson, Sex, StatementDelivery
+from insured.models import DocumentType, HukouType, InsuredPerson, RecordAccessKind, Sex, StatementDelivery
 from insured.selectors.persons import person_lookup_rows, persons_visible
+from insured.services.access_log import record_access_log
 from insured.services.persons import person_register
 
 
@@ -127,4 +128,6 @@ class AgencyPersonDetailApi(ApiView):
 
     @extend_schema(responses=PersonFullSerializer, summary="A person's full entry")
     def get(self, request, pk: int):
-        return Response(PersonFullSerializer(get_object_or_404(persons_visible(self.viewer), pk=pk)).data)
+        person = get_object_or_404(persons_visible(self.viewer), pk=pk)
+        record_access_log(person_id=person.pk, viewer=self.viewer, kind=RecordAccessKind.PERSON_API)
+        return Response(PersonFullSerializer(person).data)

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agency', '0008_refund_deadline_rules'),
         ('employers', '0006_deadline_texts'),
-        ('insured', '0008_original_retirement_age'),
+        ('insured', '0009_original_retirement_age'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,270 @@
+"""Statements for the insured person (Art. 74: free of charge), their access log, and the public
+verification of a statement by its code."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from agency.workbench import staff_name
+from common.apis import ApiView
+from common.pagination import Cursor
+from common.permissions import IsInsuredPerson
+from common.problems import NotFound
+from common.security import client_address
+from contributions.models import PARTS
+from statements.render import statement_pdf
+from statements.selectors import access_log_visible, statements_visible
+from statements.services.requests import statement_request, statement_verify
+from statements.snapshot import verification_code_display
+
+MONEY = dict(max_digits=14, decimal_places=2)
+
+
+class PdfRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")  # a problem answered to a PDF request
+
+
+# --- the statement as JSON ----------------------------------------------------------------------------
+
+class PartsOut(serializers.Serializer):
+    employer = serializers.DecimalField(**MONEY)
+    individual = serializers.DecimalField(**MONEY, required=False, help_text="Work injury has none.")
+
+
+class AmountsOut(serializers.Serializer):
+    pension = PartsOut()
+    medical = PartsOut()
+    unemployment = PartsOut()
+    work_injury = PartsOut()
+
+
+class EmployerOut(serializers.Serializer):
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MonthOut(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY-MM")
+    employer = EmployerOut()
+    base = serializers.DecimalField(**MONEY)
+    amounts = AmountsOut()
+    paid = serializers.BooleanField()
+    determined = serializers.BooleanField(help_text="Determined by the agency (Art. 58), not declared.")
+
+
+class AccountOut(serializers.Serializer):
+    opening = serializers.DecimalField(**MONEY)
+    credits = serializers.DecimalField(**MONEY)
+    interest = serializers.DecimalField(**MONEY)
+    transfers_in = serializers.DecimalField(**MONEY)
+    transfers_out = serializers.DecimalField(**MONEY)
+    payouts = serializers.DecimalField(**MONEY)
+    corrections = serializers.DecimalField(**MONEY)
+    closing = serializers.DecimalField(**MONEY)
+
+
+class ArrearsOut(serializers.Serializer):
+    months = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class PersonOut(serializers.Serializer):
+    name = serializers.CharField()
+    document = serializers.CharField(help_text="Masked.")
+    status = serializers.CharField(help_text="active, suspended, awaiting_refund, closed, or empty.")
+    region = serializers.CharField()
+
+
+class DeliveryOut(serializers.Serializer):
+    channel = serializers.CharField()
+    state = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class StatementSummaryOut(serializers.Serializer):
+    year = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    checksum = serializers.CharField(help_text="SHA-256 of the statement's snapshot; printed on the PDF.")
+    verification_code = serializers.CharField()
+    channel = serializers.CharField()
+    deliveries = DeliveryOut(many=True)
+
+
+class StatementOut(StatementSummaryOut):
+    agency = serializers.CharField()
+    person = PersonOut()
+    employers = EmployerOut(many=True)
+    months = MonthOut(many=True)
+    totals = AmountsOut()
+    months_in_year = serializers.IntegerField()
+    months_total = serializers.IntegerField()
+    arrears = ArrearsOut()
+    account = AccountOut()
+
+
+def _amounts(values: list[str]) -> dict:
+    out: dict[str, dict[str, str]] = {}
+    for (insurance_type, part, _column), value in zip(PARTS, values, strict=True):
+        out.setdefault(insurance_type, {})[part] = value
+    return out
+
+
+def _summary(statement) -> dict:
+    return {"year": statement.year, "generated_at": statement.generated_at, "checksum": statement.checksum,
+            "verification_code": verification_code_display(statement.verification_code),
+            "channel": statement.channel,
+            "deliveries": [{"channel": d.channel, "state": d.state, "sent_at": d.sent_at}
+                           for d in sorted(statement.deliveries.all(), key=lambda d: d.pk)]}
+
+
+def statement_body(statement) -> dict:
+    snap = json.loads(statement.snapshot)
+    employers = [{"uscc": u, "name": n} for u, n in snap["employers"]]
+    return {
+        **_summary(statement), "agency": snap["agency"]["name"], "person": snap["person"], "employers": employers,
+        "months": [{"period": period, "employer": employers[e - 1], "base": base, "amounts": _amounts(amounts),
+                    "paid": bool(paid), "determined": source == "d"}
+                   for period, e, base, amounts, paid, source in snap["months"]],
+        "totals": _amounts(snap["totals"]), "months_in_year": snap["months_in_year"],
+        "months_total": snap["months_total"], "arrears": snap["arrears"], "account": snap["account"],
+    }
+
+
+class YearCursor(Cursor):
+    ordering = "-year"
+
+
+class MyStatementsApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+    pagination_class = YearCursor
+
+    @extend_schema(responses=StatementSummaryOut(many=True), summary="The calling person's statements, newest first")
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(statements_visible(self.viewer).prefetch_related("deliveries"), request,
+                                           view=self)
+        return paginator.get_paginated_response([_summary(s) for s in page])
+
+
+class MyStatementApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        summary="One year's statement: JSON, or the PDF with Accept: application/pdf",
+        responses={(200, "application/json"): StatementOut,
+                   (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The statement PDF."),
+                   404: OpenApiResponse(description="No statement of that year yet: ask for it with POST .../reprint.")})
+    def get(self, request, year: int):
+        statement = statements_visible(self.viewer).prefetch_related("deliveries").filter(year=year).first()
+        if statement is None:
+            raise NotFound(f"There is no statement of {year} yet; ask for one with POST "
+                           f"/api/v1/me/statements/{year}/reprint.")
+        if request.accepted_renderer.format == "pdf":
+            response = HttpResponse(statement_pdf(statement.snapshot), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="statement-{year}.pdf"'
+            return response
+        return Response(statement_body(statement))
+
+
+class MyStatementRequestOut(serializers.Serializer):
+    statement = StatementSummaryOut()
+    created = serializers.BooleanField(help_text="Generated by this request (there was none of the year).")
+    delivery = DeliveryOut(allow_null=True, help_text="The new delivery by the person's channel, or null when "
+                                                      "one is already under way.")
+
+
+class MyStatementReprintApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+
+    @extend_schema(request=None, responses={200: MyStatementRequestOut, 201: MyStatementRequestOut},
+                   summary="Ask for the statement of a finished year, or a reprint, free of charge")
+    def post(self, request, year: int):
+        statement, delivery, created = statement_request(year=year, actor=self.viewer)
+        statement = statements_visible(self.viewer).prefetch_related("deliveries").get(pk=statement.pk)
+        body = {"statement": _summary(statement), "created": created,
+                "delivery": ({"channel": delivery.channel, "state": delivery.state, "sent_at": delivery.sent_at}
+                             if delivery else None)}
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- verification ---------------------------------------------------------------------------------------
+
+class VerifyThrottle(SimpleRateThrottle):
+    """Per address: guessing 100-bit codes is hopeless, and this keeps it slow as well."""
+
+    scope = "statement-verify"
+
+    def get_rate(self):
+        return settings.STATEMENT_VERIFY_RATE
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
+
+
+class VerificationOut(serializers.Serializer):
+    year = serializers.IntegerField()
+    name = serializers.CharField(help_text="The holder's name with all but its first character masked.")
+    checksum = serializers.CharField(help_text="Compare with the SHA-256 printed at the foot of the statement.")
+
+
+class StatementVerifyApi(ApiView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [VerifyThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("code", str, required=True, description="The verification code printed on "
+                                                                             "the statement (dashes optional).")],
+        responses=VerificationOut, auth=[], summary="Check a statement by its verification code (no login)")
+    def get(self, request):
+        found = statement_verify(code=request.query_params.get("code", ""))
+        return Response({"year": found.year, "name": found.name, "checksum": found.checksum})
+
+
+# --- the person's access log ----------------------------------------------------------------------------
+
+class AccessOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    what = serializers.CharField(source="kind")
+    what_label = serializers.CharField(source="get_kind_display")
+    office = serializers.CharField(source="office.name", allow_null=True, default=None)
+    staff = serializers.SerializerMethodField()
+    detail = serializers.CharField()
+
+    def get_staff(self, obj) -> str:
+        return staff_name(obj.actor_user) if obj.actor_user_id else obj.actor
+
+
+class AtCursor(Cursor):
+    ordering = ("-at", "-id")
+
+
+class MyAccessLogApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+    pagination_class = AtCursor
+
+    @extend_schema(responses=AccessOut(many=True),
+                   summary="Who at the agency looked at the calling person's record or statements")
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(access_log_visible(self.viewer), request, view=self)
+        return paginator.get_paginated_response(AccessOut(page, many=True).data)

@@ -1,0 +1,80 @@
+"""Reads of runs, statements, deliveries and batches, scoped by `common.access.scope`: a clerk sees
+their region's, a person their own statements, an employer nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from common.access import Viewer, scope
+from insured.models import RecordAccess
+from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
+
+
+def runs_visible(viewer: Viewer) -> QuerySet[StatementRun]:
+    return scope(StatementRun.objects.select_related("region"), viewer)
+
+
+def statements_visible(viewer: Viewer) -> QuerySet[Statement]:
+    return scope(Statement.objects.all(), viewer)
+
+
+def deliveries_visible(viewer: Viewer) -> QuerySet[Delivery]:
+    return scope(Delivery.objects.select_related("statement"), viewer)
+
+
+def batches_visible(viewer: Viewer) -> QuerySet[PrintBatch]:
+    return scope(PrintBatch.objects.select_related("region"), viewer)
+
+
+def access_log_visible(viewer: Viewer) -> QuerySet[RecordAccess]:
+    return scope(RecordAccess.objects.select_related("office", "actor_user"), viewer)
+
+
+@dataclass(frozen=True)
+class Progress:
+    persons_total: int
+    persons_done: int
+    ranges_total: int
+    ranges_done: int
+    generated: int
+    delivered: dict[str, int]  # channel -> delivered (sent or published)
+    waiting: dict[str, int]  # channel -> not yet delivered
+    failed: int  # failed, bounced, returned, uncertain
+    remaining: timedelta | None
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.persons_done / self.persons_total) if self.persons_total else 100
+
+
+def run_progress(run: StatementRun) -> Progress:
+    """Figures from the ranges (one row per thousand persons) and the run's deliveries by state."""
+    ranges = RunRange.objects.filter(run=run).aggregate(
+        done=Count("pk", filter=Q(state=RangeState.DONE)), persons=Sum("persons"), generated=Sum("generated"))
+    by_state = (Delivery.objects.filter(statement__run=run).values("channel", "state").annotate(n=Count("pk"))
+                .order_by())
+    delivered: dict[str, int] = {"email": 0, "post": 0, "online": 0}
+    waiting: dict[str, int] = {"email": 0, "post": 0, "online": 0}
+    failed = 0
+    for row in by_state:
+        if row["state"] in (DeliveryState.SENT, DeliveryState.PUBLISHED):
+            delivered[row["channel"]] += row["n"]
+        elif row["state"] in (DeliveryState.FAILED, DeliveryState.BOUNCED, DeliveryState.RETURNED,
+                              DeliveryState.UNCERTAIN):
+            failed += row["n"]
+        else:
+            waiting[row["channel"]] += row["n"]
+    done = ranges["done"] or 0
+    remaining = None
+    if run.finished_at is None and done and done < run.ranges_total:
+        elapsed = timezone.now() - run.started_at
+        remaining = elapsed * (run.ranges_total - done) / done
+    elif run.finished_at is not None or (run.ranges_total and done == run.ranges_total):
+        remaining = timedelta(0)
+    return Progress(persons_total=run.persons_total, persons_done=ranges["persons"] or 0,
+                    ranges_total=run.ranges_total, ranges_done=done, generated=ranges["generated"] or 0,
+                    delivered=delivered, waiting=waiting, failed=failed, remaining=remaining)

@@ -1,0 +1,293 @@
+"""Delivering statements, and what clerks record about deliveries.
+
+Nothing is sent twice. An e-mail is claimed (state `sending`, committed) before it is handed to the
+mail server and recorded `sent` right after. A sender that dies between the two leaves the row in
+`sending`; the periodic check turns it `uncertain` after STATEMENT_SENDING_TIMEOUT_MINUTES and never
+sends it again by itself: a clerk looks it up in the mail server's log by its Message-ID (which
+names the delivery) and records it as sent, or sends it again. A failure the mail server reports
+puts the row back to `pending` with a later `next_attempt_at` (backoff), up to
+STATEMENT_EMAIL_MAX_ATTEMPTS, then `failed`. Letters go to the print shop in batches per region,
+sorted by postal code; a batch's PDF and manifest are rendered from the snapshots.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from common.access import Kind, Viewer, scope
+from common.pdf import Document
+from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
+from insured.services.access_log import record_access_log
+from statements.events import statement_event_record
+from statements.models import (
+    OPEN_DELIVERY,
+    Delivery,
+    DeliveryState,
+    PrintBatch,
+    Statement,
+    StatementEventKind,
+    StatementRun,
+)
+from statements.render import statement_draw, statement_pdf
+from statements.services.generation import delivery_for
+from statements.snapshot import PersonRow
+
+SEND_PERMISSION = "statements.change_delivery"
+
+_CLAIM_SQL = """
+UPDATE statements_delivery SET state = 'sending', sending_since = now(), attempts = attempts + 1
+WHERE id = (
+    SELECT d.id FROM statements_delivery d {join}
+    WHERE d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= now() {where}
+    ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
+RETURNING id, statement_id, address, attempts
+"""
+
+
+def _claim(*, first_person_id: int | None, last_person_id: int | None, year: int | None):
+    join, where, params = "", "", {}
+    if first_person_id is not None:
+        join = "JOIN statements_statement s ON s.id = d.statement_id"
+        where = "AND s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s"
+        params = {"first": first_person_id, "last": last_person_id, "year": year}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL.format(join=join, where=where), params)
+        return cursor.fetchone()
+
+
+def _message(delivery_id: int, statement: Statement, address: str, pdf: bytes) -> EmailMessage:
+    year = statement.year
+    message = EmailMessage(
+        subject=f"{year}年度社会保险个人权益记录单",
+        body=(f"您好：\n\n附件是您{year}年度的社会保险个人权益记录单（PDF）。本记录单依据《中华人民共和国社会保险法》"
+              "第七十四条免费提供；如对记录有异议，请按记录单上的说明申请核查。\n\n此邮件由系统发送，请勿回复。"),
+        to=[address], headers={"Message-ID": f"<statement-delivery-{delivery_id}@{settings.STATEMENT_MAIL_DOMAIN}>"})
+    message.attach(f"statement-{year}.pdf", pdf, "application/pdf")
+    return message
+
+
+def email_deliveries_send(*, first_person_id: int | None = None, last_person_id: int | None = None,
+                          year: int | None = None, limit: int = 100_000) -> dict[str, int]:
+    """Sends due e-mails (of one range's persons and year, or all), one claim at a time."""
+    done = {"sent": 0, "retry": 0, "failed": 0}
+    mail = get_connection(fail_silently=False)
+    try:
+        for _ in range(limit):
+            claimed = _claim(first_person_id=first_person_id, last_person_id=last_person_id, year=year)
+            if claimed is None:
+                break
+            delivery_id, statement_id, address, attempts = claimed
+            statement = Statement.objects.only("pk", "year", "snapshot").get(pk=statement_id)
+            try:
+                mail.send_messages([_message(delivery_id, statement, address, statement_pdf(statement.snapshot))])
+            except Exception as exc:  # the mail server refused or did not answer: retry later
+                give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
+                wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
+                Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
+                    state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
+                    next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
+                done["failed" if give_up else "retry"] += 1
+                continue
+            Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
+                state=DeliveryState.SENT, sent_at=timezone.now(), sending_since=None)
+            done["sent"] += 1
+    finally:
+        mail.close()
+    return done
+
+
+def stale_sending_mark_uncertain() -> int:
+    """Deliveries a dead sender left in `sending`: marked uncertain for a clerk, never re-sent here."""
+    cutoff = timezone.now() - timedelta(minutes=settings.STATEMENT_SENDING_TIMEOUT_MINUTES)
+    return Delivery.objects.filter(state=DeliveryState.SENDING, sending_since__lt=cutoff).update(
+        state=DeliveryState.UNCERTAIN)
+
+
+# --- print batches ---------------------------------------------------------------------------------
+
+def print_batches_build(*, run: StatementRun | None = None, actor: Viewer) -> list[PrintBatch]:
+    """Puts every letter waiting for a batch (of the run, or all) into batches of
+    STATEMENT_PRINT_BATCH_SIZE per region, in postal-code order; the files are rendered after commit."""
+    size = settings.STATEMENT_PRINT_BATCH_SIZE
+    made: list[PrintBatch] = []
+    with transaction.atomic():
+        waiting = (Delivery.objects.select_for_update(skip_locked=True)
+                   .filter(state=DeliveryState.PENDING, channel=StatementDelivery.POST))
+        if run is not None:
+            waiting = waiting.filter(statement__run=run)
+        rows = list(waiting.order_by("statement__region_id", "postal_code", "id")
+                    .values_list("pk", "statement__region_id"))
+        by_region: dict[int, list[int]] = {}
+        for pk, region_id in rows:
+            by_region.setdefault(region_id, []).append(pk)
+        for region_id, ids in by_region.items():
+            seq = (PrintBatch.objects.filter(region_id=region_id).aggregate(m=Max("seq"))["m"] or 0)
+            for start in range(0, len(ids), size):
+                seq += 1
+                chunk = ids[start:start + size]
+                batch = PrintBatch.objects.create(run=run, region_id=region_id, seq=seq, letters=len(chunk))
+                Delivery.objects.filter(pk__in=chunk).update(state=DeliveryState.BATCHED, batch=batch)
+                made.append(batch)
+        if made:
+            from statements.tasks import print_batch_render_task
+
+            ids = [b.pk for b in made]
+            transaction.on_commit(lambda: [print_batch_render_task.delay(batch_id=i) for i in ids])
+    return made
+
+
+def batch_letters(batch: PrintBatch) -> list[tuple[Delivery, Statement, str]]:
+    """The batch's letters in postal-code order, with each person's name for the manifest."""
+    deliveries = list(batch.deliveries.select_related("statement").order_by("postal_code", "id"))
+    names = dict(InsuredPerson.objects.filter(pk__in=[d.statement.person_id for d in deliveries])
+                 .values_list("pk", "name"))
+    return [(d, d.statement, names[d.statement.person_id]) for d in deliveries]
+
+
+def print_batch_files(batch: PrintBatch) -> tuple[bytes, bytes]:
+    """(merged PDF, manifest CSV) of a batch: the same bytes every time."""
+    letters = batch_letters(batch)
+    doc = Document(title=f"{batch.region.code}-{batch.seq}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["序号", "邮政编码", "姓名", "地址", "年度", "核验码", "页码"])
+    for n, (delivery, statement, name) in enumerate(letters, start=1):
+        first_page = len(doc.pages) + 1
+        statement_draw(doc, statement.snapshot)
+        writer.writerow([n, delivery.postal_code, name, delivery.address, statement.year,
+                         statement.verification_code, first_page])
+    return doc.bytes(), ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def print_batch_path(batch: PrintBatch) -> Path:
+    return Path(settings.MEDIA_ROOT) / "statements" / "batches" / f"{batch.region.code}-{batch.seq:05d}"
+
+
+def print_batch_render(*, batch_id: int) -> PrintBatch:
+    """Writes the batch's PDF and manifest for the print shop (again, identical, if they were lost)."""
+    batch = PrintBatch.objects.select_related("region").get(pk=batch_id)
+    pdf, manifest = print_batch_files(batch)
+    base = print_batch_path(batch)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, data in ((".pdf", pdf), (".csv", manifest)):
+        tmp = base.with_suffix(suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(base.with_suffix(suffix))
+    PrintBatch.objects.filter(pk=batch_id).update(pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_bytes=len(pdf))
+    batch.refresh_from_db()
+    return batch
+
+
+# --- what clerks do --------------------------------------------------------------------------------
+
+def _check_clerk(actor: Viewer) -> None:
+    if actor.kind not in (Kind.CLERK, Kind.SUPERUSER, Kind.SYSTEM):
+        raise Forbidden("Only agency staff record deliveries.")
+
+
+def _delivery_lock(*, delivery_id: int, actor: Viewer) -> Delivery:
+    _check_clerk(actor)
+    found = scope(Delivery.objects.select_for_update(of=("self",)).select_related("statement"), actor).filter(
+        pk=delivery_id).first()
+    if found is None:
+        raise NotFound("No such delivery in your region.")
+    return found
+
+
+def print_batch_hand_over(*, batch_id: int, actor: Viewer) -> PrintBatch:
+    _check_clerk(actor)
+    with transaction.atomic():
+        batch = scope(PrintBatch.objects.select_for_update(), actor).filter(pk=batch_id).first()
+        if batch is None:
+            raise NotFound("No such print batch in your region.")
+        if batch.handed_over_at is not None:
+            return batch
+        if not batch.pdf_sha256:
+            raise Conflict("The batch's files are not rendered yet.")
+        now = timezone.now()
+        batch.handed_over_at, batch.handed_over_by = now, actor.label()
+        batch.save(update_fields=["handed_over_at", "handed_over_by"])
+        batch.deliveries.filter(state=DeliveryState.BATCHED).update(state=DeliveryState.SENT, sent_at=now)
+        statement_event_record(kind=StatementEventKind.BATCH_HANDED_OVER, actor=actor, region_id=batch.region_id,
+                               detail={"batch": batch.pk, "letters": batch.letters})
+    return batch
+
+
+OUTCOMES = {
+    # outcome: (allowed channel, states it applies to, new state, event)
+    "bounced": (StatementDelivery.EMAIL, (DeliveryState.SENT,), DeliveryState.BOUNCED, StatementEventKind.BOUNCED),
+    "returned": (StatementDelivery.POST, (DeliveryState.SENT,), DeliveryState.RETURNED, StatementEventKind.RETURNED),
+    "sent": (None, (DeliveryState.UNCERTAIN,), DeliveryState.SENT, StatementEventKind.CONFIRMED_SENT),
+}
+
+
+def delivery_outcome_record(*, delivery_id: int, outcome: str, note: str, actor: Viewer) -> Delivery:
+    """A bounce, a returned letter, or an uncertain sending found in the mail log as sent."""
+    if outcome not in OUTCOMES:
+        raise ValidationFailed.field("outcome", "unknown-outcome", f"Outcome is one of {', '.join(OUTCOMES)}.")
+    channel, states, new_state, event = OUTCOMES[outcome]
+    with transaction.atomic():
+        delivery = _delivery_lock(delivery_id=delivery_id, actor=actor)
+        if (channel and delivery.channel != channel) or delivery.state not in states:
+            raise Conflict(f"A delivery by {delivery.channel} in state {delivery.state} cannot be recorded as "
+                           f"{outcome}.")
+        delivery.state, delivery.outcome_recorded_by, delivery.outcome_note = new_state, actor.label(), note[:300]
+        if outcome == "sent":
+            delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["state", "outcome_recorded_by", "outcome_note", "sent_at"])
+        statement_event_record(kind=event, actor=actor, statement=delivery.statement,
+                               detail={"delivery": delivery.pk, "note": note[:300]})
+    return delivery
+
+
+def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_preferred: bool = False) -> Delivery:
+    """Sends a statement again (after a bounce or a returned letter, or on request) by `channel`;
+    `make_preferred` also makes it the person's channel for the coming years."""
+    from insured.services.persons import person_update
+
+    if channel not in StatementDelivery.values:
+        raise ValidationFailed.field("channel", "unknown-channel", "Channel is email, post or online.")
+    with transaction.atomic():
+        if actor.kind is Kind.PERSON:
+            statements = Statement.objects.filter(person_id=actor.person_id)
+        else:
+            _check_clerk(actor)
+            statements = scope(Statement.objects.all(), actor)
+        statement = statements.filter(pk=statement_id).first()
+        if statement is None:
+            raise NotFound("No such statement.")
+        person = InsuredPerson.objects.select_for_update().get(pk=statement.person_id)
+        if Delivery.objects.filter(statement=statement, state__in=OPEN_DELIVERY).exists():
+            raise Conflict("This statement is already being delivered; wait for that delivery or record its outcome.")
+        if channel == StatementDelivery.EMAIL and not person.email:
+            raise ValidationFailed.field("channel", "no-email", "The person has no e-mail address on record.")
+        if channel == StatementDelivery.POST and not person.postal_address:
+            raise ValidationFailed.field("channel", "no-address", "The person has no postal address on record.")
+        if make_preferred and person.statement_delivery != channel:
+            person = person_update(person=person, actor=actor, statement_delivery=channel)
+            statement_event_record(kind=StatementEventKind.CHANNEL_CHANGED, actor=actor, statement=statement,
+                                   detail={"channel": channel})
+        row = PersonRow(person.pk, person.name, person.document_number, person.region_id, channel, person.email,
+                        person.postal_address)
+        delivery = delivery_for(statement, row, channel=channel, actor=actor)
+        delivery.save()
+        statement_event_record(kind=StatementEventKind.RESENT, actor=actor, statement=statement,
+                               detail={"delivery": delivery.pk, "channel": channel})
+        record_access_log(person_id=person.pk, viewer=actor, kind=RecordAccessKind.STATEMENT_RESENT,
+                          detail=f"{statement.year} {channel}")
+        if channel == StatementDelivery.EMAIL:
+            from statements.tasks import statement_emails_send
+
+            transaction.on_commit(lambda: statement_emails_send.delay())
+    return delivery
