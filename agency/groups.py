@@ -13,7 +13,7 @@ VIEW_ALL = [
     "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
     "contributions.view_declaration",
     "refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent", "refunds.view_nationalitynotice",
-    "refunds.view_employermerger",
+    "refunds.view_employermerger", "refunds.view_payoutawaitingapproval",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",

@@ -218,3 +218,12 @@ class EmployerMerger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+
+class PayoutAwaitingApproval(Refund):
+    """Supervisors' list: prepared payouts waiting for the second clerk's approval."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("payout awaiting the second approval")
+        verbose_name_plural = _("payouts awaiting the second approval")

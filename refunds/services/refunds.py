@@ -15,9 +15,9 @@ from fractions import Fraction
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import contribution_months
@@ -196,8 +196,8 @@ def _lock(refund: Refund, actor: Viewer, action: str, permission: str = WORK_PER
         raise NotFound(_("No such refund in your region."))
     allowed, _target = TRANSITIONS[action]
     if locked.state not in allowed:
-        raise Conflict(_("The refund is %(state)s; it cannot be %(action)s now.")
-                       % {"state": locked.get_state_display(), "action": action},
+        raise Conflict(_("The refund is %(state)s; this step cannot be taken now.")
+                       % {"state": locked.get_state_display()},
                        type_slug="already-decided", state=locked.state)
     return locked
 
@@ -346,7 +346,9 @@ def nationality_notice_serve(*, person: InsuredPerson, actor: Viewer, served_on:
     if locked is None:
         raise NotFound(_("No such person is visible to you."))
     served_on = served_on or timezone.localdate()
+    with translation.override("zh-hans"):  # the letter is written in Chinese and kept as served
+        text = gettext(NOTICE_TEXT)
     count = NationalityNotice.objects.filter(region=locked.region, served_on__year=served_on.year).count() + 1
     return NationalityNotice.objects.create(
         person=locked, region=locked.region, reference=f"GJ{locked.region.code}{served_on.year}{count:05d}-{locked.pk}",
-        text=NOTICE_TEXT, served_on=served_on, served_by=actor.label(), served_by_user_id=actor.user_id)
+        text=text, served_on=served_on, served_by=actor.label(), served_by_user_id=actor.user_id)

@@ -66,7 +66,7 @@ def test_nationality_lost_is_eligible_once_the_notice_was_served(desk):
         _apply(person, "nationality_lost")
     assert _slug(err) == "refund-nationality-notice-missing" and err.value.extra["rule"] == "Order No. 13 of 2011"
     notice = nationality_notice_serve(person=person, actor=desk.clerk)
-    assert notice.served_on and "keep your individual pension account" in notice.text
+    assert notice.served_on and "保留个人账户" in notice.text
     refund = _apply(person, "nationality_lost")
     assert refund.events.get().details["checked"]["notice"] == notice.reference
 
