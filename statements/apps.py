@@ -6,3 +6,8 @@ class StatementsConfig(AppConfig):
     # Art. 74 personal-rights statements: the yearly run, rendering, delivery and verification.
     name = "statements"
     verbose_name = _("Statements")
+
+    def ready(self):
+        from statements.admin import register_panels
+
+        register_panels()

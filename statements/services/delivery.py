@@ -46,10 +46,10 @@ from statements.snapshot import PersonRow
 SEND_PERMISSION = "statements.change_delivery"
 
 _CLAIM_SQL = """
-UPDATE statements_delivery SET state = 'sending', sending_since = now(), attempts = attempts + 1
+UPDATE statements_delivery SET state = 'sending', sending_since = clock_timestamp(), attempts = attempts + 1
 WHERE id = (
     SELECT d.id FROM statements_delivery d {join}
-    WHERE d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= now() {where}
+    WHERE d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp() {where}
     ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
 RETURNING id, statement_id, address, attempts
 """

@@ -1,0 +1,193 @@
+"""Each statement goes by the chosen channel; nothing is sent twice, also when the sender dies
+between sending and recording; failures are retried with backoff; letters go in print batches
+sorted by postal code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from pypdf import PdfReader
+
+from common.access import Kind, Viewer
+from common.problems import Conflict
+from insured.models import RecordAccess
+from statements.models import Delivery, DeliveryState, PrintBatch, Statement
+from statements.services.delivery import (
+    delivery_outcome_record,
+    email_deliveries_send,
+    print_batch_files,
+    print_batch_hand_over,
+    stale_sending_mark_uncertain,
+    statement_resend,
+)
+from tests.agency.factories import OfficeFactory, clerk_user
+from tests.insured.factories import PersonFactory
+from tests.statements.world import YEAR, build, run_year
+
+pytestmark = pytest.mark.django_db
+
+
+def _clerk(region):
+    office = OfficeFactory(region=region)
+    user = clerk_user(office)
+    return Viewer(Kind.CLERK, user_id=user.pk, region_id=region.pk, office_id=office.pk)
+
+
+def test_channels_route_each_statement(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="email")
+    region = w.person.region
+    by_post = PersonFactory(region=region, statement_delivery="post", postal_address="100020 北京市朝阳区建国路1号")
+    online = PersonFactory(region=region, statement_delivery="online")
+    no_email = PersonFactory(region=region, statement_delivery="email", email="")  # falls back to online
+    run_year()
+    email_deliveries_send()
+    states = {d.statement.person_id: (d.channel, d.state) for d in Delivery.objects.select_related("statement")}
+    assert states[w.person.pk] == ("email", DeliveryState.SENT)
+    assert states[by_post.pk] == ("post", DeliveryState.BATCHED)
+    assert states[online.pk] == ("online", DeliveryState.PUBLISHED)
+    assert states[no_email.pk] == ("online", DeliveryState.PUBLISHED)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["zhang@example.cn"] and f"{YEAR}年度" in message.subject
+    name, pdf, mimetype = message.attachments[0]
+    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    assert "statement-delivery-" in message.extra_headers["Message-ID"]
+
+
+class DiesAfterSending:
+    """A mail backend whose worker dies right after the server took the message."""
+
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        DiesAfterSending.sent.extend(messages)
+        raise SystemExit("worker killed after sending")
+
+
+def test_a_sender_killed_after_sending_never_sends_it_again(settings):
+    settings.EMAIL_BACKEND = "tests.statements.test_delivery.DiesAfterSending"
+    DiesAfterSending.sent = []
+    build(delivery="email")
+    run_year(send=False)
+    with pytest.raises(SystemExit):
+        email_deliveries_send()
+    delivery = Delivery.objects.get(channel="email")
+    assert delivery.state == DeliveryState.SENDING and len(DiesAfterSending.sent) == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert email_deliveries_send() == {"sent": 0, "retry": 0, "failed": 0}  # not claimed again
+    assert stale_sending_mark_uncertain() == 0  # not yet stale
+    Delivery.objects.filter(pk=delivery.pk).update(sending_since=timezone.now() - timedelta(hours=1))
+    assert stale_sending_mark_uncertain() == 1
+    assert email_deliveries_send()["sent"] == 0 and len(mail.outbox) == 0
+
+    # The clerk finds the Message-ID in the mail server's log and records it as sent.
+    delivery = delivery_outcome_record(delivery_id=delivery.pk, outcome="sent", note="in the relay's log",
+                                       actor=_clerk(delivery.statement.region))
+    assert delivery.state == DeliveryState.SENT
+
+
+class Refuses:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        raise OSError("connection refused")
+
+
+def test_a_refused_message_is_retried_with_backoff_then_given_up(settings):
+    settings.EMAIL_BACKEND = "tests.statements.test_delivery.Refuses"
+    settings.STATEMENT_EMAIL_MAX_ATTEMPTS = 3
+    build(delivery="email")
+    run_year(send=False)
+    assert email_deliveries_send() == {"sent": 0, "retry": 1, "failed": 0}
+    d = Delivery.objects.get(channel="email")
+    assert d.state == DeliveryState.PENDING and d.attempts == 1 and d.next_attempt_at > timezone.now()
+    assert "refused" in d.last_error
+    assert email_deliveries_send()["retry"] == 0  # not due yet
+    for attempt in (2, 3):
+        Delivery.objects.filter(pk=d.pk).update(next_attempt_at=timezone.now())
+        email_deliveries_send()
+    d.refresh_from_db()
+    assert d.state == DeliveryState.FAILED and d.attempts == 3
+
+
+def test_letters_are_batched_per_region_in_postal_code_order_and_handed_over(settings, tmp_path):
+    settings.STATEMENT_PRINT_BATCH_SIZE = 2
+    settings.MEDIA_ROOT = tmp_path
+    w = build(delivery="post")
+    region = w.person.region
+    PersonFactory(region=region, name="李一", statement_delivery="post", postal_address="100005 北京市东城区1号")
+    PersonFactory(region=region, name="王二", statement_delivery="post", postal_address="300001 天津市和平区2号")
+    run_year()
+    batches = list(PrintBatch.objects.filter(region=region).order_by("seq"))
+    assert [b.letters for b in batches] == [2, 1]
+    pdf, manifest = print_batch_files(batches[0])
+    rows = list(csv.reader(io.StringIO(manifest.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["序号", "邮政编码", "姓名"]
+    assert [(r[1], r[2]) for r in rows[1:]] == [("100005", "李一"), ("200001", "张伟")]
+    path = tmp_path / "b.pdf"
+    path.write_bytes(pdf)
+    assert len(PdfReader(str(path)).pages) == 2 and print_batch_files(batches[0])[0] == pdf
+    # The files are rendered after commit; until then the batch cannot be handed over.
+    with pytest.raises(Conflict):
+        print_batch_hand_over(batch_id=batches[0].pk, actor=_clerk(region))
+    PrintBatch.objects.filter(pk=batches[0].pk).update(pdf_sha256="x" * 64)
+    print_batch_hand_over(batch_id=batches[0].pk, actor=_clerk(region))
+    assert set(Delivery.objects.filter(batch=batches[0]).values_list("state", flat=True)) == {DeliveryState.SENT}
+
+
+def test_a_returned_letter_is_sent_again_by_email_and_the_channel_switched(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="post")
+    run_year()
+    letter = Delivery.objects.get(channel="post")
+    Delivery.objects.filter(pk=letter.pk).update(state=DeliveryState.SENT)
+    clerk = _clerk(w.person.region)
+    delivery_outcome_record(delivery_id=letter.pk, outcome="returned", note="查无此人", actor=clerk)
+    with pytest.raises(Exception, match="e-mail"):
+        statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk)
+    w.person.email = "zhang@example.cn"
+    w.person.save(update_fields=["email"])
+    resent = statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk, make_preferred=True)
+    assert resent.state == DeliveryState.PENDING
+    w.person.refresh_from_db()
+    assert w.person.statement_delivery == "email"
+    with pytest.raises(Conflict):  # one delivery under way at a time
+        statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk)
+    email_deliveries_send()
+    assert len(mail.outbox) == 1
+    assert RecordAccess.objects.filter(person=w.person, kind="statement_resent").exists()
+
+
+def test_a_clerk_of_another_region_cannot_touch_the_statement():
+    w = build(delivery="post")
+    run_year()
+    stranger = _clerk(PersonFactory().region)
+    statement = Statement.objects.get(person=w.person)
+    with pytest.raises(Exception, match="No such"):
+        statement_resend(statement_id=statement.pk, channel="online", actor=stranger)
+    with pytest.raises(Exception, match="No such"):
+        delivery_outcome_record(delivery_id=statement.deliveries.get().pk, outcome="returned", note="",
+                                actor=stranger)

@@ -1,0 +1,76 @@
+"""A statement's figures agree with the ledger to the fen, and its PDF says them in Chinese."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from pypdf import PdfReader
+
+from accounts.models import AccountEntry
+from contributions.models import AMOUNT_COLUMNS, ContributionLine
+from statements.models import Statement
+from statements.render import checksum_of, statement_pdf
+from tests.contributions.reads import amounts
+from tests.statements.world import BASE, YEAR, build, month_total, run_year
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_figures_are_the_ledgers():
+    w = build(paid_months=10)
+    run_year()
+    statement = Statement.objects.get(person=w.person, year=YEAR)
+    snap = json.loads(statement.snapshot)
+
+    lines = ContributionLine.objects.filter(person=w.person, period__year=YEAR)
+    assert [m[0] for m in snap["months"]] == [f"{YEAR}-{m:02d}" for m in range(1, 13)]
+    assert all(D(m[2]) == BASE for m in snap["months"])
+    assert snap["employers"] == [[w.employer.uscc, w.employer.name]]
+    for i, column in enumerate(AMOUNT_COLUMNS):
+        assert D(snap["totals"][i]) == lines.aggregate(s=Sum(column))["s"]
+        assert D(snap["months"][0][3][i]) == amounts(BASE)[column]
+    # Ten months paid (the payment settles the oldest first), two in arrears.
+    assert [m[4] for m in snap["months"]] == [1] * 10 + [0] * 2
+    assert snap["arrears"] == {"months": 2, "amount": f"{month_total() * 2:.2f}"}
+    entries = AccountEntry.objects.filter(account=w.account)
+    credits = entries.filter(kind="credit", posted_on__year=YEAR).aggregate(s=Sum("amount"))["s"]
+    assert snap["account"]["opening"] == "5000.00"
+    assert D(snap["account"]["credits"]) == credits == amounts(BASE)["pension_individual"] * 10
+    assert snap["account"]["interest"] == "123.45"
+    assert D(snap["account"]["closing"]) == w.account.balance  # nothing after the year: the balance now
+    assert snap["months_in_year"] == 10 and snap["months_total"] == 11  # and the month of 2024
+    assert snap["person"]["document"].startswith(w.person.document_number[:6]) and "*" in snap["person"]["document"]
+    assert snap["agency"] == {"name": "测试区社会保险事业管理中心", "address": "测试路1号"}
+    assert statement.checksum == checksum_of(statement.snapshot)
+
+
+def test_the_pdf_is_reproduced_byte_for_byte_and_reads_in_chinese(tmp_path):
+    w = build(paid_months=12)
+    run_year()
+    statement = Statement.objects.get(person=w.person, year=YEAR)
+    pdf = statement_pdf(statement.snapshot)
+    assert pdf == statement_pdf(Statement.objects.get(pk=statement.pk).snapshot)
+    path = tmp_path / "s.pdf"
+    path.write_bytes(pdf)
+    page = PdfReader(str(path)).pages[0]
+    text = page.extract_text()
+    for expected in (f"{YEAR}年度社会保险个人权益记录单", "张伟", "测试区社会保险事业管理中心", "本年末余额",
+                     f"{w.account.balance:,.2f}", statement.checksum[:32], "已缴"):
+        assert expected in text
+    for font in page["/Resources"]["/Font"].values():
+        assert font.get_object()["/Subtype"] == "/Type3"  # glyphs carried in the file
+
+
+def test_one_statement_per_person_and_year_by_the_database():
+    w = build()
+    run_year()
+    first = Statement.objects.get(person=w.person, year=YEAR)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Statement.objects.create(person=w.person, year=YEAR, region=w.person.region, snapshot="{}", checksum="x",
+                                 verification_code="X" * 20, channel="online")
+    with pytest.raises(Exception, match="statements_are_never_changed|Cannot"), transaction.atomic():
+        Statement.objects.filter(pk=first.pk).update(snapshot="{}")
