@@ -136,7 +136,8 @@ class RefundAdminBase(ScopedAdminMixin, admin.ModelAdmin):
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [HeirInline, EventInline]
-    fields = ["person", "region", "reason", "state", "applied_on", "channel", "payee_name", "bank_account", "note",
+    fields = ["person", "region", "reason", "state", "applied_on", "channel", "applied_by_shown", "payee_name",
+              "bank_account", "note",
               "payout_month", "amount", "interest_credited", "prepared_by", "prepared_at", "approved_by",
               "approved_at", "bank_reference", "closed_on", "decision_note"]
     readonly_fields = fields
@@ -153,6 +154,10 @@ class RefundAdminBase(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
         return due_badge(getattr(obj, "due_on", None))
+
+    @admin.display(description=_("applied by"))
+    def applied_by_shown(self, obj):
+        return actor_text(obj.applied_by)
 
     def has_work_permission(self, request):
         return request.user.has_perm(WORK_PERMISSION)

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from insured.models import Channel
+
 MONEY = dict(max_digits=14, decimal_places=2)
 
 
@@ -56,7 +58,7 @@ class Refund(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=RefundReason.choices)
     state = models.CharField(_("state"), max_length=12, choices=RefundState.choices, default=RefundState.SUBMITTED)
     applied_on = models.DateField(_("applied on"))
-    channel = models.CharField(_("channel"), max_length=10)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     applied_by = models.CharField(_("applied by"), max_length=100)
     # Where the money goes (the person's own refunds; heirs have theirs on their rows).
     payee_name = models.CharField(_("payee"), max_length=100, blank=True)

@@ -26,6 +26,7 @@ from agency.deadlines import deadline_close, deadline_open
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, DocumentKind
 from common.access import Kind, Viewer, scope, viewer_may
+from common.display import message_data
 from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from insured import events as person_events
@@ -52,8 +53,14 @@ PERSON_REASONS = (RefundReason.RETIREMENT_SHORT, RefundReason.NATIONALITY_LOST, 
                   RefundReason.SETTLING_ABROAD, RefundReason.OTHER)
 
 
-def refund_deadline_text(refund: Refund) -> str:
-    return f"{refund.person.name} {mask_document(refund.person.document_number)} {refund.get_reason_display()}"
+def refund_deadline_item(refund: Refund) -> dict:
+    """The step deadline's search label, and its description rendered in the reader's language."""
+    person = refund.person
+    with translation.override(None):  # the msgid of the reason, translated when shown
+        reason = str(RefundReason(refund.reason).label)
+    return {"label": f"{person.name} {mask_document(person.document_number)}",
+            "text": message_data(gettext_noop("lump-sum refund of %(person)s: %(reason)s"), translated=("reason",),
+                                 person=f"{person.name} ({mask_document(person.document_number)})", reason=reason)}
 
 
 # ---------------------------------------------------------------- eligibility
@@ -182,7 +189,7 @@ def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: 
     refund_event(refund=refund, kind=RefundEventKind.APPLIED, actor=actor, reason=reason, channel=channel,
                  heirs=len(heir_rows), documents=[d.pk for d in stored], checked=checked)
     deadline_open(rule=DeadlineRule.REFUND_AUDIT, subject=refund, region=locked.region, starts_on=today,
-                  label=refund_deadline_text(refund))
+                  **refund_deadline_item(refund))
     return refund
 
 
@@ -211,7 +218,7 @@ def refund_audit(*, refund: Refund, actor: Viewer, note: str = "") -> Refund:
     refund_event(refund=refund, kind=RefundEventKind.AUDITED, actor=actor, note=note)
     deadline_close(subject=refund, rule=DeadlineRule.REFUND_AUDIT)
     deadline_open(rule=DeadlineRule.REFUND_LIQUIDATION, subject=refund, region=refund.region,
-                  starts_on=timezone.localdate(), label=refund_deadline_text(refund))
+                  starts_on=timezone.localdate(), **refund_deadline_item(refund))
     return refund
 
 
@@ -276,7 +283,7 @@ def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None
                  heirs={str(h.pk): str(h.amount) for h in heirs})
     deadline_close(subject=refund, rule=DeadlineRule.REFUND_LIQUIDATION)
     deadline_open(rule=DeadlineRule.REFUND_PAYOUT, subject=refund, region=refund.region,
-                  starts_on=timezone.localdate(), label=refund_deadline_text(refund))
+                  starts_on=timezone.localdate(), **refund_deadline_item(refund))
     return refund
 
 
