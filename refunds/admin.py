@@ -340,6 +340,15 @@ class NationalityNoticeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return response
 
 
+class MergerForm(forms.Form):
+    predecessor = forms.CharField(label=_("merged employer"), max_length=18,
+                                  help_text=_("Unified Social Credit Code"))
+    successor = forms.CharField(label=_("successor employer"), max_length=18,
+                                help_text=_("Unified Social Credit Code"))
+    last_month = forms.DateField(label=_("last month at the merged employer"),
+                                 help_text=_("Any day of the month; the successor pays from the next month."))
+
+
 @admin.register(EmployerMerger)
 class EmployerMergerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["predecessor", "successor", "last_month", "staff_moved", "charges_moved", "recorded_at"]
@@ -347,6 +356,41 @@ class EmployerMergerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = list_display
     fields = list_display
     name_search_field = "predecessor__name"
+    change_list_template = "admin/refunds/employermerger/change_list.html"
+
+    def get_urls(self):
+        return [path("merge/", self.admin_site.admin_view(self.merge_view), name="refunds_employermerger_merge"),
+                *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"may_merge": request.user.has_perm("refunds.add_employermerger"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def merge_view(self, request):
+        from employers.models import Employer
+        from refunds.services.mergers import employer_merge
+
+        form = MergerForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            viewer = viewer_for_request(request)
+            employers = {e.uscc: e for e in scope(Employer.objects.all(), viewer).filter(
+                uscc__in=[form.cleaned_data["predecessor"].upper(), form.cleaned_data["successor"].upper()])}
+            old = employers.get(form.cleaned_data["predecessor"].upper())
+            new = employers.get(form.cleaned_data["successor"].upper())
+            if old is None or new is None:
+                form.add_error("predecessor" if old is None else "successor",
+                               gettext("No such employer in your region."))
+            else:
+                try:
+                    merger = employer_merge(predecessor=old, successor=new, last_month=form.cleaned_data["last_month"],
+                                            actor=viewer)
+                except ApplicationError as err:
+                    messages.error(request, str(err.detail))
+                else:
+                    self.message_user(request, gettext("Merger recorded: %(n)d staff and %(c)d open charge(s) moved.")
+                                      % {"n": merger.staff_moved, "c": merger.charges_moved}, messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:refunds_employermerger_changelist"))
+        return _form_page(self, request, title=_("Record an employer merger"), form=form, submit_label=_("Record"))
 
     def has_add_permission(self, request):
         return False

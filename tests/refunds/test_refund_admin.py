@@ -85,3 +85,25 @@ def test_the_nationality_notice_is_served_and_printed(desk):
     notice = NationalityNotice.objects.get(person=person)
     pdf = clerk.get(f"/admin/refunds/nationalitynotice/{notice.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_a_reviewer_records_a_merger_in_the_admin(desk):
+    from datetime import date
+    from decimal import Decimal
+
+    from insured.models import Employment
+    from refunds.models import EmployerMerger
+    from tests.employers.factories import EmployerFactory
+    from tests.insured.factories import PersonFactory
+
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+    Employment.objects.create(person=PersonFactory(region=desk.region), employer=old, start_date=date(2025, 1, 1),
+                              monthly_wage=Decimal("6000.00"))
+    response = _client(desk.approver_user).post("/admin/refunds/employermerger/merge/", {
+        "predecessor": old.uscc, "successor": new.uscc, "last_month": "2026-06-17"})
+    assert response.status_code == 302
+    merger = EmployerMerger.objects.get()
+    assert (merger.last_month, merger.staff_moved) == (date(2026, 6, 1), 1)
+    assert _client(desk.clerk_user).post("/admin/refunds/employermerger/merge/", {
+        "predecessor": new.uscc, "successor": old.uscc, "last_month": "2026-07-01"}).status_code == 200  # refused
+    assert EmployerMerger.objects.count() == 1
