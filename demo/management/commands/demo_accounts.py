@@ -34,6 +34,7 @@ from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
+from demo.refunds import demo_refunds_ensure
 from employers.models import Employer, EmployerClient, RegistrationStatus
 from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
@@ -213,6 +214,9 @@ class Command(BaseCommand):
                 today=timezone.localdate())
             if money:
                 notes.append(money)
+            refunds = demo_refunds_ensure(region=office.region, clerk_user=clerk, supervisor_user=supervisor)
+            if refunds:
+                notes.append(refunds)
 
         base = base_url()
         out = self.stdout.write
