@@ -40,7 +40,7 @@ def _history(person: InsuredPerson, *, start: date, months: int, amount: str, st
         entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=Decimal(amount),
                                     contribution_month=month, posted_on=month.replace(day=20), cause_type="demo",
                                     source_key=f"demo-refund:{month:%Y-%m}", actor="system",
-                                    note="demo contribution history"))
+                                    note="演示用缴费记录"))
     entries_post(entries)
     InsuranceRelationship.objects.get_or_create(
         person=person, region=person.region,
@@ -61,7 +61,7 @@ def demo_refunds_ensure(*, region: Region, clerk_user, supervisor_user) -> str |
         paid = refund_apply(person=foreigner, reason="foreigner_leaving", actor=clerk, channel="admin",
                             bank_account="DE89370400440532013000", note="书面申请：离境回国")
         paid = refund_liquidate(refund=refund_audit(refund=paid, actor=clerk), actor=clerk)
-        refund_payout_approve(refund=paid, actor=supervisor, bank_reference="ICBC-DEMO-0001")
+        refund_payout_approve(refund=paid, actor=supervisor, bank_reference="9558820261125000001")
 
         first17 = f"{region.code}{DECEASED_BIRTH}{DECEASED_SEQ}"
         number = first17 + resident_id_check_character(first17)
