@@ -298,6 +298,9 @@ def refund_payout_approve(*, refund: Refund, actor: Viewer, bank_reference: str)
     if actor.user_id is None or actor.user_id == refund.prepared_by_id:
         raise refused("refund-four-eyes", _("You prepared this payout; another clerk must approve it."),
                       rule="four eyes", status=403)
+    if Employment.objects.filter(person_id=refund.person_id, end_date__isnull=True).exists():
+        raise refused("refund-open-employment", _("The person is on an employer's roll; the employer must reduce "
+                                                  "staff first."), rule="Order No. 13 of 2011")
     account = PensionAccount.objects.select_for_update().get(person_id=refund.person_id)
     if account.balance != refund.amount:
         raise Conflict(_("The balance moved since the liquidation (%(then)s, now %(now)s); liquidate again.")

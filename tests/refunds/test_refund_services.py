@@ -260,3 +260,14 @@ def test_an_employment_opened_after_the_audit_stops_the_liquidation(desk):
     with pytest.raises(ApplicationError) as err:
         refund_liquidate(refund=refund, actor=desk.clerk)
     assert _slug(err) == "refund-open-employment"
+
+
+def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    Employment.objects.create(person=person, employer=EmployerFactory(region=desk.region),
+                              start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B")
+    assert _slug(err) == "refund-open-employment"
+    assert PensionAccount.objects.get(pk=account.pk).balance == refund.amount
