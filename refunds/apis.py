@@ -42,7 +42,21 @@ class RefundOutput(serializers.Serializer):
     closed_on = serializers.DateField(allow_null=True)
     decision_note = serializers.CharField()
     next_step_due_on = serializers.SerializerMethodField()
+    alternative = serializers.SerializerMethodField(
+        help_text="For a refund at retirement age with too few years: that the person may instead keep "
+                  "contributing until the minimum is reached.")
     events = RefundEventOutput(many=True)
+
+    def get_alternative(self, obj) -> str | None:
+        if obj.reason != RefundReason.RETIREMENT_SHORT:
+            return None
+        applied = next((e for e in obj.events.all() if e.kind == "applied"), None)
+        checked = (applied.details if applied else {}).get("checked", {})
+        if "minimum_months" not in checked:
+            return None
+        return _("Instead of the lump-sum payment you may keep contributing until you reach the minimum of "
+                 "%(needed)s months for a monthly pension (you have %(months)s).") % {
+            "needed": checked["minimum_months"], "months": checked["months"]}
 
     def get_next_step_due_on(self, obj) -> date | None:
         rule = _STEP_RULE.get(obj.state)
@@ -51,7 +65,7 @@ class RefundOutput(serializers.Serializer):
 
 _EXAMPLE = {"id": 41, "reason": "foreigner_leaving", "state": "submitted", "applied_on": "2026-11-20",
             "payout_month": None, "amount": None, "interest_credited": None, "bank_reference": "", "closed_on": None,
-            "decision_note": "", "next_step_due_on": "2026-12-11",
+            "decision_note": "", "next_step_due_on": "2026-12-11", "alternative": None,
             "events": [{"kind": "applied", "recorded_at": "2026-11-20T10:02:00+08:00"}]}
 
 

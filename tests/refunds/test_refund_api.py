@@ -93,3 +93,9 @@ def test_a_person_sees_only_their_own_refund(desk, foreigner):
 def test_the_problem_type_page_explains_the_rule():
     page = Client().get("/problems/refund-early-withdrawal")
     assert page.status_code == 200 and "Art. 14" in page.content.decode()
+
+
+def test_the_decision_at_retirement_age_tells_the_person_they_may_keep_contributing(desk):
+    person, _ = insured_with_account(desk.region, original_retirement_age="men_60", seq=319)
+    body = _post(_login(person), {"reason": "retirement_short", "bank_account": "6222"}).json()
+    assert "180" in body["alternative"] and "24" in body["alternative"]
