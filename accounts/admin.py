@@ -43,7 +43,8 @@ class ReadOnlyAdminMixin:
 
 # What caused an entry, in words (AccountEntry.cause_type holds the code).
 CAUSES = {"charge": _("contribution charge paid"), "interest_run": _("interest run"),
-          "closing_interest": _("interest on closing"), "correction": _("correction")}
+          "closing_interest": _("interest on closing"), "correction": _("correction"),
+          "payout": _("lump-sum payment of the account"), "demo": _("demo contribution history")}
 
 
 class EntryInline(StaffReadableMixin, ReadOnlyAdminMixin, admin.TabularInline):

@@ -36,6 +36,12 @@ def rule_terms(rule: str, region: Region) -> RuleTerms:
     if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW,
                 DeadlineRule.LATE_ENROLMENT_DETERMINATION):
         return RuleTerms(region.reduction_review_days, region.reduction_review_in_working_days)
+    if rule == DeadlineRule.REFUND_AUDIT:
+        return RuleTerms(region.refund_audit_days, region.refund_in_working_days)
+    if rule == DeadlineRule.REFUND_LIQUIDATION:
+        return RuleTerms(region.refund_liquidation_days, region.refund_in_working_days)
+    if rule == DeadlineRule.REFUND_PAYOUT:
+        return RuleTerms(region.refund_payout_days, region.refund_in_working_days)
     raise ValueError(f"unknown deadline rule {rule!r}")
 
 

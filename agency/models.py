@@ -38,6 +38,12 @@ class Region(models.Model):
     reduction_review_days = models.PositiveSmallIntegerField(_("staff reduction review days"), default=15)
     reduction_review_in_working_days = models.BooleanField(_("staff reduction review in working days"),
                                                            default=True)
+    # Lump-sum refunds of the individual account (Order No. 13 of 2011): the local term of each step.
+    refund_audit_days = models.PositiveSmallIntegerField(_("refund: days to audit the documents"), default=15)
+    refund_liquidation_days = models.PositiveSmallIntegerField(_("refund: days to liquidate the account"),
+                                                               default=10)
+    refund_payout_days = models.PositiveSmallIntegerField(_("refund: days to approve the payout"), default=10)
+    refund_in_working_days = models.BooleanField(_("refund terms in working days"), default=True)
 
     scope_paths = {"region": "id"}
 
@@ -302,6 +308,9 @@ class DeadlineRule(models.TextChoices):
     STAFF_REDUCTION_REVIEW = "staff_reduction_review", _("staff reduction confirmation")
     ENROLMENT_REVIEW = "enrolment_review", _("enrolment confirmation")
     LATE_ENROLMENT_DETERMINATION = "late_enrolment_determination", _("late enrolment: determined contributions (Art. 58)")
+    REFUND_AUDIT = "refund_audit", _("refund: audit of the documents")
+    REFUND_LIQUIDATION = "refund_liquidation", _("refund: liquidation of the account")
+    REFUND_PAYOUT = "refund_payout", _("refund: second approval of the payout")
 
 
 class DeadlineState(models.TextChoices):

@@ -102,3 +102,11 @@ def relationship_suspended(*, relationship: InsuranceRelationship, person: Insur
     return _write(kind=EventKind.SUSPENSION, person=person, region=region, employer=employer,
                   actor=actor, channel=channel, decision=Decision.EFFECTIVE, effective_date=on,
                   relationship=relationship, employment=employment, reason=reason, note=note, batch=batch)
+
+
+def relationship_cancelled(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
+                           note: str, details: dict, actor: Viewer, channel: str) -> RelationshipEvent:
+    """Cancelled (注销): the individual account was paid out and the relationship ended."""
+    return _write(kind=EventKind.CANCELLATION, person=person, region=region, actor=actor, channel=channel,
+                  decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
+                  details=details)

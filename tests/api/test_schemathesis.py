@@ -50,7 +50,8 @@ ROLES = {
                      "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
     "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions",
                "GET /api/v1/me/statements", "GET /api/v1/me/statements/{year}",
-               "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log"},
+               "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log",
+               "POST /api/v1/me/refunds", "GET /api/v1/me/refunds/{id}"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}
@@ -95,6 +96,16 @@ def _existing_id(world: World, path: str) -> int:
         return world.declaration.pk
     if path.startswith("/api/v1/employer/payments/"):
         return 999_999  # the world records no payment: the receipt answers its documented 404
+    if path.startswith("/api/v1/me/refunds/"):
+        # The person's own refund, written as a row (the world's persons are on staff, so the
+        # service would refuse them): the detail answers of a record the caller may see get checked.
+        from refunds.models import Refund
+
+        refund, _created = Refund.objects.get_or_create(
+            person=world.person, defaults={"region": world.person.region, "reason": "foreigner_leaving",
+                                           "applied_on": world.declaration.period, "channel": "api",
+                                           "applied_by": "test"})
+        return refund.pk
     raise AssertionError(f"no record known for {path}: add one to the world")
 
 
