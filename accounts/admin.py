@@ -47,7 +47,8 @@ class ReadOnlyAdminMixin:
 # What caused an entry, in words (AccountEntry.cause_type holds the code).
 CAUSES = {"charge": _("contribution charge paid"), "interest_run": _("interest run"),
           "closing_interest": _("interest on closing"), "correction": _("correction"),
-          "transfer": _("transfer between regions")}
+          "transfer": _("transfer between regions"),
+          "payout": _("lump-sum payment of the account"), "demo": _("demo contribution history")}
 # A closing interest entry whose year's rate was not published names the rate it used (interest.py).
 _RATE_OF_ANOTHER_YEAR = re.compile(r"^(?P<percent>[\d.]+)%: the rate of (?P<rate_year>\d{4}), (?P<year>\d{4})'s not yet published$")
 

@@ -43,6 +43,12 @@ def rule_terms(rule: str, region: Region) -> RuleTerms:
     # State Council General Office 2009 No. 66: each step of a transfer within 15 working days.
     if rule in (DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT, DeadlineRule.TRANSFER_COMPLETION):
         return RuleTerms(TRANSFER_STEP_WORKING_DAYS, True)
+    if rule == DeadlineRule.REFUND_AUDIT:
+        return RuleTerms(region.refund_audit_days, region.refund_in_working_days)
+    if rule == DeadlineRule.REFUND_LIQUIDATION:
+        return RuleTerms(region.refund_liquidation_days, region.refund_in_working_days)
+    if rule == DeadlineRule.REFUND_PAYOUT:
+        return RuleTerms(region.refund_payout_days, region.refund_in_working_days)
     raise ValueError(f"unknown deadline rule {rule!r}")
 
 

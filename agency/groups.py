@@ -14,6 +14,8 @@ VIEW_ALL = [
     "contributions.view_declaration",
     "agency.view_province", "transfers.view_suspension", "transfers.view_transfer", "transfers.view_transferevent",
     "transfers.view_temporaryaccount",
+    "refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent", "refunds.view_nationalitynotice",
+    "refunds.view_employermerger", "refunds.view_payoutawaitingapproval",
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
     "statements.view_printbatch",
 ]
@@ -25,10 +27,12 @@ CLERK = VIEW_ALL + [
     "insured.add_personactivation", "insured.view_personactivation",
     "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
     "transfers.change_suspension", "transfers.change_transfer",
+    "refunds.add_refund", "refunds.change_refund",
     "statements.change_delivery",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
-                    "employers.change_registrationapplication"]
+                    "employers.change_registrationapplication", "refunds.approve_refund_payout",
+                    "refunds.add_employermerger"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
                          "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess"]

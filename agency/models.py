@@ -47,6 +47,12 @@ class Region(models.Model):
     external = models.BooleanField(_("outside this system"), default=False,
                                    help_text=_("Another agency's system: transfer steps on its side are "
                                                "documents exchanged and recorded by a clerk."))
+    # Lump-sum refunds of the individual account (Order No. 13 of 2011): the local term of each step.
+    refund_audit_days = models.PositiveSmallIntegerField(_("refund: days to audit the documents"), default=15)
+    refund_liquidation_days = models.PositiveSmallIntegerField(_("refund: days to liquidate the account"),
+                                                               default=10)
+    refund_payout_days = models.PositiveSmallIntegerField(_("refund: days to approve the payout"), default=10)
+    refund_in_working_days = models.BooleanField(_("refund terms in working days"), default=True)
 
     scope_paths = {"region": "id"}
 
@@ -334,6 +340,9 @@ class DeadlineRule(models.TextChoices):
     TRANSFER_ACCEPTANCE = "transfer_acceptance", _("transfer step 1: consent to receive")
     TRANSFER_OUT = "transfer_out", _("transfer step 2: transfer out")
     TRANSFER_COMPLETION = "transfer_completion", _("transfer step 3: completion")
+    REFUND_AUDIT = "refund_audit", _("refund: audit of the documents")
+    REFUND_LIQUIDATION = "refund_liquidation", _("refund: liquidation of the account")
+    REFUND_PAYOUT = "refund_payout", _("refund: second approval of the payout")
 
 
 class DeadlineState(models.TextChoices):

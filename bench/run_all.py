@@ -315,6 +315,37 @@ def transfer_section(r: dict) -> list[str]:
     ]
 
 
+def statements_section(r: dict) -> list[str]:
+    p = r["phases_s"]
+    return [
+        "## The yearly Art. 74 statement run",
+        "",
+        f"Workload: {r['persons']:,} persons with 12 months of contributions in {r['year']} at 1,000 employers "
+        f"(95% of the charges settled), an account with last year's balance, the year's credits and interest; "
+        f"channels {r['deliveries']}. The run by the services the Celery tasks call, with {r['workers']} worker "
+        "processes taking ranges with SKIP LOCKED and claiming e-mails as the workers do: generate every range "
+        "(snapshots, statements and deliveries, one SQL statement a range), send the e-mails (each renders its PDF; "
+        "the mail backend serialises the message and drops it), batch the letters and render every print batch "
+        "(merged PDF and manifest on disk).",
+        "",
+        "| measure | figure | target |",
+        "|---|---|---|",
+        f"| whole run | {r['total_minutes']} min, {r['statements_per_s']} statements/s (start {p['start_s']} s, "
+        f"generate {p['generate_s']} s, e-mail {p['email_s']} s, print {p['print_s']} s) | under 30 min |",
+        f"| snapshot phase vs one SQL aggregate | {r['snapshot_phase_s']} s vs {r['baseline_s']} s: "
+        f"**{r['snapshot_ratio']}x** | at most 3x |",
+        f"| PDF throughput, pipeline vs renderer alone | {r['pipeline_pdfs_per_s_per_process']} vs "
+        f"{r['renderer_pdfs_per_s']} PDFs/s per process: **{r['pdf_ratio']}** | at least 0.7 |",
+        f"| storage of the run | {r['storage']['total_gb']} GB (tables {r['storage']['tables_gb']} GB, print files "
+        f"{r['storage']['print_files_gb']} GB) | under 5 GB |",
+        "",
+        f"Targets met: {yes(r['met'])}. Run state {r['run_state']}, {r['statements']:,} statements, "
+        f"{r['emails_sent']:,} e-mails, {r['print_batches']} print batches of {r['print_pages']:,} pages. CPU busy "
+        f"share before: {r['cpu_busy_before']}; load average after: {r['load_average_after']}.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -331,6 +362,7 @@ def report(quick: bool = False) -> None:
     declaration = support.load(f"declaration{suffix}")
     interest = support.load(f"interest{suffix}")
     transfer = support.load(f"transfer{suffix}")
+    statements = support.load(f"statements{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -342,14 +374,14 @@ def report(quick: bool = False) -> None:
         "- Dates: " + ", ".join(f"{name} {r['machine']['date']}" for name, r in
                                 (("seed", seed), ("lookup", lookup), ("enrolment", enrolment), ("sweep", sweep),
                                  ("assessment", assessment), ("arrears", arrears), ("declaration", declaration),
-                                 ("interest", interest), ("transfer", transfer))
+                                 ("interest", interest), ("transfer", transfer), ("statements", statements))
                                 if r and r.get("machine")),
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, kernel {m['kernel']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}",
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
         "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
-        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`, `python bench/transfer_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`, `python bench/transfer_bench.py`, `python bench/statement_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -370,6 +402,8 @@ def report(quick: bool = False) -> None:
         lines += interest_section(interest)
     if transfer:
         lines += transfer_section(transfer)
+    if statements:
+        lines += statements_section(statements)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -397,6 +431,7 @@ def main() -> None:
         run("declaration_bench.py", *extra)
         run("interest_bench.py", *extra)
         run("transfer_bench.py", *extra)
+        run("statement_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

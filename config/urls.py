@@ -16,6 +16,7 @@ from employers.token_view import ThrottledTokenView
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
+from refunds.apis import MyRefundDetailApi, MyRefundsApi
 from statements.apis import (
     MyAccessLogApi,
     MyStatementApi,
@@ -44,6 +45,8 @@ api_v1 = [
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("me/account", MyAccountApi.as_view(), name="me-account"),
     path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
+    path("me/refunds", MyRefundsApi.as_view(), name="me-refunds"),
+    path("me/refunds/<int:pk>", MyRefundDetailApi.as_view(), name="me-refund-detail"),
     path("me/statements", MyStatementsApi.as_view(), name="me-statements"),
     path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),

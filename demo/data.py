@@ -170,6 +170,7 @@ EMPLOYER_COLUMNS = (
 PERSON_COLUMNS = (
     "document_type", "document_number", "name", "sex", "birth_date", "nationality", "region_id",
     "hukou_region_code", "hukou_type", "phone", "email", "postal_address", "statement_delivery", "created_at",
+    "original_retirement_age",
 )
 EMPLOYER_TABLE = "employers_employer"
 PERSON_TABLE = "insured_insuredperson"
@@ -466,7 +467,7 @@ def person_rows(count: int, *, seed: int, region_ids: dict[str, int], today: dat
                   + check_chars[(origin_sum + day_sum[day] + seq_sum[seq]) % 11])
         surname = surnames[bisect(surname_cum, rnd() * surname_total)]
         if seq & 1:
-            sex = "M"
+            sex, original_age = "M", "men_60"
             given = male[int(rnd() * n_male)]
             if rnd() < 0.75:
                 given += male[int(rnd() * n_male)]
@@ -475,6 +476,8 @@ def person_rows(count: int, *, seed: int, region_ids: dict[str, int], today: dat
             given = female[int(rnd() * n_female)]
             if rnd() < 0.75:
                 given += female[int(rnd() * n_female)]
+            # Women in worker posts (original age 50) outnumber those in cadre posts (55).
+            original_age = "women_55" if s % 3 == 0 else "women_50"
         x = rnd()
         phone = f"{mobile[int(x * n_mobile)]}{int(rnd() * 100000000):08d}" if x < 0.8 else ""
         y = rnd()
@@ -495,7 +498,7 @@ def person_rows(count: int, *, seed: int, region_ids: dict[str, int], today: dat
             address = ""
             delivery = "email" if email and z < 0.6 else "online"
         yield ("resident_id", number, surname + given, sex, day_iso[day], "CHN", region_id_text[r], origin,
-               hukou_type, phone, email, address, delivery, created)
+               hukou_type, phone, email, address, delivery, created, original_age)
 
 
 def person_document_numbers(count: int, *, seed: int, today: date, start: int = 0) -> list[str]:

@@ -127,3 +127,9 @@ def relationship_transferred(*, relationship: InsuranceRelationship, kind: str, 
     return _write(kind=kind, person=relationship.person, region=relationship.region, actor=actor,
                   channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
                   note=note, details=details)
+def relationship_cancelled(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
+                           note: str, details: dict, actor: Viewer, channel: str) -> RelationshipEvent:
+    """Cancelled (注销): the individual account was paid out and the relationship ended."""
+    return _write(kind=EventKind.CANCELLATION, person=person, region=region, actor=actor, channel=channel,
+                  decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
+                  details=details)

@@ -31,6 +31,13 @@ class HukouType(models.TextChoices):
     NONE = "none", _("none (foreign national)")
 
 
+class OriginalRetirementAge(models.TextChoices):
+    """The statutory retirement age before the 2024 decision: the category the new age follows from."""
+    MEN_60 = "men_60", _("man (original age 60)")
+    WOMEN_55 = "women_55", _("woman in a cadre post (original age 55)")
+    WOMEN_50 = "women_50", _("woman in a worker post (original age 50)")
+
+
 class StatementDelivery(models.TextChoices):
     POST = "post", _("post")
     EMAIL = "email", _("e-mail")
@@ -59,6 +66,9 @@ class InsuredPerson(models.Model):
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
     statement_delivery = models.CharField(_("statement delivery"), max_length=10,
                                           choices=StatementDelivery.choices, default=StatementDelivery.ONLINE)
+    # The original retirement-age category (2024 decision); blank while not recorded.
+    original_retirement_age = models.CharField(_("original retirement age"), max_length=10, blank=True,
+                                               choices=OriginalRetirementAge.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_paths = {"region": "region_id", "person": "id"}
@@ -77,6 +87,9 @@ class InsuredPerson(models.Model):
                 name="person_resident_id_format"),
             models.CheckConstraint(condition=~Q(statement_delivery="post") | ~Q(postal_address=""),
                                    name="person_post_needs_address"),
+            models.CheckConstraint(condition=Q(original_retirement_age="") | Q(original_retirement_age="men_60", sex="M")
+                                   | Q(original_retirement_age__in=["women_55", "women_50"], sex="F"),
+                                   name="person_retirement_age_follows_sex"),
         ]
         indexes = [models.Index(fields=["region", "id"], name="person_region_id")]
 
@@ -221,6 +234,7 @@ class EventKind(models.TextChoices):
     RELATIONSHIP_OPENED = "relationship_opened", _("relationship opened")
     TRANSFERRED_OUT = "transferred_out", _("transferred out")
     TRANSFERRED_IN = "transferred_in", _("transferred in")
+    CANCELLATION = "cancellation", _("cancellation (account paid out)")
 
 
 class Decision(models.TextChoices):

@@ -246,8 +246,9 @@ def account_interest_until(*, account: PensionAccount, month: date, actor: Viewe
             account=account, kind=EntryKind.INTEREST, amount=amount, posted_on=timezone.localdate(),
             interest_year=year, interest_until_month=until, cause_type="closing_interest",
             actor=actor.label(), actor_user_id=actor.user_id,
-            note=(f"{percent}% ({rate_year})" if rate_year == year
-                  else f"{percent}%: the rate of {rate_year}, {year}'s not yet published"))
+            # Language-neutral (shown as it is in the admin): "2.62% (2024)", or with the year whose
+            # rate stood in for this year's, not yet published, "2.62% (2024 → 2025)".
+            note=(f"{percent}% ({rate_year})" if rate_year == year else f"{percent}% ({rate_year} → {year})"))
         entry.save(force_insert=True)
         posted.append(entry)
     return posted

@@ -155,6 +155,10 @@ class ChargeKind(models.TextChoices):
     PROVISIONAL_REVERSAL = "provisional_reversal", _("provisional charge reversed")
     DETERMINED = "determined", _("determined (Art. 58)")
     LATE_FEE = "late_fee", _("late fee (Art. 86)")
+    # A merger: the merged employer's open charge is settled by a credit (negative) that moves it
+    # to the successor, where it is owed as a charge with the original due day and fee start.
+    MERGER_OUT = "merger_out", _("moved to the successor on a merger")
+    MERGER_IN = "merger_in", _("taken over from a merged employer")
 
 
 class Charge(models.Model):
@@ -189,7 +193,8 @@ class Charge(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(period__day=1), name="charge_period_first_day"),
             models.CheckConstraint(condition=~Q(amount=0), name="charge_amount_not_zero"),
-            models.CheckConstraint(condition=Q(amount__gt=0) | Q(kind__in=["declared", "provisional_reversal"]),
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(kind__in=["declared", "provisional_reversal",
+                                                                           "merger_out"]),
                                    name="charge_negative_only_declared_or_reversal"),
             models.CheckConstraint(condition=~Q(kind="declared") | Q(declaration__isnull=False),
                                    name="charge_declared_has_declaration"),

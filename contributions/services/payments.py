@@ -38,7 +38,7 @@ from contributions.services.settings import OLDEST_FIRST, terms_for
 from employers.models import Employer
 
 ZERO = Decimal("0.00")
-PRINCIPAL_KINDS = (ChargeKind.DECLARED, ChargeKind.PROVISIONAL, ChargeKind.DETERMINED)
+PRINCIPAL_KINDS = (ChargeKind.DECLARED, ChargeKind.PROVISIONAL, ChargeKind.DETERMINED, ChargeKind.MERGER_IN)
 
 
 def employer_lock(employer_id: int) -> Employer:

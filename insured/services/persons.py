@@ -17,14 +17,14 @@ from common.identifiers import IdentifierError
 from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
 from common.text import text_clean
 from insured.documents import document_check
-from insured.models import HukouType, InsuredPerson, StatementDelivery
+from insured.models import HukouType, InsuredPerson, OriginalRetirementAge, StatementDelivery
 
 REGISTER_PERMISSION = "insured.add_insuredperson"
 UPDATE_PERMISSION = "insured.change_insuredperson"
 # What person_update changes. The identity (document, birth date, sex) is what the person is found
 # by; the region moves with enrolments and transfers. A corrected name stays in the history.
 UPDATABLE = ("name", "nationality", "hukou_region_code", "hukou_type", "phone", "email", "postal_address",
-             "statement_delivery")
+             "statement_delivery", "original_retirement_age")
 
 
 def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
@@ -35,7 +35,8 @@ def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
 def person_new(*, document_type: str, document_number: str, name: str, region: Region,
                birth_date: date | None = None, sex: str | None = None, nationality: str = "CHN",
                hukou_region_code: str = "", hukou_type: str = "urban", phone: str = "", email: str = "",
-               postal_address: str = "", statement_delivery: str = "online") -> InsuredPerson:
+               postal_address: str = "", statement_delivery: str = "online",
+               original_retirement_age: str = "") -> InsuredPerson:
     """A checked, unsaved person; birth date and sex come from an ID number. No database access."""
     try:
         checked = document_check(document_type, document_number)
@@ -58,7 +59,8 @@ def person_new(*, document_type: str, document_number: str, name: str, region: R
         raise ValidationFailed.field("postal_address", "required", _("Statements by post need a postal address."))
     if statement_delivery == "email" and not email.strip():
         raise ValidationFailed.field("email", "required", _("Statements by e-mail need an e-mail address."))
-    return InsuredPerson(
+    _retirement_age_check(original_retirement_age, sex)
+    return InsuredPerson(original_retirement_age=original_retirement_age,
         document_type=document_type, document_number=checked.number, name=name, sex=sex,
         birth_date=birth_date, nationality=nationality.upper(), region=region, hukou_region_code=hukou_region_code,
         hukou_type=hukou_type, phone=phone, email=email, postal_address=postal_address,
@@ -87,6 +89,18 @@ def _duplicate(existing: InsuredPerson) -> Duplicate:
                      existing=f"/api/v1/agency/persons/{existing.pk}", existing_id=existing.pk,
                      errors=[{"field": "document_number", "code": "duplicate",
                               "message": _("Already registered.")}])
+
+
+def _retirement_age_check(value: str, sex: str) -> None:
+    """The original retirement-age category follows the sex: men 60; women 55 (cadre) or 50 (worker)."""
+    if not value:
+        return
+    if value not in OriginalRetirementAge.values:
+        raise ValidationFailed.field("original_retirement_age", "invalid_choice",
+                                     f"One of: {', '.join(OriginalRetirementAge.values)}.")
+    if (value == OriginalRetirementAge.MEN_60) != (sex == "M"):
+        raise ValidationFailed.field("original_retirement_age", "sex_mismatch",
+                                     _("Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."))
 
 
 def _contact_check(values: dict) -> None:
@@ -127,6 +141,8 @@ def person_update(*, person: InsuredPerson, actor: Viewer, **changes) -> Insured
     if "nationality" in values:
         values["nationality"] = values["nationality"].upper()
     _contact_check(values)
+    if "original_retirement_age" in values:
+        _retirement_age_check(values["original_retirement_age"], locked.sex)
     after = {field: values.get(field, getattr(locked, field)) for field in UPDATABLE}
     if after["statement_delivery"] == StatementDelivery.POST and not after["postal_address"]:
         raise ValidationFailed.field("postal_address", "required", _("Statements by post need a postal address."))

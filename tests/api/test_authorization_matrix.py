@@ -188,6 +188,13 @@ PROBES = {
                               (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403), check=_own_months),
     "my account": Probe("GET", "/api/v1/me/account", lambda w: "/api/v1/me/account",
                         (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    # A person reaches the eligibility rules (a reason the law does not allow: 409 naming Art. 14); others are refused.
+    "apply refund": Probe("POST", "/api/v1/me/refunds", lambda w: "/api/v1/me/refunds",
+                          (401, 403, 403, 401, 403, 409, 409, 403, 403, 403, 403),
+                          body=lambda w: {"reason": "other", "bank_account": "6222020200112233"}),
+    # No refund in the world: not found for the persons, refused for every other caller.
+    "my refund": Probe("GET", "/api/v1/me/refunds/{id}", lambda w: "/api/v1/me/refunds/1",
+                       (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
     # The other region's clerk finds nothing (an empty page, not a 403 that would confirm the number).
     "lookup": Probe("GET", "/api/v1/agency/persons",
                     lambda w: f"/api/v1/agency/persons?document={w.person.document_number}",

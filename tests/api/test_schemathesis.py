@@ -52,7 +52,8 @@ ROLES = {
                "POST /api/v1/me/suspensions", "GET /api/v1/me/contribution-certificate", "GET /api/v1/me/transfers",
                "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}",
                "GET /api/v1/me/statements", "GET /api/v1/me/statements/{year}",
-               "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log"},
+               "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log",
+               "POST /api/v1/me/refunds", "GET /api/v1/me/refunds/{id}"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}
@@ -101,6 +102,16 @@ def _existing_id(world: World, path: str) -> int:
         from tests.api.test_authorization_matrix import world_transfer
 
         return world_transfer(world).pk
+    if path.startswith("/api/v1/me/refunds/"):
+        # The person's own refund, written as a row (the world's persons are on staff, so the
+        # service would refuse them): the detail answers of a record the caller may see get checked.
+        from refunds.models import Refund
+
+        refund, _created = Refund.objects.get_or_create(
+            person=world.person, defaults={"region": world.person.region, "reason": "foreigner_leaving",
+                                           "applied_on": world.declaration.period, "channel": "api",
+                                           "applied_by": "test"})
+        return refund.pk
     raise AssertionError(f"no record known for {path}: add one to the world")
 
 

@@ -138,7 +138,10 @@ def data_values() -> list[str]:
 def walk_as(user: User) -> admin_walk.Walk:
     client = Client()
     client.force_login(user)
-    return admin_walk.admin_walk(client, data_values=data_values(), max_per_view=2, language=ZH)
+    # The deadline list itself first: the home page links to it once per rule with open items
+    # (refunds' three among them), which would otherwise use up its two pages on filtered lists.
+    return admin_walk.admin_walk(client, extra_urls=("/admin/agency/deadline/",), data_values=data_values(),
+                                 max_per_view=2, language=ZH)
 
 
 @pytest.mark.parametrize("who", ["clerk", "root"])
@@ -253,7 +256,9 @@ def test_migration_describes_deadlines_stored_as_english_sentences(demo_world):
     give them the template and parameters (run here again on rows made to look old)."""
     reduction = StaffReduction.objects.order_by("id").first()
     application = demo_world["application"]
-    Deadline.objects.update(subject_text_data=None, subject_label="old English sentence")
+    # Refund deadlines were described by their template from the start: no old rows to describe.
+    Deadline.objects.exclude(rule__startswith="refund_").update(subject_text_data=None,
+                                                                subject_label="old English sentence")
     importlib.import_module("insured.migrations.0007_deadline_texts").describe(django_apps, None)
     importlib.import_module("employers.migrations.0006_deadline_texts").describe(django_apps, None)
     # Suspensions and transfers (issue 14) never stored an English sentence: no migration describes them.

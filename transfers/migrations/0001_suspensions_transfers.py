@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('agency', '0008_regions_external_pooling_provinces'),
-        ('insured', '0009_relationship_transferred'),
+        ('agency', '0009_regions_external_pooling_provinces'),
+        ('insured', '0010_relationship_transferred'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -34,6 +34,7 @@ from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
+from demo.refunds import demo_refunds_ensure
 from demo.statements import demo_statements_ensure
 from demo.transfers import demo_transfer_person, demo_transfers_ensure
 from employers.models import Employer, EmployerClient, RegistrationStatus
@@ -220,6 +221,9 @@ class Command(BaseCommand):
                 notes.append(moved)
             mover = demo_transfer_person()
             mover_user = person_login_ensure(mover) if mover else None
+            refunds = demo_refunds_ensure(region=office.region, clerk_user=clerk, supervisor_user=supervisor)
+            if refunds:
+                notes.append(refunds)
         statements = demo_statements_ensure(today=timezone.localdate())
         if statements:
             notes.append(statements)

@@ -1,0 +1,273 @@
+"""Lump-sum refunds: each eligible and refused case, the steps, four eyes, closure, heirs, scoping."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import AccountEntry, EntryKind, PensionAccount
+from accounts.selectors import account_summary
+from agency.models import Deadline, DeadlineRule, InterestRate
+from common.problems import ApplicationError, NotFound, ValidationFailed
+from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
+from refunds.models import Refund, RefundEvent, RefundState
+from refunds.services.refunds import (
+    heir_amounts,
+    nationality_notice_serve,
+    refund_apply,
+    refund_audit,
+    refund_liquidate,
+    refund_payout_approve,
+    refund_reject,
+)
+from tests.employers.factories import EmployerFactory
+from tests.refunds.factories import Desk, insured_with_account, person_viewer
+
+pytestmark = pytest.mark.django_db
+
+HEIRS = [{"name": "李一", "document_number": "310101200001010011", "share_numerator": 1, "share_denominator": 3},
+         {"name": "李二", "document_number": "310101200001010038", "share_numerator": 1, "share_denominator": 3},
+         {"name": "李三", "document_number": "310101200001010054", "share_numerator": 1, "share_denominator": 3}]
+
+
+@pytest.fixture
+def desk():
+    return Desk()
+
+
+def _apply(person, reason, actor=None, **kw):
+    kw.setdefault("bank_account", "6222020200112233")
+    return refund_apply(person=person, reason=reason, actor=actor or person_viewer(person), channel="api", **kw)
+
+
+def _slug(excinfo) -> str:
+    return excinfo.value.type_slug
+
+
+def retired_short(desk, **kw):
+    return insured_with_account(desk.region, original_retirement_age="men_60", **kw)
+
+
+# ---------------------------------------------------------------- eligible
+
+def test_retirement_age_with_too_few_years_is_eligible_and_starts_the_audit_clock(desk):
+    person, _account = retired_short(desk)
+    refund = _apply(person, "retirement_short")
+    assert refund.state == RefundState.SUBMITTED and refund.payee_name == person.name
+    event = refund.events.get()
+    assert event.kind == "applied" and event.details["checked"]["months"] == 24
+    assert event.details["checked"]["minimum_months"] == 180
+    assert Deadline.objects.filter(rule=DeadlineRule.REFUND_AUDIT, subject_id=refund.pk, closed_at__isnull=True).exists()
+
+
+def test_nationality_lost_is_eligible_once_the_notice_was_served(desk):
+    person, _ = insured_with_account(desk.region, nationality="USA")
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, "nationality_lost")
+    assert _slug(err) == "refund-nationality-notice-missing" and err.value.extra["rule"] == "Order No. 13 of 2011"
+    notice = nationality_notice_serve(person=person, actor=desk.clerk)
+    assert notice.served_on and "保留个人账户" in notice.text
+    refund = _apply(person, "nationality_lost")
+    assert refund.events.get().details["checked"]["notice"] == notice.reference
+
+
+def test_a_foreigner_leaving_china_is_eligible_a_citizen_is_not(desk):
+    foreigner, _ = insured_with_account(desk.region, document_type="passport", document_number="E12345678",
+                                        nationality="DEU", birth_date=date(1985, 2, 1), sex="M")
+    assert _apply(foreigner, "foreigner_leaving").state == RefundState.SUBMITTED
+    citizen, _ = insured_with_account(desk.region, seq=313)
+    with pytest.raises(ApplicationError) as err:
+        _apply(citizen, "foreigner_leaving")
+    assert _slug(err) == "refund-not-a-foreigner"
+
+
+def test_death_pays_the_heirs_whose_shares_make_the_whole(desk):
+    person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
+    bad = [dict(HEIRS[0], share_numerator=1, share_denominator=2), HEIRS[1]]
+    with pytest.raises(ValidationFailed) as err:
+        _apply(person, "death", actor=desk.clerk, heirs=bad, bank_account="")
+    assert err.value.errors[0]["code"] == "shares_not_whole" and err.value.errors[0]["field"] == "heirs"
+    refund = _apply(person, "death", actor=desk.clerk, heirs=HEIRS, bank_account="")
+    assert refund.heirs.count() == 3
+
+
+def test_a_person_cannot_apply_for_the_heirs_refund_and_not_for_another_person(desk):
+    person, _ = insured_with_account(desk.region)
+    other, _ = insured_with_account(desk.region, seq=315)
+    with pytest.raises(ValidationFailed):
+        _apply(person, "death", heirs=HEIRS)
+    with pytest.raises(NotFound):
+        _apply(other, "retirement_short", actor=person_viewer(person))
+
+
+# ---------------------------------------------------------------- refused, each naming its rule
+
+@pytest.mark.parametrize(("reason", "slug", "rule"), [
+    ("settling_abroad", "refund-settling-abroad", "Order No. 13 of 2011"),
+    ("other", "refund-early-withdrawal", "Social Insurance Law Art. 14")])
+def test_reasons_the_law_does_not_allow_are_refused(desk, reason, slug, rule):
+    person, _ = retired_short(desk)
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, reason)
+    assert (_slug(err), err.value.extra["rule"], err.value.status) == (slug, rule, 409)
+    assert not Refund.objects.exists()
+
+
+def test_under_retirement_age_is_refused_with_the_date(desk):
+    person, _ = retired_short(desk, born=date(1990, 5, 17))
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, "retirement_short")
+    assert _slug(err) == "refund-under-retirement-age"
+    assert err.value.extra["retirement_date"] == "2053-05-17"  # born after 1976-08: 63
+
+
+def test_the_minimum_years_reached_is_refused(desk):
+    person, _ = retired_short(desk, months=180, per_month="10.00", start=date(2005, 1, 1))
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, "retirement_short")
+    assert _slug(err) == "refund-minimum-years-reached" and err.value.extra["months"] == 180
+
+
+def test_an_open_employment_is_refused(desk):
+    person, _ = retired_short(desk)
+    Employment.objects.create(person=person, employer=EmployerFactory(region=desk.region),
+                              start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, "retirement_short")
+    assert _slug(err) == "refund-open-employment"
+
+
+def test_a_second_open_refund_is_refused(desk):
+    person, _ = retired_short(desk)
+    first = _apply(person, "retirement_short")
+    with pytest.raises(ApplicationError) as err:
+        _apply(person, "retirement_short")
+    assert _slug(err) == "refund-already-open" and err.value.extra["existing_id"] == first.pk
+
+
+# ---------------------------------------------------------------- the steps
+
+def _liquidated(desk, person, month=date(2026, 6, 1)):
+    refund = refund_audit(refund=_apply(person, "retirement_short"), actor=desk.clerk)
+    return refund_liquidate(refund=refund, actor=desk.clerk, payout_month=month)
+
+
+def test_liquidation_credits_interest_to_the_payout_month(desk):
+    InterestRate.objects.create(year=2026, percent=Decimal("3.00"), effective_from=date(2027, 6, 1))
+    person, account = retired_short(desk, months=3, start=date(2026, 1, 1))
+    refund = _liquidated(desk, person, month=date(2026, 6, 1))
+    # (100 x 6 + 100 x 5 + 100 x 4) x 3 / 1200 = 3.75: each credit from its posting month up to June
+    assert refund.interest_credited == Decimal("3.75") and refund.amount == Decimal("303.75")
+    interest = AccountEntry.objects.get(account=account, kind=EntryKind.INTEREST)
+    assert (interest.interest_year, interest.interest_until_month) == (2026, 6)
+    assert refund.prepared_by_id == desk.clerk.user_id
+    assert Deadline.objects.get(rule=DeadlineRule.REFUND_AUDIT, subject_id=refund.pk).closed_at is not None
+    assert Deadline.objects.filter(rule=DeadlineRule.REFUND_PAYOUT, subject_id=refund.pk,
+                                   closed_at__isnull=True).exists()
+
+
+def test_the_preparer_cannot_approve_the_payout(desk):
+    person, _ = retired_short(desk)
+    refund = _liquidated(desk, person)
+    from django.contrib.auth.models import Group
+
+    desk.clerk_user.groups.add(Group.objects.get(name="reviewer"))  # the preparer holds the approval right too
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=desk.clerk, bank_reference="B1")
+    assert _slug(err) == "refund-four-eyes" and err.value.status == 403
+    assert Refund.objects.get(pk=refund.pk).state == RefundState.LIQUIDATED
+
+
+def test_a_clerk_without_the_approval_permission_cannot_approve(desk):
+    person, _ = retired_short(desk)
+    refund = _liquidated(desk, person)
+    from tests.agency.factories import clerk_user
+    from tests.refunds.factories import clerk_viewer
+
+    plain = clerk_viewer(clerk_user(desk.office, groups=("clerk",)))
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=plain, bank_reference="B1")
+    assert err.value.status == 403
+
+
+def test_the_second_clerks_approval_pays_closes_and_keeps_the_record_readable(desk):
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    paid = refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="ICBC-2026-0001")
+    assert paid.state == RefundState.PAID and paid.approved_by_id == desk.approver.user_id
+    account.refresh_from_db()
+    assert account.balance == 0 and account.closed_on is not None
+    payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
+    assert payout.amount == -refund.amount and "ICBC-2026-0001" in payout.note
+    relationship = InsuranceRelationship.objects.get(person=person)
+    assert relationship.state == RelationshipState.CLOSED
+    assert RelationshipEvent.objects.filter(person=person, kind=EventKind.CANCELLATION).count() == 1
+    assert list(RefundEvent.objects.filter(refund=refund).values_list("kind", flat=True)) == [
+        "applied", "audited", "liquidated", "paid", "closed"]
+    summary = account_summary(person_viewer(person))
+    assert summary.account is not None and summary.balance == 0 and summary.months == 24
+    with pytest.raises(ApplicationError) as err:  # paid once
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="again")
+    assert _slug(err) == "already-decided"
+
+
+def test_heirs_get_their_shares_to_the_fen(desk):
+    person, account = insured_with_account(desk.region, months=1, state=RelationshipState.AWAITING_REFUND)
+    refund = _apply(person, "death", actor=desk.clerk, heirs=HEIRS, bank_account="")
+    refund = refund_liquidate(refund=refund_audit(refund=refund, actor=desk.clerk), actor=desk.clerk,
+                              payout_month=date(2024, 1, 1))
+    parts = list(refund.heirs.values_list("amount", flat=True))
+    assert sum(parts) == refund.amount and max(parts) - min(parts) == Decimal("0.01")
+    refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B-heirs")
+    assert AccountEntry.objects.filter(account=account, kind=EntryKind.PAYOUT).count() == 3
+    assert PensionAccount.objects.get(pk=account.pk).balance == 0
+
+
+def test_heir_amounts_split_by_largest_remainder():
+    from fractions import Fraction
+
+    assert heir_amounts(Decimal("100.00"), [Fraction(1, 3)] * 3) == [Decimal("33.34"), Decimal("33.33"),
+                                                                        Decimal("33.33")]
+    assert heir_amounts(Decimal("0.05"), [Fraction(1, 2), Fraction(1, 2)]) == [Decimal("0.03"), Decimal("0.02")]
+
+
+def test_rejection_keeps_the_account_and_frees_the_person_to_apply_again(desk):
+    person, account = retired_short(desk)
+    refund = _apply(person, "retirement_short")
+    with pytest.raises(ValidationFailed):
+        refund_reject(refund=refund, actor=desk.clerk, note=" ")
+    refund_reject(refund=refund, actor=desk.clerk, note="证明材料不全")
+    assert PensionAccount.objects.get(pk=account.pk).balance == account.balance
+    assert _apply(person, "retirement_short").state == RefundState.SUBMITTED
+
+
+def test_a_clerk_of_another_region_sees_no_refund(desk):
+    other = Desk(code="310104")
+    person, _ = retired_short(desk)
+    refund = _apply(person, "retirement_short")
+    with pytest.raises(NotFound):
+        refund_audit(refund=refund, actor=other.clerk)
+    with pytest.raises(NotFound):
+        refund_apply(person=person, reason="retirement_short", actor=other.clerk, channel="admin",
+                     bank_account="1")
+
+
+def test_an_employment_opened_after_the_audit_stops_the_liquidation(desk):
+    person, _ = retired_short(desk)
+    refund = refund_audit(refund=_apply(person, "retirement_short"), actor=desk.clerk)
+    Employment.objects.create(person=person, employer=EmployerFactory(region=desk.region),
+                              start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    with pytest.raises(ApplicationError) as err:
+        refund_liquidate(refund=refund, actor=desk.clerk)
+    assert _slug(err) == "refund-open-employment"
+
+
+def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    Employment.objects.create(person=person, employer=EmployerFactory(region=desk.region),
+                              start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B")
+    assert _slug(err) == "refund-open-employment"
+    assert PensionAccount.objects.get(pk=account.pk).balance == refund.amount
