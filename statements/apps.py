@@ -11,3 +11,7 @@ class StatementsConfig(AppConfig):
         from statements.admin import register_panels
 
         register_panels()
+        from statements.services.notices import transfer_completed_notify
+        from transfers.hooks import transfer_completed_hook_register
+
+        transfer_completed_hook_register(transfer_completed_notify)

@@ -209,6 +209,7 @@ class StatementEventKind(models.TextChoices):
     RETURNED = "returned", _("returned letter recorded")
     CONFIRMED_SENT = "confirmed_sent", _("uncertain sending confirmed as sent")
     BATCH_HANDED_OVER = "batch_handed_over", _("print batch handed over")
+    TRANSFER_NOTICE = "transfer_notice", _("transfer completion notice")
 
 
 class StatementEvent(models.Model):

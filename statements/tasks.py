@@ -56,6 +56,14 @@ def print_batch_render_task(batch_id: int) -> str:
 
 
 @shared_task(acks_late=True)
+def transfer_notice_task(transfer_id: int) -> str:
+    from statements.services.notices import transfer_notice_send
+
+    event = transfer_notice_send(transfer_id=transfer_id)
+    return f"transfer {transfer_id}: " + (event.detail["channel"] if event else "informed before")
+
+
+@shared_task(acks_late=True)
 def statement_runs_check() -> str:
     """Every few minutes: resume runs (re-queue ranges whose task was lost), send due e-mail retries,
     mark what a dead sender left as uncertain, batch letters asked for outside runs."""

@@ -43,6 +43,7 @@ from insured.models import (
     Sex,
 )
 from transfers.events import transfer_event
+from transfers.hooks import transfer_completed_hooks_run
 from transfers.models import (
     OPEN_TRANSFER_STATES,
     TemporaryAccount,
@@ -512,4 +513,6 @@ def transfer_complete(*, transfer: Transfer, actor: Viewer, channel: str, resolu
     transfer_event(transfer=transfer, kind=TransferEventKind.COMPLETED, region=transfer.to_region, actor=actor,
                    channel=channel, note=resolution.strip(),
                    details={"months": transfer.months, "informed_by": transfer.person.statement_delivery})
+    # The person is informed by their statement channel once this commits (statements registers it).
+    transaction.on_commit(lambda: transfer_completed_hooks_run(transfer.pk))
     return transfer
