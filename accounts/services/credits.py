@@ -22,13 +22,19 @@ WHERE c.id = ANY(%(ids)s) AND c.amount < 0
   AND -c.amount <= (SELECT coalesce(sum(a.amount), 0) FROM contributions_allocation a WHERE a.credit_id = c.id)
 """
 
+# A charge a successor took over in a merger (`merger_in`) has no lines of its own: paying it credits
+# the lines of the merged employer's charge it took over (`parent`), keyed by that charge, so the
+# months are credited once whoever pays them.
 _LINES = """
-SELECT l.person_id, l.period, c.id AS charge_id, sum(l.pension_individual) AS amount
+SELECT l.person_id, l.period, c.id AS charge_id, coalesce(pc.id, c.id) AS credited_id,
+       sum(l.pension_individual) AS amount
 FROM contributions_charge c
+LEFT JOIN contributions_charge pc ON pc.id = c.parent_id AND c.kind = 'merger_in'
 JOIN contributions_contributionline l
-  ON l.employer_id = c.employer_id AND l.period = c.period AND l.charge_id = c.id
+  ON l.employer_id = coalesce(pc.employer_id, c.employer_id) AND l.period = c.period
+     AND l.charge_id = coalesce(pc.id, c.id)
 WHERE c.id = ANY(%(ids)s)
-GROUP BY l.person_id, l.period, c.id
+GROUP BY l.person_id, l.period, c.id, pc.id
 HAVING sum(l.pension_individual) <> 0
 """
 
@@ -42,7 +48,7 @@ _POST = f"""
 INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
                                    source_key, actor, note, created_at)
 SELECT a.id, CASE WHEN x.amount > 0 THEN 'credit' ELSE 'correction' END, x.amount, x.period, p.day,
-       'charge', x.charge_id, 'charge:' || x.charge_id, %(actor)s, '', now()
+       'charge', x.charge_id, 'charge:' || x.credited_id, %(actor)s, '', now()
 FROM ({_LINES}) x
 JOIN accounts_pensionaccount a ON a.person_id = x.person_id
 JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS p(charge_id, day) ON p.charge_id = x.charge_id

@@ -107,3 +107,23 @@ def test_a_merger_needs_the_permission_and_both_employers_in_the_region(desk):
     with pytest.raises(NotFound):
         employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=supervisor)
     assert not EmployerMerger.objects.exists()
+
+
+def test_the_successor_paying_a_charge_it_took_over_credits_the_persons_accounts(desk):
+    """The months a merged employer declared and the successor pays reach the persons' accounts once."""
+    from accounts.models import AccountEntry, EntryKind
+    from tests.contributions.reads import amounts, file
+
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+    person = PersonFactory(region=desk.region)
+    Employment.objects.create(person=person, employer=old, start_date=date(2025, 1, 1),
+                              monthly_wage=Decimal("6000.00"))
+    _declaration, march = file(old, date(2026, 3, 1), {person: "6000.00"})
+    employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=desk.approver)
+    assert not AccountEntry.objects.filter(account__person=person).exists()  # nothing paid yet
+
+    payment_record(employer_id=new.pk, bank_reference="P-NEW", amount=march.amount, paid_on=date(2026, 7, 10),
+                   actor=portal_viewer(new))
+    credits = AccountEntry.objects.filter(account__person=person, kind=EntryKind.CREDIT)
+    assert [(e.contribution_month, e.amount, e.posted_on) for e in credits] == [
+        (date(2026, 3, 1), amounts("6000.00")["pension_individual"], date(2026, 7, 10))]
