@@ -18,7 +18,7 @@ from accounts.selectors import contribution_months
 from accounts.services.interest import interest_run_start, interest_years_waiting
 from accounts.tasks import interest_run_work
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
 from common.problems import ApplicationError
@@ -31,17 +31,6 @@ class StaffReadableMixin:
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # What caused an entry, in words (AccountEntry.cause_type holds the code).

@@ -73,6 +73,19 @@ class ScopedAdminMixin:
         return "" if value is None else value
 
 
+class ReadOnlyAdminMixin:
+    """Screens of rows written only by services (append-only records, runs): no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AppendOnlyAdminMixin:
     """Policy rows are never edited or deleted: a change is a new row with its own effective date."""
 

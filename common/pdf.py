@@ -129,10 +129,6 @@ def face(name: str) -> Face:
 _HEX = [f"{n:02x}" for n in range(256)]
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 @dataclass
 class _FontSlot:
     """One Type 3 font of a document: up to _PER_FONT glyphs of one face and weight."""
@@ -479,3 +475,12 @@ def notice_pdf(*, agency: str, title: str, reference: str = "", fields: Sequence
         writer.paragraph(text)
     writer.footer(footer)
     return doc.bytes()
+
+
+def pdf_response(data: bytes, filename: str):
+    """A PDF answered inline (the browser shows it; saving keeps the file name)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

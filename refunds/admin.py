@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.display import actor_text, date_text
 from common.identifiers import mask_document
-from common.pdf import notice_pdf
+from common.pdf import notice_pdf, pdf_response
 from common.problems import ApplicationError
 from insured.models import InsuredPerson
 from refunds.models import (
@@ -335,9 +335,7 @@ class NationalityNoticeAdmin(ScopedAdminMixin, admin.ModelAdmin):
                                   ("证件号码", mask_document(notice.person.document_number)),
                                   ("送达日期", date_text(notice.served_on))],
                           paragraphs=[notice.text])
-        response = HttpResponse(body, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{notice.reference}.pdf"'
-        return response
+        return pdf_response(body, f"{notice.reference}.pdf")
 
 
 class MergerForm(forms.Form):

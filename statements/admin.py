@@ -13,9 +13,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
+from common.pdf import pdf_response
 from common.problems import ApplicationError
 from insured.models import StatementDelivery
 from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementRun
@@ -32,24 +33,6 @@ from statements.services.requests import statement_counter_print, statement_for_
 from statements.services.runs import START_PERMISSION, statement_run_advance, statement_run_start
 from statements.snapshot import verification_code_display
 
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _pdf_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 # --- runs -----------------------------------------------------------------------------------------
 
 class RunStartForm(forms.Form):
@@ -57,7 +40,7 @@ class RunStartForm(forms.Form):
 
 
 @admin.register(StatementRun)
-class StatementRunAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["year", "region_shown", "state", "progress", "generated_shown", "delivered_shown", "failed_shown",
                     "remaining_shown", "started_at", "finished_at"]
     list_select_related = ["region"]
@@ -161,7 +144,7 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
 
 # --- statements -----------------------------------------------------------------------------------
 
-class DeliveryInline(ReadOnly, admin.TabularInline):
+class DeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Delivery
     fields = ["created_at", "channel", "state", "address", "attempts", "sent_at", "last_error", "outcome_note"]
     readonly_fields = fields
@@ -179,7 +162,7 @@ class ResendForm(forms.Form):
 
 
 @admin.register(Statement)
-class StatementAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class StatementAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["year", "person_name", "masked_document", "region", "channel", "generated_at", "checksum_short"]
     list_select_related = ["person", "region"]
     list_filter = ["year", "channel"]
@@ -239,7 +222,7 @@ class StatementAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
         except ApplicationError as err:
             self.message_user(request, str(err.detail), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:statements_statement_changelist"))
-        return _pdf_response(statement_pdf(statement.snapshot), f"statement-{statement.year}.pdf")
+        return pdf_response(statement_pdf(statement.snapshot), f"statement-{statement.year}.pdf")
 
     def counter_view(self, request, person_id: int):
         """From the person's file: print any finished year's statement at the counter."""
@@ -253,7 +236,7 @@ class StatementAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
         except ApplicationError as err:
             self.message_user(request, str(err.detail), messages.ERROR)
             return HttpResponseRedirect(back)
-        return _pdf_response(statement_pdf(statement.snapshot), f"statement-{statement.year}.pdf")
+        return pdf_response(statement_pdf(statement.snapshot), f"statement-{statement.year}.pdf")
 
     def resend_view(self, request, pk: int):
         page = reverse("admin:statements_statement_change", args=[pk])
@@ -275,7 +258,7 @@ class StatementAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
 # --- deliveries -----------------------------------------------------------------------------------
 
 @admin.register(Delivery)
-class DeliveryAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class DeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "person_name", "year", "channel", "state", "attempts", "sent_at", "last_error"]
     list_select_related = ["statement__person"]
     list_filter = ["state", "channel"]
@@ -336,7 +319,7 @@ class DeliveryAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
 # --- print batches --------------------------------------------------------------------------------
 
 @admin.register(PrintBatch)
-class PrintBatchAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class PrintBatchAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "region", "seq", "letters", "size_shown", "files", "handed_over_at"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -18,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from agency.workbench import staff_name
 from common.apis import ApiView
 from common.pagination import Cursor
+from common.pdf import pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import NotFound
 from common.security import client_address
@@ -178,9 +178,7 @@ class MyStatementApi(ApiView):
             raise NotFound(f"There is no statement of {year} yet; ask for one with POST "
                            f"/api/v1/me/statements/{year}/reprint.")
         if request.accepted_renderer.format == "pdf":
-            response = HttpResponse(statement_pdf(statement.snapshot), content_type="application/pdf")
-            response["Content-Disposition"] = f'inline; filename="statement-{year}.pdf"'
-            return response
+            return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
         return Response(statement_body(statement))
 
 

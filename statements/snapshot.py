@@ -58,6 +58,12 @@ class PersonRow:
     email: str
     postal_address: str
 
+    @classmethod
+    def of(cls, person, *, channel: str | None = None) -> "PersonRow":
+        """The row of a loaded person; `channel` in place of the person's choice (a resend)."""
+        return cls(person.pk, person.name, person.document_number, person.region_id,
+                   channel or person.statement_delivery, person.email, person.postal_address)
+
     @property
     def channel(self) -> str:
         """The chosen channel, online when the chosen one lacks its address (as the SQL decides)."""

@@ -23,7 +23,7 @@ from agency.models import DeadlineRule, DocumentKind
 from agency.workbench import DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED, due_condition, undecided_deadlines
 from agency.workbench_admin import due_filter, due_lookups, state_with_due
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.problems import ApplicationError
 from insured.models import Decision
@@ -44,17 +44,6 @@ from transfers.services.transfers import (
 )
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 def _each(modeladmin, request, items, service, done_message):
     ok = 0
     for item in items:
@@ -68,7 +57,7 @@ def _each(modeladmin, request, items, service, done_message):
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class SuspensionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person", "due", "state_now", "reason", "region", "created_at", "decided_by"]
     list_select_related = ["person", "region", "decided_by"]
     list_filter = [due_filter(DeadlineRule.SUSPENSION_REVIEW), "state", "reason"]
@@ -173,7 +162,7 @@ class TransferDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Transfer)
-class TransferAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class TransferAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person", "due", "state_now", "step_here", "from_region", "to_region", "kind", "filed_on",
                     "step_link"]
     list_select_related = ["person", "from_region", "to_region"]
@@ -293,7 +282,7 @@ class TransferAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(TemporaryAccount)
-class TemporaryAccountAdmin(ScopedAdminMixin, ReadOnly, admin.ModelAdmin):
+class TemporaryAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person", "region", "rule", "opened_on", "closed_on"]
     list_select_related = ["person", "region"]
     name_search_field = "person__name"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -17,6 +16,7 @@ from agency.models import DocumentKind, Region
 from common.apis import ApiView
 from common.fields import ChoiceField
 from common.pagination import Cursor
+from common.pdf import pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import Conflict, NotFound, ValidationFailed
 from insured.models import Channel
@@ -47,10 +47,6 @@ def _documents(fields: dict, default_kind: str) -> list:
     return [(f, kinds[i] if kinds else default_kind) for i, f in enumerate(files)]
 
 
-def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=PDF)
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
 
 
 class SuspensionOutput(serializers.Serializer):
@@ -129,7 +125,7 @@ class MyCertificateApi(ApiView):
             raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
         certificate = contribution_certificate(self.viewer, region_code=region[:6])
         if request.query_params.get("as") == "pdf":
-            return _pdf(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
+            return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
         return Response(certificate.as_dict())
 
 
@@ -245,11 +241,11 @@ class MyTransferDetailApi(ApiView):
         if document == "letter":
             if not transfer.letter_on:
                 raise Conflict(_("The letter of consent is not issued yet."), type_slug="document-not-issued")
-            return _pdf(letter_pdf(transfer), f"letter-{transfer.pk}.pdf")
+            return pdf_response(letter_pdf(transfer), f"letter-{transfer.pk}.pdf")
         if document == "form":
             if not transfer.form:
                 raise Conflict(_("The transfer information form is not issued yet."), type_slug="document-not-issued")
-            return _pdf(form_pdf(transfer), f"form-{transfer.pk}.pdf")
+            return pdf_response(form_pdf(transfer), f"form-{transfer.pk}.pdf")
         if document:
             raise ValidationFailed.field("document", "invalid_choice", _("Give letter or form."))
         return Response(TransferOutput(transfer).data)

@@ -310,8 +310,7 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
             person = person_update(person=person, actor=actor, statement_delivery=channel)
             statement_event_record(kind=StatementEventKind.CHANNEL_CHANGED, actor=actor, statement=statement,
                                    detail={"channel": channel})
-        row = PersonRow(person.pk, person.name, person.document_number, person.region_id, channel, person.email,
-                        person.postal_address)
+        row = PersonRow.of(person, channel=channel)
         delivery = delivery_for(statement, row, channel=channel, actor=actor)
         delivery.save()
         statement_event_record(kind=StatementEventKind.RESENT, actor=actor, statement=statement,

@@ -36,8 +36,7 @@ def transfer_notice_send(*, transfer_id: int) -> StatementEvent | None:
     """Informs the person of a completed transfer; None when that was done before."""
     transfer = Transfer.objects.select_related("person", "from_region", "to_region").get(pk=transfer_id)
     person = transfer.person
-    row = PersonRow(person.pk, person.name, person.document_number, person.region_id, person.statement_delivery,
-                    person.email, person.postal_address)
+    row = PersonRow.of(person)
     channel = row.channel
     try:
         with transaction.atomic():

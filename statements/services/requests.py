@@ -38,8 +38,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
         statement, created = statement_generate_one(person_id=person.pk, year=year, actor=actor)
         delivery = None
         if not Delivery.objects.filter(statement=statement, state__in=OPEN_DELIVERY).exists():
-            row = PersonRow(person.pk, person.name, person.document_number, person.region_id,
-                            person.statement_delivery, person.email, person.postal_address)
+            row = PersonRow.of(person)
             delivery = delivery_for(statement, row, channel=row.channel, actor=actor)
             delivery.save()
             if delivery.channel == StatementDelivery.EMAIL:
