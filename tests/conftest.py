@@ -15,6 +15,21 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With --reuse-db (mutmut, a developer's reruns) the database is the one an earlier
+    session left behind. If that session ended with a transactional test, its flush took the
+    migration-seeded calendar and rates with it; put them back once, before any test."""
+    from django.apps import apps
+
+    from agency.models import CalendarYear
+    from agency.reference_data import reference_data_load
+
+    with django_db_blocker.unblock():
+        if not CalendarYear.objects.exists():
+            reference_data_load(apps)
+
+
 @pytest.fixture(autouse=True)
 def _calendar_covers_next_year(request):
     """Deadlines start today and may run into next year, which the seeded calendar
