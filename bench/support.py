@@ -52,6 +52,8 @@ def django_env(db_name: str, **extra: str) -> dict[str, str]:
                 # The write limiter still runs (its cost is measured) but never answers 429: the load
                 # generators and the in-process profiles send more per client than a portal may.
                 "API_WRITE_RATE": "1000000/minute",
+                # Mail goes nowhere unless a benchmark measures it (statement_bench passes its sink).
+                "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
                 "CACHE_KEY_PREFIX": f"bench-{db_name}", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
                 "DJANGO_SETTINGS_MODULE": "config.settings"})
     env.update(extra)

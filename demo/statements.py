@@ -7,14 +7,22 @@ from __future__ import annotations
 from datetime import date
 
 from common.access import Viewer
+from insured.models import InsuredPerson
 from statements.models import Delivery, PrintBatch, RangeState, RunRange, RunState
 from statements.services.delivery import email_deliveries_send, print_batch_render
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_advance, statement_run_start
 
+# A demo-sized population gets its statements at start-up; a benchmark's million persons would
+# take the yearly run's 18 minutes (bench/statement_bench.py measures that run on its own).
+DEMO_STATEMENTS_MAX_PERSONS = 50_000
+
 
 def demo_statements_ensure(*, today: date) -> str | None:
     system = Viewer.system()
+    if InsuredPerson.objects.count() > DEMO_STATEMENTS_MAX_PERSONS:
+        return (f"demo statements skipped: more than {DEMO_STATEMENTS_MAX_PERSONS:,} persons; start the "
+                f"{today.year - 1} run in the admin (statement runs) or let beat start it")
     run, _created = statement_run_start(year=today.year - 1, region=None, actor=system)
     if run.state == RunState.DONE:
         return None
