@@ -10,6 +10,7 @@ import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from common.access import Viewer, scope, viewer_may
 from common.problems import Forbidden, NotFound, ValidationFailed
@@ -26,7 +27,7 @@ def employer_update(*, employer: Employer, actor: Viewer, **changes: str) -> Emp
     Locks the row within the actor's scope, requires employers.change_employer, and leaves the
     values before the change in the employer's history (pghistory, with the actor in its context)."""
     if not viewer_may(actor, UPDATE_PERMISSION):
-        raise Forbidden("Your group may not change employers' details.")
+        raise Forbidden(_("Your group may not change employers' details."))
     for field in changes:
         if field not in CONTACT_FIELDS:
             raise ValidationFailed.field(field, "not_changeable",
@@ -34,17 +35,17 @@ def employer_update(*, employer: Employer, actor: Viewer, **changes: str) -> Emp
                                          "(Art. 57) instead.")
     locked = scope(Employer.objects.select_for_update(), actor).filter(pk=employer.pk).first()
     if locked is None:
-        raise NotFound("No such employer is visible to you.")
+        raise NotFound(_("No such employer is visible to you."))
     values = {}
     for field, value in changes.items():
         value = (value or "").strip()
         if len(value) > CONTACT_FIELDS[field]:
-            raise ValidationFailed.field(field, "max_length", f"At most {CONTACT_FIELDS[field]} characters.")
+            raise ValidationFailed.field(field, "max_length", _("At most %(n)s characters.") % {"n": CONTACT_FIELDS[field]})
         if field == "contact_email" and value:
             try:
                 validate_email(value)
             except DjangoValidationError:
-                raise ValidationFailed.field(field, "invalid", "Not a valid e-mail address.") from None
+                raise ValidationFailed.field(field, "invalid", _("Not a valid e-mail address.")) from None
         values[field] = value
     changed = [field for field, value in values.items() if getattr(locked, field) != value]
     if changed:

@@ -27,6 +27,10 @@ UPDATABLE = ("name", "nationality", "hukou_region_code", "hukou_type", "phone", 
              "statement_delivery", "original_retirement_age")
 
 
+def _one_of(values) -> str:
+    return _("One of: %(choices)s.") % {"choices": ", ".join(values)}
+
+
 def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
     extra = {"expected": err.expected} if err.expected else {}
     return ValidationFailed.field(field, err.code, err.message, **extra)
@@ -72,9 +76,9 @@ def person_register(*, actor: Viewer, region: Region, **fields) -> InsuredPerson
     """Register a person once per document number (the other arguments are those of `person_new`),
     in a region the actor serves; requires insured.add_insuredperson."""
     if not viewer_may(actor, REGISTER_PERMISSION):
-        raise Forbidden("Your group may not register persons.")
+        raise Forbidden(_("Your group may not register persons."))
     if not scope(Region.objects.filter(pk=region.pk), actor).exists():
-        raise ValidationFailed.field("region_code", "unknown_region", "Not a region you serve.")
+        raise ValidationFailed.field("region_code", "unknown_region", _("Not a region you serve."))
     person = person_new(region=region, **fields)
     existing = InsuredPerson.objects.filter(document_number=person.document_number).only("id").first()
     if existing is not None:
@@ -97,7 +101,7 @@ def _retirement_age_check(value: str, sex: str) -> None:
         return
     if value not in OriginalRetirementAge.values:
         raise ValidationFailed.field("original_retirement_age", "invalid_choice",
-                                     f"One of: {', '.join(OriginalRetirementAge.values)}.")
+                                     _one_of(OriginalRetirementAge.values))
     if (value == OriginalRetirementAge.MEN_60) != (sex == "M"):
         raise ValidationFailed.field("original_retirement_age", "sex_mismatch",
                                      _("Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."))
@@ -109,13 +113,13 @@ def _contact_check(values: dict) -> None:
         raise ValidationFailed.field("name", "required", _("A name is required."))
     if values.get("statement_delivery", StatementDelivery.ONLINE) not in StatementDelivery.values:
         raise ValidationFailed.field("statement_delivery", "invalid_choice",
-                                     f"One of: {', '.join(StatementDelivery.values)}.")
+                                     _one_of(StatementDelivery.values))
     if values.get("hukou_type", HukouType.URBAN) not in HukouType.values:
-        raise ValidationFailed.field("hukou_type", "invalid_choice", f"One of: {', '.join(HukouType.values)}.")
+        raise ValidationFailed.field("hukou_type", "invalid_choice", _one_of(HukouType.values))
     if values.get("hukou_region_code") and not re.fullmatch(r"\d{6}", values["hukou_region_code"]):
-        raise ValidationFailed.field("hukou_region_code", "invalid", "A division code is 6 digits.")
+        raise ValidationFailed.field("hukou_region_code", "invalid", _("A division code is 6 digits."))
     if "nationality" in values and not re.fullmatch(r"[A-Z]{3}", values["nationality"]):
-        raise ValidationFailed.field("nationality", "invalid", "ISO 3166-1 alpha-3, e.g. CHN.")
+        raise ValidationFailed.field("nationality", "invalid", _("ISO 3166-1 alpha-3, e.g. CHN."))
     if values.get("email"):
         try:
             validate_email(values["email"])
@@ -129,13 +133,14 @@ def person_update(*, person: InsuredPerson, actor: Viewer, **changes) -> Insured
     UPDATABLE); returns the person. Locks the row within the actor's scope, requires
     insured.change_insuredperson, and leaves the values before the change in the person's history."""
     if not viewer_may(actor, UPDATE_PERMISSION):
-        raise Forbidden("Your group may not change persons' records.")
+        raise Forbidden(_("Your group may not change persons' records."))
     for field in changes:
         if field not in UPDATABLE:
-            raise ValidationFailed.field(field, "not_changeable", f"{field} cannot be changed here.")
+            raise ValidationFailed.field(field, "not_changeable",
+                                         _("%(field)s cannot be changed here.") % {"field": field})
     locked = scope(InsuredPerson.objects.select_for_update(), actor).filter(pk=person.pk).first()
     if locked is None:
-        raise NotFound("No such person is visible to you.")
+        raise NotFound(_("No such person is visible to you."))
     values = {field: text_clean(value or "", field=field, multiline=field == "postal_address")
               for field, value in changes.items()}
     if "nationality" in values:

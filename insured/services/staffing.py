@@ -315,7 +315,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
 
 def _voucher_store(file: UploadedFile, kind: str, i: int, *, region, actor: Viewer) -> Document:
     if kind not in DocumentKind.values:
-        raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice", f"Unknown document kind {kind!r}.")
+        raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice", _("Unknown document kind %(kind)r.") % {"kind": kind})
     return document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
                           field=f"documents[{i}]")
 

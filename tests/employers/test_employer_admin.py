@@ -3,6 +3,7 @@ are not added here, and contact details change through employer_update (issue 8,
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from common.access import Kind, Viewer
 from common.problems import Forbidden, NotFound, ValidationFailed
@@ -107,3 +108,14 @@ def test_employer_update_checks_fields_scope_and_permission(shanghai, beijing):
             employer_update(employer=employer, actor=actor, contact_phone="1")
     updated = employer_update(employer=employer, actor=clerk, contact_phone=" 021-3 ", address="黄浦路1号")
     assert (updated.contact_phone, updated.address) == ("021-3", "黄浦路1号")
+
+
+def test_employer_update_gives_its_reasons_in_the_callers_language(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    with translation.override("zh-hans"):
+        for changes, field, message in (({"contact_email": "not-an-address"}, "contact_email", "不是有效的电子邮件地址。"),
+                                        ({"contact_phone": "1" * 31}, "contact_phone", "最多 30 个字符。")):
+            with pytest.raises(ValidationFailed) as refused:
+                employer_update(employer=employer, actor=clerk, **changes)
+            assert [(e["field"], e["message"]) for e in refused.value.errors] == [(field, message)]

@@ -255,6 +255,8 @@ def test_second_open_application_for_the_same_code_is_a_409(shanghai):
     response = _file_json(api, name="另一个名字")
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/duplicate"
+    # The portal's form marks the field at fault (found by mutation testing: the errors were not checked).
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("uscc", "open_application")]
     assert RegistrationApplication.objects.count() == 1
 
 

@@ -5,6 +5,7 @@ checked, a second registration of a document number names the first, a bad numbe
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from common.access import Kind, Viewer
 from common.problems import Duplicate, ValidationFailed
@@ -21,21 +22,25 @@ def _clerk(region) -> Viewer:
     return Viewer(Kind.CLERK, user_id=clerk_user(office).pk, region_id=region.pk, office_id=office.pk)
 
 
-@pytest.mark.parametrize(("changes", "field", "code"), [
-    ({"name": "  "}, "name", "required"),
-    ({"statement_delivery": "fax"}, "statement_delivery", "invalid_choice"),
-    ({"hukou_type": "nomad"}, "hukou_type", "invalid_choice"),
-    ({"hukou_region_code": "31010"}, "hukou_region_code", "invalid"),
-    ({"hukou_region_code": "31010a"}, "hukou_region_code", "invalid"),
-    ({"nationality": "cn"}, "nationality", "invalid"),
-    ({"nationality": "CHN1"}, "nationality", "invalid"),
-    ({"email": "not-an-address"}, "email", "invalid"),
+@pytest.mark.parametrize(("changes", "field", "code", "message"), [
+    ({"name": "  "}, "name", "required", "姓名为必填项。"),
+    ({"statement_delivery": "fax"}, "statement_delivery", "invalid_choice", "可选值：post, email, online。"),
+    ({"hukou_type": "nomad"}, "hukou_type", "invalid_choice", "可选值：urban, rural, none。"),
+    ({"hukou_region_code": "31010"}, "hukou_region_code", "invalid", "行政区划代码为 6 位数字。"),
+    ({"hukou_region_code": "31010a"}, "hukou_region_code", "invalid", "行政区划代码为 6 位数字。"),
+    ({"nationality": "cn"}, "nationality", "invalid", "应为 ISO 3166-1 三位字母代码，例如 CHN。"),
+    ({"nationality": "CHN1"}, "nationality", "invalid", "应为 ISO 3166-1 三位字母代码，例如 CHN。"),
+    ({"email": "not-an-address"}, "email", "invalid", "不是有效的电子邮件地址。"),
+    ({"document_number": "110101199001011234"}, "document_number", "not_changeable", "document_number 不能在此修改。"),
 ])
-def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field, code):
+def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field, code, message):
+    """A clerk (or a portal) reading Chinese gets the reason in Chinese (found by mutation testing:
+    several of these reasons were English whatever the caller's language)."""
     person = PersonFactory(name="王五", email="wang@example.cn")
-    with pytest.raises(ValidationFailed) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
         person_update(person=person, actor=_clerk(person.region), **changes)
-    assert [(e["field"], e["code"]) for e in refused.value.errors] == [(field, code)]
+    assert refused.value.errors == [{"field": field, "code": code, "message": message}]
+    assert refused.value.detail == message
     person.refresh_from_db()
     assert (person.name, person.email, person.nationality) == ("王五", "wang@example.cn", "CHN")
 
@@ -57,7 +62,8 @@ def test_a_second_registration_names_the_person_already_registered():
         person_register(actor=_clerk(first.region), region=first.region, document_type="resident_id",
                         document_number=first.document_number.lower(), name="另一人")
     assert again.value.extra == {"existing": f"/api/v1/agency/persons/{first.pk}", "existing_id": first.pk}
-    assert [(e["field"], e["code"]) for e in again.value.errors] == [("document_number", "duplicate")]
+    assert again.value.errors == [{"field": "document_number", "code": "duplicate", "message": "Already registered."}]
+    assert again.value.detail == "A person with this document number is already registered."
 
 
 def test_a_wrong_check_digit_names_the_field_the_rule_and_the_expected_digit():
@@ -70,3 +76,13 @@ def test_a_wrong_check_digit_names_the_field_the_rule_and_the_expected_digit():
     (error,) = refused.value.errors
     assert error["field"] == "document_number" and error["expected"] == good[-1]
     assert error["code"] != "required"
+
+
+def test_a_number_of_the_wrong_length_names_no_expected_digit():
+    region = PersonFactory().region
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
+        person_register(actor=_clerk(region), region=region, document_type="resident_id",
+                        document_number=resident_id(seq=124)[:-2], name="短号")
+    (error,) = refused.value.errors
+    assert set(error) == {"field", "code", "message"} and error["field"] == "document_number"
+    assert error["message"] and error["message"] == refused.value.detail
