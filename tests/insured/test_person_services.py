@@ -86,3 +86,24 @@ def test_a_number_of_the_wrong_length_names_no_expected_digit():
     (error,) = refused.value.errors
     assert set(error) == {"field", "code", "message"} and error["field"] == "document_number"
     assert error["message"] and error["message"] == refused.value.detail
+
+
+@pytest.mark.parametrize(("sex", "category", "code"), [
+    ("F", "women_55", None), ("F", "women_50", None), ("M", "men_60", None),
+    ("M", "women_55", "sex_mismatch"), ("F", "men_60", "sex_mismatch"), ("F", "women_60", "invalid_choice"),
+])
+def test_the_original_retirement_age_follows_the_sex(sex, category, code):
+    """The category a person's new retirement age is reckoned from (refunds/retirement.py) is
+    checked where a clerk records it (found by mutation testing: only the refund tests set it)."""
+    person = PersonFactory(sex=sex)
+    if code is None:
+        person_update(person=person, actor=_clerk(person.region), original_retirement_age=category)
+        person.refresh_from_db()
+        assert person.original_retirement_age == category
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        person_update(person=person, actor=_clerk(person.region), original_retirement_age=category)
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("original_retirement_age", code)]
+    assert refused.value.errors[0]["message"]
+    person.refresh_from_db()
+    assert person.original_retirement_age == ""
