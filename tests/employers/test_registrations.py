@@ -443,6 +443,9 @@ def test_wrong_or_missing_tracking_token_is_a_404_problem(shanghai):
         assert response.json()["type"] == "/problems/not-found"
     missing = APIClient().get("/api/v1/registrations/999999", HTTP_X_TRACKING_TOKEN=created["tracking_token"])
     assert missing.status_code == 404
+    # The applicant is told what to give, in their language (found by mutation testing).
+    chinese = APIClient().get(f"/api/v1/registrations/{created['id']}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "X-Tracking-Token" in chinese.json()["detail"] and "查询令牌" in chinese.json()["detail"]
     resubmit = APIClient().post(f"/api/v1/registrations/{created['id']}/resubmit", {}, format="json",
                                 HTTP_X_TRACKING_TOKEN="nope")
     assert resubmit.status_code == 404
@@ -491,8 +494,13 @@ def test_change_and_cancellation_need_the_employers_portal_with_write_scope(shan
     read_only = PortalApi(employer, scope="read").file(body)
     assert read_only.status_code == 403
     other = PortalApi(EmployerFactory(region=shanghai)).file(body)  # another employer's portal
-    assert other.status_code == 400 and other.json()["errors"][0]["code"] == "not_yours"
+    assert other.status_code == 400
+    assert [(e["field"], e["code"]) for e in other.json()["errors"]] == [("uscc", "not_yours")]
     assert not RegistrationApplication.objects.exists()
+    # Its own code, as a person might type it (found by mutation testing: no test gave its own code).
+    own = PortalApi(employer).file({**body, "uscc": f" {employer.uscc.lower()} "})
+    assert own.status_code == 201, own.json()
+    assert own.json()["uscc"] == employer.uscc
 
 
 def test_another_employers_portal_cannot_follow_the_application(shanghai):
