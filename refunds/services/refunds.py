@@ -30,7 +30,14 @@ from common.display import message_data
 from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from insured import events as person_events
-from insured.models import DocumentType, Employment, InsuranceRelationship, InsuredPerson, RelationshipState
+from insured.models import (
+    ENDED_STATES,
+    DocumentType,
+    Employment,
+    InsuranceRelationship,
+    InsuredPerson,
+    RelationshipState,
+)
 from refunds.events import refund_event
 from refunds.models import (
     OPEN_STATES,
@@ -325,7 +332,7 @@ def refund_payout_approve(*, refund: Refund, actor: Viewer, bank_reference: str)
                  amount=str(refund.amount), payments=[[h, str(a)] for h, a, _p in payments])
     closed = []
     for relationship in (InsuranceRelationship.objects.select_for_update().select_related("region")
-                         .filter(person_id=refund.person_id).exclude(state=RelationshipState.CLOSED)):
+                         .filter(person_id=refund.person_id).exclude(state__in=ENDED_STATES)):
         relationship.state, relationship.state_since = RelationshipState.CLOSED, today
         relationship.save(update_fields=["state", "state_since"])
         person_events.relationship_cancelled(

@@ -20,6 +20,7 @@ from refunds.services.refunds import (
     refund_payout_approve,
     refund_reject,
 )
+from tests.agency.factories import RegionFactory
 from tests.employers.factories import EmployerFactory
 from tests.refunds.factories import Desk, insured_with_account, person_viewer
 
@@ -209,6 +210,23 @@ def test_the_second_clerks_approval_pays_closes_and_keeps_the_record_readable(de
     with pytest.raises(ApplicationError) as err:  # paid once
         refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="again")
     assert _slug(err) == "already-decided"
+
+
+def test_the_payout_closes_the_open_relationship_and_leaves_a_transfer_out_as_it_was(desk):
+    """A relationship that ended by a transfer out stays 'transferred': the payout cancels only what
+    was still open, and writes one cancellation event for it."""
+    person, _account = retired_short(desk)
+    earlier = InsuranceRelationship.objects.create(person=person, region=RegionFactory(code="110105"),
+                                                   state=RelationshipState.TRANSFERRED, opened_on=date(2015, 1, 1),
+                                                   state_since=date(2023, 12, 31))
+    refund = _liquidated(desk, person)
+    refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="ICBC-2026-0002")
+    earlier.refresh_from_db()
+    assert (earlier.state, earlier.state_since) == (RelationshipState.TRANSFERRED, date(2023, 12, 31))
+    here = InsuranceRelationship.objects.get(person=person, region=desk.region)
+    assert here.state == RelationshipState.CLOSED
+    assert RelationshipEvent.objects.filter(person=person, kind=EventKind.CANCELLATION).count() == 1
+    assert RefundEvent.objects.get(refund=refund, kind="closed").details["relationships"] == [here.pk]
 
 
 def test_heirs_get_their_shares_to_the_fen(desk):
