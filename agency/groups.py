@@ -17,7 +17,7 @@ VIEW_ALL = [
     "refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent", "refunds.view_nationalitynotice",
     "refunds.view_employermerger", "refunds.view_payoutawaitingapproval",
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
-    "statements.view_printbatch",
+    "statements.view_printbatch", "statements.view_statementevent",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",

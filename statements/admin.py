@@ -19,7 +19,7 @@ from common.identifiers import mask_document
 from common.pdf import pdf_response
 from common.problems import ApplicationError
 from insured.models import StatementDelivery
-from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementRun
+from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementEvent, StatementRun
 from statements.render import statement_pdf
 from statements.selectors import run_progress
 from statements.services.delivery import (
@@ -314,6 +314,46 @@ class DeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # The actions record outcomes through the service; the row itself is never edited in a form.
         return obj is None and request.user.has_perm("statements.change_delivery")
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+@admin.register(StatementEvent)
+class StatementEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who started a run, reprinted, resent, recorded a bounce or handed a batch over: the trail a
+    supervisor reads when a person says their statement never came."""
+
+    list_display = ["at", "kind", "region", "statement", "actor_shown", "detail_shown"]
+    list_select_related = ["region", "statement__person"]
+    list_filter = ["kind"]
+    date_hierarchy = "at"
+    name_search_field = "statement__person__name"
+    exact_search_field = "statement__person__document_number"
+    fields = ["at", "kind", "region", "run", "statement", "actor_shown", "detail_shown"]
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_shown(self, obj):
+        return actor_text(obj.actor)
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj):
+        """The event's facts with the clerk's labels ("渠道：电子邮件；印制批次：12"), not its JSON keys."""
+        parts = []
+        for key, value in (obj.detail or {}).items():
+            if key == "channel" and value:
+                value = StatementDelivery(value).label if value in StatementDelivery.values else value
+            elif isinstance(value, bool):
+                value = _("yes") if value else _("no")
+            parts.append(f"{EVENT_DETAIL_LABELS.get(key, key)}：{value}")
+        return "；".join(str(p) for p in parts)
+
+
+EVENT_DETAIL_LABELS = {
+    "year": _("year"), "persons": _("persons"), "ranges": _("ranges"), "channel": _("channel"),
+    "batch": _("print batch"), "letters": _("letters"), "delivery": _("delivery"), "note": _("note"),
+    "transfer": _("transfer"), "person": _("person"), "created": _("newly generated"),
+}
 
 
 # --- print batches --------------------------------------------------------------------------------

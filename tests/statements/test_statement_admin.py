@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from insured.models import RecordAccess
-from statements.models import Delivery, DeliveryState, PrintBatch, Statement
+from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementEvent, StatementEventKind
 from statements.services.delivery import email_deliveries_send
 from statements.tasks import statement_runs_check
 from tests.agency.factories import OfficeFactory, clerk_user
@@ -75,3 +75,31 @@ def test_the_periodic_check_marks_a_dead_senders_messages_and_batches_requested_
     letter = Delivery.objects.get(statement__person=letter_person, statement__year=2024)
     assert letter.state == DeliveryState.BATCHED and PrintBatch.objects.filter(pk=letter.batch_id).exists()
     assert email_deliveries_send() == {"sent": 0, "retry": 0, "failed": 0}  # the uncertain one is not resent
+
+
+def test_the_statement_events_list_shows_the_regions_trail_and_finds_a_person():
+    w = build()
+    clerk_user_here = clerk_user(OfficeFactory(region=w.person.region))
+    clerk = _client(clerk_user_here)
+    assert clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024}).status_code == 200
+    elsewhere = PersonFactory()
+    other_clerk = _client(clerk_user(OfficeFactory(region=elsewhere.region)))
+    other_clerk.get(f"/admin/statements/statement/counter/{elsewhere.pk}/", {"year": 2024})
+    printed = StatementEvent.objects.get(kind=StatementEventKind.PRINTED, statement__person=w.person)
+    theirs = StatementEvent.objects.get(kind=StatementEventKind.PRINTED, statement__person=elsewhere)
+
+    listing = clerk.get("/admin/statements/statementevent/").content.decode()
+    assert f"/admin/statements/statementevent/{printed.pk}/change/" in listing
+    assert f"/admin/statements/statementevent/{theirs.pk}/change/" not in listing
+    found = clerk.get("/admin/statements/statementevent/", {"q": w.person.document_number}).content.decode()
+    assert f"/admin/statements/statementevent/{printed.pk}/change/" in found
+    assert clerk.get(f"/admin/statements/statementevent/{theirs.pk}/change/").status_code in (302, 404)
+    page = clerk.get(f"/admin/statements/statementevent/{printed.pk}/change/")
+    assert page.status_code == 200 and clerk_user_here.username in page.content.decode()
+    run_year()
+    started = StatementEvent.objects.get(kind=StatementEventKind.RUN_STARTED)
+    page = clerk.get(f"/admin/statements/statementevent/{started.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # The facts with the clerk's labels, not the JSON keys.
+    shown = page.content.decode()
+    assert f"人数：{started.detail['persons']}" in shown and f"区段数：{started.detail['ranges']}" in shown
+    assert "persons" not in shown and "ranges" not in shown
