@@ -628,3 +628,28 @@ def test_two_reviewers_approving_the_same_application_one_wins(shanghai):
                         lambda: registration_approve(application=application, actor=Viewer.system()))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "RegistrationApplication"]
     assert Employer.objects.count() == 1
+
+
+def test_a_clerk_files_a_change_only_for_a_registered_employer_of_their_region(shanghai, beijing):
+    """Found by mutation testing: the office's filing path and its refusals had no test of their own."""
+    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    today = today_in_shanghai()
+    for code in ("", uscc(777), EmployerFactory(region=beijing).uscc):  # none, unknown, another region's
+        with pytest.raises(ValidationFailed) as refused:
+            registration_submit(kind="change", actor=clerk, uscc=code, changed_on=today, changes={"address": "新址"})
+        assert [(e["field"], e["code"]) for e in refused.value.errors] == [("uscc", "unknown_employer")]
+    cancelled = EmployerFactory(region=shanghai, registration_status="cancelled")
+    with pytest.raises(ApplicationError) as conflict:
+        registration_submit(kind="change", actor=clerk, uscc=cancelled.uscc.lower(), changed_on=today,
+                            changes={"address": "新址"})
+    assert (conflict.value.status, conflict.value.type_slug) == (409, "employer-not-registered")
+    mine = EmployerFactory(region=shanghai)
+    change, _token = registration_submit(kind="change", actor=clerk, uscc=f" {mine.uscc.lower()} ",
+                                         changed_on=today, changes={"address": "上海市黄浦区新址1号"})
+    assert change.employer_id == mine.pk
+    with pytest.raises(ApplicationError) as refused:  # neither a portal nor an office
+        registration_submit(kind="change", actor=Viewer(Kind.NOBODY), uscc=mine.uscc, changed_on=today,
+                            changes={"address": "新址"})
+    assert (refused.value.status, refused.value.type_slug) == (403, "permission-denied")
+    assert refused.value.detail
+    assert RegistrationApplication.objects.count() == 1
