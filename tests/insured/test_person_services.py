@@ -107,3 +107,12 @@ def test_the_original_retirement_age_follows_the_sex(sex, category, code):
     assert refused.value.errors[0]["message"]
     person.refresh_from_db()
     assert person.original_retirement_age == ""
+
+
+def test_a_registration_with_only_the_required_fields_takes_the_defaults():
+    region = PersonFactory().region
+    person = person_register(actor=_clerk(region), region=region, document_type="resident_id",
+                             document_number=resident_id(seq=125), name="默认")
+    person.refresh_from_db()
+    assert (person.nationality, person.hukou_region_code, person.hukou_type, person.statement_delivery,
+            person.original_retirement_age) == ("CHN", "", "urban", "online", "")
