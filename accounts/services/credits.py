@@ -24,18 +24,29 @@ WHERE c.id = ANY(%(ids)s) AND c.amount < 0
 
 # A charge a successor took over in a merger (`merger_in`) has no lines of its own: paying it credits
 # the lines of the merged employer's charge it took over (`parent`), keyed by that charge, so the
-# months are credited once whoever pays them.
+# months are credited once whoever pays them. An Art. 58 month the agency determined (a `determined`
+# charge, contributions/services/determinations.py) has no line either: its determined month carries
+# the individual pension part, credited the same way when the charge is settled.
 _LINES = """
-SELECT l.person_id, l.period, c.id AS charge_id, coalesce(pc.id, c.id) AS credited_id,
-       sum(l.pension_individual) AS amount
-FROM contributions_charge c
-LEFT JOIN contributions_charge pc ON pc.id = c.parent_id AND c.kind = 'merger_in'
-JOIN contributions_contributionline l
-  ON l.employer_id = coalesce(pc.employer_id, c.employer_id) AND l.period = c.period
-     AND l.charge_id = coalesce(pc.id, c.id)
-WHERE c.id = ANY(%(ids)s)
-GROUP BY l.person_id, l.period, c.id, pc.id
-HAVING sum(l.pension_individual) <> 0
+SELECT person_id, period, charge_id, credited_id, sum(amount) AS amount FROM (
+    SELECT l.person_id, l.period, c.id AS charge_id, coalesce(pc.id, c.id) AS credited_id,
+           l.pension_individual AS amount
+    FROM contributions_charge c
+    LEFT JOIN contributions_charge pc ON pc.id = c.parent_id AND c.kind = 'merger_in'
+    JOIN contributions_contributionline l
+      ON l.employer_id = coalesce(pc.employer_id, c.employer_id) AND l.period = c.period
+         AND l.charge_id = coalesce(pc.id, c.id)
+    WHERE c.id = ANY(%(ids)s)
+    UNION ALL
+    SELECT d.person_id, dm.period, c.id, coalesce(pc.id, c.id), dm.pension_individual
+    FROM contributions_charge c
+    LEFT JOIN contributions_charge pc ON pc.id = c.parent_id AND c.kind = 'merger_in'
+    JOIN contributions_determinedmonth dm ON dm.charge_id = coalesce(pc.id, c.id)
+    JOIN contributions_determination d ON d.id = dm.determination_id
+    WHERE c.id = ANY(%(ids)s)
+) x
+GROUP BY person_id, period, charge_id, credited_id
+HAVING sum(amount) <> 0
 """
 
 _OPEN_ACCOUNTS = f"""

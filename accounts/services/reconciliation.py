@@ -21,7 +21,8 @@ from accounts.models import ReconciliationDifference, ReconciliationRun
 # parallel workers, and read them by index, 55 s); the few differences are inserted after. Per account, the stored balance against the sum
 # of its entries, and the credits posted from the contribution ledger (cause "charge") against the
 # individual pension parts of the lines whose charges are settled (paid in full or, a negative
-# correction, used up). Each mismatch is one difference row.
+# correction, used up) and of the Art. 58 determined months whose charges are settled. Each mismatch is
+# one difference row.
 _CHECK_SQL = """
 WITH entry_sums AS (
     SELECT e.account_id, sum(e.amount) AS total,
@@ -29,15 +30,27 @@ WITH entry_sums AS (
     FROM accounts_accountentry e {entry_filter}
     GROUP BY e.account_id
 ), paid AS (
-    SELECT l.person_id, sum(l.pension_individual) AS total
-    FROM contributions_contributionline l
-    JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
-    WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
-                                     WHERE al.charge_id = c.id AND al.settles_charge))
-           OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
-                                              FROM contributions_allocation al WHERE al.credit_id = c.id)))
-          {line_filter}
-    GROUP BY l.person_id
+    SELECT person_id, sum(total) AS total FROM (
+        SELECT l.person_id, sum(l.pension_individual) AS total
+        FROM contributions_contributionline l
+        JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
+        WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
+                                         WHERE al.charge_id = c.id AND al.settles_charge))
+               OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
+                                                  FROM contributions_allocation al WHERE al.credit_id = c.id)))
+              {line_filter}
+        GROUP BY l.person_id
+        UNION ALL
+        -- Art. 58 determined months: their individual parts, once their charge is settled
+        SELECT d.person_id, sum(dm.pension_individual)
+        FROM contributions_determinedmonth dm
+        JOIN contributions_determination d ON d.id = dm.determination_id
+        JOIN contributions_charge c ON c.id = dm.charge_id
+        WHERE EXISTS (SELECT 1 FROM contributions_allocation al WHERE al.charge_id = c.id AND al.settles_charge)
+              {determined_filter}
+        GROUP BY d.person_id
+    ) parts
+    GROUP BY person_id
 )
 SELECT a.id, d.kind, d.expected, d.found
 FROM accounts_pensionaccount a
@@ -50,6 +63,7 @@ WHERE d.expected <> d.found {account_filter}
 _TOUCHED = " AND a.touched_at >= %(since)s"
 _TOUCHED_ENTRIES = " WHERE e.account_id IN (SELECT id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)"
 _TOUCHED_LINES = " AND l.person_id IN (SELECT person_id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)"
+_TOUCHED_DETERMINED = _TOUCHED_LINES.replace("l.person_id", "d.person_id")
 
 # The balance check as one aggregate, for the benchmark's baseline (bench/interest_bench.py).
 BALANCE_CHECK_SQL = """
@@ -75,6 +89,7 @@ def reconciliation_run(*, full: bool = False) -> ReconciliationRun:
         params = {"run": run.pk, "since": since}
         cursor.execute(_CHECK_SQL.format(entry_filter=_TOUCHED_ENTRIES if since else "",
                                          line_filter=_TOUCHED_LINES if since else "",
+                                         determined_filter=_TOUCHED_DETERMINED if since else "",
                                          account_filter=_TOUCHED if since else ""), params)
         differences = [ReconciliationDifference(run=run, account_id=account_id, kind=kind, expected=expected,
                                                 found=found_value)

@@ -91,3 +91,22 @@ def test_provisional_charges_credit_no_one():
     charge(employer, date(2025, 3, 1), "1100.00", kind="provisional")
     pay(employer, "1100.00", date(2025, 3, 10), "B-1")
     assert not PensionAccount.objects.exists()
+
+
+def test_a_paid_art58_determined_month_is_credited_like_a_declared_one():
+    """A month the agency determined (Art. 58) has no contribution line: its individual pension part
+    is credited from the determined month when its charge is settled, and reconciliation agrees."""
+    from tests.contributions.reads import determined
+
+    employer = EmployerFactory()
+    alice = PersonFactory()
+    month = determined(employer, alice, date(2025, 5, 1), "6000.00")
+    assert not PensionAccount.objects.exists()  # determined is not paid
+    pay(employer, str(month.charge.amount), date(2025, 6, 3), "B-58")
+    credit = alice.pension_account.entries.get()
+    assert (credit.kind, credit.amount, credit.contribution_month, credit.posted_on, credit.source_key) == (
+        EntryKind.CREDIT, month.pension_individual, date(2025, 5, 1), date(2025, 6, 3), f"charge:{month.charge_id}")
+    assert month.pension_individual == Decimal("480.00")  # 8% of the base
+    pay(employer, "10.00", date(2025, 6, 4), "B-59")
+    assert alice.pension_account.entries.count() == 1
+    assert reconciliation_run(full=True).differences_found == 0

@@ -55,11 +55,13 @@ def file(employer, period: date, bases: dict, *, charged: bool = True, actor: st
     return declaration, c
 
 
-def determined(employer, person, period: date, base, *, confirmed: bool = True):
-    """An Art. 58 month the agency determined for `person` (confirmed: with its charge)."""
+def determined(employer, person, period: date, base, *, confirmed: bool = True, employment=None):
+    """An Art. 58 month the agency determined for `person` (confirmed: with its charge), on
+    `employment` or on a new one."""
     parts = amounts(base)
     determination = Determination.objects.create(
-        employment=EmploymentFactory(employer=employer, person=person, start_date=period, enrolled_late=True),
+        employment=employment or EmploymentFactory(employer=employer, person=person, start_date=period,
+                                                   enrolled_late=True),
         employer=employer, person=person, region=employer.region, monthly_wage=D(str(base)),
         state=DeterminationState.CONFIRMED if confirmed else DeterminationState.PENDING)
     by_type = {}

@@ -13,7 +13,14 @@ from agency.models import CalendarDay, CalendarYear, Deadline, DeadlineRule, Dea
 from agency.workdays import add_working_days
 from common.access import Viewer, scope
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from insured.models import Decision, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
+from insured.models import (
+    Decision,
+    Employment,
+    EventKind,
+    InsuranceRelationship,
+    RelationshipEvent,
+    RelationshipState,
+)
 from tests.transfers.factories import (
     clerk,
     enrol,
@@ -263,6 +270,30 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     with pytest.raises(Conflict) as again:
         transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
     assert again.value.type_slug == "already-transferred"
+
+
+def test_a_paid_art58_determined_month_counts_in_the_pooled_12_percent(shanghai, beijing):
+    """A month the old region's agency determined and the employer paid is a contributed month like a
+    declared one; a determined month still unpaid is not."""
+    from tests.accounts.test_credits import pay
+    from tests.contributions.reads import determined
+
+    m = mover(shanghai, beijing)
+    paid_months(m.person, m.old_employer, months_between(date(2024, 1, 1), date(2024, 3, 1)), base="5000.00")
+    employment = Employment.objects.get(person=m.person, employer=m.old_employer)
+    month = determined(m.old_employer, m.person, date(2023, 12, 1), "6000.00", employment=employment)
+    pay(m.old_employer, str(month.charge.amount), date(2024, 5, 6), "B-58")
+    from contributions.models import ChargeKind
+    from contributions.models.payments import DeterminedMonth
+    from tests.contributions.charges import charge
+
+    unpaid = DeterminedMonth.objects.get(pk=month.pk)  # a second month, charged after the payment, never paid
+    unpaid.pk, unpaid.period = None, date(2024, 4, 1)
+    unpaid.charge = charge(m.old_employer, unpaid.period, month.charge.amount, kind=ChargeKind.DETERMINED)
+    unpaid.save()
+    figures = region_months(person_id=m.person.pk, region_id=shanghai.pk, until=date(2026, 11, 1))
+    assert (figures.months, figures.pooled_months) == (4, 4)
+    assert figures.pooled_amount == _expected_pooled([Decimal("5000.00")] * 3 + [Decimal("6000.00")])
 
 
 def test_a_refusal_names_its_reason_and_ends_the_application(shanghai, beijing):

@@ -6,7 +6,8 @@
   1998-01-01 in the old region, whole years and remaining months alike, per month. A month is
   paid when the account's credits for it net above zero (credits are posted when the money settles
   the charge, accounts/services/credits.py); its base is the net of the person's contribution lines
-  of that month with the region's employers (corrections are lines of differences).
+  of that month with the region's employers (corrections are lines of differences), or the base of
+  an Art. 58 month the region's agency determined and charged.
 """
 
 from __future__ import annotations
@@ -28,12 +29,19 @@ SELECT m.person_id, extract(year FROM m.period)::int AS year, count(*) AS months
        count(*) FILTER (WHERE m.period >= %(since)s) AS pooled_months,
        coalesce(sum(m.base) FILTER (WHERE m.period >= %(since)s), 0) AS pooled_bases
 FROM (
-    SELECT l.person_id, l.period, sum(l.base) AS base
-    FROM contributions_contributionline l
-    JOIN employers_employer e ON e.id = l.employer_id
-    WHERE l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND l.period <= %(until)s
-    GROUP BY l.person_id, l.period
-    HAVING sum(l.base) > 0
+    SELECT person_id, period, sum(base) AS base FROM (
+        SELECT l.person_id, l.period, l.base
+        FROM contributions_contributionline l
+        JOIN employers_employer e ON e.id = l.employer_id
+        WHERE l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND l.period <= %(until)s
+        UNION ALL
+        SELECT d.person_id, dm.period, dm.base
+        FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
+        WHERE d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND dm.period <= %(until)s
+              AND dm.charge_id IS NOT NULL
+    ) b
+    GROUP BY person_id, period
+    HAVING sum(base) > 0
 ) m
 JOIN (SELECT p.person_id, a.contribution_month
       FROM accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id
@@ -47,12 +55,19 @@ GROUP BY 1, 2 ORDER BY 1, 2
 POOLED_AGGREGATE_SQL = """
 SELECT m.person_id, count(*), round(sum(m.base) * 12 / 100, 2)
 FROM (
-    SELECT l.person_id, l.period, sum(l.base) AS base
-    FROM contributions_contributionline l
-    JOIN employers_employer e ON e.id = l.employer_id
-    WHERE e.region_id = %(region)s AND l.period >= %(since)s AND l.person_id = ANY(%(persons)s)
-    GROUP BY l.person_id, l.period
-    HAVING sum(l.base) > 0
+    SELECT person_id, period, sum(base) AS base FROM (
+        SELECT l.person_id, l.period, l.base
+        FROM contributions_contributionline l
+        JOIN employers_employer e ON e.id = l.employer_id
+        WHERE e.region_id = %(region)s AND l.period >= %(since)s AND l.person_id = ANY(%(persons)s)
+        UNION ALL
+        SELECT d.person_id, dm.period, dm.base
+        FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
+        WHERE d.region_id = %(region)s AND dm.period >= %(since)s AND d.person_id = ANY(%(persons)s)
+              AND dm.charge_id IS NOT NULL
+    ) b
+    GROUP BY person_id, period
+    HAVING sum(base) > 0
 ) m
 JOIN (SELECT p.person_id, a.contribution_month
       FROM accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id
