@@ -115,4 +115,22 @@ def test_a_registration_with_only_the_required_fields_takes_the_defaults():
                              document_number=resident_id(seq=125), name="默认")
     person.refresh_from_db()
     assert (person.nationality, person.hukou_region_code, person.hukou_type, person.statement_delivery,
-            person.original_retirement_age) == ("CHN", "", "urban", "online", "")
+            person.original_retirement_age, person.phone, person.email) == ("CHN", "", "urban", "online", "", "", "")
+
+
+def test_a_birth_date_given_with_an_id_number_must_be_the_numbers():
+    """The resident ID number carries the birth date: the same date given again is accepted, another
+    is refused on the field, naming the number's date (found by mutation testing)."""
+    from datetime import date
+
+    region = PersonFactory().region
+    number = resident_id(seq=126)
+    born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    with pytest.raises(ValidationFailed) as refused:
+        person_register(actor=_clerk(region), region=region, document_type="resident_id", document_number=number,
+                        name="生日", birth_date=date(born.year - 1, born.month, 1))
+    (error,) = refused.value.errors
+    assert (error["field"], error["code"]) == ("birth_date", "mismatch") and str(born) in error["message"]
+    person = person_register(actor=_clerk(region), region=region, document_type="resident_id",
+                             document_number=number, name="生日", birth_date=born)
+    assert person.birth_date == born
