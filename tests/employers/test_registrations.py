@@ -257,6 +257,7 @@ def test_second_open_application_for_the_same_code_is_a_409(shanghai):
     assert response.json()["type"] == "/problems/duplicate"
     # The portal's form marks the field at fault (found by mutation testing: the errors were not checked).
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("uscc", "open_application")]
+    assert "already open" in response.json()["detail"]  # says which application to follow instead
     assert RegistrationApplication.objects.count() == 1
 
 
