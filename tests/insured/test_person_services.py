@@ -135,3 +135,19 @@ def test_a_birth_date_given_with_an_id_number_must_be_the_numbers():
     person = person_register(actor=_clerk(region), region=region, document_type="resident_id",
                              document_number=number, name="生日", birth_date=born)
     assert person.birth_date == born
+
+
+@pytest.mark.parametrize(("given", "missing"), [({"sex": "F"}, "birth_date"), ({"birth_date": "1990-04-01"}, "sex"),
+                                                ({}, "birth_date")])
+def test_a_passport_needs_the_birth_date_and_the_sex_the_number_cannot_give(given, missing):
+    """Only a resident ID number carries the birth date and sex; for a passport each is asked for
+    and the one missing is named (found by mutation testing)."""
+    from datetime import date
+
+    if "birth_date" in given:
+        given = {**given, "birth_date": date.fromisoformat(given["birth_date"])}
+    region = PersonFactory().region
+    with pytest.raises(ValidationFailed) as refused:
+        person_register(actor=_clerk(region), region=region, document_type="passport", document_number="E12345670",
+                        name="Anna Müller", nationality="DEU", **given)
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [(missing, "required")]
