@@ -103,6 +103,11 @@ class ApplicationError(Exception):
             self.type_slug = type_slug
 
 
+def one_of_message(values) -> str:
+    """The reason a value outside a fixed set is refused, listing the set, in the caller's language."""
+    return gettext("One of: %(choices)s.") % {"choices": ", ".join(values)}
+
+
 class ValidationFailed(ApplicationError):
     status = 400
     type_slug = "validation-error"

@@ -346,7 +346,7 @@ class StatementEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
             elif isinstance(value, bool):
                 value = _("yes") if value else _("no")
             parts.append(f"{EVENT_DETAIL_LABELS.get(key, key)}：{value}")
-        return "；".join(str(p) for p in parts)
+        return "；".join(parts)
 
 
 EVENT_DETAIL_LABELS = {

@@ -33,7 +33,7 @@ from common.access import Kind, Viewer, scope, viewer_may
 from common.dates import establishment_date_check
 from common.display import message_data
 from common.identifiers import IdentifierError, uscc_normalise
-from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed
+from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed, one_of_message
 from common.text import text_clean
 from employers import events
 from employers.hooks import employer_cancellation_blockers
@@ -150,7 +150,7 @@ def _employer_values(values: dict[str, Any], *, prefix: str, names: dict[str, st
                     fail(field, "invalid", _("Not a valid e-mail address."))
         elif field == "kind":
             if value not in EmployerKind.values:
-                fail(field, "invalid_choice", _("One of: %(choices)s.") % {"choices": ", ".join(EmployerKind.values)})
+                fail(field, "invalid_choice", one_of_message(EmployerKind.values))
         elif field == "risk_class":
             if isinstance(value, str) and value.strip().isdigit():
                 value = int(value)
@@ -279,8 +279,7 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
                         ) -> tuple[RegistrationApplication, str]:
     """File an application; returns it with the one-time tracking token (only its hash is kept)."""
     if kind not in ApplicationKind.values:
-        raise ValidationFailed.field("kind", "invalid_choice", _("One of: %(choices)s.")
-                                     % {"choices": ", ".join(ApplicationKind.values)})
+        raise ValidationFailed.field("kind", "invalid_choice", one_of_message(ApplicationKind.values))
     employer, overridden = None, False
     if kind == ApplicationKind.NEW:
         code, overridden = _uscc(uscc, override_reason=uscc_override_reason, actor=actor)

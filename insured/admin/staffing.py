@@ -11,7 +11,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.problems import ApplicationError
 from insured.models import (
@@ -37,17 +37,6 @@ def _each(modeladmin, request, items, service, done_message):
             modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
     if ok:
         modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StaffReduction)

@@ -14,7 +14,7 @@ from common.access import Viewer, scope, viewer_may
 from common.dates import birth_date_check
 from common.hot_paths import insert_or_nothing
 from common.identifiers import IdentifierError
-from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed
+from common.problems import Duplicate, Forbidden, NotFound, ValidationFailed, one_of_message
 from common.text import text_clean
 from insured.documents import document_check
 from insured.models import HukouType, InsuredPerson, OriginalRetirementAge, StatementDelivery
@@ -25,10 +25,6 @@ UPDATE_PERMISSION = "insured.change_insuredperson"
 # by; the region moves with enrolments and transfers. A corrected name stays in the history.
 UPDATABLE = ("name", "nationality", "hukou_region_code", "hukou_type", "phone", "email", "postal_address",
              "statement_delivery", "original_retirement_age")
-
-
-def _one_of(values) -> str:
-    return _("One of: %(choices)s.") % {"choices": ", ".join(values)}
 
 
 def _field_error(field: str, err: IdentifierError) -> ValidationFailed:
@@ -101,7 +97,7 @@ def _retirement_age_check(value: str, sex: str) -> None:
         return
     if value not in OriginalRetirementAge.values:
         raise ValidationFailed.field("original_retirement_age", "invalid_choice",
-                                     _one_of(OriginalRetirementAge.values))
+                                     one_of_message(OriginalRetirementAge.values))
     if (value == OriginalRetirementAge.MEN_60) != (sex == "M"):
         raise ValidationFailed.field("original_retirement_age", "sex_mismatch",
                                      _("Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."))
@@ -113,9 +109,9 @@ def _contact_check(values: dict) -> None:
         raise ValidationFailed.field("name", "required", _("A name is required."))
     if values.get("statement_delivery", StatementDelivery.ONLINE) not in StatementDelivery.values:
         raise ValidationFailed.field("statement_delivery", "invalid_choice",
-                                     _one_of(StatementDelivery.values))
+                                     one_of_message(StatementDelivery.values))
     if values.get("hukou_type", HukouType.URBAN) not in HukouType.values:
-        raise ValidationFailed.field("hukou_type", "invalid_choice", _one_of(HukouType.values))
+        raise ValidationFailed.field("hukou_type", "invalid_choice", one_of_message(HukouType.values))
     if values.get("hukou_region_code") and not re.fullmatch(r"\d{6}", values["hukou_region_code"]):
         raise ValidationFailed.field("hukou_region_code", "invalid", _("A division code is 6 digits."))
     if "nationality" in values and not re.fullmatch(r"[A-Z]{3}", values["nationality"]):
