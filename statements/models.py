@@ -11,6 +11,7 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import StatementDelivery
@@ -236,4 +237,4 @@ class StatementEvent(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"  # Asia/Shanghai, as shown

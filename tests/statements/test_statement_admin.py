@@ -96,6 +96,7 @@ def test_the_statement_events_list_shows_the_regions_trail_and_finds_a_person():
     assert clerk.get(f"/admin/statements/statementevent/{theirs.pk}/change/").status_code in (302, 404)
     page = clerk.get(f"/admin/statements/statementevent/{printed.pk}/change/")
     assert page.status_code == 200 and clerk_user_here.username in page.content.decode()
+    assert f"{timezone.localtime(printed.at):%Y-%m-%d %H:%M}" in page.content.decode().split("</title>")[0]
     run_year()
     started = StatementEvent.objects.get(kind=StatementEventKind.RUN_STARTED)
     page = clerk.get(f"/admin/statements/statementevent/{started.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
