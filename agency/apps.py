@@ -18,3 +18,8 @@ class AgencyConfig(AppConfig):
         from agency.staff_sessions import on_logged_in
 
         user_logged_in.connect(on_logged_in, dispatch_uid="agency.login_success")
+
+        from agency import deadlines
+        from common.services import deadline_keeper_register
+
+        deadline_keeper_register(deadlines.KEEPER)  # common.services.transition opens and closes clocks

@@ -135,3 +135,18 @@ def deadline_due_on(subject: models.Model | type[models.Model], *, rule: str):
 
 def today_in_shanghai() -> date:
     return timezone.localdate()  # TIME_ZONE is Asia/Shanghai
+
+
+class _Keeper:
+    """The deadline engine as common.services.transition sees it (registered in AgencyConfig.ready())."""
+
+    @staticmethod
+    def open(*, rule: str, subject: models.Model, region: Region, starts_on: date, **item) -> Deadline:
+        return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, **item)
+
+    @staticmethod
+    def close(*, subject: models.Model, rule: str, cancelled: bool = False) -> Deadline | None:
+        return deadline_close(subject=subject, rule=rule, cancelled=cancelled)
+
+
+KEEPER = _Keeper()

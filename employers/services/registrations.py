@@ -26,14 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
+from agency.deadlines import deadline_open, today_in_shanghai
+from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Office, Region
-from common.access import Kind, Viewer, scope, viewer_may
+from common.access import Kind, Viewer, scope
 from common.dates import establishment_date_check
 from common.display import message_data
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed, one_of_message
+from common.services import ANONYMOUS, PERSON, PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from common.text import text_clean
 from employers import events
 from employers.hooks import employer_cancellation_blockers
@@ -52,15 +53,21 @@ LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the
 RULE = DeadlineRule.REGISTRATION_REVIEW
 
 S = ApplicationState
-# state -> {action: next state}. The only place that says which decision may follow which.
-# A returned application may still be rejected, so one the applicant abandons does not block
-# its USCC forever (one open application per USCC).
-TRANSITIONS: dict[str, dict[str, str]] = {
-    S.SUBMITTED: {"approve": S.APPROVED, "reject": S.REJECTED, "return": S.RETURNED},
-    S.RETURNED: {"resubmit": S.SUBMITTED, "reject": S.REJECTED},
-    S.APPROVED: {},
-    S.REJECTED: {},
-}
+# The only place that says which decision may follow which, what each writes and which clock it
+# stops or starts. A returned application may still be rejected, so one the applicant abandons does
+# not block its USCC forever (one open application per USCC).
+REGISTRATION = Machine(gettext_lazy("application"), {
+    S.SUBMITTED: {"approve": Step(S.APPROVED, events.registration_approved, close=RULE),
+                  "reject": Step(S.REJECTED, events.registration_rejected, close=RULE),
+                  "return": Step(S.RETURNED, events.registration_returned, cancel=RULE)},
+    S.RETURNED: {"resubmit": Step(S.SUBMITTED, events.registration_resubmitted, open=RULE),
+                 "reject": Step(S.REJECTED, events.registration_rejected)},
+}, states=ApplicationState, actions={"approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+                                     "return": gettext_lazy("returned for correction"),
+                                     "resubmit": gettext_lazy("resubmitted")})
+TRANSITIONS = REGISTRATION.table  # the admin offers the actions open in a state
+REVIEW_PERMISSION = "employers.change_registrationapplication"  # the reviewers' group holds it
+_REVIEWERS_ONLY = gettext_lazy("Only agency reviewers decide registration applications.")
 
 # Employer text fields an applicant fills in (new) or changes (change), with their maximum length.
 _TEXT_FIELDS = {"name": 200, "contact_name": 100, "contact_phone": 30, "contact_email": 254, "address": 300}
@@ -268,8 +275,6 @@ def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str |
 
 # --- services ------------------------------------------------------------------------------------
 
-@documents_removed_on_error()
-@transaction.atomic
 def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str = "", employer_kind: str = "",
                         region_code: str = "", established_on: date | None = None, contact_name: str = "",
                         contact_phone: str = "", contact_email: str = "", address: str = "",
@@ -322,43 +327,26 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
     return application, token
 
 
+# Anyone may file a new registration (an employer has no account before it); a change or a
+# cancellation is checked in _employer_for_change (its own portal, or a clerk of its region).
+registration_submit = entry(registration_submit, callers=ANONYMOUS | PERSON | PORTAL | STAFF)
+
+
 def _lock(application: RegistrationApplication, actor: Viewer) -> RegistrationApplication:
-    locked = scope(RegistrationApplication.objects.select_for_update(), actor).filter(pk=application.pk).first()
-    if locked is None:
-        raise NotFound(_("No such registration application is visible to you."))
-    return locked
+    return row_lock(RegistrationApplication.objects.all(), application.pk, actor=actor,
+                    missing=_("No such registration application is visible to you."))
 
 
-_PAST = {"approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
-         "return": gettext_lazy("returned for correction"), "resubmit": gettext_lazy("resubmitted")}
-
-
-def _transition(application: RegistrationApplication, action: str) -> str:
-    allowed = TRANSITIONS[application.state]
-    if action not in allowed:
-        decided = application.state in (S.APPROVED, S.REJECTED)
-        raise Conflict(_("This application is %(state)s; it cannot be %(action)s.")
-                       % {"state": application.get_state_display(), "action": _PAST[action]},
-                       type_slug="already-decided" if decided else "conflict", state=application.state)
-    return allowed[action]
-
-
-def _decide(application: RegistrationApplication, *, state: str, actor: Viewer, reason: str) -> None:
+def _decide(application: RegistrationApplication, action: str, *, actor: Viewer, reason: str,
+            **event_details) -> RegistrationApplication:
     """The latest decision, on the application for the queue; every decision is also an event."""
-    application.state = state
+    before = events.registration_snapshot(application)
     application.decided_by_id = actor.user_id
     application.decided_at = timezone.now()
     application.decision_reason = reason
-    application.save(update_fields=["state", "employer", "decided_by", "decided_at", "decision_reason"])
-
-
-REVIEW_PERMISSION = "employers.change_registrationapplication"  # the reviewers' group holds it
-
-
-def _require_reviewer(actor: Viewer) -> None:
-    """Decisions are the reviewers': checked here, whoever calls (admin, API, task)."""
-    if not viewer_may(actor, REVIEW_PERMISSION):
-        raise _refuse(_("Only agency reviewers decide registration applications."))
+    transition(REGISTRATION, application, action, actor=actor, before=before, reason=reason,
+               fields=["employer", "decided_by", "decided_at", "decision_reason"], **event_details)
+    return application
 
 
 def _required_reason(reason: str) -> str:
@@ -368,8 +356,6 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def registration_resubmit(*, application: RegistrationApplication, actor: Viewer,
                           corrections: dict[str, Any] | None = None,
                           documents: Sequence[Document] = ()) -> RegistrationApplication:
@@ -382,7 +368,7 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     application = RegistrationApplication.objects.select_for_update().get(pk=application.pk)
     if actor.kind is Kind.EMPLOYER and application.employer_id != actor.employer_id:
         raise NotFound(_("No such registration application is visible to you."))
-    state = _transition(application, "resubmit")
+    REGISTRATION.step(application.state, "resubmit")  # refused before the corrections are read
     corrections = {k: v for k, v in (corrections or {}).items() if v is not None}
     unknown = set(corrections) - {"name", "employer_kind", "established_on", "contact_name", "contact_phone",
                                   "contact_email", "address", "risk_class", "changed_on", "changes", "reason"}
@@ -403,27 +389,29 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     before = events.registration_snapshot(application)
     application.name, application.data, application.event_date = name, new_data, event
     application.late = _late(timezone.localdate(application.received_at), event)
-    application.state = state
     application.submissions += 1
     # The return decision stays on the application (and in its events) until the next decision.
-    application.save()
     label = _actor_label(actor, application.uscc)
     _store_documents(application, documents, uploaded_by=label[:100])
-    deadline_restart(subject=application, rule=RULE, region=application.region, starts_on=today_in_shanghai(),
-                     **registration_deadline_item(application))
-    events.registration_resubmitted(application, before=before, actor=actor, actor_label=label)
+    # The review period restarts today (the return closed the old clock).
+    transition(REGISTRATION, application, "resubmit", actor=actor, before=before, actor_label=label,
+               fields=["name", "data", "event_date", "late", "submissions"], region=application.region,
+               deadline_item=registration_deadline_item(application))
     return application
 
 
-@transaction.atomic
+# The caller has checked the applicant's access (registration_for_applicant: the tracking token or
+# the employer's own portal); a portal is held to its own employer here as well.
+registration_resubmit = entry(registration_resubmit, callers=ANONYMOUS | PERSON | PORTAL | STAFF)
+
+
 def registration_approve(*, application: RegistrationApplication, actor: Viewer,
                          note: str = "") -> RegistrationApplication:
     """Approve: a new employer is registered and numbered; a change is applied; a cancellation
     (only with no open employment) cancels the registration and revokes the portal clients."""
-    _require_reviewer(actor)
     application = _lock(application, actor)
-    state = _transition(application, "approve")
-    before, employer_before = events.registration_snapshot(application), None
+    REGISTRATION.step(application.state, "approve")  # a decided application is refused before any change
+    employer_before = None
     if application.kind == ApplicationKind.NEW:
         application.employer = _register(application, actor)
     else:
@@ -441,12 +429,12 @@ def registration_approve(*, application: RegistrationApplication, actor: Viewer,
         else:
             _cancel(employer, actor)
         application.employer = employer
-    reason = (note or "").strip()
-    _decide(application, state=state, actor=actor, reason=reason)
-    deadline_close(subject=application, rule=RULE)
-    events.registration_approved(application, before=before, employer_before=employer_before, actor=actor,
-                                 reason=reason)
-    return application
+    return _decide(application, "approve", actor=actor, reason=(note or "").strip(),
+                   employer_before=employer_before)
+
+
+registration_approve = entry(registration_approve, callers=STAFF, permission=REVIEW_PERMISSION,
+                             refusal=_REVIEWERS_ONLY)
 
 
 def _register(application: RegistrationApplication, actor: Viewer) -> Employer:
@@ -494,30 +482,22 @@ def _cancel(employer: Employer, actor: Viewer) -> None:
         employer_client_revoke(client=client, revoked_by=user)
 
 
-@transaction.atomic
 def registration_reject(*, application: RegistrationApplication, actor: Viewer,
                         reason: str) -> RegistrationApplication:
-    _require_reviewer(actor)
     reason = _required_reason(reason)
-    application = _lock(application, actor)
-    state = _transition(application, "reject")
-    before = events.registration_snapshot(application)
-    _decide(application, state=state, actor=actor, reason=reason)
-    deadline_close(subject=application, rule=RULE)  # already closed if it was returned
-    events.registration_rejected(application, before=before, actor=actor, reason=reason)
-    return application
+    return _decide(_lock(application, actor), "reject", actor=actor, reason=reason)
 
 
-@transaction.atomic
+registration_reject = entry(registration_reject, callers=STAFF, permission=REVIEW_PERMISSION,
+                            refusal=_REVIEWERS_ONLY)
+
+
 def registration_return(*, application: RegistrationApplication, actor: Viewer,
                         reason: str) -> RegistrationApplication:
     """Back to the applicant for correction; the clock stops and restarts on resubmission."""
-    _require_reviewer(actor)
     reason = _required_reason(reason)
-    application = _lock(application, actor)
-    state = _transition(application, "return")
-    before = events.registration_snapshot(application)
-    _decide(application, state=state, actor=actor, reason=reason)
-    deadline_close(subject=application, rule=RULE, cancelled=True)
-    events.registration_returned(application, before=before, actor=actor, reason=reason)
-    return application
+    return _decide(_lock(application, actor), "return", actor=actor, reason=reason)
+
+
+registration_return = entry(registration_return, callers=STAFF, permission=REVIEW_PERMISSION,
+                            refusal=_REVIEWERS_ONLY)
