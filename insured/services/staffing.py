@@ -44,8 +44,8 @@ from insured.models import (
     SeparationReason,
     StaffReduction,
 )
+from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
-from insured.services.persons import person_new
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments

@@ -23,8 +23,8 @@ from insured.models import (
     RelationshipState,
     StaffReduction,
 )
+from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document, person_lookup_rows
-from insured.services.persons import person_new
 from insured.services.staffing import (
     ENROLMENT_TRANSITIONS,
     REDUCTION_TRANSITIONS,
