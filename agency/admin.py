@@ -254,7 +254,7 @@ class DeadlineAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            deadline_assign(deadline=obj, assignee=obj.assignee)
+            deadline_assign(deadline=obj, assignee=obj.assignee, actor=viewer_for_request(request))
         except ApplicationError as err:
             self.message_user(request, err.detail, messages.ERROR)
 

@@ -16,10 +16,16 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from agency.models import Deadline, DeadlineRule, DeadlineState, Office, Region
+from agency import events
+from agency.models import ClerkProfile, Deadline, DeadlineRule, DeadlineState, Office, Region
 from agency.workdays import add_calendar_or_working_days
-from common.problems import ApplicationError
+from common.access import Viewer
+from common.problems import ApplicationError, ValidationFailed
+from common.services import STAFF, entry, row_lock
+
+ASSIGN_PERMISSION = "agency.change_deadline"  # clerks and above
 
 TRANSFER_STEP_WORKING_DAYS = 15
 
@@ -109,15 +115,30 @@ def deadline_restart(*, subject: models.Model, rule: str, region: Region, starts
 
 
 @transaction.atomic
-def deadline_assign(*, deadline: Deadline, assignee) -> Deadline:
-    """Give an undecided item to a clerk (or to nobody: then the office's clerks are reminded)."""
-    locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
+def deadline_assign(*, deadline: Deadline, assignee, actor: Viewer) -> Deadline:
+    """Give an undecided item of the clerk's region to a clerk of its region (or to nobody: then the
+    office's clerks are reminded); recorded as a security event (who gave what to whom)."""
+    locked = row_lock(Deadline.objects.all(), deadline.pk, actor=actor, missing=_("No such item is visible to you."))
     if locked.closed_at is not None:
         raise ApplicationError(_("The item was decided; its deadline can no longer be reassigned."),
                                status=409, type_slug="already-decided")
+    if assignee is not None and not ClerkProfile.objects.filter(
+            user_id=assignee.pk, user__is_active=True, user__is_staff=True, office__region_id=locked.region_id).exists():
+        raise ValidationFailed.field("assignee", "not_assignable",
+                                     _("Only an active clerk of the item's region can be given it."))
+    if locked.assignee_id == (assignee.pk if assignee is not None else None):
+        return locked
+    before = locked.assignee_id
     locked.assignee = assignee
     locked.save(update_fields=["assignee"])
+    events.deadline_assigned(region_id=locked.region_id, actor=actor,
+                             detail=f"item {locked.pk} ({locked.rule}): user {before or '-'} -> "
+                                    f"user {assignee.pk if assignee is not None else '-'}")
     return locked
+
+
+deadline_assign = entry(deadline_assign, callers=STAFF, permission=ASSIGN_PERMISSION,
+                        refusal=gettext_lazy("Your group may not assign items."))
 
 
 def deadline_due_on(subject: models.Model | type[models.Model], *, rule: str):

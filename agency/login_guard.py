@@ -22,7 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agency.models import ClerkProfile, LoginChannel, LoginThrottle, SecurityEvent, SecurityEventKind
+from agency import events
+from agency.models import ClerkProfile, LoginChannel, LoginThrottle
 from common.access import Viewer, scope
 
 ACCOUNT = "account:"
@@ -71,8 +72,8 @@ def retry_after_seconds(lock: LoginThrottle) -> int:
 
 
 def login_refused_record(*, channel: str, account: str, address: str | None, lock: LoginThrottle) -> None:
-    SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN_REFUSED, channel=channel, account=_normal(account),
-                                 address=address, region_id=lock.region_id, detail=lock.key[:300])
+    events.login_refused(channel=channel, account=_normal(account), address=address, region_id=lock.region_id,
+                         detail=lock.key)
 
 
 def _throttle_lock(key: str, region_id: int | None) -> LoginThrottle:
@@ -86,8 +87,7 @@ def login_failure_record(*, channel: str, account: str, address: str | None) -> 
     account = _normal(account)
     now = timezone.now()
     region_id = account_region(account) if account else None
-    SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN_FAILED, channel=channel, account=account,
-                                 address=address, region_id=region_id)
+    events.login_failed(channel=channel, account=account, address=address, region_id=region_id)
     window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
     lockout = settings.LOGIN_LOCKOUT_MINUTES
     caused = None
@@ -110,9 +110,8 @@ def login_failure_record(*, channel: str, account: str, address: str | None) -> 
         if row.locked_at is None and row.failures >= limit:
             row.locked_at = now
             row.locked_until = now + timedelta(minutes=lockout) if lockout else None
-            SecurityEvent.objects.create(kind=SecurityEventKind.LOCKED_OUT, channel=channel, account=account,
-                                         address=address, region_id=row.region_id,
-                                         detail=f"{key} after {row.failures} failures"[:300])
+            events.login_locked_out(channel=channel, account=account, address=address, region_id=row.region_id,
+                                    detail=f"{key} after {row.failures} failures")
             caused = row
         row.save()
     return caused
@@ -123,8 +122,7 @@ def login_success_record(*, channel: str, account: str, address: str | None) -> 
     account = _normal(account)
     LoginThrottle.objects.filter(key=ACCOUNT + account, locked_at__isnull=True, failures__gt=0).update(
         failures=0, window_started_at=None)
-    SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN_SUCCEEDED, channel=channel, account=account,
-                                 address=address, region_id=account_region(account))
+    events.login_succeeded(channel=channel, account=account, address=address, region_id=account_region(account))
 
 
 @transaction.atomic
@@ -137,10 +135,10 @@ def login_lockout_lift(*, throttle_id: int, viewer: Viewer, user) -> LoginThrott
     row.failures, row.window_started_at, row.locked_at, row.locked_until = 0, None, None, None
     row.save(update_fields=["failures", "window_started_at", "locked_at", "locked_until"])
     key = row.key
-    SecurityEvent.objects.create(
-        kind=SecurityEventKind.LOCKOUT_LIFTED, account=key[len(ACCOUNT):] if key.startswith(ACCOUNT) else "",
+    events.login_lockout_lifted(
+        account=key[len(ACCOUNT):] if key.startswith(ACCOUNT) else "",
         address=key[len(ADDRESS):] if key.startswith(ADDRESS) else None, region_id=row.region_id,
-        actor=viewer.label(), detail="" if was_locked else "was not locked")
+        actor=viewer, detail="" if was_locked else "was not locked")
     return row
 
 

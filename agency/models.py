@@ -492,6 +492,11 @@ class SecurityEventKind(models.TextChoices):
     PASSWORD_RESET_REQUESTED = "password_reset_requested", _("password reset requested")
     PASSWORD_RESET_DONE = "password_reset_done", _("password reset done")
     SESSION_TIMED_OUT = "session_timed_out", _("session timed out")
+    PERSON_LOGIN_LINKED = "person_login_linked", _("login linked to a person")
+    PERSON_LOGIN_UNLINKED = "person_login_unlinked", _("login unlinked from a person")
+    CLIENT_ISSUED = "client_issued", _("employer API client issued")
+    CLIENT_REVOKED = "client_revoked", _("employer API client revoked")
+    DEADLINE_ASSIGNED = "deadline_assigned", _("item assigned")
 
 
 class SecurityEvent(models.Model):

@@ -24,8 +24,9 @@ from django_otp import devices_for_user
 from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agency import events
 from agency.login_guard import channel_for_path, login_failure_record, login_success_record
-from agency.models import LoginChannel, SecurityEvent, SecurityEventKind
+from agency.models import LoginChannel
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
 from common.security import client_address
@@ -72,8 +73,7 @@ class StaffSessionMiddleware:
         now = int(time.time())
         last_seen = request.session.get(LAST_SEEN_KEY)
         if last_seen is not None and now - int(last_seen) > settings.STAFF_SESSION_IDLE_SECONDS:
-            SecurityEvent.objects.create(kind=SecurityEventKind.SESSION_TIMED_OUT, channel=LoginChannel.ADMIN,
-                                         account=user.get_username(), address=client_address(request))
+            events.session_timed_out(account=user.get_username(), address=client_address(request))
             logout(request)  # flushes the session; request.user becomes anonymous
             return
         if last_seen is None or now - int(last_seen) >= LAST_SEEN_RESOLUTION_SECONDS:

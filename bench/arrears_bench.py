@@ -159,7 +159,7 @@ from employers.services.clients import employer_client_issue
 ids, secret = json.loads(sys.argv[1]), sys.argv[2]
 out = []
 for employer in Employer.objects.filter(pk__in=ids).order_by("id"):
-    issued, _ = employer_client_issue(employer=employer, issued_by=None, client_secret=secret)
+    issued, _ = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret=secret)
     out.append(issued.application.client_id)
 print(json.dumps(out))
 """

@@ -53,8 +53,9 @@ CLIENT_SNIPPET = """
 import sys
 import django; django.setup()
 from employers.models import Employer
+from common.access import Viewer
 from employers.services.clients import employer_client_issue
-issued, _ = employer_client_issue(employer=Employer.objects.get(), issued_by=None, client_secret=sys.argv[1])
+issued, _ = employer_client_issue(employer=Employer.objects.get(), actor=Viewer.system(), client_secret=sys.argv[1])
 print(issued.application.client_id)
 """
 

@@ -130,6 +130,7 @@ import django; django.setup()
 from django.db import transaction
 from oauth2_provider.models import Application
 from employers.models import Employer, RegistrationStatus
+from common.access import Viewer
 from employers.services.clients import employer_client_issue
 
 region, count, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -141,7 +142,7 @@ assert not employers[0].region.enrolment_needs_confirmation, "the region must ma
 out = []
 with transaction.atomic():
     for n, employer in enumerate(employers, 1):
-        client, _ = employer_client_issue(employer=employer, issued_by=None, label=f"bench portal {n}",
+        client, _ = employer_client_issue(employer=employer, actor=Viewer.system(), label=f"bench portal {n}",
                                           client_secret=secret)
         client_id = f"bench-portal-{n:02d}"
         Application.objects.filter(pk=client.application_id).update(client_id=client_id)

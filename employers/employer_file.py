@@ -26,12 +26,15 @@ from common.access import scope, viewer_for_request
 from common.panels import Panel, PanelRegistry
 from common.problems import ApplicationError
 from employers.models import EmployerClient, RegistrationApplication
-from employers.services.clients import employer_client_issue, employer_client_revoke
+from employers.services.clients import (
+    ISSUE_PERMISSION,
+    REVOKE_PERMISSION,
+    employer_client_issue,
+    employer_client_revoke,
+)
 
 employer_file_panels = PanelRegistry("employer")
 
-ISSUE_PERMISSION = "employers.add_employerclient"
-REVOKE_PERMISSION = "employers.change_employerclient"
 
 
 def employer_applications(viewer, employer):
@@ -146,7 +149,7 @@ def employer_file_act(model_admin, request, object_id):
     if action == "issue" and request.user.has_perm(ISSUE_PERMISSION):
         label = request.POST.get("label", "").strip()[:100]
         try:
-            client, secret = employer_client_issue(employer=employer, issued_by=request.user, label=label)
+            client, secret = employer_client_issue(employer=employer, actor=viewer_for_request(request), label=label)
         except ApplicationError as err:
             messages.error(request, str(err.detail))
             return HttpResponseRedirect(here)
@@ -162,7 +165,7 @@ def employer_file_act(model_admin, request, object_id):
             if item.isdigit() else None
         if client is None:
             raise Http404
-        employer_client_revoke(client=client, revoked_by=request.user)
+        employer_client_revoke(client=client, actor=viewer_for_request(request))
         messages.success(request, gettext("Portal client %(id)s revoked; its tokens no longer work.") %
                          {"id": client.application.client_id})
         return HttpResponseRedirect(here)

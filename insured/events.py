@@ -24,11 +24,16 @@ from insured.models import (
 )
 
 
-def _write(*, kind: str, person: InsuredPerson, region: Region, actor: Viewer, channel: str, decision: str,
-           effective_date: date, employer: Employer | None = None, batch: list | None = None,
+def _write(*, kind: str, person: InsuredPerson | None, region: Region | None, actor: Viewer, channel: str,
+           decision: str, effective_date: date, employer: Employer | None = None, batch: list | None = None,
            **fields) -> RelationshipEvent:
+    """`person` and `region` may be None when `relationship` is given: then they are its own (by id,
+    no query), as for every move of the relationship's machine (insured.relationships)."""
+    relationship = fields.get("relationship")
+    fields.update({"person": person} if person is not None else {"person_id": relationship.person_id})
+    fields.update({"region": region} if region is not None else {"region_id": relationship.region_id})
     event = RelationshipEvent(
-        kind=kind, person=person, region=region, employer=employer, actor=actor.label(),
+        kind=kind, employer=employer, actor=actor.label(),
         actor_user_id=actor.user_id, channel=channel, decision=decision, effective_date=effective_date, **fields)
     if batch is None:
         event.save(force_insert=True)
@@ -69,9 +74,22 @@ def staff_reduction_requested(*, employment: Employment, employer: Employer, las
                   employment=employment, reason=reason, note=note)
 
 
-def staff_reduction_decided(*, reduction: StaffReduction, decision: str, note: str, actor: Viewer,
-                            channel: str) -> RelationshipEvent:
-    """A clerk's confirmation or rejection of a pending staff reduction."""
+def staff_reduction_confirmed(*, reduction: StaffReduction, note: str, actor: Viewer,
+                              channel: str) -> RelationshipEvent:
+    """A clerk's confirmation of a pending staff reduction (the employment ended, the relationship moved)."""
+    return _staff_reduction_decided(reduction=reduction, decision=Decision.CONFIRMED, note=note, actor=actor,
+                                    channel=channel)
+
+
+def staff_reduction_rejected(*, reduction: StaffReduction, note: str, actor: Viewer,
+                             channel: str) -> RelationshipEvent:
+    """A clerk's rejection of a pending staff reduction (the person stays on the roll)."""
+    return _staff_reduction_decided(reduction=reduction, decision=Decision.REJECTED, note=note, actor=actor,
+                                    channel=channel)
+
+
+def _staff_reduction_decided(*, reduction: StaffReduction, decision: str, note: str, actor: Viewer,
+                             channel: str) -> RelationshipEvent:
     return _write(kind=EventKind.STAFF_REDUCTION, person=reduction.person, region=reduction.region,
                   employer=reduction.employer, actor=actor, channel=channel, decision=decision,
                   effective_date=reduction.last_day, employment=reduction.employment, reason=reduction.reason,
@@ -86,16 +104,18 @@ def relationship_opened(*, relationship: InsuranceRelationship, person: InsuredP
                   employer=employer, batch=batch)
 
 
-def relationship_resumed(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region,
-                         employer: Employer, on: date, actor: Viewer, channel: str,
+def relationship_resumed(*, relationship: InsuranceRelationship, employer: Employer, on: date,
+                         actor: Viewer, channel: str, person: InsuredPerson | None = None,
+                         region: Region | None = None,
                          batch: list | None = None) -> RelationshipEvent:
     return _write(kind=EventKind.RESUMPTION, person=person, region=region, actor=actor,
                   channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
                   employer=employer, batch=batch)
 
 
-def relationship_suspended(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
-                           note: str, actor: Viewer, channel: str, employer: Employer | None = None,
+def relationship_suspended(*, relationship: InsuranceRelationship, on: date, note: str,
+                           actor: Viewer, channel: str, person: InsuredPerson | None = None,
+                           region: Region | None = None, employer: Employer | None = None,
                            employment: Employment | None = None, reason: str = "",
                            batch: list | None = None) -> RelationshipEvent:
     """Suspended (account kept): enrolled in another region, or taken off the employer's roll."""

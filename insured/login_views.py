@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from agency.models import SecurityEventKind
 from agency.staff_sessions import PersonLoginForm
 from common.problems import ApplicationError
 from common.security import client_address
 from insured.logins import (
-    password_reset_event,
+    password_reset_done_record,
+    password_reset_request_record,
     person_activation_redeem,
     person_reset_tokens,
     person_users_by_email,
@@ -70,15 +70,14 @@ class PersonPasswordResetForm(PasswordResetForm):
 
     def save(self, *args, request=None, **kwargs):
         for user in self.get_users(self.cleaned_data["email"]):
-            password_reset_event(kind=SecurityEventKind.PASSWORD_RESET_REQUESTED, user=user,
-                                 address=client_address(request) if request is not None else None)
+            password_reset_request_record(user=user, address=client_address(request) if request is not None else None)
         return super().save(*args, request=request, **kwargs)
 
 
 class PersonSetPasswordForm(SetPasswordForm):
     def save(self, commit=True):
         user = super().save(commit)
-        password_reset_event(kind=SecurityEventKind.PASSWORD_RESET_DONE, user=user, address=None)
+        password_reset_done_record(user=user, address=None)
         return user
 
 

@@ -18,19 +18,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from agency import events
 from agency.login_guard import login_failure_record, login_lock_find, login_refused_record, region_resolvers
-from agency.models import LoginChannel, SecurityEvent, SecurityEventKind
-from common.access import Viewer, scope
+from agency.models import LoginChannel
+from common.access import Viewer
 from common.identifiers import mask_document
-from common.problems import ApplicationError, ValidationFailed
+from common.problems import ApplicationError, Conflict, ValidationFailed
+from common.services import STAFF, entry, row_lock
 from insured.models import InsuredPerson, PersonActivation, PersonLogin
 
 ISSUE_PERMISSION = "insured.add_personactivation"
+LINK_PERMISSION = "insured.add_personlogin"  # supervisors
+UNLINK_PERMISSION = "insured.delete_personlogin"
 # No 0/O, 1/I/L: the code is read off paper and typed in.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
@@ -57,26 +62,63 @@ def person_account_region(account: str) -> int | None:
 region_resolvers.append(person_account_region)
 
 
-@transaction.atomic
-def person_activation_issue(*, person_id: int, viewer: Viewer, user) -> tuple[PersonActivation, str]:
+def person_activation_issue(*, person_id: int, actor: Viewer) -> tuple[PersonActivation, str]:
     """A new activation letter for a person of the clerk's region; returns it with the plain code
     (printed once, never stored)."""
-    if not user.has_perm(ISSUE_PERMISSION):
-        raise PermissionDenied("Only a clerk may issue activation letters.")
-    person = scope(InsuredPerson.objects.select_for_update(), viewer).filter(pk=person_id).first()
-    if person is None:
-        raise ApplicationError("No such person in your region.", status=404, type_slug="not-found")
+    person = row_lock(InsuredPerson.objects.all(), person_id, actor=actor, missing=_("No such person in your region."))
     now = timezone.now()
     PersonActivation.objects.filter(person=person, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     activation = PersonActivation.objects.create(
-        person=person, code_hash=make_password(code), issued_by=user,
+        person=person, code_hash=make_password(code), issued_by_id=actor.user_id,
         expires_at=now + timedelta(days=settings.ACTIVATION_LETTER_DAYS))
-    SecurityEvent.objects.create(kind=SecurityEventKind.ACTIVATION_ISSUED, channel=LoginChannel.ACTIVATION,
-                                 account=person.document_number, region_id=person.region_id,
-                                 actor=viewer.label(), detail=f"letter {activation.pk}")
+    events.activation_issued(account=person.document_number, region_id=person.region_id, actor=actor,
+                             detail=f"letter {activation.pk}")
     return activation, code_format(code)
+
+
+person_activation_issue = entry(person_activation_issue, callers=STAFF, permission=ISSUE_PERMISSION,
+                                refusal=gettext_lazy("Only a clerk may issue activation letters."))
+
+
+def person_login_link(*, user_id: int, person_id: int, actor: Viewer) -> PersonLogin:
+    """A supervisor links an existing login (a user without staff rights) to a person of their region:
+    from then on that user reads the person's record. The activation letter is the usual way; this
+    is for the cases a letter cannot serve (a login created before the letters)."""
+    person = row_lock(InsuredPerson.objects.all(), person_id, actor=actor, missing=_("No such person in your region."))
+    user = get_user_model().objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise ValidationFailed.field("user", "not_found", _("No such user."))
+    if user.is_staff or user.is_superuser:
+        raise ValidationFailed.field("user", "staff", _("A staff account cannot be a person's login."))
+    if PersonLogin.objects.filter(user=user).exists():
+        raise Conflict(_("This user is already linked to a person."), type_slug="conflict",
+                       errors=[{"field": "user", "code": "linked", "message": _("Already linked.")}])
+    if PersonLogin.objects.filter(person=person).exists():
+        raise Conflict(_("This person already has a login."), type_slug="conflict",
+                       errors=[{"field": "person", "code": "linked", "message": _("Already has a login.")}])
+    login = PersonLogin.objects.create(user=user, person=person)
+    events.person_login_linked(account=user.get_username(), region_id=person.region_id, actor=actor,
+                               detail=f"person {person.pk}")
+    return login
+
+
+person_login_link = entry(person_login_link, callers=STAFF, permission=LINK_PERMISSION,
+                          refusal=gettext_lazy("Only a supervisor may link a login to a person."))
+
+
+def person_login_unlink(*, login_id: int, actor: Viewer) -> None:
+    """The user no longer reads the person's record (a login linked by mistake, a shared account)."""
+    login = row_lock(PersonLogin.objects.all(), login_id, actor=actor, missing=_("No such person login in your region."),
+                     related=("user", "person"))
+    region_id, account, person_id = login.person.region_id, login.user.get_username(), login.person_id
+    login.delete()
+    events.person_login_unlinked(account=account, region_id=region_id, actor=actor, detail=f"person {person_id}")
+
+
+person_login_unlink = entry(person_login_unlink, callers=STAFF, permission=UNLINK_PERMISSION,
+                            refusal=gettext_lazy("Only a supervisor may unlink a login from a person."))
 
 
 class ActivationRefused(ApplicationError):
@@ -128,9 +170,8 @@ def _activation_redeem(*, number: str, code: str, password: str, address: str | 
         PersonLogin.objects.create(user=user, person=person)
     activation.used_at = now
     activation.save(update_fields=["used_at"])
-    SecurityEvent.objects.create(kind=SecurityEventKind.ACTIVATION_USED, channel=LoginChannel.ACTIVATION,
-                                 account=number, address=address, region_id=person.region_id,
-                                 detail=f"letter {activation.pk}")
+    events.activation_used(account=number, address=address, region_id=person.region_id,
+                           detail=f"letter {activation.pk}")
     return user
 
 
@@ -159,10 +200,17 @@ def person_users_by_email(email: str):
             yield login.user
 
 
-def password_reset_event(*, kind: str, user, address: str | None) -> None:
+def _login_region_id(user) -> int | None:
     login = PersonLogin.objects.select_related("person").filter(user=user).first()
-    SecurityEvent.objects.create(kind=kind, channel=LoginChannel.PERSON, account=user.get_username(),
-                                 address=address, region_id=login.person.region_id if login else None)
+    return login.person.region_id if login else None
+
+
+def password_reset_request_record(*, user, address: str | None) -> None:
+    events.password_reset_requested(account=user.get_username(), address=address, region_id=_login_region_id(user))
+
+
+def password_reset_done_record(*, user, address: str | None) -> None:
+    events.password_reset_done(account=user.get_username(), address=address, region_id=_login_region_id(user))
 
 
 def letter_context(activation: PersonActivation, code: str) -> dict:

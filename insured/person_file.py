@@ -28,9 +28,9 @@ from common.identifiers import mask_document
 from common.panels import Panel, PanelRegistry
 from common.problems import ApplicationError
 from employers.models import EmployerClient
+from insured.access_log import record_access_log
 from insured.models import RecordAccessKind, SeparationReason
 from insured.selectors import files as selectors
-from insured.services.access_log import record_access_log
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
 
 person_file_panels = PanelRegistry("person")

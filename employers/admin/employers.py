@@ -108,7 +108,7 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def issue_client(self, request, queryset):
         for employer in queryset:
             try:
-                client, secret = employer_client_issue(employer=employer, issued_by=request.user,
+                client, secret = employer_client_issue(employer=employer, actor=viewer_for_request(request),
                                                        label=_("issued by %(name)s") % {"name": user_text(request.user)})
             except Exception as err:  # a domain refusal, reported per employer
                 self.message_user(request, f"{employer.name}: {err}", messages.ERROR)
@@ -145,5 +145,5 @@ class EmployerClientAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Revoke (its tokens stop working at once)"), permissions=["change"])
     def revoke(self, request, queryset):
         for client in queryset:
-            employer_client_revoke(client=client, revoked_by=request.user)
+            employer_client_revoke(client=client, actor=viewer_for_request(request))
         self.message_user(request, _("%(n)d client(s) revoked.") % {"n": queryset.count()})

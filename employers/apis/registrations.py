@@ -29,12 +29,9 @@ from common.fields import ChoiceField
 from common.problems import ValidationFailed
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
-from employers.services.registrations import (
-    registration_for_applicant,
-    registration_resubmit,
-    registration_submit,
-    tracking_token_hash,
-)
+from employers.registrations import tracking_token_hash
+from employers.selectors.registrations import registration_for_applicant
+from employers.services.registrations import registration_resubmit, registration_submit
 
 TRACKING_HEADER = "X-Tracking-Token"
 _tracking_parameter = OpenApiParameter(TRACKING_HEADER, str, OpenApiParameter.HEADER, required=False,

@@ -6,36 +6,32 @@ only through a registration application and its review (Art. 57, employers/servi
 
 from __future__ import annotations
 
-import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from common.access import Viewer, scope, viewer_may
-from common.problems import Forbidden, NotFound, ValidationFailed
+from common.access import Viewer
+from common.problems import ValidationFailed
+from common.services import STAFF, entry, row_lock
+from common.updates import model_update
 from employers.models import Employer
 
 UPDATE_PERMISSION = "employers.change_employer"
 CONTACT_FIELDS = {"contact_name": 100, "contact_phone": 30, "contact_email": 254, "address": 300}
 
 
-@transaction.atomic
 def employer_update(*, employer: Employer, actor: Viewer, **changes: str) -> Employer:
     """Change the employer's contact details (any of CONTACT_FIELDS); returns the employer.
 
     Locks the row within the actor's scope, requires employers.change_employer, and leaves the
     values before the change in the employer's history (pghistory, with the actor in its context)."""
-    if not viewer_may(actor, UPDATE_PERMISSION):
-        raise Forbidden(_("Your group may not change employers' details."))
     for field in changes:
         if field not in CONTACT_FIELDS:
             raise ValidationFailed.field(field, "not_changeable",
                                          f"{field} is part of the registration: file a change of registration "
                                          "(Art. 57) instead.")
-    locked = scope(Employer.objects.select_for_update(), actor).filter(pk=employer.pk).first()
-    if locked is None:
-        raise NotFound(_("No such employer is visible to you."))
+    locked = row_lock(Employer.objects.all(), employer.pk, actor=actor, missing=_("No such employer is visible to you."))
     values = {}
     for field, value in changes.items():
         value = (value or "").strip()
@@ -47,10 +43,9 @@ def employer_update(*, employer: Employer, actor: Viewer, **changes: str) -> Emp
             except DjangoValidationError:
                 raise ValidationFailed.field(field, "invalid", _("Not a valid e-mail address.")) from None
         values[field] = value
-    changed = [field for field, value in values.items() if getattr(locked, field) != value]
-    if changed:
-        for field in changed:
-            setattr(locked, field, values[field])
-        with pghistory.context(service="employer_update", actor=actor.label()):
-            locked.save(update_fields=changed)
+    model_update(locked, values, service="employer_update", actor=actor)
     return locked
+
+
+employer_update = entry(employer_update, callers=STAFF, permission=UPDATE_PERMISSION,
+                        refusal=gettext_lazy("Your group may not change employers' details."))

@@ -10,28 +10,24 @@ application is approved.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Office, Region
 from common.access import Kind, Viewer, scope
 from common.dates import establishment_date_check
-from common.display import message_data
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed, one_of_message
 from common.services import ANONYMOUS, PERSON, PORTAL, STAFF, Machine, Step, entry, row_lock, transition
@@ -42,12 +38,12 @@ from employers.models import (
     ApplicationKind,
     ApplicationState,
     Employer,
-    EmployerClient,
     EmployerKind,
     RegistrationApplication,
     RegistrationStatus,
 )
-from employers.services.clients import employer_client_revoke
+from employers.registrations import registration_deadline_item, tracking_token_hash
+from employers.services.clients import _revoke_all as _clients_revoke_all
 
 LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the change
 RULE = DeadlineRule.REGISTRATION_REVIEW
@@ -74,23 +70,6 @@ _TEXT_FIELDS = {"name": 200, "contact_name": 100, "contact_phone": 30, "contact_
 CHANGEABLE = ("name", "kind", "contact_name", "contact_phone", "contact_email", "address", "risk_class")
 
 Document = tuple[UploadedFile, str]  # (file, DocumentKind value)
-
-
-def tracking_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-# The kinds' labels as msgids, so a stored description is translated when it is read.
-KIND_MSGIDS = {ApplicationKind.NEW: gettext_noop("new registration"),
-               ApplicationKind.CHANGE: gettext_noop("change of registration"),
-               ApplicationKind.CANCELLATION: gettext_noop("cancellation of registration")}
-
-
-def registration_deadline_item(application: RegistrationApplication) -> dict:
-    """The review deadline's search label and its description in the reader's language."""
-    return {"label": f"{application.name} {application.uscc}",
-            "text": message_data(gettext_noop("%(kind)s: %(name)s (%(uscc)s)"), translated=("kind",),
-                                 kind=KIND_MSGIDS[application.kind], name=application.name, uscc=application.uscc)}
 
 
 def _actor_label(actor: Viewer, uscc: str) -> str:
@@ -255,24 +234,6 @@ def _open_duplicate(uscc: str) -> Duplicate:
                      errors=[{"field": "uscc", "code": "open_application", "message": _("An application is open.")}])
 
 
-def registration_for_applicant(*, pk: int, viewer: Viewer, tracking_token: str | None) -> RegistrationApplication:
-    """The application as its applicant may see it: with the tracking token given at filing, or
-    through the portal of the employer it concerns. Anything else is 'not found', so that an id
-    reveals nothing about whether an application exists."""
-    application = (RegistrationApplication.objects.select_related("region", "employer")
-                   .prefetch_related("documents", "registration_events").filter(pk=pk).first())
-    if tracking_token:
-        expected = application.tracking_token_hash if application is not None else ""
-        # Compared even when there is nothing to match, so timing does not tell either.
-        if hmac.compare_digest(tracking_token_hash(tracking_token), expected or "-" * 64) and expected:
-            return application
-    if (application is not None and viewer.kind is Kind.EMPLOYER and application.employer_id is not None
-            and application.employer_id == viewer.employer_id):
-        return application
-    raise NotFound(_("No registration application with this id is visible to you; give the tracking token "
-                     "you received when filing (X-Tracking-Token)."))
-
-
 # --- services ------------------------------------------------------------------------------------
 
 def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str = "", employer_kind: str = "",
@@ -363,7 +324,8 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
 
     `corrections` holds the corrected fields only (same names as at filing; `changes` replaces
     the whole set of changed fields). The USCC and region are not corrected here: a wrong one
-    is a new application. The caller has checked the applicant's access (registration_for_applicant).
+    is a new application. The caller has checked the applicant's access
+    (employers.selectors.registrations.registration_for_applicant).
     """
     application = RegistrationApplication.objects.select_for_update().get(pk=application.pk)
     if actor.kind is Kind.EMPLOYER and application.employer_id != actor.employer_id:
@@ -400,7 +362,7 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
     return application
 
 
-# The caller has checked the applicant's access (registration_for_applicant: the tracking token or
+# The caller has checked the applicant's access (selectors.registration_for_applicant: the token or
 # the employer's own portal); a portal is held to its own employer here as well.
 registration_resubmit = entry(registration_resubmit, callers=ANONYMOUS | PERSON | PORTAL | STAFF)
 
@@ -477,9 +439,7 @@ def _cancel(employer: Employer, actor: Viewer) -> None:
         raise Conflict(" ".join(str(b.message) for b in blockers), **{b.code: b.count for b in blockers})
     employer.registration_status = RegistrationStatus.CANCELLED
     employer.save()
-    user = get_user_model().objects.filter(pk=actor.user_id).first() if actor.user_id else None
-    for client in EmployerClient.objects.filter(employer=employer, revoked_at__isnull=True):
-        employer_client_revoke(client=client, revoked_by=user)
+    _clients_revoke_all(employer, actor=actor, why="registration cancelled")
 
 
 def registration_reject(*, application: RegistrationApplication, actor: Viewer,

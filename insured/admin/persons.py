@@ -11,7 +11,14 @@ from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin
 from common.identifiers import mask_document
 from common.problems import ApplicationError
-from insured.logins import ISSUE_PERMISSION, letter_context, person_activation_issue
+from insured.access_log import record_access_log
+from insured.logins import (
+    ISSUE_PERMISSION,
+    letter_context,
+    person_activation_issue,
+    person_login_link,
+    person_login_unlink,
+)
 from insured.models import (
     DocumentType,
     HukouType,
@@ -22,7 +29,6 @@ from insured.models import (
     StatementDelivery,
 )
 from insured.person_file import person_file_urls
-from insured.services.access_log import record_access_log
 from insured.services.persons import UPDATABLE, person_register, person_update
 
 
@@ -185,7 +191,7 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
         viewer = viewer_for_request(request)
         letters = []
         for person in queryset[:50]:
-            activation, code = person_activation_issue(person_id=person.pk, viewer=viewer, user=request.user)
+            activation, code = person_activation_issue(person_id=person.pk, actor=viewer)
             letters.append(letter_context(activation, code))
         return TemplateResponse(request, "admin/insured/activation_letter.html", {
             **self.admin_site.each_context(request), "letters": letters,
@@ -207,6 +213,26 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return mask_document(obj.document_number)
         return super().export_value(obj, field)
 
+class PersonLoginForm(forms.ModelForm):
+    """Links through the service (insured.logins.person_login_link: scope, permission, SecurityEvent);
+    its refusal lands on the field it names."""
+
+    class Meta:
+        model = PersonLogin
+        fields = ["user", "person"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.instance = person_login_link(user_id=cleaned["user"].pk, person_id=cleaned["person"].pk,
+                                              actor=viewer_for_request(self.request))
+        except ApplicationError as err:
+            _place_errors(self, err)
+        return cleaned
+
+
 @admin.register(PersonLogin)
 class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "person", "created_at"]
@@ -214,4 +240,23 @@ class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["user", "person"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
+    form = PersonLoginForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a link is made or removed, never edited
+
+    def save_model(self, request, obj, form, change):
+        pass  # written by the service in the form's clean()
+
+    def delete_model(self, request, obj):
+        person_login_unlink(login_id=obj.pk, actor=viewer_for_request(request))
+
+    def delete_queryset(self, request, queryset):
+        viewer = viewer_for_request(request)
+        for login in queryset:
+            person_login_unlink(login_id=login.pk, actor=viewer)
 

@@ -13,9 +13,9 @@ from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
+from insured.access_log import record_access_log
 from insured.models import DocumentType, HukouType, InsuredPerson, RecordAccessKind, Sex, StatementDelivery
 from insured.selectors.persons import person_lookup_rows, persons_visible
-from insured.services.access_log import record_access_log
 from insured.services.persons import person_register
 
 

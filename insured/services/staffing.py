@@ -16,17 +16,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
+from agency.documents import document_store
 from agency.models import DeadlineRule, Document, DocumentKind
-from common.access import Viewer, scope, viewer_may
+from common.access import Kind, Viewer, scope
 from common.dates import date_not_ahead, employment_start_check
 from common.display import message_data
 from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
+from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
 from employers.selectors.employers import employer_with_region
@@ -44,35 +45,38 @@ from insured.models import (
     SeparationReason,
     StaffReduction,
 )
+from insured.relationships import relationship_move
+from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
-from insured.services.persons import person_new
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
 
+_REVIEWERS_ONLY = gettext_lazy("Only agency staff allowed to review staffing decide this request.")
+
 D = Decision
-# The two state machines, each in one place: state -> {action: next state}.
-# A staff reduction's state is StaffReduction.state; one that needed no review is effective at once.
-REDUCTION_TRANSITIONS: dict[str, dict[str, str]] = {
-    D.PENDING: {"confirm": D.CONFIRMED, "reject": D.REJECTED},
-    D.EFFECTIVE: {},
-    D.CONFIRMED: {},
-    D.REJECTED: {},
-}
-# An enrolment request's state is its event's decision, or the decision of the event that decided it
-# (events are append-only). Only regions that require it keep enrolments pending.
-ENROLMENT_TRANSITIONS: dict[str, dict[str, str]] = {
-    D.PENDING: {"confirm": D.CONFIRMED},
-    D.EFFECTIVE: {},
-    D.CONFIRMED: {},
-}
+REDUCTION_RULE, ENROLMENT_RULE = DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW
+# The two state machines, each in one place. A staff reduction's state is StaffReduction.state; one
+# that needed no review is effective at once (a final state: created so, never moved).
+REDUCTION = Machine(gettext_lazy("staff reduction"), {
+    D.PENDING: {"confirm": Step(D.CONFIRMED, events.staff_reduction_confirmed, close=REDUCTION_RULE),
+                "reject": Step(D.REJECTED, events.staff_reduction_rejected, close=REDUCTION_RULE)},
+}, states=Decision, subject_arg="reduction",
+    actions={"confirm": gettext_lazy("confirmed"), "reject": gettext_lazy("rejected")})
+# An enrolment request is its (append-only) RelationshipEvent: its state is its decision, or the
+# decision of the event that decided it, so there is no state column for `transition` to move.
+# enrolment_confirm checks the step here and writes the decision event and the deadline itself.
+# Only regions that require it keep enrolments pending.
+ENROLMENT = Machine(gettext_lazy("enrolment"), {
+    D.PENDING: {"confirm": Step(D.CONFIRMED, events.enrolment_confirmed, close=ENROLMENT_RULE)},
+}, states=Decision, actions={"confirm": gettext_lazy("confirmed")})
 
 
 def _person_text(person: InsuredPerson) -> str:
     return f"{person.name} ({mask_document(person.document_number)})"
 
 
-def enrolment_deadline_item(event: RelationshipEvent, person: InsuredPerson, employer: Employer) -> dict:
+def _enrolment_deadline_item(event: RelationshipEvent, person: InsuredPerson, employer: Employer) -> dict:
     """The confirmation deadline's search label, and its description rendered in the reader's language."""
     return {"label": f"{person.name} {mask_document(person.document_number)} {employer.name}",
             "text": message_data(gettext_noop("enrolment of %(person)s at %(employer)s from %(date)s"),
@@ -80,7 +84,7 @@ def enrolment_deadline_item(event: RelationshipEvent, person: InsuredPerson, emp
                                  date=event.effective_date)}
 
 
-def reduction_deadline_item(reduction: StaffReduction) -> dict:
+def _reduction_deadline_item(reduction: StaffReduction) -> dict:
     person, employer = reduction.person, reduction.employer
     return {"label": f"{person.name} {mask_document(person.document_number)} {employer.name}",
             "text": message_data(gettext_noop("%(person)s leaves %(employer)s on %(date)s"), dates=("date",),
@@ -124,11 +128,8 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
     here = next((r for r in relationships if r.region_id == region.pk), None)
     for other in relationships:
         if other is not here and other.state == RelationshipState.ACTIVE:
-            other.state, other.state_since = RelationshipState.SUSPENDED, on
-            other.save(update_fields=["state", "state_since"])
-            events.relationship_suspended(relationship=other, person=person, region=other.region, on=on,
-                                          note=gettext_noop("Enrolled in another pooling region; kept until transferred."),
-                                          actor=actor, channel=channel, batch=batch)
+            relationship_move(other, "suspend", on=on, actor=actor, person=person, channel=channel, batch=batch,
+                              note=gettext_noop("Enrolled in another pooling region; kept until transferred."))
     if here is None:
         here = InsuranceRelationship(person=person, region=region, state=RelationshipState.ACTIVE, opened_on=on,
                                      state_since=on)
@@ -138,10 +139,8 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
     elif here.state == RelationshipState.AWAITING_REFUND:
         raise Conflict(_("This person's account is awaiting a refund to heirs."), type_slug="relationship-closed")
     elif here.state == RelationshipState.SUSPENDED:
-        here.state, here.state_since = RelationshipState.ACTIVE, on
-        here.save(update_fields=["state", "state_since"])
-        events.relationship_resumed(relationship=here, person=person, region=region, employer=employer, on=on,
-                                    actor=actor, channel=channel, batch=batch)
+        relationship_move(here, "resume", on=on, actor=actor, person=person, employer=employer, channel=channel,
+                          batch=batch)
     if person.region_id != region.pk:
         person.region = region  # the agency that now keeps the active record
         person.save(update_fields=["region"])
@@ -165,7 +164,6 @@ def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date
                                      _("The previous employment ended on %(day)s; start after it.") % {"day": last.end_date})
 
 
-@transaction.atomic
 def enrolment_submit(*, employer: Employer, document_number: str, name: str, start_date: date,
                      monthly_wage: Decimal, actor: Viewer, channel: str, document_type: str = "resident_id",
                      birth_date: date | None = None, sex: str | None = None,
@@ -174,7 +172,7 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     today in Shanghai) is the day of filing: lateness and "not too far ahead" count from it (the
     demo's history staff are filed as of a past day; the API always files as of today)."""
     today = today or today_in_shanghai()
-    employer = employer_with_region(employer.pk)
+    employer = _employer_of(employer, actor)
     if employer.registration_status != RegistrationStatus.REGISTERED:
         raise Conflict(_("Only a registered employer can enrol staff."), type_slug="employer-not-registered")
     if monthly_wage <= 0:
@@ -192,7 +190,7 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
         event = events.enrolment_requested(person=person, employer=employer, start_date=start_date, late=late,
                                            details=details, actor=actor, channel=channel)
         deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
-                      starts_on=today, **enrolment_deadline_item(event, person, employer))
+                      starts_on=today, **_enrolment_deadline_item(event, person, employer))
         return event
     batch: list[RelationshipEvent] = []
     employment = _employment_open(person=person, employer=employer, start_date=start_date,
@@ -202,6 +200,22 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
                                        actor=actor, channel=channel, batch=batch)
     insert_rows(*batch)  # in order: the events' ids follow the order of the changes
     return event
+
+
+# An employer's portal for itself, a clerk at the counter for an employer of their region, the demo.
+enrolment_submit = entry(enrolment_submit, callers=PORTAL | STAFF)
+
+
+def _employer_of(employer: Employer, actor: Viewer) -> Employer:
+    """The employer the caller files for, with its region: a portal only for its own employer (checked
+    here, whatever the caller passed), a clerk for an employer of their region. No extra query for
+    a portal (the enrolment path)."""
+    if actor.kind is Kind.EMPLOYER:
+        if employer.pk != actor.employer_id:
+            raise Forbidden(_("A portal files for its own employer only."))
+    elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
+        raise NotFound(_("No such employer is visible to you."))
+    return employer_with_region(employer.pk)
 
 
 def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel,
@@ -222,34 +236,21 @@ def _employment_open(*, person, employer, start_date, monthly_wage, late, actor,
     return employment
 
 
-@transaction.atomic
 def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) -> RelationshipEvent:
     """A clerk confirms a pending enrolment (regions that require it); returns the decision event."""
-    _require_reviewer(actor)
     request, state = _enrolment_lock(event, actor)
-    _transition(ENROLMENT_TRANSITIONS, state, "confirm", what=_("enrolment"))
+    step = ENROLMENT.step(state, "confirm")
     person = InsuredPerson.objects.select_for_update().get(pk=request.person_id)
     _check_can_start(person, request.employer, request.effective_date)
     employment = _employment_open(person=person, employer=request.employer, start_date=request.effective_date,
                                   monthly_wage=Decimal(request.details["monthly_wage"]), late=request.late,
                                   actor=actor, channel=channel)
-    deadline_close(subject=request, rule=DeadlineRule.ENROLMENT_REVIEW)
-    return events.enrolment_confirmed(request=request, employment=employment, actor=actor, channel=channel)
+    # By hand, from the step: the request is an append-only event with no state column to move.
+    deadline_close(subject=request, rule=step.close)
+    return step.event(request=request, employment=employment, actor=actor, channel=channel)
 
 
-def _require_reviewer(actor: Viewer) -> None:
-    """Decisions are the agency's: checked here, whoever calls (admin, API, task)."""
-    if not viewer_may(actor, REVIEW_PERMISSION):
-        raise Forbidden(_("Only agency staff allowed to review staffing decide this request."))
-
-
-def _transition(table: dict[str, dict[str, str]], state: str, action: str, *, what: str) -> str:
-    allowed = table.get(state, {})
-    if action not in allowed:
-        label = Decision(state).label if state in Decision.values else state
-        raise Conflict(_("This %(what)s is already %(state)s.") % {"what": what, "state": label},
-                       type_slug="already-decided", state=state)
-    return allowed[action]
+enrolment_confirm = entry(enrolment_confirm, callers=STAFF, permission=REVIEW_PERMISSION, refusal=_REVIEWERS_ONLY)
 
 
 def _enrolment_lock(event: RelationshipEvent, actor: Viewer) -> tuple[RelationshipEvent, str]:
@@ -266,8 +267,6 @@ def _enrolment_lock(event: RelationshipEvent, actor: Viewer) -> tuple[Relationsh
     return request, state
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def staff_reduction_submit(*, employer: Employer, document_number: str, last_day: date, reason: str,
                            actor: Viewer, channel: str, note: str = "",
                            documents: Sequence[tuple[UploadedFile, str]] = ()) -> StaffReduction:
@@ -278,7 +277,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
     if reason not in SeparationReason.values:
         raise ValidationFailed.field("reason", "invalid_choice", _("Unknown reason %(reason)r; one of: %(choices)s.")
                                      % {"reason": reason, "choices": ", ".join(SeparationReason.values)})
-    employer = employer_with_region(employer.pk)
+    employer = _employer_of(employer, actor)
     number = (document_number or "").strip().upper()
     employment = (Employment.objects.select_for_update().select_related("person")
                   .filter(employer=employer, person__document_number=number, end_date__isnull=True).first())
@@ -307,10 +306,13 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
                                               state=Decision.PENDING if needs_review else Decision.EFFECTIVE)
     if needs_review:
         deadline_open(rule=DeadlineRule.STAFF_REDUCTION_REVIEW, subject=reduction, region=region,
-                      starts_on=today_in_shanghai(), **reduction_deadline_item(reduction))
+                      starts_on=today_in_shanghai(), **_reduction_deadline_item(reduction))
     else:
         _reduction_apply(reduction, actor=actor, channel=channel)
     return reduction
+
+
+staff_reduction_submit = entry(staff_reduction_submit, callers=PORTAL | STAFF)
 
 
 def _voucher_store(file: UploadedFile, kind: str, i: int, *, region, actor: Viewer) -> Document:
@@ -320,14 +322,13 @@ def _voucher_store(file: UploadedFile, kind: str, i: int, *, region, actor: View
                           field=f"documents[{i}]")
 
 
-def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> tuple[StaffReduction, str]:
-    """The reduction, locked if the actor may see it, and the state `action` leads to."""
-    locked = (scope(StaffReduction.objects.select_for_update(of=("self",)), actor)
-              .select_related("employment", "person", "employer", "region", "request_event")
-              .filter(pk=reduction.pk).first())
-    if locked is None:
-        raise NotFound(_("No such staff reduction is visible to you."))
-    return locked, _transition(REDUCTION_TRANSITIONS, locked.state, action, what=_("staff reduction"))
+def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> StaffReduction:
+    """The reduction, locked if the actor may see it; refused (409) when `action` is not open to it."""
+    locked = row_lock(StaffReduction.objects.all(), reduction.pk, actor=actor,
+                      missing=_("No such staff reduction is visible to you."),
+                      related=("employment", "person", "employer", "region", "request_event"))
+    REDUCTION.step(locked.state, action)
+    return locked
 
 
 def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) -> None:
@@ -341,43 +342,42 @@ def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) 
     if relationship is None:
         return
     death = reduction.reason == SeparationReason.DEATH
-    relationship.state = RelationshipState.AWAITING_REFUND if death else RelationshipState.SUSPENDED
-    relationship.state_since = reduction.last_day
-    relationship.save(update_fields=["state", "state_since"])
-    events.relationship_suspended(relationship=relationship, person=reduction.person, region=reduction.region,
-                                  employer=reduction.employer, employment=employment, reason=reduction.reason,
-                                  on=reduction.last_day, actor=actor, channel=channel,
-                                  note=(gettext_noop("Account kept; awaiting the heirs' refund.") if death
-                                        else gettext_noop("Account kept.")))
+    relationship_move(relationship, "await_refund" if death else "suspend", on=reduction.last_day, actor=actor,
+                      person=reduction.person, employer=reduction.employer, employment=employment,
+                      reason=reduction.reason, channel=channel,
+                      note=(gettext_noop("Account kept; awaiting the heirs' refund.") if death
+                            else gettext_noop("Account kept.")))
 
 
-@transaction.atomic
 def staff_reduction_confirm(*, reduction: StaffReduction, actor: Viewer, channel: str,
                             note: str = "") -> StaffReduction:
-    _require_reviewer(actor)
-    reduction, state = _reduction_lock(reduction, actor, "confirm")
+    reduction = _reduction_lock(reduction, actor, "confirm")
     _reduction_apply(reduction, actor=actor, channel=channel)
-    return _reduction_decide(reduction, state, actor=actor, channel=channel, note=note)
+    return _reduction_decide(reduction, "confirm", actor=actor, channel=channel, note=note)
 
 
-@transaction.atomic
+staff_reduction_confirm = entry(staff_reduction_confirm, callers=STAFF, permission=REVIEW_PERMISSION,
+                                refusal=_REVIEWERS_ONLY)
+
+
 def staff_reduction_reject(*, reduction: StaffReduction, actor: Viewer, channel: str, note: str) -> StaffReduction:
-    _require_reviewer(actor)
     if not note.strip():
         raise ValidationFailed.field("note", "required", _("Give the reason for rejecting the staff reduction."))
-    reduction, state = _reduction_lock(reduction, actor, "reject")
-    return _reduction_decide(reduction, state, actor=actor, channel=channel, note=note)
+    reduction = _reduction_lock(reduction, actor, "reject")
+    return _reduction_decide(reduction, "reject", actor=actor, channel=channel, note=note)
 
 
-def _reduction_decide(reduction: StaffReduction, decision: str, *, actor: Viewer, channel: str,
+staff_reduction_reject = entry(staff_reduction_reject, callers=STAFF, permission=REVIEW_PERMISSION,
+                               refusal=_REVIEWERS_ONLY)
+
+
+def _reduction_decide(reduction: StaffReduction, action: str, *, actor: Viewer, channel: str,
                       note: str) -> StaffReduction:
-    reduction.state = decision
     reduction.decided_by_id = actor.user_id
     reduction.decided_at = timezone.now()
     reduction.decision_note = note
-    reduction.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    events.staff_reduction_decided(reduction=reduction, decision=decision, note=note, actor=actor, channel=channel)
-    deadline_close(subject=reduction, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
+    transition(REDUCTION, reduction, action, actor=actor, fields=["decided_by", "decided_at", "decision_note"],
+               note=note, channel=channel)
     return reduction
 
 

@@ -27,8 +27,8 @@ from django.utils import timezone
 from common.access import Kind, Viewer, scope
 from common.pdf import Document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
-from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
 from statements.models import (
     OPEN_DELIVERY,

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from common.access import Kind, Viewer, scope
 from common.problems import Forbidden, NotFound, ValidationFailed
+from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
-from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
 from statements.models import OPEN_DELIVERY, Delivery, Statement, StatementEventKind
 from statements.services.generation import delivery_for, statement_generate_one

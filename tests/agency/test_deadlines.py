@@ -187,11 +187,12 @@ def test_an_item_decided_after_its_due_date_before_the_sweep_is_missed(office, o
 
 def test_reassigned_item_reminds_the_new_assignee_once(office, outbox, run_sweep):
     from agency.deadlines import deadline_assign
+    from common.access import viewer_for_user
 
     first, second = staff(office, "clerk"), staff(office, "clerk")
     deadline = due_in(office.region, 1, assignee=first)
     run_sweep()
-    deadline_assign(deadline=deadline, assignee=second)
+    deadline_assign(deadline=deadline, assignee=second, actor=viewer_for_user(first))
     assert run_sweep()["reminded"] == 1
     run_sweep()
     assert recipients(outbox) == sorted([first.email, second.email])

@@ -9,6 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from agency.models import LoginThrottle, SecurityEvent, SecurityEventKind
+from common.access import Viewer
 from employers.services.clients import employer_client_issue
 from insured.models import PersonLogin
 from tests.agency.factories import OfficeFactory, clerk_user
@@ -118,7 +119,7 @@ def _token(client_id, secret, **extra):
 
 def test_wrong_client_secrets_lock_the_client_at_the_token_endpoint():
     employer = EmployerFactory()
-    issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret="the-real-secret")
+    issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret="the-real-secret")
     client_id = issued.application.client_id
     statuses = [_token(client_id, f"guess-{n}").status_code for n in range(5)]
     assert statuses[:4] == [401] * 4 and statuses[4] == 429
@@ -130,7 +131,7 @@ def test_wrong_client_secrets_lock_the_client_at_the_token_endpoint():
     throttle = LoginThrottle.objects.get(key=f"account:client:{client_id}")
     assert throttle.region_id == employer.region_id
     # Another client of another address is unaffected.
-    other, other_secret = employer_client_issue(employer=EmployerFactory(), issued_by=None)
+    other, other_secret = employer_client_issue(employer=EmployerFactory(), actor=Viewer.system())
     assert _token(other.application.client_id, other_secret, REMOTE_ADDR="192.0.2.44").status_code == 200
 
 

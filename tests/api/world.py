@@ -59,12 +59,12 @@ class World:
 
 
 def _portal_token(employer, scope: str, *, revoke: bool = False) -> str:
-    issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret=f"secret-{scope}-x")
+    issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret=f"secret-{scope}-x")
     response = Client().post("/o/token/", {"grant_type": "client_credentials", "client_secret": secret,
                                            "client_id": issued.application.client_id, "scope": scope})
     assert response.status_code == 200, response.content
     if revoke:
-        employer_client_revoke(client=issued, revoked_by=None)
+        employer_client_revoke(client=issued, actor=Viewer.system())
     return response.json()["access_token"]
 
 

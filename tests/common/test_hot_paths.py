@@ -15,8 +15,8 @@ from common.hot_paths import CompiledQuery, insert_or_nothing, insert_rows
 from employers.models import Employer
 from employers.selectors.employers import employer_with_region
 from insured.models import InsuredPerson
+from insured.rules import person_new
 from insured.selectors.persons import LOOKUP_FIELDS, person_find_by_document, person_lookup_rows
-from insured.services.persons import person_new
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -175,7 +175,7 @@ def test_a_portal_token_loads_with_its_application_and_client_in_one_statement(r
     from employers.services.clients import employer_client_issue
 
     employer = EmployerFactory(region=regions[0])
-    client, _secret = employer_client_issue(employer=employer, issued_by=None)
+    client, _secret = employer_client_issue(employer=employer, actor=Viewer.system())
     token = AccessToken.objects.create(application=client.application, token="bench-token-1", scope="read",
                                        expires=timezone.now() + timedelta(hours=1))
     with CaptureQueriesContext(connection) as captured:

@@ -4,13 +4,14 @@ import json
 
 from rest_framework.test import APIClient
 
+from common.access import Viewer
 from employers.services.clients import employer_client_issue
 
 
 class Portal:
     def __init__(self, employer):
         self.employer = employer
-        issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret="portal-secret-x")
+        issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret="portal-secret-x")
         self.api = APIClient()
         token = self.api.post("/o/token/", {"grant_type": "client_credentials",
                                             "client_id": issued.application.client_id, "client_secret": secret,

@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from common.access import Viewer
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from tests.employers.factories import EmployerFactory
 
@@ -15,7 +16,7 @@ def _token(client, client_id, secret, scope="read write"):
 @pytest.fixture
 def portal():
     employer = EmployerFactory()
-    issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret="s3cret-for-tests")
+    issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret="s3cret-for-tests")
     return employer, issued, secret
 
 
@@ -34,7 +35,7 @@ def test_revoked_client_gets_no_token_and_its_old_token_stops_working(portal):
     _employer, issued, secret = portal
     api = APIClient()
     token = _token(api, issued.application.client_id, secret).json()["access_token"]
-    employer_client_revoke(client=issued, revoked_by=None)
+    employer_client_revoke(client=issued, actor=Viewer.system())
     assert _token(api, issued.application.client_id, secret).status_code in (400, 401)
     response = api.get("/api/v1/employer", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 401
@@ -55,7 +56,7 @@ def test_clients_are_issued_only_to_registered_employers():
 
     with pytest.raises(Conflict):
         employer_client_issue(employer=EmployerFactory(registration_status="pending", registration_number="",
-                                                       registered_on=None), issued_by=None)
+                                                       registered_on=None), actor=Viewer.system())
 
 
 def test_a_clerk_session_cannot_call_the_portal_endpoint():

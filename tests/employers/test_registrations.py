@@ -100,7 +100,7 @@ class PortalApi:
     """An employer's HR portal with a real client-credentials token."""
 
     def __init__(self, employer, scope="read write"):
-        issued, secret = employer_client_issue(employer=employer, issued_by=None, client_secret="portal-secret-x")
+        issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret="portal-secret-x")
         self.api = APIClient()
         token = self.api.post("/o/token/", {"grant_type": "client_credentials", "scope": scope,
                                             "client_id": issued.application.client_id,
@@ -154,7 +154,7 @@ def test_full_path_file_follow_approve_and_issue_a_client(shanghai):
     assert (followed["state"], followed["registration_number"], followed["due_on"]) == (
         "approved", employer.registration_number, None)
 
-    client, secret = employer_client_issue(employer=employer, issued_by=None)
+    client, secret = employer_client_issue(employer=employer, actor=Viewer.system())
     assert client.employer == employer and secret
 
 

@@ -95,8 +95,7 @@ def test_a_weak_password_is_refused_and_the_code_stays_valid(counter):
 def test_a_clerk_cannot_issue_a_letter_for_a_person_of_another_region(counter):
     stranger = PersonFactory()  # another region
     with pytest.raises(ApplicationError):
-        person_activation_issue(person_id=stranger.pk, viewer=viewer_for_user(counter["clerk"]),
-                                user=counter["clerk"])
+        person_activation_issue(person_id=stranger.pk, actor=viewer_for_user(counter["clerk"]))
     counter["admin"].post("/admin/insured/insuredperson/", {"action": "issue_activation_letter",
                                                             "_selected_action": [stranger.pk]})
     assert not PersonActivation.objects.filter(person=stranger).exists()

@@ -23,11 +23,11 @@ from insured.models import (
     RelationshipState,
     StaffReduction,
 )
+from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document, person_lookup_rows
-from insured.services.persons import person_new
 from insured.services.staffing import (
-    ENROLMENT_TRANSITIONS,
-    REDUCTION_TRANSITIONS,
+    ENROLMENT,
+    REDUCTION,
     enrolment_confirm,
     enrolment_submit,
     staff_reduction_confirm,
@@ -165,12 +165,11 @@ def test_confirming_one_of_two_pending_enrolments_decides_that_one(employer, sha
 
 # --- the state machines: one table each ----------------------------------------------------------
 
-def test_the_transition_tables_name_every_state_and_only_pending_moves():
-    assert set(REDUCTION_TRANSITIONS) == set(Decision.values)
-    assert set(ENROLMENT_TRANSITIONS) == set(Decision.values) - {Decision.REJECTED}
-    for table in (REDUCTION_TRANSITIONS, ENROLMENT_TRANSITIONS):
-        assert [state for state, moves in table.items() if moves] == [Decision.PENDING]
-        assert all(target in table for moves in table.values() for target in moves.values())
+def test_only_a_pending_request_can_be_decided():
+    for machine in (REDUCTION, ENROLMENT):
+        assert [state for state in Decision.values if not machine.is_final(state)] == [Decision.PENDING]
+    assert set(REDUCTION.available(Decision.PENDING)) == {"confirm", "reject"}
+    assert ENROLMENT.available(Decision.PENDING) == ["confirm"]
 
 
 def test_a_rejected_reduction_cannot_be_confirmed_and_an_effective_one_cannot_be_decided(employer, shanghai):
@@ -256,9 +255,10 @@ def test_enrolment_as_of_a_past_day_counts_lateness_and_ahead_from_that_day(empl
                              actor=portal(employer), channel="api", today=filed_on)
     assert event.late is late  # counted from the day of filing, not from today (years later)
     with pytest.raises(ValidationFailed) as refused:
-        enrolment_submit(employer=EmployerFactory(region=employer.region), document_number=resident_id(seq=88),
+        other = EmployerFactory(region=employer.region)
+        enrolment_submit(employer=other, document_number=resident_id(seq=88),
                          name="李明", start_date=filed_on + timedelta(days=settings.DATE_AHEAD_MAX_DAYS + 1),
-                         monthly_wage=Decimal("9000.00"), actor=portal(employer), channel="api", today=filed_on)
+                         monthly_wage=Decimal("9000.00"), actor=portal(other), channel="api", today=filed_on)
     assert refused.value.errors[0]["code"] == "too_far_ahead"
 
 
@@ -323,3 +323,41 @@ def test_statements_by_email_need_an_email_address(shanghai, channel, email, ref
     with pytest.raises(ValidationFailed) as refused:
         person_new(**arguments)
     assert refused.value.errors[0]["field"] == refused_field
+
+
+# --- the caller is checked by the service, not trusted from the API (issue 21) ----------------------
+
+def test_a_portal_cannot_enrol_or_reduce_staff_for_another_employer(employer, shanghai):
+    other = EmployerFactory(region=shanghai)
+    with pytest.raises(Forbidden):
+        enrolment_submit(employer=other, document_number=ID, name="周强", start_date=date(2026, 1, 5),
+                         monthly_wage=Decimal("9000.00"), actor=portal(employer), channel="api")
+    assert not InsuredPerson.objects.filter(document_number=ID).exists()
+    enrol(other)
+    with pytest.raises(Forbidden):
+        staff_reduction_submit(employer=other, document_number=ID, last_day=date(2026, 6, 30), reason="resignation",
+                               actor=portal(employer), channel="api")
+    assert not StaffReduction.objects.exists()
+    assert Employment.objects.get(person__document_number=ID).end_date is None
+
+
+def test_a_clerk_enrols_at_the_counter_only_for_an_employer_of_their_region(employer, shanghai, beijing):
+    with pytest.raises(NotFound):
+        enrolment_submit(employer=employer, document_number=ID, name="周强", start_date=date(2026, 1, 5),
+                         monthly_wage=Decimal("9000.00"), actor=clerk(beijing), channel="admin")
+    assert not InsuredPerson.objects.filter(document_number=ID).exists()
+    enrolment_submit(employer=employer, document_number=ID, name="周强", start_date=date(2026, 1, 5),
+                     monthly_wage=Decimal("9000.00"), actor=clerk(shanghai), channel="admin")
+    assert Employment.objects.filter(employer=employer, person__document_number=ID).exists()
+
+
+def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_event(employer, shanghai):
+    shanghai.reduction_needs_confirmation = False
+    shanghai.save()
+    enrol(employer)
+    reduce(employer)
+    relationship = InsuranceRelationship.objects.get(person__document_number=ID)
+    assert (relationship.state, relationship.state_since) == (RelationshipState.SUSPENDED, date(2026, 6, 30))
+    suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION, relationship=relationship)
+    assert (suspension.person_id, suspension.region_id, suspension.employer_id) == (
+        relationship.person_id, shanghai.pk, employer.pk)

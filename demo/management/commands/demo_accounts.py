@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.models import Application
 
 from agency.models import ClerkProfile, Office
+from common.access import viewer_for_user
 from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
@@ -121,7 +122,7 @@ def portal_client_ensure(client_id, secret, registered, n, issued_by, notes) -> 
     if employer is None:
         notes.append("Not enough registered employers in region 310101: run `manage.py seed_demo` first.")
         return None
-    client, _secret = employer_client_issue(employer=employer, issued_by=issued_by, label=CLIENT_LABEL,
+    client, _secret = employer_client_issue(employer=employer, actor=viewer_for_user(issued_by), label=CLIENT_LABEL,
                                             client_secret=secret)
     # A fixed client_id, so the printed commands work on every machine.
     Application.objects.filter(pk=client.application_id).update(client_id=client_id)

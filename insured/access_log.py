@@ -1,5 +1,8 @@
 """The confidentiality log: every staff access to a person's record or statement is written down
-(who, when, what), and the person reads it at GET /api/v1/me/access-log."""
+(who, when, what), and the person reads it at GET /api/v1/me/access-log.
+
+Not a service entry point: a record written by the read it records (like an event writer), in the
+reader's transaction, on the lookup path, where an entry point's savepoint would cost a round trip."""
 
 from __future__ import annotations
 
