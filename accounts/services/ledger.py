@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
@@ -26,7 +27,7 @@ def account_correction_post(*, account: PensionAccount, amount: Decimal, reason:
         raise ValidationFailed.field("amount", "zero", "A correction moves the balance by at least 0.01.")
     if not reason.strip():
         raise ValidationFailed.field("note", "required", "A correction needs its reason.")
-    account = row_lock(PensionAccount.objects.all(), account.pk, actor=actor, missing="No such account in your region.")
+    account = row_lock(PensionAccount.objects.all(), account.pk, actor=actor, missing=_("No such account in your region."))
     posted = AccountEntry(account=account, kind=EntryKind.CORRECTION, amount=amount,
                          contribution_month=contribution_month, posted_on=timezone.localdate(),
                          cause_type="correction", actor=actor.label(), actor_user_id=actor.user_id,

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_open, today_in_shanghai
@@ -38,7 +39,7 @@ RULE = DeadlineRule.LATE_ENROLMENT_DETERMINATION
 S = DeterminationState
 # A proposal waits for a clerk; confirming charges the months, rejecting charges nothing. Either
 # stops the clerk's clock.
-DETERMINATION = Machine(gettext_lazy("determination"), {
+DETERMINATION = Machine(gettext_lazy("late enrolment determination"), {
     S.PENDING: {"confirm": Step(S.CONFIRMED, events.determination_confirmed, close=RULE),
                 "reject": Step(S.REJECTED, events.determination_rejected, close=RULE)},
 }, states=DeterminationState, actions={"confirm": gettext_lazy("confirmed"), "reject": gettext_lazy("rejected")})
@@ -113,7 +114,7 @@ determination_propose = entry(determination_propose, callers=SYSTEM)
 
 def _decide(determination: Determination, action: str, *, actor: Viewer) -> Determination:
     """Lock the determination (a clerk's own region only: another region's is not found), take the step."""
-    locked = row_lock(Determination.objects.all(), determination.pk, actor=actor, missing="No such determination.")
+    locked = row_lock(Determination.objects.all(), determination.pk, actor=actor, missing=_("No such determination."))
     DETERMINATION.step(locked.state, action)  # refused before anything is written
     return locked
 
