@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountEntry, InterestRun, PensionAccount, ReconciliationDifference, ReconciliationRun
-from accounts.selectors import contribution_months
-from accounts.services.interest import interest_run_start, interest_years_waiting
+from accounts.selectors import contribution_months, interest_years_waiting
+from accounts.services.interest import interest_run_start
 from accounts.tasks import interest_run_work
 from common.access import viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin

@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Individual pension accounts")
 
     def ready(self):
-        from accounts.services.credits import credits_post_for_allocations
+        from accounts.credits import credits_post_for_allocations
         from common.display import actor_resolver_register
         from common.problems import PROBLEM_TYPES
         from contributions.hooks import settled_hook_register

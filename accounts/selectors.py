@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
-from accounts.models import AccountEntry, PensionAccount
+from accounts.models import AccountEntry, InterestRun, PensionAccount, RunState
+from accounts.rules import interest_rate_percent
 from common.access import Viewer, scope
 
 
@@ -47,3 +49,13 @@ def account_summary(viewer: Viewer, *, person_id: int | None = None) -> AccountS
     if account is None:
         return AccountSummary(account=None, balance=Decimal("0.00"), months=0)
     return AccountSummary(account=account, balance=account.balance, months=contribution_months(account.pk))
+
+
+def interest_years_waiting() -> list[int]:
+    """Years with entries but no finished run because their rate is not entered yet (shown in the admin)."""
+    today = timezone.localdate()
+    done = set(InterestRun.objects.filter(state=RunState.DONE).values_list("year", flat=True))
+    first = AccountEntry.objects.order_by("posted_on").values_list("posted_on", flat=True).first()
+    if first is None:
+        return []
+    return [y for y in range(first.year, today.year) if y not in done and interest_rate_percent(y) is None]

@@ -13,11 +13,29 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import InterestRun, RunState
-from accounts.services.interest import interest_rate_percent, interest_run_continue, interest_run_start
+from accounts.rules import interest_rate_percent
+from accounts.services.interest import (
+    CHUNK_ACCOUNTS,
+    interest_run_post_chunk,
+    interest_run_stage,
+    interest_run_start,
+)
 from accounts.services.reconciliation import reconciliation_run
 from common.access import Viewer
 
 logger = logging.getLogger(__name__)
+
+
+def interest_run_continue(*, run_id: int, chunk: int = CHUNK_ACCOUNTS, max_chunks: int | None = None) -> InterestRun:
+    """The run's conductor: stage its figures, then post them chunk by chunk from its cursor, each
+    chunk its own entry-point call and transaction (accounts.services.interest). Safe to call again
+    at any time and from several workers."""
+    run = interest_run_stage(run_id=run_id, actor=Viewer.system())
+    done_chunks = 0
+    while run.state != RunState.DONE and (max_chunks is None or done_chunks < max_chunks):
+        run = interest_run_post_chunk(run_id=run_id, chunk=chunk, actor=Viewer.system())
+        done_chunks += 1
+    return run
 
 
 @shared_task(acks_late=True)
@@ -44,5 +62,5 @@ def interest_runs_due() -> str:
 
 @shared_task(acks_late=True)
 def accounts_reconcile(full: bool = False) -> str:
-    run = reconciliation_run(full=full)
+    run = reconciliation_run(full=full, actor=Viewer.system())
     return f"checked {run.accounts_checked}, differences {run.differences_found}"

@@ -32,7 +32,7 @@ CLERK = VIEW_ALL + [
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication", "refunds.approve_refund_payout",
-                    "refunds.add_employermerger"]
+                    "refunds.add_employermerger", "accounts.add_accountentry"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
                          "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess"]

@@ -200,7 +200,7 @@ def main() -> dict:
 
     from django.db import connection
 
-    from contributions.services.arrears import employer_arrears
+    from contributions.selectors.arrears import employer_arrears
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE kind = 'late_fee') FROM contributions_charge "

@@ -4,7 +4,7 @@
    13 declared months before the assessed month (a declaration and its declared charge each, so the
    assessment's look-back window of 12 months is full of history), and 45,000 of them also declared
    the assessed month. ANALYZE.
-2. Time `contributions.services.assessment.provisional_assess_run` (in-process: the daily job
+2. Time `contributions.tasks.provisional_assess_run` (in-process: the daily job
    without Celery) on the day after the declaration day, median of --runs runs; between runs the
    provisional charges and their events are removed (not timed; the append-only triggers are
    disabled for that, in a transaction).
@@ -142,7 +142,7 @@ def main() -> dict:
     load_s = time.perf_counter() - started
     print(f"  loaded in {load_s:.1f} s", flush=True)
 
-    from contributions.services.assessment import provisional_assess_run
+    from contributions.tasks import provisional_assess_run
 
     job_runs, reference_runs, quiet = [], [], []
     expected = None

@@ -94,8 +94,9 @@ def main() -> None:
 
     from django.db import connection
 
-    from accounts.services.interest import INTEREST_FIGURES_SQL, interest_run_continue, interest_run_start
+    from accounts.services.interest import INTEREST_FIGURES_SQL, interest_run_start
     from accounts.services.reconciliation import BALANCE_CHECK_SQL, reconciliation_run
+    from accounts.tasks import interest_run_continue
     from agency.models import InterestRate
     from common.access import Viewer
 
@@ -136,7 +137,7 @@ def main() -> None:
     quiet["reconcile"] = support.wait_quiet(max_wait=wait)
     timed(reconcile_baseline)
     recon_base_s, base_differences = timed(reconcile_baseline)
-    recon_s, recon = timed(lambda: reconciliation_run(full=True))
+    recon_s, recon = timed(lambda: reconciliation_run(full=True, actor=Viewer.system()))
     print(f"  reconciliation: service {recon_s:.1f} s, one aggregate {recon_base_s:.1f} s", flush=True)
 
     result = {

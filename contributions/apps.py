@@ -18,7 +18,7 @@ class ContributionsConfig(AppConfig):
         from common.display import actor_resolver_register
 
         actor_resolver_register("system", _system_actor)
-        from contributions.services.arrears import employer_unsettled_blocker
+        from contributions.selectors.arrears import employer_unsettled_blocker
         from employers.hooks import cancellation_check_register
 
         cancellation_check_register(employer_unsettled_blocker)

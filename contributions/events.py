@@ -1,4 +1,7 @@
-"""The contribution record's events: one writer, called by every service in its own transaction."""
+"""The contribution record's events: the one writer of `ContributionEvent`, one function per kind
+(`<thing>_<event>(subject, *, actor, ...)`), all through `_write`, called by the services in their
+own transaction. The daily Art. 62 assessment writes its events set-based, in the statement that
+writes its charges: `provisional_assessed_sql` is that writer, and lives here with the others."""
 
 from __future__ import annotations
 
@@ -21,8 +24,68 @@ class EventKind(models.TextChoices):
     DETERMINATION_REJECTED = "determination_rejected", _("determined months rejected")
 
 
-def event_record(*, kind: str, employer_id: int, actor: Viewer, period=None, declaration=None,
-                 details: dict | None = None) -> ContributionEvent:
+def _write(kind: str, *, employer_id: int, actor: Viewer, period=None, declaration=None,
+           details: dict | None = None) -> ContributionEvent:
     return ContributionEvent.objects.create(
         kind=kind, employer_id=employer_id, period=period, declaration=declaration,
         actor=actor.label(), actor_user_id=actor.user_id, details=details or {})
+
+
+def _declaration_details(declaration, charges) -> dict:
+    return {"sequence": declaration.sequence, "rows": declaration.rows, "lines_written": declaration.lines_written,
+            "total": str(declaration.total), "difference": str(declaration.difference), "late": declaration.late,
+            "charges": [{"id": c.pk, "amount": str(c.amount), "due_on": c.due_on.isoformat()} for c in charges]}
+
+
+def declaration_filed(declaration, *, actor: Viewer, charges) -> ContributionEvent:
+    """The month's first declaration."""
+    return _write(EventKind.DECLARED, employer_id=declaration.employer_id, actor=actor, period=declaration.period,
+                  declaration=declaration, details=_declaration_details(declaration, charges))
+
+
+def declaration_corrected(declaration, *, actor: Viewer, charges) -> ContributionEvent:
+    """A later filing of the month (sequence > 1): its lines hold the differences."""
+    return _write(EventKind.CORRECTED, employer_id=declaration.employer_id, actor=actor, period=declaration.period,
+                  declaration=declaration, details=_declaration_details(declaration, charges))
+
+
+def payment_recorded(payment, *, actor: Viewer, allocated) -> ContributionEvent:
+    return _write(EventKind.PAYMENT_RECORDED, employer_id=payment.employer_id, actor=actor,
+                  details={"payment": payment.pk, "bank_reference": payment.bank_reference,
+                           "amount": str(payment.amount), "paid_on": payment.paid_on.isoformat(),
+                           "channel": payment.channel, "allocated": str(allocated)})
+
+
+def provisional_replaced(declaration, *, actor: Viewer, provisional) -> ContributionEvent:
+    return _write(EventKind.PROVISIONAL_REPLACED, employer_id=declaration.employer_id, actor=actor,
+                  period=declaration.period, declaration=declaration,
+                  details={"provisional": provisional.pk, "amount": str(provisional.amount)})
+
+
+def provisional_assessed_sql(charged: str) -> str:
+    """The writer of `provisional_assessed` events, set-based: the INSERT that ends the daily Art. 62
+    statement, one event per row of its CTE `charged` (id, employer_id, period, amount, due_on),
+    with the statement's `%(actor)s`; returns each event's employer id."""
+    return f"""
+INSERT INTO contributions_contributionevent (kind, employer_id, period, recorded_at, actor, details)
+SELECT '{EventKind.PROVISIONAL_ASSESSED.value}', c.employer_id, c.period, now(), %(actor)s,
+       jsonb_build_object('charge', c.id, 'amount', c.amount::text, 'due_on', c.due_on)
+  FROM {charged} c
+RETURNING employer_id
+"""
+
+
+def determination_proposed(determination, *, actor: Viewer, months) -> ContributionEvent:
+    return _write(EventKind.DETERMINATION_PROPOSED, employer_id=determination.employer_id, actor=actor,
+                  details={"determination": determination.pk, "employment": determination.employment_id,
+                           "months": [f"{m:%Y-%m}" for m in months]})
+
+
+def determination_confirmed(determination, *, actor: Viewer, charges, note: str) -> ContributionEvent:
+    return _write(EventKind.DETERMINATION_CONFIRMED, employer_id=determination.employer_id, actor=actor,
+                  details={"determination": determination.pk, "charges": [c.pk for c in charges], "note": note})
+
+
+def determination_rejected(determination, *, actor: Viewer, note: str) -> ContributionEvent:
+    return _write(EventKind.DETERMINATION_REJECTED, employer_id=determination.employer_id, actor=actor,
+                  details={"determination": determination.pk, "note": note})

@@ -33,17 +33,19 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services.interest import interest_run_continue, interest_run_start
+from accounts.services.interest import interest_run_start
+from accounts.tasks import interest_run_continue
 from agency.models import Region
 from common.access import Kind, Viewer
 from common.dates import month_next
+from contributions.fees import Part, late_fee
 from contributions.models import Declaration, DeclarationSource
 from contributions.models.payments import PaymentChannel
-from contributions.services.assessment import provisional_assess_run
-from contributions.services.declarations import declaration_file, roll_of_month
-from contributions.services.fees import Part, late_fee
+from contributions.selectors.declarations import roll_of_month
+from contributions.services.declarations import declaration_file
 from contributions.services.payments import payment_record
-from contributions.services.settings import terms_for
+from contributions.tasks import provisional_assess_run
+from contributions.terms import terms_for
 from demo.data import HISTORY_FROM
 from employers.models import Employer, RegistrationStatus
 from insured.models import Channel, Employment, InsuredPerson

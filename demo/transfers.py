@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import AccountEntry, EntryKind
-from accounts.services.ledger import account_lock_or_open, entries_post
+from accounts.postings import account_lock_or_open, entries_post
 from agency.models import Region
 from common.access import Viewer
 from common.dates import month_next

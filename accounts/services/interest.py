@@ -1,88 +1,38 @@
-"""Yearly bookkeeping interest by the month-accumulation method (domain.md, "Interest").
+"""The yearly bookkeeping interest run (domain.md, "Interest"; the rule: accounts.rules).
 
-For a year with rate r, an account's interest is
-
-    opening x r  +  sum over months n = 1..12 of credit(n) x (12 - n + 1) x r / 12
-
-where opening is the balance carried into the year (every entry posted before it, and the interest
-of earlier years whenever it was posted) and credit(n) is what was posted in month n (记账月份: a
-credit for an unpaid January posted in March counts from March). Written with the rate in percent:
-(12 x opening + sum credit(n) x (13 - n)) x percent / 1200, rounded half-up to the fen once per
-account and year. An account closed during the year gets interest up to its closing month m by
-the same method: (m x opening + sum over n <= m of credit(n) x (m - n + 1)) x percent / 1200.
-
-The yearly run is a row (`InterestRun`) with a keyset cursor over account ids. It stages every
-account's figure in one pass over the entries, then posts them chunk by chunk: each chunk is one
-transaction, one INSERT .. SELECT, and the cursor moves with it. The database holds one interest entry per account and year, so a re-run, a resumed run
-or two workers credit each account once.
+The yearly run is a row (`InterestRun`, its state moved by the INTEREST_RUN machine) with a keyset
+cursor over account ids. `interest_run_stage` stages every account's figure in one pass over the
+entries, in its own transaction; `interest_run_post_chunk` then posts them chunk by chunk: each
+chunk is one call, one transaction, one INSERT .. SELECT, and the cursor moves with it; the call
+after the last chunk finishes the run. The conductor (`accounts.tasks.interest_run_continue`)
+calls them in turn. The database holds one interest entry per account and year, so a re-run, a
+resumed run or two workers credit each account once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from accounts.models import AccountEntry, EntryKind, InterestRun, PensionAccount, RunState
-from agency.models import InterestRate
+from accounts.models import InterestRun, RunState
+from accounts.rules import InterestRateMissing, interest_rate_percent
 from common.access import Viewer
 from common.problems import ApplicationError
+from common.services import STAFF, SYSTEM, Machine, Step, entry, transition
 
 logger = logging.getLogger(__name__)
-FEN = Decimal("0.01")
 CHUNK_ACCOUNTS = 20_000
+START_PERMISSION = "accounts.add_interestrun"
 
+# A run is running until its cursor has passed the last staged account; then it is done.
+INTEREST_RUN = Machine(gettext_lazy("interest run"), {
+    RunState.RUNNING: {"finish": Step(RunState.DONE)},
+}, states=RunState, actions={"finish": gettext_lazy("finished")})
 
-class InterestRateMissing(ApplicationError):
-    status = 409
-    type_slug = "interest-rate-missing"
-
-
-def interest_rate_percent(year: int) -> Decimal | None:
-    """The published rate for `year` in percent, or None while it is not entered."""
-    row = InterestRate.objects.filter(year=year).order_by("-effective_from", "-id").first()
-    return row.percent if row else None
-
-
-def interest_rate_for_closing(year: int) -> tuple[Decimal, int]:
-    """The rate for an account closed in `year` before that year's rate is published: the latest
-    published year's rate (INTEREST_RATE for a closing year is not yet known). Returns (percent, year used)."""
-    row = InterestRate.objects.filter(year__lte=year).order_by("-year", "-effective_from", "-id").first()
-    if row is None:
-        raise InterestRateMissing(f"No bookkeeping interest rate is entered for {year} or any year before it.",
-                                  year=year)
-    return row.percent, row.year
-
-
-def interest_compute(*, opening: Decimal, credits_by_month: dict[int, Decimal], percent: Decimal,
-                     until_month: int = 12) -> Decimal:
-    """The month-accumulation formula for one account and year, up to `until_month` (12: whole year)."""
-    weighted = sum((amount * (until_month - month + 1) for month, amount in credits_by_month.items()
-                    if month <= until_month), Decimal(0))
-    raw = (opening * until_month + weighted) * percent / Decimal(1200)
-    return raw.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def _year_figures(account: PensionAccount, year: int) -> tuple[Decimal, dict[int, Decimal]]:
-    """(opening, credits by month of posting) of `account` for `year`, from its entries."""
-    opening, by_month = Decimal(0), defaultdict(lambda: Decimal(0))
-    for kind, amount, posted_on, interest_year in account.entries.values_list(
-            "kind", "amount", "posted_on", "interest_year"):
-        if kind == EntryKind.INTEREST:
-            if interest_year < year:
-                opening += amount
-        elif posted_on.year < year:
-            opening += amount
-        elif posted_on.year == year:
-            by_month[posted_on.month] += amount
-    return opening, dict(by_month)
-
-
-# ---------------------------------------------------------------- the yearly run
 
 # The year's figures for every account in one statement: the benchmark's baseline
 # (bench/interest_bench.py), and what a run stages before it posts.
@@ -144,7 +94,6 @@ def _figures_stage(run: InterestRun) -> str:
     return table
 
 
-@transaction.atomic
 def interest_run_start(*, year: int, actor: Viewer) -> InterestRun:
     """Start (or return) the run for `year`. Refused while the year's rate is not entered, or
     while an earlier year's run is unfinished (opening balances need its interest)."""
@@ -165,90 +114,52 @@ def interest_run_start(*, year: int, actor: Viewer) -> InterestRun:
     return run
 
 
-def interest_run_continue(*, run_id: int, chunk: int = CHUNK_ACCOUNTS, max_chunks: int | None = None) -> InterestRun:
-    """Post the run's interest chunk by chunk from its cursor; each chunk commits with its cursor.
-    Safe to call again at any time and from several workers (they take turns on the run's row)."""
-    with transaction.atomic():
-        run = InterestRun.objects.select_for_update().get(pk=run_id)
-        if run.state == RunState.DONE:
-            return run
-        table = _figures_stage(run)
-    done_chunks = 0
-    while max_chunks is None or done_chunks < max_chunks:
-        with transaction.atomic():
-            run = InterestRun.objects.select_for_update().get(pk=run_id)
-            if run.state == RunState.DONE:
-                return run
-            with connection.cursor() as cursor:
-                cursor.execute(_CHUNK_END_SQL.format(table=table), {"cursor": run.cursor_account_id, "limit": chunk})
-                last_id = cursor.fetchone()[0]
-                if last_id is None:
-                    cursor.execute(f"DROP TABLE {table}")
-                else:
-                    cursor.execute(_CHUNK_SQL.format(table=table), {
-                        "cursor": run.cursor_account_id, "last": last_id, "year": run.year,
-                        "today": timezone.localdate(), "run": run.pk, "actor": f"interest-run:{run.year}"})
-                    credited, total = cursor.fetchone()
-            if last_id is None:
-                run.state, run.finished_at = RunState.DONE, timezone.now()
-                run.save(update_fields=["state", "finished_at"])
-                logger.info("interest run %s done: %s accounts, %s", run.year, run.accounts_credited,
-                            run.interest_total)
-                return run
-            run.cursor_account_id = last_id
-            run.accounts_credited += credited
-            run.interest_total += total
-            run.save(update_fields=["cursor_account_id", "accounts_credited", "interest_total"])
-        done_chunks += 1
-    return InterestRun.objects.get(pk=run_id)
+interest_run_start = entry(interest_run_start, callers=STAFF, permission=START_PERMISSION)
 
 
-def interest_years_waiting() -> list[int]:
-    """Years with entries but no finished run because their rate is not entered yet (shown in the admin)."""
-    today = timezone.localdate()
-    done = set(InterestRun.objects.filter(state=RunState.DONE).values_list("year", flat=True))
-    first = AccountEntry.objects.order_by("posted_on").values_list("posted_on", flat=True).first()
-    if first is None:
-        return []
-    return [y for y in range(first.year, today.year) if y not in done and interest_rate_percent(y) is None]
+def _locked(run_id: int) -> InterestRun:
+    return InterestRun.objects.select_for_update().get(pk=run_id)
 
 
-# ---------------------------------------------------------------- closing an account during a year
+def interest_run_stage(*, run_id: int, actor: Viewer) -> InterestRun:
+    """Stage the run's figures (once; a run killed while staging stages again), in a transaction of its own."""
+    run = _locked(run_id)
+    if run.state != RunState.DONE:
+        _figures_stage(run)
+    return run
 
-@transaction.atomic
-def account_interest_until(*, account: PensionAccount, month: date, actor: Viewer) -> list[AccountEntry]:
-    """Interest up to and including `month` for an account being closed (transfer out, payout).
 
-    Years before `month`'s year that have no interest entry yet (their run has not reached this
-    account, or their rate is not published) are credited in full first, each with its own rate, or
-    the latest published one; then the closing year up to `month`. Posting is idempotent: a year
-    already credited is skipped. Returns the entries posted.
-    """
-    account = PensionAccount.objects.select_for_update().get(pk=account.pk)
-    credited = set(account.entries.filter(kind=EntryKind.INTEREST).values_list("interest_year", flat=True))
-    first = account.entries.order_by("posted_on").values_list("posted_on", flat=True).first()
-    if first is None:
-        return []
-    posted = []
-    for year in range(first.year, month.year + 1):
-        if year in credited:
-            continue
-        until = month.month if year == month.year else 12
-        percent = interest_rate_percent(year)
-        rate_year = year
-        if percent is None:
-            percent, rate_year = interest_rate_for_closing(year)
-        opening, by_month = _year_figures(account, year)
-        amount = interest_compute(opening=opening, credits_by_month=by_month, percent=percent, until_month=until)
-        if amount <= 0:
-            continue
-        entry = AccountEntry(
-            account=account, kind=EntryKind.INTEREST, amount=amount, posted_on=timezone.localdate(),
-            interest_year=year, interest_until_month=until, cause_type="closing_interest",
-            actor=actor.label(), actor_user_id=actor.user_id,
-            # Language-neutral (shown as it is in the admin): "2.62% (2024)", or with the year whose
-            # rate stood in for this year's, not yet published, "2.62% (2024 → 2025)".
-            note=(f"{percent}% ({rate_year})" if rate_year == year else f"{percent}% ({rate_year} → {year})"))
-        entry.save(force_insert=True)
-        posted.append(entry)
-    return posted
+interest_run_stage = entry(interest_run_stage, callers=SYSTEM)
+
+
+def interest_run_post_chunk(*, run_id: int, actor: Viewer, chunk: int = CHUNK_ACCOUNTS) -> InterestRun:
+    """Post the next `chunk` accounts from the run's cursor and move the cursor, in one transaction;
+    with nothing left, finish the run. Safe to call again at any time and from several workers
+    (they take turns on the run's row); a finished run is returned as it is."""
+    run = _locked(run_id)
+    if run.state == RunState.DONE:
+        return run
+    table = _figures_stage(run)
+    with connection.cursor() as cursor:
+        cursor.execute(_CHUNK_END_SQL.format(table=table), {"cursor": run.cursor_account_id, "limit": chunk})
+        last_id = cursor.fetchone()[0]
+        if last_id is None:
+            cursor.execute(f"DROP TABLE {table}")
+        else:
+            cursor.execute(_CHUNK_SQL.format(table=table), {
+                "cursor": run.cursor_account_id, "last": last_id, "year": run.year,
+                "today": timezone.localdate(), "run": run.pk, "actor": f"interest-run:{run.year}"})
+            credited, total = cursor.fetchone()
+    if last_id is None:
+        run.finished_at = timezone.now()
+        transition(INTEREST_RUN, run, "finish", actor=actor, fields=["finished_at"])
+        logger.info("interest run %s done: %s accounts, %s", run.year, run.accounts_credited, run.interest_total)
+        return run
+    run.cursor_account_id = last_id
+    run.accounts_credited += credited
+    run.interest_total += total
+    run.save(update_fields=["cursor_account_id", "accounts_credited", "interest_total"])
+    return run
+
+
+interest_run_post_chunk = entry(interest_run_post_chunk, callers=SYSTEM)

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ReconciliationDifference, ReconciliationRun
+from common.access import Viewer
+from common.services import SYSTEM, entry
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
@@ -77,15 +79,16 @@ WHERE a.balance <> coalesce(s.total, 0)
 credit_checks: list[Callable[[ReconciliationRun, datetime | None], int]] = []
 
 
-def reconciliation_run(*, full: bool = False) -> ReconciliationRun:
-    """Check the accounts touched since the last run started (all of them with `full`)."""
+def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRun:
+    """Check the accounts touched since the last run started (all of them with `full`); the run and
+    its differences are written in one transaction."""
     previous = ReconciliationRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
     # Overlap the previous run by a margin: an entry written in a transaction that began before that
     # run started but committed after it carries an earlier time than the run's start.
     overlap = timedelta(minutes=settings.ACCOUNTS_RECONCILE_OVERLAP_MINUTES)
     since = None if full or previous is None else previous.started_at - overlap
     run = ReconciliationRun.objects.create(full=since is None, checked_since=since)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         params = {"run": run.pk, "since": since}
         cursor.execute(_CHECK_SQL.format(entry_filter=_TOUCHED_ENTRIES if since else "",
                                          line_filter=_TOUCHED_LINES if since else "",
@@ -107,5 +110,4 @@ def reconciliation_run(*, full: bool = False) -> ReconciliationRun:
     return run
 
 
-def differences_open() -> int:
-    return ReconciliationDifference.objects.count()
+reconciliation_run = entry(reconciliation_run, callers=SYSTEM)

@@ -31,9 +31,9 @@ from contributions.models.payments import (
     EmployerArrears,
     PaymentChannel,
 )
-from contributions.selectors.payments import arrears_of, employers_in_arrears_visible
+from contributions.selectors.payments import arrears_of, employers_in_arrears_visible, payment_receipt
 from contributions.services.determinations import determination_confirm, determination_reject
-from contributions.services.payments import payment_receipt, payment_record
+from contributions.services.payments import payment_record
 from employers.models import Employer
 
 

@@ -13,8 +13,8 @@ from common.fields import MonthField
 from common.pagination import Cursor
 from common.problems import NotFound, ValidationFailed
 from contributions.models.payments import PaymentChannel
-from contributions.selectors.payments import arrears_of, payments_visible
-from contributions.services.payments import payment_receipt, payment_record
+from contributions.selectors.payments import arrears_of, payment_receipt, payments_visible
+from contributions.services.payments import payment_record
 from employers.apis.employers import PortalApiView
 
 MONEY = dict(max_digits=14, decimal_places=2)

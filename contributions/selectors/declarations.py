@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer, scope
+from common.dates import month_next
 from contributions.models import Charge, Declaration
 from employers.models import Employer
 
@@ -89,3 +90,37 @@ def roll_gaps(viewer: Viewer, *, employer_id: int | None = None, until: date | N
     with connection.cursor() as cursor:
         cursor.execute(_GAPS_SQL, {"employers": ids, "since": since, "until": until, "limit": limit})
         return [RollGap(*row) for row in cursor.fetchall()]
+
+
+# Persons on the employer's roll in the month [%(first)s, %(last)s]: employment covering a day of
+# it, not owned by another employer's employment that started earlier and covers the month too,
+# and not a confirmed determined month. With the employment's recording time (item 2).
+_ROLL_SQL = """
+SELECT DISTINCT ON (e.person_id) e.person_id, p.document_number, e.created_at
+  FROM insured_employment e
+  JOIN insured_insuredperson p ON p.id = e.person_id
+ WHERE e.employer_id = %(employer)s AND e.start_date <= %(last)s
+   AND (e.end_date IS NULL OR e.end_date >= %(first)s)
+   AND NOT EXISTS (SELECT 1 FROM insured_employment o
+                    WHERE o.person_id = e.person_id AND o.employer_id <> e.employer_id
+                      AND o.start_date < e.start_date AND o.start_date <= %(last)s
+                      AND (o.end_date IS NULL OR o.end_date >= %(first)s))
+   AND NOT EXISTS (SELECT 1 FROM contributions_determinedmonth dm
+                     JOIN contributions_determination d ON d.id = dm.determination_id
+                    WHERE d.person_id = e.person_id AND d.employer_id = e.employer_id
+                      AND dm.period = %(first)s AND dm.charge_id IS NOT NULL)
+ ORDER BY e.person_id, e.start_date
+"""
+
+
+def _month_last_day(period: date) -> date:
+    return month_next(period) - timedelta(days=1)
+
+
+def roll_of_month(employer_id: int, period: date) -> dict[str, tuple[int, datetime]]:
+    """{document number: (person id, when the owning employment was recorded)}: the roll the
+    declaration service checks a filing against. Not scoped: its callers (the service, the demo)
+    have checked the employer."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ROLL_SQL, {"employer": employer_id, "first": period, "last": _month_last_day(period)})
+        return {number: (person_id, created_at) for person_id, number, created_at in cursor.fetchall()}

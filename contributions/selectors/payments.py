@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import DecimalField, F, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -11,7 +13,7 @@ from common.access import Kind, Viewer, scope
 from common.hot_paths import CompiledQuery
 from contributions.models import Allocation, Charge, Payment
 from contributions.models.payments import Determination
-from contributions.services.arrears import Arrears, employer_arrears, employers_in_arrears
+from contributions.selectors.arrears import Arrears, employer_arrears, employers_in_arrears
 from employers.models import Employer
 
 
@@ -60,3 +62,21 @@ def open_charges(viewer: Viewer, *, employer_id: int) -> QuerySet[Charge]:
     return (charges_visible(viewer).filter(employer_id=employer_id, amount__gt=0)
             .annotate(paid=paid).annotate(unpaid=F("amount") - F("paid")).filter(unpaid__gt=0)
             .order_by("due_on", "period", "id"))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payment: Payment
+    allocations: list[dict]
+    allocated: Decimal
+    unallocated: Decimal
+
+
+def payment_receipt(payment: Payment) -> Receipt:
+    """A payment's receipt: what it paid, month by month (the caller has scoped the payment)."""
+    rows = list(Allocation.objects.filter(payment=payment).select_related("charge").order_by("id"))
+    allocations = [{"charge_id": a.charge_id, "period": a.charge.period.strftime("%Y-%m"), "kind": a.charge.kind,
+                    "amount": a.amount, "counts_as_paid_on": a.effective_on, "settles_charge": a.settles_charge,
+                    "releases": a.releases_id} for a in rows]
+    allocated = sum((a.amount for a in rows), Decimal("0.00"))
+    return Receipt(payment, allocations, allocated, payment.amount - allocated)

@@ -1,8 +1,9 @@
 """Art. 62: an employer that has not declared a month by its declaration day owes, provisionally,
 110% of its previous month; the late declaration replaces the provisional charge.
 
-`provisional_assess_run` (the daily Celery beat job, contributions.tasks) is one set-based
-INSERT .. SELECT per batch of employers (by id range), each batch its own transaction. The
+`provisional_assess_run` (contributions.tasks, the daily Celery beat job's conductor) calls the
+entry point `provisional_assess_batch` once per batch of employers (by id range): one set-based
+INSERT .. SELECT, each batch its own transaction. The
 database knows what is done: a partial unique index allows one provisional charge per employer
 and period (`charge_one_provisional_per_period`, migration 0002) and the INSERT skips what
 exists (ON CONFLICT DO NOTHING), so a run that was killed resumes where it stopped and a second
@@ -18,38 +19,26 @@ the window after the employer's first declared month. "The previous month's tota
 determined) total of the latest month before it that the employer declared: a run of undeclared
 months is each assessed on the last declared month, so the 110% does not compound.
 
-`provisional_replace(declaration=...)`: called by the declaration service in the transaction
-that records a declaration, after its charges are written. A provisional charge of the period is
-cancelled by a reversal (a negative charge, allocated to it); money that had been allocated to it
-or to its late fee is given back (negative allocations that keep their day) and, like the rest,
-goes to the oldest open charges: the declared amount stands, and its late fee runs from the
-original due day (the declared charge's `fee_from`).
+A late declaration replaces the provisional charge (`contributions.allocation.provisional_replace`,
+called by the declaration service in the transaction that records it): the provisional charge is
+reversed, the money allocated to it given back and allocated again, so the declared amount stands
+and its late fee runs from the original due day (the declared charge's `fee_from`).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
-from agency.deadlines import today_in_shanghai
 from common.access import Viewer
-from contributions.events import EventKind, event_record
-from contributions.models import Allocation, Charge, ChargeKind
-from contributions.services.payments import charges_settle, employer_lock
-
-log = logging.getLogger(__name__)
+from common.services import SYSTEM, entry
+from contributions import events
+from contributions.allocation import charges_settle, employer_lock
 
 ACTOR = "system:art62"
 BATCH_EMPLOYERS = 10_000
-
-
-def _months_back(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _assess_sql(full: bool) -> str:
@@ -104,13 +93,7 @@ WITH emp AS MATERIALIZED (
    WHERE b.previous_total > 0
   ON CONFLICT (employer_id, period) WHERE kind = 'provisional' DO NOTHING
   RETURNING id, employer_id, period, amount, due_on
-)
-INSERT INTO contributions_contributionevent (kind, employer_id, period, recorded_at, actor, details)
-SELECT 'provisional_assessed', c.employer_id, c.period, now(), %(actor)s,
-       jsonb_build_object('charge', c.id, 'amount', c.amount::text, 'due_on', c.due_on)
-  FROM charged c
-RETURNING employer_id
-"""
+)""" + events.provisional_assessed_sql("charged")
 
 
 ASSESS_SQL = {False: _assess_sql(False), True: _assess_sql(True)}
@@ -138,24 +121,9 @@ class AssessmentCounts:
         return asdict(self)
 
 
-def provisional_assess_run(*, today: date | None = None, batch_employers: int = BATCH_EMPLOYERS,
-                           lookback_months: int | None = None, full: bool = False) -> AssessmentCounts:
-    today = today or today_in_shanghai()
-    months = lookback_months if lookback_months is not None else settings.ASSESSMENT_LOOKBACK_MONTHS
-    since = _months_back(today, months)
-    counts = AssessmentCounts()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(min(id), 0), COALESCE(max(id), 0) FROM employers_employer")
-        low, high = cursor.fetchone()
-    for lo in range(low, high + 1, batch_employers):
-        provisional_assess_batch(today=today, since=since, lo=lo, hi=lo + batch_employers, counts=counts, full=full)
-    log.info("Art. 62 assessment %s: %s", today, counts.as_dict())
-    return counts
-
-
-@transaction.atomic
 def provisional_assess_batch(*, today: date, since: date, lo: int, hi: int, counts: AssessmentCounts,
-                             full: bool = False) -> None:
+                             actor: Viewer, full: bool = False) -> None:
+    """Assess the employers with ids in [lo, hi) (one transaction; see the module docstring)."""
     with connection.cursor() as cursor:
         # The estimates of the generated months are far off; JIT compiling would cost more than the run.
         cursor.execute("SET LOCAL jit = off")
@@ -173,38 +141,4 @@ def provisional_assess_batch(*, today: date, since: date, lo: int, hi: int, coun
     counts.settled_from_credit += len(with_credit)
 
 
-def provisional_replace(*, declaration, actor: Viewer | None = None) -> Charge | None:
-    """The employer declared a month that was assessed provisionally: reverse the provisional charge
-    (and its late fee, if one was posted), give back the money allocated to them, and allocate
-    again. Call inside the declaration's transaction, after its charges are written. Returns the
-    reversal, or None when the month had no live provisional charge (then it only allocates credit)."""
-    label = actor.label() if actor is not None else "system"
-    employer_lock(declaration.employer_id)
-    provisional = (Charge.objects.filter(employer_id=declaration.employer_id, period=declaration.period,
-                                         kind=ChargeKind.PROVISIONAL)
-                   .exclude(children__kind=ChargeKind.PROVISIONAL_REVERSAL).first())
-    reversal = None
-    if provisional is not None:
-        event_record(kind=EventKind.PROVISIONAL_REPLACED, employer_id=declaration.employer_id,
-                     actor=actor or Viewer.system(), period=declaration.period, declaration=declaration,
-                     details={"provisional": provisional.pk, "amount": str(provisional.amount)})
-        fee = Charge.objects.filter(parent=provisional, kind=ChargeKind.LATE_FEE).first()
-        for charge in ([fee] if fee is not None else []) + [provisional]:
-            _give_back(charge, label)
-            reversal = Charge.objects.create(
-                employer_id=charge.employer_id, period=charge.period, kind=ChargeKind.PROVISIONAL_REVERSAL,
-                parent=charge, amount=-charge.amount, due_on=charge.due_on, fee_from=None, actor=label)
-            Allocation.objects.create(employer_id=charge.employer_id, charge=charge, credit=reversal,
-                                      amount=charge.amount, effective_on=charge.fee_from or charge.due_on,
-                                      settles_charge=True, actor=label)
-    charges_settle(employer_id=declaration.employer_id, actor=label)
-    return reversal
-
-
-def _give_back(charge: Charge, actor: str) -> None:
-    """Negative allocations undoing every live allocation to `charge`, each with the day of the one it undoes."""
-    live = Allocation.objects.filter(charge=charge, amount__gt=0, released_by__isnull=True)
-    Allocation.objects.bulk_create([
-        Allocation(employer_id=a.employer_id, charge_id=a.charge_id, payment_id=a.payment_id, credit_id=a.credit_id,
-                   amount=-a.amount, effective_on=a.effective_on, releases=a, actor=actor)
-        for a in live])
+provisional_assess_batch = entry(provisional_assess_batch, callers=SYSTEM)

@@ -12,7 +12,7 @@ employment in it), the one that started first owns it: the old employer pays the
 separation, the new one starts with the next month. A person-month the agency determined and a
 clerk confirmed (Art. 58, `DeterminedMonth` with its charge) is not on the roll again.
 
-Figures: one `RateCard` per filing (contributions.services.rates): base = wage clamped to the
+Figures: one `RateCard` per filing (contributions.rates): base = wage clamped to the
 year's floor and ceiling; seven amounts, each half-up to the fen. Lines go in with one COPY.
 
 A second filing of the period is a correction (sequence + 1): each person's line holds the
@@ -37,21 +37,22 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agency.deadlines import today_in_shanghai
-from common.access import Kind, Viewer, viewer_may
-from common.dates import month_next
-from common.problems import ApplicationError, Conflict, Forbidden, NotFound
-from contributions.events import EventKind, event_record
+from common.access import Kind, Viewer
+from common.problems import ApplicationError, Conflict, NotFound
+from common.services import PORTAL, STAFF, entry
+from contributions import events
+from contributions.allocation import employer_lock, provisional_replace
 from contributions.models import AMOUNT_COLUMNS, PARTS, Charge, ChargeKind, Declaration, DeclarationKind
 from contributions.partitions import line_partitions_ensure
-from contributions.services.assessment import provisional_replace
-from contributions.services.payments import employer_lock
-from contributions.services.rates import ZERO, RateCard, amounts_by_type, rate_card
-from contributions.services.settings import terms_for
+from contributions.rates import ZERO, RateCard, amounts_by_type, rate_card
+from contributions.selectors.declarations import roll_of_month
+from contributions.terms import terms_for
 from employers.models import RegistrationStatus
 
 PERMISSION = "contributions.add_declaration"
@@ -111,7 +112,7 @@ class DeclarationResult:
 
 # --- input -------------------------------------------------------------------------------------------
 
-def period_parse(value, errors: Errors) -> date | None:
+def _period_parse(value, errors: Errors) -> date | None:
     if isinstance(value, date):
         return value.replace(day=1)
     match = _PERIOD.match(value) if isinstance(value, str) else None
@@ -155,7 +156,7 @@ def _document(value, row: int, errors: Errors) -> str | None:
     return number
 
 
-def rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
+def _rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
     """The rows of an uploaded CSV (UTF-8, with or without BOM; header `document_number,wage`, an
     optional `name` column ignored; the Chinese names 证件号码, 工资, 姓名 also do). Faults are added to `errors` with the data row's number; None
     when the file cannot be read at all."""
@@ -199,38 +200,6 @@ def rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
 
 # --- the roll -----------------------------------------------------------------------------------------
 
-# Persons on the employer's roll in the month [%(first)s, %(last)s]: employment covering a day of
-# it, not owned by another employer's employment that started earlier and covers the month too,
-# and not a confirmed determined month. With the employment's recording time (item 2).
-_ROLL_SQL = """
-SELECT DISTINCT ON (e.person_id) e.person_id, p.document_number, e.created_at
-  FROM insured_employment e
-  JOIN insured_insuredperson p ON p.id = e.person_id
- WHERE e.employer_id = %(employer)s AND e.start_date <= %(last)s
-   AND (e.end_date IS NULL OR e.end_date >= %(first)s)
-   AND NOT EXISTS (SELECT 1 FROM insured_employment o
-                    WHERE o.person_id = e.person_id AND o.employer_id <> e.employer_id
-                      AND o.start_date < e.start_date AND o.start_date <= %(last)s
-                      AND (o.end_date IS NULL OR o.end_date >= %(first)s))
-   AND NOT EXISTS (SELECT 1 FROM contributions_determinedmonth dm
-                     JOIN contributions_determination d ON d.id = dm.determination_id
-                    WHERE d.person_id = e.person_id AND d.employer_id = e.employer_id
-                      AND dm.period = %(first)s AND dm.charge_id IS NOT NULL)
- ORDER BY e.person_id, e.start_date
-"""
-
-
-def month_last_day(period: date) -> date:
-    return month_next(period) - timedelta(days=1)
-
-
-def roll_of_month(employer_id: int, period: date) -> dict[str, tuple[int, datetime]]:
-    """{document number: (person id, when the owning employment was recorded)}."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ROLL_SQL, {"employer": employer_id, "first": period, "last": month_last_day(period)})
-        return {number: (person_id, created_at) for person_id, number, created_at in cursor.fetchall()}
-
-
 _PREVIOUS_SQL = f"""
 SELECT person_id, sum(wage), sum(base), {", ".join(f"sum({c})" for c in AMOUNT_COLUMNS)}
   FROM contributions_contributionline
@@ -248,7 +217,9 @@ def _previous(employer_id: int, period: date) -> dict[int, tuple[Decimal, ...]]:
 
 # --- the service --------------------------------------------------------------------------------------
 
-def _check_caller(actor: Viewer, employer_id: int) -> None:
+def _check_employer(actor: Viewer, employer_id: int) -> None:
+    """A portal files for its own employer, a clerk for the employers of the region (the declaration
+    of `declaration_file` has refused every other caller, and a clerk without the permission)."""
     if actor.kind is Kind.EMPLOYER:
         if actor.employer_id != employer_id:
             raise NotFound(_("No such employer."))
@@ -259,8 +230,6 @@ def _check_caller(actor: Viewer, employer_id: int) -> None:
         region_id = Employer.objects.filter(pk=employer_id).values_list("region_id", flat=True).first()
         if region_id != actor.region_id:
             raise NotFound(_("No such employer."))
-    if actor.kind not in (Kind.CLERK, Kind.SYSTEM, Kind.SUPERUSER) or not viewer_may(actor, PERMISSION):
-        raise Forbidden(_("Only the employer or agency staff allowed to file declarations may do this."))
 
 
 def _end_of(day: date) -> datetime:
@@ -284,7 +253,6 @@ def _validate_period(period: date | None, employer, today: date, errors: Errors)
         return None
 
 
-@transaction.atomic
 def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | None = None, source: str,
                      actor: Viewer, csv_data: bytes | None = None, voucher=None,
                      today: date | None = None) -> DeclarationResult:
@@ -292,15 +260,15 @@ def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | 
     wage}, or `csv_data` (the uploaded file's bytes). Returns the declaration, its clamped rows and
     its charges; raises one `declaration-invalid` problem listing every fault, storing nothing."""
     today = today or today_in_shanghai()
-    _check_caller(actor, employer_id)
+    _check_employer(actor, employer_id)
     employer = employer_lock(employer_id)
     if employer.registration_status != RegistrationStatus.REGISTERED:
         raise Conflict(_("Only a registered employer can declare."), type_slug="employer-not-registered")
     errors = Errors()
-    month = period_parse(period, errors)
+    month = _period_parse(period, errors)
     card = _validate_period(month, employer, today, errors)
     if csv_data is not None:
-        rows = rows_from_csv(csv_data, errors)
+        rows = _rows_from_csv(csv_data, errors)
         if rows is None:  # not a CSV we can read at all
             errors.raise_if_any()
     if not isinstance(rows, list):
@@ -358,6 +326,10 @@ def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | 
     errors.raise_if_any()
     return _record(employer=employer, month=month, card=card, parsed=parsed, roll=roll, source=source,
                    actor=actor, voucher=voucher, today=today)
+
+
+declaration_file = entry(declaration_file, callers=STAFF | PORTAL, permission=PERMISSION, refusal=gettext_lazy(
+    "Only the employer or agency staff allowed to file declarations may do this."))
 
 
 def _record(*, employer, month: date, card: RateCard, parsed, roll, source, actor: Viewer, voucher,
@@ -425,12 +397,8 @@ def _record(*, employer, month: date, card: RateCard, parsed, roll, source, acto
         _copy_lines(lines, month=month, employer_id=employer.pk, declaration_id=declaration.pk,
                     charge_ids=[c.pk if c is not None else None for c in charges])
     written = [c for c in charges if c is not None]
-    event_record(kind=EventKind.DECLARED if sequence == 1 else EventKind.CORRECTED, employer_id=employer.pk,
-                 actor=actor, period=month, declaration=declaration,
-                 details={"sequence": sequence, "rows": len(parsed), "lines_written": len(lines),
-                          "total": str(total), "difference": str(difference), "late": declaration.late,
-                          "charges": [{"id": c.pk, "amount": str(c.amount), "due_on": c.due_on.isoformat()}
-                                      for c in written]})
+    (events.declaration_filed if sequence == 1 else events.declaration_corrected)(declaration, actor=actor,
+                                                                                   charges=written)
     provisional_replace(declaration=declaration, actor=actor)
     return DeclarationResult(declaration=declaration, clamped=clamped, charges=written)
 

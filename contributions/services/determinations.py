@@ -16,22 +16,35 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
+from agency.deadlines import deadline_open, today_in_shanghai
 from agency.models import DeadlineRule, InsuranceType
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.dates import month_next
-from common.problems import ApplicationError, NotFound, ValidationFailed
-from contributions.events import EventKind, event_record
+from common.problems import ValidationFailed
+from common.services import STAFF, SYSTEM, Machine, Step, entry, row_lock, transition
+from contributions import events
+from contributions.allocation import charges_settle, employer_lock
 from contributions.models import Charge, ChargeKind, ContributionLine
 from contributions.models.payments import Determination, DeterminationState, DeterminedMonth
-from contributions.services.payments import charges_settle, employer_lock
-from contributions.services.rates import rate_card
-from contributions.services.settings import terms_for
+from contributions.rates import rate_card
+from contributions.terms import terms_for
 from employers.models import Employer
 from insured.models import Employment
+
+RULE = DeadlineRule.LATE_ENROLMENT_DETERMINATION
+S = DeterminationState
+# A proposal waits for a clerk; confirming charges the months, rejecting charges nothing. Either
+# stops the clerk's clock.
+DETERMINATION = Machine(gettext_lazy("late enrolment determination"), {
+    S.PENDING: {"confirm": Step(S.CONFIRMED, events.determination_confirmed, close=RULE),
+                "reject": Step(S.REJECTED, events.determination_rejected, close=RULE)},
+}, states=DeterminationState, actions={"confirm": gettext_lazy("confirmed"), "reject": gettext_lazy("rejected")})
+PERMISSION = "contributions.change_determination"  # the clerks' group holds it
+_DECIDERS_ONLY = gettext_lazy("Only agency staff allowed to decide determinations may do this.")
 
 
 def _month(day: date) -> date:
@@ -43,7 +56,7 @@ def _declared_periods(employment: Employment) -> set[date]:
                .values_list("period", flat=True))
 
 
-def determination_months(employment: Employment, *, today: date) -> list[date]:
+def _determination_months(employment: Employment, *, today: date) -> list[date]:
     declared = _declared_periods(employment)
     start = max(_month(employment.start_date), _month(employment.employer.established_on))
     stop = min(declared) if declared else _month(today)
@@ -57,14 +70,13 @@ def determination_months(employment: Employment, *, today: date) -> list[date]:
     return months
 
 
-def month_amounts(*, employer: Employer, period: date, wage: Decimal) -> dict:
-    """Base and amounts per insurance type and part for one person-month (contributions.services.rates)."""
+def _month_amounts(*, employer: Employer, period: date, wage: Decimal) -> dict:
+    """Base and amounts per insurance type and part for one person-month (contributions.rates)."""
     card = rate_card(employer=employer, period=period)
     base, _clamp, amounts = card.figures(wage)
     return {"base": base, "amounts": card.by_type(amounts)}
 
 
-@transaction.atomic
 def determination_propose(*, employment: Employment, actor: Viewer, today: date | None = None) -> Determination | None:
     """Propose the determined months of a late enrolment and start the clerk's deadline.
     None when there is nothing to determine (or it was proposed before)."""
@@ -73,7 +85,7 @@ def determination_propose(*, employment: Employment, actor: Viewer, today: date 
                   .get(pk=employment.pk))
     if not employment.enrolled_late or Determination.objects.filter(employment=employment).exists():
         return None
-    months = determination_months(employment, today=today)
+    months = _determination_months(employment, today=today)
     if not months:
         return None
     employer = employment.employer
@@ -82,7 +94,7 @@ def determination_propose(*, employment: Employment, actor: Viewer, today: date 
         monthly_wage=employment.monthly_wage)
     rows = []
     for period in months:
-        figures = month_amounts(employer=employer, period=period, wage=employment.monthly_wage)
+        figures = _month_amounts(employer=employer, period=period, wage=employment.monthly_wage)
         parts = figures["amounts"]
         rows.append(DeterminedMonth(
             determination=determination, period=period, base=figures["base"], amounts=parts,
@@ -90,42 +102,34 @@ def determination_propose(*, employment: Employment, actor: Viewer, today: date 
             individual_amount=sum(Decimal(p["individual"]) for p in parts.values()),
             pension_individual=Decimal(parts[InsuranceType.PENSION]["individual"])))
     DeterminedMonth.objects.bulk_create(rows)
-    deadline_open(rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION, subject=determination,
-                  region=employer.region, starts_on=today, label=str(determination))
-    event_record(kind=EventKind.DETERMINATION_PROPOSED, employer_id=employer.pk, actor=actor,
-                 details={"determination": determination.pk, "employment": employment.pk,
-                          "months": [f"{m:%Y-%m}" for m in months]})
+    # The clock starts with the row itself, not with a step of the machine: opened by hand.
+    deadline_open(rule=RULE, subject=determination, region=employer.region, starts_on=today,
+                  label=str(determination))
+    events.determination_proposed(determination, actor=actor, months=months)
     return determination
 
 
-def determinations_propose_due(*, today: date | None = None) -> int:
-    """The daily job: propose for every late enrolment that has none yet. Returns how many."""
-    proposed = 0
-    pending = (Employment.objects.filter(enrolled_late=True, determination__isnull=True)
-               .values_list("id", flat=True).order_by("id"))
-    for employment_id in pending.iterator():
-        if determination_propose(employment=Employment(pk=employment_id), actor=Viewer.system(), today=today):
-            proposed += 1
-    return proposed
+determination_propose = entry(determination_propose, callers=SYSTEM)
 
 
-def _lock_for_decision(determination: Determination, actor: Viewer) -> Determination:
-    locked = Determination.objects.select_for_update().filter(pk=determination.pk).first()
-    if locked is None or (actor.kind is Kind.CLERK and locked.region_id != actor.region_id) \
-            or actor.kind not in (Kind.CLERK, Kind.SUPERUSER, Kind.SYSTEM):
-        raise NotFound("No such determination.")
-    if locked.state != DeterminationState.PENDING:
-        raise ApplicationError("The determination was decided before; nothing was changed.", status=409,
-                               type_slug="already-decided")
+def _decide(determination: Determination, action: str, *, actor: Viewer) -> Determination:
+    """Lock the determination (a clerk's own region only: another region's is not found), take the step."""
+    locked = row_lock(Determination.objects.all(), determination.pk, actor=actor, missing=_("No such determination."))
+    DETERMINATION.step(locked.state, action)  # refused before anything is written
     return locked
 
 
-@transaction.atomic
+def _decided(locked: Determination, action: str, *, actor: Viewer, note: str, **details) -> None:
+    locked.decided_at, locked.decided_by_id, locked.decision_note = timezone.now(), actor.user_id, note
+    transition(DETERMINATION, locked, action, actor=actor, fields=["decided_at", "decided_by", "decision_note"],
+               note=note, **details)
+
+
 def determination_confirm(*, determination: Determination, actor: Viewer, note: str = "") -> list[Charge]:
     """A clerk confirms: each month not declared meanwhile becomes a "determined" charge due on
     its original due day."""
     employer_lock(determination.employer_id)
-    locked = _lock_for_decision(determination, actor)
+    locked = _decide(determination, "confirm", actor=actor)
     terms = terms_for(locked.region_id)
     declared = _declared_periods(locked.employment)
     charges = []
@@ -138,25 +142,20 @@ def determination_confirm(*, determination: Determination, actor: Viewer, note: 
             amount=month.total, due_on=due_on, fee_from=due_on, actor=actor.label(), actor_user_id=actor.user_id)
         month.save(update_fields=["charge"])
         charges.append(month.charge)
-    locked.state, locked.decided_at = DeterminationState.CONFIRMED, timezone.now()
-    locked.decided_by_id, locked.decision_note = actor.user_id, note
-    locked.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
-    deadline_close(subject=locked, rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
-    event_record(kind=EventKind.DETERMINATION_CONFIRMED, employer_id=locked.employer_id, actor=actor,
-                 details={"determination": locked.pk, "charges": [c.pk for c in charges], "note": note})
+    _decided(locked, "confirm", actor=actor, note=note, charges=charges)
     charges_settle(employer_id=locked.employer_id, actor=actor.label())
     return charges
 
 
-@transaction.atomic
+determination_confirm = entry(determination_confirm, callers=STAFF, permission=PERMISSION, refusal=_DECIDERS_ONLY)
+
+
 def determination_reject(*, determination: Determination, actor: Viewer, note: str) -> Determination:
     if not note.strip():
         raise ValidationFailed.field("note", "required", "Give the reason for rejecting.")
-    locked = _lock_for_decision(determination, actor)
-    locked.state, locked.decided_at = DeterminationState.REJECTED, timezone.now()
-    locked.decided_by_id, locked.decision_note = actor.user_id, note
-    locked.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
-    deadline_close(subject=locked, rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
-    event_record(kind=EventKind.DETERMINATION_REJECTED, employer_id=locked.employer_id, actor=actor,
-                 details={"determination": locked.pk, "note": note})
+    locked = _decide(determination, "reject", actor=actor)
+    _decided(locked, "reject", actor=actor, note=note)
     return locked
+
+
+determination_reject = entry(determination_reject, callers=STAFF, permission=PERMISSION, refusal=_DECIDERS_ONLY)

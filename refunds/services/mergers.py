@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from common.access import Viewer, scope, viewer_may
 from common.dates import month_next
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from contributions.allocation import PRINCIPAL_KINDS, employer_lock
+from contributions.fees import Part, late_fee
 from contributions.models import Allocation, Charge, ChargeKind
-from contributions.services.fees import Part, late_fee
-from contributions.services.payments import PRINCIPAL_KINDS, employer_lock
-from contributions.services.settings import terms_for
+from contributions.terms import terms_for
 from employers.models import Employer, RegistrationStatus
 from insured import events as person_events
 from insured.models import Channel, Employment, SeparationReason

@@ -20,8 +20,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
+from accounts.postings import account_interest_until
 from accounts.selectors import contribution_months
-from accounts.services.interest import account_interest_until
 from agency.deadlines import deadline_close, deadline_open
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, DocumentKind

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
-from accounts.services.ledger import account_lock_or_open, entries_post
+from accounts.postings import account_lock_or_open, entries_post
 
 
 def account_for(person, opened_on=date(2020, 1, 1)) -> PensionAccount:

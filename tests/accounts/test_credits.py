@@ -9,6 +9,7 @@ from django.db import connection
 
 from accounts.models import DifferenceKind, EntryKind, PensionAccount, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
+from common.access import Viewer
 from contributions.models import AMOUNT_COLUMNS, ContributionLine
 from contributions.services.payments import payment_record
 from tests.contributions.charges import charge, declare, portal_viewer
@@ -73,13 +74,13 @@ def test_reconciliation_finds_credits_that_differ_from_the_paid_individual_parts
     declaration, month = declare(employer, date(2025, 3, 1), "1000.00")
     line(declaration, alice, month, "400.00")
     pay(employer, "1000.00", date(2025, 3, 10), "B-1")
-    assert reconciliation_run(full=True).differences_found == 0
+    assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 0
     # A credit lost (as a bug would lose it): the entry's amount is no longer what was paid.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")  # user triggers off, as a bug's SQL
         cursor.execute("UPDATE accounts_accountentry SET amount = 40 WHERE cause_type = 'charge'")
         cursor.execute("SET LOCAL session_replication_role = origin")
-    run = reconciliation_run(full=True)
+    run = reconciliation_run(full=True, actor=Viewer.system())
     kinds = set(ReconciliationDifference.objects.filter(run=run).values_list("kind", flat=True))
     assert kinds == {DifferenceKind.BALANCE, DifferenceKind.CREDITS}
     difference = ReconciliationDifference.objects.get(run=run, kind=DifferenceKind.CREDITS)
@@ -109,4 +110,4 @@ def test_a_paid_art58_determined_month_is_credited_like_a_declared_one():
     assert month.pension_individual == Decimal("480.00")  # 8% of the base
     pay(employer, "10.00", date(2025, 6, 4), "B-59")
     assert alice.pension_account.entries.count() == 1
-    assert reconciliation_run(full=True).differences_found == 0
+    assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 0

@@ -7,14 +7,10 @@ import pytest
 from django.db import connection
 
 from accounts.models import EntryKind, InterestRun, RunState
-from accounts.services.interest import (
-    InterestRateMissing,
-    account_interest_until,
-    interest_compute,
-    interest_run_continue,
-    interest_run_start,
-)
-from accounts.tasks import interest_runs_due
+from accounts.postings import account_interest_until
+from accounts.rules import InterestRateMissing, interest_compute
+from accounts.services.interest import interest_run_start
+from accounts.tasks import interest_run_continue, interest_runs_due
 from agency.models import InterestRate
 from common.access import Viewer
 from tests.accounts.factories import account_for, credit

@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.models import DifferenceKind, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
+from common.access import Viewer
 from insured.models import PersonLogin
 from tests.accounts.factories import account_for, credit
 from tests.insured.factories import PersonFactory
@@ -30,12 +31,12 @@ def test_a_difference_is_recorded_not_corrected_and_the_nightly_run_checks_only_
     good, bad = account_for(PersonFactory()), account_for(PersonFactory())
     credit(good, "100.00", date(2025, 1, 20))
     credit(bad, "100.00", date(2025, 1, 20))
-    first = reconciliation_run(full=True)
+    first = reconciliation_run(full=True, actor=Viewer.system())
     assert first.differences_found == 0 and first.accounts_checked == 2
 
     _tamper(bad, Decimal("150.00"))
     credit(bad, "1.00", date(2025, 2, 20))  # touched since the first run
-    nightly = reconciliation_run()
+    nightly = reconciliation_run(actor=Viewer.system())
     assert nightly.full is False and nightly.accounts_checked == 1
     difference = ReconciliationDifference.objects.get(run=nightly)
     assert (difference.account_id, difference.kind) == (bad.pk, DifferenceKind.BALANCE)
@@ -48,13 +49,13 @@ def test_a_full_run_finds_what_no_entry_touched(settings):
     settings.ACCOUNTS_RECONCILE_OVERLAP_MINUTES = 0
     account = account_for(PersonFactory())
     credit(account, "10.00", date(2025, 1, 20))
-    reconciliation_run(full=True)
+    reconciliation_run(full=True, actor=Viewer.system())
     with connection.cursor() as cursor:  # touched_at not moved: only a full run sees it
         cursor.execute("SELECT set_config('accounts.posting', 'on', true)")
         cursor.execute("UPDATE accounts_pensionaccount SET balance = 0, touched_at = '2000-01-01' WHERE id = %s",
                        [account.pk])
-    assert reconciliation_run().differences_found == 0
-    assert reconciliation_run(full=True).differences_found == 1
+    assert reconciliation_run(actor=Viewer.system()).differences_found == 0
+    assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 1
 
 
 @pytest.fixture

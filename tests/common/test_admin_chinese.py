@@ -101,7 +101,8 @@ def demo_world(db, settings):
 
 def _declare_and_correct(region, clerk) -> None:
     """A declaration and a correction filed by the clerk (the declaration pages have rows to show)."""
-    from contributions.services.declarations import declaration_file, roll_of_month
+    from contributions.selectors.declarations import roll_of_month
+    from contributions.services.declarations import declaration_file
 
     viewer = Viewer(Kind.CLERK, user_id=clerk.pk, region_id=region.pk, office_id=clerk.clerk_profile.office_id)
     month = today_in_shanghai().replace(day=1)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contributions.fees import Part, late_days, late_fee
 from contributions.models import Allocation, Charge, ChargeKind, Payment
-from contributions.services.arrears import employer_arrears, employers_in_arrears
-from contributions.services.fees import Part, late_days, late_fee
+from contributions.selectors.arrears import employer_arrears, employers_in_arrears
 from contributions.services.payments import payment_record
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory

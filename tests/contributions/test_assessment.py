@@ -6,11 +6,12 @@ from decimal import Decimal as D
 
 import pytest
 
+from contributions.allocation import provisional_replace
 from contributions.models import Allocation, Charge, ChargeKind, Payment
+from contributions.selectors.arrears import employer_arrears
 from contributions.services import assessment
-from contributions.services.arrears import employer_arrears
-from contributions.services.assessment import provisional_assess_run, provisional_replace
 from contributions.services.payments import payment_record
+from contributions.tasks import provisional_assess_run
 from tests.contributions.charges import declare, portal_viewer
 from tests.employers.factories import EmployerFactory
 

@@ -13,9 +13,9 @@ from common.access import Kind, Viewer
 from common.problems import ApplicationError, Forbidden, NotFound
 from contributions.models import Charge, ChargeKind, ContributionEvent, ContributionLine, Declaration
 from contributions.models.payments import Determination, DeterminedMonth
+from contributions.rates import RateCard
 from contributions.selectors.declarations import roll_gaps
 from contributions.services.declarations import DeclarationInvalid, declaration_file
-from contributions.services.rates import RateCard
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.employers.factories import EmployerFactory

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agency.models import AverageWage
 from contributions.models import Charge, ChargeKind, ContributionLine, Declaration
-from contributions.services.assessment import provisional_assess_run
+from contributions.tasks import provisional_assess_run
 from insured.models import Employment
 from tests.agency.factories import RegionFactory
 from tests.employers.factories import EmployerFactory

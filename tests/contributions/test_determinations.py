@@ -9,15 +9,16 @@ from django.test import Client
 
 from agency.models import AverageWage, Deadline, DeadlineRule
 from common.access import Kind, Viewer
-from common.problems import ApplicationError, NotFound
+from common.problems import Conflict, Forbidden, NotFound
 from contributions.models import Charge, ChargeKind
 from contributions.models.payments import Determination, DeterminationState
-from contributions.services.arrears import employer_arrears
+from contributions.selectors.arrears import employer_arrears
 from contributions.services.determinations import (
     determination_confirm,
     determination_propose,
-    determinations_propose_due,
+    determination_reject,
 )
+from contributions.tasks import determinations_propose_due
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.contributions.charges import declare, line
@@ -39,8 +40,8 @@ def setting():
     return region, employer, person, employment
 
 
-def clerk(region):
-    user = clerk_user(region.offices.first(), groups=("clerk",))
+def clerk(region, groups=("clerk",)):
+    user = clerk_user(region.offices.first(), groups=groups)
     return user, Viewer(Kind.CLERK, user_id=user.pk, region_id=region.pk, office_id=region.offices.first().pk)
 
 
@@ -80,9 +81,30 @@ def test_confirmed_months_are_determined_charges_with_their_original_due_days(se
     arrears = employer_arrears(employer_id=employer.pk, region_id=region.pk, on=date(2026, 3, 25))
     jan = arrears.periods[0]
     assert jan.period == date(2026, 1, 1) and jan.days == 69 and jan.late_fee == D("73.69")  # 2136 x 69 x 0.05%
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Conflict) as again:
         determination_confirm(determination=determination, actor=viewer)
+    assert again.value.type_slug == "already-decided"
+    with pytest.raises(Conflict):
+        determination_reject(determination=determination, actor=viewer, note="changed my mind")
+    determination.refresh_from_db()
+    assert determination.state == DeterminationState.CONFIRMED
     assert Charge.objects.filter(kind=ChargeKind.DETERMINED).count() == 1
+
+
+def test_a_clerk_of_the_region_without_the_permission_to_decide_is_refused_and_nothing_is_charged(setting):
+    region, employer, person, employment = setting
+    determination = determination_propose(employment=employment, actor=Viewer.system(), today=date(2026, 3, 20))
+    _user, auditor = clerk(region, groups=("auditor",))  # sees determinations, may not decide them
+    with pytest.raises(Forbidden):
+        determination_confirm(determination=determination, actor=auditor)
+    with pytest.raises(Forbidden):
+        determination_reject(determination=determination, actor=auditor, note="not mine to decide")
+    for outsider in (Viewer(Kind.EMPLOYER, employer_id=employer.pk), Viewer(Kind.PERSON, person_id=person.pk)):
+        with pytest.raises(Forbidden):
+            determination_confirm(determination=determination, actor=outsider)
+    determination.refresh_from_db()
+    assert determination.state == DeterminationState.PENDING
+    assert not Charge.objects.filter(kind=ChargeKind.DETERMINED).exists()
 
 
 def test_the_daily_job_proposes_once_and_another_regions_clerk_cannot_confirm(setting):

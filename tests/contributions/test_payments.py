@@ -8,9 +8,10 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from agency.deadlines import today_in_shanghai
-from common.problems import Conflict, NotFound, ValidationFailed
+from common.access import Kind, Viewer
+from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from contributions.models import Allocation, Charge, ChargeKind, Payment, RegionContributionSettings
-from contributions.services.arrears import employer_arrears
+from contributions.selectors.arrears import employer_arrears
 from contributions.services.payments import payment_record
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory
@@ -38,7 +39,7 @@ def test_oldest_charge_is_paid_first_and_overpayment_stays_a_credit_for_the_next
     assert paid(march) == D("100.00")
     assert employer_arrears(employer_id=employer.pk, region_id=employer.region_id, on=date(2026, 3, 10)).credit == D("30.00")
     april = charge(employer, date(2026, 4, 1), "50.00")
-    from contributions.services.payments import charges_settle, employer_lock
+    from contributions.allocation import charges_settle, employer_lock
 
     with transaction.atomic():
         employer_lock(employer.pk)
@@ -122,6 +123,16 @@ def test_a_portal_cannot_pay_for_another_employer():
     with pytest.raises(NotFound):
         payment_record(employer_id=other.pk, bank_reference="X2", amount=D("1.00"), paid_on=date(2026, 1, 1),
                        actor=portal_viewer(employer))
+
+
+def test_an_insured_person_or_a_caller_with_no_account_cannot_record_a_payment():
+    employer = EmployerFactory()
+    charge(employer, date(2026, 1, 1), "100.00")
+    for outsider in (Viewer(Kind.PERSON, person_id=1), Viewer(Kind.NOBODY)):
+        with pytest.raises(Forbidden):
+            payment_record(employer_id=employer.pk, bank_reference="P1", amount=D("100.00"),
+                           paid_on=date(2026, 1, 10), actor=outsider)
+    assert not Payment.objects.exists() and not Allocation.objects.exists()
 
 
 def test_payments_charges_and_allocations_are_append_only():

@@ -22,7 +22,7 @@ def test_the_daily_job_is_in_the_beat_schedule():
 def test_the_daily_job_assesses_and_reports_counts(monkeypatch):
     employer = EmployerFactory()
     declare(employer, date(2025, 1, 1), "100.00")
-    monkeypatch.setattr("contributions.services.assessment.today_in_shanghai", lambda: date(2025, 2, 11))
+    monkeypatch.setattr("contributions.tasks.today_in_shanghai", lambda: date(2025, 2, 11))
     counts = contributions_daily()
     assert counts["assessed"] == 1 and counts["determinations_proposed"] == 0
     assert Charge.objects.filter(kind=ChargeKind.PROVISIONAL).count() == 1

@@ -66,7 +66,7 @@ def test_the_first_portal_employer_owes_nothing(demo):
 def test_the_arrears_employer_owes_principal_and_a_late_fee_and_paid_one_late_fee(demo):
     _output, region, employers = demo
     employer = employers[money.ARREARS]
-    from contributions.services.arrears import employer_arrears
+    from contributions.selectors.arrears import employer_arrears
 
     arrears = employer_arrears(employer_id=employer.pk, region_id=region.pk, on=timezone.localdate())
     assert len(arrears.periods) == money.ARREARS_MONTHS

@@ -8,7 +8,7 @@ import pytest
 
 from common.problems import Forbidden, NotFound
 from contributions.models import Charge, ChargeKind
-from contributions.services.arrears import employer_arrears
+from contributions.selectors.arrears import employer_arrears
 from contributions.services.payments import payment_record
 from employers.hooks import employer_cancellation_blockers
 from insured.models import Employment, EventKind, RelationshipEvent

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from accounts.models import AccountEntry, EntryKind
-from accounts.services.ledger import entries_post
+from accounts.postings import entries_post
 from common.access import Viewer
 from contributions.models import Payment
 from contributions.services.payments import payment_record

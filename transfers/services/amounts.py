@@ -5,7 +5,7 @@
 - The pooled fund: 12% of the person's actual contribution base of every paid month since
   1998-01-01 in the old region, whole years and remaining months alike, per month. A month is
   paid when the account's credits for it net above zero (credits are posted when the money settles
-  the charge, accounts/services/credits.py); its base is the net of the person's contribution lines
+  the charge, accounts/credits.py); its base is the net of the person's contribution lines
   of that month with the region's employers (corrections are lines of differences), or the base of
   an Art. 58 month the region's agency determined and charged.
 """

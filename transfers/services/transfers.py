@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
-from accounts.services.interest import account_interest_until
-from accounts.services.ledger import FEN, account_lock_or_open, entries_post
+from accounts.postings import FEN, account_interest_until, account_lock_or_open, entries_post
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import document_store, documents_removed_on_error
 from agency.models import DeadlineRule, Document, DocumentKind, Province, Region

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
+from contributions.fees import DEFAULT_DAILY_RATE
 from contributions.models import RegionContributionSettings
-from contributions.services.fees import DEFAULT_DAILY_RATE
 
 PRINCIPAL_FIRST = "principal_first"
 OLDEST_FIRST = "oldest_first"

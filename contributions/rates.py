@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from agency.models import AverageWage, ContributionRate, InsuranceType
 from common.problems import ValidationFailed
+from contributions.fees import fen
 from contributions.models import PARTS, Clamp
-from contributions.services.fees import fen
 
 ZERO = Decimal("0.00")
 

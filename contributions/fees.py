@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
 DEFAULT_DAILY_RATE = Decimal("0.0005")
-ASSESSMENT_FACTOR = Decimal("1.10")  # Art. 62: 110% of the previous month
 
 
 def fen(value: Decimal) -> Decimal:
@@ -46,6 +45,3 @@ def late_fee(*, parts: Iterable[Part], unpaid: Decimal, fee_from: date | None, o
     amount_days += max(unpaid, Decimal(0)) * late_days(fee_from, on)
     return fen(amount_days * rate)
 
-
-def provisional_amount(previous_total: Decimal) -> Decimal:
-    return fen(previous_total * ASSESSMENT_FACTOR)

@@ -25,9 +25,9 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from common.hot_paths import fetch_prepared
+from contributions.fees import fen, late_days
 from contributions.models import ChargeKind
-from contributions.services.fees import fen, late_days
-from contributions.services.settings import terms_for
+from contributions.terms import terms_for
 from employers.hooks import CancellationBlocker
 
 ZERO = Decimal("0.00")
