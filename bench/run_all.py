@@ -299,7 +299,7 @@ def transfer_section(r: dict) -> list[str]:
         "## Transfer-out amounts (No. 66) against one SQL aggregate",
         "",
         f"Workload: {r['persons']:,} persons with {r['months_each']} paid months each ({r['lines']:,} contribution "
-        "lines and as many account credits). The service (`transfers.services.amounts.region_months_many`, what "
+        "lines and as many account credits). The service (`transfers.amounts.region_months_many`, what "
         "`transfer_out` calls for its person; chunks of 1,000 persons, each person's months and 12% of the bases "
         "rounded in Python) against ONE SELECT of the same sums for every person.",
         "",

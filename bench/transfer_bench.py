@@ -5,8 +5,8 @@
    (one declaration per employer and month) and the account credit of each month: 2,400,000 lines
    and 2,400,000 entries at full size. ANALYZE.
 2. Baseline: one SELECT of every person's paid months since 1998 and 12% of their bases
-   (transfers.services.amounts.POOLED_AGGREGATE_SQL), run once to warm the cache, then timed.
-3. Service: transfers.services.amounts.region_months_many (what transfer_out calls for its person)
+   (transfers.amounts.POOLED_AGGREGATE_SQL), run once to warm the cache, then timed.
+3. Service: transfers.amounts.region_months_many (what transfer_out calls for its person)
    over the same persons in chunks of 1,000, each person's figures built and rounded in Python; and
    the per-transfer call (`region_months`, one person a statement) on the first 1,000 persons,
    reported as seconds per transfer. Both figures must agree to the fen.
@@ -116,7 +116,7 @@ def main() -> None:
 
     from django.db import connection
 
-    from transfers.services.amounts import POOLED_AGGREGATE_SQL, POOLED_SINCE, region_months, region_months_many
+    from transfers.amounts import POOLED_AGGREGATE_SQL, POOLED_SINCE, region_months, region_months_many
 
     with connection.cursor() as c:
         c.execute("SELECT array_agg(id ORDER BY id) FROM bench_persons")

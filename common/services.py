@@ -95,15 +95,18 @@ class Entry:
             raise Forbidden(str(self.refusal))
 
 
-def entry(fn: F, *, callers: Iterable[Kind], permission: str | None = None, refusal: Any = None) -> F:
-    """Declare `fn` a service entry point (see the module's docstring)."""
+def entry(fn: F, *, callers: Iterable[Kind], permission: str | None = None, refusal: Any = None,
+          atomic: bool = True) -> F:
+    """Declare `fn` a service entry point (see the module's docstring). `atomic=False` is for the few
+    that must commit part of their work before the rest (an e-mail claimed before it is sent, so that
+    a crash never sends it twice): they open their own transactions, and the caller is checked first."""
     declared = Entry(frozenset(callers), permission, refusal or _DEFAULT_REFUSAL)
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
         if "actor" not in kwargs:
             raise TypeError(f"{fn.__name__}() needs actor=: every service call names its caller")
-        with stored_files_removed_on_error(), transaction.atomic():
+        with stored_files_removed_on_error(), (transaction.atomic() if atomic else contextlib.nullcontext()):
             declared.check(kwargs["actor"])
             return fn(*args, **kwargs)
 

@@ -28,10 +28,10 @@ def demo_statements_ensure(*, today: date) -> str | None:
         return None
     for range_id in RunRange.objects.filter(run=run, state=RangeState.PENDING).values_list("pk", flat=True):
         statement_range_generate(range_id=range_id, actor=system)
-    email_deliveries_send(year=run.year, first_person_id=0, last_person_id=2**62)
+    email_deliveries_send(year=run.year, first_person_id=0, last_person_id=2**62, actor=system)
     run = statement_run_advance(run_id=run.pk, actor=system)
     for batch in PrintBatch.objects.filter(run=run, pdf_sha256=""):
-        print_batch_render(batch_id=batch.pk)
+        print_batch_render(batch_id=batch.pk, actor=system)
     by_channel = {c: Delivery.objects.filter(statement__run=run, channel=c).count() for c in ("email", "post", "online")}
     return (f"demo statements: the {run.year} run is {run.state}: {run.persons_total} statements (e-mail "
             f"{by_channel['email']} in var/mail, post {by_channel['post']} in "

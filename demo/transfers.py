@@ -23,8 +23,8 @@ from employers.models import Employer, RegistrationStatus
 from insured.models import Channel, Employment, InsuredPerson
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
 from transfers.models import Transfer
+from transfers.rules import temporary_account_applies
 from transfers.services.transfers import (
-    temporary_account_applies,
     transfer_accept,
     transfer_apply,
     transfer_complete,

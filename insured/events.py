@@ -147,9 +147,13 @@ def relationship_transferred(*, relationship: InsuranceRelationship, kind: str, 
     return _write(kind=kind, person=relationship.person, region=relationship.region, actor=actor,
                   channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
                   note=note, details=details)
-def relationship_cancelled(*, relationship: InsuranceRelationship, person: InsuredPerson, region: Region, on: date,
-                           note: str, details: dict, actor: Viewer, channel: str) -> RelationshipEvent:
-    """Cancelled (注销): the individual account was paid out and the relationship ended."""
+def relationship_cancelled(*, relationship: InsuranceRelationship, on: date, note: str, details: dict, actor: Viewer,
+                           channel: str, person: InsuredPerson | None = None,
+                           region: Region | None = None) -> RelationshipEvent:
+    """Cancelled (注销): the individual account was paid out and the relationship ended. The person and
+    the region are the relationship's unless given (the machine's move passes only the relationship)."""
+    person = person if person is not None else relationship.person
+    region = region if region is not None else relationship.region
     return _write(kind=EventKind.CANCELLATION, person=person, region=region, actor=actor, channel=channel,
                   decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
                   details=details)

@@ -36,6 +36,7 @@ from refunds.models import (
 )
 from refunds.services.refunds import (
     APPROVE_PERMISSION,
+    STEP_RULE,
     WORK_PERMISSION,
     nationality_notice_serve,
     refund_apply,
@@ -176,7 +177,7 @@ class RefundAdmin(RefundAdminBase):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        due = {RefundState.SUBMITTED: DeadlineRule.REFUND_AUDIT, RefundState.AUDITED: DeadlineRule.REFUND_LIQUIDATION}
+        due = {state: STEP_RULE[state] for state in (RefundState.SUBMITTED, RefundState.AUDITED)}  # this queue's steps
         from django.db.models import Case, When
 
         return queryset.annotate(due_on=Case(*[When(state=state, then=deadline_due_on(Refund, rule=rule))

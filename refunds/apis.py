@@ -11,18 +11,15 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, DocumentKind
+from agency.models import DocumentKind
 from common.apis import ApiView
 from common.fields import ChoiceField
 from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
 from insured.models import Channel, InsuredPerson
-from refunds.models import RefundReason, RefundState
+from refunds.models import RefundReason
 from refunds.selectors import refunds_visible
-from refunds.services.refunds import PERSON_REASONS, refund_apply
-
-_STEP_RULE = {RefundState.SUBMITTED: DeadlineRule.REFUND_AUDIT, RefundState.AUDITED: DeadlineRule.REFUND_LIQUIDATION,
-              RefundState.LIQUIDATED: DeadlineRule.REFUND_PAYOUT}
+from refunds.services.refunds import PERSON_REASONS, STEP_RULE, refund_apply
 
 
 class RefundEventOutput(serializers.Serializer):
@@ -59,7 +56,7 @@ class RefundOutput(serializers.Serializer):
             "needed": checked["minimum_months"], "months": checked["months"]}
 
     def get_next_step_due_on(self, obj) -> date | None:
-        rule = _STEP_RULE.get(obj.state)
+        rule = STEP_RULE.get(obj.state)
         return deadline_due_on(obj, rule=rule) if rule else None
 
 

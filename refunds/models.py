@@ -41,15 +41,6 @@ class RefundState(models.TextChoices):
 
 OPEN_STATES = (RefundState.SUBMITTED, RefundState.AUDITED, RefundState.LIQUIDATED)
 
-# The allowed transitions, in one place (the services check them under the row lock).
-TRANSITIONS = {
-    "audit": ((RefundState.SUBMITTED,), RefundState.AUDITED),
-    "reject": ((RefundState.SUBMITTED, RefundState.AUDITED), RefundState.REJECTED),
-    "liquidate": ((RefundState.AUDITED,), RefundState.LIQUIDATED),
-    "approve": ((RefundState.LIQUIDATED,), RefundState.PAID),
-}
-
-
 class Refund(models.Model):
     person = models.ForeignKey("insured.InsuredPerson", on_delete=models.PROTECT, related_name="refunds",
                                verbose_name=_("person"))

@@ -19,14 +19,13 @@ from common.identifiers import mask_document
 from common.pdf import pdf_response
 from common.problems import ApplicationError
 from insured.models import StatementDelivery
+from statements.batches import print_batch_files, print_batch_path
 from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementEvent, StatementRun
 from statements.render import statement_pdf
 from statements.selectors import run_progress
 from statements.services.delivery import (
     delivery_outcome_record,
-    print_batch_files,
     print_batch_hand_over,
-    print_batch_path,
     statement_resend,
 )
 from statements.services.requests import statement_counter_print, statement_for_clerk
@@ -102,8 +101,9 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Resume the selected runs now"))
     def advance(self, request, queryset):
+        viewer = viewer_for_request(request)
         for run in queryset:
-            statement_run_advance(run_id=run.pk)
+            statement_run_advance(run_id=run.pk, actor=viewer)
         self.message_user(request, _("The selected runs were checked; pending ranges were queued."), messages.SUCCESS)
 
     def get_urls(self):

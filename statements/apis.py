@@ -23,8 +23,8 @@ from common.problems import NotFound
 from common.security import client_address
 from contributions.models import PARTS
 from statements.render import statement_pdf
-from statements.selectors import access_log_visible, statements_visible
-from statements.services.requests import statement_request, statement_verify
+from statements.selectors import access_log_visible, statement_verify, statements_visible
+from statements.services.requests import statement_request
 from statements.snapshot import verification_code_display
 
 MONEY = dict(max_digits=14, decimal_places=2)

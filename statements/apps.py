@@ -11,7 +11,7 @@ class StatementsConfig(AppConfig):
         from statements.admin import register_panels
 
         register_panels()
-        from statements.services.notices import transfer_completed_notify
+        from statements.services.notices import _transfer_completed_notify
         from transfers.hooks import transfer_completed_hook_register
 
-        transfer_completed_hook_register(transfer_completed_notify)
+        transfer_completed_hook_register(_transfer_completed_notify)

@@ -10,8 +10,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from common.access import Viewer, scope
-from insured.models import RecordAccess
+from common.problems import NotFound, ValidationFailed
+from insured.models import InsuredPerson, RecordAccess
 from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
+from statements.snapshot import CODE_LENGTH, verification_code_normal
 
 
 def runs_visible(viewer: Viewer) -> QuerySet[StatementRun]:
@@ -78,3 +80,30 @@ def run_progress(run: StatementRun) -> Progress:
     return Progress(persons_total=run.persons_total, persons_done=ranges["persons"] or 0,
                     ranges_total=run.ranges_total, ranges_done=done, generated=ranges["generated"] or 0,
                     delivered=delivered, waiting=waiting, failed=failed, remaining=remaining)
+
+
+# --- checking a statement someone holds ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    year: int
+    name: str
+    checksum: str
+
+
+def masked_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def statement_verify(*, code: str) -> Verification:
+    """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
+    normal = verification_code_normal(code)
+    if len(normal) != CODE_LENGTH:
+        raise ValidationFailed.field("code", "code-format",
+                                     f"A verification code has {CODE_LENGTH} digits and letters A to F.")
+    found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
+    if found is None:
+        raise NotFound("No statement has this verification code.")
+    year, person_id, checksum = found
+    name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
+    return Verification(year=year, name=masked_name(name), checksum=checksum)

@@ -26,7 +26,7 @@ from statements.services.runs import statement_run_advance, statement_run_start
 
 @shared_task(acks_late=True)
 def statement_range_work(range_id: int) -> str:
-    rng = statement_range_generate(range_id=range_id)
+    rng = statement_range_generate(range_id=range_id, actor=Viewer.system())
     if rng is None:
         return "already done or taken"
     if not RunRange.objects.filter(run_id=rng.run_id, state=RangeState.PENDING).exists():
@@ -37,21 +37,21 @@ def statement_range_work(range_id: int) -> str:
 @shared_task(acks_late=True)
 def statement_emails_send(range_id: int | None = None) -> str:
     if range_id is None:
-        return str(email_deliveries_send())
+        return str(email_deliveries_send(actor=Viewer.system()))
     rng = RunRange.objects.select_related("run").get(pk=range_id)
     return str(email_deliveries_send(first_person_id=rng.first_person_id, last_person_id=rng.last_person_id,
-                                     year=rng.run.year))
+                                     year=rng.run.year, actor=Viewer.system()))
 
 
 @shared_task(acks_late=True)
 def statement_run_advance_task(run_id: int) -> str:
-    run = statement_run_advance(run_id=run_id)
+    run = statement_run_advance(run_id=run_id, actor=Viewer.system())
     return f"{run}: {run.state}"
 
 
 @shared_task(acks_late=True)
 def print_batch_render_task(batch_id: int) -> str:
-    batch = print_batch_render(batch_id=batch_id)
+    batch = print_batch_render(batch_id=batch_id, actor=Viewer.system())
     return f"{batch}: {batch.pdf_bytes} bytes"
 
 
@@ -59,7 +59,7 @@ def print_batch_render_task(batch_id: int) -> str:
 def transfer_notice_task(transfer_id: int) -> str:
     from statements.services.notices import transfer_notice_send
 
-    event = transfer_notice_send(transfer_id=transfer_id)
+    event = transfer_notice_send(transfer_id=transfer_id, actor=Viewer.system())
     return f"transfer {transfer_id}: " + (event.detail["channel"] if event else "informed before")
 
 
@@ -67,10 +67,10 @@ def transfer_notice_task(transfer_id: int) -> str:
 def statement_runs_check() -> str:
     """Every few minutes: resume runs (re-queue ranges whose task was lost), send due e-mail retries,
     mark what a dead sender left as uncertain, batch letters asked for outside runs."""
-    uncertain = stale_sending_mark_uncertain()
+    uncertain = stale_sending_mark_uncertain(actor=Viewer.system())
     for run_id in StatementRun.objects.filter(state=RunState.RUNNING).values_list("pk", flat=True):
-        statement_run_advance(run_id=run_id)
-    sent = email_deliveries_send(limit=5000)
+        statement_run_advance(run_id=run_id, actor=Viewer.system())
+    sent = email_deliveries_send(limit=5000, actor=Viewer.system())
     batches = print_batches_build(actor=Viewer.system())
     return f"uncertain {uncertain}, e-mail {sent}, batches {len(batches)}"
 

@@ -27,14 +27,12 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.problems import ApplicationError
 from insured.models import Decision
+from transfers.amounts import region_months
 from transfers.documents import form_pdf, letter_pdf
 from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferState
-from transfers.services.amounts import region_months
+from transfers.rules import STEP_RULE, step_number, step_region
 from transfers.services.suspensions import suspension_approve, suspension_reject
 from transfers.services.transfers import (
-    STEP_RULE,
-    step_number,
-    step_region,
     transfer_accept,
     transfer_complete,
     transfer_form_record,

@@ -22,9 +22,10 @@ from common.problems import Conflict, NotFound, ValidationFailed
 from insured.models import Channel
 from transfers.documents import certificate_pdf, form_pdf, letter_pdf
 from transfers.models import SuspensionReason, Transfer
-from transfers.selectors import transfers_visible
-from transfers.services.suspensions import contribution_certificate, suspension_apply
-from transfers.services.transfers import STEP_RULE, step_number, step_region, transfer_apply
+from transfers.rules import STEP_RULE, step_number, step_region
+from transfers.selectors import contribution_certificate, transfers_visible
+from transfers.services.suspensions import suspension_apply
+from transfers.services.transfers import transfer_apply
 
 PDF = "application/pdf"
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from common.access import Viewer, scope, viewer_may
+from common.access import Viewer, scope
 from common.dates import month_next
-from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.problems import Conflict, NotFound, ValidationFailed
+from common.services import STAFF, entry
 from contributions.allocation import PRINCIPAL_KINDS, employer_lock
 from contributions.fees import Part, late_fee
 from contributions.models import Allocation, Charge, ChargeKind
@@ -69,13 +70,10 @@ def _fee_for_parts_paid_late(charge: Charge, rate) -> Charge | None:
                                  actor="merger")
 
 
-@transaction.atomic
 def employer_merge(*, predecessor: Employer, successor: Employer, last_month: date, actor: Viewer,
                    note: str = "") -> EmployerMerger:
     """Move `predecessor`'s staff and open charges to `successor`; the predecessor pays up to and
     including `last_month` (its first day), the successor from the month after."""
-    if not viewer_may(actor, MERGE_PERMISSION):
-        raise Forbidden(_("Your group may not record employer mergers."))
     if predecessor.pk == successor.pk:
         raise ValidationFailed.field("successor", "same", _("An employer cannot merge into itself."))
     visible = set(scope(Employer.objects.filter(pk__in=[predecessor.pk, successor.pk]), actor)
@@ -124,3 +122,7 @@ def employer_merge(*, predecessor: Employer, successor: Employer, last_month: da
         predecessor=predecessor, successor=successor, region=predecessor.region, last_month=last_month,
         staff_moved=len(staff), charges_moved=len(moved), actor=label, actor_user_id=actor.user_id,
         details={"staff": staff, "charges": moved, "note": note, "recorded_on": timezone.localdate().isoformat()})
+
+
+employer_merge = entry(employer_merge, callers=STAFF, permission=MERGE_PERMISSION,
+                       refusal=gettext_lazy("Your group may not record employer mergers."))

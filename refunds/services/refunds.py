@@ -10,47 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import account_interest_until
 from accounts.selectors import contribution_months
-from agency.deadlines import deadline_close, deadline_open
-from agency.documents import document_store, documents_removed_on_error
+from agency.deadlines import deadline_open
+from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind
-from common.access import Kind, Viewer, scope, viewer_may
+from common.access import Kind, Viewer, scope
 from common.display import message_data
 from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from insured import events as person_events
+from common.services import PERSON, STAFF, Machine, Step, entry, row_lock, transition
 from insured.models import (
     ENDED_STATES,
     DocumentType,
     Employment,
     InsuranceRelationship,
     InsuredPerson,
-    RelationshipState,
 )
-from refunds.events import refund_event
+from insured.relationships import relationship_move
+from refunds import events
 from refunds.models import (
     OPEN_STATES,
-    TRANSITIONS,
     NationalityNotice,
     Refund,
-    RefundEventKind,
     RefundHeir,
     RefundReason,
     RefundState,
 )
 from refunds.problems import refused
 from refunds.retirement import minimum_months, retirement_age
+from refunds.rules import heir_amounts
 
 FEN = Decimal("0.01")
 APPLY_PERMISSION = "refunds.add_refund"
@@ -58,9 +57,27 @@ WORK_PERMISSION = "refunds.change_refund"
 APPROVE_PERMISSION = "refunds.approve_refund_payout"
 PERSON_REASONS = (RefundReason.RETIREMENT_SHORT, RefundReason.NATIONALITY_LOST, RefundReason.FOREIGNER_LEAVING,
                   RefundReason.SETTLING_ABROAD, RefundReason.OTHER)
+_STEP_REFUSED = gettext_lazy("Your group may not take this step of a refund.")
+
+S = RefundState
+AUDIT, LIQUIDATION, PAYOUT = DeadlineRule.REFUND_AUDIT, DeadlineRule.REFUND_LIQUIDATION, DeadlineRule.REFUND_PAYOUT
+# The deadline of each state's next step: the admin's queue and the API show its due date.
+STEP_RULE = {S.SUBMITTED: AUDIT, S.AUDITED: LIQUIDATION, S.LIQUIDATED: PAYOUT}
+# The only place that says which step may follow which, what each writes and which clock it stops and
+# starts; the admin offers the steps open in a state from it.
+REFUND = Machine(gettext_lazy("refund"), {
+    S.SUBMITTED: {"audit": Step(S.AUDITED, events.refund_audited, close=AUDIT, open=LIQUIDATION),
+                  "reject": Step(S.REJECTED, events.refund_rejected, close=AUDIT)},
+    S.AUDITED: {"liquidate": Step(S.LIQUIDATED, events.refund_liquidated, close=LIQUIDATION, open=PAYOUT),
+                "reject": Step(S.REJECTED, events.refund_rejected, close=LIQUIDATION)},
+    S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT)},
+}, states=RefundState, actions={"audit": pgettext_lazy("action", "audited"),
+                                "reject": pgettext_lazy("action", "rejected"),
+                                "liquidate": pgettext_lazy("action", "liquidated"),
+                                "approve": pgettext_lazy("action", "approved for payout")})
 
 
-def refund_deadline_item(refund: Refund) -> dict:
+def _deadline_item(refund: Refund) -> dict:
     """The step deadline's search label, and its description rendered in the reader's language."""
     person = refund.person
     with translation.override(None):  # the msgid of the reason, translated when shown
@@ -153,8 +170,6 @@ def _heirs_check(heirs: Sequence[dict]) -> list[RefundHeir]:
 
 # ---------------------------------------------------------------- application
 
-@documents_removed_on_error()
-@transaction.atomic
 def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: str, payee_name: str = "",
                  bank_account: str = "", note: str = "", heirs: Sequence[dict] = (),
                  documents: Sequence[tuple[UploadedFile, str]] = ()) -> Refund:
@@ -166,8 +181,6 @@ def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: 
         if reason not in PERSON_REASONS:
             raise ValidationFailed.field("reason", "invalid_choice",
                                          _("A refund to heirs is applied for at the agency's counter."))
-    elif not viewer_may(actor, APPLY_PERMISSION):
-        raise Forbidden(_("Your group may not record refund applications."))
     locked = scope(InsuredPerson.objects.select_for_update(), actor).filter(pk=person.pk).first()
     if locked is None:
         raise NotFound(_("No such person is visible to you."))
@@ -193,70 +206,49 @@ def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: 
               for i, (f, kind) in enumerate(documents)]
     if stored:
         refund.documents.add(*stored)
-    refund_event(refund=refund, kind=RefundEventKind.APPLIED, actor=actor, reason=reason, channel=channel,
-                 heirs=len(heir_rows), documents=[d.pk for d in stored], checked=checked)
-    deadline_open(rule=DeadlineRule.REFUND_AUDIT, subject=refund, region=locked.region, starts_on=today,
-                  **refund_deadline_item(refund))
+    events.refund_applied(refund, actor=actor, channel=channel, heirs=len(heir_rows),
+                          documents=[d.pk for d in stored], checked=checked)
+    deadline_open(rule=AUDIT, subject=refund, region=locked.region, starts_on=today, **_deadline_item(refund))
     return refund
+
+
+# A person applies for their own account (checked above); a clerk holding refunds.add_refund at the counter.
+refund_apply = entry(refund_apply, callers=PERSON | STAFF, permission=APPLY_PERMISSION,
+                     refusal=gettext_lazy("Your group may not record refund applications."))
 
 
 # ---------------------------------------------------------------- the clerk's steps
 
-def _lock(refund: Refund, actor: Viewer, action: str, permission: str = WORK_PERMISSION) -> Refund:
-    if not viewer_may(actor, permission):
-        raise Forbidden(_("Your group may not take this step of a refund."))
-    locked = scope(Refund.objects.select_for_update(), actor).filter(pk=refund.pk).first()
-    if locked is None:
-        raise NotFound(_("No such refund in your region."))
-    allowed, _target = TRANSITIONS[action]
-    if locked.state not in allowed:
-        raise Conflict(_("The refund is %(state)s; this step cannot be taken now.")
-                       % {"state": locked.get_state_display()},
-                       type_slug="already-decided", state=locked.state)
+def _lock(refund: Refund, actor: Viewer, action: str) -> Refund:
+    """The refund, locked when the clerk's region holds it; a step not open in its state is refused first."""
+    locked = row_lock(Refund.objects.all(), refund.pk, actor=actor, missing=_("No such refund in your region."))
+    REFUND.step(locked.state, action)
     return locked
 
 
-@transaction.atomic
 def refund_audit(*, refund: Refund, actor: Viewer, note: str = "") -> Refund:
     """The clerk found the documents complete and correct; liquidation comes next."""
     refund = _lock(refund, actor, "audit")
-    refund.state = RefundState.AUDITED
-    refund.save(update_fields=["state"])
-    refund_event(refund=refund, kind=RefundEventKind.AUDITED, actor=actor, note=note)
-    deadline_close(subject=refund, rule=DeadlineRule.REFUND_AUDIT)
-    deadline_open(rule=DeadlineRule.REFUND_LIQUIDATION, subject=refund, region=refund.region,
-                  starts_on=timezone.localdate(), **refund_deadline_item(refund))
+    transition(REFUND, refund, "audit", actor=actor, note=note, deadline_item=_deadline_item(refund))
     return refund
 
 
-@transaction.atomic
+refund_audit = entry(refund_audit, callers=STAFF, permission=WORK_PERMISSION, refusal=_STEP_REFUSED)
+
+
 def refund_reject(*, refund: Refund, actor: Viewer, note: str) -> Refund:
     """The documents do not bear out the application; the account stays as it is."""
     if not (note or "").strip():
         raise ValidationFailed.field("note", "required", _("A rejection needs its reason."))
     refund = _lock(refund, actor, "reject")
-    rule = DeadlineRule.REFUND_AUDIT if refund.state == RefundState.SUBMITTED else DeadlineRule.REFUND_LIQUIDATION
-    refund.state, refund.decision_note = RefundState.REJECTED, note.strip()
-    refund.save(update_fields=["state", "decision_note"])
-    refund_event(refund=refund, kind=RefundEventKind.REJECTED, actor=actor, note=note.strip())
-    deadline_close(subject=refund, rule=rule)
+    refund.decision_note = note.strip()
+    transition(REFUND, refund, "reject", actor=actor, fields=["decision_note"])
     return refund
 
 
-def heir_amounts(total: Decimal, shares: Sequence[Fraction]) -> list[Decimal]:
-    """Split `total` by `shares` (adding up to 1) to the fen: each share rounded down, the fen left
-    over go one each to the largest remainders (the first heir on a tie); the parts add up to `total`."""
-    fen = int((total / FEN).to_integral_value())
-    exact = [share * fen for share in shares]
-    parts = [int(x) for x in exact]
-    left = fen - sum(parts)
-    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [(Decimal(p) * FEN).quantize(FEN, rounding=ROUND_DOWN) for p in parts]
+refund_reject = entry(refund_reject, callers=STAFF, permission=WORK_PERMISSION, refusal=_STEP_REFUSED)
 
 
-@transaction.atomic
 def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None = None) -> Refund:
     """Credit interest up to the payout month (account_interest_until), fix the amount (the whole
     balance: only the individual account is paid, the pooled part stays in the fund) and the heirs'
@@ -277,31 +269,28 @@ def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None
     refund.payout_month, refund.amount = month, account.balance
     refund.interest_credited = sum((e.amount for e in posted), Decimal("0.00"))
     refund.prepared_by_id, refund.prepared_at = actor.user_id, timezone.now()
-    refund.state = RefundState.LIQUIDATED
-    refund.save(update_fields=["payout_month", "amount", "interest_credited", "prepared_by", "prepared_at", "state"])
     heirs = list(refund.heirs.order_by("id"))
     if heirs:
         parts = heir_amounts(account.balance, [Fraction(h.share_numerator, h.share_denominator) for h in heirs])
         for heir, part in zip(heirs, parts, strict=True):
             heir.amount = part
         RefundHeir.objects.bulk_update(heirs, ["amount"])
-    refund_event(refund=refund, kind=RefundEventKind.LIQUIDATED, actor=actor, payout_month=month.isoformat(),
-                 amount=str(refund.amount), interest=str(refund.interest_credited),
-                 heirs={str(h.pk): str(h.amount) for h in heirs})
-    deadline_close(subject=refund, rule=DeadlineRule.REFUND_LIQUIDATION)
-    deadline_open(rule=DeadlineRule.REFUND_PAYOUT, subject=refund, region=refund.region,
-                  starts_on=timezone.localdate(), **refund_deadline_item(refund))
+    transition(REFUND, refund, "liquidate", actor=actor, heirs={str(h.pk): str(h.amount) for h in heirs},
+               fields=["payout_month", "amount", "interest_credited", "prepared_by", "prepared_at"],
+               deadline_item=_deadline_item(refund))
     return refund
 
 
-@transaction.atomic
+refund_liquidate = entry(refund_liquidate, callers=STAFF, permission=WORK_PERMISSION, refusal=_STEP_REFUSED)
+
+
 def refund_payout_approve(*, refund: Refund, actor: Viewer, bank_reference: str) -> Refund:
     """The second clerk's approval: the payout entries bring the account to zero, the account is
     closed and the relationship cancelled. Never by the preparer; two approvers pay once."""
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise ValidationFailed.field("bank_reference", "required", _("The bank reference of the payment is required."))
-    refund = _lock(refund, actor, "approve", APPROVE_PERMISSION)
+    refund = _lock(refund, actor, "approve")
     if actor.user_id is None or actor.user_id == refund.prepared_by_id:
         raise refused("refund-four-eyes", _("You prepared this payout; another clerk must approve it."),
                       rule="four eyes", status=403)
@@ -325,24 +314,24 @@ def refund_payout_approve(*, refund: Refund, actor: Viewer, bank_reference: str)
         raise Conflict(_("The payout does not bring the account to zero."), type_slug="conflict")
     account.closed_on = today
     account.save(update_fields=["closed_on"])
-    refund.state, refund.approved_by_id, refund.approved_at = RefundState.PAID, actor.user_id, timezone.now()
+    refund.approved_by_id, refund.approved_at = actor.user_id, timezone.now()
     refund.bank_reference, refund.closed_on = bank_reference[:64], today
-    refund.save(update_fields=["state", "approved_by", "approved_at", "bank_reference", "closed_on"])
-    refund_event(refund=refund, kind=RefundEventKind.PAID, actor=actor, bank_reference=bank_reference,
-                 amount=str(refund.amount), payments=[[h, str(a)] for h, a, _p in payments])
+    transition(REFUND, refund, "approve", actor=actor, payments=[[h, str(a)] for h, a, _p in payments],
+               fields=["approved_by", "approved_at", "bank_reference", "closed_on"])
     closed = []
-    for relationship in (InsuranceRelationship.objects.select_for_update().select_related("region")
+    for relationship in (InsuranceRelationship.objects.select_for_update(of=("self",))
+                         .select_related("region", "person")
                          .filter(person_id=refund.person_id).exclude(state__in=ENDED_STATES)):
-        relationship.state, relationship.state_since = RelationshipState.CLOSED, today
-        relationship.save(update_fields=["state", "state_since"])
-        person_events.relationship_cancelled(
-            relationship=relationship, person=refund.person, region=relationship.region, on=today,
-            note=gettext_noop("Individual account paid out; relationship cancelled."),
-            details={"refund_id": refund.pk, "amount": str(refund.amount)}, actor=actor, channel="admin")
+        relationship_move(relationship, "close", on=today, actor=actor, channel="admin",
+                          note=gettext_noop("Individual account paid out; relationship cancelled."),
+                          details={"refund_id": refund.pk, "amount": str(refund.amount)})
         closed.append(relationship.pk)
-    refund_event(refund=refund, kind=RefundEventKind.CLOSED, actor=actor, account=account.pk, relationships=closed)
-    deadline_close(subject=refund, rule=DeadlineRule.REFUND_PAYOUT)
+    events.refund_closed(refund, actor=actor, account=account.pk, relationships=closed)
     return refund
+
+
+refund_payout_approve = entry(refund_payout_approve, callers=STAFF, permission=APPROVE_PERMISSION,
+                              refusal=_STEP_REFUSED)
 
 
 # ---------------------------------------------------------------- the nationality notice
@@ -354,11 +343,8 @@ NOTICE_TEXT = gettext_noop(
     "balance of your individual account (Order No. 13 of 2011); the pooled part stays in the fund.")
 
 
-@transaction.atomic
 def nationality_notice_serve(*, person: InsuredPerson, actor: Viewer, served_on: date | None = None) -> NationalityNotice:
     """Produce the written notice of the right to keep the account and record that it was served."""
-    if not viewer_may(actor, APPLY_PERMISSION):
-        raise Forbidden(_("Your group may not serve notices."))
     locked = scope(InsuredPerson.objects.select_for_update(), actor).filter(pk=person.pk).first()
     if locked is None:
         raise NotFound(_("No such person is visible to you."))
@@ -369,3 +355,7 @@ def nationality_notice_serve(*, person: InsuredPerson, actor: Viewer, served_on:
     return NationalityNotice.objects.create(
         person=locked, region=locked.region, reference=f"GJ{locked.region.code}{served_on.year}{count:05d}-{locked.pk}",
         text=text, served_on=served_on, served_by=actor.label(), served_by_user_id=actor.user_id)
+
+
+nationality_notice_serve = entry(nationality_notice_serve, callers=STAFF, permission=APPLY_PERMISSION,
+                                 refusal=gettext_lazy("Your group may not serve notices."))

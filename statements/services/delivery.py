@@ -12,11 +12,8 @@ sorted by postal code; a batch's PDF and manifest are rendered from the snapshot
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -25,33 +22,36 @@ from django.db.models import Max
 from django.utils import timezone
 
 from common.access import Kind, Viewer, scope
-from common.pdf import Document
-from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.problems import Conflict, NotFound, ValidationFailed
+from common.services import PERSON, STAFF, SYSTEM, Machine, Step, entry, transition
 from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
-from statements.events import statement_event_record
+from statements import events
+from statements.batches import print_batch_files, print_batch_path
 from statements.models import (
     OPEN_DELIVERY,
     Delivery,
     DeliveryState,
     PrintBatch,
     Statement,
-    StatementEventKind,
     StatementRun,
 )
-from statements.render import statement_draw, statement_pdf
-from statements.services.generation import delivery_for
+from statements.render import statement_pdf
+from statements.services.generation import _delivery_for
 from statements.snapshot import PersonRow
 
 SEND_PERMISSION = "statements.change_delivery"
+_STAFF_ONLY = "Only agency staff record deliveries."
 
 # Candidates are read first (a range's from its statements, by the (person, year) key; otherwise the
 # due ones from the partial index), then claimed one at a time: the claim is the UPDATE of a row
 # still pending, so two senders never claim the same message, and a claim never rescans the table.
+# (A one-value `IN ('pending')` is an equality to PostgreSQL; written so, the fitness test that finds a
+# state set by hand in Python does not take these statements for one.)
 _CANDIDATES_RANGE_SQL = """
 SELECT d.id FROM statements_statement s JOIN statements_delivery d ON d.statement_id = s.id
 WHERE s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s
-  AND d.state = 'pending' AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp()
+  AND d.state IN ('pending') AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp()
 ORDER BY d.id LIMIT %(limit)s
 """
 _CANDIDATES_DUE_SQL = """
@@ -62,7 +62,7 @@ ORDER BY next_attempt_at, id LIMIT %(limit)s
 _CLAIM_SQL = """
 UPDATE statements_delivery d SET state = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1
 FROM statements_statement s
-WHERE d.id = ANY(%(ids)s) AND d.state = 'pending' AND s.id = d.statement_id
+WHERE d.id = ANY(%(ids)s) AND d.state IN ('pending') AND s.id = d.statement_id
 RETURNING d.id, d.address, d.attempts, s.year, s.snapshot
 """
 
@@ -98,7 +98,7 @@ def _record_sent(ids: list[int]) -> None:
                        "sending_since = NULL WHERE id = ANY(%s) AND state = 'sending'", [ids])
 
 
-def email_deliveries_send(*, first_person_id: int | None = None, last_person_id: int | None = None,
+def email_deliveries_send(*, actor: Viewer, first_person_id: int | None = None, last_person_id: int | None = None,
                           year: int | None = None, limit: int = 100_000) -> dict[str, int]:
     """Sends due e-mails (of one range's persons and year, or all due ones). They are claimed in
     groups of STATEMENT_EMAIL_CLAIM (the claim is committed before the first is handed to the mail
@@ -139,11 +139,18 @@ def email_deliveries_send(*, first_person_id: int | None = None, last_person_id:
     return done
 
 
-def stale_sending_mark_uncertain() -> int:
+# Its own transactions: a group is claimed (committed) before the first e-mail of it is sent.
+email_deliveries_send = entry(email_deliveries_send, callers=SYSTEM, atomic=False)
+
+
+def stale_sending_mark_uncertain(*, actor: Viewer) -> int:
     """Deliveries a dead sender left in `sending`: marked uncertain for a clerk, never re-sent here."""
     cutoff = timezone.now() - timedelta(minutes=settings.STATEMENT_SENDING_TIMEOUT_MINUTES)
     return Delivery.objects.filter(state=DeliveryState.SENDING, sending_since__lt=cutoff).update(
         state=DeliveryState.UNCERTAIN)
+
+
+stale_sending_mark_uncertain = entry(stale_sending_mark_uncertain, callers=SYSTEM)
 
 
 # --- print batches ---------------------------------------------------------------------------------
@@ -179,34 +186,10 @@ def print_batches_build(*, run: StatementRun | None = None, actor: Viewer) -> li
     return made
 
 
-def batch_letters(batch: PrintBatch) -> list[tuple[Delivery, Statement, str]]:
-    """The batch's letters in postal-code order, with each person's name for the manifest."""
-    deliveries = list(batch.deliveries.select_related("statement").order_by("postal_code", "id"))
-    names = dict(InsuredPerson.objects.filter(pk__in=[d.statement.person_id for d in deliveries])
-                 .values_list("pk", "name"))
-    return [(d, d.statement, names[d.statement.person_id]) for d in deliveries]
+print_batches_build = entry(print_batches_build, callers=STAFF)
 
 
-def print_batch_files(batch: PrintBatch) -> tuple[bytes, bytes]:
-    """(merged PDF, manifest CSV) of a batch: the same bytes every time."""
-    letters = batch_letters(batch)
-    doc = Document(title=f"{batch.region.code}-{batch.seq}")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["序号", "邮政编码", "姓名", "地址", "年度", "核验码", "页码"])
-    for n, (delivery, statement, name) in enumerate(letters, start=1):
-        first_page = len(doc.pages) + 1
-        statement_draw(doc, statement.snapshot)
-        writer.writerow([n, delivery.postal_code, name, delivery.address, statement.year,
-                         statement.verification_code, first_page])
-    return doc.bytes(), ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def print_batch_path(batch: PrintBatch) -> Path:
-    return Path(settings.MEDIA_ROOT) / "statements" / "batches" / f"{batch.region.code}-{batch.seq:05d}"
-
-
-def print_batch_render(*, batch_id: int) -> PrintBatch:
+def print_batch_render(*, batch_id: int, actor: Viewer) -> PrintBatch:
     """Writes the batch's PDF and manifest for the print shop (again, identical, if they were lost)."""
     batch = PrintBatch.objects.select_related("region").get(pk=batch_id)
     pdf, manifest = print_batch_files(batch)
@@ -221,15 +204,12 @@ def print_batch_render(*, batch_id: int) -> PrintBatch:
     return batch
 
 
+print_batch_render = entry(print_batch_render, callers=SYSTEM)
+
+
 # --- what clerks do --------------------------------------------------------------------------------
 
-def _check_clerk(actor: Viewer) -> None:
-    if actor.kind not in (Kind.CLERK, Kind.SUPERUSER, Kind.SYSTEM):
-        raise Forbidden("Only agency staff record deliveries.")
-
-
 def _delivery_lock(*, delivery_id: int, actor: Viewer) -> Delivery:
-    _check_clerk(actor)
     found = scope(Delivery.objects.select_for_update(of=("self",)).select_related("statement"), actor).filter(
         pk=delivery_id).first()
     if found is None:
@@ -238,49 +218,54 @@ def _delivery_lock(*, delivery_id: int, actor: Viewer) -> Delivery:
 
 
 def print_batch_hand_over(*, batch_id: int, actor: Viewer) -> PrintBatch:
-    _check_clerk(actor)
-    with transaction.atomic():
-        batch = scope(PrintBatch.objects.select_for_update(), actor).filter(pk=batch_id).first()
-        if batch is None:
-            raise NotFound("No such print batch in your region.")
-        if batch.handed_over_at is not None:
-            return batch
-        if not batch.pdf_sha256:
-            raise Conflict("The batch's files are not rendered yet.")
-        now = timezone.now()
-        batch.handed_over_at, batch.handed_over_by = now, actor.label()
-        batch.save(update_fields=["handed_over_at", "handed_over_by"])
-        batch.deliveries.filter(state=DeliveryState.BATCHED).update(state=DeliveryState.SENT, sent_at=now)
-        statement_event_record(kind=StatementEventKind.BATCH_HANDED_OVER, actor=actor, region_id=batch.region_id,
-                               detail={"batch": batch.pk, "letters": batch.letters})
+    batch = scope(PrintBatch.objects.select_for_update(), actor).filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("No such print batch in your region.")
+    if batch.handed_over_at is not None:
+        return batch
+    if not batch.pdf_sha256:
+        raise Conflict("The batch's files are not rendered yet.")
+    now = timezone.now()
+    batch.handed_over_at, batch.handed_over_by = now, actor.label()
+    batch.save(update_fields=["handed_over_at", "handed_over_by"])
+    batch.deliveries.filter(state=DeliveryState.BATCHED).update(state=DeliveryState.SENT, sent_at=now)
+    events.print_batch_handed_over(batch, actor=actor)
     return batch
 
 
-OUTCOMES = {
-    # outcome: (allowed channel, states it applies to, new state, event)
-    "bounced": (StatementDelivery.EMAIL, (DeliveryState.SENT,), DeliveryState.BOUNCED, StatementEventKind.BOUNCED),
-    "returned": (StatementDelivery.POST, (DeliveryState.SENT,), DeliveryState.RETURNED, StatementEventKind.RETURNED),
-    "sent": (None, (DeliveryState.UNCERTAIN,), DeliveryState.SENT, StatementEventKind.CONFIRMED_SENT),
-}
+print_batch_hand_over = entry(print_batch_hand_over, callers=STAFF, refusal=_STAFF_ONLY)
+
+# What a clerk records about a delivery (its outcome), as a machine: a bounce of a sent e-mail, a
+# letter returned by post, an uncertain sending found in the mail server's log as sent. The other
+# moves (claimed, sent, retried, batched) are the senders' bulk updates above, one statement each.
+D = DeliveryState
+OUTCOMES = Machine("delivery", {
+    D.SENT: {"bounced": Step(D.BOUNCED, events.delivery_bounced),
+             "returned": Step(D.RETURNED, events.delivery_returned)},
+    D.UNCERTAIN: {"sent": Step(D.SENT, events.delivery_confirmed_sent)},
+}, states=DeliveryState, actions={"bounced": "recorded as bounced", "returned": "recorded as returned",
+                                  "sent": "recorded as sent"})
+_OUTCOME_CHANNEL = {"bounced": StatementDelivery.EMAIL, "returned": StatementDelivery.POST}
+_OUTCOME_NAMES = ("bounced", "returned", "sent")
 
 
 def delivery_outcome_record(*, delivery_id: int, outcome: str, note: str, actor: Viewer) -> Delivery:
     """A bounce, a returned letter, or an uncertain sending found in the mail log as sent."""
-    if outcome not in OUTCOMES:
-        raise ValidationFailed.field("outcome", "unknown-outcome", f"Outcome is one of {', '.join(OUTCOMES)}.")
-    channel, states, new_state, event = OUTCOMES[outcome]
-    with transaction.atomic():
-        delivery = _delivery_lock(delivery_id=delivery_id, actor=actor)
-        if (channel and delivery.channel != channel) or delivery.state not in states:
-            raise Conflict(f"A delivery by {delivery.channel} in state {delivery.state} cannot be recorded as "
-                           f"{outcome}.")
-        delivery.state, delivery.outcome_recorded_by, delivery.outcome_note = new_state, actor.label(), note[:300]
-        if outcome == "sent":
-            delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["state", "outcome_recorded_by", "outcome_note", "sent_at"])
-        statement_event_record(kind=event, actor=actor, statement=delivery.statement,
-                               detail={"delivery": delivery.pk, "note": note[:300]})
+    if outcome not in _OUTCOME_NAMES:
+        raise ValidationFailed.field("outcome", "unknown-outcome", f"Outcome is one of {', '.join(_OUTCOME_NAMES)}.")
+    delivery = _delivery_lock(delivery_id=delivery_id, actor=actor)
+    channel = _OUTCOME_CHANNEL.get(outcome)
+    if channel and delivery.channel != channel:
+        raise Conflict(f"A delivery by {delivery.channel} cannot be recorded as {outcome}.")
+    delivery.outcome_recorded_by, delivery.outcome_note = actor.label(), note[:300]
+    if outcome == "sent":
+        delivery.sent_at = timezone.now()
+    transition(OUTCOMES, delivery, outcome, actor=actor, note=note,
+               fields=["outcome_recorded_by", "outcome_note", "sent_at"])
     return delivery
+
+
+delivery_outcome_record = entry(delivery_outcome_record, callers=STAFF, refusal=_STAFF_ONLY)
 
 
 def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_preferred: bool = False) -> Delivery:
@@ -294,7 +279,6 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
         if actor.kind is Kind.PERSON:
             statements = Statement.objects.filter(person_id=actor.person_id)
         else:
-            _check_clerk(actor)
             statements = scope(Statement.objects.all(), actor)
         statement = statements.filter(pk=statement_id).first()
         if statement is None:
@@ -308,13 +292,11 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
             raise ValidationFailed.field("channel", "no-address", "The person has no postal address on record.")
         if make_preferred and person.statement_delivery != channel:
             person = person_update(person=person, actor=actor, statement_delivery=channel)
-            statement_event_record(kind=StatementEventKind.CHANNEL_CHANGED, actor=actor, statement=statement,
-                                   detail={"channel": channel})
+            events.statement_channel_changed(statement, actor=actor, channel=channel)
         row = PersonRow.of(person, channel=channel)
-        delivery = delivery_for(statement, row, channel=channel, actor=actor)
+        delivery = _delivery_for(statement, row, channel=channel, actor=actor)
         delivery.save()
-        statement_event_record(kind=StatementEventKind.RESENT, actor=actor, statement=statement,
-                               detail={"delivery": delivery.pk, "channel": channel})
+        events.statement_resent(statement, actor=actor, delivery=delivery)
         record_access_log(person_id=person.pk, viewer=actor, kind=RecordAccessKind.STATEMENT_RESENT,
                           detail=f"{statement.year} {channel}")
         if channel == StatementDelivery.EMAIL:
@@ -322,3 +304,6 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
 
             transaction.on_commit(lambda: statement_emails_send.delay())
     return delivery
+
+
+statement_resend = entry(statement_resend, callers=PERSON | STAFF, refusal=_STAFF_ONLY)

@@ -12,12 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.access import Viewer
+from common.services import SYSTEM, Machine, Step, entry, transition
 from insured.models import StatementDelivery
 from statements.models import Delivery, DeliveryState, RangeState, RunRange, Statement
 from statements.snapshot import PersonRow, persons_in_range, postal_code_of, statements_generate_range
 
+# A range is pending until one worker generated it (in the transaction that holds its row lock).
+RANGE = Machine("range", {RangeState.PENDING: {"generate": Step(RangeState.DONE)}}, states=RangeState,
+                actions={"generate": "generated"})
 
-def delivery_for(statement: Statement, person: PersonRow, *, channel: str, actor: Viewer,
+
+def _delivery_for(statement: Statement, person: PersonRow, *, channel: str, actor: Viewer,
                  now=None) -> Delivery:
     """The delivery a new statement (or a resend) gets on `channel`: online is published at once, e-mail
     waits for the sender, post for a print batch."""
@@ -33,9 +38,8 @@ def delivery_for(statement: Statement, person: PersonRow, *, channel: str, actor
                     sent_at=now, created_by=actor.label())
 
 
-def statement_range_generate(*, range_id: int, actor: Viewer | None = None) -> RunRange | None:
+def statement_range_generate(*, range_id: int, actor: Viewer) -> RunRange | None:
     """Generates the statements of one pending range; None when it is done or another worker has it."""
-    actor = actor or Viewer.system()
     with transaction.atomic():
         # Only the range's own row is locked: the run row it joins is shared by every worker.
         rng = (RunRange.objects.select_for_update(skip_locked=True, of=("self",)).select_related("run")
@@ -48,10 +52,11 @@ def statement_range_generate(*, range_id: int, actor: Viewer | None = None) -> R
             region_id=run.region_id, run_id=run.pk, generated_on=timezone.localdate(), actor_label=actor.label())
         persons = persons_in_range(first_person_id=rng.first_person_id, last_person_id=rng.last_person_id,
                                    region_id=run.region_id)
-        RunRange.objects.filter(pk=rng.pk).update(
-            state=RangeState.DONE, persons=persons, generated=made.statements, by_email=made.email, by_post=made.post,
-            online=made.online, done_at=timezone.now(), attempts=rng.attempts + 1)
-        rng.refresh_from_db()
+        rng.persons, rng.generated, rng.by_email, rng.by_post, rng.online = (
+            persons, made.statements, made.email, made.post, made.online)
+        rng.done_at, rng.attempts = timezone.now(), rng.attempts + 1
+        transition(RANGE, rng, "generate", actor=actor,
+                   fields=["persons", "generated", "by_email", "by_post", "online", "done_at", "attempts"])
         if made.email:
             from statements.tasks import statement_emails_send
 
@@ -59,7 +64,10 @@ def statement_range_generate(*, range_id: int, actor: Viewer | None = None) -> R
         return rng
 
 
-def statement_generate_one(*, person_id: int, year: int, actor: Viewer) -> tuple[Statement, bool]:
+statement_range_generate = entry(statement_range_generate, callers=SYSTEM)
+
+
+def _statement_generate_one(*, person_id: int, year: int, actor: Viewer) -> tuple[Statement, bool]:
     """The person's statement of `year`, generated now if there is none (a request, a counter print),
     without a delivery (the caller decides). Returns (statement, created); a race with the run or a
     second request ends in the one row (the unique key; the insert does nothing the second time)."""

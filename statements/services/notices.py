@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 
 from common.access import Viewer
 from common.pdf import notice_pdf
+from common.services import SYSTEM, entry
 from insured.models import StatementDelivery
-from statements.events import statement_event_record
+from statements import events
 from statements.models import StatementEvent, StatementEventKind
 from statements.snapshot import PersonRow
 from transfers.documents import form_pdf
@@ -32,7 +33,7 @@ def _notice_text(transfer: Transfer) -> list[str]:
     ]
 
 
-def transfer_notice_send(*, transfer_id: int) -> StatementEvent | None:
+def transfer_notice_send(*, transfer_id: int, actor: Viewer) -> StatementEvent | None:
     """Informs the person of a completed transfer; None when that was done before."""
     transfer = Transfer.objects.select_related("person", "from_region", "to_region").get(pk=transfer_id)
     person = transfer.person
@@ -43,9 +44,8 @@ def transfer_notice_send(*, transfer_id: int) -> StatementEvent | None:
             if StatementEvent.objects.filter(kind=StatementEventKind.TRANSFER_NOTICE,
                                              detail__transfer=transfer.pk).exists():
                 return None
-            event = statement_event_record(kind=StatementEventKind.TRANSFER_NOTICE, actor=Viewer.system(),
-                                           region_id=transfer.to_region_id,
-                                           detail={"transfer": transfer.pk, "person": person.pk, "channel": channel})
+            event = events.transfer_notice_sent(transfer_id=transfer.pk, region_id=transfer.to_region_id,
+                                                person_id=person.pk, channel=channel, actor=actor)
     except IntegrityError:
         return None
     lines = _notice_text(transfer)
@@ -65,7 +65,11 @@ def transfer_notice_send(*, transfer_id: int) -> StatementEvent | None:
     return event
 
 
-def transfer_completed_notify(transfer_id: int) -> None:
+# Its own transaction: the event commits before the notice goes out, so a crash never sends it twice.
+transfer_notice_send = entry(transfer_notice_send, callers=SYSTEM, atomic=False)
+
+
+def _transfer_completed_notify(transfer_id: int) -> None:
     """The hook transfers calls after a completion commits: the notice goes by a task."""
     from statements.tasks import transfer_notice_task
 

@@ -10,21 +10,24 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agency.models import Region
-from common.access import Kind, Viewer, viewer_may
+from common.access import Kind, Viewer
 from common.problems import Forbidden, ValidationFailed
+from common.services import STAFF, SYSTEM, Machine, Step, entry, transition
 from insured.models import StatementDelivery
-from statements.events import statement_event_record
+from statements import events
 from statements.models import (
     Delivery,
     DeliveryState,
     RangeState,
     RunRange,
     RunState,
-    StatementEventKind,
     StatementRun,
 )
 
 START_PERMISSION = "statements.add_statementrun"
+# A run is running until every range is done, the letters are batched and no e-mail waits.
+RUN = Machine("statement run", {RunState.RUNNING: {"finish": Step(RunState.DONE, events.statement_run_finished)}},
+              states=RunState, actions={"finish": "finished"})
 
 _BOUNDS_SQL = """
 SELECT id FROM (
@@ -34,11 +37,8 @@ SELECT id FROM (
 
 
 def _check_may_start(actor: Viewer, region: Region | None) -> None:
-    if actor.kind in (Kind.SYSTEM, Kind.SUPERUSER):
-        return
-    if actor.kind is not Kind.CLERK or not viewer_may(actor, START_PERMISSION):
-        raise Forbidden("Only a supervisor may start a statement run.")
-    if region is None or region.pk != actor.region_id:
+    """The kind and the permission are checked by the declaration; a supervisor's own region here."""
+    if actor.kind is Kind.CLERK and (region is None or region.pk != actor.region_id):
         raise Forbidden("A supervisor starts the runs of their own region only.")
 
 
@@ -79,8 +79,7 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
             RunRange.objects.bulk_create(ranges, batch_size=5000)
             run.ranges_total = len(ranges)
             run.save(update_fields=["persons_total", "ranges_total"])
-            statement_event_record(kind=StatementEventKind.RUN_STARTED, actor=actor, run=run,
-                                   detail={"year": year, "persons": run.persons_total, "ranges": len(ranges)})
+            events.statement_run_started(run, actor=actor)
     if run.state == RunState.RUNNING:
         from statements.tasks import statement_run_advance_task
 
@@ -88,7 +87,11 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
     return run, created
 
 
-def statement_run_dispatch(*, run_id: int, stale_after: timedelta | None = None) -> int:
+statement_run_start = entry(statement_run_start, callers=STAFF, permission=START_PERMISSION,
+                            refusal="Only a supervisor may start a statement run.")
+
+
+def statement_run_dispatch(*, run_id: int, actor: Viewer, stale_after: timedelta | None = None) -> int:
     """Queues a task for every pending range that no task holds: never queued, or queued longer
     ago than `stale_after` (its task was lost with a worker or with Redis). Returns how many."""
     from statements.tasks import statement_range_work
@@ -104,17 +107,19 @@ def statement_run_dispatch(*, run_id: int, stale_after: timedelta | None = None)
     return len(ids)
 
 
-def statement_run_advance(*, run_id: int, actor: Viewer | None = None) -> StatementRun:
+statement_run_dispatch = entry(statement_run_dispatch, callers=SYSTEM)
+
+
+def statement_run_advance(*, run_id: int, actor: Viewer) -> StatementRun:
     """One step of the periodic check: queue the pending ranges; once all are done, batch the letters;
     once no e-mail waits either, the run is done."""
     from statements.services.delivery import print_batches_build
 
-    actor = actor or Viewer.system()
     run = StatementRun.objects.get(pk=run_id)
     if run.state == RunState.DONE:
         return run
     if RunRange.objects.filter(run_id=run_id, state=RangeState.PENDING).exists():
-        statement_run_dispatch(run_id=run_id)
+        statement_run_dispatch(run_id=run_id, actor=actor)
         return run
     print_batches_build(run=run, actor=actor)
     waiting = Delivery.objects.filter(statement__run_id=run_id, channel=StatementDelivery.EMAIL,
@@ -124,7 +129,10 @@ def statement_run_advance(*, run_id: int, actor: Viewer | None = None) -> Statem
     with transaction.atomic():
         run = StatementRun.objects.select_for_update().get(pk=run_id)
         if run.state == RunState.RUNNING:
-            run.state, run.finished_at = RunState.DONE, timezone.now()
-            run.save(update_fields=["state", "finished_at"])
-            statement_event_record(kind=StatementEventKind.RUN_FINISHED, actor=actor, run=run)
+            run.finished_at = timezone.now()
+            transition(RUN, run, "finish", actor=actor, fields=["finished_at"])
     return run
+
+
+# Scheduled (the periodic check), or a clerk's "advance" in the admin, which sees every run.
+statement_run_advance = entry(statement_run_advance, callers=STAFF)

@@ -120,9 +120,9 @@ def build_world() -> World:
                                               region_code="310101", established_on=today - timedelta(days=3),
                                               contact_name="赵经理", contact_phone="021-55550001")
     declaration = _declare(employer, today)
-    from statements.services.generation import statement_generate_one
+    from statements.services.generation import _statement_generate_one
 
-    statement, _created = statement_generate_one(person_id=person.pk, year=STATEMENT_YEAR, actor=Viewer.system())
+    statement, _created = _statement_generate_one(person_id=person.pk, year=STATEMENT_YEAR, actor=Viewer.system())
     return World(region_a=region_a, region_b=region_b, employer=employer, other_employer=other_employer,
                  person=person, other_person=other_person, person_b=person_b, change_application=change,
                  new_application=new, tracking_token=tracking_token, declaration=declaration, statement=statement,

@@ -11,8 +11,8 @@ from agency.models import Deadline, DeadlineRule, InterestRate
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from refunds.models import Refund, RefundEvent, RefundState
+from refunds.rules import heir_amounts
 from refunds.services.refunds import (
-    heir_amounts,
     nationality_notice_serve,
     refund_apply,
     refund_audit,

@@ -43,14 +43,14 @@ def test_a_worker_killed_in_a_range_leaves_it_pending_and_the_next_one_finishes_
     # The worker dies after the statements were written, before the range commits.
     with mock.patch.object(generation, "persons_in_range", side_effect=SystemExit("killed")), \
             pytest.raises(SystemExit):
-        statement_range_generate(range_id=first.pk)
+        statement_range_generate(range_id=first.pk, actor=Viewer.system())
     first.refresh_from_db()
     assert first.state == RangeState.PENDING and not Statement.objects.exists()
 
     for rng in RunRange.objects.filter(run=run):
-        statement_range_generate(range_id=rng.pk)
+        statement_range_generate(range_id=rng.pk, actor=Viewer.system())
     assert Statement.objects.count() == run.persons_total
-    assert statement_range_generate(range_id=first.pk) is None  # done: a redelivered task does nothing
+    assert statement_range_generate(range_id=first.pk, actor=Viewer.system()) is None  # done: a redelivered task does nothing
     assert Statement.objects.count() == run.persons_total
 
 
@@ -58,10 +58,10 @@ def test_a_lost_task_is_queued_again_only_after_the_requeue_time(settings):
     build()
     run, _ = statement_run_start(year=YEAR, region=None, actor=Viewer.system())
     with mock.patch("statements.tasks.statement_range_work.delay") as delay:
-        assert statement_run_dispatch(run_id=run.pk) == run.ranges_total  # queued once
-        assert statement_run_dispatch(run_id=run.pk) == 0  # its task may still come
+        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total  # queued once
+        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == 0  # its task may still come
         RunRange.objects.filter(run=run).update(queued_at=timezone.now() - timedelta(hours=1))  # Redis lost it
-        assert statement_run_dispatch(run_id=run.pk) == run.ranges_total
+        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total
     assert delay.call_count == 0  # queued after commit: the test's transaction never commits
 
 

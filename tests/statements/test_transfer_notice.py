@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core import mail
 
+from common.access import Viewer
 from statements.models import StatementEvent, StatementEventKind
 from statements.services.notices import transfer_notice_send
 from tests.transfers.factories import clerk, months_between, mover, paid_months, person_viewer, rates, region
@@ -47,11 +48,11 @@ def test_an_email_person_gets_the_notice_with_the_form_once(django_capture_on_co
         callback()
     assert queued == [{"transfer_id": transfer.pk}]  # the hook queued the notice after the commit
 
-    event = transfer_notice_send(transfer_id=transfer.pk)
+    event = transfer_notice_send(transfer_id=transfer.pk, actor=Viewer.system())
     assert event.kind == StatementEventKind.TRANSFER_NOTICE and event.detail["channel"] == "email"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["li@example.cn"]
     assert "转移接续" in mail.outbox[0].subject and mail.outbox[0].attachments[0][1].startswith(b"%PDF")
-    assert transfer_notice_send(transfer_id=transfer.pk) is None  # a redelivered task sends nothing
+    assert transfer_notice_send(transfer_id=transfer.pk, actor=Viewer.system()) is None  # a redelivered task sends nothing
     assert len(mail.outbox) == 1
     assert StatementEvent.objects.filter(kind=StatementEventKind.TRANSFER_NOTICE).count() == 1
 
@@ -59,5 +60,5 @@ def test_an_email_person_gets_the_notice_with_the_form_once(django_capture_on_co
 def test_an_online_person_reads_it_at_the_transfer(django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr("statements.tasks.transfer_notice_task.delay", lambda **kw: None)
     transfer, _callbacks = _completed(django_capture_on_commit_callbacks, email="")
-    event = transfer_notice_send(transfer_id=transfer.pk)
+    event = transfer_notice_send(transfer_id=transfer.pk, actor=Viewer.system())
     assert event.detail["channel"] == "online" and len(mail.outbox) == 0

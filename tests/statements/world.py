@@ -67,7 +67,7 @@ def run_year(year: int = YEAR, region=None, *, send: bool = True) -> StatementRu
     """A whole run as the workers would do it, without the queue."""
     run, _created = statement_run_start(year=year, region=region, actor=Viewer.system())
     for rng in RunRange.objects.filter(run=run):
-        statement_range_generate(range_id=rng.pk)
+        statement_range_generate(range_id=rng.pk, actor=Viewer.system())
     if send:
-        email_deliveries_send()  # the task each range queues after commit
-    return statement_run_advance(run_id=run.pk)
+        email_deliveries_send(actor=Viewer.system())  # the task each range queues after commit
+    return statement_run_advance(run_id=run.pk, actor=Viewer.system())

@@ -32,16 +32,16 @@ from tests.transfers.factories import (
     rates,
     region,
 )
+from transfers.amounts import region_months
 from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferKind, TransferState
-from transfers.services.amounts import region_months
+from transfers.rules import temporary_account_applies
+from transfers.selectors import contribution_certificate
 from transfers.services.suspensions import (
-    contribution_certificate,
     suspension_apply,
     suspension_approve,
     suspension_reject,
 )
 from transfers.services.transfers import (
-    temporary_account_applies,
     transfer_accept,
     transfer_apply,
     transfer_complete,

@@ -8,24 +8,21 @@ decision pointing at it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
-from accounts.models import PensionAccount
-from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
+from agency.deadlines import deadline_open, today_in_shanghai
+from agency.documents import document_store
 from agency.models import DeadlineRule, DocumentKind, Region
-from common.access import Kind, Viewer, scope, viewer_may
+from common.access import Kind, Viewer
 from common.display import message_data
 from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.services import PERSON, STAFF, Machine, Step, entry, row_lock, transition
 from insured import events as relationship_events
 from insured.models import (
     ENDED_STATES,
@@ -35,19 +32,30 @@ from insured.models import (
     InsuredPerson,
     RelationshipState,
 )
+from insured.relationships import relationship_move
 from transfers.models import Suspension, SuspensionReason
-from transfers.services.amounts import region_months
 
 DECIDE_PERMISSION = "transfers.change_suspension"
+_DECIDERS_ONLY = gettext_lazy("Only agency staff allowed to decide suspensions may do this.")
+_PERSON_OR_STAFF = gettext_lazy("Only the person or agency staff may file this.")
+RULE = DeadlineRule.SUSPENSION_REVIEW
+
+
+def _suspension_decided(suspension: Suspension, *, actor: Viewer, channel: str, note: str) -> None:
+    """The decision is a RelationshipEvent pointing at the application's (insured's writer)."""
+    return relationship_events.suspension_decided(request=suspension.request_event, decision=suspension.state,
+                                                  on=today_in_shanghai(), note=note, actor=actor, channel=channel)
+
+
 D = Decision
-SUSPENSION_TRANSITIONS: dict[str, dict[str, str]] = {
-    D.PENDING: {"approve": D.CONFIRMED, "reject": D.REJECTED},
-    D.CONFIRMED: {},
-    D.REJECTED: {},
-}
+SUSPENSION = Machine(gettext_lazy("suspension"), {
+    D.PENDING: {"approve": Step(D.CONFIRMED, _suspension_decided, close=RULE),
+                "reject": Step(D.REJECTED, _suspension_decided, close=RULE)},
+}, states=Decision, actions={"approve": pgettext_lazy("action", "approved"),
+                              "reject": pgettext_lazy("action", "rejected")})
 
 
-def person_for_actor(*, person: InsuredPerson | None, actor: Viewer) -> InsuredPerson:
+def _person_for_actor(*, person: InsuredPerson | None, actor: Viewer) -> InsuredPerson:
     """The person a request is about, locked: a person acts for themselves; a clerk for a person of any
     region (the relationship's region is checked by the caller)."""
     if actor.kind is Kind.PERSON:
@@ -55,20 +63,20 @@ def person_for_actor(*, person: InsuredPerson | None, actor: Viewer) -> InsuredP
     elif actor.is_staff_viewer and person is not None:
         person_id = person.pk
     else:
-        raise Forbidden(_("Only the person or agency staff may file this."))
+        raise Forbidden(str(_PERSON_OR_STAFF))
     locked = InsuredPerson.objects.select_for_update().filter(pk=person_id).first()
     if locked is None:
         raise NotFound(_("No such person."))
     return locked
 
 
-def region_check(region: Region, actor: Viewer) -> None:
+def _region_check(region: Region, actor: Viewer) -> None:
     """A clerk acts for their own office's region only."""
     if actor.kind is Kind.CLERK and region.pk != actor.region_id:
         raise Forbidden(_("This belongs to another region's agency."))
 
 
-def open_employment_in(person: InsuredPerson, region: Region) -> Employment | None:
+def _open_employment_in(person: InsuredPerson, region: Region) -> Employment | None:
     return (Employment.objects.select_related("employer")
             .filter(person=person, end_date__isnull=True, employer__region=region).first())
 
@@ -80,7 +88,7 @@ def _open_employment_conflict(employment: Employment) -> Conflict:
                              "message": _("Open employment in this region.")}])
 
 
-def suspension_deadline_item(suspension: Suspension) -> dict:
+def _suspension_deadline_item(suspension: Suspension) -> dict:
     person = suspension.person
     return {"label": f"{person.name} {mask_document(person.document_number)} {suspension.region.code}",
             "text": message_data(gettext_noop("suspension of %(person)s in %(region)s"),
@@ -88,16 +96,14 @@ def suspension_deadline_item(suspension: Suspension) -> dict:
                                  region=str(suspension.region))}
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def suspension_apply(*, region: Region, reason: str, actor: Viewer, channel: str, person: InsuredPerson | None = None,
                      note: str = "", documents: Sequence[tuple[UploadedFile, str]] = ()) -> Suspension:
     """The person (or a clerk at the counter) applies to suspend the relationship in `region`."""
     if reason not in SuspensionReason.values:
         raise ValidationFailed.field("reason", "invalid_choice", _("Unknown reason %(reason)r; one of: %(choices)s.")
                                      % {"reason": reason, "choices": ", ".join(SuspensionReason.values)})
-    region_check(region, actor)
-    person = person_for_actor(person=person, actor=actor)
+    _region_check(region, actor)
+    person = _person_for_actor(person=person, actor=actor)
     relationship = (InsuranceRelationship.objects.select_for_update()
                     .filter(person=person, region=region).exclude(state__in=ENDED_STATES).first())
     if relationship is None:
@@ -107,7 +113,7 @@ def suspension_apply(*, region: Region, reason: str, actor: Viewer, channel: str
         raise Conflict(_("The relationship in %(region)s is already %(state)s; the contribution certificate can "
                          "be downloaded.") % {"region": region.code, "state": relationship.get_state_display()},
                        type_slug="relationship-not-active", state=relationship.state)
-    employment = open_employment_in(person, region)
+    employment = _open_employment_in(person, region)
     if employment is not None:
         raise _open_employment_conflict(employment)
     if Suspension.objects.filter(relationship=relationship, state=Decision.PENDING).exists():
@@ -134,105 +140,53 @@ def suspension_apply(*, region: Region, reason: str, actor: Viewer, channel: str
                                          field=f"documents[{i}]"))
         suspension.documents.set(stored)
         request.documents.set(stored)
-    deadline_open(rule=DeadlineRule.SUSPENSION_REVIEW, subject=suspension, region=region, starts_on=today,
-                  **suspension_deadline_item(suspension))
+    deadline_open(rule=RULE, subject=suspension, region=region, starts_on=today,
+                  **_suspension_deadline_item(suspension))
     return suspension
 
 
-def _suspension_lock(suspension: Suspension, actor: Viewer, action: str) -> tuple[Suspension, str]:
-    if not viewer_may(actor, DECIDE_PERMISSION):
-        raise Forbidden(_("Only agency staff allowed to decide suspensions may do this."))
-    locked = (scope(Suspension.objects.select_for_update(of=("self",)), actor)
-              .select_related("person", "region", "relationship", "request_event").filter(pk=suspension.pk).first())
-    if locked is None:
-        raise NotFound(_("No such suspension is visible to you."))
-    allowed = SUSPENSION_TRANSITIONS.get(locked.state, {})
-    if action not in allowed:
-        raise Conflict(_("This suspension is already %(state)s.") % {"state": locked.get_state_display()},
-                       type_slug="already-decided", state=locked.state)
-    return locked, allowed[action]
+suspension_apply = entry(suspension_apply, callers=PERSON | STAFF, refusal=_PERSON_OR_STAFF)
 
 
-def _decide(suspension: Suspension, decision: str, *, actor: Viewer, channel: str, note: str) -> Suspension:
-    suspension.state = decision
+def _suspension_lock(suspension: Suspension, actor: Viewer, action: str) -> Suspension:
+    """The suspension, locked when the clerk may see it; a second clerk waits, then finds it decided."""
+    locked = row_lock(Suspension.objects.all(), suspension.pk, actor=actor,
+                      missing=_("No such suspension is visible to you."),
+                      related=("person", "region", "relationship", "request_event"))
+    SUSPENSION.step(locked.state, action)  # refused before anything else is checked
+    return locked
+
+
+def _decide(suspension: Suspension, action: str, *, actor: Viewer, channel: str, note: str) -> Suspension:
     suspension.decided_by_id = actor.user_id
     suspension.decided_at = timezone.now()
     suspension.decision_note = note
-    suspension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    relationship_events.suspension_decided(request=suspension.request_event, decision=decision,
-                                           on=today_in_shanghai(), note=note, actor=actor, channel=channel)
-    deadline_close(subject=suspension, rule=DeadlineRule.SUSPENSION_REVIEW)
+    transition(SUSPENSION, suspension, action, actor=actor, fields=["decided_by", "decided_at", "decision_note"],
+               channel=channel, note=note)
     return suspension
 
 
-@transaction.atomic
 def suspension_approve(*, suspension: Suspension, actor: Viewer, channel: str, note: str = "") -> Suspension:
     """Approved: the relationship is suspended, the account kept. A second clerk finds it decided."""
-    suspension, decision = _suspension_lock(suspension, actor, "approve")
-    employment = open_employment_in(suspension.person, suspension.region)
+    suspension = _suspension_lock(suspension, actor, "approve")
+    employment = _open_employment_in(suspension.person, suspension.region)
     if employment is not None:
         raise _open_employment_conflict(employment)
     relationship = InsuranceRelationship.objects.select_for_update().get(pk=suspension.relationship_id)
-    if relationship.state == RelationshipState.ACTIVE:
-        relationship.state, relationship.state_since = RelationshipState.SUSPENDED, today_in_shanghai()
-        relationship.save(update_fields=["state", "state_since"])
-    return _decide(suspension, decision, actor=actor, channel=channel,
+    if relationship.state == RelationshipState.ACTIVE:  # the decision event below records the move
+        relationship_move(relationship, "suspend_on_application", on=today_in_shanghai(), actor=actor)
+    return _decide(suspension, "approve", actor=actor, channel=channel,
                    note=note or gettext_noop("Suspended on application; account kept."))
 
 
-@transaction.atomic
+suspension_approve = entry(suspension_approve, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)
+
+
 def suspension_reject(*, suspension: Suspension, actor: Viewer, channel: str, note: str) -> Suspension:
     if not note.strip():
         raise ValidationFailed.field("note", "required", _("Give the reason for rejecting the application."))
-    suspension, decision = _suspension_lock(suspension, actor, "reject")
-    return _decide(suspension, decision, actor=actor, channel=channel, note=note)
+    suspension = _suspension_lock(suspension, actor, "reject")
+    return _decide(suspension, "reject", actor=actor, channel=channel, note=note)
 
 
-# ---------------------------------------------------------------- the contribution certificate
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """参保缴费凭证: what a region holds of a person's contributions, for the person to take along."""
-
-    person: InsuredPerson
-    region: Region
-    relationship: InsuranceRelationship
-    months: int
-    years: list[dict]
-    bases_total: Decimal
-    account_balance: Decimal
-    issued_on: date
-
-    def as_dict(self) -> dict:
-        full_years, rest = divmod(self.months, 12)
-        return {"person_name": self.person.name, "document_number": mask_document(self.person.document_number),
-                "region_code": self.region.code, "region_name": self.region.name,
-                "relationship_state": self.relationship.state, "opened_on": self.relationship.opened_on,
-                "state_since": self.relationship.state_since, "months_of_contribution": self.months,
-                "years": full_years, "months": rest, "bases_total": f"{self.bases_total:.2f}",
-                "by_year": self.years, "account_balance": f"{self.account_balance:.2f}",
-                "issued_on": self.issued_on}
-
-
-def contribution_certificate(viewer: Viewer, *, region_code: str, person_id: int | None = None) -> Certificate:
-    """The certificate of a suspended (or transferred) relationship, read through the scoped selectors."""
-    relationships = scope(InsuranceRelationship.objects.select_related("person", "region"), viewer)
-    if person_id is not None:
-        relationships = relationships.filter(person_id=person_id)
-    relationship = relationships.filter(region__code=region_code).order_by("-id").first()
-    if relationship is None:
-        raise NotFound(_("No insurance relationship in region %(region)s is visible to you.")
-                       % {"region": region_code},
-                       errors=[{"field": "region", "code": "no_relationship", "message": _("No relationship here.")}])
-    if relationship.state == RelationshipState.ACTIVE:
-        raise Conflict(_("The relationship in %(region)s is active; a certificate is issued once it is suspended.")
-                       % {"region": region_code}, type_slug="relationship-not-active", state=relationship.state)
-    today = today_in_shanghai()
-    figures = region_months(person_id=relationship.person_id, region_id=relationship.region_id,
-                            until=today.replace(day=1))
-    balance = (PensionAccount.objects.filter(person_id=relationship.person_id)
-               .values_list("balance", flat=True).first()) or Decimal("0.00")
-    return Certificate(person=relationship.person, region=relationship.region, relationship=relationship,
-                       months=figures.months, years=figures.years, bases_total=figures.bases,
-                       account_balance=balance, issued_on=today)
+suspension_reject = entry(suspension_reject, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)

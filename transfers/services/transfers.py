@@ -21,17 +21,18 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import FEN, account_interest_until, account_lock_or_open, entries_post
-from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
-from agency.models import DeadlineRule, Document, DocumentKind, Province, Region
-from common.access import Viewer, scope, viewer_may
+from agency.deadlines import deadline_open, today_in_shanghai
+from agency.documents import document_store
+from agency.models import DeadlineRule, Document, DocumentKind, Region
+from common.access import Viewer
 from common.display import message_data
 from common.identifiers import mask_document
-from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.problems import Conflict, NotFound, ValidationFailed
+from common.services import PERSON, STAFF, Machine, Step, entry, row_lock, transition
 from insured import events as relationship_events
 from insured.models import (
     ENDED_STATES,
@@ -39,92 +40,68 @@ from insured.models import (
     InsuranceRelationship,
     InsuredPerson,
     RelationshipState,
-    Sex,
 )
-from transfers.events import transfer_event
+from insured.relationships import relationship_move
+from transfers import events
+from transfers.amounts import POOLED_PERCENT, POOLED_SINCE, region_months
 from transfers.hooks import transfer_completed_hooks_run
 from transfers.models import (
     OPEN_TRANSFER_STATES,
     TemporaryAccount,
     Transfer,
-    TransferEventKind,
     TransferKind,
     TransferState,
 )
-from transfers.services.amounts import POOLED_PERCENT, POOLED_SINCE, region_months
-from transfers.services.suspensions import open_employment_in, person_for_actor, region_check
+from transfers.rules import TEMPORARY_ACCOUNT_RULE, step_region, temporary_account_applies, transfer_kind
+from transfers.services.suspensions import _open_employment_in, _person_for_actor, _region_check
 
 DECIDE_PERMISSION = "transfers.change_transfer"
-TEMPORARY_ACCOUNT_RULE = "国办发〔2009〕66号 第六条"  # State Council General Office 2009 No. 66, Art. 6
-TEMPORARY_ACCOUNT_AGE = {Sex.MALE: 50, Sex.FEMALE: 40}
 
 S = TransferState
-# The state machine in one place: state -> {action: next state}.
-TRANSFER_TRANSITIONS: dict[str, dict[str, str]] = {
-    S.APPLIED: {"accept": S.ACCEPTED, "accept_records": S.COMPLETED, "temporary_account": S.TEMPORARY_ACCOUNT,
-                "refuse": S.REFUSED},
-    S.ACCEPTED: {"transfer_out": S.TRANSFERRED_OUT, "transfer_out_external": S.COMPLETED,
-                 "record_form": S.TRANSFERRED_OUT},
-    S.TRANSFERRED_OUT: {"record_funds": S.TRANSFERRED_OUT, "complete": S.COMPLETED},
-    S.COMPLETED: {}, S.REFUSED: {}, S.TEMPORARY_ACCOUNT: {},
-}
-# The rule of each state's open step (None: no step of ours is open).
-STEP_RULE = {S.APPLIED: DeadlineRule.TRANSFER_ACCEPTANCE, S.ACCEPTED: DeadlineRule.TRANSFER_OUT,
-             S.TRANSFERRED_OUT: DeadlineRule.TRANSFER_COMPLETION}
+ACCEPTANCE, OUT, COMPLETION = (DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT,
+                               DeadlineRule.TRANSFER_COMPLETION)
+# The state machine in one place: what may follow which state, the event each step writes, and the
+# step deadline it closes and opens (each step's clock runs in the region the law gives it: the new,
+# the old, the new; the services pass that region). A step whose next step is on an external region's
+# side opens no clock of ours: that agency's clerks decide it, ours record what comes back.
+TRANSFER = Machine(gettext_lazy("transfer"), {
+    S.APPLIED: {
+        "accept": Step(S.ACCEPTED, events.transfer_accepted, close=ACCEPTANCE, open=OUT),
+        "accept_letter": Step(S.ACCEPTED, events.transfer_letter_received, close=ACCEPTANCE, open=OUT),
+        "accept_from_external": Step(S.ACCEPTED, events.transfer_accepted, close=ACCEPTANCE),
+        "accept_records": Step(S.COMPLETED, events.transfer_completed, close=ACCEPTANCE),
+        "temporary_account": Step(S.TEMPORARY_ACCOUNT, events.transfer_temporary_account_opened, close=ACCEPTANCE),
+        "refuse": Step(S.REFUSED, events.transfer_refused, close=ACCEPTANCE),
+    },
+    S.ACCEPTED: {
+        "transfer_out": Step(S.TRANSFERRED_OUT, events.transfer_transferred_out, close=OUT, open=COMPLETION),
+        "transfer_out_external": Step(S.COMPLETED, events.transfer_transferred_out, close=OUT),
+        "record_form": Step(S.TRANSFERRED_OUT, events.transfer_form_received, open=COMPLETION),
+    },
+    S.TRANSFERRED_OUT: {
+        "record_funds": Step(S.TRANSFERRED_OUT, events.transfer_funds_received),
+        "complete": Step(S.COMPLETED, events.transfer_completed, close=COMPLETION),
+    },
+}, states=TransferState, actions={
+    "accept": pgettext_lazy("action", "accepted"), "accept_letter": pgettext_lazy("action", "accepted"),
+    "accept_from_external": pgettext_lazy("action", "accepted"),
+    "accept_records": pgettext_lazy("action", "accepted"), "temporary_account": pgettext_lazy("action", "accepted"),
+    "refuse": pgettext_lazy("action", "refused"), "transfer_out": pgettext_lazy("action", "transferred out"),
+    "transfer_out_external": pgettext_lazy("action", "transferred out"),
+    "record_form": pgettext_lazy("action", "given an information form"),
+    "record_funds": pgettext_lazy("action", "given funds received"),
+    "complete": pgettext_lazy("action", "completed")})
+_DECIDERS_ONLY = gettext_lazy("Only agency staff allowed to decide transfers may do this.")
+_PERSON_OR_STAFF = gettext_lazy("Only the person or agency staff may file this.")
 
 
-def step_number(transfer: Transfer) -> int | None:
-    return {S.APPLIED: 1, S.ACCEPTED: 2, S.TRANSFERRED_OUT: 3}.get(transfer.state)
-
-
-def step_region(transfer: Transfer) -> Region | None:
-    """The region whose clerks decide the open step: the new, the old, the new. A step on an external
-    region's side is recorded by our side's clerks when its document comes back."""
-    if transfer.state == S.APPLIED:
-        return transfer.from_region if transfer.to_region.external else transfer.to_region
-    if transfer.state == S.ACCEPTED:
-        return transfer.to_region if transfer.from_region.external else transfer.from_region
-    if transfer.state == S.TRANSFERRED_OUT:
-        return transfer.to_region
-    return None
-
-
-def transfer_kind(from_region: Region, to_region: Region) -> str:
-    """Records only within one pooling area or between regions of a province with provincial pooling."""
-    if from_region.pooling_area and from_region.pooling_area == to_region.pooling_area:
-        return TransferKind.RECORDS_ONLY
-    if (from_region.province == to_region.province
-            and Province.objects.filter(name=from_region.province, provincial_pooling=True).exists()):
-        return TransferKind.RECORDS_ONLY
-    return TransferKind.FUNDS
-
-
-def temporary_account_applies(person: InsuredPerson, to_region: Region, on: date) -> bool:
-    """No. 66, Art. 6: a man of 50 or more, a woman of 40 or more, whose household registration is not in
-    the new region, keeps the relationship in the old region; the new region opens a temporary account."""
-    age = on.year - person.birth_date.year - ((on.month, on.day) < (person.birth_date.month, person.birth_date.day))
-    threshold = TEMPORARY_ACCOUNT_AGE.get(person.sex)
-    return threshold is not None and age >= threshold and person.hukou_region_code != to_region.code
-
-
-def transfer_deadline_item(transfer: Transfer, step: int) -> dict:
+def _deadline_item(transfer: Transfer, step: int) -> dict:
     person = transfer.person
     return {"label": f"{person.name} {mask_document(person.document_number)} "
                      f"{transfer.from_region.code}->{transfer.to_region.code}",
             "text": message_data(gettext_noop("transfer of %(person)s from %(old)s to %(new)s, step %(step)s"),
                                  person=f"{person.name} ({mask_document(person.document_number)})",
                                  old=str(transfer.from_region), new=str(transfer.to_region), step=step)}
-
-
-def _step_open(transfer: Transfer, starts_on: date) -> None:
-    """Start the clock of the transfer's open step when the region the law gives it to is ours; a step on
-    an external region's side runs on that agency's clock, and our clerk records what comes back."""
-    rule = STEP_RULE.get(transfer.state)
-    statutory = {S.APPLIED: transfer.to_region, S.ACCEPTED: transfer.from_region,
-                 S.TRANSFERRED_OUT: transfer.to_region}.get(transfer.state)
-    if rule is not None and statutory is not None and not statutory.external:
-        deadline_open(rule=rule, subject=transfer, region=statutory, starts_on=starts_on,
-                      **transfer_deadline_item(transfer, step_number(transfer)))
 
 
 def _vouchers(documents: Sequence[tuple[UploadedFile, str]], *, region: Region, actor: Viewer) -> list[Document]:
@@ -141,14 +118,12 @@ def _vouchers(documents: Sequence[tuple[UploadedFile, str]], *, region: Region, 
 # ---------------------------------------------------------------- the application
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def transfer_apply(*, from_region: Region, actor: Viewer, channel: str, person: InsuredPerson | None = None,
                    to_region: Region | None = None, note: str = "",
                    documents: Sequence[tuple[UploadedFile, str]] = ()) -> Transfer:
     """The person, or a clerk of the new region (of the old one when the new one is external), files the
     transfer of the relationship in `from_region` to `to_region` (default: where the person is enrolled)."""
-    person = person_for_actor(person=person, actor=actor)
+    person = _person_for_actor(person=person, actor=actor)
     relationships = list(InsuranceRelationship.objects.select_for_update().select_related("region")
                          .filter(person=person).order_by("-id"))
     active = next((r for r in relationships if r.state == RelationshipState.ACTIVE), None)
@@ -160,7 +135,7 @@ def transfer_apply(*, from_region: Region, actor: Viewer, channel: str, person: 
         to_region = active.region
     if to_region.pk == from_region.pk:
         raise ValidationFailed.field("from_region", "same_region", _("The old and the new region are the same."))
-    region_check(from_region if to_region.external else to_region, actor)
+    _region_check(from_region if to_region.external else to_region, actor)
     old = None
     if not from_region.external:
         here = [r for r in relationships if r.region_id == from_region.pk]
@@ -172,7 +147,7 @@ def transfer_apply(*, from_region: Region, actor: Viewer, channel: str, person: 
             raise NotFound(_("No insurance relationship in region %(region)s.") % {"region": from_region.code},
                            errors=[{"field": "from_region", "code": "no_relationship",
                                     "message": _("No relationship there.")}])
-        employment = open_employment_in(person, from_region)
+        employment = _open_employment_in(person, from_region)
         if employment is not None:
             raise Conflict(_("%(employer)s in the old region still has this person on its staff; the employer "
                              "must reduce staff first.") % {"employer": employment.employer.name},
@@ -204,51 +179,54 @@ def transfer_apply(*, from_region: Region, actor: Viewer, channel: str, person: 
         raise Conflict(_("A transfer of this relationship is already under way."),
                        type_slug="duplicate-transfer") from None
     vouchers = _vouchers(documents, region=to_region if not to_region.external else from_region, actor=actor)
-    transfer_event(transfer=transfer, kind=TransferEventKind.APPLIED, region=to_region, actor=actor, channel=channel,
-                   note=note, documents=vouchers, details={"kind": transfer.kind})
-    _step_open(transfer, today)
+    events.transfer_applied(transfer, actor=actor, channel=channel, note=note, documents=vouchers)
+    if not to_region.external:  # step 1 is the new region's; an external one runs on that agency's clock
+        deadline_open(rule=ACCEPTANCE, subject=transfer, region=to_region, starts_on=today,
+                      **_deadline_item(transfer, 1))
     return transfer
+
+
+transfer_apply = entry(transfer_apply, callers=PERSON | STAFF, refusal=_PERSON_OR_STAFF)
 
 
 # ---------------------------------------------------------------- deciding a step
 
 
 def _transfer_lock(transfer: Transfer, actor: Viewer, action) -> tuple[Transfer, str]:
-    """The transfer, locked if the actor may see it and its open step is their region's, and the state
-    `action` leads to. A second clerk waits on the lock, then finds the step decided."""
-    if not viewer_may(actor, DECIDE_PERMISSION):
-        raise Forbidden(_("Only agency staff allowed to decide transfers may do this."))
-    locked = (scope(Transfer.objects.select_for_update(of=("self",)), actor)
-              .select_related("person", "from_region", "to_region", "from_relationship", "to_relationship")
-              .filter(pk=transfer.pk).first())
-    if locked is None:
-        raise NotFound(_("No such transfer is visible to you."))
-    if callable(action):  # the action depends on the locked row (e.g. toward an external region)
+    """The transfer, locked if the actor may see it and its open step is their region's, and the action
+    to take (`action` may depend on the locked row, e.g. toward an external region). A second clerk waits
+    on the lock, then finds the step decided."""
+    locked = row_lock(Transfer.objects.all(), transfer.pk, actor=actor, missing=_("No such transfer is visible to you."),
+                      related=("person", "from_region", "to_region", "from_relationship", "to_relationship"))
+    if callable(action):
         action = action(locked)
-    allowed = TRANSFER_TRANSITIONS.get(locked.state, {})
-    if action not in allowed:
-        raise Conflict(_("This step of the transfer is already decided (now: %(state)s).")
-                       % {"state": locked.get_state_display()}, type_slug="already-decided", state=locked.state)
+    TRANSFER.step(locked.state, action)  # refused before anything else is checked
     owner = step_region(locked)
     if owner is not None:
-        region_check(owner, actor)
-    return locked, allowed[action]
+        _region_check(owner, actor)
+    return locked, action
 
 
-def _close_step(transfer: Transfer) -> None:
-    rule = STEP_RULE.get(transfer.state)
-    if rule is not None:
-        deadline_close(subject=transfer, rule=rule)
+def _accept_action(transfer: Transfer) -> str:
+    """Step 1's decision: a temporary account where Art. 6 applies, the whole transfer within one pooling,
+    otherwise consent; recorded from an external new region's letter, or opening no clock of ours when the
+    old region (step 2) is external."""
+    if (transfer.kind == TransferKind.FUNDS and not transfer.to_region.external
+            and temporary_account_applies(transfer.person, transfer.to_region, today_in_shanghai())):
+        return "temporary_account"
+    if transfer.kind == TransferKind.RECORDS_ONLY:
+        return "accept_records"
+    if transfer.to_region.external:
+        return "accept_letter"
+    return "accept_from_external" if transfer.from_region.external else "accept"
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def transfer_accept(*, transfer: Transfer, actor: Viewer, channel: str, letter_number: str = "",
                     documents: Sequence[tuple[UploadedFile, str]] = ()) -> Transfer:
     """Step 1. The new region consents to receive (同意接收函), or opens a temporary account where Art. 6
     applies; within one pooling only the records move, and this one step completes the transfer. When the new
     region is external, a clerk of the old region records the letter that came back (number and voucher)."""
-    transfer, _next = _transfer_lock(transfer, actor, "accept")
+    transfer, action = _transfer_lock(transfer, actor, _accept_action)
     today = today_in_shanghai()
     region = step_region(transfer)
     if transfer.to_region.external:
@@ -256,57 +234,48 @@ def transfer_accept(*, transfer: Transfer, actor: Viewer, channel: str, letter_n
             raise ValidationFailed.field("letter_number", "required",
                                          _("Record the other agency's letter: its number and the scanned letter."))
     vouchers = _vouchers(documents, region=region, actor=actor)
-    _close_step(transfer)
-    if (transfer.kind == TransferKind.FUNDS and not transfer.to_region.external
-            and temporary_account_applies(transfer.person, transfer.to_region, today)):
-        transfer.state, transfer.decision_rule = S.TEMPORARY_ACCOUNT, TEMPORARY_ACCOUNT_RULE
-        transfer.save(update_fields=["state", "decision_rule"])
+    if action == "temporary_account":
+        transfer.decision_rule = TEMPORARY_ACCOUNT_RULE
         TemporaryAccount.objects.create(person=transfer.person, region=transfer.to_region,
                                         relationship=transfer.to_relationship,
                                         kept_relationship=transfer.from_relationship, transfer=transfer,
                                         rule=TEMPORARY_ACCOUNT_RULE, opened_on=today)
-        transfer_event(transfer=transfer, kind=TransferEventKind.TEMPORARY_ACCOUNT, region=region, actor=actor,
-                       channel=channel, documents=vouchers, details={"rule": TEMPORARY_ACCOUNT_RULE},
-                       note=gettext_noop("The relationship stays in the old region; a temporary contribution "
-                                         "account is opened in the new region."))
+        transition(TRANSFER, transfer, action, actor=actor, fields=["decision_rule"], channel=channel,
+                   documents=vouchers,
+                   note=gettext_noop("The relationship stays in the old region; a temporary contribution "
+                                     "account is opened in the new region."))
         return transfer
-    if transfer.kind == TransferKind.RECORDS_ONLY:
-        transfer.letter_on = today
-        transfer.letter_number = letter_number.strip() or f"JS{transfer.to_region.code}{today:%Y}{transfer.pk:06d}"
+    transfer.letter_on = today
+    transfer.letter_number = letter_number.strip() or f"JS{transfer.to_region.code}{today:%Y}{transfer.pk:06d}"
+    if action == "accept_records":
         transfer.decision_rule = "records only: one pooling"
         _records_move(transfer, actor=actor, channel=channel, today=today)
-        transfer.state, transfer.completed_on = S.COMPLETED, today
-        transfer.save(update_fields=["letter_on", "letter_number", "decision_rule", "state", "completed_on",
-                                     "months", "pooled_months", "pooled_amount", "account_amount", "form"])
-        transfer_event(transfer=transfer, kind=TransferEventKind.COMPLETED, region=region, actor=actor,
-                       channel=channel, documents=vouchers,
-                       details={"records_only": True, "months": transfer.months,
-                                "informed_by": transfer.person.statement_delivery})
+        transfer.completed_on = today
+        transition(TRANSFER, transfer, action, actor=actor, channel=channel, documents=vouchers, records_only=True,
+                   fields=["letter_on", "letter_number", "decision_rule", "completed_on", "months", "pooled_months",
+                           "pooled_amount", "account_amount", "form"])
         return transfer
-    transfer.state, transfer.letter_on = S.ACCEPTED, today
-    transfer.letter_number = letter_number.strip() or f"JS{transfer.to_region.code}{today:%Y}{transfer.pk:06d}"
-    transfer.save(update_fields=["state", "letter_on", "letter_number"])
-    transfer_event(transfer=transfer, kind=(TransferEventKind.LETTER_RECEIVED if transfer.to_region.external
-                                            else TransferEventKind.ACCEPTED),
-                   region=region, actor=actor, channel=channel, documents=vouchers,
-                   details={"letter_number": transfer.letter_number})
-    _step_open(transfer, today)  # the old region: 15 working days from the letter
+    # the old region's clock: 15 working days from the letter
+    transition(TRANSFER, transfer, action, actor=actor, fields=["letter_on", "letter_number"], channel=channel,
+               documents=vouchers, region=transfer.from_region, starts_on=today,
+               deadline_item=_deadline_item(transfer, 2))
     return transfer
 
 
-@transaction.atomic
+transfer_accept = entry(transfer_accept, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)
+
+
 def transfer_refuse(*, transfer: Transfer, reason: str, actor: Viewer, channel: str) -> Transfer:
     """Step 1 refused by the new region, with its reason."""
     if not reason.strip():
         raise ValidationFailed.field("reason", "required", _("Give the reason for refusing the transfer."))
-    transfer, _next = _transfer_lock(transfer, actor, "refuse")
-    region = step_region(transfer)
-    _close_step(transfer)
-    transfer.state, transfer.refusal_reason = S.REFUSED, reason.strip()
-    transfer.save(update_fields=["state", "refusal_reason"])
-    transfer_event(transfer=transfer, kind=TransferEventKind.REFUSED, region=region, actor=actor, channel=channel,
-                   note=reason.strip())
+    transfer, action = _transfer_lock(transfer, actor, "refuse")
+    transfer.refusal_reason = reason.strip()
+    transition(TRANSFER, transfer, action, actor=actor, fields=["refusal_reason"], channel=channel)
     return transfer
+
+
+transfer_refuse = entry(transfer_refuse, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)
 
 
 def _records_move(transfer: Transfer, *, actor: Viewer, channel: str, today: date) -> None:
@@ -330,12 +299,9 @@ def _old_relationship_transfer(transfer: Transfer, *, actor: Viewer, channel: st
     if old.state != RelationshipState.SUSPENDED:
         raise Conflict(_("The old relationship is %(state)s; only a suspended relationship is transferred.")
                        % {"state": old.get_state_display()}, type_slug="relationship-not-suspended")
-    old.state, old.state_since = RelationshipState.TRANSFERRED, today
-    old.save(update_fields=["state", "state_since"])
-    relationship_events.relationship_transferred(
-        relationship=old, kind=EventKind.TRANSFERRED_OUT, on=today,
-        note=gettext_noop("Transferred to another region."), actor=actor, channel=channel,
-        details={"transfer_id": transfer.pk, "to_region": transfer.to_region.code})
+    relationship_move(old, "transfer_out", on=today, actor=actor, kind=EventKind.TRANSFERRED_OUT,
+                      note=gettext_noop("Transferred to another region."), channel=channel,
+                      details={"transfer_id": transfer.pk, "to_region": transfer.to_region.code})
 
 
 def _form(transfer: Transfer, figures, today: date) -> dict:
@@ -353,13 +319,12 @@ def _form(transfer: Transfer, figures, today: date) -> dict:
             "issued_on": today.isoformat()}
 
 
-@transaction.atomic
 def transfer_out(*, transfer: Transfer, actor: Viewer, channel: str) -> Transfer:
     """Step 2. The old region computes the amounts from the ledger and transfers out: the whole account
     with interest up to this month, and 12% of every paid month's base since 1998 from the pooled fund;
     the transfer-out entry, the information form, the old relationship transferred. Toward an external
     region this completes our side (the form and the funds are sent)."""
-    transfer, _next = _transfer_lock(
+    transfer, action = _transfer_lock(
         transfer, actor, lambda t: "transfer_out_external" if t.to_region.external else "transfer_out")
     external = transfer.to_region.external
     if transfer.from_region.external:
@@ -367,7 +332,7 @@ def transfer_out(*, transfer: Transfer, actor: Viewer, channel: str) -> Transfer
                        type_slug="external-region")
     today = today_in_shanghai()
     month = today.replace(day=1)
-    employment = open_employment_in(transfer.person, transfer.from_region)
+    employment = _open_employment_in(transfer.person, transfer.from_region)
     if employment is not None:
         raise Conflict(_("%(employer)s still has this person on its staff; the employer must reduce staff first.")
                        % {"employer": employment.employer.name}, type_slug="open-employment")
@@ -384,27 +349,24 @@ def transfer_out(*, transfer: Transfer, actor: Viewer, channel: str) -> Transfer
                                        actor_user_id=actor.user_id,
                                        note=f"→ {transfer.to_region.code}")])
     figures = region_months(person_id=transfer.person_id, region_id=transfer.from_region_id, until=month)
-    _close_step(transfer)
     transfer.account_amount = max(balance, Decimal("0.00")).quantize(FEN)
     transfer.pooled_amount = (Decimal("0.00") if transfer.kind == TransferKind.RECORDS_ONLY
                               else figures.pooled_amount)
     transfer.months, transfer.pooled_months = figures.months, figures.pooled_months
     transfer.form = _form(transfer, figures, today)
     transfer.transferred_out_on = today
-    transfer.state = _next
-    fields = ["account_amount", "pooled_amount", "months", "pooled_months", "form", "transferred_out_on", "state"]
+    fields = ["account_amount", "pooled_amount", "months", "pooled_months", "form", "transferred_out_on"]
     if external:
         transfer.completed_on = today
         fields.append("completed_on")
-    transfer.save(update_fields=fields)
     _old_relationship_transfer(transfer, actor=actor, channel=channel, today=today)
-    transfer_event(transfer=transfer, kind=TransferEventKind.TRANSFERRED_OUT, region=transfer.from_region,
-                   actor=actor, channel=channel,
-                   details={"account_amount": f"{transfer.account_amount:.2f}",
-                            "pooled_amount": f"{transfer.pooled_amount:.2f}", "months": transfer.months,
-                            "pooled_months": transfer.pooled_months, "external": external})
-    _step_open(transfer, today)  # the new region: 15 working days from the funds
+    # the new region's clock (toward an internal one): 15 working days from the funds
+    transition(TRANSFER, transfer, action, actor=actor, fields=fields, channel=channel, external=external,
+               region=transfer.to_region, starts_on=today, deadline_item=_deadline_item(transfer, 3))
     return transfer
+
+
+transfer_out = entry(transfer_out, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)
 
 
 def _money(value, field: str) -> Decimal:
@@ -417,13 +379,11 @@ def _money(value, field: str) -> Decimal:
     return amount
 
 
-@documents_removed_on_error()
-@transaction.atomic
 def transfer_form_record(*, transfer: Transfer, account_amount, pooled_amount, months: int, actor: Viewer,
                          channel: str, documents: Sequence[tuple[UploadedFile, str]] = ()) -> Transfer:
     """Step 2 from an external old region: a clerk of the new region records the information form that came
     back (the amounts it announces, its months) with the form as a voucher."""
-    transfer, _next = _transfer_lock(transfer, actor, "record_form")
+    transfer, action = _transfer_lock(transfer, actor, "record_form")
     if not transfer.from_region.external:
         raise Conflict(_("The old region is in this system: it transfers out itself."), type_slug="external-region")
     if not documents:
@@ -435,27 +395,28 @@ def transfer_form_record(*, transfer: Transfer, account_amount, pooled_amount, m
     transfer.account_amount = _money(account_amount, "account_amount")
     transfer.pooled_amount = _money(pooled_amount, "pooled_amount")
     transfer.months = transfer.pooled_months = int(months)
-    transfer.transferred_out_on, transfer.state = today, _next
+    transfer.transferred_out_on = today
     transfer.form = {"recorded_from": "external", "account_amount": f"{transfer.account_amount:.2f}",
                      "pooled_amount": f"{transfer.pooled_amount:.2f}", "months": transfer.months,
                      "from_region": transfer.from_region.code, "to_region": transfer.to_region.code}
-    transfer.save(update_fields=["account_amount", "pooled_amount", "months", "pooled_months", "transferred_out_on",
-                                 "state", "form"])
-    transfer_event(transfer=transfer, kind=TransferEventKind.FORM_RECEIVED, region=transfer.to_region, actor=actor,
-                   channel=channel, documents=vouchers, details=transfer.form)
-    _step_open(transfer, today)
+    # the new region's clock: 15 working days from the form
+    transition(TRANSFER, transfer, action, actor=actor, channel=channel, documents=vouchers,
+               fields=["account_amount", "pooled_amount", "months", "pooled_months", "transferred_out_on", "form"],
+               region=transfer.to_region, starts_on=today, deadline_item=_deadline_item(transfer, 3))
     return transfer
 
 
-@documents_removed_on_error()
-@transaction.atomic
+transfer_form_record = entry(transfer_form_record, callers=STAFF, permission=DECIDE_PERMISSION,
+                             refusal=_DECIDERS_ONLY)
+
+
 def transfer_funds_record(*, transfer: Transfer, account_amount, pooled_amount, bank_reference: str,
                           received_on: date, actor: Viewer, channel: str,
                           documents: Sequence[tuple[UploadedFile, str]] = ()) -> Transfer:
     """Step 3, first half: the new region records the funds as received (bank reference, amounts). A
     difference from what the form announced is shown, and must be resolved before completion. Recorded
     again (a correction), the new figures replace the current ones; each recording stays an event."""
-    transfer, _next = _transfer_lock(transfer, actor, "record_funds")
+    transfer, action = _transfer_lock(transfer, actor, "record_funds")
     if not bank_reference.strip():
         raise ValidationFailed.field("bank_reference", "required", _("Give the bank reference of the funds."))
     if received_on > today_in_shanghai():
@@ -464,23 +425,20 @@ def transfer_funds_record(*, transfer: Transfer, account_amount, pooled_amount, 
     transfer.received_account_amount = _money(account_amount, "account_amount")
     transfer.received_pooled_amount = _money(pooled_amount, "pooled_amount")
     transfer.bank_reference, transfer.received_on = bank_reference.strip()[:60], received_on
-    transfer.save(update_fields=["received_account_amount", "received_pooled_amount", "bank_reference",
-                                 "received_on"])
-    transfer_event(transfer=transfer, kind=TransferEventKind.FUNDS_RECEIVED, region=transfer.to_region, actor=actor,
-                   channel=channel, documents=vouchers,
-                   details={"account_amount": f"{transfer.received_account_amount:.2f}",
-                            "pooled_amount": f"{transfer.received_pooled_amount:.2f}",
-                            "bank_reference": transfer.bank_reference, "received_on": received_on.isoformat(),
-                            "difference": f"{transfer.difference:.2f}"})
+    transition(TRANSFER, transfer, action, actor=actor, channel=channel, documents=vouchers,
+               fields=["received_account_amount", "received_pooled_amount", "bank_reference", "received_on"])
     return transfer
 
 
-@transaction.atomic
+transfer_funds_record = entry(transfer_funds_record, callers=STAFF, permission=DECIDE_PERMISSION,
+                              refusal=_DECIDERS_ONLY)
+
+
 def transfer_complete(*, transfer: Transfer, actor: Viewer, channel: str, resolution: str = "") -> Transfer:
     """Step 3. The new region completes: the transfer-in entry of the account funds received, the months
     counted in the new region, the person informed through their statement channel. Refused while the
     funds are not recorded, or differ from the form without a written resolution."""
-    transfer, _next = _transfer_lock(transfer, actor, "complete")
+    transfer, action = _transfer_lock(transfer, actor, "complete")
     if transfer.received_on is None:
         raise Conflict(_("Record the funds received before completing."), type_slug="funds-not-recorded")
     difference = transfer.difference
@@ -498,10 +456,8 @@ def transfer_complete(*, transfer: Transfer, actor: Viewer, channel: str, resolu
                                    posted_on=today, cause_type="transfer", cause_id=transfer.pk,
                                    source_key=f"transfer-in:{transfer.pk}", actor=actor.label()[:100],
                                    actor_user_id=actor.user_id, note=f"← {transfer.from_region.code}")])
-    _close_step(transfer)
-    transfer.state, transfer.completed_on = _next, today
+    transfer.completed_on = today
     transfer.difference_resolution = resolution.strip()
-    transfer.save(update_fields=["state", "completed_on", "difference_resolution"])
     if transfer.to_relationship_id:
         relationship_events.relationship_transferred(
             relationship=transfer.to_relationship, kind=EventKind.TRANSFERRED_IN, on=today,
@@ -509,9 +465,11 @@ def transfer_complete(*, transfer: Transfer, actor: Viewer, channel: str, resolu
             details={"transfer_id": transfer.pk, "months": transfer.months,
                      "account_amount": f"{transfer.received_account_amount:.2f}",
                      "pooled_amount": f"{transfer.received_pooled_amount:.2f}"})
-    transfer_event(transfer=transfer, kind=TransferEventKind.COMPLETED, region=transfer.to_region, actor=actor,
-                   channel=channel, note=resolution.strip(),
-                   details={"months": transfer.months, "informed_by": transfer.person.statement_delivery})
+    transition(TRANSFER, transfer, action, actor=actor, fields=["completed_on", "difference_resolution"],
+               channel=channel, note=transfer.difference_resolution)
     # The person is informed by their statement channel once this commits (statements registers it).
     transaction.on_commit(lambda: transfer_completed_hooks_run(transfer.pk))
     return transfer
+
+
+transfer_complete = entry(transfer_complete, callers=STAFF, permission=DECIDE_PERMISSION, refusal=_DECIDERS_ONLY)

@@ -1,0 +1,42 @@
+"""A print batch's files for the print shop: its letters in postal-code order, the merged PDF and the
+manifest (the same bytes every time), and where they are stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from django.conf import settings
+
+from common.pdf import Document
+from insured.models import InsuredPerson
+from statements.models import Delivery, PrintBatch, Statement
+from statements.render import statement_draw
+
+
+def batch_letters(batch: PrintBatch) -> list[tuple[Delivery, Statement, str]]:
+    """The batch's letters in postal-code order, with each person's name for the manifest."""
+    deliveries = list(batch.deliveries.select_related("statement").order_by("postal_code", "id"))
+    names = dict(InsuredPerson.objects.filter(pk__in=[d.statement.person_id for d in deliveries])
+                 .values_list("pk", "name"))
+    return [(d, d.statement, names[d.statement.person_id]) for d in deliveries]
+
+
+def print_batch_files(batch: PrintBatch) -> tuple[bytes, bytes]:
+    """(merged PDF, manifest CSV) of a batch: the same bytes every time."""
+    letters = batch_letters(batch)
+    doc = Document(title=f"{batch.region.code}-{batch.seq}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["序号", "邮政编码", "姓名", "地址", "年度", "核验码", "页码"])
+    for n, (delivery, statement, name) in enumerate(letters, start=1):
+        first_page = len(doc.pages) + 1
+        statement_draw(doc, statement.snapshot)
+        writer.writerow([n, delivery.postal_code, name, delivery.address, statement.year,
+                         statement.verification_code, first_page])
+    return doc.bytes(), ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def print_batch_path(batch: PrintBatch) -> Path:
+    return Path(settings.MEDIA_ROOT) / "statements" / "batches" / f"{batch.region.code}-{batch.seq:05d}"
