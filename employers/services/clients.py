@@ -24,8 +24,9 @@ REVOKE_PERMISSION = "employers.change_employerclient"
 
 
 def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
-                          client_secret: str | None = None) -> tuple[EmployerClient, str]:
-    """Issue a client-credentials client; the plain secret is returned once and stored hashed."""
+                          client_secret: str | None = None, client_id: str | None = None) -> tuple[EmployerClient, str]:
+    """Issue a client-credentials client; the plain secret is returned once and stored hashed.
+    `client_id` and `client_secret` are generated unless given (the demo's fixed clients)."""
     employer = row_lock(Employer.objects.all(), employer.pk, actor=actor,
                         missing=_("No such employer is visible to you."))
     if employer.registration_status != RegistrationStatus.REGISTERED:
@@ -34,7 +35,7 @@ def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
     application = Application.objects.create(
         name=f"{employer.uscc} {label}".strip()[:255], client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=secret,
-        hash_client_secret=True, skip_authorization=True)
+        hash_client_secret=True, skip_authorization=True, **({"client_id": client_id} if client_id else {}))
     client = EmployerClient.objects.create(application=application, employer=employer, label=label,
                                            issued_by_id=actor.user_id)
     events.client_issued(account=f"client:{application.client_id}", region_id=employer.region_id, actor=actor,
