@@ -128,7 +128,7 @@ from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
 from agency.workbench import deadline_state_label, due_condition  # noqa: E402
 from agency.workbench_admin import due_lookups  # noqa: E402
 from common.access import scope, viewer_for_request  # noqa: E402
-from common.display import date_text  # noqa: E402
+from common.display import actor_text, date_text  # noqa: E402
 from common.problems import ApplicationError  # noqa: E402
 
 
@@ -390,13 +390,24 @@ class LoginThrottleAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class SecurityEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Logins, failures, lock-outs and their lifting, activation letters, password resets: read-only."""
 
-    list_display = ["at", "kind", "channel", "account", "address", "actor", "region", "detail"]
+    list_display = ["at", "kind", "channel", "account_name", "address", "actor_name", "region", "detail"]
     list_select_related = ["region"]
     list_filter = ["kind", "channel"]
     date_hierarchy = "at"
     name_search_field = None
     exact_search_field = "account"
     search_fields = ["account"]
+
+    fields = readonly_fields = ["at", "kind", "channel", "account_name", "address", "actor_name", "region", "detail"]
+
+    @admin.display(description=_("account"), ordering="account")
+    def account_name(self, obj):
+        """A portal client (`client:<id>`) by its employer's name; a login by its username."""
+        return actor_text(obj.account) if obj.account.startswith("client:") else obj.account
+
+    @admin.display(description=_("acted by"), ordering="actor")
+    def actor_name(self, obj):
+        return actor_text(obj.actor) if obj.actor else "—"
 
     def has_add_permission(self, request):
         return False

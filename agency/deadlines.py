@@ -22,6 +22,7 @@ from agency import events
 from agency.models import ClerkProfile, Deadline, DeadlineRule, DeadlineState, Office, Region
 from agency.workdays import add_calendar_or_working_days
 from common.access import Viewer
+from common.display import user_text
 from common.problems import ApplicationError, ValidationFailed
 from common.services import STAFF, entry, row_lock
 
@@ -128,12 +129,11 @@ def deadline_assign(*, deadline: Deadline, assignee, actor: Viewer) -> Deadline:
                                      _("Only an active clerk of the item's region can be given it."))
     if locked.assignee_id == (assignee.pk if assignee is not None else None):
         return locked
-    before = locked.assignee_id
+    before = locked.assignee
     locked.assignee = assignee
     locked.save(update_fields=["assignee"])
-    events.deadline_assigned(region_id=locked.region_id, actor=actor,
-                             detail=f"item {locked.pk} ({locked.rule}): user {before or '-'} -> "
-                                    f"user {assignee.pk if assignee is not None else '-'}")
+    events.deadline_assigned(region_id=locked.region_id, actor=actor,  # who had it -> who has it now
+                             detail=f"{locked.subject_label}: {user_text(before)} → {user_text(assignee)}")
     return locked
 
 

@@ -523,4 +523,7 @@ class SecurityEvent(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.account}"
+        from common.display import actor_text
+
+        account = actor_text(self.account) if self.account.startswith("client:") else self.account
+        return f"{self.get_kind_display()} {account}"

@@ -100,7 +100,7 @@ def person_login_link(*, user_id: int, person_id: int, actor: Viewer) -> PersonL
                        errors=[{"field": "person", "code": "linked", "message": _("Already has a login.")}])
     login = PersonLogin.objects.create(user=user, person=person)
     events.person_login_linked(account=user.get_username(), region_id=person.region_id, actor=actor,
-                               detail=f"person {person.pk}")
+                               detail=f"{person.name} {mask_document(person.document_number)}")
     return login
 
 
@@ -112,9 +112,10 @@ def person_login_unlink(*, login_id: int, actor: Viewer) -> None:
     """The user no longer reads the person's record (a login linked by mistake, a shared account)."""
     login = row_lock(PersonLogin.objects.all(), login_id, actor=actor, missing=_("No such person login in your region."),
                      related=("user", "person"))
-    region_id, account, person_id = login.person.region_id, login.user.get_username(), login.person_id
+    person, account = login.person, login.user.get_username()
     login.delete()
-    events.person_login_unlinked(account=account, region_id=region_id, actor=actor, detail=f"person {person_id}")
+    events.person_login_unlinked(account=account, region_id=person.region_id, actor=actor,
+                                 detail=f"{person.name} {mask_document(person.document_number)}")
 
 
 person_login_unlink = entry(person_login_unlink, callers=STAFF, permission=UNLINK_PERMISSION,

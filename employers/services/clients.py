@@ -24,8 +24,9 @@ REVOKE_PERMISSION = "employers.change_employerclient"
 
 
 def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
-                          client_secret: str | None = None) -> tuple[EmployerClient, str]:
-    """Issue a client-credentials client; the plain secret is returned once and stored hashed."""
+                          client_secret: str | None = None, client_id: str | None = None) -> tuple[EmployerClient, str]:
+    """Issue a client-credentials client; the plain secret is returned once and stored hashed.
+    `client_id` and `client_secret` are generated unless given (the demo's fixed clients)."""
     employer = row_lock(Employer.objects.all(), employer.pk, actor=actor,
                         missing=_("No such employer is visible to you."))
     if employer.registration_status != RegistrationStatus.REGISTERED:
@@ -34,11 +35,11 @@ def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
     application = Application.objects.create(
         name=f"{employer.uscc} {label}".strip()[:255], client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=secret,
-        hash_client_secret=True, skip_authorization=True)
+        hash_client_secret=True, skip_authorization=True, **({"client_id": client_id} if client_id else {}))
     client = EmployerClient.objects.create(application=application, employer=employer, label=label,
                                            issued_by_id=actor.user_id)
     events.client_issued(account=f"client:{application.client_id}", region_id=employer.region_id, actor=actor,
-                         detail=f"employer {employer.uscc} {label}".strip())
+                         detail=f"{employer.name} ({employer.uscc}) {label}".strip())
     return client, secret
 
 
@@ -58,7 +59,7 @@ employer_client_revoke = entry(employer_client_revoke, callers=STAFF, permission
                                refusal=gettext_lazy("Your group may not revoke API clients."))
 
 
-def _revoke(client: EmployerClient, *, actor: Viewer, why: str = "") -> EmployerClient:
+def _revoke(client: EmployerClient, *, actor: Viewer) -> EmployerClient:
     """Revoke a client the caller has locked. Also called by an approved cancellation of the
     employer's registration (registrations._cancel), whose reviewer's permission covers it."""
     if client.revoked_at is None:
@@ -68,13 +69,13 @@ def _revoke(client: EmployerClient, *, actor: Viewer, why: str = "") -> Employer
         AccessToken.objects.filter(application_id=client.application_id).delete()
         events.client_revoked(account=f"client:{client.application.client_id}",
                               region_id=client.employer.region_id, actor=actor,
-                              detail=f"employer {client.employer.uscc} {why}".strip())
+                              detail=f"{client.employer.name} ({client.employer.uscc})")
     return client
 
 
-def _revoke_all(employer: Employer, *, actor: Viewer, why: str) -> None:
+def _revoke_all(employer: Employer, *, actor: Viewer) -> None:
     """Revoke every live client of an employer the caller has locked: its registration was cancelled
     (registrations._cancel, inside the reviewer's approval; not an entry point of its own)."""
     for client in (EmployerClient.objects.select_for_update(of=("self",)).select_related("employer", "application")
                    .filter(employer=employer, revoked_at__isnull=True)):
-        _revoke(client, actor=actor, why=why)
+        _revoke(client, actor=actor)

@@ -439,7 +439,7 @@ def _cancel(employer: Employer, actor: Viewer) -> None:
         raise Conflict(" ".join(str(b.message) for b in blockers), **{b.code: b.count for b in blockers})
     employer.registration_status = RegistrationStatus.CANCELLED
     employer.save()
-    _clients_revoke_all(employer, actor=actor, why="registration cancelled")
+    _clients_revoke_all(employer, actor=actor)
 
 
 def registration_reject(*, application: RegistrationApplication, actor: Viewer,

@@ -115,3 +115,22 @@ def test_an_assignment_is_checked_and_recorded(office, elsewhere):
     assigned = SecurityEvent.objects.get()
     assert (assigned.kind, assigned.region_id, assigned.actor) == (
         SecurityEventKind.DEADLINE_ASSIGNED, office.region_id, viewer_for_user(clerk).label())
+
+
+def test_the_person_logins_admin_links_through_the_service(office):
+    from django.test import Client
+
+    person = PersonFactory(region=office.region)
+    user = User.objects.create_user("li-na", password="x-long-password-2")
+    supervisor = clerk_user(office, groups=("supervisor",))
+    client = Client()
+    client.force_login(supervisor)
+    response = client.post("/admin/insured/personlogin/add/", {"user": user.pk, "person": person.pk})
+    assert response.status_code == 302
+    assert PersonLogin.objects.get(user=user).person == person
+    linked = SecurityEvent.objects.get(kind=SecurityEventKind.PERSON_LOGIN_LINKED)
+    assert linked.actor == viewer_for_user(supervisor).label()
+    again = client.post("/admin/insured/personlogin/add/", {"user": user.pk, "person": PersonFactory(
+        region=office.region).pk})
+    assert again.status_code == 200 and "Already linked." in again.content.decode()  # on the form; nothing written
+    assert PersonLogin.objects.count() == 1

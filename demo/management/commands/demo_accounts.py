@@ -123,9 +123,7 @@ def portal_client_ensure(client_id, secret, registered, n, issued_by, notes) -> 
         notes.append("Not enough registered employers in region 310101: run `manage.py seed_demo` first.")
         return None
     client, _secret = employer_client_issue(employer=employer, actor=viewer_for_user(issued_by), label=CLIENT_LABEL,
-                                            client_secret=secret)
-    # A fixed client_id, so the printed commands work on every machine.
-    Application.objects.filter(pk=client.application_id).update(client_id=client_id)
+                                            client_secret=secret, client_id=client_id)  # fixed: the printed commands work
     return employer
 
 
