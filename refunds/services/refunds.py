@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
@@ -71,10 +71,10 @@ REFUND = Machine(gettext_lazy("refund"), {
     S.AUDITED: {"liquidate": Step(S.LIQUIDATED, events.refund_liquidated, close=LIQUIDATION, open=PAYOUT),
                 "reject": Step(S.REJECTED, events.refund_rejected, close=LIQUIDATION)},
     S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT)},
-}, states=RefundState, actions={"audit": pgettext_lazy("action", "audited"),
-                                "reject": pgettext_lazy("action", "rejected"),
-                                "liquidate": pgettext_lazy("action", "liquidated"),
-                                "approve": pgettext_lazy("action", "approved for payout")})
+}, states=RefundState, actions={"audit": gettext_lazy("audited"),
+                                "reject": gettext_lazy("rejected"),
+                                "liquidate": gettext_lazy("liquidated"),
+                                "approve": gettext_lazy("approved for payout")})
 
 
 def _deadline_item(refund: Refund) -> dict:

@@ -20,6 +20,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from common.access import Kind, Viewer, scope
 from common.problems import Conflict, NotFound, ValidationFailed
@@ -239,12 +240,13 @@ print_batch_hand_over = entry(print_batch_hand_over, callers=STAFF, refusal=_STA
 # letter returned by post, an uncertain sending found in the mail server's log as sent. The other
 # moves (claimed, sent, retried, batched) are the senders' bulk updates above, one statement each.
 D = DeliveryState
-OUTCOMES = Machine("delivery", {
+OUTCOMES = Machine(gettext_lazy("delivery"), {
     D.SENT: {"bounced": Step(D.BOUNCED, events.delivery_bounced),
              "returned": Step(D.RETURNED, events.delivery_returned)},
     D.UNCERTAIN: {"sent": Step(D.SENT, events.delivery_confirmed_sent)},
-}, states=DeliveryState, actions={"bounced": "recorded as bounced", "returned": "recorded as returned",
-                                  "sent": "recorded as sent"})
+}, states=DeliveryState, actions={"bounced": gettext_lazy("recorded as bounced"),
+                                  "returned": gettext_lazy("recorded as returned"),
+                                  "sent": gettext_lazy("recorded as sent")})
 _OUTCOME_CHANNEL = {"bounced": StatementDelivery.EMAIL, "returned": StatementDelivery.POST}
 _OUTCOME_NAMES = ("bounced", "returned", "sent")
 

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import document_store
@@ -51,8 +51,8 @@ D = Decision
 SUSPENSION = Machine(gettext_lazy("suspension"), {
     D.PENDING: {"approve": Step(D.CONFIRMED, _suspension_decided, close=RULE),
                 "reject": Step(D.REJECTED, _suspension_decided, close=RULE)},
-}, states=Decision, actions={"approve": pgettext_lazy("action", "approved"),
-                              "reject": pgettext_lazy("action", "rejected")})
+}, states=Decision, actions={"approve": gettext_lazy("approved"),
+                              "reject": gettext_lazy("rejected")})
 
 
 def _person_for_actor(*, person: InsuredPerson | None, actor: Viewer) -> InsuredPerson:

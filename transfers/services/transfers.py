@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import FEN, account_interest_until, account_lock_or_open, entries_post
@@ -83,14 +83,14 @@ TRANSFER = Machine(gettext_lazy("transfer"), {
         "complete": Step(S.COMPLETED, events.transfer_completed, close=COMPLETION),
     },
 }, states=TransferState, actions={
-    "accept": pgettext_lazy("action", "accepted"), "accept_letter": pgettext_lazy("action", "accepted"),
-    "accept_from_external": pgettext_lazy("action", "accepted"),
-    "accept_records": pgettext_lazy("action", "accepted"), "temporary_account": pgettext_lazy("action", "accepted"),
-    "refuse": pgettext_lazy("action", "refused"), "transfer_out": pgettext_lazy("action", "transferred out"),
-    "transfer_out_external": pgettext_lazy("action", "transferred out"),
-    "record_form": pgettext_lazy("action", "given an information form"),
-    "record_funds": pgettext_lazy("action", "given funds received"),
-    "complete": pgettext_lazy("action", "completed")})
+    "accept": gettext_lazy("accepted"), "accept_letter": gettext_lazy("accepted"),
+    "accept_from_external": gettext_lazy("accepted"),
+    "accept_records": gettext_lazy("accepted"), "temporary_account": gettext_lazy("accepted"),
+    "refuse": gettext_lazy("refused"), "transfer_out": gettext_lazy("transferred out"),
+    "transfer_out_external": gettext_lazy("transferred out"),
+    "record_form": gettext_lazy("given an information form"),
+    "record_funds": gettext_lazy("given funds received"),
+    "complete": gettext_lazy("completed")})
 _DECIDERS_ONLY = gettext_lazy("Only agency staff allowed to decide transfers may do this.")
 _PERSON_OR_STAFF = gettext_lazy("Only the person or agency staff may file this.")
 
