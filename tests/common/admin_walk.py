@@ -119,7 +119,9 @@ def po_entries(path: Path | None = None) -> dict[str, str]:
 
     def flush():
         if "msgid" in current and current["msgid"]:
-            entries[current["msgid"]] = current.get("msgstr", current.get("msgstr[0]", ""))
+            # A context's entry is keyed as gettext keys it: "context\x04msgid".
+            key_ = (current["msgctxt"] + "\x04" + current["msgid"]) if current.get("msgctxt") else current["msgid"]
+            entries[key_] = current.get("msgstr", current.get("msgstr[0]", ""))
 
     for line in path.read_text().splitlines():
         line = line.strip()

@@ -182,9 +182,10 @@ def test_every_marked_string_has_a_compiled_chinese_translation():
     catalogue = admin_walk.po_entries()
     # Branches append to the .po and git merges it by union: the same msgid twice breaks msgfmt.
     po_text = (settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text()
-    defined = [m for m in re.findall(r'^msgid "(.*)"\n((?:".*"\n)*)', po_text, re.M)]
-    keys = [first + "".join(re.findall(r'"(.*)"', rest)) for first, rest in defined]
-    assert not [k for k in set(keys) if k and keys.count(k) > 1], "a msgid is defined twice in django.po"
+    # A msgid may stand twice under different contexts (msgctxt "action" for a verb's participle).
+    defined = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"\n((?:".*"\n)*)', po_text, re.M)
+    keys = [(context, first + "".join(re.findall(r'"(.*)"', rest))) for context, first, rest in defined]
+    assert not [k for k in set(keys) if k[1] and keys.count(k) > 1], "a msgid is defined twice in django.po"
     wanted = {s for s in admin_walk.marked_strings() | admin_walk.model_and_admin_strings()
               if any(c.isalpha() and c.isascii() for c in s)}
     with translation.override(ZH):  # Django's own msgids used in a project template translate by Django
