@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from agency.models import Document, DocumentKind, Region
+from common.files import file_stored
+from common.files import files_removed_on_error as documents_removed_on_error
 from common.problems import ValidationFailed
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-_stored: ContextVar[list | None] = ContextVar("vouchers_stored", default=None)
-
-
-@contextmanager
-def documents_removed_on_error():
-    """A service that stores vouchers runs in this (as a decorator outside its @transaction.atomic):
-    the files document_store wrote inside it are deleted again when the service raises, and so
-    its transaction rolls back. A refused request (a 404, a 409, a 400) leaves no file on disk."""
-    stored: list = []
-    token = _stored.set(stored)
-    try:
-        yield
-    except BaseException:
-        for storage, name in stored:
-            storage.delete(name)
-        raise
-    finally:
-        _stored.reset(token)
+# A service that stores vouchers runs in documents_removed_on_error() (as a decorator outside its
+# @transaction.atomic): the files document_store wrote inside it are deleted again when the
+# service raises, and so its transaction rolls back (common/files.py).
+__all__ = ["MAX_DOCUMENT_BYTES", "document_store", "documents_removed_on_error"]
 
 
 def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by: str,
@@ -51,8 +37,6 @@ def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by
                         size=file.size, sha256=digest.hexdigest(), kind=kind, region=region,
                         uploaded_by=uploaded_by)
     document.file.save(file.name, file, save=False)
-    stored = _stored.get()
-    if stored is not None:
-        stored.append((document.file.storage, document.file.name))
+    file_stored(document.file.storage, document.file.name)
     document.save()
     return document
