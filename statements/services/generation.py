@@ -14,6 +14,7 @@ from django.utils import timezone
 from common.access import Viewer
 from insured.models import StatementDelivery
 from statements.models import Delivery, DeliveryState, RangeState, RunRange, Statement
+from statements.queue import EMAILS_SEND, queue_after_commit
 from statements.snapshot import PersonRow, persons_in_range, postal_code_of, statements_generate_range
 
 
@@ -53,9 +54,7 @@ def statement_range_generate(*, range_id: int, actor: Viewer | None = None) -> R
             online=made.online, done_at=timezone.now(), attempts=rng.attempts + 1)
         rng.refresh_from_db()
         if made.email:
-            from statements.tasks import statement_emails_send
-
-            transaction.on_commit(lambda: statement_emails_send.delay(range_id=rng.pk))
+            queue_after_commit(EMAILS_SEND, range_id=rng.pk)
         return rng
 
 

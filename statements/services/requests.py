@@ -13,6 +13,7 @@ from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
 from statements.models import OPEN_DELIVERY, Delivery, Statement, StatementEventKind
+from statements.queue import EMAILS_SEND, queue_after_commit
 from statements.services.generation import delivery_for, statement_generate_one
 from statements.snapshot import CODE_LENGTH, PersonRow, verification_code_normal
 
@@ -42,9 +43,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
             delivery = delivery_for(statement, row, channel=row.channel, actor=actor)
             delivery.save()
             if delivery.channel == StatementDelivery.EMAIL:
-                from statements.tasks import statement_emails_send
-
-                transaction.on_commit(lambda: statement_emails_send.delay())
+                queue_after_commit(EMAILS_SEND)
         statement_event_record(kind=StatementEventKind.REQUESTED, actor=actor, statement=statement,
                                detail={"created": created, "channel": delivery.channel if delivery else None})
     return statement, delivery, created

@@ -23,6 +23,7 @@ from statements.models import (
     StatementEventKind,
     StatementRun,
 )
+from statements.queue import RANGE_WORK, RUN_ADVANCE, queue_after_commit
 
 START_PERMISSION = "statements.add_statementrun"
 
@@ -82,17 +83,13 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
             statement_event_record(kind=StatementEventKind.RUN_STARTED, actor=actor, run=run,
                                    detail={"year": year, "persons": run.persons_total, "ranges": len(ranges)})
     if run.state == RunState.RUNNING:
-        from statements.tasks import statement_run_advance_task
-
-        transaction.on_commit(lambda: statement_run_advance_task.delay(run_id=run.pk))
+        queue_after_commit(RUN_ADVANCE, run_id=run.pk)
     return run, created
 
 
 def statement_run_dispatch(*, run_id: int, stale_after: timedelta | None = None) -> int:
     """Queues a task for every pending range that no task holds: never queued, or queued longer
     ago than `stale_after` (its task was lost with a worker or with Redis). Returns how many."""
-    from statements.tasks import statement_range_work
-
     stale_after = stale_after or timedelta(minutes=settings.STATEMENT_RANGE_REQUEUE_MINUTES)
     now = timezone.now()
     with transaction.atomic():
@@ -100,7 +97,8 @@ def statement_run_dispatch(*, run_id: int, stale_after: timedelta | None = None)
                    .filter(run_id=run_id, state=RangeState.PENDING)
                    .exclude(queued_at__gt=now - stale_after).values_list("pk", flat=True))
         RunRange.objects.filter(pk__in=ids).update(queued_at=now)
-        transaction.on_commit(lambda: [statement_range_work.delay(range_id=i) for i in ids])
+        for i in ids:
+            queue_after_commit(RANGE_WORK, range_id=i)
     return len(ids)
 
 
