@@ -20,3 +20,8 @@ TRANSFER_NOTICE = "statements.tasks.transfer_notice_task"
 def queue_after_commit(task: str, **kwargs) -> None:
     """Queue `task` with `kwargs` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: current_app.tasks[task].delay(**kwargs))
+
+
+def queue_now(task: str, **kwargs) -> None:
+    """Queue `task` at once (for a caller that already runs after the commit, such as a hook)."""
+    current_app.tasks[task].delay(**kwargs)

@@ -17,7 +17,7 @@ from common.pdf import notice_pdf
 from insured.models import StatementDelivery
 from statements.events import statement_event_record
 from statements.models import StatementEvent, StatementEventKind
-from statements.queue import TRANSFER_NOTICE, queue_after_commit
+from statements.queue import TRANSFER_NOTICE, queue_now
 from statements.snapshot import PersonRow
 from transfers.documents import form_pdf
 from transfers.models import Transfer
@@ -68,4 +68,4 @@ def transfer_notice_send(*, transfer_id: int) -> StatementEvent | None:
 
 def transfer_completed_notify(transfer_id: int) -> None:
     """The hook transfers calls after a completion commits: the notice goes by a task."""
-    queue_after_commit(TRANSFER_NOTICE, transfer_id=transfer_id)
+    queue_now(TRANSFER_NOTICE, transfer_id=transfer_id)
