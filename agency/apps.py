@@ -18,3 +18,7 @@ class AgencyConfig(AppConfig):
         from agency.staff_sessions import on_logged_in
 
         user_logged_in.connect(on_logged_in, dispatch_uid="agency.login_success")
+
+        from agency.login_guard import clerk_region, region_resolvers
+
+        region_resolvers.register(clerk_region)

@@ -8,6 +8,7 @@ import csv
 import re
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import StreamingHttpResponse
@@ -103,6 +104,21 @@ def _error_line(error: dict) -> str:
     if error.get("row"):
         return gettext("row %(row)s, %(field)s: %(message)s") % error
     return error.get("message") or ""
+
+
+def each_item_run(modeladmin, request, items, service, done_message) -> int:
+    """A bulk action: one service call per item, each refusal reported with its item, then how many
+    were done (`done_message % {"n": ...}`), as a clerk expects of a bulk action."""
+    done = 0
+    for item in items:
+        try:
+            service(item)
+            done += 1
+        except ApplicationError as err:
+            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+    return done
 
 
 def problem_text(err: ApplicationError) -> str:

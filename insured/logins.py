@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agency.login_guard import login_failure_record, login_lock_find, login_refused_record, region_resolvers
+from agency.login_guard import login_failure_record, login_lock_find, login_refused_record
 from agency.models import LoginChannel, SecurityEvent, SecurityEventKind
 from common.access import Viewer, scope
 from common.identifiers import mask_document
@@ -53,8 +53,6 @@ def person_account_region(account: str) -> int | None:
                                                                                           flat=True).first()
     return found
 
-
-region_resolvers.append(person_account_region)
 
 
 @transaction.atomic

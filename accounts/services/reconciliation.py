@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ReconciliationDifference, ReconciliationRun
+from common.registry import Registry
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
@@ -73,8 +74,9 @@ LEFT JOIN (SELECT account_id, sum(amount) AS total FROM accounts_accountentry GR
 WHERE a.balance <> coalesce(s.total, 0)
 """
 
-# Further checks that other apps may register: (run, since or None) -> differences found.
-credit_checks: list[Callable[[ReconciliationRun, datetime | None], int]] = []
+# Further checks that other apps may register from their AppConfig.ready(): (run, since or None) ->
+# differences found. None is registered yet; the extension point is kept for the apps above.
+credit_checks: Registry[Callable[[ReconciliationRun, datetime | None], int]] = Registry("accounts.credit_checks")
 
 
 def reconciliation_run(*, full: bool = False) -> ReconciliationRun:

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, deadline_restart, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
-from agency.models import DeadlineRule, DocumentKind, Office, Region
+from agency.documents import documents_removed_on_error, documents_store
+from agency.models import DeadlineRule, Office, Region
 from common.access import Kind, Viewer, scope, viewer_may
 from common.dates import establishment_date_check
 from common.display import message_data
@@ -209,14 +209,7 @@ def _filing(kind: str, values: dict[str, Any]) -> tuple[str, date, dict[str, Any
 
 def _store_documents(application: RegistrationApplication, documents: Sequence[Document], *,
                      uploaded_by: str) -> None:
-    stored = []
-    for i, (file, kind) in enumerate(documents):
-        if kind not in DocumentKind.values:
-            raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                         _("Unknown document kind %(kind)r; one of: %(choices)s.")
-                                         % {"kind": kind, "choices": ", ".join(DocumentKind.values)})
-        stored.append(document_store(file=file, kind=kind, region=application.region, uploaded_by=uploaded_by,
-                                     field=f"documents[{i}]"))
+    stored = documents_store(documents, region=application.region, uploaded_by=uploaded_by)
     if stored:
         application.documents.add(*stored)
 

@@ -23,7 +23,7 @@ from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import contribution_months
 from accounts.services.interest import account_interest_until
 from agency.deadlines import deadline_close, deadline_open
-from agency.documents import document_store, documents_removed_on_error
+from agency.documents import documents_removed_on_error, documents_store
 from agency.models import DeadlineRule, DocumentKind
 from common.access import Kind, Viewer, scope, viewer_may
 from common.display import message_data
@@ -188,9 +188,8 @@ def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: 
     for heir in heir_rows:
         heir.refund = refund
     RefundHeir.objects.bulk_create(heir_rows)
-    stored = [document_store(file=f, kind=kind or DocumentKind.APPLICATION_FORM, region=locked.region,
-                             uploaded_by=actor.label(), field=f"documents[{i}]")
-              for i, (f, kind) in enumerate(documents)]
+    stored = documents_store(documents, region=locked.region, uploaded_by=actor.label(),
+                             default_kind=DocumentKind.APPLICATION_FORM)
     if stored:
         refund.documents.add(*stored)
     refund_event(refund=refund, kind=RefundEventKind.APPLIED, actor=actor, reason=reason, channel=channel,

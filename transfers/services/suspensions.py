@@ -20,8 +20,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import PensionAccount
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
-from agency.models import DeadlineRule, DocumentKind, Region
+from agency.documents import documents_removed_on_error, documents_store
+from agency.models import DeadlineRule, Region
 from common.access import Kind, Viewer, scope, viewer_may
 from common.display import message_data
 from common.identifiers import mask_document
@@ -125,13 +125,7 @@ def suspension_apply(*, region: Region, reason: str, actor: Viewer, channel: str
         raise Conflict(_("An application to suspend this relationship is already under review."),
                        type_slug="duplicate-suspension") from None
     if documents:
-        stored = []
-        for i, (file, kind) in enumerate(documents):
-            if kind not in DocumentKind.values:
-                raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                             _("Unknown document kind %(kind)r.") % {"kind": kind})
-            stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
-                                         field=f"documents[{i}]"))
+        stored = documents_store(documents, region=region, uploaded_by=actor.label())
         suspension.documents.set(stored)
         request.documents.set(stored)
     deadline_open(rule=DeadlineRule.SUSPENSION_REVIEW, subject=suspension, region=region, starts_on=today,

@@ -27,8 +27,8 @@ from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.services.interest import account_interest_until
 from accounts.services.ledger import FEN, account_lock_or_open, entries_post
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store, documents_removed_on_error
-from agency.models import DeadlineRule, Document, DocumentKind, Province, Region
+from agency.documents import documents_removed_on_error, documents_store
+from agency.models import DeadlineRule, Document, Province, Region
 from common.access import Viewer, scope, viewer_may
 from common.display import message_data
 from common.identifiers import mask_document
@@ -129,14 +129,7 @@ def _step_open(transfer: Transfer, starts_on: date) -> None:
 
 
 def _vouchers(documents: Sequence[tuple[UploadedFile, str]], *, region: Region, actor: Viewer) -> list[Document]:
-    stored = []
-    for i, (file, kind) in enumerate(documents):
-        if kind not in DocumentKind.values:
-            raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                         _("Unknown document kind %(kind)r.") % {"kind": kind})
-        stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
-                                     field=f"documents[{i}]"))
-    return stored
+    return documents_store(documents, region=region, uploaded_by=actor.label())
 
 
 # ---------------------------------------------------------------- the application
