@@ -15,11 +15,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts.credits import credits_post_for_allocations
         from common.display import actor_resolver_register
-        from common.problems import PROBLEM_TYPES
+        from common.problems import problem_type_register
         from contributions.hooks import settled_hook_register
 
         settled_hook_register(credits_post_for_allocations)
         actor_resolver_register("interest-run", _interest_run_actor)
 
-        PROBLEM_TYPES.setdefault("interest-rate-missing", (
-            "No bookkeeping interest rate", "The year's bookkeeping interest rate has not been entered yet."))
+        problem_type_register("interest-rate-missing", "No bookkeeping interest rate",
+                              "The year's bookkeeping interest rate has not been entered yet.")

@@ -23,3 +23,6 @@ class AgencyConfig(AppConfig):
         from common.services import deadline_keeper_register
 
         deadline_keeper_register(deadlines.KEEPER)  # common.services.transition opens and closes clocks
+        from agency.login_guard import clerk_region, region_resolvers
+
+        region_resolvers.register(clerk_region)

@@ -8,20 +8,41 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from agency.models import Document, DocumentKind, Region
+from common.files import file_stored
+from common.files import files_removed_on_error as documents_removed_on_error
 from common.problems import ValidationFailed
-from common.services import stored_file_track, stored_files_removed_on_error
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-# For code outside a service entry point (an entry point does this itself).
-documents_removed_on_error = stored_files_removed_on_error
+# A service that stores vouchers runs in documents_removed_on_error() (as a decorator outside its
+# @transaction.atomic): the files document_store wrote inside it are deleted again when the
+# service raises, and so its transaction rolls back (common/files.py).
+__all__ = ["MAX_DOCUMENT_BYTES", "document_store", "documents_removed_on_error", "documents_store"]
+
+
+def _kind_unknown(kind, field: str) -> ValidationFailed:
+    return ValidationFailed.field(field, "invalid_choice",
+                                  _("Unknown document kind %(kind)r; one of: %(choices)s.")
+                                  % {"kind": kind, "choices": ", ".join(DocumentKind.values)})
+
+
+def documents_store(documents, *, region: Region, uploaded_by: str, default_kind: str | None = None) -> list[Document]:
+    """Each (file, kind) pair of a request stored as a voucher, in order; an unknown kind is refused
+    at `document_kinds[i]`, a bad file at `documents[i]` (run inside documents_removed_on_error)."""
+    stored = []
+    for i, (file, kind) in enumerate(documents):
+        kind = kind or default_kind
+        if kind not in DocumentKind.values:
+            raise _kind_unknown(kind, f"document_kinds[{i}]")
+        stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=uploaded_by[:100],
+                                     field=f"documents[{i}]"))
+    return stored
 
 
 def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by: str,
                    field: str = "documents") -> Document:
     if kind not in DocumentKind.values:
-        raise ValidationFailed.field(f"{field}.kind", "invalid_choice",
-                                     _("Unknown document kind %(kind)r.") % {"kind": kind})
+        raise _kind_unknown(kind, f"{field}.kind")
     if file.size is None or file.size == 0:
         raise ValidationFailed.field(field, "empty", _("%(name)s is empty.") % {"name": file.name})
     if file.size > MAX_DOCUMENT_BYTES:
@@ -34,6 +55,6 @@ def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by
                         size=file.size, sha256=digest.hexdigest(), kind=kind, region=region,
                         uploaded_by=uploaded_by)
     document.file.save(file.name, file, save=False)
-    stored_file_track(document.file.storage, document.file.name)  # deleted again if the service fails
+    file_stored(document.file.storage, document.file.name)
     document.save()
     return document

@@ -7,7 +7,8 @@ LOGIN_LOCKOUT_MINUTES (0: until lifted), and a supervisor of the account's regio
 lock-out and lift is a SecurityEvent row (append-only).
 
 Which region an account belongs to is known to the apps above this one (clerks here, persons in
-`insured`, portal clients in `employers`): each registers a resolver in `region_resolvers`.
+`insured`, portal clients in `employers`): each registers a resolver in `region_resolvers` from
+its AppConfig.ready() (clerks: AgencyConfig.ready()).
 """
 
 from __future__ import annotations
@@ -25,21 +26,19 @@ from django.utils import timezone
 from agency import events
 from agency.models import ClerkProfile, LoginChannel, LoginThrottle
 from common.access import Viewer, scope
+from common.registry import Registry
 
 ACCOUNT = "account:"
 ADDRESS = "address:"
 LIFT_PERMISSION = "agency.lift_loginthrottle"
 
 # account -> region id, or None when the resolver does not know the account.
-region_resolvers: list[Callable[[str], int | None]] = []
+region_resolvers: Registry[Callable[[str], int | None]] = Registry("agency.login_region_resolvers")
 
 
-def _clerk_region(account: str) -> int | None:
+def clerk_region(account: str) -> int | None:
     return (ClerkProfile.objects.filter(user__username=account).values_list("office__region_id", flat=True)
             .first())
-
-
-region_resolvers.append(_clerk_region)
 
 
 def account_region(account: str) -> int | None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.models import Deadline, DeadlineNotice, DeadlineRule, DeadlineState, NoticeKind
 from common.access import Kind, Viewer, scope
+from common.registry import Registry
 
 # The `due` filter every queue understands (agency.admin_due.due_filter): what each count links to.
 DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED = "overdue", "soon", "undecided"
@@ -58,25 +59,24 @@ class WorkKind:
         return f"{url}?{urlencode(params)}" if params else url
 
 
-_KINDS: dict[str, WorkKind] = {}
+work_kinds_registry: Registry[WorkKind] = Registry("agency.work_kinds", key=lambda kind: kind.rule)
 
 
 def work_kind_register(kind: WorkKind) -> WorkKind:
     """Called by the app that owns the items (its AppConfig.ready()); registering a rule again
     replaces the entry, so a reload does not duplicate it."""
-    _KINDS[kind.rule] = kind
-    return kind
+    return work_kinds_registry.register(kind)
 
 
 def work_kind(rule: str) -> WorkKind:
-    if rule in _KINDS:
-        return _KINDS[rule]
+    if rule in work_kinds_registry:
+        return work_kinds_registry.get(rule)
     label = DeadlineRule(rule).label if rule in DeadlineRule.values else rule
     return WorkKind(rule=rule, label=label)
 
 
 def work_kinds() -> list[WorkKind]:
-    return sorted(_KINDS.values(), key=lambda k: (k.order, str(k.label)))
+    return sorted(work_kinds_registry, key=lambda k: (k.order, str(k.label)))
 
 
 # --- what is undecided ---------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def todays_work(*, viewer: Viewer, user, today: date, within_days: int | None = 
     """What the home page shows. `can(permission)` says whether the user may open a kind's queue."""
     within = settings.DEADLINE_REMIND_WITHIN_DAYS if within_days is None else within_days
     counts = work_counts(viewer, today=today, within_days=within)
-    rules = [k.rule for k in work_kinds()] + sorted(set(counts) - set(_KINDS))
+    rules = [k.rule for k in work_kinds()] + sorted(set(counts) - {k.rule for k in work_kinds_registry})
     kinds = []
     for rule in rules:
         kind = work_kind(rule)

@@ -1,15 +1,23 @@
 """What every clerks' admin screen shares: rows scoped to the clerk's region,
-exact identifier search, and a CSV export of what the clerk may see."""
+exact identifier search, a CSV export of what the clerk may see, and the one way an admin
+screen writes: a `ServiceForm` whose `save` calls a service (`ServiceFormAdminMixin`)."""
 
 from __future__ import annotations
 
 import csv
 import re
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.access import scope, viewer_for_request
+from common.access import Viewer, scope, viewer_for_request
+from common.files import files_removed_on_error
+from common.problems import ApplicationError
 
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z]{8,30}$")
 
@@ -73,8 +81,164 @@ class ScopedAdminMixin:
         return "" if value is None else value
 
 
-class ReadOnlyAdminMixin:
-    """Screens of rows written only by services (append-only records, runs): no add, change or delete."""
+class ReferenceDataAdminMixin:
+    """Reference data (regions, offices, policy tables, the holiday calendar, staff users): a
+    superuser adds and edits it on the plain admin form; every other user only reads it."""
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+# --- forms that call a service ---------------------------------------------------------------------
+
+ERRORS_SHOWN = 50  # a refusal's lines listed above a form; the rest are counted
+
+
+def _error_line(error: dict) -> str:
+    if error.get("row"):
+        return gettext("row %(row)s, %(field)s: %(message)s") % error
+    return error.get("message") or ""
+
+
+def each_item_run(modeladmin, request, items, service, done_message) -> int:
+    """A bulk action: one service call per item, each refusal reported with its item, then how many
+    were done (`done_message % {"n": ...}`), as a clerk expects of a bulk action."""
+    done = 0
+    for item in items:
+        try:
+            service(item)
+            done += 1
+        except ApplicationError as err:
+            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+    return done
+
+
+def problem_text(err: ApplicationError) -> str:
+    """A refusal in one line (for a message above a list): its detail and its errors' messages."""
+    details = "; ".join(e["message"] for e in err.errors if e.get("message") and e["message"] != err.detail)
+    return f"{err.detail} {details}".strip()
+
+
+class ServiceRefused(Exception):
+    """Raised out of the admin's transaction when a ServiceForm's service refuses, so nothing it
+    wrote stays; the admin shows the form again with the refusal on its fields."""
+
+    def __init__(self, placed: list[tuple[str | None, object]]):
+        super().__init__("refused")
+        self.placed = placed
+
+
+class ServiceForm(forms.ModelForm):
+    """A clerk's form whose `save` is one service call (`call_service`). A refusal
+    (ApplicationError) lands on the fields it names, the rest above the form, in one place
+    (`refusal_place`); files stored before or by the service are removed again; nothing the
+    service or the form wrote stays. The admin's own `save_model` never writes
+    (`ServiceFormAdminMixin`)."""
+
+    request = None  # set per request by ServiceFormAdminMixin.get_form
+    error_fields: dict[str, str] = {}  # a field the service names -> this form's field, where they differ
+    message: tuple[int, str] | None = None  # (level, text) the admin shows after a save
+
+    def call_service(self, data: dict, viewer: Viewer):
+        """Call the service with the cleaned data; return the instance it wrote."""
+        raise NotImplementedError
+
+    def save(self, commit=True):
+        try:
+            with files_removed_on_error(), transaction.atomic():
+                self.instance = self.call_service(self.cleaned_data, viewer_for_request(self.request))
+        except ApplicationError as err:
+            raise ServiceRefused(self.refusal_place(err)) from err
+        return self.instance
+
+    def save_m2m(self):
+        pass  # the service wrote what belongs to the row
+
+    def _post_clean(self):
+        pass  # no model validation of an unsaved instance here: the service checks, and refuses
+
+    def refusal_place(self, err: ApplicationError) -> list[tuple[str | None, object]]:
+        """Where each of a refusal's errors shows: at the field it names, else above the form with
+        the problem's detail and at most ERRORS_SHOWN lines."""
+        placed: list[tuple[str | None, object]] = []
+        above: list[str] = []
+        for error in err.errors:
+            field = self.error_fields.get(error.get("field") or "", error.get("field"))
+            if field in self.fields:
+                placed.append((field, error.get("message") or err.detail))
+            elif _error_line(error) and _error_line(error) != err.detail:
+                above.append(_error_line(error))
+        if above or not placed:
+            total = err.extra.get("total_errors", len(above))
+            lines = above[:ERRORS_SHOWN]
+            if total > len(lines) and len(err.errors) > ERRORS_SHOWN:
+                lines.append(gettext("... %(n)s error(s) in all.") % {"n": total})
+            placed.append((None, [err.detail, *lines]))
+        return placed
+
+    def full_clean(self):
+        super().full_clean()
+        for field, message in getattr(self.request, "_service_refused", None) or ():
+            self.add_error(field, message)
+
+
+class ServiceFormAdminMixin:
+    """The one way an admin screen saves a row: through its ServiceForm (`service_form`, or
+    `service_add_form` / `service_change_form` where adding and changing differ). The admin's own
+    writes are closed: `save_model` refuses any other form, and nothing is deleted here. When the
+    service refuses, the admin's transaction rolls back and the same form shows again with the
+    refusal on its fields."""
+
+    service_form: type[ServiceForm] | None = None
+    service_add_form: type[ServiceForm] | None = None
+    service_change_form: type[ServiceForm] | None = None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = (self.service_add_form if obj is None else self.service_change_form) or self.service_form
+        if form is not None:  # the admin's own field handling (scoped choices, widgets) still applies
+            kwargs["form"] = type(form.__name__, (form,), {"request": request})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # Rolled back; the same POST again, validated only: the refusal goes onto the form.
+            request._service_refused = refused.placed
+            for upload in request.FILES.values():
+                upload.seek(0)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not isinstance(form, ServiceForm):
+            raise PermissionDenied  # no admin form saves a row itself
+        if form.message:
+            self.message_user(request, form.message[1], form.message[0])
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service wrote what belongs to the row
+
+    def save_formset(self, request, form, formset, change):
+        raise PermissionDenied
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied
+
+
+class ReadOnlyAdminMixin(ServiceFormAdminMixin):
+    """Screens of rows written only by services (append-only records, runs): no add, change or
+    delete. A screen that allows "change" for its actions still saves nothing itself."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -86,8 +250,9 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class AppendOnlyAdminMixin:
-    """Policy rows are never edited or deleted: a change is a new row with its own effective date."""
+class AppendOnlyAdminMixin(ReferenceDataAdminMixin):
+    """Policy rows (reference data a superuser enters) are never edited or deleted: a change is a
+    new row with its own effective date."""
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

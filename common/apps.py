@@ -9,7 +9,9 @@ class CommonConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from common.display import user_text
+        from common.display import actor_resolver_register, user_actor, user_text
+
+        actor_resolver_register("user", user_actor)
 
         # A user is shown by name wherever the admin prints one (lists, detail pages, choices,
         # "decided by"); the username is only what they log in with.

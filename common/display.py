@@ -24,6 +24,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.registry import Registry
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -81,15 +83,16 @@ def user_text(user) -> str:
 
 
 ActorResolver = Callable[[str], str | None]
-_RESOLVERS: dict[str, ActorResolver] = {}
+actor_resolvers: Registry[tuple[str, ActorResolver]] = Registry("common.actor_resolvers", key=lambda e: e[0])
 
 
 def actor_resolver_register(prefix: str, resolver: ActorResolver) -> None:
     """`resolver(rest)` gets what follows "<prefix>:" and returns the display name, or None."""
-    _RESOLVERS[prefix] = resolver
+    actor_resolvers.register((prefix, resolver))
 
 
-def _user_actor(rest: str) -> str | None:
+def user_actor(rest: str) -> str | None:
+    """`user:<id>` (registered in CommonConfig.ready())."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=int(rest)).first() if rest.isdigit() else None
@@ -99,8 +102,6 @@ def _user_actor(rest: str) -> str | None:
         return str(_("the person themself"))
     return user_text(user)
 
-
-actor_resolver_register("user", _user_actor)
 _PLAIN_ACTORS = {"system": _("system"), "superuser": _("administrator"), "nobody": _("anonymous")}
 
 
@@ -111,8 +112,8 @@ def actor_text(label: str | None) -> str:
     if label in _PLAIN_ACTORS:
         return str(_PLAIN_ACTORS[label])
     prefix, _sep, rest = label.partition(":")
-    resolver = _RESOLVERS.get(prefix)
-    name = resolver(rest) if resolver is not None and rest else None
+    entry = actor_resolvers.get(prefix)
+    name = entry[1](rest) if entry is not None and rest else None
     return name if name else gettext("unknown (%(code)s)") % {"code": label}
 
 

@@ -16,6 +16,8 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
+from common.registry import Registry
+
 Render = Callable[..., "SafeString | str | None"]
 
 
@@ -35,21 +37,16 @@ class RenderedPanel:
     html: SafeString
 
 
-class PanelRegistry:
+class PanelRegistry(Registry[Panel]):
+    """A page's panels (common.registry): registering a key again replaces it (a reload never
+    shows a panel twice)."""
+
     def __init__(self, page: str):
+        super().__init__(f"panels.{page}", key=lambda panel: panel.key)
         self.page = page
-        self._panels: dict[str, Panel] = {}
-
-    def register(self, panel: Panel) -> Panel:
-        """Registering a key again replaces it (a reload never shows a panel twice)."""
-        self._panels[panel.key] = panel
-        return panel
-
-    def unregister(self, key: str) -> None:
-        self._panels.pop(key, None)
 
     def panels(self) -> list[Panel]:
-        return sorted(self._panels.values(), key=lambda p: (p.order, p.key))
+        return sorted(self, key=lambda p: (p.order, p.key))
 
     def render(self, request, obj, viewer) -> list[RenderedPanel]:
         shown = []

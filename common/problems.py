@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from common.registry import Registry
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -80,6 +82,24 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
                     _("A dependency (the database, Redis) did not answer; retry after the time in Retry-After.")),
     "server-error": (_("Internal error"), _("An unexpected error; the request id identifies it in the logs.")),
 }
+
+# Problem types of the apps above common, registered from their AppConfig.ready() (common.registry):
+# (slug, title, what it means). A slug of PROBLEM_TYPES cannot be taken over.
+problem_types: Registry[tuple[str, Any, Any]] = Registry("common.problem_types", key=lambda entry: entry[0])
+
+
+def problem_type_register(slug: str, title, text) -> None:
+    if slug not in PROBLEM_TYPES:
+        problem_types.register((slug, title, text))
+
+
+def problem_type_lookup(slug: str) -> tuple[Any, Any] | None:
+    """(title, text) of a problem type, common or registered; None when there is no such type."""
+    if slug in PROBLEM_TYPES:
+        return PROBLEM_TYPES[slug]
+    entry = problem_types.get(slug)
+    return (entry[1], entry[2]) if entry is not None else None
+
 
 # Seconds a client is asked to wait (Retry-After) when a dependency is down.
 RETRY_AFTER_SECONDS = 5
@@ -149,7 +169,7 @@ class Forbidden(ApplicationError):
 
 
 def problem(slug: str, status: int, detail: str, *, instance: str | None = None, **extra: Any) -> dict:
-    title = PROBLEM_TYPES.get(slug, (slug.replace("-", " ").capitalize(), ""))[0]
+    title = (problem_type_lookup(slug) or (slug.replace("-", " ").capitalize(), ""))[0]
     body = {"type": TYPE_BASE + slug, "title": str(title), "status": status, "detail": str(detail)}
     if instance:
         body["instance"] = instance

@@ -12,11 +12,11 @@ from django.views.defaults import server_error as html_server_error
 
 from common.problems import (
     DEPENDENCY_ERRORS,
-    PROBLEM_TYPES,
     RETRY_AFTER_SECONDS,
     json_problem,
     problem_for,
     problem_response,
+    problem_type_lookup,
 )
 
 
@@ -25,9 +25,10 @@ def home(request):
 
 
 def problem_type(request, slug: str):
-    if slug not in PROBLEM_TYPES:
+    found = problem_type_lookup(slug)
+    if found is None:
         raise Http404
-    title, text = PROBLEM_TYPES[slug]
+    title, text = found
     return render(request, "problem_type.html", {"slug": slug, "title": title, "text": text})
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from common.registry import Registry
+
 SettledHook = Callable[[list], None]  # the Allocation rows just written (unsaved ids allowed)
 
-_settled_hooks: list[SettledHook] = []
+settled_hooks: Registry[SettledHook] = Registry("contributions.settled_hooks")
 
 
 def settled_hook_register(hook: SettledHook) -> None:
-    if hook not in _settled_hooks:
-        _settled_hooks.append(hook)
+    settled_hooks.register(hook)
 
 
 def allocations_written(allocations: list) -> None:
     """Called by `charges_settle` after it wrote `allocations`, inside its transaction."""
     if allocations:
-        for hook in _settled_hooks:
+        for hook in settled_hooks:
             hook(allocations)

@@ -2,8 +2,13 @@
 
 One transfer is completed (the three steps, funds received as announced), the other is under way at
 step two (the consent letter issued, Beijing to transfer out). Played once through the real
-services; only their contribution months in Beijing are written directly (a declaration line and
-the account credit of each month, as the declaration and payment services would have left them).
+services; only their contribution months in Beijing are written directly: a declaration line and
+the account credit of each month, as the declaration and payment services would have left them
+when filed and paid on time. The services cannot write them: declaration_file files a month today
+(two years late, so late and with late fees), and the months are another agency's history brought
+in with the person. The line's amounts are the Beijing rate card's (contributions.services.rates),
+and the credit is the line's own individual pension part, so a statement's paid and credited
+figures agree.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from contributions.services.rates import rate_card
 from django.db import transaction
 
 from accounts.models import AccountEntry, EntryKind
@@ -52,9 +58,11 @@ def _months_in_old(person: InsuredPerson, employer: Employer, last: date, base: 
             defaults={"kind": "declared", "source": "system", "rows": 1, "lines_written": 1, "total": 0,
                       "difference": 0, "due_on": month + timedelta(days=14), "declared_on": month + timedelta(days=4),
                       "actor": "system"})
+        line_base, _clamp, amounts = rate_card(employer=employer, period=month).figures(base)
+        figures = dict(zip(AMOUNT_COLUMNS, amounts, strict=True))
         ContributionLine.objects.create(period=month, employer=employer, person=person, declaration=declaration,
-                                        wage=base, base=base, **{c: Decimal("0.00") for c in AMOUNT_COLUMNS})
-        entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=(base * Decimal("0.08")),
+                                        wage=base, base=line_base, **figures)
+        entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=figures["pension_individual"],
                                     contribution_month=month, posted_on=month + timedelta(days=19), cause_type="charge",
                                     source_key=f"demo-transfer:{person.pk}:{month:%Y%m}", actor="system"))
     entries_post(entries)

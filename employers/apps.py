@@ -11,7 +11,7 @@ class EmployersConfig(AppConfig):
         from employers.display import actor_resolvers_register
         from employers.token_view import client_region
 
-        region_resolvers.append(client_region)
+        region_resolvers.register(client_region)
         from employers import schema  # noqa: F401  (registers the OpenAPI security schemes)
         actor_resolvers_register()
         from agency.models import DeadlineRule

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from common.registry import Registry
+
 
 @dataclass(frozen=True)
 class CancellationBlocker:
@@ -22,13 +24,12 @@ class CancellationBlocker:
 
 CancellationCheck = Callable[[int], CancellationBlocker | None]  # employer id -> blocker or None
 
-_checks: list[CancellationCheck] = []
+cancellation_checks: Registry[CancellationCheck] = Registry("employers.cancellation_checks")
 
 
 def cancellation_check_register(check: CancellationCheck) -> None:
-    if check not in _checks:
-        _checks.append(check)
+    cancellation_checks.register(check)
 
 
 def employer_cancellation_blockers(employer_id: int) -> list[CancellationBlocker]:
-    return [blocker for check in _checks if (blocker := check(employer_id)) is not None]
+    return [blocker for check in cancellation_checks if (blocker := check(employer_id)) is not None]

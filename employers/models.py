@@ -9,6 +9,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import Region, history
@@ -100,9 +101,11 @@ class EmployerClient(models.Model):
         verbose_name_plural = _("portal API clients")
 
     def __str__(self) -> str:
-        from employers.display import client_text
-
-        return client_text(self)
+        """An employer's portal client: "上海示例科技有限公司（人事系统）"."""
+        if self.label:
+            return gettext("%(employer)s (portal client %(label)s)") % {"employer": self.employer.name,
+                                                                       "label": self.label}
+        return gettext("%(employer)s (portal client)") % {"employer": self.employer.name}
 
 
 class ApplicationKind(models.TextChoices):

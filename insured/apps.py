@@ -12,7 +12,10 @@ class InsuredConfig(AppConfig):
 
         cancellation_check_register(employer_open_staff_blocker)
 
-        import insured.logins  # noqa: F401  (registers the persons' account -> region resolver)
+        from agency.login_guard import region_resolvers
+        from insured.logins import person_account_region
+
+        region_resolvers.register(person_account_region)  # a person's account -> their region
         from agency.models import DeadlineRule
         from agency.workbench import WorkKind, work_kind_register
         from insured.employer_panels import register_employer_panels

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agency import events
-from agency.login_guard import login_failure_record, login_lock_find, login_refused_record, region_resolvers
+from agency.login_guard import login_failure_record, login_lock_find, login_refused_record
 from agency.models import LoginChannel
 from common.access import Viewer
 from common.identifiers import mask_document
@@ -58,8 +58,6 @@ def person_account_region(account: str) -> int | None:
                                                                                           flat=True).first()
     return found
 
-
-region_resolvers.append(person_account_region)
 
 
 def person_activation_issue(*, person_id: int, actor: Viewer) -> tuple[PersonActivation, str]:

@@ -17,7 +17,7 @@ from agency.admin import due_badge
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ScopedAdminMixin, each_item_run
 from common.display import actor_text, date_text
 from common.identifiers import mask_document
 from common.pdf import notice_pdf, pdf_response
@@ -45,18 +45,6 @@ from refunds.services.refunds import (
     refund_payout_approve,
     refund_reject,
 )
-
-
-def _each(modeladmin, request, items, service, done_message):
-    ok = 0
-    for item in items:
-        try:
-            service(item)
-            ok += 1
-        except ApplicationError as err:
-            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
-    if ok:
-        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -190,7 +178,7 @@ class RefundAdmin(RefundAdminBase):
     @admin.action(description=_("Audit: the documents are complete"), permissions=["work"])
     def audit_selected(self, request, queryset):
         viewer = viewer_for_request(request)
-        _each(self, request, queryset, lambda r: refund_audit(refund=r, actor=viewer),
+        each_item_run(self, request, queryset, lambda r: refund_audit(refund=r, actor=viewer),
               gettext("%(n)d refund(s) audited."))
 
     @admin.action(description=_("Reject selected refunds…"), permissions=["work"])
@@ -199,7 +187,7 @@ class RefundAdmin(RefundAdminBase):
         form.fields["value"].label = _("Reason (sent to the applicant and kept on record)")
         if form.is_bound and form.is_valid():
             viewer = viewer_for_request(request)
-            _each(self, request, queryset,
+            each_item_run(self, request, queryset,
                   lambda r: refund_reject(refund=r, actor=viewer, note=form.cleaned_data["value"]),
                   gettext("%(n)d refund(s) rejected."))
             return None
@@ -209,7 +197,7 @@ class RefundAdmin(RefundAdminBase):
     @admin.action(description=_("Liquidate: interest to this month, prepare the payout"), permissions=["work"])
     def liquidate_selected(self, request, queryset):
         viewer = viewer_for_request(request)
-        _each(self, request, queryset, lambda r: refund_liquidate(refund=r, actor=viewer),
+        each_item_run(self, request, queryset, lambda r: refund_liquidate(refund=r, actor=viewer),
               gettext("%(n)d refund(s) liquidated; another clerk approves the payout."))
 
     def changelist_view(self, request, extra_context=None):
@@ -262,7 +250,7 @@ class PayoutAwaitingApprovalAdmin(RefundAdminBase):
         form.fields["value"].label = _("bank reference")
         if form.is_bound and form.is_valid():
             viewer = viewer_for_request(request)
-            _each(self, request, queryset,
+            each_item_run(self, request, queryset,
                   lambda r: refund_payout_approve(refund=r, actor=viewer, bank_reference=form.cleaned_data["value"]),
                   gettext("%(n)d payout(s) approved; the accounts are closed."))
             return None

@@ -8,7 +8,8 @@ class RefundsConfig(AppConfig):
     verbose_name = _("Refunds and clearance")
 
     def ready(self) -> None:
-        from common.problems import PROBLEM_TYPES
+        from common.problems import problem_type_register
         from refunds.problems import REFUND_PROBLEM_TYPES
 
-        PROBLEM_TYPES.update(REFUND_PROBLEM_TYPES)
+        for slug, (title, text) in REFUND_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)

@@ -8,6 +8,7 @@ class StatementsConfig(AppConfig):
     verbose_name = _("Statements")
 
     def ready(self):
+        import statements.tasks  # noqa: F401  (the Celery app knows the tasks statements/queue.py names)
         from statements.admin import register_panels
 
         register_panels()

@@ -5,79 +5,50 @@ idempotent: a range is generated under its row lock and only while pending, an e
 before it is sent. The database knows what is done; the periodic check re-queues what a lost task
 or a restarted Redis left, so a run always finishes. Scale out by starting more workers (processes
 or machines) against the same PostgreSQL and Redis: ranges are taken with SKIP LOCKED.
+
+Each task only calls its step in the conductor (statements/conductor.py); the services queue the
+next step by the task's name (statements/queue.py), so no service imports this module.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
 
-from common.access import Viewer
-from statements.models import RangeState, RunRange, RunState, StatementRun
-from statements.services.delivery import (
-    email_deliveries_send,
-    print_batch_render,
-    print_batches_build,
-    stale_sending_mark_uncertain,
-)
-from statements.services.generation import statement_range_generate
-from statements.services.runs import statement_run_advance, statement_run_start
+from statements import conductor
 
 
 @shared_task(acks_late=True)
 def statement_range_work(range_id: int) -> str:
-    rng = statement_range_generate(range_id=range_id, actor=Viewer.system())
-    if rng is None:
-        return "already done or taken"
-    if not RunRange.objects.filter(run_id=rng.run_id, state=RangeState.PENDING).exists():
-        statement_run_advance_task.delay(run_id=rng.run_id)
-    return f"range {rng.seq}: {rng.generated} generated"
+    return conductor.range_work(range_id)
 
 
 @shared_task(acks_late=True)
 def statement_emails_send(range_id: int | None = None) -> str:
-    if range_id is None:
-        return str(email_deliveries_send(actor=Viewer.system()))
-    rng = RunRange.objects.select_related("run").get(pk=range_id)
-    return str(email_deliveries_send(first_person_id=rng.first_person_id, last_person_id=rng.last_person_id,
-                                     year=rng.run.year, actor=Viewer.system()))
+    return conductor.emails_send(range_id)
 
 
 @shared_task(acks_late=True)
 def statement_run_advance_task(run_id: int) -> str:
-    run = statement_run_advance(run_id=run_id, actor=Viewer.system())
-    return f"{run}: {run.state}"
+    return conductor.run_advance(run_id)
 
 
 @shared_task(acks_late=True)
 def print_batch_render_task(batch_id: int) -> str:
-    batch = print_batch_render(batch_id=batch_id, actor=Viewer.system())
-    return f"{batch}: {batch.pdf_bytes} bytes"
+    return conductor.print_batch(batch_id)
 
 
 @shared_task(acks_late=True)
 def transfer_notice_task(transfer_id: int) -> str:
-    from statements.services.notices import transfer_notice_send
-
-    event = transfer_notice_send(transfer_id=transfer_id, actor=Viewer.system())
-    return f"transfer {transfer_id}: " + (event.detail["channel"] if event else "informed before")
+    return conductor.transfer_notice(transfer_id)
 
 
 @shared_task(acks_late=True)
 def statement_runs_check() -> str:
-    """Every few minutes: resume runs (re-queue ranges whose task was lost), send due e-mail retries,
-    mark what a dead sender left as uncertain, batch letters asked for outside runs."""
-    uncertain = stale_sending_mark_uncertain(actor=Viewer.system())
-    for run_id in StatementRun.objects.filter(state=RunState.RUNNING).values_list("pk", flat=True):
-        statement_run_advance(run_id=run_id, actor=Viewer.system())
-    sent = email_deliveries_send(limit=5000, actor=Viewer.system())
-    batches = print_batches_build(actor=Viewer.system())
-    return f"uncertain {uncertain}, e-mail {sent}, batches {len(batches)}"
+    """Every few minutes: resume runs, send due e-mail retries, mark stale sends, batch letters."""
+    return conductor.runs_check()
 
 
 @shared_task(acks_late=True)
 def statement_run_yearly() -> str:
-    """On STATEMENT_RUN_MONTH/DAY: the run of last year for every region (once: starting it again
-    finds the same run)."""
-    run, created = statement_run_start(year=timezone.localdate().year - 1, region=None, actor=Viewer.system())
-    return f"{run}: {'started' if created else run.state}"
+    """On STATEMENT_RUN_MONTH/DAY: the run of last year for every region."""
+    return conductor.run_yearly()

@@ -23,7 +23,7 @@ from agency.models import DeadlineRule, DocumentKind
 from agency.workbench import DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED, due_condition, undecided_deadlines
 from agency.workbench_admin import due_filter, due_lookups, state_with_due
 from common.access import viewer_for_request
-from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, each_item_run
 from common.display import actor_text
 from common.problems import ApplicationError
 from insured.models import Decision
@@ -40,18 +40,6 @@ from transfers.services.transfers import (
     transfer_out,
     transfer_refuse,
 )
-
-
-def _each(modeladmin, request, items, service, done_message):
-    ok = 0
-    for item in items:
-        try:
-            service(item)
-            ok += 1
-        except ApplicationError as err:
-            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
-    if ok:
-        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
 
 
 @admin.register(Suspension)
@@ -83,7 +71,7 @@ class SuspensionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Approve selected suspensions"), permissions=["review"])
     def approve_selected(self, request, queryset):
         viewer = viewer_for_request(request)
-        _each(self, request, queryset.filter(state=Decision.PENDING),
+        each_item_run(self, request, queryset.filter(state=Decision.PENDING),
               lambda s: suspension_approve(suspension=s, actor=viewer, channel="admin"),
               _("%(n)d suspension(s) approved."))
 
@@ -93,7 +81,7 @@ class SuspensionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         note = request.POST.get("note", "").strip()
         if "apply" in request.POST and note:
             viewer = viewer_for_request(request)
-            _each(self, request, pending,
+            each_item_run(self, request, pending,
                   lambda s: suspension_reject(suspension=s, actor=viewer, channel="admin", note=note),
                   _("%(n)d suspension(s) rejected."))
             return None

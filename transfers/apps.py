@@ -11,7 +11,7 @@ class TransfersConfig(AppConfig):
     def ready(self):
         from agency.models import DeadlineRule
         from agency.workbench import WorkKind, work_kind_register
-        from common.problems import PROBLEM_TYPES
+        from common.problems import problem_type_register
 
         for slug, title, text in [
             ("relationship-not-active", _("Relationship not active"),
@@ -33,7 +33,7 @@ class TransfersConfig(AppConfig):
              _("That side of the transfer is another agency's; record its documents instead.")),
             ("document-not-issued", _("Document not issued yet"), _("The step that issues it is not done yet.")),
         ]:
-            PROBLEM_TYPES.setdefault(slug, (title, text))
+            problem_type_register(slug, title, text)
 
         # The home page's today's work links to these queues, filtered by `due` (the deadlines are also
         # in the deadlines' review queue with every other item).

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from common.registry import Registry
+
 CompletedHook = Callable[[int], None]
-_completed: list[CompletedHook] = []
+completed_hooks: Registry[CompletedHook] = Registry("transfers.completed_hooks")
 
 
 def transfer_completed_hook_register(hook: CompletedHook) -> None:
-    if hook not in _completed:
-        _completed.append(hook)
+    completed_hooks.register(hook)
 
 
 def transfer_completed_hooks_run(transfer_id: int) -> None:
-    for hook in _completed:
+    for hook in completed_hooks:
         hook(transfer_id)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import ReconciliationDifference, ReconciliationRun
 from common.access import Viewer
+from common.registry import Registry
 from common.services import SYSTEM, entry
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
@@ -75,8 +76,9 @@ LEFT JOIN (SELECT account_id, sum(amount) AS total FROM accounts_accountentry GR
 WHERE a.balance <> coalesce(s.total, 0)
 """
 
-# Further checks that other apps may register: (run, since or None) -> differences found.
-credit_checks: list[Callable[[ReconciliationRun, datetime | None], int]] = []
+# Further checks that other apps may register from their AppConfig.ready(): (run, since or None) ->
+# differences found. None is registered yet; the extension point is kept for the apps above.
+credit_checks: Registry[Callable[[ReconciliationRun, datetime | None], int]] = Registry("accounts.credit_checks")
 
 
 def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRun:

@@ -17,16 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.models import InsuranceType
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
-from common.problems import ApplicationError
 from contributions.models import Charge, Declaration, DeclarationSource
 from contributions.selectors.declarations import last_past_month, roll_gaps
 from contributions.services.declarations import declaration_file
 from employers.models import Employer
-
-ERRORS_SHOWN = 50
 
 
 def _month(value: str, field: str) -> date:
@@ -37,43 +34,24 @@ def _month(value: str, field: str) -> date:
         raise forms.ValidationError(_("Give the year and month, e.g. 2026-03."), code="invalid") from None
 
 
-def _error_line(error: dict) -> str:
-    if error.get("row"):
-        return gettext("row %(row)s, %(field)s: %(message)s") % error
-    return error["message"]
+class DeclarationFileForm(ServiceForm):
+    """Files through declaration_file (`source=admin`), the same service as the portals; a refused
+    file lists its faults above the form, row by row."""
 
-
-class DeclarationFileForm(forms.ModelForm):
     period_text = forms.CharField(label=_("period"), max_length=7, help_text=_("year and month, e.g. 2026-03"))
     csv_file = forms.FileField(label=_("declaration file (CSV)"),
                                help_text=_("First line: the column names 证件号码,工资 (a 姓名 column may follow)."))
+    error_fields = {"period": "period_text"}
 
     class Meta:
         model = Declaration
         fields = ["employer"]
 
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        viewer = viewer_for_request(self.request)
-        try:
-            result = declaration_file(employer_id=data["employer"].pk, period=data["period_text"].strip(), rows=None,
-                                      csv_data=data["csv_file"].read(), source=DeclarationSource.ADMIN,
-                                      actor=viewer)
-        except ApplicationError as err:
-            lines = [_error_line(e) for e in err.errors[:ERRORS_SHOWN]]
-            total = err.extra.get("total_errors", len(err.errors))
-            if total > len(lines):
-                lines.append(gettext("... %(n)s error(s) in all.") % {"n": total})
-            self.add_error(None, [err.detail, *lines] if lines else err.detail)
-            return data
-        self.instance = result.declaration
+    def call_service(self, data, viewer):
+        result = declaration_file(employer_id=data["employer"].pk, period=data["period_text"].strip(), rows=None,
+                                  csv_data=data["csv_file"].read(), source=DeclarationSource.ADMIN, actor=viewer)
         self.result = result
-        return data
-
-    def save(self, commit=True):
-        return self.instance  # written by the service
+        return result.declaration
 
 
 class RollCheckForm(forms.Form):
@@ -93,7 +71,7 @@ class RollCheckForm(forms.Form):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DeclarationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["employer", "period_month", "sequence", "source", "rows", "total", "difference", "due_on",
                     "declared_on", "late", "filed_by"]
     list_select_related = ["employer"]
@@ -107,10 +85,7 @@ class DeclarationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     export_fields = ("employer__uscc", "period", "sequence", "source", "rows", "total", "difference", "due_on",
                      "declared_on", "late")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            return type("DeclarationFileForm", (DeclarationFileForm,), {"request": request})
-        return super().get_form(request, obj, change=change, **kwargs)
+    service_add_form = DeclarationFileForm
 
     def get_fields(self, request, obj=None):
         return ["employer", "period_text", "csv_file"] if obj is None else self.detail_fields
@@ -123,12 +98,6 @@ class DeclarationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        pass  # the service wrote it
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     @admin.display(description=_("period"), ordering="period")
     def period_month(self, obj):

@@ -20,7 +20,7 @@ from agency.deadlines import today_in_shanghai
 from agency.documents import document_store
 from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
 from common.display import actor_text
 from common.problems import ApplicationError
 from contributions.models import Allocation, Charge, ChargeKind, Payment
@@ -36,59 +36,32 @@ from contributions.services.determinations import determination_confirm, determi
 from contributions.services.payments import payment_record
 from employers.models import Employer
 
-
-def _problem_text(err: ApplicationError) -> str:
-    details = "; ".join(e["message"] for e in err.errors if e.get("message") and e["message"] != err.detail)
-    return f"{err.detail} {details}".strip()
-
-
-class ReadOnlyAdminMixin:
-    """Money records are append-only: no change, no delete."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 # --- payments ---------------------------------------------------------------------------------------
 
-class PaymentRecordForm(forms.ModelForm):
+class PaymentRecordForm(ServiceForm):
+    """Records through payment_record; the voucher is stored first and removed again when the
+    service refuses (a known bank reference keeps the first payment and stores nothing)."""
+
     voucher_file = forms.FileField(label=_("bank voucher (scan or PDF)"))
 
     class Meta:
         model = Payment
         fields = ["employer", "bank_reference", "amount", "paid_on", "note"]
 
-    def validate_unique(self):
-        pass  # the service answers a known bank reference with the first payment
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        viewer = viewer_for_request(self.request)
+    def call_service(self, data, viewer):
         employer = data["employer"]
         reference = data["bank_reference"].strip()
-        known = Payment.objects.filter(bank_reference=reference, employer=employer).first()
-        try:
-            voucher = None
-            if known is None:
-                voucher = document_store(file=data["voucher_file"], kind=DocumentKind.PAYMENT_VOUCHER,
-                                         region=employer.region, uploaded_by=viewer.label(), field="voucher_file")
-            self.instance, self.created = payment_record(
-                employer_id=employer.pk, bank_reference=reference, amount=data["amount"], paid_on=data["paid_on"],
-                actor=viewer, channel=PaymentChannel.ADMIN, voucher=voucher, note=data.get("note") or "")
-        except ApplicationError as err:
-            placed = False
-            for error in err.errors:
-                if error.get("field") in self.fields:
-                    self.add_error(error["field"], error["message"])
-                    placed = True
-            if not placed:
-                self.add_error(None, _problem_text(err))
-        return data
+        voucher = None
+        if not Payment.objects.filter(bank_reference=reference, employer=employer).exists():
+            voucher = document_store(file=data["voucher_file"], kind=DocumentKind.PAYMENT_VOUCHER,
+                                     region=employer.region, uploaded_by=viewer.label(), field="voucher_file")
+        payment, created = payment_record(
+            employer_id=employer.pk, bank_reference=reference, amount=data["amount"], paid_on=data["paid_on"],
+            actor=viewer, channel=PaymentChannel.ADMIN, voucher=voucher, note=data.get("note") or "")
+        if not created:
+            self.message = (messages.WARNING, _("This bank reference was recorded before: nothing was changed; "
+                                                "here is the first payment."))
+        return payment
 
 
 class AllocationInline(admin.TabularInline):
@@ -111,7 +84,7 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["bank_reference", "employer", "amount", "paid_on", "channel", "recorded_at", "receipt_link"]
     list_select_related = ["employer"]
     list_filter = ["channel", "paid_on"]
@@ -123,10 +96,7 @@ class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
                      "acted_by", "receipt_link"]
     export_fields = ("bank_reference", "employer__uscc", "employer__name", "amount", "paid_on", "channel")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            return type("PaymentRecordForm", (PaymentRecordForm,), {"request": request})
-        return super().get_form(request, obj, change=change, **kwargs)
+    service_add_form = PaymentRecordForm
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -144,14 +114,6 @@ class PaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        if not getattr(form, "created", True):
-            self.message_user(request, _("This bank reference was recorded before: nothing was changed; here is "
-                                         "the first payment."), messages.WARNING)
-
-    def save_related(self, request, form, formsets, change):
-        pass  # allocations are written by the service
 
     @admin.display(description=_("receipt"))
     def receipt_link(self, obj):
@@ -195,9 +157,6 @@ class ChargeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
               "created_at", "acted_by"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.display(description=_("acted by"))
     def acted_by(self, obj):
         return actor_text(obj.actor)
@@ -222,9 +181,6 @@ class AllocationAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
               "created_at", "acted_by"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.display(description=_("recorded by"))
     def acted_by(self, obj):
         return actor_text(obj.actor)  # by name, never as its code
@@ -242,9 +198,6 @@ def _day(request) -> date:
 @admin.register(EmployerArrears)
 class EmployerArrearsAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The clerk's list of employers in arrears, largest first, and each employer's arrears page."""
-
-    def has_add_permission(self, request):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         viewer = viewer_for_request(request)
@@ -291,7 +244,7 @@ class DeterminedMonthInline(admin.TabularInline):
 
 
 @admin.register(Determination)
-class DeterminationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["person", "employer", "monthly_wage", "months_count", "state", "proposed_at"]
     list_select_related = ["person", "employer"]
     list_filter = ["state"]
@@ -349,7 +302,7 @@ class DeterminationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(request, _("%(item)s: confirmed, %(count)d month(s) charged.") %
                                   {"item": determination, "count": len(charges)}, messages.SUCCESS)
         except ApplicationError as err:
-            self.message_user(request, f"{determination}: {_problem_text(err)}", messages.ERROR)
+            self.message_user(request, f"{determination}: {problem_text(err)}", messages.ERROR)
         return HttpResponseRedirect(reverse("admin:contributions_determination_change", args=[determination.pk]))
 
     @admin.action(description=_("Confirm the selected determinations (charge the months)"),
@@ -362,4 +315,4 @@ class DeterminationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(request, _("%(item)s: confirmed, %(count)d month(s) charged.") %
                                   {"item": determination, "count": len(charges)}, messages.SUCCESS)
             except ApplicationError as err:
-                self.message_user(request, f"{determination}: {_problem_text(err)}", messages.WARNING)
+                self.message_user(request, f"{determination}: {problem_text(err)}", messages.WARNING)

@@ -5,20 +5,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from common.display import user_text
-from common.problems import ApplicationError
 from employers.employer_file import employer_file_urls
 from employers.models import Employer, EmployerClient
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from employers.services.employers import CONTACT_FIELDS, employer_update
 
 
-class EmployerContactForm(forms.ModelForm):
+class EmployerContactForm(ServiceForm):
     """The only fields edited on an employer's page, through employer_update; everything the
     registration decides is read-only (it changes through a registration application, Art. 57)."""
-
-    request = None  # set per request by EmployerAdmin.get_form
 
     contact_name = forms.CharField(label=_("contact name"), max_length=100, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
@@ -34,24 +31,15 @@ class EmployerContactForm(forms.ModelForm):
         for field in CONTACT_FIELDS:
             self.initial.setdefault(field, getattr(self.instance, field))
 
-    def clean(self):
-        data = super().clean()
-        if self.errors or not self.has_changed():
-            return data
-        try:
-            self.instance = employer_update(employer=self.instance, actor=viewer_for_request(self.request),
-                                            **{field: data.get(field) or "" for field in self.changed_data})
-        except ApplicationError as err:
-            fields = [e.get("field") for e in err.errors if e.get("field") in self.fields]
-            for field in fields:
-                self.add_error(field, next(e["message"] for e in err.errors if e.get("field") == field))
-            if not fields:
-                self.add_error(None, err.detail)
-        return data
+    def call_service(self, data, viewer):
+        if not self.has_changed():
+            return self.instance
+        return employer_update(employer=self.instance, actor=viewer,
+                               **{field: data.get(field) or "" for field in self.changed_data})
 
 
 @admin.register(Employer)
-class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EmployerAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["name", "uscc", "kind", "region", "registration_status", "registration_number",
                     "established_on", "file_link"]
     list_select_related = ["region"]
@@ -83,8 +71,7 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a cancellation is a registration application too
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return type("EmployerContactForm", (EmployerContactForm,), {"request": request})
+    service_form = EmployerContactForm
 
     def get_readonly_fields(self, request, obj=None):
         return self.registration_fields
@@ -96,12 +83,6 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [*employer_file_urls(self), *super().get_urls()]  # the employer's file (employers/employer_file.py)
-
-    def save_model(self, request, obj, form, change):
-        pass  # written by employer_update in the form's clean()
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     @admin.action(description=_("Issue a portal API client (the secret is shown once)"),
                   permissions=["issue_client"])
@@ -123,7 +104,7 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EmployerClient)
-class EmployerClientAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EmployerClientAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["employer", "client_id", "label", "issued_by", "issued_at", "revoked_at"]
     list_select_related = ["employer", "application", "issued_by"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]

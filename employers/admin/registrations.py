@@ -27,7 +27,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, Document, DocumentKind, Region
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
 from common.display import actor_text, date_text, datetime_text, size_text
 from common.problems import ApplicationError
 from employers.hooks import employer_cancellation_blockers
@@ -69,11 +69,6 @@ def _shown(key: str, value):
     return "—" if value in ("", None) else value
 
 
-def _problem_text(err: ApplicationError) -> str:
-    details = "; ".join(e["message"] for e in err.errors if e.get("message") and e["message"] != err.detail)
-    return f"{err.detail} {details}".strip()
-
-
 def _decision_log(reason: str) -> list:
     """The history entry of a decision, in Django's structured form: the changed fields' names are
     msgids, so the history page reads in the reader's language ("已修改 状态 和 原因。")."""
@@ -107,12 +102,11 @@ _ERROR_FIELDS = {"region_code": "region",
                  **{f"data.{f}": ("employer_kind" if f == "kind" else f) for f in CHANGEABLE}}
 
 
-class RegistrationEntryForm(forms.ModelForm):
-    """Filed through registration_submit with the clerk as actor. The service runs in clean() so
-    that a refusal (duplicate, unknown employer, wrong check character) shows on the form; the
-    admin's add view runs in one transaction, so nothing stays behind if a later step fails."""
+class RegistrationEntryForm(ServiceForm):
+    """Filed through registration_submit with the clerk as actor; a refusal (duplicate, unknown
+    employer, wrong check character) shows on the form, and no voucher stays behind."""
 
-    request = None  # set per request by RegistrationApplicationAdmin.get_form
+    error_fields = _ERROR_FIELDS
 
     kind = forms.ChoiceField(label=_("kind of application"), choices=ApplicationKind.choices,
                              initial=ApplicationKind.NEW)
@@ -153,16 +147,12 @@ class RegistrationEntryForm(forms.ModelForm):
         self.fields["region"].queryset = regions
         if len(regions[:2]) == 1:
             self.fields["region"].initial = regions[0].pk
-        self.tracking_token = None
 
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
+    def call_service(self, data, viewer):
         kind = data["kind"]
         documents = [(data[field], doc_kind) for field, doc_kind in _DOCUMENT_FIELDS.items() if data.get(field)]
         documents += [(file, DocumentKind.OTHER) for file in data.get("other_documents") or []]
-        arguments = {"kind": kind, "actor": viewer_for_request(self.request), "uscc": data["uscc"],
+        arguments = {"kind": kind, "actor": viewer, "uscc": data["uscc"],
                      "documents": documents}
         if kind == ApplicationKind.NEW:
             region = data.get("region")
@@ -179,24 +169,18 @@ class RegistrationEntryForm(forms.ModelForm):
                              changes={k: v for k, v in changes.items() if v not in (None, "")})
         else:
             arguments.update(changed_on=data.get("changed_on"), reason=data["reason"])
-        try:
-            self.instance, self.tracking_token = registration_submit(**arguments)
-        except ApplicationError as err:
-            placed = False
-            for error in err.errors:
-                field = _ERROR_FIELDS.get(error.get("field") or "", error.get("field"))
-                if field in self.fields:
-                    self.add_error(field, error["message"])
-                    placed = True
-            if not placed:
-                self.add_error(None, _problem_text(err))
-        return data
+        application, token = registration_submit(**arguments)
+        # The applicant needs the token to follow the application online.
+        self.message = (messages.WARNING, _("Filed. Give the applicant the tracking token %(token)s with the "
+                                            "application number %(id)s; it is shown only once.") %
+                        {"token": token, "id": application.pk})
+        return application
 
 
 # --- the review queue -----------------------------------------------------------------------------
 
 @admin.register(RegistrationApplication)
-class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class RegistrationApplicationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     # What is due and its state come right after the name: on screen even on a 1366-pixel display.
     list_display = ["name", "due", "state_now", "kind", "uscc", "received_at", "late", "submissions", "region"]
     list_display_links = ["name"]
@@ -243,10 +227,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("employers.change_registrationapplication")
 
     # Add (the counter) and change (the review page) are two different forms.
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            return type("RegistrationEntryForm", (RegistrationEntryForm,), {"request": request})
-        return super().get_form(request, obj, change=change, **kwargs)
+    service_add_form = RegistrationEntryForm
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -272,17 +253,6 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
                          "show_save_and_add_another": False}
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return  # only decisions change an application
-        # Filed by the entry form's clean(); the applicant needs the token to follow it online.
-        self.message_user(request, _("Filed. Give the applicant the tracking token %(token)s with the application "
-                                     "number %(id)s; it is shown only once.") %
-                          {"token": form.tracking_token, "id": obj.pk}, messages.WARNING)
-
-    def save_related(self, request, form, formsets, change):
-        pass  # documents were attached by the service
 
     # What the reviewer reads.
     @admin.display(description=_("filed data"))
@@ -361,7 +331,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         try:
             decided = self._decide(request, application, decision, reason)
         except ApplicationError as err:
-            self.message_user(request, f"{application}: {_problem_text(err)}", messages.ERROR)
+            self.message_user(request, f"{application}: {problem_text(err)}", messages.ERROR)
             return HttpResponseRedirect(here)
         if decided is None:
             self.message_user(request, _("Choose approve, return or reject."), messages.ERROR)
@@ -406,7 +376,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             try:
                 decided = registration_approve(application=application, actor=viewer)
             except ApplicationError as err:
-                self.message_user(request, f"{application}: {_problem_text(err)}", messages.WARNING)
+                self.message_user(request, f"{application}: {problem_text(err)}", messages.WARNING)
                 continue
             self.log_change(request, decided, _decision_log(""))
             self.message_user(request, self._approved_message(decided), messages.SUCCESS)

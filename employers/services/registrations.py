@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_open, today_in_shanghai
-from agency.documents import document_store
-from agency.models import DeadlineRule, DocumentKind, Office, Region
+from agency.documents import documents_store
+from agency.models import DeadlineRule, Office, Region
 from common.access import Kind, Viewer, scope
 from common.dates import establishment_date_check
 from common.identifiers import IdentifierError, uscc_normalise
@@ -195,14 +195,7 @@ def _filing(kind: str, values: dict[str, Any]) -> tuple[str, date, dict[str, Any
 
 def _store_documents(application: RegistrationApplication, documents: Sequence[Document], *,
                      uploaded_by: str) -> None:
-    stored = []
-    for i, (file, kind) in enumerate(documents):
-        if kind not in DocumentKind.values:
-            raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                         _("Unknown document kind %(kind)r; one of: %(choices)s.")
-                                         % {"kind": kind, "choices": ", ".join(DocumentKind.values)})
-        stored.append(document_store(file=file, kind=kind, region=application.region, uploaded_by=uploaded_by,
-                                     field=f"documents[{i}]"))
+    stored = documents_store(documents, region=application.region, uploaded_by=uploaded_by)
     if stored:
         application.documents.add(*stored)
 

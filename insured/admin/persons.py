@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.models import Region
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin
+from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, each_item_run
 from common.identifiers import mask_document
-from common.problems import ApplicationError
 from insured.access_log import record_access_log
 from insured.logins import (
     ISSUE_PERMISSION,
@@ -32,24 +31,11 @@ from insured.person_file import person_file_urls
 from insured.services.persons import UPDATABLE, person_register, person_update
 
 
-def _place_errors(form, err: ApplicationError, fields: dict[str, str] | None = None) -> None:
-    """A service's refusal shown on the form: at the field it names, else above the form."""
-    placed = False
-    for error in err.errors:
-        field = (fields or {}).get(error.get("field") or "", error.get("field"))
-        if field in form.fields:
-            form.add_error(field, error.get("message") or err.detail)
-            placed = True
-    if not placed:
-        form.add_error(None, err.detail)
+class PersonEntryForm(ServiceForm):
+    """Registers through person_register with the clerk as actor; a refusal (duplicate, wrong
+    check character) shows on the form."""
 
-
-class PersonEntryForm(forms.ModelForm):
-    """Registers through person_register with the clerk as actor. The service runs in clean(), so a
-    refusal (duplicate, wrong check character) shows on the form; the admin's add view runs in one
-    transaction, so nothing stays behind if a later step fails."""
-
-    request = None  # set per request by InsuredPersonAdmin.get_form
+    error_fields = {"region_code": "region"}
 
     document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices,
                                       initial=DocumentType.RESIDENT_ID)
@@ -81,23 +67,13 @@ class PersonEntryForm(forms.ModelForm):
         if len(regions[:2]) == 1:
             self.fields["region"].initial = regions[0].pk
 
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        fields = {k: v for k, v in data.items() if v not in (None, "")}
-        try:
-            self.instance = person_register(actor=viewer_for_request(self.request), **fields)
-        except ApplicationError as err:
-            _place_errors(self, err, {"region_code": "region"})
-        return data
+    def call_service(self, data, viewer):
+        return person_register(actor=viewer, **{k: v for k, v in data.items() if v not in (None, "")})
 
 
-class PersonUpdateForm(forms.ModelForm):
+class PersonUpdateForm(ServiceForm):
     """Changes through person_update (contact details, statement channel, household registration,
     a corrected name); the identity and the region are read-only here."""
-
-    request = None
 
     name = forms.CharField(label=_("name"), max_length=100)
     nationality = forms.CharField(label=_("nationality"), max_length=3)
@@ -117,20 +93,15 @@ class PersonUpdateForm(forms.ModelForm):
         for field in UPDATABLE:
             self.initial.setdefault(field, getattr(self.instance, field))
 
-    def clean(self):
-        data = super().clean()
-        if self.errors or not self.has_changed():
-            return data
-        try:
-            self.instance = person_update(person=self.instance, actor=viewer_for_request(self.request),
-                                          **{field: data.get(field) or "" for field in self.changed_data})
-        except ApplicationError as err:
-            _place_errors(self, err)
-        return data
+    def call_service(self, data, viewer):
+        if not self.has_changed():
+            return self.instance
+        return person_update(person=self.instance, actor=viewer,
+                             **{field: data.get(field) or "" for field in self.changed_data})
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InsuredPersonAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["name", "masked_document", "sex", "birth_date", "region", "statement_delivery", "file_link"]
     list_select_related = ["region"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter), "document_type", "statement_delivery", "sex"]
@@ -151,22 +122,15 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (_("Contacts and statements"), {"fields": ["phone", "email", "postal_address", "statement_delivery"]}),
     ]
 
-    # Every write goes through person_register / person_update, called by the forms' clean().
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = PersonEntryForm if obj is None else PersonUpdateForm
-        return type(form.__name__, (form,), {"request": request})
+    # Every write goes through person_register / person_update, called by the forms' save().
+    service_add_form = PersonEntryForm
+    service_change_form = PersonUpdateForm
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.change_fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.identity_fields
-
-    def save_model(self, request, obj, form, change):
-        pass  # written by the service in the form's clean()
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -213,50 +177,39 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return mask_document(obj.document_number)
         return super().export_value(obj, field)
 
-class PersonLoginForm(forms.ModelForm):
-    """Links through the service (insured.logins.person_login_link: scope, permission, SecurityEvent);
-    its refusal lands on the field it names."""
+class PersonLoginForm(ServiceForm):
+    """Links through the service (insured.logins.person_login_link: scope, permission, SecurityEvent)."""
 
     class Meta:
         model = PersonLogin
         fields = ["user", "person"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        try:
-            self.instance = person_login_link(user_id=cleaned["user"].pk, person_id=cleaned["person"].pk,
-                                              actor=viewer_for_request(self.request))
-        except ApplicationError as err:
-            _place_errors(self, err)
-        return cleaned
+    def call_service(self, data, viewer):
+        return person_login_link(user_id=data["user"].pk, person_id=data["person"].pk, actor=viewer)
 
 
 @admin.register(PersonLogin)
-class PersonLoginAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PersonLoginAdmin(ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "person", "created_at"]
     list_select_related = ["user", "person"]
     raw_id_fields = ["user", "person"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
-    form = PersonLoginForm
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"request": request})
+    service_form = PersonLoginForm
+    actions = ["unlink"]
 
     def has_change_permission(self, request, obj=None):
         return False  # a link is made or removed, never edited
 
-    def save_model(self, request, obj, form, change):
-        pass  # written by the service in the form's clean()
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed through the "unlink" action, which records it
 
-    def delete_model(self, request, obj):
-        person_login_unlink(login_id=obj.pk, actor=viewer_for_request(request))
-
-    def delete_queryset(self, request, queryset):
+    @admin.action(description=_("Unlink the selected logins (recorded as security events)"),
+                  permissions=["unlink"])
+    def unlink(self, request, queryset):
         viewer = viewer_for_request(request)
-        for login in queryset:
-            person_login_unlink(login_id=login.pk, actor=viewer)
+        each_item_run(self, request, queryset, lambda login: person_login_unlink(login_id=login.pk, actor=viewer))
+
+    def has_unlink_permission(self, request):
+        return request.user.has_perm("insured.delete_personlogin")
 

@@ -11,9 +11,8 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import viewer_for_request
-from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, each_item_run
 from common.display import actor_text
-from common.problems import ApplicationError
 from insured.models import (
     Decision,
     Employment,
@@ -24,19 +23,6 @@ from insured.models import (
     StaffReduction,
 )
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
-
-
-def _each(modeladmin, request, items, service, done_message):
-    """Run one service call per item and report each outcome, as a clerk expects of a bulk action."""
-    ok = 0
-    for item in items:
-        try:
-            service(item)
-            ok += 1
-        except ApplicationError as err:
-            modeladmin.message_user(request, f"{item}: {err.detail}", messages.WARNING)
-    if ok:
-        modeladmin.message_user(request, done_message % {"n": ok}, messages.SUCCESS)
 
 
 @admin.register(StaffReduction)
@@ -70,7 +56,7 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         viewer = viewer_for_request(request)
         # Read before confirming: afterwards the confirmed ones would look "already decided" too.
         decided_before = list(queryset.exclude(state=Decision.PENDING))
-        _each(self, request, queryset.filter(state=Decision.PENDING),
+        each_item_run(self, request, queryset.filter(state=Decision.PENDING),
               lambda r: staff_reduction_confirm(reduction=r, actor=viewer, channel="admin"),
               _("%(n)d staff reduction(s) confirmed."))
         for decided in decided_before:
@@ -83,7 +69,7 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         note = request.POST.get("note", "").strip()
         if "apply" in request.POST and note:
             viewer = viewer_for_request(request)
-            _each(self, request, pending,
+            each_item_run(self, request, pending,
                   lambda r: staff_reduction_reject(reduction=r, actor=viewer, channel="admin", note=note),
                   _("%(n)d staff reduction(s) rejected."))
             return None
@@ -138,7 +124,7 @@ class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     @admin.action(description=_("Confirm selected pending enrolments"), permissions=["review"])
     def confirm_enrolments(self, request, queryset):
         viewer = viewer_for_request(request)
-        _each(self, request, queryset.filter(kind=EventKind.ENROLMENT, decision=Decision.PENDING),
+        each_item_run(self, request, queryset.filter(kind=EventKind.ENROLMENT, decision=Decision.PENDING),
               lambda e: enrolment_confirm(event=e, actor=viewer, channel="admin"),
               _("%(n)d enrolment(s) confirmed."))
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
-from agency.documents import document_store
-from agency.models import DeadlineRule, Document, DocumentKind
+from agency.documents import documents_store
+from agency.models import DeadlineRule
 from common.access import Kind, Viewer, scope
 from common.dates import date_not_ahead, employment_start_check
 from common.display import message_data
@@ -298,8 +298,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
                                                reason=reason, note=note, pending=needs_review, actor=actor,
                                                channel=channel)
     if documents:
-        request.documents.set([_voucher_store(file, kind, i, region=region, actor=actor)
-                               for i, (file, kind) in enumerate(documents)])
+        request.documents.set(documents_store(documents, region=region, uploaded_by=actor.label()))
     reduction = StaffReduction.objects.create(employment=employment, employer=employer, person=employment.person,
                                               region=region, last_day=last_day, reason=reason,
                                               request_event=request,
@@ -313,13 +312,6 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
 
 
 staff_reduction_submit = entry(staff_reduction_submit, callers=PORTAL | STAFF)
-
-
-def _voucher_store(file: UploadedFile, kind: str, i: int, *, region, actor: Viewer) -> Document:
-    if kind not in DocumentKind.values:
-        raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice", _("Unknown document kind %(kind)r.") % {"kind": kind})
-    return document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
-                          field=f"documents[{i}]")
 
 
 def _reduction_lock(reduction: StaffReduction, actor: Viewer, action: str) -> StaffReduction:

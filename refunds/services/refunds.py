@@ -23,7 +23,7 @@ from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import account_interest_until
 from accounts.selectors import contribution_months
 from agency.deadlines import deadline_open
-from agency.documents import document_store
+from agency.documents import documents_store
 from agency.models import DeadlineRule, DocumentKind
 from common.access import Kind, Viewer, scope
 from common.display import message_data
@@ -201,9 +201,8 @@ def refund_apply(*, person: InsuredPerson, reason: str, actor: Viewer, channel: 
     for heir in heir_rows:
         heir.refund = refund
     RefundHeir.objects.bulk_create(heir_rows)
-    stored = [document_store(file=f, kind=kind or DocumentKind.APPLICATION_FORM, region=locked.region,
-                             uploaded_by=actor.label(), field=f"documents[{i}]")
-              for i, (f, kind) in enumerate(documents)]
+    stored = documents_store(documents, region=locked.region, uploaded_by=actor.label(),
+                             default_kind=DocumentKind.APPLICATION_FORM)
     if stored:
         refund.documents.add(*stored)
     events.refund_applied(refund, actor=actor, channel=channel, heirs=len(heir_rows),

@@ -37,6 +37,7 @@ from statements.models import (
     Statement,
     StatementRun,
 )
+from statements.queue import EMAILS_SEND, PRINT_BATCH_RENDER, queue_after_commit
 from statements.render import statement_pdf
 from statements.services.generation import _delivery_for
 from statements.snapshot import PersonRow
@@ -180,10 +181,8 @@ def print_batches_build(*, run: StatementRun | None = None, actor: Viewer) -> li
                 Delivery.objects.filter(pk__in=chunk).update(state=DeliveryState.BATCHED, batch=batch)
                 made.append(batch)
         if made:
-            from statements.tasks import print_batch_render_task
-
-            ids = [b.pk for b in made]
-            transaction.on_commit(lambda: [print_batch_render_task.delay(batch_id=i) for i in ids])
+            for batch in made:
+                queue_after_commit(PRINT_BATCH_RENDER, batch_id=batch.pk)
     return made
 
 
@@ -302,9 +301,7 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
         record_access_log(person_id=person.pk, viewer=actor, kind=RecordAccessKind.STATEMENT_RESENT,
                           detail=f"{statement.year} {channel}")
         if channel == StatementDelivery.EMAIL:
-            from statements.tasks import statement_emails_send
-
-            transaction.on_commit(lambda: statement_emails_send.delay())
+            queue_after_commit(EMAILS_SEND)
     return delivery
 
 

@@ -15,6 +15,7 @@ from common.access import Viewer
 from common.services import SYSTEM, Machine, Step, entry, transition
 from insured.models import StatementDelivery
 from statements.models import Delivery, DeliveryState, RangeState, RunRange, Statement
+from statements.queue import EMAILS_SEND, queue_after_commit
 from statements.snapshot import PersonRow, persons_in_range, postal_code_of, statements_generate_range
 
 # A range is pending until one worker generated it (in the transaction that holds its row lock).
@@ -58,9 +59,7 @@ def statement_range_generate(*, range_id: int, actor: Viewer) -> RunRange | None
         transition(RANGE, rng, "generate", actor=actor,
                    fields=["persons", "generated", "by_email", "by_post", "online", "done_at", "attempts"])
         if made.email:
-            from statements.tasks import statement_emails_send
-
-            transaction.on_commit(lambda: statement_emails_send.delay(range_id=rng.pk))
+            queue_after_commit(EMAILS_SEND, range_id=rng.pk)
         return rng
 
 

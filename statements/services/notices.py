@@ -18,6 +18,7 @@ from common.services import SYSTEM, entry
 from insured.models import StatementDelivery
 from statements import events
 from statements.models import StatementEvent, StatementEventKind
+from statements.queue import TRANSFER_NOTICE, queue_now
 from statements.snapshot import PersonRow
 from transfers.documents import form_pdf
 from transfers.models import Transfer
@@ -71,6 +72,4 @@ transfer_notice_send = entry(transfer_notice_send, callers=SYSTEM, atomic=False)
 
 def _transfer_completed_notify(transfer_id: int) -> None:
     """The hook transfers calls after a completion commits: the notice goes by a task."""
-    from statements.tasks import transfer_notice_task
-
-    transfer_notice_task.delay(transfer_id=transfer_id)
+    queue_now(TRANSFER_NOTICE, transfer_id=transfer_id)

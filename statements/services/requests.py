@@ -12,6 +12,7 @@ from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from statements import events
 from statements.models import OPEN_DELIVERY, Delivery, Statement
+from statements.queue import EMAILS_SEND, queue_after_commit
 from statements.services.generation import _delivery_for, _statement_generate_one
 from statements.snapshot import PersonRow
 
@@ -39,9 +40,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
             delivery = _delivery_for(statement, row, channel=row.channel, actor=actor)
             delivery.save()
             if delivery.channel == StatementDelivery.EMAIL:
-                from statements.tasks import statement_emails_send
-
-                transaction.on_commit(lambda: statement_emails_send.delay())
+                queue_after_commit(EMAILS_SEND)
         events.statement_requested(statement, actor=actor, created=created,
                                    channel=delivery.channel if delivery else None)
     return statement, delivery, created

@@ -23,6 +23,7 @@ from statements.models import (
     RunState,
     StatementRun,
 )
+from statements.queue import RANGE_WORK, RUN_ADVANCE, queue_after_commit
 
 START_PERMISSION = "statements.add_statementrun"
 # A run is running until every range is done, the letters are batched and no e-mail waits.
@@ -81,9 +82,7 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
             run.save(update_fields=["persons_total", "ranges_total"])
             events.statement_run_started(run, actor=actor)
     if run.state == RunState.RUNNING:
-        from statements.tasks import statement_run_advance_task
-
-        transaction.on_commit(lambda: statement_run_advance_task.delay(run_id=run.pk))
+        queue_after_commit(RUN_ADVANCE, run_id=run.pk)
     return run, created
 
 
@@ -94,8 +93,6 @@ statement_run_start = entry(statement_run_start, callers=STAFF, permission=START
 def statement_run_dispatch(*, run_id: int, actor: Viewer, stale_after: timedelta | None = None) -> int:
     """Queues a task for every pending range that no task holds: never queued, or queued longer
     ago than `stale_after` (its task was lost with a worker or with Redis). Returns how many."""
-    from statements.tasks import statement_range_work
-
     stale_after = stale_after or timedelta(minutes=settings.STATEMENT_RANGE_REQUEUE_MINUTES)
     now = timezone.now()
     with transaction.atomic():
@@ -103,7 +100,8 @@ def statement_run_dispatch(*, run_id: int, actor: Viewer, stale_after: timedelta
                    .filter(run_id=run_id, state=RangeState.PENDING)
                    .exclude(queued_at__gt=now - stale_after).values_list("pk", flat=True))
         RunRange.objects.filter(pk__in=ids).update(queued_at=now)
-        transaction.on_commit(lambda: [statement_range_work.delay(range_id=i) for i in ids])
+        for i in ids:
+            queue_after_commit(RANGE_WORK, range_id=i)
     return len(ids)
 
 

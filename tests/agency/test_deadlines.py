@@ -2,10 +2,10 @@
 
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from celery.schedules import crontab
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
@@ -256,13 +256,21 @@ def test_sweep_task_runs_through_celery(office, outbox, run_sweep):
 
 
 def test_beat_runs_the_sweep_daily_at_the_configured_hour_in_shanghai(settings):
+    """Due at DEADLINE_SWEEP_HOUR:00 Shanghai time each day, not before, and under a task name the
+    workers know (a typo in the schedule would never run the sweep)."""
     from config.celery import app
 
+    app.loader.import_default_modules()
     entry = app.conf.beat_schedule["deadline-sweep"]
-    assert entry["task"] == "agency.tasks.deadline_sweep"
-    assert entry["schedule"] == crontab(minute=0, hour=settings.DEADLINE_SWEEP_HOUR)
-    assert app.conf.timezone == "Asia/Shanghai"
-    assert isinstance(settings.DEADLINE_SWEEP_HOUR, int) and 0 <= settings.DEADLINE_SWEEP_HOUR <= 23
+    assert entry["task"] in app.tasks
+    shanghai = ZoneInfo("Asia/Shanghai")
+    last_run = datetime(2026, 3, 1, settings.DEADLINE_SWEEP_HOUR, 0, 5, tzinfo=shanghai)
+    at_the_hour = last_run + timedelta(days=1)
+    schedule = entry["schedule"]
+    schedule.nowfun = lambda: at_the_hour - timedelta(minutes=30)
+    assert not schedule.is_due(last_run).is_due
+    schedule.nowfun = lambda: at_the_hour
+    assert schedule.is_due(last_run).is_due
 
 
 @pytest.mark.django_db(transaction=True)

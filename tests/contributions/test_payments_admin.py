@@ -1,10 +1,12 @@
 """Clerks record payments from bank vouchers, print receipts, read the employers in arrears of
 their own region (largest first) and an employer's arrears page."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -55,10 +57,37 @@ def test_clerk_records_a_payment_from_a_voucher_and_prints_its_receipt(region):
     assert again.status_code == 302 and Payment.objects.count() == 1 and Document.objects.count() == 1
 
 
+def _voucher_on_disk(content: bytes) -> bool:
+    digest = hashlib.sha256(content).hexdigest()
+    return default_storage.exists(f"vouchers/{digest[:2]}/{digest}/voucher.pdf")
+
+
 def test_bad_payment_in_the_admin_shows_the_error_and_stores_nothing(region):
     employer = EmployerFactory(region=region)
     response = record(login(region), employer, amount="-1.00")
     assert response.status_code == 200 and not Payment.objects.exists()
+    assert "A payment is a positive amount." in response.content.decode()  # at the amount field
+    assert not Document.objects.exists()
+
+
+def test_a_refused_payment_leaves_no_voucher_row_and_no_file(region):
+    """The voucher is stored before payment_record runs; when the service refuses (here: dated in
+    the future, then a bank reference another employer's payment holds), the immutable Document row
+    and its file are gone again, and the form shows why at the field."""
+    employer, other = EmployerFactory(region=region), EmployerFactory(region=region)
+    client = login(region)
+    content = PDF + b"% refused\n"
+    future = client.post("/admin/contributions/payment/add/", {
+        "employer": employer.pk, "bank_reference": "F-1", "amount": "10.00", "paid_on": "2099-01-01", "note": "",
+        "voucher_file": SimpleUploadedFile("voucher.pdf", content, content_type="application/pdf")})
+    assert future.status_code == 200 and "A payment cannot be dated in the future." in future.content.decode()
+    assert not Document.objects.exists() and not _voucher_on_disk(content)
+    assert record(client, other, reference="TAKEN").status_code == 302
+    taken = client.post("/admin/contributions/payment/add/", {
+        "employer": employer.pk, "bank_reference": "TAKEN", "amount": "10.00", "paid_on": "2026-01-15",
+        "note": "", "voucher_file": SimpleUploadedFile("voucher.pdf", content, content_type="application/pdf")})
+    assert taken.status_code == 200 and "This bank reference is already recorded." in taken.content.decode()
+    assert Payment.objects.count() == 1 and Document.objects.count() == 1 and not _voucher_on_disk(content)
 
 
 def test_clerk_sees_employers_in_arrears_of_their_region_largest_first(region):

@@ -13,10 +13,13 @@ from tests.employers.factories import EmployerFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_the_daily_job_is_in_the_beat_schedule():
+def test_every_scheduled_job_names_a_task_the_workers_know():
+    """A beat entry is a task's name as a string: a typo would never run the job, silently."""
     app.loader.import_default_modules()
-    app.conf.beat_schedule  # noqa: B018 - configured on access
-    assert app.conf.beat_schedule["contributions-daily"]["task"] == "contributions.tasks.contributions_daily"
+    schedule = app.conf.beat_schedule
+    assert "contributions-daily" in schedule
+    unknown = {name: entry["task"] for name, entry in schedule.items() if entry["task"] not in app.tasks}
+    assert unknown == {}
 
 
 def test_the_daily_job_assesses_and_reports_counts(monkeypatch):

@@ -54,15 +54,22 @@ def test_a_worker_killed_in_a_range_leaves_it_pending_and_the_next_one_finishes_
     assert Statement.objects.count() == run.persons_total
 
 
-def test_a_lost_task_is_queued_again_only_after_the_requeue_time(settings):
+def test_a_lost_task_is_queued_again_only_after_the_requeue_time(django_capture_on_commit_callbacks):
     build()
     run, _ = statement_run_start(year=YEAR, region=None, actor=Viewer.system())
+    ranges = sorted(RunRange.objects.filter(run=run).values_list("pk", flat=True))
     with mock.patch("statements.tasks.statement_range_work.delay") as delay:
-        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total  # queued once
-        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == 0  # its task may still come
+        with django_capture_on_commit_callbacks(execute=True):
+            assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total
+        assert sorted(c.kwargs["range_id"] for c in delay.call_args_list) == ranges  # each range once
+        delay.reset_mock()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == 0  # its task may still come
+        assert delay.call_count == 0
         RunRange.objects.filter(run=run).update(queued_at=timezone.now() - timedelta(hours=1))  # Redis lost it
-        assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total
-    assert delay.call_count == 0  # queued after commit: the test's transaction never commits
+        with django_capture_on_commit_callbacks(execute=True):
+            assert statement_run_dispatch(run_id=run.pk, actor=Viewer.system()) == run.ranges_total
+        assert sorted(c.kwargs["range_id"] for c in delay.call_args_list) == ranges  # queued again
 
 
 def test_starting_a_finished_run_again_changes_nothing():

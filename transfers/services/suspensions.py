@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_open, today_in_shanghai
-from agency.documents import document_store
-from agency.models import DeadlineRule, DocumentKind, Region
+from agency.documents import documents_store
+from agency.models import DeadlineRule, Region
 from common.access import Kind, Viewer
 from common.display import message_data
 from common.identifiers import mask_document
@@ -131,13 +131,7 @@ def suspension_apply(*, region: Region, reason: str, actor: Viewer, channel: str
         raise Conflict(_("An application to suspend this relationship is already under review."),
                        type_slug="duplicate-suspension") from None
     if documents:
-        stored = []
-        for i, (file, kind) in enumerate(documents):
-            if kind not in DocumentKind.values:
-                raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                             _("Unknown document kind %(kind)r.") % {"kind": kind})
-            stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
-                                         field=f"documents[{i}]"))
+        stored = documents_store(documents, region=region, uploaded_by=actor.label())
         suspension.documents.set(stored)
         request.documents.set(stored)
     deadline_open(rule=RULE, subject=suspension, region=region, starts_on=today,

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import FEN, account_interest_until, account_lock_or_open, entries_post
 from agency.deadlines import deadline_open, today_in_shanghai
-from agency.documents import document_store
-from agency.models import DeadlineRule, Document, DocumentKind, Region
+from agency.documents import documents_store
+from agency.models import DeadlineRule, Document, Region
 from common.access import Viewer
 from common.display import message_data
 from common.identifiers import mask_document
@@ -105,14 +105,7 @@ def _deadline_item(transfer: Transfer, step: int) -> dict:
 
 
 def _vouchers(documents: Sequence[tuple[UploadedFile, str]], *, region: Region, actor: Viewer) -> list[Document]:
-    stored = []
-    for i, (file, kind) in enumerate(documents):
-        if kind not in DocumentKind.values:
-            raise ValidationFailed.field(f"document_kinds[{i}]", "invalid_choice",
-                                         _("Unknown document kind %(kind)r.") % {"kind": kind})
-        stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=actor.label()[:100],
-                                     field=f"documents[{i}]"))
-    return stored
+    return documents_store(documents, region=region, uploaded_by=actor.label())
 
 
 # ---------------------------------------------------------------- the application

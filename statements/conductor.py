@@ -1,0 +1,71 @@
+"""The statement run's conductor: what each scheduled or queued step does, in one place. The
+tasks (`statements/tasks.py`) are thin wrappers the Celery workers call; this module calls the
+services, and the services queue the next step by name (`statements/queue.py`)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from common.access import Viewer
+from statements.models import RangeState, RunRange, RunState, StatementRun
+from statements.queue import RUN_ADVANCE, queue_after_commit
+from statements.services.delivery import (
+    email_deliveries_send,
+    print_batch_render,
+    print_batches_build,
+    stale_sending_mark_uncertain,
+)
+from statements.services.generation import statement_range_generate
+from statements.services.notices import transfer_notice_send
+from statements.services.runs import statement_run_advance, statement_run_start
+
+
+def range_work(range_id: int) -> str:
+    """One range's statements; the last range done queues the run's next step."""
+    rng = statement_range_generate(range_id=range_id, actor=Viewer.system())
+    if rng is None:
+        return "already done or taken"
+    if not RunRange.objects.filter(run_id=rng.run_id, state=RangeState.PENDING).exists():
+        queue_after_commit(RUN_ADVANCE, run_id=rng.run_id)
+    return f"range {rng.seq}: {rng.generated} generated"
+
+
+def emails_send(range_id: int | None = None) -> str:
+    if range_id is None:
+        return str(email_deliveries_send(actor=Viewer.system()))
+    rng = RunRange.objects.select_related("run").get(pk=range_id)
+    return str(email_deliveries_send(first_person_id=rng.first_person_id, last_person_id=rng.last_person_id,
+                                     year=rng.run.year, actor=Viewer.system()))
+
+
+def run_advance(run_id: int) -> str:
+    run = statement_run_advance(run_id=run_id, actor=Viewer.system())
+    return f"{run}: {run.state}"
+
+
+def print_batch(batch_id: int) -> str:
+    batch = print_batch_render(batch_id=batch_id, actor=Viewer.system())
+    return f"{batch}: {batch.pdf_bytes} bytes"
+
+
+def transfer_notice(transfer_id: int) -> str:
+    event = transfer_notice_send(transfer_id=transfer_id, actor=Viewer.system())
+    return f"transfer {transfer_id}: " + (event.detail["channel"] if event else "informed before")
+
+
+def runs_check() -> str:
+    """Every few minutes: resume runs (re-queue ranges whose task was lost), send due e-mail retries,
+    mark what a dead sender left as uncertain, batch letters asked for outside runs."""
+    uncertain = stale_sending_mark_uncertain(actor=Viewer.system())
+    for run_id in StatementRun.objects.filter(state=RunState.RUNNING).values_list("pk", flat=True):
+        statement_run_advance(run_id=run_id, actor=Viewer.system())
+    sent = email_deliveries_send(limit=5000, actor=Viewer.system())
+    batches = print_batches_build(actor=Viewer.system())
+    return f"uncertain {uncertain}, e-mail {sent}, batches {len(batches)}"
+
+
+def run_yearly() -> str:
+    """On STATEMENT_RUN_MONTH/DAY: the run of last year for every region (once: starting it again
+    finds the same run)."""
+    run, created = statement_run_start(year=timezone.localdate().year - 1, region=None, actor=Viewer.system())
+    return f"{run}: {'started' if created else run.state}"
