@@ -20,9 +20,10 @@ class AgencyConfig(AppConfig):
         user_logged_in.connect(on_logged_in, dispatch_uid="agency.login_success")
 
         from agency import deadlines
-        from common.services import deadline_keeper_register
+        from common.services import deadline_keepers
 
-        deadline_keeper_register(deadlines.KEEPER)  # common.services.transition opens and closes clocks
+        deadline_keepers.register(deadlines.KEEPER)  # common.services.transition opens and closes clocks
+
         from agency.login_guard import clerk_region, region_resolvers
 
         region_resolvers.register(clerk_region)

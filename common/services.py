@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from common.access import Kind, Viewer, scope, viewer_may
 from common.problems import Conflict, Forbidden, NotFound
+from common.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,13 +158,8 @@ class DeadlineKeeper(Protocol):
     def close(self, *, subject: models.Model, rule: str, cancelled: bool = False) -> Any: ...
 
 
-_deadline_keeper: DeadlineKeeper | None = None
-
-
-def deadline_keeper_register(keeper: DeadlineKeeper) -> None:
-    """The deadline engine (agency) registers itself here in AppConfig.ready(); common knows no rules."""
-    global _deadline_keeper
-    _deadline_keeper = keeper
+# The deadline engine (agency) registers itself in AppConfig.ready(): common knows no rules.
+deadline_keepers: Registry[DeadlineKeeper] = Registry("common.deadline_keeper", key=lambda keeper: "deadlines")
 
 
 class Machine:
@@ -218,16 +214,17 @@ def transition(machine: Machine, subject: models.Model, action: str, *, actor: V
     setattr(subject, machine.field, step.to)
     subject.save(update_fields=[machine.field, *fields])
     if step.close or step.cancel or step.open:
-        if _deadline_keeper is None:
+        keeper = deadline_keepers.get("deadlines")
+        if keeper is None:
             raise RuntimeError("no deadline keeper registered (agency's AppConfig.ready() registers it)")
         if step.close:
-            _deadline_keeper.close(subject=subject, rule=step.close)
+            keeper.close(subject=subject, rule=step.close)
         if step.cancel:
-            _deadline_keeper.close(subject=subject, rule=step.cancel, cancelled=True)
+            keeper.close(subject=subject, rule=step.cancel, cancelled=True)
         if step.open:
             from django.utils import timezone
 
-            _deadline_keeper.open(rule=step.open, subject=subject, region=region or subject.region,
+            keeper.open(rule=step.open, subject=subject, region=region or subject.region,
                                   starts_on=starts_on or timezone.localdate(), **(deadline_item or {}))
     if step.event is None:
         return None
