@@ -33,10 +33,12 @@ run: demo
 test: install
 	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Screenshots of the home page and a person's file at 1366 x 768 in Chinese (docs/screenshots/),
-# taken by the browser tests; they need chromium and a CJK font (fonts-noto-cjk).
+# Screenshots of the home page and a person's file at 1366 x 768 in Chinese, and of the person's own
+# pages at 360 and 1366 px (docs/screenshots/), taken by the browser tests; they need chromium and a
+# CJK font (fonts-noto-cjk).
 screenshots: install
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
+	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
+	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_person_pages.py $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "transfers",
     "refunds",
     "statements",
+    "myrecord",
     "demo",
 ]
 
@@ -140,7 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/api/v1/me"
+LOGIN_REDIRECT_URL = "/me/"  # the person's own pages (myrecord)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
