@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.access import Kind, Viewer, scope
 from common.problems import Forbidden, NotFound, ValidationFailed
@@ -23,7 +24,8 @@ def _check_year(year: int) -> None:
     today = timezone.localdate()
     if not FIRST_YEAR <= year < today.year:
         raise ValidationFailed.field("year", "year-not-available",
-                                     f"Statements cover a finished year from {FIRST_YEAR} to {today.year - 1}.")
+                                     gettext("Statements cover a finished year from %(first)s to %(last)s.")
+                                     % {"first": FIRST_YEAR, "last": today.year - 1})
 
 
 def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery | None, bool]:
@@ -31,7 +33,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
     none, and delivered by their channel unless a delivery of it is already under way.
     Returns (statement, new delivery or None, statement created)."""
     if actor.kind is not Kind.PERSON:
-        raise Forbidden("Only the insured person asks for their own statement here.")
+        raise Forbidden(gettext("Only the insured person asks for their own statement here."))
     _check_year(year)
     with transaction.atomic():
         person = InsuredPerson.objects.select_for_update().get(pk=actor.person_id)  # one request at a time
@@ -53,10 +55,10 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
 def statement_for_clerk(*, statement_id: int, actor: Viewer, printing: bool = False) -> Statement:
     """A statement of the clerk's region, logged as viewed (or printed at the counter)."""
     if actor.kind not in (Kind.CLERK, Kind.SUPERUSER):
-        raise Forbidden("Only agency staff read statements here.")
+        raise Forbidden(gettext("Only agency staff read statements here."))
     statement = scope(Statement.objects.all(), actor).filter(pk=statement_id).first()
     if statement is None:
-        raise NotFound("No such statement in your region.")
+        raise NotFound(gettext("No such statement in your region."))
     kind = RecordAccessKind.STATEMENT_PRINTED if printing else RecordAccessKind.STATEMENT_VIEWED
     with transaction.atomic():
         record_access_log(person_id=statement.person_id, viewer=actor, kind=kind, detail=str(statement.year))
@@ -68,10 +70,10 @@ def statement_for_clerk(*, statement_id: int, actor: Viewer, printing: bool = Fa
 def statement_counter_print(*, person_id: int, year: int, actor: Viewer) -> Statement:
     """At the counter: the person's statement of `year` (generated now if there is none), logged."""
     if actor.kind not in (Kind.CLERK, Kind.SUPERUSER):
-        raise Forbidden("Only agency staff print at the counter.")
+        raise Forbidden(gettext("Only agency staff print at the counter."))
     _check_year(year)
     if not scope(InsuredPerson.objects.all(), actor).filter(pk=person_id).exists():
-        raise NotFound("No such person in your region.")
+        raise NotFound(gettext("No such person in your region."))
     with transaction.atomic():
         InsuredPerson.objects.select_for_update().get(pk=person_id)
         statement, _created = statement_generate_one(person_id=person_id, year=year, actor=actor)
@@ -94,10 +96,10 @@ def statement_verify(*, code: str) -> Verification:
     normal = verification_code_normal(code)
     if len(normal) != CODE_LENGTH:
         raise ValidationFailed.field("code", "code-format",
-                                     f"A verification code has {CODE_LENGTH} digits and letters A to F.")
+                                     gettext("A verification code has %(n)s digits and letters A to F.") % {"n": CODE_LENGTH})
     found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
     if found is None:
-        raise NotFound("No statement has this verification code.")
+        raise NotFound(gettext("No statement has this verification code."))
     year, person_id, checksum = found
     name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
     return Verification(year=year, name=masked_name(name), checksum=checksum)
