@@ -156,9 +156,9 @@ class Command(BaseCommand):
         parser.add_argument("--roll", choices=[c for c, _ in PORTALS], metavar="CLIENT_ID",
                             help="print, as the CSV a declaration takes, the roll of the demo portal's employer "
                                  "(what its HR system would hold: full document numbers, the wages) and exit")
-        parser.add_argument("--person", action="store_true",
-                            help="print the demo person's login (their document number) and exit: what the "
-                                 "README's examples log in with")
+        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved"],
+                            help="print the login (document number) of the demo person, or of the moved person "
+                                 "(`--person moved`), and exit: what the README's examples log in with")
         parser.add_argument("--period", metavar="YYYY-MM",
                             help="with --roll: the month (default: the latest month whose payment day is past)")
 
@@ -188,7 +188,8 @@ class Command(BaseCommand):
             self.stdout.write(self.roll_csv(options["roll"], options.get("period")), ending="")
             return
         if options.get("person"):
-            person = InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first()
+            person = (demo_transfer_person() if options["person"] == "moved"
+                      else InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first())
             if person is None or not PersonLogin.objects.filter(person=person).exists():
                 raise CommandError("No demo person yet: run `make run` (or demo_accounts) first.")
             self.stdout.write(person.document_number)
