@@ -188,5 +188,5 @@ def register_panels() -> None:
     from common.panels import Panel
     from insured.person_file import person_file_panels
 
-    person_file_panels.register(Panel("account", _("individual pension account"), person_account_panel, order=105,
-                                      permission="accounts.view_pensionaccount"))
+    person_file_panels.register(Panel("individual_account", _("individual pension account"), person_account_panel,
+                                      order=105, permission="accounts.view_pensionaccount"))

@@ -64,3 +64,12 @@ def test_official_dates_read_the_chinese_way():
     assert official_date("2026-01-05") == "2026年1月5日"
     with translation.override("en"):
         assert official_date(date(2026, 12, 7)) == "2026年12月7日"
+
+
+def test_an_invalid_token_is_called_invalid_not_missing():
+    missing = Client().get("/api/v1/employer", HTTP_ACCEPT_LANGUAGE="en").json()
+    invalid = Client().get("/api/v1/employer", HTTP_AUTHORIZATION="Bearer not-a-token",
+                           HTTP_ACCEPT_LANGUAGE="en").json()
+    assert invalid["status"] == 401 and "not valid" in invalid["detail"] and invalid["detail"] != missing["detail"]
+    chinese = Client().get("/api/v1/employer", HTTP_AUTHORIZATION="Bearer not-a-token", **ZH).json()
+    assert "访问令牌无效" in chinese["detail"]
