@@ -146,13 +146,13 @@ def message_render(data: dict | None, fallback: str = "") -> str:
 # --- flags that read as words -----------------------------------------------------------------------
 
 def late_html(late: bool):
-    """"Late" in the overdue colour, "on time" plain: Django's boolean icons put a green tick on a
+    """"Late" in the overdue colour, a dash when in time: Django's boolean icons put a green tick on a
     late item and a red cross on one in time, the opposite of what a reader takes them for."""
     from django.utils.html import format_html
 
     if late:
         return format_html('<span class="state-overdue">{}</span>', gettext("late"))
-    return gettext("on time")
+    return "—"  # in time: nothing to flag (narrow, so the queues keep their columns on screen)
 
 
 # --- official documents -------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     actions = ["approve_selected"]
     change_fields = ["kind", "state", "uscc", "name", "region", "employer", "event_date", "received_at", "late_shown",
                      "submissions", "applicant_name", "due"]
-    @admin.display(description=_("filed more than 30 days after the event"), ordering="late")
+    @admin.display(description=_("late"), ordering="late")
     def late_shown(self, obj):
         return late_html(obj.late)
 
