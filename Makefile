@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # DJANGO_DEBUG is off): a development secret key and, when no URL is set, the embedded servers.
 DEV := $(BIN)/python -m config.devenv
 
-.PHONY: install run test bench lint migrate demo clean-var screenshots
+.PHONY: install run test bench lint migrate demo clean-var screenshots totp sweep
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,10 +33,22 @@ run: demo
 test: install
 	$(DEV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Screenshots of the home page and a person's file at 1366 x 768 in Chinese (docs/screenshots/),
-# taken by the browser tests; they need chromium and a CJK font (fonts-noto-cjk).
+# Screenshots of the home page and a person's file at 1366 x 768 in Chinese, and of the person's own
+# pages at 360 and 1366 px (docs/screenshots/), taken by the browser tests; they need chromium and a
+# CJK font (fonts-noto-cjk).
 screenshots: install
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
+	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
+	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_person_pages.py $(PYTEST_ARGS)
+
+# The current TOTP code of a demo clerk (`make totp`, `make totp WHO=supervisor`): what an app enrolled
+# with the otpauth URL `make run` prints would show. Runs in the development environment itself.
+WHO ?= clerk
+totp: install
+	@$(DEV) $(BIN)/python manage.py demo_accounts --code $(WHO)
+
+# The daily deadline sweep, by hand (reminders, escalations, missed deadlines), in the development environment.
+sweep: install
+	$(DEV) $(BIN)/python manage.py shell -c "from agency.tasks import deadline_sweep; print(deadline_sweep())"
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from insured.services.access_log import record_access_log
 
 from accounts.models import AccountEntry, InterestRun, PensionAccount, ReconciliationDifference, ReconciliationRun
 from accounts.selectors import contribution_months, interest_years_waiting
@@ -22,6 +23,7 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
 from common.problems import ApplicationError
+from insured.models import RecordAccessKind
 
 
 class StaffReadableMixin:
@@ -81,6 +83,15 @@ class PensionAccountAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMix
     def person_name(self, obj):
         return obj.person.name
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():
+            account = self.get_queryset(request).filter(pk=int(object_id)).first()
+            if account is not None:  # the entries are the person's data: the person reads who looked
+                record_access_log(person_id=account.person_id, viewer=viewer_for_request(request),
+                                  kind=RecordAccessKind.PERSON_FILE, detail="individual account entries")
+        return response
+
     @admin.display(description=_("document number"))
     def masked_document(self, obj):
         return mask_document(obj.person.document_number)
@@ -97,7 +108,7 @@ class InterestRunStartForm(forms.Form):
 
 
 @admin.register(InterestRun)
-class InterestRunAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InterestRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):  # supervisors and auditors (groups)
     list_display = ["year", "percent", "state", "accounts_credited", "interest_total", "started_at", "finished_at"]
     fields = list_display + ["cursor_account_id", "started_by_shown"]
     readonly_fields = fields
@@ -137,7 +148,7 @@ class InterestRunAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin,
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReconciliationRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "full", "checked_since", "accounts_checked", "differences_found", "finished_at"]
     readonly_fields = list_display
     name_search_field = None
@@ -151,3 +162,31 @@ class ReconciliationDifferenceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.
     readonly_fields = list_display
     name_search_field = "account__person__name"
     exact_search_field = "account__person__document_number"
+
+
+# --- the person's file ----------------------------------------------------------------------------
+
+def person_account_panel(request, person, viewer):
+    """Balance, this year's credits, the last interest entry, and a link to every entry. Reading a
+    person's account is logged like the rest of their file (the person sees it in their access log)."""
+    from django.template.loader import render_to_string
+
+    from accounts.selectors import account_panel
+    from agency.deadlines import today_in_shanghai
+
+    found = account_panel(viewer, person_id=person.pk, year=today_in_shanghai().year)
+    if found is not None:
+        record_access_log(person_id=person.pk, viewer=viewer, kind=RecordAccessKind.PERSON_FILE,
+                          detail="individual account")
+    return render_to_string("admin/accounts/file/person_account.html", {
+        "panel": found, "years": found.months // 12 if found else 0, "months": found.months % 12 if found else 0,
+        "entries_url": reverse("admin:accounts_pensionaccount_change", args=[found.account.pk]) if found else None,
+    }, request=request)
+
+
+def register_panels() -> None:
+    from common.panels import Panel
+    from insured.person_file import person_file_panels
+
+    person_file_panels.register(Panel("individual_account", _("individual pension account"), person_account_panel,
+                                      order=105, permission="accounts.view_pensionaccount"))

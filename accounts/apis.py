@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -45,7 +46,7 @@ class MyAccountApi(ApiView):
         year = request.query_params.get("year")
         if year is not None:
             if not year.isdigit() or not 1949 <= int(year) <= 2200:
-                raise ValidationFailed.field("year", "invalid", "Give a year as four digits, e.g. 2025.")
+                raise ValidationFailed.field("year", "invalid", gettext("Give a year as four digits, e.g. 2025."))
             y = int(year)
             entries = entries.filter(Q(contribution_month__year=y) | Q(interest_year=y)
                                      | Q(contribution_month__isnull=True, interest_year__isnull=True,

@@ -19,6 +19,9 @@ class AccountsConfig(AppConfig):
         from contributions.hooks import settled_hook_register
 
         settled_hook_register(credits_post_for_allocations)
+        from accounts.admin import register_panels
+
+        register_panels()
         actor_resolver_register("interest-run", _interest_run_actor)
 
         problem_type_register("interest-rate-missing", "No bookkeeping interest rate",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import AccountEntry, InterestRun, PensionAccount, RunState
+from accounts.models import AccountEntry, EntryKind, InterestRun, PensionAccount, RunState
 from accounts.rules import interest_rate_percent
 from common.access import Viewer, scope
 
@@ -59,3 +59,28 @@ def interest_years_waiting() -> list[int]:
     if first is None:
         return []
     return [y for y in range(first.year, today.year) if y not in done and interest_rate_percent(y) is None]
+
+
+@dataclass(frozen=True)
+class AccountPanel:
+    """What a counter clerk tells a person about their account: the balance, this year's credits
+    and the last interest entry."""
+
+    account: PensionAccount
+    balance: Decimal
+    months: int
+    year: int
+    credits_this_year: Decimal
+    last_interest: AccountEntry | None
+
+
+def account_panel(viewer: Viewer, *, person_id: int, year: int) -> AccountPanel | None:
+    """The person's visible account (None when there is none, or it is another region's)."""
+    account = accounts_visible(viewer).filter(person_id=person_id).first()
+    if account is None:
+        return None
+    entries = entries_visible(viewer).filter(account_id=account.pk)
+    credits = entries.filter(kind=EntryKind.CREDIT, posted_on__year=year).aggregate(total=Sum("amount"))["total"]
+    last_interest = entries.filter(kind=EntryKind.INTEREST).order_by("-posted_on", "-id").first()
+    return AccountPanel(account=account, balance=account.balance, months=contribution_months(account.pk), year=year,
+                        credits_this_year=credits or Decimal("0.00"), last_interest=last_interest)

@@ -18,6 +18,7 @@ VIEW_ALL = [
     "refunds.view_employermerger", "refunds.view_payoutawaitingapproval",
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
     "statements.view_printbatch", "statements.view_statementevent",
+    "accounts.view_pensionaccount", "accounts.view_accountentry",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -35,9 +36,12 @@ REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employercl
                     "refunds.add_employermerger", "accounts.add_accountentry"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
-                         "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess"]
+                         "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess",
+                         "accounts.view_interestrun", "accounts.add_interestrun", "accounts.view_reconciliationrun",
+                         "accounts.view_reconciliationdifference"]
 AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice", "agency.view_loginthrottle",
-                      "agency.view_securityevent", "insured.view_recordaccess"]
+                      "agency.view_securityevent", "insured.view_recordaccess", "accounts.view_interestrun",
+                      "accounts.view_reconciliationrun", "accounts.view_reconciliationdifference"]
 
 GROUPS = {"clerk": CLERK, "reviewer": REVIEWER, "supervisor": SUPERVISOR, "auditor": AUDITOR}
 

@@ -146,6 +146,9 @@ class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
                 return
         address = client_address(self.request) if self.request is not None else None
         login_failure_record(channel=LoginChannel.ADMIN, account=user.get_username(), address=address)
+        if getattr(self, "_reused", False):  # still a failed login: a replayed code is what an attacker sends
+            raise forms.ValidationError(_("This code was used already: wait for the next code in your app."),
+                                        code="token_reused")
         raise forms.ValidationError(_("The authenticator code is not correct."), code="invalid_token")
 
     def _device_verified(self, user, token: str) -> bool:
@@ -160,7 +163,20 @@ class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
             if device.verify_token(token):
                 user.otp_device = device  # django_otp's user_logged_in receiver stores it in the session
                 return True
+        self._reused = any(_code_used_before(device, token) for device in devices)
         return False
+
+
+def _code_used_before(device, token: str) -> bool:
+    """The code of the time step a device last accepted: refused (a code is used once), and said so."""
+    from django_otp.oath import TOTP
+
+    last_t = getattr(device, "last_t", -1)
+    if last_t is None or last_t < 0 or not token.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = device.t0 + last_t * device.step
+    return totp.token() == int(token)
 
 
 class PersonLoginForm(LockoutMessageMixin, AuthenticationForm):

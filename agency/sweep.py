@@ -242,7 +242,7 @@ def _notice_message(notice: DeadlineNotice) -> mail.EmailMessage:
     deadline = notice.deadline
     values = {"rule": deadline.get_rule_display(), "item": deadline.subject_text, "office": deadline.office,
               "starts": date_text(deadline.starts_on), "due": date_text(deadline.due_on),
-              "path": f"/admin/agency/deadline/{deadline.pk}/change/"}
+              "path": f"{settings.SITE_URL}/admin/agency/deadline/{deadline.pk}/change/"}  # a link a mail reader opens
     if notice.kind == NoticeKind.REMINDER:
         values["days"] = (deadline.due_on - today_in_shanghai()).days
         subject = gettext("Deadline reminder: %(item)s due %(due)s") % values

@@ -142,3 +142,46 @@ def message_render(data: dict | None, fallback: str = "") -> str:
         return gettext(data["template"]) % params
     except (KeyError, TypeError, ValueError):
         return fallback or data["template"]
+
+
+# --- flags that read as words -----------------------------------------------------------------------
+
+def late_html(late: bool):
+    """"Late" in the overdue colour, a dash when in time: Django's boolean icons put a green tick on a
+    late item and a red cross on one in time, the opposite of what a reader takes them for."""
+    from django.utils.html import format_html
+
+    if late:
+        return format_html('<span class="state-overdue">{}</span>', gettext("late"))
+    return "—"  # in time: nothing to flag (narrow, so the queues keep their columns on screen)
+
+
+# --- official documents -------------------------------------------------------------------------------
+
+OFFICIAL_LANGUAGE = "zh-hans"
+
+
+def official_date(value) -> str:
+    """A date as an official Chinese document writes it: 2026年12月7日, whatever the request's language."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def official_document(render: Callable) -> Callable:
+    """Statements, certificates, letters and notices are official Chinese documents: rendered in
+    Chinese (choice labels, generated texts) whatever the request's Accept-Language says."""
+    from functools import wraps
+
+    from django.utils import translation
+
+    @wraps(render)
+    def wrapper(*args, **kwargs):
+        with translation.override(OFFICIAL_LANGUAGE):
+            return render(*args, **kwargs)
+
+    return wrapper

@@ -274,7 +274,13 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         slug, status = next(((s, st) for cls, (s, st) in _DRF_SLUGS.items() if isinstance(exc, cls)),
                             ("server-error", exc.status_code))
         status = exc.status_code or status
-        body = problem(slug, status, str(exc.detail), instance=instance)
+        detail = str(exc.detail)
+        if isinstance(exc, drf.NotAuthenticated) and request is not None \
+                and request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+            # A token was sent: it is unknown, expired or revoked, not missing.
+            detail = gettext("The access token is not valid (unknown, expired or revoked): take a new one at "
+                             "/o/token/.")
+        body = problem(slug, status, detail, instance=instance)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None) is not None:

@@ -63,6 +63,7 @@ api_v1 = [
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("me/", include("myrecord.urls")),
     path("accounts/login/", login_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/activate/", login_views.activate, name="activate"),

@@ -29,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from common.access import Viewer
 from common.problems import NotFound
@@ -48,7 +49,7 @@ def employer_lock(employer_id: int) -> Employer:
     try:
         return Employer.objects.select_for_update(no_key=True).select_related("region").get(pk=employer_id)
     except Employer.DoesNotExist:
-        raise NotFound("No such employer.") from None
+        raise NotFound(gettext("No such employer.")) from None
 
 
 @dataclass

@@ -48,6 +48,7 @@ from contributions.tasks import provisional_assess_run
 from contributions.terms import terms_for
 from demo.data import HISTORY_FROM
 from employers.models import Employer, RegistrationStatus
+from employers.services.clients import employer_client_issue
 from insured.models import Channel, Employment, InsuredPerson
 from insured.services.staffing import enrolment_submit
 
@@ -100,6 +101,11 @@ def _portal(employer: Employer, client_id: str) -> Viewer:
     return Viewer(Kind.EMPLOYER, employer_id=employer.pk, region_id=employer.region_id, client_id=client_id)
 
 
+def _hr_system_client(employer: Employer) -> str:
+    client, _secret = employer_client_issue(employer=employer, issued_by=None, label="人事系统")
+    return client.application.client_id
+
+
 def _start_of(employer: Employer) -> date:
     """The first day of this employer's history: HISTORY_FROM, or the day after it was established."""
     return max(HISTORY_FROM, employer.established_on + timedelta(days=1))
@@ -113,7 +119,9 @@ def demo_money_ensure(*, region: Region, portal_employers: list[Employer], clien
     rnd = random.Random(2024)
     latest = latest_month(today, region.pk)
     employers = history_employers(region, portal_employers)
-    actors = [_portal(e, client_ids[n] if n < len(client_ids) else f"hr-system-{e.pk}")
+    # The other employers' HR systems act through portal clients of their own (issued here), so
+    # every row they leave names the employer and its client, never an unknown code.
+    actors = [_portal(e, client_ids[n] if n < len(client_ids) else _hr_system_client(e))
               for n, e in enumerate(employers)]
     played = Played()
     with transaction.atomic():

@@ -18,7 +18,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin, each_item_run
-from common.display import actor_text, date_text
+from common.display import actor_text, official_date, official_document
 from common.identifiers import mask_document
 from common.pdf import notice_pdf, pdf_response
 from common.problems import ApplicationError
@@ -60,7 +60,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class HeirInline(ReadOnlyInline):
     model = RefundHeir
-    fields = ["name", "document_shown", "relation", "share_shown", "amount"]
+    # The second clerk approves payments to these accounts: they are on the page in full.
+    fields = ["name", "document_shown", "relation", "share_shown", "amount", "bank_account"]
     readonly_fields = fields
 
     @admin.display(description=_("document number"))
@@ -112,11 +113,12 @@ class NoticeForm(forms.Form):
     document_number = forms.CharField(label=_("document number"), max_length=30)
 
 
-def _form_page(modeladmin, request, *, title, form, submit_label, items=(), action=""):
+def _form_page(modeladmin, request, *, title, form, submit_label, items=(), action="", show_payees=False):
     changelist = reverse(f"admin:refunds_{modeladmin.model._meta.model_name}_changelist")
     return TemplateResponse(request, "admin/refunds/form.html", {
         **modeladmin.admin_site.each_context(request), "title": title, "form": form, "items": items,
-        "action": action, "submit_label": submit_label, "cancel_url": changelist, "opts": modeladmin.model._meta})
+        "action": action, "submit_label": submit_label, "cancel_url": changelist, "opts": modeladmin.model._meta,
+        "show_payees": show_payees})
 
 
 class RefundAdminBase(ScopedAdminMixin, admin.ModelAdmin):
@@ -254,8 +256,9 @@ class PayoutAwaitingApprovalAdmin(RefundAdminBase):
                   lambda r: refund_payout_approve(refund=r, actor=viewer, bank_reference=form.cleaned_data["value"]),
                   gettext("%(n)d payout(s) approved; the accounts are closed."))
             return None
-        return _form_page(self, request, title=_("Approve payouts"), form=form, items=queryset,
-                          action="approve_selected", submit_label=_("Approve"))
+        return _form_page(self, request, title=_("Approve payouts"), form=form,
+                          items=queryset.select_related("person", "prepared_by").prefetch_related("heirs"),
+                          action="approve_selected", submit_label=_("Approve"), show_payees=True)
 
 
 @admin.register(NationalityNotice)
@@ -319,10 +322,10 @@ class NationalityNoticeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def pdf_view(self, request, pk: int):
         notice = get_object_or_404(self.get_queryset(request), pk=pk)
-        body = notice_pdf(agency=notice.region.name, title="保留个人账户权利告知书", reference=notice.reference,
+        body = official_document(notice_pdf)(agency=notice.region.name, title="保留个人账户权利告知书", reference=notice.reference,
                           fields=[("姓名", notice.person.name),
                                   ("证件号码", mask_document(notice.person.document_number)),
-                                  ("送达日期", date_text(notice.served_on))],
+                                  ("送达日期", official_date(notice.served_on))],
                           paragraphs=[notice.text])
         return pdf_response(body, f"{notice.reference}.pdf")
 

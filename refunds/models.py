@@ -10,6 +10,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insured.models import Channel
@@ -150,7 +151,7 @@ class RefundEvent(models.Model):
         triggers = [pgtrigger.Protect(name="refund_events_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.recorded_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M}"  # Asia/Shanghai
 
 
 class NationalityNotice(models.Model):

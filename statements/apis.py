@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -175,8 +176,8 @@ class MyStatementApi(ApiView):
     def get(self, request, year: int):
         statement = statements_visible(self.viewer).prefetch_related("deliveries").filter(year=year).first()
         if statement is None:
-            raise NotFound(f"There is no statement of {year} yet; ask for one with POST "
-                           f"/api/v1/me/statements/{year}/reprint.")
+            raise NotFound(gettext("There is no statement of %(year)s yet; ask for one with POST "
+                                   "/api/v1/me/statements/%(year)s/reprint.") % {"year": year})
         if request.accepted_renderer.format == "pdf":
             return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
         return Response(statement_body(statement))

@@ -11,6 +11,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from common.display import official_date, official_document
 from common.pdf import A4_H_MM, A4_W_MM, Document, Page, face, wrap
 from statements.snapshot import verification_code_display
 
@@ -66,7 +67,7 @@ class _Pages:
         p.line(MARGIN, 36, A4_W_MM - MARGIN, 36, width=1.4)
         p.line(MARGIN, 37.3, A4_W_MM - MARGIN, 37.3, width=0.4)
         p.text(MARGIN, 43, f"核验码：{verification_code_display(s['code'])}", size=9, face_name="sans")
-        p.text(A4_W_MM - MARGIN, 43, f"生成日期：{s['generated_on']}", size=9, face_name="sans", align="r")
+        p.text(A4_W_MM - MARGIN, 43, f"生成日期：{official_date(s['generated_on'])}", size=9, face_name="sans", align="r")
         self.page = p
         self.y = 50.0
 
@@ -236,6 +237,7 @@ def statement_draw(doc: Document, snapshot_text: str) -> None:
     w.finish()
 
 
+@official_document
 def statement_pdf(snapshot_text: str) -> bytes:
     snap_year = json.loads(snapshot_text)["year"]
     doc = Document(title=f"{snap_year}年度社会保险个人权益记录单")

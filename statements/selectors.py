@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.access import Viewer, scope
 from common.problems import NotFound, ValidationFailed
@@ -100,10 +101,10 @@ def statement_verify(*, code: str) -> Verification:
     normal = verification_code_normal(code)
     if len(normal) != CODE_LENGTH:
         raise ValidationFailed.field("code", "code-format",
-                                     f"A verification code has {CODE_LENGTH} digits and letters A to F.")
+                                     gettext("A verification code has %(n)s digits and letters A to F.") % {"n": CODE_LENGTH})
     found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
     if found is None:
-        raise NotFound("No statement has this verification code.")
+        raise NotFound(gettext("No statement has this verification code."))
     year, person_id, checksum = found
     name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
     return Verification(year=year, name=masked_name(name), checksum=checksum)

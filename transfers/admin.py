@@ -162,6 +162,26 @@ class TransferAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
               "bank_reference", "received_on", "difference_text", "difference_resolution", "completed_on",
               "documents", "step_link"]
     readonly_fields = ["difference_text", "step_link"]
+    # Filled in step by step: a field still empty is left off the page (no wall of "-").
+    ALWAYS_SHOWN = ("person", "from_region", "to_region", "kind", "state", "filed_on", "channel", "step_link")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return fields
+        shown = []
+        for name in fields:
+            if name in self.ALWAYS_SHOWN:
+                shown.append(name)
+            elif name == "documents":
+                if obj.documents.exists():
+                    shown.append(name)
+            elif name == "difference_text":
+                if obj.difference is not None:
+                    shown.append(name)
+            elif getattr(obj, name, None) not in (None, ""):
+                shown.append(name)
+        return shown
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-id")

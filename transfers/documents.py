@@ -4,7 +4,7 @@ Deterministic (common.pdf): the same record gives the same bytes."""
 
 from __future__ import annotations
 
-from common.display import date_text
+from common.display import official_date, official_document
 from common.identifiers import mask_document
 from common.pdf import Table, notice_pdf
 from transfers.models import Transfer
@@ -14,6 +14,7 @@ def _agency(region) -> str:
     return f"{region.name}社会保险经办机构"
 
 
+@official_document
 def letter_pdf(transfer: Transfer) -> bytes:
     person = transfer.person
     return notice_pdf(
@@ -22,12 +23,13 @@ def letter_pdf(transfer: Transfer) -> bytes:
         fields=[("姓名", person.name), ("公民身份号码", person.document_number),
                 ("原参保地", f"{transfer.from_region.code} {transfer.from_region.name}"),
                 ("新参保地", f"{transfer.to_region.code} {transfer.to_region.name}"),
-                ("出具日期", date_text(transfer.letter_on) if transfer.letter_on else "")],
+                ("出具日期", official_date(transfer.letter_on) if transfer.letter_on else "")],
         paragraphs=[f"经审核，同意接收{person.name}的基本养老保险关系。请原参保地社会保险经办机构自收到本函之日起"
                     "15个工作日内办理转移手续，转移基本养老保险关系和资金，并出具基本养老保险关系转移接续信息表。"],
         footer=["依据：国务院办公厅国办发〔2009〕66号"])
 
 
+@official_document
 def form_pdf(transfer: Transfer) -> bytes:
     form = transfer.form or {}
     person = transfer.person
@@ -48,6 +50,7 @@ def form_pdf(transfer: Transfer) -> bytes:
         footer=["依据：国务院办公厅国办发〔2009〕66号"])
 
 
+@official_document
 def certificate_pdf(certificate) -> bytes:
     data = certificate.as_dict()
     rows = [[str(y["year"]), str(y["months"]), y["bases"]] for y in data["by_year"]]
@@ -59,6 +62,6 @@ def certificate_pdf(certificate) -> bytes:
                 ("累计缴费", f"{data['years']}年{data['months']}个月（{data['months_of_contribution']}个月）"),
                 ("缴费基数合计（元）", data["bases_total"]),
                 ("个人账户余额（元）", data["account_balance"]),
-                ("出具日期", date_text(certificate.issued_on))],
+                ("出具日期", official_date(certificate.issued_on))],
         tables=[Table(["年度", "缴费月数", "缴费基数合计（元）"], rows, align="crr")] if rows else [],
         footer=["本凭证用于办理基本养老保险关系转移接续。"])

@@ -5,6 +5,7 @@ check (person-months on an employer's roll with no contribution line). Scoped to
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from agency.models import InsuranceType
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
-from common.display import actor_text
+from common.display import actor_text, late_html
 from common.identifiers import mask_document
 from contributions.models import Charge, Declaration, DeclarationSource
 from contributions.selectors.declarations import last_past_month, roll_gaps
@@ -70,22 +71,74 @@ class RollCheckForm(forms.Form):
         return _month(value, "until") if value else None
 
 
+LINES_PER_PAGE = 50
+
+
+def declaration_heading(declaration: Declaration) -> str:
+    """"上海示例有限公司 · 2026年11月 · 本月第 3 次申报（更正）"."""
+    if declaration.sequence == 1:
+        filing = gettext("the month's first declaration")
+    else:
+        filing = gettext("the month's declaration no. %(n)d (a correction)") % {"n": declaration.sequence}
+    month = gettext("%(year)d-%(month)02d") % {"year": declaration.period.year, "month": declaration.period.month}
+    return f"{declaration.employer.name} · {month} · {filing}"
+
+
+def _declaration_context(request, declaration: Declaration) -> dict:
+    from django.core.paginator import Paginator
+    from django.db.models import Sum
+
+    from contributions.models import EMPLOYER_COLUMNS, INDIVIDUAL_COLUMNS, ContributionLine
+
+    lines = (scope(ContributionLine.objects.filter(period=declaration.period, declaration_id=declaration.pk),
+                   viewer_for_request(request))
+             .select_related("person").order_by("person__name", "id"))
+    raw = request.GET.get("lines", "1")
+    page = Paginator(lines, LINES_PER_PAGE).get_page(int(raw) if raw.isdigit() and len(raw) < 7 else 1)
+    rows = [{"name": line.person.name, "document": mask_document(line.person.document_number), "wage": line.wage,
+             "base": line.base, "individual": line.individual_total, "employer": line.employer_total,
+             "clamp": line.get_clamp_display() if line.clamp else ""} for line in page]
+    sums = lines.aggregate(wage=Sum("wage"), base=Sum("base"),
+                           **{c: Sum(c) for c in (*EMPLOYER_COLUMNS, *INDIVIDUAL_COLUMNS)})
+    zero = Decimal("0.00")
+    totals = {"wage": sums["wage"] or zero, "base": sums["base"] or zero,
+              "individual": sum((sums[c] or zero for c in INDIVIDUAL_COLUMNS), zero),
+              "employer": sum((sums[c] or zero for c in EMPLOYER_COLUMNS), zero)}
+    totals["all"] = totals["individual"] + totals["employer"]
+    return {"subtitle": declaration_heading(declaration), "lines_page": page, "line_rows": rows,
+            "line_totals": totals, "is_correction": declaration.sequence > 1}
+
+
 @admin.register(Declaration)
 class DeclarationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     list_display = ["employer", "period_month", "sequence", "source", "rows", "total", "difference", "due_on",
-                    "declared_on", "late", "filed_by"]
+                    "declared_on", "late_shown", "filed_by"]
     list_select_related = ["employer"]
     list_filter = ["late", "source", "period"]
     name_search_field = "employer__name"
     exact_search_field = "employer__uscc"
     date_hierarchy = "declared_on"
     detail_fields = ["employer", "period_month", "sequence", "kind", "source", "rows", "lines_written",
-                     "clamped_rows", "totals_table", "total", "difference", "due_on", "declared_on", "late",
+                     "clamped_rows", "totals_table", "total", "difference", "due_on", "declared_on", "late_shown",
                      "declared_at", "filed_by", "charges_table"]
     export_fields = ("employer__uscc", "period", "sequence", "source", "rows", "total", "difference", "due_on",
                      "declared_on", "late")
 
     service_add_form = DeclarationFileForm
+
+    @admin.display(description=_("declared after the declaration day"), ordering="late")
+    def late_shown(self, obj):
+        return late_html(obj.late)
+
+    change_form_template = "admin/contributions/declaration/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Headed by the employer, the month and the filing in words; below the figures, the
+        per-person lines of this filing, LINES_PER_PAGE a page (?lines=<page>), with their totals."""
+        declaration = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if declaration is not None:
+            extra_context = {**(extra_context or {}), **_declaration_context(request, declaration)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request, obj=None):
         return ["employer", "period_text", "csv_file"] if obj is None else self.detail_fields

@@ -129,7 +129,7 @@ class EmployerContributionsApi(PortalApiView):
         period = period_parse(request.query_params.get("period"), field="period", required=True)
         employer = employers_visible(self.viewer).filter(pk=self.viewer.employer_id).first()
         if employer is None:
-            raise NotFound("No such employer.")
+            raise NotFound(_("No such employer."))
         paginator = NoticeCursor()
         page = paginator.paginate_queryset(notice_rows(self.viewer, employer_id=employer.pk, period=period),
                                            request, view=self)

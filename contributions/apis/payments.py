@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -87,7 +88,7 @@ class PaymentReceiptApi(PortalApiView):
     def get(self, request, pk: int):
         payment = payments_visible(self.viewer).filter(pk=pk).first()
         if payment is None:
-            raise NotFound("No such payment.")
+            raise NotFound(gettext("No such payment."))
         return Response(ReceiptOut(payment_receipt(payment)).data)
 
 
@@ -116,7 +117,7 @@ def parse_day(value: str | None, field: str = "on") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed.field(field, "invalid", "Use YYYY-MM-DD.") from None
+        raise ValidationFailed.field(field, "invalid", gettext("Use YYYY-MM-DD.")) from None
 
 
 class ArrearsApi(PortalApiView):
@@ -127,7 +128,7 @@ class ArrearsApi(PortalApiView):
         on = parse_day(request.query_params.get("on"))
         arrears = arrears_of(self.viewer, employer_id=self.viewer.employer_id, on=on)
         if arrears is None:
-            raise NotFound("No such employer.")
+            raise NotFound(gettext("No such employer."))
         return Response(arrears_body(arrears))
 
 

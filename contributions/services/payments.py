@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from agency.deadlines import today_in_shanghai
 from agency.models import Document
@@ -48,11 +48,11 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
     a conflict. A portal records its own employer's payments only; a clerk those of the region's
     employers (anyone else is refused by the declaration below)."""
     if actor.kind is Kind.EMPLOYER and actor.employer_id != employer_id:
-        raise NotFound("No such employer.")
+        raise NotFound(gettext("No such employer."))
     if actor.kind is Kind.CLERK:
         region_id = Employer.objects.filter(pk=employer_id).values_list("region_id", flat=True).first()
         if region_id != actor.region_id:
-            raise NotFound("No such employer.")
+            raise NotFound(gettext("No such employer."))
     reference = _validate(amount=amount, paid_on=paid_on, bank_reference=bank_reference)
     employer = employer_lock(employer_id)
     payment = Payment(employer_id=employer.pk, bank_reference=reference, amount=amount, paid_on=paid_on,
@@ -60,7 +60,7 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
     if not insert_or_nothing(payment, conflict=("bank_reference",)):
         first = Payment.objects.get(bank_reference=reference)
         if first.employer_id != employer.pk:
-            raise Conflict("A payment with this bank reference was recorded for another employer.",
+            raise Conflict(gettext("A payment with this bank reference was recorded for another employer."),
                            type_slug="duplicate-bank-reference",
                            errors=[{"field": "bank_reference", "code": "duplicate",
                                     "message": "This bank reference is already recorded."}])

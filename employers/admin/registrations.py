@@ -28,7 +28,7 @@ from agency.models import DeadlineRule, Document, DocumentKind, Region
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
-from common.display import actor_text, date_text, datetime_text, size_text
+from common.display import actor_text, date_text, datetime_text, late_html, size_text
 from common.problems import ApplicationError
 from employers.hooks import employer_cancellation_blockers
 from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
@@ -182,15 +182,19 @@ class RegistrationEntryForm(ServiceForm):
 @admin.register(RegistrationApplication)
 class RegistrationApplicationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     # What is due and its state come right after the name: on screen even on a 1366-pixel display.
-    list_display = ["name", "due", "state_now", "kind", "uscc", "received_at", "late", "submissions", "region"]
+    list_display = ["name", "due", "state_now", "kind", "uscc", "received_at", "late_shown", "submissions", "region"]
     list_display_links = ["name"]
     list_select_related = ["region"]
     list_filter = [due_filter(DeadlineRule.REGISTRATION_REVIEW), "state", "kind", "late"]
     name_search_field = "name"
     exact_search_field = "uscc"
     actions = ["approve_selected"]
-    change_fields = ["kind", "state", "uscc", "name", "region", "employer", "event_date", "received_at", "late",
+    change_fields = ["kind", "state", "uscc", "name", "region", "employer", "event_date", "received_at", "late_shown",
                      "submissions", "applicant_name", "due"]
+    @admin.display(description=_("late"), ordering="late")
+    def late_shown(self, obj):
+        return late_html(obj.late)
+
     add_fieldsets = [
         (None, {"fields": ["kind", "uscc", "uscc_override_reason"]}),
         (_("New registration"), {"fields": ["region", "name", "employer_kind", "established_on"]}),

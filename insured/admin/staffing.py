@@ -12,7 +12,7 @@ from agency.models import DeadlineRule
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, each_item_run
-from common.display import actor_text
+from common.display import actor_text, late_html
 from insured.models import (
     Decision,
     Employment,
@@ -82,7 +82,7 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 @admin.register(RelationshipEvent)
 class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # No region column: a clerk sees one region; the detail page names it. (Fits 1366 pixels.)
-    list_display = ["recorded_at", "kind", "decision", "person", "employer", "effective_date", "late", "channel",
+    list_display = ["recorded_at", "kind", "decision", "person", "employer", "effective_date", "late_shown", "channel",
                     "actor_name"]
     list_select_related = ["person", "employer", "region"]
     list_filter = [due_filter(DeadlineRule.ENROLMENT_REVIEW), "kind", "decision", "late", "channel"]
@@ -90,9 +90,13 @@ class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     exact_search_field = "person__document_number"
     actions = ["confirm_enrolments"]
     fields = ["kind", "person", "employer", "region", "employment", "relationship", "decides", "effective_date",
-              "recorded_at", "actor_name", "channel", "decision", "reason_text", "note_text", "late", "details_text",
+              "recorded_at", "actor_name", "channel", "decision", "reason_text", "note_text", "late_shown", "details_text",
               "documents"]
-    readonly_fields = ["actor_name", "reason_text", "note_text", "details_text"]
+    readonly_fields = ["actor_name", "reason_text", "note_text", "details_text", "late_shown"]
+
+    @admin.display(description=_("filed late"), ordering="late")
+    def late_shown(self, obj):
+        return late_html(obj.late)
     DETAIL_LABELS = {"monthly_wage": _("monthly wage")}
 
     @admin.display(description=_("actor"), ordering="actor")
@@ -131,11 +135,15 @@ class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
 
 @admin.register(Employment)
 class EmploymentAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["person", "employer", "start_date", "end_date", "monthly_wage", "enrolled_late"]
+    list_display = ["person", "employer", "start_date", "end_date", "monthly_wage", "enrolled_late_shown"]
     list_select_related = ["person", "employer"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), "enrolled_late"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
+
+    @admin.display(description=_("enrolled more than 30 days after the start"), ordering="enrolled_late")
+    def enrolled_late_shown(self, obj):
+        return late_html(obj.enrolled_late)
 
 
 @admin.register(InsuranceRelationship)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from common.access import Kind, Viewer, scope
 from common.problems import NotFound, ValidationFailed
@@ -23,7 +24,8 @@ def _check_year(year: int) -> None:
     today = timezone.localdate()
     if not FIRST_YEAR <= year < today.year:
         raise ValidationFailed.field("year", "year-not-available",
-                                     f"Statements cover a finished year from {FIRST_YEAR} to {today.year - 1}.")
+                                     gettext("Statements cover a finished year from %(first)s to %(last)s.")
+                                     % {"first": FIRST_YEAR, "last": today.year - 1})
 
 
 def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery | None, bool]:
@@ -47,7 +49,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
 
 
 statement_request = entry(statement_request, callers=PERSON,
-                          refusal="Only the insured person asks for their own statement here.")
+                          refusal=gettext_lazy("Only the insured person asks for their own statement here."))
 _COUNTER = frozenset({Kind.CLERK, Kind.SUPERUSER})  # a person at a desk, not a scheduled job
 
 
@@ -55,7 +57,7 @@ def statement_for_clerk(*, statement_id: int, actor: Viewer, printing: bool = Fa
     """A statement of the clerk's region, logged as viewed (or printed at the counter)."""
     statement = scope(Statement.objects.all(), actor).filter(pk=statement_id).first()
     if statement is None:
-        raise NotFound("No such statement in your region.")
+        raise NotFound(gettext("No such statement in your region."))
     kind = RecordAccessKind.STATEMENT_PRINTED if printing else RecordAccessKind.STATEMENT_VIEWED
     with transaction.atomic():
         record_access_log(person_id=statement.person_id, viewer=actor, kind=kind, detail=str(statement.year))
@@ -64,14 +66,14 @@ def statement_for_clerk(*, statement_id: int, actor: Viewer, printing: bool = Fa
     return statement
 
 
-statement_for_clerk = entry(statement_for_clerk, callers=_COUNTER, refusal="Only agency staff read statements here.")
+statement_for_clerk = entry(statement_for_clerk, callers=_COUNTER, refusal=gettext_lazy("Only agency staff read statements here."))
 
 
 def statement_counter_print(*, person_id: int, year: int, actor: Viewer) -> Statement:
     """At the counter: the person's statement of `year` (generated now if there is none), logged."""
     _check_year(year)
     if not scope(InsuredPerson.objects.all(), actor).filter(pk=person_id).exists():
-        raise NotFound("No such person in your region.")
+        raise NotFound(gettext("No such person in your region."))
     with transaction.atomic():
         InsuredPerson.objects.select_for_update().get(pk=person_id)
         statement, _created = _statement_generate_one(person_id=person_id, year=year, actor=actor)
@@ -79,4 +81,4 @@ def statement_counter_print(*, person_id: int, year: int, actor: Viewer) -> Stat
 
 
 statement_counter_print = entry(statement_counter_print, callers=_COUNTER,
-                                refusal="Only agency staff print at the counter.")
+                                refusal=gettext_lazy("Only agency staff print at the counter."))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from agency.models import Region
 from common.access import Kind, Viewer
@@ -87,7 +88,7 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
 
 
 statement_run_start = entry(statement_run_start, callers=STAFF, permission=START_PERMISSION,
-                            refusal="Only a supervisor may start a statement run.")
+                            refusal=gettext_lazy("Only a supervisor may start a statement run."))
 
 
 def statement_run_dispatch(*, run_id: int, actor: Viewer, stale_after: timedelta | None = None) -> int:

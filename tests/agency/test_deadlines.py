@@ -82,6 +82,8 @@ def test_reminder_goes_once_to_the_assignee(office, outbox, run_sweep):
     with translation.override("zh-hans"):  # clerks' mail is in their language (settings.CLERK_LANGUAGE)
         assert deadline.subject_text in outbox[0].subject and str(deadline.due_on) in outbox[0].subject
         assert outbox[0].subject.startswith("办理时限提醒")
+    # The link opens from a mail reader: absolute, at the site's address (settings.SITE_URL).
+    assert f"http://127.0.0.1:8000/admin/agency/deadline/{deadline.pk}/change/" in outbox[0].body
     notice = DeadlineNotice.objects.get(deadline=deadline)
     assert (notice.kind, notice.recipient, notice.email) == (NoticeKind.REMINDER, clerk, clerk.email)
     assert notice.sent_at is not None

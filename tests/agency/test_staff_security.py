@@ -76,6 +76,16 @@ def test_password_and_current_code_open_the_admin(otp_on, clerk):
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.LOGIN_SUCCEEDED, account="desk-clerk").exists()
 
 
+def test_a_code_used_once_is_refused_the_second_time_and_said_so(otp_on, clerk):
+    device = totp_enrol(clerk)
+    code = totp_code(device)
+    assert _admin_login(Client(), otp_token=code).status_code == 302
+    again = _admin_login(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), otp_token=code)
+    assert again.status_code == 200
+    assert "此验证码已使用过" in again.content.decode() and "不正确" not in again.content.decode()
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.LOGIN_FAILED, account="desk-clerk").count() == 1
+
+
 def test_a_clerk_without_an_enrolled_device_cannot_log_in(otp_on, clerk):
     response = _admin_login(Client(), otp_token="123456")
     assert response.status_code == 200 and "no authenticator enrolled" in response.content.decode()

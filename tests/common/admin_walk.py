@@ -31,6 +31,7 @@ ALLOWED_WORDS = {"SHA", "API", "CSV", "PDF", "JPEG", "PNG", "KB", "MB", "GB", "T
 SKIPPED_URL = re.compile(r"/(logout|r|jsi18n)/|/autocomplete/|/password/$")
 # An actor's internal code (common.access.Viewer.label) where a name belongs.
 _INTERNAL_CODE = re.compile(r"(?<![A-Za-z0-9_])(user|client|applicant|person|employer):[A-Za-z0-9]")
+_UNKNOWN_ACTOR = re.compile(r"未知（|unknown \(")
 _DATE_IN_OTHER_FORMAT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                                    r"[a-z]*\.? \d{1,2}, \d{4}")
 
@@ -278,6 +279,8 @@ class PageChecker:
             return found, links
         for m in _INTERNAL_CODE.finditer(text):
             found.append(Finding(url, "internal code", text[m.start():m.start() + 30]))
+        for m in _UNKNOWN_ACTOR.finditer(text):  # common.display.actor_text found no name for a code
+            found.append(Finding(url, "actor not shown by name", text[m.start():m.start() + 40]))
         for value in self.values:
             text = text.replace(value, " ")
         found += [Finding(url, "project string not translated", m.group(0)) for m in self.phrases.finditer(text)]

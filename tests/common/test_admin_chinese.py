@@ -158,6 +158,21 @@ def test_every_admin_page_reads_in_chinese(demo_world, who):
     assert not walk.findings, "untranslated text on admin pages:\n" + admin_walk.report(walk)
 
 
+def test_a_clerk_sees_every_actor_by_name_on_every_admin_page(demo_world):
+    """Declarations, events and employer files name who acted: a portal client by its employer and
+    label, never "未知（client:...）" (the demo's other HR systems act through clients of their own)."""
+    walk = walk_as(demo_world["clerk"])
+    opened = [url for url, status in walk.visited.items() if status == 200]
+    for page in ("/admin/contributions/declaration/", "/admin/insured/relationshipevent/"):
+        assert page in opened, f"the walk did not open {page}"
+    assert any("/file/" in url and "/employers/" in url for url in opened), "no employer file opened"
+    unknown = [f for f in walk.findings if f.problem in ("actor not shown by name", "internal code")]
+    assert not unknown, "actors not shown by name:\n" + "\n".join(f"{f.url}: {f.text}" for f in unknown)
+    checker = admin_walk.PageChecker()
+    found, _links = checker.findings("/admin/", "<p>未知（client:hr-system-10）</p>")
+    assert "actor not shown by name" in {f.problem for f in found}  # the check itself can fail
+
+
 def test_the_detector_finds_what_it_is_meant_to_find():
     """The checks of the walk on a hand-made page: an unmarked English word, a project string, an
     internal code and a date in another format are each reported; data and acronyms are not."""

@@ -92,3 +92,27 @@ def test_roll_check_lists_undeclared_person_months_of_the_clerks_region(setup):
     page = login(far).get("/admin/contributions/declaration/roll-check/",
                           {"employer": employer.pk, "since": "2026-01"}).content.decode()
     assert people[0].name not in page
+
+
+def test_the_declaration_page_names_employer_month_and_filing_lists_each_person_and_the_totals(setup, monkeypatch):
+    region, employer, people = setup
+    client = login(region)
+    assert upload(client, employer, people).status_code == 302
+    declaration = Declaration.objects.get()
+    page = client.get(f"/admin/contributions/declaration/{declaration.pk}/change/").content.decode()
+    assert f"{employer.name} · 2026年10月 · 本月首次申报" in page
+    assert f"{employer.pk} 2026-10 #1" not in page.split("<h2>", 1)[-1][:200]  # not headed by internal ids
+    assert "逐人明细" in page and "2 人" in page
+    for person in people:
+        assert person.name in page
+    assert "16000.00" in page  # the wages of both lines, in the totals row
+    assert 'class="state-overdue">逾期<' in page and "icon-yes.svg" not in page  # a word, not a green tick
+
+    # Paged: one line a page, the second person on page two.
+    monkeypatch.setattr("contributions.admin.declarations.LINES_PER_PAGE", 1)
+    first = client.get(f"/admin/contributions/declaration/{declaration.pk}/change/").content.decode()
+    second = client.get(f"/admin/contributions/declaration/{declaration.pk}/change/?lines=2").content.decode()
+    names = sorted(p.name for p in people)
+    assert "第 1 页，共 2 页" in first and names[0] in first.split("declaration-lines")[1]
+    assert names[1] in second.split("declaration-lines")[1] and names[0] not in second.split("declaration-lines")[1]
+    assert "16000.00" in second  # the totals are of every line, not of the page

@@ -225,7 +225,7 @@ def test_the_demo_clerk_logs_in_to_the_admin_with_the_demo_authenticator(setting
     seed()
     out = io.StringIO()
     call_command("demo_accounts", stdout=out)
-    assert "otpauth://totp/" in out.getvalue() and "demo_accounts --code clerk" in out.getvalue()
+    assert "otpauth://totp/" in out.getvalue() and "make totp" in out.getvalue()
     code = io.StringIO()
     call_command("demo_accounts", "--code", "clerk", stdout=code)
     client = Client()

@@ -107,3 +107,31 @@ def test_a_reviewer_records_a_merger_in_the_admin(desk):
     assert _client(desk.clerk_user).post("/admin/refunds/employermerger/merge/", {
         "predecessor": new.uscc, "successor": old.uscc, "last_month": "2026-07-01"}).status_code == 200  # refused
     assert EmployerMerger.objects.count() == 1
+
+
+def test_the_second_clerk_sees_the_heirs_accounts_and_shares_before_approving(desk):
+    person, _ = insured_with_account(desk.region, state="awaiting_refund")
+    heirs = [{"name": "李一", "document_number": "310101200001010011", "share_numerator": 1, "share_denominator": 2,
+              "bank_account": "6222000011112222"},
+             {"name": "李二", "document_number": "310101200001010038", "share_numerator": 1, "share_denominator": 2,
+              "bank_account": "6222000033334444"}]
+    refund = refund_apply(person=person, reason="death", actor=desk.clerk, channel="admin", heirs=heirs)
+    refund_liquidate(refund=refund_audit(refund=refund, actor=desk.clerk), actor=desk.clerk)
+    approver = _client(desk.approver_user)
+    form = approver.post("/admin/refunds/payoutawaitingapproval/", {"action": "approve_selected",
+                                                                    "_selected_action": [refund.pk]},
+                         HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for account in ("6222000011112222", "6222000033334444"):
+        assert account in form
+    assert form.count("1/2") == 2 and "李一" in form and "李二" in form
+    page = approver.get(f"/admin/refunds/payoutawaitingapproval/{refund.pk}/change/").content.decode()
+    assert "6222000011112222" in page
+
+
+def test_an_event_is_named_by_its_time_in_shanghai(desk):
+    from datetime import UTC, datetime
+
+    from refunds.models import RefundEvent
+
+    event = RefundEvent(kind="applied", actor="system", recorded_at=datetime(2026, 12, 6, 18, 55, tzinfo=UTC))
+    assert str(event).endswith("2026-12-07 02:55")

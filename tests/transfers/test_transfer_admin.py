@@ -90,3 +90,14 @@ def test_the_transfer_pages_read_in_chinese(moved):
     assert f"/admin/transfers/transfer/{transfer.pk}/step/" in opened
     walk.findings = [f for f in walk.findings if f.url.startswith("/admin/transfers/")]  # the pages of this app
     assert not walk.findings, admin_walk.report(walk)
+
+
+def test_a_transfer_just_applied_for_shows_what_is_known_not_a_wall_of_dashes(moved):
+    m, transfer = moved
+    client = logged_in(clerk(m.new))
+    page = client.get(f"/admin/transfers/transfer/{transfer.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert page.status_code == 200 and m.person.name in html
+    for later in ("field-received_on", "field-bank_reference", "field-completed_on", "field-pooled_amount"):
+        assert later not in html, later  # filled in by later steps: not shown empty
+    assert "field-state" in html and "field-step_link" in html

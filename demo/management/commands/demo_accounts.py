@@ -155,6 +155,9 @@ class Command(BaseCommand):
         parser.add_argument("--roll", choices=[c for c, _ in PORTALS], metavar="CLIENT_ID",
                             help="print, as the CSV a declaration takes, the roll of the demo portal's employer "
                                  "(what its HR system would hold: full document numbers, the wages) and exit")
+        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved"],
+                            help="print the login (document number) of the demo person, or of the moved person "
+                                 "(`--person moved`), and exit: what the README's examples log in with")
         parser.add_argument("--period", metavar="YYYY-MM",
                             help="with --roll: the month (default: the latest month whose payment day is past)")
 
@@ -182,6 +185,13 @@ class Command(BaseCommand):
             return
         if options.get("roll"):
             self.stdout.write(self.roll_csv(options["roll"], options.get("period")), ending="")
+            return
+        if options.get("person"):
+            person = (demo_transfer_person() if options["person"] == "moved"
+                      else InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first())
+            if person is None or not PersonLogin.objects.filter(person=person).exists():
+                raise CommandError("No demo person yet: run `make run` (or demo_accounts) first.")
+            self.stdout.write(person.document_number)
             return
         notes: list[str] = []
         with transaction.atomic():
@@ -239,7 +249,7 @@ class Command(BaseCommand):
             out(f"  the admin also {required} for an authenticator code (TOTP). Enrol the demo keys in an app with")
             for username, device in devices.items():
                 out(f"    {username}: {device.config_url}")
-            out("    or print the current code: .venv/bin/python manage.py demo_accounts --code clerk")
+            out("    or print the current code: make totp   (make totp WHO=supervisor)")
         if person_user is not None:
             out(f"  insured person   {person_user.username} / {PERSON_PASSWORD}  ({person.name}); "
                 f"log in at {base}/accounts/login/ then GET {base}/api/v1/me")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from myrecord import views
+
+app_name = "myrecord"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("contributions/", views.contributions, name="contributions"),
+    path("account/", views.account, name="account"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<int:year>/", views.statement, name="statement"),
+    path("statements/<int:year>.pdf", views.statement_pdf_view, name="statement-pdf"),
+    path("access-log/", views.access_log, name="access-log"),
+    path("applications/", views.applications, name="applications"),
+]

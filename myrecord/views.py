@@ -1,0 +1,184 @@
+"""The insured person's own pages (Art. 74: a person reads their record free of charge).
+
+Server-rendered, always in Chinese (the person's official record), usable on a 360 px phone and
+a 1366 px screen. Every read goes through the apps' selectors with the person's viewer, so the
+one scoping function decides what is shown: a person sees their own rows and nothing else.
+A person reading their own record is not staff access: nothing is written to the access log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.selectors import account_summary, entries_visible
+from common.access import Kind, viewer_for_request
+from common.pdf import pdf_response
+from contributions.selectors.lines import determined_months_visible, lines_visible, person_months
+from insured.selectors.files import person_employments, person_relationships
+from insured.selectors.persons import persons_visible
+from refunds.selectors import refunds_visible
+from statements.apis import statement_body
+from statements.render import statement_pdf
+from statements.selectors import access_log_visible, statements_visible
+from transfers.selectors import suspensions_visible, transfers_visible
+
+PAGE_SIZE = 24
+ZERO = Decimal("0.00")
+INSURANCE_TYPES = (("pension", "养老保险"), ("medical", "医疗保险"), ("unemployment", "失业保险"),
+                   ("work_injury", "工伤保险"))
+NAV = (("myrecord:overview", "我的记录"), ("myrecord:contributions", "缴费"), ("myrecord:account", "个人账户"),
+       ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
+       ("myrecord:access-log", "查询记录"))
+
+
+def person_page(view):
+    """Persons only, in Chinese, never cached. Anyone else signed in gets a Chinese 403 page; a
+    visitor who is not signed in goes to the login page and comes back."""
+
+    @wraps(view)
+    @never_cache
+    @require_GET
+    def wrapper(request, *args, **kwargs):
+        with translation.override("zh-hans"):
+            viewer = viewer_for_request(request)
+            if not request.user.is_authenticated:
+                return redirect(f"{reverse('login')}?next={request.path}")
+            if viewer.kind is not Kind.PERSON:
+                return render(request, "myrecord/forbidden.html", status=403)
+            person = persons_visible(viewer).select_related("region").first()
+            if person is None:
+                return render(request, "myrecord/forbidden.html", status=403)
+            response = view(request, viewer, person, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+
+    return wrapper
+
+
+def _page(request, template: str, person, **context):
+    context.update(person=person, nav=[(reverse(name), label) for name, label in NAV],
+                   current=request.path)
+    return render(request, f"myrecord/{template}", context)
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+@person_page
+def overview(request, viewer, person):
+    summary = account_summary(viewer)
+    years, months = summary.years_and_months
+    return _page(request, "overview.html", person,
+                 relationships=person_relationships(viewer, person).order_by("-opened_on", "-id"),
+                 employments=person_employments(viewer, person).order_by("-start_date", "-id"),
+                 balance=summary.balance, years=years, months=months,
+                 statement=statements_visible(viewer).order_by("-year").first())
+
+
+def _contribution_years(viewer, person) -> list[int]:
+    found = {d.year for d in lines_visible(viewer).filter(person_id=person.pk).dates("period", "year")}
+    found |= {d.year for d in determined_months_visible(viewer).filter(determination__person_id=person.pk)
+              .dates("period", "year")}
+    return sorted(found, reverse=True)
+
+
+@person_page
+def contributions(request, viewer, person):
+    years = _contribution_years(viewer, person)
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and int(raw) in years else (years[0] if years else timezone.localdate().year)
+    months = person_months(viewer, person_id=person.pk, limit=400, date_from=date(year, 1, 1),
+                           date_to=date(year, 12, 1))
+    months.sort(key=lambda m: (m.period, m.employer_id))
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for month in months:
+        totals["individual"] += month.figures.individual_total
+        totals["employer"] += month.figures.employer_total
+        for insurance_type, _label in INSURANCE_TYPES:
+            for part, amount in month.figures.by_type[insurance_type].items():
+                totals[f"{insurance_type}_{part}"] += amount
+    by_type = [(label, totals[f"{key}_employer"], totals.get(f"{key}_individual"))
+               for key, label in INSURANCE_TYPES]
+    return _page(request, "contributions.html", person, years=years, year=year, months=months,
+                 months_paid=len({m.period for m in months if m.paid}), months_count=len({m.period for m in months}),
+                 individual_total=totals["individual"], employer_total=totals["employer"], by_type=by_type)
+
+
+@person_page
+def account(request, viewer, person):
+    summary = account_summary(viewer)
+    years, months = summary.years_and_months
+    entries = entries_visible(viewer).order_by("-posted_on", "-id")
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 1949 <= int(raw) <= 2200 else None
+    if year is not None:
+        entries = entries.filter(Q(contribution_month__year=year) | Q(interest_year=year)
+                                 | Q(contribution_month__isnull=True, interest_year__isnull=True,
+                                     posted_on__year=year))
+    page = Paginator(entries, PAGE_SIZE).get_page(_page_number(request))
+    return _page(request, "account.html", person, summary=summary, years=years, months=months, page=page,
+                 year=year, entry_years=sorted({d.year for d in entries_visible(viewer).dates("posted_on", "year")},
+                                               reverse=True))
+
+
+@person_page
+def statements(request, viewer, person):
+    return _page(request, "statements.html", person,
+                 statements=statements_visible(viewer).prefetch_related("deliveries").order_by("-year"))
+
+
+def _statement_or_none(viewer, year: int):
+    return statements_visible(viewer).prefetch_related("deliveries").filter(year=year).first()
+
+
+@person_page
+def statement(request, viewer, person, year: int):
+    found = _statement_or_none(viewer, year)
+    if found is None:
+        return _page(request, "statement_missing.html", person, year=year)
+    body = statement_body(found)
+    rows = []
+    for month in body["months"]:
+        amounts = month["amounts"]
+        individual = sum((Decimal(parts.get("individual", "0")) for parts in amounts.values()), ZERO)
+        employer = sum((Decimal(parts["employer"]) for parts in amounts.values()), ZERO)
+        rows.append({**month, "individual": individual, "employer_amount": employer})
+    totals = [(label, body["totals"][key]["employer"], body["totals"][key].get("individual"))
+              for key, label in INSURANCE_TYPES]
+    return _page(request, "statement.html", person, statement=found, body=body, rows=rows, totals=totals)
+
+
+@person_page
+def statement_pdf_view(request, viewer, person, year: int):
+    found = _statement_or_none(viewer, year)
+    if found is None:
+        return _page(request, "statement_missing.html", person, year=year)
+    return pdf_response(statement_pdf(found.snapshot), f"statement-{year}.pdf")
+
+
+@person_page
+def access_log(request, viewer, person):
+    page = Paginator(access_log_visible(viewer).order_by("-at", "-id"), PAGE_SIZE).get_page(_page_number(request))
+    return _page(request, "access_log.html", person, page=page)
+
+
+@person_page
+def applications(request, viewer, person):
+    return _page(request, "applications.html", person,
+                 transfers=transfers_visible(viewer).select_related("from_region", "to_region").order_by("-id"),
+                 suspensions=suspensions_visible(viewer).select_related("region").order_by("-created_at", "-id"),
+                 refunds=refunds_visible(viewer).select_related("region").order_by("-applied_on", "-id"))
