@@ -3,13 +3,13 @@ exact identifier search, and a CSV export of what the clerk may see."""
 
 from __future__ import annotations
 
-import csv
 import re
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from common.access import scope, viewer_for_request
+from common.spreadsheet import csv_writer
 
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z]{8,30}$")
 
@@ -54,7 +54,7 @@ class ScopedAdminMixin:
 
     def export_csv(self, request, queryset):
         # `queryset` comes from get_queryset(), so an export never reaches past the clerk's region.
-        writer = csv.writer(_Echo())
+        writer = csv_writer(_Echo())
         fields = self.export_fields
 
         def rows():

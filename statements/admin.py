@@ -112,8 +112,10 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         viewer = viewer_for_request(request)
-        extra = {"start_form": RunStartForm(), "may_start": request.user.has_perm(START_PERMISSION),
-                 "start_region": _("all regions") if viewer.sees_everything else request.user.clerk_profile.office.region,
+        region = _viewer_region(viewer)
+        extra = {"start_form": RunStartForm(),
+                 "may_start": request.user.has_perm(START_PERMISSION) and (viewer.sees_everything or region is not None),
+                 "start_region": _("all regions") if viewer.sees_everything else region,
                  **(extra_context or {})}
         return super().changelist_view(request, extra)
 
@@ -126,7 +128,7 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("Give a year."), messages.ERROR)
             return HttpResponseRedirect(changelist)
         viewer = viewer_for_request(request)
-        region = None if viewer.sees_everything else request.user.clerk_profile.office.region
+        region = None if viewer.sees_everything else _viewer_region(viewer)
         try:
             run, created = statement_run_start(year=form.cleaned_data["year"], region=region, actor=viewer)
         except ApplicationError as err:
@@ -140,6 +142,13 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("The %(year)s run exists already (%(state)s); nothing was started twice.")
                               % {"year": run.year, "state": run.get_state_display()}, messages.WARNING)
         return HttpResponseRedirect(changelist)
+
+
+def _viewer_region(viewer):
+    """The clerk's region, or None for a staff user without an office (who sees and starts nothing)."""
+    from agency.models import Region
+
+    return Region.objects.filter(pk=viewer.region_id).first() if viewer.region_id else None
 
 
 # --- statements -----------------------------------------------------------------------------------

@@ -340,18 +340,11 @@ def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | 
         seen[doc] = number
         if doc not in roll:
             strangers.append((number, doc))
-    if strangers:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT document_number FROM insured_insuredperson WHERE document_number = ANY(%s)",
-                           [[doc for _n, doc in strangers]])
-            known = {row[0] for row in cursor.fetchall()}
-        for number, doc in strangers:
-            if doc in known:
-                errors.add(number, "document_number", "not_on_staff",
-                           _("This person is not on your staff in %(period)s.") % {"period": f"{month:%Y-%m}"})
-            else:
-                errors.add(number, "document_number", "unknown_document",
-                           _("No insured person has this document number."))
+    # One answer whether or not the number is registered elsewhere: a declaration is no way to test
+    # document numbers against the whole registry (issue 25, item 4).
+    for number, _doc in strangers:
+        errors.add(number, "document_number", "not_on_staff",
+                   _("This person is not on your staff in %(period)s.") % {"period": f"{month:%Y-%m}"})
     for doc in sorted(set(roll) - set(seen)):
         errors.add(None, "rows", "missing", _("A person on your staff in %(period)s has no row: %(number)s.")
                    % {"period": f"{month:%Y-%m}", "number": doc}, document_number=doc)

@@ -28,7 +28,7 @@ from agency.deadlines import today_in_shanghai
 from agency.models import Document
 from common.access import Kind, Viewer
 from common.hot_paths import insert_or_nothing
-from common.problems import Conflict, NotFound, ValidationFailed
+from common.problems import NotFound, ValidationFailed
 from contributions.events import EventKind, event_record
 from contributions.hooks import allocations_written
 from contributions.models import Allocation, Charge, ChargeKind, Payment
@@ -210,8 +210,8 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
                    channel: str = PaymentChannel.API, voucher: Document | None = None,
                    note: str = "") -> tuple[Payment, bool]:
     """Record a payment and allocate it. Returns (payment, created): the same bank reference again
-    for the same employer answers the first payment and changes nothing; for another employer it is
-    a conflict."""
+    for the same employer answers the first payment and changes nothing; references are unique per
+    employer, so another employer's reference is recorded as any new one would be."""
     if actor.kind is Kind.EMPLOYER and actor.employer_id != employer_id:
         raise NotFound("No such employer.")
     if actor.kind is Kind.CLERK:
@@ -222,14 +222,10 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
     employer = employer_lock(employer_id)
     payment = Payment(employer_id=employer.pk, bank_reference=reference, amount=amount, paid_on=paid_on,
                       voucher=voucher, channel=channel, note=note, actor=actor.label(), actor_user_id=actor.user_id)
-    if not insert_or_nothing(payment, conflict=("bank_reference",)):
-        first = Payment.objects.get(bank_reference=reference)
-        if first.employer_id != employer.pk:
-            raise Conflict("A payment with this bank reference was recorded for another employer.",
-                           type_slug="duplicate-bank-reference",
-                           errors=[{"field": "bank_reference", "code": "duplicate",
-                                    "message": "This bank reference is already recorded."}])
-        return first, False
+    if not insert_or_nothing(payment, conflict=("employer", "bank_reference")):
+        # Only this employer's own references are looked at: whether another employer recorded the
+        # same reference is never told (issue 25, item 4).
+        return Payment.objects.get(employer_id=employer.pk, bank_reference=reference), False
     allocations = charges_settle(employer_id=employer.pk, actor=actor.label())
     event_record(kind=EventKind.PAYMENT_RECORDED, employer_id=employer.pk, actor=actor,
                  details={"payment": payment.pk, "bank_reference": reference, "amount": str(amount),

@@ -12,7 +12,6 @@ sorted by postal code; a batch's PDF and manifest are rendered from the snapshot
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from datetime import timedelta
@@ -27,6 +26,7 @@ from django.utils import timezone
 from common.access import Kind, Viewer, scope
 from common.pdf import Document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.spreadsheet import csv_writer
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
@@ -192,7 +192,7 @@ def print_batch_files(batch: PrintBatch) -> tuple[bytes, bytes]:
     letters = batch_letters(batch)
     doc = Document(title=f"{batch.region.code}-{batch.seq}")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["序号", "邮政编码", "姓名", "地址", "年度", "核验码", "页码"])
     for n, (delivery, statement, name) in enumerate(letters, start=1):
         first_page = len(doc.pages) + 1

