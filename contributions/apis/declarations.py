@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from agency.models import InsuranceType
 from common.fields import MonthField
+from common.money import MoneyField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser, large_body_read
 from common.problems import NotFound, ValidationFailed
@@ -95,7 +96,7 @@ class DeclarationListApi(PortalApiView):
 
     class RowSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)
-        wage = serializers.DecimalField(max_digits=12, decimal_places=2,
+        wage = MoneyField(max_digits=12, decimal_places=2,
                                         help_text="Monthly wage in yuan; positive, at most two decimals.")
 
     class InputSerializer(serializers.Serializer):

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer, viewer_may
 from common.dates import month_next
+from common.money import money_decimal
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound
 from contributions.events import EventKind, event_record
 from contributions.models import AMOUNT_COLUMNS, PARTS, Charge, ChargeKind, Declaration, DeclarationKind
@@ -56,7 +57,7 @@ from employers.models import RegistrationStatus
 
 PERMISSION = "contributions.add_declaration"
 PROBLEM_SLUG = "declaration-invalid"
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$", re.ASCII)
 _WAGE_MAX = Decimal("9999999999.99")  # numeric(12, 2)
 _DOCUMENT = re.compile(r"^[0-9A-Z]{1,30}$")
 CSV_COLUMNS = ("document_number", "wage")
@@ -126,14 +127,11 @@ def _wage(value, row: int, errors: Errors) -> Decimal | None:
         errors.add(row, "wage", "required" if value is None else "invalid",
                    _("Give the monthly wage in yuan, e.g. 8000.00."))
         return None
-    try:
-        wage = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(row, "wage", "invalid", _("The wage is not a number."))
+    wage = money_decimal(value)  # ASCII digits only: no exponent, underscore or other script
+    if wage is None:
+        errors.add(row, "wage", "invalid", _("The wage is not a number written with ASCII digits, e.g. 8000.00."))
         return None
-    if not wage.is_finite():
-        errors.add(row, "wage", "invalid", _("The wage is not a number."))
-    elif wage <= 0:
+    if wage <= 0:
         errors.add(row, "wage", "not_positive", _("The wage must be positive."))
     elif wage.as_tuple().exponent < -2:
         errors.add(row, "wage", "decimals", _("The wage has more than two decimals."))

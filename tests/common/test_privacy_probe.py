@@ -159,3 +159,86 @@ def test_print_shop_manifest_neutralises_formulas(settings, tmp_path):
     _pdf, manifest = print_batch_files(PrintBatch.objects.get(region=w.person.region))
     cells = _cells(manifest.decode("utf-8"))
     assert "'" + PAYLOADS[0] in cells and not any(_runs_as_formula(c) for c in cells)
+
+
+# --- item 6: money and months in ASCII digits only ------------------------------------------------
+
+LENIENT_AMOUNTS = ["２９９３８.００", "٢٩٩٣٨", "2.9938e4", "29_938.00", "8_000", "1E3"]
+
+
+@pytest.fixture
+def declaring():
+    from datetime import datetime
+    from decimal import Decimal as D
+
+    from django.utils import timezone
+
+    from agency.models import AverageWage
+    from insured.models import Employment
+    from tests.employers.portal import Portal
+
+    region = RegionFactory()
+    AverageWage.objects.create(region=region, year=2026, monthly_wage=D("10000.00"), effective_from=date(2026, 1, 1))
+    employer = EmployerFactory(region=region)
+    person = PersonFactory(region=region)
+    Employment.objects.create(person=person, employer=employer, start_date=date(2025, 6, 1), monthly_wage=D("8000"))
+    Employment.objects.update(created_at=timezone.make_aware(datetime(2025, 6, 1, 9, 0)))
+    return person, Portal(employer)
+
+
+@pytest.mark.parametrize("wage", LENIENT_AMOUNTS)
+def test_a_wage_in_other_digits_an_exponent_or_underscores_is_refused_naming_the_field(declaring, wage):
+    from contributions.models import Declaration
+
+    person, portal = declaring
+    response = portal.post("/api/v1/employer/declarations",
+                           {"period": "2026-03", "rows": [{"document_number": person.document_number, "wage": wage}]})
+    assert response.status_code == 400, response.json()
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "wage")]
+    csv_body = f"document_number,wage\n{person.document_number},{wage}\n".encode()
+    upload = portal.api.post("/api/v1/employer/declarations", {
+        "period": "2026-03", "file": SimpleUploadedFile("roll.csv", csv_body, content_type="text/csv")},
+        format="multipart")
+    assert upload.status_code == 400 and [e["field"] for e in upload.json()["errors"]] == ["wage"]
+    assert not Declaration.objects.exists()
+
+
+def test_a_json_number_with_an_exponent_is_refused_as_a_wage_and_an_amount(declaring):
+    person, portal = declaring
+    raw = '{"period": "2026-03", "rows": [{"document_number": "NUMBER", "wage": 2.9938e4}]}'.replace(
+        "NUMBER", person.document_number)
+    response = portal.api.post("/api/v1/employer/declarations", data=raw, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "wage"
+    raw = '{"bank_reference": "B-1", "amount": 1.5e3, "paid_on": "2026-01-10"}'
+    response = portal.api.post("/api/v1/employer/payments", data=raw, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "amount"
+    plain = portal.api.post("/api/v1/employer/payments", data=raw.replace("1.5e3", "1500.50"),
+                            content_type="application/json")
+    assert plain.status_code == 201 and plain.json()["amount"] == "1500.50"
+
+
+@pytest.mark.parametrize("amount", LENIENT_AMOUNTS)
+def test_a_payment_amount_in_other_digits_is_refused_naming_the_field(declaring, amount):
+    _person, portal = declaring
+    response = portal.post("/api/v1/employer/payments",
+                           {"bank_reference": "B-1", "amount": amount, "paid_on": "2026-01-10"})
+    assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == ["amount"]
+
+
+def test_a_period_in_full_width_digits_is_refused(declaring):
+    person, portal = declaring
+    response = portal.post("/api/v1/employer/declarations", {
+        "period": "２０２６-０３", "rows": [{"document_number": person.document_number, "wage": "8000.00"}]})
+    assert response.status_code == 400 and "period" in [e["field"] for e in response.json()["errors"]]
+    assert portal.get("/api/v1/employer/contributions", {"period": "２０２６-０３"}).status_code == 400
+
+
+def test_the_admin_payment_form_refuses_an_amount_with_an_underscore(region):
+    from contributions.models import Payment
+
+    employer = EmployerFactory(region=region)
+    response = _clerk_client(region).post("/admin/contributions/payment/add/", {
+        "employer": employer.pk, "bank_reference": "R-1", "amount": "8_000", "paid_on": "2026-01-15",
+        "note": "", "voucher_file": SimpleUploadedFile("v.pdf", PDF, content_type="application/pdf")})
+    assert response.status_code == 200 and not Payment.objects.exists()
+    assert "8000.00" in response.content.decode()  # the hint shows how to write it
