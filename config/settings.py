@@ -306,6 +306,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 # more when indented); its CSV form is a file (streamed to disk, held to REQUEST_MAX_BYTES).
 DECLARATION_JSON_MAX_BYTES = env_int("DECLARATION_JSON_MAX_BYTES", 12 * 1024 * 1024)
 DECLARATION_MAX_ROWS = env_int("DECLARATION_MAX_ROWS", 100_000)
+# A CSV declaration's file: refused (413) from the request's Content-Length or the file's size before it
+# is read; 100,000 rows with names take about 4 MB. Read as a stream, rows counted while reading.
+DECLARATION_CSV_MAX_BYTES = env_int("DECLARATION_CSV_MAX_BYTES", 8 * 1024 * 1024)
 DECLARATION_ERRORS_LISTED = env_int("DECLARATION_ERRORS_LISTED", 1000)  # a refused declaration lists at most this many
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 100)

@@ -59,7 +59,7 @@ class DeclarationFileForm(forms.ModelForm):
         viewer = viewer_for_request(self.request)
         try:
             result = declaration_file(employer_id=data["employer"].pk, period=data["period_text"].strip(), rows=None,
-                                      csv_data=data["csv_file"].read(), source=DeclarationSource.ADMIN,
+                                      csv_data=data["csv_file"], source=DeclarationSource.ADMIN,
                                       actor=viewer)
         except ApplicationError as err:
             lines = [_error_line(e) for e in err.errors[:ERRORS_SHOWN]]

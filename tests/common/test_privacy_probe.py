@@ -242,3 +242,69 @@ def test_the_admin_payment_form_refuses_an_amount_with_an_underscore(region):
         "note": "", "voucher_file": SimpleUploadedFile("v.pdf", PDF, content_type="application/pdf")})
     assert response.status_code == 200 and not Payment.objects.exists()
     assert "8000.00" in response.content.decode()  # the hint shows how to write it
+
+
+# --- item 2: streamed uploads ---------------------------------------------------------------------
+
+def test_a_csv_over_its_limit_is_refused_before_it_is_read(declaring, settings):
+    person, portal = declaring
+    settings.DECLARATION_CSV_MAX_BYTES = 1000
+    line = f"{person.document_number},8000.00\n"
+    big = ("document_number,wage\n" + line * 2000).encode()  # 60 KB + the multipart framing
+    response = portal.api.post("/api/v1/employer/declarations", {
+        "period": "2026-03", "file": SimpleUploadedFile("roll.csv", big, content_type="text/csv")},
+        format="multipart")
+    assert response.status_code == 413 and response.json()["type"] == "/problems/payload-too-large"
+
+
+def test_a_csv_within_the_request_allowance_but_over_the_file_limit_is_refused(declaring, settings):
+    from common.access import Kind, Viewer
+    from common.problems import PayloadTooLarge
+    from contributions.services.declarations import declaration_file
+
+    person, portal = declaring
+    settings.DECLARATION_CSV_MAX_BYTES = 100
+    data = ("document_number,wage\n" + f"{person.document_number},8000.00\n" * 10).encode()
+    with pytest.raises(PayloadTooLarge):
+        declaration_file(employer_id=portal.employer.pk, period="2026-03", csv_data=data, source="csv",
+                         actor=Viewer(Kind.EMPLOYER, employer_id=portal.employer.pk))
+
+
+def test_too_many_rows_are_refused_as_soon_as_the_limit_is_passed(declaring, settings):
+    """The probe's 50 MB file was read, decoded and split whole before its rows were counted. Here
+    the bytes 100 KB on, far past the first row over the limit, are not UTF-8: a reader that stops
+    in time never meets them."""
+    person, portal = declaring
+    settings.DECLARATION_MAX_ROWS = 3
+    data = ("document_number,wage\n" + f"{person.document_number},8000.00\n" * 4000).encode() + b"\xff\xfe" * 5000
+    response = portal.api.post("/api/v1/employer/declarations", {
+        "period": "2026-03", "file": SimpleUploadedFile("roll.csv", data, content_type="text/csv")},
+        format="multipart")
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("rows", "too_many")]
+
+
+def test_the_employer_is_locked_only_after_the_file_is_parsed(declaring, monkeypatch):
+    from common.access import Kind, Viewer
+    from contributions.services import declarations
+
+    person, portal = declaring
+    stream = io.BytesIO(f"document_number,wage\n{person.document_number},8000.00\n".encode())
+    read_when_locked = []
+    real_lock = declarations.employer_lock
+
+    def lock(employer_id):
+        read_when_locked.append(stream.tell())
+        return real_lock(employer_id)
+
+    monkeypatch.setattr(declarations, "employer_lock", lock)
+    with mock_today(date(2026, 3, 8)):
+        declarations.declaration_file(employer_id=portal.employer.pk, period="2026-03", csv_data=stream,
+                                      source="csv", actor=Viewer(Kind.EMPLOYER, employer_id=portal.employer.pk))
+    assert read_when_locked == [len(stream.getvalue())]
+
+
+def mock_today(day):
+    from unittest import mock
+
+    return mock.patch("contributions.services.declarations.today_in_shanghai", return_value=day)
