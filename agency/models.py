@@ -492,6 +492,7 @@ class SecurityEventKind(models.TextChoices):
     PASSWORD_RESET_REQUESTED = "password_reset_requested", _("password reset requested")
     PASSWORD_RESET_DONE = "password_reset_done", _("password reset done")
     SESSION_TIMED_OUT = "session_timed_out", _("session timed out")
+    RECORDS_PURGED = "records_purged", _("audit records past their retention purged")
 
 
 class SecurityEvent(models.Model):

@@ -237,8 +237,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
-# Idempotency keys are kept this long, then purged by a beat task.
+# Idempotency keys are kept this long (the replay window), then purged by the daily retention job.
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
+# Retention of the audit records (insured/retention.py); neither is ever less than 183 days (six months).
+SECURITY_EVENT_KEEP_DAYS = env_int("SECURITY_EVENT_KEEP_DAYS", 365)
+RECORD_ACCESS_KEEP_DAYS = env_int("RECORD_ACCESS_KEEP_DAYS", 730)
+RETENTION_PURGE_HOUR = env_int("RETENTION_PURGE_HOUR", 3)
 
 LOGGING = {
     "version": 1,

@@ -308,3 +308,51 @@ def mock_today(day):
     from unittest import mock
 
     return mock.patch("contributions.services.declarations.today_in_shanghai", return_value=day)
+
+
+# --- item 10: retention -----------------------------------------------------------------------------
+
+def test_the_daily_purge_keeps_six_months_at_least_and_drops_what_is_older(settings):
+    from datetime import timedelta
+
+    import pgtrigger
+    from django.db import DatabaseError, transaction
+    from django.utils import timezone
+
+    from agency.models import SecurityEvent
+    from common.models import IdempotencyRecord
+    from config.celery import app
+    from insured.models import RecordAccess
+    from insured.tasks import retention_purge_daily
+
+    settings.SECURITY_EVENT_KEEP_DAYS = 30  # below the floor: six months are kept all the same
+    settings.RECORD_ACCESS_KEEP_DAYS = 400
+    person = PersonFactory()
+    now = timezone.now()
+    ages = {"fresh": 10, "five_months": 150, "seven_months": 213, "two_years": 730}
+    for label in ages:
+        SecurityEvent.objects.create(kind="login_failed", account=label)
+        RecordAccess.objects.create(person=person, kind="person_form", actor=label)
+    for label, days in ages.items():
+        with pgtrigger.ignore("agency.SecurityEvent:security_events_append_only",
+                                            "insured.RecordAccess:record_access_append_only"):
+            SecurityEvent.objects.filter(account=label).update(at=now - timedelta(days=days))
+            RecordAccess.objects.filter(actor=label).update(at=now - timedelta(days=days))
+    IdempotencyRecord.objects.bulk_create([
+        IdempotencyRecord(**_idempotency_fields(key=f"k{n}")) for n in range(2)])
+    IdempotencyRecord.objects.filter(key="k0").update(created_at=now - timedelta(days=31))
+    assert retention_purge_daily() == {"security_events": 2, "record_accesses": 1, "idempotency_records": 1}
+    assert set(SecurityEvent.objects.exclude(kind="records_purged").values_list("account", flat=True)) == {
+        "fresh", "five_months"}
+    assert set(RecordAccess.objects.values_list("actor", flat=True)) == {"fresh", "five_months", "seven_months"}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k1"]
+    assert SecurityEvent.objects.filter(kind="records_purged").count() == 1  # the purge itself is recorded
+    with pytest.raises(DatabaseError), transaction.atomic():  # other deletes are still refused
+        SecurityEvent.objects.all().delete()
+    app.conf.beat_schedule  # noqa: B018 - configured on access
+    assert any(e["task"] == "insured.tasks.retention_purge_daily" for e in app.conf.beat_schedule.values())
+
+
+def _idempotency_fields(key: str) -> dict:
+    return {"owner": "client:tests", "key": key, "method": "POST", "path": "/api/v1/employer/payments",
+            "request_hash": "0" * 64, "status_code": 201, "content_type": "application/json", "body": b"{}"}
