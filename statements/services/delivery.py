@@ -146,6 +146,20 @@ def stale_sending_mark_uncertain() -> int:
         state=DeliveryState.UNCERTAIN)
 
 
+def uncertain_deliveries_alert(viewer: Viewer):
+    """The supervisor's home page: e-mails a crashed sender left uncertain, in the viewer's region,
+    linked to the deliveries list filtered on them (record "sent" after checking the mail log, or
+    send again from the statement's page)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from agency.workbench import Alert
+
+    count = scope(Delivery.objects.filter(state=DeliveryState.UNCERTAIN), viewer).count()
+    url = reverse("admin:statements_delivery_changelist") + f"?state__exact={DeliveryState.UNCERTAIN}"
+    return Alert(label=_("E-mails whose sending is uncertain (check the mail log)"), count=count, url=url)
+
+
 # --- print batches ---------------------------------------------------------------------------------
 
 def print_batches_build(*, run: StatementRun | None = None, actor: Viewer) -> list[PrintBatch]:

@@ -356,3 +356,48 @@ def test_the_daily_purge_keeps_six_months_at_least_and_drops_what_is_older(setti
 def _idempotency_fields(key: str) -> dict:
     return {"owner": "client:tests", "key": key, "method": "POST", "path": "/api/v1/employer/payments",
             "request_hash": "0" * 64, "status_code": 201, "content_type": "application/json", "body": b"{}"}
+
+
+# --- item 8: uncertain deliveries reach the supervisor ------------------------------------------------
+
+def test_uncertain_emails_show_on_the_supervisors_home_page_until_resolved(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from statements.models import Delivery, DeliveryState
+    from statements.services.delivery import email_deliveries_send, stale_sending_mark_uncertain
+    from tests.statements.test_delivery import DiesAfterSending
+    from tests.statements.world import build, run_year
+
+    settings.EMAIL_BACKEND = "tests.statements.test_delivery.DiesAfterSending"
+    DiesAfterSending.sent = []
+    w = build(delivery="email")
+    run_year(send=False)
+    with pytest.raises(SystemExit):  # the sender is killed mid-batch
+        email_deliveries_send()
+    delivery = Delivery.objects.get(channel="email")
+    Delivery.objects.filter(pk=delivery.pk).update(sending_since=timezone.now() - timedelta(minutes=6))
+    assert stale_sending_mark_uncertain() == 1  # 6 minutes on: uncertain with the default timeout
+    region = w.person.region
+    office = region.offices.first() or OfficeFactory(region=region)
+    supervisor = Client()
+    supervisor.force_login(clerk_user(office, groups=("clerk", "supervisor")))
+    home = supervisor.get("/admin/").content.decode()
+    assert 'id="alerts"' in home and "/admin/statements/delivery/?state__exact=uncertain" in home
+    other = Client()  # another region's supervisor is not told
+    other.force_login(clerk_user(OfficeFactory(region=RegionFactory()), groups=("clerk", "supervisor")))
+    assert 'id="alerts"' not in other.get("/admin/").content.decode()
+    response = supervisor.post("/admin/statements/delivery/?state__exact=uncertain", {
+        "action": "record_sent", "_selected_action": [delivery.pk]})
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
+    assert 'id="alerts"' not in supervisor.get("/admin/").content.decode()
+
+
+def test_lost_ranges_and_uncertain_sendings_wait_minutes_by_default():
+    from django.conf import settings as live
+
+    assert live.STATEMENT_RANGE_REQUEUE_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
+    assert live.STATEMENT_SENDING_TIMEOUT_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
