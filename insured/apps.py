@@ -11,6 +11,10 @@ class InsuredConfig(AppConfig):
         from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)
+        from common.person_views import person_views_writer_set
+        from insured.services.access_log import record_accesses_log
+
+        person_views_writer_set(record_accesses_log)  # staff views of person data (common.admin, ...)
 
         import insured.logins  # noqa: F401  (registers the persons' account -> region resolver)
         from agency.models import DeadlineRule

@@ -17,6 +17,7 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
 from common.pdf import pdf_response
+from common.person_views import person_views_log
 from common.problems import ApplicationError
 from insured.models import StatementDelivery
 from statements.models import Delivery, DeliveryState, PrintBatch, Statement, StatementEvent, StatementRun
@@ -398,6 +399,10 @@ class PrintBatchAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         batch = self.get_queryset(request).filter(pk=pk).first()
         if batch is None or kind not in ("pdf", "csv"):
             return HttpResponseRedirect(reverse("admin:statements_printbatch_changelist"))
+        # Every person whose statement or address is in the file (issue 25, item 3).
+        person_views_log(person_ids=batch.deliveries.values_list("statement__person_id", flat=True),
+                         viewer=viewer_for_request(request), kind="print_batch",
+                         detail=f"{batch.region.code}-{batch.seq:05d}.{kind}")
         stored = print_batch_path(batch).with_suffix("." + kind)
         name = f"{batch.region.code}-{batch.seq:05d}.{kind}"
         content_type = "application/pdf" if kind == "pdf" else "text/csv; charset=utf-8"

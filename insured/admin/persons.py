@@ -162,6 +162,8 @@ class InsuredPersonAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass
 
+    logs_person_views = False  # logged below as the person's record opened
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():

@@ -401,3 +401,83 @@ def test_lost_ranges_and_uncertain_sendings_wait_minutes_by_default():
 
     assert live.STATEMENT_RANGE_REQUEUE_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
     assert live.STATEMENT_SENDING_TIMEOUT_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
+
+
+# --- item 3: every staff view of a person's data is logged ------------------------------------------
+
+def test_every_admin_detail_page_and_export_of_person_data_writes_the_access_log(settings, tmp_path):
+    """Walks every registered admin whose model holds a person's data (its scope_paths name a
+    person), opens each detail page a clerk may see and exports each list: each writes its row."""
+    from django.contrib import admin as django_admin
+
+    from common.person_views import person_path
+    from insured.models import RecordAccess
+    from statements.models import PrintBatch
+    from tests.statements.world import build, run_year
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="post")
+    run_year()
+    region = w.person.region
+    from decimal import Decimal as D
+
+    from common.access import Kind, Viewer
+    from insured.services.staffing import enrolment_submit
+
+    enrolment_submit(employer=w.employer, document_number=PersonFactory(region=region, name="李四").document_number,
+                     name="李四",
+                     start_date=date.today().replace(day=1), monthly_wage=D("8000"),
+                     actor=Viewer(Kind.EMPLOYER, employer_id=w.employer.pk), channel="api")
+    office = region.offices.first() or OfficeFactory(region=region)
+    clerk = Client()
+    clerk.force_login(clerk_user(office, groups=("clerk", "supervisor")))
+    opened = []
+    for model, model_admin in django_admin.site._registry.items():
+        path = person_path(model)
+        if not path:
+            continue
+        rows = list(model._default_manager.filter(**{"pk__isnull": False}).values_list("pk", path)[:3])
+        for pk, person_id in rows:
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/change/"
+            before = RecordAccess.objects.filter(person_id=person_id).count()
+            response = clerk.get(url)
+            if response.status_code != 200:
+                continue  # outside the clerk's region or not viewable by the clerk
+            assert RecordAccess.objects.filter(person_id=person_id).count() > before, url
+            opened.append(model._meta.model_name)
+        if rows and "export_csv" in (model_admin.get_actions(_request_for(clerk)) or {}):
+            before = RecordAccess.objects.filter(kind="exported").count()
+            response = clerk.post(f"/admin/{model._meta.app_label}/{model._meta.model_name}/",
+                                  {"action": "export_csv", "_selected_action": [r[0] for r in rows]})
+            b"".join(response.streaming_content)
+            assert RecordAccess.objects.filter(kind="exported").count() > before, model
+    # The probe's list: the employment, relationship and pension-account pages, the delivery page.
+    assert {"insuredperson", "employment", "relationshipevent", "pensionaccount", "delivery"} <= set(opened)
+    batch = PrintBatch.objects.get(region=region)
+    for kind in ("pdf", "csv"):
+        clerk.get(f"/admin/statements/printbatch/{batch.pk}/file/{kind}/")
+    logged = set(RecordAccess.objects.filter(kind="print_batch").values_list("person_id", flat=True))
+    assert logged == set(batch.deliveries.values_list("statement__person_id", flat=True)) and logged
+
+
+def _request_for(client):
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = User.objects.get(pk=client.session["_auth_user_id"])
+    return request
+
+
+def test_the_api_lookup_by_document_number_writes_the_access_log():
+    from insured.models import RecordAccess
+    from tests.agency.factories import clerk_user as make_clerk
+
+    region = RegionFactory()
+    person = PersonFactory(region=region)
+    client = Client()
+    client.force_login(make_clerk(OfficeFactory(region=region)))
+    response = client.get("/api/v1/agency/persons", {"document": person.document_number})
+    assert response.status_code == 200 and response.json()["results"]
+    assert RecordAccess.objects.filter(person=person, kind="person_lookup").count() == 1
