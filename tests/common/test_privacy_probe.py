@@ -481,3 +481,24 @@ def test_the_api_lookup_by_document_number_writes_the_access_log():
     response = client.get("/api/v1/agency/persons", {"document": person.document_number})
     assert response.status_code == 200 and response.json()["results"]
     assert RecordAccess.objects.filter(person=person, kind="person_lookup").count() == 1
+
+
+# --- item 7: dates bounded by the facts they follow --------------------------------------------------
+
+def test_a_reprint_is_refused_for_a_year_before_the_persons_relationship(settings):
+    from common.access import Kind, Viewer
+    from common.problems import ValidationFailed
+    from statements.models import Statement
+    from statements.services.requests import statement_request
+    from tests.statements.world import YEAR, build, run_year
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="email")
+    run_year()
+    person = Viewer(Kind.PERSON, person_id=w.person.pk)
+    with pytest.raises(ValidationFailed) as refused:  # the probe's reprint of 1992 for a person born in 2002
+        statement_request(year=1992, actor=person)
+    assert refused.value.errors[0]["field"] == "year"
+    assert not Statement.objects.filter(person=w.person, year=1992).exists()
+    statement, _delivery, _created = statement_request(year=YEAR, actor=person)  # a year with contributions
+    assert statement.year == YEAR
