@@ -12,7 +12,6 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from insured.services.access_log import record_access_log
 
 from accounts.models import AccountEntry, InterestRun, PensionAccount, ReconciliationDifference, ReconciliationRun
 from accounts.selectors import contribution_months, interest_years_waiting
@@ -23,6 +22,7 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
 from common.problems import ApplicationError
+from insured.access_log import record_access_log
 from insured.models import RecordAccessKind
 
 

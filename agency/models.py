@@ -497,6 +497,7 @@ class SecurityEventKind(models.TextChoices):
     CLIENT_ISSUED = "client_issued", _("employer API client issued")
     CLIENT_REVOKED = "client_revoked", _("employer API client revoked")
     DEADLINE_ASSIGNED = "deadline_assigned", _("item assigned")
+    RECORDS_PURGED = "records_purged", _("audit records past their retention purged")
 
 
 class SecurityEvent(models.Model):

@@ -62,6 +62,30 @@ class WorkKind:
 work_kinds_registry: Registry[WorkKind] = Registry("agency.work_kinds", key=lambda kind: kind.rule)
 
 
+@dataclass(frozen=True)
+class Alert:
+    """Something a supervisor must resolve that is not a deadline (e.g. e-mails whose sending is
+    uncertain after a crash): a label, how many, and the admin list where it is resolved."""
+
+    label: str | Promise
+    count: int
+    url: str
+
+
+# name -> callable(viewer) -> Alert | None; registered by the owning app in AppConfig.ready().
+_ALERTS: dict[str, object] = {}
+
+
+def supervisor_alert_register(name: str, source) -> None:
+    """`source(viewer)` answers an Alert for the viewer's region (scoped), or None when nothing waits."""
+    _ALERTS[name] = source
+
+
+def supervisor_alerts(viewer: Viewer) -> list[Alert]:
+    found = (source(viewer) for _name, source in sorted(_ALERTS.items()))
+    return [alert for alert in found if alert is not None and alert.count]
+
+
 def work_kind_register(kind: WorkKind) -> WorkKind:
     """Called by the app that owns the items (its AppConfig.ready()); registering a rule again
     replaces the entry, so a reload does not duplicate it."""
@@ -133,6 +157,7 @@ class TodaysWork:
     supervisor: bool
     escalations: list[DeadlineNotice]  # escalations sent to the user about items still undecided
     missed: list[Deadline]  # the oldest overdue items of the office (supervisors)
+    alerts: list[Alert] = field(default_factory=list)  # non-deadline work to resolve (supervisors)
 
     @property
     def totals(self) -> KindCounts:
@@ -194,8 +219,9 @@ def todays_work(*, viewer: Viewer, user, today: date, within_days: int | None = 
         assigned = list(mine.select_related("office").order_by("due_on", "id")[:limit])
         assigned_total = sum(row.mine for row in kinds)
     supervisor = is_supervisor(user)
-    escalations, missed = [], []
+    escalations, missed, alerts = [], [], []
     if supervisor:
+        alerts = supervisor_alerts(viewer)
         escalations = list(
             scope(DeadlineNotice.objects.all(), viewer)
             .filter(recipient_id=user.pk, kind=NoticeKind.ESCALATION, deadline__closed_at__isnull=True)
@@ -203,4 +229,4 @@ def todays_work(*, viewer: Viewer, user, today: date, within_days: int | None = 
         missed = list(undecided_deadlines(viewer).filter(due_on__lt=today).select_related("assignee")
                       .order_by("due_on", "id")[:limit])
     return TodaysWork(today=today, within_days=within, kinds=kinds, assigned=assigned, assigned_total=assigned_total,
-                      supervisor=supervisor, escalations=escalations, missed=missed)
+                      supervisor=supervisor, escalations=escalations, missed=missed, alerts=alerts)

@@ -346,6 +346,31 @@ def statements_section(r: dict) -> list[str]:
     ]
 
 
+def upload_section(r: dict) -> list[str]:
+    labels = {"csv_at_limit": "CSV upload at DECLARATION_CSV_MAX_BYTES (the whole roll, padded names): the largest "
+                              "CSV admitted",
+              "csv_too_many_rows": "CSV of DECLARATION_CSV_MAX_BYTES of short rows (more than DECLARATION_MAX_ROWS)",
+              "csv_50mb": "the probe's 50 MB CSV",
+              "json_at_limit": "JSON at DECLARATION_JSON_MAX_BYTES (the whole roll, padded): the largest JSON admitted"}
+    rows = "".join(f"| {labels.get(name, name)} | {c['body_mb']} MB | {c['status']} {' '.join(c['codes'])} | "
+                   f"{c['seconds']} | {c['peak_before_mb']} | **{c['peak_mb']}** |\n" for name, c in r["cases"].items())
+    return [
+        "## Declaration uploads: peak worker memory at the limits",
+        "",
+        f"Workload: one employer with {r['persons']:,} persons on its staff; each body POSTed to a NEW gunicorn "
+        "(config.wsgi, 1 sync worker) after one warm-up GET, the worker's VmHWM read before and after. Limits: "
+        f"CSV {r['csv_limit_bytes']:,} bytes, JSON {r['json_limit_bytes']:,} bytes, {r['max_rows']:,} rows.",
+        "",
+        "| body | size | answer | seconds | VmHWM before (MB) | VmHWM after (MB) |",
+        "|---|---:|---|---:|---:|---:|",
+        rows.rstrip("\n"),
+        "",
+        f"Worst peak {r['worst_peak_mb']} MB, target under {r['target_peak_mb']} MB: {yes(r['meets_target'])}. "
+        f"Command: `{r['command'].strip()}`.",
+        "",
+    ]
+
+
 def text_of(name: str) -> str | None:
     path = support.RESULTS / name
     return path.read_text() if path.exists() else None
@@ -363,6 +388,7 @@ def report(quick: bool = False) -> None:
     interest = support.load(f"interest{suffix}")
     transfer = support.load(f"transfer{suffix}")
     statements = support.load(f"statements{suffix}")
+    upload = support.load(f"upload{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -381,7 +407,7 @@ def report(quick: bool = False) -> None:
         "- Commands: `make bench` (all, full size), or `python bench/seed_bench.py`, "
         "`python bench/lookup_bench.py --profile`, `python bench/enrolment_bench.py --profile`, "
         "`python bench/deadline_sweep_bench.py`, `python bench/assessment_bench.py`, "
-        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`, `python bench/transfer_bench.py`, `python bench/statement_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
+        "`python bench/arrears_bench.py`, `python bench/declaration_bench.py`, `python bench/interest_bench.py`, `python bench/transfer_bench.py`, `python bench/statement_bench.py`, `python bench/upload_bench.py`; `--quick` for small sizes. Raw results: `bench/results/*.json`.",
         "",
     ]
     if seed:
@@ -404,6 +430,8 @@ def report(quick: bool = False) -> None:
         lines += transfer_section(transfer)
     if statements:
         lines += statements_section(statements)
+    if upload:
+        lines += upload_section(upload)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -432,6 +460,7 @@ def main() -> None:
         run("interest_bench.py", *extra)
         run("transfer_bench.py", *extra)
         run("statement_bench.py", *extra)
+        run("upload_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

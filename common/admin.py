@@ -4,7 +4,6 @@ screen writes: a `ServiceForm` whose `save` calls a service (`ServiceFormAdminMi
 
 from __future__ import annotations
 
-import csv
 import re
 
 from django import forms
@@ -17,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer, scope, viewer_for_request
 from common.files import files_removed_on_error
+from common.person_views import person_path, person_views_log
 from common.problems import ApplicationError
+from common.spreadsheet import csv_writer
 
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z]{8,30}$")
 
@@ -60,9 +61,27 @@ class ScopedAdminMixin:
             actions["export_csv"] = (ScopedAdminMixin.export_csv, "export_csv", _("Export selected as CSV"))
         return actions
 
+    # The detail page logs the person whose data it shows (common.person_views); an admin that
+    # logs its own, more precise kind sets this to False.
+    logs_person_views = True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        path = person_path(self.model)
+        if self.logs_person_views and path and request.method == "GET" and response.status_code == 200:
+            ids = self.get_queryset(request).filter(pk=object_id).values_list(path, flat=True) \
+                if str(object_id).isdigit() else []
+            person_views_log(person_ids=ids, viewer=viewer_for_request(request), kind="record_page",
+                             detail=str(self.model._meta.verbose_name))
+        return response
+
     def export_csv(self, request, queryset):
         # `queryset` comes from get_queryset(), so an export never reaches past the clerk's region.
-        writer = csv.writer(_Echo())
+        path = person_path(self.model)
+        if path:  # every person in the file is logged before it is written
+            person_views_log(person_ids=queryset.values_list(path, flat=True), viewer=viewer_for_request(request),
+                             kind="exported", detail=str(self.model._meta.verbose_name_plural))
+        writer = csv_writer(_Echo())
         fields = self.export_fields
 
         def rows():

@@ -20,7 +20,7 @@ from common.problems import ValidationFailed
 EARLIEST_BIRTH = date(1900, 1, 1)
 EARLIEST_ESTABLISHMENT = date(1949, 1, 1)  # no employer registered here was established before 1949
 MINIMUM_WORKING_AGE = 16  # Labour Law Art. 15: no employment before the 16th birthday
-_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)  # ASCII digits only (issue 25)
 
 
 def today() -> date:

@@ -93,6 +93,16 @@ def uscc_normalise(raw: str, *, allow_bad_check: bool = False) -> str:
     return code
 
 
+NAME_MASK = "**"
+
+
+def mask_name(name: str | None) -> str:
+    """A name as shown to whoever may not read it: its first character and always two asterisks, so
+    neither the given name nor the name's length shows (张伟 and 欧阳娜娜 both read 张** / 欧**)."""
+    name = (name or "").strip()
+    return name[:1] + NAME_MASK if name else ""
+
+
 def mask_document(number: str | None) -> str:
     """First 6 and last 4 characters shown, the rest as asterisks."""
     if not number:

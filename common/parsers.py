@@ -24,6 +24,18 @@ from common.problems import MalformedRequest, PayloadTooLarge
 from common.text import text_walk
 
 
+class JsonNumber(float):
+    """A JSON number with a fraction or an exponent, as float does, keeping the text it was written
+    with: money fields refuse `2.9938e4` (common.money), which a float alone would not tell."""
+
+    text: str
+
+    def __new__(cls, text: str):
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
@@ -39,7 +51,7 @@ class JSONParser(parsers.JSONParser):
             raise PayloadTooLarge(_("A JSON body is at most %(limit)s bytes.") % {"limit": limit})
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.loads(raw.decode(encoding),
+            data = json.loads(raw.decode(encoding), parse_float=JsonNumber,
                               parse_constant=_refuse_constant if api_settings.STRICT_JSON else None)
         except RecursionError:
             raise MalformedRequest(_("The JSON body is nested too deeply.")) from None

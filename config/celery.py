@@ -10,12 +10,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Scheduled duties, in Asia/Shanghai (CELERY_TIMEZONE). Later issues add theirs here.
-app.conf.beat_schedule = {
-    "purge-idempotency-keys": {
-        "task": "common.tasks.idempotency_purge_expired",
-        "schedule": 24 * 3600,
-    },
-}
+app.conf.beat_schedule = {}
 
 
 @app.on_after_configure.connect
@@ -24,6 +19,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
     so the hour is read from Django settings rather than imported while they load."""
     from django.conf import settings
 
+    # Audit records and idempotency keys past their retention (insured/retention.py).
+    sender.conf.beat_schedule["retention-purge"] = {
+        "task": "insured.tasks.retention_purge_daily",
+        "schedule": crontab(minute=15, hour=settings.RETENTION_PURGE_HOUR),
+    }
     sender.conf.beat_schedule["deadline-sweep"] = {
         "task": "agency.tasks.deadline_sweep",
         "schedule": crontab(minute=0, hour=settings.DEADLINE_SWEEP_HOUR),

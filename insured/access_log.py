@@ -17,3 +17,13 @@ def record_access_log(*, person_id: int, viewer: Viewer, kind: RecordAccessKind,
         return
     RecordAccess.objects.create(person_id=person_id, kind=kind, actor=viewer.label(), actor_user_id=viewer.user_id,
                                 office_id=viewer.office_id, detail=detail[:200])
+
+
+def record_accesses_log(*, person_ids: list[int], viewer: Viewer, kind: RecordAccessKind | str,
+                        detail: str = "") -> None:
+    """One row per person shown at once (an export, a print batch, a list page of their data)."""
+    if viewer.kind not in (Kind.CLERK, Kind.SUPERUSER):
+        return
+    RecordAccess.objects.bulk_create(
+        [RecordAccess(person_id=p, kind=kind, actor=viewer.label(), actor_user_id=viewer.user_id,
+                      office_id=viewer.office_id, detail=detail[:200]) for p in person_ids], batch_size=2000)

@@ -11,6 +11,10 @@ class InsuredConfig(AppConfig):
         from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)
+        from common.person_views import person_views_writer_set
+        from insured.access_log import record_accesses_log
+
+        person_views_writer_set(record_accesses_log)  # staff views of person data (common.admin, ...)
 
         from agency.login_guard import region_resolvers
         from insured.logins import person_account_region

@@ -351,6 +351,10 @@ class RecordAccessKind(models.TextChoices):
     STATEMENT_VIEWED = "statement_viewed", _("statement viewed")
     STATEMENT_PRINTED = "statement_printed", _("statement printed at the counter")
     STATEMENT_RESENT = "statement_resent", _("statement sent again")
+    RECORD_PAGE = "record_page", _("person's data opened in the admin")
+    EXPORTED = "exported", _("person's data exported as CSV")
+    PRINT_BATCH = "print_batch", _("statement downloaded in a print batch")
+    PERSON_LOOKUP = "person_lookup", _("person looked up through the API")
 
 
 class RecordAccess(models.Model):

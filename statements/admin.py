@@ -17,6 +17,7 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from common.display import actor_text
 from common.identifiers import mask_document
 from common.pdf import pdf_response
+from common.person_views import person_views_log
 from common.problems import ApplicationError
 from insured.models import StatementDelivery
 from statements.batches import print_batch_files, print_batch_path
@@ -112,8 +113,10 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         viewer = viewer_for_request(request)
-        extra = {"start_form": RunStartForm(), "may_start": request.user.has_perm(START_PERMISSION),
-                 "start_region": _("all regions") if viewer.sees_everything else request.user.clerk_profile.office.region,
+        region = _viewer_region(viewer)
+        extra = {"start_form": RunStartForm(),
+                 "may_start": request.user.has_perm(START_PERMISSION) and (viewer.sees_everything or region is not None),
+                 "start_region": _("all regions") if viewer.sees_everything else region,
                  **(extra_context or {})}
         return super().changelist_view(request, extra)
 
@@ -126,7 +129,7 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("Give a year."), messages.ERROR)
             return HttpResponseRedirect(changelist)
         viewer = viewer_for_request(request)
-        region = None if viewer.sees_everything else request.user.clerk_profile.office.region
+        region = None if viewer.sees_everything else _viewer_region(viewer)
         try:
             run, created = statement_run_start(year=form.cleaned_data["year"], region=region, actor=viewer)
         except ApplicationError as err:
@@ -140,6 +143,13 @@ class StatementRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("The %(year)s run exists already (%(state)s); nothing was started twice.")
                               % {"year": run.year, "state": run.get_state_display()}, messages.WARNING)
         return HttpResponseRedirect(changelist)
+
+
+def _viewer_region(viewer):
+    """The clerk's region, or None for a staff user without an office (who sees and starts nothing)."""
+    from agency.models import Region
+
+    return Region.objects.filter(pk=viewer.region_id).first() if viewer.region_id else None
 
 
 # --- statements -----------------------------------------------------------------------------------
@@ -389,6 +399,10 @@ class PrintBatchAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         batch = self.get_queryset(request).filter(pk=pk).first()
         if batch is None or kind not in ("pdf", "csv"):
             return HttpResponseRedirect(reverse("admin:statements_printbatch_changelist"))
+        # Every person whose statement or address is in the file (issue 25, item 3).
+        person_views_log(person_ids=batch.deliveries.values_list("statement__person_id", flat=True),
+                         viewer=viewer_for_request(request), kind="print_batch",
+                         detail=f"{batch.region.code}-{batch.seq:05d}.{kind}")
         stored = print_batch_path(batch).with_suffix("." + kind)
         name = f"{batch.region.code}-{batch.seq:05d}.{kind}"
         content_type = "application/pdf" if kind == "pdf" else "text/csv; charset=utf-8"

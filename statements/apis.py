@@ -220,7 +220,7 @@ class VerifyThrottle(SimpleRateThrottle):
 
 class VerificationOut(serializers.Serializer):
     year = serializers.IntegerField()
-    name = serializers.CharField(help_text="The holder's name with all but its first character masked.")
+    name = serializers.CharField(help_text="The holder's name: its first character and always two asterisks.")
     checksum = serializers.CharField(help_text="Compare with the SHA-256 printed at the foot of the statement.")
 
 

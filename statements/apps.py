@@ -16,3 +16,7 @@ class StatementsConfig(AppConfig):
         from transfers.hooks import transfer_completed_hook_register
 
         transfer_completed_hook_register(_transfer_completed_notify)
+        from agency.workbench import supervisor_alert_register
+        from statements.selectors import uncertain_deliveries_alert
+
+        supervisor_alert_register("statements.uncertain_deliveries", uncertain_deliveries_alert)

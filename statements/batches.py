@@ -3,13 +3,13 @@ manifest (the same bytes every time), and where they are stored."""
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 from django.conf import settings
 
 from common.pdf import Document
+from common.spreadsheet import csv_writer
 from insured.models import InsuredPerson
 from statements.models import Delivery, PrintBatch, Statement
 from statements.render import statement_draw
@@ -28,7 +28,7 @@ def print_batch_files(batch: PrintBatch) -> tuple[bytes, bytes]:
     letters = batch_letters(batch)
     doc = Document(title=f"{batch.region.code}-{batch.seq}")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")  # formula-looking cells as text (the print shop opens it)
     writer.writerow(["序号", "邮政编码", "姓名", "地址", "年度", "核验码", "页码"])
     for n, (delivery, statement, name) in enumerate(letters, start=1):
         first_page = len(doc.pages) + 1

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.access import Viewer, scope
+from common.identifiers import mask_name
 from common.problems import NotFound, ValidationFailed
 from insured.models import InsuredPerson, RecordAccess
 from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
@@ -92,10 +93,6 @@ class Verification:
     checksum: str
 
 
-def masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1)
-
-
 def statement_verify(*, code: str) -> Verification:
     """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
     normal = verification_code_normal(code)
@@ -107,4 +104,18 @@ def statement_verify(*, code: str) -> Verification:
         raise NotFound(gettext("No statement has this verification code."))
     year, person_id, checksum = found
     name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
-    return Verification(year=year, name=masked_name(name), checksum=checksum)
+    return Verification(year=year, name=mask_name(name), checksum=checksum)
+
+
+def uncertain_deliveries_alert(viewer: Viewer):
+    """The supervisor's home page: e-mails a crashed sender left uncertain, in the viewer's region,
+    linked to the deliveries list filtered on them (record "sent" after checking the mail log, or
+    send again from the statement's page)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from agency.workbench import Alert
+
+    count = scope(Delivery.objects.filter(state=DeliveryState.UNCERTAIN), viewer).count()
+    url = reverse("admin:statements_delivery_changelist") + f"?state__exact={DeliveryState.UNCERTAIN}"
+    return Alert(label=gettext_lazy("E-mails whose sending is uncertain (check the mail log)"), count=count, url=url)

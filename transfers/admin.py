@@ -25,6 +25,7 @@ from agency.workbench_admin import due_filter, due_lookups, state_with_due
 from common.access import viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, each_item_run
 from common.display import actor_text
+from common.money import MoneyFormField
 from common.problems import ApplicationError
 from insured.models import Decision
 from transfers.amounts import region_months
@@ -117,8 +118,8 @@ class StepForm(forms.Form):
 
     reason = forms.CharField(label=_("reason for refusal"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     letter_number = forms.CharField(label=_("letter number"), required=False, max_length=40)
-    account_amount = forms.DecimalField(label=_("individual account (yuan)"), required=False, decimal_places=2)
-    pooled_amount = forms.DecimalField(label=_("pooled fund (yuan)"), required=False, decimal_places=2)
+    account_amount = MoneyFormField(label=_("individual account (yuan)"), required=False, decimal_places=2)
+    pooled_amount = MoneyFormField(label=_("pooled fund (yuan)"), required=False, decimal_places=2)
     months = forms.IntegerField(label=_("months of contribution"), required=False, min_value=0)
     bank_reference = forms.CharField(label=_("bank reference"), required=False, max_length=60)
     received_on = forms.DateField(label=_("funds received on"), required=False)

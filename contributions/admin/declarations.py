@@ -50,7 +50,7 @@ class DeclarationFileForm(ServiceForm):
 
     def call_service(self, data, viewer):
         result = declaration_file(employer_id=data["employer"].pk, period=data["period_text"].strip(), rows=None,
-                                  csv_data=data["csv_file"].read(), source=DeclarationSource.ADMIN, actor=viewer)
+                                  csv_data=data["csv_file"], source=DeclarationSource.ADMIN, actor=viewer)
         self.result = result
         return result.declaration
 

@@ -22,6 +22,7 @@ from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
 from common.display import actor_text
+from common.money import MoneyFormField
 from common.problems import ApplicationError
 from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.models.payments import (
@@ -47,6 +48,7 @@ class PaymentRecordForm(ServiceForm):
     class Meta:
         model = Payment
         fields = ["employer", "bank_reference", "amount", "paid_on", "note"]
+        field_classes = {"amount": MoneyFormField}  # ASCII digits only (common.money)
 
     def call_service(self, data, viewer):
         employer = data["employer"]

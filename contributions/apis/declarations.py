@@ -10,9 +10,10 @@ from rest_framework.response import Response
 
 from agency.models import InsuranceType
 from common.fields import MonthField
+from common.money import MoneyField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser, large_body_read
-from common.problems import NotFound, ValidationFailed
+from common.problems import NotFound, PayloadTooLarge, ValidationFailed
 from contributions.models import DeclarationSource
 from contributions.selectors.declarations import declarations_visible
 from contributions.services.declarations import declaration_file
@@ -85,6 +86,9 @@ _EXAMPLE = {
 }
 
 
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
 class DeclarationListApi(PortalApiView):
     pagination_class = Cursor  # documented as the cursor envelope it answers
     parser_classes = [LargeJSONParser, MultiPartParser]
@@ -93,10 +97,21 @@ class DeclarationListApi(PortalApiView):
         large_body_read(request, settings.DECLARATION_JSON_MAX_BYTES)
         return super().initialize_request(request, *args, **kwargs)
 
+    def initial(self, request, *args, **kwargs):
+        # A CSV upload larger than its limit is refused from its Content-Length, before anything reads
+        # it (the form's other fields and the multipart framing get MULTIPART_ALLOWANCE bytes).
+        if request.method == "POST" and (request.content_type or "").startswith("multipart/"):
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if length > settings.DECLARATION_CSV_MAX_BYTES + MULTIPART_ALLOWANCE:
+                raise PayloadTooLarge(_("A CSV declaration is at most %(limit)s bytes (%(rows)s rows fit well "
+                                        "within it).") % {"limit": settings.DECLARATION_CSV_MAX_BYTES,
+                                                          "rows": settings.DECLARATION_MAX_ROWS})
+        super().initial(request, *args, **kwargs)
+
     class RowSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)
-        wage = serializers.DecimalField(max_digits=12, decimal_places=2,
-                                        help_text="Monthly wage in yuan; positive, at most two decimals.")
+        wage = MoneyField(max_digits=12, decimal_places=2,
+                          help_text="Monthly wage in yuan; positive, at most two decimals, ASCII digits.")
 
     class InputSerializer(serializers.Serializer):
         period = serializers.CharField(help_text="YYYY-MM")
@@ -124,7 +139,7 @@ class DeclarationListApi(PortalApiView):
         period = data.get("period") if hasattr(data, "get") else None
         if upload is not None:
             result = declaration_file(employer_id=self.viewer.employer_id, period=period, rows=None,
-                                      csv_data=upload.read(), source=DeclarationSource.CSV, actor=self.viewer)
+                                      csv_data=upload, source=DeclarationSource.CSV, actor=self.viewer)
         else:
             if not hasattr(data, "get") or "file" in data:
                 raise ValidationFailed.field("rows", "required", _("Send JSON with period and rows, or a CSV file."))

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from agency.deadlines import today_in_shanghai
 from common.fields import MonthField
+from common.money import MoneyField
 from common.pagination import Cursor
 from common.problems import NotFound, ValidationFailed
 from contributions.models.payments import PaymentChannel
@@ -53,7 +54,7 @@ class PaymentListApi(PortalApiView):
     pagination_class = Cursor  # documented as the cursor envelope it answers
     class InputSerializer(serializers.Serializer):
         bank_reference = serializers.CharField(max_length=64)
-        amount = serializers.DecimalField(**MONEY)
+        amount = MoneyField(**MONEY)
         paid_on = serializers.DateField()
 
     class ListOut(serializers.Serializer):

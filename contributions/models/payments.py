@@ -59,7 +59,8 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         indexes = [models.Index(fields=["employer", "paid_on", "id"], name="payment_employer_paid")]
         constraints = [
-            models.UniqueConstraint(fields=["bank_reference"], name="payment_bank_reference_unique"),
+            # Per employer: another employer's reference answers as a new one would (no oracle, issue 25).
+            models.UniqueConstraint(fields=["employer", "bank_reference"], name="payment_employer_reference_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
         triggers = [pgtrigger.Protect(name="payments_are_append_only",

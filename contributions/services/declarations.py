@@ -31,10 +31,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
@@ -44,7 +44,8 @@ from django.utils.translation import gettext_lazy
 
 from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer
-from common.problems import ApplicationError, Conflict, NotFound
+from common.money import money_decimal
+from common.problems import ApplicationError, Conflict, NotFound, PayloadTooLarge
 from common.services import PORTAL, STAFF, entry
 from contributions import events
 from contributions.allocation import employer_lock, provisional_replace
@@ -57,7 +58,7 @@ from employers.models import RegistrationStatus
 
 PERMISSION = "contributions.add_declaration"
 PROBLEM_SLUG = "declaration-invalid"
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$", re.ASCII)
 _WAGE_MAX = Decimal("9999999999.99")  # numeric(12, 2)
 _DOCUMENT = re.compile(r"^[0-9A-Z]{1,30}$")
 CSV_COLUMNS = ("document_number", "wage")
@@ -127,14 +128,11 @@ def _wage(value, row: int, errors: Errors) -> Decimal | None:
         errors.add(row, "wage", "required" if value is None else "invalid",
                    _("Give the monthly wage in yuan, e.g. 8000.00."))
         return None
-    try:
-        wage = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(row, "wage", "invalid", _("The wage is not a number."))
+    wage = money_decimal(value)  # ASCII digits only: no exponent, underscore or other script
+    if wage is None:
+        errors.add(row, "wage", "invalid", _("The wage is not a number written with ASCII digits, e.g. 8000.00."))
         return None
-    if not wage.is_finite():
-        errors.add(row, "wage", "invalid", _("The wage is not a number."))
-    elif wage <= 0:
+    if wage <= 0:
         errors.add(row, "wage", "not_positive", _("The wage must be positive."))
     elif wage.as_tuple().exponent < -2:
         errors.add(row, "wage", "decimals", _("The wage has more than two decimals."))
@@ -156,46 +154,101 @@ def _document(value, row: int, errors: Errors) -> str | None:
     return number
 
 
-def _rows_from_csv(data: bytes, errors: Errors) -> list[dict | None] | None:
+def _csv_size_check(data) -> None:
+    """A CSV declaration is at most DECLARATION_CSV_MAX_BYTES (413 otherwise), before it is read."""
+    size = len(data) if isinstance(data, (bytes, bytearray)) else getattr(data, "size", None)
+    limit = settings.DECLARATION_CSV_MAX_BYTES
+    if size is not None and size > limit:
+        raise PayloadTooLarge(_("A CSV declaration is at most %(limit)s bytes (%(rows)s rows fit well within it).")
+                              % {"limit": limit, "rows": settings.DECLARATION_MAX_ROWS})
+
+
+def _rows_from_csv(data, errors: Errors) -> Iterator[dict | None] | None:
     """The rows of an uploaded CSV (UTF-8, with or without BOM; header `document_number,wage`, an
-    optional `name` column ignored; the Chinese names 证件号码, 工资, 姓名 also do). Faults are added to `errors` with the data row's number; None
-    when the file cannot be read at all."""
+    optional `name` column ignored; the Chinese names 证件号码, 工资, 姓名 also do), read as a stream:
+    `data` is the file (or its bytes), decoded and split a line at a time, so memory follows one
+    line, not the file, and the caller stops reading as soon as there are too many rows. Faults are
+    added to `errors` with the data row's number; None when the file cannot be read at all."""
+    binary = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else getattr(data, "file", data)
+    if hasattr(binary, "seek"):
+        binary.seek(0)
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     try:
-        text = data.decode("utf-8-sig")
+        first = next(reader, [])
     except UnicodeDecodeError:
         errors.add(None, "file", "encoding", _("The file is not UTF-8 text."))
+        text.detach()
         return None
-    if "\x00" in text:
-        errors.add(None, "file", "malformed", _("The file is not a CSV text file."))
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [CSV_ALIASES.get(h.strip(), h.strip().lower()) for h in next(reader, [])]
     except csv.Error:
-        header = []
+        first = []
+    if any("\x00" in cell for cell in first):
+        errors.add(None, "file", "malformed", _("The file is not a CSV text file."))
+        text.detach()
+        return None
+    header = [CSV_ALIASES.get(h.strip(), h.strip().lower()) for h in first]
     if not set(CSV_COLUMNS) <= set(header) or not set(header) <= set(CSV_COLUMNS + CSV_OPTIONAL) \
             or len(set(header)) != len(header):
         errors.add(None, "file", "header", _("The first line must be the header document_number,wage "
                                              "(a name column may follow)."))
+        text.detach()
         return None
+    return _csv_records(text, reader, header, errors)
+
+
+def _csv_records(text: io.TextIOWrapper, reader, header: list[str], errors: Errors) -> Iterator[dict | None]:
+    """The data lines as rows; the upload itself is left open for its owner (detached, not closed)."""
+    try:
+        yield from _csv_lines(reader, header, errors)
+    finally:
+        if not text.closed:
+            text.detach()
+
+
+def _csv_lines(reader, header: list[str], errors: Errors) -> Iterator[dict | None]:
     doc_at, wage_at, width = header.index("document_number"), header.index("wage"), len(header)
-    rows: list[dict] = []
     number = 0
     try:
         for record in reader:
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # blank lines
             number += 1
+            if any("\x00" in cell for cell in record):
+                errors.add(None, "file", "malformed", _("The file is not a CSV text file."))
+                errors.raise_if_any()
             if len(record) != width:
                 errors.add(number, "file", "columns",
                            _("This line has %(got)s columns; the header has %(want)s.") % {"got": len(record),
                                                                                            "want": width})
-                rows.append(None)
+                yield None
                 continue
-            rows.append({"document_number": record[doc_at], "wage": record[wage_at]})
+            yield {"document_number": record[doc_at], "wage": record[wage_at]}
+    except UnicodeDecodeError:
+        errors.add(None, "file", "encoding", _("The file is not UTF-8 text."))
+        errors.raise_if_any()
     except csv.Error:
         errors.add(number + 1, "file", "malformed", _("This line cannot be read as CSV."))
-    return rows
+
+
+def _rows_check(rows, errors: Errors) -> list[tuple[int, str, Decimal | None]]:
+    """(row number, document number, wage) of each row, each checked on its own; rows are counted
+    while they are read, and reading stops at the first row past DECLARATION_MAX_ROWS (refused)."""
+    parsed: list[tuple[int, str, Decimal | None]] = []
+    limit = settings.DECLARATION_MAX_ROWS
+    for number, item in enumerate(rows, start=1):
+        if number > limit:
+            errors.add(None, "rows", "too_many", _("A declaration has at most %(n)s rows.") % {"n": limit})
+            errors.raise_if_any()
+        if item is None:
+            continue  # a CSV line already refused
+        if not isinstance(item, dict):
+            errors.add(number, "row", "invalid", _("A row is an object with document_number and wage."))
+            continue
+        doc = _document(item.get("document_number"), number, errors)
+        wage = _wage(item.get("wage"), number, errors)
+        if doc is not None:
+            parsed.append((number, doc, wage))
+    return parsed
 
 
 # --- the roll -----------------------------------------------------------------------------------------
@@ -254,45 +307,31 @@ def _validate_period(period: date | None, employer, today: date, errors: Errors)
 
 
 def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | None = None, source: str,
-                     actor: Viewer, csv_data: bytes | None = None, voucher=None,
+                     actor: Viewer, csv_data=None, voucher=None,
                      today: date | None = None) -> DeclarationResult:
     """File the employer's roll for `period` ("YYYY-MM" or a date): `rows` of {document_number,
-    wage}, or `csv_data` (the uploaded file's bytes). Returns the declaration, its clamped rows and
-    its charges; raises one `declaration-invalid` problem listing every fault, storing nothing."""
+    wage}, or `csv_data` (the uploaded file, or its bytes; read as a stream, at most
+    DECLARATION_CSV_MAX_BYTES). Returns the declaration, its clamped rows and its charges; raises one
+    `declaration-invalid` problem listing every fault, storing nothing."""
     today = today or today_in_shanghai()
     _check_employer(actor, employer_id)
-    employer = employer_lock(employer_id)
-    if employer.registration_status != RegistrationStatus.REGISTERED:
-        raise Conflict(_("Only a registered employer can declare."), type_slug="employer-not-registered")
     errors = Errors()
     month = _period_parse(period, errors)
-    card = _validate_period(month, employer, today, errors)
+    # The rows are read and checked before the employer is locked: a large upload does not hold
+    # the employer's other writers while it is parsed (issue 25, item 2).
     if csv_data is not None:
+        _csv_size_check(csv_data)
         rows = _rows_from_csv(csv_data, errors)
         if rows is None:  # not a CSV we can read at all
             errors.raise_if_any()
-    if not isinstance(rows, list):
+    elif not isinstance(rows, list):
         errors.add(None, "rows", "invalid", _("Give the rows as a list."))
         errors.raise_if_any()
-    if len(rows) > settings.DECLARATION_MAX_ROWS:
-        errors.add(None, "rows", "too_many", _("A declaration has at most %(n)s rows.")
-                   % {"n": settings.DECLARATION_MAX_ROWS})
-        errors.raise_if_any()
-
-    # Rows: (row number, document number, wage), each checked on its own.
-    parsed: list[tuple[int, str, Decimal]] = []
-    for number, item in enumerate(rows, start=1):
-        if item is None:
-            continue  # a CSV line already refused
-        if not isinstance(item, dict):
-            errors.add(number, "row", "invalid", _("A row is an object with document_number and wage."))
-            continue
-        doc = _document(item.get("document_number"), number, errors)
-        wage = _wage(item.get("wage"), number, errors)
-        if doc is not None and wage is not None:
-            parsed.append((number, doc, wage))
-        elif doc is not None:
-            parsed.append((number, doc, None))
+    parsed = _rows_check(rows, errors)
+    employer = employer_lock(employer_id)
+    if employer.registration_status != RegistrationStatus.REGISTERED:
+        raise Conflict(_("Only a registered employer can declare."), type_slug="employer-not-registered")
+    card = _validate_period(month, employer, today, errors)
     if card is None:
         errors.raise_if_any()
 
@@ -308,18 +347,11 @@ def declaration_file(*, employer_id: int, period, rows: Iterable[dict | None] | 
         seen[doc] = number
         if doc not in roll:
             strangers.append((number, doc))
-    if strangers:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT document_number FROM insured_insuredperson WHERE document_number = ANY(%s)",
-                           [[doc for _n, doc in strangers]])
-            known = {row[0] for row in cursor.fetchall()}
-        for number, doc in strangers:
-            if doc in known:
-                errors.add(number, "document_number", "not_on_staff",
-                           _("This person is not on your staff in %(period)s.") % {"period": f"{month:%Y-%m}"})
-            else:
-                errors.add(number, "document_number", "unknown_document",
-                           _("No insured person has this document number."))
+    # One answer whether or not the number is registered elsewhere: a declaration is no way to test
+    # document numbers against the whole registry (issue 25, item 4).
+    for number, _doc in strangers:
+        errors.add(number, "document_number", "not_on_staff",
+                   _("This person is not on your staff in %(period)s.") % {"period": f"{month:%Y-%m}"})
     for doc in sorted(set(roll) - set(seen)):
         errors.add(None, "rows", "missing", _("A person on your staff in %(period)s has no row: %(number)s.")
                    % {"period": f"{month:%Y-%m}", "number": doc}, document_number=doc)

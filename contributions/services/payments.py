@@ -12,7 +12,7 @@ from agency.deadlines import today_in_shanghai
 from agency.models import Document
 from common.access import Kind, Viewer
 from common.hot_paths import insert_or_nothing
-from common.problems import Conflict, NotFound, ValidationFailed
+from common.problems import NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, entry
 from contributions import events
 from contributions.allocation import ZERO, charges_settle, employer_lock
@@ -44,9 +44,10 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
                    channel: str = PaymentChannel.API, voucher: Document | None = None,
                    note: str = "") -> tuple[Payment, bool]:
     """Record a payment and allocate it. Returns (payment, created): the same bank reference again
-    for the same employer answers the first payment and changes nothing; for another employer it is
-    a conflict. A portal records its own employer's payments only; a clerk those of the region's
-    employers (anyone else is refused by the declaration below)."""
+    for the same employer answers the first payment and changes nothing; references are unique per
+    employer, so another employer's reference is recorded as any new one would be. A portal records
+    its own employer's payments only; a clerk those of the region's employers (anyone else is refused
+    by the declaration below)."""
     if actor.kind is Kind.EMPLOYER and actor.employer_id != employer_id:
         raise NotFound(gettext("No such employer."))
     if actor.kind is Kind.CLERK:
@@ -57,14 +58,10 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
     employer = employer_lock(employer_id)
     payment = Payment(employer_id=employer.pk, bank_reference=reference, amount=amount, paid_on=paid_on,
                       voucher=voucher, channel=channel, note=note, actor=actor.label(), actor_user_id=actor.user_id)
-    if not insert_or_nothing(payment, conflict=("bank_reference",)):
-        first = Payment.objects.get(bank_reference=reference)
-        if first.employer_id != employer.pk:
-            raise Conflict(gettext("A payment with this bank reference was recorded for another employer."),
-                           type_slug="duplicate-bank-reference",
-                           errors=[{"field": "bank_reference", "code": "duplicate",
-                                    "message": "This bank reference is already recorded."}])
-        return first, False
+    if not insert_or_nothing(payment, conflict=("employer", "bank_reference")):
+        # Only this employer's own references are looked at: whether another employer recorded the
+        # same reference is never told (issue 25, item 4).
+        return Payment.objects.get(employer_id=employer.pk, bank_reference=reference), False
     allocations = charges_settle(employer_id=employer.pk, actor=actor.label())
     events.payment_recorded(payment, actor=actor,
                             allocated=sum((a.amount for a in allocations if a.payment_id == payment.pk), ZERO))

@@ -132,6 +132,8 @@ class InsuredPersonAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.identity_fields
 
+    logs_person_views = False  # logged below as the person's record opened
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():

@@ -13,7 +13,7 @@ from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
-from insured.access_log import record_access_log
+from insured.access_log import record_access_log, record_accesses_log
 from insured.models import DocumentType, HukouType, InsuredPerson, RecordAccessKind, Sex, StatementDelivery
 from insured.selectors.persons import person_lookup_rows, persons_visible
 from insured.services.persons import person_register
@@ -92,6 +92,8 @@ class AgencyPersonListApi(ApiView):
                     "document_number": mask_document(row["document_number"]), "name": row["name"],
                     "sex": row["sex"], "birth_date": row["birth_date"], "region_code": row["region__code"]}
                    for row in rows]
+        record_accesses_log(person_ids=[row["id"] for row in rows], viewer=self.viewer,
+                            kind=RecordAccessKind.PERSON_LOOKUP)
         return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},

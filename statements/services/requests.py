@@ -28,11 +28,34 @@ def _check_year(year: int) -> None:
                                      % {"first": FIRST_YEAR, "last": today.year - 1})
 
 
+def _check_person_year(person_id: int, year: int) -> None:
+    """A statement covers a year the person had an insurance relationship: from the earliest of their
+    relationships, employments and contribution months (and never before their birth). A request for
+    1992 by a person born in 2002 is refused, not generated (issue 25, item 7)."""
+    from django.db.models import Min
+
+    from contributions.models import ContributionLine
+    from insured.models import Employment, InsuranceRelationship
+
+    starts = [InsuranceRelationship.objects.filter(person_id=person_id).aggregate(m=Min("opened_on"))["m"],
+              Employment.objects.filter(person_id=person_id).aggregate(m=Min("start_date"))["m"],
+              ContributionLine.objects.filter(person_id=person_id).aggregate(m=Min("period"))["m"]]
+    known = [d for d in starts if d is not None]
+    birth = InsuredPerson.objects.filter(pk=person_id).values_list("birth_date", flat=True).first()
+    first = max(min(known), birth) if known and birth else None
+    if first is None or year < first.year:
+        raise ValidationFailed.field(
+            "year", "no-relationship-that-year",
+            f"The person had no insurance relationship in {year}"
+            + (f"; statements cover {first.year} to {timezone.localdate().year - 1}." if first else "."))
+
+
 def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery | None, bool]:
     """A person asks for the statement of a finished year, free of charge: generated now if there is
     none, and delivered by their channel unless a delivery of it is already under way.
     Returns (statement, new delivery or None, statement created)."""
     _check_year(year)
+    _check_person_year(actor.person_id, year)
     with transaction.atomic():
         person = InsuredPerson.objects.select_for_update().get(pk=actor.person_id)  # one request at a time
         statement, created = _statement_generate_one(person_id=person.pk, year=year, actor=actor)
@@ -74,6 +97,7 @@ def statement_counter_print(*, person_id: int, year: int, actor: Viewer) -> Stat
     _check_year(year)
     if not scope(InsuredPerson.objects.all(), actor).filter(pk=person_id).exists():
         raise NotFound(gettext("No such person in your region."))
+    _check_person_year(person_id, year)
     with transaction.atomic():
         InsuredPerson.objects.select_for_update().get(pk=person_id)
         statement, _created = _statement_generate_one(person_id=person_id, year=year, actor=actor)

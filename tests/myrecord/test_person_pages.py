@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from insured.services.access_log import record_access_log
 
 from common.access import Kind, Viewer
+from insured.access_log import record_access_log
 from insured.models import PersonLogin, RecordAccess, RecordAccessKind
 from tests.agency.factories import clerk_user
 from tests.contributions.reads import person_client

@@ -47,8 +47,19 @@ def test_a_clerk_lists_and_prints_their_regions_statements_only():
     assert RecordAccess.objects.filter(person=w.person, kind="statement_printed").count() == 1
 
 
+def _insured_since(person, year):
+    """The person's relationship opened in `year` (statements cover the years from then on)."""
+    from datetime import date
+
+    from insured.models import InsuranceRelationship
+
+    InsuranceRelationship.objects.create(person=person, region=person.region, state="active",
+                                         opened_on=date(year, 1, 1), state_since=date(year, 1, 1))
+
+
 def test_the_counter_prints_an_earlier_year_on_demand():
     w = build()
+    _insured_since(w.person, 2020)
     clerk = _client(clerk_user(OfficeFactory(region=w.person.region)))
     response = clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -67,6 +78,7 @@ def test_the_periodic_check_marks_a_dead_senders_messages_and_batches_requested_
     from common.access import Kind, Viewer
     from statements.services.requests import statement_request
 
+    _insured_since(letter_person, 2020)
     statement_request(year=2024, actor=Viewer(Kind.PERSON, person_id=letter_person.pk))
     Delivery.objects.filter(channel="email").update(state=DeliveryState.SENDING,
                                                     sending_since=timezone.now() - timedelta(hours=1))
@@ -81,8 +93,10 @@ def test_the_statement_events_list_shows_the_regions_trail_and_finds_a_person():
     w = build()
     clerk_user_here = clerk_user(OfficeFactory(region=w.person.region))
     clerk = _client(clerk_user_here)
+    _insured_since(w.person, 2020)
     assert clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024}).status_code == 200
     elsewhere = PersonFactory()
+    _insured_since(elsewhere, 2020)
     other_clerk = _client(clerk_user(OfficeFactory(region=elsewhere.region)))
     other_clerk.get(f"/admin/statements/statement/counter/{elsewhere.pk}/", {"year": 2024})
     printed = StatementEvent.objects.get(kind=StatementEventKind.PRINTED, statement__person=w.person)

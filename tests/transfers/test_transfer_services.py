@@ -244,6 +244,10 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     with pytest.raises(Conflict) as not_recorded:
         transfer_complete(transfer=transfer, actor=clerk(beijing), channel="admin")
     assert not_recorded.value.type_slug == "funds-not-recorded"
+    with pytest.raises(ValidationFailed) as too_early:  # the probe's funds "received" on 0001-01-01
+        transfer_funds_record(transfer=transfer, account_amount=out.account_amount, pooled_amount=out.pooled_amount,
+                              bank_reference="BK-0", received_on=date(1, 1, 1), actor=clerk(beijing), channel="admin")
+    assert too_early.value.errors[0]["field"] == "received_on"
     recorded = transfer_funds_record(transfer=transfer, account_amount=out.account_amount,
                                      pooled_amount=out.pooled_amount - Decimal("0.01"), bank_reference="BK-1",
                                      received_on=out.transferred_out_on, actor=clerk(beijing), channel="admin")

@@ -414,6 +414,15 @@ def transfer_funds_record(*, transfer: Transfer, account_amount, pooled_amount, 
         raise ValidationFailed.field("bank_reference", "required", _("Give the bank reference of the funds."))
     if received_on > today_in_shanghai():
         raise ValidationFailed.field("received_on", "in_future", _("The funds cannot be received in the future."))
+    # Funds arrive after they were sent (an external region's form may be recorded later than that),
+    # and never before the person was born.
+    earliest = transfer.person.birth_date
+    if transfer.transferred_out_on and not transfer.from_region.external:
+        earliest = transfer.transferred_out_on
+    if received_on < earliest:
+        raise ValidationFailed.field("received_on", "too_early",
+                                     _("The funds cannot be received before %(day)s (the transfer out, or "
+                                       "the person's birth).") % {"day": earliest.isoformat()})
     vouchers = _vouchers(documents, region=transfer.to_region, actor=actor)
     transfer.received_account_amount = _money(account_amount, "account_amount")
     transfer.received_pooled_amount = _money(pooled_amount, "pooled_amount")

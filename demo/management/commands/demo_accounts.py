@@ -13,7 +13,6 @@ The passwords are fixed, documented demo values; never run this against a produc
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shlex
@@ -31,6 +30,7 @@ from oauth2_provider.models import Application
 
 from agency.models import ClerkProfile, Office
 from common.access import viewer_for_user
+from common.spreadsheet import csv_writer
 from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
@@ -174,7 +174,7 @@ class Command(BaseCommand):
         else:
             month = demo_money.latest_month(timezone.localdate(), employer.region_id)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(["document_number", "wage"])
         writer.writerows(sorted(demo_money.roll_wages(employer, month).items()))
         return out.getvalue()
