@@ -109,3 +109,19 @@ def client_revoked(*, account: str, region_id: int | None, actor: Viewer, detail
 def deadline_assigned(*, region_id: int | None, actor: Viewer, detail: str) -> SecurityEvent:
     """Who gave an undecided item to whom: the assignee reads and decides it."""
     return _write(K.DEADLINE_ASSIGNED, region_id=region_id, actor=actor, detail=detail)
+
+
+# --- retention (insured.retention) -----------------------------------------------------------------
+
+def security_events_purge(*, before) -> int:
+    """Delete the events older than `before` (the retention job, past its floor of six months): the one
+    delete this table allows, made with its append-only trigger set aside for this statement only."""
+    import pgtrigger
+
+    with pgtrigger.ignore("agency.SecurityEvent:security_events_append_only"):
+        deleted, _ = SecurityEvent.objects.filter(at__lt=before).delete()
+    return deleted
+
+
+def records_purged(*, detail: str) -> SecurityEvent:
+    return _write(K.RECORDS_PURGED, actor=Viewer.system(), detail=detail)

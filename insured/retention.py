@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agency.models import SecurityEvent, SecurityEventKind
+from agency import events
 from common.models import IdempotencyRecord
 from insured.models import RecordAccess
 
@@ -49,15 +49,13 @@ def retention_purge(*, now: datetime | None = None) -> Purged:
     security_cutoff = now - timedelta(days=keep_days("SECURITY_EVENT_KEEP_DAYS"))
     access_cutoff = now - timedelta(days=keep_days("RECORD_ACCESS_KEEP_DAYS"))
     replay_cutoff = now - timedelta(days=settings.IDEMPOTENCY_KEEP_DAYS)
-    with pgtrigger.ignore("agency.SecurityEvent:security_events_append_only",
-                          "insured.RecordAccess:record_access_append_only"):
-        security, _ = SecurityEvent.objects.filter(at__lt=security_cutoff).delete()
+    security = events.security_events_purge(before=security_cutoff)
+    with pgtrigger.ignore("insured.RecordAccess:record_access_append_only"):
         accesses, _ = RecordAccess.objects.filter(at__lt=access_cutoff).delete()
     replays, _ = IdempotencyRecord.objects.filter(created_at__lt=replay_cutoff).delete()
     purged = Purged(security, accesses, replays)
     if security or accesses or replays:
-        SecurityEvent.objects.create(
-            kind=SecurityEventKind.RECORDS_PURGED, actor="system",
+        events.records_purged(
             detail=(f"security events before {security_cutoff:%Y-%m-%d}: {security}; record accesses before "
                     f"{access_cutoff:%Y-%m-%d}: {accesses}; idempotency records before "
                     f"{replay_cutoff:%Y-%m-%d}: {replays}"))
