@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AccountEntry, EntryKind
-from accounts.services.ledger import entries_post
+from accounts.postings import entries_post
 from agency.deadlines import today_in_shanghai
 from insured.models import RecordAccess
 from tests.accounts.factories import account_for, credit
