@@ -484,3 +484,20 @@ def pdf_response(data: bytes, filename: str):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+class PdfRenderer:
+    """DRF renderer of the `.../pdf` operations: their answer is a PDF (pdf_response); a problem answered
+    on such an operation is JSON text (its response says application/problem+json)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        import json
+
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -182,7 +182,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Where outsiders reach this agency's API and pages: the schema's `servers` entry and the verification
+# link printed (and QR-coded) on statements. Set it to the public https address in production.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 SPECTACULAR_SETTINGS = {
+    "SERVERS": [{"url": PUBLIC_BASE_URL, "description": "This agency (PUBLIC_BASE_URL)"}],
+    # After the enums: a default that its own schema refuses (a blank beside minLength) is dropped.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.defaults_valid"],
     "TITLE": "Social insurance agency API",
     "DESCRIPTION": "Employer HR portals, insured persons and agency clerks. Errors are RFC 9457 problem documents.",
     "VERSION": "1.0.0",
@@ -198,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationKindEnum": "employers.models.ApplicationKind",
         "DocumentKindEnum": "agency.models.DocumentKind",
         "SexEnum": "insured.models.Sex",
+        "SeparationReasonEnum": "insured.models.SeparationReason",
+        "SuspensionReasonEnum": "transfers.models.SuspensionReason",
+        "RefundApplicationReasonEnum": "refunds.apis.PERSON_REASON_CHOICES",
     },
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -10,14 +10,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from agency.workbench import staff_name
 from common.apis import ApiView
 from common.pagination import Cursor
-from common.pdf import pdf_response
+from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import NotFound
 from common.security import client_address
@@ -28,18 +28,6 @@ from statements.services.requests import statement_request, statement_verify
 from statements.snapshot import verification_code_display
 
 MONEY = dict(max_digits=14, decimal_places=2)
-
-
-class PdfRenderer(BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")  # a problem answered to a PDF request
 
 
 # --- the statement as JSON ----------------------------------------------------------------------------
@@ -168,10 +156,8 @@ class MyStatementApi(ApiView):
     permission_classes = [IsInsuredPerson]
     renderer_classes = [JSONRenderer, PdfRenderer]
 
-    @extend_schema(
-        summary="One year's statement: JSON, or the PDF with Accept: application/pdf",
-        responses={(200, "application/json"): StatementOut,
-                   (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The statement PDF.")})
+    @extend_schema(summary="One year's statement (its PDF: GET .../statements/{year}/pdf)",
+                   responses={200: StatementOut})
     def get(self, request, year: int):
         statement = statements_visible(self.viewer).prefetch_related("deliveries").filter(year=year).first()
         if statement is None:
@@ -180,6 +166,23 @@ class MyStatementApi(ApiView):
         if request.accepted_renderer.format == "pdf":
             return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
         return Response(statement_body(statement))
+
+
+class MyStatementPdfApi(ApiView):
+    """The statement as printed and mailed: a PDF, the same bytes for the same figures."""
+
+    permission_classes = [IsInsuredPerson]
+    renderer_classes = [PdfRenderer]
+    response_media_type = "application/pdf"
+
+    @extend_schema(summary="One year's statement as a PDF",
+                   responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The statement PDF.")})
+    def get(self, request, year: int):
+        statement = statements_visible(self.viewer).filter(year=year).first()
+        if statement is None:
+            raise NotFound(f"There is no statement of {year} yet; ask for one with POST "
+                           f"/api/v1/me/statements/{year}/reprint.")
+        return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
 
 
 class MyStatementRequestOut(serializers.Serializer):
