@@ -294,6 +294,12 @@ STATEMENT_EMAIL_MAX_ATTEMPTS = env_int("STATEMENT_EMAIL_MAX_ATTEMPTS", 5)
 STATEMENT_EMAIL_CLAIM = env_int("STATEMENT_EMAIL_CLAIM", 20)  # e-mails claimed at once: a dead sender leaves these uncertain
 STATEMENT_SENDING_TIMEOUT_MINUTES = env_int("STATEMENT_SENDING_TIMEOUT_MINUTES", 15)
 STATEMENT_MAIL_DOMAIN = os.environ.get("STATEMENT_MAIL_DOMAIN", "statements.agency.invalid")
+# The absolute address printed and QR-coded on statements (a bank opens it); default under PUBLIC_BASE_URL.
+STATEMENT_VERIFY_URL = os.environ.get("STATEMENT_VERIFY_URL", f"{PUBLIC_BASE_URL}/api/v1/statements/verify")
+# Ed25519 keys that sign a statement's QR payload (statements/signing.py): `kid:seed,...`, the first
+# signs; retired public keys stay published (`kid:public key,...`). Unset: a key derived from SECRET_KEY.
+STATEMENT_SIGNING_KEYS = os.environ.get("STATEMENT_SIGNING_KEYS", "")
+STATEMENT_RETIRED_PUBLIC_KEYS = os.environ.get("STATEMENT_RETIRED_PUBLIC_KEYS", "")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)

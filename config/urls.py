@@ -36,6 +36,7 @@ from statements.apis import (
     MyStatementPdfApi,
     MyStatementReprintApi,
     MyStatementsApi,
+    StatementKeySetApi,
     StatementVerifyApi,
 )
 from transfers.apis import (
@@ -114,6 +115,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("problems/<slug:slug>", common_views.problem_type, name="problem-type"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(".well-known/statement-keys.json", StatementKeySetApi.as_view(), name="statement-keys"),
     path("healthz", common_views.health, name="health"),
 ]
 if settings.BENCHMARK_URLS:  # only while benchmarks run (bench/support.py sets DJANGO_BENCHMARK_URLS)

@@ -7,7 +7,7 @@ import json
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -25,6 +25,7 @@ from contributions.models import PARTS
 from statements.render import statement_pdf
 from statements.selectors import access_log_visible, statements_visible
 from statements.services.requests import statement_request, statement_verify
+from statements.signing import key_set
 from statements.snapshot import verification_code_display
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -222,8 +223,18 @@ class VerifyThrottle(SimpleRateThrottle):
 
 class VerificationOut(serializers.Serializer):
     year = serializers.IntegerField()
-    name = serializers.CharField(help_text="The holder's name with all but its first character masked.")
-    checksum = serializers.CharField(help_text="Compare with the SHA-256 printed at the foot of the statement.")
+    name = serializers.CharField(help_text="The holder's name, masked.")
+    checksum = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="Compare with the SHA-256 printed at the foot of "
+                                                                   "the statement (all 64 hexadecimal digits).")
+    months_in_year = serializers.IntegerField(min_value=0, max_value=12, help_text="Months contributed in the year.")
+    months_total = serializers.IntegerField(min_value=0, help_text="Months contributed in all, to the year's end.")
+    closing_balance = serializers.DecimalField(**MONEY, help_text="The individual account at the year's end.")
+    employer_total = serializers.DecimalField(**MONEY, help_text="The year's employer contributions, all types.")
+    individual_total = serializers.DecimalField(**MONEY, help_text="The year's individual contributions, all types.")
+
+
+_VERIFY_EXAMPLE = {"year": 2025, "name": "王*", "checksum": "9f2c" * 16, "months_in_year": 12, "months_total": 87,
+                   "closing_balance": "58210.44", "employer_total": "26880.00", "individual_total": "11160.00"}
 
 
 class StatementVerifyApi(ApiView):
@@ -234,10 +245,39 @@ class StatementVerifyApi(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("code", str, required=True, description="The verification code printed on "
                                                                              "the statement (dashes optional).")],
-        responses=VerificationOut, auth=[], summary="Check a statement by its verification code (no login)")
+        responses=VerificationOut, auth=[], summary="Check a statement by its verification code (no login)",
+        examples=[OpenApiExample("A statement of 2025", response_only=True, value=_VERIFY_EXAMPLE)])
     def get(self, request):
         found = statement_verify(code=request.query_params.get("code", ""))
-        return Response({"year": found.year, "name": found.name, "checksum": found.checksum})
+        f = found.figures
+        return Response({"year": found.year, "name": found.name, "checksum": found.checksum,
+                         "months_in_year": f["my"], "months_total": f["mt"], "closing_balance": f["cb"],
+                         "employer_total": f["te"], "individual_total": f["ti"]})
+
+
+class StatementKeySerializer(serializers.Serializer):
+    kty = serializers.ChoiceField(choices=["OKP"])
+    crv = serializers.ChoiceField(choices=["Ed25519"])
+    use = serializers.ChoiceField(choices=["sig"])
+    alg = serializers.ChoiceField(choices=["EdDSA"])
+    kid = serializers.CharField(help_text="Named in the header of a statement's signed payload.")
+    x = serializers.CharField(help_text="The public key, 32 bytes in base64url.")
+
+
+class StatementKeySetOut(serializers.Serializer):
+    keys = StatementKeySerializer(many=True, help_text="The current key first; retired keys stay listed.")
+
+
+class StatementKeySetApi(ApiView):
+    """The public keys that check the signed payload in a statement's QR code offline (a JWKS, RFC
+    7517/8037). Old keys stay here after a rotation, so statements signed with them stay checkable."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=StatementKeySetOut, auth=[], summary="The statements' signing keys (JWKS)")
+    def get(self, request):
+        return Response(key_set(), headers={"Cache-Control": "public, max-age=3600"})
 
 
 # --- the person's access log ----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from insured.services.access_log import record_access_log
 from statements.events import statement_event_record
 from statements.models import OPEN_DELIVERY, Delivery, Statement, StatementEventKind
 from statements.services.generation import delivery_for, statement_generate_one
+from statements.signing import figures
 from statements.snapshot import CODE_LENGTH, PersonRow, verification_code_normal
 
 FIRST_YEAR = 1992  # the individual pension accounts begin with the 1990s reform
@@ -83,6 +85,7 @@ class Verification:
     year: int
     name: str
     checksum: str
+    figures: dict  # statements.signing.figures: what the QR's signed payload holds
 
 
 def masked_name(name: str) -> str:
@@ -90,14 +93,18 @@ def masked_name(name: str) -> str:
 
 
 def statement_verify(*, code: str) -> Verification:
-    """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
+    """Anyone holding a statement checks it: the year, the masked name, the full checksum and the
+    figures a bank relies on (months, closing balance, the year's totals), nothing more."""
     normal = verification_code_normal(code)
     if len(normal) != CODE_LENGTH:
         raise ValidationFailed.field("code", "code-format",
                                      f"A verification code has {CODE_LENGTH} digits and letters A to F.")
-    found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
+    found = (Statement.objects.filter(verification_code=normal)
+             .values_list("year", "person_id", "checksum", "snapshot").first())
     if found is None:
         raise NotFound("No statement has this verification code.")
-    year, person_id, checksum = found
+    year, person_id, checksum, snapshot = found
     name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
-    return Verification(year=year, name=masked_name(name), checksum=checksum)
+    verification = Verification(year=year, name=masked_name(name), checksum=checksum, figures={})
+    return replace(verification, figures=figures(json.loads(snapshot), masked_name=verification.name,
+                                                 checksum=checksum))
