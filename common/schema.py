@@ -27,8 +27,9 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
                                                              "null when the error concerns the request as a whole.")
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `required`, `invalid`.")
     message = serializers.CharField(help_text="For people; may be translated.")
-    row = serializers.IntegerField(required=False, min_value=1,
-                                   help_text="A declaration's row at fault (1 = the first row after a CSV header).")
+    row = serializers.IntegerField(required=False, min_value=1, allow_null=True,
+                                   help_text="A declaration's row at fault (1 = the first row after a CSV header); "
+                                             "null for a fault of the whole declaration.")
     expected = serializers.CharField(required=False, help_text="The check character an identifier should end with.")
     document_number = serializers.CharField(required=False, help_text="The row's document number, as sent.")
 
