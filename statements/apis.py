@@ -24,8 +24,8 @@ from common.security import client_address
 from contributions.models import PARTS
 from statements.render import statement_pdf
 from statements.selectors import access_log_visible, statements_visible
-from statements.services.requests import statement_request, statement_verify
-from statements.signing import key_set
+from statements.services.requests import masked_name, statement_request, statement_verify
+from statements.signing import key_set, qr_text
 from statements.snapshot import verification_code_display
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -107,6 +107,9 @@ class StatementOut(StatementSummaryOut):
     months_total = serializers.IntegerField()
     arrears = StatementArrearsOut()
     account = StatementAccountOut()
+    qr = serializers.CharField(help_text="What the statement's QR code holds: the verification URL, then after `#` "
+                                         "the figures signed with Ed25519 (a compact JWS; keys at "
+                                         "/.well-known/statement-keys.json).")
 
 
 def _amounts(values: list[str]) -> dict:
@@ -134,6 +137,7 @@ def statement_body(statement) -> dict:
                    for period, e, base, amounts, paid, source in snap["months"]],
         "totals": _amounts(snap["totals"]), "months_in_year": snap["months_in_year"],
         "months_total": snap["months_total"], "arrears": snap["arrears"], "account": snap["account"],
+        "qr": qr_text(snap, masked_name=masked_name(snap["person"]["name"]), checksum=statement.checksum),
     }
 
 
