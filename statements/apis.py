@@ -279,7 +279,8 @@ class StatementKeySetApi(ApiView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses=StatementKeySetOut, auth=[], summary="The statements' signing keys (JWKS)")
+    @extend_schema(responses=StatementKeySetOut, auth=[], tags=["v1"], operation_id="statement_keys_retrieve",
+                   summary="The statements' signing keys (JWKS)")
     def get(self, request):
         return Response(key_set(), headers={"Cache-Control": "public, max-age=3600"})
 
