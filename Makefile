@@ -17,7 +17,19 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# Node tools of the tests (openapi-typescript and the TypeScript compiler, package.json): Node and npm
+# from Debian's packages, installed here when missing and we are root on a Debian-like system.
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; } \
+	  || { echo "make install needs Node and npm: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-*
+	touch $@
+
+install: $(STAMP) $(NODE_STAMP)
 
 migrate: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput

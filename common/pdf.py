@@ -204,6 +204,31 @@ class Page:
         else:
             self._ops.append(f"{_num(width)} w {box} S")
 
+    def qr(self, x: float, y: float, size: float, text: str) -> None:
+        """A QR code of `text` (error correction M, no quiet zone: leave 2 mm around it), `size` mm square,
+        its top left corner at (x, y); drawn as filled runs of dark modules, one path."""
+        import qrcode
+
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(text.encode("utf-8"))
+        code.make(fit=True)
+        matrix = code.get_matrix()
+        module = size / len(matrix) * _PT_PER_MM
+        left, top = x * _PT_PER_MM, (A4_H_MM - y) * _PT_PER_MM
+        boxes = []
+        for r, row in enumerate(matrix):
+            c = 0
+            while c < len(row):
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                boxes.append(f"{_num(round(left + start * module, 3))} {_num(round(top - (r + 1) * module, 3))} "
+                             f"{_num(round((c - start) * module, 3))} {_num(round(module, 3))} re")
+        self._ops.append("q 0 g " + " ".join(boxes) + " f Q")
+
     def content(self) -> bytes:
         return "\n".join(self._ops).encode("ascii")
 
@@ -484,3 +509,20 @@ def pdf_response(data: bytes, filename: str):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+class PdfRenderer:
+    """DRF renderer of the `.../pdf` operations: their answer is a PDF (pdf_response); a problem answered
+    on such an operation is JSON text (its response says application/problem+json)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        import json
+
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")

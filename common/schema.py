@@ -27,10 +27,15 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
                                                              "null when the error concerns the request as a whole.")
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `required`, `invalid`.")
     message = serializers.CharField(help_text="For people; may be translated.")
+    row = serializers.IntegerField(required=False, min_value=1, allow_null=True,
+                                   help_text="A declaration's row at fault (1 = the first row after a CSV header); "
+                                             "null for a fault of the whole declaration.")
+    expected = serializers.CharField(required=False, help_text="The check character an identifier should end with.")
+    document_number = serializers.CharField(required=False, help_text="The row's document number, as sent.")
 
 
 class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document; some types add members (e.g. `existing` for a duplicate)."""
+    """An RFC 9457 problem document; some types add members (documented here, all optional)."""
 
     type = serializers.CharField(help_text=f"Stable URI reference `{TYPE_BASE}<slug>`, described at that path.")
     title = serializers.CharField(help_text="Short summary of the type.")
@@ -40,6 +45,10 @@ class ProblemSerializer(serializers.Serializer):
     errors = ProblemFieldErrorSerializer(many=True, required=False,
                                          help_text="For invalid input: one entry per fault "
                                                    "(a wrong check character adds `expected`).")
+    total_errors = serializers.IntegerField(required=False, min_value=0,
+                                            help_text="A declaration's faults in all (`errors` lists the first ones).")
+    existing = serializers.CharField(required=False, help_text="A duplicate's existing record (its API path).")
+    existing_id = serializers.IntegerField(required=False, help_text="A duplicate's existing record id.")
 
 
 def _example(slug: str, status: int, detail: str, path: str, **extra) -> dict:
@@ -60,6 +69,8 @@ PROBLEM_STATUSES: dict[int, tuple[str, str, str, dict]] = {
           "answer 404, never 403).", "not-found", "Not found.", {}),
     409: ("Conflicts with the current state of a record (duplicate, open employment elsewhere, ...).",
           "conflict", "The request conflicts with the current state of a record.", {}),
+    406: ("The `Accept` header names no media type this operation answers (JSON, or the PDF of a `.../pdf` "
+          "operation).", "not-acceptable", 'Could not satisfy the request Accept header.', {}),
     413: ("The request body is larger than the server accepts.", "payload-too-large",
           "The request body is too large.", {}),
     415: ("The request body's media type is not accepted here.", "unsupported-media-type",
@@ -81,26 +92,68 @@ _HEADERS = {
     503: _RETRY_AFTER,
 }
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-_PAGINATION_PARAMETERS = {"cursor", "page_size"}
+_REQUEST_ID = {"X-Request-ID": {"schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,128}$"},
+                                "required": True,
+                                "description": "The request's id: the caller's own `X-Request-ID` when it is 1-128 "
+                                               "of `A-Za-z0-9._:-`, else one made by the server. Every log line "
+                                               "shows it."}}
+_REPLAYED = {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
+                                     "description": "Present (`true`) when this is the stored response of an "
+                                                    "earlier request with the same `Idempotency-Key`."}}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$", "minLength": 1, "maxLength": 255},
+    "description": "Makes the write safe to retry: the same key with the same request answers the stored "
+                   "response (with `Idempotent-Replayed: true`) and writes nothing; with another request it is a "
+                   "422 `/problems/idempotency-key-reused`. Use a new key (e.g. a UUID) for each new write.",
+}
+REQUEST_ID_PARAMETER = {
+    "in": "header", "name": "X-Request-ID", "required": False,
+    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,128}$"},
+    "description": "Your id for this request, echoed in the response's `X-Request-ID` and in the server's logs.",
+}
+MONTH_PATTERN = r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
+# Query parameters named alike mean alike: their schema when the view gives no format, pattern or enum.
+_QUERY_SCHEMAS = {
+    "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_=%-]{1,512}$",
+               "description": "Opaque: copy it from `next` or `previous`; anything else is a 400."},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": 200},
+    "start_month": {"type": "string", "pattern": MONTH_PATTERN},
+    "on": {"type": "string", "format": "date"},
+    "year": {"type": "integer", "minimum": 1949, "maximum": 2200},
+    "region": {"type": "string", "pattern": r"^\d{6}$"},
+    "code": {"type": "string", "pattern": r"^[0-9A-Fa-f -]{25,60}$"},
+    "document": {"type": "string", "minLength": 1, "maxLength": 30},
+}
 
 
 def problem_statuses(method: str, operation: dict) -> list[int]:
     """The problem statuses an operation can answer.
 
-    Every operation: 401, 403, 404 (not visible, or an invalid cursor), 429 and 503. Writes also
+    Every operation: 401, 403, 404 (not visible), 406 (an `Accept` it cannot answer), 429 and 503. Writes also
     400, 409, 413, 415 and 422 (an Idempotency-Key reused); reads 400 when they take parameters
-    of their own to validate (a path id beyond the database's integers included).
+    to validate (a cursor not made by us, a path id beyond the database's integers included).
     """
-    statuses = {401, 403, 404, 429, 503}
+    statuses = {401, 403, 404, 406, 429, 503}
     if method.upper() in _WRITE_METHODS:
         statuses |= {400, 409, 413, 415, 422}
-    elif any(p.get("in") in ("query", "header", "path") and p.get("name") not in _PAGINATION_PARAMETERS
-             for p in operation.get("parameters", [])):
+    elif any(p.get("in") in ("query", "header", "path") for p in operation.get("parameters", [])):
         statuses.add(400)
     return sorted(statuses)
 
 
 class AgencyAutoSchema(AutoSchema):
+    def map_parsers(self):
+        """One request media type per operation: JSON, or what the view declares (`request_media_type`,
+        multipart/form-data where a file is uploaded). The parsers may accept more; the contract is one."""
+        return [getattr(self.view, "request_media_type", "application/json")]
+
+    def map_renderers(self, attribute):
+        """What the operation answers: JSON, or what the view declares (`response_media_type`, a PDF)."""
+        if attribute == "media_type":
+            return [getattr(self.view, "response_media_type", "application/json")]
+        return ["pdf" if getattr(self.view, "response_media_type", "") == "application/pdf" else "json"]
+
     def get_serializer_name(self, serializer, direction):
         """`SomeApi.InputSerializer` -> `SomeInput`: a view's nested serializers are named after it."""
         qualname = type(serializer).__qualname__
@@ -137,4 +190,46 @@ class AgencyAutoSchema(AutoSchema):
             if status in _HEADERS:
                 response["headers"] = _HEADERS[status]
             responses.setdefault(str(status), response)
+        write = self.method.upper() in _WRITE_METHODS
+        for code, response in responses.items():
+            headers = response.setdefault("headers", {})
+            headers.update(_REQUEST_ID)
+            if write and code.startswith("2"):
+                headers.update(_REPLAYED)
+        parameters = operation.setdefault("parameters", [])
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter["name"] in _QUERY_SCHEMAS:
+                schema = parameter["schema"]
+                if not ({"format", "pattern", "enum"} & set(schema)) or parameter["name"] in ("page_size", "cursor"):
+                    extra = dict(_QUERY_SCHEMAS[parameter["name"]])
+                    description = extra.pop("description", None)
+                    schema.update(extra)
+                    if description and not parameter.get("description"):
+                        parameter["description"] = description
+            if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
+                parameter["schema"].setdefault("minimum", 1)
+                parameter["schema"].setdefault("maximum", 2**63 - 1)
+        if write:
+            parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+        parameters.append(dict(REQUEST_ID_PARAMETER))
         return operation
+
+
+def defaults_valid(result, generator, request, public):
+    """Postprocessing hook: drop a property's `default` that its own schema refuses (a `default: ""`
+    beside `minLength: 1`, a pattern or `format: email`): the server supplies it when the field is
+    left out, and a generated client must not send it."""
+    import jsonschema
+
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for prop in component.get("properties", {}).values():
+            if "default" not in prop or "type" not in prop:
+                continue  # a reference (an enum) holds its own values
+            rest = {k: v for k, v in prop.items() if k not in ("default", "example", "nullable", "readOnly",
+                                                               "writeOnly")}
+            if prop["default"] is None and prop.get("nullable"):
+                continue
+            checker = jsonschema.Draft7Validator(rest, format_checker=jsonschema.FormatChecker())
+            if not checker.is_valid(prop["default"]):
+                del prop["default"]
+    return result

@@ -185,7 +185,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Where outsiders reach this agency's API and pages: the schema's `servers` entry and the verification
+# link printed (and QR-coded) on statements. Set it to the public https address in production.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 SPECTACULAR_SETTINGS = {
+    "SERVERS": [{"url": PUBLIC_BASE_URL, "description": "This agency (PUBLIC_BASE_URL)"}],
+    # After the enums: a default that its own schema refuses (a blank beside minLength) is dropped.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.defaults_valid"],
     "TITLE": "Social insurance agency API",
     "DESCRIPTION": "Employer HR portals, insured persons and agency clerks. Errors are RFC 9457 problem documents.",
     "VERSION": "1.0.0",
@@ -201,6 +208,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationKindEnum": "employers.models.ApplicationKind",
         "DocumentKindEnum": "agency.models.DocumentKind",
         "SexEnum": "insured.models.Sex",
+        "SeparationReasonEnum": "insured.models.SeparationReason",
+        "SuspensionReasonEnum": "transfers.models.SuspensionReason",
+        "RefundApplicationReasonEnum": "refunds.apis.PERSON_REASON_CHOICES",
     },
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -293,6 +303,12 @@ STATEMENT_EMAIL_MAX_ATTEMPTS = env_int("STATEMENT_EMAIL_MAX_ATTEMPTS", 5)
 STATEMENT_EMAIL_CLAIM = env_int("STATEMENT_EMAIL_CLAIM", 20)  # e-mails claimed at once: a dead sender leaves these uncertain
 STATEMENT_SENDING_TIMEOUT_MINUTES = env_int("STATEMENT_SENDING_TIMEOUT_MINUTES", 5)
 STATEMENT_MAIL_DOMAIN = os.environ.get("STATEMENT_MAIL_DOMAIN", "statements.agency.invalid")
+# The absolute address printed and QR-coded on statements (a bank opens it); default under PUBLIC_BASE_URL.
+STATEMENT_VERIFY_URL = os.environ.get("STATEMENT_VERIFY_URL", f"{PUBLIC_BASE_URL}/api/v1/statements/verify")
+# Ed25519 keys that sign a statement's QR payload (statements/signing.py): `kid:seed,...`, the first
+# signs; retired public keys stay published (`kid:public key,...`). Unset: a key derived from SECRET_KEY.
+STATEMENT_SIGNING_KEYS = os.environ.get("STATEMENT_SIGNING_KEYS", "")
+STATEMENT_RETIRED_PUBLIC_KEYS = os.environ.get("STATEMENT_RETIRED_PUBLIC_KEYS", "")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)

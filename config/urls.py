@@ -8,53 +8,90 @@ from oauth2_provider import views as oauth_views
 from accounts.apis import MyAccountApi
 from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
-from contributions.apis.declarations import DeclarationDetailApi, DeclarationListApi
+from contributions.apis.declarations import DeclarationCsvApi, DeclarationDetailApi, DeclarationListApi
 from contributions.apis.payments import ArrearsApi, PaymentListApi, PaymentReceiptApi
 from employers.apis.employers import EmployerProfileApi
-from employers.apis.registrations import RegistrationApi, RegistrationDetailApi, RegistrationResubmitApi
+from employers.apis.registrations import (
+    RegistrationApi,
+    RegistrationDetailApi,
+    RegistrationResubmitApi,
+    RegistrationResubmitUploadApi,
+    RegistrationUploadApi,
+)
 from employers.token_view import ThrottledTokenView
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
-from insured.apis.staffing import EmployerEventsApi, EnrolmentApi, MyEventsApi, SeparationApi, StaffListApi
-from refunds.apis import MyRefundDetailApi, MyRefundsApi
+from insured.apis.staffing import (
+    EmployerEventsApi,
+    EnrolmentApi,
+    MyEventsApi,
+    SeparationApi,
+    SeparationUploadApi,
+    StaffListApi,
+)
+from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
     MyAccessLogApi,
     MyStatementApi,
+    MyStatementPdfApi,
     MyStatementReprintApi,
     MyStatementsApi,
+    StatementKeySetApi,
     StatementVerifyApi,
 )
-from transfers.apis import MyCertificateApi, MySuspensionsApi, MyTransferDetailApi, MyTransfersApi
+from transfers.apis import (
+    MyCertificateApi,
+    MyCertificatePdfApi,
+    MySuspensionsApi,
+    MySuspensionsUploadApi,
+    MyTransferDetailApi,
+    MyTransferFormApi,
+    MyTransferLetterApi,
+    MyTransfersApi,
+    MyTransfersUploadApi,
+)
 
 api_v1 = [
     path("employer", EmployerProfileApi.as_view(), name="employer-profile"),
     path("employer/enrolments", EnrolmentApi.as_view(), name="employer-enrolments"),
     path("employer/separations", SeparationApi.as_view(), name="employer-separations"),
+    path("employer/separations/with-documents", SeparationUploadApi.as_view(), name="employer-separations-upload"),
     path("employer/staff", StaffListApi.as_view(), name="employer-staff"),
     path("employer/events", EmployerEventsApi.as_view(), name="employer-events"),
     path("employer/declarations", DeclarationListApi.as_view(), name="employer-declarations"),
+    path("employer/declarations/csv", DeclarationCsvApi.as_view(), name="employer-declarations-csv"),
     path("employer/declarations/<int:pk>", DeclarationDetailApi.as_view(), name="employer-declaration"),
     path("employer/payments", PaymentListApi.as_view(), name="employer-payments"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),
     path("employer/contributions", EmployerContributionsApi.as_view(), name="employer-contributions"),
     path("registrations", RegistrationApi.as_view(), name="registrations"),
+    path("registrations/with-documents", RegistrationUploadApi.as_view(), name="registrations-upload"),
     path("registrations/<int:pk>", RegistrationDetailApi.as_view(), name="registration-detail"),
     path("registrations/<int:pk>/resubmit", RegistrationResubmitApi.as_view(), name="registration-resubmit"),
+    path("registrations/<int:pk>/resubmit/with-documents", RegistrationResubmitUploadApi.as_view(),
+         name="registration-resubmit-upload"),
     path("me", MeApi.as_view(), name="me"),
     path("me/events", MyEventsApi.as_view(), name="me-events"),
     path("me/account", MyAccountApi.as_view(), name="me-account"),
     path("me/contributions", MyContributionsApi.as_view(), name="me-contributions"),
     path("me/refunds", MyRefundsApi.as_view(), name="me-refunds"),
+    path("me/refunds/with-documents", MyRefundsUploadApi.as_view(), name="me-refunds-upload"),
     path("me/refunds/<int:pk>", MyRefundDetailApi.as_view(), name="me-refund-detail"),
     path("me/statements", MyStatementsApi.as_view(), name="me-statements"),
     path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
+    path("me/statements/<int:year>/pdf", MyStatementPdfApi.as_view(), name="me-statement-pdf"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
+    path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
     path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),
+    path("me/contribution-certificate/pdf", MyCertificatePdfApi.as_view(), name="me-contribution-certificate-pdf"),
     path("me/transfers", MyTransfersApi.as_view(), name="me-transfers"),
+    path("me/transfers/with-documents", MyTransfersUploadApi.as_view(), name="me-transfers-upload"),
     path("me/transfers/<int:pk>", MyTransferDetailApi.as_view(), name="me-transfer"),
+    path("me/transfers/<int:pk>/letter", MyTransferLetterApi.as_view(), name="me-transfer-letter"),
+    path("me/transfers/<int:pk>/form", MyTransferFormApi.as_view(), name="me-transfer-form"),
     path("statements/verify", StatementVerifyApi.as_view(), name="statement-verify"),
     path("agency/persons", AgencyPersonListApi.as_view(), name="agency-persons"),
     path("agency/persons/<int:pk>", AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
@@ -79,6 +116,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("problems/<slug:slug>", common_views.problem_type, name="problem-type"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(".well-known/statement-keys.json", StatementKeySetApi.as_view(), name="statement-keys"),
     path("healthz", common_views.health, name="health"),
 ]
 if settings.BENCHMARK_URLS:  # only while benchmarks run (bench/support.py sets DJANGO_BENCHMARK_URLS)

@@ -14,6 +14,7 @@ from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
 from common.apis import ApiView
 from common.fields import ChoiceField
+from common.parsers import MultiPartParser
 from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
 from insured.models import Channel, InsuredPerson
@@ -66,15 +67,23 @@ _EXAMPLE = {"id": 41, "reason": "foreigner_leaving", "state": "submitted", "appl
             "events": [{"kind": "applied", "recorded_at": "2026-11-20T10:02:00+08:00"}]}
 
 
+# The reasons a person applies with (named once in the schema: RefundApplicationReasonEnum).
+PERSON_REASON_CHOICES = [(r, RefundReason(r).label) for r in PERSON_REASONS]
+
+
 class MyRefundsApi(ApiView):
     permission_classes = [IsInsuredPerson]
 
     class InputSerializer(serializers.Serializer):
-        reason = ChoiceField(choices=[(r, RefundReason(r).label) for r in PERSON_REASONS],
+        reason = ChoiceField(choices=PERSON_REASON_CHOICES,
                              help_text="settling_abroad and other are refused, each with the problem naming its rule.")
         bank_account = serializers.CharField(max_length=40)
         payee_name = serializers.CharField(max_length=100, required=False, default="")
         note = serializers.CharField(max_length=2000, required=False, default="")
+
+    class UploadSerializer(InputSerializer):
+        """The same fields with the written application and its proofs (multipart/form-data)."""
+
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                           help_text="The written application and its proofs (multipart).")
         document_kinds = serializers.ListField(child=ChoiceField(choices=DocumentKind.choices), required=False,
@@ -86,7 +95,7 @@ class MyRefundsApi(ApiView):
                                             value={"reason": "foreigner_leaving", "bank_account": "6222020200112233"}),
                              OpenApiExample("Submitted", response_only=True, status_codes=["201"], value=_EXAMPLE)])
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         files, kinds = fields.pop("documents"), fields.pop("document_kinds")
@@ -98,6 +107,17 @@ class MyRefundsApi(ApiView):
         refund = refunds_visible(self.viewer).get(pk=refund.pk)
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/me/refunds/{refund.pk}"})
+
+
+class MyRefundsUploadApi(MyRefundsApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=MyRefundsApi.UploadSerializer, responses={201: RefundOutput},
+                   summary="Apply for the lump-sum payment with the application's files attached (multipart)")
+    def post(self, request):
+        return super().post(request)
 
 
 class MyRefundDetailApi(ApiView):

@@ -8,17 +8,18 @@ import json
 from django.conf import settings
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from agency.workbench import staff_name
 from common.apis import ApiView
+from common.identifiers import mask_name
 from common.pagination import Cursor
-from common.pdf import pdf_response
+from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import NotFound
 from common.security import client_address
@@ -26,21 +27,10 @@ from contributions.models import PARTS
 from statements.render import statement_pdf
 from statements.selectors import access_log_visible, statement_verify, statements_visible
 from statements.services.requests import statement_request
+from statements.signing import key_set, qr_text
 from statements.snapshot import verification_code_display
 
 MONEY = dict(max_digits=14, decimal_places=2)
-
-
-class PdfRenderer(BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")  # a problem answered to a PDF request
 
 
 # --- the statement as JSON ----------------------------------------------------------------------------
@@ -119,6 +109,9 @@ class StatementOut(StatementSummaryOut):
     months_total = serializers.IntegerField()
     arrears = StatementArrearsOut()
     account = StatementAccountOut()
+    qr = serializers.CharField(help_text="What the statement's QR code holds: the verification URL, then after `#` "
+                                         "the figures signed with Ed25519 (a compact JWS; keys at "
+                                         "/.well-known/statement-keys.json).")
 
 
 def _amounts(values: list[str]) -> dict:
@@ -146,6 +139,7 @@ def statement_body(statement) -> dict:
                    for period, e, base, amounts, paid, source in snap["months"]],
         "totals": _amounts(snap["totals"]), "months_in_year": snap["months_in_year"],
         "months_total": snap["months_total"], "arrears": snap["arrears"], "account": snap["account"],
+        "qr": qr_text(snap, masked_name=mask_name(snap["person"]["name"]), checksum=statement.checksum),
     }
 
 
@@ -169,10 +163,8 @@ class MyStatementApi(ApiView):
     permission_classes = [IsInsuredPerson]
     renderer_classes = [JSONRenderer, PdfRenderer]
 
-    @extend_schema(
-        summary="One year's statement: JSON, or the PDF with Accept: application/pdf",
-        responses={(200, "application/json"): StatementOut,
-                   (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The statement PDF.")})
+    @extend_schema(summary="One year's statement (its PDF: GET .../statements/{year}/pdf)",
+                   responses={200: StatementOut})
     def get(self, request, year: int):
         statement = statements_visible(self.viewer).prefetch_related("deliveries").filter(year=year).first()
         if statement is None:
@@ -181,6 +173,23 @@ class MyStatementApi(ApiView):
         if request.accepted_renderer.format == "pdf":
             return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
         return Response(statement_body(statement))
+
+
+class MyStatementPdfApi(ApiView):
+    """The statement as printed and mailed: a PDF, the same bytes for the same figures."""
+
+    permission_classes = [IsInsuredPerson]
+    renderer_classes = [PdfRenderer]
+    response_media_type = "application/pdf"
+
+    @extend_schema(summary="One year's statement as a PDF",
+                   responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The statement PDF.")})
+    def get(self, request, year: int):
+        statement = statements_visible(self.viewer).filter(year=year).first()
+        if statement is None:
+            raise NotFound(f"There is no statement of {year} yet; ask for one with POST "
+                           f"/api/v1/me/statements/{year}/reprint.")
+        return pdf_response(statement_pdf(statement.snapshot), f"statement-{year}.pdf")
 
 
 class MyStatementRequestOut(serializers.Serializer):
@@ -221,7 +230,17 @@ class VerifyThrottle(SimpleRateThrottle):
 class VerificationOut(serializers.Serializer):
     year = serializers.IntegerField()
     name = serializers.CharField(help_text="The holder's name: its first character and always two asterisks.")
-    checksum = serializers.CharField(help_text="Compare with the SHA-256 printed at the foot of the statement.")
+    checksum = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="Compare with the SHA-256 printed at the foot of "
+                                                                   "the statement (all 64 hexadecimal digits).")
+    months_in_year = serializers.IntegerField(min_value=0, max_value=12, help_text="Months contributed in the year.")
+    months_total = serializers.IntegerField(min_value=0, help_text="Months contributed in all, to the year's end.")
+    closing_balance = serializers.DecimalField(**MONEY, help_text="The individual account at the year's end.")
+    employer_total = serializers.DecimalField(**MONEY, help_text="The year's employer contributions, all types.")
+    individual_total = serializers.DecimalField(**MONEY, help_text="The year's individual contributions, all types.")
+
+
+_VERIFY_EXAMPLE = {"year": 2025, "name": "王**", "checksum": "9f2c" * 16, "months_in_year": 12, "months_total": 87,
+                   "closing_balance": "58210.44", "employer_total": "26880.00", "individual_total": "11160.00"}
 
 
 class StatementVerifyApi(ApiView):
@@ -232,10 +251,40 @@ class StatementVerifyApi(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("code", str, required=True, description="The verification code printed on "
                                                                              "the statement (dashes optional).")],
-        responses=VerificationOut, auth=[], summary="Check a statement by its verification code (no login)")
+        responses=VerificationOut, auth=[], summary="Check a statement by its verification code (no login)",
+        examples=[OpenApiExample("A statement of 2025", response_only=True, value=_VERIFY_EXAMPLE)])
     def get(self, request):
         found = statement_verify(code=request.query_params.get("code", ""))
-        return Response({"year": found.year, "name": found.name, "checksum": found.checksum})
+        f = found.figures
+        return Response({"year": found.year, "name": found.name, "checksum": found.checksum,
+                         "months_in_year": f["my"], "months_total": f["mt"], "closing_balance": f["cb"],
+                         "employer_total": f["te"], "individual_total": f["ti"]})
+
+
+class StatementKeySerializer(serializers.Serializer):
+    kty = serializers.ChoiceField(choices=["OKP"])
+    crv = serializers.ChoiceField(choices=["Ed25519"])
+    use = serializers.ChoiceField(choices=["sig"])
+    alg = serializers.ChoiceField(choices=["EdDSA"])
+    kid = serializers.CharField(help_text="Named in the header of a statement's signed payload.")
+    x = serializers.CharField(help_text="The public key, 32 bytes in base64url.")
+
+
+class StatementKeySetOut(serializers.Serializer):
+    keys = StatementKeySerializer(many=True, help_text="The current key first; retired keys stay listed.")
+
+
+class StatementKeySetApi(ApiView):
+    """The public keys that check the signed payload in a statement's QR code offline (a JWKS, RFC
+    7517/8037). Old keys stay here after a rotation, so statements signed with them stay checkable."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=StatementKeySetOut, auth=[], tags=["v1"], operation_id="statement_keys_retrieve",
+                   summary="The statements' signing keys (JWKS)")
+    def get(self, request):
+        return Response(key_set(), headers={"Cache-Control": "public, max-age=3600"})
 
 
 # --- the person's access log ----------------------------------------------------------------------------

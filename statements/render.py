@@ -11,6 +11,8 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.conf import settings
+
 from common.display import official_date, official_document
 from common.pdf import A4_H_MM, A4_W_MM, Document, Page, face, wrap
 from statements.snapshot import verification_code_display
@@ -81,7 +83,7 @@ class _Pages:
         total = len(self.pages)
         for n, p in enumerate(self.pages, start=1):
             p.line(MARGIN, BOTTOM - 4, A4_W_MM - MARGIN, BOTTOM - 4, width=0.3)
-            p.text(MARGIN, BOTTOM, f"校验值 SHA-256：{self.checksum[:32]}", size=7.5, face_name="sans")
+            p.text(MARGIN, BOTTOM, f"校验值 SHA-256：{self.checksum}", size=6.5, face_name="sans")
             p.text(A4_W_MM - MARGIN, BOTTOM, f"第{n}页 共{total}页", size=7.5, face_name="sans", align="r")
 
 
@@ -217,13 +219,34 @@ def _dispute(w: _Pages) -> None:
     where = agency["name"] + (f"（{agency['address']}）" if agency["address"] else "")
     text = ("四、查询与异议：本记录单依据《中华人民共和国社会保险法》第七十四条免费寄送。您可随时登录网上服务平台"
             "免费查询本人缴费和个人账户记录。如对记录有异议，请自收到本记录单之日起六十日内，持本人有效身份证件到"
-            f"{where}申请核查；经核实确有差错的，经办机构予以更正。任何持有本记录单的单位可凭核验码在"
-            "“/api/v1/statements/verify”免费核验真伪，核验结果仅显示年度、姓名（部分隐去）和校验值。")
+            f"{where}申请核查；经核实确有差错的，经办机构予以更正。")
     lines = wrap(text, WIDTH, size=9.5, face_name="sans")
     for line in lines:
         w.room(5.6)
         w.page.text(MARGIN, w.y + 1, line, size=9.5, face_name="sans")
         w.y += 5.6
+
+
+def _verification(w: _Pages) -> None:
+    """The QR code (the verification URL and the signed figures) and how to check the statement."""
+    from common.identifiers import mask_name
+    from statements.signing import qr_text, verification_url
+
+    s = w.snap
+    size = 24.0
+    if w.y + size > BOTTOM - 6:  # above the footer's rule; else on a page of its own
+        w.new_page()
+    top = w.y
+    w.page.qr(MARGIN, top, size, qr_text(s, masked_name=mask_name(s["person"]["name"]), checksum=w.checksum))
+    text = ("五、核验：任何单位可扫描左侧二维码或访问 "
+            f"{verification_url(verification_code_display(s['code']))} 免费核验，结果显示年度、姓名（部分隐去）、"
+            "本年及累计缴费月数、个人账户年末余额、本年单位和个人缴费合计及校验值，请逐项核对。二维码另含经办机构"
+            f"电子签名的上述数据，可用 {settings.PUBLIC_BASE_URL}/.well-known/statement-keys.json 公布的公钥离线核验。")
+    y = top + 1
+    for line in wrap(text, WIDTH - size - 5, size=8.5, face_name="sans"):
+        w.page.text(MARGIN + size + 5, y + 1, line, size=8.5, face_name="sans")
+        y += 4.6
+    w.y = max(top + size, y) + 3
 
 
 def statement_draw(doc: Document, snapshot_text: str) -> None:
@@ -234,6 +257,7 @@ def statement_draw(doc: Document, snapshot_text: str) -> None:
     _month_table(w)
     _summary(w)
     _dispute(w)
+    _verification(w)
     w.finish()
 
 

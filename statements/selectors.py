@@ -3,6 +3,7 @@ their region's, a person their own statements, an employer nothing."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from common.identifiers import mask_name
 from common.problems import NotFound, ValidationFailed
 from insured.models import InsuredPerson, RecordAccess
 from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
+from statements.signing import figures
 from statements.snapshot import CODE_LENGTH, verification_code_normal
 
 
@@ -91,20 +93,24 @@ class Verification:
     year: int
     name: str
     checksum: str
+    figures: dict  # statements.signing.figures: what the QR's signed payload holds
 
 
 def statement_verify(*, code: str) -> Verification:
-    """Anyone holding a statement checks it: the year, the masked name and the checksum, nothing more."""
+    """Anyone holding a statement checks it: the year, the masked name, the full checksum and the
+    figures a bank relies on (months, closing balance, the year's totals), nothing more."""
     normal = verification_code_normal(code)
     if len(normal) != CODE_LENGTH:
         raise ValidationFailed.field("code", "code-format",
                                      gettext("A verification code has %(n)s digits and letters A to F.") % {"n": CODE_LENGTH})
-    found = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum").first()
+    found = (Statement.objects.filter(verification_code=normal)
+             .values_list("year", "person_id", "checksum", "snapshot").first())
     if found is None:
         raise NotFound(gettext("No statement has this verification code."))
-    year, person_id, checksum = found
-    name = InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id)
-    return Verification(year=year, name=mask_name(name), checksum=checksum)
+    year, person_id, checksum, snapshot = found
+    name = mask_name(InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id))
+    return Verification(year=year, name=name, checksum=checksum,
+                        figures=figures(json.loads(snapshot), masked_name=name, checksum=checksum))
 
 
 def uncertain_deliveries_alert(viewer: Viewer):

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -16,7 +16,8 @@ from agency.models import DocumentKind, Region
 from common.apis import ApiView
 from common.fields import ChoiceField
 from common.pagination import Cursor
-from common.pdf import pdf_response
+from common.parsers import MultiPartParser
+from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import Conflict, NotFound, ValidationFailed
 from insured.models import Channel
@@ -74,6 +75,10 @@ class MySuspensionsApi(ApiView):
         region = serializers.CharField(max_length=6, help_text="The 6-digit division code of the region.")
         reason = ChoiceField(choices=SuspensionReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    class UploadSerializer(InputSerializer):
+        """The same fields with files attached (multipart/form-data)."""
+
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
         document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
@@ -83,7 +88,7 @@ class MySuspensionsApi(ApiView):
                                             value={"region": "310101", "reason": "job_transfer",
                                                    "note": "调往北京工作"})])
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         documents = _documents(fields, DocumentKind.OTHER)
@@ -91,6 +96,16 @@ class MySuspensionsApi(ApiView):
                                       note=fields["note"], documents=documents, actor=self.viewer,
                                       channel=Channel.API)
         return Response(SuspensionOutput(suspension).data, status=status.HTTP_201_CREATED)
+
+
+class MySuspensionsUploadApi(MySuspensionsApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+
+    @extend_schema(request=MySuspensionsApi.UploadSerializer, responses={201: SuspensionOutput},
+                   summary="Apply to suspend the relationship, with files attached (multipart)")
+    def post(self, request):
+        return super().post(request)
 
 
 class CertificateOutput(serializers.Serializer):
@@ -115,11 +130,9 @@ class MyCertificateApi(ApiView):
     extra_problem_statuses = (409,)  # the relationship is still active
 
     @extend_schema(
-        summary="The contribution certificate (参保缴费凭证) of a suspended relationship, as JSON or PDF",
-        parameters=[OpenApiParameter("region", str, required=True, description="The region's division code"),
-                    OpenApiParameter("as", str, enum=["json", "pdf"], required=False,
-                                     description="pdf: the certificate as a PDF document")],
-        responses={(200, "application/json"): CertificateOutput, (200, PDF): OpenApiTypes.BINARY})
+        summary="The contribution certificate (参保缴费凭证) of a suspended relationship (its PDF: .../pdf)",
+        parameters=[OpenApiParameter("region", str, required=True, description="The region's division code")],
+        responses={200: CertificateOutput})
     def get(self, request):
         region = request.query_params.get("region") or ""
         if not region:
@@ -128,6 +141,24 @@ class MyCertificateApi(ApiView):
         if request.query_params.get("as") == "pdf":
             return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
         return Response(certificate.as_dict())
+
+
+class MyCertificatePdfApi(ApiView):
+    permission_classes = [IsInsuredPerson]
+    renderer_classes = [PdfRenderer]
+    response_media_type = PDF
+    extra_problem_statuses = (409,)
+
+    @extend_schema(
+        summary="The contribution certificate (参保缴费凭证) of a suspended relationship as a PDF",
+        parameters=[OpenApiParameter("region", str, required=True, description="The region's division code")],
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The certificate PDF.")})
+    def get(self, request):
+        region = request.query_params.get("region") or ""
+        if not region:
+            raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
+        certificate = contribution_certificate(self.viewer, region_code=region[:6])
+        return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
 
 
 class TransferEventOutput(serializers.Serializer):
@@ -194,6 +225,10 @@ class MyTransfersApi(ApiView):
         to_region = serializers.CharField(max_length=6, required=False, default="", allow_blank=True,
                                           help_text="The new region's code; default: where you are enrolled.")
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    class UploadSerializer(InputSerializer):
+        """The same fields with files attached (multipart/form-data)."""
+
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
         document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
@@ -212,7 +247,7 @@ class MyTransfersApi(ApiView):
                                                    "step_region": "110105", "letter_number": "",
                                                    "letter_on": None})])
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         documents = _documents(fields, DocumentKind.OTHER)
@@ -223,16 +258,24 @@ class MyTransfersApi(ApiView):
         return Response(TransferOutput(transfer).data, status=status.HTTP_201_CREATED)
 
 
+class MyTransfersUploadApi(MyTransfersApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=MyTransfersApi.UploadSerializer, responses={201: TransferOutput},
+                   summary="File a transfer with files attached (multipart)")
+    def post(self, request):
+        return super().post(request)
+
+
 class MyTransferDetailApi(ApiView):
     permission_classes = [IsInsuredPerson]
     extra_problem_statuses = (409,)  # the letter or the form asked for before it is issued
 
     @extend_schema(
-        summary="Follow a transfer: its step, due date, decision and amounts; its letter or form as PDF",
-        parameters=[OpenApiParameter("document", str, enum=["letter", "form"], required=False,
-                                     description="letter: the consent to receive; form: the transfer information "
-                                                 "form (PDF, once issued)")],
-        responses={(200, "application/json"): TransferOutput, (200, PDF): OpenApiTypes.BINARY},
+        summary="Follow a transfer: its step, due date, decision and amounts (its documents: .../letter, .../form)",
+        responses={200: TransferOutput},
         examples=[OpenApiExample("Under way at step 2", response_only=True, value=_TRANSFER_EXAMPLE)])
     def get(self, request, pk: int):
         transfer: Transfer | None = transfers_visible(self.viewer).filter(pk=pk).first()
@@ -250,3 +293,45 @@ class MyTransferDetailApi(ApiView):
         if document:
             raise ValidationFailed.field("document", "invalid_choice", _("Give letter or form."))
         return Response(TransferOutput(transfer).data)
+
+
+class MyTransferDocumentApi(ApiView):
+    """A transfer's document as a PDF, once issued: `letter` (the consent to receive) or `form` (the
+    transfer information form)."""
+
+    permission_classes = [IsInsuredPerson]
+    renderer_classes = [PdfRenderer]
+    response_media_type = PDF
+    extra_problem_statuses = (409,)  # asked for before it is issued
+    document = "letter"
+
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The document PDF.")})
+    def get(self, request, pk: int):
+        transfer: Transfer | None = transfers_visible(self.viewer).filter(pk=pk).first()
+        if transfer is None:
+            raise NotFound(_("No such transfer of yours."))
+        if self.document == "letter":
+            if not transfer.letter_on:
+                raise Conflict(_("The letter of consent is not issued yet."), type_slug="document-not-issued")
+            return pdf_response(letter_pdf(transfer), f"letter-{transfer.pk}.pdf")
+        if not transfer.form:
+            raise Conflict(_("The transfer information form is not issued yet."), type_slug="document-not-issued")
+        return pdf_response(form_pdf(transfer), f"form-{transfer.pk}.pdf")
+
+
+class MyTransferLetterApi(MyTransferDocumentApi):
+    document = "letter"
+
+    @extend_schema(summary="A transfer's letter of consent to receive (同意接收函) as a PDF, once issued",
+                   responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The letter PDF.")})
+    def get(self, request, pk: int):
+        return super().get(request, pk)
+
+
+class MyTransferFormApi(MyTransferDocumentApi):
+    document = "form"
+
+    @extend_schema(summary="A transfer's information form as a PDF, once issued",
+                   responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The form PDF.")})
+    def get(self, request, pk: int):
+        return super().get(request, pk)

@@ -89,6 +89,12 @@ _EXAMPLE = {
 MULTIPART_ALLOWANCE = 64 * 1024
 
 
+class DeclarationRowSerializer(serializers.Serializer):
+    document_number = serializers.CharField(max_length=30, help_text="The person's document number.")
+    wage = MoneyField(max_digits=12, decimal_places=2,
+                      help_text="Monthly wage in yuan; positive, at most two decimals, ASCII digits.")
+
+
 class DeclarationListApi(PortalApiView):
     pagination_class = Cursor  # documented as the cursor envelope it answers
     parser_classes = [LargeJSONParser, MultiPartParser]
@@ -108,24 +114,18 @@ class DeclarationListApi(PortalApiView):
                                                           "rows": settings.DECLARATION_MAX_ROWS})
         super().initial(request, *args, **kwargs)
 
-    class RowSerializer(serializers.Serializer):
-        document_number = serializers.CharField(max_length=30)
-        wage = MoneyField(max_digits=12, decimal_places=2,
-                          help_text="Monthly wage in yuan; positive, at most two decimals, ASCII digits.")
-
     class InputSerializer(serializers.Serializer):
-        period = serializers.CharField(help_text="YYYY-MM")
-        rows = serializers.ListField(child=serializers.DictField(), max_length=100_000,
-                                     help_text="One row per person on the staff in the period: "
-                                               "{document_number, wage}.")
+        period = serializers.RegexField(r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+        rows = serializers.ListField(child=DeclarationRowSerializer(), max_length=100_000,
+                                     help_text="One row per person on the staff in the period.")
 
     class CsvInputSerializer(serializers.Serializer):
-        period = serializers.CharField(help_text="YYYY-MM")
+        period = serializers.RegexField(r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
         file = serializers.FileField(help_text="CSV, UTF-8 with or without BOM; header `document_number,wage` "
                                                "(an optional `name` column is ignored).")
 
     @extend_schema(
-        request={"application/json": InputSerializer, "multipart/form-data": CsvInputSerializer},
+        request=InputSerializer,
         responses={201: DeclarationFiledOut},
         summary="File the month's declaration (the whole roll); a second one for the period is a correction",
         examples=[OpenApiExample("Declare two employees", request_only=True, media_type="application/json",
@@ -160,6 +160,21 @@ class DeclarationListApi(PortalApiView):
         page = paginator.paginate_queryset(declarations_visible(self.viewer).prefetch_related("charges"), request,
                                            view=self)
         return paginator.get_paginated_response(DeclarationOut([_out(d) for d in page], many=True).data)
+
+
+class DeclarationCsvApi(DeclarationListApi):
+    """The month's declaration as a CSV file (multipart/form-data): the same rules and answer as JSON."""
+
+    http_method_names = ["post", "options"]
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+
+    @extend_schema(request=DeclarationListApi.CsvInputSerializer, responses={201: DeclarationFiledOut},
+                   summary="File the month's declaration as a CSV file; a second one for the period is a correction")
+    def post(self, request):
+        if "file" not in request.FILES:
+            raise ValidationFailed.field("file", "required", _("Attach the CSV file as the `file` part."))
+        return super().post(request)
 
 
 class DeclarationDetailApi(PortalApiView):

@@ -4,8 +4,9 @@ POST /api/v1/registrations                 file (kind=new: anyone; change/cancel
 GET  /api/v1/registrations/{id}            follow (X-Tracking-Token, or the employer's portal token)
 POST /api/v1/registrations/{id}/resubmit   send a returned application back corrected (same access as GET)
 
-Bodies are application/json, or multipart/form-data when files are attached: each file is a
-`documents` part, with one `document_kinds` part per file in the same order.
+Bodies are application/json; with files, the same fields go as multipart/form-data to the
+`.../with-documents` operation: each file is a `documents` part, with one `document_kinds` part per
+file in the same order.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from agency.models import DeadlineRule, Document, DocumentKind
 from common.access import Kind
 from common.apis import ApiView
 from common.fields import ChoiceField
+from common.parsers import MultiPartParser
 from common.problems import ValidationFailed
 from employers.auth import EmployerClientAuthentication
 from employers.models import ApplicationKind, EmployerKind, RegistrationApplication
@@ -77,10 +79,15 @@ class FilingFields(serializers.Serializer):
                                                      "risk_class. In multipart, a JSON string.")
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True,
                                    help_text="kind=cancellation: why the employer is cancelled.")
+
+
+class DocumentsUpload(serializers.Serializer):
+    """The files of a `.../with-documents` operation (multipart/form-data)."""
+
     document_kinds = serializers.ListField(child=ChoiceField(choices=DocumentKind.choices),
                                            required=False, help_text="One per `documents` file, same order.")
     documents = serializers.ListField(child=serializers.FileField(), required=False, write_only=True,
-                                      help_text="multipart/form-data only: the voucher files.")
+                                      help_text="The voucher files.")
 
 
 class DocumentOutput(serializers.ModelSerializer):
@@ -163,8 +170,16 @@ class RegistrationCorrectionInput(FilingFields):
     """Only the corrected fields; `data` replaces the whole set of changed fields."""
 
 
+class RegistrationFilingUpload(RegistrationFilingInput, DocumentsUpload):
+    """A filing with its voucher files (multipart/form-data; `data` as a JSON string)."""
+
+
+class RegistrationCorrectionUpload(RegistrationCorrectionInput, DocumentsUpload):
+    """Corrections with voucher files (multipart/form-data; `data` as a JSON string)."""
+
+
 class RegistrationApi(_ApplicantView):
-    InputSerializer = RegistrationFilingInput
+    InputSerializer = RegistrationFilingUpload  # the files of .../with-documents; JSON has none
     # Anyone who knows an applicant's USCC, name and key could replay the filing: the token is never
     # kept with the key, so a replay answers it as null (issue 9 item 6).
     idempotency_withheld_fields = ("tracking_token",)
@@ -176,7 +191,7 @@ class RegistrationApi(_ApplicantView):
             return f"applicant:{str(code).strip().upper()[:40]}"
         return super().idempotency_owner(request)
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedOutput},
+    @extend_schema(request=RegistrationFilingInput, responses={201: CreatedOutput},
                    summary="File an employer registration application (new, change or cancellation)",
                    examples=[OpenApiExample("A new employer", request_only=True, media_type="application/json",
                                             value={"kind": "new", "uscc": "91310101MA1FL0000A",
@@ -216,7 +231,7 @@ class RegistrationDetailApi(_ApplicantView):
 
 
 class RegistrationResubmitApi(_ApplicantView):
-    InputSerializer = RegistrationCorrectionInput
+    InputSerializer = RegistrationCorrectionUpload
 
     def idempotency_owner(self, request) -> str:
         token = request.headers.get(TRACKING_HEADER)
@@ -224,7 +239,8 @@ class RegistrationResubmitApi(_ApplicantView):
             return f"tracking:{tracking_token_hash(token)[:40]}"
         return super().idempotency_owner(request)
 
-    @extend_schema(parameters=[_tracking_parameter], request=InputSerializer, responses=RegistrationOutput,
+    @extend_schema(parameters=[_tracking_parameter], request=RegistrationCorrectionInput,
+                   responses=RegistrationOutput,
                    summary="Send a returned application back with corrections (the review period restarts)")
     def post(self, request, pk: int):
         self._require_scope(request, "write")
@@ -240,3 +256,24 @@ class RegistrationResubmitApi(_ApplicantView):
         application = registration_resubmit(application=application, actor=self.viewer, corrections=corrections,
                                             documents=documents)
         return Response(RegistrationOutput(application).data)
+
+
+class RegistrationUploadApi(RegistrationApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+
+    @extend_schema(request=RegistrationFilingUpload, responses={201: CreatedOutput},
+                   summary="File an employer registration application with voucher files (multipart)")
+    def post(self, request):
+        return super().post(request)
+
+
+class RegistrationResubmitUploadApi(RegistrationResubmitApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+
+    @extend_schema(parameters=[_tracking_parameter], request=RegistrationCorrectionUpload,
+                   responses=RegistrationOutput,
+                   summary="Send a returned application back with corrections and voucher files (multipart)")
+    def post(self, request, pk: int):
+        return super().post(request, pk)

@@ -16,6 +16,7 @@ from common.dates import month_parse
 from common.fields import ChoiceField
 from common.identifiers import mask_document
 from common.pagination import Cursor
+from common.parsers import MultiPartParser
 from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
 from employers.apis.employers import PortalApiView
@@ -90,8 +91,14 @@ class SeparationApi(PortalApiView):
         last_day = serializers.DateField()
         reason = ChoiceField(choices=SeparationReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="")
+
+    class UploadSerializer(InputSerializer):
+        """The same fields with the separation certificates (multipart/form-data)."""
+
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                               help_text="One per `documents` file, same order (default: "
+                                                         "separation certificate).")
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -118,7 +125,7 @@ class SeparationApi(PortalApiView):
                                                    "employment_id": 3001, "request_event_id": 1250,
                                                    "due_on": "2026-11-27"})])
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         files, kinds = fields.pop("documents"), fields.pop("document_kinds")
@@ -129,6 +136,16 @@ class SeparationApi(PortalApiView):
         reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
                                            channel=Channel.API, documents=documents, **fields)
         return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)
+
+
+class SeparationUploadApi(SeparationApi):
+    parser_classes = [MultiPartParser]
+    request_media_type = "multipart/form-data"
+
+    @extend_schema(request=SeparationApi.UploadSerializer, responses={201: SeparationApi.OutputSerializer},
+                   summary="Reduce staff, with the separation certificates attached (multipart)")
+    def post(self, request):
+        return super().post(request)
 
 
 class StaffListApi(PortalApiView):

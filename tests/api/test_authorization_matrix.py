@@ -236,6 +236,47 @@ PROBES = {
     "verify statement": Probe("GET", "/api/v1/statements/verify",
                               lambda w: f"/api/v1/statements/verify?code={w.statement.verification_code}",
                               (200,) * 11),
+    # The `.../with-documents` and `.../csv` operations take multipart (an empty form here): a caller
+    # who may reaches the validation (400), the others are refused first, as on the JSON operations.
+    "declare csv": Probe("POST", "/api/v1/employer/declarations/csv", lambda w: "/api/v1/employer/declarations/csv",
+                         (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    "separate with documents": Probe("POST", "/api/v1/employer/separations/with-documents",
+                                     lambda w: "/api/v1/employer/separations/with-documents",
+                                     (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    "file registration with documents": Probe("POST", "/api/v1/registrations/with-documents",
+                                              lambda w: "/api/v1/registrations/with-documents",
+                                              (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+                                              body=lambda w: {}),
+    "resubmit registration with documents": Probe(
+        "POST", "/api/v1/registrations/{id}/resubmit/with-documents",
+        lambda w: f"/api/v1/registrations/{w.change_application.pk}/resubmit/with-documents",
+        (404, 403, 200, 404, 404, 404, 404, 404, 404, 404, 404), body=lambda w: {"reason": "补充材料"}),
+    "apply refund with documents": Probe("POST", "/api/v1/me/refunds/with-documents",
+                                         lambda w: "/api/v1/me/refunds/with-documents",
+                                         (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "apply for suspension with documents": Probe("POST", "/api/v1/me/suspensions/with-documents",
+                                                 lambda w: "/api/v1/me/suspensions/with-documents",
+                                                 (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403),
+                                                 body=lambda w: {}),
+    "file transfer with documents": Probe("POST", "/api/v1/me/transfers/with-documents",
+                                          lambda w: "/api/v1/me/transfers/with-documents",
+                                          (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    # Documents as PDF operations of their own.
+    "my statement pdf": Probe("GET", "/api/v1/me/statements/{year}/pdf",
+                              lambda w: f"/api/v1/me/statements/{STATEMENT_YEAR}/pdf",
+                              (401, 403, 403, 401, 403, 200, 404, 403, 403, 403, 403)),
+    "contribution certificate pdf": Probe("GET", "/api/v1/me/contribution-certificate/pdf",
+                                          lambda w: "/api/v1/me/contribution-certificate/pdf?region=310101",
+                                          (401, 403, 403, 401, 403, 409, 409, 403, 403, 403, 403)),
+    "transfer letter": Probe("GET", "/api/v1/me/transfers/{id}/letter",
+                             lambda w: f"/api/v1/me/transfers/{world_transfer(w).pk}/letter",
+                             (401, 403, 403, 401, 403, 409, 404, 403, 403, 403, 403)),
+    "transfer form": Probe("GET", "/api/v1/me/transfers/{id}/form",
+                           lambda w: f"/api/v1/me/transfers/{world_transfer(w).pk}/form",
+                           (401, 403, 403, 401, 403, 409, 404, 403, 403, 403, 403)),
+    # The statements' public keys: anyone.
+    "statement keys": Probe("GET", "/.well-known/statement-keys.json", lambda w: "/.well-known/statement-keys.json",
+                            (200,) * 11),
 }
 # Cross-region the other way: region B's person is region B's clerk's only.
 CROSS_REGION = Probe("GET", "/api/v1/agency/persons/{id}", lambda w: f"/api/v1/agency/persons/{w.person_b.pk}",
@@ -262,6 +303,8 @@ def _call(world: World, probe: Probe, role: str):
     client = world.client(role, **(probe.headers(world) if probe.headers else {}))
     if probe.method == "GET":
         return client.get(probe.url(world))
+    if probe.path.endswith(("/with-documents", "/csv")):  # multipart operations
+        return client.post(probe.url(world), data=probe.body(world))
     return client.post(probe.url(world), data=json.dumps(probe.body(world)), content_type="application/json")
 
 

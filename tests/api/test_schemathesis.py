@@ -40,20 +40,26 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # What each caller is for: its own operations get the full number of examples, the others (where
 # it must be refused) a few.
 ROLES = {
-    "anonymous": {"POST /api/v1/registrations", "GET /api/v1/registrations/{id}",
+    "anonymous": {"POST /api/v1/registrations", "POST /api/v1/registrations/with-documents",
+                  "GET /api/v1/registrations/{id}", "GET /.well-known/statement-keys.json",
                   "POST /api/v1/registrations/{id}/resubmit", "GET /api/v1/statements/verify"},
     "portal_read": {"GET /api/v1/employer", "GET /api/v1/employer/staff", "GET /api/v1/employer/events",
                     "GET /api/v1/registrations/{id}", "GET /api/v1/employer/contributions",
                     "GET /api/v1/employer/declarations", "GET /api/v1/employer/declarations/{id}"},
     "portal_write": {"POST /api/v1/employer/enrolments", "POST /api/v1/employer/separations",
                      "POST /api/v1/registrations", "POST /api/v1/registrations/{id}/resubmit",
-                     "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations"},
+                     "GET /api/v1/employer/staff", "POST /api/v1/employer/declarations",
+                     "POST /api/v1/employer/declarations/csv", "POST /api/v1/employer/separations/with-documents",
+                     "POST /api/v1/registrations/{id}/resubmit/with-documents"},
     "person": {"GET /api/v1/me", "GET /api/v1/me/events", "GET /api/v1/me/account", "GET /api/v1/me/contributions",
                "POST /api/v1/me/suspensions", "GET /api/v1/me/contribution-certificate", "GET /api/v1/me/transfers",
                "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}",
                "GET /api/v1/me/statements", "GET /api/v1/me/statements/{year}",
                "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log",
-               "POST /api/v1/me/refunds", "GET /api/v1/me/refunds/{id}"},
+               "POST /api/v1/me/refunds", "GET /api/v1/me/refunds/{id}", "GET /api/v1/me/statements/{year}/pdf",
+               "GET /api/v1/me/contribution-certificate/pdf", "GET /api/v1/me/transfers/{id}/letter",
+               "GET /api/v1/me/transfers/{id}/form", "POST /api/v1/me/refunds/with-documents",
+               "POST /api/v1/me/suspensions/with-documents", "POST /api/v1/me/transfers/with-documents"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
 }
 COUNTS: dict[str, Counter] = {}
@@ -101,7 +107,8 @@ def _existing_id(world: World, path: str) -> int:
     if path.startswith("/api/v1/me/transfers/"):
         from tests.api.test_authorization_matrix import world_transfer
 
-        return world_transfer(world).pk
+        # One transfer for the detail and its documents (a person has one open transfer at a time).
+        return (world.transfer if hasattr(world, "transfer") else world_transfer(world)).pk
     if path.startswith("/api/v1/me/refunds/"):
         # The person's own refund, written as a row (the world's persons are on staff, so the
         # service would refuse them): the detail answers of a record the caller may see get checked.

@@ -33,11 +33,14 @@ def test_a_person_lists_reads_and_downloads_their_statement():
     assert body["months"][0]["amounts"]["pension"]["individual"] == "640.00"
     assert body["months"][0]["employer"] == {"uscc": w.employer.uscc, "name": w.employer.name}
 
-    pdf = client.get(f"/api/v1/me/statements/{YEAR}", HTTP_ACCEPT="application/pdf")
+    pdf = client.get(f"/api/v1/me/statements/{YEAR}/pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and b"%%EOF" in pdf.content[-10:]
+    # The JSON operation answers JSON only as documented; asking it for a PDF is still answered (older portals).
+    assert client.get(f"/api/v1/me/statements/{YEAR}", HTTP_ACCEPT="application/pdf").content == pdf.content
+    assert client.get(f"/api/v1/me/statements/{YEAR}/pdf", HTTP_ACCEPT="application/json").status_code == 406
 
-    missing = client.get(f"/api/v1/me/statements/{YEAR - 1}", HTTP_ACCEPT="application/pdf")
+    missing = client.get(f"/api/v1/me/statements/{YEAR - 1}/pdf")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
     assert "reprint" in json.loads(missing.content)["detail"]
 
@@ -77,7 +80,13 @@ def test_anyone_verifies_a_statement_by_its_code_and_learns_nothing_more(setting
     code = verification_code_display(statement.verification_code).lower()  # as typed from the paper
     found = anonymous.get("/api/v1/statements/verify", {"code": code})
     assert found.status_code == 200
-    assert found.json() == {"year": YEAR, "name": "张**", "checksum": statement.checksum}
+    snap = json.loads(statement.snapshot)
+    assert found.json() == {"year": YEAR, "name": "张**", "checksum": statement.checksum,
+                            "months_in_year": snap["months_in_year"], "months_total": snap["months_total"],
+                            "closing_balance": snap["account"]["closing"],
+                            "employer_total": found.json()["employer_total"],
+                            "individual_total": found.json()["individual_total"]}
+    assert len(found.json()["checksum"]) == 64
     wrong = anonymous.get("/api/v1/statements/verify", {"code": "0" * 25})
     assert wrong.status_code == 404 and wrong["Content-Type"] == "application/problem+json"
     malformed = anonymous.get("/api/v1/statements/verify", {"code": "123"})
