@@ -191,6 +191,9 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 
 SPECTACULAR_SETTINGS = {
     "SERVERS": [{"url": PUBLIC_BASE_URL, "description": "This agency (PUBLIC_BASE_URL)"}],
+    # Tags and operation ids come from the path after /api/ (v1_employer_staff_list, tag v1), also now
+    # that /.well-known/statement-keys.json is in the schema (it names its own tag and id).
+    "SCHEMA_PATH_PREFIX": r"/api/",
     # After the enums: a default that its own schema refuses (a blank beside minLength) is dropped.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.defaults_valid"],
     "TITLE": "Social insurance agency API",
