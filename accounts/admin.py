@@ -167,17 +167,14 @@ class ReconciliationDifferenceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.
 # --- the person's file ----------------------------------------------------------------------------
 
 def person_account_panel(request, person, viewer):
-    """Balance, this year's credits, the last interest entry, and a link to every entry. Reading a
-    person's account is logged like the rest of their file (the person sees it in their access log)."""
+    """Balance, this year's credits, the last interest entry, and a link to every entry. The panel is
+    part of the person's file, whose opening is logged once (insured/person_file.py)."""
     from django.template.loader import render_to_string
 
     from accounts.selectors import account_panel
     from agency.deadlines import today_in_shanghai
 
     found = account_panel(viewer, person_id=person.pk, year=today_in_shanghai().year)
-    if found is not None:
-        record_access_log(person_id=person.pk, viewer=viewer, kind=RecordAccessKind.PERSON_FILE,
-                          detail="individual account")
     return render_to_string("admin/accounts/file/person_account.html", {
         "panel": found, "years": found.months // 12 if found else 0, "months": found.months % 12 if found else 0,
         "entries_url": reverse("admin:accounts_pensionaccount_change", args=[found.account.pk]) if found else None,

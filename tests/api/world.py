@@ -87,11 +87,15 @@ def build_world() -> World:
     _enrol(employer, resident_id(seq=401), "李雷")
     _enrol(employer, resident_id(seq=403), "韩梅梅")
     _enrol(other_employer, resident_id(seq=405), "王芳")
-    from insured.models import InsuredPerson
+    from insured.models import InsuranceRelationship, InsuredPerson
 
     person = InsuredPerson.objects.get(document_number=resident_id(seq=401))
     other_person = InsuredPerson.objects.get(document_number=resident_id(seq=405))
     person_b = PersonFactory(region=region_b)
+    # Both were insured in the statement year (months before this world's employers): a statement of
+    # STATEMENT_YEAR is theirs to ask for (a year before any relationship is refused).
+    InsuranceRelationship.objects.filter(person__in=[person, other_person]).update(
+        opened_on=date(STATEMENT_YEAR, 1, 1))
     # Contribution lines of CONTRIBUTION_PERIOD (the schema's example of `period`): the monthly
     # notices and the persons' months have something to show.
     staff = InsuredPerson.objects.get(document_number=resident_id(seq=403))

@@ -65,7 +65,7 @@ def test_the_qr_holds_the_url_and_figures_signed_with_ed25519_checkable_offline(
     snap = json.loads(statement.snapshot)
     year_amounts = amounts(BASE)
     assert payload == {
-        "c": statement.verification_code, "y": YEAR, "n": "张*", "h": statement.checksum,
+        "c": statement.verification_code, "y": YEAR, "n": "张**", "h": statement.checksum,
         "my": 12, "mt": snap["months_total"], "cb": f"{w.account.balance:.2f}",
         "te": f"{12 * sum(v for k, v in year_amounts.items() if k.endswith('_employer')):.2f}",
         "ti": f"{12 * sum(v for k, v in year_amounts.items() if k.endswith('_individual')):.2f}",
