@@ -46,8 +46,9 @@ def _check_person_year(person_id: int, year: int) -> None:
     if first is None or year < first.year:
         raise ValidationFailed.field(
             "year", "no-relationship-that-year",
-            f"The person had no insurance relationship in {year}"
-            + (f"; statements cover {first.year} to {timezone.localdate().year - 1}." if first else "."))
+            (gettext("The person had no insurance relationship in %(year)s; statements cover %(first)s to %(last)s.")
+             % {"year": year, "first": first.year, "last": timezone.localdate().year - 1}) if first
+            else gettext("The person had no insurance relationship in %(year)s.") % {"year": year})
 
 
 def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery | None, bool]:
