@@ -15,16 +15,19 @@ _stored: ContextVar[list | None] = ContextVar("files_stored", default=None)
 
 @contextmanager
 def files_removed_on_error():
-    stored: list = []
-    token = _stored.set(stored)
+    """The outermost block owns the list: a file an inner write stored goes too when an outer step
+    fails after it (a service entry point inside another, common.services.entry, or an admin form)."""
+    token = _stored.set([]) if _stored.get() is None else None
     try:
         yield
     except BaseException:
-        for storage, name in stored:
-            storage.delete(name)
+        if token is not None:
+            for storage, name in _stored.get():
+                storage.delete(name)
         raise
     finally:
-        _stored.reset(token)
+        if token is not None:
+            _stored.reset(token)
 
 
 def file_stored(storage, name: str) -> None:

@@ -25,7 +25,6 @@ entry point, so in its transaction.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.access import Kind, Viewer, scope, viewer_may
+from common.files import files_removed_on_error
 from common.problems import Conflict, Forbidden, NotFound
 from common.registry import Registry
 
@@ -50,34 +50,6 @@ PERSON = frozenset({Kind.PERSON})  # an insured person: their own record only
 ANONYMOUS = frozenset({Kind.NOBODY})  # a caller with no account (an employer's first registration)
 
 _DEFAULT_REFUSAL = gettext_lazy("You may not take this step.")
-
-# Files stored during the outermost entry point's call: (storage, name), deleted if it raises.
-_stored_files: contextvars.ContextVar[list | None] = contextvars.ContextVar("stored_files", default=None)
-
-
-def stored_file_track(storage, name: str) -> None:
-    """A service stored a file (a voucher): if the entry point raises, the file goes again."""
-    stored = _stored_files.get()
-    if stored is not None:
-        stored.append((storage, name))
-
-
-@contextlib.contextmanager
-def stored_files_removed_on_error():
-    """Files tracked inside are deleted when it raises (the outermost one deletes: a file stored by
-    an inner call goes too when an outer step fails after it). Every entry point runs in one."""
-    token = _stored_files.set([]) if _stored_files.get() is None else None
-    try:
-        yield
-    except BaseException:
-        if token is not None:
-            for storage, name in _stored_files.get():
-                storage.delete(name)
-        raise
-    finally:
-        if token is not None:
-            _stored_files.reset(token)
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -107,7 +79,7 @@ def entry(fn: F, *, callers: Iterable[Kind], permission: str | None = None, refu
     def call(*args: Any, **kwargs: Any) -> Any:
         if "actor" not in kwargs:
             raise TypeError(f"{fn.__name__}() needs actor=: every service call names its caller")
-        with stored_files_removed_on_error(), (transaction.atomic() if atomic else contextlib.nullcontext()):
+        with files_removed_on_error(), (transaction.atomic() if atomic else contextlib.nullcontext()):
             declared.check(kwargs["actor"])
             return fn(*args, **kwargs)
 

@@ -6,7 +6,7 @@ services; only their contribution months in Beijing are written directly: a decl
 the account credit of each month, as the declaration and payment services would have left them
 when filed and paid on time. The services cannot write them: declaration_file files a month today
 (two years late, so late and with late fees), and the months are another agency's history brought
-in with the person. The line's amounts are the Beijing rate card's (contributions.services.rates),
+in with the person. The line's amounts are the Beijing rate card's (contributions.rates),
 and the credit is the line's own individual pension part, so a statement's paid and credited
 figures agree.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from contributions.services.rates import rate_card
+from contributions.rates import rate_card
 from django.db import transaction
 
 from accounts.models import AccountEntry, EntryKind

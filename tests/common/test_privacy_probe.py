@@ -365,6 +365,7 @@ def test_uncertain_emails_show_on_the_supervisors_home_page_until_resolved(setti
 
     from django.utils import timezone
 
+    from common.access import Viewer
     from statements.models import Delivery, DeliveryState
     from statements.services.delivery import email_deliveries_send, stale_sending_mark_uncertain
     from tests.statements.test_delivery import DiesAfterSending
@@ -375,10 +376,10 @@ def test_uncertain_emails_show_on_the_supervisors_home_page_until_resolved(setti
     w = build(delivery="email")
     run_year(send=False)
     with pytest.raises(SystemExit):  # the sender is killed mid-batch
-        email_deliveries_send()
+        email_deliveries_send(actor=Viewer.system())
     delivery = Delivery.objects.get(channel="email")
     Delivery.objects.filter(pk=delivery.pk).update(sending_since=timezone.now() - timedelta(minutes=6))
-    assert stale_sending_mark_uncertain() == 1  # 6 minutes on: uncertain with the default timeout
+    assert stale_sending_mark_uncertain(actor=Viewer.system()) == 1  # 6 minutes on: uncertain with the default timeout
     region = w.person.region
     office = region.offices.first() or OfficeFactory(region=region)
     supervisor = Client()
