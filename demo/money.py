@@ -102,7 +102,7 @@ def _portal(employer: Employer, client_id: str) -> Viewer:
 
 
 def _hr_system_client(employer: Employer) -> str:
-    client, _secret = employer_client_issue(employer=employer, issued_by=None, label="人事系统")
+    client, _secret = employer_client_issue(employer=employer, actor=Viewer.system(), label="人事系统")
     return client.application.client_id
 
 

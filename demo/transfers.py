@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from contributions.rates import rate_card
 from django.db import transaction
 
 from accounts.models import AccountEntry, EntryKind
@@ -25,6 +24,7 @@ from agency.models import Region
 from common.access import Viewer
 from common.dates import month_next
 from contributions.models import AMOUNT_COLUMNS, ContributionLine, Declaration
+from contributions.rates import rate_card
 from employers.models import Employer, RegistrationStatus
 from insured.models import Channel, Employment, InsuredPerson
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit

@@ -383,4 +383,8 @@ class RecordAccess(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        from django.utils import timezone
+
+        from common.display import actor_text  # the clerk by name, the time in Asia/Shanghai
+
+        return f"{actor_text(self.actor)} {self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

@@ -158,7 +158,7 @@ def test_demo_accounts_are_idempotent_and_the_printed_client_gets_a_token():
     login = PersonLogin.objects.get(person=person)
     assert login.user.username == person.document_number
     assert Application.objects.filter(client_id__in=["demo-portal", "demo-portal-2"]).count() == 2
-    assert EmployerClient.objects.count() == 2
+    assert EmployerClient.objects.count() == 4  # the two demo portals and the HR systems of employers 3 and 4
     employer = EmployerClient.objects.get(application__client_id="demo-portal").employer
     assert employer.region.code == "310101" and employer.registration_status == "registered"
     other = EmployerClient.objects.get(application__client_id="demo-portal-2").employer
