@@ -72,17 +72,18 @@ class Alert:
     url: str
 
 
-# name -> callable(viewer) -> Alert | None; registered by the owning app in AppConfig.ready().
-_ALERTS: dict[str, object] = {}
+# (name, callable(viewer) -> Alert | None), registered by the owning app in AppConfig.ready().
+supervisor_alerts_registry: Registry[tuple[str, object]] = Registry("agency.supervisor_alerts",
+                                                                    key=lambda entry: entry[0])
 
 
 def supervisor_alert_register(name: str, source) -> None:
     """`source(viewer)` answers an Alert for the viewer's region (scoped), or None when nothing waits."""
-    _ALERTS[name] = source
+    supervisor_alerts_registry.register((name, source))
 
 
 def supervisor_alerts(viewer: Viewer) -> list[Alert]:
-    found = (source(viewer) for _name, source in sorted(_ALERTS.items()))
+    found = (source(viewer) for _name, source in sorted(supervisor_alerts_registry, key=lambda entry: entry[0]))
     return [alert for alert in found if alert is not None and alert.count]
 
 

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-_WRITER: Callable[..., None] | None = None
+from common.registry import Registry
+
+# writer(*, person_ids, viewer, kind, detail): the insured app's access log, one entry.
+person_views_writers: Registry[Callable[..., None]] = Registry("common.person_views_writer", key=lambda _w: "log")
 
 
 def person_views_writer_set(writer: Callable[..., None]) -> None:
-    """writer(*, person_ids, viewer, kind, detail): the insured app's access-log service."""
-    global _WRITER
-    _WRITER = writer
+    person_views_writers.register(writer)
 
 
 def person_views_log(*, person_ids: Iterable[int], viewer, kind: str, detail: str = "") -> None:
-    if _WRITER is None:  # pragma: no cover - insured is always installed
+    writer = person_views_writers.get("log")
+    if writer is None:  # pragma: no cover - insured is always installed
         raise RuntimeError("No access-log writer is registered (insured.apps).")
     ids = sorted({int(p) for p in person_ids if p is not None})
     if ids:
-        _WRITER(person_ids=ids, viewer=viewer, kind=kind, detail=detail)
+        writer(person_ids=ids, viewer=viewer, kind=kind, detail=detail)
 
 
 def person_path(model) -> str | None:
