@@ -25,7 +25,7 @@ $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; } \
 	  || { echo "make install needs Node and npm: apt-get install nodejs npm"; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null  # quiet: `make -s totp` prints only the code
 	rm -f node_modules/.installed-*
 	touch $@
 
