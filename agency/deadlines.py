@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -158,16 +159,5 @@ def today_in_shanghai() -> date:
     return timezone.localdate()  # TIME_ZONE is Asia/Shanghai
 
 
-class _Keeper:
-    """The deadline engine as common.services.transition sees it (registered in AgencyConfig.ready())."""
-
-    @staticmethod
-    def open(*, rule: str, subject: models.Model, region: Region, starts_on: date, **item) -> Deadline:
-        return deadline_open(rule=rule, subject=subject, region=region, starts_on=starts_on, **item)
-
-    @staticmethod
-    def close(*, subject: models.Model, rule: str, cancelled: bool = False) -> Deadline | None:
-        return deadline_close(subject=subject, rule=rule, cancelled=cancelled)
-
-
-KEEPER = _Keeper()
+# The deadline engine as common.services.transition sees it (registered in AgencyConfig.ready()).
+KEEPER = SimpleNamespace(open=deadline_open, close=deadline_close)

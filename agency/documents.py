@@ -9,15 +9,12 @@ from django.utils.translation import gettext as _
 
 from agency.models import Document, DocumentKind, Region
 from common.files import file_stored
-from common.files import files_removed_on_error as documents_removed_on_error
 from common.problems import ValidationFailed
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-# A service that stores vouchers runs in documents_removed_on_error() (as a decorator outside its
-# @transaction.atomic): the files document_store wrote inside it are deleted again when the
-# service raises, and so its transaction rolls back (common/files.py).
-__all__ = ["MAX_DOCUMENT_BYTES", "document_store", "documents_removed_on_error", "documents_store"]
+# A stored voucher is reported to common.files: a service entry point (common.services.entry) or an
+# admin service form deletes it again when the write is refused and its transaction rolls back.
 
 
 def _kind_unknown(kind, field: str) -> ValidationFailed:
@@ -28,7 +25,7 @@ def _kind_unknown(kind, field: str) -> ValidationFailed:
 
 def documents_store(documents, *, region: Region, uploaded_by: str, default_kind: str | None = None) -> list[Document]:
     """Each (file, kind) pair of a request stored as a voucher, in order; an unknown kind is refused
-    at `document_kinds[i]`, a bad file at `documents[i]` (run inside documents_removed_on_error)."""
+    at `document_kinds[i]`, a bad file at `documents[i]` (inside a service entry point, which removes them on failure)."""
     stored = []
     for i, (file, kind) in enumerate(documents):
         kind = kind or default_kind

@@ -21,11 +21,6 @@ from common.services import STAFF, Machine, Step, entry, is_entry_point
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["agency", "employers", "insured", "contributions", "accounts", "transfers", "refunds", "statements"]
 
-# Service modules not yet ported to the declared entry point (issue 21, in progress): each entry
-# here is work left, named so that the README can say so; the list only shrinks.
-NOT_YET_DECLARED: set[str] = set()
-
-
 def _service_modules():
     for app in APPS:
         package = ROOT / app / "services"
@@ -45,8 +40,6 @@ def _source_files():
 def test_every_public_service_function_is_a_declared_entry_point():
     undeclared = []
     for name in _service_modules():
-        if name in NOT_YET_DECLARED:
-            continue
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
             if attr.startswith("_") or not inspect.isfunction(value):
@@ -94,15 +87,10 @@ def test_no_service_sets_a_state_by_hand():
     for app in APPS:
         for path in [*(ROOT / app).glob("services/*.py"), *(ROOT / app).glob("services.py"),
                      *(ROOT / app).glob("relationships.py")]:
-            if "/".join(path.relative_to(ROOT).parts[:2]) in NOT_YET_DECLARED_FILES:
-                continue
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if _STATE_BY_HAND.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
-
-
-NOT_YET_DECLARED_FILES = {name.replace(".", "/", 1).replace(".", "/") + ".py" for name in NOT_YET_DECLARED}
 
 
 # --- the mechanisms themselves ------------------------------------------------------------------------
