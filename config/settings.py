@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "insured",
     "contributions",
     "accounts",
+    "collection",
     "transfers",
     "refunds",
     "statements",

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from common.access import Kind, Viewer
 from common.problems import Conflict, Forbidden
@@ -137,6 +138,7 @@ def test_an_entry_point_needs_its_caller_named():
         something_do()
 
 
+@translation.override("en")  # a request of another test may have left its language active in this thread
 def test_a_machine_refuses_a_step_not_open_in_the_state_with_one_wording():
     machine = Machine("thing", {"open": {"close": Step("closed")}})
     assert machine.step("open", "close").to == "closed"
