@@ -6,12 +6,18 @@ on one of the region's collection accounts."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pghistory
+import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import history
+
+MONEY = dict(max_digits=14, decimal_places=2)
 
 
 @pghistory.track(*history())
@@ -45,3 +51,336 @@ class CollectionAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_name} {self.account_number}"
+
+
+class CollectionTerms(models.Model):
+    """A region's collection settings (this app's own, not a field of agency.Region, issue 21 item 7)."""
+
+    region = models.OneToOneField("agency.Region", on_delete=models.PROTECT, related_name="collection_terms",
+                                  verbose_name=_("region"))
+    # Money above the open charges stays as the employer's credit up to this sum; above, it waits in suspense.
+    credit_limit = models.DecimalField(_("largest overpayment kept as credit"), max_digits=14, decimal_places=2,
+                                       default=Decimal("10000.00"))
+    # A suspense assignment above this sum needs a second clerk's approval (four eyes).
+    four_eyes_above = models.DecimalField(_("assignments above this need a second clerk"), max_digits=14,
+                                          decimal_places=2, default=Decimal("50000.00"))
+    order_valid_days = models.PositiveSmallIntegerField(_("payment orders valid for (days)"), default=30)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("collection terms")
+        verbose_name_plural = _("collection terms")
+        constraints = [models.CheckConstraint(condition=Q(credit_limit__gte=0) & Q(four_eyes_above__gte=0),
+                                              name="collection_terms_not_negative")]
+
+    def __str__(self) -> str:
+        return str(self.region)
+
+
+class OrderState(models.TextChoices):
+    OPEN = "open", _("open")
+    PAID = "paid", _("paid")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+@pghistory.track(*history())
+class PaymentOrder(models.Model):
+    """What an employer is asked to pay, to which account, quoting which reference (item 1).
+    The order itself moves no money: the collector's record quoting `reference` does."""
+
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="payment_orders",
+                                 verbose_name=_("employer"))
+    account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="orders",
+                                verbose_name=_("collection account"))
+    # Quoted on the transfer; unique, with a check character so a mistyped one matches nothing.
+    reference = models.CharField(_("payment reference"), max_length=20, unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    state = models.CharField(_("state"), max_length=10, choices=OrderState.choices, default=OrderState.OPEN)
+    charges = models.ManyToManyField("contributions.Charge", through="PaymentOrderCharge", related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    actor = models.CharField(_("requested by"), max_length=100)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        indexes = [models.Index(fields=["employer", "-issued_on"], name="order_employer_issued")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("issued_on")), name="order_valid_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PaymentOrderCharge(models.Model):
+    """A charge an order asks to pay, with what it owed when the order was issued."""
+
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="lines")
+    charge = models.ForeignKey("contributions.Charge", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "charge"], name="order_charge_once"),
+                       models.CheckConstraint(condition=Q(amount__gt=0), name="order_charge_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.charge_id} {self.amount}"
+
+
+class FeedFormat(models.TextChoices):
+    CSV = "csv", _("CSV (the documented layout)")
+    CAMT053 = "camt053", _("bank statement (ISO 20022 camt.053)")
+    API = "api", _("the collector's system (API)")
+
+
+class CollectorFile(models.Model):
+    """One file (or API batch) of collector records, kept by its SHA-256: the same file again changes nothing."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    format = models.CharField(_("format"), max_length=10, choices=FeedFormat.choices)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    records = models.PositiveIntegerField(_("records"), default=0)
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0.00"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    actor = models.CharField(_("received from"), max_length=100)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("collector file")
+        verbose_name_plural = _("collector files")
+        triggers = [pgtrigger.Protect(name="collector_files_append_only", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.name or self.sha256[:12]
+
+
+class RecordKind(models.TextChoices):
+    CREDIT = "credit", _("money received")
+    REVERSAL = "reversal", _("reversal of money received")
+
+
+class CollectorRecord(models.Model):
+    """One record of the collector: money that arrived on a collection account (or its reversal).
+    Append-only. `(account, transaction_id)` is the collector's own identity of the record: seen
+    again it changes nothing; seen again with another amount it becomes a `RecordConflict`."""
+
+    account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="records",
+                                verbose_name=_("collection account"))
+    file = models.ForeignKey(CollectorFile, on_delete=models.PROTECT, related_name="lines",
+                             verbose_name=_("file"))
+    line = models.PositiveIntegerField(_("line"))
+    transaction_id = models.CharField(_("collector's transaction id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices, default=RecordKind.CREDIT)
+    # A reversal names the record it reverses (by the collector's id, resolved on the same account).
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by", verbose_name=_("reverses"))
+    value_date = models.DateField(_("value date"))
+    amount = models.DecimalField(_("amount"), **MONEY)  # always positive; the kind gives the direction
+    payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
+    payer_name = models.CharField(_("payer's name"), max_length=200, blank=True)
+    reference_text = models.CharField(_("reference text"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    scope_paths = {"region": "account__region_id"}
+
+    class Meta:
+        ordering = ["-value_date", "-id"]
+        verbose_name = _("collector record")
+        verbose_name_plural = _("collector records")
+        indexes = [models.Index(fields=["account", "value_date"], name="record_account_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "transaction_id"], name="record_once_per_account"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="record_amount_positive"),
+            models.CheckConstraint(condition=Q(kind=RecordKind.CREDIT, reverses__isnull=True)
+                                   | Q(kind=RecordKind.REVERSAL, reverses__isnull=False),
+                                   name="record_reversal_names_its_record"),
+        ]
+        triggers = [pgtrigger.Protect(name="collector_records_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id}: {self.amount} ({self.value_date})"
+
+
+class MatchedBy(models.TextChoices):
+    ORDER = "order", _("payment reference")
+    USCC = "uscc", _("employer's USCC in the reference")
+    CLERK = "clerk", _("assigned by a clerk")
+
+
+class Application(models.Model):
+    """Where a credit record's money went: to an employer (as a contributions Payment dated the value
+    date, allocated as every payment is). At most one per record; append-only; a reversal undoes it
+    by the allocation engine's releases, never by changing this row."""
+
+    record = models.OneToOneField(CollectorRecord, on_delete=models.PROTECT, related_name="application")
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("employer"))
+    payment = models.OneToOneField("contributions.Payment", on_delete=models.PROTECT, related_name="collected_by",
+                                   verbose_name=_("payment"))
+    order = models.ForeignKey(PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("payment order"))
+    matched_by = models.CharField(_("matched by"), max_length=10, choices=MatchedBy.choices)
+    amount = models.DecimalField(_("amount applied"), **MONEY)
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("application of collected money")
+        verbose_name_plural = _("applications of collected money")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive")]
+        triggers = [pgtrigger.Protect(name="applications_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} -> {self.employer_id}: {self.amount}"
+
+
+class SuspenseReason(models.TextChoices):
+    UNMATCHED = "unmatched", _("matches no employer")
+    AMBIGUOUS = "ambiguous", _("matches more than one employer")
+    OVERPAYMENT = "overpayment", _("more than the open charges and the credit limit")
+    REVERSAL_UNAPPLIED = "reversal", _("a reversal of money not applied")
+
+
+class SuspenseState(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    ASSIGNMENT_PROPOSED = "proposed", _("assignment awaiting a second clerk")
+    ASSIGNED = "assigned", _("assigned to an employer")
+    RETURNED = "returned", _("returned to the payer")
+    REVERSED = "reversed", _("reversed by the collector")
+
+
+@pghistory.track(*history())
+class SuspenseItem(models.Model):
+    """Money that waits for a clerk (item 4): never dropped; it leaves suspense only by an assignment
+    (four eyes above the region's sum), a return to the payer, or the collector's reversal."""
+
+    record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="suspense",
+                               verbose_name=_("collector record"))
+    account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("collection account"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=12, choices=SuspenseReason.choices)
+    state = models.CharField(_("state"), max_length=10, choices=SuspenseState.choices,
+                             default=SuspenseState.WAITING)
+    entered_on = models.DateField(_("in suspense since"))
+    proposed_employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+", verbose_name=_("proposed employer"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("proposed by"))
+    application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="from_suspense")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope_paths = {"region": "account__region_id"}
+
+    class Meta:
+        ordering = ["entered_on", "id"]
+        verbose_name = _("suspense item")
+        verbose_name_plural = _("suspense")
+        indexes = [models.Index(fields=["account", "state", "entered_on"], name="suspense_account_state")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="suspense_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.record.transaction_id}: {self.amount}"
+
+
+class RecordConflict(models.Model):
+    """A record seen again under a known id with other figures: nothing applied, a clerk looks."""
+
+    record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="conflicts",
+                               verbose_name=_("first record"))
+    file = models.ForeignKey(CollectorFile, on_delete=models.PROTECT, related_name="+", verbose_name=_("file"))
+    line = models.PositiveIntegerField(_("line"))
+    amount = models.DecimalField(_("amount sent again"), **MONEY)
+    value_date = models.DateField(_("value date sent again"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("looked at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    scope_paths = {"region": "record__account__region_id"}
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("conflicting record")
+        verbose_name_plural = _("conflicting records")
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.amount} ({self.value_date})"
+
+
+class CollectionEvent(models.Model):
+    """What happened to collected money (append-only); one writer: collection/events.py."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("collection account"))
+    record = models.ForeignKey(CollectorRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("employer"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("actor"), max_length=100)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    scope_paths = {"region": "account__region_id"}
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("collection event")
+        verbose_name_plural = _("collection events")
+        indexes = [models.Index(fields=["account", "-id"], name="collection_event_account")]
+        triggers = [pgtrigger.Protect(name="collection_events_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recorded_at:%Y-%m-%d}"
+
+
+class ReconciliationDay(models.Model):
+    """Item 7: per collection account and value date, collected = allocated + employer credit +
+    suspense + returned + reversed. Written by the nightly check; a new row per check (append-only)."""
+
+    account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="days",
+                                verbose_name=_("collection account"))
+    value_date = models.DateField(_("value date"))
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    collected = models.DecimalField(_("collected"), **MONEY)
+    allocated = models.DecimalField(_("allocated to charges"), **MONEY)
+    credit = models.DecimalField(_("kept as employer credit"), **MONEY)
+    suspense = models.DecimalField(_("in suspense"), **MONEY)
+    returned = models.DecimalField(_("returned to payers"), **MONEY)
+    reversed = models.DecimalField(_("reversed"), **MONEY)
+    difference = models.DecimalField(_("difference"), **MONEY)
+
+    scope_paths = {"region": "account__region_id"}
+
+    class Meta:
+        ordering = ["-value_date", "account"]
+        verbose_name = _("collection reconciliation")
+        verbose_name_plural = _("collection reconciliations")
+        indexes = [models.Index(fields=["account", "value_date", "-checked_at"], name="recon_day_account")]
+        triggers = [pgtrigger.Protect(name="reconciliation_days_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.value_date}: {self.difference}"

@@ -32,6 +32,7 @@ class PaymentChannel(models.TextChoices):
     API = "api", _("portal (API)")
     ADMIN = "admin", _("agency counter (admin)")
     SYSTEM = "system", _("system")
+    COLLECTOR = "collector", _("collector's record")  # issue 22: the one way money enters
 
 
 class Payment(models.Model):
