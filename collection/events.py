@@ -5,7 +5,7 @@ own transaction."""
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _  # noqa: F401 (the kinds appended below use it)
 
 from collection.models import CollectionEvent
 from common.access import Viewer
