@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agency import events
 from agency.models import ClerkProfile, LoginChannel, LoginThrottle
@@ -128,7 +129,7 @@ def login_success_record(*, channel: str, account: str, address: str | None) -> 
 def login_lockout_lift(*, throttle_id: int, viewer: Viewer, user) -> LoginThrottle:
     """A supervisor lifts a lock-out of an account of their region (a superuser: any, addresses too)."""
     if not user.has_perm(LIFT_PERMISSION):
-        raise PermissionDenied("Only a supervisor may lift a lock-out.")
+        raise PermissionDenied(gettext("Only a supervisor may lift a lock-out."))
     row = scope(LoginThrottle.objects.select_for_update(), viewer).get(pk=throttle_id)
     was_locked = row.locked_at is not None
     row.failures, row.window_started_at, row.locked_at, row.locked_until = 0, None, None, None

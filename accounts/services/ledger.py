@@ -24,9 +24,9 @@ def account_correction_post(*, account: PensionAccount, amount: Decimal, reason:
     """A clerk's correction (Art. 74: a disputed record is corrected by a new entry, never an edit)."""
     amount = Decimal(amount).quantize(FEN)
     if amount == 0:
-        raise ValidationFailed.field("amount", "zero", "A correction moves the balance by at least 0.01.")
+        raise ValidationFailed.field("amount", "zero", _("A correction moves the balance by at least 0.01."))
     if not reason.strip():
-        raise ValidationFailed.field("note", "required", "A correction needs its reason.")
+        raise ValidationFailed.field("note", "required", _("A correction needs its reason."))
     account = row_lock(PensionAccount.objects.all(), account.pk, actor=actor, missing=_("No such account in your region."))
     posted = AccountEntry(account=account, kind=EntryKind.CORRECTION, amount=amount,
                          contribution_month=contribution_month, posted_on=timezone.localdate(),

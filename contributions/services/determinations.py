@@ -152,7 +152,7 @@ determination_confirm = entry(determination_confirm, callers=STAFF, permission=P
 
 def determination_reject(*, determination: Determination, actor: Viewer, note: str) -> Determination:
     if not note.strip():
-        raise ValidationFailed.field("note", "required", "Give the reason for rejecting.")
+        raise ValidationFailed.field("note", "required", _("Give the reason for rejecting."))
     locked = _decide(determination, "reject", actor=actor)
     _decided(locked, "reject", actor=actor, note=note)
     return locked

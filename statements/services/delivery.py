@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from common.access import Kind, Viewer, scope
 from common.problems import Conflict, NotFound, ValidationFailed
@@ -213,18 +213,18 @@ def _delivery_lock(*, delivery_id: int, actor: Viewer) -> Delivery:
     found = scope(Delivery.objects.select_for_update(of=("self",)).select_related("statement"), actor).filter(
         pk=delivery_id).first()
     if found is None:
-        raise NotFound("No such delivery in your region.")
+        raise NotFound(gettext("No such delivery in your region."))
     return found
 
 
 def print_batch_hand_over(*, batch_id: int, actor: Viewer) -> PrintBatch:
     batch = scope(PrintBatch.objects.select_for_update(), actor).filter(pk=batch_id).first()
     if batch is None:
-        raise NotFound("No such print batch in your region.")
+        raise NotFound(gettext("No such print batch in your region."))
     if batch.handed_over_at is not None:
         return batch
     if not batch.pdf_sha256:
-        raise Conflict("The batch's files are not rendered yet.")
+        raise Conflict(gettext("The batch's files are not rendered yet."))
     now = timezone.now()
     batch.handed_over_at, batch.handed_over_by = now, actor.label()
     batch.save(update_fields=["handed_over_at", "handed_over_by"])
@@ -253,11 +253,12 @@ _OUTCOME_NAMES = ("bounced", "returned", "sent")
 def delivery_outcome_record(*, delivery_id: int, outcome: str, note: str, actor: Viewer) -> Delivery:
     """A bounce, a returned letter, or an uncertain sending found in the mail log as sent."""
     if outcome not in _OUTCOME_NAMES:
-        raise ValidationFailed.field("outcome", "unknown-outcome", f"Outcome is one of {', '.join(_OUTCOME_NAMES)}.")
+        raise ValidationFailed.field("outcome", "unknown-outcome", gettext("Outcome is one of %(names)s.") % {"names": ", ".join(_OUTCOME_NAMES)})
     delivery = _delivery_lock(delivery_id=delivery_id, actor=actor)
     channel = _OUTCOME_CHANNEL.get(outcome)
     if channel and delivery.channel != channel:
-        raise Conflict(f"A delivery by {delivery.channel} cannot be recorded as {outcome}.")
+        raise Conflict(gettext("A delivery by %(channel)s cannot be recorded as %(outcome)s.")
+                       % {"channel": delivery.get_channel_display(), "outcome": OUTCOMES.actions_labels[outcome]})
     delivery.outcome_recorded_by, delivery.outcome_note = actor.label(), note[:300]
     if outcome == "sent":
         delivery.sent_at = timezone.now()
@@ -275,7 +276,7 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
     from insured.services.persons import person_update
 
     if channel not in StatementDelivery.values:
-        raise ValidationFailed.field("channel", "unknown-channel", "Channel is email, post or online.")
+        raise ValidationFailed.field("channel", "unknown-channel", gettext("Channel is email, post or online."))
     with transaction.atomic():
         if actor.kind is Kind.PERSON:
             statements = Statement.objects.filter(person_id=actor.person_id)
@@ -283,14 +284,15 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
             statements = scope(Statement.objects.all(), actor)
         statement = statements.filter(pk=statement_id).first()
         if statement is None:
-            raise NotFound("No such statement.")
+            raise NotFound(gettext("No such statement."))
         person = InsuredPerson.objects.select_for_update().get(pk=statement.person_id)
         if Delivery.objects.filter(statement=statement, state__in=OPEN_DELIVERY).exists():
-            raise Conflict("This statement is already being delivered; wait for that delivery or record its outcome.")
+            raise Conflict(gettext("This statement is already being delivered; wait for that delivery or record its "
+                                   "outcome."))
         if channel == StatementDelivery.EMAIL and not person.email:
-            raise ValidationFailed.field("channel", "no-email", "The person has no e-mail address on record.")
+            raise ValidationFailed.field("channel", "no-email", gettext("The person has no e-mail address on record."))
         if channel == StatementDelivery.POST and not person.postal_address:
-            raise ValidationFailed.field("channel", "no-address", "The person has no postal address on record.")
+            raise ValidationFailed.field("channel", "no-address", gettext("The person has no postal address on record."))
         if make_preferred and person.statement_delivery != channel:
             person = person_update(person=person, actor=actor, statement_delivery=channel)
             events.statement_channel_changed(statement, actor=actor, channel=channel)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from agency.models import Region
 from common.access import Kind, Viewer
@@ -41,7 +41,7 @@ SELECT id FROM (
 def _check_may_start(actor: Viewer, region: Region | None) -> None:
     """The kind and the permission are checked by the declaration; a supervisor's own region here."""
     if actor.kind is Kind.CLERK and (region is None or region.pk != actor.region_id):
-        raise Forbidden("A supervisor starts the runs of their own region only.")
+        raise Forbidden(gettext("A supervisor starts the runs of their own region only."))
 
 
 def _ranges(run: StatementRun) -> list[RunRange]:
@@ -65,7 +65,7 @@ def statement_run_start(*, year: int, region: Region | None, actor: Viewer) -> t
     _check_may_start(actor, region)
     today = timezone.localdate()
     if not 1990 <= year < today.year:
-        raise ValidationFailed.field("year", "year-not-finished", f"A run covers a finished year, before {today.year}.")
+        raise ValidationFailed.field("year", "year-not-finished", gettext("A run covers a finished year, before %(year)s.") % {"year": today.year})
     created = False
     with transaction.atomic():
         run = StatementRun.objects.filter(year=year, region=region).first()

@@ -73,3 +73,27 @@ def test_an_invalid_token_is_called_invalid_not_missing():
     assert invalid["status"] == 401 and "not valid" in invalid["detail"] and invalid["detail"] != missing["detail"]
     chinese = Client().get("/api/v1/employer", HTTP_AUTHORIZATION="Bearer not-a-token", **ZH).json()
     assert "访问令牌无效" in chinese["detail"]
+
+
+def test_the_statement_and_ledger_refusals_answer_a_chinese_clerk_in_chinese():
+    """These services used to refuse in English whatever the clerk's language."""
+    from accounts.services.ledger import account_correction_post
+    from statements.services.delivery import delivery_outcome_record, statement_resend
+    from statements.services.runs import statement_run_start
+    from tests.transfers.factories import clerk
+
+    shanghai = region("310101", "黄浦区", "上海市")
+    supervisor = clerk(shanghai, groups=("clerk", "supervisor"))
+    refusals = []
+    with translation.override("zh-hans"):
+        for call in (lambda: delivery_outcome_record(delivery_id=1, outcome="lost", note="", actor=supervisor),
+                     lambda: delivery_outcome_record(delivery_id=999999, outcome="sent", note="", actor=supervisor),
+                     lambda: statement_resend(statement_id=1, channel="fax", actor=supervisor),
+                     lambda: statement_resend(statement_id=999999, channel="post", actor=supervisor),
+                     lambda: statement_run_start(year=date.today().year, region=shanghai, actor=supervisor),
+                     lambda: account_correction_post(account=None, amount=0, reason="", actor=supervisor)):
+            with pytest.raises(Exception) as refused:
+                call()
+            refusals.append(str(getattr(refused.value, "detail", "")) + " ".join(
+                str(e["message"]) for e in getattr(refused.value, "errors", None) or []))
+    assert all(CJK.search(text) for text in refusals), refusals
