@@ -1,0 +1,79 @@
+"""The contribution rules that SQL statements need, each written here once as a named fragment.
+
+A fragment is a function that returns SQL text for the column expressions (or table aliases) its
+caller names; parameters stay the caller's (`%(on)s`, ...). Statements of other apps compose them
+(the arrears lists, the Art. 62 run, the statements, the transfer amounts, the benchmarks' baselines)
+instead of writing the rule again. Where a rule also runs in Python, its twin sits in the module named
+below and a property test proves both give the same answer (tests/contributions/test_sql_rules.py):
+
+| rule | fragment | Python twin |
+|---|---|---|
+| a day of a period's month, capped at its last day (the declaration day, the due day) | `day_in_month` | `terms.Terms.day_in` |
+| the Art. 62 provisional charge: 110% of the previous month | `provisional_amount` | none |
+| late fee days, amount-days and the fee of a charge (Art. 86) | `late_days`, `late_amount_days`, `late_fee` | `fees.late_days`, `fees.late_fee` |
+| a charge is settled (a live allocation settled it) | `charge_settled` | `selectors.lines._settled` (ORM) |
+| an Art. 58 determined month counts (its determination was confirmed and charged it) | `determined_month_counts` | `selectors.lines.person_months_query` (ORM) |
+| a person's month of lines is on the roll (its figures do not net to zero) | `month_on_the_roll` | `selectors.lines.NOT_ON_THE_ROLL` (ORM) |
+
+Fragments are plain text put into the statement where the rule used to be written, so the planner sees
+the same statement (contribution lines are partitioned by period: a fragment never hides the period
+condition the caller writes on the lines).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from contributions.models import AMOUNT_COLUMNS
+
+PROVISIONAL_FACTOR = Decimal("1.10")  # Art. 62: 110% of the previous month
+
+
+def day_in_month(period: str, day: str) -> str:
+    """The date of day `day` (an int expression) of the month starting at `period` (a date expression),
+    the month's last day when it is shorter: the declaration day, the payment (due) day."""
+    return f"{period} + LEAST({day}, date_part('day', {period} + interval '1 month - 1 day')::int) - 1"
+
+
+def provisional_amount(previous_total: str) -> str:
+    """Art. 62: the provisional charge for a month not declared, from the previous month's total."""
+    return f"round({previous_total} * {PROVISIONAL_FACTOR}, 2)"
+
+
+def late_days(fee_from: str, paid_on: str) -> str:
+    """Days of lateness of money paid on `paid_on` for a charge whose fee runs after `fee_from`
+    (0 when the charge bears no fee: GREATEST ignores the NULL)."""
+    return f"GREATEST({paid_on} - {fee_from}, 0)"
+
+
+def late_amount_days(amount: str, paid_on: str, fee_from: str) -> str:
+    """One part paid: its amount times its days late (summed per charge by the caller)."""
+    return f"{amount} * {late_days(fee_from, paid_on)}"
+
+
+def late_fee(*, amount_days: str, unpaid: str, fee_from: str, on: str, rate: str) -> str:
+    """The late fee of one charge on `on`: the summed amount-days of the parts paid, and what is still
+    unpaid counted to `on`, times the daily rate, rounded half-up to the fen once."""
+    return (f"CASE WHEN {fee_from} IS NULL THEN 0\n"
+            f"              ELSE round(({amount_days} + GREATEST({unpaid}, 0) * {late_days(fee_from, on)})\n"
+            f"                         * {rate}, 2) END")
+
+
+def charge_settled(charge_id: str) -> str:
+    """The charge `charge_id` is settled: an allocation settled it and no release undid that allocation.
+    A month is paid when every positive charge behind it is settled."""
+    return ("EXISTS (SELECT 1 FROM contributions_allocation a\n"
+            f"                   WHERE a.charge_id = {charge_id} AND a.settles_charge\n"
+            "                     AND NOT EXISTS (SELECT 1 FROM contributions_allocation r WHERE r.releases_id = a.id))")
+
+
+def determined_month_counts(dm: str = "dm", d: str = "d") -> str:
+    """An Art. 58 determined month (`dm`, of the determination `d`) is one of the person's months:
+    its determination was confirmed, which charged it."""
+    return f"{d}.state = 'confirmed' AND {dm}.charge_id IS NOT NULL"
+
+
+def month_on_the_roll(lines: str) -> str:
+    """HAVING condition of a person's lines grouped by month and employer: some figure does not net to
+    zero (a correction that nets every figure to zero took the person off that month's roll)."""
+    return " OR ".join(f"sum({lines}.{column}) <> 0" for column in ("base", *AMOUNT_COLUMNS))
