@@ -77,3 +77,18 @@ def month_on_the_roll(lines: str) -> str:
     """HAVING condition of a person's lines grouped by month and employer: some figure does not net to
     zero (a correction that nets every figure to zero took the person off that month's roll)."""
     return " OR ".join(f"sum({lines}.{column}) <> 0" for column in ("base", *AMOUNT_COLUMNS))
+
+
+def person_month_rows(*, lines_where: str, determined_where: str, lines_join: str = "") -> str:
+    """The rows a person's months are netted from, as (person_id, period, base): every contribution line
+    (`l`, with `lines_join`) and every counted Art. 58 month (`dm` of `d`). Name the period in
+    `lines_where`: it is what lets PostgreSQL skip the line partitions outside it."""
+    return f"""SELECT l.person_id, l.period, l.base
+        FROM contributions_contributionline l
+        {lines_join}
+        WHERE {lines_where}
+        UNION ALL
+        SELECT d.person_id, dm.period, dm.base
+        FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
+        WHERE {determined_where}
+              AND {determined_month_counts()}"""

@@ -29,6 +29,7 @@ from datetime import date
 
 from django.db import connection
 
+from accounts.sql import credited_months
 from common.identifiers import mask_document_sql
 from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
 
@@ -160,10 +161,8 @@ WITH p AS (
            coalesce(sum(amount) FILTER (WHERE y <= %(year)s), 0) AS closing
     FROM ae GROUP BY person_id
 ), acm AS (
-    SELECT person_id, count(*) FILTER (WHERE m >= %(y0)s) AS in_year, count(*) AS total FROM (
-        SELECT person_id, contribution_month AS m FROM ae
-        WHERE contribution_month IS NOT NULL AND contribution_month <= %(y11)s
-        GROUP BY person_id, contribution_month HAVING sum(amount) > 0) c
+    SELECT person_id, count(*) FILTER (WHERE contribution_month >= %(y0)s) AS in_year, count(*) AS total FROM (
+        {credited_months}) c
     GROUP BY person_id
 ), rs AS (
     SELECT DISTINCT ON (r.person_id) r.person_id, r.state
@@ -237,6 +236,8 @@ def _sql(*, region: bool, deliveries: bool) -> str:
         line_charge_settled=charge_settled("c.id"), determined_charge_settled=charge_settled("m.charge_id"),
         determined_counts=determined_month_counts("m", "d"), channel=channel_sql("p"),
         masked_document=mask_document_sql("p.document_number"),
+        credited_months=credited_months(source="ae", person="person_id", month="contribution_month",
+                                        amount="amount", where="contribution_month <= %(y11)s"),
         determined=", ".join(f"(m.amounts -> '{t}' ->> '{part}')::numeric" for t, part in _DETERMINED),
         money=_MONEY,
         month_amounts=", ".join(f"m.{c}{_MONEY}" for c in _AMOUNTS),
