@@ -36,7 +36,7 @@ from common.access import Viewer
 from common.services import SYSTEM, entry
 from contributions import events
 from contributions.allocation import charges_settle, employer_lock
-from contributions.sql import day_in_month, provisional_amount
+from contributions.sql import credit_used_up, day_in_month, provisional_amount
 from contributions.terms import Terms
 
 ACTOR = "system:art62"
@@ -102,14 +102,13 @@ ASSESS_SQL = {False: _assess_sql(False), True: _assess_sql(True)}
 
 # Employers among those just assessed that hold unused money or credits: their new charges are
 # paid from it at once (charges_settle); all others have nothing to allocate.
-WITH_CREDIT_SQL = """
+WITH_CREDIT_SQL = f"""
 SELECT DISTINCT e FROM unnest(%(ids)s::bigint[]) AS e
  WHERE EXISTS (SELECT 1 FROM contributions_payment p WHERE p.employer_id = e
                  AND p.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
                                            WHERE a.payment_id = p.id), 0))
     OR EXISTS (SELECT 1 FROM contributions_charge c WHERE c.employer_id = e AND c.amount < 0
-                 AND -c.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
-                                            WHERE a.credit_id = c.id), 0))
+                 AND NOT ({credit_used_up("c")}))
 """
 
 
