@@ -112,3 +112,33 @@ def test_a_settled_charge_is_the_same_in_sql_and_in_the_orm(ledger):
 
 def test_the_provisional_charge_is_110_percent_rounded_half_up():
     assert one(f"SELECT {sql.provisional_amount('%(total)s::numeric')}", {"total": D("1000.05")}) == D("1100.06")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(charges=st.lists(st.tuples(st.integers(1, 12), st.decimals(min_value=D("0.01"), max_value=D("99999.99"),
+                                                                   places=2)), min_size=1, max_size=6),
+       payments=st.lists(st.tuples(st.integers(0, 400), st.decimals(min_value=D("0.01"), max_value=D("99999.99"),
+                                                                      places=2)), max_size=6),
+       on=st.integers(0, 600))
+def test_an_employers_arrears_are_the_same_in_the_clerks_list_and_in_its_own_read(charges, payments, on):
+    """On a generated ledger (charges, payments paid late or early, their late fees posted when settled):
+    the clerks' list computes the late fee in SQL (contributions.sql.late_fee), the employer's own read
+    in Python (fees.late_fee_of); both give the same principal and late fee on any day."""
+    from contributions.selectors.arrears import employer_arrears, employers_in_arrears
+    from contributions.services.payments import payment_record
+    from tests.contributions.charges import portal_viewer
+
+    employer = EmployerFactory()
+    for month, amount in charges:
+        charge(employer, date(2025, month, 1), amount)
+    for n, (offset, amount) in enumerate(payments):
+        payment_record(employer_id=employer.pk, bank_reference=f"P-{n}", amount=amount,
+                       paid_on=date(2025, 1, 1) + timedelta(days=offset), actor=portal_viewer(employer))
+    day = date(2025, 1, 1) + timedelta(days=on)
+    own = employer_arrears(employer_id=employer.pk, region_id=employer.region_id, on=day)
+    listed = {row["employer_id"]: row for row in employers_in_arrears(region_id=employer.region_id, on=day)}
+    overdue = sum((p.principal for p in own.periods if p.due_on < day), D(0))
+    if overdue > 0 or own.late_fee > 0:
+        assert (listed[employer.pk]["principal"], listed[employer.pk]["late_fee"]) == (own.principal, own.late_fee)
+    else:
+        assert employer.pk not in listed
