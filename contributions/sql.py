@@ -11,9 +11,15 @@ below and a property test proves both give the same answer (tests/contributions/
 | a day of a period's month, capped at its last day (the declaration day, the due day) | `day_in_month` | `terms.Terms.day_in` |
 | the Art. 62 provisional charge: 110% of the previous month | `provisional_amount` | none |
 | late fee days, amount-days and the fee of a charge (Art. 86) | `late_days`, `late_amount_days`, `late_fee` | `fees.late_days`, `fees.late_fee` |
-| a charge is settled (a live allocation settled it) | `charge_settled` | `selectors.lines._settled` (ORM) |
+| a charge is settled (a live allocation settled it): a paid month | `charge_settled` | `selectors.lines._settled` (ORM) |
+| an allocation settled the charge once / a credit is used up: what the accounts credit | `charge_was_settled`, `credit_used_up` | none (accounts/credits.py posts per allocation) |
 | an Art. 58 determined month counts (its determination was confirmed and charged it) | `determined_month_counts` | `selectors.lines.person_months_query` (ORM) |
 | a person's month of lines is on the roll (its figures do not net to zero) | `month_on_the_roll` | `selectors.lines.NOT_ON_THE_ROLL` (ORM) |
+| the rows a person's months are netted from (lines and counted determined months) | `person_month_rows` | `selectors.lines.person_months_query` (ORM) |
+
+The arrears of an employer (fees.late_fee_of per charge) and the clerks' list (`late_fee` in SQL) are also
+compared on generated ledgers, and a person's months as the statement computes them against their own read
+(tests/statements/test_sql_rules.py).
 
 Fragments are plain text put into the statement where the rule used to be written, so the planner sees
 the same statement (contribution lines are partitioned by period: a fragment never hides the period
