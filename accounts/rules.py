@@ -41,7 +41,8 @@ def interest_rate_for_closing(year: int) -> tuple[Decimal, int]:
 
 def interest_compute(*, opening: Decimal, credits_by_month: dict[int, Decimal], percent: Decimal,
                      until_month: int = 12) -> Decimal:
-    """The month-accumulation formula for one account and year, up to `until_month` (12: whole year)."""
+    """The month-accumulation formula for one account and year, up to `until_month` (12: whole year).
+    The twin of accounts.sql.interest_amount, which the yearly run uses (tests/accounts/test_sql_rules.py)."""
     weighted = sum((amount * (until_month - month + 1) for month, amount in credits_by_month.items()
                     if month <= until_month), Decimal(0))
     raw = (opening * until_month + weighted) * percent / Decimal(1200)

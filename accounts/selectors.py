@@ -24,7 +24,8 @@ def entries_visible(viewer: Viewer) -> QuerySet[AccountEntry]:
 
 def contribution_months(account_id: int) -> int:
     """Months of contribution (Art. 16): each contribution month at most once, counted while its
-    credits (with their corrections) add up to more than zero; across employers and regions."""
+    credits (with their corrections) add up to more than zero; across employers and regions. The ORM
+    twin of accounts.sql.credited_months (tests/accounts/test_sql_rules.py)."""
     return (AccountEntry.objects.filter(account_id=account_id, contribution_month__isnull=False)
             .values("contribution_month").annotate(net=Sum("amount")).filter(net__gt=0).count())
 

@@ -104,9 +104,18 @@ def mask_name(name: str | None) -> str:
 
 
 def mask_document(number: str | None) -> str:
-    """First 6 and last 4 characters shown, the rest as asterisks."""
+    """First 6 and last 4 characters shown, the rest as asterisks (a number of 10 characters or fewer:
+    its first 2). Its SQL twin is `mask_document_sql`; tests/common/test_identifiers.py proves them equal."""
     if not number:
         return ""
     if len(number) <= 10:
         return number[:2] + "*" * max(len(number) - 2, 0)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_document_sql(number: str) -> str:
+    """The same mask as SQL, for the text expression `number` (the statements' snapshot)."""
+    return (f"CASE WHEN length({number}) <= 10\n"
+            f"                             THEN left({number}, 2) || repeat('*', greatest(length({number}) - 2, 0))\n"
+            f"                             ELSE left({number}, 6) || repeat('*', length({number}) - 10)\n"
+            f"                                  || right({number}, 4) END")

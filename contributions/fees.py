@@ -1,4 +1,5 @@
-"""The money rules of late fees (Art. 86), as pure functions (tests: property-based).
+"""The money rules of late fees (Art. 86), as pure functions (tests: property-based; the SQL twin is
+`contributions.sql.late_fee`, proved equal in tests/contributions/test_sql_rules.py).
 
 Unpaid principal bears the daily rate (region setting, default 0.05%) for each day from the day
 after its `fee_from` day to the day it is paid, both counted: a charge due on the 15th and paid
@@ -42,6 +43,14 @@ def late_fee(*, parts: Iterable[Part], unpaid: Decimal, fee_from: date | None, o
     if fee_from is None:
         return Decimal("0.00")
     amount_days = sum((p.amount * late_days(fee_from, p.paid_on) for p in parts), Decimal(0))
-    amount_days += max(unpaid, Decimal(0)) * late_days(fee_from, on)
-    return fen(amount_days * rate)
+    return late_fee_of(amount_days=amount_days, unpaid=unpaid, fee_from=fee_from, on=on, rate=rate)
+
+
+def late_fee_of(*, amount_days: Decimal, unpaid: Decimal, fee_from: date | None, on: date,
+                rate: Decimal = DEFAULT_DAILY_RATE) -> Decimal:
+    """The same fee from the parts' summed amount-days (as the arrears statement reads them); the
+    twin of `contributions.sql.late_fee`."""
+    if fee_from is None:
+        return Decimal("0.00")
+    return fen((amount_days + max(unpaid, Decimal(0)) * late_days(fee_from, on)) * rate)
 

@@ -24,6 +24,7 @@ class Terms:
     late_fee_daily_rate: Decimal = DEFAULT_DAILY_RATE
 
     def day_in(self, period: date, day: int) -> date:
+        """Day `day` of the period's month, its last day when shorter (twin of contributions.sql.day_in_month)."""
         return period.replace(day=min(day, calendar.monthrange(period.year, period.month)[1]))
 
     def due_on(self, period: date) -> date:

@@ -29,7 +29,13 @@ from datetime import date
 
 from django.db import connection
 
-_POSTCODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+from accounts.sql import credited_months
+from common.identifiers import mask_document_sql
+from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
+
+# A postal code is the first six digits in a row in the address (ASCII digits: as PostgreSQL's [0-9]).
+POSTCODE_PATTERN = r"(?<![0-9])([0-9]{6})(?![0-9])"
+_POSTCODE = re.compile(POSTCODE_PATTERN)
 CODE_LENGTH = 25
 
 
@@ -44,8 +50,22 @@ def verification_code_display(code: str) -> str:
 
 
 def postal_code_of(address: str) -> str:
+    """The address's postal code, "" without one (the twin of `postal_code_sql`)."""
     found = _POSTCODE.search(address or "")
     return found.group(1) if found else ""
+
+
+def postal_code_sql(address: str) -> str:
+    """The same as SQL, for the text expression `address`."""
+    return f"coalesce(substring({address} FROM '{POSTCODE_PATTERN}'), '')"
+
+
+def channel_sql(person: str) -> str:
+    """The channel a statement goes by, for the person row `person` (the twin of `PersonRow.channel`):
+    the chosen one, online when the chosen one lacks its address."""
+    return (f"CASE WHEN {person}.statement_delivery = 'email' AND {person}.email <> '' THEN 'email'\n"
+            f"                WHEN {person}.statement_delivery = 'post' AND {person}.postal_address <> '' THEN 'post'\n"
+            "                ELSE 'online' END")
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class PersonRow:
 
     @property
     def channel(self) -> str:
-        """The chosen channel, online when the chosen one lacks its address (as the SQL decides)."""
+        """The chosen channel, online when the chosen one lacks its address (the twin of `channel_sql`)."""
         if self.statement_delivery == "email" and self.email:
             return "email"
         if self.statement_delivery == "post" and self.postal_address:
@@ -83,9 +103,7 @@ _DETERMINED = [("pension", "employer"), ("pension", "individual"), ("medical", "
 _GENERATE_SQL = """
 WITH p AS (
     SELECT p.id, p.name, p.document_number, p.region_id, p.email, p.postal_address,
-           CASE WHEN p.statement_delivery = 'email' AND p.email <> '' THEN 'email'
-                WHEN p.statement_delivery = 'post' AND p.postal_address <> '' THEN 'post'
-                ELSE 'online' END AS channel
+           {channel} AS channel
     FROM insured_insuredperson p
     WHERE p.id BETWEEN %(first)s AND %(last)s {region_filter}
       AND NOT EXISTS (SELECT 1 FROM statements_statement s WHERE s.person_id = p.id AND s.year = %(year)s)
@@ -96,9 +114,7 @@ WITH p AS (
 ), unpaid AS (
     SELECT c.id FROM contributions_charge c
     WHERE c.id IN (SELECT DISTINCT charge_id FROM lc) AND c.amount > 0
-      AND NOT EXISTS (SELECT 1 FROM contributions_allocation a
-                      WHERE a.charge_id = c.id AND a.settles_charge
-                        AND NOT EXISTS (SELECT 1 FROM contributions_allocation r WHERE r.releases_id = a.id))
+      AND NOT {line_charge_settled}
 ), months AS (
     -- `IN (SELECT ..)` is a hashed subplan: a join here was planned as a nested loop (the CTE's rows are
     -- not estimated), 12,000 lines x 600 charges a range
@@ -106,15 +122,13 @@ WITH p AS (
            {line_sums}, bool_and(lc.charge_id IS NULL OR NOT lc.charge_id IN (SELECT id FROM unpaid)) AS paid
     FROM lc
     GROUP BY lc.person_id, lc.period, lc.employer_id
-    HAVING sum(lc.base) <> 0 OR {any_amount}
+    HAVING {on_the_roll}
     UNION ALL
     SELECT d.person_id, m.period, d.employer_id, 'd', m.base, {determined},
-           EXISTS (SELECT 1 FROM contributions_allocation a
-                   WHERE a.charge_id = m.charge_id AND a.settles_charge
-                     AND NOT EXISTS (SELECT 1 FROM contributions_allocation r WHERE r.releases_id = a.id))
+           {determined_charge_settled}
     FROM contributions_determinedmonth m
     JOIN contributions_determination d ON d.id = m.determination_id JOIN p ON p.id = d.person_id
-    WHERE d.person_id BETWEEN %(first)s AND %(last)s AND d.state = 'confirmed' AND m.charge_id IS NOT NULL AND m.period BETWEEN %(y0)s AND %(y11)s
+    WHERE d.person_id BETWEEN %(first)s AND %(last)s AND {determined_counts} AND m.period BETWEEN %(y0)s AND %(y11)s
 ), emp AS (
     SELECT person_id, employer_id, row_number() OVER (PARTITION BY person_id ORDER BY min(period), employer_id) AS n
     FROM months GROUP BY person_id, employer_id
@@ -147,10 +161,8 @@ WITH p AS (
            coalesce(sum(amount) FILTER (WHERE y <= %(year)s), 0) AS closing
     FROM ae GROUP BY person_id
 ), acm AS (
-    SELECT person_id, count(*) FILTER (WHERE m >= %(y0)s) AS in_year, count(*) AS total FROM (
-        SELECT person_id, contribution_month AS m FROM ae
-        WHERE contribution_month IS NOT NULL AND contribution_month <= %(y11)s
-        GROUP BY person_id, contribution_month HAVING sum(amount) > 0) c
+    SELECT person_id, count(*) FILTER (WHERE contribution_month >= %(y0)s) AS in_year, count(*) AS total FROM (
+        {credited_months}) c
     GROUP BY person_id
 ), rs AS (
     SELECT DISTINCT ON (r.person_id) r.person_id, r.state
@@ -169,10 +181,7 @@ WITH p AS (
                                      'address', coalesce(ag.address, '')),
         'person', json_build_object(
             'name', p.name, 'status', coalesce(rs.state, ''), 'region', rg.province || rg.name || '（' || rg.code || '）',
-            'document', CASE WHEN length(p.document_number) <= 10
-                             THEN left(p.document_number, 2) || repeat('*', greatest(length(p.document_number) - 2, 0))
-                             ELSE left(p.document_number, 6) || repeat('*', length(p.document_number) - 10)
-                                  || right(p.document_number, 4) END),
+            'document', {masked_document}),
         'employers', coalesce(ej.employers, '[]'::json), 'months', coalesce(mj.months, '[]'::json),
         'totals', coalesce(mj.totals, json_build_array({zero_amounts})),
         'months_in_year', coalesce(acm.in_year, 0), 'months_total', coalesce(acm.total, 0),
@@ -206,8 +215,7 @@ _DELIVERIES_SQL = """, dl AS (
                                      last_error, sent_at, outcome_recorded_by, outcome_note, created_by, created_at)
     SELECT ins.id, ins.channel, CASE ins.channel WHEN 'online' THEN 'published' ELSE 'pending' END,
            CASE ins.channel WHEN 'email' THEN p.email WHEN 'post' THEN p.postal_address ELSE '' END,
-           CASE WHEN ins.channel = 'post'
-                THEN coalesce(substring(p.postal_address FROM '(?<![0-9])([0-9]{6})(?![0-9])'), '') ELSE '' END,
+           CASE WHEN ins.channel = 'post' THEN {postal_code} ELSE '' END,
            0, CASE WHEN ins.channel = 'email' THEN now() END, '', CASE WHEN ins.channel = 'online' THEN now() END,
            '', '', %(actor)s, now()
     FROM ins JOIN p ON p.id = ins.person_id
@@ -224,14 +232,20 @@ def _sql(*, region: bool, deliveries: bool) -> str:
     return _GENERATE_SQL.format(
         region_filter="AND p.region_id = %(region)s" if region else "",
         line_sums=", ".join(f"sum(lc.{c}) AS {c}" for c in _AMOUNTS),
-        any_amount=" OR ".join(f"sum(lc.{c}) <> 0" for c in _AMOUNTS),
+        on_the_roll=month_on_the_roll("lc"),
+        line_charge_settled=charge_settled("c.id"), determined_charge_settled=charge_settled("m.charge_id"),
+        determined_counts=determined_month_counts("m", "d"), channel=channel_sql("p"),
+        masked_document=mask_document_sql("p.document_number"),
+        credited_months=credited_months(source="ae", person="person_id", month="contribution_month",
+                                        amount="amount", where="contribution_month <= %(y11)s"),
         determined=", ".join(f"(m.amounts -> '{t}' ->> '{part}')::numeric" for t, part in _DETERMINED),
         money=_MONEY,
         month_amounts=", ".join(f"m.{c}{_MONEY}" for c in _AMOUNTS),
         total_amounts=", ".join(f"sum(m.{c}){_MONEY}" for c in _AMOUNTS),
         month_total=" + ".join(f"m.{c}" for c in _AMOUNTS),
         zero_amounts=", ".join("'0.00'" for _ in _AMOUNTS),
-        deliveries=_DELIVERIES_SQL if deliveries else _NO_DELIVERIES_SQL,
+        deliveries=_DELIVERIES_SQL.format(postal_code=postal_code_sql("p.postal_address")) if deliveries
+        else _NO_DELIVERIES_SQL,
     )
 
 

@@ -18,62 +18,62 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from accounts.sql import credited_months
+from contributions.sql import person_month_rows
+
 POOLED_PERCENT = Decimal("12")
 POOLED_SINCE = date(1998, 1, 1)
 FEN = Decimal("0.01")
 
+def pooled_amount_sql(bases: str) -> str:
+    """The pooled fund's share of the summed bases `bases`, to the fen (the twin of `RegionMonths.pooled_amount`)."""
+    return f"round({bases} * {POOLED_PERCENT} / 100, 2)"
+
+
+def _paid_months_sql(*, lines_period: str, determined_period: str, credits_period: str) -> str:
+    """Persons' paid months in a region with their bases: the person's months (their lines with the
+    region's employers and the region's counted Art. 58 months, netted per month) with a base above
+    zero, that are months of contribution in the account. `*_period`: the caller's condition on the
+    period of the lines (`l`), determined months (`dm`) and credits (`a`); on the lines it is what lets
+    PostgreSQL skip the partitions outside it."""
+    rows = person_month_rows(
+        lines_join="JOIN employers_employer e ON e.id = l.employer_id",
+        lines_where=f"l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND {lines_period}",
+        determined_where=f"d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND {determined_period}")
+    credited = credited_months(
+        source="accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id",
+        person="p.person_id", month="a.contribution_month", amount="a.amount",
+        where=" AND ".join(c for c in ("p.person_id = ANY(%(persons)s)", credits_period) if c))
+    return f"""
+SELECT m.person_id, m.period, m.base
+FROM (
+    SELECT person_id, period, sum(base) AS base FROM (
+        {rows}
+    ) b
+    GROUP BY person_id, period
+    HAVING sum(base) > 0
+) m
+JOIN ({credited}) c
+  ON c.person_id = m.person_id AND c.contribution_month = m.period"""
+
+
 # Persons of one region: their paid months with their bases, per person and year. One statement for one
 # transfer or for many (bench/transfer_bench.py computes 10,000 persons' amounts through it).
-_MONTHS_SQL = """
+_MONTHS_SQL = f"""
 SELECT m.person_id, extract(year FROM m.period)::int AS year, count(*) AS months, sum(m.base) AS bases,
        count(*) FILTER (WHERE m.period >= %(since)s) AS pooled_months,
        coalesce(sum(m.base) FILTER (WHERE m.period >= %(since)s), 0) AS pooled_bases
-FROM (
-    SELECT person_id, period, sum(base) AS base FROM (
-        SELECT l.person_id, l.period, l.base
-        FROM contributions_contributionline l
-        JOIN employers_employer e ON e.id = l.employer_id
-        WHERE l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND l.period <= %(until)s
-        UNION ALL
-        SELECT d.person_id, dm.period, dm.base
-        FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
-        WHERE d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND dm.period <= %(until)s
-              AND dm.charge_id IS NOT NULL
-    ) b
-    GROUP BY person_id, period
-    HAVING sum(base) > 0
-) m
-JOIN (SELECT p.person_id, a.contribution_month
-      FROM accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id
-      WHERE p.person_id = ANY(%(persons)s) AND a.contribution_month IS NOT NULL AND a.contribution_month <= %(until)s
-      GROUP BY p.person_id, a.contribution_month HAVING sum(a.amount) > 0) c
-  ON c.person_id = m.person_id AND c.contribution_month = m.period
+FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period="dm.period <= %(until)s",
+                        credits_period="a.contribution_month <= %(until)s")}) m
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
-# The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement.
-POOLED_AGGREGATE_SQL = """
-SELECT m.person_id, count(*), round(sum(m.base) * 12 / 100, 2)
-FROM (
-    SELECT person_id, period, sum(base) AS base FROM (
-        SELECT l.person_id, l.period, l.base
-        FROM contributions_contributionline l
-        JOIN employers_employer e ON e.id = l.employer_id
-        WHERE e.region_id = %(region)s AND l.period >= %(since)s AND l.person_id = ANY(%(persons)s)
-        UNION ALL
-        SELECT d.person_id, dm.period, dm.base
-        FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
-        WHERE d.region_id = %(region)s AND dm.period >= %(since)s AND d.person_id = ANY(%(persons)s)
-              AND dm.charge_id IS NOT NULL
-    ) b
-    GROUP BY person_id, period
-    HAVING sum(base) > 0
-) m
-JOIN (SELECT p.person_id, a.contribution_month
-      FROM accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id
-      WHERE p.person_id = ANY(%(persons)s) AND a.contribution_month IS NOT NULL
-      GROUP BY p.person_id, a.contribution_month HAVING sum(a.amount) > 0) c
-  ON c.person_id = m.person_id AND c.contribution_month = m.period
+# The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement,
+# without the per-year split.
+POOLED_AGGREGATE_SQL = f"""
+SELECT m.person_id, count(*), {pooled_amount_sql("sum(m.base)")}
+FROM ({_paid_months_sql(lines_period="l.period >= %(since)s", determined_period="dm.period >= %(since)s",
+                        credits_period="")}) m
 GROUP BY m.person_id
 """
 
@@ -88,6 +88,7 @@ class RegionMonths:
 
     @property
     def pooled_amount(self) -> Decimal:
+        """The pooled fund's share of the bases since 1998 (the twin of `pooled_amount_sql`)."""
         return (self.pooled_bases * POOLED_PERCENT / 100).quantize(FEN, rounding=ROUND_HALF_UP)
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import InterestRun, RunState
 from accounts.rules import InterestRateMissing, interest_rate_percent
+from accounts.sql import interest_amount, interest_weight
 from common.access import Viewer
 from common.problems import ApplicationError
 from common.services import STAFF, SYSTEM, Machine, Step, entry, transition
@@ -36,16 +37,17 @@ INTEREST_RUN = Machine(gettext_lazy("interest run"), {
 
 # The year's figures for every account in one statement: the benchmark's baseline
 # (bench/interest_bench.py), and what a run stages before it posts.
-INTEREST_FIGURES_SQL = """
-SELECT account_id, round((opening * 12 + weighted) * %(percent)s / 1200, 2) FROM (
+_INTEREST = interest_amount(opening="opening", weighted="weighted", percent="%(percent)s")
+INTEREST_FIGURES_SQL = f"""
+SELECT account_id, {_INTEREST} FROM (
     SELECT e.account_id,
            coalesce(sum(e.amount) FILTER (WHERE (e.kind <> 'interest' AND e.posted_on < %(y0)s)
                                           OR (e.kind = 'interest' AND e.interest_year < %(year)s)), 0) AS opening,
-           coalesce(sum(e.amount * (13 - extract(month FROM e.posted_on)))
+           coalesce(sum(e.amount * {interest_weight("e.posted_on")})
                     FILTER (WHERE e.kind <> 'interest' AND e.posted_on >= %(y0)s AND e.posted_on < %(y1)s), 0)
              AS weighted
     FROM accounts_accountentry e GROUP BY e.account_id) f
-WHERE round((opening * 12 + weighted) * %(percent)s / 1200, 2) > 0
+WHERE {_INTEREST} > 0
 """
 
 # A run first stages every account's figure in a table of its own, in one pass over the entries

@@ -10,8 +10,9 @@ A day in the future assumes no further payment: it answers what the employer owe
 When a principal is settled, its late fee was posted as a charge by the same rule (payments.py),
 so the figure read on any day equals the rule.
 
-One SQL statement reads an employer's charges with the sums of their allocations; the per-charge
-arithmetic is the same as fees.late_fee, in SQL for the clerks' list of employers in arrears.
+One SQL statement reads an employer's charges with the sums of their allocations (amount-days:
+`contributions.sql.late_amount_days`); the per-charge fee is `fees.late_fee_of`, and its SQL twin
+`contributions.sql.late_fee` for the clerks' list of employers in arrears.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from common.hot_paths import fetch_prepared
-from contributions.fees import fen, late_days
+from contributions.fees import DEFAULT_DAILY_RATE, late_days, late_fee_of
 from contributions.models import ChargeKind
+from contributions.sql import late_amount_days
+from contributions.sql import late_fee as late_fee_sql
 from contributions.terms import terms_for
 from employers.hooks import CancellationBlocker
 
@@ -35,10 +38,10 @@ ZERO = Decimal("0.00")
 # The employer's allocations are aggregated once per charge (and per credit) through their
 # employer index, instead of two correlated subqueries per charge: 10 years of monthly charges are
 # about 240 charges and 500 allocations (bench/arrears_bench.py).
-_CHARGES_SQL = """
+_CHARGES_SQL = f"""
 WITH paid AS (
   SELECT x.charge_id, sum(x.amount) AS paid,
-         sum(x.amount * GREATEST(x.effective_on - c.fee_from, 0)) AS paid_days
+         sum({late_amount_days("x.amount", "x.effective_on", "c.fee_from")}) AS paid_days
     FROM contributions_allocation x
     JOIN contributions_charge c ON c.id = x.charge_id AND c.employer_id = %(employer)s
    WHERE x.employer_id = %(employer)s AND x.effective_on <= %(on)s
@@ -119,9 +122,7 @@ def employer_arrears(*, employer_id: int, region_id: int, on: date) -> Arrears:
     for cid, kind, period, due_on, fee_from, amount, paid, paid_days in principal_rows:
         unpaid = amount - paid
         days = late_days(fee_from, on) if unpaid > 0 else 0
-        fee = ZERO
-        if fee_from is not None:
-            fee = fen((paid_days + max(unpaid, ZERO) * late_days(fee_from, on)) * rate)
+        fee = late_fee_of(amount_days=paid_days, unpaid=unpaid, fee_from=fee_from, on=on, rate=rate)
         fee_due = fee - fee_paid.get(cid, ZERO)
         if unpaid <= 0 and fee_due <= 0:
             continue
@@ -135,7 +136,7 @@ def employer_arrears(*, employer_id: int, region_id: int, on: date) -> Arrears:
 
 
 # The clerks' list: every employer of a region with its arrears on a day, largest first.
-_REGION_SQL = """
+_REGION_SQL = f"""
 WITH charge_state AS (
   SELECT c.employer_id, c.id, c.kind, c.amount, c.fee_from, c.parent_id, c.due_on,
          COALESCE(a.paid, 0) AS paid, COALESCE(a.paid_days, 0) AS paid_days
@@ -143,16 +144,15 @@ WITH charge_state AS (
     JOIN employers_employer e ON e.id = c.employer_id
     LEFT JOIN LATERAL (
           SELECT sum(x.amount) AS paid,
-                 sum(x.amount * GREATEST(x.effective_on - c.fee_from, 0)) AS paid_days
+                 sum({late_amount_days("x.amount", "x.effective_on", "c.fee_from")}) AS paid_days
             FROM contributions_allocation x WHERE x.charge_id = c.id AND x.effective_on <= %(on)s) a ON true
    WHERE c.amount > 0 AND (%(region)s::bigint IS NULL OR e.region_id = %(region)s)
 ), fee_paid AS (
   SELECT parent_id, sum(paid) AS paid FROM charge_state WHERE kind = 'late_fee' GROUP BY parent_id
 ), per_charge AS (
   SELECT s.employer_id, s.amount - s.paid AS unpaid, s.due_on,
-         CASE WHEN s.fee_from IS NULL THEN 0
-              ELSE round((s.paid_days + GREATEST(s.amount - s.paid, 0) * GREATEST(%(on)s::date - s.fee_from, 0))
-                         * %(rate)s, 2) END - COALESCE(f.paid, 0) AS fee_due
+         {late_fee_sql(amount_days="s.paid_days", unpaid="s.amount - s.paid", fee_from="s.fee_from",
+                       on="%(on)s::date", rate="%(rate)s")} - COALESCE(f.paid, 0) AS fee_due
     FROM charge_state s LEFT JOIN fee_paid f ON f.parent_id = s.id
    WHERE s.kind <> 'late_fee'
 )
@@ -169,7 +169,7 @@ HAVING sum(GREATEST(unpaid, 0)) FILTER (WHERE due_on < %(on)s) > 0 OR sum(GREATE
 def employers_in_arrears(*, region_id: int | None, on: date) -> list[dict]:
     """[{employer_id, principal, late_fee, total, oldest_due}] with overdue principal or unpaid fees,
     largest total first. `region_id` None: every region (system viewers)."""
-    rate = terms_for(region_id).late_fee_daily_rate if region_id else Decimal("0.0005")
+    rate = terms_for(region_id).late_fee_daily_rate if region_id else DEFAULT_DAILY_RATE
     with connection.cursor() as cursor:
         cursor.execute(_REGION_SQL, {"on": on, "region": region_id, "rate": rate})
         return [{"employer_id": e, "principal": p, "late_fee": f, "total": p + f, "oldest_due": d}

@@ -12,6 +12,7 @@ from agency.deadlines import today_in_shanghai
 from common.access import Viewer, scope
 from common.dates import month_next
 from contributions.models import Charge, Declaration
+from contributions.sql import determined_month_counts
 from employers.models import Employer
 
 
@@ -37,7 +38,7 @@ class RollGap:
 # employment covering a day of the month, unless another employer's employment that started
 # earlier covers it too) from the later of the employment's start and `since` to the earlier of
 # its end and `until`, whose lines sum to no base and which have no confirmed determined month.
-_GAPS_SQL = """
+_GAPS_SQL = f"""
 WITH months AS MATERIALIZED (
   SELECT e.employer_id, e.person_id, m::date AS period
     FROM insured_employment e
@@ -62,7 +63,7 @@ SELECT DISTINCT x.employer_id, er.name, x.person_id, p.name, p.document_number, 
    AND NOT EXISTS (SELECT 1 FROM contributions_determinedmonth dm
                      JOIN contributions_determination d ON d.id = dm.determination_id
                     WHERE d.person_id = x.person_id AND d.employer_id = x.employer_id
-                      AND dm.period = x.period AND dm.charge_id IS NOT NULL)
+                      AND dm.period = x.period AND {determined_month_counts()})
  ORDER BY x.employer_id, x.period, x.person_id
  LIMIT %(limit)s
 """
@@ -95,7 +96,7 @@ def roll_gaps(viewer: Viewer, *, employer_id: int | None = None, until: date | N
 # Persons on the employer's roll in the month [%(first)s, %(last)s]: employment covering a day of
 # it, not owned by another employer's employment that started earlier and covers the month too,
 # and not a confirmed determined month. With the employment's recording time (item 2).
-_ROLL_SQL = """
+_ROLL_SQL = f"""
 SELECT DISTINCT ON (e.person_id) e.person_id, p.document_number, e.created_at
   FROM insured_employment e
   JOIN insured_insuredperson p ON p.id = e.person_id
@@ -108,7 +109,7 @@ SELECT DISTINCT ON (e.person_id) e.person_id, p.document_number, e.created_at
    AND NOT EXISTS (SELECT 1 FROM contributions_determinedmonth dm
                      JOIN contributions_determination d ON d.id = dm.determination_id
                     WHERE d.person_id = e.person_id AND d.employer_id = e.employer_id
-                      AND dm.period = %(first)s AND dm.charge_id IS NOT NULL)
+                      AND dm.period = %(first)s AND {determined_month_counts()})
  ORDER BY e.person_id, e.start_date
 """
 

@@ -43,7 +43,8 @@ ZERO = Decimal("0.00")
 FIGURES: tuple[str, ...] = ("base", *AMOUNT_COLUMNS)
 # Aggregates are named `<column>_net` (an annotation may not take a field's name).
 NET = {f"{c}_net": Sum(c) for c in FIGURES}
-NOT_ON_THE_ROLL = {f"{c}_net": 0 for c in FIGURES}  # every figure nets to zero: taken off by a correction
+# Every figure nets to zero: taken off by a correction (the ORM twin of contributions.sql.month_on_the_roll).
+NOT_ON_THE_ROLL = {f"{c}_net": 0 for c in FIGURES}
 SOURCE_DECLARED = "declared"
 SOURCE_DETERMINED = "determined"
 
@@ -139,7 +140,8 @@ class Month:
 
 
 def _settled(charge_ref: str) -> Exists:
-    """A live allocation that settled the charge `charge_ref` points at (no release undid it)."""
+    """A live allocation that settled the charge `charge_ref` points at (no release undid it): the ORM twin
+    of contributions.sql.charge_settled (tests/contributions/test_sql_rules.py)."""
     return Exists(Allocation.objects.filter(charge_id=OuterRef(charge_ref), settles_charge=True,
                                             released_by__isnull=True))
 
@@ -168,7 +170,9 @@ def _keyset(key: tuple | None, *, reverse: bool, source: str, period: str, emplo
 def person_months_query(viewer: Viewer, *, person_id: int, date_from: date | None = None,
                         date_to: date | None = None, after: tuple | None = None, reverse: bool = False):
     """The person's months (net lines per employer, and confirmed Art. 58 months) as one UNION
-    query ordered by (period, employer, source), newest first (`reverse`: oldest first)."""
+    query ordered by (period, employer, source), newest first (`reverse`: oldest first). The ORM twin
+    of the SQL the statements compose from contributions.sql (month_on_the_roll, charge_settled,
+    determined_month_counts)."""
     lines = lines_visible(viewer).filter(person_id=person_id)
     months = determined_months_visible(viewer).filter(
         determination__person_id=person_id, determination__state=DeterminationState.CONFIRMED,

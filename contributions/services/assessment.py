@@ -36,8 +36,11 @@ from common.access import Viewer
 from common.services import SYSTEM, entry
 from contributions import events
 from contributions.allocation import charges_settle, employer_lock
+from contributions.sql import credit_used_up, day_in_month, provisional_amount
+from contributions.terms import Terms
 
 ACTOR = "system:art62"
+DEFAULT_TERMS = Terms()  # a region without settings of its own
 BATCH_EMPLOYERS = 10_000
 
 
@@ -58,7 +61,8 @@ def _assess_sql(full: bool) -> str:
     return f"""
 WITH emp AS MATERIALIZED (
   SELECT e.id AS employer_id,
-         COALESCE(s.declaration_day, 10) AS dday, COALESCE(s.payment_day, 15) AS pday,
+         COALESCE(s.declaration_day, {DEFAULT_TERMS.declaration_day}) AS dday,
+         COALESCE(s.payment_day, {DEFAULT_TERMS.payment_day}) AS pday,
          (SELECT d.period FROM contributions_declaration d
            WHERE d.employer_id = e.id AND d.kind = 'declared' ORDER BY d.period DESC LIMIT 1) AS last_declared,
          {first} AS first_declared
@@ -71,7 +75,7 @@ WITH emp AS MATERIALIZED (
    CROSS JOIN LATERAL generate_series(GREATEST(%(since)s::date, ({start} + interval '1 month')::date),
                                       %(today)s::date, interval '1 month') AS m
    WHERE emp.last_declared IS NOT NULL
-     AND m::date + LEAST(emp.dday, date_part('day', m + interval '1 month - 1 day')::int) - 1 < %(today)s::date
+     AND {day_in_month('m::date', 'emp.dday')} < %(today)s::date
      {declared_check}
 ), open_candidate AS MATERIALIZED (
   SELECT c.* FROM candidate c
@@ -85,10 +89,8 @@ WITH emp AS MATERIALIZED (
     FROM open_candidate c
 ), charged AS (
   INSERT INTO contributions_charge (employer_id, period, kind, amount, due_on, fee_from, created_at, actor)
-  SELECT b.employer_id, b.period, 'provisional', round(b.previous_total * 1.10, 2),
-         b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
-         b.period + LEAST(b.pday, date_part('day', b.period + interval '1 month - 1 day')::int) - 1,
-         now(), %(actor)s
+  SELECT b.employer_id, b.period, 'provisional', {provisional_amount('b.previous_total')},
+         {day_in_month('b.period', 'b.pday')}, {day_in_month('b.period', 'b.pday')}, now(), %(actor)s
     FROM based b
    WHERE b.previous_total > 0
   ON CONFLICT (employer_id, period) WHERE kind = 'provisional' DO NOTHING
@@ -100,14 +102,13 @@ ASSESS_SQL = {False: _assess_sql(False), True: _assess_sql(True)}
 
 # Employers among those just assessed that hold unused money or credits: their new charges are
 # paid from it at once (charges_settle); all others have nothing to allocate.
-WITH_CREDIT_SQL = """
+WITH_CREDIT_SQL = f"""
 SELECT DISTINCT e FROM unnest(%(ids)s::bigint[]) AS e
  WHERE EXISTS (SELECT 1 FROM contributions_payment p WHERE p.employer_id = e
                  AND p.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
                                            WHERE a.payment_id = p.id), 0))
     OR EXISTS (SELECT 1 FROM contributions_charge c WHERE c.employer_id = e AND c.amount < 0
-                 AND -c.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
-                                            WHERE a.credit_id = c.id), 0))
+                 AND NOT ({credit_used_up("c")}))
 """
 
 

@@ -1,13 +1,15 @@
 from datetime import date
 
 import pytest
-from hypothesis import given
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.identifiers import (
     USCC_ALPHABET,
     IdentifierError,
     mask_document,
+    mask_document_sql,
     resident_id_check_character,
     resident_id_parse,
     uscc_check_character,
@@ -97,3 +99,18 @@ def test_uscc_outside_the_alphabet_or_length_is_a_format_error(bad):
 def test_masking_keeps_first_six_and_last_four():
     assert mask_document(KNOWN_RESIDENT_ID) == "110105********002X"
     assert mask_document("E12345678") == "E1*******"
+
+
+# Resident ids, passports, Hong Kong and Macao permits, and any text a number column may hold.
+document_numbers = st.one_of(st.text(alphabet="0123456789X", max_size=20), st.text(max_size=30)).map(
+    lambda text: text.replace("\x00", ""))
+
+
+@pytest.mark.django_db
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=document_numbers)
+def test_masking_is_the_same_in_sql_and_in_python(number):
+    """The statements mask the number in SQL (statements/snapshot.py), the API and admin in Python."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {mask_document_sql('%(number)s::text')}", {"number": number})
+        assert cursor.fetchone()[0] == mask_document(number)
