@@ -38,3 +38,14 @@ def test_the_voucher_kinds_are_the_registered_ones_and_each_app_registers_its_te
             "application_form", "other"} <= {k.value for k in document_kinds}
     assert {inline.model._meta.label for inline in region_terms_inlines} >= {
         "employers.RegistrationTerms", "insured.StaffingTerms", "transfers.SuspensionTerms", "refunds.RefundTerms"}
+
+
+def test_the_apis_accept_every_registered_voucher_kind():
+    """The APIs' choices are read when their modules are first imported (URLs, after every app is
+    ready): an import during some app's ready() would freeze a partial list."""
+    from employers.apis.registrations import RegistrationFilingUpload
+    from refunds.apis import MyRefundsApi
+
+    registered = [k.value for k in document_kinds]
+    for serializer in (RegistrationFilingUpload, MyRefundsApi.UploadSerializer):
+        assert list(serializer._declared_fields["document_kinds"].child.choices) == registered, serializer
