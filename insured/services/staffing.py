@@ -29,7 +29,6 @@ from common.problems import ApplicationError, Conflict, Forbidden, NotFound, Val
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
-from employers.selectors.employers import employer_with_region
 from insured import events
 from insured.documents import document_check
 from insured.models import (
@@ -47,7 +46,7 @@ from insured.models import (
 from insured.relationships import relationship_move
 from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
-from insured.terms import StaffingRule, terms_for
+from insured.terms import StaffingRule, employer_with_terms, terms_for
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
@@ -207,15 +206,15 @@ enrolment_submit = entry(enrolment_submit, callers=PORTAL | STAFF)
 
 
 def _employer_of(employer: Employer, actor: Viewer) -> Employer:
-    """The employer the caller files for, with its region: a portal only for its own employer (checked
-    here, whatever the caller passed), a clerk for an employer of their region. No extra query for
-    a portal (the enrolment path)."""
+    """The employer the caller files for, with its region and the region's staffing terms: a portal
+    only for its own employer (checked here, whatever the caller passed), a clerk for an employer of
+    their region. No extra query for a portal (the enrolment path)."""
     if actor.kind is Kind.EMPLOYER:
         if employer.pk != actor.employer_id:
             raise Forbidden(_("A portal files for its own employer only."))
     elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
         raise NotFound(_("No such employer is visible to you."))
-    return employer_with_region(employer.pk)
+    return employer_with_terms(employer.pk)
 
 
 def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel,
