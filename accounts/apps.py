@@ -26,3 +26,15 @@ class AccountsConfig(AppConfig):
 
         problem_type_register("interest-rate-missing", "No bookkeeping interest rate",
                               "The year's bookkeeping interest rate has not been entered yet.")
+
+        from agency.vocabulary import group_permissions_register
+
+        # The clerks' groups' permissions on this app's models (issue 21 item 7).
+        group_permissions_register(
+            "accounts",
+            view=["accounts.view_pensionaccount", "accounts.view_accountentry"],
+            reviewer=["accounts.add_accountentry"],
+            supervisor=["accounts.view_interestrun", "accounts.add_interestrun", "accounts.view_reconciliationrun",
+                        "accounts.view_reconciliationdifference"],
+            audit=["accounts.view_interestrun", "accounts.view_reconciliationrun",
+                   "accounts.view_reconciliationdifference"])

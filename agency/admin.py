@@ -15,6 +15,7 @@ from agency.models import (
     Region,
 )
 from agency.staff_sessions import StaffLoginForm
+from agency.vocabulary import region_terms_inlines
 from common.admin import (
     AppendOnlyAdminMixin,
     ReferenceDataAdminMixin,
@@ -34,12 +35,24 @@ admin.site.login_template = "admin/staff_login.html"
 admin.site.enable_nav_sidebar = False
 
 
+class RegionTermsInline(ReferenceDataAdminMixin, admin.StackedInline):
+    """An app's terms of the region (one row, or none: the defaults), shown on the region's page; the
+    app registers its inline in agency.vocabulary.region_terms_inlines from its AppConfig.ready()."""
+
+    extra = 1  # saved only when a superuser changes a value; left as it is, the region keeps the defaults
+    max_num = 1
+    can_delete = False
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedAdminMixin, ReferenceDataAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "province", "review_in_working_days", "pooling_area", "external"]
+    list_display = ["code", "name", "province", "pooling_area", "external"]
     search_fields = ["code", "name"]
     exact_search_field = "code"
     list_filter = ["province"]
+
+    def get_inlines(self, request, obj):
+        return list(region_terms_inlines)
 
 
 @admin.register(Province)

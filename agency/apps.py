@@ -8,7 +8,15 @@ class AgencyConfig(AppConfig):
     verbose_name = _("Agency")
 
     def ready(self):
-        from agency.groups import groups_sync
+        from agency.groups import agency_permissions_register, groups_sync
+        from agency.models import DocumentKind
+        from agency.problems import AGENCY_PROBLEM_TYPES
+        from agency.vocabulary import document_kinds_register
+        from common.problems import problem_types_register
+
+        agency_permissions_register()
+        document_kinds_register(DocumentKind)  # the kinds every app may receive
+        problem_types_register(AGENCY_PROBLEM_TYPES)
 
         # After every app's permissions exist: runs once per migrate, last app's signal suffices.
         post_migrate.connect(groups_sync, dispatch_uid="agency.groups_sync")

@@ -1,14 +1,14 @@
 """The deadline engine: every reviewable item's statutory clock.
 
 A rule says how many days and whether they are working days; both come from
-the item's region (the law leaves that choice to local rules). The daily sweep
-(agency/sweep.py) reminds and escalates; services open and close deadlines in
+the item's region (the law leaves that choice to local rules). Each app owns its rules and their
+terms and registers them from its AppConfig.ready() (agency.vocabulary.deadline_rules_register).
+The daily sweep (agency/sweep.py) reminds and escalates; services open and close deadlines in
 the same transaction as the change they belong to.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agency import events
-from agency.models import ClerkProfile, Deadline, DeadlineRule, DeadlineState, Office, Region
+from agency.models import ClerkProfile, Deadline, DeadlineState, Office, Region
+from agency.vocabulary import RuleTerms, deadline_kinds
 from agency.workdays import add_calendar_or_working_days
 from common.access import Viewer
 from common.display import user_text
@@ -29,35 +30,13 @@ from common.services import STAFF, entry, row_lock
 
 ASSIGN_PERMISSION = "agency.change_deadline"  # clerks and above
 
-TRANSFER_STEP_WORKING_DAYS = 15
-
-
-@dataclass(frozen=True)
-class RuleTerms:
-    days: int
-    working_days: bool
-
 
 def rule_terms(rule: str, region: Region) -> RuleTerms:
-    if rule == DeadlineRule.REGISTRATION_REVIEW:
-        return RuleTerms(region.registration_review_days, region.review_in_working_days)
-    # A clerk's review of a staffing matter, and of the months the agency determined for a late
-    # enrolment (Art. 58): the region's staffing review days.
-    if rule in (DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW,
-                DeadlineRule.LATE_ENROLMENT_DETERMINATION):
-        return RuleTerms(region.reduction_review_days, region.reduction_review_in_working_days)
-    if rule == DeadlineRule.SUSPENSION_REVIEW:
-        return RuleTerms(region.suspension_review_days, region.suspension_review_in_working_days)
-    # State Council General Office 2009 No. 66: each step of a transfer within 15 working days.
-    if rule in (DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT, DeadlineRule.TRANSFER_COMPLETION):
-        return RuleTerms(TRANSFER_STEP_WORKING_DAYS, True)
-    if rule == DeadlineRule.REFUND_AUDIT:
-        return RuleTerms(region.refund_audit_days, region.refund_in_working_days)
-    if rule == DeadlineRule.REFUND_LIQUIDATION:
-        return RuleTerms(region.refund_liquidation_days, region.refund_in_working_days)
-    if rule == DeadlineRule.REFUND_PAYOUT:
-        return RuleTerms(region.refund_payout_days, region.refund_in_working_days)
-    raise ValueError(f"unknown deadline rule {rule!r}")
+    """The region's terms of a rule, as the app that owns the rule registered them (agency.vocabulary)."""
+    kind = deadline_kinds.get(rule)
+    if kind is None:
+        raise ValueError(f"unknown deadline rule {rule!r}")
+    return kind.terms(region)
 
 
 def office_for_region(region: Region) -> Office:

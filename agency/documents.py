@@ -7,7 +7,8 @@ import hashlib
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from agency.models import Document, DocumentKind, Region
+from agency.models import Document, Region
+from agency.vocabulary import document_kinds
 from common.files import file_stored
 from common.problems import ValidationFailed
 
@@ -20,7 +21,7 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 def _kind_unknown(kind, field: str) -> ValidationFailed:
     return ValidationFailed.field(field, "invalid_choice",
                                   _("Unknown document kind %(kind)r; one of: %(choices)s.")
-                                  % {"kind": kind, "choices": ", ".join(DocumentKind.values)})
+                                  % {"kind": kind, "choices": ", ".join(kind.value for kind in document_kinds)})
 
 
 def documents_store(documents, *, region: Region, uploaded_by: str, default_kind: str | None = None) -> list[Document]:
@@ -29,7 +30,7 @@ def documents_store(documents, *, region: Region, uploaded_by: str, default_kind
     stored = []
     for i, (file, kind) in enumerate(documents):
         kind = kind or default_kind
-        if kind not in DocumentKind.values:
+        if kind not in document_kinds:
             raise _kind_unknown(kind, f"document_kinds[{i}]")
         stored.append(document_store(file=file, kind=kind, region=region, uploaded_by=uploaded_by[:100],
                                      field=f"documents[{i}]"))
@@ -38,7 +39,7 @@ def documents_store(documents, *, region: Region, uploaded_by: str, default_kind
 
 def document_store(*, file: UploadedFile, kind: str, region: Region, uploaded_by: str,
                    field: str = "documents") -> Document:
-    if kind not in DocumentKind.values:
+    if kind not in document_kinds:
         raise _kind_unknown(kind, f"{field}.kind")
     if file.size is None or file.size == 0:
         raise ValidationFailed.field(field, "empty", _("%(name)s is empty.") % {"name": file.name})

@@ -1,57 +1,51 @@
-"""The clerks' groups and their permissions, kept in step after every migrate."""
+"""The clerks' groups and their permissions, kept in step after every migrate.
+
+Each app says what the groups may do with its own models (agency.vocabulary.group_permissions_register,
+from its AppConfig.ready()), by level:
+
+- `view`: every group reads it (clerk, reviewer, supervisor, auditor);
+- `clerk`: clerks and every group above them (reviewer, supervisor) do it;
+- `reviewer`: reviewers and supervisors; `supervisor`: supervisors alone;
+- `audit`: what an auditor reads besides `view` (a supervisor gets it through `supervisor`).
+"""
 
 from __future__ import annotations
 
-VIEW_ALL = [
-    "agency.view_region", "agency.view_office", "agency.view_contributionrate", "agency.view_averagewage",
-    "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday", "agency.view_deadline",
-    "employers.view_employer", "employers.view_employerclient", "insured.view_insuredperson",
-    "insured.view_staffreduction", "insured.view_relationshipevent", "insured.view_employment",
-    "insured.view_insurancerelationship",
-    "employers.view_registrationapplication", "agency.view_document",
-    "contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
-    "contributions.view_employerarrears", "contributions.view_determination", "contributions.view_determinedmonth",
-    "contributions.view_declaration",
-    "agency.view_province", "transfers.view_suspension", "transfers.view_transfer", "transfers.view_transferevent",
-    "transfers.view_temporaryaccount",
-    "refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent", "refunds.view_nationalitynotice",
-    "refunds.view_employermerger", "refunds.view_payoutawaitingapproval",
-    "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
-    "statements.view_printbatch", "statements.view_statementevent",
-    "accounts.view_pensionaccount", "accounts.view_accountentry",
-]
-CLERK = VIEW_ALL + [
-    "agency.change_deadline",
-    "employers.add_employer", "employers.change_employer", "insured.add_insuredperson",
-    "insured.change_insuredperson", "insured.change_staffreduction",
-    "employers.add_registrationapplication",
-    "insured.add_personactivation", "insured.view_personactivation",
-    "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
-    "transfers.change_suspension", "transfers.change_transfer",
-    "refunds.add_refund", "refunds.change_refund",
-    "statements.change_delivery",
-]
-REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
-                    "employers.change_registrationapplication", "refunds.approve_refund_payout",
-                    "refunds.add_employermerger", "accounts.add_accountentry"]
-SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
-                         "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
-                         "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess",
-                         "accounts.view_interestrun", "accounts.add_interestrun", "accounts.view_reconciliationrun",
-                         "accounts.view_reconciliationdifference"]
-AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice", "agency.view_loginthrottle",
-                      "agency.view_securityevent", "insured.view_recordaccess", "accounts.view_interestrun",
-                      "accounts.view_reconciliationrun", "accounts.view_reconciliationdifference"]
+from agency.vocabulary import group_permissions, group_permissions_register
 
-GROUPS = {"clerk": CLERK, "reviewer": REVIEWER, "supervisor": SUPERVISOR, "auditor": AUDITOR}
+GROUPS = ("clerk", "reviewer", "supervisor", "auditor")
+LEVELS = {"clerk": ("view", "clerk"), "reviewer": ("view", "clerk", "reviewer"),
+          "supervisor": ("view", "clerk", "reviewer", "supervisor"), "auditor": ("view", "audit")}
+
+
+def agency_permissions_register() -> None:
+    """agency's own models (AgencyConfig.ready())."""
+    group_permissions_register(
+        "agency",
+        view=["agency.view_region", "agency.view_office", "agency.view_contributionrate", "agency.view_averagewage",
+              "agency.view_interestrate", "agency.view_calendaryear", "agency.view_calendarday",
+              "agency.view_deadline", "agency.view_document", "agency.view_province"],
+        clerk=["agency.change_deadline"],
+        supervisor=["agency.view_deadlinenotice", "agency.view_loginthrottle", "agency.lift_loginthrottle",
+                    "agency.view_securityevent"],
+        audit=["agency.view_deadlinenotice", "agency.view_loginthrottle", "agency.view_securityevent"])
+
+
+def group_permissions_of(name: str) -> list[str]:
+    """Every "app_label.codename" the group `name` is granted, by every app that registered."""
+    return sorted({perm for entry in group_permissions for level in LEVELS[name]
+                   for perm in entry.groups.get(level, ())})
 
 
 def groups_sync(**_kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
-    for name, perms in GROUPS.items():
+    for name in GROUPS:
         group, _ = Group.objects.get_or_create(name=name)
+        perms = group_permissions_of(name)
+        if not perms:  # an empty Q() would match every permission
+            continue
         wanted = Q()
         for perm in perms:
             app_label, codename = perm.split(".")

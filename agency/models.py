@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from agency.vocabulary import deadline_rule_choices, document_kind_choices
 from common.display import date_text, message_render
 
 
@@ -22,24 +23,14 @@ def history() -> tuple:
 
 @pghistory.track(*history())
 class Region(models.Model):
-    """A pooling region (统筹区), identified by its 6-digit division code."""
+    """A pooling region (统筹区), identified by its 6-digit division code. The local choices the law
+    leaves open to it are each app's own terms, one row per region (employers.RegistrationTerms,
+    insured.StaffingTerms, transfers.SuspensionTerms, refunds.RefundTerms, ...), shown on its page."""
 
     code = models.CharField(_("division code"), max_length=6, unique=True,
                             validators=[RegexValidator(r"^\d{6}$", _("A division code is 6 digits."))])
     name = models.CharField(_("name"), max_length=100)
     province = models.CharField(_("province"), max_length=50)
-    # Local choices the law leaves open, set per region by an administrator.
-    # Article 57 review: 15 calendar days by statute, 15 working days in some provinces.
-    review_in_working_days = models.BooleanField(_("registration review in working days"), default=False)
-    registration_review_days = models.PositiveSmallIntegerField(_("registration review days"), default=15)
-    enrolment_needs_confirmation = models.BooleanField(_("enrolments need a clerk's confirmation"), default=False)
-    reduction_needs_confirmation = models.BooleanField(_("staff reductions need a clerk's confirmation"),
-                                                       default=True)
-    reduction_review_days = models.PositiveSmallIntegerField(_("staff reduction review days"), default=15)
-    reduction_review_in_working_days = models.BooleanField(_("staff reduction review in working days"),
-                                                           default=True)
-    suspension_review_days = models.PositiveSmallIntegerField(_("suspension review days"), default=15)
-    suspension_review_in_working_days = models.BooleanField(_("suspension review in working days"), default=True)
     # Regions with the same pooling area pool their funds together: a transfer between them moves records only.
     pooling_area = models.CharField(_("pooling area"), max_length=20, blank=True,
                                     help_text=_("Regions with the same pooling area share one fund."))
@@ -47,12 +38,6 @@ class Region(models.Model):
     external = models.BooleanField(_("outside this system"), default=False,
                                    help_text=_("Another agency's system: transfer steps on its side are "
                                                "documents exchanged and recorded by a clerk."))
-    # Lump-sum refunds of the individual account (Order No. 13 of 2011): the local term of each step.
-    refund_audit_days = models.PositiveSmallIntegerField(_("refund: days to audit the documents"), default=15)
-    refund_liquidation_days = models.PositiveSmallIntegerField(_("refund: days to liquidate the account"),
-                                                               default=10)
-    refund_payout_days = models.PositiveSmallIntegerField(_("refund: days to approve the payout"), default=10)
-    refund_in_working_days = models.BooleanField(_("refund terms in working days"), default=True)
 
     scope_paths = {"region": "id"}
 
@@ -290,14 +275,10 @@ class CalendarDay(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    BUSINESS_LICENCE = "business_licence", _("business licence")
-    REGISTRATION_CERTIFICATE = "registration_certificate", _("registration certificate")
+    """The kinds of voucher every app may receive; each app registers its own kinds besides these
+    (agency.vocabulary.document_kinds_register), and `Document.kind` takes its choices from all of them."""
+
     APPLICATION_FORM = "application_form", _("application form")
-    CANCELLATION_CERTIFICATE = "cancellation_certificate", _("cancellation certificate")
-    LABOUR_CONTRACT = "labour_contract", _("labour contract")
-    SEPARATION_CERTIFICATE = "separation_certificate", _("separation certificate")
-    DEATH_CERTIFICATE = "death_certificate", _("death certificate")
-    PAYMENT_VOUCHER = "payment_voucher", _("bank payment voucher")
     OTHER = "other", _("other")
 
 
@@ -314,7 +295,7 @@ class Document(models.Model):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
+    kind = models.CharField(_("kind"), max_length=40, choices=document_kind_choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     uploaded_by = models.CharField(_("uploaded by"), max_length=100)  # Viewer.label(): user:12 / client:abc
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -331,20 +312,6 @@ class Document(models.Model):
         return f"{self.get_kind_display()}: {self.original_name}"
 
 
-class DeadlineRule(models.TextChoices):
-    REGISTRATION_REVIEW = "registration_review", _("employer registration review (Art. 57)")
-    STAFF_REDUCTION_REVIEW = "staff_reduction_review", _("staff reduction confirmation")
-    ENROLMENT_REVIEW = "enrolment_review", _("enrolment confirmation")
-    LATE_ENROLMENT_DETERMINATION = "late_enrolment_determination", _("late enrolment: determined contributions (Art. 58)")
-    SUSPENSION_REVIEW = "suspension_review", _("suspension of a relationship")
-    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("transfer step 1: consent to receive")
-    TRANSFER_OUT = "transfer_out", _("transfer step 2: transfer out")
-    TRANSFER_COMPLETION = "transfer_completion", _("transfer step 3: completion")
-    REFUND_AUDIT = "refund_audit", _("refund: audit of the documents")
-    REFUND_LIQUIDATION = "refund_liquidation", _("refund: liquidation of the account")
-    REFUND_PAYOUT = "refund_payout", _("refund: second approval of the payout")
-
-
 class DeadlineState(models.TextChoices):
     OPEN = "open", _("open")
     MET = "met", _("met")
@@ -357,7 +324,7 @@ class Deadline(models.Model):
     item is decided after its due date before the sweep saw it; a missed item decided later stays
     missed (the record of lateness is kept) and gets closed_at."""
 
-    rule = models.CharField(_("rule"), max_length=40, choices=DeadlineRule.choices)
+    rule = models.CharField(_("rule"), max_length=40, choices=deadline_rule_choices)  # registered by the apps
     subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("kind of item"))
     subject_id = models.PositiveBigIntegerField(_("item number"))

@@ -26,7 +26,8 @@ from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from agency.models import Deadline, DeadlineNotice, DeadlineRule, DeadlineState, NoticeKind
+from agency.models import Deadline, DeadlineNotice, DeadlineState, NoticeKind
+from agency.vocabulary import deadline_kinds
 from common.access import Kind, Viewer, scope
 from common.registry import Registry
 
@@ -96,7 +97,8 @@ def work_kind_register(kind: WorkKind) -> WorkKind:
 def work_kind(rule: str) -> WorkKind:
     if rule in work_kinds_registry:
         return work_kinds_registry.get(rule)
-    label = DeadlineRule(rule).label if rule in DeadlineRule.values else rule
+    kind = deadline_kinds.get(rule)
+    label = kind.label if kind is not None else rule
     return WorkKind(rule=rule, label=label)
 
 

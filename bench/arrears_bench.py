@@ -91,9 +91,7 @@ def month(n: int) -> date:
 
 
 def load(background: int, bench: int) -> list[int]:
-    sql("INSERT INTO agency_region (code, name, province, review_in_working_days, registration_review_days, "
-        "enrolment_needs_confirmation, reduction_needs_confirmation, reduction_review_days, "
-        "reduction_review_in_working_days) VALUES ('310101', 'Bench', 'Shanghai', false, 15, false, true, 15, true)")
+    sql("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
     sql("""
         INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
                registration_status, registration_number, registered_on, risk_class, risk_float_percent,

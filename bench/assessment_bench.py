@@ -82,9 +82,7 @@ def months_before(period: date, n: int) -> date:
 
 
 def load(employers: int, missing: int) -> None:
-    sql("INSERT INTO agency_region (code, name, province, review_in_working_days, registration_review_days, "
-        "enrolment_needs_confirmation, reduction_needs_confirmation, reduction_review_days, "
-        "reduction_review_in_working_days) VALUES ('310101', 'Bench', 'Shanghai', false, 15, false, true, 15, true)")
+    sql("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
     sql("""
         INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
                registration_status, registration_number, registered_on, risk_class, risk_float_percent,

@@ -62,10 +62,7 @@ print(issued.application.client_id)
 
 def load(persons: int) -> None:
     with support.psycopg.connect(support.db_url(DB), autocommit=True) as conn:
-        conn.execute("INSERT INTO agency_region (code, name, province, review_in_working_days, "
-                     "registration_review_days, enrolment_needs_confirmation, reduction_needs_confirmation, "
-                     "reduction_review_days, reduction_review_in_working_days) "
-                     "VALUES ('310101', 'Bench', 'Shanghai', false, 15, false, true, 15, true)")
+        conn.execute("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
         conn.execute("INSERT INTO agency_averagewage (region_id, year, monthly_wage, floor_percent, ceiling_percent, "
                      "effective_from, created_at) SELECT id, 2026, 12000, 60, 300, '2026-01-01', now() "
                      "FROM agency_region")

@@ -132,13 +132,14 @@ from oauth2_provider.models import Application
 from employers.models import Employer, RegistrationStatus
 from common.access import Viewer
 from employers.services.clients import employer_client_issue
+from insured.terms import terms_for
 
 region, count, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 employers = list(Employer.objects.filter(region__code=region, registration_status=RegistrationStatus.REGISTERED)
                  .select_related("region").order_by("id")[:count])
 if len(employers) < count:
     sys.exit(f"only {len(employers)} registered employers in region {region}; {count} needed (seed more)")
-assert not employers[0].region.enrolment_needs_confirmation, "the region must make enrolments effective at once"
+assert not terms_for(employers[0].region).enrolment_needs_confirmation, "the region must make enrolments effective at once"
 out = []
 with transaction.atomic():
     for n, employer in enumerate(employers, 1):

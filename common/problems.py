@@ -35,6 +35,7 @@ TYPE_BASE = "/problems/"
 
 # slug -> (title, what it means); published at /problems/<slug>. Titles are translated into the
 # caller's language (Accept-Language); the slug, and so the `type`, stays the same in every language.
+# Only the types of every API are here; each app declares its own in its `problems.py` and registers them.
 PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "validation-error": (_("Invalid input"), _("One or more fields are invalid; see `errors`.")),
     "malformed-request": (_("Malformed request"),
@@ -57,27 +58,7 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "idempotency-key-invalid": (_("Invalid idempotency key"),
                                 _("An Idempotency-Key is 1-255 printable characters.")),
-    "name-mismatch": (_("Name does not match"),
-                      _("The name differs from the person registered under this number.")),
-    "already-enrolled": (_("Already on your staff"), _("The person already has an open employment with you.")),
-    "open-employment": (_("Open employment elsewhere"),
-                        _("The person is on another employer's roll; that employer must reduce staff first.")),
-    "employer-not-registered": (_("Employer not registered"), _("Only a registered employer may do this.")),
     "already-decided": (_("Already decided"), _("The request was decided before; nothing was changed.")),
-    "duplicate-reduction": (_("Staff reduction already pending"),
-                            _("A reduction for this person awaits confirmation.")),
-    "relationship-closed": (_("Relationship not open"),
-                            _("The person's insurance relationship cannot take this change.")),
-    "declaration-invalid": (_("Declaration refused"),
-                            _("The declaration has faults, each listed in `errors` with its row, field and code "
-                              "(at most 1,000, `total_errors` counts them all); nothing was stored.")),
-    "duplicate-bank-reference": (_("Bank reference already recorded"),
-                                 _("A payment with this bank reference was recorded for another employer.")),
-    "calendar-not-covered": (_("Holiday calendar missing"),
-                             _("Working-day deadlines need the year's holidays entered by an administrator.")),
-    "login-locked": (_("Too many failed logins"),
-                     _("The account or the address is locked out for a while after repeated failures; "
-                       "see Retry-After. A supervisor can lift it.")),
     "unavailable": (_("Service unavailable"),
                     _("A dependency (the database, Redis) did not answer; retry after the time in Retry-After.")),
     "server-error": (_("Internal error"), _("An unexpected error; the request id identifies it in the logs.")),
@@ -91,6 +72,12 @@ problem_types: Registry[tuple[str, Any, Any]] = Registry("common.problem_types",
 def problem_type_register(slug: str, title, text) -> None:
     if slug not in PROBLEM_TYPES:
         problem_types.register((slug, title, text))
+
+
+def problem_types_register(types: dict[str, tuple[Any, Any]]) -> None:
+    """An app's own problem types, {slug: (title, what it means)} (its `problems.py`)."""
+    for slug, (title, text) in types.items():
+        problem_type_register(slug, title, text)
 
 
 def problem_type_lookup(slug: str) -> tuple[Any, Any] | None:

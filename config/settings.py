@@ -210,7 +210,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmployerKindEnum": "employers.models.EmployerKind",
         "ApplicationKindEnum": "employers.models.ApplicationKind",
-        "DocumentKindEnum": "agency.models.DocumentKind",
+        "DocumentKindEnum": "agency.vocabulary.document_kind_choices",
         "SexEnum": "insured.models.Sex",
         "SeparationReasonEnum": "insured.models.SeparationReason",
         "SuspensionReasonEnum": "transfers.models.SuspensionReason",

@@ -26,3 +26,23 @@ class ContributionsConfig(AppConfig):
         from contributions.admin.panels import register_panels
 
         register_panels()
+
+        from agency.vocabulary import deadline_rules_register, document_kinds_register, group_permissions_register
+        from common.problems import problem_types_register
+        from contributions.models import PaymentDocumentKind
+        from contributions.problems import CONTRIBUTIONS_PROBLEM_TYPES
+        from contributions.terms import DeterminationRule
+        from insured.terms import rule_terms as staffing_rule_terms
+
+        # This app's vocabulary (issue 21 item 7): its deadline rule (reviewed in the region's staffing
+        # review days), its voucher, its problem types and the clerks' groups' permissions on its models.
+        deadline_rules_register(DeterminationRule, terms=staffing_rule_terms)
+        document_kinds_register(PaymentDocumentKind)
+        problem_types_register(CONTRIBUTIONS_PROBLEM_TYPES)
+        group_permissions_register(
+            "contributions",
+            view=["contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
+                  "contributions.view_employerarrears", "contributions.view_determination",
+                  "contributions.view_determinedmonth", "contributions.view_declaration"],
+            clerk=["contributions.add_payment", "contributions.change_determination",
+                   "contributions.add_declaration"])

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
 from contributions.fees import DEFAULT_DAILY_RATE
@@ -49,3 +52,11 @@ def terms_for(region_id: int) -> Terms:
     return Terms(declaration_day=row["declaration_day"], payment_day=row["payment_day"],
                  allocation_order=row["allocation_order"] or PRINCIPAL_FIRST,
                  late_fee_daily_rate=row["late_fee_daily_rate"])
+
+
+class DeterminationRule(models.TextChoices):
+    """A clerk reviews the months the agency determined for a late enrolment within the region's
+    staffing review days (registered with insured.terms.rule_terms)."""
+
+    LATE_ENROLMENT_DETERMINATION = "late_enrolment_determination", _("late enrolment: determined contributions (Art. 58)")
+

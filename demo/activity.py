@@ -17,12 +17,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from agency.models import Deadline, DeadlineRule, Region
+from agency.models import Deadline, Region
 from agency.workdays import add_calendar_or_working_days
 from common.access import Kind, Viewer
 from demo.money import history_eligible
 from employers.models import Employer, RegistrationApplication, RegistrationStatus
 from employers.services.registrations import registration_submit
+from employers.terms import RegistrationRule
 from insured.models import Channel, Employment, InsuredPerson, RelationshipEvent, SeparationReason
 from insured.services.staffing import enrolment_submit, staff_reduction_submit
 
@@ -86,7 +87,7 @@ def demo_activity_ensure(*, region: Region, employers: list[Employer], clerk_use
                 received = today - timedelta(days=days_ago)
                 RegistrationApplication.objects.filter(pk=application.pk).update(
                     received_at=application.received_at - timedelta(days=days_ago))
-                _deadline_backdate(application, DeadlineRule.REGISTRATION_REVIEW, received)
+                _deadline_backdate(application, RegistrationRule.REGISTRATION_REVIEW, received)
     return (f"demo activity: {enrolled} enrolments at {len(employers)} employers, {len(reductions)} pending "
             f"staff reductions, {len(applications)} registration applications (some due soon, some overdue)")
 

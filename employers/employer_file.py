@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agency.models import DeadlineRule
 from agency.workbench import undecided_deadlines
 from common.access import scope, viewer_for_request
 from common.panels import Panel, PanelRegistry
@@ -32,6 +31,7 @@ from employers.services.clients import (
     employer_client_issue,
     employer_client_revoke,
 )
+from employers.terms import RegistrationRule
 
 employer_file_panels = PanelRegistry("employer")
 
@@ -42,7 +42,7 @@ def employer_applications(viewer, employer):
     applications = list(scope(RegistrationApplication.objects.filter(employer=employer), viewer)
                         .select_related("decided_by").order_by("-received_at", "-id")[:50])
     due = dict(undecided_deadlines(viewer)
-               .filter(rule=DeadlineRule.REGISTRATION_REVIEW,
+               .filter(rule=RegistrationRule.REGISTRATION_REVIEW,
                        subject_type=ContentType.objects.get_for_model(RegistrationApplication),
                        subject_id__in=[a.pk for a in applications])
                .values_list("subject_id", "due_on"))

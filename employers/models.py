@@ -30,6 +30,14 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class EmployerDocumentKind(models.TextChoices):
+    """The vouchers of an employer's registration (registered in EmployersConfig.ready())."""
+
+    BUSINESS_LICENCE = "business_licence", _("business licence")
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("registration certificate")
+    CANCELLATION_CERTIFICATE = "cancellation_certificate", _("cancellation certificate")
+
+
 @pghistory.track(*history())
 class Employer(models.Model):
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
@@ -204,3 +212,23 @@ class RegistrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.application}"
+
+
+@pghistory.track(*history())
+class RegistrationTerms(models.Model):
+    """A region's terms for reviewing registration applications (Art. 57: 15 days by statute, 15
+    working days in some provinces). A region without a row has the defaults (employers.terms)."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="registration_terms",
+                                  verbose_name=_("region"))
+    review_days = models.PositiveSmallIntegerField(_("registration review days"), default=15)
+    review_in_working_days = models.BooleanField(_("registration review in working days"), default=False)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("registration terms")
+        verbose_name_plural = _("registration terms")
+
+    def __str__(self) -> str:
+        return str(self.region)

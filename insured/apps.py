@@ -20,16 +20,41 @@ class InsuredConfig(AppConfig):
         from insured.logins import person_account_region
 
         region_resolvers.register(person_account_region)  # a person's account -> their region
-        from agency.models import DeadlineRule
+        from agency.vocabulary import (
+            deadline_rules_register,
+            document_kinds_register,
+            group_permissions_register,
+            region_terms_inlines,
+        )
         from agency.workbench import WorkKind, work_kind_register
+        from common.problems import problem_types_register
+        from insured.admin.staffing import StaffingTermsInline
         from insured.employer_panels import register_employer_panels
+        from insured.models import StaffDocumentKind
+        from insured.problems import INSURED_PROBLEM_TYPES
+        from insured.terms import StaffingRule, rule_terms
+
+        # This app's vocabulary (issue 21 item 7): its deadline rules, vouchers, problem types, the
+        # clerks' groups' permissions on its models, and its terms on the region's page.
+        deadline_rules_register(StaffingRule, terms=rule_terms)
+        document_kinds_register(StaffDocumentKind)
+        problem_types_register(INSURED_PROBLEM_TYPES)
+        group_permissions_register(
+            "insured",
+            view=["insured.view_insuredperson", "insured.view_staffreduction", "insured.view_relationshipevent",
+                  "insured.view_employment", "insured.view_insurancerelationship", "insured.view_staffingterms"],
+            clerk=["insured.add_insuredperson", "insured.change_insuredperson", "insured.change_staffreduction",
+                   "insured.add_personactivation", "insured.view_personactivation"],
+            supervisor=["insured.view_personlogin", "insured.add_personlogin", "insured.view_recordaccess"],
+            audit=["insured.view_personlogin", "insured.view_recordaccess"])
+        region_terms_inlines.register(StaffingTermsInline)
 
         # The home page's today's work: each count links to this app's queue, filtered by `due`.
         work_kind_register(WorkKind(
-            rule=DeadlineRule.STAFF_REDUCTION_REVIEW, label=_("staff reductions to confirm"),
+            rule=StaffingRule.STAFF_REDUCTION_REVIEW, label=_("staff reductions to confirm"),
             queue="admin:insured_staffreduction_changelist", permission="insured.view_staffreduction", order=20))
         work_kind_register(WorkKind(
-            rule=DeadlineRule.ENROLMENT_REVIEW, label=_("enrolments to confirm"),
+            rule=StaffingRule.ENROLMENT_REVIEW, label=_("enrolments to confirm"),
             queue="admin:insured_relationshipevent_changelist", permission="insured.view_relationshipevent",
             order=30))
         # The employer's file (employers.employer_file) gets the staff and events sections from here.

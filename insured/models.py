@@ -44,6 +44,13 @@ class StatementDelivery(models.TextChoices):
     ONLINE = "online", _("online")
 
 
+class StaffDocumentKind(models.TextChoices):
+    """The vouchers of the staff roll (registered in InsuredConfig.ready())."""
+
+    LABOUR_CONTRACT = "labour_contract", _("labour contract")
+    SEPARATION_CERTIFICATE = "separation_certificate", _("separation certificate")
+
+
 @pghistory.track(*history())
 class InsuredPerson(models.Model):
     document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices,
@@ -388,3 +395,27 @@ class RecordAccess(models.Model):
         from common.display import actor_text  # the clerk by name, the time in Asia/Shanghai
 
         return f"{actor_text(self.actor)} {self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+@pghistory.track(*history())
+class StaffingTerms(models.Model):
+    """A region's terms for the staff roll: whether a clerk confirms enrolments and staff reductions,
+    and in how many days. A region without a row has the defaults (insured.terms)."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="staffing_terms",
+                                  verbose_name=_("region"))
+    enrolment_needs_confirmation = models.BooleanField(_("enrolments need a clerk's confirmation"), default=False)
+    reduction_needs_confirmation = models.BooleanField(_("staff reductions need a clerk's confirmation"),
+                                                       default=True)
+    reduction_review_days = models.PositiveSmallIntegerField(_("staff reduction review days"), default=15)
+    reduction_review_in_working_days = models.BooleanField(_("staff reduction review in working days"),
+                                                           default=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("staffing terms")
+        verbose_name_plural = _("staffing terms")
+
+    def __str__(self) -> str:
+        return str(self.region)

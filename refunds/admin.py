@@ -13,9 +13,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agency.admin import due_badge
+from agency.admin import RegionTermsInline, due_badge
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, DocumentKind
+from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin, each_item_run
 from common.display import actor_text, official_date, official_document
@@ -29,10 +29,12 @@ from refunds.models import (
     NationalityNotice,
     PayoutAwaitingApproval,
     Refund,
+    RefundDocumentKind,
     RefundEvent,
     RefundHeir,
     RefundReason,
     RefundState,
+    RefundTerms,
 )
 from refunds.services.refunds import (
     APPROVE_PERMISSION,
@@ -45,6 +47,7 @@ from refunds.services.refunds import (
     refund_payout_approve,
     refund_reject,
 )
+from refunds.terms import RefundRule
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -218,7 +221,7 @@ class RefundAdmin(RefundAdminBase):
                 form.add_error("document_number", gettext("No such person in your region."))
             else:
                 upload = form.cleaned_data["document"]
-                kind = (DocumentKind.DEATH_CERTIFICATE if form.cleaned_data["reason"] == RefundReason.DEATH
+                kind = (RefundDocumentKind.DEATH_CERTIFICATE if form.cleaned_data["reason"] == RefundReason.DEATH
                         else DocumentKind.APPLICATION_FORM)
                 try:
                     refund = refund_apply(person=person, reason=form.cleaned_data["reason"], actor=viewer,
@@ -244,7 +247,7 @@ class PayoutAwaitingApprovalAdmin(RefundAdminBase):
 
     def get_queryset(self, request):
         return (super().get_queryset(request).filter(state=RefundState.LIQUIDATED)
-                .annotate(due_on=deadline_due_on(Refund, rule=DeadlineRule.REFUND_PAYOUT)).order_by("due_on", "id"))
+                .annotate(due_on=deadline_due_on(Refund, rule=RefundRule.REFUND_PAYOUT)).order_by("due_on", "id"))
 
     @admin.action(description=_("Approve the payout (second clerk)…"), permissions=["approve"])
     def approve_selected(self, request, queryset):
@@ -390,3 +393,9 @@ class EmployerMergerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RefundTermsInline(RegionTermsInline):
+    """This app's terms on the region's page (registered in its AppConfig.ready())."""
+
+    model = RefundTerms

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
+from agency.vocabulary import document_kind_choices
 from common.apis import ApiView
 from common.fields import ChoiceField
 from common.parsers import MultiPartParser
@@ -86,7 +87,7 @@ class MyRefundsApi(ApiView):
 
         documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                           help_text="The written application and its proofs (multipart).")
-        document_kinds = serializers.ListField(child=ChoiceField(choices=DocumentKind.choices), required=False,
+        document_kinds = serializers.ListField(child=ChoiceField(choices=document_kind_choices()), required=False,
                                                default=list)
 
     @extend_schema(request=InputSerializer, responses={201: RefundOutput},

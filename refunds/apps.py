@@ -8,8 +8,28 @@ class RefundsConfig(AppConfig):
     verbose_name = _("Refunds and clearance")
 
     def ready(self) -> None:
-        from common.problems import problem_type_register
+        from agency.vocabulary import (
+            deadline_rules_register,
+            document_kinds_register,
+            group_permissions_register,
+            region_terms_inlines,
+        )
+        from common.problems import problem_types_register
+        from refunds.admin import RefundTermsInline
+        from refunds.models import RefundDocumentKind
         from refunds.problems import REFUND_PROBLEM_TYPES
+        from refunds.terms import RefundRule, rule_terms
 
-        for slug, (title, text) in REFUND_PROBLEM_TYPES.items():
-            problem_type_register(slug, title, text)
+        # This app's vocabulary (issue 21 item 7): its deadline rules, vouchers, problem types, the
+        # clerks' groups' permissions on its models, and its terms on the region's page.
+        deadline_rules_register(RefundRule, terms=rule_terms)
+        document_kinds_register(RefundDocumentKind)
+        problem_types_register(REFUND_PROBLEM_TYPES)
+        group_permissions_register(
+            "refunds",
+            view=["refunds.view_refund", "refunds.view_refundheir", "refunds.view_refundevent",
+                  "refunds.view_nationalitynotice", "refunds.view_employermerger",
+                  "refunds.view_payoutawaitingapproval", "refunds.view_refundterms"],
+            clerk=["refunds.add_refund", "refunds.change_refund"],
+            reviewer=["refunds.approve_refund_payout", "refunds.add_employermerger"])
+        region_terms_inlines.register(RefundTermsInline)

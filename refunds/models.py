@@ -6,6 +6,7 @@ rejected at the audit. Each step is a RefundEvent (append-only). One open refund
 
 from __future__ import annotations
 
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agency.models import history
 from insured.models import Channel
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -30,6 +32,12 @@ class RefundReason(models.TextChoices):
 
 ELIGIBLE_REASONS = (RefundReason.DEATH, RefundReason.RETIREMENT_SHORT, RefundReason.NATIONALITY_LOST,
                     RefundReason.FOREIGNER_LEAVING)
+
+
+class RefundDocumentKind(models.TextChoices):
+    """The vouchers of a refund besides its application form (registered in RefundsConfig.ready())."""
+
+    DEATH_CERTIFICATE = "death_certificate", _("death certificate")
 
 
 class RefundState(models.TextChoices):
@@ -221,3 +229,25 @@ class PayoutAwaitingApproval(Refund):
         proxy = True
         verbose_name = _("payout awaiting the second approval")
         verbose_name_plural = _("payouts awaiting the second approval")
+
+
+@pghistory.track(*history())
+class RefundTerms(models.Model):
+    """A region's local term of each step of a refund (Order No. 13 of 2011 leaves them to it).
+    A region without a row has the defaults (refunds.terms)."""
+
+    region = models.OneToOneField("agency.Region", on_delete=models.CASCADE, related_name="refund_terms",
+                                  verbose_name=_("region"))
+    audit_days = models.PositiveSmallIntegerField(_("refund: days to audit the documents"), default=15)
+    liquidation_days = models.PositiveSmallIntegerField(_("refund: days to liquidate the account"), default=10)
+    payout_days = models.PositiveSmallIntegerField(_("refund: days to approve the payout"), default=10)
+    in_working_days = models.BooleanField(_("refund terms in working days"), default=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("refund terms")
+        verbose_name_plural = _("refund terms")
+
+    def __str__(self) -> str:
+        return str(self.region)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule
 from common.access import Viewer, scope
 from refunds.models import NationalityNotice, Refund, RefundState
+from refunds.terms import RefundRule
 
 
 def refunds_visible(viewer: Viewer) -> QuerySet[Refund]:
@@ -17,15 +17,15 @@ def refunds_visible(viewer: Viewer) -> QuerySet[Refund]:
 def refund_review_queue(viewer: Viewer) -> QuerySet[Refund]:
     """The clerks' queue: refunds to audit or to liquidate, the oldest deadline first."""
     return (refunds_visible(viewer).filter(state__in=[RefundState.SUBMITTED, RefundState.AUDITED])
-            .annotate(audit_due=deadline_due_on(Refund, rule=DeadlineRule.REFUND_AUDIT),
-                      liquidation_due=deadline_due_on(Refund, rule=DeadlineRule.REFUND_LIQUIDATION))
+            .annotate(audit_due=deadline_due_on(Refund, rule=RefundRule.REFUND_AUDIT),
+                      liquidation_due=deadline_due_on(Refund, rule=RefundRule.REFUND_LIQUIDATION))
             .order_by("created_at"))
 
 
 def payouts_awaiting_approval(viewer: Viewer) -> QuerySet[Refund]:
     """Supervisors: prepared payouts waiting for the second clerk."""
     return (refunds_visible(viewer).filter(state=RefundState.LIQUIDATED)
-            .annotate(payout_due=deadline_due_on(Refund, rule=DeadlineRule.REFUND_PAYOUT)).order_by("prepared_at"))
+            .annotate(payout_due=deadline_due_on(Refund, rule=RefundRule.REFUND_PAYOUT)).order_by("prepared_at"))
 
 
 def nationality_notices_visible(viewer: Viewer) -> QuerySet[NationalityNotice]:

@@ -20,3 +20,13 @@ class StatementsConfig(AppConfig):
         from statements.selectors import uncertain_deliveries_alert
 
         supervisor_alert_register("statements.uncertain_deliveries", uncertain_deliveries_alert)
+
+        from agency.vocabulary import group_permissions_register
+
+        # The clerks' groups' permissions on this app's models (issue 21 item 7).
+        group_permissions_register(
+            "statements",
+            view=["statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
+                  "statements.view_printbatch", "statements.view_statementevent"],
+            clerk=["statements.change_delivery"],
+            supervisor=["statements.add_statementrun", "statements.change_printbatch"])

@@ -17,9 +17,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agency.admin import due_badge
+from agency.admin import RegionTermsInline, due_badge
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, DocumentKind
+from agency.models import DocumentKind
 from agency.workbench import DUE_OVERDUE, DUE_SOON, DUE_UNDECIDED, due_condition, undecided_deadlines
 from agency.workbench_admin import due_filter, due_lookups, state_with_due
 from common.access import viewer_for_request
@@ -30,7 +30,7 @@ from common.problems import ApplicationError
 from insured.models import Decision
 from transfers.amounts import region_months
 from transfers.documents import form_pdf, letter_pdf
-from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferState
+from transfers.models import Suspension, SuspensionTerms, TemporaryAccount, Transfer, TransferEvent, TransferState
 from transfers.rules import STEP_RULE, step_number, step_region
 from transfers.services.suspensions import suspension_approve, suspension_reject
 from transfers.services.transfers import (
@@ -41,13 +41,14 @@ from transfers.services.transfers import (
     transfer_out,
     transfer_refuse,
 )
+from transfers.terms import TransferRule
 
 
 @admin.register(Suspension)
 class SuspensionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person", "due", "state_now", "reason", "region", "created_at", "decided_by"]
     list_select_related = ["person", "region", "decided_by"]
-    list_filter = [due_filter(DeadlineRule.SUSPENSION_REVIEW), "state", "reason"]
+    list_filter = [due_filter(TransferRule.SUSPENSION_REVIEW), "state", "reason"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["approve_selected", "reject_selected"]
@@ -56,7 +57,7 @@ class SuspensionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            due_on=deadline_due_on(Suspension, rule=DeadlineRule.SUSPENSION_REVIEW)).order_by("due_on", "id")
+            due_on=deadline_due_on(Suspension, rule=TransferRule.SUSPENSION_REVIEW)).order_by("due_on", "id")
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
@@ -294,3 +295,9 @@ class TemporaryAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     list_select_related = ["person", "region"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
+
+
+class SuspensionTermsInline(RegionTermsInline):
+    """This app's terms on the region's page (registered in its AppConfig.ready())."""
+
+    model = SuspensionTerms

@@ -27,6 +27,7 @@ from transfers.rules import STEP_RULE, step_number, step_region
 from transfers.selectors import contribution_certificate, transfers_visible
 from transfers.services.suspensions import suspension_apply
 from transfers.services.transfers import transfer_apply
+from transfers.terms import TransferRule
 
 PDF = "application/pdf"
 
@@ -63,9 +64,8 @@ class SuspensionOutput(serializers.Serializer):
     due_on = serializers.SerializerMethodField()
 
     def get_due_on(self, obj) -> date | None:
-        from agency.models import DeadlineRule
-
-        return deadline_due_on(obj, rule=DeadlineRule.SUSPENSION_REVIEW)
+        
+        return deadline_due_on(obj, rule=TransferRule.SUSPENSION_REVIEW)
 
 
 class MySuspensionsApi(ApiView):

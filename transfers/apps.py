@@ -9,9 +9,21 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Suspensions and transfers")
 
     def ready(self):
-        from agency.models import DeadlineRule
+        from agency.vocabulary import deadline_rules_register, group_permissions_register, region_terms_inlines
         from agency.workbench import WorkKind, work_kind_register
         from common.problems import problem_type_register
+        from transfers.admin import SuspensionTermsInline
+        from transfers.terms import TransferRule, rule_terms
+
+        # This app's vocabulary (issue 21 item 7): its deadline rules, the clerks' groups' permissions
+        # on its models, and its terms on the region's page; its problem types below.
+        deadline_rules_register(TransferRule, terms=rule_terms)
+        group_permissions_register(
+            "transfers",
+            view=["transfers.view_suspension", "transfers.view_transfer", "transfers.view_transferevent",
+                  "transfers.view_temporaryaccount", "transfers.view_suspensionterms"],
+            clerk=["transfers.change_suspension", "transfers.change_transfer"])
+        region_terms_inlines.register(SuspensionTermsInline)
 
         for slug, title, text in [
             ("relationship-not-active", _("Relationship not active"),
@@ -37,13 +49,13 @@ class TransfersConfig(AppConfig):
 
         # The home page's today's work links to these queues, filtered by `due` (the deadlines are also
         # in the deadlines' review queue with every other item).
-        work_kind_register(WorkKind(rule=DeadlineRule.SUSPENSION_REVIEW, label=_("Suspensions to review"),
+        work_kind_register(WorkKind(rule=TransferRule.SUSPENSION_REVIEW, label=_("Suspensions to review"),
                                     queue="admin:transfers_suspension_changelist",
                                     permission="transfers.view_suspension", order=60))
         for order, (rule, label, state) in enumerate([
-                (DeadlineRule.TRANSFER_ACCEPTANCE, _("Transfers: consent to receive (step 1)"), "applied"),
-                (DeadlineRule.TRANSFER_OUT, _("Transfers: transfer out (step 2)"), "accepted"),
-                (DeadlineRule.TRANSFER_COMPLETION, _("Transfers: completion (step 3)"), "transferred_out")]):
+                (TransferRule.TRANSFER_ACCEPTANCE, _("Transfers: consent to receive (step 1)"), "applied"),
+                (TransferRule.TRANSFER_OUT, _("Transfers: transfer out (step 2)"), "accepted"),
+                (TransferRule.TRANSFER_COMPLETION, _("Transfers: completion (step 3)"), "transferred_out")]):
             work_kind_register(WorkKind(rule=rule, label=label, queue="admin:transfers_transfer_changelist",
                                         queue_params={"state__exact": state}, permission="transfers.view_transfer",
                                         order=61 + order))

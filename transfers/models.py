@@ -12,6 +12,7 @@ new region instead (No. 66, Art. 6). Rows carry their current state for the queu
 
 from __future__ import annotations
 
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MONEY
-from agency.models import Document, Region
+from agency.models import Document, Region, history
 from insured.models import Channel, Decision, InsuranceRelationship, InsuredPerson, RelationshipEvent
 
 
@@ -232,3 +233,23 @@ class TemporaryAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.region.code}"
+
+
+@pghistory.track(*history())
+class SuspensionTerms(models.Model):
+    """A region's term for deciding a suspension. A region without a row has the defaults
+    (transfers.terms); the three transfer steps have the national 15 working days each."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="suspension_terms",
+                                  verbose_name=_("region"))
+    review_days = models.PositiveSmallIntegerField(_("suspension review days"), default=15)
+    review_in_working_days = models.BooleanField(_("suspension review in working days"), default=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("suspension terms")
+        verbose_name_plural = _("suspension terms")
+
+    def __str__(self) -> str:
+        return str(self.region)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from agency.models import DeadlineRule, Province, Region
+from agency.models import Province, Region
 from insured.models import InsuredPerson, Sex
 from transfers.models import Transfer, TransferKind, TransferState
+from transfers.terms import TransferRule
 
 S = TransferState
 TEMPORARY_ACCOUNT_RULE = "国办发〔2009〕66号 第六条"  # State Council General Office 2009 No. 66, Art. 6
 TEMPORARY_ACCOUNT_AGE = {Sex.MALE: 50, Sex.FEMALE: 40}
 # The rule of each state's open step (None: no step of ours is open); the admin and the API show its due date.
-STEP_RULE = {S.APPLIED: DeadlineRule.TRANSFER_ACCEPTANCE, S.ACCEPTED: DeadlineRule.TRANSFER_OUT,
-             S.TRANSFERRED_OUT: DeadlineRule.TRANSFER_COMPLETION}
+STEP_RULE = {S.APPLIED: TransferRule.TRANSFER_ACCEPTANCE, S.ACCEPTED: TransferRule.TRANSFER_OUT,
+             S.TRANSFERRED_OUT: TransferRule.TRANSFER_COMPLETION}
 
 
 def step_number(transfer: Transfer) -> int | None:

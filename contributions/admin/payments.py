@@ -18,13 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.deadlines import today_in_shanghai
 from agency.documents import document_store
-from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
 from common.display import actor_text
 from common.money import MoneyFormField
 from common.problems import ApplicationError
-from contributions.models import Allocation, Charge, ChargeKind, Payment
+from contributions.models import Allocation, Charge, ChargeKind, Payment, PaymentDocumentKind
 from contributions.models.payments import (
     Determination,
     DeterminationState,
@@ -55,7 +54,7 @@ class PaymentRecordForm(ServiceForm):
         reference = data["bank_reference"].strip()
         voucher = None
         if not Payment.objects.filter(bank_reference=reference, employer=employer).exists():
-            voucher = document_store(file=data["voucher_file"], kind=DocumentKind.PAYMENT_VOUCHER,
+            voucher = document_store(file=data["voucher_file"], kind=PaymentDocumentKind.PAYMENT_VOUCHER,
                                      region=employer.region, uploaded_by=viewer.label(), field="voucher_file")
         payment, created = payment_record(
             employer_id=employer.pk, bank_reference=reference, amount=data["amount"], paid_on=data["paid_on"],

@@ -35,6 +35,12 @@ class PaymentChannel(models.TextChoices):
     COLLECTOR = "collector", _("collector's record")  # issue 22: the one way money enters
 
 
+class PaymentDocumentKind(models.TextChoices):
+    """The voucher of a payment (registered in ContributionsConfig.ready())."""
+
+    PAYMENT_VOUCHER = "payment_voucher", _("bank payment voucher")
+
+
 class Payment(models.Model):
     """Money an employer paid, identified by the bank's reference (unique)."""
 

@@ -5,7 +5,7 @@ first month the employer declared the person (or, with none declared yet, up to 
 month), less any month the employer did declare, are determined from the wage on the enrolment
 (clamped to the year's floor and ceiling; amounts per type and part from the policy tables in
 force, each rounded half-up to the fen). A clerk reviews and confirms them in the admin under a
-deadline (DeadlineRule.LATE_ENROLMENT_DETERMINATION, the region's staffing review days);
+deadline (DeterminationRule.LATE_ENROLMENT_DETERMINATION, the region's staffing review days);
 confirmed, each month becomes a "determined" charge with its original due day, so the late fee
 runs from then. A month the employer declared meanwhile is left out at confirmation, so no
 person-month is charged twice.
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_open, today_in_shanghai
-from agency.models import DeadlineRule, InsuranceType
+from agency.models import InsuranceType
 from common.access import Viewer
 from common.dates import month_next
 from common.problems import ValidationFailed
@@ -31,11 +31,11 @@ from contributions.allocation import charges_settle, employer_lock
 from contributions.models import Charge, ChargeKind, ContributionLine
 from contributions.models.payments import Determination, DeterminationState, DeterminedMonth
 from contributions.rates import rate_card
-from contributions.terms import terms_for
+from contributions.terms import DeterminationRule, terms_for
 from employers.models import Employer
 from insured.models import Employment
 
-RULE = DeadlineRule.LATE_ENROLMENT_DETERMINATION
+RULE = DeterminationRule.LATE_ENROLMENT_DETERMINATION
 S = DeterminationState
 # A proposal waits for a clerk; confirming charges the months, rejecting charges nothing. Either
 # stops the clerk's clock.

@@ -4,11 +4,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from agency.admin import RegionTermsInline
 from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from common.display import user_text
 from employers.employer_file import employer_file_urls
-from employers.models import Employer, EmployerClient
+from employers.models import Employer, EmployerClient, RegistrationTerms
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from employers.services.employers import CONTACT_FIELDS, employer_update
 
@@ -128,3 +129,9 @@ class EmployerClientAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAd
         for client in queryset:
             employer_client_revoke(client=client, actor=viewer_for_request(request))
         self.message_user(request, _("%(n)d client(s) revoked.") % {"n": queryset.count()})
+
+
+class RegistrationTermsInline(RegionTermsInline):
+    """This app's terms on the region's page (registered in its AppConfig.ready())."""
+
+    model = RegistrationTerms

@@ -24,14 +24,21 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.admin import due_badge
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, Document, DocumentKind, Region
+from agency.models import Document, DocumentKind, Region
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import scope, viewer_for_request
 from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
 from common.display import actor_text, date_text, datetime_text, late_html, size_text
 from common.problems import ApplicationError
 from employers.hooks import employer_cancellation_blockers
-from employers.models import ApplicationKind, ApplicationState, Employer, EmployerKind, RegistrationApplication
+from employers.models import (
+    ApplicationKind,
+    ApplicationState,
+    Employer,
+    EmployerDocumentKind,
+    EmployerKind,
+    RegistrationApplication,
+)
 from employers.services.registrations import (
     CHANGEABLE,
     TRANSITIONS,
@@ -40,6 +47,7 @@ from employers.services.registrations import (
     registration_return,
     registration_submit,
 )
+from employers.terms import RegistrationRule
 
 SAFE_INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -94,9 +102,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-_DOCUMENT_FIELDS = {"business_licence": DocumentKind.BUSINESS_LICENCE,
+_DOCUMENT_FIELDS = {"business_licence": EmployerDocumentKind.BUSINESS_LICENCE,
                     "application_form": DocumentKind.APPLICATION_FORM,
-                    "cancellation_certificate": DocumentKind.CANCELLATION_CERTIFICATE}
+                    "cancellation_certificate": EmployerDocumentKind.CANCELLATION_CERTIFICATE}
 # Form field -> field name the service reports errors under.
 _ERROR_FIELDS = {"region_code": "region",
                  **{f"data.{f}": ("employer_kind" if f == "kind" else f) for f in CHANGEABLE}}
@@ -185,7 +193,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admi
     list_display = ["name", "due", "state_now", "kind", "uscc", "received_at", "late_shown", "submissions", "region"]
     list_display_links = ["name"]
     list_select_related = ["region"]
-    list_filter = [due_filter(DeadlineRule.REGISTRATION_REVIEW), "state", "kind", "late"]
+    list_filter = [due_filter(RegistrationRule.REGISTRATION_REVIEW), "state", "kind", "late"]
     name_search_field = "name"
     exact_search_field = "uscc"
     actions = ["approve_selected"]
@@ -209,7 +217,7 @@ class RegistrationApplicationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admi
 
     # Rows: scoped, with the open deadline's due date, the nearest first.
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(due_on=deadline_due_on(RegistrationApplication, rule=DeadlineRule.REGISTRATION_REVIEW))
+        return super().get_queryset(request).annotate(due_on=deadline_due_on(RegistrationApplication, rule=RegistrationRule.REGISTRATION_REVIEW))
 
     def get_ordering(self, request):
         return [F("due_on").asc(nulls_last=True), "received_at", "id"]

@@ -23,7 +23,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, Document, DocumentKind
+from agency.models import Document
+from agency.vocabulary import document_kind_choices
 from common.access import Kind
 from common.apis import ApiView
 from common.fields import ChoiceField
@@ -34,6 +35,7 @@ from employers.models import ApplicationKind, EmployerKind, RegistrationApplicat
 from employers.registrations import tracking_token_hash
 from employers.selectors.registrations import registration_for_applicant
 from employers.services.registrations import registration_resubmit, registration_submit
+from employers.terms import RegistrationRule
 
 TRACKING_HEADER = "X-Tracking-Token"
 _tracking_parameter = OpenApiParameter(TRACKING_HEADER, str, OpenApiParameter.HEADER, required=False,
@@ -84,7 +86,7 @@ class FilingFields(serializers.Serializer):
 class DocumentsUpload(serializers.Serializer):
     """The files of a `.../with-documents` operation (multipart/form-data)."""
 
-    document_kinds = serializers.ListField(child=ChoiceField(choices=DocumentKind.choices),
+    document_kinds = serializers.ListField(child=ChoiceField(choices=document_kind_choices()),
                                            required=False, help_text="One per `documents` file, same order.")
     documents = serializers.ListField(child=serializers.FileField(), required=False, write_only=True,
                                       help_text="The voucher files.")
@@ -119,7 +121,7 @@ class RegistrationOutput(serializers.ModelSerializer):
                   "documents", "history"]
 
     def get_due_on(self, obj) -> date | None:
-        return deadline_due_on(obj, rule=DeadlineRule.REGISTRATION_REVIEW)
+        return deadline_due_on(obj, rule=RegistrationRule.REGISTRATION_REVIEW)
 
     def get_registration_number(self, obj) -> str | None:
         return (obj.employer.registration_number or None) if obj.employer_id else None

@@ -1,7 +1,7 @@
 """Employer registration applications (Art. 57): new, change and cancellation.
 
 An applicant files (REST, or a clerk at the counter through the admin); the
-agency reviews within the region's Article 57 term (DeadlineRule.REGISTRATION_REVIEW)
+agency reviews within the region's Article 57 term (RegistrationRule.REGISTRATION_REVIEW)
 and approves, rejects, or returns the application for correction. Every state
 change locks the application row, checks TRANSITIONS, and writes the deadline
 change in the same transaction. A new employer has no Employer row until its
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import documents_store
-from agency.models import DeadlineRule, Office, Region
+from agency.models import Office, Region
 from common.access import Kind, Viewer, scope
 from common.dates import establishment_date_check
 from common.identifiers import IdentifierError, uscc_normalise
@@ -44,9 +44,10 @@ from employers.models import (
 )
 from employers.registrations import registration_deadline_item, tracking_token_hash
 from employers.services.clients import _revoke_all as _clients_revoke_all
+from employers.terms import RegistrationRule
 
 LATE_AFTER_DAYS = 30  # Art. 57: apply within 30 days of establishment or of the change
-RULE = DeadlineRule.REGISTRATION_REVIEW
+RULE = RegistrationRule.REGISTRATION_REVIEW
 
 S = ApplicationState
 # The only place that says which decision may follow which, what each writes and which clock it

@@ -6,9 +6,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agency.admin import due_badge
+from agency.admin import RegionTermsInline, due_badge
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule
 from agency.workbench_admin import due_filter, state_with_due
 from common.access import viewer_for_request
 from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, each_item_run
@@ -20,9 +19,11 @@ from insured.models import (
     InsuranceRelationship,
     RelationshipEvent,
     SeparationReason,
+    StaffingTerms,
     StaffReduction,
 )
 from insured.services.staffing import enrolment_confirm, staff_reduction_confirm, staff_reduction_reject
+from insured.terms import StaffingRule
 
 
 @admin.register(StaffReduction)
@@ -30,14 +31,14 @@ class StaffReductionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     # What is due and its state come first: on screen even on a 1366-pixel display.
     list_display = ["person", "employer", "due", "state_now", "last_day", "reason", "created_at", "decided_by"]
     list_select_related = ["person", "employer", "decided_by"]
-    list_filter = [due_filter(DeadlineRule.STAFF_REDUCTION_REVIEW), "state", "reason",
+    list_filter = [due_filter(StaffingRule.STAFF_REDUCTION_REVIEW), "state", "reason",
                    ("employer", admin.RelatedOnlyFieldListFilter)]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["confirm_selected", "reject_selected"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(due_on=deadline_due_on(StaffReduction, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)).order_by("due_on", "id")
+        return super().get_queryset(request).annotate(due_on=deadline_due_on(StaffReduction, rule=StaffingRule.STAFF_REDUCTION_REVIEW)).order_by("due_on", "id")
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, obj):
@@ -85,7 +86,7 @@ class RelationshipEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     list_display = ["recorded_at", "kind", "decision", "person", "employer", "effective_date", "late_shown", "channel",
                     "actor_name"]
     list_select_related = ["person", "employer", "region"]
-    list_filter = [due_filter(DeadlineRule.ENROLMENT_REVIEW), "kind", "decision", "late", "channel"]
+    list_filter = [due_filter(StaffingRule.ENROLMENT_REVIEW), "kind", "decision", "late", "channel"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     actions = ["confirm_enrolments"]
@@ -153,3 +154,9 @@ class InsuranceRelationshipAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     list_filter = ["state"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
+
+
+class StaffingTermsInline(RegionTermsInline):
+    """This app's terms on the region's page (registered in its AppConfig.ready())."""
+
+    model = StaffingTerms

@@ -10,7 +10,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
-from agency.models import DeadlineRule, DocumentKind
 from common.apis import ApiView
 from common.dates import month_parse
 from common.fields import ChoiceField
@@ -21,9 +20,10 @@ from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
 from employers.apis.employers import PortalApiView
 from employers.models import Employer
-from insured.models import Channel, DocumentType, SeparationReason, Sex
+from insured.models import Channel, DocumentType, SeparationReason, Sex, StaffDocumentKind
 from insured.selectors.staffing import events_visible, staff_current
 from insured.services.staffing import enrolment_submit, staff_reduction_submit
+from insured.terms import StaffingRule
 
 
 class EventSerializer(serializers.Serializer):
@@ -111,7 +111,7 @@ class SeparationApi(PortalApiView):
         due_on = serializers.SerializerMethodField()
 
         def get_due_on(self, obj) -> date | None:
-            return deadline_due_on(obj, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
+            return deadline_due_on(obj, rule=StaffingRule.STAFF_REDUCTION_REVIEW)
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer},
                    summary="Reduce staff (pending until the agency confirms, where the region requires it)",
@@ -132,7 +132,7 @@ class SeparationApi(PortalApiView):
         if len(kinds) not in (0, len(files)):
             raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
         # The service stores the files once it accepts the request, in its transaction.
-        documents = [(f, kinds[i] if kinds else DocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
+        documents = [(f, kinds[i] if kinds else StaffDocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
         reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
                                            channel=Channel.API, documents=documents, **fields)
         return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import documents_store
-from agency.models import DeadlineRule
 from common.access import Kind, Viewer, scope
 from common.dates import date_not_ahead, employment_start_check
 from common.display import message_data
@@ -30,7 +29,6 @@ from common.problems import ApplicationError, Conflict, Forbidden, NotFound, Val
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
-from employers.selectors.employers import employer_with_region
 from insured import events
 from insured.documents import document_check
 from insured.models import (
@@ -48,6 +46,7 @@ from insured.models import (
 from insured.relationships import relationship_move
 from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
+from insured.terms import StaffingRule, employer_with_terms, terms_for
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
@@ -55,7 +54,7 @@ REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects s
 _REVIEWERS_ONLY = gettext_lazy("Only agency staff allowed to review staffing decide this request.")
 
 D = Decision
-REDUCTION_RULE, ENROLMENT_RULE = DeadlineRule.STAFF_REDUCTION_REVIEW, DeadlineRule.ENROLMENT_REVIEW
+REDUCTION_RULE, ENROLMENT_RULE = StaffingRule.STAFF_REDUCTION_REVIEW, StaffingRule.ENROLMENT_REVIEW
 # The two state machines, each in one place. A staff reduction's state is StaffReduction.state; one
 # that needed no review is effective at once (a final state: created so, never moved).
 REDUCTION = Machine(gettext_lazy("staff reduction"), {
@@ -186,10 +185,10 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
         _check_can_start(person, employer, start_date)
     late = today > start_date + timedelta(days=LATE_AFTER_DAYS)
     details = {"monthly_wage": str(monthly_wage)}
-    if employer.region.enrolment_needs_confirmation:
+    if terms_for(employer.region).enrolment_needs_confirmation:
         event = events.enrolment_requested(person=person, employer=employer, start_date=start_date, late=late,
                                            details=details, actor=actor, channel=channel)
-        deadline_open(rule=DeadlineRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
+        deadline_open(rule=StaffingRule.ENROLMENT_REVIEW, subject=event, region=employer.region,
                       starts_on=today, **_enrolment_deadline_item(event, person, employer))
         return event
     batch: list[RelationshipEvent] = []
@@ -207,15 +206,15 @@ enrolment_submit = entry(enrolment_submit, callers=PORTAL | STAFF)
 
 
 def _employer_of(employer: Employer, actor: Viewer) -> Employer:
-    """The employer the caller files for, with its region: a portal only for its own employer (checked
-    here, whatever the caller passed), a clerk for an employer of their region. No extra query for
-    a portal (the enrolment path)."""
+    """The employer the caller files for, with its region and the region's staffing terms: a portal
+    only for its own employer (checked here, whatever the caller passed), a clerk for an employer of
+    their region. No extra query for a portal (the enrolment path)."""
     if actor.kind is Kind.EMPLOYER:
         if employer.pk != actor.employer_id:
             raise Forbidden(_("A portal files for its own employer only."))
     elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
         raise NotFound(_("No such employer is visible to you."))
-    return employer_with_region(employer.pk)
+    return employer_with_terms(employer.pk)
 
 
 def _employment_open(*, person, employer, start_date, monthly_wage, late, actor, channel,
@@ -293,7 +292,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
         raise Conflict(_("A staff reduction for this person is already awaiting confirmation."),
                        type_slug="duplicate-reduction")
     region = employer.region
-    needs_review = region.reduction_needs_confirmation
+    needs_review = terms_for(region).reduction_needs_confirmation
     request = events.staff_reduction_requested(employment=employment, employer=employer, last_day=last_day,
                                                reason=reason, note=note, pending=needs_review, actor=actor,
                                                channel=channel)
@@ -304,7 +303,7 @@ def staff_reduction_submit(*, employer: Employer, document_number: str, last_day
                                               request_event=request,
                                               state=Decision.PENDING if needs_review else Decision.EFFECTIVE)
     if needs_review:
-        deadline_open(rule=DeadlineRule.STAFF_REDUCTION_REVIEW, subject=reduction, region=region,
+        deadline_open(rule=StaffingRule.STAFF_REDUCTION_REVIEW, subject=reduction, region=region,
                       starts_on=today_in_shanghai(), **_reduction_deadline_item(reduction))
     else:
         _reduction_apply(reduction, actor=actor, channel=channel)

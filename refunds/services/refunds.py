@@ -24,7 +24,7 @@ from accounts.postings import account_interest_until
 from accounts.selectors import contribution_months
 from agency.deadlines import deadline_open
 from agency.documents import documents_store
-from agency.models import DeadlineRule, DocumentKind
+from agency.models import DocumentKind
 from common.access import Kind, Viewer, scope
 from common.display import message_data
 from common.identifiers import mask_document
@@ -50,6 +50,7 @@ from refunds.models import (
 from refunds.problems import refused
 from refunds.retirement import minimum_months, retirement_age
 from refunds.rules import heir_amounts
+from refunds.terms import RefundRule
 
 FEN = Decimal("0.01")
 APPLY_PERMISSION = "refunds.add_refund"
@@ -60,7 +61,7 @@ PERSON_REASONS = (RefundReason.RETIREMENT_SHORT, RefundReason.NATIONALITY_LOST, 
 _STEP_REFUSED = gettext_lazy("Your group may not take this step of a refund.")
 
 S = RefundState
-AUDIT, LIQUIDATION, PAYOUT = DeadlineRule.REFUND_AUDIT, DeadlineRule.REFUND_LIQUIDATION, DeadlineRule.REFUND_PAYOUT
+AUDIT, LIQUIDATION, PAYOUT = RefundRule.REFUND_AUDIT, RefundRule.REFUND_LIQUIDATION, RefundRule.REFUND_PAYOUT
 # The deadline of each state's next step: the admin's queue and the API show its due date.
 STEP_RULE = {S.SUBMITTED: AUDIT, S.AUDITED: LIQUIDATION, S.LIQUIDATED: PAYOUT}
 # The only place that says which step may follow which, what each writes and which clock it stops and

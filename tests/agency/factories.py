@@ -14,6 +14,12 @@ class RegionFactory(factory.django.DjangoModelFactory):
     province = "Shanghai"
 
 
+def terms_set(region: Region, model, **values):
+    """A region's terms of one app (employers.RegistrationTerms, insured.StaffingTerms, ...), as a
+    superuser sets them on the region's page."""
+    return model.objects.update_or_create(region=region, defaults=values)[0]
+
+
 class OfficeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Office

@@ -9,8 +9,10 @@ from django.test import Client
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open
-from agency.models import Deadline, DeadlineNotice, DeadlineRule, DeadlineState, NoticeKind
+from agency.models import Deadline, DeadlineNotice, DeadlineState, NoticeKind
 from agency.sweep import deadline_sweep_run
+from employers.terms import RegistrationRule
+from employers.terms import terms_for as registration_terms_for
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.insured.factories import PersonFactory
 
@@ -20,8 +22,8 @@ QUEUE = "/admin/agency/deadline/"
 
 
 def due_in(region, days, label, *, assignee=None, subject=None):
-    starts_on = timezone.localdate() + timedelta(days=days - region.registration_review_days)
-    return deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
+    starts_on = timezone.localdate() + timedelta(days=days - registration_terms_for(region).review_days)
+    return deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
                          region=region, starts_on=starts_on, assignee=assignee, label=label)
 
 
@@ -46,7 +48,7 @@ def world(settings):
         "met": due_in(home, 5, "已办结公司", subject=decided),  # decided in time
         "theirs": due_in(away, -3, "外区逾期公司"),
     }
-    deadline_close(subject=decided, rule=DeadlineRule.REGISTRATION_REVIEW)
+    deadline_close(subject=decided, rule=RegistrationRule.REGISTRATION_REVIEW)
     Deadline.objects.filter(pk=items["overdue"].pk).update(state=DeadlineState.MISSED, missed_at=timezone.now())
     return {"home": home, "office": office, "away_office": away_office, "clerk": clerk,
             "client": logged_in(clerk), **items}

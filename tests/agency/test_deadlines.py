@@ -12,10 +12,13 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from agency.deadlines import deadline_close, deadline_open
-from agency.models import Deadline, DeadlineNotice, DeadlineRule, DeadlineState, NoticeKind
+from agency.models import Deadline, DeadlineNotice, DeadlineState, NoticeKind
 from agency.sweep import NoticeNotSent, deadline_notices_send, deadline_sweep_run
 from agency.tasks import deadline_sweep
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from employers.models import RegistrationTerms
+from employers.terms import RegistrationRule
+from employers.terms import terms_for as registration_terms_for
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +61,8 @@ def staff(office, group: str, *, email: bool = True):
 
 def due_in(region, days: int, *, assignee=None, subject=None) -> Deadline:
     """An open Art. 57 review deadline (15 calendar days by default) falling due `days` from today."""
-    starts_on = timezone.localdate() + timedelta(days=days - region.registration_review_days)
-    return deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
+    starts_on = timezone.localdate() + timedelta(days=days - registration_terms_for(region).review_days)
+    return deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
                          region=region, starts_on=starts_on, assignee=assignee)
 
 
@@ -150,8 +153,8 @@ def test_decided_and_withdrawn_items_are_left_alone(office, outbox, run_sweep):
     staff(office, "clerk"), staff(office, "supervisor")
     decided, withdrawn = PersonFactory(region=office.region), PersonFactory(region=office.region)
     met, cancelled = due_in(office.region, 3, subject=decided), due_in(office.region, 1, subject=withdrawn)
-    deadline_close(subject=decided, rule=DeadlineRule.REGISTRATION_REVIEW)
-    deadline_close(subject=withdrawn, rule=DeadlineRule.REGISTRATION_REVIEW, cancelled=True)
+    deadline_close(subject=decided, rule=RegistrationRule.REGISTRATION_REVIEW)
+    deadline_close(subject=withdrawn, rule=RegistrationRule.REGISTRATION_REVIEW, cancelled=True)
 
     assert run_sweep() == {"reminded": 0, "escalated": 0, "missed": 0}
     assert outbox == []
@@ -164,7 +167,7 @@ def test_a_missed_item_decided_later_stays_missed_and_is_not_escalated_again(off
     person = PersonFactory(region=office.region)
     late = due_in(office.region, -1, subject=person)
     assert run_sweep()["missed"] == 1
-    deadline_close(subject=person, rule=DeadlineRule.REGISTRATION_REVIEW)
+    deadline_close(subject=person, rule=RegistrationRule.REGISTRATION_REVIEW)
     late.refresh_from_db()
     assert late.state == DeadlineState.MISSED and late.closed_at is not None
     assert run_sweep() == {"reminded": 0, "escalated": 0, "missed": 0}
@@ -179,7 +182,7 @@ def test_an_item_decided_after_its_due_date_before_the_sweep_is_missed(office, o
     staff(office, "supervisor")
     person = PersonFactory(region=office.region)
     deadline = due_in(office.region, due_in_days, subject=person)
-    deadline_close(subject=person, rule=DeadlineRule.REGISTRATION_REVIEW)
+    deadline_close(subject=person, rule=RegistrationRule.REGISTRATION_REVIEW)
     deadline.refresh_from_db()
     assert deadline.state == state and deadline.closed_at is not None
     assert (deadline.missed_at is not None) == (state == DeadlineState.MISSED)
@@ -229,19 +232,20 @@ def test_mail_that_failed_stays_unsent_and_goes_on_the_next_sweep(office, outbox
 
 def test_working_day_rule_skips_the_national_day_holiday():
     calendar_region = RegionFactory(code="310101")
-    working_region = RegionFactory(code="320102", review_in_working_days=True)
+    working_region = RegionFactory(code="320102")
+    terms_set(working_region, RegistrationTerms, review_in_working_days=True)
     OfficeFactory(region=calendar_region), OfficeFactory(region=working_region)
     friday = date(2024, 9, 27)  # 2024-09-29 (Sun) and 10-12 (Sat) are make-up working days; 10-01..07 off
 
-    by_calendar = deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=calendar_region,
+    by_calendar = deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=calendar_region,
                                 region=calendar_region, starts_on=friday)
-    by_working_days = deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=working_region,
+    by_working_days = deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=working_region,
                                     region=working_region, starts_on=friday)
     assert (by_calendar.due_on, by_calendar.working_days) == (date(2024, 10, 12), False)
     assert (by_working_days.due_on, by_working_days.working_days, by_working_days.days) == (date(2024, 10, 23),
                                                                                              True, 15)
 
-    spring = deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=PersonFactory(region=working_region),
+    spring = deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=PersonFactory(region=working_region),
                            region=working_region, starts_on=date(2025, 1, 24))
     # Spring Festival 2025: 01-28..02-04 off, 01-26 (Sun) and 02-08 (Sat) worked.
     assert spring.due_on == date(2025, 2, 20)  # 15 calendar days would give 02-08

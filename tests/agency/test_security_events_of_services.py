@@ -10,10 +10,11 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from agency.deadlines import deadline_assign, deadline_open
-from agency.models import DeadlineRule, SecurityEvent, SecurityEventKind
+from agency.models import SecurityEvent, SecurityEventKind
 from common.access import viewer_for_user
 from common.problems import Forbidden, NotFound, ValidationFailed
 from employers.services.clients import employer_client_issue, employer_client_revoke
+from employers.terms import RegistrationRule
 from insured.logins import person_activation_issue, person_login_link, person_login_unlink
 from insured.models import PersonActivation, PersonLogin
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
@@ -103,7 +104,7 @@ def test_a_supervisor_links_a_login_to_a_person_of_their_region_and_it_is_record
 
 def test_an_assignment_is_checked_and_recorded(office, elsewhere):
     clerk, colleague = clerk_user(office), clerk_user(office)
-    deadline = deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=PersonFactory(region=office.region),
+    deadline = deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=PersonFactory(region=office.region),
                              region=office.region, starts_on=timezone.localdate())
     with pytest.raises(NotFound):
         deadline_assign(deadline=deadline, assignee=None, actor=viewer_for_user(clerk_user(elsewhere)))

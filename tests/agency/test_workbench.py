@@ -14,17 +14,19 @@ from django.test import Client
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open
-from agency.models import Deadline, DeadlineRule, DeadlineState
+from agency.models import Deadline, DeadlineState
 from agency.sweep import deadline_sweep_run
 from agency.workbench import WorkKind, todays_work, undecided_deadlines, work_counts, work_kind, work_kind_register
 from common.access import Kind, Viewer
+from employers.terms import RegistrationRule
+from insured.terms import StaffingRule
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-REVIEW = DeadlineRule.REGISTRATION_REVIEW
-REDUCTION = DeadlineRule.STAFF_REDUCTION_REVIEW
+REVIEW = RegistrationRule.REGISTRATION_REVIEW
+REDUCTION = StaffingRule.STAFF_REDUCTION_REVIEW
 
 
 def due_in(region, days, label, *, rule=REVIEW, assignee=None, subject=None):
@@ -81,7 +83,7 @@ def test_counts_per_kind_are_the_clerks_regions_undecided_items(world):
     # later, soon, overdue swept and not swept; not the decided one, nor the other region's.
     assert (review["undecided"], review["due_soon"], review["overdue"], review["mine"]) == (4, 1, 2, 2)
     assert (counts[REDUCTION]["undecided"], counts[REDUCTION]["due_soon"]) == (1, 1)
-    assert DeadlineRule.ENROLMENT_REVIEW not in counts
+    assert StaffingRule.ENROLMENT_REVIEW not in counts
 
 
 def test_home_page_shows_todays_work_with_links_to_the_filtered_queues(world):

@@ -54,7 +54,6 @@ from agency.models import (
     CalendarYear,
     ContributionRate,
     Deadline,
-    DeadlineRule,
     Document,
     Office,
     Region,
@@ -64,10 +63,13 @@ from common.access import Kind, Viewer
 from common.display import actor_text, date_text, message_data, message_render, size_text, user_text
 from employers.models import Employer, EmployerClient, RegistrationApplication
 from employers.services.registrations import registration_submit
+from employers.terms import RegistrationRule
 from insured.models import InsuredPerson, PersonLogin, StaffReduction
 from insured.services.staffing import staff_reduction_confirm
+from insured.terms import StaffingRule
 from tests.common import admin_walk
 from tests.ids import uscc
+from transfers.terms import TransferRule
 
 PDF = b"%PDF-1.4\n% test voucher\n"
 ZH = "zh-hans"
@@ -256,7 +258,7 @@ def test_deadline_item_written_in_english_reads_in_the_readers_language(demo_wor
     person = InsuredPerson.objects.filter(region=region).first()
     with translation.override("en"):  # filed over the API, whose requests run in English
         deadline = deadline_open(
-            rule=DeadlineRule.STAFF_REDUCTION_REVIEW, subject=person, region=region, starts_on=date(2026, 11, 2),
+            rule=StaffingRule.STAFF_REDUCTION_REVIEW, subject=person, region=region, starts_on=date(2026, 11, 2),
             label=person.name, text=message_data("%(person)s leaves %(employer)s on %(date)s", dates=("date",),
                                                  person=person.name, employer="上海公司", date=date(2026, 11, 23)))
     deadline.refresh_from_db()
@@ -279,13 +281,13 @@ def test_migration_describes_deadlines_stored_as_english_sentences(demo_world):
     importlib.import_module("insured.migrations.0007_deadline_texts").describe(django_apps, None)
     importlib.import_module("employers.migrations.0006_deadline_texts").describe(django_apps, None)
     # Suspensions and transfers (issue 14) never stored an English sentence: no migration describes them.
-    later = [DeadlineRule.SUSPENSION_REVIEW, DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT,
-             DeadlineRule.TRANSFER_COMPLETION]
+    later = [TransferRule.SUSPENSION_REVIEW, TransferRule.TRANSFER_ACCEPTANCE, TransferRule.TRANSFER_OUT,
+             TransferRule.TRANSFER_COMPLETION]
     assert not Deadline.objects.filter(subject_text_data__isnull=True).exclude(rule__in=later).exists()
     with translation.override(ZH):
-        by_reduction = Deadline.objects.filter(subject_id=reduction.pk, rule=DeadlineRule.STAFF_REDUCTION_REVIEW)
+        by_reduction = Deadline.objects.filter(subject_id=reduction.pk, rule=StaffingRule.STAFF_REDUCTION_REVIEW)
         assert "离开" in by_reduction.first().subject_text
-        registration = Deadline.objects.get(subject_id=application.pk, rule=DeadlineRule.REGISTRATION_REVIEW)
+        registration = Deadline.objects.get(subject_id=application.pk, rule=RegistrationRule.REGISTRATION_REVIEW)
         assert registration.subject_text == f"新参保登记：上海示例科技有限公司（{application.uscc}）"
         assert registration.subject_label == f"上海示例科技有限公司 {application.uscc}"
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.test import Client
 
-from agency.models import AverageWage, Deadline, DeadlineRule
+from agency.models import AverageWage, Deadline
 from common.access import Kind, Viewer
 from common.problems import Conflict, Forbidden, NotFound
 from contributions.models import Charge, ChargeKind
@@ -19,6 +19,7 @@ from contributions.services.determinations import (
     determination_reject,
 )
 from contributions.tasks import determinations_propose_due
+from contributions.terms import DeterminationRule
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.contributions.charges import declare, line
@@ -58,7 +59,7 @@ def test_months_before_the_first_declared_month_are_determined_from_the_enrolmen
     assert jan.employer_amount == D("960.00") + D("480.00") + D("30.00") + D("36.00")
     assert jan.individual_amount == D("480.00") + D("120.00") + D("30.00")
     assert jan.pension_individual == D("480.00")
-    deadline = Deadline.objects.get(rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
+    deadline = Deadline.objects.get(rule=DeterminationRule.LATE_ENROLMENT_DETERMINATION)
     assert deadline.state == "open" and deadline.region == region
     assert determination_propose(employment=employment, actor=Viewer.system()) is None  # once only
 
@@ -76,7 +77,7 @@ def test_confirmed_months_are_determined_charges_with_their_original_due_days(se
         (ChargeKind.DETERMINED, date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 15), D("2136.00"))]
     determination.refresh_from_db()
     assert determination.state == DeterminationState.CONFIRMED
-    deadline = Deadline.objects.get(rule=DeadlineRule.LATE_ENROLMENT_DETERMINATION)
+    deadline = Deadline.objects.get(rule=DeterminationRule.LATE_ENROLMENT_DETERMINATION)
     assert deadline.closed_at is not None  # decided (met, or missed: it started on 2026-03-20)
     arrears = employer_arrears(employer_id=employer.pk, region_id=region.pk, on=date(2026, 3, 25))
     jan = arrears.periods[0]

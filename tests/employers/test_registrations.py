@@ -18,7 +18,7 @@ from agency.workdays import add_working_days
 from common.access import Kind, Viewer
 from common.identifiers import USCC_ALPHABET
 from common.problems import ApplicationError, ValidationFailed
-from employers.models import Employer, RegistrationApplication, RegistrationEvent
+from employers.models import Employer, RegistrationApplication, RegistrationEvent, RegistrationTerms
 from employers.services.clients import employer_client_issue
 from employers.services.registrations import (
     registration_approve,
@@ -28,7 +28,7 @@ from employers.services.registrations import (
     registration_submit,
 )
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
 from tests.concurrency import run_together
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
@@ -169,8 +169,7 @@ def test_registration_numbers_count_up_per_region_and_year(shanghai):
 
 
 def test_working_day_review_period_when_the_region_says_so(shanghai):
-    shanghai.review_in_working_days = True
-    shanghai.save()
+    terms_set(shanghai, RegistrationTerms, review_in_working_days=True)
     today = today_in_shanghai()
     for year in (today.year, today.year + 1):
         CalendarYear.objects.get_or_create(year=year)
@@ -191,8 +190,7 @@ def test_working_day_review_period_when_the_region_says_so(shanghai):
 
 
 def test_working_days_without_a_calendar_for_the_year_is_a_problem_and_nothing_is_filed(shanghai, settings):
-    shanghai.review_in_working_days = True
-    shanghai.save()
+    terms_set(shanghai, RegistrationTerms, review_in_working_days=True)
     today = today_in_shanghai()
     CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).delete()
     response = _file_json(APIClient())

@@ -35,7 +35,8 @@ def test_no_registry_is_filled_at_import_time():
     filled = started["filled"]
     for name in ("employers.cancellation_checks", "contributions.settled_hooks", "transfers.completed_hooks",
                  "common.actor_resolvers", "common.problem_types",
-                 "agency.work_kinds"):
+                 "agency.work_kinds", "agency.deadline_kinds", "agency.document_kinds", "agency.group_permissions",
+                 "agency.region_terms_inlines"):
         assert filled[name] > 0, name
     assert filled["agency.login_region_resolvers"] == 3  # clerks, persons, portal clients
 

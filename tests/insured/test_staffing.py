@@ -16,10 +16,11 @@ from insured.models import (
     InsuredPerson,
     RelationshipEvent,
     RelationshipState,
+    StaffingTerms,
     StaffReduction,
 )
 from insured.services.staffing import staff_reduction_confirm
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id
@@ -186,8 +187,7 @@ def test_death_marks_the_relationship_for_the_heirs_refund(first, shanghai):
 
 
 def test_region_without_confirmation_reduces_at_once(first, shanghai):
-    shanghai.reduction_needs_confirmation = False
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, reduction_needs_confirmation=False)
     enrol(first)
     body = separate(first).json()
     assert body["state"] == "effective" and body["due_on"] is None
@@ -195,8 +195,7 @@ def test_region_without_confirmation_reduces_at_once(first, shanghai):
 
 
 def test_region_that_confirms_enrolments_enrols_only_after_the_clerk(first, shanghai):
-    shanghai.enrolment_needs_confirmation = True
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
     body = enrol(first).json()
     assert body["decision"] == "pending" and not Employment.objects.exists()
     client = Client()

@@ -21,6 +21,7 @@ from insured.models import (
     InsuredPerson,
     RelationshipEvent,
     RelationshipState,
+    StaffingTerms,
     StaffReduction,
 )
 from insured.rules import person_new
@@ -34,7 +35,7 @@ from insured.services.staffing import (
     staff_reduction_reject,
     staff_reduction_submit,
 )
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
 from tests.concurrency import in_another_connection
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -134,8 +135,7 @@ def test_a_clerk_of_the_region_and_the_system_may_decide(employer, shanghai):
 
 
 def test_enrolment_confirmation_checks_scope_and_permission(employer, shanghai, beijing):
-    shanghai.enrolment_needs_confirmation = True
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
     request = enrol(employer)
     with pytest.raises(NotFound):
         enrolment_confirm(event=request, actor=clerk(beijing), channel="admin")
@@ -151,8 +151,7 @@ def test_enrolment_confirmation_checks_scope_and_permission(employer, shanghai, 
 
 def test_confirming_one_of_two_pending_enrolments_decides_that_one(employer, shanghai):
     """Found by mutation testing: the decision must lock the request it was given, not any pending one."""
-    shanghai.enrolment_needs_confirmation = True
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
     other = resident_id(region="310101", born=date(1991, 2, 3), seq=88)
     first = enrol(employer)
     second = enrol(employer, number=other, name="吴敏")
@@ -180,8 +179,7 @@ def test_a_rejected_reduction_cannot_be_confirmed_and_an_effective_one_cannot_be
     with pytest.raises(Conflict) as refused:
         staff_reduction_confirm(reduction=reduction, actor=reviewer, channel="admin")
     assert refused.value.type_slug == "already-decided"
-    shanghai.reduction_needs_confirmation = False
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, reduction_needs_confirmation=False)
     effective = reduce(employer, last_day=date(2026, 7, 31))
     assert effective.state == Decision.EFFECTIVE
     with pytest.raises(Conflict):
@@ -189,8 +187,7 @@ def test_a_rejected_reduction_cannot_be_confirmed_and_an_effective_one_cannot_be
 
 
 def test_a_confirmed_enrolment_cannot_be_confirmed_again(employer, shanghai):
-    shanghai.enrolment_needs_confirmation = True
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
     request = enrol(employer)
     reviewer = clerk(shanghai)
     enrolment_confirm(event=request, actor=reviewer, channel="admin")
@@ -352,8 +349,7 @@ def test_a_clerk_enrols_at_the_counter_only_for_an_employer_of_their_region(empl
 
 
 def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_event(employer, shanghai):
-    shanghai.reduction_needs_confirmation = False
-    shanghai.save()
+    terms_set(shanghai, StaffingTerms, reduction_needs_confirmation=False)
     enrol(employer)
     reduce(employer)
     relationship = InsuranceRelationship.objects.get(person__document_number=ID)

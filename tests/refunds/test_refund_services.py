@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import account_summary
-from agency.models import Deadline, DeadlineRule, InterestRate
+from agency.models import Deadline, InterestRate
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from refunds.models import Refund, RefundEvent, RefundState
@@ -20,6 +20,7 @@ from refunds.services.refunds import (
     refund_payout_approve,
     refund_reject,
 )
+from refunds.terms import RefundRule
 from tests.agency.factories import RegionFactory
 from tests.employers.factories import EmployerFactory
 from tests.refunds.factories import Desk, insured_with_account, person_viewer
@@ -58,7 +59,7 @@ def test_retirement_age_with_too_few_years_is_eligible_and_starts_the_audit_cloc
     event = refund.events.get()
     assert event.kind == "applied" and event.details["checked"]["months"] == 24
     assert event.details["checked"]["minimum_months"] == 180
-    assert Deadline.objects.filter(rule=DeadlineRule.REFUND_AUDIT, subject_id=refund.pk, closed_at__isnull=True).exists()
+    assert Deadline.objects.filter(rule=RefundRule.REFUND_AUDIT, subject_id=refund.pk, closed_at__isnull=True).exists()
 
 
 def test_nationality_lost_is_eligible_once_the_notice_was_served(desk):
@@ -162,8 +163,8 @@ def test_liquidation_credits_interest_to_the_payout_month(desk):
     interest = AccountEntry.objects.get(account=account, kind=EntryKind.INTEREST)
     assert (interest.interest_year, interest.interest_until_month) == (2026, 6)
     assert refund.prepared_by_id == desk.clerk.user_id
-    assert Deadline.objects.get(rule=DeadlineRule.REFUND_AUDIT, subject_id=refund.pk).closed_at is not None
-    assert Deadline.objects.filter(rule=DeadlineRule.REFUND_PAYOUT, subject_id=refund.pk,
+    assert Deadline.objects.get(rule=RefundRule.REFUND_AUDIT, subject_id=refund.pk).closed_at is not None
+    assert Deadline.objects.filter(rule=RefundRule.REFUND_PAYOUT, subject_id=refund.pk,
                                    closed_at__isnull=True).exists()
 
 

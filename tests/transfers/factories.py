@@ -11,17 +11,18 @@ from accounts.models import PensionAccount
 from agency.models import InterestRate, Region
 from common.access import Kind, Viewer
 from employers.models import Employer
-from insured.models import InsuredPerson
+from insured.models import InsuredPerson, StaffingTerms
 from insured.services.staffing import enrolment_submit, staff_reduction_submit
 from tests.accounts.factories import account_for, credit
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
 from tests.contributions.charges import bare_declaration, line
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
 
 
 def region(code: str, name: str, province: str, **fields) -> Region:
-    r = RegionFactory(code=code, name=name, province=province, reduction_needs_confirmation=False, **fields)
+    r = RegionFactory(code=code, name=name, province=province, **fields)
+    terms_set(r, StaffingTerms, reduction_needs_confirmation=False)
     OfficeFactory(region=r)
     return r
 

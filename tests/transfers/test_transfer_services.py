@@ -9,7 +9,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
-from agency.models import CalendarDay, CalendarYear, Deadline, DeadlineRule, DeadlineState, Province
+from agency.models import CalendarDay, CalendarYear, Deadline, DeadlineState, Province
 from agency.workdays import add_working_days
 from common.access import Viewer, scope
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -49,6 +49,7 @@ from transfers.services.transfers import (
     transfer_out,
     transfer_refuse,
 )
+from transfers.terms import TransferRule
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_a_person_applies_and_a_clerk_approves_the_suspension_which_keeps_the_ac
                                   channel="api", note="调往南京工作")
     assert suspension.state == Decision.PENDING
     assert suspension.request_event.kind == EventKind.SUSPENSION  # the same kind as the reduction's
-    deadline = deadline_of(suspension, DeadlineRule.SUSPENSION_REVIEW)
+    deadline = deadline_of(suspension, TransferRule.SUSPENSION_REVIEW)
     assert deadline.region == shanghai and deadline.working_days and deadline.days == 15
 
     approved = suspension_approve(suspension=suspension, actor=clerk(shanghai), channel="admin")
@@ -208,7 +209,7 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     assert figures.pooled_amount == _expected_pooled([Decimal("3333.33")] * 36) == Decimal("14399.99")
 
     transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
-    step1 = deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE)
+    step1 = deadline_of(transfer, TransferRule.TRANSFER_ACCEPTANCE)
     assert step1.region == beijing and step1.working_days and step1.days == 15
     assert step1.due_on == add_working_days(step1.starts_on, 15)
 
@@ -216,7 +217,7 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
         transfer_accept(transfer=transfer, actor=clerk(shanghai), channel="admin")
     accepted = transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
     assert accepted.state == TransferState.ACCEPTED and accepted.letter_number.startswith("JS110105")
-    step2 = deadline_of(transfer, DeadlineRule.TRANSFER_OUT)
+    step2 = deadline_of(transfer, TransferRule.TRANSFER_OUT)
     assert step2.region == shanghai and step2.starts_on == accepted.letter_on
 
     account = PensionAccount.objects.get(person=m.person)
@@ -237,8 +238,8 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     old = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
     assert old.state == RelationshipState.TRANSFERRED
     assert RelationshipEvent.objects.filter(relationship=old, kind=EventKind.TRANSFERRED_OUT).exists()
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).state == DeadlineState.MET
-    step3 = deadline_of(transfer, DeadlineRule.TRANSFER_COMPLETION)
+    assert deadline_of(transfer, TransferRule.TRANSFER_OUT).state == DeadlineState.MET
+    step3 = deadline_of(transfer, TransferRule.TRANSFER_COMPLETION)
     assert step3.region == beijing
 
     with pytest.raises(Conflict) as not_recorded:
@@ -307,7 +308,7 @@ def test_a_refusal_names_its_reason_and_ends_the_application(shanghai, beijing):
         transfer_refuse(transfer=transfer, reason="", actor=clerk(beijing), channel="admin")
     refused = transfer_refuse(transfer=transfer, reason="未在本地参保满一个月", actor=clerk(beijing), channel="admin")
     assert refused.state == TransferState.REFUSED
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE).closed_at is not None
+    assert deadline_of(transfer, TransferRule.TRANSFER_ACCEPTANCE).closed_at is not None
     with pytest.raises(Conflict):
         transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
     again = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")  # may file anew
@@ -340,11 +341,11 @@ def test_each_step_is_15_working_days_across_the_national_day_holidays(shanghai,
     monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2031, 9, 26))  # a Friday
     transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
     # Sunday 28 Sept works, 29-30 Sept, the holidays skipped, from 8 Oct (Wed): 3 + 12 = 15 -> Thu 23 Oct
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_ACCEPTANCE).due_on == date(2031, 10, 23)
+    assert deadline_of(transfer, TransferRule.TRANSFER_ACCEPTANCE).due_on == date(2031, 10, 23)
     monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2031, 9, 30))
     transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
     # from the letter of 30 Sept: 8 Oct is the first working day after it; 15 working days -> Tue 28 Oct
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).due_on == date(2031, 10, 28)
+    assert deadline_of(transfer, TransferRule.TRANSFER_OUT).due_on == date(2031, 10, 28)
 
 
 # --- where no funds move ---------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ def test_within_a_province_with_provincial_pooling_only_the_records_move_in_one_
     assert not AccountEntry.objects.filter(kind__in=[EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN]).exists()
     assert PensionAccount.objects.get(person=m.person).balance == balance
     assert InsuranceRelationship.objects.get(person=m.person, region=hangzhou).state == RelationshipState.TRANSFERRED
-    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+    assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
 
 
 def test_a_province_without_provincial_pooling_moves_funds(shanghai):
@@ -406,7 +407,7 @@ def test_the_new_region_opens_a_temporary_account_and_the_relationship_stays(sha
     temporary = TemporaryAccount.objects.get(transfer=transfer)
     assert temporary.region == beijing and temporary.kept_relationship.region == shanghai
     assert InsuranceRelationship.objects.get(person=m.person, region=shanghai).state == RelationshipState.SUSPENDED
-    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+    assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
 
 
 # --- external regions ------------------------------------------------------------------------------------
@@ -421,18 +422,18 @@ def test_toward_an_external_region_the_old_region_records_the_letter_and_sends_t
     old_clerk = clerk(shanghai)
     transfer = transfer_apply(from_region=shanghai, to_region=outside, actor=old_clerk, channel="admin",
                               person=m.person)
-    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_ACCEPTANCE).exists()  # the other agency's clock
+    assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_ACCEPTANCE).exists()  # the other agency's clock
     with pytest.raises(ValidationFailed):
         transfer_accept(transfer=transfer, actor=old_clerk, channel="admin")
     letter = SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf")
     accepted = transfer_accept(transfer=transfer, actor=old_clerk, channel="admin", letter_number="粤接2026-9",
                                documents=[(letter, "other")])
     assert accepted.state == TransferState.ACCEPTED and accepted.documents.count() == 1
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_OUT).region == shanghai
+    assert deadline_of(transfer, TransferRule.TRANSFER_OUT).region == shanghai
     out = transfer_out(transfer=transfer, actor=old_clerk, channel="admin")
     assert out.state == TransferState.COMPLETED and out.pooled_amount == Decimal("5760.00")
     assert out.form["to_region"] == "440106"
-    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_COMPLETION).exists()
+    assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_COMPLETION).exists()
 
 
 def test_from_an_external_region_the_new_region_records_the_form_and_checks_the_funds(beijing):
@@ -447,14 +448,14 @@ def test_from_an_external_region_the_new_region_records_the_form_and_checks_the_
     assert transfer.from_relationship is None
     accepted = transfer_accept(transfer=transfer, actor=new_clerk, channel="admin")
     assert accepted.state == TransferState.ACCEPTED
-    assert not Deadline.objects.filter(rule=DeadlineRule.TRANSFER_OUT).exists()
+    assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
     with pytest.raises(Conflict):
         transfer_out(transfer=transfer, actor=new_clerk, channel="admin")
     form = SimpleUploadedFile("form.pdf", b"%PDF-1.4 form", content_type="application/pdf")
     recorded = transfer_form_record(transfer=transfer, account_amount="8000.00", pooled_amount="12000.00", months=60,
                                     actor=new_clerk, channel="admin", documents=[(form, "other")])
     assert recorded.state == TransferState.TRANSFERRED_OUT
-    assert deadline_of(transfer, DeadlineRule.TRANSFER_COMPLETION).region == beijing
+    assert deadline_of(transfer, TransferRule.TRANSFER_COMPLETION).region == beijing
     transfer_funds_record(transfer=transfer, account_amount="8000.00", pooled_amount="11900.00",
                           bank_reference="GD-77", received_on=date(2026, 11, 2), actor=new_clerk, channel="admin")
     with pytest.raises(Conflict) as differs:

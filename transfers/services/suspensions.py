@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import documents_store
-from agency.models import DeadlineRule, Region
+from agency.models import Region
 from common.access import Kind, Viewer
 from common.display import message_data
 from common.identifiers import mask_document
@@ -34,11 +34,12 @@ from insured.models import (
 )
 from insured.relationships import relationship_move
 from transfers.models import Suspension, SuspensionReason
+from transfers.terms import TransferRule
 
 DECIDE_PERMISSION = "transfers.change_suspension"
 _DECIDERS_ONLY = gettext_lazy("Only agency staff allowed to decide suspensions may do this.")
 _PERSON_OR_STAFF = gettext_lazy("Only the person or agency staff may file this.")
-RULE = DeadlineRule.SUSPENSION_REVIEW
+RULE = TransferRule.SUSPENSION_REVIEW
 
 
 def _suspension_decided(suspension: Suspension, *, actor: Viewer, channel: str, note: str) -> None:

@@ -27,7 +27,7 @@ from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import FEN, account_interest_until, account_lock_or_open, entries_post
 from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import documents_store
-from agency.models import DeadlineRule, Document, Region
+from agency.models import Document, Region
 from common.access import Viewer
 from common.display import message_data
 from common.identifiers import mask_document
@@ -54,12 +54,13 @@ from transfers.models import (
 )
 from transfers.rules import TEMPORARY_ACCOUNT_RULE, step_region, temporary_account_applies, transfer_kind
 from transfers.services.suspensions import _open_employment_in, _person_for_actor, _region_check
+from transfers.terms import TransferRule
 
 DECIDE_PERMISSION = "transfers.change_transfer"
 
 S = TransferState
-ACCEPTANCE, OUT, COMPLETION = (DeadlineRule.TRANSFER_ACCEPTANCE, DeadlineRule.TRANSFER_OUT,
-                               DeadlineRule.TRANSFER_COMPLETION)
+ACCEPTANCE, OUT, COMPLETION = (TransferRule.TRANSFER_ACCEPTANCE, TransferRule.TRANSFER_OUT,
+                               TransferRule.TRANSFER_COMPLETION)
 # The state machine in one place: what may follow which state, the event each step writes, and the
 # step deadline it closes and opens (each step's clock runs in the region the law gives it: the new,
 # the old, the new; the services pass that region). A step whose next step is on an external region's
