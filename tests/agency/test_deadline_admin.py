@@ -5,13 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open
 from agency.models import Deadline, DeadlineNotice, DeadlineRule, DeadlineState, NoticeKind
 from agency.sweep import deadline_sweep_run
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +23,6 @@ def due_in(region, days, label, *, assignee=None, subject=None):
     starts_on = timezone.localdate() + timedelta(days=days - region.registration_review_days)
     return deadline_open(rule=DeadlineRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
                          region=region, starts_on=starts_on, assignee=assignee, label=label)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
