@@ -13,10 +13,9 @@ from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind, Region
-from common.apis import ApiView
+from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
 from common.fields import ChoiceField
 from common.pagination import Cursor
-from common.parsers import MultiPartParser
 from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import Conflict, NotFound, ValidationFailed
@@ -42,11 +41,6 @@ def _region(code: str | None, field: str, *, required: bool = True) -> Region | 
     return region
 
 
-def _documents(fields: dict, default_kind: str) -> list:
-    files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-    if len(kinds) not in (0, len(files)):
-        raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
-    return [(f, kinds[i] if kinds else default_kind) for i, f in enumerate(files)]
 
 
 
@@ -76,11 +70,8 @@ class MySuspensionsApi(ApiView):
         reason = ChoiceField(choices=SuspensionReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
-    class UploadSerializer(InputSerializer):
+    class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with files attached (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
     @extend_schema(request=InputSerializer, responses={201: SuspensionOutput},
                    summary="Apply to suspend the insurance relationship in a region (reviewed by a clerk)",
@@ -91,21 +82,16 @@ class MySuspensionsApi(ApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        documents = _documents(fields, DocumentKind.OTHER)
+        documents = documents_take(fields, DocumentKind.OTHER)
         suspension = suspension_apply(region=_region(fields["region"], "region"), reason=fields["reason"],
                                       note=fields["note"], documents=documents, actor=self.viewer,
                                       channel=Channel.API)
         return Response(SuspensionOutput(suspension).data, status=status.HTTP_201_CREATED)
 
 
-class MySuspensionsUploadApi(MySuspensionsApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-
-    @extend_schema(request=MySuspensionsApi.UploadSerializer, responses={201: SuspensionOutput},
-                   summary="Apply to suspend the relationship, with files attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+MySuspensionsUploadApi = with_documents(
+    MySuspensionsApi, responses={201: SuspensionOutput},
+    summary="Apply to suspend the relationship, with files attached (multipart)")
 
 
 class CertificateOutput(serializers.Serializer):
@@ -226,11 +212,8 @@ class MyTransfersApi(ApiView):
                                           help_text="The new region's code; default: where you are enrolled.")
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
-    class UploadSerializer(InputSerializer):
+    class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with files attached (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
     @extend_schema(responses=TransferOutput(many=True), summary="The calling person's transfers",
                    parameters=[OpenApiParameter("cursor", str, required=False)])
@@ -250,7 +233,7 @@ class MyTransfersApi(ApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        documents = _documents(fields, DocumentKind.OTHER)
+        documents = documents_take(fields, DocumentKind.OTHER)
         transfer = transfer_apply(from_region=_region(fields["from_region"], "from_region"),
                                   to_region=_region(fields["to_region"], "to_region", required=False),
                                   note=fields["note"], documents=documents, actor=self.viewer, channel=Channel.API)
@@ -258,15 +241,8 @@ class MyTransfersApi(ApiView):
         return Response(TransferOutput(transfer).data, status=status.HTTP_201_CREATED)
 
 
-class MyTransfersUploadApi(MyTransfersApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-    http_method_names = ["post", "options"]
-
-    @extend_schema(request=MyTransfersApi.UploadSerializer, responses={201: TransferOutput},
-                   summary="File a transfer with files attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+MyTransfersUploadApi = with_documents(MyTransfersApi, responses={201: TransferOutput},
+                                      summary="File a transfer with files attached (multipart)")
 
 
 class MyTransferDetailApi(ApiView):

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
-from common.apis import ApiView
+from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
 from common.dates import month_parse
 from common.fields import ChoiceField
 from common.identifiers import mask_document
 from common.pagination import Cursor
-from common.parsers import MultiPartParser
 from common.permissions import IsInsuredPerson
-from common.problems import ValidationFailed
 from employers.apis.employers import PortalApiView
 from employers.models import Employer
 from insured.models import Channel, DocumentType, SeparationReason, Sex
@@ -92,13 +89,9 @@ class SeparationApi(PortalApiView):
         reason = ChoiceField(choices=SeparationReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="")
 
-    class UploadSerializer(InputSerializer):
-        """The same fields with the separation certificates (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                               help_text="One per `documents` file, same order (default: "
-                                                         "separation certificate).")
+    class UploadSerializer(InputSerializer, DocumentsUpload):
+        """The same fields with the separation certificates (multipart/form-data; the usual kind:
+        separation certificate)."""
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -128,24 +121,16 @@ class SeparationApi(PortalApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-        if len(kinds) not in (0, len(files)):
-            raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
         # The service stores the files once it accepts the request, in its transaction.
-        documents = [(f, kinds[i] if kinds else DocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
+        documents = documents_take(fields, DocumentKind.SEPARATION_CERTIFICATE)
         reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
                                            channel=Channel.API, documents=documents, **fields)
         return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)
 
 
-class SeparationUploadApi(SeparationApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-
-    @extend_schema(request=SeparationApi.UploadSerializer, responses={201: SeparationApi.OutputSerializer},
-                   summary="Reduce staff, with the separation certificates attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+SeparationUploadApi = with_documents(
+    SeparationApi, responses={201: SeparationApi.OutputSerializer},
+    summary="Reduce staff, with the separation certificates attached (multipart)")
 
 
 class StaffListApi(PortalApiView):
