@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 from agency.deadlines import today_in_shanghai
 from employers.models import RegistrationApplication
 from insured.models import Employment, InsuredPerson, StaffReduction
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id, uscc
@@ -17,13 +16,6 @@ from tests.ids import resident_id, uscc
 pytestmark = pytest.mark.django_db
 
 BORN_1992 = resident_id(region="310101", born=date(1992, 5, 17), seq=311)
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
 
 
 @pytest.fixture

@@ -7,26 +7,11 @@ from django.utils import translation
 from common.problems import Forbidden, NotFound, ValidationFailed
 from employers.models import Employer
 from employers.services.employers import employer_update
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.builders import clerk, logged_in, portal, user_of
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
 
 
 def test_a_plain_clerk_cannot_add_a_registered_employer_with_a_number(shanghai):

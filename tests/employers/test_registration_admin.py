@@ -14,7 +14,6 @@ from agency.models import Deadline, Document
 from common.identifiers import USCC_ALPHABET
 from employers.models import Employer, RegistrationApplication
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.builders import clerk, logged_in, supervisor, user_of
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
@@ -24,20 +23,6 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n% voucher for tests\n%%EOF\n"
 QUEUE = "/admin/employers/registrationapplication/"
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
 
 
 def _file(name, seed, region_code="310101", with_pdf=True):

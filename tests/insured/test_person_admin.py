@@ -8,7 +8,6 @@ import pytest
 from common.problems import Forbidden, NotFound, ValidationFailed
 from insured.models import InsuredPerson
 from insured.services.persons import person_register, person_update
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.builders import clerk, logged_in
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
@@ -16,20 +15,6 @@ from tests.insured.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 ID = resident_id(region="310101", born=date(1992, 8, 15), seq=20)  # even sequence: female
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
 
 
 def entry(region, **overrides):

@@ -29,13 +29,6 @@ ID = resident_id(region="310101", born=date(1988, 3, 9), seq=451)
 
 
 @pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
 def first(shanghai):
     return Portal(EmployerFactory(region=shanghai, name="第一公司"))
 

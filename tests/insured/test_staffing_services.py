@@ -34,7 +34,6 @@ from insured.services.staffing import (
     staff_reduction_reject,
     staff_reduction_submit,
 )
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.builders import clerk, person_viewer, portal
 from tests.concurrency import in_another_connection
 from tests.employers.factories import EmployerFactory
@@ -43,20 +42,6 @@ from tests.ids import resident_id
 pytestmark = pytest.mark.django_db
 
 ID = resident_id(region="310101", born=date(1985, 4, 2), seq=317)
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
 
 
 @pytest.fixture
