@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
 from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField, IntegerField
 from common.permissions import IsInsuredPerson
 from insured.models import Channel, InsuredPerson
 from refunds.models import RefundReason
@@ -27,15 +27,15 @@ class RefundEventOutput(serializers.Serializer):
 
 
 class RefundOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     reason = serializers.CharField()
     state = serializers.CharField()
-    applied_on = serializers.DateField()
-    payout_month = serializers.DateField(allow_null=True)
+    applied_on = DateField()
+    payout_month = DateField(allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     interest_credited = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     bank_reference = serializers.CharField()
-    closed_on = serializers.DateField(allow_null=True)
+    closed_on = DateField(allow_null=True)
     decision_note = serializers.CharField()
     next_step_due_on = serializers.SerializerMethodField()
     alternative = serializers.SerializerMethodField(

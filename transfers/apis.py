@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind, Region
 from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField, IntegerField
+from common.identifiers import division_code_check
 from common.pagination import Cursor
 from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
@@ -35,7 +36,7 @@ def _region(code: str | None, field: str, *, required: bool = True) -> Region | 
         if required:
             raise ValidationFailed.field(field, "required", _("Give the region's 6-digit division code."))
         return None
-    region = Region.objects.filter(code=code).first()
+    region = Region.objects.filter(code=division_code_check(code, field=field)).first()
     if region is None:
         raise ValidationFailed.field(field, "unknown_region", _("No region with the code %(code)s.") % {"code": code})
     return region
@@ -46,13 +47,13 @@ def _region(code: str | None, field: str, *, required: bool = True) -> Region | 
 
 
 class SuspensionOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     state = serializers.CharField()
     region_code = serializers.CharField(source="region.code")
     reason = serializers.CharField()
     note = serializers.CharField()
-    relationship_id = serializers.IntegerField()
-    request_event_id = serializers.IntegerField()
+    relationship_id = IntegerField()
+    request_event_id = IntegerField()
     created_at = serializers.DateTimeField()
     due_on = serializers.SerializerMethodField()
 
@@ -100,15 +101,15 @@ class CertificateOutput(serializers.Serializer):
     region_code = serializers.CharField()
     region_name = serializers.CharField()
     relationship_state = serializers.CharField()
-    opened_on = serializers.DateField()
-    state_since = serializers.DateField()
-    months_of_contribution = serializers.IntegerField()
-    years = serializers.IntegerField()
-    months = serializers.IntegerField()
+    opened_on = DateField()
+    state_since = DateField()
+    months_of_contribution = IntegerField()
+    years = IntegerField()
+    months = IntegerField()
     bases_total = serializers.DecimalField(max_digits=16, decimal_places=2)
     by_year = serializers.ListField(child=serializers.DictField())
     account_balance = serializers.DecimalField(max_digits=14, decimal_places=2)
-    issued_on = serializers.DateField()
+    issued_on = DateField()
 
 
 class MyCertificateApi(ApiView):
@@ -123,7 +124,7 @@ class MyCertificateApi(ApiView):
         region = request.query_params.get("region") or ""
         if not region:
             raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
-        certificate = contribution_certificate(self.viewer, region_code=region[:6])
+        certificate = contribution_certificate(self.viewer, region_code=division_code_check(region, field="region"))
         if request.query_params.get("as") == "pdf":
             return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
         return Response(certificate.as_dict())
@@ -143,7 +144,7 @@ class MyCertificatePdfApi(ApiView):
         region = request.query_params.get("region") or ""
         if not region:
             raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
-        certificate = contribution_certificate(self.viewer, region_code=region[:6])
+        certificate = contribution_certificate(self.viewer, region_code=division_code_check(region, field="region"))
         return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
 
 
@@ -155,7 +156,7 @@ class TransferEventOutput(serializers.Serializer):
 
 
 class TransferOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     kind = serializers.CharField()
     state = serializers.CharField()
     step = serializers.SerializerMethodField()
@@ -163,20 +164,20 @@ class TransferOutput(serializers.Serializer):
     due_on = serializers.SerializerMethodField()
     from_region = serializers.CharField(source="from_region.code")
     to_region = serializers.CharField(source="to_region.code")
-    filed_on = serializers.DateField()
+    filed_on = DateField()
     letter_number = serializers.CharField()
-    letter_on = serializers.DateField(allow_null=True)
+    letter_on = DateField(allow_null=True)
     decision_rule = serializers.CharField()
     refusal_reason = serializers.CharField()
     account_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     pooled_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    months = serializers.IntegerField(allow_null=True)
-    pooled_months = serializers.IntegerField(allow_null=True)
-    transferred_out_on = serializers.DateField(allow_null=True)
+    months = IntegerField(allow_null=True)
+    pooled_months = IntegerField(allow_null=True)
+    transferred_out_on = DateField(allow_null=True)
     received_account_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     received_pooled_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    received_on = serializers.DateField(allow_null=True)
-    completed_on = serializers.DateField(allow_null=True)
+    received_on = DateField(allow_null=True)
+    completed_on = DateField(allow_null=True)
     events = TransferEventOutput(many=True)
 
     def get_step(self, obj) -> int | None:

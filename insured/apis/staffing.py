@@ -12,8 +12,9 @@ from agency.deadlines import deadline_due_on
 from agency.models import DeadlineRule, DocumentKind
 from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
 from common.dates import month_parse
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField, IntegerField
 from common.identifiers import mask_document
+from common.money import MoneyField
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
 from employers.apis.employers import PortalApiView
@@ -24,18 +25,18 @@ from insured.services.staffing import enrolment_submit, staff_reduction_submit
 
 
 class EventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     kind = serializers.CharField()
     decision = serializers.CharField()
-    effective_date = serializers.DateField()
+    effective_date = DateField()
     recorded_at = serializers.DateTimeField()
-    person_id = serializers.IntegerField()
+    person_id = IntegerField()
     person_name = serializers.CharField(source="person.name")
     document_number = serializers.SerializerMethodField()
     employer_uscc = serializers.CharField(source="employer.uscc", allow_null=True, default=None)
     region_code = serializers.CharField(source="region.code")
-    employment_id = serializers.IntegerField(allow_null=True)
-    decides_id = serializers.IntegerField(allow_null=True)
+    employment_id = IntegerField(allow_null=True)
+    decides_id = IntegerField(allow_null=True)
     reason = serializers.CharField()
     late = serializers.BooleanField()
     channel = serializers.CharField()
@@ -62,9 +63,9 @@ class EnrolmentApi(PortalApiView):
         document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
-        start_date = serializers.DateField()
-        monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-        birth_date = serializers.DateField(required=False, help_text="Only for documents without a birth date.")
+        start_date = DateField()
+        monthly_wage = MoneyField(max_digits=12, decimal_places=2, min_value=0)
+        birth_date = DateField(required=False, help_text="Only for documents without a birth date.")
         sex = ChoiceField(choices=Sex.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: EventSerializer},
@@ -85,7 +86,7 @@ class EnrolmentApi(PortalApiView):
 class SeparationApi(PortalApiView):
     class InputSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)
-        last_day = serializers.DateField()
+        last_day = DateField()
         reason = ChoiceField(choices=SeparationReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="")
 
@@ -94,13 +95,13 @@ class SeparationApi(PortalApiView):
         separation certificate)."""
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = IntegerField()
         state = serializers.CharField()
-        last_day = serializers.DateField()
+        last_day = DateField()
         reason = serializers.CharField()
-        person_id = serializers.IntegerField()
-        employment_id = serializers.IntegerField()
-        request_event_id = serializers.IntegerField()
+        person_id = IntegerField()
+        employment_id = IntegerField()
+        request_event_id = IntegerField()
         due_on = serializers.SerializerMethodField()
 
         def get_due_on(self, obj) -> date | None:
@@ -136,11 +137,11 @@ SeparationUploadApi = with_documents(
 class StaffListApi(PortalApiView):
     pagination_class = Cursor
     class OutputSerializer(serializers.Serializer):
-        employment_id = serializers.IntegerField(source="id")
-        person_id = serializers.IntegerField()
+        employment_id = IntegerField(source="id")
+        person_id = IntegerField()
         name = serializers.CharField(source="person.name")
         document_number = serializers.SerializerMethodField()
-        start_date = serializers.DateField()
+        start_date = DateField()
         monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2)
         enrolled_late = serializers.BooleanField()
 
