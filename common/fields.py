@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 DATE_HINT = _("Give the date as YYYY-MM-DD with ASCII digits, e.g. 2026-01-05.")
 WHOLE_NUMBER_HINT = _("Give a whole number with ASCII digits, e.g. 3.")
+ASCII_DIGITS_HINT = _("Write numbers and dates with ASCII digits (0-9), not full-width or other digits.")
 
 
 def ascii_text(value) -> bool:

@@ -226,3 +226,14 @@ def test_vouchers_are_read_only_in_the_admin(shanghai):
     assert "营业执照.pdf" in page and 'name="_save"' not in page
     assert client.get(f"/admin/agency/document/{document.pk}/delete/").status_code == 403
     assert client.get("/admin/agency/document/add/").status_code == 403
+
+
+@pytest.mark.parametrize("value", ["３", "٣"])  # full-width and Arabic-Indic three: int() reads both
+def test_the_add_form_refuses_a_number_in_other_digits_on_its_field(shanghai, value):
+    client = logged_in(clerk(shanghai))
+    form = {"kind": "new", "uscc": uscc(seed=13), "region": shanghai.pk, "name": "全角数字公司",
+            "employer_kind": "enterprise", "established_on": "2026-01-05", "risk_class": value}
+    response = client.post(f"{QUEUE}add/", form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["risk_class"] == ["数字和日期请用半角数字（0-9）填写，不要用全角或其他数字。"]
+    assert not RegistrationApplication.objects.exists()
