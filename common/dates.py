@@ -63,6 +63,13 @@ def date_not_before(value: date, earliest: date, *, field: str, why: str) -> dat
     return value
 
 
+def date_not_before_establishment(value: date, established_on: date | None, *, field: str) -> date:
+    """Not before the employer was established: an employment, a payment, a change of the employer's."""
+    if established_on is not None:
+        date_not_before(value, established_on, field=field, why=_("the employer was established on that day."))
+    return value
+
+
 def birth_date_check(value: date, *, field: str) -> date:
     date_not_before(value, EARLIEST_BIRTH, field=field, why=_("not a plausible date of birth."))
     if value > today():
