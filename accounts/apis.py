@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -11,9 +10,10 @@ from rest_framework.response import Response
 from accounts.models import AccountEntry
 from accounts.selectors import account_summary, entries_visible
 from common.apis import ApiView
+from common.dates import year_parse
+from common.fields import DateField, IntegerField
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
-from common.problems import ValidationFailed
 
 
 class AccountEntryOutput(serializers.ModelSerializer):
@@ -35,9 +35,9 @@ class MyAccountApi(ApiView):
                     OpenApiParameter("page_size", int, required=False)],
         responses=inline_serializer("MyAccountOutput", {
             "balance": serializers.DecimalField(max_digits=14, decimal_places=2),
-            "opened_on": serializers.DateField(allow_null=True),
-            "months_of_contribution": serializers.IntegerField(),
-            "years": serializers.IntegerField(), "months": serializers.IntegerField(),
+            "opened_on": DateField(allow_null=True),
+            "months_of_contribution": IntegerField(),
+            "years": IntegerField(), "months": IntegerField(),
             "next": serializers.URLField(allow_null=True), "previous": serializers.URLField(allow_null=True),
             "results": AccountEntryOutput(many=True)}))
     def get(self, request):
@@ -45,9 +45,7 @@ class MyAccountApi(ApiView):
         entries = entries_visible(self.viewer)
         year = request.query_params.get("year")
         if year is not None:
-            if not year.isdigit() or not 1949 <= int(year) <= 2200:
-                raise ValidationFailed.field("year", "invalid", gettext("Give a year as four digits, e.g. 2025."))
-            y = int(year)
+            y = year_parse(year, field="year")
             entries = entries.filter(Q(contribution_month__year=y) | Q(interest_year=y)
                                      | Q(contribution_month__isnull=True, interest_year__isnull=True,
                                          posted_on__year=y))

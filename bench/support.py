@@ -194,3 +194,159 @@ def wait_quiet(threshold: float = 0.2, max_wait: float | None = None) -> float:
 
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
+
+
+# --- one employer declaring over HTTP (declaration_bench.py, upload_bench.py) ------------------------
+
+DECLARING_SEED = """
+import datetime, decimal
+import django; django.setup()
+from agency.models import AverageWage, Region
+from employers.models import Employer
+from insured.models import StaffingTerms
+region = Region.objects.create(code="310101", name="Bench", province="Shanghai")
+StaffingTerms.objects.create(region=region, reduction_needs_confirmation=True)
+AverageWage.objects.create(region=region, year=2026, monthly_wage=decimal.Decimal("12000"),
+                           effective_from=datetime.date(2026, 1, 1))
+Employer.objects.create(uscc="91310101MA1FL00001", name="Bench employer", kind="enterprise", region=region,
+                        established_on=datetime.date(2010, 1, 1), registration_status="registered",
+                        registration_number="B1", registered_on=datetime.date(2010, 1, 20), risk_class=3,
+                        risk_float_percent=decimal.Decimal("120"))
+"""
+
+PORTAL_CLIENT = """
+import sys
+import django; django.setup()
+from employers.models import Employer
+from common.access import Viewer
+from employers.services.clients import employer_client_issue
+issued, _ = employer_client_issue(employer=Employer.objects.get(), actor=Viewer.system(), client_secret=sys.argv[1])
+print(issued.application.client_id)
+"""
+
+
+def declaring_world_load(db_name: str, persons: int) -> None:
+    """One region with its 2026 average wage and one registered employer, made through the models (so
+    that columns added later take their defaults), with `persons` persons on its staff since 2025-06,
+    loaded with INSERT .. SELECT; ANALYZE."""
+    subprocess.run([PYTHON, "-c", DECLARING_SEED], cwd=ROOT, env=django_env(db_name), check=True)
+    with psycopg.connect(db_url(db_name), autocommit=True) as conn:
+        conn.execute("""
+            INSERT INTO insured_insuredperson (document_type, document_number, name, sex, birth_date, nationality,
+                   region_id, hukou_region_code, hukou_type, phone, email, postal_address, statement_delivery,
+                   original_retirement_age, created_at)
+            SELECT 'resident_id', '3101011990' || lpad(g::text, 8, '0'), 'P' || g, 'M', '1990-01-01', 'CHN', r.id,
+                   '', 'urban', '', '', '', 'online', '', now()
+              FROM agency_region r, generate_series(1, %s) g""", [persons])
+        conn.execute("""
+            INSERT INTO insured_employment (person_id, employer_id, start_date, monthly_wage, enrolled_late,
+                   created_at)
+            SELECT p.id, e.id, '2025-06-01', 9000, false, '2025-06-01 09:00+08' FROM insured_insuredperson p,
+                   employers_employer e""")
+        conn.execute("ANALYZE")
+
+
+def declaring_roll(persons: int) -> list[tuple[str, str]]:
+    """The staff's document numbers with wages; floor 7200.00, ceiling 36000.00: about 1 row in 12 below
+    the floor, 1 in 12 above the ceiling."""
+    return [(f"3101011990{g:08d}", f"{5000 + (g * 389) % 36000}.{g % 100:02d}") for g in range(1, persons + 1)]
+
+
+def portal_client_issue(db_name: str, secret: str) -> str:
+    """A portal OAuth client of the employer, issued through the service; its client_id."""
+    return subprocess.run([PYTHON, "-c", PORTAL_CLIENT, secret], cwd=ROOT, env=django_env(db_name),
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+class Gunicorn:
+    """config.wsgi served by gunicorn with ONE sync worker, for as long as the `with` block runs: a
+    portal token, a warm-up request and the worker's memory high-water mark (VmHWM)."""
+
+    def __init__(self, env: dict[str, str], port: int, host: str = "127.0.0.1"):
+        self.env, self.base = env, f"http://{host}:{port}"
+        self.bind = f"{host}:{port}"
+        self.server: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        import urllib.request
+
+        self.server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", self.bind,
+             "--workers", "1", "--timeout", "600", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, start_new_session=True)
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"{self.base}/bench/constant", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise SystemExit("gunicorn did not come up")
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(timeout=30)
+
+    def token(self, client_id: str, secret: str) -> str:
+        import urllib.parse
+        import urllib.request
+
+        data = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
+                                       "client_secret": secret, "scope": "read write"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(f"{self.base}/o/token/", data=data),
+                                    timeout=30) as response:
+            return json.loads(response.read())["access_token"]
+
+    def warm(self, token: str, path: str = "/api/v1/employer/declarations") -> None:
+        """The worker's first request loads the views: made before anything is measured."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.base}{path}", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def worker_peak_mb(self) -> float:
+        """The worker's VmHWM (/proc/<pid>/status) in MB."""
+        worker = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children").read_text().split()[0]
+        for line in Path(f"/proc/{worker}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+
+def declaration_multipart(period: str, csv: bytes) -> tuple[bytes, str]:
+    """A declaration's CSV upload: the multipart body and its content type."""
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"period\"\r\n\r\n{period}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"roll.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def declaration_post(base: str, token: str, body: bytes, content_type: str) -> tuple[float, int, dict]:
+    """POST a declaration with an Idempotency-Key: (seconds from the first byte sent to the last byte
+    received, status, answer). A body refused while it was being sent (gunicorn answers 413 and closes)
+    is reported as 413."""
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    request = urllib.request.Request(f"{base}/api/v1/employer/declarations", data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": content_type, "Idempotency-Key": str(uuid.uuid4())})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as err:
+        status, answer = err.code, err.read()
+    except (ConnectionResetError, BrokenPipeError, urllib.error.URLError) as err:
+        if isinstance(err, urllib.error.URLError) and not isinstance(err.reason, (BrokenPipeError,
+                                                                                  ConnectionResetError)):
+            raise
+        return time.perf_counter() - t0, 413, {"note": "answered and closed while the body was being sent"}
+    return time.perf_counter() - t0, status, json.loads(answer or b"{}")

@@ -1,8 +1,9 @@
 """Peak worker memory for the largest declaration bodies the limits admit, and for what they refuse.
 
 1. Fresh migrated scratch database (<BENCH_DB_PREFIX>_upload); one region with its 2026 average
-   wage; one registered employer with --persons persons on its staff (declaration_bench's loader).
-2. Each case runs in a NEW gunicorn (config.wsgi, ONE sync worker), so the worker's high-water mark
+   wage; one registered employer with --persons persons on its staff (`support.declaring_world_load`,
+   as declaration_bench.py).
+2. Each case runs in a NEW gunicorn (config.wsgi, ONE sync worker: `support.Gunicorn`), so the worker's high-water mark
    (VmHWM, /proc/<pid>/status) belongs to that case alone: measured after one warm-up GET, and
    after the case's POST.
    - csv_at_limit: the whole roll as a CSV upload padded (a longer name column, which is ignored)
@@ -22,71 +23,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import declaration_bench as declare  # noqa: E402
 import support  # noqa: E402
 
 DB = f"{support.DB_PREFIX}_upload"
-HOST, DEFAULT_PORT = "127.0.0.1", 8762
+DEFAULT_PORT = 8762
 TARGET_PEAK_MB = 300
 SECRET = "bench-upload-secret"
 MIB = 1024 * 1024
-
-
-SEED_SNIPPET = """
-import datetime, decimal
-import django; django.setup()
-from agency.models import AverageWage, Region
-from employers.models import Employer
-region = Region.objects.create(code="310101", name="Bench", province="Shanghai")
-AverageWage.objects.create(region=region, year=2026, monthly_wage=decimal.Decimal("12000"),
-                           effective_from=datetime.date(2026, 1, 1))
-Employer.objects.create(uscc="91310101MA1FL00001", name="Bench employer", kind="enterprise", region=region,
-                        established_on=datetime.date(2010, 1, 1), registration_status="registered",
-                        registration_number="B1", registered_on=datetime.date(2010, 1, 20), risk_class=3,
-                        risk_float_percent=decimal.Decimal("120"))
-"""
-
-
-def load(env, persons: int) -> None:
-    """declaration_bench's world (its staff and their employments), the region and employer made
-    through the models so that their newer columns take their defaults."""
-    subprocess.run([support.PYTHON, "-c", SEED_SNIPPET], cwd=support.ROOT, env=env, check=True)
-    with support.psycopg.connect(support.db_url(DB), autocommit=True) as conn:
-        conn.execute("""
-            INSERT INTO insured_insuredperson (document_type, document_number, name, sex, birth_date, nationality,
-                   region_id, hukou_region_code, hukou_type, phone, email, postal_address, statement_delivery,
-                   original_retirement_age, created_at)
-            SELECT 'resident_id', '3101011990' || lpad(g::text, 8, '0'), 'P' || g, 'M', '1990-01-01', 'CHN', r.id,
-                   '', 'urban', '', '', '', 'online', '', now()
-              FROM agency_region r, generate_series(1, %s) g""", [persons])
-        conn.execute("""
-            INSERT INTO insured_employment (person_id, employer_id, start_date, monthly_wage, enrolled_late,
-                   created_at)
-            SELECT p.id, e.id, '2025-06-01', 9000, false, '2025-06-01 09:00+08' FROM insured_insuredperson p,
-                   employers_employer e""")
-        conn.execute("ANALYZE")
-
-
-def multipart(period: str, csv: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"period\"\r\n\r\n{period}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"roll.csv\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def csv_padded(rows: list[tuple[str, str]], size: int) -> bytes:
@@ -112,55 +62,13 @@ def json_padded(period: str, rows: list[tuple[str, str]], size: int) -> bytes:
     return body[:-1] + b" " * (size - len(body) - 1) + b"}"
 
 
-def send(url: str, token: str, body: bytes, content_type: str) -> tuple[float, int, dict]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": content_type, "Idempotency-Key": str(uuid.uuid4())})
-    t0 = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            status, answer = response.status, response.read()
-    except urllib.error.HTTPError as err:
-        status, answer = err.code, err.read()
-    except (ConnectionResetError, BrokenPipeError, urllib.error.URLError) as err:
-        # gunicorn answered 413 and closed before the client had sent the whole body
-        if isinstance(err, urllib.error.URLError) and not isinstance(err.reason, (BrokenPipeError,
-                                                                                  ConnectionResetError)):
-            raise
-        return time.perf_counter() - t0, 413, {"note": "answered and closed while the body was being sent"}
-    return time.perf_counter() - t0, status, json.loads(answer or b"{}")
-
-
 def one_case(env, port: int, client_id: str, body: bytes, content_type: str) -> dict:
-    base = f"http://{HOST}:{port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{port}",
-         "--workers", "1", "--timeout", "600", "--log-level", "warning"],
-        cwd=support.ROOT, env=env, start_new_session=True)
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"{base}/bench/constant", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
-        data = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
-                                       "client_secret": SECRET, "scope": "read write"}).encode()
-        with urllib.request.urlopen(urllib.request.Request(f"{base}/o/token/", data=data), timeout=30) as response:
-            token = json.loads(response.read())["access_token"]
-        worker = declare.worker_pid(server.pid)
-        warm = urllib.request.Request(f"{base}/api/v1/employer/declarations",
-                                      headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(warm, timeout=30) as response:
-            response.read()
-        before = declare.vm_hwm_mb(worker)
-        seconds, status, answer = send(f"{base}/api/v1/employer/declarations", token, body, content_type)
-        peak = declare.vm_hwm_mb(worker)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with support.Gunicorn(env, port) as server:  # a new worker per case: its high-water mark is the case's
+        token = server.token(client_id, SECRET)
+        server.warm(token)
+        before = server.worker_peak_mb()
+        seconds, status, answer = support.declaration_post(server.base, token, body, content_type)
+        peak = server.worker_peak_mb()
     codes = sorted({e.get("code") for e in answer.get("errors", [])}) if isinstance(answer, dict) else []
     return {"status": status, "seconds": round(seconds, 3), "body_mb": round(len(body) / MIB, 2),
             "peak_before_mb": before, "peak_mb": peak, "codes": codes, "rows": answer.get("rows")}
@@ -184,14 +92,13 @@ def main() -> dict:
     csv_limit, json_limit, max_rows = (int(x) for x in limits)
     print(f"upload_bench: {args.persons:,} persons; CSV limit {csv_limit:,} B, JSON limit {json_limit:,} B, "
           f"{max_rows:,} rows", flush=True)
-    load(env, args.persons)
-    client_id = subprocess.run([support.PYTHON, "-c", declare.CLIENT_SNIPPET, SECRET], cwd=support.ROOT, env=env,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    rows = declare.roll(args.persons)
+    support.declaring_world_load(DB, args.persons)
+    client_id = support.portal_client_issue(DB, SECRET)
+    rows = support.declaring_roll(args.persons)
     cases = {
-        "csv_at_limit": multipart("2026-01", csv_padded(rows, csv_limit)),
-        "csv_too_many_rows": multipart("2026-02", csv_many_rows(rows[0][0], csv_limit)),
-        "csv_50mb": multipart("2026-02", csv_many_rows(rows[0][0], 50 * 1000 * 1000)),
+        "csv_at_limit": support.declaration_multipart("2026-01", csv_padded(rows, csv_limit)),
+        "csv_too_many_rows": support.declaration_multipart("2026-02", csv_many_rows(rows[0][0], csv_limit)),
+        "csv_50mb": support.declaration_multipart("2026-02", csv_many_rows(rows[0][0], 50 * 1000 * 1000)),
         "json_at_limit": (json_padded("2026-03", rows, json_limit), "application/json"),
     }
     results = {}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer, scope, viewer_for_request
+from common.fields import ASCII_DIGITS_HINT, ascii_text
 from common.files import files_removed_on_error
 from common.person_views import person_path, person_views_log
 from common.problems import ApplicationError
@@ -180,6 +181,17 @@ class ServiceForm(forms.ModelForm):
 
     def save_m2m(self):
         pass  # the service wrote what belongs to the row
+
+    def _clean_fields(self):
+        """Numbers and dates as a clerk types them are ASCII digits (issue 25): Python reads
+        full-width and other scripts' digits as numbers, so such a value is refused on its field
+        rather than stored (as `common.fields` does for the API)."""
+        super()._clean_fields()
+        numbers = (forms.DecimalField, forms.IntegerField, forms.FloatField, forms.DateField)
+        for name, bound in self._bound_items():
+            if isinstance(bound.field, numbers) and not bound.field.disabled and name not in self._errors \
+                    and not ascii_text(bound.data):
+                self.add_error(name, forms.ValidationError(ASCII_DIGITS_HINT, code="ascii"))
 
     def _post_clean(self):
         pass  # no model validation of an unsaved instance here: the service checks, and refuses

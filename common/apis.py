@@ -1,13 +1,19 @@
-"""The base of every API view: POSTs run in one transaction and honour Idempotency-Key."""
+"""The base of every API view: POSTs run in one transaction and honour Idempotency-Key; and the
+`.../with-documents` twin of an operation that takes files."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from common.access import viewer_for_request
 from common.idempotency import HEADER, Replay, idempotency_claim, idempotency_store, request_fingerprint
+from common.parsers import MultiPartParser
+from common.problems import ValidationFailed
 
 
 class ApiView(APIView):
@@ -68,3 +74,43 @@ class ApiView(APIView):
     @property
     def viewer(self):
         return viewer_for_request(self.request)
+
+
+# --- the `.../with-documents` twin of a JSON operation ---------------------------------------------
+
+class DocumentsUpload(serializers.Serializer):
+    """Files sent with a `.../with-documents` operation (multipart/form-data), each with its kind. The
+    service stores them and checks the kinds (`agency.documents.documents_store`), in its transaction."""
+
+    documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                      help_text="The files (multipart), one `documents` part each.")
+    document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                           help_text="One kind per `documents` file, in the same order; none: "
+                                                     "the operation's usual kind for every file.")
+
+
+def documents_take(fields: dict, default_kind: str) -> list[tuple]:
+    """Take the files and their kinds off validated `DocumentsUpload` fields: (file, kind) pairs,
+    `default_kind` for every file when no kinds are given."""
+    files, kinds = fields.pop("documents"), fields.pop("document_kinds")
+    if len(kinds) not in (0, len(files)):
+        raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
+    return [(file, kinds[i] if kinds else default_kind) for i, file in enumerate(files)]
+
+
+def with_documents(view: type, *, summary: str, responses) -> type:
+    """The multipart twin of a JSON view whose `post` reads `view.UploadSerializer` (its fields plus
+    `DocumentsUpload`): the same operation with files attached, mounted at `.../with-documents`."""
+
+    class Upload(view):
+        parser_classes = [MultiPartParser]
+        request_media_type = "multipart/form-data"
+        http_method_names = ["post", "options"]
+
+        @extend_schema(request=view.UploadSerializer, responses=responses, summary=summary)
+        def post(self, request, *args, **kwargs):
+            return super().post(request, *args, **kwargs)
+
+    Upload.__name__ = Upload.__qualname__ = view.__name__.removesuffix("Api") + "UploadApi"
+    Upload.__module__ = view.__module__
+    return Upload

@@ -21,6 +21,8 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 EARLIEST_ESTABLISHMENT = date(1949, 1, 1)  # no employer registered here was established before 1949
 MINIMUM_WORKING_AGE = 16  # Labour Law Art. 15: no employment before the 16th birthday
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)  # ASCII digits only (issue 25)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 
 
 def today() -> date:
@@ -58,6 +60,13 @@ def date_not_before(value: date, earliest: date, *, field: str, why: str) -> dat
     if value < earliest:
         raise ValidationFailed.field(field, "too_early", _("Not before %(earliest)s: %(why)s")
                                      % {"earliest": earliest.isoformat(), "why": why})
+    return value
+
+
+def date_not_before_establishment(value: date, established_on: date | None, *, field: str) -> date:
+    """Not before the employer was established: an employment, a payment, a change of the employer's."""
+    if established_on is not None:
+        date_not_before(value, established_on, field=field, why=_("the employer was established on that day."))
     return value
 
 
@@ -100,3 +109,20 @@ def month_parse(value: str, *, field: str) -> tuple[int, int]:
         raise ValidationFailed.field(field, "out_of_range",
                                      _("Give a month from 1949-01 to %(limit)s.") % {"limit": limit.strftime("%Y-%m")})
     return year, month
+
+
+def day_parse(value: str, *, field: str) -> date:
+    """A YYYY-MM-DD query value in ASCII digits (not full-width or other scripts' digits)."""
+    if _DAY.fullmatch(value or "") is None:
+        raise ValidationFailed.field(field, "invalid", _("Use YYYY-MM-DD."))
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.field(field, "invalid", _("Use YYYY-MM-DD.")) from None
+
+
+def year_parse(value: str, *, field: str, earliest: int = 1949, latest: int = 2200) -> int:
+    """A year as four ASCII digits, from `earliest` to `latest`."""
+    if _YEAR.fullmatch(value or "") is None or not earliest <= int(value) <= latest:
+        raise ValidationFailed.field(field, "invalid", _("Give a year as four digits, e.g. 2025."))
+    return int(value)

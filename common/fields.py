@@ -1,10 +1,50 @@
-"""Serializer fields whose errors tell the caller what to send instead."""
+"""Serializer fields whose errors tell the caller what to send instead.
+
+Dates and whole numbers as a caller types them are ASCII digits (issue 25): Django's and DRF's
+parsers read `\\d`, which matches full-width (`２０２６-０１-０５`) and Arabic-Indic digits too, and `int()`
+reads them, so a typo in another script would go in silently. Every date and integer an API
+operation takes goes through `DateField` / `IntegerField` here (and every amount through
+`common.money.MoneyField`), which refuse anything but ASCII with a field error first;
+`tests/common/test_ascii_inputs.py` walks the schema and sends each one full-width digits.
+"""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+DATE_HINT = _("Give the date as YYYY-MM-DD with ASCII digits, e.g. 2026-01-05.")
+WHOLE_NUMBER_HINT = _("Give a whole number with ASCII digits, e.g. 3.")
+ASCII_DIGITS_HINT = _("Write numbers and dates with ASCII digits (0-9), not full-width or other digits.")
+
+
+def ascii_text(value) -> bool:
+    """Whether a caller's value is free of other scripts' digits (and of anything else but ASCII);
+    a value that is not text (a JSON number, a date) is for the field's own parser to judge."""
+    return not isinstance(value, str) or value.isascii()
+
+
+class DateField(serializers.DateField):
+    """A date: ASCII YYYY-MM-DD first, then DRF's own parsing."""
+
+    default_error_messages = {"ascii": DATE_HINT}
+
+    def to_internal_value(self, value):
+        if not ascii_text(value):
+            self.fail("ascii")
+        return super().to_internal_value(value)
+
+
+class IntegerField(serializers.IntegerField):
+    """A whole number: ASCII digits first, then DRF's own parsing."""
+
+    default_error_messages = {"ascii": WHOLE_NUMBER_HINT}
+
+    def to_internal_value(self, data):
+        if not ascii_text(data):
+            self.fail("ascii")
+        return super().to_internal_value(data)
 
 
 class ChoiceField(serializers.ChoiceField):
@@ -22,7 +62,7 @@ class ChoiceField(serializers.ChoiceField):
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
-class MonthField(serializers.DateField):
+class MonthField(DateField):
     """A contribution period (the first day of a month) answered as YYYY-MM, and documented so."""
 
     def __init__(self, **kwargs):

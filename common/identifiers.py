@@ -13,6 +13,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from common.problems import ValidationFailed
+
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
 
@@ -119,3 +121,14 @@ def mask_document_sql(number: str) -> str:
             f"                             THEN left({number}, 2) || repeat('*', greatest(length({number}) - 2, 0))\n"
             f"                             ELSE left({number}, 6) || repeat('*', length({number}) - 10)\n"
             f"                                  || right({number}, 4) END")
+
+
+_DIVISION_CODE = re.compile(r"[0-9]{6}", re.ASCII)
+
+
+def division_code_check(value: str, *, field: str) -> str:
+    """A region's 6-digit administrative division code (GB/T 2260) in ASCII digits; a 400 naming
+    `field` otherwise (full-width or other scripts' digits included)."""
+    if _DIVISION_CODE.fullmatch(value or "") is None:
+        raise ValidationFailed.field(field, "invalid", _("Give the region's 6-digit division code."))
+    return value

@@ -68,9 +68,13 @@ def _months_in_old(person: InsuredPerson, employer: Employer, last: date, base: 
     entries_post(entries)
 
 
+def _mover_start(today: date) -> date:
+    return date(today.year - 3, today.month, 1)
+
+
 def _mover(person: InsuredPerson, old_employer: Employer, new_employer: Employer, today: date) -> None:
     system = Viewer.system()
-    start = date(today.year - 3, today.month, 1)
+    start = _mover_start(today)
     last = today - timedelta(days=60)
     portal = system  # the demo's history, entered by the system (the employers of 110105 have no portal)
     enrolment_submit(employer=old_employer, document_number=person.document_number, name=person.name,
@@ -98,7 +102,8 @@ def demo_transfers_ensure(*, today: date) -> str | None:
     old, new = Region.objects.filter(code=OLD).first(), Region.objects.filter(code=NEW).first()
     if old is None or new is None or Transfer.objects.filter(to_region=new, from_region=old).exists():
         return None
-    old_employer = (Employer.objects.filter(region=old, registration_status=RegistrationStatus.REGISTERED)
+    old_employer = (Employer.objects.filter(region=old, registration_status=RegistrationStatus.REGISTERED,
+                                            established_on__lte=_mover_start(today))  # employed there since
                     .order_by("id").first())
     new_employer = (Employer.objects.filter(region=new, registration_status=RegistrationStatus.REGISTERED)
                     .order_by("-id").first())

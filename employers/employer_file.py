@@ -13,15 +13,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agency.workbench import undecided_deadlines
 from common.access import scope, viewer_for_request
+from common.file_pages import (
+    FileHeader,
+    admin_context,
+    file_object_or_404,
+    file_page_render,
+    file_page_urls,
+    panel_html,
+)
 from common.panels import Panel, PanelRegistry
 from common.problems import ApplicationError
 from employers.models import EmployerClient, RegistrationApplication
@@ -57,7 +64,7 @@ def employer_clients(viewer, employer):
 
 
 def _render(template: str, request, **context):
-    return render_to_string(f"admin/employers/file/{template}", {"request": request, **context}, request=request)
+    return panel_html(f"admin/employers/file/{template}", request, **context)
 
 
 def _registration(request, employer, viewer):
@@ -85,21 +92,7 @@ employer_file_panels.register(Panel("clients", _("portal API clients"), _clients
 # --- views, mounted under the employer admin (EmployerAdmin.get_urls) ----------------------------
 
 def employer_file_urls(model_admin) -> list:
-    wrap = model_admin.admin_site.admin_view
-    return [
-        path("find/", wrap(lambda request: employer_find_view(model_admin, request)),
-             name="employers_employer_find"),
-        path("<int:object_id>/file/", wrap(lambda request, object_id: employer_file_view(model_admin, request,
-                                                                                           object_id)),
-             name="employers_employer_file"),
-        path("<int:object_id>/file/act/", wrap(lambda request, object_id: employer_file_act(model_admin, request,
-                                                                                              object_id)),
-             name="employers_employer_file_act"),
-    ]
-
-
-def _context(model_admin, request, **extra):
-    return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **extra}
+    return file_page_urls(model_admin, find=employer_find_view, show=employer_file_view, act=employer_file_act)
 
 
 def employer_find_view(model_admin, request):
@@ -118,24 +111,21 @@ def employer_find_view(model_admin, request):
                               .order_by("name", "id")[:50 - len(employers)])
         if len(employers) == 1 and (employers[0].uscc == code or employers[0].name == query):
             return HttpResponseRedirect(reverse("admin:employers_employer_file", args=[employers[0].pk]))
-    return TemplateResponse(request, "admin/employers/employer_search.html", _context(
+    return TemplateResponse(request, "admin/employers/employer_search.html", admin_context(
         model_admin, request, title=_("Find an employer"), query=query, employers=employers))
 
 
 def _employer_or_404(model_admin, request, object_id):
-    employer = model_admin.get_queryset(request).filter(pk=object_id).first()
-    if employer is None or not model_admin.has_view_permission(request, employer):
-        raise Http404(_("No such employer in your region."))
-    return employer
+    return file_object_or_404(model_admin, request, object_id, missing=_("No such employer in your region."))
 
 
 def employer_file_view(model_admin, request, object_id, *, issued=None):
     employer = _employer_or_404(model_admin, request, object_id)
-    viewer = viewer_for_request(request)
-    return TemplateResponse(request, "admin/employers/employer_file.html", _context(
-        model_admin, request, title=_("Employer's file"), subtitle=employer.name, employer=employer,
-        issued=issued, panels=employer_file_panels.render(request, employer, viewer),
-        can_change=model_admin.has_change_permission(request, employer)))
+    header = FileHeader(name=employer.name, number=employer.uscc, detail=employer.get_registration_status_display(),
+                        find_label=_("Find an employer"), find_placeholder=_("credit code or name"),
+                        find_again=_("Find another employer"))
+    return file_page_render(model_admin, request, employer, panels=employer_file_panels, title=_("Employer's file"),
+                            header=header, template="admin/employers/employer_file.html", issued=issued)
 
 
 def employer_file_act(model_admin, request, object_id):

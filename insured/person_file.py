@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agency.workbench import staff_name
 from common.access import viewer_for_request
+from common.file_pages import (
+    FileHeader,
+    admin_context,
+    file_object_or_404,
+    file_page_render,
+    file_page_urls,
+    panel_html,
+)
 from common.identifiers import mask_document
 from common.panels import Panel, PanelRegistry
 from common.problems import ApplicationError
@@ -80,7 +86,7 @@ def with_actor_names(events) -> list:
 # --- the page's own sections ---------------------------------------------------------------------
 
 def _render(template: str, request, **context):
-    return render_to_string(f"admin/insured/file/{template}", {"request": request, **context}, request=request)
+    return panel_html(f"admin/insured/file/{template}", request, **context)
 
 
 def _identity(request, person, viewer):
@@ -125,21 +131,7 @@ person_file_panels.register(Panel("documents", _("vouchers"), _documents, order=
 # --- views, mounted under the person admin (InsuredPersonAdmin.get_urls) ---------------------------
 
 def person_file_urls(model_admin) -> list:
-    wrap = model_admin.admin_site.admin_view
-    return [
-        path("find/", wrap(lambda request: person_find_view(model_admin, request)),
-             name="insured_insuredperson_find"),
-        path("<int:object_id>/file/", wrap(lambda request, object_id: person_file_view(model_admin, request,
-                                                                                          object_id)),
-             name="insured_insuredperson_file"),
-        path("<int:object_id>/file/act/", wrap(lambda request, object_id: person_file_act(model_admin, request,
-                                                                                             object_id)),
-             name="insured_insuredperson_file_act"),
-    ]
-
-
-def _context(model_admin, request, **extra):
-    return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **extra}
+    return file_page_urls(model_admin, find=person_find_view, show=person_file_view, act=person_file_act)
 
 
 def person_find_view(model_admin, request):
@@ -151,26 +143,22 @@ def person_find_view(model_admin, request):
         return HttpResponseRedirect(reverse("admin:insured_insuredperson_file", args=[found.persons[0].pk]))
     for person in found.persons if found else []:
         person.masked = mask_document(person.document_number)
-    return TemplateResponse(request, "admin/insured/person_search.html", _context(
+    return TemplateResponse(request, "admin/insured/person_search.html", admin_context(
         model_admin, request, title=_("Find a person"), query=query, found=found))
 
 
 def _person_or_404(model_admin, request, object_id):
-    person = model_admin.get_queryset(request).filter(pk=object_id).first()
-    if person is None or not model_admin.has_view_permission(request, person):
-        raise Http404(_("No such person in your region."))
-    return person
+    return file_object_or_404(model_admin, request, object_id, missing=_("No such person in your region."))
 
 
 def person_file_view(model_admin, request, object_id):
     person = _person_or_404(model_admin, request, object_id)
-    viewer = viewer_for_request(request)
-    record_access_log(person_id=person.pk, viewer=viewer, kind=RecordAccessKind.PERSON_FILE)
-    return TemplateResponse(request, "admin/insured/person_file.html", _context(
-        model_admin, request, title=_("Personal insurance file"), subtitle=person.name, person=person,
-        masked=mask_document(person.document_number), today=timezone.localdate(),
-        panels=person_file_panels.render(request, person, viewer),
-        can_change=model_admin.has_change_permission(request, person)))
+    record_access_log(person_id=person.pk, viewer=viewer_for_request(request), kind=RecordAccessKind.PERSON_FILE)
+    header = FileHeader(name=person.name, number=mask_document(person.document_number), detail=person.region,
+                        find_label=_("Find a person"), find_placeholder=_("document number or name"),
+                        find_again=_("Find another person"))
+    return file_page_render(model_admin, request, person, panels=person_file_panels,
+                            title=_("Personal insurance file"), header=header)
 
 
 def person_file_act(model_admin, request, object_id):

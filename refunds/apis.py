@@ -12,12 +12,9 @@ from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
-from agency.vocabulary import document_kind_choices
-from common.apis import ApiView
-from common.fields import ChoiceField
-from common.parsers import MultiPartParser
+from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
+from common.fields import ChoiceField, DateField, IntegerField
 from common.permissions import IsInsuredPerson
-from common.problems import ValidationFailed
 from insured.models import Channel, InsuredPerson
 from refunds.models import RefundReason
 from refunds.selectors import refunds_visible
@@ -30,15 +27,15 @@ class RefundEventOutput(serializers.Serializer):
 
 
 class RefundOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     reason = serializers.CharField()
     state = serializers.CharField()
-    applied_on = serializers.DateField()
-    payout_month = serializers.DateField(allow_null=True)
+    applied_on = DateField()
+    payout_month = DateField(allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     interest_credited = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     bank_reference = serializers.CharField()
-    closed_on = serializers.DateField(allow_null=True)
+    closed_on = DateField(allow_null=True)
     decision_note = serializers.CharField()
     next_step_due_on = serializers.SerializerMethodField()
     alternative = serializers.SerializerMethodField(
@@ -82,13 +79,8 @@ class MyRefundsApi(ApiView):
         payee_name = serializers.CharField(max_length=100, required=False, default="")
         note = serializers.CharField(max_length=2000, required=False, default="")
 
-    class UploadSerializer(InputSerializer):
+    class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with the written application and its proofs (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                          help_text="The written application and its proofs (multipart).")
-        document_kinds = serializers.ListField(child=ChoiceField(choices=document_kind_choices()), required=False,
-                                               default=list)
 
     @extend_schema(request=InputSerializer, responses={201: RefundOutput},
                    summary="Apply for the lump-sum payment of the individual account (Order No. 13 of 2011)",
@@ -99,10 +91,7 @@ class MyRefundsApi(ApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-        if len(kinds) not in (0, len(files)):
-            raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
-        documents = [(f, kinds[i] if kinds else DocumentKind.APPLICATION_FORM) for i, f in enumerate(files)]
+        documents = documents_take(fields, DocumentKind.APPLICATION_FORM)
         refund = refund_apply(person=InsuredPerson(pk=self.viewer.person_id), actor=self.viewer, channel=Channel.API,
                               documents=documents, **fields)
         refund = refunds_visible(self.viewer).get(pk=refund.pk)
@@ -110,15 +99,9 @@ class MyRefundsApi(ApiView):
                         headers={"Location": f"/api/v1/me/refunds/{refund.pk}"})
 
 
-class MyRefundsUploadApi(MyRefundsApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-    http_method_names = ["post", "options"]
-
-    @extend_schema(request=MyRefundsApi.UploadSerializer, responses={201: RefundOutput},
-                   summary="Apply for the lump-sum payment with the application's files attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+MyRefundsUploadApi = with_documents(
+    MyRefundsApi, responses={201: RefundOutput},
+    summary="Apply for the lump-sum payment with the application's files attached (multipart)")
 
 
 class MyRefundDetailApi(ApiView):

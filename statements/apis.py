@@ -17,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from agency.workbench import staff_name
 from common.apis import ApiView
+from common.fields import IntegerField
 from common.identifiers import mask_name
 from common.pagination import Cursor
 from common.pdf import PdfRenderer, pdf_response
@@ -73,7 +74,7 @@ class StatementAccountOut(serializers.Serializer):
 
 
 class StatementArrearsOut(serializers.Serializer):
-    months = serializers.IntegerField()
+    months = IntegerField()
     amount = serializers.DecimalField(**MONEY)
 
 
@@ -91,7 +92,7 @@ class StatementDeliveryOut(serializers.Serializer):
 
 
 class StatementSummaryOut(serializers.Serializer):
-    year = serializers.IntegerField()
+    year = IntegerField()
     generated_at = serializers.DateTimeField()
     checksum = serializers.CharField(help_text="SHA-256 of the statement's snapshot; printed on the PDF.")
     verification_code = serializers.CharField()
@@ -105,8 +106,8 @@ class StatementOut(StatementSummaryOut):
     employers = StatementEmployerOut(many=True)
     months = StatementMonthOut(many=True)
     totals = StatementAmountsOut()
-    months_in_year = serializers.IntegerField()
-    months_total = serializers.IntegerField()
+    months_in_year = IntegerField()
+    months_total = IntegerField()
     arrears = StatementArrearsOut()
     account = StatementAccountOut()
     qr = serializers.CharField(help_text="What the statement's QR code holds: the verification URL, then after `#` "
@@ -228,12 +229,12 @@ class VerifyThrottle(SimpleRateThrottle):
 
 
 class VerificationOut(serializers.Serializer):
-    year = serializers.IntegerField()
+    year = IntegerField()
     name = serializers.CharField(help_text="The holder's name: its first character and always two asterisks.")
     checksum = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="Compare with the SHA-256 printed at the foot of "
                                                                    "the statement (all 64 hexadecimal digits).")
-    months_in_year = serializers.IntegerField(min_value=0, max_value=12, help_text="Months contributed in the year.")
-    months_total = serializers.IntegerField(min_value=0, help_text="Months contributed in all, to the year's end.")
+    months_in_year = IntegerField(min_value=0, max_value=12, help_text="Months contributed in the year.")
+    months_total = IntegerField(min_value=0, help_text="Months contributed in all, to the year's end.")
     closing_balance = serializers.DecimalField(**MONEY, help_text="The individual account at the year's end.")
     employer_total = serializers.DecimalField(**MONEY, help_text="The year's employer contributions, all types.")
     individual_total = serializers.DecimalField(**MONEY, help_text="The year's individual contributions, all types.")

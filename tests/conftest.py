@@ -4,6 +4,26 @@ import pytest
 from django.core.cache import cache
 
 
+@pytest.fixture
+def shanghai():
+    """Huangpu district with its office: the region most tests act in."""
+    from tests.agency.factories import OfficeFactory, RegionFactory
+
+    region = RegionFactory(code="310101", name="黄浦区")
+    OfficeFactory(region=region)
+    return region
+
+
+@pytest.fixture
+def beijing():
+    """Chaoyang district with its office: the other region."""
+    from tests.agency.factories import OfficeFactory, RegionFactory
+
+    region = RegionFactory(code="110105", name="朝阳区")
+    OfficeFactory(region=region)
+    return region
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Sessions and cached lookups live in Redis: start each test from an empty cache."""

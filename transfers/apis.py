@@ -13,10 +13,10 @@ from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind, Region
-from common.apis import ApiView
-from common.fields import ChoiceField
+from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
+from common.fields import ChoiceField, DateField, IntegerField
+from common.identifiers import division_code_check
 from common.pagination import Cursor
-from common.parsers import MultiPartParser
 from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import Conflict, NotFound, ValidationFailed
@@ -37,29 +37,24 @@ def _region(code: str | None, field: str, *, required: bool = True) -> Region | 
         if required:
             raise ValidationFailed.field(field, "required", _("Give the region's 6-digit division code."))
         return None
-    region = Region.objects.filter(code=code).first()
+    region = Region.objects.filter(code=division_code_check(code, field=field)).first()
     if region is None:
         raise ValidationFailed.field(field, "unknown_region", _("No region with the code %(code)s.") % {"code": code})
     return region
 
 
-def _documents(fields: dict, default_kind: str) -> list:
-    files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-    if len(kinds) not in (0, len(files)):
-        raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
-    return [(f, kinds[i] if kinds else default_kind) for i, f in enumerate(files)]
 
 
 
 
 class SuspensionOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     state = serializers.CharField()
     region_code = serializers.CharField(source="region.code")
     reason = serializers.CharField()
     note = serializers.CharField()
-    relationship_id = serializers.IntegerField()
-    request_event_id = serializers.IntegerField()
+    relationship_id = IntegerField()
+    request_event_id = IntegerField()
     created_at = serializers.DateTimeField()
     due_on = serializers.SerializerMethodField()
 
@@ -76,11 +71,8 @@ class MySuspensionsApi(ApiView):
         reason = ChoiceField(choices=SuspensionReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
-    class UploadSerializer(InputSerializer):
+    class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with files attached (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
     @extend_schema(request=InputSerializer, responses={201: SuspensionOutput},
                    summary="Apply to suspend the insurance relationship in a region (reviewed by a clerk)",
@@ -91,21 +83,16 @@ class MySuspensionsApi(ApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        documents = _documents(fields, DocumentKind.OTHER)
+        documents = documents_take(fields, DocumentKind.OTHER)
         suspension = suspension_apply(region=_region(fields["region"], "region"), reason=fields["reason"],
                                       note=fields["note"], documents=documents, actor=self.viewer,
                                       channel=Channel.API)
         return Response(SuspensionOutput(suspension).data, status=status.HTTP_201_CREATED)
 
 
-class MySuspensionsUploadApi(MySuspensionsApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-
-    @extend_schema(request=MySuspensionsApi.UploadSerializer, responses={201: SuspensionOutput},
-                   summary="Apply to suspend the relationship, with files attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+MySuspensionsUploadApi = with_documents(
+    MySuspensionsApi, responses={201: SuspensionOutput},
+    summary="Apply to suspend the relationship, with files attached (multipart)")
 
 
 class CertificateOutput(serializers.Serializer):
@@ -114,15 +101,15 @@ class CertificateOutput(serializers.Serializer):
     region_code = serializers.CharField()
     region_name = serializers.CharField()
     relationship_state = serializers.CharField()
-    opened_on = serializers.DateField()
-    state_since = serializers.DateField()
-    months_of_contribution = serializers.IntegerField()
-    years = serializers.IntegerField()
-    months = serializers.IntegerField()
+    opened_on = DateField()
+    state_since = DateField()
+    months_of_contribution = IntegerField()
+    years = IntegerField()
+    months = IntegerField()
     bases_total = serializers.DecimalField(max_digits=16, decimal_places=2)
     by_year = serializers.ListField(child=serializers.DictField())
     account_balance = serializers.DecimalField(max_digits=14, decimal_places=2)
-    issued_on = serializers.DateField()
+    issued_on = DateField()
 
 
 class MyCertificateApi(ApiView):
@@ -137,7 +124,7 @@ class MyCertificateApi(ApiView):
         region = request.query_params.get("region") or ""
         if not region:
             raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
-        certificate = contribution_certificate(self.viewer, region_code=region[:6])
+        certificate = contribution_certificate(self.viewer, region_code=division_code_check(region, field="region"))
         if request.query_params.get("as") == "pdf":
             return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
         return Response(certificate.as_dict())
@@ -157,7 +144,7 @@ class MyCertificatePdfApi(ApiView):
         region = request.query_params.get("region") or ""
         if not region:
             raise ValidationFailed.field("region", "required", _("Give the region's 6-digit division code."))
-        certificate = contribution_certificate(self.viewer, region_code=region[:6])
+        certificate = contribution_certificate(self.viewer, region_code=division_code_check(region, field="region"))
         return pdf_response(certificate_pdf(certificate), f"certificate-{certificate.region.code}.pdf")
 
 
@@ -169,7 +156,7 @@ class TransferEventOutput(serializers.Serializer):
 
 
 class TransferOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     kind = serializers.CharField()
     state = serializers.CharField()
     step = serializers.SerializerMethodField()
@@ -177,20 +164,20 @@ class TransferOutput(serializers.Serializer):
     due_on = serializers.SerializerMethodField()
     from_region = serializers.CharField(source="from_region.code")
     to_region = serializers.CharField(source="to_region.code")
-    filed_on = serializers.DateField()
+    filed_on = DateField()
     letter_number = serializers.CharField()
-    letter_on = serializers.DateField(allow_null=True)
+    letter_on = DateField(allow_null=True)
     decision_rule = serializers.CharField()
     refusal_reason = serializers.CharField()
     account_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     pooled_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    months = serializers.IntegerField(allow_null=True)
-    pooled_months = serializers.IntegerField(allow_null=True)
-    transferred_out_on = serializers.DateField(allow_null=True)
+    months = IntegerField(allow_null=True)
+    pooled_months = IntegerField(allow_null=True)
+    transferred_out_on = DateField(allow_null=True)
     received_account_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     received_pooled_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    received_on = serializers.DateField(allow_null=True)
-    completed_on = serializers.DateField(allow_null=True)
+    received_on = DateField(allow_null=True)
+    completed_on = DateField(allow_null=True)
     events = TransferEventOutput(many=True)
 
     def get_step(self, obj) -> int | None:
@@ -226,11 +213,8 @@ class MyTransfersApi(ApiView):
                                           help_text="The new region's code; default: where you are enrolled.")
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
-    class UploadSerializer(InputSerializer):
+    class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with files attached (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
     @extend_schema(responses=TransferOutput(many=True), summary="The calling person's transfers",
                    parameters=[OpenApiParameter("cursor", str, required=False)])
@@ -250,7 +234,7 @@ class MyTransfersApi(ApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        documents = _documents(fields, DocumentKind.OTHER)
+        documents = documents_take(fields, DocumentKind.OTHER)
         transfer = transfer_apply(from_region=_region(fields["from_region"], "from_region"),
                                   to_region=_region(fields["to_region"], "to_region", required=False),
                                   note=fields["note"], documents=documents, actor=self.viewer, channel=Channel.API)
@@ -258,15 +242,8 @@ class MyTransfersApi(ApiView):
         return Response(TransferOutput(transfer).data, status=status.HTTP_201_CREATED)
 
 
-class MyTransfersUploadApi(MyTransfersApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-    http_method_names = ["post", "options"]
-
-    @extend_schema(request=MyTransfersApi.UploadSerializer, responses={201: TransferOutput},
-                   summary="File a transfer with files attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+MyTransfersUploadApi = with_documents(MyTransfersApi, responses={201: TransferOutput},
+                                      summary="File a transfer with files attached (multipart)")
 
 
 class MyTransferDetailApi(ApiView):

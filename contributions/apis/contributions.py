@@ -13,6 +13,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from common.apis import ApiView
 from common.dates import month_parse
+from common.fields import IntegerField
 from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
@@ -82,7 +83,7 @@ class EmployerRefOut(serializers.Serializer):
 
 
 class EmployerContributionRowOut(ContributionFiguresOut):
-    person_id = serializers.IntegerField()
+    person_id = IntegerField()
     name = serializers.CharField()
     document_number = serializers.CharField(help_text="Masked: first 6 and last 4 characters.")
 
@@ -149,6 +150,9 @@ PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
 def _page_size(value: str | None) -> int:
+    if value and not value.isascii():  # full-width or other scripts' digits: refused, not read
+        raise ValidationFailed.field("page_size", "invalid",
+                                     _("Give a page size from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE})
     if value and value.isdigit() and int(value) > 0:
         return min(int(value), MAX_PAGE_SIZE)
     return PAGE_SIZE

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.models import InsuranceType
-from common.fields import MonthField
+from common.fields import DateField, IntegerField, MonthField
 from common.money import MoneyField
 from common.pagination import Cursor
 from common.parsers import LargeJSONParser, MultiPartParser, large_body_read
@@ -35,7 +35,7 @@ class TotalsOut(serializers.Serializer):
 
 
 class ClampedOut(serializers.Serializer):
-    row = serializers.IntegerField()
+    row = IntegerField()
     document_number = serializers.CharField()
     wage = serializers.DecimalField(max_digits=12, decimal_places=2)
     base = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -43,27 +43,27 @@ class ClampedOut(serializers.Serializer):
 
 
 class ChargeOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     amount = serializers.DecimalField(**MONEY, help_text="Negative: a credit (the correction lowered the month).")
-    due_on = serializers.DateField()
-    late_fee_from = serializers.DateField(source="fee_from", allow_null=True,
+    due_on = DateField()
+    late_fee_from = DateField(source="fee_from", allow_null=True,
                                           help_text="The late fee runs from the day after this day.")
 
 
 class DeclarationOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     period = MonthField()
-    sequence = serializers.IntegerField(help_text="1: the declaration; 2 and on: its corrections.")
+    sequence = IntegerField(help_text="1: the declaration; 2 and on: its corrections.")
     source = serializers.CharField()
-    rows = serializers.IntegerField()
-    lines_written = serializers.IntegerField()
+    rows = IntegerField()
+    lines_written = IntegerField()
     totals = TotalsOut(help_text="The period's figures after this filing, per insurance type and part.")
     amount_due = serializers.DecimalField(source="total", **MONEY,
                                           help_text="The period's total after this filing.")
     difference = serializers.DecimalField(
         **MONEY, help_text="What this filing changed: positive owed, negative overpaid (a credit).")
-    due_on = serializers.DateField()
-    declared_on = serializers.DateField()
+    due_on = DateField()
+    declared_on = DateField()
     late = serializers.BooleanField(help_text="Filed after the period's declaration day.")
     charges = ChargeOut(many=True)
 

@@ -10,10 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import today_in_shanghai
-from common.fields import MonthField
+from common.dates import day_parse
+from common.fields import DateField, IntegerField, MonthField
 from common.money import MoneyField
 from common.pagination import Cursor
-from common.problems import NotFound, ValidationFailed
+from common.problems import NotFound
 from contributions.models.payments import PaymentChannel
 from contributions.selectors.payments import arrears_of, payment_receipt, payments_visible
 from contributions.services.payments import payment_record
@@ -23,23 +24,23 @@ MONEY = dict(max_digits=14, decimal_places=2)
 
 
 class AllocationOut(serializers.Serializer):
-    charge_id = serializers.IntegerField()
+    charge_id = IntegerField()
     period = serializers.CharField()
     kind = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
-    counts_as_paid_on = serializers.DateField()
+    counts_as_paid_on = DateField()
     settles_charge = serializers.BooleanField()
-    releases = serializers.IntegerField(allow_null=True)
+    releases = IntegerField(allow_null=True)
 
 
 class ReceiptOut(serializers.Serializer):
-    id = serializers.IntegerField(source="payment.id")
+    id = IntegerField(source="payment.id")
     receipt_number = serializers.SerializerMethodField()
     employer_uscc = serializers.CharField(source="payment.employer.uscc")
     employer_name = serializers.CharField(source="payment.employer.name")
     bank_reference = serializers.CharField(source="payment.bank_reference")
     amount = serializers.DecimalField(source="payment.amount", **MONEY)
-    paid_on = serializers.DateField(source="payment.paid_on")
+    paid_on = DateField(source="payment.paid_on")
     recorded_at = serializers.DateTimeField(source="payment.recorded_at")
     channel = serializers.CharField(source="payment.channel")
     allocated = serializers.DecimalField(**MONEY)
@@ -55,13 +56,13 @@ class PaymentListApi(PortalApiView):
     class InputSerializer(serializers.Serializer):
         bank_reference = serializers.CharField(max_length=64)
         amount = MoneyField(**MONEY)
-        paid_on = serializers.DateField()
+        paid_on = DateField()
 
     class ListOut(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = IntegerField()
         bank_reference = serializers.CharField()
         amount = serializers.DecimalField(**MONEY)
-        paid_on = serializers.DateField()
+        paid_on = DateField()
         recorded_at = serializers.DateTimeField()
 
     @extend_schema(request=InputSerializer, responses={201: ReceiptOut, 200: ReceiptOut},
@@ -95,16 +96,16 @@ class PaymentReceiptApi(PortalApiView):
 
 class PeriodArrearsOut(serializers.Serializer):
     period = MonthField()
-    due_on = serializers.DateField()
+    due_on = DateField()
     principal = serializers.DecimalField(**MONEY)
-    days = serializers.IntegerField()
+    days = IntegerField()
     late_fee = serializers.DecimalField(**MONEY)
     total = serializers.DecimalField(**MONEY)
     provisional = serializers.BooleanField(help_text="Includes an Art. 62 provisional charge (not declared).")
 
 
 class ArrearsOut(serializers.Serializer):
-    on = serializers.DateField()
+    on = DateField()
     periods = PeriodArrearsOut(many=True)
     principal = serializers.DecimalField(**MONEY)
     late_fee = serializers.DecimalField(**MONEY)
@@ -115,10 +116,7 @@ class ArrearsOut(serializers.Serializer):
 def parse_day(value: str | None, field: str = "on") -> date:
     if not value:
         return today_in_shanghai()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed.field(field, "invalid", gettext("Use YYYY-MM-DD.")) from None
+    return day_parse(value, field=field)
 
 
 class ArrearsApi(PortalApiView):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 from agency.deadlines import today_in_shanghai
 from agency.models import Document
 from common.access import Kind, Viewer
+from common.dates import date_not_before_establishment
 from common.hot_paths import insert_or_nothing
 from common.problems import NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, entry
@@ -56,6 +57,8 @@ def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, pa
             raise NotFound(gettext("No such employer."))
     reference = _validate(amount=amount, paid_on=paid_on, bank_reference=bank_reference)
     employer = employer_lock(employer_id)
+    if paid_on is not None:
+        date_not_before_establishment(paid_on, employer.established_on, field="paid_on")
     payment = Payment(employer_id=employer.pk, bank_reference=reference, amount=amount, paid_on=paid_on,
                       voucher=voucher, channel=channel, note=note, actor=actor.label(), actor_user_id=actor.user_id)
     if not insert_or_nothing(payment, conflict=("employer", "bank_reference")):

@@ -27,7 +27,7 @@ from agency.models import Document
 from agency.vocabulary import document_kind_choices
 from common.access import Kind
 from common.apis import ApiView
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField, IntegerField
 from common.parsers import MultiPartParser
 from common.problems import ValidationFailed
 from employers.auth import EmployerClientAuthentication
@@ -68,14 +68,14 @@ class FilingFields(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                  help_text="kind=new: the employer's registered name.")
     employer_kind = ChoiceField(choices=EmployerKind.choices, required=False)
-    established_on = serializers.DateField(required=False, help_text="kind=new: date of establishment.")
-    changed_on = serializers.DateField(required=False, help_text="kind=change/cancellation: date of the change "
+    established_on = DateField(required=False, help_text="kind=new: date of establishment.")
+    changed_on = DateField(required=False, help_text="kind=change/cancellation: date of the change "
                                                                  "or of the dissolution.")
     contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    risk_class = serializers.IntegerField(min_value=1, max_value=8, required=False)
+    risk_class = IntegerField(min_value=1, max_value=8, required=False)
     data = JsonObjectField(required=False, help_text="kind=change: the changed fields, any of name, kind, "
                                                      "contact_name, contact_phone, contact_email, address, "
                                                      "risk_class. In multipart, a JSON string.")

@@ -27,7 +27,7 @@ from agency.deadlines import deadline_open, today_in_shanghai
 from agency.documents import documents_store
 from agency.models import Office, Region
 from common.access import Kind, Viewer, scope
-from common.dates import establishment_date_check
+from common.dates import date_not_before_establishment, establishment_date_check
 from common.identifiers import IdentifierError, uscc_normalise
 from common.problems import ApplicationError, Conflict, Duplicate, NotFound, ValidationFailed, one_of_message
 from common.services import ANONYMOUS, PERSON, PORTAL, STAFF, Machine, Step, entry, row_lock, transition
@@ -181,6 +181,7 @@ def _filing(kind: str, values: dict[str, Any]) -> tuple[str, date, dict[str, Any
                 data[kept] = values[kept]
         return name, event, data
     event = _event_date(values.get("changed_on"), "changed_on")
+    date_not_before_establishment(event, values.get("employer_established_on"), field="changed_on")
     if kind == ApplicationKind.CHANGE:
         changes = values.get("changes")
         if not isinstance(changes, dict) or not changes:
@@ -257,7 +258,8 @@ def registration_submit(*, kind: str, actor: Viewer, uscc: str = "", name: str =
         "name": name, "employer_kind": employer_kind, "established_on": established_on,
         "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email,
         "address": address, "risk_class": risk_class, "changed_on": changed_on, "changes": changes,
-        "reason": reason, "current_name": current_name})
+        "reason": reason, "current_name": current_name,
+        "employer_established_on": employer.established_on if employer is not None else None})
     if overridden:  # kept with the application, copied to the employer on approval
         data["uscc_override_reason"], data["uscc_override_by"] = uscc_override_reason.strip(), actor.user_id
     if RegistrationApplication.objects.filter(uscc=code, state__in=[S.SUBMITTED, S.RETURNED]).exists():
@@ -338,7 +340,8 @@ def registration_resubmit(*, application: RegistrationApplication, actor: Viewer
                   "established_on": date.fromisoformat(data["established_on"])}
     else:
         values = {"current_name": application.name, "changed_on": date.fromisoformat(data["changed_on"]),
-                  "changes": data.get("changes"), "reason": data.get("reason", "")}
+                  "changes": data.get("changes"), "reason": data.get("reason", ""),
+                  "employer_established_on": application.employer.established_on if application.employer_id else None}
     values.update(corrections)
     name, event, new_data = _filing(application.kind, values)
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from agency.models import Region
 from common.apis import ApiView
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField
 from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
@@ -65,12 +65,12 @@ class AgencyPersonListApi(ApiView):
         document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
-        birth_date = serializers.DateField(required=False)
+        birth_date = DateField(required=False)
         sex = ChoiceField(choices=Sex.choices, required=False)
         nationality = serializers.RegexField(r"^[A-Za-z]{3}$", default="CHN")
-        region_code = serializers.RegexField(r"^\d{6}$", required=False,
+        region_code = serializers.RegexField(r"^[0-9]{6}$", required=False,
                                              help_text="Defaults to the clerk's own region.")
-        hukou_region_code = serializers.RegexField(r"^\d{6}$", required=False, default="")
+        hukou_region_code = serializers.RegexField(r"^[0-9]{6}$", required=False, default="")
         hukou_type = ChoiceField(choices=HukouType.choices, default=HukouType.URBAN)
         phone = serializers.CharField(max_length=30, required=False, default="")
         email = serializers.EmailField(required=False, default="")
@@ -86,7 +86,8 @@ class AgencyPersonListApi(ApiView):
         if not document:
             raise ValidationFailed.field("document", "required", _("Give the full document number to look up."))
         # A document number is unique, so the list is one page of at most one entry: the cursor
-        # envelope without the paginator's ordering and slicing.
+        # envelope without the paginator's ordering and slicing (a page_size given is still checked).
+        self.pagination_class().get_page_size(request)
         rows = person_lookup_rows(self.viewer, document)
         results = [{"id": row["id"], "document_type": row["document_type"],
                     "document_number": mask_document(row["document_number"]), "name": row["name"],

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
-from common.apis import ApiView
+from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
 from common.dates import month_parse
-from common.fields import ChoiceField
+from common.fields import ChoiceField, DateField, IntegerField
 from common.identifiers import mask_document
+from common.money import MoneyField
 from common.pagination import Cursor
-from common.parsers import MultiPartParser
 from common.permissions import IsInsuredPerson
-from common.problems import ValidationFailed
 from employers.apis.employers import PortalApiView
 from employers.models import Employer
 from insured.models import Channel, DocumentType, SeparationReason, Sex, StaffDocumentKind
@@ -27,18 +25,18 @@ from insured.terms import StaffingRule
 
 
 class EventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     kind = serializers.CharField()
     decision = serializers.CharField()
-    effective_date = serializers.DateField()
+    effective_date = DateField()
     recorded_at = serializers.DateTimeField()
-    person_id = serializers.IntegerField()
+    person_id = IntegerField()
     person_name = serializers.CharField(source="person.name")
     document_number = serializers.SerializerMethodField()
     employer_uscc = serializers.CharField(source="employer.uscc", allow_null=True, default=None)
     region_code = serializers.CharField(source="region.code")
-    employment_id = serializers.IntegerField(allow_null=True)
-    decides_id = serializers.IntegerField(allow_null=True)
+    employment_id = IntegerField(allow_null=True)
+    decides_id = IntegerField(allow_null=True)
     reason = serializers.CharField()
     late = serializers.BooleanField()
     channel = serializers.CharField()
@@ -65,9 +63,9 @@ class EnrolmentApi(PortalApiView):
         document_type = ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
         document_number = serializers.CharField(max_length=30)
         name = serializers.CharField(max_length=100)
-        start_date = serializers.DateField()
-        monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-        birth_date = serializers.DateField(required=False, help_text="Only for documents without a birth date.")
+        start_date = DateField()
+        monthly_wage = MoneyField(max_digits=12, decimal_places=2, min_value=0)
+        birth_date = DateField(required=False, help_text="Only for documents without a birth date.")
         sex = ChoiceField(choices=Sex.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: EventSerializer},
@@ -88,26 +86,22 @@ class EnrolmentApi(PortalApiView):
 class SeparationApi(PortalApiView):
     class InputSerializer(serializers.Serializer):
         document_number = serializers.CharField(max_length=30)
-        last_day = serializers.DateField()
+        last_day = DateField()
         reason = ChoiceField(choices=SeparationReason.choices)
         note = serializers.CharField(max_length=2000, required=False, default="")
 
-    class UploadSerializer(InputSerializer):
-        """The same fields with the separation certificates (multipart/form-data)."""
-
-        documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        document_kinds = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                               help_text="One per `documents` file, same order (default: "
-                                                         "separation certificate).")
+    class UploadSerializer(InputSerializer, DocumentsUpload):
+        """The same fields with the separation certificates (multipart/form-data; the usual kind:
+        separation certificate)."""
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = IntegerField()
         state = serializers.CharField()
-        last_day = serializers.DateField()
+        last_day = DateField()
         reason = serializers.CharField()
-        person_id = serializers.IntegerField()
-        employment_id = serializers.IntegerField()
-        request_event_id = serializers.IntegerField()
+        person_id = IntegerField()
+        employment_id = IntegerField()
+        request_event_id = IntegerField()
         due_on = serializers.SerializerMethodField()
 
         def get_due_on(self, obj) -> date | None:
@@ -128,34 +122,26 @@ class SeparationApi(PortalApiView):
         data = self.UploadSerializer(data=request.data)  # JSON has no files: the lists stay empty
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        files, kinds = fields.pop("documents"), fields.pop("document_kinds")
-        if len(kinds) not in (0, len(files)):
-            raise ValidationFailed.field("document_kinds", "length", _("Give one kind per document, or none."))
         # The service stores the files once it accepts the request, in its transaction.
-        documents = [(f, kinds[i] if kinds else StaffDocumentKind.SEPARATION_CERTIFICATE) for i, f in enumerate(files)]
+        documents = documents_take(fields, StaffDocumentKind.SEPARATION_CERTIFICATE)
         reduction = staff_reduction_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
                                            channel=Channel.API, documents=documents, **fields)
         return Response(self.OutputSerializer(reduction).data, status=status.HTTP_201_CREATED)
 
 
-class SeparationUploadApi(SeparationApi):
-    parser_classes = [MultiPartParser]
-    request_media_type = "multipart/form-data"
-
-    @extend_schema(request=SeparationApi.UploadSerializer, responses={201: SeparationApi.OutputSerializer},
-                   summary="Reduce staff, with the separation certificates attached (multipart)")
-    def post(self, request):
-        return super().post(request)
+SeparationUploadApi = with_documents(
+    SeparationApi, responses={201: SeparationApi.OutputSerializer},
+    summary="Reduce staff, with the separation certificates attached (multipart)")
 
 
 class StaffListApi(PortalApiView):
     pagination_class = Cursor
     class OutputSerializer(serializers.Serializer):
-        employment_id = serializers.IntegerField(source="id")
-        person_id = serializers.IntegerField()
+        employment_id = IntegerField(source="id")
+        person_id = IntegerField()
         name = serializers.CharField(source="person.name")
         document_number = serializers.SerializerMethodField()
-        start_date = serializers.DateField()
+        start_date = DateField()
         monthly_wage = serializers.DecimalField(max_digits=12, decimal_places=2)
         enrolled_late = serializers.BooleanField()
 

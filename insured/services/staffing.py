@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from agency.deadlines import deadline_close, deadline_open, today_in_shanghai
 from agency.documents import documents_store
 from common.access import Kind, Viewer, scope
-from common.dates import date_not_ahead, employment_start_check
+from common.dates import date_not_ahead, date_not_before_establishment, employment_start_check
 from common.display import message_data
 from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError, mask_document
@@ -181,6 +181,7 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
                                              document_number=document_number, name=name, birth_date=birth_date,
                                              sex=sex)
     employment_start_check(start_date, birth_date=person.birth_date)
+    date_not_before_establishment(start_date, employer.established_on, field="start_date")
     if not created:  # a person registered in this transaction has no employment to check
         _check_can_start(person, employer, start_date)
     late = today > start_date + timedelta(days=LATE_AFTER_DAYS)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AccountEntry, EntryKind
@@ -16,6 +15,7 @@ from agency.deadlines import today_in_shanghai
 from insured.models import RecordAccess
 from tests.accounts.factories import account_for, credit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in, supervisor
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +39,8 @@ def world():
     return {"home": home, "away": away, "office": office, "person": person, "account": account}
 
 
-def _client(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(user)
-    return client
-
-
 def test_a_clerk_finds_accounts_on_the_home_page_and_reads_one(world):
-    client = _client(clerk_user(world["office"]))
+    client = logged_in(clerk_user(world["office"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     home = client.get("/admin/").content.decode()
     assert reverse("admin:accounts_pensionaccount_changelist") in home
     assert reverse("admin:accounts_interestrun_changelist") not in home  # runs are the supervisors'
@@ -55,7 +49,7 @@ def test_a_clerk_finds_accounts_on_the_home_page_and_reads_one(world):
 
 
 def test_a_supervisor_finds_interest_runs_and_reconciliation(world):
-    client = _client(clerk_user(world["office"], groups=("supervisor",)))
+    client = logged_in(supervisor(world["home"], office=world["office"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     home = client.get("/admin/").content.decode()
     for name in ("accounts_pensionaccount", "accounts_interestrun", "accounts_reconciliationrun",
                  "accounts_reconciliationdifference"):
@@ -66,7 +60,7 @@ def test_a_supervisor_finds_interest_runs_and_reconciliation(world):
 
 def test_the_persons_file_shows_the_account_panel_and_logs_the_file_once(world):
     clerk = clerk_user(world["office"])
-    client = _client(clerk)
+    client = logged_in(clerk, HTTP_ACCEPT_LANGUAGE="zh-hans")
     page = client.get(reverse("admin:insured_insuredperson_file", args=[world["person"].pk])).content.decode()
     this_year = today_in_shanghai().year
     assert 'data-figure="balance">2741.00' in page
@@ -81,7 +75,8 @@ def test_the_persons_file_shows_the_account_panel_and_logs_the_file_once(world):
 
 def test_opening_the_accounts_entries_is_logged(world):
     clerk = clerk_user(world["office"])
-    response = _client(clerk).get(reverse("admin:accounts_pensionaccount_change", args=[world["account"].pk]))
+    client = logged_in(clerk, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.get(reverse("admin:accounts_pensionaccount_change", args=[world["account"].pk]))
     assert response.status_code == 200
     assert RecordAccess.objects.filter(person=world["person"], actor_user=clerk,
                                        detail="individual account entries").exists()
@@ -89,7 +84,7 @@ def test_opening_the_accounts_entries_is_logged(world):
 
 def test_a_clerk_of_another_region_sees_no_account(world):
     other = clerk_user(world["away"].offices.first())
-    client = _client(other)
+    client = logged_in(other, HTTP_ACCEPT_LANGUAGE="zh-hans")
     listed = client.get(reverse("admin:accounts_pensionaccount_changelist")).content.decode()
     assert "陈明" not in listed
     response = client.get(reverse("admin:accounts_pensionaccount_change", args=[world["account"].pk]))

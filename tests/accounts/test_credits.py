@@ -12,7 +12,8 @@ from accounts.services.reconciliation import reconciliation_run
 from common.access import Viewer
 from contributions.models import AMOUNT_COLUMNS, ContributionLine
 from contributions.services.payments import payment_record
-from tests.contributions.charges import charge, declare, portal_viewer
+from tests.builders import portal
+from tests.contributions.charges import charge, declare
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -29,7 +30,7 @@ def line(declaration, person, charge_, pension_individual):
 
 def pay(employer, amount, paid_on, ref):
     return payment_record(employer_id=employer.pk, bank_reference=ref, amount=Decimal(amount), paid_on=paid_on,
-                          actor=portal_viewer(employer))
+                          actor=portal(employer))
 
 
 def test_a_month_is_credited_when_its_charge_is_paid_in_full_dated_the_day_paid():

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.postings import entries_post
 from accounts.services.ledger import account_correction_post
-from common.access import Kind, Viewer
 from common.problems import ApplicationError
 from tests.accounts.factories import account_for, credit
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import RegionFactory
+from tests.builders import clerk, person_viewer
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,32 +82,26 @@ def test_signs_follow_the_kind():
                                    cause_type="t", actor="t")])
 
 
-def _clerk(region, group: str) -> Viewer:
-    office = region.offices.first() or OfficeFactory(region=region)
-    user = clerk_user(office, groups=(group,))
-    return Viewer(Kind.CLERK, user_id=user.pk, region_id=region.pk, office_id=office.pk)
-
-
 def test_a_correction_is_a_new_entry_by_a_reviewer_of_the_region_only():
     person = PersonFactory()
     account = account_for(person)
     credit(account, "80.00", date(2025, 1, 20))
-    reviewer = _clerk(person.region, "reviewer")
+    reviewer = clerk(person.region, ("reviewer",))
     account_correction_post(account=account, amount=Decimal("-8.00"), reason="wage mis-keyed in January",
                             actor=reviewer, contribution_month=date(2025, 1, 1))
     account.refresh_from_db()
     assert account.balance == Decimal("72.00") and account.entries.count() == 2
-    elsewhere = _clerk(RegionFactory(), "reviewer")
+    elsewhere = clerk(RegionFactory(), ("reviewer",))
     with pytest.raises(ApplicationError) as err:
         account_correction_post(account=account, amount=Decimal("1"), reason="x", actor=elsewhere)
     assert err.value.status == 404
     with pytest.raises(ApplicationError) as err:  # a counter clerk of the region may not correct accounts
         account_correction_post(account=account, amount=Decimal("1"), reason="x",
-                                actor=_clerk(person.region, "clerk"))
+                                actor=clerk(person.region))
     assert err.value.status == 403
     with pytest.raises(ApplicationError) as err:
         account_correction_post(account=account, amount=Decimal("1"), reason="x",
-                                actor=Viewer(Kind.PERSON, person_id=person.pk))
+                                actor=person_viewer(person))
     assert err.value.status == 403
     account.refresh_from_db()
     assert account.balance == Decimal("72.00") and account.entries.count() == 2

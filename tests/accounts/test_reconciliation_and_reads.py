@@ -4,15 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
 from accounts.models import DifferenceKind, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
 from common.access import Viewer
-from insured.models import PersonLogin
 from tests.accounts.factories import account_for, credit
+from tests.builders import logged_in, person_client
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,24 +58,19 @@ def test_a_full_run_finds_what_no_entry_touched(settings):
 
 
 @pytest.fixture
-def person_client():
+def me():
     person = PersonFactory()
-    user = User.objects.create_user(person.document_number, password="a-long-demo-pass")
-    PersonLogin.objects.create(user=user, person=person)
-    client = Client()
-    assert client.post("/accounts/login/", {"username": person.document_number,
-                                            "password": "a-long-demo-pass"}).status_code == 302
-    return client, person
+    return person_client(person, login_page=True), person
 
 
-def test_a_person_without_an_account_reads_an_empty_one(person_client):
-    client, _person = person_client
+def test_a_person_without_an_account_reads_an_empty_one(me):
+    client, _person = me
     body = client.get("/api/v1/me/account").json()
     assert body["balance"] == "0.00" and body["months_of_contribution"] == 0 and body["results"] == []
 
 
-def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(person_client):
-    client, person = person_client
+def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(me):
+    client, person = me
     account = account_for(person)
     for m in range(1, 13):
         credit(account, "800.00", date(2024, m, 20))
@@ -116,8 +110,7 @@ def test_a_clerk_reads_an_account_of_the_region_with_its_entries_in_the_admin():
     body = page.content.decode()
     assert "848.00" in body and "853.30" in body  # the entries, not only the balance
 
-    elsewhere = Client()
-    elsewhere.force_login(clerk_user(OfficeFactory()))
+    elsewhere = logged_in(clerk_user(OfficeFactory()))
     assert elsewhere.get(f"/admin/accounts/pensionaccount/{account.pk}/change/").status_code in (302, 404)
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -13,8 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     home, other = RegionFactory(code="310101", name="黄浦区"), RegionFactory(code="110105", name="朝阳区")
-    client = Client()
-    client.force_login(clerk_user(OfficeFactory(region=home)))
+    client = logged_in(clerk_user(OfficeFactory(region=home)))
     return {
         "client": client,
         "mine": PersonFactory(region=home, name="本区张三"),

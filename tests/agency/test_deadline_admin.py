@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open
@@ -14,6 +13,7 @@ from agency.sweep import deadline_sweep_run
 from employers.terms import RegistrationRule
 from employers.terms import terms_for as registration_terms_for
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +25,6 @@ def due_in(region, days, label, *, assignee=None, subject=None):
     starts_on = timezone.localdate() + timedelta(days=days - registration_terms_for(region).review_days)
     return deadline_open(rule=RegistrationRule.REGISTRATION_REVIEW, subject=subject or PersonFactory(region=region),
                          region=region, starts_on=starts_on, assignee=assignee, label=label)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from common.access import Viewer
 from employers.services.clients import employer_client_issue
 from insured.models import PersonLogin
 from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import logged_in
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -91,12 +92,10 @@ def test_admin_login_is_throttled_and_a_supervisor_of_the_region_lifts_the_locko
     throttle = LoginThrottle.objects.get(key="account:clerk-locked")
     assert throttle.region_id == office.region_id
     # A supervisor of another region does not see it; a plain clerk may not lift it.
-    elsewhere = Client()
-    elsewhere.force_login(clerk_user(OfficeFactory(), groups=("supervisor",)))
+    elsewhere = logged_in(clerk_user(OfficeFactory(), groups=("supervisor",)))
     assert elsewhere.get(f"/admin/agency/loginthrottle/{throttle.pk}/change/").status_code in (302, 404)
     assert "clerk-locked" not in elsewhere.get("/admin/agency/loginthrottle/").content.decode()
-    plain = Client()
-    plain.force_login(clerk_user(office))
+    plain = logged_in(clerk_user(office))
     assert plain.get("/admin/agency/loginthrottle/").status_code == 403
 
     supervisor = Client()

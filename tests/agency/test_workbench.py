@@ -10,17 +10,16 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.db.models import Count
-from django.test import Client
 from django.utils import timezone
 
 from agency.deadlines import deadline_close, deadline_open
 from agency.models import Deadline, DeadlineState
 from agency.sweep import deadline_sweep_run
 from agency.workbench import WorkKind, todays_work, undecided_deadlines, work_counts, work_kind, work_kind_register
-from common.access import Kind, Viewer
 from employers.terms import RegistrationRule
 from insured.terms import StaffingRule
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in, staff_viewer
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,19 +65,8 @@ def world(settings):
     return {"home": home, "office": office, "clerk": clerk, "supervisor": supervisor, **items}
 
 
-def viewer_of(user):
-    return Viewer(Kind.CLERK, user_id=user.pk, region_id=user.clerk_profile.office.region_id,
-                  office_id=user.clerk_profile.office_id)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_counts_per_kind_are_the_clerks_regions_undecided_items(world):
-    counts = work_counts(viewer_of(world["clerk"]), today=timezone.localdate(), within_days=3)
+    counts = work_counts(staff_viewer(world["clerk"]), today=timezone.localdate(), within_days=3)
     review = counts[REVIEW]
     # later, soon, overdue swept and not swept; not the decided one, nor the other region's.
     assert (review["undecided"], review["due_soon"], review["overdue"], review["mine"]) == (4, 1, 2, 2)
@@ -118,7 +106,7 @@ def test_a_later_app_registers_its_kind(world):
                                 queue="admin:employers_registrationapplication_changelist",
                                 queue_params={"kind__exact": "new"}, order=1))
     try:
-        work = todays_work(viewer=viewer_of(world["clerk"]), user=world["clerk"], today=timezone.localdate())
+        work = todays_work(viewer=staff_viewer(world["clerk"]), user=world["clerk"], today=timezone.localdate())
         assert str(work.kinds[0].kind.label) == "登记审核（测试）"
         assert work.kinds[0].url("soon") == "/admin/employers/registrationapplication/?kind__exact=new&due=soon"
     finally:
@@ -167,7 +155,7 @@ def _plan(queryset) -> str:
 
 
 def test_counts_and_lists_read_the_partial_indexes_of_undecided_items(world):
-    viewer, today = viewer_of(world["clerk"]), timezone.localdate()
+    viewer, today = staff_viewer(world["clerk"]), timezone.localdate()
     counts = undecided_deadlines(viewer).order_by().values("rule").annotate(n=Count("id"))
     assert "deadline_undecided" in _plan(counts)
     mine = undecided_deadlines(viewer).filter(assignee_id=world["clerk"].pk).order_by("due_on", "id")[:10]

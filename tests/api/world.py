@@ -17,9 +17,9 @@ from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from employers.services.registrations import registration_return, registration_submit
-from insured.models import PersonLogin
 from insured.services.staffing import enrolment_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, UserFactory, clerk_user
+from tests.builders import person_user, portal, staff_viewer
 from tests.contributions.reads import file
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id, uscc
@@ -68,14 +68,8 @@ def _portal_token(employer, scope: str, *, revoke: bool = False) -> str:
     return response.json()["access_token"]
 
 
-def _person_user(person) -> User:
-    user = User.objects.create_user(person.document_number, password="a-long-test-pass")
-    PersonLogin.objects.create(user=user, person=person)
-    return user
-
-
 def _enrol(employer, number: str, name: str) -> None:
-    actor = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")
+    actor = portal(employer, client_id="world")
     enrolment_submit(employer=employer, document_number=number, name=name, actor=actor, channel="api",
                      start_date=today_in_shanghai() - timedelta(days=10), monthly_wage=Decimal("9000.00"))
 
@@ -107,17 +101,15 @@ def build_world() -> World:
               "portal_revoked": _portal_token(employer, "read write", revoke=True),
               "portal_other_employer": _portal_token(other_employer, "read write")}
     reviewer = clerk_user(office_a, groups=("clerk", "reviewer"))
-    users = {"person": _person_user(person), "person_other": _person_user(other_person),
+    users = {"person": person_user(person), "person_other": person_user(other_person),
              "clerk": reviewer, "clerk_other_region": clerk_user(office_b, groups=("clerk", "reviewer")),
              "staff_without_office": UserFactory(is_staff=True),
              "superuser": UserFactory(is_staff=True, is_superuser=True)}
 
     today = today_in_shanghai()
-    portal = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")
-    change, _token = registration_submit(kind="change", actor=portal, changed_on=today - timedelta(days=2),
-                                         changes={"address": "上海市黄浦区示例路1号"})
-    registration_return(application=change, actor=Viewer(Kind.CLERK, user_id=reviewer.pk, region_id=region_a.pk,
-                                                         office_id=office_a.pk),
+    change, _token = registration_submit(kind="change", actor=portal(employer, client_id="world"),
+                                         changed_on=today - timedelta(days=2), changes={"address": "上海市黄浦区示例路1号"})
+    registration_return(application=change, actor=staff_viewer(reviewer),
                         reason="请补充变更登记表。")
     new, tracking_token = registration_submit(kind="new", actor=Viewer(Kind.NOBODY), uscc=uscc(seed=77001),
                                               name="上海新设科技有限公司", employer_kind="enterprise",
@@ -144,4 +136,4 @@ def _declare(employer, today):
     rows = [{"document_number": resident_id(seq=401), "wage": "9000.00"},
             {"document_number": resident_id(seq=403), "wage": "5000.00"}]
     return declaration_file(employer_id=employer.pk, period=today.replace(day=1), rows=rows, source="json",
-                            actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="world")).declaration
+                            actor=portal(employer, client_id="world")).declaration

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agency.models import Deadline
+from agency.sweep import deadline_sweep_run
 from employers.models import Employer, EmployerClient, RegistrationApplication
 from insured.models import Decision, InsuredPerson, StaffReduction
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
@@ -184,6 +185,27 @@ def test_every_queue_keeps_due_date_and_state_on_screen(page, office_day):
     page.goto("/admin/insured/staffreduction/")
     cell = page.locator("#result_list tbody td.field-employer .cell-truncate")
     assert "截断显示" in cell.get_attribute("title")
+    # Where the queue has room, a name longer than the narrow cut (12 characters) shows whole.
+    page.goto("/admin/employers/registrationapplication/")
+    name = page.locator("#result_list tbody th .cell-truncate", has_text="上海通光企业管理咨询有限公司")
+    assert name.evaluate("span => span.scrollWidth <= span.clientWidth")
+    assert name.get_attribute("title") is None  # nothing hidden, nothing to hover for
+
+
+def test_a_supervisors_escalated_item_shows_name_and_credit_code_or_ends_in_an_ellipsis(page, office_day):
+    boss = clerk_user(office_day["reviewer"].clerk_profile.office, groups=("supervisor",), username="boss")
+    boss.email = "boss@example.org"
+    boss.save()
+    deadline_sweep_run(today=timezone.localdate())  # the overdue registration is escalated to the supervisor
+    _log_in(page, boss)
+    link = page.locator("#escalations td.truncate a")
+    code = RegistrationApplication.objects.get(pk=office_day["overdue"]).uscc
+    assert link.inner_text().strip().endswith(code)
+    assert link.evaluate("a => a.scrollWidth <= a.clientWidth")  # at 1366 px the whole name and code show
+    assert link.evaluate("a => getComputedStyle(a).textOverflow") == "ellipsis"  # cut short: an ellipsis
+    page.set_viewport_size({"width": 800, "height": 768})
+    assert link.evaluate("a => a.scrollWidth > a.clientWidth")  # narrower: cut, with the ellipsis above
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
 
 
 def test_a_person_found_by_name_lists_exact_matches_first(page, office_day):

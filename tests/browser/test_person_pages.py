@@ -9,15 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import transaction
 
-from insured.models import PersonLogin
+from tests.builders import PERSON_PASSWORD, person_user
 from tests.statements.world import YEAR, build, run_year
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "person-pw-for-tests-1"
 PHONE = {"width": 360, "height": 740}
 SCREEN = {"width": 1366, "height": 768}
 MENU = ["我的记录", "缴费", "个人账户", "权益记录单", "我的申请", "查询记录"]
@@ -28,8 +26,7 @@ def person_with_a_year():
     with transaction.atomic():  # the test helpers lock rows as the services do
         w = build(paid_months=10)
     run_year()
-    user = User.objects.create_user(w.person.document_number, password=PASSWORD)
-    PersonLogin.objects.create(user=user, person=w.person)
+    person_user(w.person)
     return w
 
 
@@ -66,7 +63,7 @@ def _accessible(page) -> None:
 def _log_in(page, person) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("证件号码").fill(person.document_number)
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").fill(PERSON_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/me/")
 

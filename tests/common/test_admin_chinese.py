@@ -67,6 +67,7 @@ from employers.terms import RegistrationRule
 from insured.models import InsuredPerson, PersonLogin, StaffReduction
 from insured.services.staffing import staff_reduction_confirm
 from insured.terms import StaffingRule
+from tests.builders import staff_viewer
 from tests.common import admin_walk
 from tests.ids import uscc
 from transfers.terms import TransferRule
@@ -91,8 +92,7 @@ def demo_world(db, settings):
         contact_name="王经理", contact_phone="021-55550000",
         documents=[(SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf"), "business_licence")])
     reduction = StaffReduction.objects.filter(region=region, state="pending").order_by("id").first()
-    staff_reduction_confirm(reduction=reduction, actor=Viewer(Kind.CLERK, user_id=clerk.pk, region_id=region.pk,
-                                                              office_id=clerk.clerk_profile.office_id),
+    staff_reduction_confirm(reduction=reduction, actor=staff_viewer(clerk),
                             channel="admin")
     deadline_sweep_run(today=today_in_shanghai() + timedelta(days=40))  # reminders, escalations, misses
     _declare_and_correct(region, clerk)
@@ -106,7 +106,7 @@ def _declare_and_correct(region, clerk) -> None:
     from contributions.selectors.declarations import roll_of_month
     from contributions.services.declarations import declaration_file
 
-    viewer = Viewer(Kind.CLERK, user_id=clerk.pk, region_id=region.pk, office_id=clerk.clerk_profile.office_id)
+    viewer = staff_viewer(clerk)
     month = today_in_shanghai().replace(day=1)
     employer = next(e for e in Employer.objects.filter(region=region, registration_status="registered")
                     .order_by("id") if roll_of_month(e.pk, month))

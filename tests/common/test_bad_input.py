@@ -13,7 +13,7 @@ from common.problems import ValidationFailed
 from employers.models import RegistrationApplication
 from insured.models import InsuredPerson
 from insured.services.persons import person_register
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import clerk_user
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id, uscc
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 
 PROBLEM = "application/problem+json"
 ID = resident_id(region="310101", born=date(1992, 5, 17), seq=311)
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
 
 
 @pytest.fixture

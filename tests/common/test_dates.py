@@ -1,4 +1,5 @@
-"""Every date input has a plausible range and a clear 400 (issue 9, item 2)."""
+"""Every date input has a plausible range and a clear 400 (issue 9, item 2), bounded by the facts it
+follows (issue 25, item 7)."""
 
 import json
 from datetime import date, timedelta
@@ -9,7 +10,6 @@ from rest_framework.test import APIClient
 from agency.deadlines import today_in_shanghai
 from employers.models import RegistrationApplication
 from insured.models import Employment, InsuredPerson, StaffReduction
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id, uscc
@@ -20,15 +20,8 @@ BORN_1992 = resident_id(region="310101", born=date(1992, 5, 17), seq=311)
 
 
 @pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
 def portal(shanghai):
-    return Portal(EmployerFactory(region=shanghai))
+    return Portal(EmployerFactory(region=shanghai, established_on=date(2000, 1, 4)))
 
 
 def enrol(portal, start, number=BORN_1992, **more):
@@ -89,3 +82,28 @@ def test_an_employer_established_before_1949_is_a_400(shanghai, established):
 @pytest.mark.parametrize("month", ["0000-01", "1900-01", "9999-12"])
 def test_an_implausible_start_month_is_a_400(portal, month):
     assert error(portal.get("/api/v1/employer/staff", {"start_month": month}))["field"] == "start_month"
+
+
+def test_an_employment_does_not_start_before_the_employer_was_established(portal):
+    born_1980 = resident_id(region="310101", born=date(1980, 3, 2), seq=19)
+    failure = error(enrol(portal, "2000-01-03", number=born_1980))
+    assert (failure["field"], failure["code"]) == ("start_date", "too_early")
+    assert "2000-01-04" in failure["message"]
+    assert not Employment.objects.exists()
+    assert enrol(portal, "2000-01-04", number=born_1980).status_code == 201  # the day of establishment itself
+
+
+def test_a_payment_is_not_dated_before_the_employer_was_established(portal):
+    early = portal.post("/api/v1/employer/payments", {"bank_reference": "B-1", "amount": "100.00",
+                                                      "paid_on": "2000-01-03"})
+    assert (error(early)["field"], error(early)["code"]) == ("paid_on", "too_early")
+    assert portal.post("/api/v1/employer/payments", {"bank_reference": "B-2", "amount": "100.00",
+                                                     "paid_on": "2000-01-04"}).status_code == 201
+
+
+def test_a_change_is_not_dated_before_the_employer_was_established(portal):
+    change = {"kind": "change", "changed_on": "2000-01-03", "data": {"address": "上海市黄浦区新址1号"}}
+    failure = error(portal.post("/api/v1/registrations", change))
+    assert (failure["field"], failure["code"]) == ("changed_on", "too_early")
+    assert not RegistrationApplication.objects.exists()
+    assert portal.post("/api/v1/registrations", {**change, "changed_on": "2000-01-04"}).status_code == 201

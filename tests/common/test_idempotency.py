@@ -8,19 +8,11 @@ from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
 from employers.models import RegistrationApplication
-from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.ids import uscc
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
 
 
 def fields():

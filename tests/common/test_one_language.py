@@ -12,10 +12,10 @@ from django.test import Client
 from django.utils import translation
 
 from common.display import official_date
+from tests.builders import person_client
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.transfers.factories import months_between, mover, paid_months, region
-from tests.transfers.test_transfer_api import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_the_certificate_is_chinese_with_a_chinese_date_when_asked_in_english(mo
         return b"%PDF-1.4\n%%EOF\n"
 
     monkeypatch.setattr("transfers.documents.notice_pdf", capture)
-    response = logged_in(m.person).get("/api/v1/me/contribution-certificate?region=310101&as=pdf",
+    response = person_client(m.person).get("/api/v1/me/contribution-certificate?region=310101&as=pdf",
                                        HTTP_ACCEPT_LANGUAGE="en-US")
     assert response.status_code == 200
     fields = dict(printed["fields"])
@@ -80,7 +80,7 @@ def test_the_statement_and_ledger_refusals_answer_a_chinese_clerk_in_chinese():
     from accounts.services.ledger import account_correction_post
     from statements.services.delivery import delivery_outcome_record, statement_resend
     from statements.services.runs import statement_run_start
-    from tests.transfers.factories import clerk
+    from tests.builders import clerk
 
     shanghai = region("310101", "黄浦区", "上海市")
     supervisor = clerk(shanghai, groups=("clerk", "supervisor"))

@@ -12,6 +12,7 @@ from django.test import Client
 
 from common.spreadsheet import cell_neutral
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import clerk, logged_in, person_viewer, portal
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -37,12 +38,6 @@ def region():
     return region
 
 
-def _clerk_client(region, groups=("clerk",)):
-    client = Client()
-    client.force_login(clerk_user(region.offices.first(), groups=groups))
-    return client
-
-
 def test_cell_neutral_keeps_numbers_and_plain_text():
     from decimal import Decimal
 
@@ -53,7 +48,7 @@ def test_cell_neutral_keeps_numbers_and_plain_text():
 
 def test_persons_export_neutralises_formulas(region):
     people = [PersonFactory(region=region, name=p) for p in PAYLOADS]
-    response = _clerk_client(region).post("/admin/insured/insuredperson/", {
+    response = logged_in(clerk(region)).post("/admin/insured/insuredperson/", {
         "action": "export_csv", "_selected_action": [p.pk for p in people]})
     cells = _cells(b"".join(response.streaming_content).decode())
     for payload in PAYLOADS:
@@ -65,7 +60,7 @@ def test_payments_export_neutralises_bank_references(region):
     from contributions.models import Payment
 
     employer = EmployerFactory(region=region, name='=HYPERLINK("http://evil.example","公司")')
-    client = _clerk_client(region)
+    client = logged_in(clerk(region))
     response = client.post("/admin/contributions/payment/add/", {
         "employer": employer.pk, "bank_reference": "=1+2", "amount": "10.00", "paid_on": "2026-01-15",
         "note": "", "voucher_file": SimpleUploadedFile("v.pdf", PDF, content_type="application/pdf")})
@@ -134,15 +129,14 @@ def test_a_declaration_row_does_not_tell_whether_a_stranger_is_registered():
 def test_another_employers_bank_reference_answers_as_a_new_one():
     from decimal import Decimal as D
 
-    from common.access import Kind, Viewer
     from contributions.services.payments import payment_record
 
     first, second = EmployerFactory(), EmployerFactory()
     paid, created = payment_record(employer_id=first.pk, bank_reference="ICBC-77", amount=D("10.00"),
-                                   paid_on=date(2026, 1, 10), actor=Viewer(Kind.EMPLOYER, employer_id=first.pk))
+                                   paid_on=date(2026, 1, 10), actor=portal(first))
     assert created
     other, created = payment_record(employer_id=second.pk, bank_reference="ICBC-77", amount=D("10.00"),
-                                    paid_on=date(2026, 1, 10), actor=Viewer(Kind.EMPLOYER, employer_id=second.pk))
+                                    paid_on=date(2026, 1, 10), actor=portal(second))
     assert created and other.pk != paid.pk and other.employer_id == second.pk
 
 
@@ -237,7 +231,7 @@ def test_the_admin_payment_form_refuses_an_amount_with_an_underscore(region):
     from contributions.models import Payment
 
     employer = EmployerFactory(region=region)
-    response = _clerk_client(region).post("/admin/contributions/payment/add/", {
+    response = logged_in(clerk(region)).post("/admin/contributions/payment/add/", {
         "employer": employer.pk, "bank_reference": "R-1", "amount": "8_000", "paid_on": "2026-01-15",
         "note": "", "voucher_file": SimpleUploadedFile("v.pdf", PDF, content_type="application/pdf")})
     assert response.status_code == 200 and not Payment.objects.exists()
@@ -258,7 +252,6 @@ def test_a_csv_over_its_limit_is_refused_before_it_is_read(declaring, settings):
 
 
 def test_a_csv_within_the_request_allowance_but_over_the_file_limit_is_refused(declaring, settings):
-    from common.access import Kind, Viewer
     from common.problems import PayloadTooLarge
     from contributions.services.declarations import declaration_file
 
@@ -267,7 +260,7 @@ def test_a_csv_within_the_request_allowance_but_over_the_file_limit_is_refused(d
     data = ("document_number,wage\n" + f"{person.document_number},8000.00\n" * 10).encode()
     with pytest.raises(PayloadTooLarge):
         declaration_file(employer_id=portal.employer.pk, period="2026-03", csv_data=data, source="csv",
-                         actor=Viewer(Kind.EMPLOYER, employer_id=portal.employer.pk))
+                         actor=portal.viewer)
 
 
 def test_too_many_rows_are_refused_as_soon_as_the_limit_is_passed(declaring, settings):
@@ -285,7 +278,6 @@ def test_too_many_rows_are_refused_as_soon_as_the_limit_is_passed(declaring, set
 
 
 def test_the_employer_is_locked_only_after_the_file_is_parsed(declaring, monkeypatch):
-    from common.access import Kind, Viewer
     from contributions.services import declarations
 
     person, portal = declaring
@@ -300,7 +292,7 @@ def test_the_employer_is_locked_only_after_the_file_is_parsed(declaring, monkeyp
     monkeypatch.setattr(declarations, "employer_lock", lock)
     with mock_today(date(2026, 3, 8)):
         declarations.declaration_file(employer_id=portal.employer.pk, period="2026-03", csv_data=stream,
-                                      source="csv", actor=Viewer(Kind.EMPLOYER, employer_id=portal.employer.pk))
+                                      source="csv", actor=portal.viewer)
     assert read_when_locked == [len(stream.getvalue())]
 
 
@@ -382,8 +374,7 @@ def test_uncertain_emails_show_on_the_supervisors_home_page_until_resolved(setti
     assert stale_sending_mark_uncertain(actor=Viewer.system()) == 1  # 6 minutes on: uncertain with the default timeout
     region = w.person.region
     office = region.offices.first() or OfficeFactory(region=region)
-    supervisor = Client()
-    supervisor.force_login(clerk_user(office, groups=("clerk", "supervisor")))
+    supervisor = logged_in(clerk_user(office, groups=("clerk", "supervisor")))
     home = supervisor.get("/admin/").content.decode()
     assert 'id="alerts"' in home and "/admin/statements/delivery/?state__exact=uncertain" in home
     other = Client()  # another region's supervisor is not told
@@ -423,16 +414,14 @@ def test_every_admin_detail_page_and_export_of_person_data_writes_the_access_log
     region = w.person.region
     from decimal import Decimal as D
 
-    from common.access import Kind, Viewer
     from insured.services.staffing import enrolment_submit
 
     enrolment_submit(employer=w.employer, document_number=PersonFactory(region=region, name="李四").document_number,
                      name="李四",
                      start_date=date.today().replace(day=1), monthly_wage=D("8000"),
-                     actor=Viewer(Kind.EMPLOYER, employer_id=w.employer.pk), channel="api")
+                     actor=portal(w.employer), channel="api")
     office = region.offices.first() or OfficeFactory(region=region)
-    clerk = Client()
-    clerk.force_login(clerk_user(office, groups=("clerk", "supervisor")))
+    clerk = logged_in(clerk_user(office, groups=("clerk", "supervisor")))
     opened = []
     for model, model_admin in django_admin.site._registry.items():
         path = person_path(model)
@@ -487,7 +476,6 @@ def test_the_api_lookup_by_document_number_writes_the_access_log():
 # --- item 7: dates bounded by the facts they follow --------------------------------------------------
 
 def test_a_reprint_is_refused_for_a_year_before_the_persons_relationship(settings):
-    from common.access import Kind, Viewer
     from common.problems import ValidationFailed
     from statements.models import Statement
     from statements.services.requests import statement_request
@@ -496,7 +484,7 @@ def test_a_reprint_is_refused_for_a_year_before_the_persons_relationship(setting
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     w = build(delivery="email")
     run_year()
-    person = Viewer(Kind.PERSON, person_id=w.person.pk)
+    person = person_viewer(w.person)
     with pytest.raises(ValidationFailed) as refused:  # the probe's reprint of 1992 for a person born in 2002
         statement_request(year=1992, actor=person)
     assert refused.value.errors[0]["field"] == "year"

@@ -7,7 +7,6 @@ import subprocess
 import time
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
@@ -16,8 +15,8 @@ from rest_framework.response import Response
 
 from common import sessions
 from common.apis import ApiView
-from insured.models import PersonLogin
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import PERSON_PASSWORD, person_client, person_user
 from tests.insured.factories import PersonFactory
 
 pytestmark = [pytest.mark.django_db,
@@ -99,24 +98,18 @@ def wait_for(condition) -> bool:
 
 
 @pytest.fixture
-def person_client():
+def me():
     person = PersonFactory()
-    user = User.objects.create_user(person.document_number, password="a-long-demo-pass")
-    PersonLogin.objects.create(user=user, person=person)
-    client = Client()
-    assert client.post("/accounts/login/", {"username": person.document_number,
-                                            "password": "a-long-demo-pass"}).status_code == 302
-    return client, person
+    return person_client(person, login_page=True), person
 
 
 def test_sessions_survive_a_redis_outage_and_a_logout_stays_logged_out(redis_server):
     region = RegionFactory(code="310101")
     person = PersonFactory(region=region)
-    user = User.objects.create_user(person.document_number, password="a-long-demo-pass")
-    PersonLogin.objects.create(user=user, person=person)
+    person_user(person)
     me, clerk = Client(), Client()
     assert me.post("/accounts/login/", {"username": person.document_number,
-                                        "password": "a-long-demo-pass"}).status_code == 302
+                                        "password": PERSON_PASSWORD}).status_code == 302
     clerk.force_login(clerk_user(OfficeFactory(region=region)))
     assert me.get("/api/v1/me").status_code == 200
 
@@ -136,10 +129,10 @@ def test_sessions_survive_a_redis_outage_and_a_logout_stays_logged_out(redis_ser
     assert me.get("/api/v1/me").status_code in (401, 403)
 
 
-def test_a_logout_during_the_outage_does_not_come_back_with_the_cache(redis_server, person_client, settings):
+def test_a_logout_during_the_outage_does_not_come_back_with_the_cache(redis_server, me, settings):
     """A network cut, not a restart: Redis keeps the session's cached copy through the outage,
     and that copy must not outlive a logout made meanwhile."""
-    client, _person = person_client
+    client, _person = me
     assert client.get("/api/v1/me").status_code == 200  # the session is cached now
     reachable = settings.CACHES
     settings.CACHES = {"default": {**reachable["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from common.access import Kind, Viewer
 from contributions.models import Charge, ChargeKind, Declaration
 
 
@@ -34,10 +33,6 @@ def declare(employer, period: date, amount, *, due_on: date | None = None, fee_f
     declaration = bare_declaration(employer, period, amount, due_on=due_on)
     c = charge(employer, period, amount, due_on=due_on, fee_from=fee_from, declaration=declaration)
     return declaration, c
-
-
-def portal_viewer(employer) -> Viewer:
-    return Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="tests")
 
 
 def line(declaration, person, base="6000.00"):

@@ -1,6 +1,6 @@
 """Helpers of the contribution reads' tests: lines with real amounts, written as the declaration
 service writes them (one row per person, month and declaration; a correction's line holds the
-differences), and a logged-in person."""
+differences)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
-from django.contrib.auth.models import User
-from django.test import Client
-
 from contributions.models import ContributionLine, Declaration, Determination, DeterminationState, DeterminedMonth
 from contributions.models.declarations import ChargeKind
 from contributions.partitions import line_partitions_ensure
-from insured.models import PersonLogin
 from tests.contributions.charges import charge
 from tests.contributions.factories import EmploymentFactory
 
@@ -75,14 +71,3 @@ def determined(employer, person, period: date, base, *, confirmed: bool = True, 
         determination=determination, period=period, base=D(str(base)), amounts=by_type,
         employer_amount=employer_part(base), individual_amount=individual_part(base),
         pension_individual=parts["pension_individual"], charge=c)
-
-
-def person_client(person) -> Client:
-    login = PersonLogin.objects.filter(person=person).select_related("user").first()
-    if login is None:
-        user = User.objects.create_user(f"p{person.pk}-{person.document_number}", password="a-long-test-pass")
-        login = PersonLogin.objects.create(user=user, person=person)
-    user = login.user
-    client = Client()
-    client.force_login(user)
-    return client

@@ -12,7 +12,8 @@ from contributions.fees import Part, late_days, late_fee
 from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.selectors.arrears import employer_arrears, employers_in_arrears
 from contributions.services.payments import payment_record
-from tests.contributions.charges import charge, portal_viewer
+from tests.builders import portal
+from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def arrears(employer, on):
 
 def pay(employer, amount, paid_on):
     return payment_record(employer_id=employer.pk, bank_reference=f"A-{Payment.objects.count() + 1}",
-                          amount=D(amount), paid_on=paid_on, actor=portal_viewer(employer))[0]
+                          amount=D(amount), paid_on=paid_on, actor=portal(employer))[0]
 
 
 def test_arrears_per_period_on_a_day_and_a_future_day():

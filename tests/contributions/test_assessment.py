@@ -12,7 +12,8 @@ from contributions.selectors.arrears import employer_arrears
 from contributions.services import assessment
 from contributions.services.payments import payment_record
 from contributions.tasks import provisional_assess_run
-from tests.contributions.charges import declare, portal_viewer
+from tests.builders import portal
+from tests.contributions.charges import declare
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,11 +95,11 @@ def test_money_paid_on_the_provisional_goes_to_the_declared_month_on_its_day_and
     employer = EmployerFactory()
     declare(employer, date(2026, 1, 1), "1000.00")
     payment_record(employer_id=employer.pk, bank_reference="J1", amount=D("1000.00"), paid_on=date(2026, 1, 15),
-                   actor=portal_viewer(employer))
+                   actor=portal(employer))
     provisional_assess_run(today=date(2026, 2, 11))
     [p] = provisional(employer)
     payment_record(employer_id=employer.pk, bank_reference="F1", amount=D("1100.00"), paid_on=date(2026, 2, 20),
-                   actor=portal_viewer(employer))  # 5 days late: fee 2.75 posted on the provisional
+                   actor=portal(employer))  # 5 days late: fee 2.75 posted on the provisional
     assert Charge.objects.get(parent=p, kind=ChargeKind.LATE_FEE).amount == D("2.75")
     declaration, declared = declare(employer, date(2026, 2, 1), "900.00")
     provisional_replace(declaration=declaration)

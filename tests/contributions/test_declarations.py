@@ -17,7 +17,8 @@ from contributions.rates import RateCard
 from contributions.selectors.declarations import roll_gaps
 from contributions.services.declarations import DeclarationInvalid, declaration_file
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory
+from tests.builders import clerk, person_viewer, portal
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -44,10 +45,6 @@ def world():
 def recorded_in_time(employments):
     """Employments recorded long ago (created_at would be the test's real time)."""
     employments.update(created_at=timezone.make_aware(datetime(2025, 6, 1, 9, 0)))
-
-
-def portal(employer):
-    return Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="tests")
 
 
 def rows(people, *wages):
@@ -239,22 +236,15 @@ def test_scoping_other_portal_other_region_clerk_and_permission(world):
     other = EmployerFactory(region=region)
     with pytest.raises(NotFound):
         file(employer, people, "8000", "8000", "8000", actor=portal(other))
-    other_office = OfficeFactory(region=RegionFactory())
-    far_clerk = clerk_user(other_office, groups=("clerk",))
     with pytest.raises(NotFound):
-        file(employer, people, "8000", "8000", "8000",
-             actor=Viewer(Kind.CLERK, user_id=far_clerk.pk, region_id=other_office.region_id))
-    office = region.offices.first()
-    auditor = clerk_user(office, groups=("auditor",))
+        file(employer, people, "8000", "8000", "8000", actor=clerk(RegionFactory()))
     with pytest.raises(Forbidden):
-        file(employer, people, "8000", "8000", "8000",
-             actor=Viewer(Kind.CLERK, user_id=auditor.pk, region_id=region.pk))
-    clerk = clerk_user(office, groups=("clerk",))
-    done = file(employer, people, "8000", "8000", "8000", actor=Viewer(Kind.CLERK, user_id=clerk.pk,
-                                                                       region_id=region.pk))
-    assert done.declaration.actor == f"user:{clerk.pk}"
+        file(employer, people, "8000", "8000", "8000", actor=clerk(region, ("auditor",)))
+    desk = clerk(region)
+    done = file(employer, people, "8000", "8000", "8000", actor=desk)
+    assert done.declaration.actor == f"user:{desk.user_id}"
     with pytest.raises(ApplicationError):
-        file(employer, people, "8000", "8000", "8000", actor=Viewer(Kind.PERSON, person_id=people[0].pk))
+        file(employer, people, "8000", "8000", "8000", actor=person_viewer(people[0]))
 
 
 def test_roll_gaps_show_undeclared_person_months_and_skip_determined_ones(world):

@@ -6,13 +6,13 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from agency.models import AverageWage
 from contributions.models import Declaration
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory
+from tests.builders import clerk, logged_in
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
 
@@ -33,9 +33,7 @@ def setup():
 
 
 def login(region, groups=("clerk",)):
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(clerk_user(region.offices.first(), groups=groups))
-    return client
+    return logged_in(clerk(region, groups), HTTP_ACCEPT_LANGUAGE="zh-hans")
 
 
 def upload(client, employer, people, period="2026-10", header="证件号码,姓名,工资"):
@@ -116,3 +114,17 @@ def test_the_declaration_page_names_employer_month_and_filing_lists_each_person_
     assert "第 1 页，共 2 页" in first and names[0] in first.split("declaration-lines")[1]
     assert names[1] in second.split("declaration-lines")[1] and names[0] not in second.split("declaration-lines")[1]
     assert "16000.00" in second  # the totals are of every line, not of the page
+
+
+def test_the_declarations_breadcrumb_names_it_in_words_and_its_lines_head_the_persons_name(setup):
+    region, employer, people = setup
+    client = login(region)
+    assert upload(client, employer, people).status_code == 302
+    declaration = Declaration.objects.get()
+    page = client.get(f"/admin/contributions/declaration/{declaration.pk}/change/").content.decode()
+    breadcrumbs = page.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert f"{employer.name} · 2026年10月 · 本月首次申报" in breadcrumbs
+    assert str(declaration) not in breadcrumbs  # "<employer id> 2026-10 #1", the internal id
+    lines = page.split('id="declaration-lines"', 1)[1]
+    headers = [h.split(">", 1)[1].split("<", 1)[0] for h in lines.split("</thead>")[0].split('<th scope="col"')[1:]]
+    assert headers[0] == "姓名" and "名称" not in headers  # a person's name, not a thing's

@@ -5,10 +5,9 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 
 from agency.models import AverageWage, Deadline
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.problems import Conflict, Forbidden, NotFound
 from contributions.models import Charge, ChargeKind
 from contributions.models.payments import Determination, DeterminationState
@@ -21,7 +20,8 @@ from contributions.services.determinations import (
 from contributions.tasks import determinations_propose_due
 from contributions.terms import DeterminationRule
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory
+from tests.builders import clerk, logged_in, person_viewer, portal
 from tests.contributions.charges import declare, line
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
@@ -39,11 +39,6 @@ def setting():
     employment = Employment.objects.create(person=person, employer=employer, start_date=date(2026, 1, 20),
                                            monthly_wage=D("5000.00"), enrolled_late=True)
     return region, employer, person, employment
-
-
-def clerk(region, groups=("clerk",)):
-    user = clerk_user(region.offices.first(), groups=groups)
-    return user, Viewer(Kind.CLERK, user_id=user.pk, region_id=region.pk, office_id=region.offices.first().pk)
 
 
 def test_months_before_the_first_declared_month_are_determined_from_the_enrolment_wage(setting):
@@ -71,7 +66,7 @@ def test_confirmed_months_are_determined_charges_with_their_original_due_days(se
     # the employer declares February itself meanwhile: only January is charged
     declaration, _ = declare(employer, date(2026, 2, 1), "100.00")
     line(declaration, person)
-    _user, viewer = clerk(region)
+    viewer = clerk(region)
     charges = determination_confirm(determination=determination, actor=viewer)
     assert [(c.kind, c.period, c.due_on, c.fee_from, c.amount) for c in charges] == [
         (ChargeKind.DETERMINED, date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 15), D("2136.00"))]
@@ -95,12 +90,12 @@ def test_confirmed_months_are_determined_charges_with_their_original_due_days(se
 def test_a_clerk_of_the_region_without_the_permission_to_decide_is_refused_and_nothing_is_charged(setting):
     region, employer, person, employment = setting
     determination = determination_propose(employment=employment, actor=Viewer.system(), today=date(2026, 3, 20))
-    _user, auditor = clerk(region, groups=("auditor",))  # sees determinations, may not decide them
+    auditor = clerk(region, ("auditor",))  # sees determinations, may not decide them
     with pytest.raises(Forbidden):
         determination_confirm(determination=determination, actor=auditor)
     with pytest.raises(Forbidden):
         determination_reject(determination=determination, actor=auditor, note="not mine to decide")
-    for outsider in (Viewer(Kind.EMPLOYER, employer_id=employer.pk), Viewer(Kind.PERSON, person_id=person.pk)):
+    for outsider in (portal(employer), person_viewer(person)):
         with pytest.raises(Forbidden):
             determination_confirm(determination=determination, actor=outsider)
     determination.refresh_from_db()
@@ -114,7 +109,7 @@ def test_the_daily_job_proposes_once_and_another_regions_clerk_cannot_confirm(se
     assert determinations_propose_due(today=date(2026, 3, 21)) == 0
     other = RegionFactory(code="110105")
     OfficeFactory(region=other)
-    _user, outsider = clerk(other)
+    outsider = clerk(other)
     with pytest.raises(NotFound):
         determination_confirm(determination=Determination.objects.get(), actor=outsider)
 
@@ -122,9 +117,7 @@ def test_the_daily_job_proposes_once_and_another_regions_clerk_cannot_confirm(se
 def test_clerk_confirms_in_the_admin(setting):
     region, employer, person, employment = setting
     determination = determination_propose(employment=employment, actor=Viewer.system(), today=date(2026, 3, 20))
-    user, _viewer = clerk(region)
-    client = Client()
-    client.force_login(user)
+    client = logged_in(clerk(region))
     page = client.get(f"/admin/contributions/determination/{determination.pk}/change/")
     assert page.status_code == 200
     response = client.post(f"/admin/contributions/determination/{determination.pk}/decide/",

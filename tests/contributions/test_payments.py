@@ -13,7 +13,8 @@ from common.problems import Forbidden, NotFound, ValidationFailed
 from contributions.models import Allocation, Charge, ChargeKind, Payment, RegionContributionSettings
 from contributions.selectors.arrears import employer_arrears
 from contributions.services.payments import payment_record
-from tests.contributions.charges import charge, portal_viewer
+from tests.builders import portal
+from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def pay(employer, amount, paid_on, ref=None):
     payment, _ = payment_record(employer_id=employer.pk, bank_reference=ref or f"REF-{Payment.objects.count() + 1}",
-                                amount=D(str(amount)), paid_on=paid_on, actor=portal_viewer(employer))
+                                amount=D(str(amount)), paid_on=paid_on, actor=portal(employer))
     return payment
 
 
@@ -94,14 +95,14 @@ def test_same_bank_reference_answers_the_first_payment_and_changes_nothing():
     employer = EmployerFactory()
     charge(employer, date(2026, 1, 1), "100.00")
     first, created = payment_record(employer_id=employer.pk, bank_reference="BANK-1", amount=D("60.00"),
-                                    paid_on=date(2026, 1, 10), actor=portal_viewer(employer))
+                                    paid_on=date(2026, 1, 10), actor=portal(employer))
     again, created_again = payment_record(employer_id=employer.pk, bank_reference="BANK-1", amount=D("99.00"),
-                                          paid_on=date(2026, 1, 11), actor=portal_viewer(employer))
+                                          paid_on=date(2026, 1, 11), actor=portal(employer))
     assert created and not created_again and again.pk == first.pk and again.amount == D("60.00")
     assert Payment.objects.count() == 1 and Allocation.objects.count() == 1
     other = EmployerFactory()  # references are per employer: another's is recorded as a new one
     theirs, created = payment_record(employer_id=other.pk, bank_reference="BANK-1", amount=D("60.00"),
-                                     paid_on=date(2026, 1, 10), actor=portal_viewer(other))
+                                     paid_on=date(2026, 1, 10), actor=portal(other))
     assert created and theirs.employer_id == other.pk and Payment.objects.count() == 2
 
 
@@ -113,7 +114,7 @@ def test_bad_payments_are_refused(amount, paid_on, field):
     day = today_in_shanghai() + timedelta(days=1) if paid_on == "tomorrow" else date(2026, 1, 1)
     with pytest.raises(ValidationFailed) as err:
         payment_record(employer_id=employer.pk, bank_reference="X1", amount=D(amount), paid_on=day,
-                       actor=portal_viewer(employer))
+                       actor=portal(employer))
     assert err.value.errors[0]["field"] == field
     assert not Payment.objects.exists()
 
@@ -122,7 +123,7 @@ def test_a_portal_cannot_pay_for_another_employer():
     employer, other = EmployerFactory(), EmployerFactory()
     with pytest.raises(NotFound):
         payment_record(employer_id=other.pk, bank_reference="X2", amount=D("1.00"), paid_on=date(2026, 1, 1),
-                       actor=portal_viewer(employer))
+                       actor=portal(employer))
 
 
 def test_an_insured_person_or_a_caller_with_no_account_cannot_record_a_payment():

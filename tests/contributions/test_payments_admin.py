@@ -8,11 +8,11 @@ from decimal import Decimal as D
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from agency.models import Document
 from contributions.models import Allocation, Payment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in
 from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
@@ -29,8 +29,7 @@ def region():
 
 
 def login(region):
-    client = Client()
-    client.force_login(clerk_user(region.offices.first(), groups=("clerk",)))
+    client = logged_in(clerk_user(region.offices.first(), groups=("clerk",)))
     return client
 
 

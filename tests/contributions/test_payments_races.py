@@ -8,8 +8,9 @@ import pytest
 
 from contributions.models import Allocation, Charge, Payment
 from contributions.services.payments import payment_record
+from tests.builders import portal
 from tests.concurrency import run_together
-from tests.contributions.charges import charge, portal_viewer
+from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ def test_payments_at_once_share_the_charges_without_exceeding_them():
 
     def pay(n):
         return lambda: payment_record(employer_id=employer.pk, bank_reference=f"RACE-{n}", amount=D("90.00"),
-                                      paid_on=date(2026, 1, 10), actor=portal_viewer(employer))
+                                      paid_on=date(2026, 1, 10), actor=portal(employer))
 
     results = run_together(*[pay(n) for n in range(4)])
     assert all(isinstance(r, tuple) for r in results), results
@@ -37,7 +38,7 @@ def test_the_same_bank_reference_twice_at_once_is_recorded_once():
 
     def pay():
         return payment_record(employer_id=employer.pk, bank_reference="SAME", amount=D("100.00"),
-                              paid_on=date(2026, 1, 10), actor=portal_viewer(employer))
+                              paid_on=date(2026, 1, 10), actor=portal(employer))
 
     first, second = run_together(pay, pay)
     assert first[0].pk == second[0].pk and {first[1], second[1]} == {True, False}

@@ -11,14 +11,13 @@ from decimal import Decimal as D
 import pytest
 from django.db import connection, transaction
 
-from common.access import Kind, Viewer
 from common.identifiers import mask_document
 from contributions.models import Payment
 from contributions.partitions import line_partition_name
 from contributions.selectors.lines import notice_rows, person_months_query
 from contributions.services.payments import payment_record
-from tests.contributions.charges import portal_viewer
-from tests.contributions.reads import amounts, determined, employer_part, file, individual_part, person_client
+from tests.builders import person_client, person_viewer, portal
+from tests.contributions.reads import amounts, determined, employer_part, file, individual_part
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.insured.factories import PersonFactory
@@ -30,7 +29,7 @@ JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 
 def pay(employer, amount, paid_on=date(2026, 3, 20)):
     return payment_record(employer_id=employer.pk, bank_reference=f"R-{employer.pk}-{Payment.objects.count() + 1}",
-                          amount=D(str(amount)), paid_on=paid_on, actor=portal_viewer(employer))[0]
+                          amount=D(str(amount)), paid_on=paid_on, actor=portal(employer))[0]
 
 
 # --- the employer's monthly notice ---------------------------------------------------------------
@@ -247,11 +246,11 @@ def test_each_read_uses_an_index_of_its_partition_and_prunes_the_others():
     me = PersonFactory(region=employer.region)
     file(employer, date(2025, 12, 1), {me: "8000.00"})
     file(employer, JAN, {me: "8000.00"})
-    viewer = portal_viewer(employer)
+    viewer = portal(employer)
     notice = _line_scans(notice_rows(viewer, employer_id=employer.pk, period=JAN).filter(person_id__gt=0)[:51])
     assert {partition for _, partition in notice} == {line_partition_name(2026)}, notice
     assert notice and all(node in INDEX_SCANS for node, _ in notice), notice
-    person = Viewer(Kind.PERSON, person_id=me.pk)
+    person = person_viewer(me)
     months = _line_scans(person_months_query(person, person_id=me.pk, after=(JAN, 0, "declared"))[:51])
     # a person's months run across the years: every partition is read, each by its person index
     assert months and all(node in INDEX_SCANS for node, _ in months), months

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from agency.deadlines import today_in_shanghai
@@ -17,7 +17,8 @@ from contributions.admin.panels import employer_contributions, person_history
 from contributions.models import Payment
 from contributions.services.payments import payment_record
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
-from tests.contributions.charges import charge, portal_viewer
+from tests.builders import logged_in, portal
+from tests.contributions.charges import charge
 from tests.contributions.reads import determined, file
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
@@ -30,7 +31,7 @@ JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 
 def pay(employer, amount, paid_on=date(2026, 3, 20), actor=None):
     return payment_record(employer_id=employer.pk, bank_reference=f"B-{employer.pk}-{Payment.objects.count() + 1}",
-                          amount=D(str(amount)), paid_on=paid_on, actor=actor or portal_viewer(employer))[0]
+                          amount=D(str(amount)), paid_on=paid_on, actor=actor or portal(employer))[0]
 
 
 @pytest.fixture
@@ -54,12 +55,6 @@ def world():
             "clerk": clerk, "other": other}
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _panel(page: str, key: str) -> str:
     start = page.index(f'id="panel-{key}"')
     return page[start:page.index("</section>", start)]
@@ -67,7 +62,7 @@ def _panel(page: str, key: str) -> str:
 
 def test_the_person_file_shows_the_contribution_history_in_chinese_newest_first(world):
     url = reverse("admin:insured_insuredperson_file", args=[world["person"].pk])
-    page = _client(world["clerk"]).get(url, **ZH).content.decode()
+    page = logged_in(world["clerk"]).get(url, **ZH).content.decode()
     panel = _panel(page, "contributions")
     assert "缴费记录" in panel
     periods = [p for p in ("2026-03", "2026-02", "2026-01", "2025-12") if p in panel]
@@ -79,7 +74,7 @@ def test_the_person_file_shows_the_contribution_history_in_chinese_newest_first(
 
 def test_another_regions_clerk_sees_neither_panel_data(world):
     other = world["other"]
-    client = _client(other)
+    client = logged_in(other)
     assert client.get(reverse("admin:insured_insuredperson_file", args=[world["person"].pk]), **ZH).status_code == 404
     assert client.get(reverse("admin:employers_employer_file", args=[world["employer"].pk]), **ZH).status_code == 404
     # Even called directly with a person or employer of another region, the panels read nothing of them.
@@ -94,7 +89,7 @@ def test_another_regions_clerk_sees_neither_panel_data(world):
 
 def test_the_employer_file_shows_declarations_open_charges_arrears_and_payments(world):
     employer = world["employer"]
-    page = _client(world["clerk"]).get(reverse("admin:employers_employer_file", args=[employer.pk]), **ZH)
+    page = logged_in(world["clerk"]).get(reverse("admin:employers_employer_file", args=[employer.pk]), **ZH)
     panel = _panel(page.content.decode(), "contributions")
     assert "最近申报" in panel and "第 2 次申报（更正）" in panel  # February's correction
     assert "未缴清款项" in panel and "今日欠费" in panel and "最近缴款" in panel
@@ -115,7 +110,7 @@ def test_clerks_list_of_employers_in_arrears_is_largest_first(world):
     small, large = EmployerFactory(region=home, name="小额欠费公司"), EmployerFactory(region=home, name="大额欠费公司")
     charge(small, JAN, "100.00")
     charge(large, JAN, "90000.00")
-    page = _client(world["clerk"]).get(reverse("admin:contributions_employerarrears_changelist"),
+    page = logged_in(world["clerk"]).get(reverse("admin:contributions_employerarrears_changelist"),
                                        {"on": today_in_shanghai().isoformat()}, **ZH).content.decode()
     order = [page.index(name) for name in ("大额欠费公司", "第一公司", "小额欠费公司")]
     assert order == sorted(order)
@@ -135,7 +130,7 @@ def test_both_panels_read_in_chinese_with_data_on_them(world):
                                       (Payment, ["bank_reference"]), (User, ["username"]))
               for row in model.objects.values_list(*fields) for v in row]
     checker = PageChecker(values)
-    client = _client(world["clerk"])
+    client = logged_in(world["clerk"])
     for url in (reverse("admin:insured_insuredperson_file", args=[world["person"].pk]),
                 reverse("admin:insured_insuredperson_file", args=[world["person"].pk]) + "?contributions=all",
                 reverse("admin:employers_employer_file", args=[world["employer"].pk])):
@@ -151,7 +146,7 @@ def test_the_full_history_is_one_link_away_when_more_than_24_months(world):
         file(employer, date(2024, month, 1), {person: "8000.00"})
         file(employer, date(2023, month, 1), {person: "8000.00"})
     url = reverse("admin:insured_insuredperson_file", args=[person.pk])
-    client = _client(world["clerk"])
+    client = logged_in(world["clerk"])
     panel = _panel(client.get(url, **ZH).content.decode(), "contributions")
     # 2026-02, 2026-01, 2025-12, the twelve months of 2024, and 2023-12 back to 2023-04
     assert panel.count("<tr><td") == 24 and "2023-04" in panel and "2023-03" not in panel

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from accounts.models import PensionAccount
 from refunds.models import Refund, RefundState
 from refunds.selectors import payouts_awaiting_approval
+from tests.builders import staff_viewer
 from tests.demo.test_seed_demo import seed
-from tests.refunds.factories import clerk_viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_demo_accounts_leave_a_paid_refund_and_one_awaiting_the_second_approval(
     assert PensionAccount.objects.get(person=paid.person).balance == 0
     waiting = Refund.objects.get(reason="death")
     assert waiting.state == RefundState.LIQUIDATED and waiting.heirs.count() == 2
-    supervisor = clerk_viewer(User.objects.get(username="supervisor"))
+    supervisor = staff_viewer(User.objects.get(username="supervisor"))
     assert list(payouts_awaiting_approval(supervisor)) == [waiting]
     call_command("demo_accounts", stdout=io.StringIO())  # once only
     assert Refund.objects.count() == 2

@@ -6,12 +6,14 @@ from rest_framework.test import APIClient
 
 from common.access import Viewer
 from employers.services.clients import employer_client_issue
+from tests import builders
 
 
 class Portal:
     def __init__(self, employer):
         self.employer = employer
         issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret="portal-secret-x")
+        self.viewer = builders.portal(employer, client_id=issued.application.client_id)  # the client, to a service
         self.api = APIClient()
         token = self.api.post("/o/token/", {"grant_type": "client_credentials",
                                             "client_id": issued.application.client_id, "client_secret": secret,

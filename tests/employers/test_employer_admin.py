@@ -2,43 +2,20 @@
 are not added here, and contact details change through employer_update (issue 8, defect 1)."""
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
-from common.access import Kind, Viewer
 from common.problems import Forbidden, NotFound, ValidationFailed
 from employers.models import Employer
 from employers.services.employers import employer_update
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import clerk, logged_in, portal, user_of
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
-
-
-def logged_in(region, groups=("clerk",)):
-    client = Client()
-    user = clerk_user(region.offices.first(), groups=groups)
-    client.force_login(user)
-    return client, user
-
-
 def test_a_plain_clerk_cannot_add_a_registered_employer_with_a_number(shanghai):
-    client, _user = logged_in(shanghai)
+    client = logged_in(clerk(shanghai))
     code = uscc(seed=91)
     form = {"uscc": code, "name": "跳过审核公司", "kind": "enterprise", "region": shanghai.pk,
             "established_on": "2026-01-01", "registration_status": "registered",
@@ -52,7 +29,8 @@ def test_a_plain_clerk_cannot_add_a_registered_employer_with_a_number(shanghai):
 def test_a_plain_clerk_cannot_change_registration_fields_or_region(shanghai, beijing):
     employer = EmployerFactory(region=shanghai, name="原名公司", registration_number="3101012015000001",
                                contact_phone="021-1")
-    client, user = logged_in(shanghai)
+    user = user_of(clerk(shanghai))
+    client = logged_in(user)
     page = client.get(f"/admin/employers/employer/{employer.pk}/change/")
     assert page.status_code == 200
     assert set(page.context["adminform"].form.fields) == {"contact_name", "contact_phone", "contact_email",
@@ -75,7 +53,7 @@ def test_a_plain_clerk_cannot_change_registration_fields_or_region(shanghai, bei
 
 def test_an_invalid_contact_is_shown_on_the_form_and_nothing_changes(shanghai):
     employer = EmployerFactory(region=shanghai, contact_phone="021-1")
-    client, _user = logged_in(shanghai)
+    client = logged_in(clerk(shanghai))
     response = client.post(f"/admin/employers/employer/{employer.pk}/change/",
                            {"contact_name": "", "contact_phone": "0" * 31, "contact_email": "", "address": ""})
     assert response.status_code == 200 and response.context["adminform"].form.errors
@@ -85,37 +63,36 @@ def test_an_invalid_contact_is_shown_on_the_form_and_nothing_changes(shanghai):
 
 def test_employers_cannot_be_deleted_in_the_admin(shanghai):
     employer = EmployerFactory(region=shanghai)
-    client, _user = logged_in(shanghai)
+    client = logged_in(clerk(shanghai))
     assert client.post(f"/admin/employers/employer/{employer.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Employer.objects.filter(pk=employer.pk).exists()
 
 
 def test_employer_update_checks_fields_scope_and_permission(shanghai, beijing):
     employer = EmployerFactory(region=shanghai)
-    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    desk = clerk(shanghai)
     with pytest.raises(ValidationFailed) as refused:
-        employer_update(employer=employer, actor=clerk, registration_number="X")
+        employer_update(employer=employer, actor=desk, registration_number="X")
     assert refused.value.errors[0]["code"] == "not_changeable"
     with pytest.raises(ValidationFailed):
-        employer_update(employer=employer, actor=clerk, contact_email="not-an-address")
-    outsider = Viewer(Kind.CLERK, user_id=clerk_user(beijing.offices.first()).pk, region_id=beijing.pk)
+        employer_update(employer=employer, actor=desk, contact_email="not-an-address")
+    outsider = clerk(beijing)
     with pytest.raises(NotFound):
         employer_update(employer=employer, actor=outsider, contact_phone="1")
-    auditor = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first(), groups=("auditor",)).pk,
-                     region_id=shanghai.pk)
-    for actor in (auditor, Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="c")):
+    auditor = clerk(shanghai, ("auditor",))
+    for actor in (auditor, portal(employer, client_id="c")):
         with pytest.raises(Forbidden):
             employer_update(employer=employer, actor=actor, contact_phone="1")
-    updated = employer_update(employer=employer, actor=clerk, contact_phone=" 021-3 ", address="黄浦路1号")
+    updated = employer_update(employer=employer, actor=desk, contact_phone=" 021-3 ", address="黄浦路1号")
     assert (updated.contact_phone, updated.address) == ("021-3", "黄浦路1号")
 
 
 def test_employer_update_gives_its_reasons_in_the_callers_language(shanghai):
     employer = EmployerFactory(region=shanghai)
-    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    desk = clerk(shanghai)
     with translation.override("zh-hans"):
         for changes, field, message in (({"contact_email": "not-an-address"}, "contact_email", "不是有效的电子邮件地址。"),
                                         ({"contact_phone": "1" * 31}, "contact_phone", "最多 30 个字符。")):
             with pytest.raises(ValidationFailed) as refused:
-                employer_update(employer=employer, actor=clerk, **changes)
+                employer_update(employer=employer, actor=desk, **changes)
             assert [(e["field"], e["message"]) for e in refused.value.errors] == [(field, message)]

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from employers.models import EmployerClient
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import logged_in
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id
@@ -68,8 +69,7 @@ def test_revoking_from_the_file(world):
 
 
 def test_a_plain_clerk_may_read_but_not_issue(world):
-    clerk = Client()
-    clerk.force_login(clerk_user(world["home"].offices.first(), groups=("clerk",)))
+    clerk = logged_in(clerk_user(world["home"].offices.first(), groups=("clerk",)))
     page = clerk.get(world["file"]).content.decode()
     assert 'value="issue"' not in page and 'value="revoke"' not in page
     before = EmployerClient.objects.count()

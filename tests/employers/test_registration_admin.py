@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
@@ -15,7 +14,7 @@ from agency.models import Deadline, Document
 from common.identifiers import USCC_ALPHABET
 from employers.models import Employer, RegistrationApplication
 from insured.models import Employment
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import clerk, logged_in, supervisor, user_of
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
 from tests.insured.factories import PersonFactory
@@ -24,27 +23,6 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n% voucher for tests\n%%EOF\n"
 QUEUE = "/admin/employers/registrationapplication/"
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
-
-
-def _login(region, groups=("reviewer",)):
-    client = Client()
-    user = clerk_user(region.offices.first(), groups=groups)
-    client.force_login(user)
-    return client, user
 
 
 def _file(name, seed, region_code="310101", with_pdf=True):
@@ -73,7 +51,7 @@ def test_queue_shows_the_clerks_region_ordered_by_due_date(shanghai, beijing):
     rule_type = ContentType.objects.get_for_model(RegistrationApplication)
     Deadline.objects.filter(subject_type=rule_type, subject_id=sooner["id"]).update(
         starts_on=today_in_shanghai() - timedelta(days=20), due_on=today_in_shanghai() - timedelta(days=5))
-    client, _user = _login(shanghai)
+    client = logged_in(clerk(shanghai, ("reviewer",)))
 
     page = client.get(QUEUE).content.decode()
 
@@ -86,7 +64,7 @@ def test_queue_shows_the_clerks_region_ordered_by_due_date(shanghai, beijing):
 
 def test_review_page_shows_filed_data_vouchers_and_the_decision_buttons(shanghai):
     created = _file("审核页公司", 4)
-    client, _user = _login(shanghai)
+    client = logged_in(clerk(shanghai, ("reviewer",)))
     page = client.get(f"{QUEUE}{created['id']}/change/").content.decode()
     assert "营业执照.pdf" in page
     assert hashlib.sha256(PDF).hexdigest() in page
@@ -97,7 +75,7 @@ def test_review_page_shows_filed_data_vouchers_and_the_decision_buttons(shanghai
 
 def test_a_clerk_without_the_reviewer_group_sees_the_application_but_cannot_decide(shanghai):
     created = _file("只读公司", 5)
-    client, _user = _login(shanghai, groups=("clerk",))
+    client = logged_in(clerk(shanghai))
     page = client.get(f"{QUEUE}{created['id']}/change/").content.decode()
     assert "只读公司" in page and 'name="decision_reason"' not in page
     assert _decide(client, created["id"], "approve").status_code == 404
@@ -106,7 +84,8 @@ def test_a_clerk_without_the_reviewer_group_sees_the_application_but_cannot_deci
 
 def test_approve_opens_the_next_application_in_the_queue(shanghai):
     first, second = _file("第一家公司", 6), _file("第二家公司", 7)
-    client, user = _login(shanghai)
+    user = user_of(clerk(shanghai, ("reviewer",)))
+    client = logged_in(user)
     response = _decide(client, first["id"], "approve", "材料齐全")
     assert response.status_code == 302
     assert response.url == f"{QUEUE}{second['id']}/change/"
@@ -118,7 +97,7 @@ def test_approve_opens_the_next_application_in_the_queue(shanghai):
 
 def test_reject_without_a_reason_is_refused_with_a_message_and_nothing_changes(shanghai):
     created = _file("驳回公司", 8)
-    client, _user = _login(shanghai)
+    client = logged_in(clerk(shanghai, ("reviewer",)))
     response = _decide(client, created["id"], "reject", "   ")
     assert response.url == f"{QUEUE}{created['id']}/change/"
     assert "reason" in _messages(client.get(response.url)).lower()
@@ -131,7 +110,7 @@ def test_reject_without_a_reason_is_refused_with_a_message_and_nothing_changes(s
 
 def test_return_for_correction_stops_the_clock_and_leaves_only_reject(shanghai):
     created = _file("退回公司", 9)
-    client, _user = _login(shanghai)
+    client = logged_in(clerk(shanghai, ("reviewer",)))
     _decide(client, created["id"], "return", "请补充申请表")
     application = RegistrationApplication.objects.get()
     assert application.state == "returned"
@@ -152,7 +131,7 @@ def test_bulk_approve_reports_each_outcome(shanghai):
         kind="cancellation", employer=employer, region=shanghai, uscc=employer.uscc, name=employer.name,
         data={"changed_on": today_in_shanghai().isoformat(), "reason": ""}, event_date=today_in_shanghai(),
         received_at=employer.created_at, applicant="test")
-    client, _user = _login(shanghai)
+    client = logged_in(clerk(shanghai, ("reviewer",)))
 
     response = client.post(QUEUE, {"action": "approve_selected", "_selected_action": [ok["id"], cancellation.pk]},
                            follow=True)
@@ -165,7 +144,8 @@ def test_bulk_approve_reports_each_outcome(shanghai):
 
 
 def test_a_clerk_files_at_the_counter_through_the_add_form(shanghai):
-    client, user = _login(shanghai, groups=("clerk",))
+    user = user_of(clerk(shanghai))
+    client = logged_in(user)
     form = client.get(f"{QUEUE}add/")
     assert form.status_code == 200 and 'name="business_licence"' in form.content.decode()
     code = uscc(seed=11)
@@ -185,7 +165,7 @@ def test_a_clerk_files_at_the_counter_through_the_add_form(shanghai):
 
 
 def test_the_add_form_shows_the_services_refusal_and_writes_nothing(shanghai):
-    client, _user = _login(shanghai, groups=("clerk",))
+    client = logged_in(clerk(shanghai))
     good = uscc(seed=12)
     bad = good[:17] + next(ch for ch in USCC_ALPHABET if ch != good[17])
     form = {"kind": "new", "uscc": bad, "region": shanghai.pk, "name": "校验位错误公司",
@@ -200,7 +180,7 @@ def test_the_add_form_shows_the_services_refusal_and_writes_nothing(shanghai):
     form["uscc_override_reason"] = "早期赋码，经核实营业执照原件"
     client.post(f"{QUEUE}add/", form)
     application = RegistrationApplication.objects.get()
-    reviewer, _ = _login(shanghai)
+    reviewer = logged_in(clerk(shanghai, ("reviewer",)))
     _decide(reviewer, application.pk, "approve")
     employer = Employer.objects.get(uscc=bad)
     assert employer.uscc_override_reason == "早期赋码，经核实营业执照原件"
@@ -208,7 +188,7 @@ def test_the_add_form_shows_the_services_refusal_and_writes_nothing(shanghai):
 
 
 def test_the_add_form_files_a_change_for_a_registered_employer_of_the_region(shanghai, beijing):
-    client, _user = _login(shanghai, groups=("clerk",))
+    client = logged_in(clerk(shanghai))
     mine, theirs = EmployerFactory(region=shanghai), EmployerFactory(region=beijing)
     form = {"kind": "change", "uscc": theirs.uscc, "changed_on": today_in_shanghai().isoformat(),
             "address": "新地址"}
@@ -225,7 +205,7 @@ def test_voucher_download_streams_the_file_with_its_hash_within_the_region_only(
     _file("下载公司", 13)
     document = Document.objects.get()
     assert document.sha256 == hashlib.sha256(PDF).hexdigest()
-    client, _user = _login(shanghai, groups=("clerk",))
+    client = logged_in(clerk(shanghai))
 
     response = client.get(f"/admin/agency/document/{document.pk}/download/")
 
@@ -233,7 +213,7 @@ def test_voucher_download_streams_the_file_with_its_hash_within_the_region_only(
     assert b"".join(response.streaming_content) == PDF
     assert response["X-Voucher-SHA256"] == document.sha256
     assert "attachment" in response["Content-Disposition"]
-    outsider, _ = _login(beijing, groups=("clerk",))
+    outsider = logged_in(clerk(beijing))
     assert outsider.get(f"/admin/agency/document/{document.pk}/download/").status_code == 404
     assert "营业执照" not in outsider.get("/admin/agency/document/").content.decode()
 
@@ -241,8 +221,19 @@ def test_voucher_download_streams_the_file_with_its_hash_within_the_region_only(
 def test_vouchers_are_read_only_in_the_admin(shanghai):
     _file("只读凭证公司", 14)
     document = Document.objects.get()
-    client, _user = _login(shanghai, groups=("supervisor",))
+    client = logged_in(supervisor(shanghai))
     page = client.get(f"/admin/agency/document/{document.pk}/change/").content.decode()
     assert "营业执照.pdf" in page and 'name="_save"' not in page
     assert client.get(f"/admin/agency/document/{document.pk}/delete/").status_code == 403
     assert client.get("/admin/agency/document/add/").status_code == 403
+
+
+@pytest.mark.parametrize("value", ["３", "٣"])  # full-width and Arabic-Indic three: int() reads both
+def test_the_add_form_refuses_a_number_in_other_digits_on_its_field(shanghai, value):
+    client = logged_in(clerk(shanghai))
+    form = {"kind": "new", "uscc": uscc(seed=13), "region": shanghai.pk, "name": "全角数字公司",
+            "employer_kind": "enterprise", "established_on": "2026-01-05", "risk_class": value}
+    response = client.post(f"{QUEUE}add/", form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["risk_class"] == ["数字和日期请用半角数字（0-9）填写，不要用全角或其他数字。"]
+    assert not RegistrationApplication.objects.exists()

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
-from django.test import Client
 from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
@@ -29,6 +28,7 @@ from employers.services.registrations import (
 )
 from insured.models import Employment
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
+from tests.builders import clerk, logged_in, portal, user_of
 from tests.concurrency import run_together
 from tests.employers.factories import EmployerFactory
 from tests.ids import uscc
@@ -55,8 +55,7 @@ def beijing():
 
 
 def _reviewer(region):
-    client = Client()
-    client.force_login(clerk_user(region.offices.first(), groups=("reviewer",)))
+    client = logged_in(clerk_user(region.offices.first(), groups=("reviewer",)))
     return client
 
 
@@ -338,8 +337,8 @@ def test_every_step_is_an_append_only_event_with_actor_reason_before_and_after(s
     created = _file_json(APIClient()).json()
     pk, token = created["id"], created["tracking_token"]
     application = RegistrationApplication.objects.get(pk=pk)
-    reviewer_user = clerk_user(shanghai.offices.first(), groups=("reviewer",))
-    reviewer = Viewer(Kind.CLERK, user_id=reviewer_user.pk, region_id=shanghai.pk)
+    reviewer = clerk(shanghai, ("reviewer",))
+    reviewer_user = user_of(reviewer)
     registration_return(application=application, actor=reviewer, reason="缺少法定代表人签字。")
     registration_resubmit(application=application, actor=Viewer(Kind.NOBODY),
                           corrections={"contact_phone": "021-66660000"})
@@ -384,8 +383,7 @@ def test_a_rejection_and_a_change_approval_record_their_event(shanghai):
         "不属于本统筹区。", "system", "submitted", "rejected")
 
     employer = EmployerFactory(region=shanghai, name="旧名称有限公司")
-    change, _token = registration_submit(kind="change", actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk,
-                                                                     client_id="c1"),
+    change, _token = registration_submit(kind="change", actor=portal(employer, client_id="c1"),
                                          changed_on=today_in_shanghai(), changes={"name": "新名称有限公司"})
     registration_approve(application=change, actor=Viewer.system())
     approved = RegistrationEvent.objects.get(application=change, kind="approved")
@@ -398,8 +396,7 @@ def test_a_rejection_and_a_change_approval_record_their_event(shanghai):
 def test_only_reviewers_decide_registrations_whoever_calls_the_service(shanghai, groups):
     created = _file_json(APIClient()).json()
     application = RegistrationApplication.objects.get(pk=created["id"])
-    actor = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first(), groups=groups).pk,
-                   region_id=shanghai.pk)
+    actor = clerk(shanghai, groups)
     for decide in (lambda: registration_approve(application=application, actor=actor),
                    lambda: registration_reject(application=application, actor=actor, reason="x"),
                    lambda: registration_return(application=application, actor=actor, reason="x")):
@@ -631,19 +628,19 @@ def test_two_reviewers_approving_the_same_application_one_wins(shanghai):
 
 def test_a_clerk_files_a_change_only_for_a_registered_employer_of_their_region(shanghai, beijing):
     """Found by mutation testing: the office's filing path and its refusals had no test of their own."""
-    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    desk = clerk(shanghai)
     today = today_in_shanghai()
     for code in ("", uscc(777), EmployerFactory(region=beijing).uscc):  # none, unknown, another region's
         with pytest.raises(ValidationFailed) as refused:
-            registration_submit(kind="change", actor=clerk, uscc=code, changed_on=today, changes={"address": "新址"})
+            registration_submit(kind="change", actor=desk, uscc=code, changed_on=today, changes={"address": "新址"})
         assert [(e["field"], e["code"]) for e in refused.value.errors] == [("uscc", "unknown_employer")]
     cancelled = EmployerFactory(region=shanghai, registration_status="cancelled")
     with pytest.raises(ApplicationError) as conflict:
-        registration_submit(kind="change", actor=clerk, uscc=cancelled.uscc.lower(), changed_on=today,
+        registration_submit(kind="change", actor=desk, uscc=cancelled.uscc.lower(), changed_on=today,
                             changes={"address": "新址"})
     assert (conflict.value.status, conflict.value.type_slug) == (409, "employer-not-registered")
     mine = EmployerFactory(region=shanghai)
-    change, _token = registration_submit(kind="change", actor=clerk, uscc=f" {mine.uscc.lower()} ",
+    change, _token = registration_submit(kind="change", actor=desk, uscc=f" {mine.uscc.lower()} ",
                                          changed_on=today, changes={"address": "上海市黄浦区新址1号"})
     assert change.employer_id == mine.pk
     with pytest.raises(ApplicationError) as refused:  # neither a portal nor an office

@@ -4,39 +4,17 @@
 from datetime import date
 
 import pytest
-from django.test import Client
 
-from common.access import Kind, Viewer
 from common.problems import Forbidden, NotFound, ValidationFailed
 from insured.models import InsuredPerson
 from insured.services.persons import person_register, person_update
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import clerk, logged_in
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 ID = resident_id(region="310101", born=date(1992, 8, 15), seq=20)  # even sequence: female
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
-
-
-def logged_in(region, groups=("clerk",)):
-    client = Client()
-    client.force_login(clerk_user(region.offices.first(), groups=groups))
-    return client
 
 
 def entry(region, **overrides):
@@ -48,7 +26,7 @@ def entry(region, **overrides):
 
 
 def test_the_admin_registers_through_the_service(shanghai):
-    response = logged_in(shanghai).post("/admin/insured/insuredperson/add/", entry(shanghai))
+    response = logged_in(clerk(shanghai)).post("/admin/insured/insuredperson/add/", entry(shanghai))
     assert response.status_code == 302, response.context["adminform"].form.errors
     person = InsuredPerson.objects.get()
     assert (person.document_number, person.name, person.birth_date, person.sex) == (
@@ -61,7 +39,7 @@ def test_the_admin_registers_through_the_service(shanghai):
     ({"statement_delivery": "email"}, "email"),
 ])
 def test_the_admin_shows_the_services_refusal_on_the_form(shanghai, overrides, field):
-    response = logged_in(shanghai).post("/admin/insured/insuredperson/add/", entry(shanghai, **overrides))
+    response = logged_in(clerk(shanghai)).post("/admin/insured/insuredperson/add/", entry(shanghai, **overrides))
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
     assert not InsuredPerson.objects.exists()
@@ -69,23 +47,22 @@ def test_the_admin_shows_the_services_refusal_on_the_form(shanghai, overrides, f
 
 def test_a_duplicate_is_refused_on_the_form(shanghai):
     PersonFactory(region=shanghai, document_number=ID, name="林晓")
-    response = logged_in(shanghai).post("/admin/insured/insuredperson/add/", entry(shanghai))
+    response = logged_in(clerk(shanghai)).post("/admin/insured/insuredperson/add/", entry(shanghai))
     assert response.status_code == 200 and "document_number" in response.context["adminform"].form.errors
     assert InsuredPerson.objects.count() == 1
 
 
 def test_a_clerk_cannot_register_into_another_region(shanghai, beijing):
-    response = logged_in(shanghai).post("/admin/insured/insuredperson/add/", entry(beijing))
+    response = logged_in(clerk(shanghai)).post("/admin/insured/insuredperson/add/", entry(beijing))
     assert response.status_code == 200 and not InsuredPerson.objects.exists()
     with pytest.raises(ValidationFailed):
-        person_register(actor=Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk,
-                                     region_id=shanghai.pk),
+        person_register(actor=clerk(shanghai),
                         region=beijing, document_type="resident_id", document_number=ID, name="林晓")
 
 
 def test_on_change_identity_and_region_are_read_only(shanghai, beijing):
     person = PersonFactory(region=shanghai, document_number=ID, name="林晓", sex="F", birth_date=date(1992, 8, 15))
-    client = logged_in(shanghai)
+    client = logged_in(clerk(shanghai))
     form = client.get(f"/admin/insured/insuredperson/{person.pk}/change/").context["adminform"].form
     assert "document_number" not in form.fields and "region" not in form.fields
     response = client.post(f"/admin/insured/insuredperson/{person.pk}/change/", {
@@ -99,17 +76,15 @@ def test_on_change_identity_and_region_are_read_only(shanghai, beijing):
 
 def test_person_update_checks_fields_scope_permission_and_channels(shanghai, beijing):
     person = PersonFactory(region=shanghai)
-    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
+    desk = clerk(shanghai)
     with pytest.raises(ValidationFailed):
-        person_update(person=person, actor=clerk, document_number=ID)
+        person_update(person=person, actor=desk, document_number=ID)
     with pytest.raises(ValidationFailed) as refused:
-        person_update(person=person, actor=clerk, statement_delivery="email")
+        person_update(person=person, actor=desk, statement_delivery="email")
     assert refused.value.errors[0]["field"] == "email"
     with pytest.raises(NotFound):
-        person_update(person=person, actor=Viewer(Kind.CLERK, user_id=clerk_user(beijing.offices.first()).pk,
-                                                  region_id=beijing.pk), phone="1")
+        person_update(person=person, actor=clerk(beijing), phone="1")
     with pytest.raises(Forbidden):
-        person_update(person=person, actor=Viewer(Kind.CLERK, user_id=clerk_user(
-            shanghai.offices.first(), groups=("auditor",)).pk, region_id=shanghai.pk), phone="1")
-    updated = person_update(person=person, actor=clerk, email="lin@example.cn", statement_delivery="email")
+        person_update(person=person, actor=clerk(shanghai, ("auditor",)), phone="1")
+    updated = person_update(person=person, actor=desk, email="lin@example.cn", statement_delivery="email")
     assert (updated.email, updated.statement_delivery) == ("lin@example.cn", "email")

@@ -7,19 +7,13 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from common.access import Kind, Viewer
 from common.problems import Duplicate, ValidationFailed
 from insured.services.persons import person_register, person_update
-from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import clerk
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _clerk(region) -> Viewer:
-    office = OfficeFactory(region=region)
-    return Viewer(Kind.CLERK, user_id=clerk_user(office).pk, region_id=region.pk, office_id=office.pk)
 
 
 @pytest.mark.parametrize(("changes", "field", "code", "message"), [
@@ -38,7 +32,7 @@ def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field
     several of these reasons were English whatever the caller's language)."""
     person = PersonFactory(name="王五", email="wang@example.cn")
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
-        person_update(person=person, actor=_clerk(person.region), **changes)
+        person_update(person=person, actor=clerk(person.region), **changes)
     assert refused.value.errors == [{"field": field, "code": code, "message": message}]
     assert refused.value.detail == message
     person.refresh_from_db()
@@ -47,7 +41,7 @@ def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field
 
 def test_an_update_within_the_rules_is_kept():
     person = PersonFactory()
-    updated = person_update(person=person, actor=_clerk(person.region), name="王 六", hukou_region_code="310104",
+    updated = person_update(person=person, actor=clerk(person.region), name="王 六", hukou_region_code="310104",
                             hukou_type="rural", nationality="deu", email="liu@example.cn",
                             statement_delivery="email")
     person.refresh_from_db()
@@ -59,7 +53,7 @@ def test_an_update_within_the_rules_is_kept():
 def test_a_second_registration_names_the_person_already_registered():
     first = PersonFactory()
     with pytest.raises(Duplicate) as again:
-        person_register(actor=_clerk(first.region), region=first.region, document_type="resident_id",
+        person_register(actor=clerk(first.region), region=first.region, document_type="resident_id",
                         document_number=first.document_number.lower(), name="另一人")
     assert again.value.extra == {"existing": f"/api/v1/agency/persons/{first.pk}", "existing_id": first.pk}
     assert again.value.errors == [{"field": "document_number", "code": "duplicate", "message": "Already registered."}]
@@ -71,7 +65,7 @@ def test_a_wrong_check_digit_names_the_field_the_rule_and_the_expected_digit():
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
     region = PersonFactory().region
     with pytest.raises(ValidationFailed) as refused:
-        person_register(actor=_clerk(region), region=region, document_type="resident_id", document_number=wrong,
+        person_register(actor=clerk(region), region=region, document_type="resident_id", document_number=wrong,
                         name="校验")
     (error,) = refused.value.errors
     assert error["field"] == "document_number" and error["expected"] == good[-1]
@@ -81,7 +75,7 @@ def test_a_wrong_check_digit_names_the_field_the_rule_and_the_expected_digit():
 def test_a_number_of_the_wrong_length_names_no_expected_digit():
     region = PersonFactory().region
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
-        person_register(actor=_clerk(region), region=region, document_type="resident_id",
+        person_register(actor=clerk(region), region=region, document_type="resident_id",
                         document_number=resident_id(seq=124)[:-2], name="短号")
     (error,) = refused.value.errors
     assert set(error) == {"field", "code", "message"} and error["field"] == "document_number"
@@ -97,12 +91,12 @@ def test_the_original_retirement_age_follows_the_sex(sex, category, code):
     checked where a clerk records it (found by mutation testing: only the refund tests set it)."""
     person = PersonFactory(sex=sex)
     if code is None:
-        person_update(person=person, actor=_clerk(person.region), original_retirement_age=category)
+        person_update(person=person, actor=clerk(person.region), original_retirement_age=category)
         person.refresh_from_db()
         assert person.original_retirement_age == category
         return
     with pytest.raises(ValidationFailed) as refused:
-        person_update(person=person, actor=_clerk(person.region), original_retirement_age=category)
+        person_update(person=person, actor=clerk(person.region), original_retirement_age=category)
     assert [(e["field"], e["code"]) for e in refused.value.errors] == [("original_retirement_age", code)]
     assert refused.value.errors[0]["message"]
     person.refresh_from_db()
@@ -111,7 +105,7 @@ def test_the_original_retirement_age_follows_the_sex(sex, category, code):
 
 def test_a_registration_with_only_the_required_fields_takes_the_defaults():
     region = PersonFactory().region
-    person = person_register(actor=_clerk(region), region=region, document_type="resident_id",
+    person = person_register(actor=clerk(region), region=region, document_type="resident_id",
                              document_number=resident_id(seq=125), name="默认")
     person.refresh_from_db()
     assert (person.nationality, person.hukou_region_code, person.hukou_type, person.statement_delivery,
@@ -127,12 +121,12 @@ def test_a_birth_date_given_with_an_id_number_must_be_the_numbers():
     number = resident_id(seq=126)
     born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
-        person_register(actor=_clerk(region), region=region, document_type="resident_id", document_number=number,
+        person_register(actor=clerk(region), region=region, document_type="resident_id", document_number=number,
                         name="生日", birth_date=date(born.year - 1, born.month, 1))
     (error,) = refused.value.errors
     assert (error["field"], error["code"]) == ("birth_date", "mismatch")
     assert error["message"] == f"证件号码显示的出生日期为 {born}。"
-    person = person_register(actor=_clerk(region), region=region, document_type="resident_id",
+    person = person_register(actor=clerk(region), region=region, document_type="resident_id",
                              document_number=number, name="生日", birth_date=born)
     assert person.birth_date == born
 
@@ -148,6 +142,6 @@ def test_a_passport_needs_the_birth_date_and_the_sex_the_number_cannot_give(give
         given = {**given, "birth_date": date.fromisoformat(given["birth_date"])}
     region = PersonFactory().region
     with pytest.raises(ValidationFailed) as refused:
-        person_register(actor=_clerk(region), region=region, document_type="passport", document_number="E12345670",
+        person_register(actor=clerk(region), region=region, document_type="passport", document_number="E12345670",
                         name="Anna Müller", nationality="DEU", **given)
     assert [(e["field"], e["code"]) for e in refused.value.errors] == [(missing, "required")]

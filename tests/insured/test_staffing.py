@@ -5,10 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from agency.models import Deadline
-from common.access import Kind, Viewer
 from insured.models import (
     Decision,
     Employment,
@@ -21,6 +19,7 @@ from insured.models import (
 )
 from insured.services.staffing import staff_reduction_confirm
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
+from tests.builders import clerk, logged_in, person_client
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id
@@ -28,13 +27,6 @@ from tests.ids import resident_id
 pytestmark = pytest.mark.django_db
 
 ID = resident_id(region="310101", born=date(1988, 3, 9), seq=451)
-
-
-@pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
 
 
 @pytest.fixture
@@ -58,8 +50,7 @@ def separate(portal, last_day=date(2026, 6, 30), reason="resignation", number=ID
 
 
 def clerk_confirms(region, reduction_id):
-    client = Client()
-    client.force_login(clerk_user(region.offices.first(), groups=("reviewer",)))
+    client = logged_in(clerk_user(region.offices.first(), groups=("reviewer",)))
     return client.post("/admin/insured/staffreduction/",
                        {"action": "confirm_selected", "_selected_action": [reduction_id]}, follow=True)
 
@@ -198,24 +189,16 @@ def test_region_that_confirms_enrolments_enrols_only_after_the_clerk(first, shan
     terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
     body = enrol(first).json()
     assert body["decision"] == "pending" and not Employment.objects.exists()
-    client = Client()
-    client.force_login(clerk_user(shanghai.offices.first(), groups=("reviewer",)))
+    client = logged_in(clerk_user(shanghai.offices.first(), groups=("reviewer",)))
     client.post("/admin/insured/relationshipevent/",
                 {"action": "confirm_enrolments", "_selected_action": [body["id"]]})
     assert Employment.objects.get().employer == first.employer
 
 
 def test_a_person_reads_their_own_events(first):
-    from django.contrib.auth.models import User
-
-    from insured.models import PersonLogin
-
     enrol(first)
     person = InsuredPerson.objects.get()
-    user = User.objects.create_user(person.document_number, password="pw-for-tests-1")
-    PersonLogin.objects.create(user=user, person=person)
-    client = Client()
-    client.force_login(user)
+    client = person_client(person)
     kinds = [e["kind"] for e in client.get("/api/v1/me/events").json()["results"]]
     assert sorted(kinds) == ["enrolment", "relationship_opened"]
 
@@ -244,10 +227,10 @@ def test_confirming_twice_confirms_once(first, shanghai):
 
     enrol(first)
     reduction = StaffReduction.objects.get(pk=separate(first).json()["id"])
-    clerk = Viewer(Kind.CLERK, user_id=clerk_user(shanghai.offices.first()).pk, region_id=shanghai.pk)
-    staff_reduction_confirm(reduction=reduction, actor=clerk, channel="admin")
+    desk = clerk(shanghai)
+    staff_reduction_confirm(reduction=reduction, actor=desk, channel="admin")
     with pytest.raises(Conflict):
-        staff_reduction_confirm(reduction=reduction, actor=clerk, channel="admin")
+        staff_reduction_confirm(reduction=reduction, actor=desk, channel="admin")
     assert RelationshipEvent.objects.filter(decision=Decision.CONFIRMED).count() == 1
     assert Decimal(Employment.objects.get().monthly_wage) == Decimal("12000.00")
 
@@ -260,8 +243,7 @@ def test_bulk_confirm_reports_each_item_once(first, second, shanghai):
     fresh = separate(second, number=other).json()["id"]
     clerk_confirms(shanghai, done)
 
-    client = Client()
-    client.force_login(clerk_user(shanghai.offices.first(), groups=("reviewer",)))
+    client = logged_in(clerk_user(shanghai.offices.first(), groups=("reviewer",)))
     response = client.post("/admin/insured/staffreduction/",
                            {"action": "confirm_selected", "_selected_action": [done, fresh]}, follow=True)
     notes = [str(m) for m in response.context["messages"]]

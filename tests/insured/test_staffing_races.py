@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.problems import ApplicationError
 from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory
+from tests.builders import clerk, portal
 from tests.concurrency import run_together
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -32,7 +33,7 @@ def test_two_employers_enrolling_the_same_person_at_once_exactly_one_succeeds(pe
     def enrol(employer):
         return lambda: enrolment_submit(employer=employer, document_number=number, name="同时",
                                         start_date=date(2026, 1, 1), monthly_wage=Decimal("9000"),
-                                        actor=Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="t"),
+                                        actor=portal(employer, client_id="t"),
                                         channel="api")
 
     results = run_together(enrol(a), enrol(b))
@@ -48,12 +49,12 @@ def test_two_clerks_confirming_the_same_reduction_confirm_it_once():
     office = OfficeFactory(region=region)
     employer = EmployerFactory(region=region)
     number = resident_id(seq=779)
-    portal_actor = Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="t")
+    portal_actor = portal(employer, client_id="t")
     enrolment_submit(employer=employer, document_number=number, name="确认", start_date=date(2026, 1, 1),
                      monthly_wage=Decimal("9000"), actor=portal_actor, channel="api")
     reduction = staff_reduction_submit(employer=employer, document_number=number, last_day=date(2026, 5, 31),
                                        reason="resignation", actor=portal_actor, channel="api")
-    clerks = [Viewer(Kind.CLERK, user_id=clerk_user(office).pk, region_id=region.pk) for _ in range(2)]
+    clerks = [clerk(region, office=office) for _ in range(2)]
 
     results = run_together(*[
         (lambda c=c: staff_reduction_confirm(reduction=reduction, actor=c, channel="admin")) for c in clerks])

@@ -35,7 +35,8 @@ from insured.services.staffing import (
     staff_reduction_reject,
     staff_reduction_submit,
 )
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
+from tests.agency.factories import terms_set
+from tests.builders import clerk, person_viewer, portal
 from tests.concurrency import in_another_connection
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -46,32 +47,8 @@ ID = resident_id(region="310101", born=date(1985, 4, 2), seq=317)
 
 
 @pytest.fixture
-def shanghai():
-    region = RegionFactory(code="310101", name="黄浦区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
-def beijing():
-    region = RegionFactory(code="110105", name="朝阳区")
-    OfficeFactory(region=region)
-    return region
-
-
-@pytest.fixture
 def employer(shanghai):
     return EmployerFactory(region=shanghai)
-
-
-def portal(employer) -> Viewer:
-    return Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="test")
-
-
-def clerk(region, groups=("clerk",)) -> Viewer:
-    office = region.offices.first()
-    return Viewer(Kind.CLERK, user_id=clerk_user(office, groups=groups).pk, region_id=region.pk,
-                  office_id=office.pk)
 
 
 def enrol(employer, *, number=ID, name="周强", start=date(2026, 1, 5)):
@@ -102,8 +79,8 @@ def test_a_clerk_of_another_region_cannot_confirm_or_reject_a_reduction(employer
 def test_only_viewers_with_the_review_permission_decide_reductions(employer, shanghai, who):
     enrol(employer)
     reduction = reduce(employer)
-    actor = {"auditor": lambda: clerk(shanghai, groups=("auditor",)), "portal": lambda: portal(employer),
-             "person": lambda: Viewer(Kind.PERSON, person_id=reduction.person_id),
+    actor = {"auditor": lambda: clerk(shanghai, ("auditor",)), "portal": lambda: portal(employer),
+             "person": lambda: person_viewer(reduction.person),
              "nobody": lambda: Viewer(Kind.NOBODY)}[who]()
     with pytest.raises(Forbidden) as refused:
         staff_reduction_confirm(reduction=reduction, actor=actor, channel="api")

@@ -4,14 +4,12 @@ statements (HTML and PDF), access log and applications, in Chinese; nobody else 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
-from common.access import Kind, Viewer
 from insured.access_log import record_access_log
-from insured.models import PersonLogin, RecordAccess, RecordAccessKind
+from insured.models import RecordAccess, RecordAccessKind
 from tests.agency.factories import clerk_user
-from tests.contributions.reads import person_client
+from tests.builders import PERSON_PASSWORD, logged_in, person_client, person_user, staff_viewer
 from tests.insured.factories import PersonFactory
 from tests.statements.world import YEAR, build, run_year
 
@@ -30,10 +28,9 @@ def world():
 
 def test_logging_in_lands_on_the_persons_own_page_not_on_json():
     person = PersonFactory(name="李娜")
-    user = User.objects.create_user(person.document_number, password="a-long-demo-pass")
-    PersonLogin.objects.create(user=user, person=person)
+    person_user(person)
     client = Client()
-    response = client.post("/accounts/login/", {"username": person.document_number, "password": "a-long-demo-pass"},
+    response = client.post("/accounts/login/", {"username": person.document_number, "password": PERSON_PASSWORD},
                            follow=True)
     assert response.redirect_chain[-1][0] == "/me/"
     assert response["Content-Type"].startswith("text/html")
@@ -90,7 +87,7 @@ def test_the_access_log_names_the_clerk_and_office(world):
     clerk = clerk_user(world.office, username="wangfang")
     clerk.first_name, clerk.last_name = "芳", "王"
     clerk.save()
-    viewer = Viewer(Kind.CLERK, user_id=clerk.pk, region_id=world.office.region_id, office_id=world.office.pk)
+    viewer = staff_viewer(clerk)
     record_access_log(person_id=world.person.pk, viewer=viewer, kind=RecordAccessKind.PERSON_FILE)
     text = person_client(world.person).get("/me/access-log/").content.decode()
     assert "王芳" in text and world.office.name in text and "查看" in text
@@ -115,7 +112,6 @@ def test_another_person_sees_only_their_own(world):
 def test_anonymous_visitors_go_to_login_and_clerks_get_a_chinese_403(world):
     response = Client().get("/me/account/")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/me/account/"
-    clerk = Client()
-    clerk.force_login(clerk_user(world.office))
+    clerk = logged_in(clerk_user(world.office))
     denied = clerk.get("/me/")
     assert denied.status_code == 403 and "无权查看" in denied.content.decode()

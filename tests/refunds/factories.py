@@ -1,25 +1,15 @@
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.models import PensionAccount
-from common.access import Kind, Viewer
 from insured.models import InsuranceRelationship, InsuredPerson, RelationshipState
 from tests.accounts.factories import account_for, credit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import staff_viewer
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
-
-
-def clerk_viewer(user: User) -> Viewer:
-    office = user.clerk_profile.office
-    return Viewer(Kind.CLERK, user_id=user.pk, region_id=office.region_id, office_id=office.pk)
-
-
-def person_viewer(person: InsuredPerson) -> Viewer:
-    return Viewer(Kind.PERSON, user_id=None, person_id=person.pk)
 
 
 class Desk:
@@ -30,8 +20,8 @@ class Desk:
         self.office = OfficeFactory(region=self.region)
         self.clerk_user = clerk_user(self.office, groups=("clerk",))
         self.approver_user = clerk_user(self.office, groups=("clerk", "reviewer"))
-        self.clerk = clerk_viewer(self.clerk_user)
-        self.approver = clerk_viewer(self.approver_user)
+        self.clerk = staff_viewer(self.clerk_user)
+        self.approver = staff_viewer(self.approver_user)
 
 
 def insured_with_account(region, *, months: int = 24, per_month: str = "100.00", born=date(1960, 3, 10),

@@ -14,11 +14,12 @@ from employers.hooks import employer_cancellation_blockers
 from insured.models import Employment, EventKind, RelationshipEvent
 from refunds.models import EmployerMerger
 from refunds.services.mergers import employer_merge
-from tests.agency.factories import clerk_user
-from tests.contributions.charges import charge, portal_viewer
+from tests.builders import portal
+from tests.builders import supervisor as supervisor_of
+from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
-from tests.refunds.factories import Desk, clerk_viewer
+from tests.refunds.factories import Desk
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_open_charges_move_with_their_lateness_and_the_merged_employer_can_be_ca
     unpaid = charge(old, date(2026, 1, 1), "1000.00")  # due 2026-01-15, unpaid
     partly = charge(old, date(2026, 2, 1), "500.00")  # due 2026-02-15
     payment_record(employer_id=old.pk, bank_reference="P-1", amount=Decimal("200.00"), paid_on=date(2026, 2, 10),
-                   actor=portal_viewer(old))  # pays January in part, 26 days late
+                   actor=portal(old))  # pays January in part, 26 days late
     codes = {b.code for b in employer_cancellation_blockers(old.pk)}
     assert {"unpaid_charges"} <= codes and len(codes) == 2  # staff on the roll, charges unpaid
     before = employer_arrears(employer_id=old.pk, region_id=desk.region.pk, on=date(2026, 6, 1))
@@ -103,7 +104,7 @@ def test_a_merger_needs_the_permission_and_both_employers_in_the_region(desk):
     elsewhere = EmployerFactory(region=other.region)
     with pytest.raises(NotFound):
         employer_merge(predecessor=old, successor=elsewhere, last_month=date(2026, 6, 1), actor=desk.approver)
-    supervisor = clerk_viewer(clerk_user(other.office, groups=("supervisor",)))
+    supervisor = supervisor_of(other.region, office=other.office)
     with pytest.raises(NotFound):
         employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=supervisor)
     assert not EmployerMerger.objects.exists()
@@ -123,7 +124,7 @@ def test_the_successor_paying_a_charge_it_took_over_credits_the_persons_accounts
     assert not AccountEntry.objects.filter(account__person=person).exists()  # nothing paid yet
 
     payment_record(employer_id=new.pk, bank_reference="P-NEW", amount=march.amount, paid_on=date(2026, 7, 10),
-                   actor=portal_viewer(new))
+                   actor=portal(new))
     credits = AccountEntry.objects.filter(account__person=person, kind=EntryKind.CREDIT)
     assert [(e.contribution_month, e.amount, e.posted_on) for e in credits] == [
         (date(2026, 3, 1), amounts("6000.00")["pension_individual"], date(2026, 7, 10))]

@@ -2,21 +2,15 @@
 payouts awaiting the second approval, the nationality notice and its letter."""
 
 import pytest
-from django.test import Client
 
 from accounts.models import PensionAccount
 from refunds.models import NationalityNotice, Refund, RefundState
 from refunds.services.refunds import refund_apply, refund_audit, refund_liquidate
 from tests.agency.factories import clerk_user
-from tests.refunds.factories import Desk, insured_with_account, person_viewer
+from tests.builders import logged_in, person_viewer
+from tests.refunds.factories import Desk, insured_with_account
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -27,7 +21,7 @@ def desk():
 def test_a_clerk_records_an_heirs_refund_at_the_counter(desk):
     person, _ = insured_with_account(desk.region, state="awaiting_refund")
     heirs = "李一,310101200001010011,1/2,6222001\n李二，310101200001010038，1/2，6222002"
-    response = _client(desk.clerk_user).post("/admin/refunds/refund/apply/", {
+    response = logged_in(desk.clerk_user).post("/admin/refunds/refund/apply/", {
         "document_number": person.document_number, "reason": "death", "heirs": heirs})
     assert response.status_code == 302, response.content.decode()[:2000]
     refund = Refund.objects.get(person=person)
@@ -36,7 +30,7 @@ def test_a_clerk_records_an_heirs_refund_at_the_counter(desk):
 
 def test_shares_that_do_not_make_the_whole_are_shown_to_the_clerk(desk):
     person, _ = insured_with_account(desk.region, state="awaiting_refund")
-    response = _client(desk.clerk_user).post("/admin/refunds/refund/apply/", {
+    response = logged_in(desk.clerk_user).post("/admin/refunds/refund/apply/", {
         "document_number": person.document_number, "reason": "death", "heirs": "李一,310101200001010011,1/3,1"},
         follow=True)
     assert not Refund.objects.exists() and "1/3" in response.content.decode()
@@ -46,7 +40,7 @@ def test_the_queue_audits_and_liquidates_and_a_second_clerk_approves(desk):
     person, account = insured_with_account(desk.region, original_retirement_age="men_60")
     refund = refund_apply(person=person, reason="retirement_short", actor=person_viewer(person), channel="api",
                           bank_account="6222")
-    clerk = _client(desk.clerk_user)
+    clerk = logged_in(desk.clerk_user)
     assert person.name in clerk.get("/admin/refunds/refund/").content.decode()
     for action in ("audit_selected", "liquidate_selected"):
         clerk.post("/admin/refunds/refund/", {"action": action, "_selected_action": [refund.pk]})
@@ -55,7 +49,7 @@ def test_the_queue_audits_and_liquidates_and_a_second_clerk_approves(desk):
     clerk.post("/admin/refunds/payoutawaitingapproval/", {"action": "approve_selected", "_selected_action": [refund.pk],
                                                           "apply": "1", "value": "B-1"})
     assert Refund.objects.get(pk=refund.pk).state == RefundState.LIQUIDATED
-    approver = _client(desk.approver_user)
+    approver = logged_in(desk.approver_user)
     page = approver.get("/admin/refunds/payoutawaitingapproval/").content.decode()
     assert person.name in page
     approver.post("/admin/refunds/payoutawaitingapproval/", {"action": "approve_selected",
@@ -71,7 +65,7 @@ def test_a_clerk_of_another_region_sees_neither_queue(desk):
     refund = refund_apply(person=person, reason="retirement_short", actor=person_viewer(person), channel="api",
                           bank_account="6222")
     refund_liquidate(refund=refund_audit(refund=refund, actor=desk.clerk), actor=desk.clerk)
-    other = _client(clerk_user(Desk(code="310104").office, groups=("clerk", "supervisor")))
+    other = logged_in(clerk_user(Desk(code="310104").office, groups=("clerk", "supervisor")))
     assert person.name not in other.get("/admin/refunds/refund/").content.decode()
     assert person.name not in other.get("/admin/refunds/payoutawaitingapproval/").content.decode()
     assert other.get(f"/admin/refunds/refund/{refund.pk}/change/").status_code == 302  # not found: back to the index
@@ -79,7 +73,7 @@ def test_a_clerk_of_another_region_sees_neither_queue(desk):
 
 def test_the_nationality_notice_is_served_and_printed(desk):
     person, _ = insured_with_account(desk.region, nationality="USA")
-    clerk = _client(desk.clerk_user)
+    clerk = logged_in(desk.clerk_user)
     assert clerk.post("/admin/refunds/nationalitynotice/serve/",
                       {"document_number": person.document_number}).status_code == 302
     notice = NationalityNotice.objects.get(person=person)
@@ -99,12 +93,12 @@ def test_a_reviewer_records_a_merger_in_the_admin(desk):
     old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
     Employment.objects.create(person=PersonFactory(region=desk.region), employer=old, start_date=date(2025, 1, 1),
                               monthly_wage=Decimal("6000.00"))
-    response = _client(desk.approver_user).post("/admin/refunds/employermerger/merge/", {
+    response = logged_in(desk.approver_user).post("/admin/refunds/employermerger/merge/", {
         "predecessor": old.uscc, "successor": new.uscc, "last_month": "2026-06-17"})
     assert response.status_code == 302
     merger = EmployerMerger.objects.get()
     assert (merger.last_month, merger.staff_moved) == (date(2026, 6, 1), 1)
-    assert _client(desk.clerk_user).post("/admin/refunds/employermerger/merge/", {
+    assert logged_in(desk.clerk_user).post("/admin/refunds/employermerger/merge/", {
         "predecessor": new.uscc, "successor": old.uscc, "last_month": "2026-07-01"}).status_code == 200  # refused
     assert EmployerMerger.objects.count() == 1
 
@@ -117,7 +111,7 @@ def test_the_second_clerk_sees_the_heirs_accounts_and_shares_before_approving(de
               "bank_account": "6222000033334444"}]
     refund = refund_apply(person=person, reason="death", actor=desk.clerk, channel="admin", heirs=heirs)
     refund_liquidate(refund=refund_audit(refund=refund, actor=desk.clerk), actor=desk.clerk)
-    approver = _client(desk.approver_user)
+    approver = logged_in(desk.approver_user)
     form = approver.post("/admin/refunds/payoutawaitingapproval/", {"action": "approve_selected",
                                                                     "_selected_action": [refund.pk]},
                          HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

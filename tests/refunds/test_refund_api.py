@@ -4,24 +4,15 @@ import json
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from insured.models import PersonLogin
 from refunds.models import Refund
 from refunds.services.refunds import refund_audit
+from tests.builders import person_client
 from tests.refunds.factories import Desk, insured_with_account
 
 pytestmark = pytest.mark.django_db
-
-
-def _login(person) -> Client:
-    user = User.objects.create_user(person.document_number, password="a-long-test-pass")
-    PersonLogin.objects.create(user=user, person=person)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -41,7 +32,7 @@ def _post(client, body, **headers):
 
 
 def test_a_foreigner_applies_and_follows_the_steps(desk, foreigner):
-    client = _login(foreigner)
+    client = person_client(foreigner)
     response = _post(client, {"reason": "foreigner_leaving", "bank_account": "GB29NWBK60161331926819"},
                      HTTP_IDEMPOTENCY_KEY="refund-1")
     assert response.status_code == 201, response.content
@@ -57,7 +48,7 @@ def test_a_foreigner_applies_and_follows_the_steps(desk, foreigner):
 
 
 def test_the_written_application_is_kept_as_a_voucher(desk, foreigner):
-    client = _login(foreigner)
+    client = person_client(foreigner)
     response = client.post("/api/v1/me/refunds", {
         "reason": "foreigner_leaving", "bank_account": "6222",
         "documents": [SimpleUploadedFile("申请书.pdf", b"%PDF-1.4 application", content_type="application/pdf")]})
@@ -70,7 +61,7 @@ def test_the_written_application_is_kept_as_a_voucher(desk, foreigner):
     ("other", "refund-early-withdrawal", "Social Insurance Law Art. 14"),
     ("retirement_short", "validation-error", None)])  # her original-age category is not recorded
 def test_refused_reasons_are_problems_naming_the_rule(foreigner, reason, slug, rule):
-    response = _post(_login(foreigner), {"reason": reason, "bank_account": "6222"})
+    response = _post(person_client(foreigner), {"reason": reason, "bank_account": "6222"})
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["type"].endswith(f"/problems/{slug}") and problem.get("rule") == rule
@@ -78,15 +69,15 @@ def test_refused_reasons_are_problems_naming_the_rule(foreigner, reason, slug, r
 
 
 def test_the_heirs_refund_is_not_a_persons_choice(foreigner):
-    response = _post(_login(foreigner), {"reason": "death", "bank_account": "6222"})
+    response = _post(person_client(foreigner), {"reason": "death", "bank_account": "6222"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reason"
 
 
 def test_a_person_sees_only_their_own_refund(desk, foreigner):
-    client = _login(foreigner)
+    client = person_client(foreigner)
     refund_id = _post(client, {"reason": "foreigner_leaving", "bank_account": "6222"}).json()["id"]
     other, _ = insured_with_account(desk.region, seq=317)
-    assert _login(other).get(f"/api/v1/me/refunds/{refund_id}").status_code == 404
+    assert person_client(other).get(f"/api/v1/me/refunds/{refund_id}").status_code == 404
     assert client.get(f"/api/v1/me/refunds/{refund_id}").status_code == 200
 
 
@@ -97,5 +88,5 @@ def test_the_problem_type_page_explains_the_rule():
 
 def test_the_decision_at_retirement_age_tells_the_person_they_may_keep_contributing(desk):
     person, _ = insured_with_account(desk.region, original_retirement_age="men_60", seq=319)
-    body = _post(_login(person), {"reason": "retirement_short", "bank_account": "6222"}).json()
+    body = _post(person_client(person), {"reason": "retirement_short", "bank_account": "6222"}).json()
     assert "180" in body["alternative"] and "24" in body["alternative"]

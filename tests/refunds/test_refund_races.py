@@ -8,16 +8,16 @@ from accounts.models import AccountEntry, EntryKind
 from common.problems import ApplicationError
 from refunds.models import Refund, RefundEvent, RefundState
 from refunds.services.refunds import refund_apply, refund_audit, refund_liquidate, refund_payout_approve
-from tests.agency.factories import clerk_user
+from tests.builders import clerk, person_viewer
 from tests.concurrency import run_together
-from tests.refunds.factories import Desk, clerk_viewer, insured_with_account, person_viewer
+from tests.refunds.factories import Desk, insured_with_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_approvers_pay_once():
     desk = Desk()
-    second = clerk_viewer(clerk_user(desk.office, groups=("clerk", "reviewer")))
+    second = clerk(desk.region, ("clerk", "reviewer"), office=desk.office)
     person, account = insured_with_account(desk.region, original_retirement_age="men_60")
     refund = refund_apply(person=person, reason="retirement_short", actor=person_viewer(person), channel="api",
                           bank_account="6222")

@@ -22,8 +22,9 @@ from refunds.services.refunds import (
 )
 from refunds.terms import RefundRule
 from tests.agency.factories import RegionFactory
+from tests.builders import clerk, person_viewer
 from tests.employers.factories import EmployerFactory
-from tests.refunds.factories import Desk, insured_with_account, person_viewer
+from tests.refunds.factories import Desk, insured_with_account
 
 pytestmark = pytest.mark.django_db
 
@@ -183,10 +184,7 @@ def test_the_preparer_cannot_approve_the_payout(desk):
 def test_a_clerk_without_the_approval_permission_cannot_approve(desk):
     person, _ = retired_short(desk)
     refund = _liquidated(desk, person)
-    from tests.agency.factories import clerk_user
-    from tests.refunds.factories import clerk_viewer
-
-    plain = clerk_viewer(clerk_user(desk.office, groups=("clerk",)))
+    plain = clerk(desk.region, office=desk.office)
     with pytest.raises(ApplicationError) as err:
         refund_payout_approve(refund=refund, actor=plain, bank_reference="B1")
     assert err.value.status == 403

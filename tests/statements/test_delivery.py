@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.problems import Conflict
 from insured.models import RecordAccess
 from statements.batches import print_batch_files
@@ -25,17 +25,11 @@ from statements.services.delivery import (
     stale_sending_mark_uncertain,
     statement_resend,
 )
-from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import clerk
 from tests.insured.factories import PersonFactory
 from tests.statements.world import YEAR, build, run_year
 
 pytestmark = pytest.mark.django_db
-
-
-def _clerk(region):
-    office = OfficeFactory(region=region)
-    user = clerk_user(office)
-    return Viewer(Kind.CLERK, user_id=user.pk, region_id=region.pk, office_id=office.pk)
 
 
 def test_channels_route_each_statement(settings):
@@ -98,7 +92,7 @@ def test_a_sender_killed_after_sending_never_sends_it_again(settings):
 
     # The clerk finds the Message-ID in the mail server's log and records it as sent.
     delivery = delivery_outcome_record(delivery_id=delivery.pk, outcome="sent", note="in the relay's log",
-                                       actor=_clerk(delivery.statement.region))
+                                       actor=clerk(delivery.statement.region))
     assert delivery.state == DeliveryState.SENT
 
 
@@ -152,9 +146,9 @@ def test_letters_are_batched_per_region_in_postal_code_order_and_handed_over(set
     assert len(PdfReader(str(path)).pages) == 2 and print_batch_files(batches[0])[0] == pdf
     # The files are rendered after commit; until then the batch cannot be handed over.
     with pytest.raises(Conflict):
-        print_batch_hand_over(batch_id=batches[0].pk, actor=_clerk(region))
+        print_batch_hand_over(batch_id=batches[0].pk, actor=clerk(region))
     PrintBatch.objects.filter(pk=batches[0].pk).update(pdf_sha256="x" * 64)
-    print_batch_hand_over(batch_id=batches[0].pk, actor=_clerk(region))
+    print_batch_hand_over(batch_id=batches[0].pk, actor=clerk(region))
     assert set(Delivery.objects.filter(batch=batches[0]).values_list("state", flat=True)) == {DeliveryState.SENT}
 
 
@@ -164,18 +158,18 @@ def test_a_returned_letter_is_sent_again_by_email_and_the_channel_switched(setti
     run_year()
     letter = Delivery.objects.get(channel="post")
     Delivery.objects.filter(pk=letter.pk).update(state=DeliveryState.SENT)
-    clerk = _clerk(w.person.region)
-    delivery_outcome_record(delivery_id=letter.pk, outcome="returned", note="查无此人", actor=clerk)
+    desk = clerk(w.person.region)
+    delivery_outcome_record(delivery_id=letter.pk, outcome="returned", note="查无此人", actor=desk)
     with pytest.raises(Exception, match="e-mail"):
-        statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk)
+        statement_resend(statement_id=letter.statement_id, channel="email", actor=desk)
     w.person.email = "zhang@example.cn"
     w.person.save(update_fields=["email"])
-    resent = statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk, make_preferred=True)
+    resent = statement_resend(statement_id=letter.statement_id, channel="email", actor=desk, make_preferred=True)
     assert resent.state == DeliveryState.PENDING
     w.person.refresh_from_db()
     assert w.person.statement_delivery == "email"
     with pytest.raises(Conflict):  # one delivery under way at a time
-        statement_resend(statement_id=letter.statement_id, channel="email", actor=clerk)
+        statement_resend(statement_id=letter.statement_id, channel="email", actor=desk)
     email_deliveries_send(actor=Viewer.system())
     assert len(mail.outbox) == 1
     assert RecordAccess.objects.filter(person=w.person, kind="statement_resent").exists()
@@ -184,7 +178,7 @@ def test_a_returned_letter_is_sent_again_by_email_and_the_channel_switched(setti
 def test_a_clerk_of_another_region_cannot_touch_the_statement():
     w = build(delivery="post")
     run_year()
-    stranger = _clerk(PersonFactory().region)
+    stranger = clerk(PersonFactory().region)
     statement = Statement.objects.get(person=w.person)
     with pytest.raises(Exception, match="No such"):
         statement_resend(statement_id=statement.pk, channel="online", actor=stranger)

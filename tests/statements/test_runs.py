@@ -9,13 +9,14 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from common.access import Kind, Viewer
+from common.access import Viewer
 from common.problems import Forbidden
 from statements.models import RangeState, RunRange, RunState, Statement, StatementEvent, StatementRun
 from statements.services import generation
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_dispatch, statement_run_start
 from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import staff_viewer
 from tests.insured.factories import PersonFactory
 from tests.statements.world import YEAR, build, run_year
 
@@ -98,8 +99,8 @@ def test_only_a_supervisor_of_the_region_starts_its_run():
     office = OfficeFactory(region=w.person.region)
     clerk = clerk_user(office, groups=("clerk",))
     supervisor = clerk_user(office, groups=("supervisor",))
-    as_clerk = Viewer(Kind.CLERK, user_id=clerk.pk, region_id=office.region_id, office_id=office.pk)
-    as_supervisor = Viewer(Kind.CLERK, user_id=supervisor.pk, region_id=office.region_id, office_id=office.pk)
+    as_clerk = staff_viewer(clerk)
+    as_supervisor = staff_viewer(supervisor)
     with pytest.raises(Forbidden):
         statement_run_start(year=YEAR, region=w.person.region, actor=as_clerk)
     with pytest.raises(Forbidden):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from insured.models import RecordAccess
@@ -14,16 +13,11 @@ from statements.models import Delivery, DeliveryState, PrintBatch, Statement, St
 from statements.services.delivery import email_deliveries_send
 from statements.tasks import statement_runs_check
 from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import logged_in, person_viewer
 from tests.insured.factories import PersonFactory
 from tests.statements.world import build, run_year
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_clerk_lists_and_prints_their_regions_statements_only():
@@ -32,7 +26,7 @@ def test_a_clerk_lists_and_prints_their_regions_statements_only():
     run_year()
     mine = Statement.objects.get(person=w.person)
     theirs = Statement.objects.get(person=elsewhere)
-    clerk = _client(clerk_user(OfficeFactory(region=w.person.region)))
+    clerk = logged_in(clerk_user(OfficeFactory(region=w.person.region)))
 
     listing = clerk.get("/admin/statements/statement/")
     assert listing.status_code == 200
@@ -60,7 +54,7 @@ def _insured_since(person, year):
 def test_the_counter_prints_an_earlier_year_on_demand():
     w = build()
     _insured_since(w.person, 2020)
-    clerk = _client(clerk_user(OfficeFactory(region=w.person.region)))
+    clerk = logged_in(clerk_user(OfficeFactory(region=w.person.region)))
     response = clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert Statement.objects.get(person=w.person, year=2024).run is None
@@ -75,11 +69,11 @@ def test_the_periodic_check_marks_a_dead_senders_messages_and_batches_requested_
     letter_person = PersonFactory(region=w.person.region, statement_delivery="post",
                                   postal_address="200002 上海市黄浦区福州路2号")
     # A letter asked for outside the run (at the API), and an e-mail a dead sender left `sending`.
-    from common.access import Kind, Viewer
+    from common.access import Viewer
     from statements.services.requests import statement_request
 
     _insured_since(letter_person, 2020)
-    statement_request(year=2024, actor=Viewer(Kind.PERSON, person_id=letter_person.pk))
+    statement_request(year=2024, actor=person_viewer(letter_person))
     Delivery.objects.filter(channel="email").update(state=DeliveryState.SENDING,
                                                     sending_since=timezone.now() - timedelta(hours=1))
     statement_runs_check()
@@ -92,12 +86,12 @@ def test_the_periodic_check_marks_a_dead_senders_messages_and_batches_requested_
 def test_the_statement_events_list_shows_the_regions_trail_and_finds_a_person():
     w = build()
     clerk_user_here = clerk_user(OfficeFactory(region=w.person.region))
-    clerk = _client(clerk_user_here)
+    clerk = logged_in(clerk_user_here)
     _insured_since(w.person, 2020)
     assert clerk.get(f"/admin/statements/statement/counter/{w.person.pk}/", {"year": 2024}).status_code == 200
     elsewhere = PersonFactory()
     _insured_since(elsewhere, 2020)
-    other_clerk = _client(clerk_user(OfficeFactory(region=elsewhere.region)))
+    other_clerk = logged_in(clerk_user(OfficeFactory(region=elsewhere.region)))
     other_clerk.get(f"/admin/statements/statement/counter/{elsewhere.pk}/", {"year": 2024})
     printed = StatementEvent.objects.get(kind=StatementEventKind.PRINTED, statement__person=w.person)
     theirs = StatementEvent.objects.get(kind=StatementEventKind.PRINTED, statement__person=elsewhere)

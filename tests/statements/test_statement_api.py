@@ -12,7 +12,7 @@ from django.test import Client
 from statements.models import Delivery, Statement
 from statements.snapshot import verification_code_display
 from tests.agency.factories import OfficeFactory, clerk_user
-from tests.contributions.reads import person_client
+from tests.builders import logged_in, person_client
 from tests.employers.portal import Portal
 from tests.insured.factories import PersonFactory
 from tests.statements.world import YEAR, build, run_year
@@ -50,8 +50,7 @@ def test_another_person_an_employer_and_a_clerk_do_not_read_it():
     run_year()
     assert person_client(PersonFactory()).get(f"/api/v1/me/statements/{YEAR}").status_code == 404
     assert Portal(w.employer).get(f"/api/v1/me/statements/{YEAR}").status_code == 403
-    clerk = Client()
-    clerk.force_login(clerk_user(OfficeFactory(region=w.person.region)))
+    clerk = logged_in(clerk_user(OfficeFactory(region=w.person.region)))
     assert clerk.get("/api/v1/me/statements").status_code == 403
 
 

@@ -10,7 +10,8 @@ from django.core import mail
 from common.access import Viewer
 from statements.models import StatementEvent, StatementEventKind
 from statements.services.notices import transfer_notice_send
-from tests.transfers.factories import clerk, months_between, mover, paid_months, person_viewer, rates, region
+from tests.builders import clerk, person_viewer
+from tests.transfers.factories import months_between, mover, paid_months, rates, region
 from transfers.services.transfers import (
     transfer_accept,
     transfer_apply,

@@ -18,7 +18,7 @@ from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_advance, statement_run_start
 from tests.accounts.factories import account_for, credit
 from tests.agency.factories import OfficeFactory
-from tests.contributions.charges import portal_viewer
+from tests.builders import portal
 from tests.contributions.reads import amounts, file
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
@@ -30,7 +30,7 @@ BASE = D("8000.00")
 
 def pay(employer, amount, paid_on=date(YEAR, 12, 20)):
     return payment_record(employer_id=employer.pk, bank_reference=f"R-{employer.pk}-{Payment.objects.count() + 1}",
-                          amount=D(str(amount)), paid_on=paid_on, actor=portal_viewer(employer))[0]
+                          amount=D(str(amount)), paid_on=paid_on, actor=portal(employer))[0]
 
 
 def month_total(base=BASE) -> D:

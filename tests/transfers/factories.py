@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from accounts.models import PensionAccount
 from agency.models import InterestRate, Region
-from common.access import Kind, Viewer
 from employers.models import Employer
 from insured.models import InsuredPerson, StaffingTerms
 from insured.services.staffing import enrolment_submit, staff_reduction_submit
 from tests.accounts.factories import account_for, credit
-from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user, terms_set
+from tests.agency.factories import OfficeFactory, RegionFactory, terms_set
+from tests.builders import portal
 from tests.contributions.charges import bare_declaration, line
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
@@ -25,20 +25,6 @@ def region(code: str, name: str, province: str, **fields) -> Region:
     terms_set(r, StaffingTerms, reduction_needs_confirmation=False)
     OfficeFactory(region=r)
     return r
-
-
-def clerk(region: Region, groups=("clerk",)) -> Viewer:
-    office = region.offices.first()
-    return Viewer(Kind.CLERK, user_id=clerk_user(office, groups=groups).pk, region_id=region.pk,
-                  office_id=office.pk)
-
-
-def portal(employer: Employer) -> Viewer:
-    return Viewer(Kind.EMPLOYER, employer_id=employer.pk, client_id="test")
-
-
-def person_viewer(person: InsuredPerson) -> Viewer:
-    return Viewer(Kind.PERSON, person_id=person.pk)
 
 
 def enrol(employer: Employer, number: str, name: str, start: date):

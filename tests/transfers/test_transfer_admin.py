@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
 from insured.models import InsuranceRelationship, RelationshipState
+from tests.builders import clerk, logged_in, person_viewer
 from tests.common import admin_walk
-from tests.transfers.factories import clerk, mover, person_viewer, region
+from tests.transfers.factories import mover, region
 from transfers.models import Suspension, Transfer, TransferState
 from transfers.services.suspensions import suspension_apply
 from transfers.services.transfers import transfer_apply
@@ -24,12 +23,6 @@ def moved():
     m = mover(old, new)
     transfer = transfer_apply(from_region=old, actor=clerk(new), channel="admin", person=m.person)
     return m, transfer
-
-
-def logged_in(viewer) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(pk=viewer.user_id))
-    return client
 
 
 def step(client, transfer, **data):

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from insured.models import InsuranceRelationship, PersonLogin, RelationshipState
-from tests.transfers.factories import clerk, months_between, mover, paid_months, region
+from insured.models import InsuranceRelationship, RelationshipState
+from tests.builders import clerk, person_client
+from tests.transfers.factories import months_between, mover, paid_months, region
 from transfers.models import Suspension, Transfer
 from transfers.services.transfers import transfer_accept, transfer_out
 
@@ -27,14 +28,6 @@ def beijing():
     return region("110105", "朝阳区", "北京市")
 
 
-def logged_in(person) -> Client:
-    user = User.objects.create_user(f"p{person.pk}", password="a-long-test-pass")
-    PersonLogin.objects.create(user=user, person=person)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def post(client, url, body, **headers):
     return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
 
@@ -42,7 +35,7 @@ def post(client, url, body, **headers):
 def test_a_person_applies_to_suspend_once_and_a_retry_with_the_key_replays(shanghai, beijing):
     m = mover(shanghai, beijing, enrol_new=False)
     InsuranceRelationship.objects.filter(person=m.person).update(state=RelationshipState.ACTIVE)
-    client = logged_in(m.person)
+    client = person_client(m.person)
     first = post(client, "/api/v1/me/suspensions", {"region": "310101", "reason": "study_abroad"},
                  HTTP_IDEMPOTENCY_KEY="susp-1")
     assert first.status_code == 201, first.content
@@ -63,7 +56,7 @@ def test_an_open_employment_is_a_409_naming_the_employer_first(shanghai, beijing
 
     m = mover(shanghai, beijing, enrol_new=False)
     enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))
-    response = post(logged_in(m.person), "/api/v1/me/suspensions", {"region": "310101", "reason": "job_transfer"})
+    response = post(person_client(m.person), "/api/v1/me/suspensions", {"region": "310101", "reason": "job_transfer"})
     assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "/problems/open-employment"
 
@@ -71,7 +64,7 @@ def test_an_open_employment_is_a_409_naming_the_employer_first(shanghai, beijing
 def test_the_certificate_as_json_and_pdf(shanghai, beijing):
     m = mover(shanghai, beijing, enrol_new=False)
     paid_months(m.person, m.old_employer, months_between(date(2025, 1, 1), date(2025, 6, 1)))
-    client = logged_in(m.person)
+    client = person_client(m.person)
     data = client.get("/api/v1/me/contribution-certificate?region=310101")
     assert data.status_code == 200, data.content
     assert data.json()["months_of_contribution"] == 6 and data.json()["account_balance"] == "2400.00"
@@ -83,7 +76,7 @@ def test_the_certificate_as_json_and_pdf(shanghai, beijing):
 
 def test_a_person_files_and_follows_a_transfer_others_do_not_see_it(shanghai, beijing):
     m = mover(shanghai, beijing)
-    client = logged_in(m.person)
+    client = person_client(m.person)
     filed = post(client, "/api/v1/me/transfers", {"from_region": "310101"}, HTTP_IDEMPOTENCY_KEY="t-1")
     assert filed.status_code == 201, filed.content
     body = filed.json()
@@ -108,7 +101,7 @@ def test_a_person_files_and_follows_a_transfer_others_do_not_see_it(shanghai, be
     assert [t["id"] for t in listed["results"]] == [body["id"]]
 
     other = mover(shanghai, beijing, seq=125, name="赵六")
-    other_client = logged_in(other.person)
+    other_client = person_client(other.person)
     assert other_client.get(url).status_code == 404
     assert other_client.get("/api/v1/me/transfers").json()["results"] == []
     staff = Client()
@@ -118,5 +111,5 @@ def test_a_person_files_and_follows_a_transfer_others_do_not_see_it(shanghai, be
 
 def test_a_transfer_without_enrolment_in_the_new_region_names_the_reason(shanghai, beijing):
     m = mover(shanghai, beijing, enrol_new=False)
-    response = post(logged_in(m.person), "/api/v1/me/transfers", {"from_region": "310101", "to_region": "110105"})
+    response = post(person_client(m.person), "/api/v1/me/transfers", {"from_region": "310101", "to_region": "110105"})
     assert response.status_code == 409 and response.json()["type"] == "/problems/not-enrolled"

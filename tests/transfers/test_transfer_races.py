@@ -6,8 +6,9 @@ import pytest
 
 from common.problems import ApplicationError
 from insured.models import Decision, InsuranceRelationship, RelationshipEvent, RelationshipState
+from tests.builders import clerk, person_viewer
 from tests.concurrency import run_together
-from tests.transfers.factories import clerk, mover, person_viewer, region
+from tests.transfers.factories import mover, region
 from transfers.models import Suspension, Transfer, TransferEvent, TransferState
 from transfers.services.suspensions import suspension_apply, suspension_approve
 from transfers.services.transfers import transfer_accept, transfer_apply, transfer_out

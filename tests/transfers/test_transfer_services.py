@@ -21,17 +21,8 @@ from insured.models import (
     RelationshipEvent,
     RelationshipState,
 )
-from tests.transfers.factories import (
-    clerk,
-    enrol,
-    months_between,
-    mover,
-    paid_months,
-    person_viewer,
-    portal,
-    rates,
-    region,
-)
+from tests.builders import clerk, person_viewer, portal
+from tests.transfers.factories import enrol, months_between, mover, paid_months, rates, region
 from transfers.amounts import region_months
 from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferKind, TransferState
 from transfers.rules import temporary_account_applies
