@@ -21,6 +21,9 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 EARLIEST_ESTABLISHMENT = date(1949, 1, 1)  # no employer registered here was established before 1949
 MINIMUM_WORKING_AGE = 16  # Labour Law Art. 15: no employment before the 16th birthday
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)  # ASCII digits only (issue 25)
+# A month (a contribution period, a payout month) in the API, in requests and answers alike (issue 24):
+# "YYYY-MM", documented with this pattern wherever a month appears in the schema.
+MONTH_PATTERN = r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
 
 
 def today() -> date:

@@ -183,7 +183,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "common.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.schema.AgencyAutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Where outsiders reach this agency's API and pages: the schema's `servers` entry and the verification

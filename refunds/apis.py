@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
 from common.apis import ApiView
-from common.fields import ChoiceField
+from common.fields import ChoiceField, MonthField
 from common.parsers import MultiPartParser
 from common.permissions import IsInsuredPerson
 from common.problems import ValidationFailed
@@ -33,7 +33,7 @@ class RefundOutput(serializers.Serializer):
     reason = serializers.CharField()
     state = serializers.CharField()
     applied_on = serializers.DateField()
-    payout_month = serializers.DateField(allow_null=True)
+    payout_month = MonthField(allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     interest_credited = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     bank_reference = serializers.CharField()

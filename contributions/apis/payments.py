@@ -24,7 +24,7 @@ MONEY = dict(max_digits=14, decimal_places=2)
 
 class AllocationOut(serializers.Serializer):
     charge_id = serializers.IntegerField()
-    period = serializers.CharField()
+    period = MonthField()
     kind = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
     counts_as_paid_on = serializers.DateField()
