@@ -229,6 +229,8 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600),
     "OAUTH2_VALIDATOR_CLASS": "employers.oauth.EmployerClientValidator",
+    # A portal client takes at most the scopes a clerk issued it with (EmployerClient.scopes).
+    "SCOPES_BACKEND_CLASS": "employers.oauth.ClientScopes",
     # Only the client-credentials grant is used. RFC 9700: access tokens are stored hashed (SHA-256
     # checksum only, the token column left blank), no token in a query string, no implicit or
     # password grant, https redirect URIs only.
