@@ -45,7 +45,7 @@ def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
     client = EmployerClient.objects.create(application=application, employer=employer, label=label,
                                            scopes=scopes, issued_by_id=actor.user_id)
     events.client_issued(account=f"client:{application.client_id}", region_id=employer.region_id, actor=actor,
-                         detail=" ".join(filter(None, [f"{employer.name} ({employer.uscc})", label, f"[{scopes}]"])))
+                         detail=f"{employer.name} ({employer.uscc}) {label}".strip())
     return client, secret
 
 

@@ -19,6 +19,8 @@ from common.problems import ValidationFailed
 from common.services import SYSTEM, entry, row_lock
 from insured.models import PersonApp
 
+APP_PREFIX = "app:"  # a persons' app in the security events (a portal client is "client:<client_id>")
+
 
 def person_app_register(*, name: str, redirect_uris: list[str], actor: Viewer,
                         client_id: str | None = None) -> PersonApp:
@@ -38,7 +40,7 @@ def person_app_register(*, name: str, redirect_uris: list[str], actor: Viewer,
         client_secret="", hash_client_secret=False, skip_authorization=False,
         **({"client_id": client_id} if client_id else {}))
     app = PersonApp.objects.create(application=application, name=name[:100], registered_by_id=actor.user_id)
-    events.client_issued(account=f"client:{application.client_id}", region_id=None, actor=actor,
+    events.client_issued(account=f"{APP_PREFIX}{application.client_id}", region_id=None, actor=actor,
                          detail=app.name)
     return app
 
@@ -59,7 +61,7 @@ def person_app_revoke(*, app: PersonApp, actor: Viewer) -> PersonApp:
         RefreshToken.objects.filter(application_id=app.application_id).delete()
         AccessToken.objects.filter(application_id=app.application_id).delete()
         Grant.objects.filter(application_id=app.application_id).delete()
-        events.client_revoked(account=f"client:{app.application.client_id}", region_id=None, actor=actor,
+        events.client_revoked(account=f"{APP_PREFIX}{app.application.client_id}", region_id=None, actor=actor,
                               detail=app.name)
     return app
 
