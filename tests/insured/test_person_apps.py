@@ -145,7 +145,7 @@ def test_a_code_without_its_verifier_or_with_another_gives_no_token(app):
 
 
 def test_an_apps_token_reads_only_its_own_person(app):
-    person, _user, browser = _person()
+    person, user, browser = _person()
     other, _other_user, _other_browser = _person()
     bearer = Client(HTTP_AUTHORIZATION=f"Bearer {_token(browser, app)}")
     assert bearer.get("/api/v1/me").json()["id"] == person.pk
@@ -153,6 +153,8 @@ def test_an_apps_token_reads_only_its_own_person(app):
     assert bearer.get("/api/v1/agency/persons", {"document": other.document_number}).status_code == 403
     assert bearer.get("/api/v1/employer").status_code in (401, 403)  # a portal's
     assert other.document_number not in bearer.get("/api/v1/me/events").content.decode()
+    User.objects.filter(pk=user.pk).update(is_active=False)  # a login the agency closed
+    assert bearer.get("/api/v1/me").status_code in (401, 403)
 
 
 def test_a_read_token_writes_nothing_and_a_revoked_app_signs_nobody_in(app):
