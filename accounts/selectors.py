@@ -4,9 +4,11 @@ their region's, an employer none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, F, Q, QuerySet, Sum, When
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from accounts.models import AccountEntry, EntryKind, InterestRun, PensionAccount, RunState
@@ -50,6 +52,48 @@ def account_summary(viewer: Viewer, *, person_id: int | None = None) -> AccountS
     if account is None:
         return AccountSummary(account=None, balance=Decimal("0.00"), months=0)
     return AccountSummary(account=account, balance=account.balance, months=contribution_months(account.pk))
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """An account at 31 December of `year`, as the year's statement counts it: an entry belongs to
+    the year it was posted in, interest to its interest year (credited as of that 31 December), so
+    closing = opening + the year's movements."""
+
+    year: int
+    opening: Decimal
+    credits: Decimal
+    interest: Decimal
+    transfers_in: Decimal
+    transfers_out: Decimal
+    payouts: Decimal
+    corrections: Decimal
+    closing: Decimal
+
+    @property
+    def on(self) -> date:
+        return date(self.year, 12, 31)
+
+
+_YEAR_KINDS = {"credits": EntryKind.CREDIT, "interest": EntryKind.INTEREST, "transfers_in": EntryKind.TRANSFER_IN,
+               "transfers_out": EntryKind.TRANSFER_OUT, "payouts": EntryKind.PAYOUT,
+               "corrections": EntryKind.CORRECTION}
+
+
+def account_year_end(viewer: Viewer, *, year: int, person_id: int | None = None) -> YearEnd:
+    """The visible account of `person_id` (a person: their own) at the end of `year`, with the
+    year's movements by kind; a person with no account reads as zeros. One aggregate query."""
+    entries = entries_visible(viewer)
+    if person_id is not None:
+        entries = entries.filter(account__person_id=person_id)
+    entries = entries.annotate(book_year=Case(When(kind=EntryKind.INTEREST, interest_year__isnull=False,
+                                                   then=F("interest_year")),
+                                              default=ExtractYear("posted_on")))
+    sums = {name: Sum("amount", filter=Q(book_year=year, kind=kind)) for name, kind in _YEAR_KINDS.items()}
+    found = entries.filter(book_year__lte=year).aggregate(
+        opening=Sum("amount", filter=Q(book_year__lt=year)), closing=Sum("amount"), **sums)
+    zero = Decimal("0.00")
+    return YearEnd(year=year, **{name: (value if value is not None else zero) for name, value in found.items()})
 
 
 def interest_years_waiting() -> list[int]:

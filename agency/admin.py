@@ -434,8 +434,9 @@ class SecurityEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("account"), ordering="account")
     def account_name(self, obj):
-        """A portal client (`client:<id>`) by its employer's name; a login by its username."""
-        return actor_text(obj.account) if obj.account.startswith("client:") else obj.account
+        """A portal client (`client:<id>`) by its employer's name, a persons' app (`app:<id>`) by its
+        name; a login by its username."""
+        return actor_text(obj.account) if obj.account.startswith(("client:", "app:")) else obj.account
 
     @admin.display(description=_("acted by"), ordering="actor")
     def actor_name(self, obj):

@@ -25,6 +25,11 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 
 
+# A month (a contribution period, a payout month) in the API, in requests and answers alike (issue 24):
+# "YYYY-MM", documented with this pattern wherever a month appears in the schema.
+MONTH_PATTERN = r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
+
+
 def today() -> date:
     return timezone.localdate()
 

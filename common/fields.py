@@ -10,9 +10,14 @@ operation takes goes through `DateField` / `IntegerField` here (and every amount
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from common.dates import MONTH_PATTERN
 
 DATE_HINT = _("Give the date as YYYY-MM-DD with ASCII digits, e.g. 2026-01-05.")
 WHOLE_NUMBER_HINT = _("Give a whole number with ASCII digits, e.g. 3.")
@@ -61,10 +66,19 @@ class ChoiceField(serializers.ChoiceField):
             self.fail("invalid_choice", input=data, choices=", ".join(self.choice_strings_to_values))
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
-class MonthField(DateField):
-    """A contribution period (the first day of a month) answered as YYYY-MM, and documented so."""
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-10"})
+class MonthField(serializers.Field):
+    """A month (a contribution period, a payout month): "YYYY-MM" in answers and in requests, and
+    documented so (MONTH_PATTERN). Internally the first day of the month, as the models keep it."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m")
-        super().__init__(**kwargs)
+    default_error_messages = {"invalid": _("Use YYYY-MM.")}
+
+    def to_representation(self, value):
+        if isinstance(value, str):  # already a month, as a snapshot holds it ("2025-03")
+            return value[:7]
+        return f"{value.year:04d}-{value.month:02d}"
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or re.fullmatch(MONTH_PATTERN, data) is None:
+            self.fail("invalid")
+        return date(int(data[:4]), int(data[5:7]), 1)

@@ -19,6 +19,7 @@ import inspect
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
+from common.dates import MONTH_PATTERN
 from common.problems import PROBLEM_CONTENT_TYPE, TYPE_BASE, problem
 
 
@@ -112,7 +113,6 @@ REQUEST_ID_PARAMETER = {
     "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,128}$"},
     "description": "Your id for this request, echoed in the response's `X-Request-ID` and in the server's logs.",
 }
-MONTH_PATTERN = r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
 # Query parameters named alike mean alike: their schema when the view gives no format, pattern or enum.
 _QUERY_SCHEMAS = {
     "cursor": {"type": "string", "pattern": r"^[A-Za-z0-9_=%-]{1,512}$",

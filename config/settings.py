@@ -183,7 +183,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "common.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.schema.AgencyAutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Where outsiders reach this agency's API and pages: the schema's `servers` entry and the verification
@@ -204,8 +204,8 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get their own components (`...Request`): write-only fields such as uploaded
     # files are not documented in responses, read-only ones not in requests.
     "COMPONENT_SPLIT_REQUEST": True,
-    "OAUTH2_FLOWS": ["clientCredentials"],
-    "OAUTH2_TOKEN_URL": "/o/token/",
+    # The OAuth 2 schemes (portals' client credentials, persons' apps' authorization code with PKCE)
+    # are written by their authentication extensions (employers/schema.py).
     # One name per choice set used in several components.
     "ENUM_NAME_OVERRIDES": {
         "EmployerKindEnum": "employers.models.EmployerKind",
@@ -228,10 +228,14 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read the employer's own records", "write": "File declarations and changes"},
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600),
-    "OAUTH2_VALIDATOR_CLASS": "employers.oauth.EmployerClientValidator",
-    # Only the client-credentials grant is used. RFC 9700: access tokens are stored hashed (SHA-256
-    # checksum only, the token column left blank), no token in a query string, no implicit or
-    # password grant, https redirect URIs only.
+    # Portals' clients (employers.oauth) and persons' apps (insured.oauth: public, PKCE S256).
+    "OAUTH2_VALIDATOR_CLASS": "insured.oauth.AgencyValidator",
+    # A portal client takes at most the scopes a clerk issued it with (EmployerClient.scopes).
+    "SCOPES_BACKEND_CLASS": "employers.oauth.ClientScopes",
+    # Portals use the client-credentials grant, persons' apps the authorization code with PKCE
+    # (S256 only; insured.app_login). RFC 9700: access tokens are stored hashed (SHA-256 checksum
+    # only, the token column left blank), no token in a query string, no implicit or password
+    # grant, https redirect URIs only, matched exactly, refresh tokens rotated with reuse detection.
     "PKCE_REQUIRED": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "REFRESH_TOKEN_REUSE_PROTECTION": True,

@@ -29,6 +29,7 @@ from insured.apis.staffing import (
     SeparationUploadApi,
     StaffListApi,
 )
+from insured.app_login import PersonAuthorizationView
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
     MyAccessLogApi,
@@ -108,6 +109,7 @@ urlpatterns = [
     path("accounts/password-reset/sent/", login_views.password_reset_done, name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", login_views.password_reset_confirm, name="password_reset_confirm"),
     path("accounts/reset/done/", login_views.password_reset_complete, name="password_reset_complete"),
+    path("o/authorize/", PersonAuthorizationView.as_view(), name="authorize"),
     path("o/token/", ThrottledTokenView.as_view(), name="token"),
     path("o/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("api/v1/", include(api_v1)),

@@ -33,12 +33,23 @@ class PortalPrincipal:
 
 
 class BearerOAuth2Authentication(OAuth2Authentication):
-    """OAuth2 bearer tokens; a request without an Authorization header skips oauthlib's parsing."""
+    """OAuth2 bearer tokens; a request without an Authorization header skips oauthlib's parsing.
+
+    A token with a user is a persons' app's (insured.app_login): its user must be an active person's
+    login, never a staff account (whose rights need the admin's second factor); any other token
+    with a user authenticates nobody."""
 
     def authenticate(self, request):
         if "HTTP_AUTHORIZATION" not in request.META:
             return None
-        return super().authenticate(request)
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        if user is not None and (not user.is_active or user.is_staff or user.is_superuser
+                                 or getattr(user, "person_login", None) is None):
+            return None
+        return result
 
 
 class EmployerClientAuthentication(BearerOAuth2Authentication):

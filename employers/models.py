@@ -86,6 +86,13 @@ class Employer(models.Model):
         return f"{self.name} ({self.uscc})"
 
 
+class PortalScopes(models.TextChoices):
+    """What a portal client may take a token for: the clerk chooses when issuing it (issue 24)."""
+
+    READ = "read", _("read only")
+    READ_WRITE = "read write", _("read and write")
+
+
 class EmployerClient(models.Model):
     """An OAuth2 client-credentials application issued to one employer's HR portal."""
 
@@ -94,6 +101,8 @@ class EmployerClient(models.Model):
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="clients",
                                  verbose_name=_("employer"))
     label = models.CharField(_("label"), max_length=100, blank=True)
+    # The most its tokens may hold: the token endpoint refuses a request for more (invalid_scope).
+    scopes = models.CharField(_("scopes"), max_length=20, choices=PortalScopes.choices, default=PortalScopes.READ)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("issued by"))
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)

@@ -10,6 +10,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import SAFE_METHODS
 
 
+def _scopes() -> dict:
+    from oauth2_provider.scopes import get_scopes_backend
+
+    return get_scopes_backend().get_all_scopes()
+
+
 class PortalClientScheme(DjangoOAuthToolkitScheme):
     """OAuth2 client credentials (`POST /o/token/`): GET needs the `read` scope, writes `write`.
 
@@ -27,22 +33,42 @@ class PortalClientScheme(DjangoOAuthToolkitScheme):
         return {self.name: ["read" if auto_schema.method in SAFE_METHODS else "write"]}
 
     def get_security_definition(self, auto_schema):
-        definition = super().get_security_definition(auto_schema)
-        definition["description"] = (
-            "Employers' HR portals: a client issued by the agency takes a token at `/o/token/` with "
-            "grant_type=client_credentials and sends it as `Authorization: Bearer <token>`.")
-        return definition
+        return {
+            "type": "oauth2",
+            "description": "Employers' HR portals: a client issued by the agency, with the scopes the clerk chose "
+                           "(`read`, or `read write`), takes a token at `/o/token/` with "
+                           "grant_type=client_credentials and sends it as `Authorization: Bearer <token>`. A request "
+                           "for more scopes than the client was given is answered `invalid_scope`.",
+            "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": _scopes()}},
+        }
 
 
-class BearerForSessionViews(OpenApiAuthenticationExtension):
-    """The default bearer authentication on person and clerk views accepts no token anyone is issued
-    (portal tokens are refused there, persons and clerks use sessions): it adds no requirement."""
+class PersonAppScheme(OpenApiAuthenticationExtension):
+    """Persons' apps: OAuth 2 authorization code with PKCE (S256) at /o/authorize/ and /o/token/.
+    The bearer authentication on person views accepts their tokens (GET needs `read`, writes
+    `write`, common.permissions.IsInsuredPerson); on clerks' views it accepts none, so it adds no
+    requirement there."""
 
     target_class = "employers.auth.BearerOAuth2Authentication"
-    name: list[str] = []  # defines no scheme of its own
+    name = "personOAuth2"
 
     def get_security_requirement(self, auto_schema):
-        return None
+        from common.permissions import IsInsuredPerson
+
+        if not any(isinstance(permission, IsInsuredPerson) for permission in auto_schema.view.get_permissions()):
+            return None
+        return {self.name: ["read" if auto_schema.method in SAFE_METHODS else "write"]}
 
     def get_security_definition(self, auto_schema):
-        return []
+        return {
+            "type": "oauth2",
+            "description": "Insured persons' apps (public clients the agency registers): authorization code with "
+                           "PKCE, `code_challenge_method=S256` only. The person signs in with their web login on "
+                           "the authorize page and allows the app; the app exchanges the code with its "
+                           "`code_verifier` at `/o/token/`. The token reads and writes what the person's browser "
+                           "session does (`read` for GET, `write` for the person's applications).",
+            "flows": {"authorizationCode": {"authorizationUrl": "/o/authorize/", "tokenUrl": "/o/token/",
+                                            "refreshUrl": "/o/token/", "scopes": {
+                                                "read": "Read the person's own record",
+                                                "write": "Apply and ask in the person's name"}}},
+        }

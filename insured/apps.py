@@ -59,3 +59,7 @@ class InsuredConfig(AppConfig):
             order=30))
         # The employer's file (employers.employer_file) gets the staff and events sections from here.
         register_employer_panels()
+        from common.display import actor_resolver_register
+        from insured.display import app_actor
+
+        actor_resolver_register("app", app_actor)  # a persons' app in the security events

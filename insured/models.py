@@ -125,6 +125,32 @@ class PersonLogin(models.Model):
         return f"{self.user} → {self.person}"  # a user shows by name (common.apps)
 
 
+class PersonApp(models.Model):
+    """An app persons sign in to with their web login (OAuth 2 authorization code with PKCE, S256
+    only): a public client (no secret), registered by the agency with its redirect URIs. The token
+    it gets is the person's: it reads and writes what the person's own pages and API do."""
+
+    application = models.OneToOneField(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT,
+                                       related_name="person_app", verbose_name=_("OAuth application"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("Shown to the person on the sign-in page."))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("registered by"))
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    scope_paths = {"all": True}  # the agency's, not a region's: every staff viewer reads the list
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("persons' app")
+        verbose_name_plural = _("persons' apps")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PersonActivation(models.Model):
     """An activation letter (开通函) a clerk prints at the counter: a one-time code, kept only hashed,
     with which the person sets a password at /accounts/activate/ (insured.logins)."""

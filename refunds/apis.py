@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
 from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
-from common.fields import ChoiceField, DateField, IntegerField
+from common.fields import ChoiceField, DateField, IntegerField, MonthField
 from common.permissions import IsInsuredPerson
 from insured.models import Channel, InsuredPerson
 from refunds.models import RefundReason
@@ -31,7 +31,7 @@ class RefundOutput(serializers.Serializer):
     reason = serializers.CharField()
     state = serializers.CharField()
     applied_on = DateField()
-    payout_month = DateField(allow_null=True)
+    payout_month = MonthField(allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     interest_credited = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     bank_reference = serializers.CharField()

@@ -11,18 +11,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from agency.workbench import staff_name
 from common.apis import ApiView
-from common.fields import IntegerField
+from common.fields import IntegerField, MonthField
 from common.identifiers import mask_name
 from common.pagination import Cursor
 from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import NotFound
+from common.renderers import JSONRenderer
 from common.security import client_address
 from contributions.models import PARTS
 from statements.render import statement_pdf
@@ -54,7 +54,7 @@ class StatementEmployerOut(serializers.Serializer):
 
 
 class StatementMonthOut(serializers.Serializer):
-    period = serializers.CharField(help_text="YYYY-MM")
+    period = MonthField()
     employer = StatementEmployerOut()
     base = serializers.DecimalField(**MONEY)
     amounts = StatementAmountsOut()

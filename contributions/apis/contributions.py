@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from common.apis import ApiView
-from common.dates import month_parse
-from common.fields import IntegerField
+from common.dates import MONTH_PATTERN, month_parse
+from common.fields import IntegerField, MonthField
 from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsInsuredPerson
@@ -32,7 +32,7 @@ from employers.apis.employers import PortalApiView
 from employers.selectors.employers import employers_visible
 
 MONEY = dict(max_digits=14, decimal_places=2)
-PERIOD_PATTERN = r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = MONTH_PATTERN
 PERIOD_EXAMPLE = "2026-01"
 
 
@@ -89,7 +89,7 @@ class EmployerContributionRowOut(ContributionFiguresOut):
 
 
 class MyContributionMonthOut(ContributionFiguresOut):
-    period = serializers.CharField(help_text="YYYY-MM")
+    period = MonthField()
     employer = EmployerRefOut()
     source = serializers.ChoiceField(choices=["declared", "determined"],
                                      help_text="`declared` by the employer, or `determined` by the agency "
@@ -114,7 +114,7 @@ class EmployerContributionsApi(PortalApiView):
     with the period's totals. Persons in id order; cursor pagination."""
 
     class OutputSerializer(serializers.Serializer):
-        period = serializers.CharField(help_text="YYYY-MM")
+        period = MonthField()
         employer = EmployerRefOut()
         totals = ContributionFiguresOut(help_text="The period's totals over every person (all pages).")
         next = serializers.URLField(**_LINK)

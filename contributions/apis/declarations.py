@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from agency.models import InsuranceType
+from common.dates import MONTH_PATTERN
 from common.fields import DateField, IntegerField, MonthField
 from common.money import MoneyField
 from common.pagination import Cursor
@@ -115,12 +116,12 @@ class DeclarationListApi(PortalApiView):
         super().initial(request, *args, **kwargs)
 
     class InputSerializer(serializers.Serializer):
-        period = serializers.RegexField(r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+        period = serializers.RegexField(MONTH_PATTERN, help_text="YYYY-MM")
         rows = serializers.ListField(child=DeclarationRowSerializer(), max_length=100_000,
                                      help_text="One row per person on the staff in the period.")
 
     class CsvInputSerializer(serializers.Serializer):
-        period = serializers.RegexField(r"^(19[4-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+        period = serializers.RegexField(MONTH_PATTERN, help_text="YYYY-MM")
         file = serializers.FileField(help_text="CSV, UTF-8 with or without BOM; header `document_number,wage` "
                                                "(an optional `name` column is ignored).")
 

@@ -24,8 +24,8 @@ MONEY = dict(max_digits=14, decimal_places=2)
 
 
 class AllocationOut(serializers.Serializer):
-    charge_id = IntegerField()
-    period = serializers.CharField()
+    charge_id = serializers.IntegerField()
+    period = MonthField()
     kind = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
     counts_as_paid_on = DateField()

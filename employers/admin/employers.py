@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,7 @@ from common.access import viewer_for_request
 from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from common.display import user_text
 from employers.employer_file import employer_file_urls
-from employers.models import Employer, EmployerClient, RegistrationTerms
+from employers.models import Employer, EmployerClient, PortalScopes, RegistrationTerms
 from employers.services.clients import employer_client_issue, employer_client_revoke
 from employers.services.employers import CONTACT_FIELDS, employer_update
 
@@ -37,6 +38,33 @@ class EmployerContactForm(ServiceForm):
             return self.instance
         return employer_update(employer=self.instance, actor=viewer,
                                **{field: data.get(field) or "" for field in self.changed_data})
+
+
+class EmployerClientIssueForm(ServiceForm):
+    """A clerk issues a portal client with the scopes they choose (employer_client_issue); the
+    secret is shown once, in the message after the save."""
+
+    scopes = forms.ChoiceField(label=_("scopes"), choices=PortalScopes.choices, initial=PortalScopes.READ,
+                               widget=forms.RadioSelect,
+                               help_text=_("Read only: the portal reads the employer's records and files nothing. "
+                                           "Read and write: it also files enrolments, reductions and declarations."))
+
+    class Meta:
+        model = EmployerClient
+        fields = ["employer", "label", "scopes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].initial = _("issued by %(name)s") % {"name": user_text(self.request.user)}
+
+    def call_service(self, data, viewer):
+        client, secret = employer_client_issue(employer=data["employer"], actor=viewer, label=data.get("label") or "",
+                                               scopes=data["scopes"])
+        self.message = (messages.WARNING, _(
+            "%(employer)s: client_id %(id)s, client_secret %(secret)s — give it to the employer now; it cannot be "
+            "shown again.") % {"employer": client.employer.name, "id": client.application.client_id,
+                                 "secret": secret})
+        return client
 
 
 @admin.register(Employer)
@@ -88,17 +116,13 @@ class EmployerAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Issue a portal API client (the secret is shown once)"),
                   permissions=["issue_client"])
     def issue_client(self, request, queryset):
-        for employer in queryset:
-            try:
-                client, secret = employer_client_issue(employer=employer, actor=viewer_for_request(request),
-                                                       label=_("issued by %(name)s") % {"name": user_text(request.user)})
-            except Exception as err:  # a domain refusal, reported per employer
-                self.message_user(request, f"{employer.name}: {err}", messages.ERROR)
-                continue
-            self.message_user(request, _("%(employer)s: client_id %(id)s, client_secret %(secret)s — give it to "
-                                         "the employer now; it cannot be shown again.") %
-                              {"employer": employer.name, "id": client.application.client_id, "secret": secret},
-                              messages.WARNING)
+        """To the issue form, with the employer chosen: the clerk picks the scopes there."""
+        employers = list(queryset.values_list("pk", flat=True)[:2])
+        if len(employers) != 1:
+            self.message_user(request, _("Choose one employer: each client is issued on its own form."),
+                              messages.ERROR)
+            return None
+        return HttpResponseRedirect(f"{reverse('admin:employers_employerclient_add')}?employer={employers[0]}")
 
     def has_issue_client_permission(self, request):
         return request.user.has_perm("employers.add_employerclient")
@@ -106,16 +130,21 @@ class EmployerAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
 
 @admin.register(EmployerClient)
 class EmployerClientAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
-    list_display = ["employer", "client_id", "label", "issued_by", "issued_at", "revoked_at"]
+    list_display = ["employer", "client_id", "label", "scopes", "issued_by", "issued_at", "revoked_at"]
     list_select_related = ["employer", "application", "issued_by"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["employer", "application", "label", "issued_by", "issued_at", "revoked_by", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "scopes"]
+    readonly_fields = ["employer", "application", "label", "scopes", "issued_by", "issued_at", "revoked_by",
+                       "revoked_at"]
     name_search_field = "employer__name"
     exact_search_field = "employer__uscc"
     actions = ["revoke"]
+    service_add_form = EmployerClientIssueForm  # the secret is shown once, after the save
 
     def has_add_permission(self, request):
-        return False  # issued from the employer's page, so the secret is shown once
+        return request.user.has_perm("employers.add_employerclient")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -205,6 +205,7 @@ class RegistrationApi(_ApplicantView):
                                             value={"kind": "change", "changed_on": "2026-11-10",
                                                    "data": {"address": "上海市黄浦区示例路1号"}})])
     def post(self, request):
+        self._require_scope(request, "write")  # a portal's read-only token files nothing, not even a new one
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
@@ -213,7 +214,6 @@ class RegistrationApi(_ApplicantView):
         if kind != ApplicationKind.NEW and self.viewer.kind is not Kind.EMPLOYER:
             raise exceptions.NotAuthenticated(
                 _("A change or cancellation is filed with the employer's portal token."))
-        self._require_scope(request, "write")
         documents = _documents(request, fields.pop("document_kinds", []))
         application, token = registration_submit(kind=kind, actor=self.viewer, changes=fields.pop("data", None),
                                                  documents=documents, **fields)

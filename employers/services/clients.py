@@ -15,18 +15,24 @@ from oauth2_provider.models import AccessToken, Application
 
 from agency import events
 from common.access import Viewer
-from common.problems import Conflict
+from common.problems import Conflict, ValidationFailed
 from common.services import STAFF, entry, row_lock
-from employers.models import Employer, EmployerClient, RegistrationStatus
+from employers.models import Employer, EmployerClient, PortalScopes, RegistrationStatus
 
 ISSUE_PERMISSION = "employers.add_employerclient"
 REVOKE_PERMISSION = "employers.change_employerclient"
 
 
 def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
-                          client_secret: str | None = None, client_id: str | None = None) -> tuple[EmployerClient, str]:
+                          scopes: str = PortalScopes.READ_WRITE, client_secret: str | None = None,
+                          client_id: str | None = None) -> tuple[EmployerClient, str]:
     """Issue a client-credentials client; the plain secret is returned once and stored hashed.
-    `client_id` and `client_secret` are generated unless given (the demo's fixed clients)."""
+    `scopes` is the most its tokens may hold (`read`, or `read write`: what every client held
+    before a clerk chose). `client_id` and `client_secret` are generated unless given (the demo's
+    fixed clients)."""
+    if scopes not in PortalScopes.values:
+        raise ValidationFailed.field("scopes", "invalid_choice", _("Choose the scopes: %(choices)s.")
+                                     % {"choices": ", ".join(f"'{v}'" for v in PortalScopes.values)})
     employer = row_lock(Employer.objects.all(), employer.pk, actor=actor,
                         missing=_("No such employer is visible to you."))
     if employer.registration_status != RegistrationStatus.REGISTERED:
@@ -37,7 +43,7 @@ def employer_client_issue(*, employer: Employer, actor: Viewer, label: str = "",
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret=secret,
         hash_client_secret=True, skip_authorization=True, **({"client_id": client_id} if client_id else {}))
     client = EmployerClient.objects.create(application=application, employer=employer, label=label,
-                                           issued_by_id=actor.user_id)
+                                           scopes=scopes, issued_by_id=actor.user_id)
     events.client_issued(account=f"client:{application.client_id}", region_id=employer.region_id, actor=actor,
                          detail=f"{employer.name} ({employer.uscc}) {label}".strip())
     return client, secret

@@ -1,3 +1,3 @@
 """Clerks' screens of the insured app, one module per topic (Django's admin autodiscovery imports this package)."""
 
-from insured.admin import access_log, persons, staffing  # noqa: F401
+from insured.admin import access_log, apps, persons, staffing  # noqa: F401

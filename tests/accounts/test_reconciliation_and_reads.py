@@ -84,10 +84,39 @@ def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(me)
     assert body["months_of_contribution"] == 13 and (body["years"], body["months"]) == (1, 1)
     assert len(body["results"]) == 14 and all(e["amount"] != "5.00" for e in body["results"])
     only_2025 = client.get("/api/v1/me/account", {"year": 2025}).json()["results"]
-    assert {e["contribution_month"] for e in only_2025} == {"2025-01-01"}
+    assert {e["contribution_month"] for e in only_2025} == {"2025-01"}
     page = client.get("/api/v1/me/account", {"page_size": 5}).json()
     assert len(page["results"]) == 5 and page["next"]
     assert client.get("/api/v1/me/account", {"year": "20x5"}).json()["errors"][0]["field"] == "year"
+
+
+def test_a_year_end_balance_counts_the_year_as_its_statement_does(person_client):
+    from accounts.models import AccountEntry, EntryKind
+    from accounts.postings import entries_post
+
+    client, person = person_client
+    account = account_for(person)
+    credit(account, "500.00", date(2023, 6, 20))
+    credit(account, "800.00", date(2024, 3, 20))
+    credit(account, "800.00", date(2025, 1, 15), month=date(2024, 12, 1))  # December's, posted in January
+    # 2024's interest is posted in 2025 but counts at 31 December 2024.
+    entries_post([AccountEntry(account=account, kind=EntryKind.INTEREST, amount=Decimal("31.20"),
+                               posted_on=date(2025, 2, 1), interest_year=2024, interest_until_month=12,
+                               cause_type="test", actor="test"),
+                  AccountEntry(account=account, kind=EntryKind.CORRECTION, amount=Decimal("-100.00"),
+                               contribution_month=date(2024, 3, 1), posted_on=date(2024, 9, 1),
+                               cause_type="test", actor="test")])
+    credit(account, "900.00", date(2025, 5, 20))
+    credit(account_for(PersonFactory()), "7.00", date(2024, 5, 20))  # another person's
+
+    body = client.get("/api/v1/me/account", {"year": 2024}).json()
+    assert body["balance"] == "2931.20"  # today's, as without a year
+    assert body["year_end"] == {"year": 2024, "on": "2024-12-31", "opening_balance": "500.00", "credits": "800.00",
+                                "interest": "31.20", "transfers_in": "0.00", "transfers_out": "0.00",
+                                "payouts": "0.00", "corrections": "-100.00", "balance": "1231.20"}
+    assert client.get("/api/v1/me/account", {"year": 2025}).json()["year_end"]["opening_balance"] == "1231.20"
+    assert client.get("/api/v1/me/account", {"year": 2022}).json()["year_end"]["balance"] == "0.00"
+    assert client.get("/api/v1/me/account").json()["year_end"] is None
 
 
 def test_employers_and_anonymous_callers_do_not_see_accounts():

@@ -245,7 +245,8 @@ PROBES = {
                                      (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
     "file registration with documents": Probe("POST", "/api/v1/registrations/with-documents",
                                               lambda w: "/api/v1/registrations/with-documents",
-                                              (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+                                              # a read-only portal token is refused before the body is read
+                                              (400, 403, 400, 400, 400, 400, 400, 400, 400, 400, 400),
                                               body=lambda w: {}),
     "resubmit registration with documents": Probe(
         "POST", "/api/v1/registrations/{id}/resubmit/with-documents",

@@ -83,9 +83,17 @@ def test_security_schemes_per_operation(document):
     # Anonymous applicants file new registrations; a portal files changes with `write`.
     assert security[("POST", "/api/v1/registrations")] == [{"portalOAuth2": ["write"]}, {}]
     assert security[("GET", "/api/v1/registrations/{id}")] == [{"portalOAuth2": ["read"]}, {}]
-    for path in ("/api/v1/me", "/api/v1/me/events", "/api/v1/agency/persons", "/api/v1/agency/persons/{id}"):
+    # Persons: their app's token (authorization code with PKCE) or their browser session; clerks: the session.
+    app_flow = schemes["personOAuth2"]["flows"]["authorizationCode"]
+    assert (app_flow["authorizationUrl"], app_flow["tokenUrl"]) == ("/o/authorize/", "/o/token/")
+    assert set(app_flow["scopes"]) == {"read", "write"} and "clientCredentials" not in schemes["personOAuth2"]["flows"]
+    for path in ("/api/v1/me", "/api/v1/me/events", "/api/v1/me/account", "/api/v1/me/statements/{year}/pdf"):
+        assert security[("GET", path)] == [{"personOAuth2": ["read"]}, {"cookieAuth": []}], path
+    assert security[("POST", "/api/v1/me/refunds")] == [{"personOAuth2": ["write"]}, {"cookieAuth": []}]
+    for path in ("/api/v1/agency/persons", "/api/v1/agency/persons/{id}"):
         assert security[("GET", path)] == [{"cookieAuth": []}], path
     assert security[("POST", "/api/v1/agency/persons")] == [{"cookieAuth": []}]
+    assert security[("GET", "/api/v1/statements/verify")] in (None, [{}], [])  # a bank asks without a login
 
 
 def test_every_operation_documents_its_problem_responses(document):

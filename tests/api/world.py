@@ -59,7 +59,8 @@ class World:
 
 
 def _portal_token(employer, scope: str, *, revoke: bool = False) -> str:
-    issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), client_secret=f"secret-{scope}-x")
+    issued, secret = employer_client_issue(employer=employer, actor=Viewer.system(), scopes=scope,
+                                           client_secret=f"secret-{scope}-x")
     response = Client().post("/o/token/", {"grant_type": "client_credentials", "client_secret": secret,
                                            "client_id": issued.application.client_id, "scope": scope})
     assert response.status_code == 200, response.content

@@ -307,8 +307,10 @@ def test_what_a_clerk_reads_after_acting_is_chinese(demo_world):
                                  {"action": "confirm_selected", "_selected_action": pending}, follow=True),
         "approved": client.post(f"/admin/employers/registrationapplication/{demo_world['application'].pk}/decide/",
                                 {"decision": "approve", "decision_reason": ""}, follow=True),
-        "client issued": client.post("/admin/employers/employer/",
-                                     {"action": "issue_client", "_selected_action": [employer.pk]}, follow=True),
+        "issue form": client.post("/admin/employers/employer/",
+                                  {"action": "issue_client", "_selected_action": [employer.pk]}, follow=True),
+        "client issued": client.post("/admin/employers/employerclient/add/",
+                                     {"employer": employer.pk, "label": "王静 签发", "scopes": "read"}, follow=True),
     }
     findings = []
     for name, response in pages.items():
@@ -320,5 +322,6 @@ def test_what_a_clerk_reads_after_acting_is_chinese(demo_world):
         findings += [f"{name}: {f.problem} {f.text!r}" for f in found]
     assert "已确认" in pages["confirmed"].content.decode()
     assert "已批准" in pages["approved"].content.decode()
-    assert EmployerClient.objects.filter(employer=employer, label="王静 签发").exists()
+    assert "只读" in pages["issue form"].content.decode()  # the scopes to choose from
+    assert EmployerClient.objects.filter(employer=employer, label="王静 签发", scopes="read").exists()
     assert not findings, findings

@@ -8,6 +8,7 @@ The passwords are fixed, documented demo values; never run this against a produc
     <document number> / person-demo-2026     the first insured person of region 310101
     client demo-portal / demo-portal-secret  OAuth client of the first registered employer of region 310101
     client demo-portal-2 / demo-portal-2-secret  the same for the second one
+    app demo-person-app                      a persons' app (public client, PKCE), redirect https://app.example.cn/callback
     clerk and supervisor get a TOTP device with a fixed demo key; `demo_accounts --code clerk` prints its code
 """
 
@@ -29,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.models import Application
 
 from agency.models import ClerkProfile, Office
-from common.access import viewer_for_user
+from common.access import Viewer, viewer_for_user
 from common.spreadsheet import csv_writer
 from demo import data as demo_data
 from demo import money as demo_money
@@ -41,6 +42,7 @@ from demo.transfers import demo_transfer_person, demo_transfers_ensure
 from employers.models import Employer, EmployerClient, RegistrationStatus
 from employers.services.clients import employer_client_issue
 from insured.models import InsuredPerson, PersonLogin
+from insured.services.apps import person_app_register
 
 DEMO_REGION = "310101"
 # The demo clerk also reviews, so one login walks a registration from the counter to approval.
@@ -53,6 +55,17 @@ CLIENT_SECRET = "demo-portal-secret"
 # Two employers of one region, so the README's path (reduce staff here, add again there) runs by curl.
 PORTALS = [(CLIENT_ID, CLIENT_SECRET), ("demo-portal-2", "demo-portal-2-secret")]
 CLIENT_LABEL = "人事系统（演示）"
+# A persons' app (OAuth authorization code with PKCE): the README's walk signs the demo person in with it.
+PERSON_APP_ID = "demo-person-app"
+PERSON_APP_NAME = "社保查询（演示应用）"
+PERSON_APP_REDIRECT = "https://app.example.cn/callback"
+
+
+def person_app_ensure() -> None:
+    """The demo's persons' app, registered once (as the system: no superuser exists in the demo)."""
+    if not Application.objects.filter(client_id=PERSON_APP_ID).exists():
+        person_app_register(name=PERSON_APP_NAME, redirect_uris=[PERSON_APP_REDIRECT], client_id=PERSON_APP_ID,
+                            actor=Viewer.system())
 
 
 def base_url() -> str:
@@ -230,6 +243,7 @@ class Command(BaseCommand):
                 notes.append(moved)
             mover = demo_transfer_person()
             mover_user = person_login_ensure(mover) if mover else None
+            person_app_ensure()
             refunds = demo_refunds_ensure(region=office.region, clerk_user=clerk, supervisor_user=supervisor)
             if refunds:
                 notes.append(refunds)
@@ -262,5 +276,7 @@ class Command(BaseCommand):
         if portals and portals[0][2] is not None:
             out("  token and the employer's own profile:")
             out(f"    {token_curl(base)}")
+        out(f"  persons' app     {PERSON_APP_ID}  (authorization code with PKCE S256, redirect {PERSON_APP_REDIRECT}; "
+            f"README: \"A person's app\")")
         for note in notes:
             out(f"  note: {note}")
