@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """Portal clients get the scopes a clerk chooses; the clients issued before could take
     `read write`, and keep it."""
 
-    dependencies = [("employers", "0006_deadline_texts")]
+    dependencies = [("employers", "0007_registration_terms")]
 
     operations = [
         migrations.AddField(
