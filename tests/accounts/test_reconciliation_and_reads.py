@@ -90,11 +90,11 @@ def test_a_person_reads_balance_months_and_entries_of_their_own_account_only(me)
     assert client.get("/api/v1/me/account", {"year": "20x5"}).json()["errors"][0]["field"] == "year"
 
 
-def test_a_year_end_balance_counts_the_year_as_its_statement_does(person_client):
+def test_a_year_end_balance_counts_the_year_as_its_statement_does(me):
     from accounts.models import AccountEntry, EntryKind
     from accounts.postings import entries_post
 
-    client, person = person_client
+    client, person = me
     account = account_for(person)
     credit(account, "500.00", date(2023, 6, 20))
     credit(account, "800.00", date(2024, 3, 20))
