@@ -16,10 +16,11 @@ from collections import defaultdict
 from django.db import connection
 from django.utils import timezone
 
-_USED_UP_CREDITS = """
+from contributions.sql import credit_used_up
+
+_USED_UP_CREDITS = f"""
 SELECT c.id FROM contributions_charge c
-WHERE c.id = ANY(%(ids)s) AND c.amount < 0
-  AND -c.amount <= (SELECT coalesce(sum(a.amount), 0) FROM contributions_allocation a WHERE a.credit_id = c.id)
+WHERE c.id = ANY(%(ids)s) AND {credit_used_up("c")}
 """
 
 # A charge a successor took over in a merger (`merger_in`) has no lines of its own: paying it credits

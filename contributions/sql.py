@@ -92,3 +92,18 @@ def person_month_rows(*, lines_where: str, determined_where: str, lines_join: st
         FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
         WHERE {determined_where}
               AND {determined_month_counts()}"""
+
+
+def credit_used_up(charge: str) -> str:
+    """The credit `charge` (a negative charge, alias of contributions_charge) has given all it holds to
+    other charges: a correction that lowered a month counts from then on (accounts post it then)."""
+    return (f"{charge}.amount < 0 AND -{charge}.amount <= (SELECT coalesce(sum(u.amount), 0)\n"
+            f"                                                  FROM contributions_allocation u WHERE u.credit_id = {charge}.id)")
+
+
+def charge_was_settled(charge_id: str) -> str:
+    """An allocation settled the charge `charge_id`, whether or not a release undid it later: when the
+    accounts credited its lines (accounts/credits.py). Only provisional charges and their late fees are
+    ever released, and they have no lines, so for a month's charges this is `charge_settled`."""
+    return ("EXISTS (SELECT 1 FROM contributions_allocation al\n"
+            f"                                         WHERE al.charge_id = {charge_id} AND al.settles_charge)")

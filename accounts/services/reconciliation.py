@@ -18,6 +18,7 @@ from accounts.models import ReconciliationDifference, ReconciliationRun
 from common.access import Viewer
 from common.registry import Registry
 from common.services import SYSTEM, entry
+from contributions.sql import charge_was_settled, credit_used_up
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
@@ -37,10 +38,8 @@ WITH entry_sums AS (
         SELECT l.person_id, sum(l.pension_individual) AS total
         FROM contributions_contributionline l
         JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
-        WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
-                                         WHERE al.charge_id = c.id AND al.settles_charge))
-               OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
-                                                  FROM contributions_allocation al WHERE al.credit_id = c.id)))
+        WHERE ((c.amount > 0 AND {was_settled})
+               OR ({used_up}))
               {line_filter}
         GROUP BY l.person_id
         UNION ALL
@@ -49,7 +48,7 @@ WITH entry_sums AS (
         FROM contributions_determinedmonth dm
         JOIN contributions_determination d ON d.id = dm.determination_id
         JOIN contributions_charge c ON c.id = dm.charge_id
-        WHERE EXISTS (SELECT 1 FROM contributions_allocation al WHERE al.charge_id = c.id AND al.settles_charge)
+        WHERE {was_settled}
               {determined_filter}
         GROUP BY d.person_id
     ) parts
@@ -95,7 +94,8 @@ def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRu
         cursor.execute(_CHECK_SQL.format(entry_filter=_TOUCHED_ENTRIES if since else "",
                                          line_filter=_TOUCHED_LINES if since else "",
                                          determined_filter=_TOUCHED_DETERMINED if since else "",
-                                         account_filter=_TOUCHED if since else ""), params)
+                                         account_filter=_TOUCHED if since else "",
+                                         was_settled=charge_was_settled("c.id"), used_up=credit_used_up("c")), params)
         differences = [ReconciliationDifference(run=run, account_id=account_id, kind=kind, expected=expected,
                                                 found=found_value)
                        for account_id, kind, expected, found_value in cursor.fetchall()]
