@@ -19,6 +19,8 @@ VIEW_ALL = [
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
     "statements.view_printbatch", "statements.view_statementevent",
     "accounts.view_pensionaccount", "accounts.view_accountentry",
+    "pensions.view_benefitparameter", "pensions.view_localsupplement", "pensions.view_divisor",
+    "pensions.view_agemonthspolicy", "pensions.view_deemedservice", "pensions.view_pensionevent",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -30,6 +32,7 @@ CLERK = VIEW_ALL + [
     "transfers.change_suspension", "transfers.change_transfer",
     "refunds.add_refund", "refunds.change_refund",
     "statements.change_delivery",
+    "pensions.add_deemedservice",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication", "refunds.approve_refund_payout",
@@ -38,7 +41,7 @@ SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", 
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
                          "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess",
                          "accounts.view_interestrun", "accounts.add_interestrun", "accounts.view_reconciliationrun",
-                         "accounts.view_reconciliationdifference"]
+                         "accounts.view_reconciliationdifference", "pensions.enter_pension_parameters"]
 AUDITOR = VIEW_ALL + ["insured.view_personlogin", "agency.view_deadlinenotice", "agency.view_loginthrottle",
                       "agency.view_securityevent", "insured.view_recordaccess", "accounts.view_interestrun",
                       "accounts.view_reconciliationrun", "accounts.view_reconciliationdifference"]
