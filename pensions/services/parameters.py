@@ -35,7 +35,7 @@ def _provenance(*, source: str, published_on: date, effective_from: date, actor:
     if published_on > today_in_shanghai():
         raise ValidationFailed.field("published_on", "future", _("A value is entered once it is published."))
     if actor.kind is Kind.CLERK and effective_from < today_in_shanghai():
-        raise ValidationFailed("A clerk enters values ahead of time.", type_slug="pension-parameter-backdated",
+        raise ValidationFailed(_("A clerk enters values ahead of time."), type_slug="pension-parameter-backdated",
                                status=422, errors=[{"field": "effective_from", "code": "backdated", "message": _(
                                    "A clerk enters a value effective from today on; ask the administrator to "
                                    "correct a past one.")}])
