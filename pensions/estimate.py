@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
 from common.problems import Conflict, NotFound
-from insured.models import InsuredPerson
+from insured.models import InsuredPerson, OriginalRetirementAge
 from insured.selectors.persons import persons_visible
 from pensions import formula, selectors
 from pensions.formula import IndexedMonths, Input, Missing, Part
@@ -268,12 +268,14 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
 def estimate_compute(person: InsuredPerson, *, as_of: date | None = None) -> Estimate:
     """The estimate of `person` (already scoped by the caller) as of the month of `as_of` (today)."""
     as_of = (as_of or today_in_shanghai()).replace(day=1)
-    if not person.original_retirement_age:
+    # A man's original age is 60 whatever his post; a woman's (55 cadre, 50 worker) must be recorded.
+    category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
+    if not category:
         raise Conflict(_("The person's original retirement-age category is not recorded: the estimate needs it."),
                        type_slug="pension-category-missing")
-    statutory = retirement_age(person.birth_date, person.original_retirement_age).month
+    statutory = retirement_age(person.birth_date, category).month
     born = person.birth_date.replace(day=1)
-    floor = month_add(born, AGE_RULES[person.original_retirement_age].original_years * 12)
+    floor = month_add(born, AGE_RULES[category].original_years * 12)
     earliest = max(month_add(statutory, -FLEXIBLE_MONTHS), floor)
     months = [(EARLIEST, earliest)] if earliest < statutory else []
     months += [(STATUTORY, statutory), (LATEST, month_add(statutory, FLEXIBLE_MONTHS))]

@@ -4,7 +4,6 @@ on the person's own page."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal as D
 
