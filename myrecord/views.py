@@ -144,7 +144,7 @@ def pension(request, viewer, person):
         estimate, refused = estimate_for(viewer, person_id=person.pk), None
     except ApplicationError as err:
         estimate, refused = None, err.detail
-    return _page(request, "pension.html", person, estimate=estimate, refused=refused)
+    return _page(request, "pension.html", person, estimate=estimate, refused=refused, month_format="Y年n月")
 
 
 @person_page

@@ -235,7 +235,7 @@ def person_estimate_panel(request, person, viewer):
         estimate = estimate_for(viewer, person_id=person.pk)
     except ApplicationError as err:
         return render_to_string("pensions/estimate_refused.html", {"detail": err.detail}, request=request)
-    return render_to_string("pensions/estimate.html", {"estimate": estimate, "admin": True}, request=request)
+    return render_to_string("pensions/estimate.html", {"estimate": estimate, "month_format": "Y-m"}, request=request)
 
 
 def register_panels() -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
+from common.display import actor_text
 from common.problems import Conflict, NotFound
 from insured.models import InsuredPerson, OriginalRetirementAge
 from insured.selectors.persons import persons_visible
@@ -132,7 +133,7 @@ def _record(person: InsuredPerson, as_of: date) -> _Record:
     if deemed:
         deemed_input = Input("deemed_months", _("deemed months (视同缴费年限)"), str(deemed.months),
                              source=_("recorded by %(who)s from voucher %(name)s") % {
-                                 "who": deemed.recorded_by, "name": deemed.voucher.original_name},
+                                 "who": actor_text(deemed.recorded_by), "name": deemed.voucher.original_name},
                              published_on=deemed.recorded_at.date())
     latest = selectors.latest_month(person_id=person.pk)
     return _Record(groups=groups, unknown_months=unknown, unknown_missing=unknown_missing,
