@@ -107,17 +107,21 @@ class _Record:
 
 
 def _record(person: InsuredPerson, as_of: date) -> _Record:
+    paid = selectors.paid_months_by_region_year(person_id=person.pk, home_region_id=person.region_id, until=as_of)
+    transfers = selectors.external_transfers_in(person_id=person.pk)
+    wages = selectors.average_wages(region_ids=list({row.region.pk for row in paid} | {person.region_id}
+                                                    | {t.from_region_id for t in transfers}))
     groups = []
-    for row in selectors.paid_months_by_region_year(person_id=person.pk, home_region_id=person.region_id, until=as_of):
-        wage = selectors.average_wage(region_id=row.region.pk, year=row.year)
+    for row in paid:
+        wage = wages.get((row.region.pk, row.year))
         groups.append(IndexedMonths(region=row.region.name, year=row.year, months=row.months, bases=row.bases,
                                     wage=wage.monthly_wage if wage else None))
     unknown, unknown_missing = 0, []
-    for transfer in selectors.external_transfers_in(person_id=person.pk):
+    for transfer in transfers:
         by_year = (transfer.form or {}).get("by_year") or []
         if by_year:
             for row in by_year:
-                wage = selectors.average_wage(region_id=transfer.from_region_id, year=int(row["year"]))
+                wage = wages.get((transfer.from_region_id, int(row["year"])))
                 groups.append(IndexedMonths(region=transfer.from_region.name, year=int(row["year"]),
                                             months=int(row["months"]), bases=Decimal(row["bases"]),
                                             wage=wage.monthly_wage if wage else None))
@@ -142,7 +146,9 @@ def _record(person: InsuredPerson, as_of: date) -> _Record:
                    latest_base=latest.figures.base if latest else None,
                    latest_credit=latest.figures.amounts["pension_individual"] if latest else ZERO,
                    latest_period=latest.period if latest else None,
-                   latest_wage=selectors.latest_average_wage(region_id=person.region_id, until_year=as_of.year))
+                   latest_wage=max((w for (region_id, year), w in wages.items()
+                                    if region_id == person.region_id and year <= as_of.year),
+                                   key=lambda w: w.year, default=None))
 
 
 def _money(value: Decimal) -> str:
@@ -150,7 +156,7 @@ def _money(value: Decimal) -> str:
 
 
 def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date, age: tuple[int, int],
-              as_of: date) -> Scenario:
+              as_of: date, params: selectors.PointParameters) -> Scenario:
     groups, balance, assumptions = list(record.groups), record.balance, [
         _("Account balance as of %(day)s, without future interest.") % {"day": as_of.isoformat()}]
     missing: list[Missing] = []
@@ -188,7 +194,7 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
         ]
         return scenario
     region = person.region
-    parameter = selectors.benefit_parameter(region_id=region.pk, year=month.year, on=month)
+    parameter = params.benefit
     base_input = None
     if parameter is None:
         missing.append(Missing(f"benefit_base:{region.code}:{month.year}",
@@ -211,8 +217,7 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
     # account part
     account = Part("account", _("individual-account part"), None,
                    [Input("balance", _("account balance"), _money(balance), _("the individual account"))])
-    table = selectors.divisor_table(on=month)
-    policy = selectors.age_policy(region_id=region.pk, on=month)
+    table, policy = params.divisors, params.policy
     years, months = age
     divisor, how = formula.divisor_for(years=years, months=months, table={a: d.months for a, d in table.items()},
                                        rule=policy.rule if policy else None, rounding=policy.rounding if policy else "")
@@ -251,7 +256,7 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
     else:
         transitional.inputs = [Input("deemed_months", _("deemed months (视同缴费年限)"), "0", _("none recorded"))]
     # local supplements
-    rows = selectors.supplements(region_id=region.pk, year=month.year, on=month)
+    rows = params.supplements
     extra = Part("supplements", _("local supplements"), sum((r.monthly_amount for r in rows), ZERO),
                  [Input(f"supplement:{r.name}", r.name, _money(r.monthly_amount), r.source, r.published_on)
                   for r in rows])
@@ -281,11 +286,13 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None) -> Est
     months = [(EARLIEST, earliest)] if earliest < statutory else []
     months += [(STATUTORY, statutory), (LATEST, month_add(statutory, FLEXIBLE_MONTHS))]
     record = _record(person, as_of)
+    params = selectors.parameters_at(region_id=person.region_id, months=[month for _key, month in months])
     points = []
     for key, month in months:
         age = divmod(months_between(born, month), 12)
         points.append(Point(key=key, month=month, age_years=age[0], age_months=age[1], scenarios=[
-            _scenario(person, record, basis=basis, month=month, age=age, as_of=as_of) for basis in (STOP, KEEP)]))
+            _scenario(person, record, basis=basis, month=month, age=age, as_of=as_of, params=params[month])
+            for basis in (STOP, KEEP)]))
     notes = [_("An estimate, not a decision: the pension is determined at retirement from the figures then.")]
     return Estimate(person=person, as_of=as_of, balance=record.balance, points=points, notes=notes)
 

@@ -35,11 +35,6 @@ def person_deemed(viewer: Viewer, *, person_id: int) -> DeemedService | None:
 
 # --- parameters in force ----------------------------------------------------------------------------
 
-def benefit_parameter(*, region_id: int, year: int, on: date) -> BenefitParameter | None:
-    """The region's benefit base for pensions starting in `year`, as in force on `on`."""
-    return BenefitParameter.objects.effective_on(on).filter(region_id=region_id, year=year).first()
-
-
 def benefit_parameter_before(row: BenefitParameter) -> BenefitParameter | None:
     """What `row` changes: the row of the same year in force the day before it, else the previous year's
     latest (the admin shows the change)."""
@@ -50,27 +45,51 @@ def benefit_parameter_before(row: BenefitParameter) -> BenefitParameter | None:
                          .order_by("-effective_from", "-id").first())
 
 
-def supplements(*, region_id: int, year: int, on: date) -> list[LocalSupplement]:
-    return [row for row in LocalSupplement.objects.effective_on(on).filter(region_id=region_id, year=year)
-            if row.monthly_amount > 0]
+@dataclass(frozen=True)
+class PointParameters:
+    """The parameters in force at one retirement month of one region."""
+
+    benefit: BenefitParameter | None
+    supplements: list[LocalSupplement]
+    divisors: dict[int, Divisor]
+    policy: AgeMonthsPolicy | None
 
 
-def divisor_table(*, on: date) -> dict[int, Divisor]:
-    return {row.age: row for row in Divisor.objects.effective_on(on)}
+def _in_force(rows, month: date, key) -> dict:
+    """Per key, the row with the latest effective_from not after `month` (rows ordered by effective_from, id)."""
+    found: dict = {}
+    for row in rows:
+        if row.effective_from <= month:
+            found[key(row)] = row
+    return found
 
 
-def age_policy(*, region_id: int, on: date) -> AgeMonthsPolicy | None:
-    return AgeMonthsPolicy.objects.effective_on(on).filter(region_id=region_id).first()
+def parameters_at(*, region_id: int, months: list[date]) -> dict[date, PointParameters]:
+    """The parameters in force at each of `months` (first days) in the region, read in four queries."""
+    years = {m.year for m in months}
+    benefits = list(BenefitParameter.objects.filter(region_id=region_id, year__in=years)
+                    .order_by("effective_from", "id"))
+    extras = list(LocalSupplement.objects.filter(region_id=region_id, year__in=years).order_by("effective_from", "id"))
+    divisors = list(Divisor.objects.order_by("effective_from", "id"))
+    policies = list(AgeMonthsPolicy.objects.filter(region_id=region_id).order_by("effective_from", "id"))
+    out = {}
+    for month in months:
+        benefit = _in_force([b for b in benefits if b.year == month.year], month, lambda r: r.year)
+        extra = _in_force([e for e in extras if e.year == month.year], month, lambda r: r.name)
+        policy = _in_force(policies, month, lambda r: r.region_id)
+        out[month] = PointParameters(benefit=benefit.get(month.year),
+                                     supplements=[e for e in extra.values() if e.monthly_amount > 0],
+                                     divisors=_in_force(divisors, month, lambda r: r.age),
+                                     policy=policy.get(region_id))
+    return out
 
 
-def average_wage(*, region_id: int, year: int) -> AverageWage | None:
-    """The region's average monthly wage of `year` as last entered."""
-    return AverageWage.objects.filter(region_id=region_id, year=year).order_by("-effective_from", "-id").first()
-
-
-def latest_average_wage(*, region_id: int, until_year: int) -> AverageWage | None:
-    return (AverageWage.objects.filter(region_id=region_id, year__lte=until_year)
-            .order_by("-year", "-effective_from", "-id").first())
+def average_wages(*, region_ids: list[int]) -> dict[tuple[int, int], AverageWage]:
+    """Each region's average monthly wage per year as last entered, in one query."""
+    found: dict[tuple[int, int], AverageWage] = {}
+    for row in AverageWage.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[(row.region_id, row.year)] = row
+    return found
 
 
 # --- a person's months --------------------------------------------------------------------------------

@@ -200,3 +200,33 @@ def test_a_person_sees_only_their_own_and_a_clerk_their_regions(man, city):
     assert estimate_for(clerk(city), person_id=man.pk, as_of=AS_OF).person == man
     with pytest.raises(NotFound):
         estimate_for(clerk(other_city), person_id=man.pk)
+
+
+def _transfer_in(person, old_region, form):
+    from transfers.models import Transfer, TransferKind, TransferState
+
+    return Transfer.objects.create(person=person, from_region=old_region, to_region=person.region,
+                                   kind=TransferKind.FUNDS, state=TransferState.COMPLETED, channel="admin",
+                                   filed_by="test", filed_on=date(2026, 3, 1), months=form.get("months", 0),
+                                   form=form)
+
+
+def test_months_transferred_in_from_outside_count_with_the_forms_bases_and_that_regions_wage(man):
+    """24 months of 2020-2021 in an external region at bases summing 2 x 12 x 5,000 against its wage of 5,000
+    (index 1 x 24): the index is (9 + 12 + 24) / 48 = 0.9375 and 228 months count."""
+    outside = region("440300", "深圳市", "Guangdong", external=True)
+    _transfer_in(man, outside, {"recorded_from": "external", "months": 24, "by_year": [
+        {"year": 2020, "months": 12, "bases": "60000.00"}, {"year": 2021, "months": 12, "bases": "60000.00"}]})
+    f.wage(outside, 2020, "5000.00")
+    f.wage(outside, 2021, "5000.00")
+    stop = _point(estimate_compute(man, as_of=AS_OF), "statutory").scenarios[0]
+    assert (stop.months_paid, stop.months_counted, stop.index) == (48, 228, D("0.9375"))
+
+
+def test_months_transferred_in_without_bases_count_as_years_and_the_index_is_named_not_guessed(man):
+    outside = region("440300", "深圳市", "Guangdong", external=True)
+    transfer = _transfer_in(man, outside, {"recorded_from": "external", "months": 30})
+    stop = _point(estimate_compute(man, as_of=AS_OF), "statutory").scenarios[0]
+    assert (stop.months_paid, stop.months_counted, stop.index) == (54, 234, None)
+    assert _parts(stop)["basic"] is None and _parts(stop)["account"] == D("109.09")
+    assert f"transfer_bases:{transfer.pk}" in [m.key for m in stop.missing]
