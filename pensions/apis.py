@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from common.apis import ApiView
+from common.fields import MonthField
 from common.permissions import IsInsuredPerson
 from pensions.estimate import estimate_for
 
@@ -56,14 +57,14 @@ class ScenarioOutput(serializers.Serializer):
 class PointOutput(serializers.Serializer):
     key = serializers.ChoiceField(choices=["earliest", "statutory", "latest"])
     label = serializers.CharField()
-    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    month = MonthField(help_text="The retirement month, YYYY-MM")
     age_years = serializers.IntegerField()
     age_months = serializers.IntegerField()
     scenarios = ScenarioOutput(many=True)
 
 
 class PensionEstimateOutput(serializers.Serializer):
-    as_of = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    as_of = MonthField(help_text="The month the estimate is made in, YYYY-MM")
     balance = serializers.DecimalField(**MONEY)
     points = PointOutput(many=True)
     notes = serializers.ListField(child=serializers.CharField())
