@@ -11,7 +11,7 @@ with a problem naming the field. A JSON number keeps the text it was written wit
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -68,3 +68,12 @@ class MoneyFormField(forms.DecimalField):
         if money_text(str(value)) is None:
             raise ValidationError(MONEY_HINT, code="money_text")
         return super().to_python(str(value).strip())
+
+
+FEN = Decimal("0.01")
+
+
+def round_fen(value: Decimal) -> Decimal:
+    """Half-up to the fen (half away from zero for a negative value): each part of an amount is
+    rounded once, where it is computed."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)

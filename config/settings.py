@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "collection",
     "transfers",
     "refunds",
+    "pensions",
     "statements",
     "myrecord",
     "demo",

@@ -30,6 +30,7 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
+from pensions.apis import MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
     MyAccessLogApi,
@@ -84,6 +85,7 @@ api_v1 = [
     path("me/statements/<int:year>/pdf", MyStatementPdfApi.as_view(), name="me-statement-pdf"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("me/pension-estimate", MyPensionEstimateApi.as_view(), name="me-pension-estimate"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
     path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
     path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),

@@ -271,7 +271,28 @@ def regions_ensure(today: date) -> dict[str, int]:
         for year in range(min(HISTORY_FROM.year, today.year - 1), today.year + 1):
             AverageWage.objects.get_or_create(region=region, year=year, effective_from=date(year, 1, 1),
                                               defaults={"monthly_wage": average_wage(spec, year)})
+        pension_parameters_ensure(region, spec, today)
     return ids
+
+
+DEMO_SOURCE = "演示数据：计发基数取上年在岗职工月平均工资（非真实公布数）"
+
+
+def pension_parameters_ensure(region, spec: DemoRegion, today: date) -> None:
+    """The pension's parameters of a demo region (demo figures, marked as such in their source): the benefit base
+    of each year up to this one (the previous year's average wage), a transitional coefficient of 1.2%, linear
+    interpolation to the whole month for ages with months. Next year's base is left unpublished, so the estimates
+    name it as missing."""
+    from pensions.models import AgeMonthsPolicy, BenefitParameter
+
+    for year in range(min(HISTORY_FROM.year, today.year - 1), today.year + 1):
+        BenefitParameter.objects.get_or_create(
+            region=region, year=year, effective_from=date(year, 1, 1),
+            defaults={"benefit_base": average_wage(spec, year - 1), "transitional_percent": Decimal("1.20"),
+                      "source": DEMO_SOURCE, "published_on": date(year - 1, 12, 31), "entered_by": "demo"})
+    AgeMonthsPolicy.objects.get_or_create(region=region, effective_from=date(2025, 1, 1),
+                                          defaults={"rule": "linear", "rounding": "month", "source": DEMO_SOURCE,
+                                                    "published_on": date(2024, 12, 31), "entered_by": "demo"})
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("contributions/", views.contributions, name="contributions"),
     path("account/", views.account, name="account"),
+    path("pension/", views.pension, name="pension"),
     path("statements/", views.statements, name="statements"),
     path("statements/<int:year>/", views.statement, name="statement"),
     path("statements/<int:year>.pdf", views.statement_pdf_view, name="statement-pdf"),

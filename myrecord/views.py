@@ -24,9 +24,11 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import account_summary, entries_visible
 from common.access import Kind, viewer_for_request
 from common.pdf import pdf_response
+from common.problems import ApplicationError
 from contributions.selectors.lines import determined_months_visible, lines_visible, person_months
 from insured.selectors.files import person_employments, person_relationships
 from insured.selectors.persons import persons_visible
+from pensions.estimate import estimate_for
 from refunds.selectors import refunds_visible
 from statements.apis import statement_body
 from statements.render import statement_pdf
@@ -38,7 +40,7 @@ ZERO = Decimal("0.00")
 INSURANCE_TYPES = (("pension", "养老保险"), ("medical", "医疗保险"), ("unemployment", "失业保险"),
                    ("work_injury", "工伤保险"))
 NAV = (("myrecord:overview", "我的记录"), ("myrecord:contributions", "缴费"), ("myrecord:account", "个人账户"),
-       ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
+       ("myrecord:pension", "养老金测算"), ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
        ("myrecord:access-log", "查询记录"))
 
 
@@ -133,6 +135,16 @@ def account(request, viewer, person):
     return _page(request, "account.html", person, summary=summary, years=years, months=months, page=page,
                  year=year, entry_years=sorted({d.year for d in entries_visible(viewer).dates("posted_on", "year")},
                                                reverse=True))
+
+
+@person_page
+def pension(request, viewer, person):
+    """The person's pension estimate: the three retirement months, stopping now or keeping the base."""
+    try:
+        estimate, refused = estimate_for(viewer, person_id=person.pk), None
+    except ApplicationError as err:
+        estimate, refused = None, err.detail
+    return _page(request, "pension.html", person, estimate=estimate, refused=refused, month_format="Y年n月")
 
 
 @person_page

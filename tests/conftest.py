@@ -49,6 +49,16 @@ def _reference_data_restore(django_db_blocker) -> None:
     with django_db_blocker.unblock():
         if not CalendarYear.objects.exists():
             reference_data_load(apps)
+        _divisors_restore(apps)
+
+
+def _divisors_restore(apps) -> None:
+    """The pension's divisor table, seeded by its migration, after a flush took it too."""
+    from pensions.models import Divisor
+    from pensions.reference_data import divisors_load
+
+    if not Divisor.objects.exists():
+        divisors_load(apps)
 
 
 if os.environ.get("TESTS_EXISTING_DB"):
@@ -89,6 +99,8 @@ def _calendar_covers_next_year(request):
 
     if transactional and not CalendarYear.objects.exists():
         reference_data_load(apps)  # an earlier transactional test flushed the migration-seeded rows
+    if transactional:
+        _divisors_restore(apps)
 
     next_year = timezone.localdate().year + 1
     CalendarYear.objects.get_or_create(year=next_year, defaults={"source": "tests: weekends only"})

@@ -230,6 +230,9 @@ PROBES = {
     "ask for a statement": Probe("POST", "/api/v1/me/statements/{year}/reprint",
                                  lambda w: f"/api/v1/me/statements/{STATEMENT_YEAR}/reprint",
                                  (401, 403, 403, 401, 403, 200, 201, 403, 403, 403, 403), body=lambda w: {}),
+    # The person's own estimate (issue 27): nobody else has one here.
+    "my pension estimate": Probe("GET", "/api/v1/me/pension-estimate", lambda w: "/api/v1/me/pension-estimate",
+                                 (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     "my access log": Probe("GET", "/api/v1/me/access-log", lambda w: "/api/v1/me/access-log",
                            (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # Anyone holding a statement checks it, with or without (valid) credentials.

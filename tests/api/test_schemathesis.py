@@ -56,6 +56,7 @@ ROLES = {
                "POST /api/v1/me/transfers", "GET /api/v1/me/transfers/{id}",
                "GET /api/v1/me/statements", "GET /api/v1/me/statements/{year}",
                "POST /api/v1/me/statements/{year}/reprint", "GET /api/v1/me/access-log",
+               "GET /api/v1/me/pension-estimate",
                "POST /api/v1/me/refunds", "GET /api/v1/me/refunds/{id}", "GET /api/v1/me/statements/{year}/pdf",
                "GET /api/v1/me/contribution-certificate/pdf", "GET /api/v1/me/transfers/{id}/letter",
                "GET /api/v1/me/transfers/{id}/form", "POST /api/v1/me/refunds/with-documents",

@@ -18,7 +18,7 @@ from statements import snapshot
 from transfers import amounts
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_CODE = {"tests", "docs", "var", "node_modules", "mutants", "locale", "templates"}
+NOT_CODE = {"tests", "docs", "var", "node_modules", "mutants", "locale", "templates", "scripts"}
 
 # rule -> (its home, the text that writes it, the rule as its home renders it). Adding a rule: its
 # fragment in the owning app's module, a line here, and a property test for its Python twin if it has one.

@@ -1,0 +1,131 @@
+"""Reads of the pension's data, scoped with common.access.scope like every read: the parameters in
+force on a day, a person's deemed years, and the inputs of an estimate (months paid per region and year
+with their bases, the account balance, the latest month's base)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from accounts.selectors import accounts_visible
+from agency.models import AverageWage, Region
+from common.access import Viewer, scope
+from contributions.selectors.lines import Month, person_months
+from insured.models import InsuranceRelationship
+from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Divisor, LocalSupplement
+from transfers.amounts import region_months
+from transfers.models import Transfer, TransferState
+
+
+def deemed_visible(viewer: Viewer) -> QuerySet[DeemedService]:
+    return scope(DeemedService.objects.select_related("person", "region", "voucher"), viewer)
+
+
+def benefit_parameters_visible(viewer: Viewer) -> QuerySet[BenefitParameter]:
+    return scope(BenefitParameter.objects.select_related("region"), viewer)
+
+
+def person_deemed(viewer: Viewer, *, person_id: int) -> DeemedService | None:
+    """The person's deemed years in force: the latest record (a later one replaces an earlier one)."""
+    return deemed_visible(viewer).filter(person_id=person_id).order_by("-recorded_at", "-id").first()
+
+
+# --- parameters in force ----------------------------------------------------------------------------
+
+def benefit_parameter_before(row: BenefitParameter) -> BenefitParameter | None:
+    """What `row` changes: the row of the same year in force the day before it, else the previous year's
+    latest (the admin shows the change)."""
+    same_year = (BenefitParameter.objects.filter(region_id=row.region_id, year=row.year,
+                                                 effective_from__lt=row.effective_from)
+                 .order_by("-effective_from", "-id").first())
+    return same_year or (BenefitParameter.objects.filter(region_id=row.region_id, year=row.year - 1)
+                         .order_by("-effective_from", "-id").first())
+
+
+@dataclass(frozen=True)
+class PointParameters:
+    """The parameters in force at one retirement month of one region."""
+
+    benefit: BenefitParameter | None
+    supplements: list[LocalSupplement]
+    divisors: dict[int, Divisor]
+    policy: AgeMonthsPolicy | None
+
+
+def _in_force(rows, month: date, key) -> dict:
+    """Per key, the row with the latest effective_from not after `month` (rows ordered by effective_from, id)."""
+    found: dict = {}
+    for row in rows:
+        if row.effective_from <= month:
+            found[key(row)] = row
+    return found
+
+
+def parameters_at(*, region_id: int, months: list[date]) -> dict[date, PointParameters]:
+    """The parameters in force at each of `months` (first days) in the region, read in four queries."""
+    years = {m.year for m in months}
+    benefits = list(BenefitParameter.objects.filter(region_id=region_id, year__in=years)
+                    .order_by("effective_from", "id"))
+    extras = list(LocalSupplement.objects.filter(region_id=region_id, year__in=years).order_by("effective_from", "id"))
+    divisors = list(Divisor.objects.order_by("effective_from", "id"))
+    policies = list(AgeMonthsPolicy.objects.filter(region_id=region_id).order_by("effective_from", "id"))
+    out = {}
+    for month in months:
+        benefit = _in_force([b for b in benefits if b.year == month.year], month, lambda r: r.year)
+        extra = _in_force([e for e in extras if e.year == month.year], month, lambda r: r.name)
+        policy = _in_force(policies, month, lambda r: r.region_id)
+        out[month] = PointParameters(benefit=benefit.get(month.year),
+                                     supplements=[e for e in extra.values() if e.monthly_amount > 0],
+                                     divisors=_in_force(divisors, month, lambda r: r.age),
+                                     policy=policy.get(region_id))
+    return out
+
+
+def average_wages(*, region_ids: list[int]) -> dict[tuple[int, int], AverageWage]:
+    """Each region's average monthly wage per year as last entered, in one query."""
+    found: dict[tuple[int, int], AverageWage] = {}
+    for row in AverageWage.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[(row.region_id, row.year)] = row
+    return found
+
+
+# --- a person's months --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegionYear:
+    region: Region
+    year: int
+    months: int
+    bases: Decimal
+
+
+def paid_months_by_region_year(*, person_id: int, home_region_id: int, until: date) -> list[RegionYear]:
+    """The person's paid months up to `until` per region of this system and year, with their summed bases:
+    lines, determined months and the account's credits as transfers.amounts composes them (the months a
+    transfer carries between regions of this system are the old region's months, counted there)."""
+    region_ids = set(InsuranceRelationship.objects.filter(person_id=person_id).values_list("region_id", flat=True))
+    region_ids.add(home_region_id)
+    found = []
+    for region in Region.objects.filter(pk__in=region_ids, external=False).order_by("code"):
+        for row in region_months(person_id=person_id, region_id=region.pk, until=until).years:
+            found.append(RegionYear(region=region, year=row["year"], months=row["months"], bases=Decimal(row["bases"])))
+    return found
+
+
+def external_transfers_in(*, person_id: int) -> list[Transfer]:
+    """Completed transfers in from regions outside this system: their months are on the form."""
+    return list(Transfer.objects.filter(person_id=person_id, state=TransferState.COMPLETED,
+                                        from_region__external=True).select_related("from_region"))
+
+
+def account_balance(*, person_id: int) -> Decimal:
+    account = accounts_visible(Viewer.system()).filter(person_id=person_id).first()
+    return account.balance if account else Decimal("0.00")
+
+
+def latest_month(*, person_id: int) -> Month | None:
+    """The person's latest month (its base and individual pension amount: what "keep paying" repeats)."""
+    return next((m for m in person_months(Viewer.system(), person_id=person_id, limit=6) if m.paid), None)
