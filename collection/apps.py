@@ -7,3 +7,14 @@ class CollectionConfig(AppConfig):
     # collector's records, their matching, suspense, reversals and the daily reconciliation.
     name = "collection"
     verbose_name = _("Collection")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from collection.groups import collection_groups_sync
+        from collection.suspense import SUSPENSE_PROBLEM_TYPES
+        from common.problems import problem_type_register
+
+        for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        post_migrate.connect(collection_groups_sync, dispatch_uid="collection.groups_sync")

@@ -1,18 +1,90 @@
-"""Suspense (issue 22, item 4): money that waits for a clerk. `suspense_enter` is how the feed's
-matching puts a record (or the part of it above the credit limit) there; it runs inside the calling
-service's entry point and transaction. The clerk's steps are services in collection/services/suspense.py."""
+"""Suspense (issue 22, item 4): money that waits for a clerk, and the machine its items move by.
+
+`suspense_enter` is how the feed's matching puts a record (or the part of it above the credit limit)
+there, and how a reversal that cannot be applied waits for a clerk; it runs inside the calling
+service's entry point and transaction. `suspense_apply` is the step an assignment ends with: the
+money becomes the employer's payment, dated the collector's value date, and is allocated as every
+payment is. The clerks' steps are the services in collection/services/suspense.py; the machine
+below is the only place that says which step may follow which.
+
+    waiting --assign (up to the four-eyes sum)--> assigned
+    waiting --propose (above it)--> proposed --approve (another clerk)--> assigned
+                                    proposed --refuse--> waiting
+    waiting --return--> returned (sent back to the payer's account)
+    waiting | proposed --reverse--> reversed (the collector took the money back)
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from agency.deadlines import today_in_shanghai
-from collection.models import CollectorRecord, SuspenseItem
+from collection import events
+from collection.models import Application, CollectorRecord, MatchedBy, SuspenseItem, SuspenseState
 from common.access import Viewer
+from common.services import Machine, Step
+from contributions import events as contribution_events
+from contributions.allocation import ZERO, charges_settle, employer_lock
+from contributions.models import Payment, PaymentChannel
+
+S = SuspenseState
+SUSPENSE = Machine(_("suspense item"), {
+    S.WAITING: {"assign": Step(S.ASSIGNED, events.suspense_assigned),
+                "propose": Step(S.ASSIGNMENT_PROPOSED, events.suspense_proposed),
+                "return": Step(S.RETURNED, events.suspense_returned),
+                "reverse": Step(S.REVERSED, events.suspense_reversed)},
+    S.ASSIGNMENT_PROPOSED: {"approve": Step(S.ASSIGNED, events.suspense_assigned),
+                            "refuse": Step(S.WAITING, events.suspense_refused),
+                            "reverse": Step(S.REVERSED, events.suspense_reversed)},
+}, states=SuspenseState, actions={"assign": _("assigned"), "propose": _("proposed for assignment"),
+                                  "return": _("returned to the payer"), "reverse": _("reversed"),
+                                  "approve": _("approved"), "refuse": _("refused")})
+
+OPEN_STATES = (S.WAITING, S.ASSIGNMENT_PROPOSED)  # money still in suspense
 
 
 def suspense_enter(record: CollectorRecord, *, amount: Decimal, reason: str, actor: Viewer) -> SuspenseItem:
     """Put `amount` of `record` in suspense for `reason` (a SuspenseReason)."""
-    # The suspense engineer adds the event (collection/events.py) here.
-    return SuspenseItem.objects.create(record=record, account_id=record.account_id, amount=amount, reason=reason,
+    item = SuspenseItem.objects.create(record=record, account_id=record.account_id, amount=amount, reason=reason,
                                        entered_on=today_in_shanghai())
+    events.suspense_entered(item, actor=actor)
+    return item
+
+
+def bank_reference_for(record: CollectorRecord, *, part: str = "") -> str:
+    """The payment's bank reference: the collection account and the collector's transaction id
+    (unique per account), with the part of the record when it is paid in more than one."""
+    reference = f"{record.account.account_number}/{record.transaction_id}"
+    return f"{reference}/{part}" if part else reference
+
+
+def suspense_apply(item: SuspenseItem, *, employer_id: int, actor: Viewer) -> Application:
+    """The item's money becomes `employer_id`'s payment (channel collector, paid on the record's value
+    date), recorded as an application by a clerk and allocated (oldest charge first). Inside the
+    assigning service's transaction; the caller has checked the employer's region."""
+    record = item.record
+    employer = employer_lock(employer_id)
+    payment = Payment.objects.create(employer=employer, bank_reference=bank_reference_for(record, part=f"S{item.pk}"),
+                                     amount=item.amount, paid_on=record.value_date, channel=PaymentChannel.COLLECTOR,
+                                     note=record.reference_text[:500], actor=actor.label(), actor_user_id=actor.user_id)
+    application = Application.objects.create(record=record, employer=employer, payment=payment,
+                                             matched_by=MatchedBy.CLERK, amount=item.amount)
+    allocations = charges_settle(employer_id=employer.pk, actor=actor.label())
+    contribution_events.payment_recorded(payment, actor=actor, allocated=sum(
+        (a.amount for a in allocations if a.payment_id == payment.pk), ZERO))
+    return application
+
+
+# Problem types of suspense (registered in CollectionConfig.ready()).
+SUSPENSE_PROBLEM_TYPES = {
+    "suspense-four-eyes": (
+        _("Second approval by another clerk"),
+        _("The clerk who proposed an assignment above the region's four-eyes sum may not approve it; "
+          "another clerk must.")),
+    "suspense-not-assignable": (
+        _("Not money to assign"),
+        _("A reversal the collector sent for money no longer here waits for a clerk to settle it with the "
+          "payer; it is returned, never assigned to an employer.")),
+}
