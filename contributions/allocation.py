@@ -70,6 +70,7 @@ class _Target:
     given: Decimal
     parent_id: int | None
     parent_due_on: date | None = None
+    released: bool = False  # money once allocated to it was given back (a release): it may be reopened
     parts: list[Part] = field(default_factory=list)
 
     @property
@@ -88,9 +89,12 @@ class _Source:
 _OPEN_SQL = """
 SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
        (SELECT p.due_on FROM contributions_charge p WHERE p.id = c.parent_id),
-       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.charge_id = c.id), 0),
-       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.credit_id = c.id), 0)
+       COALESCE(g.given, 0),
+       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.credit_id = c.id), 0),
+       COALESCE(g.released, false)
   FROM contributions_charge c
+  LEFT JOIN LATERAL (SELECT sum(a.amount) AS given, bool_or(a.amount < 0) AS released
+                       FROM contributions_allocation a WHERE a.charge_id = c.id) g ON true
  WHERE c.employer_id = %s
 """
 
@@ -114,12 +118,14 @@ def _load(employer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]
     principal, fees, sources = [], [], []
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_SQL, [employer_id])
-        for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used in cursor.fetchall():
+        for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used, released in (
+                cursor.fetchall()):
             if amount < 0:
                 if -amount - used > 0:
                     sources.append(_Source(None, cid, due_on, -amount - used))
             elif given < amount:
-                target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due)
+                target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due,
+                                 released=released)
                 (fees if kind == ChargeKind.LATE_FEE else principal).append(target)
         cursor.execute(_PAYMENTS_LEFT_SQL, [employer_id])
         sources += [_Source(pid, None, paid_on, left) for pid, paid_on, left in cursor.fetchall()]
@@ -191,7 +197,7 @@ def _post_late_fee(target: _Target, *, employer_id: int, rate: Decimal, actor: s
         return None
     # target.parts holds every allocation to the charge: those loaded by _load and this run's.
     amount = late_fee(parts=target.parts, unpaid=ZERO, fee_from=target.fee_from, on=paid_on, rate=rate)
-    if any(part.amount < 0 for part in target.parts):  # settled before and reopened (a reversal)
+    if target.released:  # it may have been settled before and reopened (a reversal): its fee was posted
         posted = (Charge.objects.filter(parent_id=target.charge_id, kind=ChargeKind.LATE_FEE)
                   .aggregate(total=models.Sum("amount"))["total"] or ZERO)
         amount -= posted
