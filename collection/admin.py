@@ -13,3 +13,4 @@ class CollectionAccountAdmin(ReferenceDataAdminMixin, ScopedAdminMixin, admin.Mo
     list_display = ("account_number", "bank_name", "account_name", "region", "opened_on", "closed_on")
     list_filter = ("region",)
     search_fields = ("account_number", "account_name")
+from collection import suspense_admin  # noqa: E402,F401  (suspense and reconciliation screens)

@@ -18,3 +18,10 @@ class CollectionConfig(AppConfig):
         for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
             problem_type_register(slug, title, text)
         post_migrate.connect(collection_groups_sync, dispatch_uid="collection.groups_sync")
+
+        from agency.workbench import home_figures_register, supervisor_alert_register
+        from collection.reconciliation import reconciliation_alert
+        from collection.suspense import suspense_home_figures
+
+        home_figures_register("collection.suspense", suspense_home_figures)
+        supervisor_alert_register("collection.reconciliation", reconciliation_alert)

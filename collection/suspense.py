@@ -16,14 +16,18 @@ below is the only place that says which step may follow which.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, Min, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agency.deadlines import today_in_shanghai
 from collection import events
 from collection.models import Application, CollectorRecord, MatchedBy, SuspenseItem, SuspenseState
-from common.access import Viewer
+from common.access import Viewer, scope, viewer_may
 from common.services import Machine, Step
 from contributions import events as contribution_events
 from contributions.allocation import ZERO, charges_settle, employer_lock
@@ -88,3 +92,48 @@ SUSPENSE_PROBLEM_TYPES = {
         _("A reversal the collector sent for money no longer here waits for a clerk to settle it with the "
           "payer; it is returned, never assigned to an employer.")),
 }
+
+
+# --- reads (scoped) ---------------------------------------------------------------------------------
+
+def suspense_items(viewer: Viewer):
+    """Suspense items of the collection accounts the viewer may see (a clerk: their region's)."""
+    return scope(SuspenseItem.objects.select_related("record", "account", "proposed_employer", "proposed_by",
+                                                     "application__employer"), viewer)
+
+
+@dataclass(frozen=True)
+class SuspenseFigures:
+    count: int
+    total: Decimal
+    oldest_on: date | None
+    today: date
+
+    @property
+    def oldest_days(self) -> int | None:
+        return None if self.oldest_on is None else (self.today - self.oldest_on).days
+
+
+def suspense_figures(viewer: Viewer, *, today: date | None = None) -> SuspenseFigures:
+    """Money waiting in suspense in the viewer's region: how many items, their sum, the oldest's age."""
+    row = (scope(SuspenseItem.objects.filter(state__in=OPEN_STATES), viewer)
+           .aggregate(count=Count("id"), total=Sum("amount"), oldest=Min("entered_on")))
+    return SuspenseFigures(count=row["count"], total=row["total"] or Decimal("0.00"), oldest_on=row["oldest"],
+                           today=today or today_in_shanghai())
+
+
+def suspense_home_figures(viewer: Viewer):
+    """The clerk's home page (agency.workbench's home figures): what waits in suspense, linked to it."""
+    from django.urls import reverse
+
+    from agency.workbench import Figures
+
+    if not viewer_may(viewer, "collection.view_suspenseitem"):
+        return None
+    figures = suspense_figures(viewer)
+    url = reverse("admin:collection_suspenseitem_changelist") + "?open=1"
+    oldest = "–" if figures.oldest_days is None else ngettext("%(days)d day", "%(days)d days",
+                                                              figures.oldest_days) % {"days": figures.oldest_days}
+    return Figures(label=_("Money in suspense"), url=url,
+                   rows=[(_("items waiting"), str(figures.count)), (_("oldest"), oldest),
+                         (_("sum"), f"{figures.total:,.2f}")])
