@@ -19,6 +19,8 @@ VIEW_ALL = [
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
     "statements.view_printbatch", "statements.view_statementevent",
     "accounts.view_pensionaccount", "accounts.view_accountentry",
+    "collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
+    "collection.view_suspenseitem", "collection.view_reconciliationday",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -26,14 +28,16 @@ CLERK = VIEW_ALL + [
     "insured.change_insuredperson", "insured.change_staffreduction",
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
-    "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
+    "collection.add_collectorfile",  # import a collector's file (issue 22): money enters only so
+    "collection.change_suspenseitem",  # assign money in suspense (a reviewer approves above the region's sum)
+    "contributions.change_determination", "contributions.add_declaration",
     "transfers.change_suspension", "transfers.change_transfer",
     "refunds.add_refund", "refunds.change_refund",
     "statements.change_delivery",
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication", "refunds.approve_refund_payout",
-                    "refunds.add_employermerger", "accounts.add_accountentry"]
+                    "refunds.add_employermerger", "accounts.add_accountentry", "collection.approve_suspenseitem"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
                          "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess",

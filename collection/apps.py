@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def _collector_actor(rest: str) -> str:
+    """"collector:<client id>": the collector's system, by name."""
+    return gettext("the collector's system (%(client)s)") % {"client": rest}
 
 
 class CollectionConfig(AppConfig):
@@ -9,19 +15,26 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from collection.groups import collection_groups_sync
-        from collection.suspense import SUSPENSE_PROBLEM_TYPES
+        from agency.workbench import home_figures_register, supervisor_alert_register
+        from collection.auth import collector_client_active
+        from collection.feeds import PROBLEM_SLUG
+        from collection.reconciliation import reconciliation_alert
+        from collection.suspense import SUSPENSE_PROBLEM_TYPES, suspense_home_figures
+        from common.display import actor_resolver_register
         from common.problems import problem_type_register
+        from employers.oauth import ClientKind, client_kind_register
 
+        # The feed (collect): a refused file, and the collector's own client kind with its `collect` scope.
+        problem_type_register(PROBLEM_SLUG, _("Collector's file refused"),
+                              _("The file or batch has faults, each listed in `errors` with its row (the line of "
+                                "the file), field and code (at most 1,000; `total_errors` counts them all); "
+                                "nothing was stored."))
+        client_kind_register(ClientKind("collector", collector_client_active, frozenset({"collect"})))
+        actor_resolver_register("collector", _collector_actor)
+        from collection import schema  # noqa: F401  (registers the collector's OpenAPI security scheme)
+
+        # Suspense and reversals (suspense): the clerk's figures, the supervisor's reconciliation alarm.
         for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
             problem_type_register(slug, title, text)
-        post_migrate.connect(collection_groups_sync, dispatch_uid="collection.groups_sync")
-
-        from agency.workbench import home_figures_register, supervisor_alert_register
-        from collection.reconciliation import reconciliation_alert
-        from collection.suspense import suspense_home_figures
-
         home_figures_register("collection.suspense", suspense_home_figures)
         supervisor_alert_register("collection.reconciliation", reconciliation_alert)

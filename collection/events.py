@@ -4,6 +4,8 @@ own transaction."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,10 @@ class EventKind(models.TextChoices):
     SUSPENSE_REVERSED = "suspense_reversed", _("taken out of suspense by the collector's reversal")
     # reversals (item 5)
     RECORD_REVERSED = "record_reversed", _("applied money reversed by the collector")
+    # The feed (collect):
+    RECORD_APPLIED = "record_applied", _("collected money applied to an employer")
+    RECORD_CONFLICT = "record_conflict", _("a known record sent again with other figures")
+    REVERSAL_RECEIVED = "reversal_received", _("the collector reversed a record")
 
 
 def _write(kind: str, *, account_id: int, actor: Viewer, record=None, employer_id: int | None = None,
@@ -80,3 +86,29 @@ def record_reversed(record: CollectorRecord, *, actor: Viewer, reversal: Collect
                   details={"reversal": reversal.pk, "reversal_transaction": reversal.transaction_id,
                            "payment": payment_id, "released": released, "reopened_charges": reopened,
                            "credits_reversed": credits_reversed})
+# --- the feed -------------------------------------------------------------------------------------
+
+def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_suspense: Decimal) -> CollectionEvent:
+    """A credit matched an employer: `kept` became its Payment (dated the value date); `to_suspense`
+    is the overpayment above the region's credit limit, waiting for a clerk."""
+    return _write(EventKind.RECORD_APPLIED, account_id=record.account_id, actor=actor, record=record,
+                  employer_id=application.employer_id if application else None,
+                  details={"transaction_id": record.transaction_id, "value_date": record.value_date.isoformat(),
+                           "amount": str(record.amount), "kept": str(kept), "to_suspense": str(to_suspense),
+                           "matched_by": application.matched_by if application else None,
+                           "payment": application.payment_id if application else None})
+
+
+def record_conflict(conflict, *, actor: Viewer) -> CollectionEvent:
+    record = conflict.record
+    return _write(EventKind.RECORD_CONFLICT, account_id=record.account_id, actor=actor, record=record,
+                  details={"transaction_id": record.transaction_id, "first_amount": str(record.amount),
+                           "first_value_date": record.value_date.isoformat(), "amount": str(conflict.amount),
+                           "value_date": conflict.value_date.isoformat(), "file": conflict.file_id,
+                           "line": conflict.line})
+
+
+def reversal_received(record, *, actor: Viewer) -> CollectionEvent:
+    return _write(EventKind.REVERSAL_RECEIVED, account_id=record.account_id, actor=actor, record=record,
+                  details={"transaction_id": record.transaction_id, "reverses": record.reverses.transaction_id,
+                           "value_date": record.value_date.isoformat(), "amount": str(record.amount)})

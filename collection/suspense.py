@@ -2,10 +2,9 @@
 
 `suspense_enter` is how the feed's matching puts a record (or the part of it above the credit limit)
 there, and how a reversal that cannot be applied waits for a clerk; it runs inside the calling
-service's entry point and transaction. `suspense_apply` is the step an assignment ends with: the
-money becomes the employer's payment, dated the collector's value date, and is allocated as every
-payment is. The clerks' steps are the services in collection/services/suspense.py; the machine
-below is the only place that says which step may follow which.
+service's entry point and transaction. The clerks' steps are the services in
+collection/services/suspense.py; the machine below is the only place that says which step may
+follow which.
 
     waiting --assign (up to the four-eyes sum)--> assigned
     waiting --propose (above it)--> proposed --approve (another clerk)--> assigned
@@ -26,12 +25,9 @@ from django.utils.translation import ngettext
 
 from agency.deadlines import today_in_shanghai
 from collection import events
-from collection.models import Application, CollectorRecord, MatchedBy, SuspenseItem, SuspenseState
+from collection.models import CollectorRecord, SuspenseItem, SuspenseState
 from common.access import Viewer, scope, viewer_may
 from common.services import Machine, Step
-from contributions import events as contribution_events
-from contributions.allocation import ZERO, charges_settle, employer_lock
-from contributions.models import Payment, PaymentChannel
 
 S = SuspenseState
 SUSPENSE = Machine(_("suspense item"), {
@@ -55,30 +51,6 @@ def suspense_enter(record: CollectorRecord, *, amount: Decimal, reason: str, act
                                        entered_on=today_in_shanghai())
     events.suspense_entered(item, actor=actor)
     return item
-
-
-def bank_reference_for(record: CollectorRecord, *, part: str = "") -> str:
-    """The payment's bank reference: the collection account and the collector's transaction id
-    (unique per account), with the part of the record when it is paid in more than one."""
-    reference = f"{record.account.account_number}/{record.transaction_id}"
-    return f"{reference}/{part}" if part else reference
-
-
-def suspense_apply(item: SuspenseItem, *, employer_id: int, actor: Viewer) -> Application:
-    """The item's money becomes `employer_id`'s payment (channel collector, paid on the record's value
-    date), recorded as an application by a clerk and allocated (oldest charge first). Inside the
-    assigning service's transaction; the caller has checked the employer's region."""
-    record = item.record
-    employer = employer_lock(employer_id)
-    payment = Payment.objects.create(employer=employer, bank_reference=bank_reference_for(record, part=f"S{item.pk}"),
-                                     amount=item.amount, paid_on=record.value_date, channel=PaymentChannel.COLLECTOR,
-                                     note=record.reference_text[:500], actor=actor.label(), actor_user_id=actor.user_id)
-    application = Application.objects.create(record=record, employer=employer, payment=payment,
-                                             matched_by=MatchedBy.CLERK, amount=item.amount)
-    allocations = charges_settle(employer_id=employer.pk, actor=actor.label())
-    contribution_events.payment_recorded(payment, actor=actor, allocated=sum(
-        (a.amount for a in allocations if a.payment_id == payment.pk), ZERO))
-    return application
 
 
 # Problem types of suspense (registered in CollectionConfig.ready()).

@@ -6,16 +6,16 @@ is ever deleted."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collection.models import CollectionTerms, SuspenseItem, SuspenseReason
-from collection.suspense import SUSPENSE, suspense_apply
+from collection.applying import record_apply_to
+from collection.models import Application, MatchedBy, SuspenseItem, SuspenseReason
+from collection.suspense import SUSPENSE
+from collection.terms import terms_for
 from common.access import Viewer, scope
-from common.problems import ApplicationError, ValidationFailed
+from common.problems import ApplicationError, Conflict, ValidationFailed
 from common.services import STAFF, entry, row_lock, transition
 from employers.models import Employer
 
@@ -25,9 +25,16 @@ _REFUSAL = gettext_lazy("Your group may not take this step of suspense.")
 _MISSING = gettext_lazy("No such suspense item in your region.")
 
 
-def _four_eyes_above(region_id: int) -> Decimal:
-    above = CollectionTerms.objects.filter(region_id=region_id).values_list("four_eyes_above", flat=True).first()
-    return above if above is not None else CollectionTerms._meta.get_field("four_eyes_above").default
+def _apply(item: SuspenseItem, *, employer_id: int, actor: Viewer) -> Application:
+    """The item's money becomes the employer's payment as the feed pays a matched record in
+    (collection.applying: dated the collector's value date, allocated oldest charge first; above the
+    region's credit limit, what the employer's charges leave waits in suspense again)."""
+    application = record_apply_to(item.record, employer_id=employer_id, amount=item.amount,
+                                  matched_by=MatchedBy.CLERK, actor=actor, reference_suffix=f"/S{item.pk}")
+    if application is None:
+        raise Conflict(_("The employer has nothing open and may keep no credit: the money would come straight "
+                         "back to suspense. Return it to the payer instead."))
+    return application
 
 
 def _item_lock(item: SuspenseItem, actor: Viewer) -> SuspenseItem:
@@ -54,12 +61,12 @@ def suspense_assign(*, item: SuspenseItem, employer: Employer | None, actor: Vie
     above it the assignment is proposed, and another clerk approves it (`suspense_approve`)."""
     item = _item_lock(item, actor)
     employer = _employer_check(item, employer, actor)
-    if item.amount > _four_eyes_above(item.account.region_id):
+    if item.amount > terms_for(item.account.region_id).four_eyes_above:
         item.proposed_employer, item.proposed_by_id, item.proposed_at = employer, actor.user_id, timezone.now()
         transition(SUSPENSE, item, "propose", actor=actor, note=note,
                    fields=["proposed_employer", "proposed_by", "proposed_at"])
         return item
-    item.application = suspense_apply(item, employer_id=employer.pk, actor=actor)
+    item.application = _apply(item, employer_id=employer.pk, actor=actor)
     item.decided_at, item.decided_by_id, item.note = timezone.now(), actor.user_id, note
     transition(SUSPENSE, item, "assign", actor=actor, note=note,
                fields=["application", "decided_at", "decided_by", "note"])
@@ -77,7 +84,7 @@ def suspense_approve(*, item: SuspenseItem, actor: Viewer, note: str = "") -> Su
         raise ApplicationError(_("You proposed this assignment; another clerk must approve it."), status=403,
                                type_slug="suspense-four-eyes", rule="four eyes")
     employer = _employer_check(item, item.proposed_employer, actor)
-    item.application = suspense_apply(item, employer_id=employer.pk, actor=actor)
+    item.application = _apply(item, employer_id=employer.pk, actor=actor)
     item.decided_at, item.decided_by_id, item.note = timezone.now(), actor.user_id, note
     transition(SUSPENSE, item, "approve", actor=actor, note=note, proposed_by=item.proposed_by_id,
                fields=["application", "decided_at", "decided_by", "note"])

@@ -145,8 +145,9 @@ def test_a_reversal_of_money_a_clerk_assigned_reverses_the_assignment(december):
 def test_an_overpayment_reversed_takes_back_both_the_applied_part_and_the_excess_in_suspense(december):
     account, employer, _alice, _charge = december
     record = CollectorRecordFactory(account=account, amount=Decimal("30000.00"), value_date=date(2025, 12, 10))
-    record_applied(record, employer, amount=Decimal("11000.00"))
-    excess = record_in_suspense(record, amount=Decimal("19000.00"), reason=SuspenseReason.OVERPAYMENT)
+    record_applied(record, employer)  # 1,000.00 owed, 10,000.00 kept as credit, the rest to suspense
+    excess = SuspenseItem.objects.get(record=record)
+    assert (excess.amount, excess.reason) == (Decimal("19000.00"), SuspenseReason.OVERPAYMENT)
 
     reversal_apply(reversal_of(record), actor=SYSTEM)
     excess.refresh_from_db()

@@ -58,7 +58,7 @@ def test_a_small_item_assigned_by_one_clerk_pays_the_employers_oldest_charge_as_
     assert item.application.matched_by == MatchedBy.CLERK
     # paid before the due day: nothing owed and no late fee, read months later
     assert employer_arrears(employer_id=employer.pk, region_id=employer.region_id, on=date(2026, 3, 1)).total == 0
-    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.SUSPENSE_ASSIGNED]
+    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.RECORD_APPLIED, EventKind.SUSPENSE_ASSIGNED]
 
 
 def test_above_the_four_eyes_sum_a_second_clerk_approves_and_the_proposer_cannot(account, clerks):
@@ -79,7 +79,8 @@ def test_above_the_four_eyes_sum_a_second_clerk_approves_and_the_proposer_cannot
     item = suspense_approve(item=item, actor=reviewer)
     assert item.state == SuspenseState.ASSIGNED
     assert item.application.employer == employer and employer.payments.get().amount == Decimal("5000.01")
-    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.SUSPENSE_PROPOSED, EventKind.SUSPENSE_ASSIGNED]
+    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.SUSPENSE_PROPOSED, EventKind.RECORD_APPLIED,
+                           EventKind.SUSPENSE_ASSIGNED]
     approved = CollectionEvent.objects.filter(record=item.record, kind=EventKind.SUSPENSE_ASSIGNED).get()
     assert approved.details["proposed_by"] == clerk.user_id and approved.actor_user_id == reviewer.user_id
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0002_collector_records'),
+        ('collection', '0003_collector_clients'),
         ('contributions', '0009_payment_reversal'),
         ('employers', '0006_deadline_texts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
