@@ -171,3 +171,4 @@ class CollectorClientAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     @admin.display(description=_("client id"))
     def client_id(self, obj):
         return obj.application.client_id
+from collection import suspense_admin  # noqa: E402,F401  (suspense and reconciliation screens)
