@@ -156,5 +156,5 @@ def test_the_demos_money_came_from_collector_files_with_one_record_in_suspense_a
     waiting = SuspenseItem.objects.get()
     assert waiting.reason == "unmatched" and waiting.state == "waiting"
     reversal = CollectorRecord.objects.get(kind="reversal")
-    assert reversal.file.format == "camt053" and reversal.reverses.application.employer == employers[money.ARREARS]
+    assert reversal.file.format == "camt053" and reversal.reverses.applications.get().employer == employers[money.ARREARS]
     assert set(CollectorFile.objects.values_list("format", flat=True)) == {"csv", "camt053"}
