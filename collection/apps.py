@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def _collector_actor(rest: str) -> str:
+    """"collector:<client id>": the collector's system, by name."""
+    return gettext("the collector's system (%(client)s)") % {"client": rest}
 
 
 class CollectionConfig(AppConfig):
@@ -7,3 +13,40 @@ class CollectionConfig(AppConfig):
     # collector's records, their matching, suspense, reversals and the daily reconciliation.
     name = "collection"
     verbose_name = _("Collection")
+
+    def ready(self) -> None:
+        from agency.workbench import home_figures_register, supervisor_alert_register
+        from collection.auth import collector_client_active
+        from collection.feeds import PROBLEM_SLUG
+        from collection.reconciliation import reconciliation_alert
+        from collection.suspense import SUSPENSE_PROBLEM_TYPES, suspense_home_figures
+        from common.display import actor_resolver_register
+        from common.problems import problem_type_register
+        from employers.oauth import ClientKind, client_kind_register
+
+        # The feed (collect): a refused file, and the collector's own client kind with its `collect` scope.
+        problem_type_register(PROBLEM_SLUG, _("Collector's file refused"),
+                              _("The file or batch has faults, each listed in `errors` with its row (the line of "
+                                "the file), field and code (at most 1,000; `total_errors` counts them all); "
+                                "nothing was stored."))
+        client_kind_register(ClientKind("collector", collector_client_active, frozenset({"collect"})))
+        actor_resolver_register("collector", _collector_actor)
+        from collection import schema  # noqa: F401  (registers the collector's OpenAPI security scheme)
+
+        # Suspense and reversals (suspense): the clerk's figures, the supervisor's reconciliation alarm.
+        for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        home_figures_register("collection.suspense", suspense_home_figures)
+        supervisor_alert_register("collection.reconciliation", reconciliation_alert)
+
+        # The clerks' groups' permissions on this app's models (issue 21 item 7): a clerk imports a
+        # collector's file (money enters only so) and assigns money in suspense; a reviewer approves an
+        # assignment above the region's sum (four eyes).
+        from agency.vocabulary import group_permissions_register
+
+        group_permissions_register(
+            "collection",
+            view=["collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
+                  "collection.view_suspenseitem", "collection.view_reconciliationday"],
+            clerk=["collection.add_collectorfile", "collection.change_suspenseitem"],
+            reviewer=["collection.approve_suspenseitem"])

@@ -44,5 +44,5 @@ class ContributionsConfig(AppConfig):
             view=["contributions.view_payment", "contributions.view_allocation", "contributions.view_charge",
                   "contributions.view_employerarrears", "contributions.view_determination",
                   "contributions.view_determinedmonth", "contributions.view_declaration"],
-            clerk=["contributions.add_payment", "contributions.change_determination",
+            clerk=["contributions.change_determination",
                    "contributions.add_declaration"])

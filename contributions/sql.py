@@ -12,7 +12,7 @@ below and a property test proves both give the same answer (tests/contributions/
 | the Art. 62 provisional charge: 110% of the previous month | `provisional_amount` | none |
 | late fee days, amount-days and the fee of a charge (Art. 86) | `late_days`, `late_amount_days`, `late_fee` | `fees.late_days`, `fees.late_fee` |
 | a charge is settled (a live allocation settled it): a paid month | `charge_settled` | `selectors.lines._settled` (ORM) |
-| an allocation settled the charge once / a credit is used up: what the accounts credit | `charge_was_settled`, `credit_used_up` | none (accounts/credits.py posts per allocation) |
+| a charge paid in full now / a credit is used up: what the accounts credit | `charge_paid_in_full`, `credit_used_up` | none (accounts/credits.py posts per allocation) |
 | an Art. 58 determined month counts (its determination was confirmed and charged it) | `determined_month_counts` | `selectors.lines.person_months_query` (ORM) |
 | a person's month of lines is on the roll (its figures do not net to zero) | `month_on_the_roll` | `selectors.lines.NOT_ON_THE_ROLL` (ORM) |
 | the rows a person's months are netted from (lines and counted determined months) | `person_month_rows` | `selectors.lines.person_months_query` (ORM) |
@@ -107,9 +107,9 @@ def credit_used_up(charge: str) -> str:
             f"                                                  FROM contributions_allocation u WHERE u.credit_id = {charge}.id)")
 
 
-def charge_was_settled(charge_id: str) -> str:
-    """An allocation settled the charge `charge_id`, whether or not a release undid it later: when the
-    accounts credited its lines (accounts/credits.py). Only provisional charges and their late fees are
-    ever released, and they have no lines, so for a month's charges this is `charge_settled`."""
-    return ("EXISTS (SELECT 1 FROM contributions_allocation al\n"
-            f"                                         WHERE al.charge_id = {charge_id} AND al.settles_charge)")
+def charge_paid_in_full(charge: str) -> str:
+    """The charge `charge` (an alias of contributions_charge) is paid in full now: what the accounts
+    have credited for its lines. A charge a collector's reversal reopened (issue 22: its allocations
+    released) is not, so its credits are expected reversed."""
+    return (f"{charge}.amount <= (SELECT coalesce(sum(al.amount), 0) FROM contributions_allocation al\n"
+            f"                           WHERE al.charge_id = {charge}.id)")

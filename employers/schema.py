@@ -9,6 +9,8 @@ from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitSchem
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import SAFE_METHODS
 
+from employers.oauth import PORTAL_SCOPES
+
 
 def _scopes() -> dict:
     from oauth2_provider.scopes import get_scopes_backend
@@ -39,7 +41,8 @@ class PortalClientScheme(DjangoOAuthToolkitScheme):
                            "(`read`, or `read write`), takes a token at `/o/token/` with "
                            "grant_type=client_credentials and sends it as `Authorization: Bearer <token>`. A request "
                            "for more scopes than the client was given is answered `invalid_scope`.",
-            "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": _scopes()}},
+            "flows": {"clientCredentials": {"tokenUrl": "/o/token/",  # a portal obtains these only (employers.oauth)
+                                            "scopes": {k: v for k, v in _scopes().items() if k in PORTAL_SCOPES}}},
         }
 
 

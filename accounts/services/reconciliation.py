@@ -18,13 +18,13 @@ from accounts.models import ReconciliationDifference, ReconciliationRun
 from common.access import Viewer
 from common.registry import Registry
 from common.services import SYSTEM, entry
-from contributions.sql import charge_was_settled, credit_used_up
+from contributions.sql import charge_paid_in_full, credit_used_up
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
 # parallel workers, and read them by index, 55 s); the few differences are inserted after. Per account, the stored balance against the sum
 # of its entries, and the credits posted from the contribution ledger (cause "charge") against the
-# individual pension parts of the lines whose charges are settled (paid in full or, a negative
+# individual pension parts of the lines whose charges are settled (paid in full now or, a negative
 # correction, used up) and of the Art. 58 determined months whose charges are settled. Each mismatch is
 # one difference row.
 _CHECK_SQL = """
@@ -95,7 +95,7 @@ def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRu
                                          line_filter=_TOUCHED_LINES if since else "",
                                          determined_filter=_TOUCHED_DETERMINED if since else "",
                                          account_filter=_TOUCHED if since else "",
-                                         was_settled=charge_was_settled("c.id"), used_up=credit_used_up("c")), params)
+                                         was_settled=charge_paid_in_full("c"), used_up=credit_used_up("c")), params)
         differences = [ReconciliationDifference(run=run, account_id=account_id, kind=kind, expected=expected,
                                                 found=found_value)
                        for account_id, kind, expected, found_value in cursor.fetchall()]

@@ -25,4 +25,5 @@ from contributions.models.payments import (  # noqa: F401
     Payment,
     PaymentChannel,
     PaymentDocumentKind,
+    PaymentReversal,
 )

@@ -9,7 +9,7 @@ import pytest
 from agency.deadlines import today_in_shanghai
 from common.problems import Conflict
 from contributions.models import Charge, ChargeKind
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from employers.services.registrations import registration_approve, registration_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.builders import portal, staff_viewer

@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from common.identifiers import mask_document
 from contributions.models import Payment
 from contributions.partitions import line_partition_name
+from contributions.payments import payment_record
 from contributions.selectors.lines import notice_rows, person_months_query
-from contributions.services.payments import payment_record
 from tests.builders import person_client, person_viewer, portal
 from tests.contributions.reads import amounts, determined, employer_part, file, individual_part
 from tests.employers.factories import EmployerFactory
