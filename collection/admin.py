@@ -13,3 +13,7 @@ class CollectionAccountAdmin(ReferenceDataAdminMixin, ScopedAdminMixin, admin.Mo
     list_display = ("account_number", "bank_name", "account_name", "region", "opened_on", "closed_on")
     list_filter = ("region",)
     search_fields = ("account_number", "account_name")
+
+
+# The counter's payment orders (issue 22, item 1) have their own module; importing it registers them.
+from collection import orders_admin  # noqa: E402, F401

@@ -7,3 +7,23 @@ class CollectionConfig(AppConfig):
     # collector's records, their matching, suspense, reversals and the daily reconciliation.
     name = "collection"
     verbose_name = _("Collection")
+
+    def ready(self) -> None:
+        from collection.orders import ORDER_PROBLEM_TYPES
+        from collection.selectors.orders import payment_collected
+        from common.problems import problem_type_register
+        from contributions.hooks import receipt_origins, settled_hook_register
+
+        for slug, (title, text) in ORDER_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        # Payment orders: paid once a collector's record quoted them and their charges are settled.
+        settled_hook_register(_orders_paid_when_settled)
+        # Receipts say which collector's record brought the money.
+        receipt_origins.register(payment_collected)
+
+
+def _orders_paid_when_settled(allocations: list) -> None:
+    from collection.services.orders import payment_orders_settle
+    from common.access import Viewer
+
+    payment_orders_settle(employer_ids=sorted({a.employer_id for a in allocations}), actor=Viewer.system())

@@ -1,0 +1,18 @@
+"""Scheduled work of collection (Celery beat, config/celery.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from collection.services.orders import payment_orders_expire, payment_orders_settle
+from common.access import Viewer
+
+
+@shared_task
+def payment_orders_daily() -> dict[str, int]:
+    """Payment orders: those a collector's record quoted and whose charges are settled are paid (the
+    settled hook does this as the money is allocated; this catches any it could not see), then open
+    orders past their validity expire. Each step is one entry point, its own transaction."""
+    paid = payment_orders_settle(actor=Viewer.system())
+    expired = payment_orders_expire(actor=Viewer.system())
+    return {"paid": len(paid), "expired": expired}
