@@ -72,8 +72,8 @@ def order_pdf(order: PaymentOrder) -> bytes:
                  _money(sum((line.late_fee for line in lines), Decimal("0.00"))), _money(order.amount)])
     paragraphs = [
         f"请于{official_date(order.valid_until)}前通过银行转账将上述金额缴入收款账户，并在转账附言（用途）栏填写付款参考号"
-        f" {order.reference}，款项到账后自动核销。未填写付款参考号的款项按附言中的统一社会信用代码核对；"
-        "无法确认缴费单位的款项暂列待查，由经办机构核实后处理。",
+        f" {order.reference}，款项到账后自动核销。",
+        "未填写付款参考号的款项，按附言中的统一社会信用代码核对；无法确认缴费单位的款项暂列待查，由经办机构核实后处理。",
         f"滞纳金自欠缴之日起按日加收{rate * 100:.2f}%（《中华人民共和国社会保险法》第八十六条），本单计至开具日；"
         f"开具日后每逾期一日约加收{_money(order.late_fee_per_day)}元，以征收机构到账记录的起息日为准计算，"
         "多缴部分留作以后各期应缴费用，少缴部分继续计欠。",
