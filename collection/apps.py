@@ -23,7 +23,9 @@ class CollectionConfig(AppConfig):
 
 
 def _orders_paid_when_settled(allocations: list) -> None:
-    from collection.services.orders import payment_orders_settle
-    from common.access import Viewer
+    """Contributions' settled hook: the employers whose charges were just settled are looked at once
+    the money's transaction commits (the feed writes the Application that quotes an order after the
+    payment is allocated), all of one transaction's employers in one call."""
+    from collection.orders import orders_settle_after_commit
 
-    payment_orders_settle(employer_ids=sorted({a.employer_id for a in allocations}), actor=Viewer.system())
+    orders_settle_after_commit({a.employer_id for a in allocations})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contributions.fees import fen, late_days
@@ -74,6 +74,35 @@ def charges_owed(*, employer_id: int, on: date, rate: Decimal) -> list[Owed]:
 def late_fee_per_day(owed: list[Owed], rate: Decimal) -> Decimal:
     """What one more day adds to the late fees of these charges (principal whose fee already runs)."""
     return fen(sum((o.unpaid for o in owed if o.fee_runs), ZERO) * rate)
+
+
+class _Pending:
+    """The employers of one transaction whose orders are to be looked at after it commits."""
+
+    def __init__(self):
+        self.employer_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        from collection.services.orders import payment_orders_settle
+        from common.access import Viewer
+
+        if getattr(connection, "_orders_pending", None) is self:
+            connection._orders_pending = None
+        payment_orders_settle(employer_ids=sorted(self.employer_ids), actor=Viewer.system())
+
+
+def orders_settle_after_commit(employer_ids: set[int]) -> None:
+    """Once the current transaction commits, the orders of these employers that a collector's record
+    quoted and whose charges are settled become paid (collection/services/orders.py). One call per
+    transaction, however many allocations it wrote (a file of 100,000 records is one); if the call
+    fails after the commit, the money stays applied and the daily task pays the order."""
+    pending = getattr(connection, "_orders_pending", None)
+    if pending is not None and any(entry[1] is pending for entry in connection.run_on_commit):
+        pending.employer_ids.update(employer_ids)
+        return
+    pending = connection._orders_pending = _Pending()  # none yet, or its transaction rolled back
+    pending.employer_ids.update(employer_ids)
+    transaction.on_commit(pending, robust=True)
 
 
 # Problem types of payment orders (registered in CollectionConfig.ready()).

@@ -1,17 +1,15 @@
 """Helpers of the payment-order tests: a region's collection account, and collected money as the
-feed brings it (a collector's record, its Payment dated the value date, the Application quoting an
-order), so the orders can be tested before and apart from the feed's parsers."""
+feed brings it, committed."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 
-from collection.models import Application, CollectionAccount, CollectorFile, CollectorRecord, MatchedBy
-from contributions.allocation import charges_settle, employer_lock
-from contributions.models import Payment
-from contributions.models.payments import PaymentChannel
+from django.test import TestCase
+
+from collection.models import Application, CollectionAccount, MatchedBy
+from tests.collection.factories import applied_record
 
 
 def collection_account(region, *, number: str | None = None, opened_on: date = date(2020, 1, 1)) -> CollectionAccount:
@@ -22,21 +20,14 @@ def collection_account(region, *, number: str | None = None, opened_on: date = d
 
 
 def collected(employer, account, amount, value_date: date, *, order=None, transaction_id: str | None = None,
-              matched_by: str = MatchedBy.ORDER) -> Application:
-    """Money on `account` for `employer`, applied as the feed applies it: record, payment, application, allocation."""
-    n = CollectorRecord.objects.count() + 1
-    transaction_id = transaction_id or f"T{n:08d}"
-    file = CollectorFile.objects.create(sha256=hashlib.sha256(transaction_id.encode()).hexdigest(), format="csv",
-                                        name=f"collector-{n}.csv", records=1, total=Decimal(amount), actor="tests")
-    record = CollectorRecord.objects.create(
-        account=account, file=file, line=1, transaction_id=transaction_id, value_date=value_date,
-        amount=Decimal(amount), payer_account="6222020000000001", payer_name=employer.name,
-        reference_text=order.reference if order else employer.uscc)
-    employer_lock(employer.pk)
-    payment = Payment.objects.create(employer=employer, bank_reference=f"{account.account_number}/{transaction_id}",
-                                     amount=Decimal(amount), paid_on=value_date, channel=PaymentChannel.COLLECTOR,
-                                     actor="tests")
-    application = Application.objects.create(record=record, employer=employer, payment=payment, order=order,
-                                             matched_by=matched_by, amount=Decimal(amount))
-    charges_settle(employer_id=employer.pk, actor="tests")
-    return application
+              matched_by: str = MatchedBy.USCC) -> Application:
+    """Money on `account` for `employer`, applied as the feed applies it (tests/collection/factories.py:
+    the payment allocated, then the Application quoting `order`), and its transaction committed: the
+    order's state follows after the commit."""
+    fields = {"transaction_id": transaction_id} if transaction_id else {}
+    if order is not None:
+        fields["reference_text"] = f"社保费 {order.reference}"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        record = applied_record(employer, Decimal(amount), value_date, account=account, order=order,
+                                matched_by=matched_by, **fields)
+    return record.application

@@ -172,3 +172,20 @@ def test_a_withdrawn_order_cannot_be_withdrawn_again_or_by_another_employer(empl
         payment_order_cancel(order_id=order.pk, actor=portal_viewer(employer))
     assert refused.value.type_slug == "already-decided"
     assert CollectionEvent.objects.get(kind="order_cancelled").details["note"] == "wrong months"
+
+
+def test_the_order_is_paid_when_the_moneys_transaction_commits_not_before(employer):
+    from django.test import TestCase
+
+    from tests.collection.factories import applied_record
+
+    account = employer.region.collection_accounts.get()
+    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        applied_record(employer, D("1062.50"), TODAY, account=account, order=order, reference_text=order.reference)
+        applied_record(employer, D("5.00"), TODAY, account=account)  # the same transaction: one look after it
+        order.refresh_from_db()
+        assert order.state == OrderState.OPEN  # the Application is written after the money is allocated
+    assert len(callbacks) == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
