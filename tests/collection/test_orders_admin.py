@@ -84,3 +84,17 @@ def test_an_auditor_reads_orders_but_issues_none(region):
     client = login(region, groups=("auditor",))
     assert client.get("/admin/collection/paymentorder/").status_code == 200
     assert client.get("/admin/collection/paymentorder/add/").status_code == 403
+
+
+def test_the_counters_receipt_names_the_collectors_record(region):
+    from tests.collection.orders_helpers import collected
+
+    employer = EmployerFactory(region=region)
+    charge(employer, date(2026, 1, 1), "800.00")
+    application = collected(employer, region.collection_accounts.get(), "800.00", date(2026, 1, 20),
+                            transaction_id="CCB2026012000042")
+    receipt = login(region).get(f"/admin/contributions/payment/{application.payment_id}/receipt/",
+                                HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert receipt.status_code == 200
+    text = receipt.content.decode()
+    assert "CCB2026012000042" in text and "2026-01-20" in text and "征收机构交易流水号" in text
