@@ -20,6 +20,7 @@ VIEW_ALL = [
     "statements.view_printbatch", "statements.view_statementevent",
     "accounts.view_pensionaccount", "accounts.view_accountentry",
     "collection.view_paymentorder",
+    "collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -27,7 +28,8 @@ CLERK = VIEW_ALL + [
     "insured.change_insuredperson", "insured.change_staffreduction",
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
-    "contributions.add_payment", "contributions.change_determination", "contributions.add_declaration",
+    "collection.add_collectorfile",  # import a collector's file (issue 22): money enters only so
+    "contributions.change_determination", "contributions.add_declaration",
     "transfers.change_suspension", "transfers.change_transfer",
     "refunds.add_refund", "refunds.change_refund",
     "statements.change_delivery",

@@ -130,7 +130,7 @@ def pay_history(employer_ids: list[int]) -> int:
     """Pay each month through the service: on time, late, partly, or (the last three) not at all."""
     from common.access import Kind, Viewer
     from contributions.models import Charge
-    from contributions.services.payments import payment_record
+    from contributions.payments import payment_record
 
     payments = 0
     for employer_id in employer_ids:

@@ -1,5 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def _collector_actor(rest: str) -> str:
+    """"collector:<client id>": the collector's system, by name."""
+    return gettext("the collector's system (%(client)s)") % {"client": rest}
 
 
 class CollectionConfig(AppConfig):
@@ -9,9 +15,24 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
+        from collection.auth import collector_client_active
+        from collection.feeds import PROBLEM_SLUG
+        from common.display import actor_resolver_register
+        from common.problems import problem_type_register
+        from employers.oauth import ClientKind, client_kind_register
+
+        # The feed (collect): a refused file, and the collector's own client kind with its `collect` scope.
+        problem_type_register(PROBLEM_SLUG, _("Collector's file refused"),
+                              _("The file or batch has faults, each listed in `errors` with its row (the line of "
+                                "the file), field and code (at most 1,000; `total_errors` counts them all); "
+                                "nothing was stored."))
+        client_kind_register(ClientKind("collector", collector_client_active, frozenset({"collect"})))
+        actor_resolver_register("collector", _collector_actor)
+        from collection import schema  # noqa: F401  (registers the collector's OpenAPI security scheme)
+
+        # Payment orders (orders): their problem types, their state after the money, the receipts' origin.
         from collection.orders import ORDER_PROBLEM_TYPES
         from collection.selectors.orders import payment_collected
-        from common.problems import problem_type_register
         from contributions.hooks import receipt_origins, settled_hook_register
 
         for slug, (title, text) in ORDER_PROBLEM_TYPES.items():

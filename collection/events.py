@@ -4,6 +4,8 @@ own transaction."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,10 @@ from common.access import Viewer
 
 class EventKind(models.TextChoices):
     # Each engineer appends the kinds of their part here (feed, orders, suspense and reversals).
+    # The feed (collect):
+    RECORD_APPLIED = "record_applied", _("collected money applied to an employer")
+    RECORD_CONFLICT = "record_conflict", _("a known record sent again with other figures")
+    REVERSAL_RECEIVED = "reversal_received", _("the collector reversed a record")
     # Payment orders (item 1).
     ORDER_ISSUED = "order_issued", _("payment order issued")
     ORDER_PAID = "order_paid", _("payment order paid")
@@ -24,6 +30,34 @@ def _write(kind: str, *, account_id: int, actor: Viewer, record=None, employer_i
            details: dict | None = None) -> CollectionEvent:
     return CollectionEvent.objects.create(kind=kind, account_id=account_id, record=record, employer_id=employer_id,
                                           actor=actor.label(), actor_user_id=actor.user_id, details=details or {})
+
+
+# --- the feed -------------------------------------------------------------------------------------
+
+def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_suspense: Decimal) -> CollectionEvent:
+    """A credit matched an employer: `kept` became its Payment (dated the value date); `to_suspense`
+    is the overpayment above the region's credit limit, waiting for a clerk."""
+    return _write(EventKind.RECORD_APPLIED, account_id=record.account_id, actor=actor, record=record,
+                  employer_id=application.employer_id if application else None,
+                  details={"transaction_id": record.transaction_id, "value_date": record.value_date.isoformat(),
+                           "amount": str(record.amount), "kept": str(kept), "to_suspense": str(to_suspense),
+                           "matched_by": application.matched_by if application else None,
+                           "payment": application.payment_id if application else None})
+
+
+def record_conflict(conflict, *, actor: Viewer) -> CollectionEvent:
+    record = conflict.record
+    return _write(EventKind.RECORD_CONFLICT, account_id=record.account_id, actor=actor, record=record,
+                  details={"transaction_id": record.transaction_id, "first_amount": str(record.amount),
+                           "first_value_date": record.value_date.isoformat(), "amount": str(conflict.amount),
+                           "value_date": conflict.value_date.isoformat(), "file": conflict.file_id,
+                           "line": conflict.line})
+
+
+def reversal_received(record, *, actor: Viewer) -> CollectionEvent:
+    return _write(EventKind.REVERSAL_RECEIVED, account_id=record.account_id, actor=actor, record=record,
+                  details={"transaction_id": record.transaction_id, "reverses": record.reverses.transaction_id,
+                           "value_date": record.value_date.isoformat(), "amount": str(record.amount)})
 
 
 # --- payment orders (collection/services/orders.py) ----------------------------------------------------

@@ -162,6 +162,10 @@ class CollectorFile(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
+    # A file may hold several regions' accounts: a clerk sees it through the records of the region's
+    # (lists take .distinct(), collection/admin.py).
+    scope_paths = {"region": "lines__account__region_id"}
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("collector file")
@@ -389,3 +393,27 @@ class ReconciliationDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.value_date}: {self.difference}"
+
+
+class CollectorClient(models.Model):
+    """The collector's own system (the tax authority's or the collection bank's) as an OAuth2
+    client-credentials client: it obtains the `collect` scope, and nothing else; no portal can obtain
+    `collect` (employers.oauth). It sends records for its region's collection accounts only."""
+
+    application = models.OneToOneField(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT,
+                                       related_name="collector_client", verbose_name=_("OAuth application"))
+    region = models.ForeignKey("agency.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    label = models.CharField(_("label"), max_length=100)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.CharField(_("issued by"), max_length=100)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("collector API client")
+        verbose_name_plural = _("collector API clients")
+
+    def __str__(self) -> str:
+        return self.label

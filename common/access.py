@@ -26,6 +26,7 @@ class Kind(str, Enum):
     CLERK = "clerk"
     EMPLOYER = "employer"
     PERSON = "person"
+    COLLECTOR = "collector"  # the collector's system (tax authority or bank), sending money records of its region
     NOBODY = "nobody"
 
 
@@ -55,6 +56,8 @@ class Viewer:
         """Who acted, for audit rows and idempotency ownership."""
         if self.kind is Kind.EMPLOYER:
             return f"client:{self.client_id}"
+        if self.kind is Kind.COLLECTOR:
+            return f"collector:{self.client_id}"
         if self.user_id is not None:
             return f"user:{self.user_id}"
         return self.kind.value
@@ -67,6 +70,9 @@ def viewer_for_user(user) -> Viewer:
     portal = getattr(user, "portal_client", None)
     if portal is not None:  # employers.auth.PortalPrincipal
         return Viewer(Kind.EMPLOYER, employer_id=portal.employer_id, client_id=portal.client_id)
+    collector = getattr(user, "collector_client", None)
+    if collector is not None:  # collection.auth.CollectorPrincipal
+        return Viewer(Kind.COLLECTOR, region_id=collector.region_id, client_id=collector.client_id)
     if user.is_superuser:
         return Viewer(Kind.SUPERUSER, user_id=user.pk)
     if user.is_staff:

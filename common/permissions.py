@@ -24,3 +24,8 @@ class IsInsuredPerson(_ViewerKind):
 class IsEmployerPortal(_ViewerKind):
     message = _("Only an employer's portal client may call this.")
     kinds = (Kind.EMPLOYER,)
+
+
+class IsCollector(_ViewerKind):
+    message = _("Only the collector's system may call this.")
+    kinds = (Kind.COLLECTOR,)

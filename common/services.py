@@ -47,6 +47,7 @@ STAFF = frozenset({Kind.SYSTEM, Kind.SUPERUSER, Kind.CLERK})  # clerks, holding 
 SYSTEM = frozenset({Kind.SYSTEM, Kind.SUPERUSER})  # scheduled jobs, commands, a superuser
 PORTAL = frozenset({Kind.EMPLOYER})  # an employer's HR portal: its own employer only
 PERSON = frozenset({Kind.PERSON})  # an insured person: their own record only
+COLLECTOR = frozenset({Kind.COLLECTOR})  # the collector's system: money records of its region's accounts
 ANONYMOUS = frozenset({Kind.NOBODY})  # a caller with no account (an employer's first registration)
 
 _DEFAULT_REFUSAL = gettext_lazy("You may not take this step.")

@@ -225,7 +225,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 OAUTH2_PROVIDER = {
-    "SCOPES": {"read": "Read the employer's own records", "write": "File declarations and changes"},
+    "SCOPES": {"read": "Read the employer's own records", "write": "File declarations and changes",
+               # Only a collector client (collection.CollectorClient) obtains it (employers/oauth.py).
+               "collect": "Send the collector's money records (the collector's system only)"},
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_SECONDS", 3600),
     "OAUTH2_VALIDATOR_CLASS": "employers.oauth.EmployerClientValidator",
@@ -338,6 +340,8 @@ DECLARATION_MAX_ROWS = env_int("DECLARATION_MAX_ROWS", 100_000)
 # A CSV declaration's file: refused (413) from the request's Content-Length or the file's size before it
 # is read; 100,000 rows with names take about 4 MB. Read as a stream, rows counted while reading.
 DECLARATION_CSV_MAX_BYTES = env_int("DECLARATION_CSV_MAX_BYTES", 8 * 1024 * 1024)
+# The largest collector's file a clerk imports in the admin (the management command reads any size).
+COLLECTOR_FILE_MAX_BYTES = env_int("COLLECTOR_FILE_MAX_BYTES", 20 * 1024 * 1024)
 DECLARATION_ERRORS_LISTED = env_int("DECLARATION_ERRORS_LISTED", 1000)  # a refused declaration lists at most this many
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 100)

@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from oauth2_provider import views as oauth_views
 
 from accounts.apis import MyAccountApi
-from collection.apis.orders import PaymentOrderApi, PaymentOrderCancelApi, PaymentOrderListApi, PaymentOrderPdfApi
+from collection.apis import CollectorRecordsApi
+from collection.orders_apis import PaymentOrderApi, PaymentOrderCancelApi, PaymentOrderListApi, PaymentOrderPdfApi
 from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
 from contributions.apis.declarations import DeclarationCsvApi, DeclarationDetailApi, DeclarationListApi
@@ -63,6 +64,7 @@ api_v1 = [
     path("employer/declarations/csv", DeclarationCsvApi.as_view(), name="employer-declarations-csv"),
     path("employer/declarations/<int:pk>", DeclarationDetailApi.as_view(), name="employer-declaration"),
     path("employer/payments", PaymentListApi.as_view(), name="employer-payments"),
+    path("collector/records", CollectorRecordsApi.as_view(), name="collector-records"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),
     path("employer/payment-orders", PaymentOrderListApi.as_view(), name="employer-payment-orders"),

@@ -26,3 +26,9 @@ class ContributionsConfig(AppConfig):
         from contributions.admin.panels import register_panels
 
         register_panels()
+
+        from common.problems import problem_type_register
+        from contributions.problems import CONTRIBUTION_PROBLEM_TYPES
+
+        for slug, (title, text) in CONTRIBUTION_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)

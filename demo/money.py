@@ -41,9 +41,9 @@ from common.dates import month_next
 from contributions.fees import Part, late_fee
 from contributions.models import Declaration, DeclarationSource
 from contributions.models.payments import PaymentChannel
+from contributions.payments import payment_record
 from contributions.selectors.declarations import roll_of_month
 from contributions.services.declarations import declaration_file
-from contributions.services.payments import payment_record
 from contributions.tasks import provisional_assess_run
 from contributions.terms import terms_for
 from demo.data import HISTORY_FROM

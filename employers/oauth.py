@@ -1,20 +1,65 @@
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
+from common.registry import Registry
+
+PORTAL_SCOPES = frozenset({"read", "write"})
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    """A kind of OAuth client other than an employer's portal (the collector's system, issue 22):
+    `active(application)` tells whether the application is a live client of this kind, and `scopes`
+    are the only scopes it may obtain (and the ones it gets when it asks for none)."""
+
+    name: str
+    active: Callable[[object], bool]
+    scopes: frozenset[str]
+
+
+# Filled by the apps above in their AppConfig.ready() (collection registers the collector's system).
+client_kinds: Registry[ClientKind] = Registry("employers.client_kinds", key=lambda kind: kind.name)
+
+
+def client_kind_register(kind: ClientKind) -> None:
+    client_kinds.register(kind)
+
+
+def _scopes_of(client) -> frozenset[str]:
+    """The scopes a client may obtain: a portal read and write only (never another kind's)."""
+    employer_client = getattr(client, "employer_client", None)
+    if employer_client is not None:
+        return PORTAL_SCOPES if employer_client.revoked_at is None else frozenset()
+    for kind in client_kinds:
+        if kind.active(client):
+            return kind.scopes
+    return frozenset()
 
 
 class EmployerClientValidator(OAuth2Validator):
-    """Refuses tokens to a client a clerk has revoked, or that belongs to no employer."""
+    """Refuses tokens to a client a clerk has revoked, or that belongs to no employer and to no
+    registered client kind; each client obtains only its own kind's scopes."""
 
     def authenticate_client(self, request, *args, **kwargs):
         if not super().authenticate_client(request, *args, **kwargs):
             return False
-        client = getattr(request.client, "employer_client", None)
-        return client is not None and client.revoked_at is None
+        return bool(_scopes_of(request.client))
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        return set(scopes) <= _scopes_of(client) and super().validate_scopes(client_id, scopes, client, request,
+                                                                             *args, **kwargs)
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        allowed = _scopes_of(getattr(request, "client", None))
+        defaults = [scope for scope in super().get_default_scopes(client_id, request, *args, **kwargs)
+                    if scope in allowed]
+        return defaults or sorted(allowed)
 
     def _load_access_token(self, token):
         """The token with its application and the portal's EmployerClient, in one prepared statement.

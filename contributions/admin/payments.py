@@ -1,4 +1,4 @@
-"""Clerks' screens for money: record a payment from a bank voucher, print its receipt, read the
+"""Clerks' screens for money: a payment (collected money, issue 22) and its receipt, read the
 charges and allocations, the employers in arrears (largest first) with each one's arrears, and
 confirm the months determined for late enrolments. All scoped to the clerk's region; every write
 goes through the services."""
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseRedirect
@@ -17,12 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agency.deadlines import today_in_shanghai
-from agency.documents import document_store
-from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
-from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, problem_text
+from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceFormAdminMixin, problem_text
 from common.display import actor_text
-from common.money import MoneyFormField
 from common.problems import ApplicationError
 from contributions.models import Allocation, Charge, ChargeKind, Payment
 from contributions.models.payments import (
@@ -30,41 +26,12 @@ from contributions.models.payments import (
     DeterminationState,
     DeterminedMonth,
     EmployerArrears,
-    PaymentChannel,
 )
 from contributions.selectors.payments import arrears_of, employers_in_arrears_visible, payment_receipt
 from contributions.services.determinations import determination_confirm, determination_reject
-from contributions.services.payments import payment_record
 from employers.models import Employer
 
 # --- payments ---------------------------------------------------------------------------------------
-
-class PaymentRecordForm(ServiceForm):
-    """Records through payment_record; the voucher is stored first and removed again when the
-    service refuses (a known bank reference keeps the first payment and stores nothing)."""
-
-    voucher_file = forms.FileField(label=_("bank voucher (scan or PDF)"))
-
-    class Meta:
-        model = Payment
-        fields = ["employer", "bank_reference", "amount", "paid_on", "note"]
-        field_classes = {"amount": MoneyFormField}  # ASCII digits only (common.money)
-
-    def call_service(self, data, viewer):
-        employer = data["employer"]
-        reference = data["bank_reference"].strip()
-        voucher = None
-        if not Payment.objects.filter(bank_reference=reference, employer=employer).exists():
-            voucher = document_store(file=data["voucher_file"], kind=DocumentKind.PAYMENT_VOUCHER,
-                                     region=employer.region, uploaded_by=viewer.label(), field="voucher_file")
-        payment, created = payment_record(
-            employer_id=employer.pk, bank_reference=reference, amount=data["amount"], paid_on=data["paid_on"],
-            actor=viewer, channel=PaymentChannel.ADMIN, voucher=voucher, note=data.get("note") or "")
-        if not created:
-            self.message = (messages.WARNING, _("This bank reference was recorded before: nothing was changed; "
-                                                "here is the first payment."))
-        return payment
-
 
 class AllocationInline(admin.TabularInline):
     model = Allocation
@@ -86,7 +53,10 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Payments are read here, never added: money counts when the collector reports it (issue 22,
+    collection's feed); the form that recorded what a payer said is gone."""
+
     list_display = ["bank_reference", "employer", "amount", "paid_on", "channel", "recorded_at", "receipt_link"]
     list_select_related = ["employer"]
     list_filter = ["channel", "paid_on"]
@@ -98,24 +68,8 @@ class PaymentAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
                      "acted_by", "receipt_link"]
     export_fields = ("bank_reference", "employer__uscc", "employer__name", "amount", "paid_on", "channel")
 
-    service_add_form = PaymentRecordForm
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["employer", "bank_reference", "amount", "paid_on", "voucher_file", "note"]
-        return self.change_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.change_fields
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = change_fields
+    readonly_fields = change_fields
 
     @admin.display(description=_("receipt"))
     def receipt_link(self, obj):

@@ -1,4 +1,5 @@
-"""Employers' portals: pay (POST /employer/payments), read receipts and arrears."""
+"""Employers' portals: read receipts and arrears. Money is no longer recorded here (issue 22): the
+collector's records make it count (collection), the portal asks for payment orders."""
 
 from __future__ import annotations
 
@@ -6,17 +7,15 @@ from datetime import date
 
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from agency.deadlines import today_in_shanghai
 from common.fields import MonthField
-from common.money import MoneyField
 from common.pagination import Cursor
-from common.problems import NotFound, ValidationFailed
-from contributions.models.payments import PaymentChannel
+from common.problems import ApplicationError, NotFound, ValidationFailed
+from contributions.problems import PAYMENT_ORDERS_PATH, PAYMENTS_FROM_COLLECTOR
 from contributions.selectors.payments import arrears_of, payment_receipt, payments_visible
-from contributions.services.payments import payment_record
 from employers.apis.employers import PortalApiView
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -64,10 +63,6 @@ class ReceiptOut(serializers.Serializer):
 
 class PaymentListApi(PortalApiView):
     pagination_class = Cursor  # documented as the cursor envelope it answers
-    class InputSerializer(serializers.Serializer):
-        bank_reference = serializers.CharField(max_length=64)
-        amount = MoneyField(**MONEY)
-        paid_on = serializers.DateField()
 
     class ListOut(serializers.Serializer):
         id = serializers.IntegerField()
@@ -76,18 +71,15 @@ class PaymentListApi(PortalApiView):
         paid_on = serializers.DateField()
         recorded_at = serializers.DateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={201: ReceiptOut, 200: ReceiptOut},
-                   summary="Record a payment (allocated to the oldest open charges); the same bank reference "
-                           "again answers the first payment (200)")
+    @extend_schema(exclude=True)
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        payment, created = payment_record(employer_id=self.viewer.employer_id, actor=self.viewer,
-                                          channel=PaymentChannel.API, **data.validated_data)
-        payment = payments_visible(self.viewer).get(pk=payment.pk)
-        return Response(ReceiptOut(payment_receipt(payment)).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                        headers={"Location": f"/api/v1/employer/payments/{payment.pk}"})
+        """Gone (issue 22): a portal no longer records money it says it paid. It asks for a payment
+        order, pays quoting its reference, and the collector's record of the money makes it count.
+        Older portals get a problem that points there; the operation is not in the schema."""
+        raise ApplicationError(gettext("Payments are no longer recorded from the payer: ask for a payment order "
+                                       "(POST /api/v1/employer/payment-orders), pay quoting its reference, and "
+                                       "the collector's record of the money settles the charges."),
+                               status=410, type_slug=PAYMENTS_FROM_COLLECTOR, payment_orders=PAYMENT_ORDERS_PATH)
 
     @extend_schema(responses=ListOut(many=True), summary="The employer's payments, newest first")
     def get(self, request):

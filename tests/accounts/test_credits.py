@@ -11,7 +11,7 @@ from accounts.models import DifferenceKind, EntryKind, PensionAccount, Reconcili
 from accounts.services.reconciliation import reconciliation_run
 from common.access import Viewer
 from contributions.models import AMOUNT_COLUMNS, ContributionLine
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from tests.contributions.charges import charge, declare, portal_viewer
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory

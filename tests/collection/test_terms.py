@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from collection.models import Application
 from collection.terms import Terms, terms_for
 from tests.agency.factories import RegionFactory
 from tests.collection.factories import CollectionTermsFactory, applied_record, waiting_record
@@ -24,7 +25,7 @@ def test_the_factories_leave_what_the_feed_leaves():
     employer = EmployerFactory()
     declare(employer, date(2026, 1, 1), "300.00", due_on=date(2026, 2, 15))
     record = applied_record(employer, "300.00", date(2026, 2, 10))
-    payment = record.application.payment
+    payment = Application.objects.get(record=record).payment
     assert payment.paid_on == date(2026, 2, 10) and payment.channel == "collector"
     assert sum(a.amount for a in payment.allocations.all()) == Decimal("300.00")
     item = waiting_record("12.34")

@@ -135,7 +135,7 @@ def test_another_employers_bank_reference_answers_as_a_new_one():
     from decimal import Decimal as D
 
     from common.access import Kind, Viewer
-    from contributions.services.payments import payment_record
+    from contributions.payments import payment_record
 
     first, second = EmployerFactory(), EmployerFactory()
     paid, created = payment_record(employer_id=first.pk, bank_reference="ICBC-77", amount=D("10.00"),

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from contributions.fees import Part, late_days, late_fee
 from contributions.models import Allocation, Charge, ChargeKind, Payment
+from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears, employers_in_arrears
-from contributions.services.payments import payment_record
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory
 

@@ -8,9 +8,9 @@ import pytest
 
 from contributions.allocation import provisional_replace
 from contributions.models import Allocation, Charge, ChargeKind, Payment
+from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
 from contributions.services import assessment
-from contributions.services.payments import payment_record
 from contributions.tasks import provisional_assess_run
 from tests.contributions.charges import declare, portal_viewer
 from tests.employers.factories import EmployerFactory

@@ -10,7 +10,7 @@ from agency.deadlines import today_in_shanghai
 from common.access import Kind, Viewer
 from common.problems import Conflict
 from contributions.models import Charge, ChargeKind
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from employers.services.registrations import registration_approve, registration_submit
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.contributions.charges import charge, portal_viewer

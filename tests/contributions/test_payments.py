@@ -8,11 +8,10 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from agency.deadlines import today_in_shanghai
-from common.access import Kind, Viewer
-from common.problems import Forbidden, NotFound, ValidationFailed
+from common.problems import ValidationFailed
 from contributions.models import Allocation, Charge, ChargeKind, Payment, RegionContributionSettings
+from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
-from contributions.services.payments import payment_record
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory
 
@@ -118,21 +117,17 @@ def test_bad_payments_are_refused(amount, paid_on, field):
     assert not Payment.objects.exists()
 
 
-def test_a_portal_cannot_pay_for_another_employer():
-    employer, other = EmployerFactory(), EmployerFactory()
-    with pytest.raises(NotFound):
-        payment_record(employer_id=other.pk, bank_reference="X2", amount=D("1.00"), paid_on=date(2026, 1, 1),
-                       actor=portal_viewer(employer))
+def test_recording_a_payment_is_no_service_and_no_screen_or_api_reaches_it():
+    """Issue 22: only the collection feed makes money count; the step is not an entry point, and no
+    API or admin module of contributions imports it."""
+    from pathlib import Path
 
+    from common.services import is_entry_point
 
-def test_an_insured_person_or_a_caller_with_no_account_cannot_record_a_payment():
-    employer = EmployerFactory()
-    charge(employer, date(2026, 1, 1), "100.00")
-    for outsider in (Viewer(Kind.PERSON, person_id=1), Viewer(Kind.NOBODY)):
-        with pytest.raises(Forbidden):
-            payment_record(employer_id=employer.pk, bank_reference="P1", amount=D("100.00"),
-                           paid_on=date(2026, 1, 10), actor=outsider)
-    assert not Payment.objects.exists() and not Allocation.objects.exists()
+    assert not is_entry_point(payment_record)
+    here = Path(__file__).resolve().parents[2] / "contributions"
+    for module in [*here.glob("apis/*.py"), *here.glob("admin/*.py"), *here.glob("services/*.py")]:
+        assert "payment_record" not in module.read_text(), module
 
 
 def test_payments_charges_and_allocations_are_append_only():

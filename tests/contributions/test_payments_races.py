@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from contributions.models import Allocation, Charge, Payment
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from tests.concurrency import run_together
 from tests.contributions.charges import charge, portal_viewer
 from tests.employers.factories import EmployerFactory

@@ -15,8 +15,8 @@ from common.access import Kind, Viewer
 from common.identifiers import mask_document
 from contributions.models import Payment
 from contributions.partitions import line_partition_name
+from contributions.payments import payment_record
 from contributions.selectors.lines import notice_rows, person_months_query
-from contributions.services.payments import payment_record
 from tests.contributions.charges import portal_viewer
 from tests.contributions.reads import amounts, determined, employer_part, file, individual_part, person_client
 from tests.employers.factories import EmployerFactory

@@ -15,7 +15,7 @@ from agency.deadlines import today_in_shanghai
 from common.access import viewer_for_user
 from contributions.admin.panels import employer_contributions, person_history
 from contributions.models import Payment
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.contributions.charges import charge, portal_viewer
 from tests.contributions.reads import determined, file

@@ -8,8 +8,8 @@ import pytest
 
 from common.problems import Forbidden, NotFound
 from contributions.models import Charge, ChargeKind
+from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
-from contributions.services.payments import payment_record
 from employers.hooks import employer_cancellation_blockers
 from insured.models import Employment, EventKind, RelationshipEvent
 from refunds.models import EmployerMerger

@@ -11,7 +11,7 @@ from accounts.models import AccountEntry, EntryKind
 from accounts.postings import entries_post
 from common.access import Viewer
 from contributions.models import Payment
-from contributions.services.payments import payment_record
+from contributions.payments import payment_record
 from statements.models import RunRange, StatementRun
 from statements.services.delivery import email_deliveries_send
 from statements.services.generation import statement_range_generate

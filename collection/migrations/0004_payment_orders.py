@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0002_collector_records'),
+        ('collection', '0003_collector_clients'),
         ('contributions', '0008_payment_channel_collector'),
     ]
 
