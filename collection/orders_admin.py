@@ -73,6 +73,9 @@ class PaymentOrderLineInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("collection.view_paymentorder")  # the lines are part of the order
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("charge")
 

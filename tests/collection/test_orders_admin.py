@@ -40,8 +40,11 @@ def test_a_clerk_issues_an_order_at_the_counter_prints_it_and_withdraws_it(regio
     assert response["Location"].endswith(f"/admin/collection/paymentorder/{order.pk}/change/")
     assert [line.charge.period for line in order.lines.all()] == [date(2026, 2, 1)]
     assert order.actor.startswith("user:")
-    page = client.get(response["Location"])
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200 and order.reference.encode() in page.content
+    text = page.content.decode()
+    for label in ("付款参考号", "打印缴费通知单", "滞纳金（计至开具日）"):
+        assert label in text, label
     pdf = client.get(f"/admin/collection/paymentorder/{order.pk}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     listed = client.post("/admin/collection/paymentorder/", {"action": "cancel_orders", "_selected_action": [order.pk]})
