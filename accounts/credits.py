@@ -7,6 +7,11 @@ settles it; a negative charge (a correction that lowered a month) posts its nega
 correction entries once it has been used up as credit. Each entry is dated the day the money counts
 as paid (the bookkeeping month interest counts from), and keyed `charge:<id>`, so a charge posts to
 an account once.
+
+A charge the collector's reversal reopened (issue 22: a release among its allocations) was credited
+and its credit reversed (`credits_reverse`, a correcting entry keyed `reversed:<id>:<n>`); settled
+again it is credited again, keyed `charge:<id>:<n>` with n the releases so far, so each settlement
+posts once.
 """
 
 from __future__ import annotations
@@ -59,7 +64,10 @@ _POST = f"""
 INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
                                    source_key, actor, note, created_at)
 SELECT a.id, CASE WHEN x.amount > 0 THEN 'credit' ELSE 'correction' END, x.amount, x.period, p.day,
-       'charge', x.charge_id, 'charge:' || x.credited_id, %(actor)s, '', now()
+       'charge', x.charge_id,
+       'charge:' || x.credited_id || coalesce(':' || nullif(
+           (SELECT count(*) FROM contributions_allocation r WHERE r.charge_id = x.charge_id AND r.amount < 0), 0), ''),
+       %(actor)s, '', now()
 FROM ({_LINES}) x
 JOIN accounts_pensionaccount a ON a.person_id = x.person_id
 JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS p(charge_id, day) ON p.charge_id = x.charge_id
@@ -89,3 +97,32 @@ def credits_post_for_allocations(allocations: list) -> None:
                   "actor": allocations[0].actor}
         cursor.execute(_OPEN_ACCOUNTS, params)
         cursor.execute(_POST, params)
+
+
+# Per account and reopened charge: what its credits net to now; a correcting entry takes it back.
+_REVERSE = f"""
+INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
+                                   source_key, actor, note, created_at)
+SELECT a.id, 'correction', -net.total, x.period, %(on)s, 'charge', x.charge_id,
+       'reversed:' || x.credited_id || ':' || (SELECT count(*) FROM contributions_allocation r
+                                              WHERE r.charge_id = x.charge_id AND r.amount < 0),
+       %(actor)s, %(note)s, now()
+FROM (SELECT DISTINCT person_id, period, charge_id, credited_id FROM ({_LINES}) l) x
+JOIN accounts_pensionaccount a ON a.person_id = x.person_id
+CROSS JOIN LATERAL (SELECT coalesce(sum(e.amount), 0) AS total FROM accounts_accountentry e
+                     WHERE e.account_id = a.id AND e.cause_type = 'charge' AND e.cause_id = x.charge_id) net
+WHERE net.total <> 0
+ON CONFLICT DO NOTHING
+"""
+
+
+def credits_reverse(*, charge_ids: list[int], on, actor: str, note: str = "") -> int:
+    """The charges `charge_ids` were settled and are open again (the collector reversed the money that
+    settled them): post a correcting entry that takes back what their credits net to, dated `on`
+    (the reversal's value date). Run inside the reversing service's transaction, after the releases.
+    Returns the number of entries posted."""
+    if not charge_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_REVERSE, {"ids": list(charge_ids), "on": on, "actor": actor, "note": note[:300]})
+        return cursor.rowcount

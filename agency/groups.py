@@ -21,6 +21,7 @@ VIEW_ALL = [
     "accounts.view_pensionaccount", "accounts.view_accountentry",
     "collection.view_paymentorder",
     "collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
+    "collection.view_suspenseitem", "collection.view_reconciliationday",
 ]
 CLERK = VIEW_ALL + [
     "agency.change_deadline",
@@ -29,6 +30,7 @@ CLERK = VIEW_ALL + [
     "employers.add_registrationapplication",
     "insured.add_personactivation", "insured.view_personactivation",
     "collection.add_collectorfile",  # import a collector's file (issue 22): money enters only so
+    "collection.change_suspenseitem",  # assign money in suspense (a reviewer approves above the region's sum)
     "contributions.change_determination", "contributions.add_declaration",
     "transfers.change_suspension", "transfers.change_transfer",
     "refunds.add_refund", "refunds.change_refund",
@@ -37,7 +39,7 @@ CLERK = VIEW_ALL + [
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication", "refunds.approve_refund_payout",
-                    "refunds.add_employermerger", "accounts.add_accountentry"]
+                    "refunds.add_employermerger", "accounts.add_accountentry", "collection.approve_suspenseitem"]
 SUPERVISOR = REVIEWER + ["insured.view_personlogin", "insured.add_personlogin", "agency.view_deadlinenotice",
                          "agency.view_loginthrottle", "agency.lift_loginthrottle", "agency.view_securityevent",
                          "statements.add_statementrun", "statements.change_printbatch", "insured.view_recordaccess",

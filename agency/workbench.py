@@ -87,6 +87,31 @@ def supervisor_alerts(viewer: Viewer) -> list[Alert]:
     return [alert for alert in found if alert is not None and alert.count]
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A panel of figures on a clerk's home page that is not a deadline (e.g. money waiting in
+    suspense): a label, (label, value) rows already formatted, and the admin list they come from."""
+
+    label: str | Promise
+    rows: list[tuple[str | Promise, str]]
+    url: str
+
+
+# (name, callable(viewer) -> Figures | None), registered by the owning app in AppConfig.ready().
+home_figures_registry: Registry[tuple[str, object]] = Registry("agency.home_figures", key=lambda entry: entry[0])
+
+
+def home_figures_register(name: str, source) -> None:
+    """`source(viewer)` answers the Figures of the viewer's region (scoped), or None when the viewer
+    may not see them."""
+    home_figures_registry.register((name, source))
+
+
+def home_figures(viewer: Viewer) -> list[Figures]:
+    found = (source(viewer) for _name, source in sorted(home_figures_registry, key=lambda entry: entry[0]))
+    return [figures for figures in found if figures is not None]
+
+
 def work_kind_register(kind: WorkKind) -> WorkKind:
     """Called by the app that owns the items (its AppConfig.ready()); registering a rule again
     replaces the entry, so a reload does not duplicate it."""
@@ -159,6 +184,7 @@ class TodaysWork:
     escalations: list[DeadlineNotice]  # escalations sent to the user about items still undecided
     missed: list[Deadline]  # the oldest overdue items of the office (supervisors)
     alerts: list[Alert] = field(default_factory=list)  # non-deadline work to resolve (supervisors)
+    figures: list[Figures] = field(default_factory=list)  # other apps' panels (clerks)
 
     @property
     def totals(self) -> KindCounts:
@@ -229,5 +255,6 @@ def todays_work(*, viewer: Viewer, user, today: date, within_days: int | None = 
             .select_related("deadline", "deadline__assignee").order_by("-created_at", "-id")[:limit])
         missed = list(undecided_deadlines(viewer).filter(due_on__lt=today).select_related("assignee")
                       .order_by("due_on", "id")[:limit])
+    figures = home_figures(viewer) if viewer.kind in (Kind.CLERK, Kind.SUPERUSER) else []
     return TodaysWork(today=today, within_days=within, kinds=kinds, assigned=assigned, assigned_total=assigned_total,
-                      supervisor=supervisor, escalations=escalations, missed=missed, alerts=alerts)
+                      supervisor=supervisor, escalations=escalations, missed=missed, alerts=alerts, figures=figures)

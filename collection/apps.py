@@ -15,8 +15,11 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
+        from agency.workbench import home_figures_register, supervisor_alert_register
         from collection.auth import collector_client_active
         from collection.feeds import PROBLEM_SLUG
+        from collection.reconciliation import reconciliation_alert
+        from collection.suspense import SUSPENSE_PROBLEM_TYPES, suspense_home_figures
         from common.display import actor_resolver_register
         from common.problems import problem_type_register
         from employers.oauth import ClientKind, client_kind_register
@@ -29,6 +32,12 @@ class CollectionConfig(AppConfig):
         client_kind_register(ClientKind("collector", collector_client_active, frozenset({"collect"})))
         actor_resolver_register("collector", _collector_actor)
         from collection import schema  # noqa: F401  (registers the collector's OpenAPI security scheme)
+
+        # Suspense and reversals (suspense): the clerk's figures, the supervisor's reconciliation alarm.
+        for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        home_figures_register("collection.suspense", suspense_home_figures)
+        supervisor_alert_register("collection.reconciliation", reconciliation_alert)
 
         # Payment orders (orders): their problem types, their state after the money, the receipts' origin.
         from collection.orders import ORDER_PROBLEM_TYPES

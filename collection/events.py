@@ -9,12 +9,21 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from collection.models import CollectionEvent
+from collection.models import CollectionEvent, CollectorRecord, SuspenseItem
 from common.access import Viewer
 
 
 class EventKind(models.TextChoices):
     # Each engineer appends the kinds of their part here (feed, orders, suspense and reversals).
+    # suspense (item 4)
+    SUSPENSE_ENTERED = "suspense_entered", _("entered suspense")
+    SUSPENSE_PROPOSED = "suspense_proposed", _("assignment proposed (awaits a second clerk)")
+    SUSPENSE_ASSIGNED = "suspense_assigned", _("assigned to an employer")
+    SUSPENSE_REFUSED = "suspense_refused", _("proposed assignment refused")
+    SUSPENSE_RETURNED = "suspense_returned", _("returned to the payer")
+    SUSPENSE_REVERSED = "suspense_reversed", _("taken out of suspense by the collector's reversal")
+    # reversals (item 5)
+    RECORD_REVERSED = "record_reversed", _("applied money reversed by the collector")
     # The feed (collect):
     RECORD_APPLIED = "record_applied", _("collected money applied to an employer")
     RECORD_CONFLICT = "record_conflict", _("a known record sent again with other figures")
@@ -32,6 +41,56 @@ def _write(kind: str, *, account_id: int, actor: Viewer, record=None, employer_i
                                           actor=actor.label(), actor_user_id=actor.user_id, details=details or {})
 
 
+def _item(item: SuspenseItem, **details) -> dict:
+    return {"suspense_item": item.pk, "amount": str(item.amount), **details}
+
+
+def suspense_entered(item: SuspenseItem, *, actor: Viewer) -> CollectionEvent:
+    return _write(EventKind.SUSPENSE_ENTERED, account_id=item.account_id, actor=actor, record=item.record,
+                  details=_item(item, reason=item.reason))
+
+
+def suspense_proposed(item: SuspenseItem, *, actor: Viewer, note: str = "") -> CollectionEvent:
+    return _write(EventKind.SUSPENSE_PROPOSED, account_id=item.account_id, actor=actor, record=item.record,
+                  employer_id=item.proposed_employer_id, details=_item(item, note=note))
+
+
+def suspense_assigned(item: SuspenseItem, *, actor: Viewer, proposed_by: int | None = None,
+                      note: str = "") -> CollectionEvent:
+    """The money went to the employer (as a payment dated the value date). `proposed_by`: the first
+    clerk's user id when a second clerk approved."""
+    application = item.application
+    return _write(EventKind.SUSPENSE_ASSIGNED, account_id=item.account_id, actor=actor, record=item.record,
+                  employer_id=application.employer_id,
+                  details=_item(item, payment=application.payment_id, application=application.pk,
+                                proposed_by=proposed_by, note=note))
+
+
+def suspense_refused(item: SuspenseItem, *, actor: Viewer, employer_id: int | None, note: str) -> CollectionEvent:
+    return _write(EventKind.SUSPENSE_REFUSED, account_id=item.account_id, actor=actor, record=item.record,
+                  employer_id=employer_id, details=_item(item, note=note))
+
+
+def suspense_returned(item: SuspenseItem, *, actor: Viewer) -> CollectionEvent:
+    return _write(EventKind.SUSPENSE_RETURNED, account_id=item.account_id, actor=actor, record=item.record,
+                  details=_item(item, return_reference=item.return_reference,
+                                payer_account=item.record.payer_account, note=item.note))
+
+
+def suspense_reversed(item: SuspenseItem, *, actor: Viewer, reversal: CollectorRecord) -> CollectionEvent:
+    return _write(EventKind.SUSPENSE_REVERSED, account_id=item.account_id, actor=actor, record=item.record,
+                  details=_item(item, reversal=reversal.pk, reversal_transaction=reversal.transaction_id))
+
+
+def record_reversed(record: CollectorRecord, *, actor: Viewer, reversal: CollectorRecord, employer_id: int,
+                    payment_id: int, released: str, reopened: list[int], credits_reversed: int) -> CollectionEvent:
+    """A reversal undid an application of `record`: the payment's allocations released, the charges
+    it had settled reopened, their account credits reversed by correcting entries."""
+    return _write(EventKind.RECORD_REVERSED, account_id=record.account_id, actor=actor, record=record,
+                  employer_id=employer_id,
+                  details={"reversal": reversal.pk, "reversal_transaction": reversal.transaction_id,
+                           "payment": payment_id, "released": released, "reopened_charges": reopened,
+                           "credits_reversed": credits_reversed})
 # --- the feed -------------------------------------------------------------------------------------
 
 def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_suspense: Decimal) -> CollectionEvent:

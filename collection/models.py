@@ -232,10 +232,12 @@ class MatchedBy(models.TextChoices):
 
 class Application(models.Model):
     """Where a credit record's money went: to an employer (as a contributions Payment dated the value
-    date, allocated as every payment is). At most one per record; append-only; a reversal undoes it
-    by the allocation engine's releases, never by changing this row."""
+    date, allocated as every payment is). One per record by matching (payment reference or USCC);
+    a clerk's assignment from suspense adds one per suspense item (an overpayment's excess is a
+    second part of a matched record). Append-only; a reversal undoes it by the allocation engine's
+    releases (contributions.PaymentReversal), never by changing this row."""
 
-    record = models.OneToOneField(CollectorRecord, on_delete=models.PROTECT, related_name="application")
+    record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="applications")
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("employer"))
     payment = models.OneToOneField("contributions.Payment", on_delete=models.PROTECT, related_name="collected_by",
@@ -252,7 +254,9 @@ class Application(models.Model):
         ordering = ["-id"]
         verbose_name = _("application of collected money")
         verbose_name_plural = _("applications of collected money")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
+                       models.UniqueConstraint(fields=["record"], condition=~Q(matched_by="clerk"),
+                                               name="application_matched_once")]
         triggers = [pgtrigger.Protect(name="applications_append_only",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
@@ -293,9 +297,15 @@ class SuspenseItem(models.Model):
                                           related_name="+", verbose_name=_("proposed employer"))
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
     application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="from_suspense")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    # A return to the payer: the bank's reference of the transfer back to the payer's account.
+    return_reference = models.CharField(_("reference of the return transfer"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     scope_paths = {"region": "account__region_id"}
 
@@ -304,7 +314,10 @@ class SuspenseItem(models.Model):
         verbose_name = _("suspense item")
         verbose_name_plural = _("suspense")
         indexes = [models.Index(fields=["account", "state", "entered_on"], name="suspense_account_state")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="suspense_amount_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="suspense_amount_positive"),
+                       models.CheckConstraint(condition=~Q(state="assigned") | Q(application__isnull=False),
+                                              name="suspense_assigned_has_application")]
+        permissions = [("approve_suspenseitem", "Can approve a suspense assignment (second clerk)")]
 
     def __str__(self) -> str:
         return f"{self.record.transaction_id}: {self.amount}"

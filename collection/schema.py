@@ -14,6 +14,8 @@ class CollectorClientScheme(DjangoOAuthToolkitScheme):
 
     def get_security_definition(self, auto_schema):
         definition = super().get_security_definition(auto_schema)
+        for flow in definition.get("flows", {}).values():  # the collector obtains `collect` only
+            flow["scopes"] = {k: v for k, v in flow.get("scopes", {}).items() if k == "collect"}
         definition["description"] = (
             "The collector's system (the tax authority's or the collection bank's): a collector client issued by "
             "an operator takes a token at `/o/token/` with grant_type=client_credentials and scope `collect`, "

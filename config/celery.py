@@ -38,6 +38,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "accounts.tasks.accounts_reconcile",
         "schedule": crontab(minute=0, hour=settings.ACCOUNTS_NIGHTLY_HOUR),
     }
+    # Collected money (issue 22): per collection account and value date, does every yuan reconcile?
+    sender.conf.beat_schedule["collection-reconcile"] = {
+        "task": "collection.tasks.collection_reconcile_nightly",
+        "schedule": crontab(minute=45, hour=settings.ACCOUNTS_NIGHTLY_HOUR),
+    }
     # Art. 62 provisional assessment, then the Art. 58 determinations of late enrolments.
     sender.conf.beat_schedule["contributions-daily"] = {
         "task": "contributions.tasks.contributions_daily",

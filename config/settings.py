@@ -293,6 +293,9 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 # The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
 ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
+# The nightly collection reconciliation checks the value dates of this many days back (and every
+# day whose latest check found a difference).
+COLLECTION_RECONCILE_DAYS = env_int("COLLECTION_RECONCILE_DAYS", 35)
 
 # Art. 74 statements: the yearly run for last year starts on this day (Asia/Shanghai); a check every
 # STATEMENT_CHECK_MINUTES resumes what a dead worker or a lost task left (the database knows).

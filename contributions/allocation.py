@@ -15,6 +15,13 @@ Allocation (`charges_settle`), run after anything that adds money or charges:
   paid and their days) becomes a `late_fee` charge of its own and is allocated in turn;
 - what is left stays a credit that the next charges use.
 
+`payment_reverse(payment=...)` (issue 22, item 5): the collector took a payment's money back. Its live
+allocations are released (negative allocations that keep their day, as above), so the charges it
+settled are open again and their late fee runs from the original due day once more; the payment is
+marked reversed and never allocated again. A late fee already posted for a reopened principal stays
+(paid, or open again when the reversed money paid it): when the principal is settled again, only the
+fee beyond what was posted becomes a new late-fee charge.
+
 `provisional_replace(declaration=...)` (Art. 62): called by the declaration service after a
 declaration's charges are written. A provisional charge of the period is cancelled by a reversal
 (a negative charge, allocated to it); money that had been allocated to it or to its late fee is
@@ -28,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, models
 from django.utils.translation import gettext
 
 from common.access import Viewer
@@ -36,7 +43,7 @@ from common.problems import NotFound
 from contributions import events
 from contributions.fees import Part, late_fee
 from contributions.hooks import allocations_written
-from contributions.models import Allocation, Charge, ChargeKind
+from contributions.models import Allocation, Charge, ChargeKind, Payment, PaymentReversal
 from contributions.terms import OLDEST_FIRST, terms_for
 from employers.models import Employer
 
@@ -63,6 +70,7 @@ class _Target:
     given: Decimal
     parent_id: int | None
     parent_due_on: date | None = None
+    released: bool = False  # money once allocated to it was given back (a release): it may be reopened
     parts: list[Part] = field(default_factory=list)
 
     @property
@@ -81,9 +89,12 @@ class _Source:
 _OPEN_SQL = """
 SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
        (SELECT p.due_on FROM contributions_charge p WHERE p.id = c.parent_id),
-       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.charge_id = c.id), 0),
-       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.credit_id = c.id), 0)
+       COALESCE(g.given, 0),
+       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.credit_id = c.id), 0),
+       COALESCE(g.released, false)
   FROM contributions_charge c
+  LEFT JOIN LATERAL (SELECT sum(a.amount) AS given, bool_or(a.amount < 0) AS released
+                       FROM contributions_allocation a WHERE a.charge_id = c.id) g ON true
  WHERE c.employer_id = %s
 """
 
@@ -91,6 +102,7 @@ _PAYMENTS_LEFT_SQL = """
 SELECT p.id, p.paid_on, p.amount - COALESCE(sum(a.amount), 0) AS left_over
   FROM contributions_payment p LEFT JOIN contributions_allocation a ON a.payment_id = p.id
  WHERE p.employer_id = %s
+   AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
  GROUP BY p.id
 HAVING p.amount - COALESCE(sum(a.amount), 0) > 0
 """
@@ -106,12 +118,14 @@ def _load(employer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]
     principal, fees, sources = [], [], []
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_SQL, [employer_id])
-        for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used in cursor.fetchall():
+        for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used, released in (
+                cursor.fetchall()):
             if amount < 0:
                 if -amount - used > 0:
                     sources.append(_Source(None, cid, due_on, -amount - used))
             elif given < amount:
-                target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due)
+                target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due,
+                                 released=released)
                 (fees if kind == ChargeKind.LATE_FEE else principal).append(target)
         cursor.execute(_PAYMENTS_LEFT_SQL, [employer_id])
         sources += [_Source(pid, None, paid_on, left) for pid, paid_on, left in cursor.fetchall()]
@@ -183,6 +197,10 @@ def _post_late_fee(target: _Target, *, employer_id: int, rate: Decimal, actor: s
         return None
     # target.parts holds every allocation to the charge: those loaded by _load and this run's.
     amount = late_fee(parts=target.parts, unpaid=ZERO, fee_from=target.fee_from, on=paid_on, rate=rate)
+    if target.released:  # it may have been settled before and reopened (a reversal): its fee was posted
+        posted = (Charge.objects.filter(parent_id=target.charge_id, kind=ChargeKind.LATE_FEE)
+                  .aggregate(total=models.Sum("amount"))["total"] or ZERO)
+        amount -= posted
     if amount <= 0:
         return None
     charge = Charge.objects.create(employer_id=employer_id, period=target.period, kind=ChargeKind.LATE_FEE,
@@ -191,6 +209,45 @@ def _post_late_fee(target: _Target, *, employer_id: int, rate: Decimal, actor: s
     return _Target(charge.id, ChargeKind.LATE_FEE, target.period, paid_on, None, amount, ZERO, target.charge_id,
                    target.due_on)
 
+
+@dataclass
+class Reversed:
+    """What `payment_reverse` did: the allocations it released, and the charges that were settled
+    before and are open again (the accounts reverse their credits)."""
+
+    released: list[Allocation]
+    reopened: list[int]
+
+    @property
+    def amount(self) -> Decimal:
+        return -sum((a.amount for a in self.released), ZERO)
+
+
+def _settled(charge_ids: set[int]) -> set[int]:
+    if not charge_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.id FROM contributions_charge c
+             WHERE c.id = ANY(%s) AND c.amount > 0
+               AND c.amount <= COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
+                                          WHERE a.charge_id = c.id), 0)""", [list(charge_ids)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def payment_reverse(*, payment: Payment, on: date, actor: str, reason: str = "") -> Reversed:
+    """The collector reversed `payment` (see the module docstring). The caller holds
+    `employer_lock(payment.employer_id)` and allocates again afterwards (`charges_settle`), once the
+    accounts have reversed the credits of the reopened charges. A payment is reversed once."""
+    PaymentReversal.objects.create(payment=payment, reversed_on=on, reason=reason[:200], actor=actor)
+    live = list(Allocation.objects.filter(payment=payment, amount__gt=0, released_by__isnull=True))
+    touched = {a.charge_id for a in live}
+    before = _settled(touched)
+    released = Allocation.objects.bulk_create([
+        Allocation(employer_id=a.employer_id, charge_id=a.charge_id, payment_id=a.payment_id, amount=-a.amount,
+                   effective_on=a.effective_on, releases=a, actor=actor)
+        for a in live])
+    return Reversed(released=released, reopened=sorted(before - _settled(touched)))
 
 
 def provisional_replace(*, declaration, actor: Viewer | None = None) -> Charge | None:

@@ -9,6 +9,8 @@ from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitSchem
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import SAFE_METHODS
 
+from employers.oauth import PORTAL_SCOPES
+
 
 class PortalClientScheme(DjangoOAuthToolkitScheme):
     """OAuth2 client credentials (`POST /o/token/`): GET needs the `read` scope, writes `write`.
@@ -28,6 +30,8 @@ class PortalClientScheme(DjangoOAuthToolkitScheme):
 
     def get_security_definition(self, auto_schema):
         definition = super().get_security_definition(auto_schema)
+        for flow in definition.get("flows", {}).values():  # a portal obtains these only (employers.oauth)
+            flow["scopes"] = {k: v for k, v in flow.get("scopes", {}).items() if k in PORTAL_SCOPES}
         definition["description"] = (
             "Employers' HR portals: a client issued by the agency takes a token at `/o/token/` with "
             "grant_type=client_credentials and sends it as `Authorization: Bearer <token>`.")

@@ -38,7 +38,11 @@ WITH entry_sums AS (
         FROM contributions_contributionline l
         JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
         WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
-                                         WHERE al.charge_id = c.id AND al.settles_charge))
+                                         WHERE al.charge_id = c.id AND al.settles_charge)
+                             AND NOT EXISTS (SELECT 1 FROM contributions_allocation al  -- reopened (issue 22)
+                                             WHERE al.charge_id = c.id AND al.amount < 0
+                                               AND c.amount > (SELECT sum(s.amount) FROM contributions_allocation s
+                                                                WHERE s.charge_id = c.id)))
                OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
                                                   FROM contributions_allocation al WHERE al.credit_id = c.id)))
               {line_filter}
@@ -50,6 +54,10 @@ WITH entry_sums AS (
         JOIN contributions_determination d ON d.id = dm.determination_id
         JOIN contributions_charge c ON c.id = dm.charge_id
         WHERE EXISTS (SELECT 1 FROM contributions_allocation al WHERE al.charge_id = c.id AND al.settles_charge)
+              AND NOT EXISTS (SELECT 1 FROM contributions_allocation al
+                              WHERE al.charge_id = c.id AND al.amount < 0
+                                AND c.amount > (SELECT sum(s.amount) FROM contributions_allocation s
+                                                 WHERE s.charge_id = c.id))
               {determined_filter}
         GROUP BY d.person_id
     ) parts

@@ -24,4 +24,5 @@ from contributions.models.payments import (  # noqa: F401
     EmployerArrears,
     Payment,
     PaymentChannel,
+    PaymentReversal,
 )

@@ -71,6 +71,29 @@ class Payment(models.Model):
         return f"{self.bank_reference}: {self.amount} ({self.paid_on})"
 
 
+class PaymentReversal(models.Model):
+    """The collector took the payment's money back (issue 22, item 5): its allocations are released
+    (negative allocations that keep their day) and its money is never allocated again. Append-only."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal",
+                                   verbose_name=_("payment"))
+    reversed_on = models.DateField(_("reversed on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("recorded by"), max_length=100)
+
+    scope_paths = {"region": "payment__employer__region_id", "employer": "payment__employer_id"}
+
+    class Meta:
+        verbose_name = _("payment reversal")
+        verbose_name_plural = _("payment reversals")
+        triggers = [pgtrigger.Protect(name="payment_reversals_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} ({self.reversed_on})"
+
+
 class Allocation(models.Model):
     """Part of a payment (or of a credit: a negative charge) applied to a charge.
 

@@ -58,10 +58,14 @@ SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
  ORDER BY c.period, c.id
 """
 
+# A payment the collector reversed (issue 22) is no credit: its allocations are released and its
+# amount is out, so it counts neither way.
 _PAYMENTS_LEFT_SQL = """
-SELECT COALESCE(sum(p.amount), 0) - COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
-                                                 WHERE a.employer_id = %(employer)s AND a.payment_id IS NOT NULL), 0)
-  FROM contributions_payment p WHERE p.employer_id = %(employer)s
+SELECT COALESCE(sum(p.amount) FILTER (WHERE r.id IS NULL), 0)
+       - COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
+                    WHERE a.employer_id = %(employer)s AND a.payment_id IS NOT NULL), 0)
+  FROM contributions_payment p LEFT JOIN contributions_paymentreversal r ON r.payment_id = p.id
+ WHERE p.employer_id = %(employer)s
 """
 
 

@@ -103,6 +103,7 @@ ASSESS_SQL = {False: _assess_sql(False), True: _assess_sql(True)}
 WITH_CREDIT_SQL = """
 SELECT DISTINCT e FROM unnest(%(ids)s::bigint[]) AS e
  WHERE EXISTS (SELECT 1 FROM contributions_payment p WHERE p.employer_id = e
+                 AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
                  AND p.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a
                                            WHERE a.payment_id = p.id), 0))
     OR EXISTS (SELECT 1 FROM contributions_charge c WHERE c.employer_id = e AND c.amount < 0

@@ -173,9 +173,10 @@ PROBES = {
                          check=lambda w, role, body: _check_id(body, w.declaration.pk)),
     "payments": Probe("GET", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
                       (401, 200, 200, 401, 200, *NO_SESSION)),
-    # An empty body: a caller allowed to pay reaches the validation (400), the others are refused first.
-    "pay": Probe("POST", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
-                 (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {}),
+    # The collector's system alone (its own client kind, scope `collect`): every one of these callers
+    # presents no credential this operation accepts (tests/collection/test_feed_api.py has the collector).
+    "collector records": Probe("POST", "/api/v1/collector/records", lambda w: "/api/v1/collector/records",
+                               (401,) * 11, body=lambda w: {"records": []}),
     # No payment exists in the world: the employer's own receipt id is unknown to every caller.
     "payment receipt": Probe("GET", "/api/v1/employer/payments/{id}", lambda w: "/api/v1/employer/payments/1",
                              (401, 404, 404, 401, 404, *NO_SESSION)),

@@ -74,6 +74,8 @@ def test_security_schemes_per_operation(document):
     assert schemes["portalOAuth2"]["type"] == "oauth2"
     assert flow["tokenUrl"] == "/o/token/" and set(flow["scopes"]) == {"read", "write"}
     assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+    # The collector's system (issue 22): a client kind of its own, whose one scope no portal obtains.
+    assert set(schemes["collectorOAuth2"]["flows"]["clientCredentials"]["scopes"]) == {"collect"}
 
     security = {(m, p): op.get("security") for m, p, op in operations(document)}
     assert security[("GET", "/api/v1/employer")] == [{"portalOAuth2": ["read"]}]
@@ -86,6 +88,7 @@ def test_security_schemes_per_operation(document):
     for path in ("/api/v1/me", "/api/v1/me/events", "/api/v1/agency/persons", "/api/v1/agency/persons/{id}"):
         assert security[("GET", path)] == [{"cookieAuth": []}], path
     assert security[("POST", "/api/v1/agency/persons")] == [{"cookieAuth": []}]
+    assert security[("POST", "/api/v1/collector/records")] == [{"collectorOAuth2": ["collect"]}]
 
 
 def test_every_operation_documents_its_problem_responses(document):

@@ -135,3 +135,37 @@ def waiting_record(amount, *, account=None, reason: str = SuspenseReason.UNMATCH
                                     **record_fields)
     return SuspenseItem.objects.create(record=record, account_id=record.account_id, amount=record.amount,
                                        reason=reason, entered_on=entered_on or record.value_date)
+
+
+# --- suspense and reversals (suspense) --------------------------------------------------------------
+
+def record_applied(record: CollectorRecord, employer, *, matched_by: str = MatchedBy.USCC):
+    """A credit record `record` matched to `employer`, paid in by the feed's own step
+    (collection.applying.record_apply_to: the payment dated the value date and allocated; above the
+    region's credit limit the excess waits in suspense). Returns the application."""
+    from collection.applying import record_apply_to
+    from common.access import Viewer
+
+    return record_apply_to(record, employer_id=employer.pk, amount=record.amount, matched_by=matched_by,
+                           actor=Viewer.system())
+
+
+def record_in_suspense(record: CollectorRecord, *, amount: Decimal | None = None,
+                       reason: str = SuspenseReason.UNMATCHED) -> SuspenseItem:
+    """A record whose money waits in suspense, entered as the feed enters it (with its event)."""
+    from collection.suspense import suspense_enter
+    from common.access import Viewer
+
+    return suspense_enter(record, amount=record.amount if amount is None else amount, reason=reason,
+                          actor=Viewer.system())
+
+
+def reversal_of(record: CollectorRecord, *, value_date: date | None = None, amount: Decimal | None = None,
+                transaction_id: str | None = None) -> CollectorRecord:
+    """The collector's reversal of `record` (a bounced or returned transfer), on the same account."""
+    return CollectorRecordFactory(account=record.account, kind=RecordKind.REVERSAL, reverses=record,
+                                  value_date=value_date or record.value_date,
+                                  amount=record.amount if amount is None else amount,
+                                  transaction_id=transaction_id or f"R{record.transaction_id}",
+                                  payer_account=record.payer_account, payer_name=record.payer_name,
+                                  reference_text=f"退汇 {record.transaction_id}")

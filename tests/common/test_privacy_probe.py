@@ -209,20 +209,18 @@ def test_a_json_number_with_an_exponent_is_refused_as_a_wage_and_an_amount(decla
         "NUMBER", person.document_number)
     response = portal.api.post("/api/v1/employer/declarations", data=raw, content_type="application/json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "wage"
-    raw = '{"bank_reference": "B-1", "amount": 1.5e3, "paid_on": "2026-01-10"}'
-    response = portal.api.post("/api/v1/employer/payments", data=raw, content_type="application/json")
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "amount"
-    plain = portal.api.post("/api/v1/employer/payments", data=raw.replace("1.5e3", "1500.50"),
-                            content_type="application/json")
-    assert plain.status_code == 201 and plain.json()["amount"] == "1500.50"
 
 
-@pytest.mark.parametrize("amount", LENIENT_AMOUNTS)
-def test_a_payment_amount_in_other_digits_is_refused_naming_the_field(declaring, amount):
-    _person, portal = declaring
-    response = portal.post("/api/v1/employer/payments",
-                           {"bank_reference": "B-1", "amount": amount, "paid_on": "2026-01-10"})
-    assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == ["amount"]
+@pytest.mark.parametrize("amount", [*LENIENT_AMOUNTS, "1.5e3"])
+def test_a_collected_amount_in_other_digits_is_refused_naming_the_field(amount):
+    """Money enters from the collector only (issue 22): its records' amounts are ASCII digits, a point
+    and at most two decimals; anything else is a fault of that line's amount."""
+    from collection.feeds import Faults, line_read
+
+    faults = Faults()
+    line = line_read({"account": "1001000000000001", "transaction_id": "T-1", "value_date": "2026-01-10",
+                      "amount": amount}, row=2, faults=faults)
+    assert line is None and [(e["row"], e["field"]) for e in faults.items] == [(2, "amount")]
 
 
 def test_a_period_in_full_width_digits_is_refused(declaring):

@@ -153,8 +153,8 @@ def test_a_large_json_body_is_taken_here_and_only_here(setup, settings):
     with on(date(2026, 3, 8)):
         response = portal.post(URL, {"period": "2026-03", "rows": padding})
     assert response.status_code == 400 and response.json()["total_errors"] == 602  # read, then refused row by row
-    response = portal.post("/api/v1/employer/payments", {"bank_reference": "x" * 20_000, "amount": "1.00",
-                                                         "paid_on": "2026-03-01"})
+    response = portal.post("/api/v1/employer/enrolments", {"document_number": "x" * 20_000, "name": "x",
+                                                           "start_date": "2026-03-01", "monthly_wage": "1.00"})
     assert response.status_code == 413
     settings.DECLARATION_JSON_MAX_BYTES = 20_000
     with on(date(2026, 3, 8)):

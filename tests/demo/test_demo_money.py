@@ -72,7 +72,8 @@ def test_the_arrears_employer_owes_principal_and_a_late_fee_and_paid_one_late_fe
     assert len(arrears.periods) == money.ARREARS_MONTHS
     assert arrears.principal > 0 and arrears.late_fee > 0
     assert arrears.periods[0].days > 0
-    fee = Charge.objects.get(employer=employer, kind=ChargeKind.LATE_FEE)  # the month paid 20 days late
+    # the month paid 20 days late (the bounced month's fee, item 9, is later and unpaid)
+    fee = Charge.objects.filter(employer=employer, kind=ChargeKind.LATE_FEE).order_by("period").first()
     parent = Charge.objects.get(pk=fee.parent_id)
     assert fee.amount == (parent.amount * Decimal("0.0005") * money.LATE_DAYS).quantize(Decimal("0.01"))
     assert sum(a.amount for a in fee.allocations.all()) == fee.amount  # and its fee was paid
@@ -139,3 +140,21 @@ def test_roll_prints_the_csv_a_declaration_takes(demo):
     latest = money.latest_month(timezone.localdate(), region.pk)
     assert len(lines) - 1 == Declaration.objects.get(employer=employers[money.CLEAN], period=latest).rows
     assert PersonLogin.objects.order_by("id").first().person.document_number in out.getvalue()
+
+
+def test_the_demos_money_came_from_collector_files_with_one_record_in_suspense_and_one_reversal(demo):
+    """Issue 22, item 9: no payment of the demo was recorded from a payer's word."""
+    from collection.models import Application, CollectorFile, CollectorRecord, SuspenseItem
+
+    output, _region, employers = demo
+    assert "collector files" in output
+    payments = Payment.objects.filter(employer__in=employers)
+    assert payments.exists() and set(payments.values_list("channel", flat=True)) == {"collector"}
+    assert Application.objects.filter(payment__in=payments).count() == payments.count()
+    for payment in payments.select_related("collected_by__record"):
+        assert payment.paid_on == payment.collected_by.record.value_date
+    waiting = SuspenseItem.objects.get()
+    assert waiting.reason == "unmatched" and waiting.state == "waiting"
+    reversal = CollectorRecord.objects.get(kind="reversal")
+    assert reversal.file.format == "camt053" and reversal.reverses.applications.get().employer == employers[money.ARREARS]
+    assert set(CollectorFile.objects.values_list("format", flat=True)) == {"csv", "camt053"}

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0003_collector_clients'),
+        ('collection', '0004_suspense_and_reversals'),
         ('contributions', '0008_payment_channel_collector'),
     ]
 

@@ -1,0 +1,148 @@
+"""Suspense (issue 22, item 4): a clerk assigns money that matched nothing to an employer (a second
+clerk approves above the region's sum) or returns it to the payer; every step is an event, and
+nothing ever leaves suspense another way."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from collection.events import EventKind
+from collection.models import CollectionEvent, CollectionTerms, MatchedBy, SuspenseState
+from collection.services.suspense import suspense_approve, suspense_assign, suspense_refuse, suspense_return
+from common.access import viewer_for_user
+from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
+from contributions.selectors.arrears import employer_arrears
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.collection.factories import CollectionAccountFactory, CollectorRecordFactory, record_in_suspense
+from tests.contributions.charges import declare
+from tests.employers.factories import EmployerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    return RegionFactory()
+
+
+@pytest.fixture
+def account(region):
+    return CollectionAccountFactory(region=region)
+
+
+@pytest.fixture
+def clerks(region):
+    office = OfficeFactory(region=region)
+    return (viewer_for_user(clerk_user(office, groups=("clerk",))),
+            viewer_for_user(clerk_user(office, groups=("reviewer",))),
+            viewer_for_user(clerk_user(office, groups=("reviewer",))))
+
+
+def kinds(item):
+    return list(CollectionEvent.objects.filter(record=item.record).order_by("id").values_list("kind", flat=True))
+
+
+def test_a_small_item_assigned_by_one_clerk_pays_the_employers_oldest_charge_as_of_the_value_date(account, clerks):
+    clerk = clerks[0]
+    employer = EmployerFactory(region=account.region)
+    declare(employer, date(2025, 12, 1), "800.00", due_on=date(2025, 12, 15))
+    item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("800.00"),
+                                                     value_date=date(2025, 12, 12)))
+
+    item = suspense_assign(item=item, employer=employer, actor=clerk, note="USCC mistyped")
+
+    assert item.state == SuspenseState.ASSIGNED
+    payment = item.application.payment
+    assert (payment.amount, payment.paid_on, payment.channel) == (Decimal("800.00"), date(2025, 12, 12), "collector")
+    assert item.application.matched_by == MatchedBy.CLERK
+    # paid before the due day: nothing owed and no late fee, read months later
+    assert employer_arrears(employer_id=employer.pk, region_id=employer.region_id, on=date(2026, 3, 1)).total == 0
+    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.RECORD_APPLIED, EventKind.SUSPENSE_ASSIGNED]
+
+
+def test_above_the_four_eyes_sum_a_second_clerk_approves_and_the_proposer_cannot(account, clerks):
+    clerk, reviewer, _other = clerks
+    CollectionTerms.objects.create(region=account.region, four_eyes_above=Decimal("5000.00"))
+    employer = EmployerFactory(region=account.region)
+    item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("5000.01")))
+
+    item = suspense_assign(item=item, employer=employer, actor=clerk)
+    assert item.state == SuspenseState.ASSIGNMENT_PROPOSED and item.application is None
+    assert not employer.payments.exists()  # nothing paid before the second clerk
+
+    with pytest.raises(Forbidden):  # a clerk without the approval permission
+        suspense_approve(item=item, actor=clerk)
+    item.refresh_from_db()
+    assert item.state == SuspenseState.ASSIGNMENT_PROPOSED
+
+    item = suspense_approve(item=item, actor=reviewer)
+    assert item.state == SuspenseState.ASSIGNED
+    assert item.application.employer == employer and employer.payments.get().amount == Decimal("5000.01")
+    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.SUSPENSE_PROPOSED, EventKind.RECORD_APPLIED,
+                           EventKind.SUSPENSE_ASSIGNED]
+    approved = CollectionEvent.objects.filter(record=item.record, kind=EventKind.SUSPENSE_ASSIGNED).get()
+    assert approved.details["proposed_by"] == clerk.user_id and approved.actor_user_id == reviewer.user_id
+
+
+def test_the_clerk_who_proposed_may_not_approve_their_own_proposal(account, clerks):
+    _clerk, reviewer, other = clerks
+    CollectionTerms.objects.create(region=account.region, four_eyes_above=Decimal("100.00"))
+    employer = EmployerFactory(region=account.region)
+    item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("100.01")))
+    suspense_assign(item=item, employer=employer, actor=reviewer)
+
+    with pytest.raises(ApplicationError) as refused:
+        suspense_approve(item=item, actor=reviewer)
+    assert (refused.value.type_slug, refused.value.status) == ("suspense-four-eyes", 403)
+    item.refresh_from_db()
+    assert item.state == SuspenseState.ASSIGNMENT_PROPOSED and not employer.payments.exists()
+
+    suspense_refuse(item=item, actor=other, note="wrong employer: the payer is its parent company")
+    item.refresh_from_db()
+    assert (item.state, item.proposed_employer_id) == (SuspenseState.WAITING, None)
+    assert kinds(item)[-1] == EventKind.SUSPENSE_REFUSED
+
+
+def test_at_the_four_eyes_sum_exactly_one_clerk_is_enough(account, clerks):
+    CollectionTerms.objects.create(region=account.region, four_eyes_above=Decimal("100.00"))
+    item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("100.00")))
+    item = suspense_assign(item=item, employer=EmployerFactory(region=account.region), actor=clerks[0])
+    assert item.state == SuspenseState.ASSIGNED
+
+
+def test_without_terms_the_default_sum_applies(account, clerks):
+    item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("50000.01")))
+    item = suspense_assign(item=item, employer=EmployerFactory(region=account.region), actor=clerks[0])
+    assert item.state == SuspenseState.ASSIGNMENT_PROPOSED
+
+
+def test_a_return_to_the_payer_is_recorded_with_the_banks_reference_and_ends_the_item(account, clerks):
+    item = record_in_suspense(CollectorRecordFactory(account=account))
+    with pytest.raises(ValidationFailed) as refused:
+        suspense_return(item=item, return_reference=" ", actor=clerks[0])
+    assert refused.value.errors[0]["field"] == "return_reference"
+
+    item = suspense_return(item=item, return_reference="ICBC-RT-2026-0001", actor=clerks[0], note="payer asked")
+    assert (item.state, item.return_reference) == (SuspenseState.RETURNED, "ICBC-RT-2026-0001")
+    assert kinds(item) == [EventKind.SUSPENSE_ENTERED, EventKind.SUSPENSE_RETURNED]
+    with pytest.raises(Conflict):  # returned is final: it cannot be assigned afterwards
+        suspense_assign(item=item, employer=EmployerFactory(region=account.region), actor=clerks[0])
+
+
+def test_an_employer_of_another_region_cannot_receive_the_money(account, clerks):
+    item = record_in_suspense(CollectorRecordFactory(account=account))
+    stranger = EmployerFactory(region=RegionFactory())
+    with pytest.raises(ValidationFailed) as refused:
+        suspense_assign(item=item, employer=stranger, actor=clerks[0])
+    assert refused.value.errors[0]["field"] == "employer"
+    assert not stranger.payments.exists()
+
+
+def test_a_clerk_of_another_region_does_not_see_the_item(account):
+    item = record_in_suspense(CollectorRecordFactory(account=account))
+    outsider = viewer_for_user(clerk_user(OfficeFactory(region=RegionFactory()), groups=("reviewer",)))
+    with pytest.raises(NotFound):
+        suspense_return(item=item, return_reference="X-1", actor=outsider)
+    item.refresh_from_db()
+    assert item.state == SuspenseState.WAITING
