@@ -30,4 +30,4 @@ def collected(employer, account, amount, value_date: date, *, order=None, transa
     with TestCase.captureOnCommitCallbacks(execute=True):
         record = applied_record(employer, Decimal(amount), value_date, account=account, order=order,
                                 matched_by=matched_by, **fields)
-    return record.application
+    return record.applications.get()
