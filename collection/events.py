@@ -33,6 +33,7 @@ class EventKind(models.TextChoices):
     ORDER_PAID = "order_paid", _("payment order paid")
     ORDER_EXPIRED = "order_expired", _("payment order expired")
     ORDER_CANCELLED = "order_cancelled", _("payment order cancelled")
+    ORDER_REOPENED = "order_reopened", _("payment order open again (its money was reversed)")
 
 
 def _write(kind: str, *, account_id: int, actor: Viewer, record=None, employer_id: int | None = None,
@@ -142,3 +143,8 @@ def order_expired(order, *, actor: Viewer) -> CollectionEvent:
 
 def order_cancelled(order, *, actor: Viewer, note: str = "") -> CollectionEvent:
     return _order(EventKind.ORDER_CANCELLED, order, actor=actor, note=note)
+
+
+def order_reopened(order, *, actor: Viewer) -> CollectionEvent:
+    """The collector reversed money that paid the order, and its charges are open again."""
+    return _order(EventKind.ORDER_REOPENED, order, actor=actor)

@@ -20,8 +20,10 @@ def collection_reconcile_nightly() -> str:
 @shared_task
 def payment_orders_daily() -> dict[str, int]:
     """Payment orders: those a collector's record quoted and whose charges are settled are paid (the
-    settled hook does this as the money is allocated; this catches any it could not see), then open
-    orders past their validity expire. Each step is one entry point, its own transaction."""
-    paid = payment_orders_settle(actor=Viewer.system())
+    settled hook does this after the money's commit; this catches any it could not see), paid orders
+    whose money was reversed are open again, then open orders past their validity expire. Each step
+    is one entry point, its own transaction."""
+    moved = payment_orders_settle(actor=Viewer.system())
     expired = payment_orders_expire(actor=Viewer.system())
-    return {"paid": len(paid), "expired": expired}
+    return {"paid": sum(o.state == "paid" for o in moved), "reopened": sum(o.state == "open" for o in moved),
+            "expired": expired}

@@ -5,7 +5,9 @@ does (collection/services/feed.py), and the order is then paid once its charges 
 
 ORDER: open -> paid (a collector's record quoted it and its charges are settled), -> expired
 (the daily task, after `valid_until`), -> cancelled (the employer or a clerk). Money that quotes
-an expired order still pays it: the collector's record is what counts, not the order's date.
+an expired order still pays it: the collector's record is what counts, not the order's date. A paid
+order whose money the collector reversed, and whose charges are open again, is open again (and
+expires as any open order).
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ ORDER = Machine(gettext_lazy("payment order"), {
                       "expire": Step(OrderState.EXPIRED, events.order_expired),
                       "cancel": Step(OrderState.CANCELLED, events.order_cancelled)},
     OrderState.EXPIRED: {"pay": Step(OrderState.PAID, events.order_paid)},
-    OrderState.PAID: {},
+    # The collector took the money back (a bounced transfer) and the order's charges are open again.
+    OrderState.PAID: {"reopen": Step(OrderState.OPEN, events.order_reopened)},
     OrderState.CANCELLED: {},
 }, states=OrderState, actions={"pay": gettext_lazy("paid"), "expire": gettext_lazy("expired"),
-                               "cancel": gettext_lazy("cancelled")})
+                               "cancel": gettext_lazy("cancelled"), "reopen": gettext_lazy("reopened")})
 
 
 def _employer_for(actor: Viewer, employer_id: int | None) -> Employer:
@@ -148,20 +151,43 @@ SELECT o.id
 """
 
 
+_REOPEN_SQL = """
+SELECT o.id
+  FROM collection_paymentorder o
+ WHERE (%(all)s OR o.employer_id = ANY(%(employers)s)) AND o.state = 'paid'
+   AND EXISTS (SELECT 1 FROM collection_application x
+                 JOIN contributions_paymentreversal r ON r.payment_id = x.payment_id
+                WHERE x.order_id = o.id)
+   AND EXISTS (
+       SELECT 1 FROM collection_paymentordercharge l JOIN contributions_charge c ON c.id = l.charge_id
+        WHERE l.order_id = o.id
+          AND c.amount > COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.charge_id = c.id), 0))
+ ORDER BY o.id
+"""
+
+
 def payment_orders_settle(*, actor: Viewer, employer_ids: list[int] | None = None) -> list[PaymentOrder]:
     """Orders of these employers that a collector's record quoted (an Application names them) and
-    whose charges are all settled become paid (every employer's when `employer_ids` is None). Run in the transaction that allocated the money
-    (contributions' settled hook, registered in CollectionConfig.ready()) and by the daily task."""
+    whose charges are all settled become paid (every employer's when `employer_ids` is None); paid
+    orders whose quoting money the collector reversed, with a charge open again, are open again.
+    Run after the commit of money allocated to these employers (contributions' settled hook,
+    collection.orders.orders_settle_after_commit) and, for every employer, by the daily task.
+    Returns the orders moved."""
     with connection.cursor() as cursor:
         cursor.execute(_SETTLED_SQL, {"all": employer_ids is None, "employers": list(employer_ids or [])})
         ids = [row[0] for row in cursor.fetchall()]
-    paid = []
+        cursor.execute(_REOPEN_SQL, {"all": employer_ids is None, "employers": list(employer_ids or [])})
+        reopen = [row[0] for row in cursor.fetchall()]
+    changed = []
     for order in PaymentOrder.objects.select_for_update().filter(pk__in=ids).order_by("id"):
         records = list(Application.objects.filter(order=order).order_by("id")
                        .values_list("record__transaction_id", flat=True))
         transition(ORDER, order, "pay", actor=actor, records=records)
-        paid.append(order)
-    return paid
+        changed.append(order)
+    for order in PaymentOrder.objects.select_for_update().filter(pk__in=reopen).order_by("id"):
+        transition(ORDER, order, "reopen", actor=actor)
+        changed.append(order)
+    return changed
 
 
 payment_orders_settle = entry(payment_orders_settle, callers=SYSTEM)

@@ -189,3 +189,21 @@ def test_the_order_is_paid_when_the_moneys_transaction_commits_not_before(employ
     assert len(callbacks) == 1
     order.refresh_from_db()
     assert order.state == OrderState.PAID
+
+
+def test_a_paid_order_whose_money_the_collector_reversed_is_open_again_and_expires_as_any(employer):
+    from collection.reversals import reversal_apply
+    from tests.collection.factories import reversal_of
+
+    account = employer.region.collection_accounts.get()
+    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    application = collected(employer, account, "1062.50", TODAY, order=order, transaction_id="TX-9")
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    reversal_apply(reversal_of(application.record, value_date=TODAY + timedelta(days=2)), actor=Viewer.system())
+    moved = payment_orders_settle(actor=Viewer.system())  # the daily task's look
+    order.refresh_from_db()
+    assert moved == [order] and order.state == OrderState.OPEN
+    assert CollectionEvent.objects.filter(kind="order_reopened", details__order=order.pk).count() == 1
+    assert payment_orders_settle(actor=Viewer.system()) == []  # nothing moves twice
+    assert payment_orders_expire(actor=Viewer.system(), today=order.valid_until + timedelta(days=1)) == 1
