@@ -97,7 +97,7 @@ def orders_settle_after_commit(employer_ids: set[int]) -> None:
     transaction, however many allocations it wrote (a file of 100,000 records is one); if the call
     fails after the commit, the money stays applied and the daily task pays the order."""
     pending = getattr(connection, "_orders_pending", None)
-    if pending is not None and any(entry[1] is pending for entry in connection.run_on_commit):
+    if pending is not None and any(entry[1] is pending for entry in reversed(connection.run_on_commit)):
         pending.employer_ids.update(employer_ids)
         return
     pending = connection._orders_pending = _Pending()  # none yet, or its transaction rolled back
