@@ -154,7 +154,7 @@ SELECT o.id
 _REOPEN_SQL = """
 SELECT o.id
   FROM collection_paymentorder o
- WHERE (%(all)s OR o.employer_id = ANY(%(employers)s)) AND o.state = 'paid'
+ WHERE (%(all)s OR o.employer_id = ANY(%(employers)s)) AND o.state IN ('paid')
    AND EXISTS (SELECT 1 FROM collection_application x
                  JOIN contributions_paymentreversal r ON r.payment_id = x.payment_id
                 WHERE x.order_id = o.id)
