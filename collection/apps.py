@@ -39,6 +39,18 @@ class CollectionConfig(AppConfig):
         home_figures_register("collection.suspense", suspense_home_figures)
         supervisor_alert_register("collection.reconciliation", reconciliation_alert)
 
+        # Payment orders (orders): their problem types, their state after the money, the receipts' origin.
+        from collection.orders import ORDER_PROBLEM_TYPES
+        from collection.selectors.orders import payment_collected
+        from contributions.hooks import receipt_origins, settled_hook_register
+
+        for slug, (title, text) in ORDER_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        # Payment orders: paid once a collector's record quoted them and their charges are settled.
+        settled_hook_register(_orders_paid_when_settled)
+        # Receipts say which collector's record brought the money.
+        receipt_origins.register(payment_collected)
+
         # The clerks' groups' permissions on this app's models (issue 21 item 7): a clerk imports a
         # collector's file (money enters only so) and assigns money in suspense; a reviewer approves an
         # assignment above the region's sum (four eyes).
@@ -46,7 +58,17 @@ class CollectionConfig(AppConfig):
 
         group_permissions_register(
             "collection",
-            view=["collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
-                  "collection.view_suspenseitem", "collection.view_reconciliationday"],
-            clerk=["collection.add_collectorfile", "collection.change_suspenseitem"],
+            view=["collection.view_paymentorder", "collection.view_collectorfile", "collection.view_recordconflict",
+                  "collection.view_application", "collection.view_suspenseitem", "collection.view_reconciliationday"],
+            clerk=["collection.add_collectorfile", "collection.change_suspenseitem",
+                   "collection.add_paymentorder", "collection.change_paymentorder"],
             reviewer=["collection.approve_suspenseitem"])
+
+
+def _orders_paid_when_settled(allocations: list) -> None:
+    """Contributions' settled hook: the employers whose charges were just settled are looked at once
+    the money's transaction commits (the feed writes the Application that quotes an order after the
+    payment is allocated), all of one transaction's employers in one call."""
+    from collection.orders import orders_settle_after_commit
+
+    orders_settle_after_commit({a.employer_id for a in allocations})

@@ -120,6 +120,21 @@ def _existing_id(world: World, path: str) -> int:
                                            "applied_on": world.declaration.period, "channel": "api",
                                            "applied_by": "test"})
         return refund.pk
+    if path.startswith("/api/v1/employer/payment-orders/"):
+        # The employer's own order for its declared month (issue 22), issued by the service once.
+        from collection.models import CollectionAccount, PaymentOrder
+        from collection.services.orders import payment_order_issue
+        from common.access import Kind, Viewer
+
+        found = PaymentOrder.objects.filter(employer=world.employer).first()
+        if found is not None:
+            return found.pk
+        CollectionAccount.objects.get_or_create(
+            account_number="31001500100050000001",
+            defaults={"region": world.employer.region, "collector": "国家税务总局", "bank_name": "中国建设银行",
+                      "account_name": "社会保险费专户", "opened_on": world.declaration.period.replace(year=2000)})
+        portal = Viewer(Kind.EMPLOYER, employer_id=world.employer.pk, client_id="world")
+        return payment_order_issue(actor=portal).pk
     raise AssertionError(f"no record known for {path}: add one to the world")
 
 
