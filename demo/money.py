@@ -289,7 +289,10 @@ def _bounced_and_unmatched(employer: Employer, collector: Collector, latest: dat
     collector.arrived(None, Decimal("1234.56"), day, "缴费", payer="黄浦区某个体户")
     periods = sorted(set(Charge.objects.filter(employer=employer, kind=ChargeKind.DECLARED)
                          .values_list("period", flat=True)))
-    oldest_unpaid = periods[-ARREARS_MONTHS]
+    if not periods:  # a small demo's arrears employer may have declared nothing yet: no transfer to return
+        collector.send()
+        return
+    oldest_unpaid = periods[-min(ARREARS_MONTHS, len(periods))]  # fewer months than that: all are unpaid
     owed = sum(Charge.objects.filter(employer=employer, period=oldest_unpaid, kind=ChargeKind.DECLARED)
                .values_list("amount", flat=True), Decimal("0.00"))
     bounced = collector.arrived(employer, owed, day, f"社保费 {oldest_unpaid:%Y-%m} {employer.uscc}")
