@@ -19,8 +19,9 @@ from common.access import Kind, Viewer
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from contributions.selectors.arrears import employer_arrears
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
+from tests.builders import portal
 from tests.collection.orders_helpers import collected, collection_account
-from tests.contributions.charges import charge, portal_viewer
+from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def clerk_of(region, groups=("clerk",)):
 
 
 def test_an_order_asks_for_every_open_charge_with_its_late_fee_to_the_day_of_issue(employer):
-    order = payment_order_issue(actor=portal_viewer(employer), today=TODAY)
+    order = payment_order_issue(actor=portal(employer), today=TODAY)
     lines = list(order.lines.select_related("charge").order_by("charge__due_on"))
     assert [(f"{line.charge.period:%Y-%m}", line.amount) for line in lines] == [
         ("2026-01", D("1000.00")), ("2026-02", D("2000.00")), ("2026-06", D("500.00"))]
@@ -66,18 +67,18 @@ def test_an_order_asks_for_every_open_charge_with_its_late_fee_to_the_day_of_iss
 
 def test_chosen_months_and_the_regions_validity(employer):
     CollectionTerms.objects.create(region=employer.region, order_valid_days=10)
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 2, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 2, 1)], today=TODAY)
     assert [line.charge.period for line in order.lines.all()] == [date(2026, 2, 1)]
     assert order.amount == D("2094.00") and order.valid_until == date(2026, 5, 30)
     with pytest.raises(ValidationFailed) as refused:
-        payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 2, 1), date(2025, 12, 1)], today=TODAY)
+        payment_order_issue(actor=portal(employer), periods=[date(2026, 2, 1), date(2025, 12, 1)], today=TODAY)
     assert [(e["field"], e["code"]) for e in refused.value.errors] == [("periods", "nothing_open")]
     assert "2025-12" in refused.value.errors[0]["message"]
 
 
 def test_a_part_paid_charge_asks_only_for_what_is_left_and_its_fee_counts_each_part(employer):
     collected(employer, employer.region.collection_accounts.get(), "400.00", date(2026, 1, 25))
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1)], today=TODAY)
     line = order.lines.get()
     assert line.amount == D("600.00")
     # 400.00 paid 10 days late, 600.00 still unpaid after 125 days: (4000 + 75000) x 0.0005
@@ -90,12 +91,12 @@ def test_nothing_open_and_no_account_are_refused_with_their_problems():
     employer = EmployerFactory()
     collection_account(employer.region)
     with pytest.raises(Conflict) as refused:
-        payment_order_issue(actor=portal_viewer(employer), today=TODAY)
+        payment_order_issue(actor=portal(employer), today=TODAY)
     assert refused.value.type_slug == "nothing-to-pay"
     other = EmployerFactory()  # its region has no collection account
     charge(other, date(2026, 1, 1), "10.00")
     with pytest.raises(Conflict) as refused:
-        payment_order_issue(actor=portal_viewer(other), today=TODAY)
+        payment_order_issue(actor=portal(other), today=TODAY)
     assert refused.value.type_slug == "no-collection-account"
     assert not PaymentOrder.objects.exists()
 
@@ -105,13 +106,13 @@ def test_a_closed_account_is_not_paid_to(employer):
     account.closed_on = date(2026, 3, 31)
     account.save()
     newer = collection_account(employer.region, opened_on=date(2026, 4, 1))
-    assert payment_order_issue(actor=portal_viewer(employer), today=TODAY).account == newer
+    assert payment_order_issue(actor=portal(employer), today=TODAY).account == newer
 
 
 def test_a_portal_orders_for_its_own_employer_and_a_clerk_for_the_region_only(employer):
     other = EmployerFactory(region=employer.region)
     charge(other, date(2026, 1, 1), "10.00")
-    order = payment_order_issue(actor=portal_viewer(employer), employer_id=other.pk, today=TODAY)
+    order = payment_order_issue(actor=portal(employer), employer_id=other.pk, today=TODAY)
     assert order.employer == employer  # the employer comes from the caller, never from the request
     clerk = clerk_of(employer.region)
     assert payment_order_issue(actor=clerk, employer_id=other.pk, today=TODAY).employer == other
@@ -125,7 +126,7 @@ def test_a_portal_orders_for_its_own_employer_and_a_clerk_for_the_region_only(em
 
 def test_collected_money_quoting_the_order_pays_it_once_its_charges_are_settled(employer):
     account = employer.region.collection_accounts.get()
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1), date(2026, 2, 1)],
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1), date(2026, 2, 1)],
                                 today=TODAY)
     collected(employer, account, "1000.00", TODAY, order=order, transaction_id="TX-1")  # January only
     order.refresh_from_db()
@@ -139,7 +140,7 @@ def test_collected_money_quoting_the_order_pays_it_once_its_charges_are_settled(
 
 def test_money_that_quotes_no_order_leaves_it_open_until_the_order_is_quoted(employer):
     account = employer.region.collection_accounts.get()
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1)], today=TODAY)
     collected(employer, account, "1062.50", TODAY, matched_by="uscc")  # by USCC: the order is not quoted
     order.refresh_from_db()
     assert order.state == OrderState.OPEN
@@ -147,7 +148,7 @@ def test_money_that_quotes_no_order_leaves_it_open_until_the_order_is_quoted(emp
 
 
 def test_orders_expire_the_day_after_their_validity_and_a_late_payment_still_pays_them(employer):
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1)], today=TODAY)
     assert payment_orders_expire(actor=Viewer.system(), today=order.valid_until) == 0
     assert payment_orders_expire(actor=Viewer.system(), today=order.valid_until + timedelta(days=1)) == 1
     order.refresh_from_db()
@@ -158,18 +159,18 @@ def test_orders_expire_the_day_after_their_validity_and_a_late_payment_still_pay
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     with pytest.raises(Forbidden):
-        payment_orders_expire(actor=portal_viewer(employer))
+        payment_orders_expire(actor=portal(employer))
 
 
 def test_a_withdrawn_order_cannot_be_withdrawn_again_or_by_another_employer(employer):
-    order = payment_order_issue(actor=portal_viewer(employer), today=TODAY)
+    order = payment_order_issue(actor=portal(employer), today=TODAY)
     with pytest.raises(NotFound):
-        payment_order_cancel(order_id=order.pk, actor=portal_viewer(EmployerFactory()))
-    payment_order_cancel(order_id=order.pk, actor=portal_viewer(employer), note="wrong months")
+        payment_order_cancel(order_id=order.pk, actor=portal(EmployerFactory()))
+    payment_order_cancel(order_id=order.pk, actor=portal(employer), note="wrong months")
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
     with pytest.raises(Conflict) as refused:
-        payment_order_cancel(order_id=order.pk, actor=portal_viewer(employer))
+        payment_order_cancel(order_id=order.pk, actor=portal(employer))
     assert refused.value.type_slug == "already-decided"
     assert CollectionEvent.objects.get(kind="order_cancelled").details["note"] == "wrong months"
 
@@ -180,7 +181,7 @@ def test_the_order_is_paid_when_the_moneys_transaction_commits_not_before(employ
     from tests.collection.factories import applied_record
 
     account = employer.region.collection_accounts.get()
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1)], today=TODAY)
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
         applied_record(employer, D("1062.50"), TODAY, account=account, order=order, reference_text=order.reference)
         applied_record(employer, D("5.00"), TODAY, account=account)  # the same transaction: one look after it
@@ -196,7 +197,7 @@ def test_a_paid_order_whose_money_the_collector_reversed_is_open_again_and_expir
     from tests.collection.factories import reversal_of
 
     account = employer.region.collection_accounts.get()
-    order = payment_order_issue(actor=portal_viewer(employer), periods=[date(2026, 1, 1)], today=TODAY)
+    order = payment_order_issue(actor=portal(employer), periods=[date(2026, 1, 1)], today=TODAY)
     application = collected(employer, account, "1062.50", TODAY, order=order, transaction_id="TX-9")
     order.refresh_from_db()
     assert order.state == OrderState.PAID

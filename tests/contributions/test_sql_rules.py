@@ -124,16 +124,16 @@ def test_an_employers_arrears_are_the_same_in_the_clerks_list_and_in_its_own_rea
     """On a generated ledger (charges, payments paid late or early, their late fees posted when settled):
     the clerks' list computes the late fee in SQL (contributions.sql.late_fee), the employer's own read
     in Python (fees.late_fee_of); both give the same principal and late fee on any day."""
+    from contributions.payments import payment_record
     from contributions.selectors.arrears import employer_arrears, employers_in_arrears
-    from contributions.services.payments import payment_record
-    from tests.contributions.charges import portal_viewer
+    from tests.builders import portal
 
     employer = EmployerFactory()
     for month, amount in charges:
         charge(employer, date(2025, month, 1), amount)
     for n, (offset, amount) in enumerate(payments):
         payment_record(employer_id=employer.pk, bank_reference=f"P-{n}", amount=amount,
-                       paid_on=date(2025, 1, 1) + timedelta(days=offset), actor=portal_viewer(employer))
+                       paid_on=date(2025, 1, 1) + timedelta(days=offset), actor=portal(employer))
     day = date(2025, 1, 1) + timedelta(days=on)
     own = employer_arrears(employer_id=employer.pk, region_id=employer.region_id, on=day)
     listed = {row["employer_id"]: row for row in employers_in_arrears(region_id=employer.region_id, on=day)}

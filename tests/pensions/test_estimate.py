@@ -28,8 +28,9 @@ from common.problems import NotFound
 from insured.models import OriginalRetirementAge as Age
 from pensions.estimate import estimate_compute, estimate_for
 from pensions.services.deemed import deemed_service_record
+from tests.builders import clerk, person_viewer
 from tests.pensions import factories as f
-from tests.transfers.factories import clerk, person_viewer, region
+from tests.transfers.factories import region
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 12, 7)

@@ -20,9 +20,10 @@ from insured.models import PersonLogin
 from pensions.models import BenefitParameter, DeemedService, PensionEvent, PensionEventKind
 from pensions.services.parameters import benefit_parameter_enter
 from tests.agency.factories import clerk_user
+from tests.builders import clerk
 from tests.pensions import factories as f
 from tests.pensions.test_estimate import _deemed
-from tests.transfers.factories import clerk, region
+from tests.transfers.factories import region
 
 pytestmark = pytest.mark.django_db
 
