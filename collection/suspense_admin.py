@@ -97,7 +97,7 @@ class SuspenseItemAdmin(ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     service_change_form = SuspenseDecisionForm
     list_display = ("transaction_id", "value_date", "amount", "age", "reason", "state", "payer_name",
                     "reference_text", "proposed_employer")
-    list_filter = (OpenFilter, "state", "reason", "account")
+    list_filter = (OpenFilter, "state", "reason", ("account", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("record", "account", "proposed_employer")
     name_search_field = "record__payer_name"
     exact_search_field = "record__transaction_id"
@@ -179,7 +179,7 @@ class ReconciliationDayAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAd
 
     list_display = ("value_date", "account", "collected", "allocated", "credit", "suspense", "returned", "reversed",
                     "difference_shown", "checked_at")
-    list_filter = (CheckFilter, "account")
+    list_filter = (CheckFilter, ("account", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "value_date"
     name_search_field = None
     list_select_related = ("account",)

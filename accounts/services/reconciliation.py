@@ -23,7 +23,7 @@ from common.services import SYSTEM, entry
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
 # parallel workers, and read them by index, 55 s); the few differences are inserted after. Per account, the stored balance against the sum
 # of its entries, and the credits posted from the contribution ledger (cause "charge") against the
-# individual pension parts of the lines whose charges are settled (paid in full or, a negative
+# individual pension parts of the lines whose charges are settled (paid in full now or, a negative
 # correction, used up) and of the Art. 58 determined months whose charges are settled. Each mismatch is
 # one difference row.
 _CHECK_SQL = """
@@ -37,12 +37,9 @@ WITH entry_sums AS (
         SELECT l.person_id, sum(l.pension_individual) AS total
         FROM contributions_contributionline l
         JOIN contributions_charge c ON c.id = l.charge_id AND c.employer_id = l.employer_id AND c.period = l.period
-        WHERE ((c.amount > 0 AND EXISTS (SELECT 1 FROM contributions_allocation al
-                                         WHERE al.charge_id = c.id AND al.settles_charge)
-                             AND NOT EXISTS (SELECT 1 FROM contributions_allocation al  -- reopened (issue 22)
-                                             WHERE al.charge_id = c.id AND al.amount < 0
-                                               AND c.amount > (SELECT sum(s.amount) FROM contributions_allocation s
-                                                                WHERE s.charge_id = c.id)))
+        -- settled: paid in full now (a charge a collector's reversal reopened is not, issue 22)
+        WHERE ((c.amount > 0 AND c.amount <= (SELECT coalesce(sum(al.amount), 0) FROM contributions_allocation al
+                                              WHERE al.charge_id = c.id))
                OR (c.amount < 0 AND -c.amount <= (SELECT coalesce(sum(al.amount), 0)
                                                   FROM contributions_allocation al WHERE al.credit_id = c.id)))
               {line_filter}
@@ -53,11 +50,8 @@ WITH entry_sums AS (
         FROM contributions_determinedmonth dm
         JOIN contributions_determination d ON d.id = dm.determination_id
         JOIN contributions_charge c ON c.id = dm.charge_id
-        WHERE EXISTS (SELECT 1 FROM contributions_allocation al WHERE al.charge_id = c.id AND al.settles_charge)
-              AND NOT EXISTS (SELECT 1 FROM contributions_allocation al
-                              WHERE al.charge_id = c.id AND al.amount < 0
-                                AND c.amount > (SELECT sum(s.amount) FROM contributions_allocation s
-                                                 WHERE s.charge_id = c.id))
+        WHERE c.amount <= (SELECT coalesce(sum(al.amount), 0) FROM contributions_allocation al
+                           WHERE al.charge_id = c.id)
               {determined_filter}
         GROUP BY d.person_id
     ) parts

@@ -60,6 +60,7 @@ def suspense_assign(*, item: SuspenseItem, employer: Employer | None, actor: Vie
     employer's payment at once (dated the collector's value date, allocated oldest charge first);
     above it the assignment is proposed, and another clerk approves it (`suspense_approve`)."""
     item = _item_lock(item, actor)
+    SUSPENSE.step(item.state, "assign")  # the one conflict wording before any other check
     employer = _employer_check(item, employer, actor)
     if item.amount > terms_for(item.account.region_id).four_eyes_above:
         item.proposed_employer, item.proposed_by_id, item.proposed_at = employer, actor.user_id, timezone.now()

@@ -20,7 +20,8 @@ from common.problems import Conflict, Forbidden
 from common.services import STAFF, Machine, Step, entry, is_entry_point
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["agency", "employers", "insured", "contributions", "accounts", "transfers", "refunds", "statements"]
+APPS = ["agency", "employers", "insured", "contributions", "accounts", "collection", "transfers", "refunds",
+        "statements"]
 
 def _service_modules():
     for app in APPS:
@@ -62,6 +63,7 @@ EVENT_WRITERS = {
     "RefundEvent": "refunds/events.py",
     "StatementEvent": "statements/events.py",
     "SecurityEvent": "agency/events.py",
+    "CollectionEvent": "collection/events.py",
 }
 
 
