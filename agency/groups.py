@@ -19,6 +19,7 @@ VIEW_ALL = [
     "statements.view_statementrun", "statements.view_statement", "statements.view_delivery",
     "statements.view_printbatch", "statements.view_statementevent",
     "accounts.view_pensionaccount", "accounts.view_accountentry",
+    "collection.view_paymentorder",
     "collection.view_collectorfile", "collection.view_recordconflict", "collection.view_application",
     "collection.view_suspenseitem", "collection.view_reconciliationday",
 ]
@@ -34,6 +35,7 @@ CLERK = VIEW_ALL + [
     "transfers.change_suspension", "transfers.change_transfer",
     "refunds.add_refund", "refunds.change_refund",
     "statements.change_delivery",
+    "collection.add_paymentorder", "collection.change_paymentorder",  # payment orders at the counter
 ]
 REVIEWER = CLERK + ["employers.add_employerclient", "employers.change_employerclient",
                     "employers.change_registrationapplication", "refunds.approve_refund_payout",

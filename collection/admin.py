@@ -171,4 +171,8 @@ class CollectorClientAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     @admin.display(description=_("client id"))
     def client_id(self, obj):
         return obj.application.client_id
-from collection import suspense_admin  # noqa: E402,F401  (suspense and reconciliation screens)
+
+
+# The screens of suspense and reconciliation, and the counter's payment orders (issue 22, item 1), have
+# their own modules; importing them registers them.
+from collection import orders_admin, suspense_admin  # noqa: E402, F401

@@ -38,3 +38,24 @@ class CollectionConfig(AppConfig):
             problem_type_register(slug, title, text)
         home_figures_register("collection.suspense", suspense_home_figures)
         supervisor_alert_register("collection.reconciliation", reconciliation_alert)
+
+        # Payment orders (orders): their problem types, their state after the money, the receipts' origin.
+        from collection.orders import ORDER_PROBLEM_TYPES
+        from collection.selectors.orders import payment_collected
+        from contributions.hooks import receipt_origins, settled_hook_register
+
+        for slug, (title, text) in ORDER_PROBLEM_TYPES.items():
+            problem_type_register(slug, title, text)
+        # Payment orders: paid once a collector's record quoted them and their charges are settled.
+        settled_hook_register(_orders_paid_when_settled)
+        # Receipts say which collector's record brought the money.
+        receipt_origins.register(payment_collected)
+
+
+def _orders_paid_when_settled(allocations: list) -> None:
+    """Contributions' settled hook: the employers whose charges were just settled are looked at once
+    the money's transaction commits (the feed writes the Application that quotes an order after the
+    payment is allocated), all of one transaction's employers in one call."""
+    from collection.orders import orders_settle_after_commit
+
+    orders_settle_after_commit({a.employer_id for a in allocations})

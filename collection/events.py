@@ -28,6 +28,12 @@ class EventKind(models.TextChoices):
     RECORD_APPLIED = "record_applied", _("collected money applied to an employer")
     RECORD_CONFLICT = "record_conflict", _("a known record sent again with other figures")
     REVERSAL_RECEIVED = "reversal_received", _("the collector reversed a record")
+    # Payment orders (item 1).
+    ORDER_ISSUED = "order_issued", _("payment order issued")
+    ORDER_PAID = "order_paid", _("payment order paid")
+    ORDER_EXPIRED = "order_expired", _("payment order expired")
+    ORDER_CANCELLED = "order_cancelled", _("payment order cancelled")
+    ORDER_REOPENED = "order_reopened", _("payment order open again (its money was reversed)")
 
 
 def _write(kind: str, *, account_id: int, actor: Viewer, record=None, employer_id: int | None = None,
@@ -112,3 +118,33 @@ def reversal_received(record, *, actor: Viewer) -> CollectionEvent:
     return _write(EventKind.REVERSAL_RECEIVED, account_id=record.account_id, actor=actor, record=record,
                   details={"transaction_id": record.transaction_id, "reverses": record.reverses.transaction_id,
                            "value_date": record.value_date.isoformat(), "amount": str(record.amount)})
+
+
+# --- payment orders (collection/services/orders.py) ----------------------------------------------------
+
+def _order(kind: str, order, *, actor: Viewer, **details) -> CollectionEvent:
+    return _write(kind, account_id=order.account_id, actor=actor, employer_id=order.employer_id,
+                  details={"order": order.pk, "reference": order.reference, **details})
+
+
+def order_issued(order, *, actor: Viewer, periods: list[str]) -> CollectionEvent:
+    return _order(EventKind.ORDER_ISSUED, order, actor=actor, amount=str(order.amount), periods=periods,
+                  valid_until=order.valid_until.isoformat())
+
+
+def order_paid(order, *, actor: Viewer, records: list[str]) -> CollectionEvent:
+    """Paid: a collector's record quoted it and every charge it asked for is settled."""
+    return _order(EventKind.ORDER_PAID, order, actor=actor, records=records)
+
+
+def order_expired(order, *, actor: Viewer) -> CollectionEvent:
+    return _order(EventKind.ORDER_EXPIRED, order, actor=actor)
+
+
+def order_cancelled(order, *, actor: Viewer, note: str = "") -> CollectionEvent:
+    return _order(EventKind.ORDER_CANCELLED, order, actor=actor, note=note)
+
+
+def order_reopened(order, *, actor: Viewer) -> CollectionEvent:
+    """The collector reversed money that paid the order, and its charges are open again."""
+    return _order(EventKind.ORDER_REOPENED, order, actor=actor)

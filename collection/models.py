@@ -96,7 +96,9 @@ class PaymentOrder(models.Model):
                                 verbose_name=_("collection account"))
     # Quoted on the transfer; unique, with a check character so a mistyped one matches nothing.
     reference = models.CharField(_("payment reference"), max_length=20, unique=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)  # the lines' unpaid amounts and late fees
+    # What each further day of lateness adds to the late fees (the order's late fees run to the day of issue).
+    late_fee_per_day = models.DecimalField(_("late fee per further day"), **MONEY, default=Decimal("0.00"))
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     state = models.CharField(_("state"), max_length=10, choices=OrderState.choices, default=OrderState.OPEN)
@@ -123,16 +125,19 @@ class PaymentOrder(models.Model):
 
 
 class PaymentOrderCharge(models.Model):
-    """A charge an order asks to pay, with what it owed when the order was issued."""
+    """A charge an order asks to pay, with what it owed when the order was issued: its unpaid amount
+    and, for a principal, the late fee it had run up by the day of issue (not yet a charge of its own)."""
 
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="lines")
     charge = models.ForeignKey("contributions.Charge", on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), **MONEY)
+    late_fee = models.DecimalField(_("late fee to the day of issue"), **MONEY, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["order", "charge"], name="order_charge_once"),
-                       models.CheckConstraint(condition=Q(amount__gt=0), name="order_charge_positive")]
+                       models.CheckConstraint(condition=Q(amount__gt=0), name="order_charge_positive"),
+                       models.CheckConstraint(condition=Q(late_fee__gte=0), name="order_charge_fee_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.charge_id} {self.amount}"

@@ -58,3 +58,8 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "statements.tasks.statement_runs_check",
         "schedule": settings.STATEMENT_CHECK_MINUTES * 60,
     }
+    # Payment orders (issue 22): orders quoted and settled are paid (a catch-up), then those past validity expire.
+    sender.conf.beat_schedule["payment-orders-daily"] = {
+        "task": "collection.tasks.payment_orders_daily",
+        "schedule": crontab(minute=45, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
+    }

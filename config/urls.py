@@ -7,6 +7,7 @@ from oauth2_provider import views as oauth_views
 
 from accounts.apis import MyAccountApi
 from collection.apis import CollectorRecordsApi
+from collection.orders_apis import PaymentOrderApi, PaymentOrderCancelApi, PaymentOrderListApi, PaymentOrderPdfApi
 from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
 from contributions.apis.declarations import DeclarationCsvApi, DeclarationDetailApi, DeclarationListApi
@@ -66,6 +67,11 @@ api_v1 = [
     path("collector/records", CollectorRecordsApi.as_view(), name="collector-records"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),
+    path("employer/payment-orders", PaymentOrderListApi.as_view(), name="employer-payment-orders"),
+    path("employer/payment-orders/<int:pk>", PaymentOrderApi.as_view(), name="employer-payment-order"),
+    path("employer/payment-orders/<int:pk>/pdf", PaymentOrderPdfApi.as_view(), name="employer-payment-order-pdf"),
+    path("employer/payment-orders/<int:pk>/cancel", PaymentOrderCancelApi.as_view(),
+         name="employer-payment-order-cancel"),
     path("employer/contributions", EmployerContributionsApi.as_view(), name="employer-contributions"),
     path("registrations", RegistrationApi.as_view(), name="registrations"),
     path("registrations/with-documents", RegistrationUploadApi.as_view(), name="registrations-upload"),

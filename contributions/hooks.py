@@ -25,3 +25,20 @@ def allocations_written(allocations: list) -> None:
     if allocations:
         for hook in settled_hooks:
             hook(allocations)
+
+
+# Where a payment's money came from, for its receipt (issue 22: receipts are issued from collected
+# money). `collection` registers the one origin it knows, the collector's record, in its ready():
+# a function of the payment's id answering {transaction_id, value_date, collection_account, bank_name,
+# payer_name, payment_reference, matched_by}, or None for a payment no collector's record brought.
+ReceiptOrigin = Callable[[int], "dict | None"]
+
+receipt_origins: Registry[ReceiptOrigin] = Registry("contributions.receipt_origins", key=lambda origin: "collected")
+
+
+def receipt_origin(payment_id: int) -> dict | None:
+    for origin in receipt_origins:
+        found = origin(payment_id)
+        if found is not None:
+            return found
+    return None

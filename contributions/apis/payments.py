@@ -31,6 +31,16 @@ class AllocationOut(serializers.Serializer):
     releases = serializers.IntegerField(allow_null=True)
 
 
+class CollectedOut(serializers.Serializer):
+    transaction_id = serializers.CharField(help_text="The collector's own id of the record that brought the money.")
+    value_date = serializers.DateField(help_text="The collector's value date: the day the money counts as paid.")
+    collection_account = serializers.CharField()
+    bank_name = serializers.CharField()
+    payer_name = serializers.CharField()
+    payment_reference = serializers.CharField(allow_null=True, help_text="The payment order the transfer quoted.")
+    matched_by = serializers.CharField(help_text="order (the payment reference), uscc, or clerk (from suspense).")
+
+
 class ReceiptOut(serializers.Serializer):
     id = serializers.IntegerField(source="payment.id")
     receipt_number = serializers.SerializerMethodField()
@@ -44,6 +54,8 @@ class ReceiptOut(serializers.Serializer):
     allocated = serializers.DecimalField(**MONEY)
     unallocated = serializers.DecimalField(**MONEY, help_text="Kept as a credit for the next charges.")
     allocations = AllocationOut(many=True)
+    collected = CollectedOut(allow_null=True, help_text="The collector's record the money came from (issue 22); "
+                                                        "null for a payment recorded before.")
 
     def get_receipt_number(self, obj) -> str:
         return f"P{obj.payment.paid_on:%Y%m}-{obj.payment.pk:08d}"

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from common.access import Kind, Viewer, scope
 from common.hot_paths import CompiledQuery
+from contributions.hooks import receipt_origin
 from contributions.models import Allocation, Charge, Payment
 from contributions.models.payments import Determination
 from contributions.selectors.arrears import Arrears, employer_arrears, employers_in_arrears
@@ -70,6 +71,7 @@ class Receipt:
     allocations: list[dict]
     allocated: Decimal
     unallocated: Decimal
+    collected: dict | None = None  # the collector's record that brought the money (contributions.hooks)
 
 
 def payment_receipt(payment: Payment) -> Receipt:
@@ -79,4 +81,4 @@ def payment_receipt(payment: Payment) -> Receipt:
                     "amount": a.amount, "counts_as_paid_on": a.effective_on, "settles_charge": a.settles_charge,
                     "releases": a.releases_id} for a in rows]
     allocated = sum((a.amount for a in rows), Decimal("0.00"))
-    return Receipt(payment, allocations, allocated, payment.amount - allocated)
+    return Receipt(payment, allocations, allocated, payment.amount - allocated, receipt_origin(payment.pk))

@@ -180,6 +180,21 @@ PROBES = {
     # No payment exists in the world: the employer's own receipt id is unknown to every caller.
     "payment receipt": Probe("GET", "/api/v1/employer/payments/{id}", lambda w: "/api/v1/employer/payments/1",
                              (401, 404, 404, 401, 404, *NO_SESSION)),
+    # Payment orders (issue 22): no order exists in the world, so its id is unknown to every caller; a
+    # bad month reaches the validation (400) of a caller allowed to ask, the others are refused first.
+    "payment orders": Probe("GET", "/api/v1/employer/payment-orders", lambda w: "/api/v1/employer/payment-orders",
+                            (401, 200, 200, 401, 200, *NO_SESSION)),
+    "payment order ask": Probe("POST", "/api/v1/employer/payment-orders",
+                               lambda w: "/api/v1/employer/payment-orders",
+                               (401, 403, 400, 401, 400, *NO_SESSION), body=lambda w: {"periods": ["2026-13"]}),
+    "payment order": Probe("GET", "/api/v1/employer/payment-orders/{id}",
+                           lambda w: "/api/v1/employer/payment-orders/1", (401, 404, 404, 401, 404, *NO_SESSION)),
+    "payment order pdf": Probe("GET", "/api/v1/employer/payment-orders/{id}/pdf",
+                               lambda w: "/api/v1/employer/payment-orders/1/pdf",
+                               (401, 404, 404, 401, 404, *NO_SESSION)),
+    "payment order cancel": Probe("POST", "/api/v1/employer/payment-orders/{id}/cancel",
+                                  lambda w: "/api/v1/employer/payment-orders/1/cancel",
+                                  (401, 403, 404, 401, 404, *NO_SESSION), body=lambda w: {}),
     "arrears": Probe("GET", "/api/v1/employer/arrears", lambda w: "/api/v1/employer/arrears",
                      (401, 200, 200, 401, 200, *NO_SESSION)),
     "employer contributions": Probe("GET", "/api/v1/employer/contributions",

@@ -20,7 +20,7 @@ from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_APPS = ("common", "agency", "employers", "insured", "transfers", "accounts", "contributions",
-                "statements", "refunds", "demo")
+                "statements", "refunds", "collection", "demo")
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
                  "ngettext_lazy", "npgettext", "npgettext_lazy"}
 
