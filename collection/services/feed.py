@@ -114,10 +114,11 @@ feed_import = entry(feed_import, callers=STAFF | COLLECTOR, permission=PERMISSIO
 
 def feed_apply(*, actor: Viewer, file: CollectorFile | None = None) -> FeedResult:
     """Apply the next chunk of stored records not yet applied (of `file`, or of any file): credits
-    first, reversals when no credit is left. `pending` tells what is left after this chunk."""
+    first, reversals when no credit is left. `pending` is 1 while records are left after this chunk,
+    0 when none is."""
     result = FeedResult(file=file, created=False)
     _apply_into(result, file=file, actor=actor, limit=settings.COLLECTION_APPLY_CHUNK)
-    result.pending = records_pending(file=file).count()
+    result.pending = int(records_pending(file=file).exists())
     return result
 
 
