@@ -126,6 +126,7 @@ def seed(employers: int) -> dict:
 
 def records_file(path: Path, n: int, *, employer_ids: list[int] | None) -> None:
     """n credits: without employers, every record names no one; with them, see the module docstring."""
+    prefix = "BI" if employer_ids is None else "BM"  # the two files' ids apart: no conflicts between them
     with path.open("w", encoding="utf-8") as out:
         out.write(HEADER)
         for i in range(n):
@@ -143,7 +144,7 @@ def records_file(path: Path, n: int, *, employer_ids: list[int] | None) -> None:
                     text, amount = f"缴费 {reference_of(employer)}", "30000.00"
                 else:
                     text, amount = f"社保费 {uscc}", "20000.00"
-            out.write(f"{ACCOUNT},BX{i:09d},{day},{amount},6222020200{i % 1000000:09d},上海付款人{i % 1000},"
+            out.write(f"{ACCOUNT},{prefix}{i:09d},{day},{amount},6222020200{i % 1000000:09d},上海付款人{i % 1000},"
                       f"{text},\n")
 
 

@@ -118,14 +118,14 @@ def feed_apply(*, actor: Viewer, file: CollectorFile | None = None) -> FeedResul
     0 when none is."""
     result = FeedResult(file=file, created=False)
     _apply_into(result, file=file, actor=actor, limit=settings.COLLECTION_APPLY_CHUNK)
-    result.pending = int(records_pending(file=file).exists())
+    result.pending = int(_records_pending(file=file).exists())
     return result
 
 
 feed_apply = entry(feed_apply, callers=STAFF | COLLECTOR, permission=PERMISSION, refusal=_REFUSAL)
 
 
-def records_pending(*, file: CollectorFile | None = None):
+def _records_pending(*, file: CollectorFile | None = None):
     """The stored records the database holds as not applied yet (see the module docstring)."""
     records = CollectorRecord.objects.filter(file=file) if file is not None else CollectorRecord.objects.all()
     applied = Exists(Application.objects.filter(record=OuterRef("pk")))
@@ -136,7 +136,7 @@ def records_pending(*, file: CollectorFile | None = None):
 
 
 def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer, limit: int | None) -> None:
-    pending = records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
+    pending = _records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
     credits = list(pending.filter(kind=RecordKind.CREDIT)[:limit] if limit else pending.filter(kind=RecordKind.CREDIT))
     applied, waiting = credits_apply(credits, actor=actor)
     result.applied += applied
