@@ -202,7 +202,6 @@ def main() -> dict:
                     "target_match_s": TARGET_MATCH_S}
     django_start()
     from collection.models import Application, CollectorRecord, SuspenseItem
-    from collection.services.feed import feed_apply
     from common.access import Viewer
     from contributions.models import Allocation
 
@@ -218,6 +217,8 @@ def main() -> dict:
         stored_s = time.perf_counter() - started
         chunks, left = 0, (0 if args.before else imported.pending)
         while left:
+            from collection.services.feed import feed_apply
+
             left = feed_apply(actor=Viewer.system()).pending
             chunks += 1
         total_s = time.perf_counter() - started
