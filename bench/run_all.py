@@ -389,6 +389,7 @@ def report(quick: bool = False) -> None:
     transfer = support.load(f"transfer{suffix}")
     statements = support.load(f"statements{suffix}")
     upload = support.load(f"upload{suffix}")
+    collection = support.load(f"collection{suffix}")
     profile = text_of(f"lookup_profile{suffix}.txt")
     enrolment_profile = text_of(f"enrolment_profile{suffix}.txt")
     m = (seed or lookup or enrolment or sweep or {}).get("machine") or support.machine()
@@ -432,6 +433,8 @@ def report(quick: bool = False) -> None:
         lines += statements_section(statements)
     if upload:
         lines += upload_section(upload)
+    if collection:
+        lines += collection_section(collection)
     output = QUICK_OUTPUT if quick else OUTPUT
     text = "\n".join(lines).rstrip() + "\n"
     if not quick and OUTPUT.exists() and MARKER in OUTPUT.read_text():
@@ -441,6 +444,26 @@ def report(quick: bool = False) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(f"wrote {output}")
+
+
+def collection_section(r: dict) -> list[str]:
+    lines = ["## The collection feed at a province's size (issue 22)", "",
+             f"Date {r['machine']['date']}; `python bench/collection_bench.py"
+             + (" --quick" if r["records"] < 1_000_000 else "") + "`.", ""]
+    if "import_s" in r:
+        lines += [f"Import of a {r['records']:,}-record collector file ({r['file_mb']} MB; parsed, checked, staged, "
+                  f"stored; applying is below): {r['import_s']} s against a COPY of the same file into a bare table "
+                  f"{r['copy_s']} s: **ratio {r['ratio']}** (target at most {r['target_ratio']}), peak memory "
+                  f"{r['peak_rss_mb']} MB (target under {r['target_memory_mb']}): {yes(r['import_meets_target'])}. "
+                  f"CPUs busy before: {r['import_cpu_busy_before']:.0%}, load {r['import_load_before']}.", ""]
+    if "match_total_s" in r:
+        lines += [f"Matching and allocation of {r['match_records']:,} records against {r['months']} months of charges of "
+                  f"{r['employers']:,} employers: stored {r['match_store_s']} s, applied {r['match_apply_s']} s "
+                  f"({r['match_chunks']} chunks), **{r['match_total_s']} s** (target under {r['target_match_s']}): "
+                  f"{yes(r['match_meets_target'])}. {r['applications']:,} applications, {r['suspense_items']:,} "
+                  f"suspense items, {r['allocations_written']:,} allocations. CPUs busy before: "
+                  f"{r['match_cpu_busy_before']:.0%}, load {r['match_load_before']}.", ""]
+    return lines
 
 
 def main() -> None:
@@ -461,6 +484,7 @@ def main() -> None:
         run("transfer_bench.py", *extra)
         run("statement_bench.py", *extra)
         run("upload_bench.py", *extra)
+        run("collection_bench.py", *extra)
     report(quick=args.quick)  # a quick run writes bench/results/BENCHMARKS-quick.md, not BENCHMARKS.md
 
 

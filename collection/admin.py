@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,14 @@ class CollectorFileImportForm(ServiceForm):
         result = feed_import(content=upload.read(), format=data["format"], name=upload.name, actor=viewer)
         if not result.created:
             self.message = (messages.WARNING, gettext("This file was imported before: nothing was changed."))
+        elif result.pending:  # a large file: stored now, applied by a worker a chunk per transaction
+            from collection.tasks import feed_apply_all
+
+            file_id = result.file.pk
+            transaction.on_commit(lambda: feed_apply_all.delay(file_id))
+            self.message = (messages.SUCCESS, gettext(
+                "%(stored)s new record(s) stored; they are being applied in the background (the file's records "
+                "show each application as it is made).") % {"stored": result.stored})
         else:
             self.message = (messages.SUCCESS, gettext(
                 "%(stored)s new record(s): %(applied)s applied, %(suspense)s to suspense, %(reversals)s "

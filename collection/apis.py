@@ -69,7 +69,7 @@ class CollectorRecordsApi(ApiView):
         for row, raw in enumerate(records, start=1):
             line = line_read({**raw, "reference_text": raw.get("reference", "")}, row=row, faults=faults)
             if line is not None:
-                parsed.lines.append(line)
+                parsed.add(line)
         canonical = json.dumps(records, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         if faults.total:
             faults.raise_if_any()

@@ -15,15 +15,20 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from agency.deadlines import today_in_shanghai
 from collection import events
-from collection.matching import Match, record_match
-from collection.models import Application, CollectorRecord, PaymentOrder, SuspenseReason
+from collection.matching import records_match
+from collection.models import Application, CollectorRecord, PaymentOrder, SuspenseItem, SuspenseReason
 from collection.suspense import suspense_enter
 from collection.terms import terms_for
 from common.access import Viewer
-from contributions.models import Allocation
+from contributions import events as contribution_events
+from contributions.allocation import charges_settle
+from contributions.models import Allocation, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.payments import payment_record
+from contributions.terms import terms_for as contribution_terms
+from employers.models import Employer
 
 ZERO = Decimal("0.00")
 
@@ -39,14 +44,94 @@ def bank_reference(record: CollectorRecord, *, suffix: str = "") -> str:
     return f"{record.account.account_number}/{digest[:63 - len(record.account.account_number) - len(suffix)]}{suffix}"
 
 
-def credit_apply(record: CollectorRecord, *, actor: Viewer) -> Application | None:
-    """Match a new credit record and apply it; None when all of it waits in suspense."""
-    match: Match = record_match(record, region_id=record.account.region_id)
-    if not match.found:
-        suspense_enter(record, amount=record.amount, reason=match.suspense_reason, actor=actor)
-        return None
-    return record_apply_to(record, employer_id=match.employer_id, amount=record.amount, matched_by=match.matched_by,
-                           order=match.order, actor=actor)
+def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int, int]:
+    """Match new credit records and apply them, set-based: the matching in two queries, the matched
+    employers locked in one, then per employer its payments inserted together and ONE allocation run
+    for all of them; applications, suspense items and events written in bulk. An employer's record
+    larger than the region's credit limit is allocated in a savepoint first and rolled back when it
+    leaves more than the limit unallocated (the overpayment above it goes to suspense). Returns
+    (records applied, records all of whose money waits in suspense)."""
+    if not records:
+        return 0, 0
+    matches = records_match([(r.pk, r.reference_text, r.account.region_id) for r in records])
+    waiting: list[SuspenseItem] = []
+    by_employer: dict[int, list[CollectorRecord]] = {}
+    for record in records:
+        match = matches[record.pk]
+        if match.found:
+            by_employer.setdefault(match.employer_id, []).append(record)
+        else:
+            waiting.append(_waiting(record, record.amount, match.suspense_reason))
+    applications: list[Application] = []
+    kept_of: dict[int, Decimal] = {}
+    regions = dict(Employer.objects.select_for_update(no_key=True).filter(pk__in=by_employer).order_by("pk")
+                   .values_list("pk", "region_id"))
+    limits: dict[int, Decimal] = {}
+    for employer_id in sorted(by_employer):
+        ours = by_employer[employer_id]
+        terms = contribution_terms(regions[employer_id])
+        for record in ours:
+            region_id = record.account.region_id
+            if region_id not in limits:
+                limits[region_id] = terms_for(region_id).credit_limit
+            kept_of[record.pk] = record.amount
+        at_risk = any(record.amount > limits[record.account.region_id] for record in ours)
+        savepoint = transaction.savepoint() if at_risk else None
+        payments = _pay(employer_id, ours, kept_of, terms, actor)
+        if at_risk:
+            excess = {}
+            for record, payment in zip(ours, payments, strict=True):
+                left = payment.amount - payment.allocated
+                if left > limits[record.account.region_id]:
+                    excess[record.pk] = left - limits[record.account.region_id]
+            if excess:
+                transaction.savepoint_rollback(savepoint)
+                for pk, amount in excess.items():
+                    kept_of[pk] -= amount
+                payments = _pay(employer_id, ours, kept_of, terms, actor)
+            else:
+                transaction.savepoint_commit(savepoint)
+        paid = {payment.bank_reference: payment for payment in payments}
+        for record in ours:
+            match = matches[record.pk]
+            if kept_of[record.pk] > 0:
+                applications.append(Application(record=record, employer_id=employer_id,
+                                                payment=paid[bank_reference(record)], order_id=match.order_id,
+                                                matched_by=match.matched_by, amount=kept_of[record.pk]))
+            if record.amount - kept_of[record.pk] > 0:
+                waiting.append(_waiting(record, record.amount - kept_of[record.pk], SuspenseReason.OVERPAYMENT))
+    Application.objects.bulk_create(applications)
+    SuspenseItem.objects.bulk_create(waiting)
+    events.suspense_entered_many(waiting, actor=actor)
+    events.records_applied([(record, kept_of.get(record.pk, ZERO)) for records_ in by_employer.values()
+                            for record in records_], {a.record_id: a for a in applications}, actor=actor)
+    fully_waiting = sum(1 for item in waiting if item.reason != SuspenseReason.OVERPAYMENT)
+    return len(applications), fully_waiting + sum(1 for pk, kept in kept_of.items() if kept <= 0)
+
+
+def _waiting(record: CollectorRecord, amount: Decimal, reason: str) -> SuspenseItem:
+    return SuspenseItem(record=record, account_id=record.account_id, amount=amount, reason=reason,
+                        entered_on=today_in_shanghai())
+
+
+def _pay(employer_id: int, records: list[CollectorRecord], kept_of: dict[int, Decimal], terms, actor: Viewer) -> list:
+    """The employer's payments of `records` (what is kept of each) inserted at once, then one
+    allocation run; each payment carries `allocated` (what this run allocated of it)."""
+    payments = Payment.objects.bulk_create([
+        Payment(employer_id=employer_id, bank_reference=bank_reference(record), amount=kept_of[record.pk],
+                paid_on=record.value_date, channel=PaymentChannel.COLLECTOR, actor=actor.label(),
+                actor_user_id=actor.user_id)
+        for record in records if kept_of[record.pk] > 0])
+    written = charges_settle(employer_id=employer_id, actor=actor.label(), rate=terms.late_fee_daily_rate,
+                             order=terms.allocation_order)
+    allocated: dict[int, Decimal] = {}
+    for allocation in written:
+        if allocation.payment_id is not None:
+            allocated[allocation.payment_id] = allocated.get(allocation.payment_id, ZERO) + allocation.amount
+    for payment in payments:
+        payment.allocated = allocated.get(payment.pk, ZERO)
+    contribution_events.payments_recorded(payments, actor=actor)
+    return payments
 
 
 def record_apply_to(record: CollectorRecord, *, employer_id: int, amount: Decimal, matched_by: str, actor: Viewer,

@@ -51,6 +51,13 @@ def suspense_entered(item: SuspenseItem, *, actor: Viewer) -> CollectionEvent:
                   details=_item(item, reason=item.reason))
 
 
+def suspense_entered_many(items: list[SuspenseItem], *, actor: Viewer) -> list[CollectionEvent]:
+    """`suspense_entered` for many items at once (the feed's bulk path; the items are saved)."""
+    return CollectionEvent.objects.bulk_create([CollectionEvent(
+        kind=EventKind.SUSPENSE_ENTERED, account_id=item.account_id, record=item.record, actor=actor.label(),
+        actor_user_id=actor.user_id, details=_item(item, reason=item.reason)) for item in items])
+
+
 def suspense_proposed(item: SuspenseItem, *, actor: Viewer, note: str = "") -> CollectionEvent:
     return _write(EventKind.SUSPENSE_PROPOSED, account_id=item.account_id, actor=actor, record=item.record,
                   employer_id=item.proposed_employer_id, details=_item(item, note=note))
@@ -103,6 +110,21 @@ def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_susp
                            "amount": str(record.amount), "kept": str(kept), "to_suspense": str(to_suspense),
                            "matched_by": application.matched_by if application else None,
                            "payment": application.payment_id if application else None})
+
+
+def records_applied(records: list[tuple], applications: dict, *, actor: Viewer) -> list[CollectionEvent]:
+    """`record_applied` for many records at once: `records` as (record, kept), `applications` by record id."""
+    written = []
+    for record, kept in records:
+        application = applications.get(record.pk)
+        written.append(CollectionEvent(
+            kind=EventKind.RECORD_APPLIED, account_id=record.account_id, record=record, actor=actor.label(),
+            actor_user_id=actor.user_id, employer_id=application.employer_id if application else None,
+            details={"transaction_id": record.transaction_id, "value_date": record.value_date.isoformat(),
+                     "amount": str(record.amount), "kept": str(kept), "to_suspense": str(record.amount - kept),
+                     "matched_by": application.matched_by if application else None,
+                     "payment": application.payment_id if application else None}))
+    return CollectionEvent.objects.bulk_create(written)
 
 
 def record_conflict(conflict, *, actor: Viewer) -> CollectionEvent:

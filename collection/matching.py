@@ -21,7 +21,7 @@ _USCC = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUW-Y]{18}(?![0-9A-Z])")
 @dataclass(frozen=True)
 class Match:
     employer_id: int | None = None
-    order: PaymentOrder | None = None
+    order_id: int | None = None
     matched_by: str | None = None
     suspense_reason: str | None = None  # when no employer: why it waits
 
@@ -40,21 +40,38 @@ def usccs_in(text: str) -> list[str]:
 
 def record_match(record: CollectorRecord, *, region_id: int) -> Match:
     """Whose money `record` is, read from its reference text."""
-    references = references_in(record.reference_text)
+    return records_match([(record.pk, record.reference_text, region_id)])[record.pk]
+
+
+def records_match(records: list[tuple[int, str, int]]) -> dict[int, Match]:
+    """Whose money each of `records` (id, reference text, the collection account's region) is: the
+    references and USCCs of all of them looked up in two queries."""
+    texts = {pk: (references_in(text), usccs_in(text), region_id) for pk, text, region_id in records}
+    references = {r for refs, _codes, _region in texts.values() for r in refs}
+    codes = {c for _refs, found, _region in texts.values() for c in found}
+    orders: dict[str, tuple[int, int, int]] = {}  # reference: (order id, employer id, region id)
     if references:
-        orders = {o.reference: o for o in PaymentOrder.objects.filter(reference__in=references,
-                                                                     employer__region_id=region_id)}
-        employers = {o.employer_id for o in orders.values()}
-        if len(employers) > 1:
-            return Match(suspense_reason=SuspenseReason.AMBIGUOUS)
-        if employers:
-            order = next(orders[r] for r in references if r in orders)
-            return Match(employer_id=order.employer_id, order=order, matched_by=MatchedBy.ORDER)
-    codes = usccs_in(record.reference_text)
+        orders = {ref: (pk, employer_id, region_id) for ref, pk, employer_id, region_id in PaymentOrder.objects.filter(
+            reference__in=references).values_list("reference", "pk", "employer_id", "employer__region_id")}
+    employers: dict[str, list[tuple[int, int]]] = {}  # uscc: [(employer id, region id)]
     if codes:
-        employers = list(Employer.objects.filter(uscc__in=codes, region_id=region_id).values_list("pk", flat=True))
-        if len(employers) > 1:
+        for uscc, pk, region_id in Employer.objects.filter(uscc__in=codes).values_list("uscc", "pk", "region_id"):
+            employers.setdefault(uscc, []).append((pk, region_id))
+    return {pk: _match(refs, found, region_id, orders, employers) for pk, (refs, found, region_id) in texts.items()}
+
+
+def _match(references: list[str], codes: list[str], region_id: int, orders: dict, employers: dict) -> Match:
+    if references:
+        quoted = [(ref, orders[ref]) for ref in references if ref in orders and orders[ref][2] == region_id]
+        if len({employer_id for _ref, (_pk, employer_id, _region) in quoted}) > 1:
             return Match(suspense_reason=SuspenseReason.AMBIGUOUS)
-        if employers:
-            return Match(employer_id=employers[0], matched_by=MatchedBy.USCC)
+        if quoted:
+            order_id, employer_id, _region = quoted[0][1]
+            return Match(employer_id=employer_id, order_id=order_id, matched_by=MatchedBy.ORDER)
+    if codes:
+        found = {pk for code in codes for pk, region in employers.get(code, ()) if region == region_id}
+        if len(found) > 1:
+            return Match(suspense_reason=SuspenseReason.AMBIGUOUS)
+        if found:
+            return Match(employer_id=found.pop(), matched_by=MatchedBy.USCC)
     return Match(suspense_reason=SuspenseReason.UNMATCHED)

@@ -301,6 +301,9 @@ ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
 # The nightly collection reconciliation checks the value dates of this many days back (and every
 # day whose latest check found a difference).
 COLLECTION_RECONCILE_DAYS = env_int("COLLECTION_RECONCILE_DAYS", 35)
+# The feed applies collector records in chunks of this many (one transaction each); a file of at
+# most one chunk is applied in the import's own transaction (collection/services/feed.py).
+COLLECTION_APPLY_CHUNK = env_int("COLLECTION_APPLY_CHUNK", 2000)
 
 # Art. 74 statements: the yearly run for last year starts on this day (Asia/Shanghai); a check every
 # STATEMENT_CHECK_MINUTES resumes what a dead worker or a lost task left (the database knows).

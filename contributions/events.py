@@ -56,6 +56,16 @@ def payment_recorded(payment, *, actor: Viewer, allocated) -> ContributionEvent:
                            "channel": payment.channel, "allocated": str(allocated)})
 
 
+def payments_recorded(payments: list, *, actor: Viewer) -> list[ContributionEvent]:
+    """`payment_recorded` for many payments at once (the collection feed's bulk path); each payment
+    carries `allocated`, what the allocation run allocated of it."""
+    return ContributionEvent.objects.bulk_create([ContributionEvent(
+        kind=EventKind.PAYMENT_RECORDED, employer_id=p.employer_id, actor=actor.label(), actor_user_id=actor.user_id,
+        details={"payment": p.pk, "bank_reference": p.bank_reference, "amount": str(p.amount),
+                 "paid_on": p.paid_on.isoformat(), "channel": p.channel, "allocated": str(p.allocated)})
+        for p in payments])
+
+
 def provisional_replaced(declaration, *, actor: Viewer, provisional) -> ContributionEvent:
     return _write(EventKind.PROVISIONAL_REPLACED, employer_id=declaration.employer_id, actor=actor,
                   period=declaration.period, declaration=declaration,

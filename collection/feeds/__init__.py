@@ -1,7 +1,8 @@
 """Collector files (issue 22, items 2 and 8): what a file or an API batch says, read and checked
 before anything is stored. A format module (`csv_layout`, `camt053`) turns bytes into `Line`s with
-their line numbers; `lines_check` then holds every line to the same rules (against the collection
-accounts); any fault refuses the whole file, every bad line named (row, field, code, message).
+their line numbers, each line's form checked here (`line_read`) as it is read; collection.staging
+then holds the lines to the rules against the accounts and the stored records; any fault refuses the
+whole file, every bad line named (row, field, code, message).
 
 A `Line`'s amount is signed as the collector means it: a credit is positive, a reversal negative
 and names the record it reverses (`reverses`, the collector's id of that record on the same account).
@@ -10,6 +11,7 @@ and names the record it reverses (`reverses`, the collector's id of that record 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from collection.models import CollectionAccount, CollectorRecord, RecordKind
+from collection.models import RecordKind
 from common.problems import ApplicationError
 from common.text import text_fault
 
@@ -75,6 +77,19 @@ class Parsed:
     declared_count: int | None = None  # the file's own totals, where its format carries them
     declared_sum: Decimal | None = None  # net: credits less reversals
     read: int = 0  # record lines read, good or bad (what the declared count counts)
+    good: int = 0  # lines that passed `line_read`
+    net: Decimal = Decimal("0.00")  # their amounts' sum
+    # Where good lines go: None keeps them in `lines`; the feed streams them into its staging table
+    # instead (collection.staging), so a file of a million records is never held in memory.
+    sink: Callable[[Line], None] | None = None
+
+    def add(self, line: Line) -> None:
+        self.good += 1
+        self.net += line.amount
+        if self.sink is None:
+            self.lines.append(line)
+        else:
+            self.sink(line)
 
 
 def line_read(raw: dict[str, str], *, row: int, faults: Faults) -> Line | None:
@@ -134,73 +149,3 @@ def line_read(raw: dict[str, str], *, row: int, faults: Faults) -> Line | None:
     return Line(row=row, account=values["account"], transaction_id=values["transaction_id"], value_date=value_date,
                 amount=amount, payer_account=values["payer_account"], payer_name=values["payer_name"],
                 reference_text=values["reference_text"], reverses=values["reverses"])
-
-
-def lines_check(parsed: Parsed, *, faults: Faults, today: date) -> dict[str, CollectionAccount]:
-    """The rules a line's form cannot tell: the account is one of ours and open on the value date,
-    the value date is not ahead of today, each id is once in the file, a reversal names a credit on
-    the same account (earlier in the file or stored) with the same amount, and the file's own totals
-    agree with its lines. Returns the accounts by number."""
-    numbers = {line.account for line in parsed.lines}
-    accounts = {a.account_number: a for a in CollectionAccount.objects.filter(account_number__in=numbers)}
-    seen: dict[tuple[str, str], Line] = {}
-    for line in parsed.lines:
-        account = accounts.get(line.account)
-        if account is None:
-            faults.add(line.row, "account", "unknown", _("No collection account has this number."))
-        elif line.value_date > today:
-            faults.add(line.row, "value_date", "future", _("A value date cannot be after today."))
-        elif line.value_date < account.opened_on:
-            faults.add(line.row, "value_date", "before_account",
-                       _("The account was opened on %(day)s: no money arrived on it before.")
-                       % {"day": account.opened_on.isoformat()})
-        elif account.closed_on is not None and line.value_date > account.closed_on:
-            faults.add(line.row, "value_date", "after_account",
-                       _("The account was closed on %(day)s.") % {"day": account.closed_on.isoformat()})
-        key = (line.account, line.transaction_id)
-        if key in seen:
-            faults.add(line.row, "transaction_id", "duplicate",
-                       _("The file has this transaction id already (line %(row)s).") % {"row": seen[key].row})
-        else:
-            seen[key] = line
-    _reversals_check(parsed, accounts, seen, faults)
-    if parsed.declared_count is not None and parsed.declared_count >= 0 and parsed.declared_count != parsed.read:
-        faults.add(None, "total_count", "totals",
-                   _("The file says %(said)s records; it has %(has)s.")
-                   % {"said": parsed.declared_count, "has": parsed.read})
-    if parsed.declared_sum is not None and len(parsed.lines) == parsed.read:  # a bad amount has no sum
-        net = sum((line.amount for line in parsed.lines), Decimal("0.00"))
-        if parsed.declared_sum != net:
-            faults.add(None, "total_amount", "totals",
-                       _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
-                       % {"said": parsed.declared_sum, "has": net})
-    return accounts
-
-
-def _reversals_check(parsed: Parsed, accounts: dict, seen: dict, faults: Faults) -> None:
-    reversals = [line for line in parsed.lines if line.amount < 0 and line.account in accounts]
-    if not reversals:
-        return
-    stored = {(r.account.account_number, r.transaction_id): r for r in CollectorRecord.objects.filter(
-        account__in=[accounts[line.account] for line in reversals],
-        transaction_id__in=[line.reverses for line in reversals]).select_related("account", "reversed_by")}
-    for line in reversals:
-        original = seen.get((line.account, line.reverses)) or stored.get((line.account, line.reverses))
-        if original is None or isinstance(original, Line) and original.row > line.row:
-            faults.add(line.row, "reverses", "unknown",
-                       _("No earlier record on this account has the transaction id %(id)s.") % {"id": line.reverses})
-        elif original.amount < 0 or getattr(original, "kind", RecordKind.CREDIT) != RecordKind.CREDIT:
-            faults.add(line.row, "reverses", "not_credit", _("Only money received can be reversed."))
-        elif isinstance(original, CollectorRecord) and _reversed_by(original) not in (None, line.transaction_id):
-            faults.add(line.row, "reverses", "already_reversed",
-                       _("The collector reversed this record before (%(id)s).") % {"id": _reversed_by(original)})
-        elif -line.amount != original.amount:
-            faults.add(line.row, "amount", "reversal_amount",
-                       _("A reversal takes back the whole record: %(amount)s.") % {"amount": original.amount})
-
-
-def _reversed_by(record: CollectorRecord) -> str | None:
-    try:
-        return record.reversed_by.transaction_id
-    except CollectorRecord.DoesNotExist:
-        return None

@@ -61,7 +61,9 @@ def _text(element: Element | None, path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def parse(content: bytes, faults: Faults) -> Parsed:
+def parse(content: bytes, faults: Faults, parsed: Parsed | None = None) -> Parsed:
+    """The statement's entries into `parsed` (a new one when None)."""
+    parsed = parsed if parsed is not None else Parsed([])
     builder = _Lines()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     builder.parser = parser
@@ -72,12 +74,12 @@ def parse(content: bytes, faults: Faults) -> Parsed:
         position = getattr(error, "position", (None,))[0]
         faults.add(position, "file", "xml", _("The file is not well-formed XML, or declares a DTD or entities "
                                               "(refused): %(error)s") % {"error": error})
-        return Parsed([])
+        return parsed
     statement = _find(root, "BkToCstmrStmt")
     if _local(root.tag) != "Document" or statement is None or "camt.053" not in root.tag:
         faults.add(1, "file", "not_camt053", _("The file is not an ISO 20022 camt.053 bank statement."))
-        return Parsed([])
-    parsed = Parsed([])  # the totals are each statement's, checked here
+        return parsed
+    # the totals are each statement's, checked here
     for stmt in _all(statement, "Stmt"):
         _statement_read(stmt, parsed, faults)
     return parsed
@@ -88,7 +90,7 @@ def _statement_read(stmt: Element, parsed: Parsed, faults: Faults) -> None:
     if not account:
         faults.add(int(stmt.get(_LINE)), "Stmt/Acct/Id", "required", _("The statement names no account."))
     entries = _all(stmt, "Ntry")
-    first = len(parsed.lines)
+    first, first_net = parsed.good, parsed.net
     for entry in entries:
         _entry_read(entry, account, parsed, faults)
     summary = _find(stmt, "TxsSummry/TtlNtries")
@@ -104,7 +106,7 @@ def _statement_read(stmt: Element, parsed: Parsed, faults: Faults) -> None:
         return
     if _text(summary, "TtlNetNtry/CdtDbtInd") == "DBIT":
         net = -net
-    lines = parsed.lines[first:]
+    good, good_net = parsed.good - first, parsed.net - first_net
     if count != len(entries):
         faults.add(row, "TxsSummry/TtlNtries/NbOfNtries", "totals",
                    _("The file says %(said)s records; it has %(has)s.") % {"said": count, "has": len(entries)})
@@ -112,11 +114,10 @@ def _statement_read(stmt: Element, parsed: Parsed, faults: Faults) -> None:
         faults.add(row, "TxsSummry/TtlNtries/Sum", "totals",
                    _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
                    % {"said": total, "has": sum((_amount_of(e) for e in entries), Decimal("0.00"))})
-    if _text(summary, "TtlNetNtry/Amt") and len(lines) == len(entries) and net != sum(
-            (line.amount for line in lines), Decimal("0.00")):
+    if _text(summary, "TtlNetNtry/Amt") and good == len(entries) and net != good_net:
         faults.add(row, "TxsSummry/TtlNtries/TtlNetNtry", "totals",
                    _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
-                   % {"said": net, "has": sum((line.amount for line in lines), Decimal("0.00"))})
+                   % {"said": net, "has": good_net})
 
 
 def _booked(entry: Element) -> bool:
@@ -164,4 +165,4 @@ def _entry_read(entry: Element, account: str, parsed: Parsed, faults: Faults) ->
                       "reference_text": " ".join([structured, *texts]).strip(), "reverses": reverses},
                      row=row, faults=faults)
     if line is not None:
-        parsed.lines.append(line)
+        parsed.add(line)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -26,17 +27,27 @@ _FIELD_OF = {"reference": "reference_text"}
 TOTAL = "TOTAL"
 
 
-def parse(content: bytes, faults: Faults) -> Parsed:
+def parse(content: bytes | BinaryIO, faults: Faults, parsed: Parsed | None = None) -> Parsed:
+    """The file's lines into `parsed` (a new one when None). `content` is the file's bytes or a binary
+    stream, read line by line (a file of a million records is never held whole)."""
+    parsed = parsed if parsed is not None else Parsed([])
+    if isinstance(content, bytes | bytearray):
+        content = io.BytesIO(content)
+    text = io.TextIOWrapper(content, encoding="utf-8-sig", newline="")
     try:
-        text = content.decode("utf-8-sig")
+        _rows_read(csv.reader(text), parsed, faults)
     except UnicodeDecodeError as error:
         faults.add(None, "file", "encoding", _("The file is not UTF-8 (byte %(at)s).") % {"at": error.start})
-        return Parsed([])
-    rows = csv.reader(io.StringIO(text, newline=""))
+    finally:
+        text.detach()
+    return parsed
+
+
+def _rows_read(rows, parsed: Parsed, faults: Faults) -> None:
     header = next(rows, None)
     if not header:
         faults.add(1, "file", "empty", _("The file is empty: a header line is expected."))
-        return Parsed([])
+        return
     columns = [name.strip().lower() for name in header]
     for name in columns:
         if name not in REQUIRED + OPTIONAL:
@@ -46,8 +57,7 @@ def parse(content: bytes, faults: Faults) -> Parsed:
         if name not in columns:
             faults.add(1, name, "missing_column", _("The header has no column %(column)s.") % {"column": name})
     if faults.total:
-        return Parsed([])
-    parsed = Parsed([])
+        return
     for cells in rows:
         row = rows.line_num
         if not any(cell.strip() for cell in cells):
@@ -66,8 +76,7 @@ def parse(content: bytes, faults: Faults) -> Parsed:
         line = line_read({_FIELD_OF.get(name, name): cell for name, cell in zip(columns, cells, strict=True)},
                          row=row, faults=faults)
         if line is not None:
-            parsed.lines.append(line)
-    return parsed
+            parsed.add(line)
 
 
 def _total_read(cells: list[str], row: int, parsed: Parsed, faults: Faults) -> None:

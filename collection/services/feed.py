@@ -8,22 +8,43 @@ collector's own system. Every path ends in `feed_import`.
   nothing; with another amount or value date it becomes a `RecordConflict` for a clerk, nothing applied.
 - A new credit is matched and applied (collection.applying); a new reversal is stored and handed to
   `collection.reversals.reversal_apply`.
+
+Set-based (issue 22's benchmarks): the file is read as a stream into a staging table and stored by a
+few statements (collection.staging); the new credits are matched and applied in chunks of
+`COLLECTION_APPLY_CHUNK` records, grouped by employer (one lock and one allocation run each). A file
+of at most one chunk is applied in the import's own transaction; a larger one is stored, and its
+records are applied by `feed_apply` (one chunk per call and transaction, the Celery task
+`collection.tasks.feed_apply_all` or the management command loop over it). What is left is what the
+database says is left (credits with neither an application nor a suspense item; reversals without
+their `reversal_received` event), so a killed import resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import BinaryIO
 
+from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
 from agency.deadlines import today_in_shanghai
 from collection import events
-from collection.applying import credit_apply
-from collection.feeds import Faults, Line, Parsed, camt053, csv_layout, lines_check
-from collection.models import CollectorFile, CollectorRecord, FeedFormat, RecordConflict, RecordKind
+from collection.applying import credits_apply
+from collection.feeds import Faults, Parsed, camt053, csv_layout
+from collection.models import (
+    Application,
+    CollectionEvent,
+    CollectorFile,
+    CollectorRecord,
+    FeedFormat,
+    RecordKind,
+    SuspenseItem,
+)
 from collection.reversals import reversal_apply
-from common.access import Kind, Viewer
+from collection.staging import Stage, stage_store
+from common.access import Viewer
 from common.services import COLLECTOR, STAFF, entry
 
 PERMISSION = "collection.add_collectorfile"
@@ -41,71 +62,88 @@ class FeedResult:
     applied: int = 0
     to_suspense: int = 0
     reversals: int = 0
-    records: list[CollectorRecord] = field(default_factory=list)
+    pending: int = 0  # stored records still to apply (a file larger than one chunk: `feed_apply`)
 
 
-def feed_import(*, content: bytes, format: str, actor: Viewer, name: str = "",
+def _sha256(content: bytes | BinaryIO) -> str:
+    if isinstance(content, bytes | bytearray):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    while chunk := content.read(1 << 20):
+        digest.update(chunk)
+    content.seek(0)
+    return digest.hexdigest()
+
+
+def feed_import(*, content: bytes | BinaryIO, format: str, actor: Viewer, name: str = "",
                 parsed: Parsed | None = None) -> FeedResult:
-    """Receive a collector's file (`content`, in `format`), or an API batch already read (`parsed`,
-    with `content` its canonical bytes). A collector's system may send only for its region's accounts."""
-    sha256 = hashlib.sha256(content).hexdigest()
+    """Receive a collector's file (`content`, in `format`: its bytes, or a binary stream that is read
+    twice, for its SHA-256 and its lines), or an API batch already read (`parsed`, with `content` its
+    canonical bytes). A collector's system may send only for its region's accounts."""
+    sha256 = _sha256(content)
     known = CollectorFile.objects.filter(sha256=sha256).first()
     if known is not None:
         return FeedResult(file=known, created=False)
     faults = Faults()
+    stage = Stage(faults=faults, today=today_in_shanghai(), actor=actor)
     if parsed is None:
-        parsed = _READERS[format](content, faults)
-    accounts = lines_check(parsed, faults=faults, today=today_in_shanghai())
-    if actor.kind is Kind.COLLECTOR:
-        for line in parsed.lines:
-            account = accounts.get(line.account)
-            if account is not None and account.region_id != actor.region_id:
-                faults.add(line.row, "account", "unknown", gettext_lazy("No collection account has this number."))
+        parsed = Parsed([])
+        stage.fill(lambda into: _READERS[format](content, faults, into), parsed)
+    else:
+        lines, parsed.lines = parsed.lines, []
+        stage.fill(lambda into: [stage.line(line) for line in lines], parsed)
+    stage.check(parsed)
     faults.raise_if_any()
-    credits = [line for line in parsed.lines if line.amount > 0]
     file, created = CollectorFile.objects.get_or_create(sha256=sha256, defaults=dict(
-        format=format, name=name[:200], records=len(parsed.lines),
-        total=sum((line.amount for line in parsed.lines), 0), actor=actor.label(), actor_user_id=actor.user_id))
+        format=format, name=name[:200], records=parsed.good, total=parsed.net, actor=actor.label(),
+        actor_user_id=actor.user_id))
     result = FeedResult(file=file, created=created)
     if not created:  # the same file, sent at the same time: the other import has it
         return result
-    # Credits before reversals: a reversal may take back a credit of the same file.
-    for line in credits + [line for line in parsed.lines if line.amount < 0]:
-        _receive(line, accounts[line.account], file=file, actor=actor, result=result)
+    counts = stage_store(file, actor=actor)
+    result.stored, result.seen_before, result.conflicts = counts["stored"], counts["seen_before"], counts["conflicts"]
+    if result.stored <= settings.COLLECTION_APPLY_CHUNK:
+        _apply_into(result, file=file, actor=actor, limit=None)
+    else:
+        result.pending = result.stored
     return result
 
 
 feed_import = entry(feed_import, callers=STAFF | COLLECTOR, permission=PERMISSION, refusal=_REFUSAL)
 
 
-def _receive(line: Line, account, *, file: CollectorFile, actor: Viewer, result: FeedResult) -> None:
-    kind = line.kind
-    amount = abs(line.amount)
-    known = CollectorRecord.objects.filter(account=account, transaction_id=line.transaction_id).first()
-    if known is not None:
-        if (known.amount, known.value_date, known.kind) == (amount, line.value_date, kind):
-            result.seen_before += 1
-            return
-        conflict = RecordConflict.objects.create(record=known, file=file, line=line.row, amount=amount,
-                                                 value_date=line.value_date)
-        events.record_conflict(conflict, actor=actor)
-        result.conflicts += 1
-        return
-    reverses = None
-    if kind == RecordKind.REVERSAL:
-        reverses = CollectorRecord.objects.get(account=account, transaction_id=line.reverses)
-    record = CollectorRecord.objects.create(
-        account=account, file=file, line=line.row, transaction_id=line.transaction_id, kind=kind, reverses=reverses,
-        value_date=line.value_date, amount=amount, payer_account=line.payer_account, payer_name=line.payer_name,
-        reference_text=line.reference_text)
-    record.account = account
-    result.stored += 1
-    result.records.append(record)
-    if kind == RecordKind.REVERSAL:
+def feed_apply(*, actor: Viewer, file: CollectorFile | None = None) -> FeedResult:
+    """Apply the next chunk of stored records not yet applied (of `file`, or of any file): credits
+    first, reversals when no credit is left. `pending` is 1 while records are left after this chunk,
+    0 when none is."""
+    result = FeedResult(file=file, created=False)
+    _apply_into(result, file=file, actor=actor, limit=settings.COLLECTION_APPLY_CHUNK)
+    result.pending = int(_records_pending(file=file).exists())
+    return result
+
+
+feed_apply = entry(feed_apply, callers=STAFF | COLLECTOR, permission=PERMISSION, refusal=_REFUSAL)
+
+
+def _records_pending(*, file: CollectorFile | None = None):
+    """The stored records the database holds as not applied yet (see the module docstring)."""
+    records = CollectorRecord.objects.filter(file=file) if file is not None else CollectorRecord.objects.all()
+    applied = Exists(Application.objects.filter(record=OuterRef("pk")))
+    waiting = Exists(SuspenseItem.objects.filter(record=OuterRef("pk")))
+    received = Exists(CollectionEvent.objects.filter(record=OuterRef("pk"), kind=events.EventKind.REVERSAL_RECEIVED))
+    return (records.filter(kind=RecordKind.CREDIT).exclude(applied).exclude(waiting)
+            | records.filter(kind=RecordKind.REVERSAL).exclude(received))
+
+
+def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer, limit: int | None) -> None:
+    pending = _records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
+    credits = list(pending.filter(kind=RecordKind.CREDIT)[:limit] if limit else pending.filter(kind=RecordKind.CREDIT))
+    applied, waiting = credits_apply(credits, actor=actor)
+    result.applied += applied
+    result.to_suspense += waiting
+    if credits and limit:
+        return  # reversals once every credit is applied: a reversal may take back a credit of the same file
+    for record in pending.filter(kind=RecordKind.REVERSAL).order_by("id"):
         events.reversal_received(record, actor=actor)
         reversal_apply(record, actor=actor)
         result.reversals += 1
-    elif credit_apply(record, actor=actor) is not None:
-        result.applied += 1
-    else:
-        result.to_suspense += 1

@@ -1,0 +1,269 @@
+"""The collection feed at a province's size (issue 22's benchmarks).
+
+1. Import: a collector's CSV file of --records (1,000,000) credits on one collection account,
+   through `feed_import` in this process (streamed from the file: parsed and checked, COPYed into the
+   staging table, stored set-based; applying is part 2). Against: a psycopg COPY of the same file
+   into a bare table (same columns, no index). Target: at most 3x the COPY, the process's peak
+   memory under 500 MB.
+2. Matching and allocation: --employers (50,000) employers with ten years of monthly declared
+   charges (2016-11 .. 2026-10), all but the last three months paid (seeded set-based, triggers off;
+   cached with support.seeded_copy), payment orders for every fourth employer; a collector's file of
+   --match-records (100,000) credits: two per employer, one quoting its USCC and one its order's
+   reference (or the USCC), 2% naming no one (suspense), 1% far above the credit limit (the
+   overpayment path). Imported (stored), then applied chunk by chunk with `feed_apply` until none is
+   left. Target: matching and allocation under 60 s.
+
+    python bench/collection_bench.py [--records N] [--employers N] [--match-records N] [--quick]
+                                     [--reuse-seed] [--only import|match] [--before]
+
+--before runs against code whose `feed_import` takes bytes and applies record by record (the
+`collect` branch): the file's bytes are passed and nothing is left for `feed_apply`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import support  # noqa: E402
+
+DB = f"{support.DB_PREFIX}_collection"
+ACCOUNT = "31050161373700000001"
+HEADER = "account,transaction_id,value_date,amount,payer_account,payer_name,reference,reverses\n"
+TARGET_RATIO = 3.0
+TARGET_MEMORY_MB = 500
+TARGET_MATCH_S = 60.0
+FIRST = date(2016, 11, 1)
+MONTHS = 120
+
+
+def month(n: int) -> date:
+    index = FIRST.year * 12 + FIRST.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def check_character(digits: str) -> str:
+    weights = [pow(2, 13 - i, 11) for i in range(13)]
+    value = (12 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def reference_of(employer_id: int) -> str:
+    digits = f"{employer_id:013d}"
+    return f"SP{digits}{check_character(digits)}"
+
+
+def seed(employers: int) -> dict:
+    """Region, collection account, employers, ten years of charges, paid but the last three months."""
+    import psycopg
+
+    started = time.perf_counter()
+    support.manage(DB, "shell", "-c", "from agency.models import Region; "
+                   "Region.objects.create(code='310101', name='Bench', province='Shanghai')")
+    with psycopg.connect(support.db_url(DB), autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")  # bench rows: no history or check triggers
+        conn.execute(f"""
+            INSERT INTO collection_collectionaccount (region_id, collector, bank_name, account_number, account_name,
+                   opened_on)
+            SELECT id, 'tax', 'Bench bank', '{ACCOUNT}', 'Bench collection', '2010-01-01' FROM agency_region""")
+        conn.execute("""
+            INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
+                   registration_status, registration_number, registered_on, risk_class, risk_float_percent,
+                   contact_name, contact_phone, contact_email, address, created_at)
+            SELECT '91' || lpad(g::text, 16, '0'), '', 'Bench employer ' || g, 'enterprise', r.id, '2010-01-01',
+                   'registered', 'B' || g, '2010-01-20', 1, 100, '', '', '', '', now()
+              FROM agency_region r, generate_series(1, %s) g""", [employers])
+        conn.execute("""
+            INSERT INTO contributions_declaration (employer_id, period, sequence, kind, source, rows, lines_written,
+                   clamped_rows, totals, total, difference, due_on, declared_on, late, declared_at, actor)
+            SELECT e.id, m::date, 1, 'declared', 'json', 10, 10, 0, '{}', 20000 + e.id %% 997,
+                   20000 + e.id %% 997, m::date + 14, m::date + 5, false, m::date + time '09:00', 'bench'
+              FROM employers_employer e, generate_series(%s::date, %s::date, interval '1 month') m""",
+                     [FIRST, month(MONTHS - 1)])
+        conn.execute("""
+            INSERT INTO contributions_charge (employer_id, period, kind, declaration_id, amount, due_on, fee_from,
+                   created_at, actor)
+            SELECT employer_id, period, 'declared', id, difference, due_on, due_on, declared_at, 'bench'
+              FROM contributions_declaration""")
+        paid_until = month(MONTHS - 3)
+        conn.execute("""
+            INSERT INTO contributions_payment (employer_id, bank_reference, amount, paid_on, channel, note,
+                   recorded_at, actor)
+            SELECT employer_id, 'BENCH-' || id, amount, due_on, 'bank', '', now(), 'bench'
+              FROM contributions_charge WHERE period < %s""", [paid_until])
+        conn.execute("""
+            INSERT INTO contributions_allocation (employer_id, charge_id, payment_id, amount, effective_on,
+                   settles_charge, created_at, actor)
+            SELECT c.employer_id, c.id, p.id, c.amount, c.due_on, true, now(), 'bench'
+              FROM contributions_charge c JOIN contributions_payment p
+                ON p.employer_id = c.employer_id AND p.bank_reference = 'BENCH-' || c.id""")
+        ids = [row[0] for row in conn.execute("SELECT id FROM employers_employer WHERE id % 4 = 0")]
+        account_id = conn.execute("SELECT id FROM collection_collectionaccount").fetchone()[0]
+        with conn.cursor().copy("COPY collection_paymentorder (employer_id, account_id, reference, amount, "
+                                "late_fee_per_day, issued_on, valid_until, state, created_at, actor) FROM STDIN") as copy:
+            for pk in ids:
+                copy.write(f"{pk}\t{account_id}\t{reference_of(pk)}\t60000.00\t0.00\t2026-11-20\t2026-12-20\topen"
+                           f"\t2026-11-20 10:00+08\tbench\n")
+        for table in ("employers_employer", "contributions_charge", "contributions_payment",
+                      "contributions_allocation", "collection_paymentorder", "contributions_declaration"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+        charges = conn.execute("SELECT count(*) FROM contributions_charge").fetchone()[0]
+    return {"seed_s": round(time.perf_counter() - started, 1), "charges": charges}
+
+
+def records_file(path: Path, n: int, *, employer_ids: list[int] | None) -> None:
+    """n credits: without employers, every record names no one; with them, see the module docstring."""
+    prefix = "BI" if employer_ids is None else "BM"  # the two files' ids apart: no conflicts between them
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for i in range(n):
+            day = f"2026-{11 + (i % 2)}-0{1 + i % 5}"
+            if employer_ids is None:
+                text, amount = f"社保费 第{i}笔", f"{1000 + i % 50000}.{i % 100:02d}"
+            else:
+                employer = employer_ids[(i // 2) % len(employer_ids)]
+                uscc = "91" + f"{employer:016d}"
+                if i % 100 == 7:
+                    text, amount = "社保费 无参考", "30000.00"
+                elif i % 100 == 13:
+                    text, amount = f"社保费 {uscc}", "250000.00"
+                elif i % 2 and employer % 4 == 0:
+                    text, amount = f"缴费 {reference_of(employer)}", "30000.00"
+                else:
+                    text, amount = f"社保费 {uscc}", "20000.00"
+            out.write(f"{ACCOUNT},{prefix}{i:09d},{day},{amount},6222020200{i % 1000000:09d},上海付款人{i % 1000},"
+                      f"{text},\n")
+
+
+def baseline_copy(path: Path) -> float:
+    import psycopg
+
+    with psycopg.connect(support.db_url(DB)) as conn:
+        conn.execute("CREATE TEMP TABLE bare (account text, transaction_id text, value_date date, amount numeric, "
+                     "payer_account text, payer_name text, reference text, reverses text)")
+        started = time.perf_counter()
+        with conn.cursor().copy("COPY bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def django_start() -> None:
+    os.environ.update(support.django_env(DB))
+    import django
+
+    django.setup()
+
+
+def feed(path: Path, before: bool):
+    from collection.services.feed import feed_import
+    from common.access import Viewer
+
+    if before:
+        return feed_import(content=path.read_bytes(), format="csv", name=path.name, actor=Viewer.system())
+    with path.open("rb") as stream:
+        return feed_import(content=stream, format="csv", name=path.name, actor=Viewer.system())
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--employers", type=int, default=50_000)
+    parser.add_argument("--match-records", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 records, 2,000 employers, 4,000 to match")
+    parser.add_argument("--only", choices=["import", "match"])
+    parser.add_argument("--reuse-seed", action="store_true")
+    parser.add_argument("--before", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.records, args.employers, args.match_records = 20_000, 2_000, 4_000
+    seeded: dict = {}
+    reused, seconds = support.seeded_copy(DB, lambda _name: seeded.update(seed(args.employers)),
+                                          key=f"collection {args.employers} {MONTHS}", reuse=args.reuse_seed)
+    print(f"  {'copied' if reused else 'seeded'} {args.employers:,} employers in {seconds:.1f} s {seeded}", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="collection-bench-"))
+    result: dict = {"machine": support.machine(), "records": args.records, "employers": args.employers,
+                    "match_records": args.match_records, "months": MONTHS, "before": args.before,
+                    "target_ratio": TARGET_RATIO, "target_memory_mb": TARGET_MEMORY_MB,
+                    "target_match_s": TARGET_MATCH_S}
+    django_start()
+    from collection.models import Application, CollectorRecord, SuspenseItem
+    from common.access import Viewer
+    from contributions.models import Allocation
+
+    if args.only != "import":
+        path = tmp / "match.csv"
+        with connection_ids() as ids:
+            records_file(path, args.match_records, employer_ids=ids)
+        result["match_cpu_busy_before"] = support.wait_quiet(max_wait=60)
+        result["match_load_before"] = support.load_average()
+        allocations_before = Allocation.objects.count()
+        started = time.perf_counter()
+        imported = feed(path, args.before)
+        stored_s = time.perf_counter() - started
+        chunks, left = 0, (0 if args.before else imported.pending)
+        while left:
+            from collection.services.feed import feed_apply
+
+            left = feed_apply(actor=Viewer.system()).pending
+            chunks += 1
+        total_s = time.perf_counter() - started
+        result.update({"match_store_s": round(stored_s, 1), "match_apply_s": round(total_s - stored_s, 1),
+                       "match_total_s": round(total_s, 1), "match_chunks": chunks,
+                       "applications": Application.objects.count(), "suspense_items": SuspenseItem.objects.count(),
+                       "allocations_written": Allocation.objects.count() - allocations_before,
+                       "records_stored": CollectorRecord.objects.count()})
+        result["match_meets_target"] = result["match_total_s"] < TARGET_MATCH_S
+        print(f"  matching and allocation of {args.match_records:,} records: stored in {stored_s:.1f} s, "
+              f"applied in {total_s - stored_s:.1f} s ({chunks} chunks); {result['applications']:,} applications, "
+              f"{result['suspense_items']:,} suspense items", flush=True)
+    if args.only != "match":
+        path = tmp / "import.csv"
+        records_file(path, args.records, employer_ids=None)
+        result["file_mb"] = round(path.stat().st_size / 1e6, 1)
+        result["import_cpu_busy_before"] = support.wait_quiet(max_wait=60)
+        result["import_load_before"] = support.load_average()
+        copy_s = baseline_copy(path)
+        rss_before = rss_mb()
+        started = time.perf_counter()
+        imported = feed(path, args.before)
+        import_s = time.perf_counter() - started
+        result.update({"copy_s": round(copy_s, 2), "import_s": round(import_s, 1), "ratio": round(import_s / copy_s, 2),
+                       "rss_before_mb": rss_before, "peak_rss_mb": rss_mb(), "stored": imported.stored,
+                       "pending_after_import": imported.pending})
+        result["import_meets_target"] = result["ratio"] <= TARGET_RATIO and result["peak_rss_mb"] < TARGET_MEMORY_MB
+        print(f"  import of {args.records:,} records ({result['file_mb']} MB): {import_s:.1f} s; COPY {copy_s:.2f} s; "
+              f"ratio {result['ratio']}; peak memory {result['peak_rss_mb']} MB", flush=True)
+    name = "collection" + ("-before" if args.before else "") + ("-quick" if args.quick else "")
+    print(f"  written {support.save(name, result)}")
+    return result
+
+
+class connection_ids:
+    """The bench employers' ids, in order (a context manager so the query runs after django.setup)."""
+
+    def __enter__(self) -> list[int]:
+        from employers.models import Employer
+
+        return list(Employer.objects.order_by("pk").values_list("pk", flat=True))
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The feed's set-based storing (issue 22, benchmarks): a collector's file goes, as it is read, into
+a staging table (a TEMP table dropped at commit, filled by COPY), and is then checked and stored by
+a few statements whatever its size, inside the feed's entry point and transaction:
+
+- while reading: every line's form (collection.feeds.line_read) and its account (one of ours, open
+  on the value date, of the collector's region when the collector sends);
+- on the staging table: an id twice in the file, reversals that name no credit of the same account
+  (earlier in the file or stored) with the same amount, and the file's own totals;
+- then: known ids with the same figures change nothing, known ids with other figures become
+  `RecordConflict`s, new records are INSERTed in one statement (credits first, then reversals, which
+  may name a credit of the same file).
+
+What the new credits mean (matching and applying) is collection.applying's `credits_apply`, run on
+the records the database holds as not yet applied (neither an application nor a suspense item).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from collection import events
+from collection.feeds import Faults, Line, Parsed
+from collection.models import CollectionAccount, CollectorFile, RecordConflict, RecordKind
+from common.access import Kind, Viewer
+
+STAGE = "collection_feed_stage"
+_COLUMNS = ("row", "account_id", "transaction_id", "value_date", "amount", "payer_account", "payer_name",
+            "reference_text", "reverses")
+_FLUSH = 5_000  # lines per write to COPY
+
+
+def _escape(text: str) -> str:
+    """A field of COPY's text format (line_read refused control characters, so only these remain)."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
+class Stage:
+    """The staging table of one import, and the sink a parser hands its good lines to."""
+
+    def __init__(self, *, faults: Faults, today: date, actor: Viewer):
+        self.faults = faults
+        self.today = today
+        accounts = CollectionAccount.objects.all()
+        if actor.kind is Kind.COLLECTOR:  # a collector's system sends only for its region's accounts
+            accounts = accounts.filter(region_id=actor.region_id)
+        self.accounts = {a.account_number: a for a in accounts}
+        self.buffer: list[str] = []
+        self.copy = None
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
+                    row integer NOT NULL, account_id integer NOT NULL, transaction_id varchar(64) NOT NULL,
+                    value_date date NOT NULL, amount numeric(14, 2) NOT NULL, payer_account varchar(34) NOT NULL,
+                    payer_name varchar(200) NOT NULL, reference_text varchar(500) NOT NULL,
+                    reverses varchar(64) NOT NULL) ON COMMIT DROP""")
+            cursor.execute(f"TRUNCATE {STAGE}")
+
+    def fill(self, read: Callable[[Parsed], None], parsed: Parsed) -> None:
+        """Run `read(parsed)` (a format's parser) with this stage as the sink of its good lines."""
+        parsed.sink = self.line
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                self.copy = copy
+                read(parsed)
+                self._flush()
+                self.copy = None
+            cursor.execute(f"ANALYZE {STAGE}")
+
+    def line(self, line: Line) -> None:
+        account = self.accounts.get(line.account)
+        faults = self.faults
+        if account is None:
+            faults.add(line.row, "account", "unknown", _("No collection account has this number."))
+        elif line.value_date > self.today:
+            faults.add(line.row, "value_date", "future", _("A value date cannot be after today."))
+        elif line.value_date < account.opened_on:
+            faults.add(line.row, "value_date", "before_account",
+                       _("The account was opened on %(day)s: no money arrived on it before.")
+                       % {"day": account.opened_on.isoformat()})
+        elif account.closed_on is not None and line.value_date > account.closed_on:
+            faults.add(line.row, "value_date", "after_account",
+                       _("The account was closed on %(day)s.") % {"day": account.closed_on.isoformat()})
+        if account is None:
+            return
+        self.buffer.append(f"{line.row}\t{account.pk}\t{_escape(line.transaction_id)}\t{line.value_date.isoformat()}"
+                           f"\t{line.amount}\t{_escape(line.payer_account)}\t{_escape(line.payer_name)}"
+                           f"\t{_escape(line.reference_text)}\t{_escape(line.reverses)}\n")
+        if len(self.buffer) >= _FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            self.copy.write("".join(self.buffer))
+            self.buffer.clear()
+
+    def check(self, parsed: Parsed) -> None:
+        """What one line cannot tell: ids twice in the file, reversals, the file's own totals."""
+        faults = self.faults
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                SELECT row, first FROM (SELECT row, min(row) OVER (PARTITION BY account_id, transaction_id) AS first
+                                          FROM {STAGE}) s WHERE row <> first ORDER BY row""")
+            for row, first in cursor.fetchall():
+                faults.add(row, "transaction_id", "duplicate",
+                           _("The file has this transaction id already (line %(row)s).") % {"row": first})
+            cursor.execute(f"""
+                SELECT s.row, s.reverses, s.amount, o.row, o.amount, r.kind, r.amount, rb.transaction_id
+                  FROM {STAGE} s
+                  LEFT JOIN LATERAL (SELECT o.row, o.amount FROM {STAGE} o
+                                      WHERE o.account_id = s.account_id AND o.transaction_id = s.reverses
+                                      ORDER BY o.row LIMIT 1) o ON true
+                  LEFT JOIN collection_collectorrecord r
+                         ON r.account_id = s.account_id AND r.transaction_id = s.reverses
+                  LEFT JOIN collection_collectorrecord rb ON rb.reverses_id = r.id
+                 WHERE s.amount < 0 ORDER BY s.row""")
+            for row, reverses, amount, in_file_row, in_file_amount, kind, stored_amount, reversed_by in (
+                    cursor.fetchall()):
+                self._reversal_check(row, reverses, amount, in_file_row, in_file_amount, kind, stored_amount,
+                                     reversed_by, cursor)
+        if parsed.declared_count is not None and parsed.declared_count >= 0 and parsed.declared_count != parsed.read:
+            faults.add(None, "total_count", "totals",
+                       _("The file says %(said)s records; it has %(has)s.")
+                       % {"said": parsed.declared_count, "has": parsed.read})
+        if parsed.declared_sum is not None and parsed.good == parsed.read and parsed.declared_sum != parsed.net:
+            faults.add(None, "total_amount", "totals",
+                       _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
+                       % {"said": parsed.declared_sum, "has": parsed.net})
+
+    def _reversal_check(self, row, reverses, amount, in_file_row, in_file_amount, kind, stored_amount, reversed_by,
+                        cursor) -> None:
+        faults = self.faults
+        if in_file_row is not None and in_file_row < row:
+            original_amount, original_kind, earlier = in_file_amount, None, None
+        elif kind is not None:
+            original_amount, original_kind, earlier = stored_amount, kind, reversed_by
+        else:
+            faults.add(row, "reverses", "unknown",
+                       _("No earlier record on this account has the transaction id %(id)s.") % {"id": reverses})
+            return
+        if original_amount < 0 or original_kind not in (None, RecordKind.CREDIT):
+            faults.add(row, "reverses", "not_credit", _("Only money received can be reversed."))
+        elif earlier is not None and earlier != self._transaction_id(row, cursor):
+            faults.add(row, "reverses", "already_reversed",
+                       _("The collector reversed this record before (%(id)s).") % {"id": earlier})
+        elif -amount != original_amount:
+            faults.add(row, "amount", "reversal_amount",
+                       _("A reversal takes back the whole record: %(amount)s.") % {"amount": original_amount})
+
+    @staticmethod
+    def _transaction_id(row: int, cursor) -> str:
+        cursor.execute(f"SELECT transaction_id FROM {STAGE} WHERE row = %s", [row])
+        return cursor.fetchone()[0]
+
+
+def stage_store(file: CollectorFile, *, actor: Viewer) -> dict[str, int]:
+    """Store the staged lines for `file` (see the module docstring); returns the counts."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM (
+                SELECT r.amount = abs(s.amount) AND r.value_date = s.value_date
+                       AND r.kind = CASE WHEN s.amount < 0 THEN 'reversal' ELSE 'credit' END AS same
+                  FROM {STAGE} s JOIN collection_collectorrecord r
+                    ON r.account_id = s.account_id AND r.transaction_id = s.transaction_id) k""")
+        seen_before, conflicting = cursor.fetchone()
+        conflicts = []
+        if conflicting:
+            cursor.execute(f"""
+                SELECT r.id, s.row, abs(s.amount), s.value_date
+                  FROM {STAGE} s JOIN collection_collectorrecord r
+                    ON r.account_id = s.account_id AND r.transaction_id = s.transaction_id
+                 WHERE NOT (r.amount = abs(s.amount) AND r.value_date = s.value_date
+                            AND r.kind = CASE WHEN s.amount < 0 THEN 'reversal' ELSE 'credit' END)
+                 ORDER BY s.row""")
+            conflicts = RecordConflict.objects.bulk_create(
+                [RecordConflict(record_id=rid, file=file, line=row, amount=Decimal(amount), value_date=day)
+                 for rid, row, amount, day in cursor.fetchall()])
+        stored = 0
+        for kind, where, reverses in (
+                (RecordKind.CREDIT, "s.amount > 0", "NULL::bigint"),
+                (RecordKind.REVERSAL, "s.amount < 0", "(SELECT o.id FROM collection_collectorrecord o WHERE "
+                                                      "o.account_id = s.account_id AND o.transaction_id = s.reverses)")):
+            cursor.execute(f"""
+                INSERT INTO collection_collectorrecord
+                       (account_id, file_id, line, transaction_id, kind, reverses_id, value_date, amount,
+                        payer_account, payer_name, reference_text, received_at)
+                SELECT s.account_id, %s, s.row, s.transaction_id, %s, {reverses}, s.value_date, abs(s.amount),
+                       s.payer_account, s.payer_name, s.reference_text, now()
+                  FROM {STAGE} s
+                 WHERE {where} AND NOT EXISTS (SELECT 1 FROM collection_collectorrecord r
+                                                WHERE r.account_id = s.account_id
+                                                  AND r.transaction_id = s.transaction_id)
+                 ORDER BY s.row""", [file.pk, kind.value])
+            stored += cursor.rowcount
+    for conflict in conflicts:
+        events.record_conflict(conflict, actor=actor)
+    return {"stored": stored, "seen_before": seen_before, "conflicts": len(conflicts)}
