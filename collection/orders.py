@@ -18,15 +18,16 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contributions.fees import fen, late_days
+from contributions.sql import late_amount_days
 
 ZERO = Decimal("0.00")
 
 # Each open charge of the employer (positive, not paid in full) with what was paid of it and the
 # amount-days of what was paid late; and the late fees already posted as charges for it.
-_OWED_SQL = """
+_OWED_SQL = f"""
 SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount,
        COALESCE(sum(a.amount), 0) AS paid,
-       COALESCE(sum(a.amount * GREATEST(a.effective_on - c.fee_from, 0)), 0) AS paid_days,
+       COALESCE(sum({late_amount_days("a.amount", "a.effective_on", "c.fee_from")}), 0) AS paid_days,
        COALESCE((SELECT sum(f.amount) FROM contributions_charge f
                   WHERE f.parent_id = c.id AND f.kind = 'late_fee'), 0) AS fee_posted
   FROM contributions_charge c

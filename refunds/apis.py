@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
+from agency.vocabulary import document_kind_choices
 from common.apis import ApiView, DocumentsUpload, documents_take, with_documents
 from common.fields import ChoiceField, DateField, IntegerField, MonthField
 from common.permissions import IsInsuredPerson
@@ -81,6 +82,10 @@ class MyRefundsApi(ApiView):
 
     class UploadSerializer(InputSerializer, DocumentsUpload):
         """The same fields with the written application and its proofs (multipart/form-data)."""
+
+        # Kinds from every app's registered vouchers (agency.vocabulary), read once the apps are ready.
+        document_kinds = serializers.ListField(child=ChoiceField(choices=document_kind_choices()), required=False,
+                                               default=list)
 
     @extend_schema(request=InputSerializer, responses={201: RefundOutput},
                    summary="Apply for the lump-sum payment of the individual account (Order No. 13 of 2011)",

@@ -45,7 +45,9 @@ RULES = {
     "the pooled fund's 12%": ("transfers/amounts.py", r"/ 100, 2\)", lambda: amounts.pooled_amount_sql("b")),
     "the masked document number": ("common/identifiers.py", r"repeat\('\*'", lambda: identifiers.mask_document_sql("n")),
     "the statement channel": ("statements/snapshot.py", r"statement_delivery = 'email'", lambda: snapshot.channel_sql("p")),
-    "the postal code": ("statements/snapshot.py", r"\[0-9\]\{6\}", lambda: snapshot.postal_code_sql("a")),
+    # Six digits standing alone in an address (a division code, a whole 6-digit value, is another rule).
+    "the postal code": ("statements/snapshot.py", r"\(\?<!\[0-9\]\)\(\[0-9\]\{6\}\)",
+                        lambda: snapshot.postal_code_sql("a")),
 }
 
 
