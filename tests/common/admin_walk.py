@@ -123,6 +123,8 @@ def po_entries(path: Path | None = None) -> dict[str, str]:
             # A context's entry is keyed as gettext keys it: "context\x04msgid".
             key_ = (current["msgctxt"] + "\x04" + current["msgid"]) if current.get("msgctxt") else current["msgid"]
             entries[key_] = current.get("msgstr", current.get("msgstr[0]", ""))
+            if current.get("msgid_plural"):  # ngettext's plural msgid is marked too: the same entry
+                entries[current["msgid_plural"]] = entries[key_]
 
     for line in path.read_text().splitlines():
         line = line.strip()
