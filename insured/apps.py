@@ -8,9 +8,13 @@ class InsuredConfig(AppConfig):
 
     def ready(self):
         from employers.hooks import cancellation_check_register
+        from employers.oauth import ClientKind, client_kind_register
         from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)
+        # Persons' apps (authorization code + PKCE): a kind of OAuth client of their own, which may obtain
+        # `read` and `write` for the person who signs in, while the app is not revoked.
+        client_kind_register(ClientKind("person_app", _person_app_active, frozenset({"read", "write"})))
         from common.person_views import person_views_writer_set
         from insured.access_log import record_accesses_log
 
@@ -63,3 +67,8 @@ class InsuredConfig(AppConfig):
         from insured.display import app_actor
 
         actor_resolver_register("app", app_actor)  # a persons' app in the security events
+
+
+def _person_app_active(application) -> bool:
+    app = getattr(application, "person_app", None)
+    return app is not None and app.revoked_at is None
