@@ -25,7 +25,7 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pg
                  "ngettext_lazy", "npgettext", "npgettext_lazy"}
 
 # Latin words a Chinese admin page may show: acronyms and names that are the same in Chinese text.
-ALLOWED_WORDS = {"SHA", "API", "CSV", "PDF", "JPEG", "PNG", "KB", "MB", "GB", "TB", "ID", "OAuth", "ISO",
+ALLOWED_WORDS = {"SHA", "API", "CSV", "PDF", "JPEG", "PNG", "KB", "MB", "GB", "TB", "ID", "OAuth", "ISO", "camt",
                  "HTTP", "JSON", "URL"}
 # Admin URLs the walk does not open: logging out, the view-on-site redirector, JavaScript catalogues.
 SKIPPED_URL = re.compile(r"/(logout|r|jsi18n)/|/autocomplete/|/password/$")
@@ -123,8 +123,6 @@ def po_entries(path: Path | None = None) -> dict[str, str]:
             # A context's entry is keyed as gettext keys it: "context\x04msgid".
             key_ = (current["msgctxt"] + "\x04" + current["msgid"]) if current.get("msgctxt") else current["msgid"]
             entries[key_] = current.get("msgstr", current.get("msgstr[0]", ""))
-            if current.get("msgid_plural"):  # ngettext's plural msgid is marked too: the same entry
-                entries[current["msgid_plural"]] = entries[key_]
 
     for line in path.read_text().splitlines():
         line = line.strip()
