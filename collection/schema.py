@@ -13,11 +13,12 @@ class CollectorClientScheme(DjangoOAuthToolkitScheme):
         return {self.name: ["collect"]}
 
     def get_security_definition(self, auto_schema):
-        definition = super().get_security_definition(auto_schema)
-        for flow in definition.get("flows", {}).values():  # the collector obtains `collect` only
-            flow["scopes"] = {k: v for k, v in flow.get("scopes", {}).items() if k == "collect"}
-        definition["description"] = (
-            "The collector's system (the tax authority's or the collection bank's): a collector client issued by "
-            "an operator takes a token at `/o/token/` with grant_type=client_credentials and scope `collect`, "
-            "which no portal can obtain.")
-        return definition
+        # Written out, as the portal's is (employers/schema.py): the collector obtains `collect` only.
+        return {
+            "type": "oauth2",
+            "description": "The collector's system (the tax authority's or the collection bank's): a collector "
+                           "client issued by an operator takes a token at `/o/token/` with "
+                           "grant_type=client_credentials and scope `collect`, which no portal can obtain.",
+            "flows": {"clientCredentials": {"tokenUrl": "/o/token/",
+                                            "scopes": {"collect": "Send the collector's records of money"}}},
+        }

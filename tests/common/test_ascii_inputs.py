@@ -114,8 +114,7 @@ def _cases(document: dict):
 def test_the_walk_finds_the_known_dates_and_amounts():
     """The walk itself sees the inputs it is about (so it cannot pass by finding none)."""
     found = {(path, where[-1]) for _m, path, _c, where, _v in _cases(openapi_document())}
-    assert {("/api/v1/employer/payments", "amount"), ("/api/v1/employer/payments", "paid_on"),
-            ("/api/v1/employer/enrolments", "monthly_wage"), ("/api/v1/employer/enrolments", "start_date"),
+    assert {("/api/v1/employer/enrolments", "monthly_wage"), ("/api/v1/employer/enrolments", "start_date"),
             ("/api/v1/employer/declarations", "wage"), ("/api/v1/agency/persons", "birth_date"),
             ("/api/v1/registrations", "established_on"), ("/api/v1/employer/arrears", "on"),
             ("/api/v1/me/account", "year"), ("/api/v1/employer/contributions", "period")} <= found

@@ -93,14 +93,6 @@ def test_an_employment_does_not_start_before_the_employer_was_established(portal
     assert enrol(portal, "2000-01-04", number=born_1980).status_code == 201  # the day of establishment itself
 
 
-def test_a_payment_is_not_dated_before_the_employer_was_established(portal):
-    early = portal.post("/api/v1/employer/payments", {"bank_reference": "B-1", "amount": "100.00",
-                                                      "paid_on": "2000-01-03"})
-    assert (error(early)["field"], error(early)["code"]) == ("paid_on", "too_early")
-    assert portal.post("/api/v1/employer/payments", {"bank_reference": "B-2", "amount": "100.00",
-                                                     "paid_on": "2000-01-04"}).status_code == 201
-
-
 def test_a_change_is_not_dated_before_the_employer_was_established(portal):
     change = {"kind": "change", "changed_on": "2000-01-03", "data": {"address": "上海市黄浦区新址1号"}}
     failure = error(portal.post("/api/v1/registrations", change))
