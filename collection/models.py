@@ -237,7 +237,8 @@ class Application(models.Model):
     second part of a matched record). Append-only; a reversal undoes it by the allocation engine's
     releases (contributions.PaymentReversal), never by changing this row."""
 
-    record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="applications")
+    record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="applications",
+                               verbose_name=_("collector record"))
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("employer"))
     payment = models.OneToOneField("contributions.Payment", on_delete=models.PROTECT, related_name="collected_by",

@@ -261,7 +261,7 @@ class Collector:
             lines = ["account,transaction_id,value_date,amount,payer_account,payer_name,reference,reverses"]
             lines += [f"{self.account.account_number},{txid},{day.isoformat()},{amount},,{payer},{text},"
                       for _d, txid, amount, payer, text in due if _d == day]
-            self.file(f"collector-{day:%Y%m%d}.csv", "\n".join(lines).encode(), FeedFormat.CSV)
+            self.file(f"到账-{day:%Y%m%d}.csv", "\n".join(lines).encode(), FeedFormat.CSV)
 
     def file(self, name: str, content: bytes, format: str) -> None:
         result = feed_import(content=content, format=format, name=name, actor=Viewer.system())

@@ -119,7 +119,7 @@ def test_sessions_survive_a_redis_outage_and_a_logout_stays_logged_out(redis_ser
     assert lookup.status_code == 200 and lookup.json()["results"][0]["id"] == person.pk
     late = Client()  # logging in during the outage works too
     assert late.post("/accounts/login/", {"username": person.document_number,
-                                          "password": "a-long-demo-pass"}).status_code == 302
+                                          "password": PERSON_PASSWORD}).status_code == 302
     assert late.get("/api/v1/me").status_code == 200
     me.post("/accounts/logout/")  # the cached copy of this session cannot be deleted now
 

@@ -8,7 +8,7 @@ The passwords are fixed, documented demo values; never run this against a produc
     <document number> / person-demo-2026     the first insured person of region 310101
     client demo-portal / demo-portal-secret  OAuth client of the first registered employer of region 310101
     client demo-portal-2 / demo-portal-2-secret  the same for the second one
-    app demo-person-app                      a persons' app (public client, PKCE), redirect https://app.example.cn/callback
+    app demo-person-app                      a persons' app (public client, PKCE), redirect https://shebao.example.cn/callback
     clerk and supervisor get a TOTP device with a fixed demo key; `demo_accounts --code clerk` prints its code
 """
 
@@ -58,7 +58,7 @@ CLIENT_LABEL = "人事系统（演示）"
 # A persons' app (OAuth authorization code with PKCE): the README's walk signs the demo person in with it.
 PERSON_APP_ID = "demo-person-app"
 PERSON_APP_NAME = "社保查询（演示应用）"
-PERSON_APP_REDIRECT = "https://app.example.cn/callback"
+PERSON_APP_REDIRECT = "https://shebao.example.cn/callback"
 
 
 def person_app_ensure() -> None:
