@@ -187,7 +187,7 @@ class ServiceForm(forms.ModelForm):
         full-width and other scripts' digits as numbers, so such a value is refused on its field
         rather than stored (as `common.fields` does for the API)."""
         super()._clean_fields()
-        numbers = (forms.DecimalField, forms.IntegerField, forms.FloatField, forms.DateField)
+        numbers = (forms.DecimalField, forms.IntegerField, forms.DateField)  # no float field: money and rates are Decimal
         for name, bound in self._bound_items():
             if isinstance(bound.field, numbers) and not bound.field.disabled and name not in self._errors \
                     and not ascii_text(bound.data):
