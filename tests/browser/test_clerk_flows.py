@@ -79,6 +79,18 @@ def _shoot(page, name: str, tmp_path: Path) -> Path:
     return path
 
 
+def _contrast(color: str, background: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours; a transparent background is the page's white."""
+    def luminance(css: str) -> float:
+        parts = [float(part) for part in css[css.index("(") + 1:-1].split(",")]
+        if len(parts) == 4 and parts[3] == 0:
+            parts = [255.0, 255.0, 255.0]
+        linear = [(c / 255 / 12.92) if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parts[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(color), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def _log_in(page, user) -> None:
     # The second factor is off in tests (tests/conftest.py): with it on, a TOTP login through the live
     # server (outside a transaction) fails in django-otp's select_for_update; see the report.
@@ -113,6 +125,16 @@ def test_the_clerks_main_flows(page, office_day, tmp_path):
     assert row.locator('[data-count="overdue"]').inner_text().strip() == "1"
     assert page.locator('#todays-work tr[data-rule="staff_reduction_review"] [data-count="undecided"]') \
         .inner_text().strip() == "1"
+    # Every panel heading can be read: the suspense figures' linked heading once took the admin's
+    # link colour on the heading's own blue, so the panel showed an empty bar.
+    headings = page.evaluate("""() => [...document.querySelectorAll('.module h2')].map(h => {
+        const text = h.querySelector('a') || h;
+        return {text: h.innerText.trim(), color: getComputedStyle(text).color,
+                background: getComputedStyle(h).backgroundColor};
+    })""")
+    assert "暂挂款项" in [heading["text"] for heading in headings]
+    for heading in headings:
+        assert heading["text"] and _contrast(heading["color"], heading["background"]) >= 4.5, heading
     _shoot(page, "home", tmp_path)
 
     # Open the queue of overdue registrations: one row, overdue, due date and state on screen.
