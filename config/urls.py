@@ -21,6 +21,14 @@ from employers.apis.registrations import (
     RegistrationUploadApi,
 )
 from employers.token_view import ThrottledTokenView
+from flexible.apis import (
+    MyFlexibleBaseApi,
+    MyFlexibleEnrolmentApi,
+    MyFlexiblePaymentOrdersApi,
+    MyFlexiblePlannerApi,
+    MyFlexibleResumeApi,
+    MyFlexibleStopApi,
+)
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import (
@@ -32,14 +40,6 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
-from flexible.apis import (
-    MyFlexibleBaseApi,
-    MyFlexibleEnrolmentApi,
-    MyFlexiblePaymentOrdersApi,
-    MyFlexiblePlannerApi,
-    MyFlexibleResumeApi,
-    MyFlexibleStopApi,
-)
 from pensions.apis import MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (

@@ -12,11 +12,10 @@ import pytest
 from agency.deadlines import today_in_shanghai
 from common.problems import ApplicationError, NotFound
 from flexible.models import BaseChoice, EnrolmentState, FlexibleEnrolment, FlexibleTerms
-from flexible.services.enrolment import flexible_base_change, flexible_enrol, flexible_stop
+from flexible.services.enrolment import flexible_base_change, flexible_enrol, flexible_stop, month_add
 from insured.models import EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from tests.builders import clerk, person_client, person_viewer
 from tests.flexible.factories import enrolled, flexible_region, months_ago, person_in, this_month
-from flexible.services.enrolment import month_add
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from common.access import Viewer
 from common.problems import ApplicationError
 from contributions.models import SelfPaidMonth
 from flexible.models import FlexibleEnrolment
 from flexible.services.charges import flexible_months_charge
-from common.access import Viewer
 from tests.concurrency import run_together
 from tests.flexible.factories import enrolled, flexible_region, months_ago, person_in
 
