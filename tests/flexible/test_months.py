@@ -50,3 +50,23 @@ def test_months_read_as_employee_or_flexible_and_count_in_the_region(shanghai):
                                                                 until=months_ago(0)).years}
     assert sum(years.values()) == 2  # the employer's month is not paid (no money): the two flexible months are
     json.dumps(rows)
+
+
+def test_the_statement_snapshot_shows_flexible_months(shanghai):
+    from datetime import date
+
+    from common.access import Viewer
+    from statements.apis import statement_body
+    from statements.services.generation import _statement_generate_one
+
+    flexible_region(shanghai)
+    person = person_in(shanghai)
+    past = date(2025, 11, 10)
+    enrolled(person, start=date(2025, 10, 1), base="10000.00", today=past)
+    flexible_charges_run(today=past)
+    statement, _created = _statement_generate_one(person_id=person.pk, year=2025, actor=Viewer.system())
+    body = statement_body(statement)
+    assert [m["period"] for m in body["months"]] == ["2025-10", "2025-11"]
+    month = body["months"][-1]
+    assert month["insured_as"] == "flexible" and month["employer"] is None and month["paid"] is False
+    assert month["amounts"]["pension"] == {"employer": "1200.00", "individual": "800.00"}
