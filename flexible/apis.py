@@ -183,6 +183,7 @@ class PlannerOutput(serializers.Serializer):
 
 class MyFlexiblePlannerApi(ApiView):
     permission_classes = [IsInsuredPerson]
+    extra_problem_statuses = (409,)  # the region's average wage is not entered
 
     @extend_schema(parameters=[OpenApiParameter("region", str, required=False, pattern=r"^[0-9]{6}$",
                                                 description="Before enrolling: the region to plan for")],

@@ -10,8 +10,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from accounts.models import AccountEntry
+from accounts.models import AccountEntry, ReconciliationDifference
+from accounts.services.reconciliation import reconciliation_run
 from collection.models import OrderState, PaymentOrder
+from common.access import Viewer
 from contributions.models import Allocation, Charge, ChargeKind, SelfPaidMonth
 from flexible.models import FlexibleEvent, FlexibleEventKind, FlexibleTerms
 from flexible.services.enrolment import flexible_stop, month_add
@@ -102,6 +104,9 @@ def test_paid_through_the_collector_the_month_credits_8_percent_to_the_account(a
     entries = AccountEntry.objects.filter(account__person=person)
     assert sum(e.amount for e in entries) == D("960.00")  # 8% of 12,000.00; the other 12% is pooled
     assert entries.get().contribution_month == this_month()
+    # the accounts' nightly reconciliation finds the credit expected (a self-paid month's account part)
+    run = reconciliation_run(actor=Viewer.system(), full=True)
+    assert not ReconciliationDifference.objects.filter(run=run).exists()
 
 
 def test_an_employer_never_pays_a_persons_month_and_a_person_never_an_employers(account, shanghai):
