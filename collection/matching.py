@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db.models.functions import Coalesce
+
 from collection.models import CollectorRecord, MatchedBy, PaymentOrder, SuspenseReason
 from collection.references import references_in
 from employers.models import Employer
@@ -54,8 +56,9 @@ def records_match(records: list[tuple[int, str, int]]) -> dict[int, Match]:
     person_orders: dict[str, tuple[int, int, int]] = {}  # issue 28: reference: (order id, person id, region id)
     if references:
         for ref, pk, employer_id, person_id, region_id in PaymentOrder.objects.filter(
-                reference__in=references).values_list("reference", "pk", "employer_id", "person_id",
-                                                      "account__region_id"):
+                reference__in=references).annotate(payer_region=Coalesce("employer__region_id", "person__region_id")
+                                                   ).values_list("reference", "pk", "employer_id", "person_id",
+                                                                 "payer_region"):
             if employer_id is not None:
                 orders[ref] = (pk, employer_id, region_id)
             else:
