@@ -32,7 +32,8 @@ WHERE c.id = ANY(%(ids)s) AND {credit_used_up("c")}
 # the lines of the merged employer's charge it took over (`parent`), keyed by that charge, so the
 # months are credited once whoever pays them. An Art. 58 month the agency determined (a `determined`
 # charge, contributions/services/determinations.py) has no line either: its determined month carries
-# the individual pension part, credited the same way when the charge is settled.
+# the individual pension part, credited the same way when the charge is settled. A flexible worker's
+# month (issue 28: a `self_paid` charge, paid by the person) carries it on its SelfPaidMonth.
 _LINES = """
 SELECT person_id, period, charge_id, credited_id, sum(amount) AS amount FROM (
     SELECT l.person_id, l.period, c.id AS charge_id, coalesce(pc.id, c.id) AS credited_id,
@@ -49,6 +50,11 @@ SELECT person_id, period, charge_id, credited_id, sum(amount) AS amount FROM (
     LEFT JOIN contributions_charge pc ON pc.id = c.parent_id AND c.kind = 'merger_in'
     JOIN contributions_determinedmonth dm ON dm.charge_id = coalesce(pc.id, c.id)
     JOIN contributions_determination d ON d.id = dm.determination_id
+    WHERE c.id = ANY(%(ids)s)
+    UNION ALL
+    SELECT f.person_id, f.period, c.id, c.id, f.pension_individual
+    FROM contributions_charge c
+    JOIN contributions_selfpaidmonth f ON f.charge_id = c.id
     WHERE c.id = ANY(%(ids)s)
 ) x
 GROUP BY person_id, period, charge_id, credited_id

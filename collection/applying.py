@@ -56,9 +56,12 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
     matches = records_match([(r.pk, r.reference_text, r.account.region_id) for r in records])
     waiting: list[SuspenseItem] = []
     by_employer: dict[int, list[CollectorRecord]] = {}
+    by_person: list[CollectorRecord] = []
     for record in records:
         match = matches[record.pk]
-        if match.found:
+        if match.person_id is not None:  # issue 28: a flexible worker's own order
+            by_person.append(record)
+        elif match.found:
             by_employer.setdefault(match.employer_id, []).append(record)
         else:
             waiting.append(_waiting(record, record.amount, match.suspense_reason))
@@ -105,8 +108,15 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
     events.suspense_entered_many(waiting, actor=actor)
     events.records_applied([(record, kept_of.get(record.pk, ZERO)) for records_ in by_employer.values()
                             for record in records_], {a.record_id: a for a in applications}, actor=actor)
+    persons_applied = 0
+    for record in sorted(by_person, key=lambda r: (matches[r.pk].person_id, r.value_date, r.pk)):
+        match = matches[record.pk]
+        application = record_apply_to(record, person_id=match.person_id, amount=record.amount,
+                                      matched_by=match.matched_by, actor=actor, order_id=match.order_id)
+        persons_applied += application is not None
     fully_waiting = sum(1 for item in waiting if item.reason != SuspenseReason.OVERPAYMENT)
-    return len(applications), fully_waiting + sum(1 for pk, kept in kept_of.items() if kept <= 0)
+    return (len(applications) + persons_applied,
+            fully_waiting + sum(1 for pk, kept in kept_of.items() if kept <= 0))
 
 
 def _waiting(record: CollectorRecord, amount: Decimal, reason: str) -> SuspenseItem:
@@ -134,16 +144,19 @@ def _pay(employer_id: int, records: list[CollectorRecord], kept_of: dict[int, De
     return payments
 
 
-def record_apply_to(record: CollectorRecord, *, employer_id: int, amount: Decimal, matched_by: str, actor: Viewer,
-                    order: PaymentOrder | None = None, reference_suffix: str = "") -> Application | None:
+def record_apply_to(record: CollectorRecord, *, employer_id: int | None = None, amount: Decimal, matched_by: str,
+                    actor: Viewer, order: PaymentOrder | None = None, reference_suffix: str = "",
+                    person_id: int | None = None, order_id: int | None = None) -> Application | None:
     """Pay `amount` of `record` in for the employer (also a clerk's assignment from suspense, with
-    matched_by CLERK and a `reference_suffix`); the overpayment above the credit limit to suspense."""
+    matched_by CLERK and a `reference_suffix`), or (issue 28) for `person_id`, a flexible worker whose
+    order it quoted; the overpayment above the credit limit to suspense."""
+    payer = {"employer_id": employer_id} if person_id is None else {"person_id": person_id}
     reference = bank_reference(record, suffix=reference_suffix)
     limit = terms_for(record.account.region_id).credit_limit
     kept = amount
     if amount > limit:
         savepoint = transaction.savepoint()
-        trial, _created = payment_record(employer_id=employer_id, bank_reference=reference, amount=amount,
+        trial, _created = payment_record(**payer, bank_reference=reference, amount=amount,
                                          paid_on=record.value_date, actor=actor, channel=PaymentChannel.COLLECTOR)
         left = amount - _allocated(trial.pk)
         transaction.savepoint_rollback(savepoint)
@@ -151,10 +164,11 @@ def record_apply_to(record: CollectorRecord, *, employer_id: int, amount: Decima
             kept = amount - (left - limit)
     application = None
     if kept > 0:
-        payment, _created = payment_record(employer_id=employer_id, bank_reference=reference, amount=kept,
+        payment, _created = payment_record(**payer, bank_reference=reference, amount=kept,
                                            paid_on=record.value_date, actor=actor, channel=PaymentChannel.COLLECTOR)
-        application = Application.objects.create(record=record, employer_id=employer_id, payment=payment,
-                                                 order=order, matched_by=matched_by, amount=kept)
+        application = Application.objects.create(record=record, **payer, payment=payment,
+                                                 order_id=order.pk if order is not None else order_id,
+                                                 matched_by=matched_by, amount=kept)
     if amount - kept > 0:
         suspense_enter(record, amount=amount - kept, reason=SuspenseReason.OVERPAYMENT, actor=actor)
     events.record_applied(record, actor=actor, application=application, kept=kept, to_suspense=amount - kept)

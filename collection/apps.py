@@ -71,4 +71,5 @@ def _orders_paid_when_settled(allocations: list) -> None:
     payment is allocated), all of one transaction's employers in one call."""
     from collection.orders import orders_settle_after_commit
 
-    orders_settle_after_commit({a.employer_id for a in allocations})
+    orders_settle_after_commit({a.employer_id for a in allocations if a.employer_id is not None},
+                               {a.person_id for a in allocations if a.person_id is not None})

@@ -109,7 +109,8 @@ def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_susp
                   details={"transaction_id": record.transaction_id, "value_date": record.value_date.isoformat(),
                            "amount": str(record.amount), "kept": str(kept), "to_suspense": str(to_suspense),
                            "matched_by": application.matched_by if application else None,
-                           "payment": application.payment_id if application else None})
+                           "payment": application.payment_id if application else None,
+                           **({"person": application.person_id} if application and application.person_id else {})})
 
 
 def records_applied(records: list[tuple], applications: dict, *, actor: Viewer) -> list[CollectionEvent]:
@@ -145,8 +146,9 @@ def reversal_received(record, *, actor: Viewer) -> CollectionEvent:
 # --- payment orders (collection/services/orders.py) ----------------------------------------------------
 
 def _order(kind: str, order, *, actor: Viewer, **details) -> CollectionEvent:
+    payer = {"person": order.person_id} if order.person_id is not None else {}  # issue 28: a flexible worker's
     return _write(kind, account_id=order.account_id, actor=actor, employer_id=order.employer_id,
-                  details={"order": order.pk, "reference": order.reference, **details})
+                  details={"order": order.pk, "reference": order.reference, **payer, **details})
 
 
 def order_issued(order, *, actor: Viewer, periods: list[str]) -> CollectionEvent:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db.models.functions import Coalesce
+
 from collection.models import CollectorRecord, MatchedBy, PaymentOrder, SuspenseReason
 from collection.references import references_in
 from employers.models import Employer
@@ -24,6 +26,7 @@ class Match:
     order_id: int | None = None
     matched_by: str | None = None
     suspense_reason: str | None = None  # when no employer: why it waits
+    person_id: int | None = None  # issue 28: the order of a flexible worker, who pays for themselves
 
     @property
     def found(self) -> bool:
@@ -50,14 +53,33 @@ def records_match(records: list[tuple[int, str, int]]) -> dict[int, Match]:
     references = {r for refs, _codes, _region in texts.values() for r in refs}
     codes = {c for _refs, found, _region in texts.values() for c in found}
     orders: dict[str, tuple[int, int, int]] = {}  # reference: (order id, employer id, region id)
+    person_orders: dict[str, tuple[int, int, int]] = {}  # issue 28: reference: (order id, person id, region id)
     if references:
-        orders = {ref: (pk, employer_id, region_id) for ref, pk, employer_id, region_id in PaymentOrder.objects.filter(
-            reference__in=references).values_list("reference", "pk", "employer_id", "employer__region_id")}
+        for ref, pk, employer_id, person_id, region_id in PaymentOrder.objects.filter(
+                reference__in=references).annotate(payer_region=Coalesce("employer__region_id", "person__region_id")
+                                                   ).values_list("reference", "pk", "employer_id", "person_id",
+                                                                 "payer_region"):
+            if employer_id is not None:
+                orders[ref] = (pk, employer_id, region_id)
+            else:
+                person_orders[ref] = (pk, person_id, region_id)
     employers: dict[str, list[tuple[int, int]]] = {}  # uscc: [(employer id, region id)]
     if codes:
         for uscc, pk, region_id in Employer.objects.filter(uscc__in=codes).values_list("uscc", "pk", "region_id"):
             employers.setdefault(uscc, []).append((pk, region_id))
-    return {pk: _match(refs, found, region_id, orders, employers) for pk, (refs, found, region_id) in texts.items()}
+    return {pk: _person_match(refs, region_id, person_orders, orders) or _match(refs, found, region_id, orders, employers)
+            for pk, (refs, found, region_id) in texts.items()}
+
+
+def _person_match(references: list[str], region_id: int, person_orders: dict, orders: dict) -> Match | None:
+    """A flexible worker's order quoted alone (issue 28); with an employer's reference too: suspense."""
+    quoted = [person_orders[ref] for ref in references if ref in person_orders and person_orders[ref][2] == region_id]
+    if not quoted:
+        return None
+    if len({person_id for _pk, person_id, _region in quoted}) > 1 or any(ref in orders for ref in references):
+        return Match(suspense_reason=SuspenseReason.AMBIGUOUS)
+    order_id, person_id, _region = quoted[0]
+    return Match(person_id=person_id, order_id=order_id, matched_by=MatchedBy.ORDER)
 
 
 def _match(references: list[str], codes: list[str], region_id: int, orders: dict, employers: dict) -> Match:

@@ -90,8 +90,11 @@ class PaymentOrder(models.Model):
     """What an employer is asked to pay, to which account, quoting which reference (item 1).
     The order itself moves no money: the collector's record quoting `reference` does."""
 
-    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="payment_orders",
-                                 verbose_name=_("employer"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="payment_orders", verbose_name=_("employer"))
+    # issue 28: a person who insures themselves is the payer of their own orders (never both).
+    person = models.ForeignKey("insured.InsuredPerson", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="payment_orders", verbose_name=_("person"))
     account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="orders",
                                 verbose_name=_("collection account"))
     # Quoted on the transfer; unique, with a check character so a mistyped one matches nothing.
@@ -108,7 +111,8 @@ class PaymentOrder(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
-    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+    scope_paths = {"region": ("employer__region_id", "person__region_id"), "employer": "employer_id",
+                   "person": "person_id"}
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -118,6 +122,9 @@ class PaymentOrder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
             models.CheckConstraint(condition=Q(valid_until__gte=models.F("issued_on")), name="order_valid_after_issue"),
+            models.CheckConstraint(condition=(Q(employer__isnull=False, person__isnull=True)
+                                              | Q(employer__isnull=True, person__isnull=False)),
+                                   name="order_one_payer"),
         ]
 
     def __str__(self) -> str:
@@ -239,8 +246,10 @@ class Application(models.Model):
 
     record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="applications",
                                verbose_name=_("collector record"))
-    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("employer"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("employer"))
+    person = models.ForeignKey("insured.InsuredPerson", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("person"))  # issue 28: a flexible worker's money
     payment = models.OneToOneField("contributions.Payment", on_delete=models.PROTECT, related_name="collected_by",
                                    verbose_name=_("payment"))
     order = models.ForeignKey(PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -249,7 +258,8 @@ class Application(models.Model):
     amount = models.DecimalField(_("amount applied"), **MONEY)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
-    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+    scope_paths = {"region": ("employer__region_id", "person__region_id"), "employer": "employer_id",
+                   "person": "person_id"}
 
     class Meta:
         ordering = ["-id"]
@@ -257,7 +267,10 @@ class Application(models.Model):
         verbose_name_plural = _("applications of collected money")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
                        models.UniqueConstraint(fields=["record"], condition=~Q(matched_by="clerk"),
-                                               name="application_matched_once")]
+                                               name="application_matched_once"),
+                       models.CheckConstraint(condition=(Q(employer__isnull=False, person__isnull=True)
+                                                         | Q(employer__isnull=True, person__isnull=False)),
+                                              name="application_one_payer")]
         triggers = [pgtrigger.Protect(name="applications_append_only",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 

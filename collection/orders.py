@@ -32,7 +32,7 @@ SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount,
                   WHERE f.parent_id = c.id AND f.kind = 'late_fee'), 0) AS fee_posted
   FROM contributions_charge c
   LEFT JOIN contributions_allocation a ON a.charge_id = c.id
- WHERE c.employer_id = %(employer)s AND c.amount > 0
+ WHERE c.{{payer}} = %(payer)s AND c.amount > 0
  GROUP BY c.id
 HAVING c.amount - COALESCE(sum(a.amount), 0) > 0
  ORDER BY c.due_on, c.period, c.id
@@ -56,12 +56,15 @@ class Owed:
         return self.unpaid + self.late_fee
 
 
-def charges_owed(*, employer_id: int, on: date, rate: Decimal) -> list[Owed]:
-    """The employer's open charges on `on`, oldest due first, each with its late fee to that day
-    (the same rule as contributions.fees.late_fee: each part's days, rounded once per charge)."""
+def charges_owed(*, employer_id: int | None = None, on: date, rate: Decimal,
+                 person_id: int | None = None) -> list[Owed]:
+    """The payer's open charges on `on` (the employer's, or issue 28 a flexible worker's own), oldest due
+    first, each with its late fee to that day (the same rule as contributions.fees.late_fee: each part's
+    days, rounded once per charge)."""
     owed = []
+    payer, payer_id = ("employer_id", employer_id) if employer_id is not None else ("person_id", person_id)
     with connection.cursor() as cursor:
-        cursor.execute(_OWED_SQL, {"employer": employer_id})
+        cursor.execute(_OWED_SQL.format(payer=payer), {"payer": payer_id})
         for cid, kind, period, due_on, fee_from, amount, paid, paid_days, fee_posted in cursor.fetchall():
             unpaid = amount - paid
             fee = ZERO
@@ -82,6 +85,7 @@ class _Pending:
 
     def __init__(self):
         self.employer_ids: set[int] = set()
+        self.person_ids: set[int] = set()  # issue 28: flexible workers paying their own orders
 
     def __call__(self) -> None:
         from collection.services.orders import payment_orders_settle
@@ -89,10 +93,11 @@ class _Pending:
 
         if getattr(connection, "_orders_pending", None) is self:
             connection._orders_pending = None
-        payment_orders_settle(employer_ids=sorted(self.employer_ids), actor=Viewer.system())
+        payment_orders_settle(employer_ids=sorted(self.employer_ids), person_ids=sorted(self.person_ids),
+                              actor=Viewer.system())
 
 
-def orders_settle_after_commit(employer_ids: set[int]) -> None:
+def orders_settle_after_commit(employer_ids: set[int], person_ids: set[int] = frozenset()) -> None:
     """Once the current transaction commits, the orders of these employers that a collector's record
     quoted and whose charges are settled become paid (collection/services/orders.py). One call per
     transaction, however many allocations it wrote (a file of 100,000 records is one); if the call
@@ -100,9 +105,11 @@ def orders_settle_after_commit(employer_ids: set[int]) -> None:
     pending = getattr(connection, "_orders_pending", None)
     if pending is not None and any(entry[1] is pending for entry in reversed(connection.run_on_commit)):
         pending.employer_ids.update(employer_ids)
+        pending.person_ids.update(person_ids)
         return
     pending = connection._orders_pending = _Pending()  # none yet, or its transaction rolled back
     pending.employer_ids.update(employer_ids)
+    pending.person_ids.update(person_ids)
     transaction.on_commit(pending, robust=True)
 
 

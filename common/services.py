@@ -102,7 +102,9 @@ def row_lock(queryset: models.QuerySet[M], pk: Any, *, actor: Viewer, missing: s
     """The row with `pk`, locked (FOR UPDATE of the row itself), when the actor may see it;
     otherwise `missing` as a 404: a row in another region is as absent as one that does not exist."""
     related = tuple(related)
-    queryset = queryset.select_for_update(of=("self",)) if related else queryset.select_for_update()
+    # Of the row itself: a scope over two region paths (a payer that is an employer or a person, issue 28)
+    # joins both sides as outer joins, which FOR UPDATE may not lock.
+    queryset = queryset.select_for_update(of=("self",))
     if related:
         queryset = queryset.select_related(*related)
     row = scope(queryset, actor).filter(pk=pk).first()

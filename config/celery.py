@@ -48,6 +48,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "contributions.tasks.contributions_daily",
         "schedule": crontab(minute=30, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
     }
+    # issue 28: flexible workers' months up to the current one (resumable, never twice).
+    sender.conf.beat_schedule["flexible-charges-daily"] = {
+        "task": "flexible.tasks.flexible_charges_daily",
+        "schedule": crontab(minute=40, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
+    }
     # Art. 74 statements: last year's run on its day, and the check that resumes and finishes runs.
     sender.conf.beat_schedule["statement-run-yearly"] = {
         "task": "statements.tasks.statement_run_yearly",

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "refunds",
     "pensions",
     "statements",
+    "flexible",
     "myrecord",
     "demo",
 ]

@@ -21,6 +21,14 @@ from employers.apis.registrations import (
     RegistrationUploadApi,
 )
 from employers.token_view import ThrottledTokenView
+from flexible.apis import (
+    MyFlexibleBaseApi,
+    MyFlexibleEnrolmentApi,
+    MyFlexiblePaymentOrdersApi,
+    MyFlexiblePlannerApi,
+    MyFlexibleResumeApi,
+    MyFlexibleStopApi,
+)
 from insured import login_views
 from insured.apis.persons import AgencyPersonDetailApi, AgencyPersonListApi, MeApi
 from insured.apis.staffing import (
@@ -94,6 +102,12 @@ api_v1 = [
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
     path("me/pension-estimate", MyPensionEstimateApi.as_view(), name="me-pension-estimate"),
+    path("me/flexible-enrolment", MyFlexibleEnrolmentApi.as_view(), name="me-flexible-enrolment"),
+    path("me/flexible-enrolment/base", MyFlexibleBaseApi.as_view(), name="me-flexible-base"),
+    path("me/flexible-enrolment/stop", MyFlexibleStopApi.as_view(), name="me-flexible-stop"),
+    path("me/flexible-enrolment/resume", MyFlexibleResumeApi.as_view(), name="me-flexible-resume"),
+    path("me/flexible-payment-orders", MyFlexiblePaymentOrdersApi.as_view(), name="me-flexible-payment-orders"),
+    path("me/flexible-planner", MyFlexiblePlannerApi.as_view(), name="me-flexible-planner"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
     path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
     path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),

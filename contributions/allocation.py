@@ -46,9 +46,11 @@ from contributions.hooks import allocations_written
 from contributions.models import Allocation, Charge, ChargeKind, Payment, PaymentReversal
 from contributions.terms import OLDEST_FIRST, terms_for
 from employers.models import Employer
+from insured.models import InsuredPerson
 
 ZERO = Decimal("0.00")
-PRINCIPAL_KINDS = (ChargeKind.DECLARED, ChargeKind.PROVISIONAL, ChargeKind.DETERMINED, ChargeKind.MERGER_IN)
+PRINCIPAL_KINDS = (ChargeKind.DECLARED, ChargeKind.PROVISIONAL, ChargeKind.DETERMINED, ChargeKind.MERGER_IN,
+                   ChargeKind.SELF_PAID)
 
 
 def employer_lock(employer_id: int) -> Employer:
@@ -57,6 +59,24 @@ def employer_lock(employer_id: int) -> Employer:
         return Employer.objects.select_for_update(no_key=True).select_related("region").get(pk=employer_id)
     except Employer.DoesNotExist:
         raise NotFound(gettext("No such employer.")) from None
+
+
+def person_lock(person_id: int) -> InsuredPerson:
+    """Lock a person who pays for themselves (issue 28): one writer of that person's money at a time,
+    as `employer_lock` is for an employer's."""
+    try:
+        return InsuredPerson.objects.select_for_update(no_key=True).select_related("region").get(pk=person_id)
+    except InsuredPerson.DoesNotExist:
+        raise NotFound(gettext("No such person.")) from None
+
+
+def _payer(employer_id: int | None, person_id: int | None) -> tuple[str, int, dict]:
+    """The payer's column, id and the model fields naming it: exactly one of the two (issue 28)."""
+    if (employer_id is None) == (person_id is None):
+        raise ValueError("name exactly one payer: an employer or a person")
+    if employer_id is not None:
+        return "employer_id", employer_id, {"employer_id": employer_id}
+    return "person_id", person_id, {"person_id": person_id}
 
 
 @dataclass
@@ -95,13 +115,13 @@ SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
   FROM contributions_charge c
   LEFT JOIN LATERAL (SELECT sum(a.amount) AS given, bool_or(a.amount < 0) AS released
                        FROM contributions_allocation a WHERE a.charge_id = c.id) g ON true
- WHERE c.employer_id = %s
+ WHERE c.{payer} = %s
 """
 
 _PAYMENTS_LEFT_SQL = """
 SELECT p.id, p.paid_on, p.amount - COALESCE(sum(a.amount), 0) AS left_over
   FROM contributions_payment p LEFT JOIN contributions_allocation a ON a.payment_id = p.id
- WHERE p.employer_id = %s
+ WHERE p.{payer} = %s
    AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
  GROUP BY p.id
 HAVING p.amount - COALESCE(sum(a.amount), 0) > 0
@@ -113,11 +133,12 @@ SELECT a.charge_id, a.amount, a.effective_on FROM contributions_allocation a
 """
 
 
-def _load(employer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]]:
-    """Open principal charges, open late-fee charges, and the sources with money left."""
+def _load(payer: str, payer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]]:
+    """Open principal charges, open late-fee charges, and the sources with money left, of one payer
+    (`payer` is the column: employer_id or person_id)."""
     principal, fees, sources = [], [], []
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_SQL, [employer_id])
+        cursor.execute(_OPEN_SQL.format(payer=payer), [payer_id])
         for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used, released in (
                 cursor.fetchall()):
             if amount < 0:
@@ -127,7 +148,7 @@ def _load(employer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]
                 target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due,
                                  released=released)
                 (fees if kind == ChargeKind.LATE_FEE else principal).append(target)
-        cursor.execute(_PAYMENTS_LEFT_SQL, [employer_id])
+        cursor.execute(_PAYMENTS_LEFT_SQL.format(payer=payer), [payer_id])
         sources += [_Source(pid, None, paid_on, left) for pid, paid_on, left in cursor.fetchall()]
         partly_paid = [t.charge_id for t in principal if t.given]
         if partly_paid:
@@ -147,15 +168,19 @@ def _age(target: _Target) -> tuple:
     return (target.due_on, target.period, target.charge_id, 0, target.charge_id)
 
 
-def charges_settle(*, employer_id: int, actor: str, rate: Decimal | None = None,
-                   order: str | None = None) -> list[Allocation]:
-    """Allocate the employer's unallocated money and credits to its open charges (see the module
-    docstring). The caller holds `employer_lock(employer_id)`. Returns the allocations written."""
+def charges_settle(*, employer_id: int | None = None, actor: str, rate: Decimal | None = None,
+                   order: str | None = None, person_id: int | None = None) -> list[Allocation]:
+    """Allocate the payer's unallocated money and credits to its open charges (see the module
+    docstring). The payer is the employer, or (issue 28) `person_id`, a person who pays for
+    themselves: one rule for both, never mixing two payers' money. The caller holds
+    `employer_lock(employer_id)` (or `person_lock(person_id)`). Returns the allocations written."""
+    column, payer_id, payer_fields = _payer(employer_id, person_id)
     if rate is None or order is None:
-        terms = terms_for(Employer.objects.values_list("region_id", flat=True).get(pk=employer_id))
+        owner = Employer if employer_id is not None else InsuredPerson
+        terms = terms_for(owner.objects.values_list("region_id", flat=True).get(pk=payer_id))
         rate = terms.late_fee_daily_rate if rate is None else rate
         order = terms.allocation_order if order is None else order
-    principal, fees, sources = _load(employer_id)
+    principal, fees, sources = _load(column, payer_id)
     if not sources or not (principal or fees):
         return []
     principal.sort(key=_age)
@@ -172,13 +197,13 @@ def charges_settle(*, employer_id: int, actor: str, rate: Decimal | None = None,
             target.given += take
             target.parts.append(Part(take, source.effective_on))
             written.append(Allocation(
-                employer_id=employer_id, charge_id=target.charge_id, payment_id=source.payment_id,
+                **payer_fields, charge_id=target.charge_id, payment_id=source.payment_id,
                 credit_id=source.credit_id, amount=take, effective_on=source.effective_on,
                 settles_charge=target.open == 0, actor=actor))
             if source.left == 0:
                 sources.pop(0)
         if target.open == 0 and target.kind != ChargeKind.LATE_FEE:
-            fee = _post_late_fee(target, employer_id=employer_id, rate=rate, actor=actor,
+            fee = _post_late_fee(target, payer_fields=payer_fields, rate=rate, actor=actor,
                                  paid_on=target.parts[-1].paid_on if target.parts else target.due_on)
             if fee is not None:
                 if order == OLDEST_FIRST:
@@ -191,7 +216,7 @@ def charges_settle(*, employer_id: int, actor: str, rate: Decimal | None = None,
     return written
 
 
-def _post_late_fee(target: _Target, *, employer_id: int, rate: Decimal, actor: str, paid_on: date) -> _Target | None:
+def _post_late_fee(target: _Target, *, payer_fields: dict, rate: Decimal, actor: str, paid_on: date) -> _Target | None:
     """A principal is settled: what its lateness cost becomes a charge of its own."""
     if target.kind not in PRINCIPAL_KINDS or target.fee_from is None:
         return None
@@ -203,7 +228,7 @@ def _post_late_fee(target: _Target, *, employer_id: int, rate: Decimal, actor: s
         amount -= posted
     if amount <= 0:
         return None
-    charge = Charge.objects.create(employer_id=employer_id, period=target.period, kind=ChargeKind.LATE_FEE,
+    charge = Charge.objects.create(**payer_fields, period=target.period, kind=ChargeKind.LATE_FEE,
                                    parent_id=target.charge_id, amount=amount, due_on=paid_on, fee_from=None,
                                    actor=actor)
     return _Target(charge.id, ChargeKind.LATE_FEE, target.period, paid_on, None, amount, ZERO, target.charge_id,
@@ -244,8 +269,8 @@ def payment_reverse(*, payment: Payment, on: date, actor: str, reason: str = "")
     touched = {a.charge_id for a in live}
     before = _settled(touched)
     released = Allocation.objects.bulk_create([
-        Allocation(employer_id=a.employer_id, charge_id=a.charge_id, payment_id=a.payment_id, amount=-a.amount,
-                   effective_on=a.effective_on, releases=a, actor=actor)
+        Allocation(employer_id=a.employer_id, person_id=a.person_id, charge_id=a.charge_id, payment_id=a.payment_id,
+                   amount=-a.amount, effective_on=a.effective_on, releases=a, actor=actor)
         for a in live])
     return Reversed(released=released, reopened=sorted(before - _settled(touched)))
 

@@ -19,7 +19,7 @@ from common.access import Viewer
 from common.hot_paths import insert_or_nothing
 from common.problems import ValidationFailed
 from contributions import events
-from contributions.allocation import ZERO, charges_settle, employer_lock
+from contributions.allocation import ZERO, charges_settle, employer_lock, person_lock
 from contributions.models import Payment
 from contributions.models.payments import PaymentChannel
 
@@ -41,12 +41,25 @@ def _validate(*, amount: Decimal, paid_on: date, bank_reference: str) -> str:
     return reference
 
 
-def payment_record(*, employer_id: int, bank_reference: str, amount: Decimal, paid_on: date, actor: Viewer,
-                   channel: str = PaymentChannel.COLLECTOR, note: str = "") -> tuple[Payment, bool]:
+def payment_record(*, employer_id: int | None = None, bank_reference: str, amount: Decimal, paid_on: date,
+                   actor: Viewer, channel: str = PaymentChannel.COLLECTOR, note: str = "",
+                   person_id: int | None = None) -> tuple[Payment, bool]:
     """Record a payment and allocate it. Returns (payment, created): the same bank reference again
-    for the same employer answers the first payment and changes nothing (the feed derives the
-    reference from the collection account and the collector's transaction id)."""
+    for the same payer answers the first payment and changes nothing (the feed derives the
+    reference from the collection account and the collector's transaction id). The payer is the
+    employer, or (issue 28) `person_id`, a person who pays for themselves."""
     reference = _validate(amount=amount, paid_on=paid_on, bank_reference=bank_reference)
+    if person_id is not None:
+        # Under the person's lock; the person's events are the flexible app's and the feed's.
+        person = person_lock(person_id)
+        known = Payment.objects.filter(person_id=person.pk, bank_reference=reference).first()
+        if known is not None:
+            return known, False
+        payment = Payment.objects.create(person_id=person.pk, bank_reference=reference, amount=amount,
+                                         paid_on=paid_on, channel=channel, note=note, actor=actor.label(),
+                                         actor_user_id=actor.user_id)
+        charges_settle(person_id=person.pk, actor=actor.label())
+        return payment, True
     employer = employer_lock(employer_id)
     payment = Payment(employer_id=employer.pk, bank_reference=reference, amount=amount, paid_on=paid_on,
                       channel=channel, note=note, actor=actor.label(), actor_user_id=actor.user_id)

@@ -85,10 +85,17 @@ def month_on_the_roll(lines: str) -> str:
     return " OR ".join(f"sum({lines}.{column}) <> 0" for column in ("base", *AMOUNT_COLUMNS))
 
 
-def person_month_rows(*, lines_where: str, determined_where: str, lines_join: str = "") -> str:
+def person_month_rows(*, lines_where: str, determined_where: str, lines_join: str = "",
+                      self_paid_where: str | None = None) -> str:
     """The rows a person's months are netted from, as (person_id, period, base): every contribution line
-    (`l`, with `lines_join`) and every counted Art. 58 month (`dm` of `d`). Name the period in
-    `lines_where`: it is what lets PostgreSQL skip the line partitions outside it."""
+    (`l`, with `lines_join`), every counted Art. 58 month (`dm` of `d`) and (issue 28) every month a
+    flexible worker was charged for (`f`, contributions_selfpaidmonth, when `self_paid_where` is given).
+    Name the period in `lines_where`: it is what lets PostgreSQL skip the line partitions outside it."""
+    self_paid = "" if self_paid_where is None else f"""
+        UNION ALL
+        SELECT f.person_id, f.period, f.base
+        FROM contributions_selfpaidmonth f
+        WHERE {self_paid_where}"""
     return f"""SELECT l.person_id, l.period, l.base
         FROM contributions_contributionline l
         {lines_join}
@@ -97,7 +104,7 @@ def person_month_rows(*, lines_where: str, determined_where: str, lines_join: st
         SELECT d.person_id, dm.period, dm.base
         FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
         WHERE {determined_where}
-              AND {determined_month_counts()}"""
+              AND {determined_month_counts()}{self_paid}"""
 
 
 def credit_used_up(charge: str) -> str:

@@ -113,6 +113,22 @@ def relationship_resumed(*, relationship: InsuranceRelationship, employer: Emplo
                   employer=employer, batch=batch)
 
 
+def relationship_flexible_started(*, relationship: InsuranceRelationship, on: date, actor: Viewer, channel: str,
+                                  note: str = "", details: dict | None = None) -> RelationshipEvent:
+    """From the month `on` the person pays for themselves as a flexible worker (Art. 10, issue 28)."""
+    return _write(kind=EventKind.FLEXIBLE_STARTED, person=None, region=None, actor=actor, channel=channel,
+                  decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
+                  details=details or {})
+
+
+def relationship_flexible_stopped(*, relationship: InsuranceRelationship, on: date, actor: Viewer, channel: str,
+                                  note: str = "", details: dict | None = None) -> RelationshipEvent:
+    """From the month `on` the person no longer pays as a flexible worker (stopped; the account is kept)."""
+    return _write(kind=EventKind.FLEXIBLE_STOPPED, person=None, region=None, actor=actor, channel=channel,
+                  decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
+                  details=details or {})
+
+
 def relationship_suspended(*, relationship: InsuranceRelationship, on: date, note: str,
                            actor: Viewer, channel: str, person: InsuredPerson | None = None,
                            region: Region | None = None, employer: Employer | None = None,

@@ -268,6 +268,10 @@ class EventKind(models.TextChoices):
     TRANSFERRED_OUT = "transferred_out", _("transferred out")
     TRANSFERRED_IN = "transferred_in", _("transferred in")
     CANCELLATION = "cancellation", _("cancellation (account paid out)")
+    # A person who insures themselves (Art. 10, issue 28): from a month on they pay as a flexible
+    # worker, or stop doing so (months of an employer's roll are the employer's, never charged twice).
+    FLEXIBLE_STARTED = "flexible_started", _("paying as a flexible worker")
+    FLEXIBLE_STOPPED = "flexible_stopped", _("no longer paying as a flexible worker")
 
 
 class Decision(models.TextChoices):

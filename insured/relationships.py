@@ -28,9 +28,14 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
         # the person died: the account waits for the heirs' refund
         "await_refund": Step(R.AWAITING_REFUND, events.relationship_suspended),
         "close": Step(R.CLOSED, events.relationship_cancelled),
+        # issue 28: the person pays for themselves from a month on (the months an employer insures them
+        # stay the employer's), or stops; the relationship stays active either way
+        "flexible_start": Step(R.ACTIVE, events.relationship_flexible_started),
+        "flexible_stop": Step(R.ACTIVE, events.relationship_flexible_stopped),
     },
     R.SUSPENDED: {
         "resume": Step(R.ACTIVE, events.relationship_resumed),
+        "flexible_start": Step(R.ACTIVE, events.relationship_flexible_started),
         "transfer_out": Step(R.TRANSFERRED, events.relationship_transferred),
         "close": Step(R.CLOSED, events.relationship_cancelled),
     },
@@ -40,7 +45,9 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
 }, states=RelationshipState, subject_arg="relationship",
     actions={"suspend": gettext_lazy("suspended"), "suspend_on_application": gettext_lazy("suspended"),
              "await_refund": gettext_lazy("held for the heirs' refund"), "close": gettext_lazy("cancelled"),
-             "resume": gettext_lazy("resumed"), "transfer_out": gettext_lazy("transferred")})
+             "resume": gettext_lazy("resumed"), "transfer_out": gettext_lazy("transferred"),
+             "flexible_start": gettext_lazy("paying as a flexible worker"),
+             "flexible_stop": gettext_lazy("no longer paying as a flexible worker")})
 
 
 def relationship_move(relationship: InsuranceRelationship, action: str, *, on: date, actor: Viewer,

@@ -271,8 +271,11 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
     return scenario
 
 
-def estimate_compute(person: InsuredPerson, *, as_of: date | None = None) -> Estimate:
-    """The estimate of `person` (already scoped by the caller) as of the month of `as_of` (today)."""
+def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_base: Decimal | None = None,
+                     keep_credit: Decimal | None = None) -> Estimate:
+    """The estimate of `person` (already scoped by the caller) as of the month of `as_of` (today).
+    `keep_base` and `keep_credit` replace the latest month's base and account credit in the "keep
+    paying" scenarios (issue 28: the flexible worker's planner asks "what if I paid on this base")."""
     as_of = (as_of or today_in_shanghai()).replace(day=1)
     # A man's original age is 60 whatever his post; a woman's (55 cadre, 50 worker) must be recorded.
     category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
@@ -286,6 +289,9 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None) -> Est
     months = [(EARLIEST, earliest)] if earliest < statutory else []
     months += [(STATUTORY, statutory), (LATEST, month_add(statutory, FLEXIBLE_MONTHS))]
     record = _record(person, as_of)
+    if keep_base is not None:
+        record.latest_base, record.latest_credit = keep_base, keep_credit or ZERO
+        record.latest_period = record.latest_period or month_add(as_of, -1)
     params = selectors.parameters_at(region_id=person.region_id, months=[month for _key, month in months])
     points = []
     for key, month in months:

@@ -55,11 +55,14 @@ class StatementEmployerOut(serializers.Serializer):
 
 class StatementMonthOut(serializers.Serializer):
     period = MonthField()
-    employer = StatementEmployerOut()
+    employer = StatementEmployerOut(allow_null=True, help_text="null for a month paid as a flexible worker")
     base = serializers.DecimalField(**MONEY)
     amounts = StatementAmountsOut()
     paid = serializers.BooleanField()
     determined = serializers.BooleanField(help_text="Determined by the agency (Art. 58), not declared.")
+    insured_as = serializers.ChoiceField(choices=["employee", "flexible"],
+                                         help_text="Insured by an employer that month, or paid as a flexible worker "
+                                                   "(Art. 10: no employer; the pooled part is `pension.employer`).")
 
 
 class StatementAccountOut(serializers.Serializer):
@@ -135,8 +138,9 @@ def statement_body(statement) -> dict:
     employers = [{"uscc": u, "name": n} for u, n in snap["employers"]]
     return {
         **_summary(statement), "agency": snap["agency"]["name"], "person": snap["person"], "employers": employers,
-        "months": [{"period": period, "employer": employers[e - 1], "base": base, "amounts": _amounts(amounts),
-                    "paid": bool(paid), "determined": source == "d"}
+        "months": [{"period": period, "employer": employers[e - 1] if e else None, "base": base,
+                    "amounts": _amounts(amounts), "paid": bool(paid), "determined": source == "d",
+                    "insured_as": "flexible" if source == "f" else "employee"}
                    for period, e, base, amounts, paid, source in snap["months"]],
         "totals": _amounts(snap["totals"]), "months_in_year": snap["months_in_year"],
         "months_total": snap["months_total"], "arrears": snap["arrears"], "account": snap["account"],

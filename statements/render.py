@@ -172,7 +172,8 @@ def _month_table(w: _Pages) -> None:
             w.new_page()
             _table_header(w)
         status = ("已缴" if paid else "欠缴") + ("*" if source == "d" else "")
-        _row(w, [period, str(employer), _amount(base), *(_amount(a) for a in amounts), status])
+        who = "灵活就业" if source == "f" else str(employer)  # issue 28: paid by the person themselves
+        _row(w, [period, who, _amount(base), *(_amount(a) for a in amounts), status])
     if w.y + 5.4 > BOTTOM - 10:
         w.new_page()
         _table_header(w)

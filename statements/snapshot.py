@@ -129,9 +129,16 @@ WITH p AS (
     FROM contributions_determinedmonth m
     JOIN contributions_determination d ON d.id = m.determination_id JOIN p ON p.id = d.person_id
     WHERE d.person_id BETWEEN %(first)s AND %(last)s AND {determined_counts} AND m.period BETWEEN %(y0)s AND %(y11)s
+    UNION ALL
+    -- issue 28: a month the person paid as a flexible worker (no employer; the pooled part where an
+    -- employer's would stand)
+    SELECT f.person_id, f.period, NULL::bigint, 'f', f.base, f.amount - f.pension_individual, f.pension_individual,
+           {flexible_zeros}, {flexible_charge_settled}
+    FROM contributions_selfpaidmonth f JOIN p ON p.id = f.person_id
+    WHERE f.person_id BETWEEN %(first)s AND %(last)s AND f.period BETWEEN %(y0)s AND %(y11)s
 ), emp AS (
     SELECT person_id, employer_id, row_number() OVER (PARTITION BY person_id ORDER BY min(period), employer_id) AS n
-    FROM months GROUP BY person_id, employer_id
+    FROM months WHERE employer_id IS NOT NULL GROUP BY person_id, employer_id
 ), mj AS (
     SELECT m.person_id,
            json_agg(json_build_array(to_char(m.period, 'YYYY-MM'), e.n, m.base{money},
@@ -140,7 +147,7 @@ WITH p AS (
            json_build_array({total_amounts}) AS totals,
            count(DISTINCT m.period) FILTER (WHERE NOT m.paid) AS arrears_months,
            coalesce(sum({month_total}) FILTER (WHERE NOT m.paid), 0){money} AS arrears_amount
-    FROM months m JOIN emp e USING (person_id, employer_id) GROUP BY m.person_id
+    FROM months m LEFT JOIN emp e USING (person_id, employer_id) GROUP BY m.person_id
 ), ej AS (
     SELECT e.person_id, json_agg(json_build_array(er.uscc, er.name) ORDER BY e.n) AS employers
     FROM emp e JOIN employers_employer er ON er.id = e.employer_id GROUP BY e.person_id
@@ -234,6 +241,8 @@ def _sql(*, region: bool, deliveries: bool) -> str:
         line_sums=", ".join(f"sum(lc.{c}) AS {c}" for c in _AMOUNTS),
         on_the_roll=month_on_the_roll("lc"),
         line_charge_settled=charge_settled("c.id"), determined_charge_settled=charge_settled("m.charge_id"),
+        flexible_charge_settled=charge_settled("f.charge_id"),
+        flexible_zeros=", ".join("0::numeric" for _ in _AMOUNTS[2:]),
         determined_counts=determined_month_counts("m", "d"), channel=channel_sql("p"),
         masked_document=mask_document_sql("p.document_number"),
         credited_months=credited_months(source="ae", person="person_id", month="contribution_month",

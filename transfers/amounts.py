@@ -39,7 +39,10 @@ def _paid_months_sql(*, lines_period: str, determined_period: str, credits_perio
     rows = person_month_rows(
         lines_join="JOIN employers_employer e ON e.id = l.employer_id",
         lines_where=f"l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND {lines_period}",
-        determined_where=f"d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND {determined_period}")
+        determined_where=f"d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND {determined_period}",
+        # issue 28: a flexible worker's months in the region count as every paid month does
+        self_paid_where=(f"f.person_id = ANY(%(persons)s) AND f.region_id = %(region)s"
+                         f"{' AND ' + determined_period.replace('dm.', 'f.') if determined_period else ''}"))
     credited = credited_months(
         source="accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id",
         person="p.person_id", month="a.contribution_month", amount="a.amount",

@@ -51,6 +51,14 @@ WITH entry_sums AS (
         WHERE {was_settled}
               {determined_filter}
         GROUP BY d.person_id
+        UNION ALL
+        -- issue 28: a flexible worker's months, their account part once their charge is settled
+        SELECT f.person_id, sum(f.pension_individual)
+        FROM contributions_selfpaidmonth f
+        JOIN contributions_charge c ON c.id = f.charge_id
+        WHERE {was_settled}
+              {self_paid_filter}
+        GROUP BY f.person_id
     ) parts
     GROUP BY person_id
 )
@@ -66,6 +74,7 @@ _TOUCHED = " AND a.touched_at >= %(since)s"
 _TOUCHED_ENTRIES = " WHERE e.account_id IN (SELECT id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)"
 _TOUCHED_LINES = " AND l.person_id IN (SELECT person_id FROM accounts_pensionaccount WHERE touched_at >= %(since)s)"
 _TOUCHED_DETERMINED = _TOUCHED_LINES.replace("l.person_id", "d.person_id")
+_TOUCHED_SELF_PAID = _TOUCHED_LINES.replace("l.person_id", "f.person_id")
 
 # The balance check as one aggregate, for the benchmark's baseline (bench/interest_bench.py).
 BALANCE_CHECK_SQL = """
@@ -94,6 +103,7 @@ def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRu
         cursor.execute(_CHECK_SQL.format(entry_filter=_TOUCHED_ENTRIES if since else "",
                                          line_filter=_TOUCHED_LINES if since else "",
                                          determined_filter=_TOUCHED_DETERMINED if since else "",
+                                         self_paid_filter=_TOUCHED_SELF_PAID if since else "",
                                          account_filter=_TOUCHED if since else "",
                                          was_settled=charge_paid_in_full("c"), used_up=credit_used_up("c")), params)
         differences = [ReconciliationDifference(run=run, account_id=account_id, kind=kind, expected=expected,

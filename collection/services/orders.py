@@ -27,7 +27,7 @@ from collection.references import reference_new
 from collection.terms import terms_for
 from common.access import Kind, Viewer, scope
 from common.problems import Conflict, NotFound, ValidationFailed
-from common.services import PORTAL, STAFF, SYSTEM, Machine, Step, entry, row_lock, transition
+from common.services import PERSON, PORTAL, STAFF, SYSTEM, Machine, Step, entry, row_lock, transition
 from contributions import terms as contribution_terms
 from contributions.allocation import employer_lock
 from employers.models import Employer
@@ -59,12 +59,13 @@ def _employer_for(actor: Viewer, employer_id: int | None) -> Employer:
     return employer_lock(employer_id)
 
 
-def _account_for(employer: Employer, on: date) -> CollectionAccount:
-    account = (CollectionAccount.objects.filter(region_id=employer.region_id, opened_on__lte=on)
+def _account_for(payer, on: date) -> CollectionAccount:
+    """The open collection account of the payer's region (an employer's, or a flexible worker's)."""
+    account = (CollectionAccount.objects.filter(region_id=payer.region_id, opened_on__lte=on)
                .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=on)).order_by("account_number").first())
     if account is None:
         raise Conflict(_("The region %(region)s has no open collection account to pay to.")
-                       % {"region": employer.region.name}, type_slug="no-collection-account")
+                       % {"region": payer.region.name}, type_slug="no-collection-account")
     return account
 
 
@@ -113,6 +114,47 @@ payment_order_issue = entry(payment_order_issue, callers=STAFF | PORTAL, permiss
                             refusal=_REFUSAL)
 
 
+def payment_order_issue_for_person(*, actor: Viewer, person_id: int | None = None,
+                                   today: date | None = None) -> PaymentOrder:
+    """issue 28: an order for a flexible worker's own open charges (their months and late fees), to the
+    collection account of their region, quoting a new reference; the same order as an employer's. A
+    person orders for themselves only; a clerk for a person of the region."""
+    from contributions.allocation import person_lock
+    from insured.models import InsuredPerson
+
+    if actor.kind is Kind.PERSON:
+        person_id = actor.person_id
+    if person_id is None or not scope(InsuredPerson.objects.filter(pk=person_id), actor).exists():
+        raise NotFound(_("No such person in your region."))
+    person = person_lock(person_id)
+    today = today or today_in_shanghai()
+    rate = contribution_terms.terms_for(person.region_id).late_fee_daily_rate
+    owed = charges_owed(person_id=person.pk, on=today, rate=rate)
+    if not owed:
+        raise Conflict(_("Nothing is open: there is nothing to pay."), type_slug="nothing-to-pay")
+    account = _account_for(person, today)
+    fields = dict(person=person, account=account, amount=sum(o.total for o in owed),
+                  late_fee_per_day=late_fee_per_day(owed, rate), issued_on=today,
+                  valid_until=today + timedelta(days=terms_for(person.region_id).order_valid_days),
+                  actor=actor.label(), actor_user_id=actor.user_id)
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                order = PaymentOrder.objects.create(reference=reference_new(), **fields)
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    PaymentOrderCharge.objects.bulk_create([
+        PaymentOrderCharge(order=order, charge_id=o.charge_id, amount=o.unpaid, late_fee=o.late_fee) for o in owed])
+    events.order_issued(order, actor=actor, periods=sorted({f"{o.period:%Y-%m}" for o in owed}))
+    return order
+
+
+payment_order_issue_for_person = entry(payment_order_issue_for_person, callers=STAFF | PERSON,
+                                       permission=ORDER_PERMISSION, refusal=_REFUSAL)
+
+
 def payment_order_cancel(*, order_id: int, actor: Viewer, note: str = "") -> PaymentOrder:
     """The employer (or a clerk) withdraws an open order; money that still quotes it is applied all the same."""
     order = row_lock(PaymentOrder.objects.all(), order_id, actor=actor, missing=_("No such payment order."))
@@ -141,7 +183,8 @@ payment_orders_expire = entry(payment_orders_expire, callers=SYSTEM)
 _SETTLED_SQL = """
 SELECT o.id
   FROM collection_paymentorder o
- WHERE (%(all)s OR o.employer_id = ANY(%(employers)s)) AND o.state IN ('open', 'expired')
+ WHERE (%(all)s OR o.employer_id = ANY(%(employers)s) OR o.person_id = ANY(%(persons)s))
+   AND o.state IN ('open', 'expired')
    AND EXISTS (SELECT 1 FROM collection_application x WHERE x.order_id = o.id)
    AND NOT EXISTS (
        SELECT 1 FROM collection_paymentordercharge l JOIN contributions_charge c ON c.id = l.charge_id
@@ -154,7 +197,8 @@ SELECT o.id
 _REOPEN_SQL = """
 SELECT o.id
   FROM collection_paymentorder o
- WHERE (%(all)s OR o.employer_id = ANY(%(employers)s)) AND o.state IN ('paid')
+ WHERE (%(all)s OR o.employer_id = ANY(%(employers)s) OR o.person_id = ANY(%(persons)s))
+   AND o.state IN ('paid')
    AND EXISTS (SELECT 1 FROM collection_application x
                  JOIN contributions_paymentreversal r ON r.payment_id = x.payment_id
                 WHERE x.order_id = o.id)
@@ -166,17 +210,20 @@ SELECT o.id
 """
 
 
-def payment_orders_settle(*, actor: Viewer, employer_ids: list[int] | None = None) -> list[PaymentOrder]:
+def payment_orders_settle(*, actor: Viewer, employer_ids: list[int] | None = None,
+                          person_ids: list[int] | None = None) -> list[PaymentOrder]:
     """Orders of these employers that a collector's record quoted (an Application names them) and
     whose charges are all settled become paid (every employer's when `employer_ids` is None); paid
     orders whose quoting money the collector reversed, with a charge open again, are open again.
     Run after the commit of money allocated to these employers (contributions' settled hook,
     collection.orders.orders_settle_after_commit) and, for every employer, by the daily task.
     Returns the orders moved."""
+    params = {"all": employer_ids is None and person_ids is None, "employers": list(employer_ids or []),
+              "persons": list(person_ids or [])}
     with connection.cursor() as cursor:
-        cursor.execute(_SETTLED_SQL, {"all": employer_ids is None, "employers": list(employer_ids or [])})
+        cursor.execute(_SETTLED_SQL, params)
         ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(_REOPEN_SQL, {"all": employer_ids is None, "employers": list(employer_ids or [])})
+        cursor.execute(_REOPEN_SQL, params)
         reopen = [row[0] for row in cursor.fetchall()]
     changed = []
     for order in PaymentOrder.objects.select_for_update().filter(pk__in=ids).order_by("id"):

@@ -90,10 +90,13 @@ class EmployerContributionRowOut(ContributionFiguresOut):
 
 class MyContributionMonthOut(ContributionFiguresOut):
     period = MonthField()
-    employer = EmployerRefOut()
-    source = serializers.ChoiceField(choices=["declared", "determined"],
-                                     help_text="`declared` by the employer, or `determined` by the agency "
-                                               "(Art. 58, late enrolment).")
+    employer = EmployerRefOut(allow_null=True, help_text="null for a month the person paid as a flexible worker")
+    source = serializers.ChoiceField(choices=["declared", "determined", "flexible"],
+                                     help_text="`declared` by the employer, `determined` by the agency "
+                                               "(Art. 58, late enrolment), or `flexible`: paid by the person "
+                                               "(Art. 10; the pooled part is shown as `pension.employer`).")
+    insured_as = serializers.ChoiceField(choices=["employee", "flexible"],
+                                         help_text="Insured by an employer that month, or as a flexible worker.")
     paid = serializers.BooleanField(help_text="Every charge of the month is settled.")
 
 
@@ -208,5 +211,6 @@ class MyContributionsApi(ApiView):
 
 
 def _month_data(month: Month) -> dict:
-    return {"period": f"{month.period:%Y-%m}", "employer": {"uscc": month.employer_uscc, "name": month.employer_name},
-            "source": month.source, "paid": month.paid, **figures_data(month.figures)}
+    employer = None if month.insured_as == "flexible" else {"uscc": month.employer_uscc, "name": month.employer_name}
+    return {"period": f"{month.period:%Y-%m}", "employer": employer, "source": month.source,
+            "insured_as": month.insured_as, "paid": month.paid, **figures_data(month.figures)}

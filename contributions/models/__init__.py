@@ -15,6 +15,7 @@ from contributions.models.declarations import (  # noqa: F401
     DeclarationKind,
     DeclarationSource,
     RegionContributionSettings,
+    SelfPaidMonth,
 )
 from contributions.models.payments import (  # noqa: F401
     Allocation,

@@ -159,13 +159,18 @@ class ChargeKind(models.TextChoices):
     # to the successor, where it is owed as a charge with the original due day and fee start.
     MERGER_OUT = "merger_out", _("moved to the successor on a merger")
     MERGER_IN = "merger_in", _("taken over from a merged employer")
+    # A month a person who insures themselves pays (Art. 10, issue 28): its SelfPaidMonth says for what.
+    SELF_PAID = "self_paid", _("flexible worker's month (Art. 10)")
 
 
 class Charge(models.Model):
-    """What an employer owes for a period. Append-only; a negative amount is a credit."""
+    """What a payer owes for a period: an employer, or (issue 28) a person who insures themselves.
+    Append-only; a negative amount is a credit."""
 
-    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="charges",
-                                 verbose_name=_("employer"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="charges", verbose_name=_("employer"))
+    person = models.ForeignKey("insured.InsuredPerson", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="self_charges", verbose_name=_("owed by the person"))
     period = models.DateField(_("period"))
     kind = models.CharField(_("kind"), max_length=30, choices=ChargeKind.choices)
     declaration = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT,
@@ -180,7 +185,8 @@ class Charge(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
-    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+    scope_paths = {"region": ("employer__region_id", "person__region_id"), "employer": "employer_id",
+                   "person": "person_id"}
 
     class Meta:
         ordering = ["period", "id"]
@@ -189,7 +195,9 @@ class Charge(models.Model):
         indexes = [models.Index(fields=["employer", "period"], name="charge_employer_period"),
                    # Credits (negative charges) are rare: the daily Art. 62 job asks which employers hold
                    # one unused, and without this index read every charge (bench/assessment_bench.py).
-                   models.Index(fields=["employer"], condition=Q(amount__lt=0), name="charge_credit_employer")]
+                   models.Index(fields=["employer"], condition=Q(amount__lt=0), name="charge_credit_employer"),
+                   models.Index(fields=["person", "period"], condition=Q(person__isnull=False),
+                                name="charge_person_period")]
         constraints = [
             models.CheckConstraint(condition=Q(period__day=1), name="charge_period_first_day"),
             models.CheckConstraint(condition=~Q(amount=0), name="charge_amount_not_zero"),
@@ -198,12 +206,21 @@ class Charge(models.Model):
                                    name="charge_negative_only_declared_or_reversal"),
             models.CheckConstraint(condition=~Q(kind="declared") | Q(declaration__isnull=False),
                                    name="charge_declared_has_declaration"),
+            models.CheckConstraint(condition=(Q(employer__isnull=False, person__isnull=True)
+                                              | Q(employer__isnull=True, person__isnull=False)),
+                                   name="charge_one_payer"),
+            # A person pays only their own months (and the late fees of them); an employer never those.
+            models.CheckConstraint(condition=Q(person__isnull=True) | Q(kind__in=["self_paid", "late_fee"]),
+                                   name="charge_person_kinds"),
+            models.CheckConstraint(condition=~Q(kind="self_paid") | Q(person__isnull=False),
+                                   name="charge_self_paid_by_person"),
         ]
         triggers = [pgtrigger.Protect(name="charges_are_append_only",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.employer_id} {self.period:%Y-%m} {self.get_kind_display()} {self.amount}"
+        payer = self.employer_id if self.employer_id is not None else f"P{self.person_id}"
+        return f"{payer} {self.period:%Y-%m} {self.get_kind_display()} {self.amount}"
 
 
 class Clamp(models.TextChoices):
@@ -292,3 +309,43 @@ class ContributionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.employer_id} {self.recorded_at:%Y-%m-%d}"
+
+
+class SelfPaidMonth(models.Model):
+    """A month a person who insures themselves (Art. 10, issue 28) is charged for: the base they chose
+    and what it makes at their region's flexible rate; `pension_individual` is the part credited to the
+    individual account when `charge` is settled (accounts/credits.py), the rest goes to the pooled fund.
+    Written by the `flexible` app's monthly run, at most once per person and month (a unique constraint);
+    never updated or deleted. Like a determined month (Art. 58) it is one of the person's months
+    (contributions.sql.person_month_rows), shown as "flexible"."""
+
+    person = models.ForeignKey("insured.InsuredPerson", on_delete=models.PROTECT, related_name="self_paid_months",
+                               verbose_name=_("person"))
+    region = models.ForeignKey("agency.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    period = models.DateField(_("period"))
+    base = models.DecimalField(_("contribution base"), **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    pension_individual = models.DecimalField(_("credited to the individual account"), **MONEY)
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="self_paid_month",
+                                  verbose_name=_("charge"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_paths = {"region": "region_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["person", "period"]
+        verbose_name = _("flexible worker's month")
+        verbose_name_plural = _("flexible workers' months")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "period"], name="self_paid_month_once"),
+            models.CheckConstraint(condition=Q(period__day=1), name="self_paid_month_first_day"),
+            models.CheckConstraint(condition=Q(base__gt=0, amount__gt=0, pension_individual__gte=0)
+                                   & Q(pension_individual__lte=models.F("amount")),
+                                   name="self_paid_month_amounts"),
+        ]
+        triggers = [pgtrigger.Protect(name="self_paid_months_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"P{self.person_id} {self.period:%Y-%m}: {self.base}"

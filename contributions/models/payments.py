@@ -41,11 +41,19 @@ class PaymentDocumentKind(models.TextChoices):
     PAYMENT_VOUCHER = "payment_voucher", _("bank payment voucher")
 
 
-class Payment(models.Model):
-    """Money an employer paid, identified by the bank's reference (unique)."""
+# The payer of a money row (issue 28): an employer, or a person who insures themselves (Art. 10),
+# never both. One constraint per table says so; the allocation runs per payer (contributions.allocation).
+PAYER_ONE = Q(employer__isnull=False, person__isnull=True) | Q(employer__isnull=True, person__isnull=False)
+PAYER_REGION = ("employer__region_id", "person__region_id")
 
-    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="payments",
-                                 verbose_name=_("employer"))
+
+class Payment(models.Model):
+    """Money a payer (an employer, or a flexible worker) paid, identified by the bank's reference."""
+
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="payments", verbose_name=_("employer"))
+    person = models.ForeignKey("insured.InsuredPerson", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="self_payments", verbose_name=_("paid by the person"))
     bank_reference = models.CharField(_("bank reference"), max_length=64)
     amount = models.DecimalField(_("amount"), **MONEY)
     paid_on = models.DateField(_("paid on"))
@@ -58,7 +66,7 @@ class Payment(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
-    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+    scope_paths = {"region": PAYER_REGION, "employer": "employer_id", "person": "person_id"}
 
     class Meta:
         ordering = ["-paid_on", "-id"]
@@ -68,6 +76,9 @@ class Payment(models.Model):
         constraints = [
             # Per employer: another employer's reference answers as a new one would (no oracle, issue 25).
             models.UniqueConstraint(fields=["employer", "bank_reference"], name="payment_employer_reference_unique"),
+            models.UniqueConstraint(fields=["person", "bank_reference"], condition=Q(person__isnull=False),
+                                    name="payment_person_reference_unique"),
+            models.CheckConstraint(condition=PAYER_ONE, name="payment_one_payer"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
         triggers = [pgtrigger.Protect(name="payments_are_append_only",
@@ -88,7 +99,8 @@ class PaymentReversal(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     actor = models.CharField(_("recorded by"), max_length=100)
 
-    scope_paths = {"region": "payment__employer__region_id", "employer": "payment__employer_id"}
+    scope_paths = {"region": ("payment__employer__region_id", "payment__person__region_id"),
+                   "employer": "payment__employer_id", "person": "payment__person_id"}
 
     class Meta:
         verbose_name = _("payment reversal")
@@ -106,8 +118,10 @@ class Allocation(models.Model):
     `effective_on` is the day the money counts as paid for that charge's late fee: the payment's
     `paid_on`, or for a credit the credit charge's due day."""
 
-    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="allocations",
-                                 verbose_name=_("employer"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="allocations", verbose_name=_("employer"))
+    person = models.ForeignKey("insured.InsuredPerson", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="self_allocations", verbose_name=_("paid by the person"))
     charge = models.ForeignKey("contributions.Charge", on_delete=models.PROTECT, related_name="allocations",
                                verbose_name=_("charge paid"))
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT,
@@ -123,7 +137,7 @@ class Allocation(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     actor = models.CharField(_("recorded by"), max_length=100)
 
-    scope_paths = {"region": "employer__region_id", "employer": "employer_id"}
+    scope_paths = {"region": PAYER_REGION, "employer": "employer_id", "person": "person_id"}
 
     class Meta:
         ordering = ["id"]
@@ -134,6 +148,8 @@ class Allocation(models.Model):
             models.Index(fields=["charge"], name="allocation_charge"),
             models.Index(fields=["payment"], name="allocation_payment"),
             models.Index(fields=["credit"], name="allocation_credit"),
+            models.Index(fields=["person", "effective_on"], condition=Q(person__isnull=False),
+                         name="allocation_person_day"),
         ]
         constraints = [
             models.CheckConstraint(condition=(Q(payment__isnull=False, credit__isnull=True)
@@ -142,6 +158,7 @@ class Allocation(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="allocation_amount_not_zero"),
             models.CheckConstraint(condition=Q(amount__gt=0) | Q(releases__isnull=False),
                                    name="allocation_negative_only_as_release"),
+            models.CheckConstraint(condition=PAYER_ONE, name="allocation_one_payer"),
         ]
         triggers = [pgtrigger.Protect(name="allocations_are_append_only",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]

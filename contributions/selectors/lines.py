@@ -36,6 +36,7 @@ from contributions.models import (
     Charge,
     ContributionLine,
 )
+from contributions.models.declarations import SelfPaidMonth
 from contributions.models.payments import Allocation, DeterminationState, DeterminedMonth
 from insured.models import InsuredPerson
 
@@ -47,6 +48,9 @@ NET = {f"{c}_net": Sum(c) for c in FIGURES}
 NOT_ON_THE_ROLL = {f"{c}_net": 0 for c in FIGURES}
 SOURCE_DECLARED = "declared"
 SOURCE_DETERMINED = "determined"
+SOURCE_FLEXIBLE = "flexible"  # issue 28: a month the person paid for themselves (Art. 10)
+SOURCES = (SOURCE_DECLARED, SOURCE_DETERMINED, SOURCE_FLEXIBLE)
+NO_EMPLOYER = 0  # a flexible month's employer id in the months' order and cursors
 
 
 def lines_visible(viewer: Viewer) -> QuerySet[ContributionLine]:
@@ -57,6 +61,10 @@ def lines_visible(viewer: Viewer) -> QuerySet[ContributionLine]:
 
 def determined_months_visible(viewer: Viewer) -> QuerySet[DeterminedMonth]:
     return scope(DeterminedMonth.objects.all(), viewer)
+
+
+def self_paid_months_visible(viewer: Viewer) -> QuerySet[SelfPaidMonth]:
+    return scope(SelfPaidMonth.objects.all(), viewer)
 
 
 # --- figures ----------------------------------------------------------------------------------------
@@ -134,9 +142,14 @@ class Month:
     employer_id: int
     employer_name: str
     employer_uscc: str
-    source: str  # "declared" (the employer's lines) or "determined" (Art. 58, confirmed)
+    source: str  # "declared" (the employer's lines), "determined" (Art. 58, confirmed) or "flexible" (Art. 10)
     paid: bool
     figures: Figures
+
+    @property
+    def insured_as(self) -> str:
+        """"employee" (an employer's month) or "flexible" (the person paid it themselves, issue 28)."""
+        return "flexible" if self.source == SOURCE_FLEXIBLE else "employee"
 
 
 def _settled(charge_ref: str) -> Exists:
@@ -197,8 +210,38 @@ def person_months_query(viewer: Viewer, *, person_id: int, date_from: date | Non
                         employer_uscc=F("determination__employer__uscc"),
                         source=Value(SOURCE_DETERMINED), paid=_settled("charge_id"),
                         base_net=F("base"), **amounts))
+    flexible = self_paid_months_visible(viewer).filter(person_id=person_id)
+    if date_from:
+        flexible = flexible.filter(period__gte=date_from)
+    if date_to:
+        flexible = flexible.filter(period__lte=date_to)
+    flexible = flexible.filter(_keyset_fixed(after, reverse=reverse))
+    # A flexible month: the person pays the whole; the account's part is `pension_individual`, the pooled
+    # rest stands where an employer's part would (`pension_employer`).
+    flexible = (flexible.order_by().values("period")
+                .annotate(employer_id_=Value(NO_EMPLOYER), employer_name=Value(""), employer_uscc=Value(""),
+                          source=Value(SOURCE_FLEXIBLE), paid=_settled("charge_id"), base_net=F("base"),
+                          **{f"{column}_net": (Cast(F("amount") - F("pension_individual"), MONEY)
+                                               if column == "pension_employer" else
+                                               Cast(F("pension_individual"), MONEY)
+                                               if column == "pension_individual" else Cast(Value(0), MONEY))
+                             for column in AMOUNT_COLUMNS}))
     order = ("period", "employer_id", "source") if reverse else ("-period", "-employer_id", "-source")
-    return lines.union(months, all=True).order_by(*order)
+    return lines.union(months, flexible, all=True).order_by(*order)
+
+
+def _keyset_fixed(key: tuple | None, *, reverse: bool) -> Q:
+    """`_keyset` for the flexible months, whose employer id (NO_EMPLOYER) and source are fixed."""
+    if key is None:
+        return Q()
+    p, e, s = key
+    op = "gt" if reverse else "lt"
+    condition = Q(**{f"period__{op}": p})
+    after_in_month = (NO_EMPLOYER > e or (NO_EMPLOYER == e and SOURCE_FLEXIBLE > s)) if reverse else \
+        (NO_EMPLOYER < e or (NO_EMPLOYER == e and SOURCE_FLEXIBLE < s))
+    if after_in_month:
+        condition |= Q(period=p)
+    return condition
 
 
 def person_months(viewer: Viewer, *, person_id: int, limit: int, date_from: date | None = None,
@@ -228,6 +271,6 @@ def cursor_decode(cursor: str) -> tuple[tuple, bool]:
         key = (date.fromisoformat(period), int(employer_id), str(source))
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError("invalid cursor") from err
-    if source not in (SOURCE_DECLARED, SOURCE_DETERMINED) or reverse not in (0, 1):
+    if source not in SOURCES or reverse not in (0, 1):
         raise ValueError("invalid cursor")
     return key, bool(reverse)
