@@ -32,7 +32,7 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
-from pensions.apis import MyPensionEstimateApi
+from pensions.apis import MyPensionDeterminationApi, MyPensionDeterminationPdfApi, MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
     MyAccessLogApi,
@@ -94,6 +94,8 @@ api_v1 = [
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
     path("me/pension-estimate", MyPensionEstimateApi.as_view(), name="me-pension-estimate"),
+    path("me/pension-determination", MyPensionDeterminationApi.as_view(), name="me-pension-determination"),
+    path("me/pension-determination/pdf", MyPensionDeterminationPdfApi.as_view(), name="me-pension-determination-pdf"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
     path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
     path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),

@@ -222,6 +222,7 @@ class RelationshipState(models.TextChoices):
     AWAITING_REFUND = "awaiting_refund", _("awaiting refund to heirs")
     TRANSFERRED = "transferred", _("transferred to another region")
     CLOSED = "closed", _("closed")
+    PENSION = "pension", _("receiving a pension")
 
 
 # States in which a relationship is over in its region: a person coming back opens a new one.
@@ -268,6 +269,7 @@ class EventKind(models.TextChoices):
     TRANSFERRED_OUT = "transferred_out", _("transferred out")
     TRANSFERRED_IN = "transferred_in", _("transferred in")
     CANCELLATION = "cancellation", _("cancellation (account paid out)")
+    RETIREMENT = "retirement", _("retirement (pension determined)")
 
 
 class Decision(models.TextChoices):

@@ -28,11 +28,14 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
         # the person died: the account waits for the heirs' refund
         "await_refund": Step(R.AWAITING_REFUND, events.relationship_suspended),
         "close": Step(R.CLOSED, events.relationship_cancelled),
+        # the pension was determined and approved (pensions): the account is closed into it
+        "retire": Step(R.PENSION, events.relationship_retired),
     },
     R.SUSPENDED: {
         "resume": Step(R.ACTIVE, events.relationship_resumed),
         "transfer_out": Step(R.TRANSFERRED, events.relationship_transferred),
         "close": Step(R.CLOSED, events.relationship_cancelled),
+        "retire": Step(R.PENSION, events.relationship_retired),
     },
     R.AWAITING_REFUND: {
         "close": Step(R.CLOSED, events.relationship_cancelled),
@@ -40,7 +43,8 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
 }, states=RelationshipState, subject_arg="relationship",
     actions={"suspend": gettext_lazy("suspended"), "suspend_on_application": gettext_lazy("suspended"),
              "await_refund": gettext_lazy("held for the heirs' refund"), "close": gettext_lazy("cancelled"),
-             "resume": gettext_lazy("resumed"), "transfer_out": gettext_lazy("transferred")})
+             "resume": gettext_lazy("resumed"), "transfer_out": gettext_lazy("transferred"),
+             "retire": gettext_lazy("moved to receiving a pension")})
 
 
 def relationship_move(relationship: InsuranceRelationship, action: str, *, on: date, actor: Viewer,

@@ -303,3 +303,12 @@ def estimate_for(viewer: Viewer, *, person_id: int, as_of: date | None = None) -
     if person is None:
         raise NotFound(_("No such person in your region."))
     return estimate_compute(person, as_of=as_of)
+
+
+def determination_scenario(person: InsuredPerson, *, month: date, as_of: date,
+                           params: selectors.PointParameters) -> tuple[Scenario, tuple[int, int]]:
+    """The "stop paying now" scenario at `month` with `params` (the determination at retirement: what
+    the person has, nothing more), and the age at `month`."""
+    age = divmod(months_between(person.birth_date.replace(day=1), month), 12)
+    record = _record(person, as_of)
+    return _scenario(person, record, basis=STOP, month=month, age=age, as_of=as_of, params=params), age

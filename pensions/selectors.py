@@ -15,7 +15,7 @@ from agency.models import AverageWage, Region
 from common.access import Viewer, scope
 from contributions.selectors.lines import Month, person_months
 from insured.models import InsuranceRelationship
-from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Divisor, LocalSupplement
+from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
 from transfers.amounts import region_months
 from transfers.models import Transfer, TransferState
 
@@ -129,3 +129,16 @@ def account_balance(*, person_id: int) -> Decimal:
 def latest_month(*, person_id: int) -> Month | None:
     """The person's latest month (its base and individual pension amount: what "keep paying" repeats)."""
     return next((m for m in person_months(Viewer.system(), person_id=person_id, limit=6) if m.paid), None)
+
+
+# --- determinations ---------------------------------------------------------------------------------
+
+def determinations_visible(viewer: Viewer) -> QuerySet[Determination]:
+    return scope(Determination.objects.select_related("person", "region", "benefit"), viewer)
+
+
+def person_determination(viewer: Viewer, *, person_id: int) -> Determination | None:
+    """The person's pension in force: the latest approved determination (a redetermination replaces the one
+    it corrects)."""
+    return (determinations_visible(viewer).filter(person_id=person_id, state="approved")
+            .order_by("-approved_at", "-id").first())
