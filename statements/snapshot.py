@@ -36,11 +36,11 @@ from datetime import date
 from django.db import connection
 
 from accounts.sql import credited_months
+from common.identifiers import mask_document_sql
+from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
 from insured.models import InsuredPerson
 from pensions.estimate import statement_estimates
 from statements.models import Statement
-from common.identifiers import mask_document_sql
-from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
 
 # A postal code is the first six digits in a row in the address (ASCII digits: as PostgreSQL's [0-9]).
 POSTCODE_PATTERN = r"(?<![0-9])([0-9]{6})(?![0-9])"

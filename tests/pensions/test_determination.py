@@ -245,3 +245,24 @@ def test_decided_once_under_a_race(city):
     results = run_together(*(lambda a=a: determination_approve(determination=row, actor=a) for a in approvers))
     assert sum(isinstance(r, Determination) for r in results) == 1
     assert AccountEntry.objects.filter(kind=EntryKind.PAYOUT, source_key=f"pension:{row.pk}").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_person_reads_their_determination_and_its_letter(city, man):
+    from tests.builders import person_client
+
+    client = person_client(man)
+    assert client.get("/api/v1/me/pension-determination").status_code == 404
+    row = determination_open(person=man, actor=clerk(city))
+    assert client.get("/api/v1/me/pension-determination").status_code == 404  # proposed is not decided
+    determination_approve(determination=row, actor=clerk(city, ("clerk", "reviewer")))
+    response = client.get("/api/v1/me/pension-determination")
+    body = response.json()
+    assert body["total"] == f"{row.total:.2f}" and body["retirement_month"] == "2024-06"
+    assert [p["key"] for p in body["parts"]] == ["basic", "account", "transitional", "supplements"]
+    assert body["parts"][0]["amount"] == "1593.75" and body["benefit_base"] == "10000.00"
+    pdf = client.get("/api/v1/me/pension-determination/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # another person sees nothing of it
+    other = _man(city, seq=17)
+    assert person_client(other).get("/api/v1/me/pension-determination").status_code == 404
