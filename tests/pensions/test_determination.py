@@ -266,3 +266,21 @@ def test_the_person_reads_their_determination_and_its_letter(city, man):
     # another person sees nothing of it
     other = _man(city, seq=17)
     assert person_client(other).get("/api/v1/me/pension-determination").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_clerks_open_and_approve_in_the_admin(city, man):
+    from tests.builders import logged_in
+
+    proposer, approver = clerk(city, ("clerk", "reviewer")), clerk(city, ("clerk", "reviewer"))
+    page = logged_in(proposer).post("/admin/pensions/determination/add/",
+                                    {"document_number": man.document_number.lower()})
+    assert page.status_code == 302, page.content.decode()[:2000]
+    row = Determination.objects.get(person=man)
+    change = f"/admin/pensions/determination/{row.pk}/change/"
+    shown = logged_in(approver).get(change).content.decode()
+    assert "1593.75" in shown and f.SOURCE in shown  # the parts with their inputs and sources
+    refused = logged_in(proposer).post(change, {"confirm": "on"})
+    assert refused.status_code == 200 and Determination.objects.get(pk=row.pk).state == "proposed"
+    assert logged_in(approver).post(change, {"confirm": "on"}).status_code == 302
+    assert Determination.objects.get(pk=row.pk).state == "approved"
