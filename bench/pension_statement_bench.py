@@ -52,16 +52,17 @@ def pension_data(year: int) -> None:
             INSERT INTO pensions_benefitparameter (region_id, year, benefit_base, transitional_percent, source,
                                                    published_on, effective_from, entered_by, created_at)
             SELECT r.id, y, 10000, 1.20, 'bench', '2026-01-01', make_date(y, 1, 1), 'bench', now()
-            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y""", (year + 1,))
+            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y ON CONFLICT DO NOTHING""", (year + 1,))
         conn.execute("""
             INSERT INTO pensions_localsupplement (region_id, year, name, monthly_amount, source, published_on,
                                                   effective_from, entered_by, created_at)
             SELECT r.id, y, '地方补贴', 50, 'bench', '2026-01-01', make_date(y, 1, 1), 'bench', now()
-            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y""", (year + 1,))
+            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y ON CONFLICT DO NOTHING""", (year + 1,))
         conn.execute("""
             INSERT INTO pensions_agemonthspolicy (region_id, rule, rounding, source, published_on, effective_from,
                                                   entered_by, created_at)
-            SELECT id, 'linear', 'month', 'bench', '2026-01-01', '2020-01-01', 'bench', now() FROM agency_region""")
+            SELECT id, 'linear', 'month', 'bench', '2026-01-01', '2020-01-01', 'bench', now() FROM agency_region
+            ON CONFLICT DO NOTHING""")
         conn.execute("""UPDATE insured_insuredperson SET original_retirement_age =
                           CASE WHEN sex = 'M' THEN 'men_60' WHEN id % 2 = 0 THEN 'women_55' ELSE 'women_50' END""")
         for table in ("insured_insuredperson", "pensions_benefitparameter", "agency_averagewage"):
@@ -131,14 +132,28 @@ def measure(year: int) -> dict:
             "met": added_full_s / FULL_RUN_S <= TARGET_GROWTH}
 
 
+def migrated_copy(template: str) -> None:
+    support.db_drop(DB)
+    with support.admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{template}"')
+    import psycopg
+
+    with psycopg.connect(support.db_url(DB), autocommit=True) as conn:  # a test database's rows go
+        conn.execute("TRUNCATE insured_insuredperson, employers_employer, contributions_contributionline, "
+                     "accounts_pensionaccount, pensions_benefitparameter, pensions_localsupplement, "
+                     "pensions_agemonthspolicy CASCADE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=20000)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--template", default="",
+                        help="copy this migrated database instead of migrating afresh (a busy machine)")
     args = parser.parse_args()
     started = time.perf_counter()
-    support.fresh_migrated(DB)
+    migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
     statement_bench.DB = DB
     seeded = statement_bench.seed(args.persons, args.year)
     pension_data(args.year)

@@ -19,6 +19,7 @@ from pensions.estimate import estimate_for
 from pensions.selectors import person_determination
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
+PART_KEYS = ["basic", "account", "transitional", "supplements"]  # one enum in the schema (ENUM_NAME_OVERRIDES)
 
 
 class InputOutput(serializers.Serializer):
@@ -35,7 +36,7 @@ class MissingOutput(serializers.Serializer):
 
 
 class PartOutput(serializers.Serializer):
-    key = serializers.ChoiceField(choices=["basic", "account", "transitional", "supplements"])
+    key = serializers.ChoiceField(choices=PART_KEYS)
     label = serializers.CharField()
     amount = serializers.DecimalField(allow_null=True, help_text="Monthly, rounded half-up to the fen; null when "
                                                                  "a parameter is missing", **MONEY)
@@ -91,7 +92,7 @@ class MyPensionEstimateApi(ApiView):
 
 
 class DeterminationPartOutput(serializers.Serializer):
-    key = serializers.ChoiceField(choices=["basic", "account", "transitional", "supplements"])
+    key = serializers.ChoiceField(choices=PART_KEYS)
     label = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
     inputs = InputOutput(many=True)

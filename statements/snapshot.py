@@ -179,6 +179,9 @@ WITH p AS (
     ORDER BY r.person_id, r.opened_on DESC, r.id DESC
 ), ag AS (
     SELECT DISTINCT ON (o.region_id) o.region_id, o.name, o.address FROM agency_office o ORDER BY o.region_id, o.id
+), pj AS (
+    -- the range's estimates, parsed once (json -> key per row would parse the whole text per person)
+    SELECT key::bigint AS person_id, value AS pension FROM json_each(%(pensions)s::json)
 ), coded AS (
     -- gen_random_uuid() in the select list: evaluated per row (in a FROM subquery it would be once)
     SELECT x.*, upper(substr(u, 1, 12) || substr(u, 14, 3) || substr(u, 18, 10)) AS code
@@ -201,12 +204,13 @@ WITH p AS (
             'interest', coalesce(am.interest, 0){money}, 'transfers_in', coalesce(am.transfers_in, 0){money},
             'transfers_out', coalesce(am.transfers_out, 0){money}, 'payouts', coalesce(am.payouts, 0){money},
             'corrections', coalesce(am.corrections, 0){money}, 'closing', coalesce(am.closing, 0){money}),
-        'pension', %(pensions)s::json -> p.id::text,
+        'pension', pj.pension,
         'channel', p.channel, 'code', p.code)::text AS snapshot
     FROM coded p JOIN agency_region rg ON rg.id = p.region_id
     LEFT JOIN ag ON ag.region_id = p.region_id LEFT JOIN rs ON rs.person_id = p.id
     LEFT JOIN mj ON mj.person_id = p.id LEFT JOIN ej ON ej.person_id = p.id
     LEFT JOIN am ON am.person_id = p.id LEFT JOIN acm ON acm.person_id = p.id
+    LEFT JOIN pj ON pj.person_id = p.id
 ), ins AS (
     INSERT INTO statements_statement (person_id, year, region_id, run_id, snapshot, checksum, verification_code,
                                       channel, generated_at)
