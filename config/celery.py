@@ -63,6 +63,12 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "statements.tasks.statement_runs_check",
         "schedule": settings.STATEMENT_CHECK_MINUTES * 60,
     }
+    # Pensions (issue 27): those retiring next month on the workbench; provisional determinations redetermined
+    # once the benefit base is published. Daily: both are cheap when there is nothing to do.
+    sender.conf.beat_schedule["pensions-daily"] = {
+        "task": "pensions.tasks.pensions_daily",
+        "schedule": crontab(minute=15, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
+    }
     # Payment orders (issue 22): orders quoted and settled are paid (a catch-up), then those past validity expire.
     sender.conf.beat_schedule["payment-orders-daily"] = {
         "task": "collection.tasks.payment_orders_daily",

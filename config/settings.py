@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
         "SeparationReasonEnum": "insured.models.SeparationReason",
         "SuspensionReasonEnum": "transfers.models.SuspensionReason",
         "RefundApplicationReasonEnum": "refunds.apis.PERSON_REASON_CHOICES",
+        "PensionPartKeyEnum": "pensions.apis.PART_KEYS",
     },
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -40,7 +40,7 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
-from pensions.apis import MyPensionEstimateApi
+from pensions.apis import MyPensionDeterminationApi, MyPensionDeterminationPdfApi, MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
     MyAccessLogApi,
@@ -108,6 +108,8 @@ api_v1 = [
     path("me/flexible-enrolment/resume", MyFlexibleResumeApi.as_view(), name="me-flexible-resume"),
     path("me/flexible-payment-orders", MyFlexiblePaymentOrdersApi.as_view(), name="me-flexible-payment-orders"),
     path("me/flexible-planner", MyFlexiblePlannerApi.as_view(), name="me-flexible-planner"),
+    path("me/pension-determination", MyPensionDeterminationApi.as_view(), name="me-pension-determination"),
+    path("me/pension-determination/pdf", MyPensionDeterminationPdfApi.as_view(), name="me-pension-determination-pdf"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
     path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
     path("me/contribution-certificate", MyCertificateApi.as_view(), name="me-contribution-certificate"),

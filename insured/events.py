@@ -173,3 +173,11 @@ def relationship_cancelled(*, relationship: InsuranceRelationship, on: date, not
     return _write(kind=EventKind.CANCELLATION, person=person, region=region, actor=actor, channel=channel,
                   decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship, note=note,
                   details=details)
+
+
+def relationship_retired(*, relationship: InsuranceRelationship, on: date, note: str, details: dict, actor: Viewer,
+                         channel: str) -> RelationshipEvent:
+    """The person's pension was determined and approved: the relationship receives a pension from `on`."""
+    return _write(kind=EventKind.RETIREMENT, person=relationship.person, region=relationship.region, actor=actor,
+                  channel=channel, decision=Decision.EFFECTIVE, effective_date=on, relationship=relationship,
+                  note=note, details=details)

@@ -222,6 +222,7 @@ class RelationshipState(models.TextChoices):
     AWAITING_REFUND = "awaiting_refund", _("awaiting refund to heirs")
     TRANSFERRED = "transferred", _("transferred to another region")
     CLOSED = "closed", _("closed")
+    PENSION = "pension", _("receiving a pension")
 
 
 # States in which a relationship is over in its region: a person coming back opens a new one.
@@ -272,6 +273,7 @@ class EventKind(models.TextChoices):
     # worker, or stop doing so (months of an employer's roll are the employer's, never charged twice).
     FLEXIBLE_STARTED = "flexible_started", _("paying as a flexible worker")
     FLEXIBLE_STOPPED = "flexible_stopped", _("no longer paying as a flexible worker")
+    RETIREMENT = "retirement", _("retirement (pension determined)")
 
 
 class Decision(models.TextChoices):

@@ -32,12 +32,15 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
         # stay the employer's), or stops; the relationship stays active either way
         "flexible_start": Step(R.ACTIVE, events.relationship_flexible_started),
         "flexible_stop": Step(R.ACTIVE, events.relationship_flexible_stopped),
+        # the pension was determined and approved (pensions): the account is closed into it
+        "retire": Step(R.PENSION, events.relationship_retired),
     },
     R.SUSPENDED: {
         "resume": Step(R.ACTIVE, events.relationship_resumed),
         "flexible_start": Step(R.ACTIVE, events.relationship_flexible_started),
         "transfer_out": Step(R.TRANSFERRED, events.relationship_transferred),
         "close": Step(R.CLOSED, events.relationship_cancelled),
+        "retire": Step(R.PENSION, events.relationship_retired),
     },
     R.AWAITING_REFUND: {
         "close": Step(R.CLOSED, events.relationship_cancelled),
@@ -47,7 +50,8 @@ RELATIONSHIP = Machine(gettext_lazy("insurance relationship"), {
              "await_refund": gettext_lazy("held for the heirs' refund"), "close": gettext_lazy("cancelled"),
              "resume": gettext_lazy("resumed"), "transfer_out": gettext_lazy("transferred"),
              "flexible_start": gettext_lazy("paying as a flexible worker"),
-             "flexible_stop": gettext_lazy("no longer paying as a flexible worker")})
+             "flexible_stop": gettext_lazy("no longer paying as a flexible worker"),
+             "retire": gettext_lazy("moved to receiving a pension")})
 
 
 def relationship_move(relationship: InsuranceRelationship, action: str, *, on: date, actor: Viewer,

@@ -27,12 +27,20 @@ from pensions.models import (
     AgeMonthsPolicy,
     BenefitParameter,
     DeemedService,
+    Determination,
+    DeterminationState,
     Divisor,
     LocalSupplement,
     PensionEvent,
 )
 from pensions.selectors import benefit_parameter_before
 from pensions.services.deemed import DEEMED_PERMISSION, deemed_service_record
+from pensions.services.determination import (
+    APPROVE_PERMISSION,
+    OPEN_PERMISSION,
+    determination_approve,
+    determination_open,
+)
 from pensions.services.parameters import (
     PARAMETER_PERMISSION,
     age_policy_enter,
@@ -211,6 +219,85 @@ class DeemedServiceAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
 
     def get_readonly_fields(self, request, obj=None):
         return ["person", "region", "months", "voucher", "note", "recorded_by", "recorded_at"] if obj else []
+
+
+# --- determinations at retirement ---------------------------------------------------------------------
+
+class DeterminationOpenForm(ServiceForm):
+    """A clerk opens a person's determination (from the workbench's list of those due): the service computes
+    the parts; a second clerk approves them."""
+
+    document_number = forms.CharField(label=_("document number"), max_length=30)
+    error_fields = {"person": "document_number"}
+
+    class Meta:
+        model = Determination
+        fields = []
+
+    def call_service(self, data, viewer):
+        number = data["document_number"].strip().upper()
+        person = scope(InsuredPerson.objects.all(), viewer).filter(document_number=number).first()
+        if person is None:
+            raise ApplicationError(gettext("No such person in your region."), status=404, type_slug="not-found",
+                                   errors=[{"field": "person", "code": "not_found",
+                                            "message": gettext("No such person in your region.")}])
+        return determination_open(person=person, actor=viewer)
+
+
+class DeterminationApproveForm(ServiceForm):
+    """The second clerk approves the itemised determination (never the one who proposed it)."""
+
+    confirm = forms.BooleanField(label=_("I checked each part and its inputs: approve"), required=True)
+
+    class Meta:
+        model = Determination
+        fields = []
+
+    def call_service(self, data, viewer):
+        return determination_approve(determination=self.instance, actor=viewer)
+
+
+@admin.register(Determination)
+class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+    service_add_form = DeterminationOpenForm
+    service_change_form = DeterminationApproveForm
+    list_display = ["person", "kind", "state", "retirement_month", "total", "provisional", "amount_owed",
+                    "proposed_by_shown", "approved_at"]
+    list_filter = ["state", "kind", "provisional"]
+    list_select_related = ["person", "region"]
+    name_search_field = "person__name"
+    exact_search_field = "person__document_number"
+    readonly_fields = ["person", "region", "kind", "state", "previous", "retirement_month", "age_years", "age_months",
+                       "benefit", "provisional", "months_paid", "months_deemed", "index", "balance", "divisor",
+                       "transitional_percent", "supplements", "parts_shown", "total", "difference", "months_owed",
+                       "amount_owed", "proposed_by_label", "proposed_at", "approved_by", "approved_at",
+                       "letter_channel"]
+
+    @admin.display(description=_("proposed by"))
+    def proposed_by_shown(self, obj):
+        return actor_text(obj.proposed_by_label)
+
+    @admin.display(description=_("parts"))
+    def parts_shown(self, obj):
+        return render_to_string("pensions/determination_parts.html", {"parts": obj.parts})
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["document_number"]
+        return [*self.readonly_fields, *(["confirm"] if obj.state == DeterminationState.PROPOSED else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.has_perm(OPEN_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return (request.user.is_active and request.user.has_perm(APPROVE_PERMISSION)
+                and (obj is None or obj.state == DeterminationState.PROPOSED))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PensionEvent)

@@ -111,6 +111,14 @@ def _record(person: InsuredPerson, as_of: date) -> _Record:
     transfers = selectors.external_transfers_in(person_id=person.pk)
     wages = selectors.average_wages(region_ids=list({row.region.pk for row in paid} | {person.region_id}
                                                     | {t.from_region_id for t in transfers}))
+    return _record_of(person, as_of, paid=paid, transfers=transfers, wages=wages,
+                      deemed=selectors.person_deemed(Viewer.system(), person_id=person.pk),
+                      balance=selectors.account_balance(person_id=person.pk),
+                      latest=selectors.latest_month(person_id=person.pk))
+
+
+def _record_of(person: InsuredPerson, as_of: date, *, paid, transfers, wages, deemed, balance, latest) -> _Record:
+    """The record from its inputs read already (one person's, or a range's at once)."""
     groups = []
     for row in paid:
         wage = wages.get((row.region.pk, row.year))
@@ -132,17 +140,15 @@ def _record(person: InsuredPerson, as_of: date) -> _Record:
                 _("%(months)s months transferred in from %(region)s carry no bases (the form gave months only): they "
                   "count as years but cannot be indexed.") % {"months": transfer.months,
                                                              "region": transfer.from_region.name}))
-    deemed = selectors.person_deemed(Viewer.system(), person_id=person.pk)
     deemed_input = None
     if deemed:
         deemed_input = Input("deemed_months", _("deemed months (视同缴费年限)"), str(deemed.months),
                              source=_("recorded by %(who)s from voucher %(name)s") % {
                                  "who": actor_text(deemed.recorded_by), "name": deemed.voucher.original_name},
                              published_on=deemed.recorded_at.date())
-    latest = selectors.latest_month(person_id=person.pk)
     return _Record(groups=groups, unknown_months=unknown, unknown_missing=unknown_missing,
                    deemed=deemed.months if deemed else 0, deemed_input=deemed_input,
-                   balance=selectors.account_balance(person_id=person.pk),
+                   balance=balance,
                    latest_base=latest.figures.base if latest else None,
                    latest_credit=latest.figures.amounts["pension_individual"] if latest else ZERO,
                    latest_period=latest.period if latest else None,
@@ -309,3 +315,57 @@ def estimate_for(viewer: Viewer, *, person_id: int, as_of: date | None = None) -
     if person is None:
         raise NotFound(_("No such person in your region."))
     return estimate_compute(person, as_of=as_of)
+
+
+def determination_scenario(person: InsuredPerson, *, month: date, as_of: date,
+                           params: selectors.PointParameters) -> tuple[Scenario, tuple[int, int]]:
+    """The "stop paying now" scenario at `month` with `params` (the determination at retirement: what
+    the person has, nothing more), and the age at `month`."""
+    age = divmod(months_between(person.birth_date.replace(day=1), month), 12)
+    record = _record(person, as_of)
+    return _scenario(person, record, basis=STOP, month=month, age=age, as_of=as_of, params=params), age
+
+
+# --- the line on the yearly statement (issue 27 item 4) -------------------------------------------------------
+
+def _statutory(person: InsuredPerson) -> date | None:
+    category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
+    return retirement_age(person.birth_date, category).month if category else None
+
+
+def statement_estimates(persons: list[InsuredPerson], *, as_of: date) -> dict[int, dict | None]:
+    """Each person's estimate at the statutory retirement month, stopping paying now, as the statement
+    prints it (Chinese text, money as text): its month and age, the total and parts, or the months missing,
+    or what parameter is missing; and the assumptions. None for a person past the month (their pension is
+    determined) or without an original-age category. The inputs are read for all `persons` at once
+    (pensions.selectors.range_inputs): a fixed number of queries per region, not per person."""
+    from django.utils import translation
+
+    as_of = as_of.replace(day=1)
+    months = {p.pk: _statutory(p) for p in persons}
+    wanted = [p for p in persons if months[p.pk] is not None and months[p.pk] >= as_of]
+    by_region: dict[int, set[date]] = {}
+    for p in wanted:
+        by_region.setdefault(p.region_id, set()).add(months[p.pk])
+    found: dict[int, dict | None] = {p.pk: None for p in persons}
+    if not wanted:
+        return found
+    inputs = selectors.range_inputs(wanted, until=as_of, months_by_region=by_region)
+    with translation.override("zh-hans"):
+        for person in wanted:
+            month = months[person.pk]
+            record = _record_of(person, as_of, paid=inputs.paid[person.pk],
+                                transfers=inputs.transfers.get(person.pk, []), wages=inputs.wages,
+                                deemed=inputs.deemed.get(person.pk), balance=inputs.balances.get(person.pk, ZERO),
+                                latest=None)
+            age = divmod(months_between(person.birth_date.replace(day=1), month), 12)
+            scenario = _scenario(person, record, basis=STOP, month=month, age=age, as_of=as_of,
+                                 params=inputs.params[(person.region_id, month)])
+            found[person.pk] = {
+                "month": f"{month:%Y-%m}", "age": [age[0], age[1]],
+                "total": _money(scenario.total) if scenario.total is not None else None,
+                "parts": [[p.key, _money(p.amount) if p.amount is not None else None] for p in scenario.parts],
+                "months_counted": scenario.months_counted, "months_missing": scenario.months_missing,
+                "missing": [m.text for m in scenario.missing],
+                "assumptions": [str(a) for a in scenario.assumptions]}
+    return found

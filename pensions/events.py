@@ -8,6 +8,7 @@ from pensions.models import (
     AgeMonthsPolicy,
     BenefitParameter,
     DeemedService,
+    Determination,
     LocalSupplement,
     PensionEvent,
     PensionEventKind,
@@ -44,3 +45,27 @@ def deemed_service_recorded(row: DeemedService, *, actor: Viewer, replaces: Deem
     return _write(kind=PensionEventKind.DEEMED_RECORDED, region_id=row.region_id, person_id=row.person_id,
                   actor=actor, row=row.pk, months=row.months, voucher=row.voucher_id,
                   replaces=replaces.pk if replaces else None, previous_months=replaces.months if replaces else None)
+
+
+def determination_proposed(row: Determination, *, actor: Viewer) -> PensionEvent:
+    return _write(kind=PensionEventKind.DETERMINATION_PROPOSED, region_id=row.region_id, person_id=row.person_id,
+                  actor=actor, row=row.pk, retirement_month=f"{row.retirement_month:%Y-%m}", total=row.total,
+                  benefit=row.benefit_id, provisional=row.provisional)
+
+
+def determination_approved(row: Determination, *, actor: Viewer, account: int | None,
+                           relationships: list) -> PensionEvent:
+    return _write(kind=PensionEventKind.DETERMINATION_APPROVED, region_id=row.region_id, person_id=row.person_id,
+                  actor=actor, row=row.pk, total=row.total, proposed_by=row.proposed_by_label, account=account,
+                  closed_balance=row.balance, relationships=relationships)
+
+
+def determination_redetermined(row: Determination, *, actor: Viewer) -> PensionEvent:
+    return _write(kind=PensionEventKind.REDETERMINED, region_id=row.region_id, person_id=row.person_id, actor=actor,
+                  row=row.pk, previous=row.previous_id, benefit=row.benefit_id, total=row.total,
+                  difference=row.difference, months_owed=row.months_owed, amount_owed=row.amount_owed)
+
+
+def determination_letter_sent(row: Determination, *, actor: Viewer, channel: str) -> PensionEvent:
+    return _write(kind=PensionEventKind.LETTER_SENT, region_id=row.region_id, person_id=row.person_id, actor=actor,
+                  row=row.pk, channel=channel)

@@ -183,6 +183,10 @@ class PensionEventKind(models.TextChoices):
     SUPPLEMENT_ENTERED = "supplement", _("local supplement entered")
     POLICY_ENTERED = "policy", _("divisor rule entered")
     DEEMED_RECORDED = "deemed", _("deemed years recorded")
+    DETERMINATION_PROPOSED = "proposed", _("determination proposed")
+    DETERMINATION_APPROVED = "approved", _("determination approved")
+    REDETERMINED = "redetermined", _("redetermined on the published benefit base")
+    LETTER_SENT = "letter", _("decision letter sent")
 
 
 class PensionEvent(models.Model):
@@ -209,3 +213,82 @@ class PensionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M}"
+
+
+class DeterminationKind(models.TextChoices):
+    INITIAL = "initial", _("determination at retirement")
+    REDETERMINATION = "redetermination", _("redetermination on the published benefit base")
+
+
+class DeterminationState(models.TextChoices):
+    PROPOSED = "proposed", _("proposed, awaiting a second clerk")
+    APPROVED = "approved", _("approved")
+
+
+class Determination(models.Model):
+    """The pension determined at retirement (待遇核定): each part with its inputs, proposed by one clerk and
+    approved by another. Never rewritten: a redetermination on the benefit base published after the person
+    retired is a new row pointing at the one it corrects (`previous`), with the difference owed."""
+
+    person = models.ForeignKey("insured.InsuredPerson", on_delete=models.PROTECT, related_name="pension_determinations",
+                               verbose_name=_("person"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DeterminationKind.choices,
+                            default=DeterminationKind.INITIAL)
+    state = models.CharField(_("state"), max_length=12, choices=DeterminationState.choices,
+                             default=DeterminationState.PROPOSED)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
+                                 verbose_name=_("corrects"))
+    retirement_month = models.DateField(_("retirement month"))
+    age_years = models.PositiveSmallIntegerField(_("age (years)"))
+    age_months = models.PositiveSmallIntegerField(_("age (months)"))
+    # The inputs of the formula (pensions.formula), kept so that a redetermination changes only the base.
+    benefit = models.ForeignKey(BenefitParameter, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("benefit base used"))
+    provisional = models.BooleanField(_("provisional base"), default=False,
+                                      help_text=_("The retirement year's benefit base was not published: the latest "
+                                                  "earlier one was used, and the published one redetermines it."))
+    months_paid = models.PositiveIntegerField(_("months paid"))
+    months_deemed = models.PositiveIntegerField(_("deemed months"))
+    index = models.DecimalField(_("average contribution index"), max_digits=8, decimal_places=4)
+    balance = models.DecimalField(_("account balance at retirement"), **MONEY)
+    divisor = models.DecimalField(_("months divisor"), max_digits=6, decimal_places=2)
+    transitional_percent = models.DecimalField(_("transitional coefficient %"), max_digits=4, decimal_places=2,
+                                               null=True, blank=True)
+    supplements = models.DecimalField(_("local supplements"), **MONEY)
+    parts = models.JSONField(_("parts"), default=list)
+    total = models.DecimalField(_("monthly pension"), **MONEY)
+    # A redetermination: the monthly difference and what is owed for the months already paid.
+    difference = models.DecimalField(_("monthly difference"), null=True, blank=True, **MONEY)
+    months_owed = models.PositiveSmallIntegerField(_("months owed"), null=True, blank=True)
+    amount_owed = models.DecimalField(_("amount owed"), null=True, blank=True, **MONEY)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("proposed by"))
+    proposed_by_label = models.CharField(_("proposed by"), max_length=100)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    letter_channel = models.CharField(_("letter sent by"), max_length=10, blank=True)
+
+    scope_paths = {"region": "region_id", "person": "person_id"}
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("pension determination")
+        verbose_name_plural = _("pension determinations")
+        permissions = [("approve_determination", "Can approve a pension determination (second clerk)")]
+        constraints = [
+            # Decided once: one determination at retirement per person, one redetermination per base row.
+            models.UniqueConstraint(fields=["person"], condition=Q(kind="initial"), name="determination_once"),
+            models.UniqueConstraint(fields=["previous", "benefit"], condition=Q(kind="redetermination"),
+                                    name="redetermination_once_per_base"),
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
+                                   name="determination_four_eyes"),
+            models.CheckConstraint(condition=Q(kind="initial") | Q(previous__isnull=False),
+                                   name="redetermination_has_previous"),
+        ]
+        triggers = [pgtrigger.Protect(name="determinations_never_deleted", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.retirement_month:%Y-%m}: {self.total}"

@@ -15,8 +15,8 @@ from agency.models import AverageWage, Region
 from common.access import Viewer, scope
 from contributions.selectors.lines import Month, person_months
 from insured.models import InsuranceRelationship
-from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Divisor, LocalSupplement
-from transfers.amounts import region_months
+from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
+from transfers.amounts import region_months, region_months_many
 from transfers.models import Transfer, TransferState
 
 
@@ -129,3 +129,61 @@ def account_balance(*, person_id: int) -> Decimal:
 def latest_month(*, person_id: int) -> Month | None:
     """The person's latest month (its base and individual pension amount: what "keep paying" repeats)."""
     return next((m for m in person_months(Viewer.system(), person_id=person_id, limit=6) if m.paid), None)
+
+
+# --- determinations ---------------------------------------------------------------------------------
+
+def determinations_visible(viewer: Viewer) -> QuerySet[Determination]:
+    return scope(Determination.objects.select_related("person", "region", "benefit"), viewer)
+
+
+def person_determination(viewer: Viewer, *, person_id: int) -> Determination | None:
+    """The person's pension in force: the latest approved determination (a redetermination replaces the one
+    it corrects)."""
+    return (determinations_visible(viewer).filter(person_id=person_id, state="approved")
+            .order_by("-approved_at", "-id").first())
+
+
+# --- the inputs of many estimates at once (the yearly statement run) ----------------------------------------
+
+@dataclass
+class RangeInputs:
+    """What the estimates of a range of persons read, in a fixed number of queries per region (not per person)."""
+
+    paid: dict[int, list[RegionYear]]
+    transfers: dict[int, list[Transfer]]
+    deemed: dict[int, DeemedService]
+    balances: dict[int, Decimal]
+    wages: dict[tuple[int, int], AverageWage]
+    params: dict[tuple[int, date], PointParameters]
+
+
+def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[date]]) -> RangeInputs:
+    ids = [p.pk for p in persons]
+    relationship_regions: dict[int, set[int]] = {}
+    for person_id, region_id in InsuranceRelationship.objects.filter(person_id__in=ids).values_list("person_id",
+                                                                                                    "region_id"):
+        relationship_regions.setdefault(region_id, set()).add(person_id)
+    for p in persons:
+        relationship_regions.setdefault(p.region_id, set()).add(p.pk)
+    regions = {r.pk: r for r in Region.objects.filter(pk__in=relationship_regions, external=False)}
+    paid: dict[int, list[RegionYear]] = {pk: [] for pk in ids}
+    for region_id in sorted(regions, key=lambda pk: regions[pk].code):
+        for person_id, found in region_months_many(person_ids=sorted(relationship_regions[region_id]),
+                                                   region_id=region_id, until=until).items():
+            paid[person_id] += [RegionYear(region=regions[region_id], year=row["year"], months=row["months"],
+                                           bases=Decimal(row["bases"])) for row in found.years]
+    transfers: dict[int, list[Transfer]] = {}
+    for transfer in Transfer.objects.filter(person_id__in=ids, state=TransferState.COMPLETED,
+                                            from_region__external=True).select_related("from_region"):
+        transfers.setdefault(transfer.person_id, []).append(transfer)
+    deemed = {row.person_id: row for row in DeemedService.objects.filter(person_id__in=ids).select_related("voucher")
+              .order_by("person_id", "-recorded_at", "-id").distinct("person_id")}
+    balances = dict(accounts_visible(Viewer.system()).filter(person_id__in=ids).values_list("person_id", "balance"))
+    wage_regions = set(regions) | {t.from_region_id for rows in transfers.values() for t in rows}
+    params = {}
+    for region_id, months in months_by_region.items():
+        for month, found in parameters_at(region_id=region_id, months=sorted(months)).items():
+            params[(region_id, month)] = found
+    return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
+                       wages=average_wages(region_ids=list(wage_regions)), params=params)

@@ -20,8 +20,9 @@ from statements.snapshot import verification_code_display
 MARGIN = 18.0
 WIDTH = A4_W_MM - 2 * MARGIN
 BOTTOM = A4_H_MM - 16.0
+ROW_H = 4.5  # a month's row: twelve months, the pension line and the QR code fit one page
 
-STATUS = {"active": "正常参保", "suspended": "暂停参保（保留个人账户）", "awaiting_refund": "待支付", "closed": "已终止",
+STATUS = {"pension": "领取养老金", "active": "正常参保", "suspended": "暂停参保（保留个人账户）", "awaiting_refund": "待支付", "closed": "已终止",
           "": "—"}
 CHANNEL = {"email": "电子邮件", "post": "邮寄", "online": "网上查询"}
 
@@ -124,7 +125,7 @@ def _identity(w: _Pages) -> None:
 
 def _table_header(w: _Pages) -> None:
     p, y = w.page, w.y
-    h = 5.6
+    h = 5.0
     p.rect(MARGIN, y, WIDTH, h * 2, fill_gray=0.9, width=0.4)
     x = MARGIN
     groups: dict[str, tuple[float, float]] = {}
@@ -132,21 +133,21 @@ def _table_header(w: _Pages) -> None:
         if sub:
             start, end = groups.get(head, (x, x))
             groups[head] = (start, x + width)
-            p.text(x + width / 2, y + h + 4.0, sub, size=8, face_name="sans", align="c")
+            p.text(x + width / 2, y + h + 3.6, sub, size=8, face_name="sans", align="c")
             p.line(x, y + h, x, y + 2 * h, width=0.25)
         else:
             p.text(x + width / 2, y + h + 1.2, head, size=8, face_name="sans", align="c")
             p.line(x, y, x, y + 2 * h, width=0.25)
         x += width
     for head, (start, end) in groups.items():
-        p.text((start + end) / 2, y + 4.0, head, size=8, face_name="sans", align="c")
+        p.text((start + end) / 2, y + 3.6, head, size=8, face_name="sans", align="c")
         p.line(start, y, start, y + 2 * h, width=0.25)
         p.line(start, y + h, end, y + h, width=0.25)
     w.y = y + 2 * h
 
 
 def _row(w: _Pages, cells: list[str], *, shade: bool = False, bold: bool = False) -> None:
-    h = 5.4
+    h = ROW_H
     p = w.page
     if shade:
         p.rect(MARGIN, w.y, WIDTH, h, fill_gray=0.95, width=0.25)
@@ -155,7 +156,7 @@ def _row(w: _Pages, cells: list[str], *, shade: bool = False, bold: bool = False
     x = MARGIN
     for (_head, _sub, width, align), cell in zip(_COLUMNS, cells, strict=True):
         tx = {"l": x + 1.5, "r": x + width - 1.5, "c": x + width / 2}[align]
-        p.text(tx, w.y + 3.8, cell, size=8, face_name="sans", bold=bold, align=align)
+        p.text(tx, w.y + 3.3, cell, size=8, face_name="sans", bold=bold, align=align)
         x += width
     w.y += h
 
@@ -168,13 +169,13 @@ def _month_table(w: _Pages) -> None:
     if not s["months"]:
         _row(w, ["—", "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"])
     for period, employer, base, amounts, paid, source in s["months"]:
-        if w.y + 5.4 > BOTTOM - 10:
+        if w.y + ROW_H > BOTTOM - 10:
             w.new_page()
             _table_header(w)
         status = ("已缴" if paid else "欠缴") + ("*" if source == "d" else "")
         who = "灵活就业" if source == "f" else str(employer)  # issue 28: paid by the person themselves
         _row(w, [period, who, _amount(base), *(_amount(a) for a in amounts), status])
-    if w.y + 5.4 > BOTTOM - 10:
+    if w.y + ROW_H > BOTTOM - 10:
         w.new_page()
         _table_header(w)
     _row(w, ["合计", "", "", *(_amount(a) for a in s["totals"]), ""], shade=True, bold=True)
@@ -212,6 +213,36 @@ def _summary(w: _Pages) -> None:
             "欠缴由用人单位依法补缴，补缴后按规定记入个人账户。") if arrears["months"] else "本年度无欠缴记录。"
     p.text(MARGIN, w.y + 1, "三、欠缴情况：" + text, size=9.5, face_name="sans")
     w.y += 8
+
+
+PART_NAMES = {"basic": "基础养老金", "account": "个人账户养老金", "transitional": "过渡性养老金",
+              "supplements": "地方性补贴"}
+
+
+def _pension(w: _Pages) -> None:
+    """The estimate at the statutory retirement month (issue 27 item 4): one line and its assumptions."""
+    e = w.snap.get("pension")
+    if not e:
+        return
+    year, month = e["month"].split("-")
+    when = f"{int(year)}年{int(month)}月（{e['age'][0]}岁{e['age'][1]}个月）"
+    if e["months_missing"]:
+        text = (f"养老金测算：您将于{when}达到法定退休年龄；如自即日起停止缴费，累计缴费{e['months_counted']}个月，"
+                f"距按月领取的最低缴费年限差{e['months_missing']}个月，可继续缴费或届时一次性领取个人账户储存额。")
+    elif e["total"] is None:
+        text = (f"养老金测算：您将于{when}达到法定退休年龄；测算所需参数尚未公布，暂无法测算："
+                + "".join(e["missing"]))
+    else:
+        parts = "，".join(f"{PART_NAMES.get(k, k)}{_amount(v)}元" for k, v in e["parts"] if v is not None)
+        text = (f"养老金测算：您将于{when}达到法定退休年龄；如自即日起停止缴费，按现行参数测算月基本养老金约"
+                f"{_amount(e['total'])}元（{parts}）。")
+    lines = wrap(text + "假设：" + "".join(e["assumptions"]) + "以退休时核定为准。", WIDTH, size=7.5,
+                 face_name="sans")
+    for line in lines:
+        w.room(3.7)
+        w.page.text(MARGIN, w.y + 1, line, size=7.5, face_name="sans")
+        w.y += 3.7
+    w.y += 1.0
 
 
 def _dispute(w: _Pages) -> None:
@@ -257,6 +288,7 @@ def statement_draw(doc: Document, snapshot_text: str) -> None:
     _identity(w)
     _month_table(w)
     _summary(w)
+    _pension(w)
     _dispute(w)
     _verification(w)
     w.finish()

@@ -17,12 +17,18 @@ insured directly, as their own selectors do:
 - the snapshot is JSON text built by json_build_object (keys in the order written here), and that
   text is what is stored and hashed: the PDF is rendered from it alone, byte for byte the same every time.
 
+- pension: the estimate at the statutory retirement month, stopping paying now (issue 27 item 4), computed
+  in Python for the whole range before the statement (pensions.estimate.statement_estimates reads its
+  inputs per range, not per person) and passed in as one JSON parameter; null for a person past the
+  month or without an original-age category.
+
 Money is text with two decimals. The verification code is 25 hexadecimal digits (100 bits) from
 gen_random_uuid(), PostgreSQL's cryptographic random source.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +38,9 @@ from django.db import connection
 from accounts.sql import credited_months
 from common.identifiers import mask_document_sql
 from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
+from insured.models import InsuredPerson
+from pensions.estimate import statement_estimates
+from statements.models import Statement
 
 # A postal code is the first six digits in a row in the address (ASCII digits: as PostgreSQL's [0-9]).
 POSTCODE_PATTERN = r"(?<![0-9])([0-9]{6})(?![0-9])"
@@ -177,6 +186,9 @@ WITH p AS (
     ORDER BY r.person_id, r.opened_on DESC, r.id DESC
 ), ag AS (
     SELECT DISTINCT ON (o.region_id) o.region_id, o.name, o.address FROM agency_office o ORDER BY o.region_id, o.id
+), pj AS (
+    -- the range's estimates, parsed once (json -> key per row would parse the whole text per person)
+    SELECT key::bigint AS person_id, value AS pension FROM json_each(%(pensions)s::json)
 ), coded AS (
     -- gen_random_uuid() in the select list: evaluated per row (in a FROM subquery it would be once)
     SELECT x.*, upper(substr(u, 1, 12) || substr(u, 14, 3) || substr(u, 18, 10)) AS code
@@ -199,11 +211,13 @@ WITH p AS (
             'interest', coalesce(am.interest, 0){money}, 'transfers_in', coalesce(am.transfers_in, 0){money},
             'transfers_out', coalesce(am.transfers_out, 0){money}, 'payouts', coalesce(am.payouts, 0){money},
             'corrections', coalesce(am.corrections, 0){money}, 'closing', coalesce(am.closing, 0){money}),
+        'pension', pj.pension,
         'channel', p.channel, 'code', p.code)::text AS snapshot
     FROM coded p JOIN agency_region rg ON rg.id = p.region_id
     LEFT JOIN ag ON ag.region_id = p.region_id LEFT JOIN rs ON rs.person_id = p.id
     LEFT JOIN mj ON mj.person_id = p.id LEFT JOIN ej ON ej.person_id = p.id
     LEFT JOIN am ON am.person_id = p.id LEFT JOIN acm ON acm.person_id = p.id
+    LEFT JOIN pj ON pj.person_id = p.id
 ), ins AS (
     INSERT INTO statements_statement (person_id, year, region_id, run_id, snapshot, checksum, verification_code,
                                       channel, generated_at)
@@ -258,6 +272,22 @@ def _sql(*, region: bool, deliveries: bool) -> str:
     )
 
 
+def pension_estimates_json(*, first_person_id: int, last_person_id: int, year: int, region_id: int | None,
+                           as_of: date) -> str:
+    """The pension estimate line of each person of the range who gets the year's statement now, as JSON text
+    keyed by person id (the SQL puts each one's into its snapshot): the estimate at the statutory month,
+    stopping paying now, with its inputs read for the whole range at once (pensions.estimate)."""
+    persons = (InsuredPerson.objects.filter(pk__gte=first_person_id, pk__lte=last_person_id)
+               .exclude(pk__in=Statement.objects.filter(year=year, person_id__gte=first_person_id,
+                                                        person_id__lte=last_person_id).values("person_id"))
+               .select_related("region").order_by("pk"))
+    if region_id is not None:
+        persons = persons.filter(region_id=region_id)
+    found = statement_estimates(list(persons), as_of=as_of)
+    return json.dumps({str(k): v for k, v in found.items() if v is not None}, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class Generated:
     statements: int
@@ -273,7 +303,9 @@ def statements_generate_range(*, first_person_id: int, last_person_id: int, year
     with first <= id <= last (of the region) who has none yet. The caller holds the transaction."""
     params = {"first": first_person_id, "last": last_person_id, "year": year, "region": region_id,
               "run": run_id, "y0": date(year, 1, 1), "y11": date(year, 12, 1), "today": generated_on.isoformat(),
-              "actor": actor_label}
+              "actor": actor_label,
+              "pensions": pension_estimates_json(first_person_id=first_person_id, last_person_id=last_person_id,
+                                                 year=year, region_id=region_id, as_of=generated_on)}
     with connection.cursor() as cursor:
         cursor.execute(_sql(region=region_id is not None, deliveries=deliveries), params)
         made, email, post, online = cursor.fetchone()

@@ -249,6 +249,13 @@ PROBES = {
     # The person's own estimate (issue 27): nobody else has one here.
     "my pension estimate": Probe("GET", "/api/v1/me/pension-estimate", lambda w: "/api/v1/me/pension-estimate",
                                  (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    # The determination at retirement (issue 27): nobody in the world has one yet (not found for both persons).
+    "my pension determination": Probe("GET", "/api/v1/me/pension-determination",
+                                      lambda w: "/api/v1/me/pension-determination",
+                                      (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
+    "my determination letter": Probe("GET", "/api/v1/me/pension-determination/pdf",
+                                     lambda w: "/api/v1/me/pension-determination/pdf",
+                                     (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
     "my access log": Probe("GET", "/api/v1/me/access-log", lambda w: "/api/v1/me/access-log",
                            (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # Anyone holding a statement checks it, with or without (valid) credentials.

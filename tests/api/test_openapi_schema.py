@@ -199,7 +199,7 @@ def test_documents_are_pdf_operations_and_json_operations_answer_json_only(docum
                     assert response["content"]["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
     assert pdfs == {"/api/v1/me/statements/{year}/pdf", "/api/v1/me/contribution-certificate/pdf",
                     "/api/v1/me/transfers/{id}/letter", "/api/v1/me/transfers/{id}/form",
-                    "/api/v1/employer/payment-orders/{id}/pdf"}
+                    "/api/v1/employer/payment-orders/{id}/pdf", "/api/v1/me/pension-determination/pdf"}
 
 
 def test_bodies_and_query_parameters_are_typed(document):

@@ -1,0 +1,162 @@
+"""A single pension estimate over the API under 20 clients (issue 27): GET /api/v1/me/pension-estimate.
+
+1. Fresh migrated database agency_bench_retire_api, seeded as bench/pension_statement_bench.py seeds
+   (--persons persons with 12 months of the year at 1,000 employers, accounts, then each region's average
+   wage, benefit bases and supplements for every retirement year to come, a linear rule for ages with
+   months, and a category for every woman).
+2. --clients persons each get their own login and session (Django's test client logs them in: the
+   session cookie is what a browser holds).
+3. gunicorn serves config.wsgi on 127.0.0.1:--port; wrk (-t2 -c<clients>) GETs the estimate for --duration
+   seconds after a 3 s warm-up, the Lua script rotating the session cookies. Before: the HTTP answer for one
+   person equals the in-process computation.
+
+Target: p99 under 50 ms.
+
+    python bench/pension_estimate_api_bench.py [--persons 2000] [--clients 20] [--duration 20] [--workers 3]
+                                               [--worker-threads 4] [--port 8761] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pension_statement_bench  # noqa: E402
+import statement_bench  # noqa: E402
+import support  # noqa: E402
+from lookup_bench import http_get, wrk  # noqa: E402
+
+DB = "agency_bench_retire_api"
+HOST, DEFAULT_PORT = "127.0.0.1", 8761
+TARGET_P99_MS = 50.0
+YEAR = 2025
+
+LUA = r"""
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+function init(args)
+  cookies = {}
+  for c in io.lines(args[1]) do cookies[#cookies + 1] = "sessionid=" .. c end
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  return wrk.format("GET", "/api/v1/me/pension-estimate", {["Cookie"] = cookies[(sent + tid) % #cookies + 1]})
+end
+"""
+
+SESSIONS_SNIPPET = """
+import json, sys
+import django; django.setup()
+from django.contrib.auth.models import User
+from django.test import Client
+from insured.models import InsuredPerson, PersonLogin
+out = []
+for person in InsuredPerson.objects.filter(sex="M").order_by("id")[:int(sys.argv[1])]:
+    user = User.objects.create_user(person.document_number, password="bench-person-pass-2026")
+    PersonLogin.objects.create(user=user, person=person)
+    client = Client()
+    client.force_login(user)
+    out.append([person.pk, client.cookies["sessionid"].value])
+print(json.dumps(out))
+"""
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("needs wrk (apt-get install -y wrk)")
+    support.fresh_migrated(DB)
+    statement_bench.DB = pension_statement_bench.DB = DB
+    statement_bench.seed(args.persons, YEAR)
+    pension_statement_bench.pension_data(YEAR)
+    env = support.django_env(DB)
+    sessions = json.loads(subprocess.run([support.PYTHON, "-c", SESSIONS_SNIPPET, str(args.clients)], cwd=support.ROOT,
+                                         env=env, capture_output=True, text=True, check=True).stdout)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from insured.models import InsuredPerson
+    from pensions.apis import PensionEstimateOutput
+    from pensions.estimate import estimate_compute
+
+    expected = json.loads(json.dumps(PensionEstimateOutput(
+        estimate_compute(InsuredPerson.objects.get(pk=sessions[0][0]))).data))
+    work = Path(tempfile.mkdtemp(prefix="agency-bench-estimate-"))
+    script, cookies_file = work / "estimate.lua", work / "cookies.txt"
+    script.write_text(LUA)
+    cookies_file.write_text("\n".join(c for _pk, c in sessions) + "\n")
+    base = f"http://{HOST}:{args.port}"
+    server = subprocess.Popen(
+        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
+         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
+         "--log-level", "warning", "--keep-alive", "5"],
+        cwd=support.ROOT, env=env, start_new_session=True)
+    try:
+        for _ in range(150):
+            try:
+                if http_get(f"{base}/bench/constant")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not come up")
+        status, body = http_get(f"{base}/api/v1/me/pension-estimate", cookie=f"sessionid={sessions[0][1]}")
+        answer = json.loads(body)
+        assert status == 200 and answer["points"] == expected["points"], (status, body[:300])
+        common = {"connections": args.clients, "threads": args.wrk_threads}
+        wrk(f"{base}/api/v1/me/pension-estimate", duration=3, script=script, script_args=(str(cookies_file),),
+            **common)  # warm-up
+        busy = support.cpu_busy()
+        load_before = support.load_average()
+        measured = wrk(f"{base}/api/v1/me/pension-estimate", duration=args.duration, script=script,
+                       script_args=(str(cookies_file),), **common)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    statutory = next(p for p in answer["points"] if p["key"] == "statutory")
+    result = {"bench": "pension_estimate_api", "persons": args.persons, "clients": args.clients,
+              "duration_s": args.duration, "gunicorn": f"{args.workers} workers x {args.worker_threads} threads",
+              "estimate": measured, "example_statutory": [statutory["month"], statutory["scenarios"][0]["total"]],
+              "meets_p99_target": measured["p99_ms"] < TARGET_P99_MS and measured["non_2xx"] == 0,
+              "target_p99_ms": TARGET_P99_MS, "cpu_busy_before_run": busy, "load_average_before": load_before,
+              "load_average_after": support.load_average(), "machine": support.machine(),
+              "command": "python bench/pension_estimate_api_bench.py " + " ".join(sys.argv[1:])}
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    support.save("pension_estimate_api", result)
+    from django.db import connections
+
+    connections.close_all()
+    if not args.keep:
+        support.db_drop(DB)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The pension estimate inside the yearly statement run (issue 27 item 4): how much longer a range takes.
+
+1. Fresh migrated database agency_bench_retire (its own: other benches keep theirs), seeded as
+   bench/statement_bench.py seeds (seed_demo persons, 12 months of contributions in --year at 1,000
+   employers, an account with credits and interest), then the pension's data: each region's average wage
+   of the year, a benefit base with a coefficient and a supplement for every retirement year to come, and
+   an original-age category for every woman (half cadre 55, half worker 50). VACUUM ANALYZE.
+2. For every range of STATEMENT_RANGE_SIZE persons, in one process: the range's generation
+   (statements.snapshot.statements_generate_range, the one SQL statement with its deliveries) timed with
+   the estimate (pension_estimates_json reading the range's inputs at once and computing each person's
+   estimate) and without it (the same statement with an empty estimate), each in a transaction rolled
+   back, the order alternating range by range. Also the estimate alone.
+3. Reported: seconds of each phase, the growth of the generation phase, the estimate's cost per person,
+   and the extrapolation to 1,000,000 persons against the whole run measured by statement_bench.py
+   (BENCHMARKS.md: 18.03 min with 2 workers): the target is at most 20% more.
+
+    python bench/pension_statement_bench.py [--persons 20000] [--year 2025] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import statement_bench  # noqa: E402
+import support  # noqa: E402
+
+DB = "agency_bench_retire"
+FULL_RUN_S = 18.03 * 60  # statement_bench.py at 1,000,000 persons, 2 workers (BENCHMARKS.md)
+FULL_PERSONS = 1_000_000
+WORKERS = 2
+TARGET_GROWTH = 0.20
+
+
+def pension_data(year: int) -> None:
+    import psycopg
+
+    with psycopg.connect(support.db_url(DB), autocommit=True) as conn:
+        conn.execute("""INSERT INTO agency_averagewage (region_id, year, monthly_wage, floor_percent, ceiling_percent,
+                                                        effective_from, created_at)
+                        SELECT r.id, %s, 9000, 60, 300, %s, now() FROM agency_region r
+                        WHERE NOT EXISTS (SELECT 1 FROM agency_averagewage w WHERE w.region_id = r.id AND w.year = %s)""",
+                     (year, f"{year}-01-01", year))
+        conn.execute("""
+            INSERT INTO pensions_benefitparameter (region_id, year, benefit_base, transitional_percent, source,
+                                                   published_on, effective_from, entered_by, created_at)
+            SELECT r.id, y, 10000, 1.20, 'bench', '2026-01-01', make_date(y, 1, 1), 'bench', now()
+            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y ON CONFLICT DO NOTHING""", (year + 1,))
+        conn.execute("""
+            INSERT INTO pensions_localsupplement (region_id, year, name, monthly_amount, source, published_on,
+                                                  effective_from, entered_by, created_at)
+            SELECT r.id, y, '地方补贴', 50, 'bench', '2026-01-01', make_date(y, 1, 1), 'bench', now()
+            FROM agency_region r CROSS JOIN generate_series(%s, 2070) y ON CONFLICT DO NOTHING""", (year + 1,))
+        conn.execute("""
+            INSERT INTO pensions_agemonthspolicy (region_id, rule, rounding, source, published_on, effective_from,
+                                                  entered_by, created_at)
+            SELECT id, 'linear', 'month', 'bench', '2026-01-01', '2020-01-01', 'bench', now() FROM agency_region
+            ON CONFLICT DO NOTHING""")
+        conn.execute("""UPDATE insured_insuredperson SET original_retirement_age =
+                          CASE WHEN sex = 'M' THEN 'men_60' WHEN id % 2 = 0 THEN 'women_55' ELSE 'women_50' END""")
+        for table in ("insured_insuredperson", "pensions_benefitparameter", "agency_averagewage"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def measure(year: int) -> dict:
+    os.environ.update(support.django_env(DB))
+    import django
+
+    django.setup()
+    from unittest import mock
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from statements import snapshot
+
+    size = settings.STATEMENT_RANGE_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id), count(*) FROM insured_insuredperson")
+        first, last, persons = cursor.fetchone()
+    today = timezone.localdate()
+    timings = {"with": 0.0, "without": 0.0, "estimate": 0.0}
+    made = {"with": 0, "without": 0}
+    lines = {"total": 0, "eligible": 0, "missing_months": 0}
+
+    def generate(kind: str, lo: int, hi: int) -> None:
+        started = time.perf_counter()
+        with transaction.atomic():
+            if kind == "with":
+                out = snapshot.statements_generate_range(first_person_id=lo, last_person_id=hi, year=year,
+                                                         region_id=None, run_id=None, generated_on=today,
+                                                         actor_label="bench")
+            else:
+                with mock.patch.object(snapshot, "pension_estimates_json", lambda **_kw: "{}"):
+                    out = snapshot.statements_generate_range(first_person_id=lo, last_person_id=hi, year=year,
+                                                             region_id=None, run_id=None, generated_on=today,
+                                                             actor_label="bench")
+            transaction.set_rollback(True)
+        timings[kind] += time.perf_counter() - started
+        made[kind] += out.statements
+
+    for n, lo in enumerate(range(first, last + 1, size)):
+        hi = lo + size - 1
+        for kind in (("with", "without") if n % 2 else ("without", "with")):
+            generate(kind, lo, hi)
+        started = time.perf_counter()
+        text = snapshot.pension_estimates_json(first_person_id=lo, last_person_id=hi, year=year, region_id=None,
+                                               as_of=today)
+        timings["estimate"] += time.perf_counter() - started
+        for line in json.loads(text).values():
+            lines["total"] += 1
+            lines["eligible"] += line["total"] is not None
+            lines["missing_months"] += line["months_missing"] > 0
+    growth = timings["with"] / timings["without"] - 1
+    per_person_ms = (timings["with"] - timings["without"]) / persons * 1000
+    added_full_s = per_person_ms / 1000 * FULL_PERSONS / WORKERS
+    return {"persons": persons, "range_size": size, "statements": made,
+            "generate_without_s": round(timings["without"], 1), "generate_with_s": round(timings["with"], 1),
+            "estimate_alone_s": round(timings["estimate"], 1), "generate_phase_growth": round(growth, 3),
+            "estimate_ms_per_person": round(per_person_ms, 3), "lines": lines,
+            "extrapolated_added_s_at_1m_2_workers": round(added_full_s, 1),
+            "extrapolated_run_growth": round(added_full_s / FULL_RUN_S, 3),
+            "target_run_growth": TARGET_GROWTH,
+            "met": added_full_s / FULL_RUN_S <= TARGET_GROWTH}
+
+
+def migrated_copy(template: str) -> None:
+    support.db_drop(DB)
+    with support.admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{template}"')
+    import psycopg
+
+    with psycopg.connect(support.db_url(DB), autocommit=True) as conn:  # a test database's rows go
+        conn.execute("TRUNCATE insured_insuredperson, employers_employer, contributions_contributionline, "
+                     "accounts_pensionaccount, pensions_benefitparameter, pensions_localsupplement, "
+                     "pensions_agemonthspolicy CASCADE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=20000)
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--template", default="",
+                        help="copy this migrated database instead of migrating afresh (a busy machine)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
+    statement_bench.DB = DB
+    seeded = statement_bench.seed(args.persons, args.year)
+    pension_data(args.year)
+    result = {"bench": "pension_statement", "seed": seeded, "seed_total_s": round(time.perf_counter() - started, 1),
+              "cpu_busy_before": support.cpu_busy(), **measure(args.year), "machine": support.machine(),
+              "load_average_after": support.load_average()}
+    print(json.dumps(result, ensure_ascii=False))
+    support.save("pension_statement", result)
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        support.db_drop(DB)
+
+
+if __name__ == "__main__":
+    main()
