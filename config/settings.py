@@ -66,7 +66,8 @@ CACHES = {
                     "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))},
     }
 }
-# Sessions live in PostgreSQL, cached in Redis; they survive a Redis outage (common/sessions.py).
+# Sessions live in PostgreSQL (common.models.Session), loaded with their user and second-factor device in
+# one prepared statement (common/sessions.py); they do not use Redis.
 SESSION_ENGINE = "common.sessions"
 AUTHENTICATION_BACKENDS = ["insured.auth.ViewerModelBackend"]
 
@@ -112,7 +113,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.sessions.AuthenticationMiddleware",  # the user loaded with the session (one round trip)
     "agency.staff_sessions.StaffOTPMiddleware",  # django-otp's, the device load compiled
     "agency.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
