@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+
 from django.contrib import auth
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware

@@ -8,8 +8,8 @@ from django.contrib.auth.backends import ModelBackend
 from agency.login_guard import channel_for_path, login_failure_record, login_lock_find, login_refused_record
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
-from common.sessions import MISSING, preloaded_user
 from common.security import client_address
+from common.sessions import MISSING, preloaded_user
 
 
 def user_with_viewer_rows(user_id):
