@@ -55,6 +55,14 @@ REDIS_URL = required_in_production("REDIS_URL", embedded.redis_url, "an embedded
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary (docs/scaling.md): the admin's lists and the statement snapshot
+# reads go there (config/routers.py); unset, everything reads the primary.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"].update({"ATOMIC_REQUESTS": False, "CONN_HEALTH_CHECKS": True,
+                                 "TEST": {"MIRROR": "default"}})
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 CACHES = {
     "default": {
