@@ -40,9 +40,3 @@ class Session(AbstractBaseSession):
 
     class Meta(AbstractBaseSession.Meta):
         db_table = "common_session"
-
-    @classmethod
-    def get_session_store_class(cls):
-        from common.sessions import SessionStore
-
-        return SessionStore
