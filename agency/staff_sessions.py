@@ -8,6 +8,7 @@ session idle longer than STAFF_SESSION_IDLE_SECONDS is ended.
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 from django import forms
@@ -30,6 +31,7 @@ from agency.models import LoginChannel
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
 from common.security import client_address
+from common.sessions import MISSING, SessionStore
 
 LAST_SEEN_KEY = "staff_last_seen"
 # The last-seen time is written at most this often (each write is a session save).
@@ -39,16 +41,32 @@ LAST_SEEN_RESOLUTION_SECONDS = 30
 _totp_device = CompiledQuery(lambda _viewer, pk: TOTPDevice.objects.filter(pk=pk), types=(int,))
 
 
-class StaffOTPMiddleware(OTPMiddleware):
-    """django-otp's middleware, with a verified session's TOTP device loaded by a compiled query.
+_device_session: contextvars.ContextVar = contextvars.ContextVar("agency.staff_sessions.device_session", default=None)
 
-    Every staff request loads the device its session was verified with. Through the ORM that cost
-    more than the clerk's lookup itself (bench/lookup_bench.py --profile: about 1.3 ms of 2.6 ms
-    in-process); compiled once (common.hot_paths), it is one prepared statement. The binding checks
+
+class StaffOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware, with the TOTP device loaded with the session (common.sessions).
+
+    Every staff request needs the device its session was verified with. The session's one prepared
+    statement brings it along with the user (it is read afresh on every request, so a device withdrawn
+    or deleted meanwhile verifies nothing on the next one). A session whose row does not name the device
+    (written before the column existed) loads it by a compiled query of its own. The binding checks
     (the device's user and `confirmed`) stay django-otp's (`_finalize_device`).
     """
 
+    def _verify_user_sync(self, request, user):
+        token = _device_session.set(getattr(request, "session", None))
+        try:
+            return super()._verify_user_sync(request, user)
+        finally:
+            _device_session.reset(token)
+
     def _device_from_persistent_id(self, persistent_id: str):
+        session = _device_session.get()
+        if isinstance(session, SessionStore):
+            device = session.loaded_device(persistent_id)
+            if device is not MISSING:
+                return device
         label, _slash, pk = self._normalize_persistent_id(persistent_id).rpartition("/")
         if label != TOTPDevice.model_label() or not pk.isdigit():
             return super()._device_from_persistent_id(persistent_id)

@@ -19,6 +19,7 @@ from common.fields import ASCII_DIGITS_HINT, ascii_text
 from common.files import files_removed_on_error
 from common.person_views import person_path, person_views_log
 from common.problems import ApplicationError
+from common.replicas import replica_reads, sticky_primary, sticky_primary_mark
 from common.spreadsheet import csv_writer
 
 _IDENTIFIER = re.compile(r"^[0-9A-Za-z]{8,30}$")
@@ -238,7 +239,20 @@ class ServiceFormAdminMixin:
             kwargs["form"] = type(form.__name__, (form,), {"request": request})
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def changelist_view(self, request, extra_context=None):
+        """A list (GET) may be read from the replica (common.replicas), unless this session just wrote
+        through the admin; its actions (POST) run on the primary."""
+        if request.method != "GET" or sticky_primary(request):
+            return super().changelist_view(request, extra_context)
+        with replica_reads():
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # the lazy template reads the rows: render inside the block
+            return response
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            sticky_primary_mark(request)  # its own change shows in the list it is sent back to
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refused:

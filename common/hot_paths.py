@@ -65,6 +65,7 @@ class _Compiled:
     start: int
     end: int
     populators: list
+    source: type  # the queryset's model: where it reads is routed per call (common.replicas)
 
 
 class CompiledQuery:
@@ -113,9 +114,9 @@ class CompiledQuery:
             init_list = [column[0].target.attname for column in select[start:end]]
             populators = get_related_populators(klass_info, select, queryset.db)
         return _Compiled(sql, slots, queryset.db, compiler, converters, bool(queryset.query.select_for_update),
-                         fields, model, init_list or [], start, end, populators or [])
+                         fields, model, init_list or [], start, end, populators or [], queryset.model)
 
-    def _rows(self, viewer: Viewer, values: tuple) -> tuple[_Compiled | None, list]:
+    def _rows(self, viewer: Viewer, values: tuple) -> tuple[_Compiled | None, list, str]:
         key = viewer.kind
         if key not in self._compiled:
             with self._lock:
@@ -123,31 +124,33 @@ class CompiledQuery:
                     self._compiled[key] = self._compile(viewer)
         compiled = self._compiled[key]
         if compiled is None:
-            return None, []
-        if compiled.lock and not connections[compiled.db].in_atomic_block:
+            return None, [], ""
+        # Routed per call, as the queryset would be (a replica for marked reads; a lock on the primary).
+        db = router.db_for_write(compiled.source) if compiled.lock else router.db_for_read(compiled.source)
+        if compiled.lock and not connections[db].in_atomic_block:
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = [values[arg] if kind == "value" else getattr(viewer, arg) if kind == "viewer" else arg
                   for kind, arg in compiled.slots]
-        rows = fetch_prepared(compiled.db, compiled.sql, params)
+        rows = fetch_prepared(db, compiled.sql, params)
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        return compiled, rows
+        return compiled, rows, db
 
     def values(self, viewer: Viewer, *values) -> list[dict]:
         """The rows of a `.values()` queryset, as dicts."""
-        compiled, rows = self._rows(viewer, values)
+        compiled, rows, _db = self._rows(viewer, values)
         if compiled is None:
             return []
         return [dict(zip(compiled.fields, row, strict=True)) for row in rows]
 
     def instances(self, viewer: Viewer, *values) -> list:
         """The model instances, with their select_related() objects cached as the ORM caches them."""
-        compiled, rows = self._rows(viewer, values)
+        compiled, rows, db = self._rows(viewer, values)
         if compiled is None:
             return []
         found = []
         for row in rows:
-            obj = compiled.model.from_db(compiled.db, compiled.init_list, row[compiled.start:compiled.end])
+            obj = compiled.model.from_db(db, compiled.init_list, row[compiled.start:compiled.end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
             found.append(obj)

@@ -55,6 +55,14 @@ REDIS_URL = required_in_production("REDIS_URL", embedded.redis_url, "an embedded
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary (docs/scaling.md): the admin's lists and the statement snapshot
+# reads go there (config/routers.py); unset, everything reads the primary.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"].update({"ATOMIC_REQUESTS": False, "CONN_HEALTH_CHECKS": True,
+                                 "TEST": {"MIRROR": "default"}})
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 CACHES = {
     "default": {
@@ -66,7 +74,8 @@ CACHES = {
                     "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))},
     }
 }
-# Sessions live in PostgreSQL, cached in Redis; they survive a Redis outage (common/sessions.py).
+# Sessions live in PostgreSQL (common.models.Session), loaded with their user and second-factor device in
+# one prepared statement (common/sessions.py); they do not use Redis.
 SESSION_ENGINE = "common.sessions"
 AUTHENTICATION_BACKENDS = ["insured.auth.ViewerModelBackend"]
 
@@ -113,7 +122,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.sessions.AuthenticationMiddleware",  # the user loaded with the session (one round trip)
     "agency.staff_sessions.StaffOTPMiddleware",  # django-otp's, the device load compiled
     "agency.staff_sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pghistory
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
@@ -15,6 +15,8 @@ class PortalPrincipal:
     employer_id: int
     client_id: str
     application_id: int
+    # The portal's own employer row, loaded with the token in its one statement (employers.oauth).
+    employer: object = field(default=None, compare=False, repr=False)
 
     is_authenticated = True
     is_anonymous = False
@@ -64,7 +66,7 @@ class EmployerClientAuthentication(BearerOAuth2Authentication):
         if token.user_id is not None or client is None or client.revoked_at is not None:
             return None
         principal = PortalPrincipal(employer_id=client.employer_id, client_id=token.application.client_id,
-                                    application_id=token.application_id)
+                                    application_id=token.application_id, employer=client.employer)
         # Registry writes made in this request record the client in their history context.
         pghistory.context(oauth_client=principal.client_id, employer_id=principal.employer_id)
         return principal, token

@@ -12,6 +12,11 @@ class InsuredConfig(AppConfig):
         from insured.selectors.persons import employer_open_staff_blocker
 
         cancellation_check_register(employer_open_staff_blocker)
+        from common.sessions import session_user_relation_register
+        from insured.auth import VIEWER_ROWS
+
+        for path in VIEWER_ROWS:  # the session's one-round-trip load brings the user as the backend does
+            session_user_relation_register(path)
         # Persons' apps (authorization code + PKCE): a kind of OAuth client of their own, which may obtain
         # `read` and `write` for the person who signs in, while the app is not revoked.
         client_kind_register(ClientKind("person_app", _person_app_active, frozenset({"read", "write"})))

@@ -9,6 +9,7 @@ from agency.login_guard import channel_for_path, login_failure_record, login_loc
 from common.access import Viewer
 from common.hot_paths import CompiledQuery
 from common.security import client_address
+from common.sessions import MISSING, preloaded_user
 
 
 def user_with_viewer_rows(user_id):
@@ -24,8 +25,12 @@ def user_with_viewer_rows(user_id):
     return found[0] if found else None
 
 
+# What `common.access.viewer_for_user` reads from the user; the session's load brings the same
+# (registered in InsuredConfig.ready() as common.sessions.session_user_relations).
+VIEWER_ROWS = ("clerk_profile__office", "person_login")
+
 _user_with_viewer_rows = CompiledQuery(lambda _viewer, pk: get_user_model().objects
-                                       .select_related("clerk_profile__office", "person_login").filter(pk=pk),
+                                       .select_related(*VIEWER_ROWS).filter(pk=pk),
                                        types=(int,))
 
 
@@ -57,5 +62,7 @@ class ViewerModelBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        user = user_with_viewer_rows(user_id)
+        user = preloaded_user(user_id)  # loaded with the session, in its one round trip (common.sessions)
+        if user is MISSING:
+            user = user_with_viewer_rows(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 from common.pdf import Document
+from common.replicas import primary_reads, replica_reads
 from common.spreadsheet import csv_writer
 from insured.models import InsuredPerson
 from statements.models import Delivery, PrintBatch, Statement
@@ -16,10 +17,26 @@ from statements.render import statement_draw
 
 
 def batch_letters(batch: PrintBatch) -> list[tuple[Delivery, Statement, str]]:
-    """The batch's letters in postal-code order, with each person's name for the manifest."""
-    deliveries = list(batch.deliveries.select_related("statement").order_by("postal_code", "id"))
+    """The batch's letters in postal-code order, with each person's name for the manifest.
+
+    Snapshots are written once and never changed, so they are read from the replica when one is
+    configured (common.replicas); a replica that does not yet hold all of the batch's letters (or their
+    persons) is not used: the primary is read instead."""
+    with replica_reads():
+        letters = _letters(batch)
+    if letters is None or len(letters) != batch.letters:
+        with primary_reads():
+            letters = _letters(batch)
+    return letters or []
+
+
+def _letters(batch: PrintBatch) -> list[tuple[Delivery, Statement, str]] | None:
+    deliveries = list(Delivery.objects.filter(batch_id=batch.pk).select_related("statement")
+                      .order_by("postal_code", "id"))
     names = dict(InsuredPerson.objects.filter(pk__in=[d.statement.person_id for d in deliveries])
                  .values_list("pk", "name"))
+    if any(d.statement.person_id not in names for d in deliveries):
+        return None
     return [(d, d.statement, names[d.statement.person_id]) for d in deliveries]
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from common.access import Viewer, scope
 from common.identifiers import mask_name
 from common.problems import NotFound, ValidationFailed
+from common.replicas import primary_reads, replica_reads
 from insured.models import InsuredPerson, RecordAccess
 from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
 from statements.signing import figures
@@ -103,8 +104,14 @@ def statement_verify(*, code: str) -> Verification:
     if len(normal) != CODE_LENGTH:
         raise ValidationFailed.field("code", "code-format",
                                      gettext("A verification code has %(n)s digits and letters A to F.") % {"n": CODE_LENGTH})
-    found = (Statement.objects.filter(verification_code=normal)
-             .values_list("year", "person_id", "checksum", "snapshot").first())
+    # Snapshots never change: read from the replica when one is configured, the primary when the replica
+    # does not hold this one yet (common.replicas).
+    query = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum", "snapshot")
+    with replica_reads():
+        found = query.first()
+    if found is None:
+        with primary_reads():
+            found = query.first()
     if found is None:
         raise NotFound(gettext("No statement has this verification code."))
     year, person_id, checksum, snapshot = found

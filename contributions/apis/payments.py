@@ -129,7 +129,8 @@ class ArrearsApi(PortalApiView):
                    responses=ArrearsOut, summary="Arrears and late fees as they stand on a day")
     def get(self, request):
         on = parse_day(request.query_params.get("on"))
-        arrears = arrears_of(self.viewer, employer_id=self.viewer.employer_id, on=on)
+        arrears = arrears_of(self.viewer, employer_id=self.viewer.employer_id, on=on,
+                             own_employer=getattr(request.user, "employer", None))
         if arrears is None:
             raise NotFound(gettext("No such employer."))
         return Response(arrears_body(arrears))

@@ -34,8 +34,14 @@ def determinations_visible(viewer: Viewer) -> QuerySet[Determination]:
     return scope(Determination.objects.select_related("employer", "person", "employment"), viewer)
 
 
-def arrears_of(viewer: Viewer, *, employer_id: int, on: date) -> Arrears | None:
-    """The employer's arrears on `on`, or None when the viewer may not see the employer."""
+def arrears_of(viewer: Viewer, *, employer_id: int, on: date, own_employer=None) -> Arrears | None:
+    """The employer's arrears on `on`, or None when the viewer may not see the employer.
+
+    `own_employer`: the portal's own employer row, loaded with its token (employers.auth.PortalPrincipal);
+    a portal sees its own employer, so its region needs no second lookup. Any other row is ignored."""
+    if (own_employer is not None and viewer.kind is Kind.EMPLOYER and viewer.employer_id == own_employer.pk
+            and own_employer.pk == int(employer_id)):
+        return employer_arrears(employer_id=own_employer.pk, region_id=own_employer.region_id, on=on)
     found = _employer_region_visible.values(viewer, int(employer_id))
     if not found:
         return None

@@ -1,4 +1,4 @@
-"""Redis down for real (a redis-server this test starts and stops): sessions survive, what needs
+"""Redis down for real (a redis-server this test starts and stops): sessions survive (they never use it), what needs
 Redis answers 503 with Retry-After, never 500, and everything comes back by itself (issue 9, item 4)."""
 
 import shutil
@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import include, path
 from rest_framework.response import Response
 
-from common import sessions
 from common.apis import ApiView
 from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.builders import PERSON_PASSWORD, person_client, person_user
@@ -82,10 +81,8 @@ def redis_server(settings):
     server = OwnRedis(free_port())
     server.start()
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{server.port}/0"}}
-    sessions.health.down_until, sessions.health.stale = 0.0, set()
     yield server
     server.stop()
-    sessions.health.down_until, sessions.health.stale = 0.0, set()
 
 
 def wait_for(condition) -> bool:
@@ -141,10 +138,8 @@ def test_a_logout_during_the_outage_does_not_come_back_with_the_cache(redis_serv
     client.post("/accounts/logout/")
     client.cookies["sessionid"] = stolen
 
-    settings.CACHES = reachable  # the same server, with the copy, answers again
-    assert wait_for(sessions.health.usable)  # the pause after a failure is over: the cache is read again
+    settings.CACHES = reachable  # the same server answers again: Redis holds no session copy to come back
     assert client.get("/api/v1/me").status_code in (401, 403)
-    assert not sessions.health.stale
 
 
 def test_what_needs_redis_answers_503_with_retry_after_and_recovers(redis_server, settings):
