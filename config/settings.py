@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "refunds",
     "pensions",
     "statements",
+    "disputes",
     "myrecord",
     "demo",
 ]
