@@ -83,6 +83,14 @@ def _employer(viewer, uscc: str) -> Employer | None:
     return employer
 
 
+class HistoryInlinesMixin:
+    """The history inlines are read-only: a decision saved on the page changes none of their rows, so the
+    change message names the decision alone."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return super().construct_change_message(request, form, [], add)
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -191,7 +199,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = DisputeCounterForm
     service_change_form = DisputeDecisionForm
     list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel", "due"]
@@ -308,7 +316,7 @@ class CorrectionEventInline(ReadOnlyInline):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CorrectionAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = CorrectionProposeForm
     service_change_form = CorrectionDecisionForm
     list_display = ["person", "kind", "effect", "month", "state", "needs_second", "final_period", "dispute",

@@ -32,8 +32,8 @@ class Desk:
         self.other_reviewer = staff_viewer(self.other_reviewer_user)
         self.supervisor = staff_viewer(self.supervisor_user)
 
-    def insured(self, seq: int = 311):
-        return insured_with_account(self.region, seq=seq, months=6, start=date(2025, 1, 1))
+    def insured(self, seq: int = 311, **fields):
+        return insured_with_account(self.region, seq=seq, months=6, start=date(2025, 1, 1), **fields)
 
     def employer_month(self, person, *, wage: str = "8000.00", month: date = MONTH):
         """An employer of the region that declared `person` (and a colleague) for `month`."""
