@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "pensions",
     "statements",
     "flexible",
+    "disputes",
     "myrecord",
     "demo",
 ]

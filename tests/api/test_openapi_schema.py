@@ -183,7 +183,7 @@ def test_one_request_media_type_per_operation_and_multipart_only_for_files(docum
             multipart.add(path)
     assert multipart == {"/api/v1/employer/declarations/csv", "/api/v1/employer/separations/with-documents",
                          "/api/v1/registrations/with-documents", "/api/v1/registrations/{id}/resubmit/with-documents",
-                         "/api/v1/me/refunds/with-documents", "/api/v1/me/suspensions/with-documents",
+                         "/api/v1/me/refunds/with-documents", "/api/v1/me/suspensions/with-documents", "/api/v1/me/disputes/with-documents",
                          "/api/v1/me/transfers/with-documents"}
 
 
@@ -198,7 +198,7 @@ def test_documents_are_pdf_operations_and_json_operations_answer_json_only(docum
                     pdfs.add(path)
                     assert response["content"]["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
     assert pdfs == {"/api/v1/me/statements/{year}/pdf", "/api/v1/me/contribution-certificate/pdf",
-                    "/api/v1/me/transfers/{id}/letter", "/api/v1/me/transfers/{id}/form",
+                    "/api/v1/me/transfers/{id}/letter", "/api/v1/me/transfers/{id}/form", "/api/v1/me/disputes/{id}/letter",
                     "/api/v1/employer/payment-orders/{id}/pdf", "/api/v1/me/pension-determination/pdf"}
 
 
