@@ -43,7 +43,7 @@ from collection.models import (
     SuspenseItem,
 )
 from collection.reversals import reversal_apply
-from collection.staging import Stage, stage_store
+from collection.staging import Stage, csv_stage, stage_store
 from common.access import Viewer
 from common.services import COLLECTOR, STAFF, entry
 
@@ -88,7 +88,8 @@ def feed_import(*, content: bytes | BinaryIO, format: str, actor: Viewer, name: 
     stage = Stage(faults=faults, today=today_in_shanghai(), actor=actor)
     if parsed is None:
         parsed = Parsed([])
-        stage.fill(lambda into: _READERS[format](content, faults, into), parsed)
+        if format != FeedFormat.CSV or not csv_stage(stage, content, parsed, faults):
+            stage.fill(lambda into: _READERS[format](content, faults, into), parsed)
     else:
         lines, parsed.lines = parsed.lines, []
         stage.fill(lambda into: [stage.line(line) for line in lines], parsed)
