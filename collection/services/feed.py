@@ -138,13 +138,15 @@ def _records_pending(*, file: CollectorFile | None = None):
 
 def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer, limit: int | None) -> None:
     pending = _records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
-    credits = list(pending.filter(kind=RecordKind.CREDIT)[:limit] if limit else pending.filter(kind=RecordKind.CREDIT))
+    # Records another worker holds (feed_apply on two processes) are skipped, not waited for.
+    locked = pending.select_for_update(skip_locked=True, of=("self",))
+    credits = list(locked.filter(kind=RecordKind.CREDIT)[:limit] if limit else locked.filter(kind=RecordKind.CREDIT))
     applied, waiting = credits_apply(credits, actor=actor)
     result.applied += applied
     result.to_suspense += waiting
-    if credits and limit:
+    if credits and limit or pending.filter(kind=RecordKind.CREDIT).exists():
         return  # reversals once every credit is applied: a reversal may take back a credit of the same file
-    for record in pending.filter(kind=RecordKind.REVERSAL).order_by("id"):
+    for record in locked.filter(kind=RecordKind.REVERSAL).order_by("id"):
         events.reversal_received(record, actor=actor)
         reversal_apply(record, actor=actor)
         result.reversals += 1
