@@ -271,10 +271,13 @@ def apply_loop(_worker: int) -> int:
 
     connections.close_all()
     chunks = 0
+    started = clock.perf_counter()
     while True:
         result = feed_apply(actor=Viewer.system())
         if result.applied or result.to_suspense:
             chunks += 1
+            print(f"    worker {_worker}: chunk {chunks} ({result.applied} applied, {result.to_suspense} to suspense)"
+                  f" at {clock.perf_counter() - started:.1f} s", flush=True)
         elif result.pending:
             clock.sleep(0.2)  # the other worker holds what is left
         if not result.pending:

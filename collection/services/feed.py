@@ -141,6 +141,9 @@ def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer
     # Records another worker holds (feed_apply on two processes) are skipped, not waited for.
     locked = pending.select_for_update(skip_locked=True, of=("self",))
     credits = list(locked.filter(kind=RecordKind.CREDIT)[:limit] if limit else locked.filter(kind=RecordKind.CREDIT))
+    if credits:  # locked now: looked at again with a fresh snapshot (another worker may have just applied them)
+        still = set(_records_pending(file=file).filter(pk__in=[r.pk for r in credits]).values_list("pk", flat=True))
+        credits = [record for record in credits if record.pk in still]
     applied, waiting = credits_apply(credits, actor=actor)
     result.applied += applied
     result.to_suspense += waiting
