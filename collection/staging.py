@@ -238,9 +238,10 @@ def _raw_good(today_param: str) -> str:
            AND length(w.transaction_id) BETWEEN 1 AND 64 AND w.transaction_id !~ '[^!-~]'
            AND CASE WHEN w.value_date ~ '{_GOOD_DATE}'
                     THEN substr(w.value_date, 6, 2)::int BETWEEN 1 AND 12 AND left(w.value_date, 4) <> '0000'
-                         AND substr(w.value_date, 9, 2)::int BETWEEN 1 AND date_part('day',
-                             make_date(left(w.value_date, 4)::int, substr(w.value_date, 6, 2)::int, 1)
-                             + interval '1 month - 1 day')
+                         AND substr(w.value_date, 9, 2)::int >= 1  -- the day exists: it stays in its month
+                         AND date_part('month', make_date(left(w.value_date, 4)::int, substr(w.value_date, 6, 2)::int, 1)
+                                                + (substr(w.value_date, 9, 2)::int - 1))
+                             = substr(w.value_date, 6, 2)::int
                     ELSE false END
            AND CASE WHEN w.value_date ~ '{_GOOD_DATE}' THEN w.value_date::date BETWEEN a.opened_on
                     AND LEAST(coalesce(a.closed_on, {today_param}), {today_param}) ELSE false END
