@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +50,7 @@ from common.services import COLLECTOR, STAFF, entry
 
 PERMISSION = "collection.add_collectorfile"
 _REFUSAL = gettext_lazy("Only the collector's system, or agency staff allowed to import collector files, may do this.")
+_CLAIM_LOCK = 0x636F6C6C  # pg_advisory_lock key of claiming a chunk of records to apply
 _READERS = {FeedFormat.CSV: csv_layout.parse, FeedFormat.CAMT053: camt053.parse}
 
 
@@ -138,9 +140,17 @@ def _records_pending(*, file: CollectorFile | None = None):
 
 def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer, limit: int | None) -> None:
     pending = _records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
-    # Records another worker holds (feed_apply on two processes) are skipped, not waited for.
+    # Records another worker holds (feed_apply on two processes) are skipped, not waited for; a chunk is
+    # claimed whole under a short advisory lock, so two workers take runs of records, not every other one
+    # (an employer's records, often adjacent, then stay in one chunk and one worker).
     locked = pending.select_for_update(skip_locked=True, of=("self",))
-    credits = list(locked.filter(kind=RecordKind.CREDIT)[:limit] if limit else locked.filter(kind=RecordKind.CREDIT))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_CLAIM_LOCK])
+        try:
+            credits = list(locked.filter(kind=RecordKind.CREDIT)[:limit] if limit
+                           else locked.filter(kind=RecordKind.CREDIT))
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_CLAIM_LOCK])
     if credits:  # locked now: looked at again with a fresh snapshot (another worker may have just applied them)
         still = set(_records_pending(file=file).filter(pk__in=[r.pk for r in credits]).values_list("pk", flat=True))
         credits = [record for record in credits if record.pk in still]
