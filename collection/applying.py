@@ -70,18 +70,32 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
     regions = dict(Employer.objects.select_for_update(no_key=True).filter(pk__in=by_employer).order_by("pk")
                    .values_list("pk", "region_id"))
     limits: dict[int, Decimal] = {}
-    for employer_id in sorted(by_employer):
-        ours = by_employer[employer_id]
-        terms = contribution_terms(regions[employer_id])
+    at_risk: set[int] = set()
+    for employer_id, ours in by_employer.items():
         for record in ours:
             region_id = record.account.region_id
             if region_id not in limits:
                 limits[region_id] = terms_for(region_id).credit_limit
             kept_of[record.pk] = record.amount
-        at_risk = any(record.amount > limits[record.account.region_id] for record in ours)
-        savepoint = transaction.savepoint() if at_risk else None
-        payments = _pay(employer_id, ours, kept_of, terms, actor)
-        if at_risk:
+        if any(record.amount > limits[record.account.region_id] for record in ours):
+            at_risk.add(employer_id)
+    # The payments of every employer whose records cannot leave more than the credit limit, in one
+    # INSERT; the others' in their own savepoint below.
+    created = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
+                                           for employer_id in sorted(by_employer) if employer_id not in at_risk
+                                           for record in by_employer[employer_id]])
+    payments_of: dict[int, list[Payment]] = {}
+    for payment in created:
+        payments_of.setdefault(payment.employer_id, []).append(payment)
+    recorded: list[Payment] = []
+    for employer_id in sorted(by_employer):
+        ours = by_employer[employer_id]
+        terms = contribution_terms(regions[employer_id])
+        if employer_id not in at_risk:
+            payments = _settle(employer_id, payments_of.get(employer_id, []), terms, actor)
+        else:
+            savepoint = transaction.savepoint()
+            payments = _pay(employer_id, ours, kept_of, terms, actor)
             excess = {}
             for record, payment in zip(ours, payments, strict=True):
                 left = payment.amount - payment.allocated
@@ -94,6 +108,7 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
                 payments = _pay(employer_id, ours, kept_of, terms, actor)
             else:
                 transaction.savepoint_commit(savepoint)
+        recorded.extend(payments)
         paid = {payment.bank_reference: payment for payment in payments}
         for record in ours:
             match = matches[record.pk]
@@ -103,6 +118,7 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
                                                 matched_by=match.matched_by, amount=kept_of[record.pk]))
             if record.amount - kept_of[record.pk] > 0:
                 waiting.append(_waiting(record, record.amount - kept_of[record.pk], SuspenseReason.OVERPAYMENT))
+    contribution_events.payments_recorded(recorded, actor=actor)
     Application.objects.bulk_create(applications)
     SuspenseItem.objects.bulk_create(waiting)
     events.suspense_entered_many(waiting, actor=actor)
@@ -124,14 +140,22 @@ def _waiting(record: CollectorRecord, amount: Decimal, reason: str) -> SuspenseI
                         entered_on=today_in_shanghai())
 
 
+def _payment(employer_id: int, record: CollectorRecord, kept_of: dict[int, Decimal], actor: Viewer) -> Payment:
+    return Payment(employer_id=employer_id, bank_reference=bank_reference(record), amount=kept_of[record.pk],
+                   paid_on=record.value_date, channel=PaymentChannel.COLLECTOR, actor=actor.label(),
+                   actor_user_id=actor.user_id)
+
+
 def _pay(employer_id: int, records: list[CollectorRecord], kept_of: dict[int, Decimal], terms, actor: Viewer) -> list:
     """The employer's payments of `records` (what is kept of each) inserted at once, then one
     allocation run; each payment carries `allocated` (what this run allocated of it)."""
-    payments = Payment.objects.bulk_create([
-        Payment(employer_id=employer_id, bank_reference=bank_reference(record), amount=kept_of[record.pk],
-                paid_on=record.value_date, channel=PaymentChannel.COLLECTOR, actor=actor.label(),
-                actor_user_id=actor.user_id)
-        for record in records if kept_of[record.pk] > 0])
+    payments = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
+                                            for record in records if kept_of[record.pk] > 0])
+    return _settle(employer_id, payments, terms, actor)
+
+
+def _settle(employer_id: int, payments: list[Payment], terms, actor: Viewer) -> list[Payment]:
+    """One allocation run for the employer; each of its new `payments` carries `allocated`."""
     written = charges_settle(employer_id=employer_id, actor=actor.label(), rate=terms.late_fee_daily_rate,
                              order=terms.allocation_order)
     allocated: dict[int, Decimal] = {}
@@ -140,7 +164,6 @@ def _pay(employer_id: int, records: list[CollectorRecord], kept_of: dict[int, De
             allocated[allocation.payment_id] = allocated.get(allocation.payment_id, ZERO) + allocation.amount
     for payment in payments:
         payment.allocated = allocated.get(payment.pk, ZERO)
-    contribution_events.payments_recorded(payments, actor=actor)
     return payments
 
 

@@ -90,15 +90,16 @@ def suspense_reversed(item: SuspenseItem, *, actor: Viewer, reversal: CollectorR
                   details=_item(item, reversal=reversal.pk, reversal_transaction=reversal.transaction_id))
 
 
-def record_reversed(record: CollectorRecord, *, actor: Viewer, reversal: CollectorRecord, employer_id: int,
-                    payment_id: int, released: str, reopened: list[int], credits_reversed: int) -> CollectionEvent:
+def record_reversed(record: CollectorRecord, *, actor: Viewer, reversal: CollectorRecord, employer_id: int | None,
+                    payment_id: int, released: str, reopened: list[int], credits_reversed: int,
+                    person_id: int | None = None) -> CollectionEvent:
     """A reversal undid an application of `record`: the payment's allocations released, the charges
     it had settled reopened, their account credits reversed by correcting entries."""
     return _write(EventKind.RECORD_REVERSED, account_id=record.account_id, actor=actor, record=record,
                   employer_id=employer_id,
                   details={"reversal": reversal.pk, "reversal_transaction": reversal.transaction_id,
                            "payment": payment_id, "released": released, "reopened_charges": reopened,
-                           "credits_reversed": credits_reversed})
+                           "credits_reversed": credits_reversed, **({"person": person_id} if person_id else {})})
 # --- the feed -------------------------------------------------------------------------------------
 
 def record_applied(record, *, actor: Viewer, application, kept: Decimal, to_suspense: Decimal) -> CollectionEvent:

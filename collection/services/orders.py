@@ -223,14 +223,26 @@ def payment_orders_settle(*, actor: Viewer, employer_ids: list[int] | None = Non
     with connection.cursor() as cursor:
         cursor.execute(_SETTLED_SQL, params)
         ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(_REOPEN_SQL, params)
-        reopen = [row[0] for row in cursor.fetchall()]
     changed = []
     for order in PaymentOrder.objects.select_for_update().filter(pk__in=ids).order_by("id"):
         records = list(Application.objects.filter(order=order).order_by("id")
                        .values_list("record__transaction_id", flat=True))
         transition(ORDER, order, "pay", actor=actor, records=records)
         changed.append(order)
+    return changed + _orders_reopen(actor=actor, employer_ids=employer_ids, person_ids=person_ids)
+
+
+def _orders_reopen(*, actor: Viewer, employer_ids: list[int] | None,
+                   person_ids: list[int] | None = None) -> list[PaymentOrder]:
+    """Paid orders (of these employers; of every employer when None) whose quoting money the collector
+    reversed, with a charge open again, are open again. Called by the reversal itself, inside the feed's
+    transaction (collection.reversals.reversal_apply), so an order reopens with the reversal; the daily
+    task's look (`payment_orders_settle`) finds nothing left then."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REOPEN_SQL, {"all": employer_ids is None and person_ids is None,
+                                     "employers": list(employer_ids or []), "persons": list(person_ids or [])})
+        reopen = [row[0] for row in cursor.fetchall()]
+    changed = []
     for order in PaymentOrder.objects.select_for_update().filter(pk__in=reopen).order_by("id"):
         transition(ORDER, order, "reopen", actor=actor)
         changed.append(order)

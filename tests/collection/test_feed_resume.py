@@ -52,3 +52,33 @@ def test_a_file_larger_than_a_chunk_is_applied_chunk_by_chunk_and_a_killed_impor
     again = StringIO()
     call_command("collector_import", str(path), stdout=again)
     assert "nothing changed" in again.getvalue() and Payment.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_worker_skips_the_records_another_holds_and_no_record_is_applied_twice(settings):
+    """feed_apply on two processes (issue 22's benchmark, `--workers 2`): records another transaction
+    holds are skipped, not waited for, and taken once that transaction is over."""
+    import psycopg
+    from django.db import connection
+
+    settings.COLLECTION_APPLY_CHUNK = 2
+    region = RegionFactory()
+    account = CollectionAccountFactory(region=region, opened_on=date(2020, 1, 1))
+    employers = [EmployerFactory(region=region) for _ in range(2)]
+    number = account.account_number
+    result = feed_import(content=csv_file(*[(number, f"TX-W{n}", "2026-01-10", "100.00", employers[n // 3].uscc)
+                                            for n in range(6)]), format="csv", actor=SYSTEM, name="w.csv")
+    assert (result.stored, result.pending) == (6, 6)
+    held = list(CollectorRecord.objects.order_by("id").values_list("pk", flat=True)[:2])
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                         password=db["PASSWORD"] or None, dbname=db["NAME"]) as other:
+        other.execute("SELECT id FROM collection_collectorrecord WHERE id = ANY(%s) FOR UPDATE", [held])
+        second = feed_apply(actor=SYSTEM)  # the other worker holds the first chunk
+        assert second.applied == 2
+        assert set(Application.objects.values_list("record_id", flat=True)).isdisjoint(held)
+    while feed_apply(actor=SYSTEM).pending:  # the other worker let go without applying them
+        pass
+    assert sorted(Application.objects.values_list("record_id", flat=True)) == sorted(
+        CollectorRecord.objects.values_list("pk", flat=True))
+    assert Payment.objects.count() == 6
