@@ -26,7 +26,6 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pg
 
 # Latin words a Chinese admin page may show: acronyms and names that are the same in Chinese text.
 ALLOWED_WORDS = {"SHA", "API", "CSV", "PDF", "JPEG", "PNG", "KB", "MB", "GB", "TB", "ID", "OAuth", "ISO", "camt",
-                 "app",  # a persons' app's security events show its account code "app:<client id>" (stop 12: to be named)
                  "HTTP", "JSON", "URL"}
 # Admin URLs the walk does not open: logging out, the view-on-site redirector, JavaScript catalogues.
 SKIPPED_URL = re.compile(r"/(logout|r|jsi18n)/|/autocomplete/|/password/$")
