@@ -18,6 +18,9 @@ INSURED_PROBLEM_TYPES = {
                          "another name, the person on another employer's roll or their record closed): one answer "
                          "whatever the reason, so that no employer learns about another's records. The agency's "
                          "counter tells the person what their record needs.")),
+    "activation-refused": (_("Activation refused"),
+                           _("The document number and code do not match a valid activation letter, or an account "
+                             "with this number exists; ask at the counter.")),
     "relationship-closed": (_("Relationship not open"),
                             _("The person's insurance relationship cannot take this change.")),
 }
