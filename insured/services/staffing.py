@@ -27,7 +27,6 @@ from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
-from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
 from insured import events
 from insured.documents import document_check
@@ -118,11 +117,13 @@ def _person_lock_or_create(*, employer: Employer, document_type: str, document_n
     """The person under this number, locked; created (and so locked by our INSERT) when unknown.
     Returns (person, created)."""
     number = _normalised(document_type, document_number)
-    name = text_clean(name, field="name")  # before the look-up: a bad name answers alike for every number
+    # Every check of the input alone before the look-up (no database access): a missing name, birth
+    # date or sex, or a birth date the number contradicts, answers alike whether the number is known.
+    candidate = person_new(document_type=document_type, document_number=number, name=name,
+                           region=employer.region, birth_date=birth_date, sex=sex)
+    name = candidate.name
     person = person_lock_by_document(number)
     if person is None:
-        candidate = person_new(document_type=document_type, document_number=number, name=name,
-                               region=employer.region, birth_date=birth_date, sex=sex)
         if insert_or_nothing(candidate, conflict=("document_number",)):
             return candidate, True
         person = person_lock_by_document(number)  # another employer registered them a moment ago
@@ -130,6 +131,12 @@ def _person_lock_or_create(*, employer: Employer, document_type: str, document_n
         raise _not_enrollable(actor, Conflict(
             _("The name does not match the person registered under this document number."), type_slug="name-mismatch",
             errors=[{"field": "name", "code": "mismatch", "message": _("Check the name on the ID document.")}]))
+    for field, given in (("birth_date", candidate.birth_date), ("sex", candidate.sex)):  # other documents than IDs
+        if getattr(person, field) != given:
+            raise _not_enrollable(actor, Conflict(
+                _("The details do not match the person registered under this document number."),
+                type_slug="name-mismatch", errors=[{"field": field, "code": "mismatch",
+                                                    "message": _("Check the ID document.")}]))
     return person, False
 
 

@@ -122,3 +122,17 @@ def test_a_separation_answers_alike_for_a_number_on_another_roll_and_a_number_no
                                     "reason": "resignation"}))
                for number in (_number(602), unknown)]
     assert answers[0] == answers[1] and answers[0]["status"] == 404
+
+
+@pytest.mark.parametrize("body", [
+    {"name": ""},                                   # no name
+    {"name": NAME, "birth_date": "1981-02-14"},     # a birth date the number contradicts
+])
+def test_input_checks_answer_alike_for_a_known_and_an_unknown_number(others, shanghai, body):
+    prober = Portal(EmployerFactory(region=shanghai))
+    answers = [_answer(prober.post("/api/v1/employer/enrolments",
+                                   {"document_number": number, "start_date": date(2026, 7, 6), "monthly_wage": "9000.00",
+                                    **body}))
+               for number in (_number(602), _number(698))]
+    assert answers[0] == answers[1] and answers[0]["status"] == 400, answers
+    assert not InsuredPerson.objects.filter(document_number=_number(698)).exists()
