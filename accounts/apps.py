@@ -14,8 +14,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts.credits import credits_post_for_allocations
+        from accounts.problems import ACCOUNTS_PROBLEM_TYPES
         from common.display import actor_resolver_register
-        from common.problems import problem_type_register
+        from common.problems import problem_types_register
         from contributions.hooks import settled_hook_register
 
         settled_hook_register(credits_post_for_allocations)
@@ -24,8 +25,7 @@ class AccountsConfig(AppConfig):
         register_panels()
         actor_resolver_register("interest-run", _interest_run_actor)
 
-        problem_type_register("interest-rate-missing", "No bookkeeping interest rate",
-                              "The year's bookkeeping interest rate has not been entered yet.")
+        problem_types_register(ACCOUNTS_PROBLEM_TYPES)
 
         from agency.vocabulary import group_permissions_register
 

@@ -153,7 +153,7 @@ from agency.models import Deadline, DeadlineNotice, DeadlineState  # noqa: E402
 from agency.workbench import deadline_state_label, due_condition  # noqa: E402
 from agency.workbench_admin import due_lookups  # noqa: E402
 from common.access import scope, viewer_for_request  # noqa: E402
-from common.display import actor_text, date_text  # noqa: E402
+from common.display import account_text, actor_text, date_text  # noqa: E402
 
 
 def due_badge(due_on, *, show_days: bool = False):
@@ -436,7 +436,7 @@ class SecurityEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def account_name(self, obj):
         """A portal client (`client:<id>`) by its employer's name, a persons' app (`app:<id>`) by its
         name; a login by its username."""
-        return actor_text(obj.account) if obj.account.startswith(("client:", "app:")) else obj.account
+        return account_text(obj.account)
 
     @admin.display(description=_("acted by"), ordering="actor")
     def actor_name(self, obj):

@@ -491,7 +491,6 @@ class SecurityEvent(models.Model):
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        from common.display import actor_text
+        from common.display import account_text
 
-        account = actor_text(self.account) if self.account.startswith("client:") else self.account
-        return f"{self.get_kind_display()} {account}"
+        return f"{self.get_kind_display()} {account_text(self.account)}"

@@ -17,35 +17,28 @@ class CollectionConfig(AppConfig):
     def ready(self) -> None:
         from agency.workbench import home_figures_register, supervisor_alert_register
         from collection.auth import collector_client_active
-        from collection.feeds import PROBLEM_SLUG
+        from collection.problems import COLLECTION_PROBLEM_TYPES
         from collection.reconciliation import reconciliation_alert
-        from collection.suspense import SUSPENSE_PROBLEM_TYPES, suspense_home_figures
+        from collection.suspense import suspense_home_figures
         from common.display import actor_resolver_register
-        from common.problems import problem_type_register
+        from common.problems import problem_types_register
         from employers.oauth import ClientKind, client_kind_register
 
-        # The feed (collect): a refused file, and the collector's own client kind with its `collect` scope.
-        problem_type_register(PROBLEM_SLUG, _("Collector's file refused"),
-                              _("The file or batch has faults, each listed in `errors` with its row (the line of "
-                                "the file), field and code (at most 1,000; `total_errors` counts them all); "
-                                "nothing was stored."))
+        # This app's problem types (the feed's refused file, suspense, payment orders).
+        problem_types_register(COLLECTION_PROBLEM_TYPES)
+        # The feed (collect): the collector's own client kind with its `collect` scope.
         client_kind_register(ClientKind("collector", collector_client_active, frozenset({"collect"})))
         actor_resolver_register("collector", _collector_actor)
         from collection import schema  # noqa: F401  (registers the collector's OpenAPI security scheme)
 
         # Suspense and reversals (suspense): the clerk's figures, the supervisor's reconciliation alarm.
-        for slug, (title, text) in SUSPENSE_PROBLEM_TYPES.items():
-            problem_type_register(slug, title, text)
         home_figures_register("collection.suspense", suspense_home_figures)
         supervisor_alert_register("collection.reconciliation", reconciliation_alert)
 
-        # Payment orders (orders): their problem types, their state after the money, the receipts' origin.
-        from collection.orders import ORDER_PROBLEM_TYPES
+        # Payment orders (orders): their state after the money, the receipts' origin.
         from collection.selectors.orders import payment_collected
         from contributions.hooks import receipt_origins, settled_hook_register
 
-        for slug, (title, text) in ORDER_PROBLEM_TYPES.items():
-            problem_type_register(slug, title, text)
         # Payment orders: paid once a collector's record quoted them and their charges are settled.
         settled_hook_register(_orders_paid_when_settled)
         # Receipts say which collector's record brought the money.

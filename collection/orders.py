@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.utils.translation import gettext_lazy as _
 
 from contributions.fees import fen, late_days
 from contributions.sql import late_amount_days
@@ -111,15 +110,3 @@ def orders_settle_after_commit(employer_ids: set[int], person_ids: set[int] = fr
     pending.employer_ids.update(employer_ids)
     pending.person_ids.update(person_ids)
     transaction.on_commit(pending, robust=True)
-
-
-# Problem types of payment orders (registered in CollectionConfig.ready()).
-ORDER_PROBLEM_TYPES = {
-    "no-collection-account": (
-        _("No collection account"),
-        _("The employer's region has no open collection account to pay to; a superuser enters one "
-          "(Admin → Collection accounts).")),
-    "nothing-to-pay": (
-        _("Nothing to pay"),
-        _("The employer has no open charge (or none in the periods asked for): there is nothing to order.")),
-}

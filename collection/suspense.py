@@ -53,19 +53,6 @@ def suspense_enter(record: CollectorRecord, *, amount: Decimal, reason: str, act
     return item
 
 
-# Problem types of suspense (registered in CollectionConfig.ready()).
-SUSPENSE_PROBLEM_TYPES = {
-    "suspense-four-eyes": (
-        _("Second approval by another clerk"),
-        _("The clerk who proposed an assignment above the region's four-eyes sum may not approve it; "
-          "another clerk must.")),
-    "suspense-not-assignable": (
-        _("Not money to assign"),
-        _("A reversal the collector sent for money no longer here waits for a clerk to settle it with the "
-          "payer; it is returned, never assigned to an employer.")),
-}
-
-
 # --- reads (scoped) ---------------------------------------------------------------------------------
 
 def suspense_items(viewer: Viewer):

@@ -105,6 +105,15 @@ def user_actor(rest: str) -> str | None:
 _PLAIN_ACTORS = {"system": _("system"), "superuser": _("administrator"), "nobody": _("anonymous")}
 
 
+def account_text(account: str | None) -> str:
+    """A security event's account: a code with a registered prefix (a portal client `client:<id>`, a
+    persons' app `app:<id>`, ...) by its name, anything else (a login's username) as it is."""
+    if not account:
+        return "—"
+    prefix, sep, _rest = account.partition(":")
+    return actor_text(account) if sep and prefix in actor_resolvers else account
+
+
 def actor_text(label: str | None) -> str:
     """The name behind an actor code; an unknown code shows as "unknown (<code>)" rather than fail."""
     if not label:

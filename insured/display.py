@@ -9,6 +9,6 @@ from insured.models import PersonApp
 
 
 def app_actor(client_id: str) -> str | None:
-    """Registered in InsuredConfig.ready()."""
+    """Registered in InsuredConfig.ready(): "参保人应用：<the app's name>"."""
     name = PersonApp.objects.filter(application__client_id=client_id).values_list("name", flat=True).first()
-    return " ".join((gettext("persons' app"), name)) if name else None
+    return gettext("persons' app: %(name)s") % {"name": name} if name else None

@@ -11,12 +11,13 @@ class TransfersConfig(AppConfig):
     def ready(self):
         from agency.vocabulary import deadline_rules_register, group_permissions_register, region_terms_inlines
         from agency.workbench import WorkKind, work_kind_register
-        from common.problems import problem_type_register
+        from common.problems import problem_types_register
         from transfers.admin import SuspensionTermsInline
+        from transfers.problems import TRANSFER_PROBLEM_TYPES
         from transfers.terms import TransferRule, rule_terms
 
         # This app's vocabulary (issue 21 item 7): its deadline rules, the clerks' groups' permissions
-        # on its models, and its terms on the region's page; its problem types below.
+        # on its models, its problem types, and its terms on the region's page.
         deadline_rules_register(TransferRule, terms=rule_terms)
         group_permissions_register(
             "transfers",
@@ -25,27 +26,7 @@ class TransfersConfig(AppConfig):
             clerk=["transfers.change_suspension", "transfers.change_transfer"])
         region_terms_inlines.register(SuspensionTermsInline)
 
-        for slug, title, text in [
-            ("relationship-not-active", _("Relationship not active"),
-             _("The relationship is already suspended or ended in that region.")),
-            ("duplicate-suspension", _("Suspension already under review"),
-             _("An application to suspend this relationship awaits a clerk's decision.")),
-            ("not-enrolled", _("Not enrolled in the new region"),
-             _("A transfer is filed once the person is enrolled in the new region.")),
-            ("already-transferred", _("Already transferred"),
-             _("The relationship in that region was transferred before.")),
-            ("relationship-not-suspended", _("Relationship not suspended"),
-             _("Only a suspended relationship is transferred.")),
-            ("duplicate-transfer", _("Transfer already under way"),
-             _("A transfer of this relationship is open; follow it instead.")),
-            ("funds-not-recorded", _("Funds not recorded"), _("Record the funds received before completing.")),
-            ("funds-differ", _("Funds differ from the form"),
-             _("The funds received differ from those announced; resolve the difference first.")),
-            ("external-region", _("Region outside this system"),
-             _("That side of the transfer is another agency's; record its documents instead.")),
-            ("document-not-issued", _("Document not issued yet"), _("The step that issues it is not done yet.")),
-        ]:
-            problem_type_register(slug, title, text)
+        problem_types_register(TRANSFER_PROBLEM_TYPES)
 
         # The home page's today's work links to these queues, filtered by `due` (the deadlines are also
         # in the deadlines' review queue with every other item).

@@ -23,7 +23,7 @@ from collection.models import RecordKind
 from common.problems import ApplicationError
 from common.text import text_fault
 
-PROBLEM_SLUG = "collector-file-refused"
+PROBLEM_SLUG = "collector-file-refused"  # collection/problems.py
 AMOUNT_MAX = Decimal("999999999999.99")  # numeric(14, 2)
 _ACCOUNT = re.compile(r"^[0-9A-Z]{6,34}$")
 _TRANSACTION_ID = re.compile(r"^[\x21-\x7e]{1,64}$")

@@ -27,7 +27,6 @@ from common.hot_paths import insert_or_nothing, insert_rows
 from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
-from common.text import text_clean
 from employers.models import Employer, RegistrationStatus
 from insured import events
 from insured.documents import document_check
@@ -98,22 +97,46 @@ def _normalised(document_type: str, document_number: str) -> str:
         raise ValidationFailed.field("document_number", err.code, err.message, **extra) from None
 
 
+def _not_enrollable(actor: Viewer, refusal: ApplicationError) -> ApplicationError:
+    """What an enrolment refused for another's records answers (issue 25, item 4). A clerk gets the
+    reason (`refusal`); a portal gets one answer whatever the reason, so that enrolling is no way to
+    learn whether a number is registered under another name, on another employer's roll, when it
+    left another employer, or that the person died: only what is its own ("already on your staff")
+    and the employer's own facts are told apart."""
+    if actor.kind is not Kind.EMPLOYER:
+        return refusal
+    return Conflict(_("This person cannot be enrolled by you with these details. Check the name and the number "
+                      "on the ID document; if both are right, the agency's counter will tell the person what "
+                      "their record needs."), type_slug="not-enrollable",
+                    errors=[{"field": "document_number", "code": "not_enrollable",
+                             "message": _("Not enrollable with these details.")}])
+
+
 def _person_lock_or_create(*, employer: Employer, document_type: str, document_number: str, name: str,
-                           birth_date: date | None, sex: str | None) -> tuple[InsuredPerson, bool]:
+                           birth_date: date | None, sex: str | None, actor: Viewer) -> tuple[InsuredPerson, bool]:
     """The person under this number, locked; created (and so locked by our INSERT) when unknown.
     Returns (person, created)."""
     number = _normalised(document_type, document_number)
+    # Every check of the input alone before the look-up (no database access): a missing name, birth
+    # date or sex, or a birth date the number contradicts, answers alike whether the number is known.
+    candidate = person_new(document_type=document_type, document_number=number, name=name,
+                           region=employer.region, birth_date=birth_date, sex=sex)
+    name = candidate.name
     person = person_lock_by_document(number)
     if person is None:
-        candidate = person_new(document_type=document_type, document_number=number, name=name,
-                               region=employer.region, birth_date=birth_date, sex=sex)
         if insert_or_nothing(candidate, conflict=("document_number",)):
             return candidate, True
         person = person_lock_by_document(number)  # another employer registered them a moment ago
-    if person.name != text_clean(name, field="name"):
-        raise Conflict(_("The name does not match the person registered under this document number."),
-                       type_slug="name-mismatch",
-                       errors=[{"field": "name", "code": "mismatch", "message": _("Check the name on the ID document.")}])
+    if person.name != name:
+        raise _not_enrollable(actor, Conflict(
+            _("The name does not match the person registered under this document number."), type_slug="name-mismatch",
+            errors=[{"field": "name", "code": "mismatch", "message": _("Check the name on the ID document.")}]))
+    for field, given in (("birth_date", candidate.birth_date), ("sex", candidate.sex)):  # other documents than IDs
+        if getattr(person, field) != given:
+            raise _not_enrollable(actor, Conflict(
+                _("The details do not match the person registered under this document number."),
+                type_slug="name-mismatch", errors=[{"field": field, "code": "mismatch",
+                                                    "message": _("Check the ID document.")}]))
     return person, False
 
 
@@ -136,7 +159,8 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
         events.relationship_opened(relationship=here, person=person, region=region, employer=employer, on=on,
                                    actor=actor, channel=channel, batch=batch)
     elif here.state == RelationshipState.AWAITING_REFUND:
-        raise Conflict(_("This person's account is awaiting a refund to heirs."), type_slug="relationship-closed")
+        raise _not_enrollable(actor, Conflict(_("This person's account is awaiting a refund to heirs."),
+                                              type_slug="relationship-closed"))
     elif here.state == RelationshipState.SUSPENDED:
         relationship_move(here, "resume", on=on, actor=actor, person=person, employer=employer, channel=channel,
                           batch=batch)
@@ -146,21 +170,22 @@ def _ensure_active_relationship(*, person: InsuredPerson, region, on: date, acto
     return here
 
 
-def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date) -> None:
+def _check_can_start(person: InsuredPerson, employer: Employer, start_date: date, actor: Viewer) -> None:
     open_employment = Employment.objects.filter(person=person, end_date__isnull=True).first()
     if open_employment is not None:
         if open_employment.employer_id == employer.pk:
             raise Conflict(_("This person is already on your staff."), type_slug="already-enrolled",
                            errors=[{"field": "document_number", "code": "already_enrolled",
                                     "message": _("Already on your staff.")}])
-        raise Conflict(_("This person has an open employment with another employer, which must reduce staff "
-                         "first."), type_slug="open-employment",
-                       errors=[{"field": "document_number", "code": "open_employment",
-                                "message": _("Open employment elsewhere.")}])
+        raise _not_enrollable(actor, Conflict(
+            _("This person has an open employment with another employer, which must reduce staff first."),
+            type_slug="open-employment", errors=[{"field": "document_number", "code": "open_employment",
+                                                  "message": _("Open employment elsewhere.")}]))
     last = Employment.objects.filter(person=person).order_by("-end_date").first()
     if last is not None and last.end_date is not None and start_date <= last.end_date:
-        raise ValidationFailed.field("start_date", "overlaps",
-                                     _("The previous employment ended on %(day)s; start after it.") % {"day": last.end_date})
+        overlaps = ValidationFailed.field("start_date", "overlaps", _("The previous employment ended on %(day)s; "
+                                                                      "start after it.") % {"day": last.end_date})
+        raise overlaps if last.employer_id == employer.pk else _not_enrollable(actor, overlaps)
 
 
 def enrolment_submit(*, employer: Employer, document_number: str, name: str, start_date: date,
@@ -177,13 +202,13 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     if monthly_wage <= 0:
         raise ValidationFailed.field("monthly_wage", "min_value", _("The monthly wage must be positive."))
     date_not_ahead(start_date, field="start_date", on=today)
+    date_not_before_establishment(start_date, employer.established_on, field="start_date")  # the employer's own
     person, created = _person_lock_or_create(employer=employer, document_type=document_type,
                                              document_number=document_number, name=name, birth_date=birth_date,
-                                             sex=sex)
+                                             sex=sex, actor=actor)
     employment_start_check(start_date, birth_date=person.birth_date)
-    date_not_before_establishment(start_date, employer.established_on, field="start_date")
     if not created:  # a person registered in this transaction has no employment to check
-        _check_can_start(person, employer, start_date)
+        _check_can_start(person, employer, start_date, actor)
     late = today > start_date + timedelta(days=LATE_AFTER_DAYS)
     details = {"monthly_wage": str(monthly_wage)}
     if terms_for(employer.region).enrolment_needs_confirmation:
@@ -229,8 +254,8 @@ def _employment_open(*, person, employer, start_date, monthly_wage, late, actor,
             with transaction.atomic():
                 employment.save(force_insert=True)
         except IntegrityError:  # the constraints caught what the checks could not see
-            raise Conflict(_("This person has an open or overlapping employment."),
-                           type_slug="open-employment") from None
+            raise _not_enrollable(actor, Conflict(_("This person has an open or overlapping employment."),
+                                                  type_slug="open-employment")) from None
     _ensure_active_relationship(person=person, region=employer.region, on=start_date, actor=actor,
                                 channel=channel, employer=employer, new_person=new_person, batch=batch)
     return employment
@@ -241,7 +266,7 @@ def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) 
     request, state = _enrolment_lock(event, actor)
     step = ENROLMENT.step(state, "confirm")
     person = InsuredPerson.objects.select_for_update().get(pk=request.person_id)
-    _check_can_start(person, request.employer, request.effective_date)
+    _check_can_start(person, request.employer, request.effective_date, actor)
     employment = _employment_open(person=person, employer=request.employer, start_date=request.effective_date,
                                   monthly_wage=Decimal(request.details["monthly_wage"]), late=request.late,
                                   actor=actor, channel=channel)

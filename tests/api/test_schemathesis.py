@@ -18,6 +18,7 @@ import pytest
 import requests
 import schemathesis
 from django.db import connections
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -63,15 +64,36 @@ ROLES = {
                "GET /api/v1/me/transfers/{id}/form", "POST /api/v1/me/refunds/with-documents",
                "POST /api/v1/me/suspensions/with-documents", "POST /api/v1/me/transfers/with-documents"},
     "clerk": {"GET /api/v1/agency/persons", "POST /api/v1/agency/persons", "GET /api/v1/agency/persons/{id}"},
+    "collector": {"POST /api/v1/collector/records"},
 }
 COUNTS: dict[str, Counter] = {}
 
 CSRF = "schemathesisCsrfSecret0123456789"  # a 32-character secret: cookie and header match
 
 
+def _collector_token(world: World) -> str:
+    """The collector's system of region A (its own client kind, scope `collect`), with the region's
+    collection account, as tests/collection/test_feed_api.py issues it."""
+    from collection.models import CollectionAccount
+    from collection.services.clients import collector_client_issue
+    from common.access import Viewer
+
+    CollectionAccount.objects.get_or_create(
+        account_number="31001500100050000001",
+        defaults={"region": world.employer.region, "collector": "国家税务总局", "bank_name": "中国建设银行",
+                  "account_name": "社会保险费专户", "opened_on": world.declaration.period.replace(year=2000)})
+    client, secret = collector_client_issue(region=world.region_a, label="税务局", actor=Viewer.system())
+    response = Client().post("/o/token/", {"grant_type": "client_credentials", "client_secret": secret,
+                                           "client_id": client.application.client_id, "scope": "collect"})
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
 def _credentials(world: World, role: str) -> dict:
     """The role's credentials, fixed in every generated case (schemathesis would otherwise generate
     the session cookie of the `cookieAuth` scheme itself)."""
+    if role == "collector":
+        return {"headers": {"Authorization": f"Bearer {_collector_token(world)}"}}
     if role in world.tokens:
         return {"headers": {"Authorization": f"Bearer {world.tokens[role]}"}}
     if role in world.users:

@@ -26,12 +26,11 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pg
 
 # Latin words a Chinese admin page may show: acronyms and names that are the same in Chinese text.
 ALLOWED_WORDS = {"SHA", "API", "CSV", "PDF", "JPEG", "PNG", "KB", "MB", "GB", "TB", "ID", "OAuth", "ISO", "camt",
-                 "app",  # a persons' app's security events show its account code "app:<client id>" (stop 12: to be named)
                  "HTTP", "JSON", "URL"}
 # Admin URLs the walk does not open: logging out, the view-on-site redirector, JavaScript catalogues.
 SKIPPED_URL = re.compile(r"/(logout|r|jsi18n)/|/autocomplete/|/password/$")
 # An actor's internal code (common.access.Viewer.label) where a name belongs.
-_INTERNAL_CODE = re.compile(r"(?<![A-Za-z0-9_])(user|client|applicant|person|employer):[A-Za-z0-9]")
+_INTERNAL_CODE = re.compile(r"(?<![A-Za-z0-9_])(user|client|applicant|person|employer|app|collector):[A-Za-z0-9]")
 _UNKNOWN_ACTOR = re.compile(r"未知（|unknown \(")
 _DATE_IN_OTHER_FORMAT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                                    r"[a-z]*\.? \d{1,2}, \d{4}")

@@ -39,7 +39,8 @@ def error(response):
 def test_an_implausible_employment_start_is_a_400_and_nothing_is_stored(portal, start):
     failure = error(enrol(portal, start))
     assert failure["field"] == "start_date"
-    assert failure["code"] in {"too_far_ahead", "under_working_age"}
+    # too_early: before the employer's establishment, checked first (before the person is looked up)
+    assert failure["code"] in {"too_far_ahead", "under_working_age", "too_early"}
     assert not Employment.objects.exists()
     assert not InsuredPerson.objects.exists()
 

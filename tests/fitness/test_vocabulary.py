@@ -1,6 +1,12 @@
 """Fitness (issue 21 item 7): each app owns its vocabulary. The deadline rules, voucher kinds,
 clerks' permissions and region terms an app registers upward (agency.vocabulary) are its own,
-and every one of them works."""
+and every one of them works; its problem types are declared in its `problems.py` and registered from
+its AppConfig.ready()."""
+
+import ast
+import importlib
+import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -8,6 +14,7 @@ from django.contrib.auth.models import Permission
 from agency.deadlines import rule_terms
 from agency.models import Deadline, Document
 from agency.vocabulary import deadline_kinds, document_kinds, group_permissions, region_terms_inlines
+from common.problems import PROBLEM_TYPES, problem_type_lookup, problem_types
 from tests.agency.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +56,54 @@ def test_the_apis_accept_every_registered_voucher_kind():
     registered = [k.value for k in document_kinds]
     for serializer in (RegistrationFilingUpload, MyRefundsApi.UploadSerializer):
         assert list(serializer._declared_fields["document_kinds"].child.choices) == registered, serializer
+
+
+# --- problem types ------------------------------------------------------------------------------------
+
+_APPS = ("agency", "employers", "insured", "contributions", "accounts", "collection", "transfers", "refunds",
+         "pensions", "statements", "myrecord")
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _calls(name: str):
+    """(module path, call node) of every call of `name` in the apps' code (common's own module aside)."""
+    for app in ("common", *_APPS):
+        for path in sorted((_ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts or path.relative_to(_ROOT).as_posix() == "common/problems.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
+                    yield path.relative_to(_ROOT).as_posix(), node
+
+
+def test_each_app_declares_its_problem_types_in_its_problems_module_and_registers_them_from_ready():
+    # No type registered one by one, or from a literal written where it is registered.
+    assert [path for path, _node in _calls("problem_type_register")] == []
+    registering = sorted((path, ast.unparse(node.args[0])) for path, node in _calls("problem_types_register"))
+    assert registering
+    for path, argument in registering:
+        app = path.split("/")[0]
+        assert path == f"{app}/apps.py", path
+        assert argument.isupper() and argument.endswith("PROBLEM_TYPES"), (path, argument)
+    # What the apps register is exactly what their problems modules declare.
+    declared: dict[str, str] = {}
+    for app in _APPS:
+        if not (_ROOT / app / "problems.py").exists():
+            continue
+        module = importlib.import_module(f"{app}.problems")
+        for name, value in vars(module).items():
+            if name.endswith("PROBLEM_TYPES"):
+                for slug in value:
+                    assert slug not in declared, f"{slug} declared by {declared.get(slug)} and {app}"
+                    declared[slug] = app
+    assert {slug for slug, _title, _text in problem_types} == set(declared) - set(PROBLEM_TYPES)
+
+
+def test_every_problem_type_the_code_names_is_registered():
+    used = set()
+    for app in ("common", *_APPS):
+        for path in sorted((_ROOT / app).rglob("*.py")):
+            used |= set(re.findall(r'type_slug\s*=\s*"([a-z0-9-]+)"', path.read_text(encoding="utf-8")))
+            used |= set(re.findall(r'(?:refused|problem)\(\s*"([a-z0-9-]+)"', path.read_text(encoding="utf-8")))
+    assert used, "the scan found no problem type at all"
+    assert sorted(slug for slug in used if problem_type_lookup(slug) is None) == []

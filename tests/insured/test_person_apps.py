@@ -195,3 +195,24 @@ def test_only_the_system_or_a_superuser_registers_an_app_with_https_redirects():
     with pytest.raises(Forbidden):
         person_app_register(name="App", redirect_uris=[REDIRECT],
                             actor=viewer_for_user(clerk_user(OfficeFactory(), groups=("supervisor",))))
+
+
+def test_an_apps_security_events_name_it_in_chinese_never_by_its_code(app):
+    from django.utils import translation
+
+    from agency.models import SecurityEvent
+    from common.display import account_text
+
+    person_app_revoke(app=app, actor=Viewer.system())
+    events = list(SecurityEvent.objects.filter(account=f"app:{app.application.client_id}"))
+    assert len(events) == 2  # registered, revoked
+    with translation.override("zh-hans"):
+        assert account_text(events[0].account) == "参保人应用：社保查询"
+        assert all(str(event).endswith("参保人应用：社保查询") for event in events)
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root-apps", password=PASSWORD))
+    page = admin.get("/admin/agency/securityevent/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "参保人应用：社保查询" in page and "app:" not in page
+    detail = admin.get(f"/admin/agency/securityevent/{events[0].pk}/history/",
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "参保人应用：社保查询" in detail and "app:" not in detail

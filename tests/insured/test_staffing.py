@@ -95,11 +95,12 @@ def test_the_whole_path_add_reduce_confirm_add_again(first, second, shanghai):
     assert {e["employer_uscc"] for e in first_events} == {first.employer.uscc}
 
 
-def test_enrolment_while_employed_elsewhere_is_a_409_naming_the_reason(first, second):
+def test_enrolment_while_employed_elsewhere_is_a_409_that_names_no_other_employer(first, second):
     enrol(first)
     response = enrol(second)
     assert response.status_code == 409
-    assert response.json()["type"] == "/problems/open-employment"
+    assert response.json()["type"] == "/problems/not-enrollable"  # the reason: tests/insured/test_no_existence_oracle
+    assert "第一公司" not in response.content.decode()
     assert Employment.objects.count() == 1
 
 
@@ -108,7 +109,7 @@ def test_enrolment_with_another_name_for_a_known_person_is_a_409(first, second):
     separate(first)
     response = enrol(second, name="陈明明")
     assert response.status_code == 409
-    assert response.json()["type"] == "/problems/name-mismatch"
+    assert response.json()["type"] == "/problems/not-enrollable"
 
 
 def test_enrolment_filed_more_than_30_days_after_the_start_is_flagged_late(first):
