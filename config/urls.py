@@ -34,6 +34,7 @@ from insured.apis.staffing import (
 from insured.app_login import PersonAuthorizationView
 from pensions.apis import MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
+from notices.apis import MyAlertLookIntoApi, MyAlertsApi, MyMonthlyNoticesApi, MyNoticePreferenceApi
 from statements.apis import (
     MyAccessLogApi,
     MyStatementApi,
@@ -93,6 +94,10 @@ api_v1 = [
     path("me/statements/<int:year>/pdf", MyStatementPdfApi.as_view(), name="me-statement-pdf"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("me/monthly-notices", MyMonthlyNoticesApi.as_view(), name="me-monthly-notices"),
+    path("me/notice-preference", MyNoticePreferenceApi.as_view(), name="me-notice-preference"),
+    path("me/alerts", MyAlertsApi.as_view(), name="me-alerts"),
+    path("me/alerts/look-into", MyAlertLookIntoApi.as_view(), name="me-alerts-look-into"),
     path("me/pension-estimate", MyPensionEstimateApi.as_view(), name="me-pension-estimate"),
     path("me/suspensions", MySuspensionsApi.as_view(), name="me-suspensions"),
     path("me/suspensions/with-documents", MySuspensionsUploadApi.as_view(), name="me-suspensions-upload"),
