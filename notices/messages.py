@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from notices.models import Alert, AlertKind, MonthlyNotice
 
@@ -29,9 +29,10 @@ def notice_text(notice: MonthlyNotice) -> str:
 
 
 ALERT_TEXTS = {
-    AlertKind.UNDECLARED: "%(employer)s has not declared your contributions of %(month)s.",
-    AlertKind.PROVISIONAL: "%(employer)s did not declare %(month)s; it is charged provisionally (Art. 62).",
-    AlertKind.UNPAID: "Your contributions of %(month)s from %(employer)s are past due and unpaid.",
+    AlertKind.UNDECLARED: gettext_noop("%(employer)s has not declared your contributions of %(month)s."),
+    AlertKind.PROVISIONAL: gettext_noop("%(employer)s did not declare %(month)s; it is charged provisionally "
+                                        "(Art. 62)."),
+    AlertKind.UNPAID: gettext_noop("Your contributions of %(month)s from %(employer)s are past due and unpaid."),
 }
 
 
