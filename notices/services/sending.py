@@ -3,7 +3,8 @@
 A chunk of NOTICE_SEND_CHUNK rows not yet handed over is claimed (`FOR UPDATE SKIP LOCKED`, so any
 number of workers share the work) and marked `sending_at` in a transaction of its own that commits
 before the first message leaves. Each message is then sent (Django's mail, or the SMS backend of
-notices/sms.py) and its `sent_at` committed at once. A refusal by the mail server or gateway is kept
+notices/sms.py) and the chunk's `sent_at` written in one UPDATE after it (also when the sender fails
+with an error it cannot handle). A refusal by the mail server or gateway is kept
 in `error` (not sent: the row is not claimed again by itself). A worker killed mid-chunk leaves the
 rest of its chunk with `sending_at` and no `sent_at`: uncertain, at most one chunk, never sent again
 by the job (`uncertain` counts them). So the database knows what was sent and nothing goes twice.
@@ -45,24 +46,30 @@ def _claim(model: type[Model], limit: int, **filters) -> list:
 
 
 def _deliver(model: type[Model], rows: list, render, result: Sent) -> Sent:
-    mail, sms = None, None
-    for row in rows:
-        subject, text = render(row)
-        try:
-            if row.channel == NoticeChannel.EMAIL:
-                mail = mail or get_connection()
-                EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [row.person.email],
-                             connection=mail).send()
-            else:
-                sms = sms or get_backend()
-                sms.send_messages([SmsMessage(to=row.person.phone, body=text)])
-        except Exception as error:  # a refusal of the mail server or gateway: kept, not retried
-            model.objects.filter(pk=row.pk).update(error=str(error)[:300])
-            result.failed += 1
-            continue
-        model.objects.filter(pk=row.pk).update(sent_at=timezone.now())
-        result.sent += 1
-        result.by_channel[row.channel] = result.by_channel.get(row.channel, 0) + 1
+    mail, sms, sent = None, None, []
+    try:
+        for row in rows:
+            subject, text = render(row)
+            try:
+                if row.channel == NoticeChannel.EMAIL:
+                    mail = mail or get_connection()
+                    EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [row.person.email],
+                                 connection=mail).send()
+                else:
+                    sms = sms or get_backend()
+                    sms.send_messages([SmsMessage(to=row.person.phone, body=text)])
+            except Exception as error:  # a refusal of the mail server or gateway: kept, not retried
+                model.objects.filter(pk=row.pk).update(error=str(error)[:300])
+                result.failed += 1
+                continue
+            sent.append(row.pk)
+            result.sent += 1
+            result.by_channel[row.channel] = result.by_channel.get(row.channel, 0) + 1
+    finally:
+        # One UPDATE per chunk (a commit per message would cost a WAL flush each); a process that is
+        # killed outright leaves the chunk's sent messages uncertain, never sent again.
+        if sent:
+            model.objects.filter(pk__in=sent).update(sent_at=timezone.now())
     return result
 
 
