@@ -40,6 +40,7 @@ DB = "agency_bench_notices"
 MONTH = "2025-11-01"
 TARGET_S = 300.0
 KILL_AT = 0.33  # share of the work done when the first process is killed
+KILL_DELAY_S = 1.5
 
 
 def seed(persons: int) -> dict:
@@ -161,6 +162,9 @@ def killed_and_resumed(phase: str, sink: str, done_sql: str, total: int) -> dict
     killed = False
     while first.poll() is None:
         if _count(done_sql) >= total * KILL_AT:
+            # Not at once: the count moves when a step commits, and a kill right then would always
+            # land between two steps; a moment later it lands inside one (a range, a chunk).
+            time.sleep(KILL_DELAY_S)
             os.kill(first.pid, signal.SIGKILL)
             first.wait()
             killed = True

@@ -32,9 +32,9 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
+from notices.apis import MyAlertLookIntoApi, MyAlertsApi, MyMonthlyNoticesApi, MyNoticePreferenceApi
 from pensions.apis import MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
-from notices.apis import MyAlertLookIntoApi, MyAlertsApi, MyMonthlyNoticesApi, MyNoticePreferenceApi
 from statements.apis import (
     MyAccessLogApi,
     MyStatementApi,

@@ -26,11 +26,11 @@ from common.access import Kind, viewer_for_request
 from common.pdf import pdf_response
 from common.problems import ApplicationError
 from contributions.selectors.lines import determined_months_visible, lines_visible, person_months
+from insured.selectors.files import person_employments, person_relationships
+from insured.selectors.persons import persons_visible
 from notices.selectors import alerts_live, notice_preference_of, notices_visible
 from notices.services.alerts import alert_look_into
 from notices.services.preferences import notice_preference_set
-from insured.selectors.files import person_employments, person_relationships
-from insured.selectors.persons import persons_visible
 from pensions.estimate import estimate_for
 from refunds.selectors import refunds_visible
 from statements.apis import statement_body
