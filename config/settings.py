@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "pensions",
     "statements",
     "notices",
+    "disputes",
     "myrecord",
     "demo",
 ]

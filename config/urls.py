@@ -12,6 +12,7 @@ from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
 from contributions.apis.declarations import DeclarationCsvApi, DeclarationDetailApi, DeclarationListApi
 from contributions.apis.payments import ArrearsApi, PaymentListApi, PaymentReceiptApi
+from disputes.apis import MyDisputeDetailApi, MyDisputeLetterApi, MyDisputesApi, MyDisputesUploadApi
 from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import (
     RegistrationApi,
@@ -89,6 +90,10 @@ api_v1 = [
     path("me/refunds", MyRefundsApi.as_view(), name="me-refunds"),
     path("me/refunds/with-documents", MyRefundsUploadApi.as_view(), name="me-refunds-upload"),
     path("me/refunds/<int:pk>", MyRefundDetailApi.as_view(), name="me-refund-detail"),
+    path("me/disputes", MyDisputesApi.as_view(), name="me-disputes"),
+    path("me/disputes/with-documents", MyDisputesUploadApi.as_view(), name="me-disputes-upload"),
+    path("me/disputes/<int:pk>", MyDisputeDetailApi.as_view(), name="me-dispute"),
+    path("me/disputes/<int:pk>/letter", MyDisputeLetterApi.as_view(), name="me-dispute-letter"),
     path("me/statements", MyStatementsApi.as_view(), name="me-statements"),
     path("me/statements/<int:year>", MyStatementApi.as_view(), name="me-statement"),
     path("me/statements/<int:year>/pdf", MyStatementPdfApi.as_view(), name="me-statement-pdf"),

@@ -20,8 +20,9 @@ _REFUSAL = gettext_lazy("Only agency staff allowed to correct accounts may do th
 
 
 def account_correction_post(*, account: PensionAccount, amount: Decimal, reason: str, actor: Viewer,
-                            contribution_month: date | None = None) -> AccountEntry:
-    """A clerk's correction (Art. 74: a disputed record is corrected by a new entry, never an edit)."""
+                            contribution_month: date | None = None, cause_id: int | None = None) -> AccountEntry:
+    """A clerk's correction (Art. 74: a disputed record is corrected by a new entry, never an edit).
+    `cause_id` names the correction it carries out (disputes.Correction): posted once per correction."""
     amount = Decimal(amount).quantize(FEN)
     if amount == 0:
         raise ValidationFailed.field("amount", "zero", _("A correction moves the balance by at least 0.01."))
@@ -30,7 +31,8 @@ def account_correction_post(*, account: PensionAccount, amount: Decimal, reason:
     account = row_lock(PensionAccount.objects.all(), account.pk, actor=actor, missing=_("No such account in your region."))
     posted = AccountEntry(account=account, kind=EntryKind.CORRECTION, amount=amount,
                          contribution_month=contribution_month, posted_on=timezone.localdate(),
-                         cause_type="correction", actor=actor.label(), actor_user_id=actor.user_id,
+                         cause_type="correction", cause_id=cause_id,
+                         source_key=f"correction:{cause_id}" if cause_id is not None else None, actor=actor.label(), actor_user_id=actor.user_id,
                          note=reason.strip()[:300])
     posted.save(force_insert=True)
     return posted

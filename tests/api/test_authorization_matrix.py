@@ -294,6 +294,19 @@ PROBES = {
     "transfer form": Probe("GET", "/api/v1/me/transfers/{id}/form",
                            lambda w: f"/api/v1/me/transfers/{world_transfer(w).pk}/form",
                            (401, 403, 403, 401, 403, 409, 404, 403, 403, 403, 403)),
+    # Disputes (issue 23) are the person's own: an empty filing reaches the validation (400); no dispute in
+    # the world, so a person does not find one (404) and every other caller is refused.
+    "my disputes": Probe("GET", "/api/v1/me/disputes", lambda w: "/api/v1/me/disputes",
+                         (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    "file dispute": Probe("POST", "/api/v1/me/disputes", lambda w: "/api/v1/me/disputes",
+                          (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "file dispute with documents": Probe("POST", "/api/v1/me/disputes/with-documents",
+                                         lambda w: "/api/v1/me/disputes/with-documents",
+                                         (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "my dispute": Probe("GET", "/api/v1/me/disputes/{id}", lambda w: "/api/v1/me/disputes/1",
+                        (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
+    "dispute letter": Probe("GET", "/api/v1/me/disputes/{id}/letter", lambda w: "/api/v1/me/disputes/1/letter",
+                            (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
     # The statements' public keys: anyone.
     "statement keys": Probe("GET", "/.well-known/statement-keys.json", lambda w: "/.well-known/statement-keys.json",
                             (200,) * 11),
