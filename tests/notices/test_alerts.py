@@ -10,10 +10,11 @@ import pytest
 from django.core import mail
 
 from contributions.models import ChargeKind
-from notices.models import Alert
+from notices.models import Alert, NoticeEvent
 from notices.selectors import alerts_live
 from notices.services.preferences import notice_preference_set
 from notices.tasks import alerts_generate, pending_send
+from tests.agency.factories import OfficeFactory
 from tests.builders import clerk, person_client, person_viewer
 from tests.contributions.charges import charge
 from tests.contributions.reads import file
@@ -119,3 +120,45 @@ def test_asking_about_a_month_in_order_is_refused():
                                         {"kind": "unpaid", "month": "2026-11", "employer_uscc": employer.uscc},
                                         content_type="application/json")
     assert answer.status_code == 404 and answer.json()["type"].endswith("/no-such-alert")
+
+
+def test_one_step_from_an_alert_files_a_dispute_of_the_employers_month():
+    from disputes.models import Dispute
+
+    employer, person = _staff()
+    OfficeFactory(region=employer.region)  # the dispute's review clock is kept by the region's office
+    file(employer, OCT, {person: BASE})
+    pay(employer, month_total())
+    client = person_client(person)
+    answer = client.post("/api/v1/me/alerts/look-into",
+                         {"kind": "undeclared", "month": "2026-11", "employer_uscc": employer.uscc},
+                         content_type="application/json", HTTP_IDEMPOTENCY_KEY="look-1")
+    assert answer.status_code == 201, answer.json()
+    dispute = Dispute.objects.get(pk=answer.json()["dispute"])
+    assert (dispute.person_id, dispute.subject_kind, dispute.month, dispute.employer_id) == (
+        person.pk, "employer_month", NOV, employer.pk)
+    assert "测试科技有限公司" in dispute.account_text
+    event = NoticeEvent.objects.get(person=person, kind="look_into_asked")
+    assert event.detail == {"kind": "undeclared", "month": "2026-11", "employer": employer.pk, "dispute": dispute.pk}
+    # The same key replays; another alert of a month in order is refused.
+    again = client.post("/api/v1/me/alerts/look-into",
+                        {"kind": "undeclared", "month": "2026-11", "employer_uscc": employer.uscc},
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="look-1")
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert Dispute.objects.filter(person=person).count() == 1
+
+
+def test_the_page_button_asks_the_agency_to_look_into_the_month():
+    from disputes.models import Dispute
+
+    employer, person = _staff()
+    OfficeFactory(region=employer.region)  # the dispute's review clock is kept by the region's office
+    file(employer, OCT, {person: BASE})
+    pay(employer, month_total())
+    client = person_client(person)
+    page = client.get("/me/notices/").content.decode()
+    assert "请经办机构核查" in page
+    answer = client.post("/me/notices/", {"action": "look_into", "kind": "undeclared", "month": "2026-11",
+                                          "employer": str(employer.pk)})
+    assert "已提交核查申请" in answer.content.decode()
+    assert Dispute.objects.filter(person=person, employer=employer, month=NOV).count() == 1
