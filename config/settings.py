@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
         "SeparationReasonEnum": "insured.models.SeparationReason",
         "SuspensionReasonEnum": "transfers.models.SuspensionReason",
         "RefundApplicationReasonEnum": "refunds.apis.PERSON_REASON_CHOICES",
+        "AlertKindEnum": "notices.models.AlertKind",
+        "NoticeChannelEnum": "notices.models.NoticeChannel",
     },
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
