@@ -69,6 +69,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "pensions.tasks.pensions_daily",
         "schedule": crontab(minute=15, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
     }
+    # The monthly notice and alerts (Art. 60; issue 28): the month's notices once due, alerts, sending.
+    sender.conf.beat_schedule["notices-daily"] = {
+        "task": "notices.tasks.notices_daily",
+        "schedule": crontab(minute=15, hour=settings.CONTRIBUTIONS_DAILY_HOUR + 1),
+    }
     # Payment orders (issue 22): orders quoted and settled are paid (a catch-up), then those past validity expire.
     sender.conf.beat_schedule["payment-orders-daily"] = {
         "task": "collection.tasks.payment_orders_daily",

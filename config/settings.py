@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "pensions",
     "statements",
     "flexible",
+    "notices",
     "disputes",
     "myrecord",
     "demo",
@@ -228,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "SuspensionReasonEnum": "transfers.models.SuspensionReason",
         "RefundApplicationReasonEnum": "refunds.apis.PERSON_REASON_CHOICES",
         "PensionPartKeyEnum": "pensions.apis.PART_KEYS",
+        "AlertKindEnum": "notices.models.AlertKind",
+        "NoticeChannelEnum": "notices.models.NoticeChannel",
     },
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -339,6 +342,16 @@ STATEMENT_VERIFY_URL = os.environ.get("STATEMENT_VERIFY_URL", f"{PUBLIC_BASE_URL
 STATEMENT_SIGNING_KEYS = os.environ.get("STATEMENT_SIGNING_KEYS", "")
 STATEMENT_RETIRED_PUBLIC_KEYS = os.environ.get("STATEMENT_RETIRED_PUBLIC_KEYS", "")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous
+
+# The monthly notice and alerts (notices/, issue 28): the SMS gateway's backend (notices/sms.py; the
+# console backend in development, "notices.sms.locmem" in tests, a gateway's class in production),
+# how many persons one generation step covers, how many notices one sending chunk claims, and how
+# many months back the alerts look. NOTICE_DAY: the day of the month the previous month's notices go out.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notices.sms.console")
+NOTICE_GENERATE_PERSONS = env_int("NOTICE_GENERATE_PERSONS", 100_000)
+NOTICE_SEND_CHUNK = env_int("NOTICE_SEND_CHUNK", 200)
+NOTICE_ALERT_MONTHS = env_int("NOTICE_ALERT_MONTHS", 12)
+NOTICE_DAY = env_int("NOTICE_DAY", 28)
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)

@@ -41,6 +41,7 @@ from insured.apis.staffing import (
     StaffListApi,
 )
 from insured.app_login import PersonAuthorizationView
+from notices.apis import MyAlertLookIntoApi, MyAlertsApi, MyMonthlyNoticesApi, MyNoticePreferenceApi
 from pensions.apis import MyPensionDeterminationApi, MyPensionDeterminationPdfApi, MyPensionEstimateApi
 from refunds.apis import MyRefundDetailApi, MyRefundsApi, MyRefundsUploadApi
 from statements.apis import (
@@ -106,6 +107,10 @@ api_v1 = [
     path("me/statements/<int:year>/pdf", MyStatementPdfApi.as_view(), name="me-statement-pdf"),
     path("me/statements/<int:year>/reprint", MyStatementReprintApi.as_view(), name="me-statement-reprint"),
     path("me/access-log", MyAccessLogApi.as_view(), name="me-access-log"),
+    path("me/monthly-notices", MyMonthlyNoticesApi.as_view(), name="me-monthly-notices"),
+    path("me/notice-preference", MyNoticePreferenceApi.as_view(), name="me-notice-preference"),
+    path("me/alerts", MyAlertsApi.as_view(), name="me-alerts"),
+    path("me/alerts/look-into", MyAlertLookIntoApi.as_view(), name="me-alerts-look-into"),
     path("me/pension-estimate", MyPensionEstimateApi.as_view(), name="me-pension-estimate"),
     path("me/flexible-enrolment", MyFlexibleEnrolmentApi.as_view(), name="me-flexible-enrolment"),
     path("me/flexible-enrolment/base", MyFlexibleBaseApi.as_view(), name="me-flexible-base"),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import account_summary, entries_visible
 from common.access import Kind, viewer_for_request
@@ -28,6 +28,9 @@ from common.problems import ApplicationError
 from contributions.selectors.lines import determined_months_visible, lines_visible, person_months
 from insured.selectors.files import person_employments, person_relationships
 from insured.selectors.persons import persons_visible
+from notices.selectors import alerts_live, notice_preference_of, notices_visible
+from notices.services.alerts import alert_look_into
+from notices.services.preferences import notice_preference_set
 from pensions.estimate import estimate_for
 from refunds.selectors import refunds_visible
 from statements.apis import statement_body
@@ -41,16 +44,17 @@ INSURANCE_TYPES = (("pension", "养老保险"), ("medical", "医疗保险"), ("u
                    ("work_injury", "工伤保险"))
 NAV = (("myrecord:overview", "我的记录"), ("myrecord:contributions", "缴费"), ("myrecord:account", "个人账户"),
        ("myrecord:pension", "养老金测算"), ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
-       ("myrecord:access-log", "查询记录"))
+       ("myrecord:notices", "缴费通知"), ("myrecord:access-log", "查询记录"))
 
 
-def person_page(view):
+def person_page(view, *, methods=require_GET):
     """Persons only, in Chinese, never cached. Anyone else signed in gets a Chinese 403 page; a
-    visitor who is not signed in goes to the login page and comes back."""
+    visitor who is not signed in goes to the login page and comes back. `methods`: GET only, unless
+    the page has a form (require_http_methods(["GET", "POST"]))."""
 
     @wraps(view)
     @never_cache
-    @require_GET
+    @methods
     def wrapper(request, *args, **kwargs):
         with translation.override("zh-hans"):
             viewer = viewer_for_request(request)
@@ -194,3 +198,32 @@ def applications(request, viewer, person):
                  transfers=transfers_visible(viewer).select_related("from_region", "to_region").order_by("-id"),
                  suspensions=suspensions_visible(viewer).select_related("region").order_by("-created_at", "-id"),
                  refunds=refunds_visible(viewer).select_related("region").order_by("-applied_on", "-id"))
+
+
+# --- the monthly notice and alerts (Art. 60; issue 28) ------------------------------------------------
+
+NOTICE_CHANNELS = (("none", "不发送（登录查看）"), ("email", "电子邮件"), ("sms", "短信"))
+
+
+def notices(request, viewer, person):
+    """The monthly notices, the alerts with their one-step request to the agency, and the channel."""
+    message, failed = "", False
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "channel":
+                notice_preference_set(channel=request.POST.get("channel", ""), actor=viewer)
+                message = "已保存通知方式。"
+            elif request.POST.get("action") == "look_into":
+                month = date.fromisoformat(request.POST.get("month", "") + "-01")
+                alert_look_into(kind=request.POST.get("kind", ""), month=month,
+                                employer_id=int(request.POST.get("employer", "0")), actor=viewer)
+                message = "已提交核查申请，经办机构将与您联系。"
+        except (ApplicationError, ValueError) as error:
+            message, failed = getattr(error, "detail", "") or "请求无效，请重试。", True
+    rows = notices_visible(viewer).order_by("-month")
+    return _page(request, "notices.html", person, page=Paginator(rows, PAGE_SIZE).get_page(_page_number(request)),
+                 alerts=alerts_live(viewer), channel=notice_preference_of(viewer), channels=NOTICE_CHANNELS,
+                 message=message, failed=failed)
+
+
+notices = person_page(notices, methods=require_http_methods(["GET", "POST"]))

@@ -314,6 +314,17 @@ PROBES = {
                         (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
     "dispute letter": Probe("GET", "/api/v1/me/disputes/{id}/letter", lambda w: "/api/v1/me/disputes/1/letter",
                             (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
+    # The monthly notice and alerts (issue 28) are the person's own; an empty write reaches the validation (400).
+    "my monthly notices": Probe("GET", "/api/v1/me/monthly-notices", lambda w: "/api/v1/me/monthly-notices",
+                                (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    "my notice preference": Probe("GET", "/api/v1/me/notice-preference", lambda w: "/api/v1/me/notice-preference",
+                                  (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    "set notice preference": Probe("POST", "/api/v1/me/notice-preference", lambda w: "/api/v1/me/notice-preference",
+                                   (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "my alerts": Probe("GET", "/api/v1/me/alerts", lambda w: "/api/v1/me/alerts",
+                       (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
+    "look into alert": Probe("POST", "/api/v1/me/alerts/look-into", lambda w: "/api/v1/me/alerts/look-into",
+                             (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
     # The statements' public keys: anyone.
     "statement keys": Probe("GET", "/.well-known/statement-keys.json", lambda w: "/.well-known/statement-keys.json",
                             (200,) * 11),

@@ -21,7 +21,7 @@ from common.services import STAFF, Machine, Step, entry, is_entry_point
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["agency", "employers", "insured", "contributions", "accounts", "collection", "transfers", "refunds",
-        "statements"]
+        "statements", "notices"]
 
 def _service_modules():
     for app in APPS:
@@ -62,6 +62,7 @@ EVENT_WRITERS = {
     "TransferEvent": "transfers/events.py",
     "RefundEvent": "refunds/events.py",
     "StatementEvent": "statements/events.py",
+    "NoticeEvent": "notices/events.py",
     "SecurityEvent": "agency/events.py",
     "CollectionEvent": "collection/events.py",
 }

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["config", "demo", "statements", "refunds", "transfers", "accounts", "contributions", "insured",
+APPS = ["config", "demo", "notices", "statements", "refunds", "transfers", "accounts", "contributions", "insured",
         "employers", "agency", "common"]
 
 
