@@ -327,6 +327,10 @@ STATEMENT_VERIFY_URL = os.environ.get("STATEMENT_VERIFY_URL", f"{PUBLIC_BASE_URL
 STATEMENT_SIGNING_KEYS = os.environ.get("STATEMENT_SIGNING_KEYS", "")
 STATEMENT_RETIRED_PUBLIC_KEYS = os.environ.get("STATEMENT_RETIRED_PUBLIC_KEYS", "")
 STATEMENT_VERIFY_RATE = os.environ.get("STATEMENT_VERIFY_RATE", "30/minute")  # per address, anonymous
+# Statements whose year changed after they were generated are reissued by a sweep this often
+# (statements/services/superseding.py); it reaches back this far before the previous sweep began.
+STATEMENT_SUPERSEDE_MINUTES = env_int("STATEMENT_SUPERSEDE_MINUTES", 60)
+STATEMENT_SUPERSEDE_OVERLAP_MINUTES = env_int("STATEMENT_SUPERSEDE_OVERLAP_MINUTES", 60)
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)
