@@ -295,3 +295,6 @@ class SupersedeCandidate(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sweep", "statement"], name="supersede_candidate_once")]
         indexes = [models.Index(fields=["sweep", "id"], condition=Q(done=False), name="supersede_candidate_todo")]
+
+    def __str__(self) -> str:
+        return f"{self.sweep_id}: {self.statement_id}"

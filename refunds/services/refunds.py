@@ -48,7 +48,7 @@ from refunds.models import (
     RefundState,
 )
 from refunds.problems import refused
-from refunds.retirement import minimum_months, retirement_age
+from refunds.retirement import minimum_months, person_retirement_category, retirement_age
 from refunds.rules import heir_amounts
 from refunds.terms import RefundRule
 
@@ -112,7 +112,7 @@ def _eligibility_check(*, person: InsuredPerson, reason: str, account: PensionAc
                       rule="Social Insurance Law Art. 14")
     checked: dict = {"balance": str(account.balance)}
     if reason == RefundReason.RETIREMENT_SHORT:
-        age = retirement_age(person.birth_date, person.original_retirement_age)
+        age = retirement_age(person.birth_date, person_retirement_category(person))
         checked.update(retirement_on=age.on.isoformat(), age=f"{age.years}y{age.months}m")
         if today < age.on:
             raise refused("refund-under-retirement-age",

@@ -63,6 +63,22 @@ def test_retirement_age_with_too_few_years_is_eligible_and_starts_the_audit_cloc
     assert Deadline.objects.filter(rule=RefundRule.REFUND_AUDIT, subject_id=refund.pk, closed_at__isnull=True).exists()
 
 
+def test_a_man_whose_category_was_never_recorded_is_eligible_at_60(desk):
+    """Issue 23, loose end 5: a man has one original age (60); only a woman's category is a fact to record."""
+    person, _account = insured_with_account(desk.region)
+    assert person.sex == "M" and person.original_retirement_age == ""
+    refund = _apply(person, "retirement_short")
+    assert refund.state == RefundState.SUBMITTED
+    assert refund.events.get().details["checked"]["age"].startswith("60y")
+
+
+def test_a_woman_whose_category_was_never_recorded_is_asked_for_it(desk):
+    person, _account = insured_with_account(desk.region, seq=312, sex="F")
+    with pytest.raises(ValidationFailed) as err:
+        _apply(person, "retirement_short")
+    assert err.value.errors[0]["field"] == "original_retirement_age"
+
+
 def test_nationality_lost_is_eligible_once_the_notice_was_served(desk):
     person, _ = insured_with_account(desk.region, nationality="USA")
     with pytest.raises(ApplicationError) as err:
