@@ -104,7 +104,10 @@ class AccountEntry(models.Model):
                    # Entries recorded since a moment (the statements' reissue sweep): entries are
                    # appended in created_at order, so a BRIN index (a few pages for 40M persons'
                    # entries) finds the recent block ranges; a B-tree would be gigabytes.
-                   BrinIndex(fields=["created_at"], name="entry_created_brin")]
+                   BrinIndex(fields=["created_at"], name="entry_created_brin"),
+                   # the few closings of a year (interest up to a month): what the yearly run continues from
+                   models.Index(fields=["interest_year", "account"], name="entry_closing_interest",
+                                condition=Q(kind="interest", interest_until_month__lt=12))]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero"),
             models.CheckConstraint(
@@ -121,9 +124,11 @@ class AccountEntry(models.Model):
                            | Q(interest_year__isnull=False, interest_until_month__gte=1,
                                interest_until_month__lte=12)),
                 name="entry_interest_has_year"),
-            # One interest entry per account and year: a re-run, or two workers, credit it once.
-            models.UniqueConstraint(fields=["account", "interest_year"], condition=Q(kind=EntryKind.INTEREST),
-                                    name="entry_one_interest_per_year"),
+            # One interest entry per account, year and span: a re-run, or two workers, credit it once. The
+            # yearly run's entry runs to December (12); a closing at a transfer out or a payout credits the
+            # year up to its month, and the run later credits the months after it (issue 23).
+            models.UniqueConstraint(fields=["account", "interest_year", "interest_until_month"],
+                                    condition=Q(kind=EntryKind.INTEREST), name="entry_one_interest_per_span"),
             models.UniqueConstraint(fields=["account", "source_key"], condition=Q(source_key__isnull=False),
                                     name="entry_one_per_source"),
         ]
