@@ -26,6 +26,10 @@ class PensionAccount(models.Model):
     # When an entry last moved the balance: the nightly reconciliation checks what moved since its last run.
     touched_at = models.DateTimeField(_("last entry at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # A person paid out (a refund closed the account) and insured again: the first money in reopens it
+    # (accounts.postings.account_lock_or_open, accounts.credits); the payout entry and the refund keep
+    # the closing on record.
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
 
     scope_paths = {"region": "person__region_id", "person": "person_id"}  # employers see no accounts
 

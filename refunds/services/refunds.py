@@ -71,7 +71,10 @@ REFUND = Machine(gettext_lazy("refund"), {
                   "reject": Step(S.REJECTED, events.refund_rejected, close=AUDIT)},
     S.AUDITED: {"liquidate": Step(S.LIQUIDATED, events.refund_liquidated, close=LIQUIDATION, open=PAYOUT),
                 "reject": Step(S.REJECTED, events.refund_rejected, close=LIQUIDATION)},
-    S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT)},
+    # A balance that moved after the liquidation (money came in, interest was recomputed) is liquidated
+    # again in place: the payout clock keeps running, the re-liquidating clerk becomes the preparer.
+    S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT),
+                   "liquidate": Step(S.LIQUIDATED, events.refund_liquidated)},
 }, states=RefundState, actions={"audit": gettext_lazy("audited"),
                                 "reject": gettext_lazy("rejected"),
                                 "liquidate": gettext_lazy("liquidated"),
@@ -267,7 +270,9 @@ def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None
         raise refused("refund-no-balance", _("The person has no individual account balance to pay out."),
                       rule="Social Insurance Law Art. 14")
     refund.payout_month, refund.amount = month, account.balance
-    refund.interest_credited = sum((e.amount for e in posted), Decimal("0.00"))
+    # liquidated again: the interest credited the first time stays credited (and counted)
+    before = (refund.interest_credited or Decimal("0.00")) if refund.state == S.LIQUIDATED else Decimal("0.00")
+    refund.interest_credited = before + sum((e.amount for e in posted), Decimal("0.00"))
     refund.prepared_by_id, refund.prepared_at = actor.user_id, timezone.now()
     heirs = list(refund.heirs.order_by("id"))
     if heirs:

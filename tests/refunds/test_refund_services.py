@@ -227,6 +227,26 @@ def test_the_second_clerks_approval_pays_closes_and_keeps_the_record_readable(de
     assert _slug(err) == "already-decided"
 
 
+def test_a_balance_that_moved_after_liquidation_is_liquidated_again_without_rejecting(desk):
+    """Issue 23, loose end 4: money came in after the liquidation; the approval is refused, the clerk
+    liquidates again (a step of the machine from "liquidated"), and another clerk approves the new amount."""
+    from tests.accounts.factories import credit
+
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    first = refund.amount
+    credit(account, "50.00", date(2026, 6, 20), key="late")
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B1")
+    assert err.value.status == 409
+    again = refund_liquidate(refund=Refund.objects.get(pk=refund.pk), actor=desk.clerk, payout_month=date(2026, 6, 1))
+    assert again.state == RefundState.LIQUIDATED and again.amount == first + Decimal("50.00")
+    paid = refund_payout_approve(refund=again, actor=desk.approver, bank_reference="B2")
+    assert paid.state == RefundState.PAID and paid.amount == first + Decimal("50.00")
+    assert list(RefundEvent.objects.filter(refund=refund).values_list("kind", flat=True)) == [
+        "applied", "audited", "liquidated", "liquidated", "paid", "closed"]
+
+
 def test_the_payout_closes_the_open_relationship_and_leaves_a_transfer_out_as_it_was(desk):
     """A relationship that ended by a transfer out stays 'transferred': the payout cancels only what
     was still open, and writes one cancellation event for it."""
