@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -29,8 +28,10 @@ from django.utils import timezone
 
 from common.access import Viewer
 from common.services import SYSTEM, Machine, Step, entry, transition
+from contributions.sql import determined_month_counts
 from insured.models import InsuredPerson, StatementDelivery
 from statements import events
+from statements.changes import snapshot_changes
 from statements.models import (
     Delivery,
     DeliveryState,
@@ -50,7 +51,7 @@ SWEEP = Machine("statement reissue sweep", {SweepState.RUNNING: {"finish": Step(
 # (person, year, when) of every row recorded since %(since)s that changes a year's figures. Each
 # branch starts from an index on the moment (BRIN on the append-only tables) and reaches the person
 # by the tables' own keys: lines by (employer_id, period), the partition key named.
-_CHANGED_SQL = """
+_CHANGED_SQL = f"""
     SELECT a.person_id, CASE WHEN e.kind = 'interest' THEN e.interest_year
                              ELSE extract(year FROM e.posted_on)::int END AS year, e.created_at AS at
     FROM accounts_accountentry e JOIN accounts_pensionaccount a ON a.id = e.account_id
@@ -68,7 +69,7 @@ _CHANGED_SQL = """
     UNION ALL  -- an Art. 58 determination confirmed: its months
     SELECT d.person_id, extract(year FROM m.period)::int, d.decided_at
     FROM contributions_determination d JOIN contributions_determinedmonth m ON m.determination_id = d.id
-    WHERE d.state = 'confirmed' AND d.decided_at >= %(since)s
+    WHERE {determined_month_counts("m", "d")} AND d.decided_at >= %(since)s
     UNION ALL  -- money allocated to a charge, or given back by a reversal: its months paid or reopened
     SELECT l.person_id, extract(year FROM l.period)::int, al.created_at
     FROM contributions_allocation al JOIN contributions_charge c ON c.id = al.charge_id
@@ -95,58 +96,6 @@ WHERE NOT EXISTS (SELECT 1 FROM statements_statement n WHERE n.supersedes_id = s
 ORDER BY s.id
 ON CONFLICT DO NOTHING
 """
-
-
-# --- what changed, in the person's words ------------------------------------------------------------
-
-_ACCOUNT_LABELS = (("opening", "个人账户期初余额"), ("credits", "个人账户本年记入"), ("interest", "个人账户本年利息"),
-                   ("transfers_in", "个人账户本年转入"), ("transfers_out", "个人账户本年转出"),
-                   ("payouts", "个人账户本年支取"), ("corrections", "个人账户本年更正"),
-                   ("closing", "个人账户期末余额"))
-_EMPLOYER_PARTS, _INDIVIDUAL_PARTS = (0, 2, 4, 6), (1, 3, 5)  # the snapshot's seven amounts, in order
-
-
-def _yuan(value) -> str:
-    return f"{Decimal(value):,.2f} 元"
-
-
-def _parts_total(amounts: list[str], parts: tuple[int, ...]) -> Decimal:
-    return sum((Decimal(amounts[i]) for i in parts), Decimal(0))
-
-
-def snapshot_changes(old: dict, new: dict) -> list[str]:
-    """What differs between two snapshots of a year, one line each in Chinese; [] when the figures
-    are the same (the generation date, the code, the channel and the person's current status are
-    not figures of the year)."""
-    lines: list[str] = []
-    old_months = {}
-    for period, _e, *rest in old["months"]:
-        old_months.setdefault(period, []).append(rest)
-    new_months = {}
-    for period, _e, *rest in new["months"]:
-        new_months.setdefault(period, []).append(rest)
-    changed = sorted(p for p in set(old_months) | set(new_months) if old_months.get(p) != new_months.get(p))
-    if changed:
-        lines.append("缴费记录有变化的月份：" + "、".join(changed))
-    if old["employers"] != new["employers"]:
-        lines.append("缴费单位：" + "、".join(n for _u, n in old["employers"]) + " → "
-                     + "、".join(n for _u, n in new["employers"]))
-    for label, parts in (("本年单位缴费合计", _EMPLOYER_PARTS), ("本年个人缴费合计", _INDIVIDUAL_PARTS)):
-        before, after = _parts_total(old["totals"], parts), _parts_total(new["totals"], parts)
-        if before != after:
-            lines.append(f"{label}：{_yuan(before)} → {_yuan(after)}")
-    for key, label in (("months_in_year", "本年缴费月数"), ("months_total", "累计缴费月数")):
-        if old[key] != new[key]:
-            lines.append(f"{label}：{old[key]} 个月 → {new[key]} 个月")
-    if old["arrears"] != new["arrears"]:
-        lines.append(f"欠缴：{old['arrears']['months']} 个月 {_yuan(old['arrears']['amount'])} → "
-                     f"{new['arrears']['months']} 个月 {_yuan(new['arrears']['amount'])}")
-    for key, label in _ACCOUNT_LABELS:
-        if Decimal(old["account"][key]) != Decimal(new["account"][key]):
-            lines.append(f"{label}：{_yuan(old['account'][key])} → {_yuan(new['account'][key])}")
-    if not lines and (old["months"] != new["months"] or old["totals"] != new["totals"]):
-        lines.append("缴费记录有变化")  # the same sums, rows in another order or shape
-    return lines
 
 
 # --- one candidate ------------------------------------------------------------------------------------
@@ -258,9 +207,3 @@ def statement_supersede_sweep(*, actor: Viewer, chunk: int = 500) -> SupersedeSw
 
 # Each candidate commits on its own (a killed sweep resumes), so no transaction around the whole.
 statement_supersede_sweep = entry(statement_supersede_sweep, callers=SYSTEM, atomic=False)
-
-
-def statement_current(statement: Statement) -> Statement:
-    """The newest version of `statement`'s person and year (itself when it is current)."""
-    return Statement.objects.filter(person_id=statement.person_id, year=statement.year).first() or statement
-

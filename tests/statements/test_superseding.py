@@ -16,9 +16,10 @@ from django.test import Client
 from accounts.services.ledger import account_correction_post
 from common.access import Viewer
 from insured.models import InsuredPerson
+from statements.changes import snapshot_changes
 from statements.models import Delivery, DeliveryState, Statement, StatementEvent, StatementEventKind, SupersedeSweep
 from statements.services.delivery import email_deliveries_send
-from statements.services.superseding import snapshot_changes, statement_supersede_sweep
+from statements.services.superseding import statement_supersede_sweep
 from statements.snapshot import verification_code_display
 from tests.builders import clerk, person_client
 from tests.statements.world import YEAR, build, file, run_year
