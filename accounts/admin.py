@@ -75,7 +75,7 @@ class PensionAccountAdmin(ScopedAdminMixin, StaffReadableMixin, ReadOnlyAdminMix
     list_select_related = ["person"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
-    fields = ["person", "opened_on", "balance", "months_of_contribution", "touched_at", "closed_on"]
+    fields = ["person", "opened_on", "balance", "months_of_contribution", "touched_at", "closed_on", "reopened_on"]
     readonly_fields = fields
     inlines = [EntryInline]
 

@@ -67,6 +67,16 @@ SELECT DISTINCT person_id, %(today)s, 0 FROM ({_LINES}) x
 ON CONFLICT (person_id) DO NOTHING
 """
 
+# A person paid out (the refund closed the account) and insured again: the credit reopens the account
+# (issue 23, loose end 2), dated the first day money counts as paid; a negative correction does not.
+_REOPEN = f"""
+UPDATE accounts_pensionaccount a SET closed_on = NULL, reopened_on = r.day
+FROM (SELECT x.person_id, min(p.day) AS day FROM ({_LINES}) x
+      JOIN unnest(%(ids)s::bigint[], %(days)s::date[]) AS p(charge_id, day) ON p.charge_id = x.charge_id
+      WHERE x.amount > 0 GROUP BY x.person_id) r
+WHERE a.person_id = r.person_id AND a.closed_on IS NOT NULL
+"""
+
 _POST = f"""
 INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
                                    source_key, actor, note, created_at)
@@ -103,6 +113,7 @@ def credits_post_for_allocations(allocations: list) -> None:
         params = {"ids": ids, "days": [paid_on[i] for i in ids], "today": timezone.localdate(),
                   "actor": allocations[0].actor}
         cursor.execute(_OPEN_ACCOUNTS, params)
+        cursor.execute(_REOPEN, params)
         cursor.execute(_POST, params)
 
 

@@ -9,6 +9,7 @@ every night (accounts/services/reconciliation.py).
 from __future__ import annotations
 
 import pgtrigger
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,10 @@ class PensionAccount(models.Model):
     # When an entry last moved the balance: the nightly reconciliation checks what moved since its last run.
     touched_at = models.DateTimeField(_("last entry at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # A person paid out (a refund closed the account) and insured again: the first money in reopens it
+    # (accounts.postings.account_lock_or_open, accounts.credits); the payout entry and the refund keep
+    # the closing on record.
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
 
     scope_paths = {"region": "person__region_id", "person": "person_id"}  # employers see no accounts
 
@@ -99,7 +104,14 @@ class AccountEntry(models.Model):
         # INCLUDE: the yearly statements read a range of accounts' entries from the index alone (an
         # account's entries lie where the months they were posted in put them: a heap read per entry).
         indexes = [models.Index(fields=["account", "posted_on", "id"], name="entry_by_account",
-                                include=["kind", "amount", "contribution_month", "interest_year"])]
+                                include=["kind", "amount", "contribution_month", "interest_year"]),
+                   # Entries recorded since a moment (the statements' reissue sweep): entries are
+                   # appended in created_at order, so a BRIN index (a few pages for 40M persons'
+                   # entries) finds the recent block ranges; a B-tree would be gigabytes.
+                   BrinIndex(fields=["created_at"], name="entry_created_brin"),
+                   # the few closings of a year (interest up to a month): what the yearly run continues from
+                   models.Index(fields=["interest_year", "account"], name="entry_closing_interest",
+                                condition=Q(kind="interest", interest_until_month__lt=12))]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero"),
             models.CheckConstraint(
@@ -116,9 +128,11 @@ class AccountEntry(models.Model):
                            | Q(interest_year__isnull=False, interest_until_month__gte=1,
                                interest_until_month__lte=12)),
                 name="entry_interest_has_year"),
-            # One interest entry per account and year: a re-run, or two workers, credit it once.
-            models.UniqueConstraint(fields=["account", "interest_year"], condition=Q(kind=EntryKind.INTEREST),
-                                    name="entry_one_interest_per_year"),
+            # One interest entry per account, year and span: a re-run, or two workers, credit it once. The
+            # yearly run's entry runs to December (12); a closing at a transfer out or a payout credits the
+            # year up to its month, and the run later credits the months after it (issue 23).
+            models.UniqueConstraint(fields=["account", "interest_year", "interest_until_month"],
+                                    condition=Q(kind=EntryKind.INTEREST), name="entry_one_interest_per_span"),
             models.UniqueConstraint(fields=["account", "source_key"], condition=Q(source_key__isnull=False),
                                     name="entry_one_per_source"),
         ]

@@ -21,10 +21,15 @@ __all__ = ["FEN", "account_interest_until", "account_lock_or_open", "entries_pos
 
 
 def account_lock_or_open(*, person_id: int, on: date) -> PensionAccount:
-    """The person's account, locked for this transaction; opened on `on` when they have none.
-    One account per person (a unique key): two openers race to one row."""
+    """The person's account, locked for this transaction; opened on `on` when they have none, reopened
+    on `on` when a refund closed it (issue 23). One account per person (a unique key): two openers
+    race to one row."""
     PensionAccount.objects.bulk_create([PensionAccount(person_id=person_id, opened_on=on)], ignore_conflicts=True)
-    return PensionAccount.objects.select_for_update().get(person_id=person_id)
+    account = PensionAccount.objects.select_for_update().get(person_id=person_id)
+    if account.closed_on is not None:  # paid out before, insured again: money coming in reopens it
+        account.closed_on, account.reopened_on = None, on
+        account.save(update_fields=["closed_on", "reopened_on"])
+    return account
 
 
 def entries_post(entries: list[AccountEntry]) -> None:

@@ -88,6 +88,9 @@ def account_year_end(viewer: Viewer, *, year: int, person_id: int | None = None)
         entries = entries.filter(account__person_id=person_id)
     entries = entries.annotate(book_year=Case(When(kind=EntryKind.INTEREST, interest_year__isnull=False,
                                                    then=F("interest_year")),
+                                              # a correction of a month: the year it corrects (as the statements)
+                                              When(kind=EntryKind.CORRECTION, contribution_month__isnull=False,
+                                                   then=ExtractYear("contribution_month")),
                                               default=ExtractYear("posted_on")))
     sums = {name: Sum("amount", filter=Q(book_year=year, kind=kind)) for name, kind in _YEAR_KINDS.items()}
     found = entries.filter(book_year__lte=year).aggregate(

@@ -74,6 +74,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "notices.tasks.notices_daily",
         "schedule": crontab(minute=15, hour=settings.CONTRIBUTIONS_DAILY_HOUR + 1),
     }
+    # Statements whose year changed since they were generated (a correction, a late filing): new versions.
+    sender.conf.beat_schedule["statement-supersede-sweep"] = {
+        "task": "statements.tasks.statement_supersede_sweep_task",
+        "schedule": settings.STATEMENT_SUPERSEDE_MINUTES * 60,
+    }
     # Payment orders (issue 22): orders quoted and settled are paid (a catch-up), then those past validity expire.
     sender.conf.beat_schedule["payment-orders-daily"] = {
         "task": "collection.tasks.payment_orders_daily",

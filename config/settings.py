@@ -352,6 +352,11 @@ NOTICE_GENERATE_PERSONS = env_int("NOTICE_GENERATE_PERSONS", 100_000)
 NOTICE_SEND_CHUNK = env_int("NOTICE_SEND_CHUNK", 200)
 NOTICE_ALERT_MONTHS = env_int("NOTICE_ALERT_MONTHS", 12)
 NOTICE_DAY = env_int("NOTICE_DAY", 28)
+
+# Statements whose year changed after they were generated are reissued by a sweep this often
+# (statements/services/superseding.py); it reaches back this far before the previous sweep began.
+STATEMENT_SUPERSEDE_MINUTES = env_int("STATEMENT_SUPERSEDE_MINUTES", 60)
+STATEMENT_SUPERSEDE_OVERLAP_MINUTES = env_int("STATEMENT_SUPERSEDE_OVERLAP_MINUTES", 60)
 # How far the nightly reconciliation reaches back before the previous run started (long transactions).
 ACCOUNTS_RECONCILE_OVERLAP_MINUTES = env_int("ACCOUNTS_RECONCILE_OVERLAP_MINUTES", 60)
 DEADLINE_REMIND_WITHIN_DAYS = env_int("DEADLINE_REMIND_WITHIN_DAYS", 3)

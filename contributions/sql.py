@@ -11,7 +11,7 @@ below and a property test proves both give the same answer (tests/contributions/
 | a day of a period's month, capped at its last day (the declaration day, the due day) | `day_in_month` | `terms.Terms.day_in` |
 | the Art. 62 provisional charge: 110% of the previous month | `provisional_amount` | none |
 | late fee days, amount-days and the fee of a charge (Art. 86) | `late_days`, `late_amount_days`, `late_fee` | `fees.late_days`, `fees.late_fee` |
-| a charge is settled (a live allocation settled it): a paid month | `charge_settled` | `selectors.lines._settled` (ORM) |
+| a charge is settled (paid in full now): a paid month | `charge_settled` | `selectors.lines._settled` (ORM) |
 | a charge paid in full now / a credit is used up: what the accounts credit | `charge_paid_in_full`, `credit_used_up` | none (accounts/credits.py posts per allocation) |
 | an Art. 58 determined month counts (its determination was confirmed and charged it) | `determined_month_counts` | `selectors.lines.person_months_query` (ORM) |
 | a person's month of lines is on the roll (its figures do not net to zero) | `month_on_the_roll` | `selectors.lines.NOT_ON_THE_ROLL` (ORM) |
@@ -66,11 +66,12 @@ def late_fee(*, amount_days: str, unpaid: str, fee_from: str, on: str, rate: str
 
 
 def charge_settled(charge_id: str) -> str:
-    """The charge `charge_id` is settled: an allocation settled it and no release undid that allocation.
-    A month is paid when every positive charge behind it is settled."""
-    return ("EXISTS (SELECT 1 FROM contributions_allocation a\n"
-            f"                   WHERE a.charge_id = {charge_id} AND a.settles_charge\n"
-            "                     AND NOT EXISTS (SELECT 1 FROM contributions_allocation r WHERE r.releases_id = a.id))")
+    """The charge `charge_id` is settled: paid in full now (`charge_paid_in_full`). A month is paid
+    when every positive charge behind it is settled. Not "an allocation settled it and was not
+    released": after a partial reversal (a part's payment taken back, the allocation that settled the
+    rest still live) the charge is open again (issue 23)."""
+    return (f"EXISTS (SELECT 1 FROM contributions_charge sc WHERE sc.id = {charge_id}\n"
+            f"                   AND {charge_paid_in_full('sc')})")
 
 
 def determined_month_counts(dm: str = "dm", d: str = "d") -> str:

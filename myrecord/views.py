@@ -35,7 +35,7 @@ from pensions.estimate import estimate_for
 from refunds.selectors import refunds_visible
 from statements.apis import statement_body
 from statements.render import statement_pdf
-from statements.selectors import access_log_visible, statements_visible
+from statements.selectors import access_log_visible, statement_changes, statement_is_current, statements_visible
 from transfers.selectors import suspensions_visible, transfers_visible
 
 PAGE_SIZE = 24
@@ -92,7 +92,7 @@ def overview(request, viewer, person):
                  relationships=person_relationships(viewer, person).order_by("-opened_on", "-id"),
                  employments=person_employments(viewer, person).order_by("-start_date", "-id"),
                  balance=summary.balance, years=years, months=months,
-                 statement=statements_visible(viewer).order_by("-year").first())
+                 statement=statements_visible(viewer).order_by("-year", "-version").first())
 
 
 def _contribution_years(viewer, person) -> list[int]:
@@ -153,8 +153,11 @@ def pension(request, viewer, person):
 
 @person_page
 def statements(request, viewer, person):
-    return _page(request, "statements.html", person,
-                 statements=statements_visible(viewer).prefetch_related("deliveries").order_by("-year"))
+    found = list(statements_visible(viewer).select_related("superseded_by")
+                 .prefetch_related("deliveries", "events").order_by("-year", "-version"))
+    for s in found:  # a reissued year lists both versions, the newest marked current, with what changed
+        s.current, s.changes = statement_is_current(s), statement_changes(s)
+    return _page(request, "statements.html", person, statements=found)
 
 
 def _statement_or_none(viewer, year: int):

@@ -21,11 +21,11 @@ from agency.deadlines import today_in_shanghai
 from common.access import Viewer
 from common.display import actor_text
 from common.problems import Conflict, NotFound
-from insured.models import InsuredPerson, OriginalRetirementAge
+from insured.models import InsuredPerson
 from insured.selectors.persons import persons_visible
 from pensions import formula, selectors
 from pensions.formula import IndexedMonths, Input, Missing, Part
-from refunds.retirement import AGE_RULES, minimum_months, retirement_age
+from refunds.retirement import AGE_RULES, minimum_months, person_retirement_category, retirement_age
 
 FLEXIBLE_MONTHS = 36  # 2024 decision: up to three years before the new age (never below the original), or after
 STOP, KEEP = "stop", "keep"
@@ -284,7 +284,7 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_b
     paying" scenarios (issue 28: the flexible worker's planner asks "what if I paid on this base")."""
     as_of = (as_of or today_in_shanghai()).replace(day=1)
     # A man's original age is 60 whatever his post; a woman's (55 cadre, 50 worker) must be recorded.
-    category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
+    category = person_retirement_category(person)
     if not category:
         raise Conflict(_("The person's original retirement-age category is not recorded: the estimate needs it."),
                        type_slug="pension-category-missing")
@@ -329,7 +329,7 @@ def determination_scenario(person: InsuredPerson, *, month: date, as_of: date,
 # --- the line on the yearly statement (issue 27 item 4) -------------------------------------------------------
 
 def _statutory(person: InsuredPerson) -> date | None:
-    category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
+    category = person_retirement_category(person)
     return retirement_age(person.birth_date, category).month if category else None
 
 

@@ -74,10 +74,19 @@ def retirement_age(birth_date: date, original_age: str) -> RetirementAge:
                          on=_add_months(birth_date, total))
 
 
+def person_retirement_category(person: InsuredPerson) -> str:
+    """The person's original retirement-age category: the one recorded, or for a man, who has only
+    one (60), that one; "" for a woman whose category (55 cadre post, 50 worker post) is not recorded,
+    a fact a clerk records (issue 23, loose end 5)."""
+    if person.original_retirement_age:
+        return person.original_retirement_age
+    return OriginalRetirementAge.MEN_60 if person.sex == "M" else ""
+
+
 def retirement_date(person: InsuredPerson, original_age: str | None = None) -> date:
-    """The day `person` reaches the statutory retirement age; `original_age` defaults to the category
-    recorded on the person."""
-    return retirement_age(person.birth_date, original_age or person.original_retirement_age).on
+    """The day `person` reaches the statutory retirement age; `original_age` defaults to the person's
+    category (`person_retirement_category`)."""
+    return retirement_age(person.birth_date, original_age or person_retirement_category(person)).on
 
 
 def minimum_months(retirement_year: int) -> int:

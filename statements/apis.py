@@ -26,7 +26,7 @@ from common.renderers import JSONRenderer
 from common.security import client_address
 from contributions.models import PARTS
 from statements.render import statement_pdf
-from statements.selectors import access_log_visible, statement_verify, statements_visible
+from statements.selectors import access_log_visible, statement_changes, statement_verify, statements_visible
 from statements.services.requests import statement_request
 from statements.signing import key_set, qr_text
 from statements.snapshot import verification_code_display
@@ -96,6 +96,13 @@ class StatementDeliveryOut(serializers.Serializer):
 
 class StatementSummaryOut(serializers.Serializer):
     year = IntegerField()
+    version = IntegerField(min_value=1, help_text="2, 3, ...: reissued after the year's figures changed.")
+    current = serializers.BooleanField(help_text="The year's newest version; an older one was superseded.")
+    superseded_by = serializers.CharField(allow_null=True, help_text="The verification code of the version that "
+                                                                     "replaced this one, or null.")
+    changes = serializers.ListField(child=serializers.CharField(),
+                                    help_text="What changed from the previous version (in Chinese); empty for "
+                                              "the first version.")
     generated_at = serializers.DateTimeField()
     checksum = serializers.CharField(help_text="SHA-256 of the statement's snapshot; printed on the PDF.")
     verification_code = serializers.CharField()
@@ -126,7 +133,11 @@ def _amounts(values: list[str]) -> dict:
 
 
 def _summary(statement) -> dict:
-    return {"year": statement.year, "generated_at": statement.generated_at, "checksum": statement.checksum,
+    successor = getattr(statement, "superseded_by", None)
+    return {"year": statement.year, "version": statement.version, "current": successor is None,
+            "superseded_by": verification_code_display(successor.verification_code) if successor else None,
+            "changes": statement_changes(statement),
+            "generated_at": statement.generated_at, "checksum": statement.checksum,
             "verification_code": verification_code_display(statement.verification_code),
             "channel": statement.channel,
             "deliveries": [{"channel": d.channel, "state": d.state, "sent_at": d.sent_at}
@@ -149,7 +160,7 @@ def statement_body(statement) -> dict:
 
 
 class YearCursor(Cursor):
-    ordering = "-year"
+    ordering = ("-year", "-version")
 
 
 class MyStatementsApi(ApiView):
@@ -159,8 +170,9 @@ class MyStatementsApi(ApiView):
     @extend_schema(responses=StatementSummaryOut(many=True), summary="The calling person's statements, newest first")
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(statements_visible(self.viewer).prefetch_related("deliveries"), request,
-                                           view=self)
+        page = paginator.paginate_queryset(
+            statements_visible(self.viewer).select_related("superseded_by").prefetch_related("deliveries", "events"),
+            request, view=self)
         return paginator.get_paginated_response([_summary(s) for s in page])
 
 
@@ -242,10 +254,20 @@ class VerificationOut(serializers.Serializer):
     closing_balance = serializers.DecimalField(**MONEY, help_text="The individual account at the year's end.")
     employer_total = serializers.DecimalField(**MONEY, help_text="The year's employer contributions, all types.")
     individual_total = serializers.DecimalField(**MONEY, help_text="The year's individual contributions, all types.")
+    version = IntegerField(min_value=1, help_text="1 for the statement first issued; 2, 3, ... for the reissues "
+                                                  "after the year's figures changed.")
+    status = serializers.ChoiceField(choices=["current", "superseded"],
+                                     help_text="superseded: the year's figures changed and a new version was "
+                                               "issued; its code is in superseded_by.")
+    superseded_by = serializers.CharField(allow_null=True, help_text="The current version's verification code, "
+                                                                     "or null when this one is current.")
+    message = serializers.CharField(help_text="The answer in Chinese, as a person reads it.")
 
 
 _VERIFY_EXAMPLE = {"year": 2025, "name": "王**", "checksum": "9f2c" * 16, "months_in_year": 12, "months_total": 87,
-                   "closing_balance": "58210.44", "employer_total": "26880.00", "individual_total": "11160.00"}
+                   "closing_balance": "58210.44", "employer_total": "26880.00", "individual_total": "11160.00",
+                   "version": 1, "status": "current", "superseded_by": None,
+                   "message": "核验通过：该记录单为2025年度现行有效版本。"}
 
 
 class StatementVerifyApi(ApiView):
@@ -261,9 +283,16 @@ class StatementVerifyApi(ApiView):
     def get(self, request):
         found = statement_verify(code=request.query_params.get("code", ""))
         f = found.figures
+        if found.superseded_by:
+            message = (f"该记录单为{found.year}年度第{found.version}版，已被核验码为 {found.superseded_by} 的新版记录单取代"
+                       "（记录已更正），请以新版为准。")
+        else:
+            message = f"核验通过：该记录单为{found.year}年度现行有效版本。"
         return Response({"year": found.year, "name": found.name, "checksum": found.checksum,
                          "months_in_year": f["my"], "months_total": f["mt"], "closing_balance": f["cb"],
-                         "employer_total": f["te"], "individual_total": f["ti"]})
+                         "employer_total": f["te"], "individual_total": f["ti"], "version": found.version,
+                         "status": "superseded" if found.superseded_by else "current",
+                         "superseded_by": found.superseded_by, "message": message})
 
 
 class StatementKeySerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from statements.services.delivery import (
 from statements.services.generation import statement_range_generate
 from statements.services.notices import transfer_notice_send
 from statements.services.runs import statement_run_advance, statement_run_start
+from statements.services.superseding import statement_supersede_sweep
 
 
 def range_work(range_id: int) -> str:
@@ -69,3 +70,11 @@ def run_yearly() -> str:
     finds the same run)."""
     run, created = statement_run_start(year=timezone.localdate().year - 1, region=None, actor=Viewer.system())
     return f"{run}: {'started' if created else run.state}"
+
+
+def supersede_sweep() -> str:
+    """Every STATEMENT_SUPERSEDE_MINUTES: reissue the statements whose year changed since."""
+    sweep = statement_supersede_sweep(actor=Viewer.system())
+    if sweep is None:
+        return "no statements"
+    return f"sweep {sweep.pk}: {sweep.candidates} checked, {sweep.reissued} reissued ({sweep.state})"

@@ -66,6 +66,13 @@ def print_batch_handed_over(batch: PrintBatch, *, actor: Viewer) -> StatementEve
                   detail={"batch": batch.pk, "letters": batch.letters})
 
 
+def statement_superseded(statement: Statement, *, actor: Viewer, old: Statement, changes: list[str]) -> StatementEvent:
+    """A new version of a year's statement: what changed (in Chinese, as sent to the person)."""
+    return _write(kind=StatementEventKind.SUPERSEDED, actor=actor, statement=statement,
+                  detail={"version": statement.version, "supersedes": old.pk, "supersedes_code": old.verification_code,
+                          "changes": changes})
+
+
 def transfer_notice_sent(*, transfer_id: int, region_id: int, person_id: int, channel: str,
                          actor: Viewer) -> StatementEvent:
     """Written before the notice goes out: once per transfer (the database knows it was done)."""

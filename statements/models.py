@@ -94,14 +94,25 @@ class Statement(models.Model):
     verification_code = models.CharField(_("verification code"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=StatementDelivery.choices)
     generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+    # A year's statement is reissued when its figures changed (statements/services/superseding.py): a
+    # new row, version 2, 3, ..., naming the one it supersedes; the newest version is the current one.
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by", verbose_name=_("supersedes"))
 
     scope_paths = {"region": "region_id", "person": "person_id"}
 
     class Meta:
-        ordering = ["-year", "person_id"]
+        # the current version first: `.filter(person=..., year=...).first()` is the current statement
+        ordering = ["-year", "person_id", "-version"]
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
-        constraints = [models.UniqueConstraint(fields=["person", "year"], name="statement_one_per_person_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year", "version"], name="statement_one_version_per_year"),
+            models.CheckConstraint(condition=Q(version=1, supersedes__isnull=True)
+                                   | Q(version__gt=1, supersedes__isnull=False),
+                                   name="statement_version_names_predecessor"),
+        ]
         indexes = [models.Index(fields=["region", "year"], name="statement_region_year")]
         triggers = [pgtrigger.Protect(name="statements_are_never_changed",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
@@ -211,6 +222,7 @@ class StatementEventKind(models.TextChoices):
     CONFIRMED_SENT = "confirmed_sent", _("uncertain sending confirmed as sent")
     BATCH_HANDED_OVER = "batch_handed_over", _("print batch handed over")
     TRANSFER_NOTICE = "transfer_notice", _("transfer completion notice")
+    SUPERSEDED = "superseded", _("reissued: the figures changed")
 
 
 class StatementEvent(models.Model):
@@ -238,3 +250,51 @@ class StatementEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"  # Asia/Shanghai, as shown
+
+
+class SweepState(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+
+
+class SupersedeSweep(models.Model):
+    """One pass of the job that reissues statements whose year changed after they were generated
+    (statements/services/superseding.py). Its candidates are written when it starts; each is marked
+    done in the transaction that reissued it (or found its figures unchanged), so a killed sweep
+    resumes where it stopped and nothing is reissued twice."""
+
+    state = models.CharField(_("state"), max_length=10, choices=SweepState.choices, default=SweepState.RUNNING)
+    since = models.DateTimeField(_("changes recorded since"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    candidates = models.PositiveIntegerField(_("statements checked"), default=0)
+    reissued = models.PositiveIntegerField(_("statements reissued"), default=0)
+    started_by = models.CharField(_("started by"), max_length=100)
+
+    scope_paths = {"all": True}
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("statement reissue sweep")
+        verbose_name_plural = _("statement reissue sweeps")
+        constraints = [models.UniqueConstraint(fields=["state"], condition=Q(state="running"),
+                                               name="supersede_sweep_one_running")]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M} ({self.get_state_display()})"
+
+
+class SupersedeCandidate(models.Model):
+    """A current statement whose person and year had a change recorded after it was generated."""
+
+    sweep = models.ForeignKey(SupersedeSweep, on_delete=models.PROTECT, related_name="+")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="+")
+    done = models.BooleanField(default=False)
+    reissued_as = models.ForeignKey(Statement, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sweep", "statement"], name="supersede_candidate_once")]
+        indexes = [models.Index(fields=["sweep", "id"], condition=Q(done=False), name="supersede_candidate_todo")]
+
+    def __str__(self) -> str:
+        return f"{self.sweep_id}: {self.statement_id}"

@@ -16,9 +16,34 @@ from common.identifiers import mask_name
 from common.problems import NotFound, ValidationFailed
 from common.replicas import primary_reads, replica_reads
 from insured.models import InsuredPerson, RecordAccess
-from statements.models import Delivery, DeliveryState, PrintBatch, RangeState, RunRange, Statement, StatementRun
+from statements.models import (
+    Delivery,
+    DeliveryState,
+    PrintBatch,
+    RangeState,
+    RunRange,
+    Statement,
+    StatementEventKind,
+    StatementRun,
+)
 from statements.signing import figures
-from statements.snapshot import CODE_LENGTH, verification_code_normal
+from statements.snapshot import CODE_LENGTH, verification_code_display, verification_code_normal
+
+
+def statement_changes(statement: Statement) -> list[str]:
+    """What changed from the previous version (the reissue's event), [] for a first version. Reads the
+    prefetched `events` when the caller prefetched them."""
+    if statement.version == 1:
+        return []
+    for event in statement.events.all():
+        if event.kind == StatementEventKind.SUPERSEDED:
+            return list(event.detail.get("changes", []))
+    return []
+
+
+def statement_is_current(statement: Statement) -> bool:
+    """No newer version supersedes it (select_related("superseded_by") saves the query)."""
+    return getattr(statement, "superseded_by", None) is None
 
 
 def runs_visible(viewer: Viewer) -> QuerySet[StatementRun]:
@@ -95,6 +120,8 @@ class Verification:
     name: str
     checksum: str
     figures: dict  # statements.signing.figures: what the QR's signed payload holds
+    version: int = 1
+    superseded_by: str | None = None  # the current version's code (displayed) when this one was reissued
 
 
 def statement_verify(*, code: str) -> Verification:
@@ -106,7 +133,8 @@ def statement_verify(*, code: str) -> Verification:
                                      gettext("A verification code has %(n)s digits and letters A to F.") % {"n": CODE_LENGTH})
     # Snapshots never change: read from the replica when one is configured, the primary when the replica
     # does not hold this one yet (common.replicas).
-    query = Statement.objects.filter(verification_code=normal).values_list("year", "person_id", "checksum", "snapshot")
+    query = (Statement.objects.filter(verification_code=normal)
+             .values_list("year", "person_id", "checksum", "snapshot", "version"))
     with replica_reads():
         found = query.first()
     if found is None:
@@ -114,10 +142,13 @@ def statement_verify(*, code: str) -> Verification:
             found = query.first()
     if found is None:
         raise NotFound(gettext("No statement has this verification code."))
-    year, person_id, checksum, snapshot = found
+    year, person_id, checksum, snapshot, version = found
     name = mask_name(InsuredPerson.objects.values_list("name", flat=True).get(pk=person_id))
+    current = (Statement.objects.filter(person_id=person_id, year=year, version__gt=version)
+               .values_list("verification_code", flat=True).first())  # the newest version first
     return Verification(year=year, name=name, checksum=checksum,
-                        figures=figures(json.loads(snapshot), masked_name=name, checksum=checksum))
+                        figures=figures(json.loads(snapshot), masked_name=name, checksum=checksum), version=version,
+                        superseded_by=verification_code_display(current) if current else None)
 
 
 def uncertain_deliveries_alert(viewer: Viewer):

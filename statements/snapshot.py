@@ -12,7 +12,9 @@ insured directly, as their own selectors do:
   month is paid when every positive charge behind it is settled by a live allocation (as
   contributions.selectors.lines reads `paid`);
 - account: every entry belongs to the year it was posted in, interest to its interest year (as the
-  interest run counts them), so closing = opening + the year's movements; months of contribution
+  interest run counts them), a clerk's correction of a contribution month to that month's year (the
+  year it corrects: its statement is reissued, domain.md "Corrections and disputes"), so
+  closing = opening + the year's movements (accounts.selectors.account_year_end, the same rule); months of contribution
   are the months whose credits add up to more than zero (Art. 16, accounts.selectors);
 - the snapshot is JSON text built by json_build_object (keys in the order written here), and that
   text is what is stored and hashed: the PDF is rendered from it alone, byte for byte the same every time.
@@ -115,7 +117,8 @@ WITH p AS (
            {channel} AS channel
     FROM insured_insuredperson p
     WHERE p.id BETWEEN %(first)s AND %(last)s {region_filter}
-      AND NOT EXISTS (SELECT 1 FROM statements_statement s WHERE s.person_id = p.id AND s.year = %(year)s)
+      AND NOT EXISTS (SELECT 1 FROM statements_statement s
+                      WHERE s.person_id = p.id AND s.year = %(year)s AND s.version >= %(version)s)
 ), lc AS (
     -- the person range named on the lines too: each partition answers from its (person_id, period) index
     SELECT l.* FROM contributions_contributionline l JOIN p ON p.id = l.person_id
@@ -162,7 +165,10 @@ WITH p AS (
     FROM emp e JOIN employers_employer er ON er.id = e.employer_id GROUP BY e.person_id
 ), ae AS (
     SELECT a.person_id, e.kind, e.amount, e.contribution_month,
-           CASE WHEN e.kind = 'interest' THEN e.interest_year ELSE extract(year FROM e.posted_on)::int END AS y
+           CASE WHEN e.kind = 'interest' THEN e.interest_year
+                WHEN e.kind = 'correction' AND e.contribution_month IS NOT NULL
+                THEN extract(year FROM e.contribution_month)::int
+                ELSE extract(year FROM e.posted_on)::int END AS y
     FROM accounts_pensionaccount a JOIN p ON p.id = a.person_id JOIN accounts_accountentry e ON e.account_id = a.id
     WHERE a.person_id BETWEEN %(first)s AND %(last)s
 ), am AS (
@@ -220,11 +226,11 @@ WITH p AS (
     LEFT JOIN pj ON pj.person_id = p.id
 ), ins AS (
     INSERT INTO statements_statement (person_id, year, region_id, run_id, snapshot, checksum, verification_code,
-                                      channel, generated_at)
+                                      channel, generated_at, version, supersedes_id)
     SELECT person_id, %(year)s, region_id, %(run)s, snapshot, encode(sha256(convert_to(snapshot, 'UTF8')), 'hex'),
-           code, channel, now()
+           code, channel, now(), %(version)s, %(supersedes)s
     FROM snap ORDER BY person_id
-    ON CONFLICT (person_id, year) DO NOTHING
+    ON CONFLICT (person_id, year, version) DO NOTHING
     RETURNING id, person_id, channel
 ){deliveries}
 """
@@ -298,10 +304,13 @@ class Generated:
 
 def statements_generate_range(*, first_person_id: int, last_person_id: int, year: int, region_id: int | None,
                               run_id: int | None, generated_on: date, actor_label: str,
-                              deliveries: bool = True) -> Generated:
+                              deliveries: bool = True, version: int = 1,
+                              supersedes_id: int | None = None) -> Generated:
     """Writes the statement of `year` (with its delivery, unless `deliveries` is off) of every person
-    with first <= id <= last (of the region) who has none yet. The caller holds the transaction."""
-    params = {"first": first_person_id, "last": last_person_id, "year": year, "region": region_id,
+    with first <= id <= last (of the region) who has none yet; with `version` > 1, the new version of
+    one person's statement that supersedes `supersedes_id` (statements/services/superseding.py).
+    The caller holds the transaction."""
+    params = {"version": version, "supersedes": supersedes_id, "first": first_person_id, "last": last_person_id, "year": year, "region": region_id,
               "run": run_id, "y0": date(year, 1, 1), "y11": date(year, 12, 1), "today": generated_on.isoformat(),
               "actor": actor_label,
               "pensions": pension_estimates_json(first_person_id=first_person_id, last_person_id=last_person_id,

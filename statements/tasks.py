@@ -52,3 +52,9 @@ def statement_runs_check() -> str:
 def statement_run_yearly() -> str:
     """On STATEMENT_RUN_MONTH/DAY: the run of last year for every region."""
     return conductor.run_yearly()
+
+
+@shared_task(acks_late=True)
+def statement_supersede_sweep_task() -> str:
+    """Every STATEMENT_SUPERSEDE_MINUTES: new versions of statements whose year changed."""
+    return conductor.supersede_sweep()

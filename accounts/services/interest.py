@@ -37,16 +37,31 @@ INTEREST_RUN = Machine(gettext_lazy("interest run"), {
 
 # The year's figures for every account in one statement: the benchmark's baseline
 # (bench/interest_bench.py), and what a run stages before it posts.
-_INTEREST = interest_amount(opening="opening", weighted="weighted", percent="%(percent)s")
+# An account closed during the year (a transfer out, a payout) was credited interest up to its closing
+# month M then (accounts.postings.account_interest_until); the run credits the months after it: the
+# balance at the end of month M for 12 - M months, and what was posted after M from its posting month
+# (issue 23: the run used to find "that year's interest entry" and skip the account for good). With no
+# closing, M is 0 and this is the whole year. `opening * -M` in the weighted sum keeps the one rounding
+# of the formula (accounts.sql.interest_amount).
+_INTEREST = interest_amount(opening="opening", weighted="weighted - opening * closed", percent="%(percent)s")
 INTEREST_FIGURES_SQL = f"""
+WITH closing AS (
+    SELECT account_id, max(interest_until_month) AS m FROM accounts_accountentry
+    WHERE kind = 'interest' AND interest_until_month < 12 AND interest_year = %(year)s GROUP BY account_id
+)
 SELECT account_id, {_INTEREST} FROM (
-    SELECT e.account_id,
-           coalesce(sum(e.amount) FILTER (WHERE (e.kind <> 'interest' AND e.posted_on < %(y0)s)
-                                          OR (e.kind = 'interest' AND e.interest_year < %(year)s)), 0) AS opening,
+    SELECT e.account_id, coalesce(c.m, 0) AS closed,
+           coalesce(sum(e.amount) FILTER (WHERE (e.kind <> 'interest'
+                                                 AND e.posted_on < %(y0)s + coalesce(c.m, 0) * interval '1 month')
+                                          OR (e.kind = 'interest' AND e.interest_year < %(year)s)
+                                          OR (e.kind = 'interest' AND e.interest_year = %(year)s
+                                              AND e.interest_until_month < 12)), 0) AS opening,
            coalesce(sum(e.amount * {interest_weight("e.posted_on")})
-                    FILTER (WHERE e.kind <> 'interest' AND e.posted_on >= %(y0)s AND e.posted_on < %(y1)s), 0)
+                    FILTER (WHERE e.kind <> 'interest' AND e.posted_on >= %(y0)s + coalesce(c.m, 0) * interval '1 month'
+                              AND e.posted_on < %(y1)s), 0)
              AS weighted
-    FROM accounts_accountentry e GROUP BY e.account_id) f
+    FROM accounts_accountentry e LEFT JOIN closing c ON c.account_id = e.account_id
+    GROUP BY e.account_id, c.m) f
 WHERE {_INTEREST} > 0
 """
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -132,7 +133,9 @@ class Declaration(models.Model):
         ordering = ["-period", "-sequence"]
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
-        indexes = [models.Index(fields=["employer", "-period", "-sequence"], name="declaration_employer_period")]
+        indexes = [models.Index(fields=["employer", "-period", "-sequence"], name="declaration_employer_period"),
+                   # filings recorded since a moment (the statements' reissue sweep); appended in order
+                   BrinIndex(fields=["declared_at"], name="declaration_declared_brin")]
         constraints = [
             models.UniqueConstraint(fields=["employer", "period", "sequence"], name="declaration_one_per_sequence"),
             models.CheckConstraint(condition=Q(period__day=1), name="declaration_period_first_day"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -150,6 +151,8 @@ class Allocation(models.Model):
             models.Index(fields=["credit"], name="allocation_credit"),
             models.Index(fields=["person", "effective_on"], condition=Q(person__isnull=False),
                          name="allocation_person_day"),
+            # allocations (and their releases) recorded since a moment: the statements' reissue sweep
+            BrinIndex(fields=["created_at"], name="allocation_created_brin"),
         ]
         constraints = [
             models.CheckConstraint(condition=(Q(payment__isnull=False, credit__isnull=True)
@@ -202,6 +205,9 @@ class Determination(models.Model):
         ordering = ["proposed_at"]
         verbose_name = _("late enrolment determination")
         verbose_name_plural = _("late enrolment determinations")
+        # determinations decided since a moment (the statements' reissue sweep)
+        indexes = [models.Index(fields=["decided_at"], condition=Q(state="confirmed"),
+                                name="determination_confirmed_at")]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.employer.name}"

@@ -23,9 +23,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import BoolAnd
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from common.access import Viewer, scope
 from contributions.models import (
@@ -153,10 +153,12 @@ class Month:
 
 
 def _settled(charge_ref: str) -> Exists:
-    """A live allocation that settled the charge `charge_ref` points at (no release undid it): the ORM twin
-    of contributions.sql.charge_settled (tests/contributions/test_sql_rules.py)."""
-    return Exists(Allocation.objects.filter(charge_id=OuterRef(charge_ref), settles_charge=True,
-                                            released_by__isnull=True))
+    """The charge `charge_ref` points at is paid in full now (its allocations, releases included, add up
+    to its amount): the ORM twin of contributions.sql.charge_settled (tests/contributions/test_sql_rules.py)."""
+    allocated = (Allocation.objects.filter(charge_id=OuterRef("pk")).order_by().values("charge_id")
+                 .annotate(total=Sum("amount")).values("total"))
+    return Exists(Charge.objects.filter(pk=OuterRef(charge_ref))
+                  .filter(amount__lte=Coalesce(Subquery(allocated), Value(Decimal(0)), output_field=MONEY)))
 
 
 def _lines_paid() -> BoolAnd:

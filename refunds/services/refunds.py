@@ -48,7 +48,7 @@ from refunds.models import (
     RefundState,
 )
 from refunds.problems import refused
-from refunds.retirement import minimum_months, retirement_age
+from refunds.retirement import minimum_months, person_retirement_category, retirement_age
 from refunds.rules import heir_amounts
 from refunds.terms import RefundRule
 
@@ -71,7 +71,10 @@ REFUND = Machine(gettext_lazy("refund"), {
                   "reject": Step(S.REJECTED, events.refund_rejected, close=AUDIT)},
     S.AUDITED: {"liquidate": Step(S.LIQUIDATED, events.refund_liquidated, close=LIQUIDATION, open=PAYOUT),
                 "reject": Step(S.REJECTED, events.refund_rejected, close=LIQUIDATION)},
-    S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT)},
+    # A balance that moved after the liquidation (money came in, interest was recomputed) is liquidated
+    # again in place: the payout clock keeps running, the re-liquidating clerk becomes the preparer.
+    S.LIQUIDATED: {"approve": Step(S.PAID, events.refund_paid, close=PAYOUT),
+                   "liquidate": Step(S.LIQUIDATED, events.refund_liquidated)},
 }, states=RefundState, actions={"audit": gettext_lazy("audited"),
                                 "reject": gettext_lazy("rejected"),
                                 "liquidate": gettext_lazy("liquidated"),
@@ -112,7 +115,7 @@ def _eligibility_check(*, person: InsuredPerson, reason: str, account: PensionAc
                       rule="Social Insurance Law Art. 14")
     checked: dict = {"balance": str(account.balance)}
     if reason == RefundReason.RETIREMENT_SHORT:
-        age = retirement_age(person.birth_date, person.original_retirement_age)
+        age = retirement_age(person.birth_date, person_retirement_category(person))
         checked.update(retirement_on=age.on.isoformat(), age=f"{age.years}y{age.months}m")
         if today < age.on:
             raise refused("refund-under-retirement-age",
@@ -267,7 +270,9 @@ def refund_liquidate(*, refund: Refund, actor: Viewer, payout_month: date | None
         raise refused("refund-no-balance", _("The person has no individual account balance to pay out."),
                       rule="Social Insurance Law Art. 14")
     refund.payout_month, refund.amount = month, account.balance
-    refund.interest_credited = sum((e.amount for e in posted), Decimal("0.00"))
+    # liquidated again: the interest credited the first time stays credited (and counted)
+    before = (refund.interest_credited or Decimal("0.00")) if refund.state == S.LIQUIDATED else Decimal("0.00")
+    refund.interest_credited = before + sum((e.amount for e in posted), Decimal("0.00"))
     refund.prepared_by_id, refund.prepared_at = actor.user_id, timezone.now()
     heirs = list(refund.heirs.order_by("id"))
     if heirs:

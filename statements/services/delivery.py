@@ -35,6 +35,8 @@ from statements.models import (
     DeliveryState,
     PrintBatch,
     Statement,
+    StatementEvent,
+    StatementEventKind,
     StatementRun,
 )
 from statements.queue import EMAILS_SEND, PRINT_BATCH_RENDER, queue_after_commit
@@ -65,7 +67,7 @@ _CLAIM_SQL = """
 UPDATE statements_delivery d SET state = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1
 FROM statements_statement s
 WHERE d.id = ANY(%(ids)s) AND d.state IN ('pending') AND s.id = d.statement_id
-RETURNING d.id, d.address, d.attempts, s.year, s.snapshot
+RETURNING d.id, d.address, d.attempts, s.year, s.snapshot, s.id, s.version
 """
 
 
@@ -79,11 +81,22 @@ def _candidates(cursor, *, first_person_id: int | None, last_person_id: int | No
     return [row[0] for row in cursor.fetchall()]
 
 
-def _message(delivery_id: int, year: int, address: str, pdf: bytes) -> EmailMessage:
+def _reissue_note(statement_id: int, version: int) -> str:
+    """For a reissued statement: which version it is and what changed (its event), in Chinese."""
+    if version == 1:
+        return ""
+    detail = (StatementEvent.objects.filter(statement_id=statement_id, kind=StatementEventKind.SUPERSEDED)
+              .values_list("detail", flat=True).first()) or {}
+    changes = "".join(f"\n  · {line}" for line in detail.get("changes", []))
+    return (f"\n\n您的记录已更正，本记录单为第{version}版，取代此前寄送的版本（原核验码已作废，核验时将显示本版核验码）。"
+            f"变化如下：{changes}")
+
+
+def _message(delivery_id: int, year: int, address: str, pdf: bytes, note: str = "") -> EmailMessage:
     message = EmailMessage(
-        subject=f"{year}年度社会保险个人权益记录单",
+        subject=f"{year}年度社会保险个人权益记录单" + ("（更正版）" if note else ""),
         body=(f"您好：\n\n附件是您{year}年度的社会保险个人权益记录单（PDF）。本记录单依据《中华人民共和国社会保险法》"
-              "第七十四条免费提供；如对记录有异议，请按记录单上的说明申请核查。\n\n此邮件由系统发送，请勿回复。"),
+              f"第七十四条免费提供；如对记录有异议，请按记录单上的说明申请核查。{note}\n\n此邮件由系统发送，请勿回复。"),
         to=[address], headers={"Message-ID": f"<statement-delivery-{delivery_id}@{settings.STATEMENT_MAIL_DOMAIN}>"})
     message.attach(f"statement-{year}.pdf", pdf, "application/pdf")
     return message
@@ -122,9 +135,10 @@ def email_deliveries_send(*, actor: Viewer, first_person_id: int | None = None, 
                     claimed = cursor.fetchall()  # rows another sender took are not among them
                 handled += len(claimed)
                 sent: list[int] = []
-                for delivery_id, address, attempts, year_of, snapshot in claimed:
+                for delivery_id, address, attempts, year_of, snapshot, statement_id, version in claimed:
                     try:
-                        mail.send_messages([_message(delivery_id, year_of, address, statement_pdf(snapshot))])
+                        mail.send_messages([_message(delivery_id, year_of, address, statement_pdf(snapshot),
+                                                     _reissue_note(statement_id, version))])
                     except Exception as exc:  # the mail server refused or did not answer: retry later
                         give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
                         wait = timedelta(minutes=min(2 ** attempts, 6 * 60))

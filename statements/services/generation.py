@@ -76,4 +76,4 @@ def _statement_generate_one(*, person_id: int, year: int, actor: Viewer) -> tupl
     made = statements_generate_range(first_person_id=person_id, last_person_id=person_id, year=year, region_id=None,
                                      run_id=None, generated_on=timezone.localdate(), actor_label=actor.label(),
                                      deliveries=False)
-    return Statement.objects.get(person_id=person_id, year=year), made.statements == 1
+    return Statement.objects.filter(person_id=person_id, year=year).first(), made.statements == 1

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import DifferenceKind, EntryKind, PensionAccount, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
@@ -112,3 +112,27 @@ def test_a_paid_art58_determined_month_is_credited_like_a_declared_one():
     pay(employer, "10.00", date(2025, 6, 4), "B-59")
     assert alice.pension_account.entries.count() == 1
     assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 0
+
+
+def test_credits_of_a_person_paid_out_and_enrolled_again_reopen_the_closed_account():
+    """Issue 23, loose end 2: the account a refund closed is not credited as if it were open; the first
+    credit after the person's new enrolment reopens it (the payout and the closing stay on record)."""
+    from accounts.postings import account_lock_or_open
+
+    employer = EmployerFactory()
+    alice = PersonFactory()
+    with transaction.atomic():
+        account = account_lock_or_open(person_id=alice.pk, on=date(2020, 1, 1))
+        account.closed_on = date(2024, 6, 30)  # as refund_approve leaves it, after the payout
+        account.save(update_fields=["closed_on"])
+    declaration, month = declare(employer, date(2025, 3, 1), "1000.00")
+    line(declaration, alice, month, "480.00")
+    pay(employer, "1000.00", date(2025, 3, 14), "B-1")
+    account.refresh_from_db()
+    assert account.closed_on is None and account.reopened_on == date(2025, 3, 14)
+    assert account.balance == Decimal("480.00")
+    with transaction.atomic():  # a transfer in after the new enrolment: the same rule
+        account.closed_on = date(2025, 6, 30)
+        account.save(update_fields=["closed_on"])
+        again = account_lock_or_open(person_id=alice.pk, on=date(2025, 9, 1))
+    assert again.closed_on is None and again.reopened_on == date(2025, 9, 1)

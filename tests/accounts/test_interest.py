@@ -117,3 +117,34 @@ def test_closing_interest_runs_to_the_closing_month_with_the_latest_published_ra
     assert "2024" in years[2025].note
     # Posted once: a second call posts nothing, and the yearly run later skips the account.
     assert account_interest_until(account=a, month=date(2025, 4, 1), actor=SYSTEM) == []
+
+
+def test_the_yearly_run_credits_the_rest_of_a_year_whose_closing_interest_was_posted_at_a_transfer_out():
+    """Issue 23, loose end 3: a transfer out in April credits interest up to April; the funds come back
+    in September; the year's run credits September to December (the months after the closing), once."""
+    rate(2024, "2.62")
+    rate(2025, "2.00")
+    a = account_for(PersonFactory())
+    credit(a, "12000.00", date(2024, 12, 20))
+    closing = account_interest_until(account=a, month=date(2025, 4, 1), actor=SYSTEM)
+    closed = {e.interest_year: e for e in closing}[2025]
+    a.refresh_from_db()
+    from accounts.models import AccountEntry
+    from accounts.postings import entries_post
+
+    entries_post([AccountEntry(account=a, kind=EntryKind.TRANSFER_OUT, amount=-a.balance, posted_on=date(2025, 4, 15),
+                               cause_type="test", actor="test")])
+    entries_post([AccountEntry(account=a, kind=EntryKind.TRANSFER_IN, amount=Decimal("20000.00"),
+                               posted_on=date(2025, 9, 10), cause_type="test", actor="test")])
+    credit(a, "600.00", date(2025, 11, 20))
+
+    run = interest_run_continue(run_id=interest_run_start(year=2025, actor=SYSTEM).pk)
+    assert run.state == RunState.DONE and run.accounts_credited == 1
+    rest = a.entries.get(kind=EntryKind.INTEREST, interest_year=2025, interest_until_month=12)
+    # after April the balance is 0; 20000 from September (4 months), 600 from November (2 months)
+    assert rest.amount == ((Decimal("20000") * 4 + 600 * 2) * Decimal("2.00") / 1200).quantize(Decimal("0.01"))
+    assert a.entries.filter(kind=EntryKind.INTEREST, interest_year=2025).count() == 2
+    assert closed.interest_until_month == 4
+    # running again credits nothing twice
+    again = interest_run_continue(run_id=run.pk)
+    assert a.entries.filter(kind=EntryKind.INTEREST, interest_year=2025).count() == 2 and again.state == RunState.DONE

@@ -67,7 +67,9 @@ def test_the_late_fee_is_the_same_in_sql_and_in_fees(parts, unpaid, on, rate, fe
 
 
 # How a charge's money went: nothing, a part, settled, settled and given back, given back and settled again.
-HISTORIES = ("none", "part", "settled", "released", "settled_again")
+# "part_released": a part, then a payment that settled the rest, then the part's payment reversed
+# (issue 23: the settling allocation is still live, yet the charge is no longer paid in full).
+HISTORIES = ("none", "part", "settled", "released", "settled_again", "part_released")
 
 
 def _allocate(employer, target: Charge, payment: Payment, history: str) -> None:
@@ -78,6 +80,10 @@ def _allocate(employer, target: Charge, payment: Payment, history: str) -> None:
 
     if history == "part":
         write(D("0.01"), False)
+    elif history == "part_released":
+        part = write(D("0.01"), False)
+        write(target.amount - D("0.01"), True)
+        write(D("-0.01"), False, releases=part)
     elif history != "none":
         first = write(target.amount, True)
         if history in ("released", "settled_again"):

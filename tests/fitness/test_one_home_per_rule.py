@@ -30,7 +30,8 @@ RULES = {
     "late fee days": (
         "contributions/sql.py", r"-\s*[\w.]*fee_from\b", lambda: contributions_sql.late_days("c.fee_from", "x.paid_on")),
     "a settled charge (a paid month)": (
-        "contributions/sql.py", r"\w\.settles_charge\b", lambda: contributions_sql.charge_settled("c.id")),
+        "contributions/sql.py", r"amount <= \(SELECT coalesce\(sum\(",
+        lambda: contributions_sql.charge_settled("c.id")),
     "a counted Art. 58 month": (
         "contributions/sql.py", r"charge_id IS NOT NULL", lambda: contributions_sql.determined_month_counts()),
     "a month on the roll (figures that do not net to zero)": (

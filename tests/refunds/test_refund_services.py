@@ -63,6 +63,22 @@ def test_retirement_age_with_too_few_years_is_eligible_and_starts_the_audit_cloc
     assert Deadline.objects.filter(rule=RefundRule.REFUND_AUDIT, subject_id=refund.pk, closed_at__isnull=True).exists()
 
 
+def test_a_man_whose_category_was_never_recorded_is_eligible_at_60(desk):
+    """Issue 23, loose end 5: a man has one original age (60); only a woman's category is a fact to record."""
+    person, _account = insured_with_account(desk.region)
+    assert person.sex == "M" and person.original_retirement_age == ""
+    refund = _apply(person, "retirement_short")
+    assert refund.state == RefundState.SUBMITTED
+    assert refund.events.get().details["checked"]["age"].startswith("60y")
+
+
+def test_a_woman_whose_category_was_never_recorded_is_asked_for_it(desk):
+    person, _account = insured_with_account(desk.region, seq=312, sex="F")
+    with pytest.raises(ValidationFailed) as err:
+        _apply(person, "retirement_short")
+    assert err.value.errors[0]["field"] == "original_retirement_age"
+
+
 def test_nationality_lost_is_eligible_once_the_notice_was_served(desk):
     person, _ = insured_with_account(desk.region, nationality="USA")
     with pytest.raises(ApplicationError) as err:
@@ -209,6 +225,26 @@ def test_the_second_clerks_approval_pays_closes_and_keeps_the_record_readable(de
     with pytest.raises(ApplicationError) as err:  # paid once
         refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="again")
     assert _slug(err) == "already-decided"
+
+
+def test_a_balance_that_moved_after_liquidation_is_liquidated_again_without_rejecting(desk):
+    """Issue 23, loose end 4: money came in after the liquidation; the approval is refused, the clerk
+    liquidates again (a step of the machine from "liquidated"), and another clerk approves the new amount."""
+    from tests.accounts.factories import credit
+
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    first = refund.amount
+    credit(account, "50.00", date(2026, 6, 20), key="late")
+    with pytest.raises(ApplicationError) as err:
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B1")
+    assert err.value.status == 409
+    again = refund_liquidate(refund=Refund.objects.get(pk=refund.pk), actor=desk.clerk, payout_month=date(2026, 6, 1))
+    assert again.state == RefundState.LIQUIDATED and again.amount == first + Decimal("50.00")
+    paid = refund_payout_approve(refund=again, actor=desk.approver, bank_reference="B2")
+    assert paid.state == RefundState.PAID and paid.amount == first + Decimal("50.00")
+    assert list(RefundEvent.objects.filter(refund=refund).values_list("kind", flat=True)) == [
+        "applied", "audited", "liquidated", "liquidated", "paid", "closed"]
 
 
 def test_the_payout_closes_the_open_relationship_and_leaves_a_transfer_out_as_it_was(desk):

@@ -84,7 +84,9 @@ def test_anyone_verifies_a_statement_by_its_code_and_learns_nothing_more(setting
                             "months_in_year": snap["months_in_year"], "months_total": snap["months_total"],
                             "closing_balance": snap["account"]["closing"],
                             "employer_total": found.json()["employer_total"],
-                            "individual_total": found.json()["individual_total"]}
+                            "individual_total": found.json()["individual_total"], "version": 1,
+                            "status": "current", "superseded_by": None,
+                            "message": f"核验通过：该记录单为{YEAR}年度现行有效版本。"}
     assert len(found.json()["checksum"]) == 64
     wrong = anonymous.get("/api/v1/statements/verify", {"code": "0" * 25})
     assert wrong.status_code == 404 and wrong["Content-Type"] == "application/problem+json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -105,3 +106,19 @@ def test_corrections_second_employers_and_determined_months_read_as_the_persons_
                    for m in expected]
     assert "2025-03" not in [g[0] for g in got] and len(employers) == 2
     assert snap["arrears"]["months"] == len({g[0] for g in got if not g[4]})
+
+
+def test_a_month_settled_after_a_part_whose_payment_was_reversed_is_unpaid():
+    """Issue 23: a charge paid by a part and then the rest (that allocation "settles" it), and the
+    part's payment then reversed by the collector, is no longer paid in full: its month is unpaid."""
+    from contributions.allocation import payment_reverse
+    from tests.statements.world import pay
+
+    w = build(paid_months=11)  # December open
+    part = pay(w.employer, "1.00")
+    pay(w.employer, month_total() - D("1.00"))
+    payment_reverse(payment=part, on=date(YEAR, 12, 28), actor="tests")
+    run_year()
+    months = json.loads(Statement.objects.get(person=w.person, year=YEAR).snapshot)["months"]
+    paid = {period: flag for period, _e, _b, _a, flag, _s in months}
+    assert paid[f"{YEAR}-11"] == 1 and paid[f"{YEAR}-12"] == 0
