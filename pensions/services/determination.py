@@ -43,7 +43,7 @@ from pensions.estimate import determination_scenario, month_add, months_between
 from pensions.models import BenefitParameter, Determination, DeterminationKind, DeterminationState
 from pensions.problems import refused
 from pensions.terms import PensionRule
-from refunds.retirement import retirement_age
+from refunds.retirement import person_retirement_category, retirement_age
 from transfers.models import TemporaryAccount
 
 OPEN_PERMISSION = "pensions.add_determination"
@@ -57,7 +57,7 @@ DETERMINATION = Machine(gettext_lazy("pension determination"), {
 
 
 def statutory_month(person: InsuredPerson) -> date:
-    category = person.original_retirement_age or (OriginalRetirementAge.MEN_60 if person.sex == "M" else "")
+    category = person_retirement_category(person)
     if not category:
         raise Conflict(_("The person's original retirement-age category is not recorded: the determination needs "
                          "it."), type_slug="pension-category-missing")
