@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmployerKindEnum": "employers.models.EmployerKind",
         "ApplicationKindEnum": "employers.models.ApplicationKind",
+        "RegistrationStateEnum": "employers.models.ApplicationState",
         "DocumentKindEnum": "agency.vocabulary.document_kind_choices",
         "SexEnum": "insured.models.Sex",
         "SeparationReasonEnum": "insured.models.SeparationReason",

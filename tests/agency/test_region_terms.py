@@ -1,6 +1,7 @@
 """Each app's terms of a region (issue 21 item 7): its own model, one row per region or none (the
 defaults), shown and edited on the region's admin page, and used by that app's deadlines."""
 
+import re
 from datetime import date
 
 import pytest
@@ -42,7 +43,9 @@ def test_the_superuser_sets_one_apps_terms_on_the_region_page_and_the_others_kee
     for heading in ("Registration terms", "Staffing terms", "Suspension terms", "Refund terms"):
         assert heading in page
     form = {"code": "320102", "name": "玄武区", "province": "江苏省", "pooling_area": ""}
-    for prefix in ("registration_terms", "staffing_terms", "suspension_terms"):  # their forms left out
+    prefixes = set(re.findall(r'name="([a-z_]+)-TOTAL_FORMS"', page))
+    assert {"registration_terms", "staffing_terms", "suspension_terms", "refund_terms"} <= prefixes
+    for prefix in prefixes - {"refund_terms"}:  # every other app's terms left out
         form |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     form |= {"refund_terms-TOTAL_FORMS": "1", "refund_terms-INITIAL_FORMS": "0", "refund_terms-0-audit_days": "5",
              "refund_terms-0-liquidation_days": "10", "refund_terms-0-payout_days": "10"}  # in calendar days

@@ -325,6 +325,27 @@ PROBES = {
                        (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     "look into alert": Probe("POST", "/api/v1/me/alerts/look-into", lambda w: "/api/v1/me/alerts/look-into",
                              (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    # Persons who insure themselves (issue 28) act on their own enrolment only: the world's persons are
+    # employees, not flexible workers (no enrolment to stop or resume: 404; nothing to pay: 409); an
+    # empty enrolment or base change reaches the validation.
+    "my flexible enrolment": Probe("GET", "/api/v1/me/flexible-enrolment", lambda w: "/api/v1/me/flexible-enrolment",
+                                   (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403)),
+    "enrol as flexible worker": Probe("POST", "/api/v1/me/flexible-enrolment",
+                                      lambda w: "/api/v1/me/flexible-enrolment",
+                                      (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "change flexible base": Probe("POST", "/api/v1/me/flexible-enrolment/base",
+                                  lambda w: "/api/v1/me/flexible-enrolment/base",
+                                  (401, 403, 403, 401, 403, 400, 400, 403, 403, 403, 403), body=lambda w: {}),
+    "stop flexible": Probe("POST", "/api/v1/me/flexible-enrolment/stop", lambda w: "/api/v1/me/flexible-enrolment/stop",
+                           (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403), body=lambda w: {}),
+    "resume flexible": Probe("POST", "/api/v1/me/flexible-enrolment/resume",
+                             lambda w: "/api/v1/me/flexible-enrolment/resume",
+                             (401, 403, 403, 401, 403, 404, 404, 403, 403, 403, 403), body=lambda w: {}),
+    "flexible payment order": Probe("POST", "/api/v1/me/flexible-payment-orders",
+                                    lambda w: "/api/v1/me/flexible-payment-orders",
+                                    (401, 403, 403, 401, 403, 409, 409, 403, 403, 403, 403), body=lambda w: {}),
+    "flexible planner": Probe("GET", "/api/v1/me/flexible-planner", lambda w: "/api/v1/me/flexible-planner",
+                              (401, 403, 403, 401, 403, 200, 200, 403, 403, 403, 403)),
     # The statements' public keys: anyone.
     "statement keys": Probe("GET", "/.well-known/statement-keys.json", lambda w: "/.well-known/statement-keys.json",
                             (200,) * 11),

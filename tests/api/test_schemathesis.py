@@ -158,6 +158,17 @@ def _existing_id(world: World, path: str) -> int:
                       "account_name": "社会保险费专户", "opened_on": world.declaration.period.replace(year=2000)})
         portal = Viewer(Kind.EMPLOYER, employer_id=world.employer.pk, client_id="world")
         return payment_order_issue(actor=portal).pk
+    if path.startswith("/api/v1/me/disputes/"):
+        # The person's own dispute of their declared month (issue 23), filed once through the service.
+        from disputes.models import Dispute
+        from disputes.services.disputes import dispute_file
+        from tests.builders import person_viewer
+
+        found = Dispute.objects.filter(person=world.person).first()
+        if found is not None:
+            return found.pk
+        return dispute_file(person=world.person, actor=person_viewer(world.person), subject_kind="month",
+                            month=world.declaration.period, account_text="这个月的缴费基数不对。").pk
     raise AssertionError(f"no record known for {path}: add one to the world")
 
 

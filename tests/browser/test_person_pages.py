@@ -91,9 +91,9 @@ def test_a_person_reads_their_record_in_the_browser(chromium, live_server, perso
     shots = {"缴费": "contributions", "个人账户": "account", "权益记录单": "statements", "我的申请": "applications",
              "查询记录": "access-log"}
     for item in MENU[1:]:
-        page.get_by_role("navigation", name="我的记录").get_by_role("link", name=item).click()
+        page.get_by_role("navigation", name="我的记录").get_by_role("link", name=item, exact=True).click()
         page.wait_for_load_state()
-        assert page.get_by_role("link", name=item).first.get_attribute("aria-current") == "page"
+        assert page.get_by_role("link", name=item, exact=True).first.get_attribute("aria-current") == "page"
         _no_sideways_scroll(page)
         _accessible(page)
         if item == "缴费":
