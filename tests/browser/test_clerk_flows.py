@@ -7,6 +7,7 @@ Screenshots of the home page and a person's file go to $SCREENSHOT_DIR when it i
 
 import os
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -79,16 +80,18 @@ def _shoot(page, name: str, tmp_path: Path) -> Path:
     return path
 
 
-def _contrast(color: str, background: str) -> float:
+def _contrast(color: str, background: str) -> Decimal:
     """WCAG contrast ratio of two computed CSS colours; a transparent background is the page's white."""
-    def luminance(css: str) -> float:
-        parts = [float(part) for part in css[css.index("(") + 1:-1].split(",")]
+    def luminance(css: str) -> Decimal:
+        parts = [Decimal(part) for part in css[css.index("(") + 1:-1].split(",")]
         if len(parts) == 4 and parts[3] == 0:
-            parts = [255.0, 255.0, 255.0]
-        linear = [(c / 255 / 12.92) if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parts[:3]]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+            parts = [Decimal(255)] * 3
+        channels = [c / 255 for c in parts[:3]]
+        linear = [c / Decimal("12.92") if c <= Decimal("0.03928") else ((c + Decimal("0.055")) / Decimal("1.055"))
+                  ** Decimal("2.4") for c in channels]
+        return Decimal("0.2126") * linear[0] + Decimal("0.7152") * linear[1] + Decimal("0.0722") * linear[2]
     lighter, darker = sorted((luminance(color), luminance(background)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    return (lighter + Decimal("0.05")) / (darker + Decimal("0.05"))
 
 
 def _log_in(page, user) -> None:
@@ -134,7 +137,7 @@ def test_the_clerks_main_flows(page, office_day, tmp_path):
     })""")
     assert "暂挂款项" in [heading["text"] for heading in headings]
     for heading in headings:
-        assert heading["text"] and _contrast(heading["color"], heading["background"]) >= 4.5, heading
+        assert heading["text"] and _contrast(heading["color"], heading["background"]) >= Decimal("4.5"), heading
     _shoot(page, "home", tmp_path)
 
     # Open the queue of overdue registrations: one row, overdue, due date and state on screen.
