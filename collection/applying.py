@@ -5,8 +5,10 @@ individual accounts credited when a charge is settled); an unmatched one waits i
 
 Overpayment: what the record leaves unallocated stays the employer's credit up to the region's
 `credit_limit` (collection.terms); the excess is not paid in but waits in suspense for a clerk. The
-excess is found by allocating the whole record in a savepoint and rolling it back (only a record
-larger than the limit can leave more than the limit), then paying in what is kept."""
+excess of a chunk's records is found by allocating them on trial, in memory
+(`contributions.allocation.allocation_trial`: only a record larger than the limit can leave more
+than the limit), then paying in what is kept. A clerk's assignment from suspense
+(`record_apply_to`) still tries in a savepoint and rolls it back."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from collection.suspense import suspense_enter
 from collection.terms import terms_for
 from common.access import Viewer
 from contributions import events as contribution_events
-from contributions.allocation import charges_settle
+from contributions.allocation import allocation_trial, charges_settle_many
 from contributions.models import Allocation, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.payments import payment_record
@@ -45,11 +47,13 @@ def bank_reference(record: CollectorRecord, *, suffix: str = "") -> str:
 
 
 def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int, int]:
-    """Match new credit records and apply them, set-based: the matching in two queries, the matched
-    employers locked in one, then per employer its payments inserted together and ONE allocation run
-    for all of them; applications, suspense items and events written in bulk. An employer's record
-    larger than the region's credit limit is allocated in a savepoint first and rolled back when it
-    leaves more than the limit unallocated (the overpayment above it goes to suspense). Returns
+    """Match new credit records and apply them, set-based per chunk: the matching in two queries, the
+    matched employers locked in one, their payments inserted in one, then ONE allocation of the whole
+    chunk (`contributions.allocation.charges_settle_many`: the open charges read in three statements,
+    each employer's run in memory, the late fees, the allocations and the accounts' credits written in
+    one statement each); applications, suspense items and events written in bulk. An employer's record
+    larger than the region's credit limit is first allocated on trial (`allocation_trial`, in memory):
+    what it would leave above the limit unallocated goes to suspense, the rest is paid in. Returns
     (records applied, records all of whose money waits in suspense)."""
     if not records:
         return 0, 0
@@ -70,47 +74,41 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
     regions = dict(Employer.objects.select_for_update(no_key=True).filter(pk__in=by_employer).order_by("pk")
                    .values_list("pk", "region_id"))
     limits: dict[int, Decimal] = {}
-    at_risk: set[int] = set()
+    region_terms: dict[int, tuple[Decimal, str]] = {}
+    terms: dict[int, tuple[Decimal, str]] = {}
+    at_risk: dict[int, list[tuple[int, object, Decimal]]] = {}
     for employer_id, ours in by_employer.items():
+        region_id = regions[employer_id]
+        if region_id not in region_terms:
+            found = contribution_terms(region_id)
+            region_terms[region_id] = (found.late_fee_daily_rate, found.allocation_order)
+        terms[employer_id] = region_terms[region_id]
         for record in ours:
-            region_id = record.account.region_id
-            if region_id not in limits:
-                limits[region_id] = terms_for(region_id).credit_limit
+            if record.account.region_id not in limits:
+                limits[record.account.region_id] = terms_for(record.account.region_id).credit_limit
             kept_of[record.pk] = record.amount
         if any(record.amount > limits[record.account.region_id] for record in ours):
-            at_risk.add(employer_id)
-    # The payments of every employer whose records cannot leave more than the credit limit, in one
-    # INSERT; the others' in their own savepoint below.
-    created = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
-                                           for employer_id in sorted(by_employer) if employer_id not in at_risk
-                                           for record in by_employer[employer_id]])
-    payments_of: dict[int, list[Payment]] = {}
-    for payment in created:
-        payments_of.setdefault(payment.employer_id, []).append(payment)
-    recorded: list[Payment] = []
-    for employer_id in sorted(by_employer):
-        ours = by_employer[employer_id]
-        terms = contribution_terms(regions[employer_id])
-        if employer_id not in at_risk:
-            payments = _settle(employer_id, payments_of.get(employer_id, []), terms, actor)
-        else:
-            savepoint = transaction.savepoint()
-            payments = _pay(employer_id, ours, kept_of, terms, actor)
-            excess = {}
-            for record, payment in zip(ours, payments, strict=True):
-                left = payment.amount - payment.allocated
+            at_risk[employer_id] = [(record.pk, record.value_date, record.amount) for record in ours]
+    if at_risk:  # what the allocation would leave of each record, its payments all paid in
+        tried = allocation_trial(money=at_risk, actor=actor.label(), terms=terms)
+        for employer_id in at_risk:
+            for record in by_employer[employer_id]:
+                left = record.amount - tried[record.pk]
                 if left > limits[record.account.region_id]:
-                    excess[record.pk] = left - limits[record.account.region_id]
-            if excess:
-                transaction.savepoint_rollback(savepoint)
-                for pk, amount in excess.items():
-                    kept_of[pk] -= amount
-                payments = _pay(employer_id, ours, kept_of, terms, actor)
-            else:
-                transaction.savepoint_commit(savepoint)
-        recorded.extend(payments)
-        paid = {payment.bank_reference: payment for payment in payments}
-        for record in ours:
+                    kept_of[record.pk] -= left - limits[record.account.region_id]
+    recorded = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
+                                            for employer_id in sorted(by_employer)
+                                            for record in by_employer[employer_id] if kept_of[record.pk] > 0])
+    written = charges_settle_many(payer_ids=sorted(by_employer), actor=actor.label(), terms=terms)
+    allocated: dict[int, Decimal] = {}
+    for allocation in written:
+        if allocation.payment_id is not None:
+            allocated[allocation.payment_id] = allocated.get(allocation.payment_id, ZERO) + allocation.amount
+    for payment in recorded:  # its event says what this run allocated of it
+        payment.allocated = allocated.get(payment.pk, ZERO)
+    paid = {payment.bank_reference: payment for payment in recorded}
+    for employer_id in sorted(by_employer):
+        for record in by_employer[employer_id]:
             match = matches[record.pk]
             if kept_of[record.pk] > 0:
                 applications.append(Application(record=record, employer_id=employer_id,
@@ -144,27 +142,6 @@ def _payment(employer_id: int, record: CollectorRecord, kept_of: dict[int, Decim
     return Payment(employer_id=employer_id, bank_reference=bank_reference(record), amount=kept_of[record.pk],
                    paid_on=record.value_date, channel=PaymentChannel.COLLECTOR, actor=actor.label(),
                    actor_user_id=actor.user_id)
-
-
-def _pay(employer_id: int, records: list[CollectorRecord], kept_of: dict[int, Decimal], terms, actor: Viewer) -> list:
-    """The employer's payments of `records` (what is kept of each) inserted at once, then one
-    allocation run; each payment carries `allocated` (what this run allocated of it)."""
-    payments = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
-                                            for record in records if kept_of[record.pk] > 0])
-    return _settle(employer_id, payments, terms, actor)
-
-
-def _settle(employer_id: int, payments: list[Payment], terms, actor: Viewer) -> list[Payment]:
-    """One allocation run for the employer; each of its new `payments` carries `allocated`."""
-    written = charges_settle(employer_id=employer_id, actor=actor.label(), rate=terms.late_fee_daily_rate,
-                             order=terms.allocation_order)
-    allocated: dict[int, Decimal] = {}
-    for allocation in written:
-        if allocation.payment_id is not None:
-            allocated[allocation.payment_id] = allocated.get(allocation.payment_id, ZERO) + allocation.amount
-    for payment in payments:
-        payment.allocated = allocated.get(payment.pk, ZERO)
-    return payments
 
 
 def record_apply_to(record: CollectorRecord, *, employer_id: int | None = None, amount: Decimal, matched_by: str,

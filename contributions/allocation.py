@@ -15,6 +15,12 @@ Allocation (`charges_settle`), run after anything that adds money or charges:
   paid and their days) becomes a `late_fee` charge of its own and is allocated in turn;
 - what is left stays a credit that the next charges use.
 
+A chunk of payers at once (`charges_settle_many`, the collection feed's chunk of collector records):
+their open state is read in three statements for the whole chunk, each payer's run is the same run in
+memory (`_run`), and the chunk's late fees, allocations and settled hooks (the accounts' credits) are
+written in one statement each. `charges_settle` is that for one payer. `allocation_trial` runs it on
+money not paid in yet and writes nothing (what a collector's record would leave above the credit limit).
+
 `payment_reverse(payment=...)` (issue 22, item 5): the collector took a payment's money back. Its live
 allocations are released (negative allocations that keep their day, as above), so the charges it
 settled are open again and their late fee runs from the original due day once more; the payment is
@@ -35,7 +41,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.access import Viewer
@@ -81,7 +88,7 @@ def _payer(employer_id: int | None, person_id: int | None) -> tuple[str, int, di
 
 @dataclass
 class _Target:
-    charge_id: int
+    charge_id: int | None  # None: a late fee this run posts, not written yet
     kind: str
     period: date
     due_on: date
@@ -92,6 +99,7 @@ class _Target:
     parent_due_on: date | None = None
     released: bool = False  # money once allocated to it was given back (a release): it may be reopened
     parts: list[Part] = field(default_factory=list)
+    posted: Decimal = ZERO  # a reopened principal: the late fee posted when it was settled before
 
     @property
     def open(self) -> Decimal:
@@ -104,89 +112,152 @@ class _Source:
     credit_id: int | None
     effective_on: date
     left: Decimal
+    rank: int | None = None  # a trial's money not written yet (`allocation_trial`): after the written, in order
+    key: object = None
 
 
+# The open state of a chunk of payers (`payer` is the column: employer_id or person_id), in one
+# statement for the whole chunk, whatever its size: the charges with something open (a principal or
+# late fee not paid in full, a credit not used up) and the payments with money left ('c' and 'p' rows),
+# from one read of the payers' allocations. An allocation belongs to the payer of its charge and of its
+# source (the trigger of contributions/migrations/0003 holds it), so they are read by the payer.
 _OPEN_SQL = """
-SELECT c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
-       (SELECT p.due_on FROM contributions_charge p WHERE p.id = c.parent_id),
-       COALESCE(g.given, 0),
-       COALESCE((SELECT sum(a.amount) FROM contributions_allocation a WHERE a.credit_id = c.id), 0),
-       COALESCE(g.released, false)
-  FROM contributions_charge c
-  LEFT JOIN LATERAL (SELECT sum(a.amount) AS given, bool_or(a.amount < 0) AS released
-                       FROM contributions_allocation a WHERE a.charge_id = c.id) g ON true
- WHERE c.{payer} = %s
+WITH given AS MATERIALIZED (
+    SELECT a.charge_id, a.payment_id, a.credit_id, a.amount FROM contributions_allocation a
+     WHERE a.{payer} = ANY(%(ids)s)
+), to_charge AS (
+    SELECT charge_id, sum(amount) AS given, bool_or(amount < 0) AS released FROM given GROUP BY charge_id
+), from_credit AS (
+    SELECT credit_id, sum(amount) AS used FROM given WHERE credit_id IS NOT NULL GROUP BY credit_id
+), from_payment AS (
+    SELECT payment_id, sum(amount) AS given FROM given WHERE payment_id IS NOT NULL GROUP BY payment_id
+)
+SELECT 'c', o.payer, o.id, o.kind, o.period, o.due_on, o.fee_from, o.amount, o.parent_id,
+       (SELECT p.due_on FROM contributions_charge p WHERE p.id = o.parent_id), o.given, o.used, o.released
+  FROM (SELECT c.{payer} AS payer, c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
+               COALESCE(g.given, 0) AS given, COALESCE(u.used, 0) AS used, COALESCE(g.released, false) AS released
+          FROM contributions_charge c
+          LEFT JOIN to_charge g ON g.charge_id = c.id
+          LEFT JOIN from_credit u ON u.credit_id = c.id
+         WHERE c.{payer} = ANY(%(ids)s)
+           AND (c.amount > COALESCE(g.given, 0) OR c.amount < 0 AND -c.amount > COALESCE(u.used, 0))
+        OFFSET 0) o
+UNION ALL
+SELECT 'p', p.{payer}, p.id, NULL, NULL, p.paid_on, NULL, p.amount - COALESCE(a.given, 0), NULL, NULL,
+       NULL, NULL, NULL
+  FROM contributions_payment p
+  LEFT JOIN from_payment a ON a.payment_id = p.id
+ WHERE p.{payer} = ANY(%(ids)s)
+   AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
+   AND p.amount - COALESCE(a.given, 0) > 0
 """
 
-_PAYMENTS_LEFT_SQL = """
-SELECT p.id, p.paid_on, p.amount - COALESCE(sum(a.amount), 0) AS left_over
-  FROM contributions_payment p LEFT JOIN contributions_allocation a ON a.payment_id = p.id
- WHERE p.{payer} = %s
-   AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
- GROUP BY p.id
-HAVING p.amount - COALESCE(sum(a.amount), 0) > 0
-"""
+# The hash tables of a chunk's read (a few hundred thousand allocations) stay in memory.
+_WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 _PARTS_SQL = """
 SELECT a.charge_id, a.amount, a.effective_on FROM contributions_allocation a
  WHERE a.charge_id = ANY(%s)
 """
 
+_POSTED_FEES_SQL = """
+SELECT parent_id, sum(amount) FROM contributions_charge
+ WHERE parent_id = ANY(%s) AND kind = 'late_fee' GROUP BY parent_id
+"""
 
-def _load(payer: str, payer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]]:
-    """Open principal charges, open late-fee charges, and the sources with money left, of one payer
-    (`payer` is the column: employer_id or person_id)."""
-    principal, fees, sources = [], [], []
+
+@dataclass
+class _Ledger:
+    """One payer's open charges and sources, as `_load_many` read them."""
+
+    principal: list[_Target] = field(default_factory=list)
+    fees: list[_Target] = field(default_factory=list)
+    sources: list[_Source] = field(default_factory=list)
+
+
+def _load_many(payer: str, payer_ids: list[int]) -> dict[int, _Ledger]:
+    """Open principal charges, open late-fee charges, and the sources with money left, of each payer
+    of the chunk (see the SQL above); the late fees already posted of the reopened principals."""
+    ledgers = {payer_id: _Ledger() for payer_id in payer_ids}
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_SQL.format(payer=payer), [payer_id])
-        for cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used, released in (
-                cursor.fetchall()):
-            if amount < 0:
-                if -amount - used > 0:
-                    sources.append(_Source(None, cid, due_on, -amount - used))
-            elif given < amount:
+        if connection.in_atomic_block:
+            cursor.execute(_WORK_MEM)
+        cursor.execute(_OPEN_SQL.format(payer=payer), {"ids": payer_ids})
+        for (row, payer_id, cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used,
+             released) in cursor.fetchall():
+            ledger = ledgers[payer_id]
+            if row == "p":  # a payment with money left: `amount` is what is left, `due_on` its day
+                ledger.sources.append(_Source(cid, None, due_on, amount))
+            elif amount < 0:
+                ledger.sources.append(_Source(None, cid, due_on, -amount - used))
+            else:
                 target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due,
                                  released=released)
-                (fees if kind == ChargeKind.LATE_FEE else principal).append(target)
-        cursor.execute(_PAYMENTS_LEFT_SQL.format(payer=payer), [payer_id])
-        sources += [_Source(pid, None, paid_on, left) for pid, paid_on, left in cursor.fetchall()]
-        partly_paid = [t.charge_id for t in principal if t.given]
-        if partly_paid:
-            by_id = {t.charge_id: t for t in principal}
-            cursor.execute(_PARTS_SQL, [partly_paid])
+                (ledger.fees if kind == ChargeKind.LATE_FEE else ledger.principal).append(target)
+        by_id = {t.charge_id: t for ledger in ledgers.values() for t in ledger.principal if t.given}
+        if by_id:
+            cursor.execute(_PARTS_SQL, [list(by_id)])
             for charge_id, amount, effective_on in cursor.fetchall():
                 by_id[charge_id].parts.append(Part(amount, effective_on))
-    # Credits before payments of the same day; then by id, so the order is always the same.
-    sources.sort(key=lambda s: (s.effective_on, s.payment_id is not None, s.credit_id or s.payment_id))
-    return principal, fees, sources
+        reopened = [t for ledger in ledgers.values() for t in ledger.principal if t.released]
+        if reopened:  # settled before and reopened (a reversal): the fee posted then is not posted again
+            cursor.execute(_POSTED_FEES_SQL, [[t.charge_id for t in reopened]])
+            posted = dict(cursor.fetchall())
+            for target in reopened:
+                target.posted = posted.get(target.charge_id, ZERO)
+    for ledger in ledgers.values():
+        # Credits before payments of the same day; then by id, so the order is always the same.
+        ledger.sources.sort(key=_source_order)
+    return ledgers
+
+
+def _source_order(source: _Source) -> tuple:
+    """Credits before payments of the same day; then by id (money not written yet last, in its
+    order: it would be given the next ids), so the order is always the same."""
+    return (source.effective_on, source.payment_id is not None or source.rank is not None,
+            source.rank if source.rank is not None else source.credit_id or source.payment_id)
+
+
+def _load(payer: str, payer_id: int) -> tuple[list[_Target], list[_Target], list[_Source]]:
+    """One payer's open principal charges, open late-fee charges and sources with money left."""
+    ledger = _load_many(payer, [payer_id])[payer_id]
+    return ledger.principal, ledger.fees, ledger.sources
+
+
+_LAST = float("inf")
 
 
 def _age(target: _Target) -> tuple:
     """Oldest first: a late fee takes the age of the principal it belongs to, and follows it."""
     if target.kind == ChargeKind.LATE_FEE and target.parent_id is not None:
-        return (target.parent_due_on or target.due_on, target.period, target.parent_id, 1, target.charge_id)
+        # A fee this run posts (no id yet) comes after the fees of the same principal written before.
+        return (target.parent_due_on or target.due_on, target.period, target.parent_id, 1,
+                target.charge_id if target.charge_id is not None else _LAST)
     return (target.due_on, target.period, target.charge_id, 0, target.charge_id)
 
 
-def charges_settle(*, employer_id: int | None = None, actor: str, rate: Decimal | None = None,
-                   order: str | None = None, person_id: int | None = None) -> list[Allocation]:
-    """Allocate the payer's unallocated money and credits to its open charges (see the module
-    docstring). The payer is the employer, or (issue 28) `person_id`, a person who pays for
-    themselves: one rule for both, never mixing two payers' money. The caller holds
-    `employer_lock(employer_id)` (or `person_lock(person_id)`). Returns the allocations written."""
-    column, payer_id, payer_fields = _payer(employer_id, person_id)
-    if rate is None or order is None:
-        owner = Employer if employer_id is not None else InsuredPerson
-        terms = terms_for(owner.objects.values_list("region_id", flat=True).get(pk=payer_id))
-        rate = terms.late_fee_daily_rate if rate is None else rate
-        order = terms.allocation_order if order is None else order
-    principal, fees, sources = _load(column, payer_id)
+@dataclass
+class _Given:
+    """One allocation the run decided: `take` of `source` to `target` (a late fee posted by this run
+    has its charge id only once the chunk's fees are written)."""
+
+    target: _Target
+    source: _Source
+    take: Decimal
+    settles: bool
+
+
+def _run(ledger: _Ledger, *, rate: Decimal, order: str) -> tuple[list[_Given], list[_Target]]:
+    """The allocation of one payer (see the module docstring), in memory: what it gives, and the late
+    fees it posts (targets without a charge id yet). Reads and writes nothing."""
+    principal, fees, sources = ledger.principal, ledger.fees, list(ledger.sources)
     if not sources or not (principal or fees):
-        return []
+        return [], []
     principal.sort(key=_age)
     fees.sort(key=_age)
     queue = principal + fees if order != OLDEST_FIRST else sorted(principal + fees, key=_age)
-    written: list[Allocation] = []
+    given: list[_Given] = []
+    posted: list[_Target] = []
     i = 0
     while i < len(queue) and sources:
         target = queue[i]
@@ -196,43 +267,155 @@ def charges_settle(*, employer_id: int | None = None, actor: str, rate: Decimal 
             source.left -= take
             target.given += take
             target.parts.append(Part(take, source.effective_on))
-            written.append(Allocation(
-                **payer_fields, charge_id=target.charge_id, payment_id=source.payment_id,
-                credit_id=source.credit_id, amount=take, effective_on=source.effective_on,
-                settles_charge=target.open == 0, actor=actor))
+            given.append(_Given(target, source, take, target.open == 0))
             if source.left == 0:
                 sources.pop(0)
         if target.open == 0 and target.kind != ChargeKind.LATE_FEE:
-            fee = _post_late_fee(target, payer_fields=payer_fields, rate=rate, actor=actor,
-                                 paid_on=target.parts[-1].paid_on if target.parts else target.due_on)
+            fee = _late_fee_target(target, rate=rate,
+                                   paid_on=target.parts[-1].paid_on if target.parts else target.due_on)
             if fee is not None:
+                posted.append(fee)
                 if order == OLDEST_FIRST:
                     queue.insert(i + 1, fee)  # the fee follows its principal
                 else:  # after every principal, among the fees by age (none of them is reached yet)
                     queue = queue[:len(principal)] + sorted(queue[len(principal):] + [fee], key=_age)
         i += 1
-    Allocation.objects.bulk_create(written)
+    return given, posted
+
+
+def _late_fee_target(target: _Target, *, rate: Decimal, paid_on: date) -> _Target | None:
+    """A principal is settled: what its lateness cost becomes a charge of its own (written by the caller)."""
+    if target.kind not in PRINCIPAL_KINDS or target.fee_from is None:
+        return None
+    # target.parts holds every allocation to the charge: those loaded by _load_many and this run's.
+    amount = late_fee(parts=target.parts, unpaid=ZERO, fee_from=target.fee_from, on=paid_on, rate=rate)
+    amount -= target.posted  # a reopened principal: the fee posted when it was settled before
+    if amount <= 0:
+        return None
+    return _Target(None, ChargeKind.LATE_FEE, target.period, paid_on, None, amount, ZERO, target.charge_id,
+                   target.due_on)
+
+
+_INSERT_FEES = """
+INSERT INTO contributions_charge (employer_id, person_id, period, kind, parent_id, amount, due_on, fee_from,
+                                  created_at, actor)
+SELECT f.employer_id, f.person_id, f.period, 'late_fee', f.parent_id, f.amount, f.due_on, NULL, %(now)s, %(actor)s
+  FROM unnest(%(employer)s::bigint[], %(person)s::bigint[], %(period)s::date[], %(parent)s::bigint[],
+              %(amount)s::numeric[], %(due)s::date[]) WITH ORDINALITY
+       AS f(employer_id, person_id, period, parent_id, amount, due_on, n)
+ ORDER BY f.n
+RETURNING id
+"""
+
+_INSERT_ALLOCATIONS = """
+INSERT INTO contributions_allocation (employer_id, person_id, charge_id, payment_id, credit_id, amount,
+                                      effective_on, settles_charge, created_at, actor)
+SELECT a.employer_id, a.person_id, a.charge_id, a.payment_id, a.credit_id, a.amount, a.effective_on, a.settles,
+       %(now)s, %(actor)s
+  FROM unnest(%(employer)s::bigint[], %(person)s::bigint[], %(charge)s::bigint[], %(payment)s::bigint[],
+              %(credit)s::bigint[], %(amount)s::numeric[], %(day)s::date[], %(settles)s::boolean[]) WITH ORDINALITY
+       AS a(employer_id, person_id, charge_id, payment_id, credit_id, amount, effective_on, settles, n)
+ ORDER BY a.n
+RETURNING id
+"""
+
+
+def charges_settle_many(*, payer_ids: list[int], actor: str, person: bool = False,
+                        terms: dict[int, tuple[Decimal, str]] | None = None) -> list[Allocation]:
+    """`charges_settle` for a chunk of payers at once (employers, or with `person` persons who pay for
+    themselves): one read of their open state, each payer's allocation run in memory as
+    `charges_settle` runs it, then the chunk's late fees in one INSERT, its allocations in one, and the
+    settled hooks (the accounts' credits) once. `terms` maps a payer to its (daily late-fee rate,
+    allocation order); the payer's region's terms otherwise. The caller holds every payer's lock
+    (`employer_lock`, `person_lock`, or one SELECT .. FOR NO KEY UPDATE of them all). The allocations
+    are the same as `charges_settle` one payer at a time (tests/contributions/test_allocation_batch.py)."""
+    if not payer_ids:
+        return []
+    column = "person_id" if person else "employer_id"
+    payer_ids = sorted(set(payer_ids))
+    if terms is None or any(pk not in terms for pk in payer_ids):
+        owner = InsuredPerson if person else Employer
+        regions = dict(owner.objects.filter(pk__in=payer_ids).values_list("pk", "region_id"))
+        terms = dict(terms or {})
+        for pk in payer_ids:
+            if pk not in terms:
+                region_terms = terms_for(regions[pk])
+                terms[pk] = (region_terms.late_fee_daily_rate, region_terms.allocation_order)
+    ledgers = _load_many(column, payer_ids)
+    runs: list[tuple[int, list[_Given]]] = []
+    posted: list[tuple[int, _Target]] = []
+    for payer_id in payer_ids:
+        rate, order = terms[payer_id]
+        given, fees = _run(ledgers[payer_id], rate=rate, order=order)
+        if given:
+            runs.append((payer_id, given))
+        posted.extend((payer_id, fee) for fee in fees)
+    if not runs:
+        return []
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if posted:
+            cursor.execute(_INSERT_FEES, {
+                "employer": [None if person else pk for pk, _fee in posted],
+                "person": [pk if person else None for pk, _fee in posted],
+                "period": [fee.period for _pk, fee in posted], "parent": [fee.parent_id for _pk, fee in posted],
+                "amount": [fee.amount for _pk, fee in posted], "due": [fee.due_on for _pk, fee in posted],
+                "now": now, "actor": actor})
+            for (_pk, fee), (charge_id,) in zip(posted, cursor.fetchall(), strict=True):
+                fee.charge_id = charge_id
+        written = [Allocation(employer_id=None if person else payer_id, person_id=payer_id if person else None,
+                              charge_id=g.target.charge_id, payment_id=g.source.payment_id,
+                              credit_id=g.source.credit_id, amount=g.take, effective_on=g.source.effective_on,
+                              settles_charge=g.settles, created_at=now, actor=actor)
+                   for payer_id, given in runs for g in given]
+        cursor.execute(_INSERT_ALLOCATIONS, {
+            "employer": [a.employer_id for a in written], "person": [a.person_id for a in written],
+            "charge": [a.charge_id for a in written], "payment": [a.payment_id for a in written],
+            "credit": [a.credit_id for a in written], "amount": [a.amount for a in written],
+            "day": [a.effective_on for a in written], "settles": [a.settles_charge for a in written],
+            "now": now, "actor": actor})
+        for allocation, (pk,) in zip(written, cursor.fetchall(), strict=True):
+            allocation.pk = allocation.id = pk
+            allocation._state.adding = False
     allocations_written(written)  # the accounts credit what these allocations settle
     return written
 
 
-def _post_late_fee(target: _Target, *, payer_fields: dict, rate: Decimal, actor: str, paid_on: date) -> _Target | None:
-    """A principal is settled: what its lateness cost becomes a charge of its own."""
-    if target.kind not in PRINCIPAL_KINDS or target.fee_from is None:
-        return None
-    # target.parts holds every allocation to the charge: those loaded by _load and this run's.
-    amount = late_fee(parts=target.parts, unpaid=ZERO, fee_from=target.fee_from, on=paid_on, rate=rate)
-    if target.released:  # it may have been settled before and reopened (a reversal): its fee was posted
-        posted = (Charge.objects.filter(parent_id=target.charge_id, kind=ChargeKind.LATE_FEE)
-                  .aggregate(total=models.Sum("amount"))["total"] or ZERO)
-        amount -= posted
-    if amount <= 0:
-        return None
-    charge = Charge.objects.create(**payer_fields, period=target.period, kind=ChargeKind.LATE_FEE,
-                                   parent_id=target.charge_id, amount=amount, due_on=paid_on, fee_from=None,
-                                   actor=actor)
-    return _Target(charge.id, ChargeKind.LATE_FEE, target.period, paid_on, None, amount, ZERO, target.charge_id,
-                   target.due_on)
+def allocation_trial(*, money: dict[int, list[tuple[object, date, Decimal]]], actor: str, person: bool = False,
+                     terms: dict[int, tuple[Decimal, str]]) -> dict[object, Decimal]:
+    """What the allocation would give of money not paid in yet: `money` maps a payer to its
+    (key, paid on, amount) in the order they would be paid in; answers how much of each key the
+    payer's allocation run would allocate. Reads the payers' open state, writes nothing (the credit
+    limit of a collector's record: collection.applying)."""
+    ledgers = _load_many("person_id" if person else "employer_id", sorted(money))
+    allocated: dict[object, Decimal] = {}
+    for payer_id, items in money.items():
+        ledger = ledgers[payer_id]
+        for n, (key, paid_on, amount) in enumerate(items):
+            ledger.sources.append(_Source(None, None, paid_on, amount, rank=10**18 + n, key=key))
+            allocated[key] = ZERO
+        ledger.sources.sort(key=_source_order)
+        rate, order = terms[payer_id]
+        for given in _run(ledger, rate=rate, order=order)[0]:
+            if given.source.rank is not None:
+                allocated[given.source.key] += given.take
+    return allocated
+
+
+def charges_settle(*, employer_id: int | None = None, actor: str, rate: Decimal | None = None,
+                   order: str | None = None, person_id: int | None = None) -> list[Allocation]:
+    """Allocate the payer's unallocated money and credits to its open charges (see the module
+    docstring). The payer is the employer, or (issue 28) `person_id`, a person who pays for
+    themselves: one rule for both, never mixing two payers' money. The caller holds
+    `employer_lock(employer_id)` (or `person_lock(person_id)`). Returns the allocations written."""
+    column, payer_id, _fields = _payer(employer_id, person_id)
+    terms = None if rate is None or order is None else {payer_id: (rate, order)}
+    if terms is None and (rate is not None or order is not None):
+        owner = Employer if employer_id is not None else InsuredPerson
+        region_terms = terms_for(owner.objects.values_list("region_id", flat=True).get(pk=payer_id))
+        terms = {payer_id: (region_terms.late_fee_daily_rate if rate is None else rate,
+                            region_terms.allocation_order if order is None else order)}
+    return charges_settle_many(payer_ids=[payer_id], actor=actor, person=column == "person_id", terms=terms)
 
 
 @dataclass
