@@ -162,6 +162,19 @@ def order_paid(order, *, actor: Viewer, records: list[str]) -> CollectionEvent:
     return _order(EventKind.ORDER_PAID, order, actor=actor, records=records)
 
 
+def orders_paid(orders: list, *, actor: Viewer, details: list[dict]) -> list[CollectionEvent]:
+    """`order_paid` for many orders at once (`common.services.transition_many`); `details` are each
+    order's (its `records`)."""
+    written = []
+    for order, detail in zip(orders, details, strict=True):
+        payer = {"person": order.person_id} if order.person_id is not None else {}
+        written.append(CollectionEvent(kind=EventKind.ORDER_PAID, account_id=order.account_id, record=None,
+                                       employer_id=order.employer_id, actor=actor.label(),
+                                       actor_user_id=actor.user_id,
+                                       details={"order": order.pk, "reference": order.reference, **payer, **detail}))
+    return CollectionEvent.objects.bulk_create(written)
+
+
 def order_expired(order, *, actor: Viewer) -> CollectionEvent:
     return _order(EventKind.ORDER_EXPIRED, order, actor=actor)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -125,6 +125,9 @@ class Step:
     close: str | None = None  # closed as decided: met, or missed when past due
     cancel: str | None = None  # closed as withdrawn (the applicant has the item now)
     open: str | None = None  # the next step's clock starts
+    # The writer of many subjects' events at once (`transition_many`), called as
+    # `events(subjects, actor=actor, details=[...])`; without it `transition_many` moves them one by one.
+    events: Callable[..., Any] | None = None
 
 
 class DeadlineKeeper(Protocol):
@@ -206,3 +209,29 @@ def transition(machine: Machine, subject: models.Model, action: str, *, actor: V
     if machine.subject_arg:
         return step.event(actor=actor, **{machine.subject_arg: subject}, **event_details)
     return step.event(subject, actor=actor, **event_details)
+
+
+def transition_many(machine: Machine, subjects: Sequence[models.Model], action: str, *, actor: Viewer,
+                    details: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """`transition` for many subjects of one model (each locked by the caller) moved by the same
+    action: every subject's step is checked as `transition` checks it, the subjects going to one state
+    are saved by one UPDATE, and their events written at once by the step's batch writer
+    (`Step.events`). A step that closes or opens a deadline, or has no batch writer, moves its subjects
+    through `transition` one by one. `details` are each subject's event details."""
+    details = list(details) if details is not None else [{} for _subject in subjects]
+    groups: dict[Step, list[tuple[models.Model, Mapping[str, Any]]]] = {}
+    for subject, detail in zip(subjects, details, strict=True):
+        groups.setdefault(machine.step(getattr(subject, machine.field), action), []).append((subject, detail))
+    for step, group in groups.items():
+        if step.close or step.cancel or step.open or (step.event is not None and step.events is None):
+            for subject, detail in group:
+                transition(machine, subject, action, actor=actor, **detail)
+            continue
+        for subject, _detail in group:
+            setattr(subject, machine.field, step.to)
+        model = type(group[0][0])
+        model._default_manager.filter(pk__in=[subject.pk for subject, _detail in group]).update(
+            **{machine.field: step.to})
+        if step.events is not None:
+            step.events([subject for subject, _detail in group], actor=actor,
+                        details=[detail for _subject, detail in group])
