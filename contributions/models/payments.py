@@ -6,8 +6,8 @@ the allocations to it. A negative allocation ("release") gives back money that w
 to a provisional charge when a late declaration replaces it; it always points at the row it
 undoes and carries that row's `effective_on`, so the late fee of the charge is unchanged by it.
 
-The database holds the money rules (migration 0002's constraint trigger `allocation_within_limits`,
-which also locks the rows it sums): a payment never gives more than its amount, a credit charge
+The database holds the money rules (the trigger `allocation_within_limits` of migrations 0003/0010,
+checked once per INSERT statement since 0012, which also locks the rows it sums): a payment never gives more than its amount, a credit charge
 (a negative charge) never more than its value, a charge never receives more than its amount,
 and no (source, charge) pair ever nets below zero.
 """
