@@ -15,13 +15,13 @@ CREATE OR REPLACE FUNCTION contributions_allocation_check_rows() RETURNS trigger
 DECLARE
   bad record;
 BEGIN
-  PERFORM 1 FROM contributions_charge c
-   WHERE c.id IN (SELECT n.charge_id FROM new_rows n
-                  UNION SELECT n.credit_id FROM new_rows n WHERE n.credit_id IS NOT NULL)
-   ORDER BY c.id FOR NO KEY UPDATE;
-  PERFORM 1 FROM contributions_payment p
-   WHERE p.id IN (SELECT n.payment_id FROM new_rows n WHERE n.payment_id IS NOT NULL)
-   ORDER BY p.id FOR NO KEY UPDATE;
+  PERFORM 1 FROM (SELECT n.charge_id AS id FROM new_rows n
+                  UNION SELECT n.credit_id FROM new_rows n WHERE n.credit_id IS NOT NULL) k
+    JOIN contributions_charge c ON c.id = k.id
+   ORDER BY c.id FOR NO KEY UPDATE OF c;
+  PERFORM 1 FROM (SELECT DISTINCT n.payment_id AS id FROM new_rows n WHERE n.payment_id IS NOT NULL) k
+    JOIN contributions_payment p ON p.id = k.id
+   ORDER BY p.id FOR NO KEY UPDATE OF p;
 
   SELECT n.id, n.charge_id INTO bad FROM new_rows n JOIN contributions_charge t ON t.id = n.charge_id
    WHERE t.amount <= 0 ORDER BY n.id LIMIT 1;
@@ -48,18 +48,19 @@ BEGIN
     RAISE EXCEPTION 'allocation % crosses payers', bad.id USING ERRCODE = '23514';
   END IF;
 
+  -- Each sum by its source's or charge's index (LATERAL: never a scan of every allocation).
   SELECT x.given, p.amount AS source_limit INTO bad
-    FROM (SELECT a.payment_id, sum(a.amount) AS given FROM contributions_allocation a
-           WHERE a.payment_id IN (SELECT n.payment_id FROM new_rows n WHERE n.payment_id IS NOT NULL)
-           GROUP BY a.payment_id) x
-    JOIN contributions_payment p ON p.id = x.payment_id
+    FROM (SELECT DISTINCT n.payment_id FROM new_rows n WHERE n.payment_id IS NOT NULL) k
+    JOIN contributions_payment p ON p.id = k.payment_id
+    CROSS JOIN LATERAL (SELECT sum(a.amount) AS given FROM contributions_allocation a
+                         WHERE a.payment_id = k.payment_id) x
    WHERE x.given > p.amount LIMIT 1;
   IF NOT FOUND THEN
     SELECT x.given, -c.amount AS source_limit INTO bad
-      FROM (SELECT a.credit_id, sum(a.amount) AS given FROM contributions_allocation a
-             WHERE a.credit_id IN (SELECT n.credit_id FROM new_rows n WHERE n.payment_id IS NULL)
-             GROUP BY a.credit_id) x
-      JOIN contributions_charge c ON c.id = x.credit_id
+      FROM (SELECT DISTINCT n.credit_id FROM new_rows n WHERE n.payment_id IS NULL) k
+      JOIN contributions_charge c ON c.id = k.credit_id
+      CROSS JOIN LATERAL (SELECT sum(a.amount) AS given FROM contributions_allocation a
+                           WHERE a.credit_id = k.credit_id) x
      WHERE x.given > -c.amount LIMIT 1;
   END IF;
   IF FOUND THEN
@@ -79,10 +80,11 @@ BEGIN
     RAISE EXCEPTION 'allocation % gives back more than was allocated', bad.id USING ERRCODE = '23514';
   END IF;
 
-  SELECT x.charge_id, x.given, c.amount INTO bad
-    FROM (SELECT a.charge_id, sum(a.amount) AS given FROM contributions_allocation a
-           WHERE a.charge_id IN (SELECT n.charge_id FROM new_rows n) GROUP BY a.charge_id) x
-    JOIN contributions_charge c ON c.id = x.charge_id
+  SELECT c.id AS charge_id, x.given, c.amount INTO bad
+    FROM (SELECT DISTINCT n.charge_id FROM new_rows n) k
+    JOIN contributions_charge c ON c.id = k.charge_id
+    CROSS JOIN LATERAL (SELECT sum(a.amount) AS given FROM contributions_allocation a
+                         WHERE a.charge_id = k.charge_id) x
    WHERE x.given > c.amount OR x.given < 0 LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'allocations to charge % exceed its amount (% > %)', bad.charge_id, bad.given, bad.amount
