@@ -71,14 +71,14 @@ def _new_payments(ledgers: list[dict], ids: list[int]) -> list[Payment]:
 
 
 def _outcome(ids: list[int]) -> list[tuple]:
-    """The allocations and late fees written since `mark`, without their ids (a late fee by its principal)."""
+    """The employers' allocations, a late fee named by its principal, amount and day (not its id)."""
     fees = {c.pk: c for c in Charge.objects.filter(employer_id__in=ids, kind=ChargeKind.LATE_FEE)}
 
     def named(charge_id):
         fee = fees.get(charge_id)
-        return ("fee", fee.parent_id, fee.amount, fee.due_on) if fee is not None else charge_id
+        return ("fee", fee.parent_id, fee.amount, fee.due_on) if fee is not None else ("charge", charge_id)
 
-    return sorted((a.employer_id, named(a.charge_id), a.payment_id, a.credit_id, a.amount, a.effective_on,
+    return sorted((a.employer_id, named(a.charge_id), a.payment_id or 0, a.credit_id or 0, a.amount, a.effective_on,
                    a.settles_charge) for a in Allocation.objects.filter(employer_id__in=ids))
 
 
