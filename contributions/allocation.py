@@ -152,8 +152,10 @@ SELECT 'p', p.{payer}, p.id, NULL, NULL, p.paid_on, NULL, p.amount - COALESCE(a.
    AND p.amount - COALESCE(a.given, 0) > 0
 """
 
-# The hash tables of a chunk's read (a few hundred thousand allocations) stay in memory.
-_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# For the rest of the chunk's transaction: the hash tables of its read (a hundred thousand allocations
+# and more) stay in memory, and no JIT (at 6,000,000 charges the planner's costs pass jit_above_cost;
+# compiling took 3.1 s of the read's 6.7 s, EXPLAIN ANALYZE in BENCHMARKS.md, for a statement run once).
+_WORK_MEM = "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
 
 _PARTS_SQL = """
 SELECT a.charge_id, a.amount, a.effective_on FROM contributions_allocation a
