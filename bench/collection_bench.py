@@ -9,7 +9,7 @@
    charges (2016-11 .. 2026-10), all but the last three months paid (seeded set-based, triggers off;
    cached with support.seeded_copy), payment orders for every fourth employer; a collector's file of
    --match-records (100,000) credits: two per employer, one quoting its USCC and one its order's
-   reference (or the USCC), 2% naming no one (suspense), 1% far above the credit limit (the
+   reference (or the USCC), 1% naming no one (suspense), 1% far above the credit limit (the
    overpayment path). Imported (stored), then applied chunk by chunk with `feed_apply` until none is
    left. Target: matching and allocation under 60 s.
 
