@@ -53,6 +53,23 @@ def lines_carried(*, declaration_id: int, employer_id: int, period: date, charge
              actor=actor)
 
 
+# A month filed (any sequence): the apps above react in the filing's transaction. `disputes` registers
+# the one that closes the agency's requests for a correction filing of that month (issue 23, item 2).
+FiledHook = Callable[..., object]  # hook(*, declaration, actor)
+
+filed_hooks: Registry[FiledHook] = Registry("contributions.filed_hooks")
+
+
+def filed_hook_register(hook: FiledHook) -> None:
+    filed_hooks.register(hook)
+
+
+def declaration_filed(*, declaration, actor) -> None:
+    """Called by `declaration_file` once the filing, its lines and charges are written."""
+    for hook in filed_hooks:
+        hook(declaration=declaration, actor=actor)
+
+
 # Where a payment's money came from, for its receipt (issue 22: receipts are issued from collected
 # money). `collection` registers the one origin it knows, the collector's record, in its ready():
 # a function of the payment's id answering {transaction_id, value_date, collection_account, bank_name,

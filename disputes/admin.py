@@ -24,6 +24,9 @@ from disputes.models import (
     CorrectionAwaitingApproval,
     CorrectionEvent,
     CorrectionKind,
+    CorrectionRequest,
+    CorrectionRequestEvent,
+    CorrectionRequestState,
     CorrectionState,
     Dispute,
     DisputeEvent,
@@ -48,6 +51,12 @@ from disputes.services.disputes import (
     dispute_file,
     dispute_review_start,
     dispute_withdraw,
+)
+from disputes.services.requests import (
+    CORRECTION_REQUEST,
+    REQUEST_PERMISSION,
+    correction_request_send,
+    correction_request_withdraw,
 )
 from disputes.terms import DisputeRule
 from employers.models import Employer
@@ -369,6 +378,99 @@ class CorrectionAwaitingApprovalAdmin(CorrectionAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class CorrectionRequestSendForm(ServiceForm):
+    document_number = forms.CharField(label=_("document number"), max_length=30)
+    employer_uscc = forms.CharField(label=_("employer's USCC"), max_length=18)
+    month_text = forms.CharField(label=_("month (YYYY-MM)"), max_length=7)
+    dispute_id = forms.IntegerField(label=_("dispute id"), required=False, min_value=1)
+    reason_text = forms.CharField(label=_("what the employer is asked to correct"),
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    error_fields = {"month": "month_text", "employer": "employer_uscc", "reason": "reason_text",
+                    "dispute": "dispute_id", "person": "document_number"}
+
+    class Meta:
+        model = CorrectionRequest
+        fields: list[str] = []
+
+    def call_service(self, data: dict, viewer):
+        person = _person(viewer, data["document_number"])
+        employer = _employer(viewer, data["employer_uscc"])
+        return correction_request_send(
+            employer=employer, person=person, month=_month(data["month_text"], "month"), reason=data["reason_text"],
+            dispute=Dispute(pk=data["dispute_id"]) if data.get("dispute_id") else None, actor=viewer)
+
+
+class CorrectionRequestWithdrawForm(ServiceForm):
+    note = forms.CharField(label=_("reason for withdrawing"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = CorrectionRequest
+        fields: list[str] = []
+
+    def call_service(self, data: dict, viewer):
+        return correction_request_withdraw(request=self.instance, note=data["note"], actor=viewer)
+
+
+class CorrectionRequestEventInline(ReadOnlyInline):
+    model = CorrectionRequestEvent
+    fields = ["recorded_at", "kind", "actor_shown"]
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_shown(self, obj):
+        return actor_text(obj.actor)
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Requests to employers for a correction filing: open ones by deadline; a page withdraws one."""
+
+    service_add_form = CorrectionRequestSendForm
+    service_change_form = CorrectionRequestWithdrawForm
+    list_display = ["employer", "person", "month_shown", "state", "due", "dispute", "requested_on"]
+    list_filter = ["state"]
+    list_select_related = ["employer", "person", "dispute"]
+    name_search_field = "employer__name"
+    exact_search_field = "person__document_number"
+    inlines = [CorrectionRequestEventInline]
+    info = ["employer", "person", "month", "dispute", "reason", "state", "requested_on", "due_on",
+            "sequence_at_request", "declaration", "requested_by", "closed_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["document_number", "employer_uscc", "month_text", "dispute_id",
+                                       "reason_text"]})]
+        sets = [(None, {"fields": self.info})]
+        if self.has_change_permission(request, obj):
+            sets.append((_("Withdraw"), {"fields": ["note"]}))
+        return sets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.info if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(REQUEST_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return (request.user.has_perm(REQUEST_PERMISSION)
+                and (obj is None or "withdraw" in CORRECTION_REQUEST.available(obj.state)))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_shown(self, obj):
+        return f"{obj.month:%Y-%m}"
+
+    @admin.display(description=_("file by"), ordering="due_on")
+    def due(self, obj):
+        return due_badge(obj.due_on) if obj.state == CorrectionRequestState.OPEN else obj.due_on
 
 
 @admin.register(DisputeEvent)

@@ -55,7 +55,7 @@ from common.problems import ApplicationError, Conflict, NotFound, PayloadTooLarg
 from common.services import PORTAL, STAFF, entry
 from contributions import events
 from contributions.allocation import employer_lock, provisional_replace
-from contributions.hooks import lines_carried
+from contributions.hooks import declaration_filed, lines_carried
 from contributions.models import AMOUNT_COLUMNS, PARTS, Charge, ChargeKind, Declaration, DeclarationKind
 from contributions.partitions import line_partitions_ensure
 from contributions.rates import ZERO, RateCard, amounts_by_type, rate_card
@@ -454,6 +454,7 @@ def _record(*, employer, month: date, card: RateCard, parsed, roll, source, acto
     (events.declaration_filed if sequence == 1 else events.declaration_corrected)(declaration, actor=actor,
                                                                                    charges=written)
     provisional_replace(declaration=declaration, actor=actor)
+    declaration_filed(declaration=declaration, actor=actor)
     return DeclarationResult(declaration=declaration, clamped=clamped, charges=written)
 
 
