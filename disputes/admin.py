@@ -9,6 +9,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -192,6 +193,19 @@ class DisputeDecisionForm(ServiceForm):
         return dispute_withdraw(dispute=dispute, actor=viewer)
 
 
+class DueFirstChangeList(ChangeList):
+    """The queue's order, the earliest due first, unless the clerk sorts by a column (the change list
+    orders by the admin's ordering, not by the queryset's, and `due_on` is an annotation)."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["due_on", "-id"]
+
+
+CHANNELS = {"online": _("online (the person)"), "counter": _("at the counter")}
+
+
 class OpenFilter(admin.SimpleListFilter):
     title = _("open")
     parameter_name = "open"
@@ -211,14 +225,14 @@ class OpenFilter(admin.SimpleListFilter):
 class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = DisputeCounterForm
     service_change_form = DisputeDecisionForm
-    list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel", "due"]
+    list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel_shown", "due"]
     list_filter = [OpenFilter, "state", "subject_kind"]
     list_select_related = ["person", "employer"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [CorrectionInline, DisputeEventInline]
     info = ["person", "region", "subject_kind", "month", "employer", "entry", "year", "account_text", "state",
-            "filed_on", "filed_by", "channel", "proxy_name", "proxy_document", "documents", "decision_reasons",
+            "filed_on", "filed_by_shown", "channel_shown", "proxy_name", "proxy_document", "documents", "decision_reasons",
             "decided_at", "decided_by", "letter_number", "letter"]
     readonly_fields = info
 
@@ -227,6 +241,17 @@ class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin,
 
         return super().get_queryset(request).annotate(
             due_on=deadline_due_on(Dispute, rule=DisputeRule.DISPUTE_REVIEW)).order_by("due_on", "-id")
+
+    def get_changelist(self, request, **kwargs):
+        return DueFirstChangeList
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_shown(self, obj):
+        return CHANNELS.get(obj.channel, obj.channel)
+
+    @admin.display(description=_("filed by"))
+    def filed_by_shown(self, obj):
+        return actor_text(obj.filed_by)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
