@@ -13,13 +13,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Individual pension accounts")
 
     def ready(self):
-        from accounts.credits import credits_post_for_allocations
+        from accounts.credits import credits_post_for_allocations, credits_post_for_carried_lines
         from accounts.problems import ACCOUNTS_PROBLEM_TYPES
         from common.display import actor_resolver_register
         from common.problems import problem_types_register
-        from contributions.hooks import settled_hook_register
+        from contributions.hooks import carried_hook_register, settled_hook_register
 
         settled_hook_register(credits_post_for_allocations)
+        carried_hook_register(credits_post_for_carried_lines)
         from accounts.admin import register_panels
 
         register_panels()

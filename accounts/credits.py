@@ -144,3 +144,48 @@ def credits_reverse(*, charge_ids: list[int], on, actor: str, note: str = "") ->
     with connection.cursor() as cursor:
         cursor.execute(_REVERSE, {"ids": list(charge_ids), "on": on, "actor": actor, "note": note[:300]})
         return cursor.rowcount
+
+
+# Issue 23, loose end 1: a correction filing whose lines net to zero moved a base from one person of a
+# month to another; its lines ride on the month's settled charge. Each person's individual pension
+# difference is posted now: a credit to the one who gained the base, a correcting entry (negative) to
+# the one who lost it, keyed `declaration:<id>` (once per filing) and caused by the carrier charge, so
+# the reconciliation's "credits = paid lines" holds and a later reversal of that charge takes them back.
+_CARRIED_LINES = """
+SELECT l.person_id, l.period, sum(l.pension_individual) AS amount
+FROM contributions_contributionline l
+WHERE l.period = %(period)s AND l.employer_id = %(employer)s AND l.declaration_id = %(declaration)s
+      AND l.charge_id = %(charge)s
+GROUP BY l.person_id, l.period
+HAVING sum(l.pension_individual) <> 0
+"""
+
+_CARRIED_OPEN = f"""
+INSERT INTO accounts_pensionaccount (person_id, opened_on, balance)
+SELECT person_id, %(on)s, 0 FROM ({_CARRIED_LINES}) x WHERE x.amount > 0
+ON CONFLICT (person_id) DO NOTHING
+"""
+
+_CARRIED_POST = f"""
+INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on, cause_type, cause_id,
+                                   source_key, actor, note, created_at)
+SELECT a.id, CASE WHEN x.amount > 0 THEN 'credit' ELSE 'correction' END, x.amount, x.period, %(on)s,
+       'charge', %(charge)s, 'declaration:' || %(declaration)s, %(actor)s, '', now()
+FROM ({_CARRIED_LINES}) x
+JOIN accounts_pensionaccount a ON a.person_id = x.person_id
+ON CONFLICT DO NOTHING
+"""
+
+
+def credits_post_for_carried_lines(*, declaration_id: int, employer_id: int, period, charge_id: int, on,
+                                   actor: str) -> None:
+    """The contributions hook for a zero-net filing whose month is paid: post each person's difference,
+    dated `on`, the filing day. Not the day the month was first paid: the money was at the agency from
+    then, but counted for the other person, whose interest of the years already run stays as run (a
+    record is never rewritten); from the filing day on, the base counts for the person it belongs to,
+    and both entries carry the same date, so the month's money earns the same interest in total."""
+    params = {"declaration": declaration_id, "employer": employer_id, "period": period, "charge": charge_id,
+              "on": on, "actor": actor}
+    with connection.cursor() as cursor:
+        cursor.execute(_CARRIED_OPEN, params)
+        cursor.execute(_CARRIED_POST, params)

@@ -79,6 +79,11 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "statements.tasks.statement_supersede_sweep_task",
         "schedule": settings.STATEMENT_SUPERSEDE_MINUTES * 60,
     }
+    # Disputes (issue 23): requests for a correction filing past their deadline are escalated.
+    sender.conf.beat_schedule["disputes-daily"] = {
+        "task": "disputes.tasks.disputes_daily",
+        "schedule": crontab(minute=50, hour=settings.CONTRIBUTIONS_DAILY_HOUR),
+    }
     # Payment orders (issue 22): orders quoted and settled are paid (a catch-up), then those past validity expire.
     sender.conf.beat_schedule["payment-orders-daily"] = {
         "task": "collection.tasks.payment_orders_daily",

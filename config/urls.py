@@ -12,7 +12,13 @@ from common import views as common_views
 from contributions.apis.contributions import EmployerContributionsApi, MyContributionsApi
 from contributions.apis.declarations import DeclarationCsvApi, DeclarationDetailApi, DeclarationListApi
 from contributions.apis.payments import ArrearsApi, PaymentListApi, PaymentReceiptApi
-from disputes.apis import MyDisputeDetailApi, MyDisputeLetterApi, MyDisputesApi, MyDisputesUploadApi
+from disputes.apis import (
+    EmployerCorrectionRequestsApi,
+    MyDisputeDetailApi,
+    MyDisputeLetterApi,
+    MyDisputesApi,
+    MyDisputesUploadApi,
+)
 from employers.apis.employers import EmployerProfileApi
 from employers.apis.registrations import (
     RegistrationApi,
@@ -76,6 +82,7 @@ api_v1 = [
     path("employer/declarations/csv", DeclarationCsvApi.as_view(), name="employer-declarations-csv"),
     path("employer/declarations/<int:pk>", DeclarationDetailApi.as_view(), name="employer-declaration"),
     path("employer/payments", PaymentListApi.as_view(), name="employer-payments"),
+    path("employer/correction-requests", EmployerCorrectionRequestsApi.as_view(), name="employer-correction-requests"),
     path("collector/records", CollectorRecordsApi.as_view(), name="collector-records"),
     path("employer/payments/<int:pk>", PaymentReceiptApi.as_view(), name="employer-payment-receipt"),
     path("employer/arrears", ArrearsApi.as_view(), name="employer-arrears"),

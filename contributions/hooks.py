@@ -8,6 +8,8 @@ the moment the charge is settled (Art. 12: credited when paid, not when declared
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from typing import Protocol
 
 from common.registry import Registry
 
@@ -25,6 +27,47 @@ def allocations_written(allocations: list) -> None:
     if allocations:
         for hook in settled_hooks:
             hook(allocations)
+
+
+# Lines that net to zero (a correction moving a base between persons of a month) ride on the month's
+# latest positive declared charge (contributions.services.declarations). When that charge is paid in
+# full already, nothing will settle it again: the apps above post what the lines move now, inside the
+# filing's transaction. `accounts` registers the one that credits the individual accounts.
+class LinesCarried(Protocol):
+    def __call__(self, *, declaration_id: int, employer_id: int, period: date, charge_id: int, on: date,
+                 actor: str) -> None: ...
+
+
+carried_hooks: Registry[LinesCarried] = Registry("contributions.carried_hooks")
+
+
+def carried_hook_register(hook: LinesCarried) -> None:
+    carried_hooks.register(hook)
+
+
+def lines_carried(*, declaration_id: int, employer_id: int, period: date, charge_id: int, on: date,
+                  actor: str) -> None:
+    """Called by `declaration_file` for a zero-net filing whose carrier charge is settled already."""
+    for hook in carried_hooks:
+        hook(declaration_id=declaration_id, employer_id=employer_id, period=period, charge_id=charge_id, on=on,
+             actor=actor)
+
+
+# A month filed (any sequence): the apps above react in the filing's transaction. `disputes` registers
+# the one that closes the agency's requests for a correction filing of that month (issue 23, item 2).
+FiledHook = Callable[..., object]  # hook(*, declaration, actor)
+
+filed_hooks: Registry[FiledHook] = Registry("contributions.filed_hooks")
+
+
+def filed_hook_register(hook: FiledHook) -> None:
+    filed_hooks.register(hook)
+
+
+def declaration_filed(*, declaration, actor) -> None:
+    """Called by `declaration_file` once the filing, its lines and charges are written."""
+    for hook in filed_hooks:
+        hook(declaration=declaration, actor=actor)
 
 
 # Where a payment's money came from, for its receipt (issue 22: receipts are issued from collected

@@ -9,6 +9,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,9 @@ from disputes.models import (
     CorrectionAwaitingApproval,
     CorrectionEvent,
     CorrectionKind,
+    CorrectionRequest,
+    CorrectionRequestEvent,
+    CorrectionRequestState,
     CorrectionState,
     Dispute,
     DisputeEvent,
@@ -48,6 +52,12 @@ from disputes.services.disputes import (
     dispute_file,
     dispute_review_start,
     dispute_withdraw,
+)
+from disputes.services.requests import (
+    CORRECTION_REQUEST,
+    REQUEST_PERMISSION,
+    correction_request_send,
+    correction_request_withdraw,
 )
 from disputes.terms import DisputeRule
 from employers.models import Employer
@@ -183,6 +193,19 @@ class DisputeDecisionForm(ServiceForm):
         return dispute_withdraw(dispute=dispute, actor=viewer)
 
 
+class DueFirstChangeList(ChangeList):
+    """The queue's order, the earliest due first, unless the clerk sorts by a column (the change list
+    orders by the admin's ordering, not by the queryset's, and `due_on` is an annotation)."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["due_on", "-id"]
+
+
+CHANNELS = {"online": _("online (the person)"), "counter": _("at the counter")}
+
+
 class OpenFilter(admin.SimpleListFilter):
     title = _("open")
     parameter_name = "open"
@@ -202,14 +225,14 @@ class OpenFilter(admin.SimpleListFilter):
 class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = DisputeCounterForm
     service_change_form = DisputeDecisionForm
-    list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel", "due"]
+    list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel_shown", "due"]
     list_filter = [OpenFilter, "state", "subject_kind"]
     list_select_related = ["person", "employer"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [CorrectionInline, DisputeEventInline]
     info = ["person", "region", "subject_kind", "month", "employer", "entry", "year", "account_text", "state",
-            "filed_on", "filed_by", "channel", "proxy_name", "proxy_document", "documents", "decision_reasons",
+            "filed_on", "filed_by_shown", "channel_shown", "proxy_name", "proxy_document", "documents", "decision_reasons",
             "decided_at", "decided_by", "letter_number", "letter"]
     readonly_fields = info
 
@@ -218,6 +241,17 @@ class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin,
 
         return super().get_queryset(request).annotate(
             due_on=deadline_due_on(Dispute, rule=DisputeRule.DISPUTE_REVIEW)).order_by("due_on", "-id")
+
+    def get_changelist(self, request, **kwargs):
+        return DueFirstChangeList
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_shown(self, obj):
+        return CHANNELS.get(obj.channel, obj.channel)
+
+    @admin.display(description=_("filed by"))
+    def filed_by_shown(self, obj):
+        return actor_text(obj.filed_by)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -369,6 +403,99 @@ class CorrectionAwaitingApprovalAdmin(CorrectionAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class CorrectionRequestSendForm(ServiceForm):
+    document_number = forms.CharField(label=_("document number"), max_length=30)
+    employer_uscc = forms.CharField(label=_("employer's USCC"), max_length=18)
+    month_text = forms.CharField(label=_("month (YYYY-MM)"), max_length=7)
+    dispute_id = forms.IntegerField(label=_("dispute id"), required=False, min_value=1)
+    reason_text = forms.CharField(label=_("what the employer is asked to correct"),
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    error_fields = {"month": "month_text", "employer": "employer_uscc", "reason": "reason_text",
+                    "dispute": "dispute_id", "person": "document_number"}
+
+    class Meta:
+        model = CorrectionRequest
+        fields: list[str] = []
+
+    def call_service(self, data: dict, viewer):
+        person = _person(viewer, data["document_number"])
+        employer = _employer(viewer, data["employer_uscc"])
+        return correction_request_send(
+            employer=employer, person=person, month=_month(data["month_text"], "month"), reason=data["reason_text"],
+            dispute=Dispute(pk=data["dispute_id"]) if data.get("dispute_id") else None, actor=viewer)
+
+
+class CorrectionRequestWithdrawForm(ServiceForm):
+    note = forms.CharField(label=_("reason for withdrawing"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = CorrectionRequest
+        fields: list[str] = []
+
+    def call_service(self, data: dict, viewer):
+        return correction_request_withdraw(request=self.instance, note=data["note"], actor=viewer)
+
+
+class CorrectionRequestEventInline(ReadOnlyInline):
+    model = CorrectionRequestEvent
+    fields = ["recorded_at", "kind", "actor_shown"]
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_shown(self, obj):
+        return actor_text(obj.actor)
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Requests to employers for a correction filing: open ones by deadline; a page withdraws one."""
+
+    service_add_form = CorrectionRequestSendForm
+    service_change_form = CorrectionRequestWithdrawForm
+    list_display = ["employer", "person", "month_shown", "state", "due", "dispute", "requested_on"]
+    list_filter = ["state"]
+    list_select_related = ["employer", "person", "dispute"]
+    name_search_field = "employer__name"
+    exact_search_field = "person__document_number"
+    inlines = [CorrectionRequestEventInline]
+    info = ["employer", "person", "month", "dispute", "reason", "state", "requested_on", "due_on",
+            "sequence_at_request", "declaration", "requested_by", "closed_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["document_number", "employer_uscc", "month_text", "dispute_id",
+                                       "reason_text"]})]
+        sets = [(None, {"fields": self.info})]
+        if self.has_change_permission(request, obj):
+            sets.append((_("Withdraw"), {"fields": ["note"]}))
+        return sets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.info if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(REQUEST_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return (request.user.has_perm(REQUEST_PERMISSION)
+                and (obj is None or "withdraw" in CORRECTION_REQUEST.available(obj.state)))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_shown(self, obj):
+        return f"{obj.month:%Y-%m}"
+
+    @admin.display(description=_("file by"), ordering="due_on")
+    def due(self, obj):
+        return due_badge(obj.due_on) if obj.state == CorrectionRequestState.OPEN else obj.due_on
 
 
 @admin.register(DisputeEvent)

@@ -17,11 +17,12 @@ from common.fields import ChoiceField, DateField, IntegerField, MonthField
 from common.pagination import Cursor
 from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
-from common.problems import Conflict, NotFound
-from disputes.models import ACCOUNT_TEXT_MAX, DisputeDocumentKind, SubjectKind
-from disputes.selectors import disputes_visible
+from common.problems import Conflict, NotFound, ValidationFailed
+from disputes.models import ACCOUNT_TEXT_MAX, CorrectionRequestState, DisputeDocumentKind, SubjectKind
+from disputes.selectors import correction_requests_visible, disputes_visible
 from disputes.services.disputes import dispute_file
 from disputes.terms import DisputeRule
+from employers.apis.employers import PortalApiView
 from insured.models import InsuredPerson
 
 PDF = "application/pdf"
@@ -150,3 +151,42 @@ class MyDisputeLetterApi(ApiView):
             raise Conflict(_("No decision letter is issued for this dispute."), type_slug="dispute-letter-not-issued")
         with dispute.letter.file.open("rb") as stored:
             return pdf_response(stored.read(), f"dispute-letter-{dispute.pk}.pdf")
+
+
+class CorrectionRequestOutput(serializers.Serializer):
+    id = IntegerField()
+    month = MonthField()
+    document_number = serializers.CharField(source="person.document_number",
+                                            help_text="The person whose month is to be filed again.")
+    person_name = serializers.CharField(source="person.name")
+    reason = serializers.CharField(help_text="What the agency asks the employer to correct.")
+    state = serializers.CharField(help_text="open, filed (answered by a filing), escalated (deadline passed) or "
+                                            "withdrawn.")
+    requested_on = DateField()
+    due_on = DateField(help_text="File the month again (a correction, sequence n + 1) by this day.")
+    declaration = IntegerField(source="declaration_id", allow_null=True,
+                               help_text="The filing that answered the request.")
+
+
+class EmployerCorrectionRequestsApi(PortalApiView):
+    """The agency's requests for a correction filing addressed to this employer."""
+
+    pagination_class = Cursor
+
+    @extend_schema(
+        responses=CorrectionRequestOutput(many=True),
+        parameters=[OpenApiParameter("state", str, required=False, enum=list(CorrectionRequestState.values),
+                                     description="Only requests in this state (`open`: those still to file)."),
+                    OpenApiParameter("cursor", str, required=False)],
+        summary="The agency's requests for a correction filing (open ones with their deadline)")
+    def get(self, request):
+        rows = correction_requests_visible(self.viewer).order_by("-id")
+        state = request.query_params.get("state")
+        if state is not None:
+            if state not in CorrectionRequestState.values:
+                raise ValidationFailed.field("state", "invalid_choice", _("One of: %(choices)s.")
+                                             % {"choices": ", ".join(CorrectionRequestState.values)})
+            rows = rows.filter(state=state)
+        paginator = Cursor()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(CorrectionRequestOutput(page, many=True).data)

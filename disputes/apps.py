@@ -28,12 +28,22 @@ class DisputesConfig(AppConfig):
             "disputes",
             view=["disputes.view_dispute", "disputes.view_disputeevent", "disputes.view_correction",
                   "disputes.view_correctionevent", "disputes.view_correctionawaitingapproval",
-                  "disputes.view_disputeterms"],
-            clerk=["disputes.add_dispute", "disputes.change_dispute", "disputes.add_correction"],
+                  "disputes.view_disputeterms", "disputes.view_correctionrequest",
+                  "disputes.view_correctionrequestevent"],
+            clerk=["disputes.add_dispute", "disputes.change_dispute", "disputes.add_correction",
+                   "disputes.add_correctionrequest", "disputes.change_correctionrequest"],
             reviewer=["disputes.approve_correction", "disputes.change_correction",
                       "disputes.change_correctionawaitingapproval"],
             supervisor=["disputes.approve_final_correction"])
         region_terms_inlines.register(DisputeTermsInline)
+        from contributions.hooks import filed_hook_register
+        from disputes.services.requests import correction_requests_answer
+
+        filed_hook_register(correction_requests_answer)
+        work_kind_register(WorkKind(rule=DisputeRule.CORRECTION_FILING, label=_("Correction filings requested"),
+                                    queue="admin:disputes_correctionrequest_changelist",
+                                    queue_params={"state__exact": "open"},
+                                    permission="disputes.view_correctionrequest", order=81))
         work_kind_register(WorkKind(rule=DisputeRule.DISPUTE_REVIEW, label=_("Disputes to decide"),
                                     queue="admin:disputes_dispute_changelist", queue_params={"open": "1"},
                                     permission="disputes.view_dispute", order=80))

@@ -8,6 +8,9 @@ from disputes.models import (
     Correction,
     CorrectionEvent,
     CorrectionEventKind,
+    CorrectionRequest,
+    CorrectionRequestEvent,
+    CorrectionRequestState,
     Dispute,
     DisputeEvent,
     DisputeEventKind,
@@ -71,3 +74,27 @@ def correction_approved(correction: Correction, *, actor: Viewer) -> CorrectionE
 
 def correction_rejected(correction: Correction, *, actor: Viewer, note: str) -> CorrectionEvent:
     return _write_correction(correction, kind=CorrectionEventKind.REJECTED, actor=actor, note=note)
+
+
+def _write_request(request: CorrectionRequest, *, kind: str, actor: Viewer, **details) -> CorrectionRequestEvent:
+    return CorrectionRequestEvent.objects.create(request=request, kind=kind, actor=actor.label(),
+                                                 actor_user_id=actor.user_id, details=_details(details))
+
+
+def correction_request_sent(request: CorrectionRequest, *, actor: Viewer) -> CorrectionRequestEvent:
+    return _write_request(request, kind="requested", actor=actor, month=f"{request.month:%Y-%m}",
+                          person=request.person_id, dispute=request.dispute_id, reason=request.reason,
+                          due_on=request.due_on)
+
+
+def correction_request_filed(request: CorrectionRequest, *, actor: Viewer, sequence: int) -> CorrectionRequestEvent:
+    return _write_request(request, kind=CorrectionRequestState.FILED, actor=actor, declaration=request.declaration_id,
+                          sequence=sequence)
+
+
+def correction_request_escalated(request: CorrectionRequest, *, actor: Viewer, due_on) -> CorrectionRequestEvent:
+    return _write_request(request, kind=CorrectionRequestState.ESCALATED, actor=actor, due_on=due_on)
+
+
+def correction_request_withdrawn(request: CorrectionRequest, *, actor: Viewer, note: str) -> CorrectionRequestEvent:
+    return _write_request(request, kind=CorrectionRequestState.WITHDRAWN, actor=actor, note=note)

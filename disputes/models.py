@@ -147,6 +147,7 @@ class DisputeEvent(models.Model):
 class CorrectionKind(models.TextChoices):
     ACCOUNT_ENTRY = "account_entry", _("account: a correcting entry")
     EMPLOYER_MONTH = "employer_month", _("employer's month: a correction filing (missing month or wrong base)")
+    DETERMINATION = "determination", _("missing month: an Art. 58 determination confirmed")
 
 
 class CorrectionState(models.TextChoices):
@@ -205,6 +206,9 @@ class Correction(models.Model):
             models.CheckConstraint(condition=~Q(kind="employer_month") | Q(month__isnull=False, employer__isnull=False,
                                                                             wage__isnull=False),
                                    name="correction_employer_month_complete"),
+            models.CheckConstraint(condition=~Q(kind="determination") | Q(month__isnull=False,
+                                                                           employer__isnull=False),
+                                   name="correction_determination_complete"),
         ]
 
     def __str__(self) -> str:
@@ -257,6 +261,8 @@ class DisputeTerms(models.Model):
     region = models.OneToOneField("agency.Region", on_delete=models.CASCADE, related_name="dispute_terms",
                                   verbose_name=_("region"))
     review_days = models.PositiveSmallIntegerField(_("dispute: days to review"), default=15)
+    filing_days = models.PositiveSmallIntegerField(_("correction filing: days the employer has to file"),
+                                                   default=15)
     in_working_days = models.BooleanField(_("dispute terms in working days"), default=True)
     four_eyes_amount = models.DecimalField(_("correction: amount above which a second clerk approves"),
                                            default=500, **MONEY)
@@ -271,3 +277,81 @@ class DisputeTerms(models.Model):
 
     def __str__(self) -> str:
         return str(self.region)
+
+
+class CorrectionRequestState(models.TextChoices):
+    OPEN = "open", _("open: awaits the employer's correction filing")
+    FILED = "filed", _("closed: the employer filed the correction")
+    ESCALATED = "escalated", _("escalated: the deadline passed without a filing")
+    WITHDRAWN = "withdrawn", _("withdrawn by the agency")
+
+
+class CorrectionRequest(models.Model):
+    """The agency asks an employer for a correction filing of one month (a person-month missing or
+    wrong), tied to a dispute or to a written reason, with a deadline (DisputeRule.CORRECTION_FILING).
+    Closed when the employer files that month again (a sequence above `sequence_at_request`); escalated
+    by the daily sweep when the deadline passes, for a clerk to correct by an Art. 58 determination."""
+
+    region = models.ForeignKey("agency.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("employer"))
+    person = models.ForeignKey("insured.InsuredPerson", on_delete=models.PROTECT, related_name="correction_requests",
+                               verbose_name=_("person"))
+    month = models.DateField(_("month"))
+    dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="correction_requests", verbose_name=_("dispute"))
+    reason = models.TextField(_("what the employer is asked to correct"), max_length=REASON_MAX)
+    state = models.CharField(_("state"), max_length=10, choices=CorrectionRequestState.choices,
+                             default=CorrectionRequestState.OPEN)
+    requested_on = models.DateField(_("requested on"))
+    due_on = models.DateField(_("file by"))
+    # The month's last filing when asked: a filing with a higher sequence answers the request.
+    sequence_at_request = models.PositiveIntegerField(_("filings of the month when asked"), default=0)
+    declaration = models.ForeignKey("contributions.Declaration", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("correction filing"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_paths = {"region": "region_id", "employer": "employer_id"}
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("correction filing request")
+        verbose_name_plural = _("correction filing requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="correction_request_month_first_day"),
+            models.UniqueConstraint(fields=["employer", "person", "month"], condition=Q(state="open"),
+                                    name="correction_request_one_open"),
+        ]
+        indexes = [models.Index(fields=["due_on"], condition=Q(state="open"), name="correction_request_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.employer} {self.month:%Y-%m} {self.person}"
+
+
+class CorrectionRequestEvent(models.Model):
+    """What happened to a request: asked, filed, escalated, withdrawn (append-only, disputes/events.py)."""
+
+    request = models.ForeignKey(CorrectionRequest, on_delete=models.PROTECT, related_name="events",
+                                verbose_name=_("correction filing request"))
+    kind = models.CharField(_("kind"), max_length=12, choices=CorrectionRequestState.choices + [
+        ("requested", _("requested"))])
+    actor = models.CharField(_("actor"), max_length=100)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("acting user"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    scope_paths = {"region": "request__region_id", "employer": "request__employer_id"}
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("correction filing request event")
+        verbose_name_plural = _("correction filing request events")
+        triggers = [pgtrigger.Protect(name="correction_request_events_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {timezone.localtime(self.recorded_at):%Y-%m-%d %H:%M}"

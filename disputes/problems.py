@@ -17,6 +17,9 @@ DISPUTE_PROBLEM_TYPES = {
         _("No correction applied"),
         _("A dispute is decided as corrected once at least one correction of it is applied and none awaits "
           "approval.")),
+    "correction-request-open": (
+        _("Correction filing already requested"),
+        _("The employer is already asked to correct this person's month; see `existing`.")),
     "correction-four-eyes": (
         _("Second approval by another clerk"),
         _("The clerk who proposed a correction may not approve it; another clerk must.")),

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from agency.deadlines import deadline_due_on
 from common.access import Viewer, scope
-from disputes.models import OPEN_STATES, Correction, CorrectionState, Dispute
+from disputes.models import OPEN_STATES, Correction, CorrectionRequest, CorrectionState, Dispute
 from disputes.terms import DisputeRule
 
 
@@ -28,3 +28,8 @@ def corrections_visible(viewer: Viewer) -> QuerySet[Correction]:
 
 def corrections_awaiting_approval(viewer: Viewer) -> QuerySet[Correction]:
     return corrections_visible(viewer).filter(state=CorrectionState.PROPOSED).order_by("proposed_at")
+
+
+def correction_requests_visible(viewer: Viewer) -> QuerySet[CorrectionRequest]:
+    """Requests for a correction filing: a clerk their region's, an employer's portal its own."""
+    return scope(CorrectionRequest.objects.select_related("person"), viewer)

@@ -12,6 +12,7 @@ from disputes.models import DisputeTerms
 
 class DisputeRule(models.TextChoices):
     DISPUTE_REVIEW = "dispute_review", _("dispute: review and decision")
+    CORRECTION_FILING = "correction_filing", _("correction filing requested of an employer")
 
 
 def terms_for(region: Region | int) -> DisputeTerms:
@@ -22,4 +23,6 @@ def terms_for(region: Region | int) -> DisputeTerms:
 
 def rule_terms(rule: str, region: Region) -> RuleTerms:
     terms = terms_for(region)
+    if rule == DisputeRule.CORRECTION_FILING:
+        return RuleTerms(terms.filing_days, terms.in_working_days)
     return RuleTerms(terms.review_days, terms.in_working_days)

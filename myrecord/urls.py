@@ -13,6 +13,8 @@ urlpatterns = [
     path("statements/<int:year>/", views.statement, name="statement"),
     path("statements/<int:year>.pdf", views.statement_pdf_view, name="statement-pdf"),
     path("notices/", views.notices, name="notices"),
+    path("disputes/", views.disputes, name="disputes"),
+    path("disputes/<int:pk>/letter.pdf", views.dispute_letter, name="dispute-letter"),
     path("access-log/", views.access_log, name="access-log"),
     path("applications/", views.applications, name="applications"),
 ]

@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,10 +23,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import account_summary, entries_visible
+from agency.deadlines import deadline_due_on
 from common.access import Kind, viewer_for_request
 from common.pdf import pdf_response
 from common.problems import ApplicationError
 from contributions.selectors.lines import determined_months_visible, lines_visible, person_months
+from disputes.models import Dispute
+from disputes.selectors import disputes_visible
+from disputes.terms import DisputeRule
 from insured.selectors.files import person_employments, person_relationships
 from insured.selectors.persons import persons_visible
 from notices.selectors import alerts_live, notice_preference_of, notices_visible
@@ -44,7 +49,7 @@ INSURANCE_TYPES = (("pension", "养老保险"), ("medical", "医疗保险"), ("u
                    ("work_injury", "工伤保险"))
 NAV = (("myrecord:overview", "我的记录"), ("myrecord:contributions", "缴费"), ("myrecord:account", "个人账户"),
        ("myrecord:pension", "养老金测算"), ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
-       ("myrecord:notices", "缴费通知"), ("myrecord:access-log", "查询记录"))
+       ("myrecord:notices", "缴费通知"), ("myrecord:disputes", "记录异议"), ("myrecord:access-log", "查询记录"))
 
 
 def person_page(view, *, methods=require_GET):
@@ -201,6 +206,36 @@ def applications(request, viewer, person):
                  transfers=transfers_visible(viewer).select_related("from_region", "to_region").order_by("-id"),
                  suspensions=suspensions_visible(viewer).select_related("region").order_by("-created_at", "-id"),
                  refunds=refunds_visible(viewer).select_related("region").order_by("-applied_on", "-id"))
+
+
+# --- the person's disputes (Art. 74; issue 23) -------------------------------------------------------
+
+DISPUTE_STATES = {"filed": "已受理，待复核", "under_review": "复核中", "confirmed": "维持原记录",
+                  "corrected": "已更正", "withdrawn": "已撤回"}
+DISPUTE_SUBJECTS = {"month": "缴费月份", "employer_month": "单位申报月份", "account_entry": "个人账户记账",
+                    "statement_year": "权益记录单年度"}
+
+
+@person_page
+def disputes(request, viewer, person):
+    """The person's disputes, newest first: what, when filed, the state, the review's due date, the
+    decision's reasons and the letter (once confirmed as recorded)."""
+    rows = (disputes_visible(viewer).annotate(due_on=deadline_due_on(Dispute, rule=DisputeRule.DISPUTE_REVIEW))
+            .order_by("-filed_on", "-id"))
+    page = Paginator(rows, PAGE_SIZE).get_page(_page_number(request))
+    for dispute in page:
+        dispute.state_text = DISPUTE_STATES.get(dispute.state, dispute.state)
+        dispute.what = f"{DISPUTE_SUBJECTS.get(dispute.subject_kind, '')} {dispute.subject_text()}".strip()
+    return _page(request, "disputes.html", person, page=page)
+
+
+@person_page
+def dispute_letter(request, viewer, person, pk: int):
+    dispute = disputes_visible(viewer).select_related("letter").filter(pk=pk, letter__isnull=False).first()
+    if dispute is None:
+        raise Http404("没有该异议的复核结果告知书。")
+    with dispute.letter.file.open("rb") as stored:
+        return pdf_response(stored.read(), f"dispute-letter-{dispute.pk}.pdf")
 
 
 # --- the monthly notice and alerts (Art. 60; issue 28) ------------------------------------------------

@@ -24,6 +24,12 @@ declare (their employment was recorded after the month's first declaration was f
 its payment day), a charge of their own due on the current month's payment day, or today if that
 is past, with the late fee only from then (issue 11, item 2). Then `provisional_replace` reverses
 an Art. 62 provisional charge of the month and allocates money and credits.
+
+A group of lines whose difference nets to zero (a correction that moves a base from one person of the
+month to another) has no charge of its own; its lines name the month's latest positive declared charge
+(their sum leaves its amount as it was), so each person's individual pension difference is credited
+with that charge when it settles, or, if it is paid in full already, at once through
+`contributions.hooks.lines_carried`, dated the filing day (issue 23, loose end 1).
 """
 
 from __future__ import annotations
@@ -49,10 +55,12 @@ from common.problems import ApplicationError, Conflict, NotFound, PayloadTooLarg
 from common.services import PORTAL, STAFF, entry
 from contributions import events
 from contributions.allocation import employer_lock, provisional_replace
+from contributions.hooks import declaration_filed, lines_carried
 from contributions.models import AMOUNT_COLUMNS, PARTS, Charge, ChargeKind, Declaration, DeclarationKind
 from contributions.partitions import line_partitions_ensure
 from contributions.rates import ZERO, RateCard, amounts_by_type, rate_card
 from contributions.selectors.declarations import roll_of_month
+from contributions.sql import charge_paid_in_full
 from contributions.terms import terms_for
 from employers.models import RegistrationStatus
 
@@ -424,15 +432,42 @@ def _record(*, employer, month: date, card: RateCard, parsed, roll, source, acto
             employer_id=employer.pk, period=month, kind=ChargeKind.DECLARED, declaration=declaration, amount=amount,
             due_on=charge_due, fee_from=charge_due if amount > 0 else None, actor=actor.label(),
             actor_user_id=actor.user_id)
+    charge_ids = [c.pk if c is not None else None for c in charges]
+    carrier = None
+    if any(charge_ids[g] is None and any(line[1] == g for line in lines) for g in (0, 1)):
+        # Lines that net to zero (a correction moving money between persons of the month): no charge of
+        # their own; they ride on the month's latest positive declared charge, which their sum leaves
+        # unchanged, so each person's individual part is credited with it (issue 23, loose end 1).
+        carrier = _carrier(employer.pk, month)
+        if carrier is not None:
+            charge_ids = [carrier if cid is None else cid for cid in charge_ids]
     if lines:
         line_partitions_ensure([month.year])
         _copy_lines(lines, month=month, employer_id=employer.pk, declaration_id=declaration.pk,
-                    charge_ids=[c.pk if c is not None else None for c in charges])
+                    charge_ids=charge_ids)
+    if carrier is not None and _paid_in_full(carrier):
+        # The carrier was settled already: nothing will settle it again, so the accounts post each
+        # person's difference now, dated the filing day (see lines_carried in contributions.hooks).
+        lines_carried(declaration_id=declaration.pk, employer_id=employer.pk, period=month, charge_id=carrier,
+                      on=today, actor=actor.label())
     written = [c for c in charges if c is not None]
     (events.declaration_filed if sequence == 1 else events.declaration_corrected)(declaration, actor=actor,
                                                                                    charges=written)
     provisional_replace(declaration=declaration, actor=actor)
+    declaration_filed(declaration=declaration, actor=actor)
     return DeclarationResult(declaration=declaration, clamped=clamped, charges=written)
+
+
+def _carrier(employer_id: int, month: date) -> int | None:
+    """The month's latest positive declared charge: the one zero-net lines are credited with."""
+    return (Charge.objects.filter(employer_id=employer_id, period=month, kind=ChargeKind.DECLARED, amount__gt=0)
+            .order_by("-pk").values_list("pk", flat=True).first())
+
+
+def _paid_in_full(charge_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {charge_paid_in_full('c')} FROM contributions_charge c WHERE c.id = %s", [charge_id])
+        return bool(cursor.fetchone()[0])
 
 
 _COPY_SQL = ("COPY contributions_contributionline (period, employer_id, person_id, declaration_id, charge_id, "

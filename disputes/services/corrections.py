@@ -6,6 +6,10 @@ a written reason, never an update of an existing row:
   month (`contributions.services.declarations.declaration_file`, sequence + 1) with the person's
   corrected wage and every other person's current figure, so only the person's difference is written and
   charged (the arrears follow from the charge);
+- a missing person-month, by an Art. 58 determination: the pending determination of the person's late
+  enrolment at the employer that holds the month is confirmed (`contributions.services.determinations.
+  determination_confirm`), which charges its months; the other route, asking the employer for a correction
+  filing with a deadline, is `disputes.services.requests`.
 
 Four eyes: a correction that moves more than the region's `four_eyes_amount` waits for a second clerk
 (`disputes.approve_correction`), never the proposer. Finality: a correction of a period older than the
@@ -29,9 +33,11 @@ from common.access import Viewer, scope, viewer_may
 from common.problems import NotFound, ValidationFailed
 from common.services import STAFF, Machine, Step, entry, row_lock, transition
 from contributions.models import AMOUNT_COLUMNS, ContributionLine
+from contributions.models.payments import Determination, DeterminationState
 from contributions.rates import rate_card
 from contributions.selectors.declarations import roll_of_month
 from contributions.services.declarations import declaration_file
+from contributions.services.determinations import determination_confirm
 from disputes import events
 from disputes.models import (
     OPEN_STATES,
@@ -138,6 +144,22 @@ def _employer_month_effect(*, person: InsuredPerson, employer: Employer, month: 
     return sum(amounts, ZERO) - current
 
 
+def _pending_determination(*, person_id: int, employer_id: int, month: date) -> Determination | None:
+    return (Determination.objects.filter(person_id=person_id, employer_id=employer_id, state=DeterminationState.PENDING,
+                                         months__period=month).order_by("-pk").first())
+
+
+def _determination_effect(*, person: InsuredPerson, employer: Employer, month: date) -> Decimal:
+    found = _pending_determination(person_id=person.pk, employer_id=employer.pk, month=month)
+    if found is None:
+        raise ValidationFailed.field("month", "no_determination",
+                                     _("No Art. 58 determination of %(month)s awaits confirmation for this person "
+                                       "at this employer: record the employment as a late enrolment first (the "
+                                       "daily run proposes its determination), or ask the employer for a "
+                                       "correction filing.") % {"month": f"{month:%Y-%m}"})
+    return sum((m.total for m in found.months.all()), ZERO)
+
+
 def _write(correction: Correction, actor: Viewer) -> None:
     """The lower app's service writes the correction (new rows only); what it wrote is recorded here."""
     if correction.kind == CorrectionKind.ACCOUNT_ENTRY:
@@ -147,6 +169,14 @@ def _write(correction: Correction, actor: Viewer) -> None:
         posted = account_correction_post(account=account, amount=correction.amount, reason=correction.reason,
                                          contribution_month=correction.month, cause_id=correction.pk, actor=actor)
         correction.written_type, correction.written_id = "account_entry", posted.pk
+    elif correction.kind == CorrectionKind.DETERMINATION:
+        found = _pending_determination(person_id=correction.person_id, employer_id=correction.employer_id,
+                                       month=correction.month)
+        if found is None:
+            raise ValidationFailed.field("month", "no_determination",
+                                         _("The determination of this month was decided meanwhile."))
+        determination_confirm(determination=found, actor=actor, note=correction.reason[:300])
+        correction.written_type, correction.written_id = "determination", found.pk
     else:
         result = declaration_file(employer_id=correction.employer_id, period=correction.month,
                                   rows=_filing_rows(correction), source="admin", actor=actor)
@@ -192,6 +222,14 @@ def correction_propose(*, person: InsuredPerson, kind: str, reason: str, actor: 
         row.amount = row.effect
         if row.effect == 0:
             raise ValidationFailed.field("wage", "no_change", _("The corrected wage changes nothing."))
+    elif kind == CorrectionKind.DETERMINATION:
+        row.month = _month(month)
+        employer_id = getattr(employer, "pk", employer)
+        found = scope(Employer.objects.all(), actor).filter(pk=employer_id).first() if employer_id else None
+        if found is None:
+            raise ValidationFailed.field("employer", "not_found", _("No employer of your region has this id."))
+        row.employer = found
+        row.amount = row.effect = _determination_effect(person=locked, employer=found, month=row.month)
     else:
         raise ValidationFailed.field("kind", "invalid_choice",
                                      _("One of: %(choices)s.") % {"choices": ", ".join(CorrectionKind.values)})

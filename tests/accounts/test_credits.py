@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from accounts.models import DifferenceKind, EntryKind, PensionAccount, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
@@ -136,3 +137,78 @@ def test_credits_of_a_person_paid_out_and_enrolled_again_reopen_the_closed_accou
         account.save(update_fields=["closed_on"])
         again = account_lock_or_open(person_id=alice.pk, on=date(2025, 9, 1))
     assert again.closed_on is None and again.reopened_on == date(2025, 9, 1)
+
+
+def _swap_filing(employer, month, person, colleague, actor, *, person_wage, colleague_wage, today):
+    from contributions.services.declarations import declaration_file
+
+    return declaration_file(employer_id=employer.pk, period=f"{month:%Y-%m}", source="json", actor=actor,
+                            today=today, rows=[{"document_number": person.document_number, "wage": person_wage},
+                                               {"document_number": colleague.document_number,
+                                                "wage": colleague_wage}])
+
+
+def _month_of_two(desk):
+    from insured.models import InsuredPerson
+    from tests.disputes.factories import MONTH
+
+    person, _account = desk.insured()
+    employer = desk.employer_month(person, wage="8000.00")  # the colleague at 9000.00
+    colleague = InsuredPerson.objects.exclude(pk=person.pk).get(employments__employer=employer)
+    return person, colleague, employer, MONTH
+
+
+def _individual(person, month):
+    return sum(ContributionLine.objects.filter(person=person, period=month).values_list("pension_individual",
+                                                                                        flat=True), Decimal("0"))
+
+
+def test_a_zero_net_correction_of_a_paid_month_credits_one_person_and_corrects_the_other():
+    """Issue 23, loose end 1: the employer's filing swapped two persons' wages (8000 and 9000): the lines
+    net to zero, so there is no charge, and before the fix neither account moved. Now the one who gained
+    the base is credited and the one who lost it gets a negative correcting entry, both dated the filing
+    day; the reconciliation agrees."""
+    from contributions.models import Charge
+    from tests.disputes.factories import Desk
+
+    desk = Desk()
+    person, colleague, employer, month = _month_of_two(desk)
+    charge_ = Charge.objects.get(employer=employer, period=month)
+    pay(employer, str(charge_.amount), date(2026, 11, 10), "B-ZN-1")
+    person_before = PensionAccount.objects.get(person=person).balance
+    colleague_before = PensionAccount.objects.get(person=colleague).balance
+    filed_on = date(2026, 11, 20)
+    result = _swap_filing(employer, month, person, colleague, desk.reviewer, person_wage="9000.00",
+                          colleague_wage="8000.00", today=filed_on)
+    assert result.declaration.difference == 0 and result.charges == []
+    gained = PensionAccount.objects.get(person=person).entries.get(source_key=f"declaration:{result.declaration.pk}")
+    lost = PensionAccount.objects.get(person=colleague).entries.get(source_key=f"declaration:{result.declaration.pk}")
+    assert (gained.kind, gained.amount, gained.posted_on, gained.contribution_month) == (
+        EntryKind.CREDIT, Decimal("80.00"), filed_on, month)  # 8% of the 1000.00 of base moved
+    assert (lost.kind, lost.amount, lost.posted_on) == (EntryKind.CORRECTION, Decimal("-80.00"), filed_on)
+    assert PensionAccount.objects.get(person=person).balance == person_before + Decimal("80.00")
+    assert PensionAccount.objects.get(person=colleague).balance == colleague_before - Decimal("80.00")
+    # each account now holds what the person's lines of the month say
+    assert PensionAccount.objects.get(person=colleague).entries.filter(
+        contribution_month=month).aggregate(s=Sum("amount"))["s"] == _individual(colleague, month)
+    assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 0
+
+
+def test_a_zero_net_correction_of_an_unpaid_month_is_credited_when_the_month_is_paid():
+    """The same swap before the month is paid: nothing is credited at the filing (credited when paid);
+    the month's payment credits each person their corrected figure."""
+    from contributions.models import Charge
+    from tests.disputes.factories import Desk
+
+    desk = Desk()
+    person, colleague, employer, month = _month_of_two(desk)
+    person_before = PensionAccount.objects.get(person=person).balance
+    result = _swap_filing(employer, month, person, colleague, desk.reviewer, person_wage="9000.00",
+                          colleague_wage="8000.00", today=date(2026, 11, 5))
+    assert result.charges == [] and PensionAccount.objects.get(person=person).balance == person_before
+    assert not PensionAccount.objects.filter(person=colleague).exists()
+    charge_ = Charge.objects.get(employer=employer, period=month)
+    pay(employer, str(charge_.amount), date(2026, 11, 10), "B-ZN-2")
+    assert PensionAccount.objects.get(person=person).balance == person_before + Decimal("720.00")  # 8% of 9000
+    assert PensionAccount.objects.get(person=colleague).balance == Decimal("640.00")  # 8% of 8000
+    assert reconciliation_run(full=True, actor=Viewer.system()).differences_found == 0

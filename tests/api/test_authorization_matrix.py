@@ -173,6 +173,10 @@ PROBES = {
                          check=lambda w, role, body: _check_id(body, w.declaration.pk)),
     "payments": Probe("GET", "/api/v1/employer/payments", lambda w: "/api/v1/employer/payments",
                       (401, 200, 200, 401, 200, *NO_SESSION)),
+    # The agency's requests for a correction filing (issue 23): each portal reads its own employer's.
+    "correction requests": Probe("GET", "/api/v1/employer/correction-requests",
+                                 lambda w: "/api/v1/employer/correction-requests",
+                                 (401, 200, 200, 401, 200, *NO_SESSION)),
     # The collector's system alone (its own client kind, scope `collect`): every one of these callers
     # presents no credential this operation accepts (tests/collection/test_feed_api.py has the collector).
     "collector records": Probe("POST", "/api/v1/collector/records", lambda w: "/api/v1/collector/records",

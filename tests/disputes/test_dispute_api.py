@@ -81,3 +81,30 @@ def test_bad_input_is_a_problem_naming_the_field(desk, body, field):
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_persons_own_page_lists_their_disputes_with_state_and_letter():
+    """Item 5 of the disputes' brief: /me/disputes/ in Chinese, the person's own only, the letter linked."""
+    from datetime import date
+
+    from disputes.services.disputes import dispute_file
+    from tests.builders import person_viewer
+
+    desk = Desk()
+    person, _account = desk.insured()
+    other, _ = desk.insured(seq=312)
+    open_one = dispute_file(person=person, subject_kind="month", month=date(2025, 3, 1), account_text="三月漏记",
+                            actor=person_viewer(person))
+    decided = dispute_file(person=person, subject_kind="statement_year", year=2025, account_text="余额不对",
+                           actor=person_viewer(person))
+    dispute_decide_confirmed(dispute=decided, reasons="经核查，记录无误。", actor=desk.reviewer)
+    dispute_file(person=other, subject_kind="month", month=date(2025, 4, 1), account_text="别人的", actor=person_viewer(other))
+    client = person_client(person)
+    page = client.get("/me/disputes/").content.decode()
+    assert "缴费月份 2025-03" in page and "已受理，待复核" in page
+    assert "权益记录单年度 2025" in page and "维持原记录" in page and "经核查，记录无误。" in page
+    assert "2025-04" not in page  # another person's dispute
+    letter = client.get(f"/me/disputes/{decided.pk}/letter.pdf")
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
+    assert client.get(f"/me/disputes/{open_one.pk}/letter.pdf").status_code == 404
+    assert person_client(other).get(f"/me/disputes/{decided.pk}/letter.pdf").status_code == 404
