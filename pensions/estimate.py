@@ -125,7 +125,7 @@ def _record(person: InsuredPerson, as_of: date, *,
     record = _record_of(person, as_of, paid=inputs.paid[person.pk], transfers=inputs.transfers.get(person.pk, []),
                         wages=inputs.wages, deemed=inputs.deemed.get(person.pk),
                         balance=inputs.balances.get(person.pk, ZERO),
-                        latest=selectors.latest_month(person_id=person.pk))
+                        latest=selectors.latest_month(person_id=person.pk, until=as_of))
     return record, {month: inputs.params[(person.region_id, month)] for month in months}
 
 
@@ -161,8 +161,8 @@ def _record_of(person: InsuredPerson, as_of: date, *, paid, transfers, wages, de
     return _Record(groups=groups, unknown_months=unknown, unknown_missing=unknown_missing,
                    deemed=deemed.months if deemed else 0, deemed_input=deemed_input,
                    balance=balance,
-                   latest_base=latest.figures.base if latest else None,
-                   latest_credit=latest.figures.amounts["pension_individual"] if latest else ZERO,
+                   latest_base=latest.base if latest else None,
+                   latest_credit=latest.credit if latest else ZERO,
                    latest_period=latest.period if latest else None,
                    wages=wages, home_region_id=person.region_id, as_of_year=as_of.year)
 

@@ -14,10 +14,9 @@ from django.db.models import QuerySet
 from accounts.selectors import accounts_visible
 from agency.models import AverageWage, Region
 from common.access import Viewer, scope
-from contributions.selectors.lines import Month, person_months
 from insured.models import InsuranceRelationship
 from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
-from transfers.amounts import regions_months_many
+from transfers.amounts import LatestMonth, latest_paid_months, regions_months_many
 from transfers.models import Transfer, TransferState
 
 
@@ -123,9 +122,10 @@ def account_balance(*, person_id: int) -> Decimal:
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int) -> Month | None:
-    """The person's latest month (its base and individual pension amount: what "keep paying" repeats)."""
-    return next((m for m in person_months(Viewer.system(), person_id=person_id, limit=6) if m.paid), None)
+def latest_month(*, person_id: int, until: date) -> LatestMonth | None:
+    """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
+    paying" repeats). One statement, composed from the rules every paid month is counted by."""
+    return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------

@@ -74,6 +74,39 @@ FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period=
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
+# Each person's latest paid month up to %(until)s in any region of this system: its base (netted over the
+# month's lines, determined and flexible months) and what the account credited for it (what "keep paying at
+# the current base" repeats in the pension estimate).
+_LATEST_SQL = f"""
+SELECT t.person_id, t.period, t.base,
+       (SELECT coalesce(sum(a.amount), 0) FROM accounts_accountentry a
+        JOIN accounts_pensionaccount p ON p.id = a.account_id
+        WHERE p.person_id = t.person_id AND a.contribution_month = t.period) AS credit
+FROM (
+    SELECT DISTINCT ON (m.person_id) m.person_id, m.period, sum(m.base) AS base
+    FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period="dm.period <= %(until)s",
+                            credits_period="a.contribution_month <= %(until)s", regions="IS NOT NULL")}) m
+    GROUP BY m.person_id, m.period
+    ORDER BY m.person_id, m.period DESC
+) t
+"""
+
+
+@dataclass(frozen=True)
+class LatestMonth:
+    period: date
+    base: Decimal
+    credit: Decimal
+
+
+def latest_paid_months(*, person_ids: list[int], until: date) -> dict[int, LatestMonth]:
+    """Each person's latest paid month up to `until` (a month's first day); a person without one has no key."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, {"persons": list(person_ids), "until": until})
+        return {person_id: LatestMonth(period=period, base=base, credit=credit)
+                for person_id, period, base, credit in cursor.fetchall()}
+
+
 # The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement,
 # without the per-year split.
 POOLED_AGGREGATE_SQL = f"""
