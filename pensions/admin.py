@@ -272,7 +272,7 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
     readonly_fields = ["person", "region", "kind", "state", "previous", "retirement_month", "age_years", "age_months",
                        "benefit", "provisional", "months_paid", "months_deemed", "index", "balance", "divisor",
                        "transitional_percent", "supplements", "parts_shown", "total", "difference", "months_owed",
-                       "amount_owed", "proposed_by_label", "proposed_at", "approved_by", "approved_at",
+                       "amount_owed", "proposed_by_shown", "proposed_at", "approved_by", "approved_at",
                        "letter_channel"]
 
     @admin.display(description=_("proposed by"))
