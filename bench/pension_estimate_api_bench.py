@@ -13,7 +13,8 @@
 Target: p99 under 50 ms.
 
     python bench/pension_estimate_api_bench.py [--persons 2000] [--clients 20] [--duration 20] [--workers 3]
-                                               [--worker-threads 4] [--port 8761] [--keep]
+                                               [--worker-threads 4] [--port 8761] [--keep] [--profile 500]
+                                               [--template test_agency_pension]
 """
 
 from __future__ import annotations
@@ -75,6 +76,44 @@ for person in InsuredPerson.objects.filter(sex="M").order_by("id")[:int(sys.argv
 print(json.dumps(out))
 """
 
+# Where one estimate's time goes, in-process (Django test client, no network): its SQL statements, the
+# microseconds per request, and cProfile's cumulative view. argv: the person ids file, requests.
+PROFILE_SNIPPET = r"""
+import cProfile, io, json, pstats, sys, time
+import django; django.setup()
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from insured.models import PersonLogin
+
+clients = []
+for person_id in json.load(open(sys.argv[1])):
+    client = Client()
+    client.force_login(PersonLogin.objects.select_related("user").get(person_id=person_id).user)
+    clients.append(client)
+n = int(sys.argv[2])
+
+def estimates(k):
+    for i in range(k):
+        r = clients[i % len(clients)].get("/api/v1/me/pension-estimate")
+        assert r.status_code == 200, r.content[:300]
+
+estimates(50)  # warm-up
+with CaptureQueriesContext(connection) as queries:
+    clients[0].get("/api/v1/me/pension-estimate")
+print(f"SQL statements in one estimate: {len(queries.captured_queries)}")
+for q in queries.captured_queries:
+    print(f"  {q['time']}s  {q['sql'][:200]}")
+t = time.perf_counter(); estimates(n); per = (time.perf_counter() - t) / n
+print(f"in-process estimate: {per * 1e6:.0f} us per request (Django test client, no network)")
+prof = cProfile.Profile()
+prof.enable(); estimates(n); prof.disable()
+out = io.StringIO()
+pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
+print(out.getvalue())
+"""
+
 
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,16 +125,29 @@ def main() -> dict:
     parser.add_argument("--worker-threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--template", default="",
+                        help="copy this migrated database instead of migrating afresh (a busy machine)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also profile N estimates in-process (cProfile, Django test client)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install -y wrk)")
-    support.fresh_migrated(DB)
     statement_bench.DB = pension_statement_bench.DB = DB
+    pension_statement_bench.migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
     statement_bench.seed(args.persons, YEAR)
     pension_statement_bench.pension_data(YEAR)
     env = support.django_env(DB)
     sessions = json.loads(subprocess.run([support.PYTHON, "-c", SESSIONS_SNIPPET, str(args.clients)], cwd=support.ROOT,
                                          env=env, capture_output=True, text=True, check=True).stdout)
+    profile_text = None
+    if args.profile:
+        ids_file = Path(tempfile.mkdtemp(prefix="agency-bench-estimate-")) / "persons.json"
+        ids_file.write_text(json.dumps([pk for pk, _cookie in sessions]))
+        profile_text = subprocess.run([support.PYTHON, "-c", PROFILE_SNIPPET, str(ids_file), str(args.profile)],
+                                      cwd=support.ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        support.RESULTS.mkdir(parents=True, exist_ok=True)
+        (support.RESULTS / "pension_estimate_profile.txt").write_text(profile_text)
+        print("  " + "\n  ".join(profile_text.splitlines()[:40]), flush=True)
     os.environ.update(env)
     import django
 
@@ -147,6 +199,7 @@ def main() -> dict:
               "meets_p99_target": measured["p99_ms"] < TARGET_P99_MS and measured["non_2xx"] == 0,
               "target_p99_ms": TARGET_P99_MS, "cpu_busy_before_run": busy, "load_average_before": load_before,
               "load_average_after": support.load_average(), "machine": support.machine(),
+              "profiled": profile_text is not None,
               "command": "python bench/pension_estimate_api_bench.py " + " ".join(sys.argv[1:])}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     support.save("pension_estimate_api", result)

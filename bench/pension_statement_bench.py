@@ -37,6 +37,7 @@ FULL_RUN_S = 18.03 * 60  # statement_bench.py at 1,000,000 persons, 2 workers (B
 FULL_PERSONS = 1_000_000
 WORKERS = 2
 TARGET_GROWTH = 0.20
+FULL_EVERY, FULL_YEARS = 2, 15  # every 2nd person has 15 more years paid and deemed years
 
 
 def pension_data(year: int) -> None:
@@ -63,9 +64,55 @@ def pension_data(year: int) -> None:
                                                   entered_by, created_at)
             SELECT id, 'linear', 'month', 'bench', '2026-01-01', '2020-01-01', 'bench', now() FROM agency_region
             ON CONFLICT DO NOTHING""")
+        # Full records (issue 27: the four parts computed, not only the short path): every FULL_EVERY-th person
+        # also paid FULL_YEARS years before --year, at the same employer and base as in --year (the lines a
+        # copy of January's, one per month, with the account's credit of the month), and has deemed years.
+        for past in range(year - FULL_YEARS, year):
+            conn.execute(f"CREATE TABLE IF NOT EXISTS contributions_contributionline_y{past} PARTITION OF "
+                         f"contributions_contributionline FOR VALUES FROM ('{past}-01-01') TO ('{past + 1}-01-01')")
+            conn.execute(f"""
+                INSERT INTO contributions_contributionline (period, employer_id, person_id, declaration_id, charge_id,
+                    wage, base, clamp, pension_employer, pension_individual, medical_employer, medical_individual,
+                    unemployment_employer, unemployment_individual, work_injury_employer)
+                SELECT make_date({past}, m, 1), l.employer_id, l.person_id, l.declaration_id, NULL, l.wage, l.base,
+                       '', l.pension_employer, l.pension_individual, l.medical_employer, l.medical_individual,
+                       l.unemployment_employer, l.unemployment_individual, l.work_injury_employer
+                FROM contributions_contributionline l CROSS JOIN generate_series(1, 12) m
+                WHERE l.period = '{year}-01-01' AND l.person_id % {FULL_EVERY} = 0""")
+            conn.execute(f"""
+                INSERT INTO accounts_accountentry (account_id, kind, amount, contribution_month, posted_on,
+                                                   cause_type, actor, note, created_at)
+                SELECT a.id, 'credit', round((5000 + (a.person_id % 97) * 100) * 0.08, 2), make_date({past}, m, 1),
+                       make_date({past}, m, 20), 'bench', 'bench', '', now()
+                FROM accounts_pensionaccount a CROSS JOIN generate_series(1, 12) m
+                WHERE a.person_id % {FULL_EVERY} = 0 AND make_date({past}, m, 1) <> '{year - 1}-12-01'""")
+            conn.execute("""INSERT INTO agency_averagewage (region_id, year, monthly_wage, floor_percent,
+                                                            ceiling_percent, effective_from, created_at)
+                            SELECT r.id, %s, 6000 + (%s - 2000) * 150, 60, 300, %s, now() FROM agency_region r
+                            WHERE NOT EXISTS (SELECT 1 FROM agency_averagewage w
+                                              WHERE w.region_id = r.id AND w.year = %s)""",
+                         (past, past, f"{past}-01-01", past))
+        conn.execute("""
+            INSERT INTO agency_document (file, original_name, content_type, size, sha256, kind, region_id,
+                                         uploaded_by, uploaded_at)
+            SELECT 'bench/voucher.pdf', 'bench-voucher.pdf', 'application/pdf', 1, repeat('0', 64), 'deemed_service',
+                   min(id), 'bench', now() FROM agency_region
+            WHERE NOT EXISTS (SELECT 1 FROM agency_document WHERE file = 'bench/voucher.pdf')""")
+        conn.execute(f"""
+            INSERT INTO pensions_deemedservice (person_id, region_id, months, voucher_id, note, recorded_by,
+                                                recorded_at)
+            SELECT p.id, p.region_id, 60 + p.id % 61, d.id, '', 'bench', now()
+            FROM insured_insuredperson p, agency_document d
+            WHERE d.file = 'bench/voucher.pdf' AND p.id % {FULL_EVERY} = 0""")
+        # Each person insured where their employer is (seed_demo draws the two apart): their months count in
+        # their home region, so full records reach the minimum years and compute the four parts.
+        conn.execute(f"""UPDATE insured_insuredperson p SET region_id = e.region_id
+                         FROM contributions_contributionline l JOIN employers_employer e ON e.id = l.employer_id
+                         WHERE l.person_id = p.id AND l.period = '{year}-01-01' AND p.region_id <> e.region_id""")
         conn.execute("""UPDATE insured_insuredperson SET original_retirement_age =
                           CASE WHEN sex = 'M' THEN 'men_60' WHEN id % 2 = 0 THEN 'women_55' ELSE 'women_50' END""")
-        for table in ("insured_insuredperson", "pensions_benefitparameter", "agency_averagewage"):
+        for table in ("insured_insuredperson", "pensions_benefitparameter", "agency_averagewage",
+                      "contributions_contributionline", "accounts_accountentry", "pensions_deemedservice"):
             conn.execute(f"VACUUM ANALYZE {table}")
 
 
@@ -142,6 +189,7 @@ def migrated_copy(template: str) -> None:
         conn.execute("TRUNCATE insured_insuredperson, employers_employer, contributions_contributionline, "
                      "accounts_pensionaccount, pensions_benefitparameter, pensions_localsupplement, "
                      "pensions_agemonthspolicy CASCADE")
+    support.manage(DB, "migrate", "--noinput")  # the migrations the template was made before
 
 
 def main() -> None:

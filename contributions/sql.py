@@ -87,22 +87,26 @@ def month_on_the_roll(lines: str) -> str:
 
 
 def person_month_rows(*, lines_where: str, determined_where: str, lines_join: str = "",
-                      self_paid_where: str | None = None) -> str:
+                      self_paid_where: str | None = None, lines_region: str | None = None) -> str:
     """The rows a person's months are netted from, as (person_id, period, base): every contribution line
     (`l`, with `lines_join`), every counted Art. 58 month (`dm` of `d`) and (issue 28) every month a
     flexible worker was charged for (`f`, contributions_selfpaidmonth, when `self_paid_where` is given).
-    Name the period in `lines_where`: it is what lets PostgreSQL skip the line partitions outside it."""
+    Name the period in `lines_where`: it is what lets PostgreSQL skip the line partitions outside it.
+    With `lines_region` (the expression of a line's region, from `lines_join`), each row also has the
+    region it was paid in, as a fourth column `region_id`."""
+    region = {"l": f", {lines_region} AS region_id", "d": ", d.region_id", "f": ", f.region_id"} if lines_region else {
+        "l": "", "d": "", "f": ""}
     self_paid = "" if self_paid_where is None else f"""
         UNION ALL
-        SELECT f.person_id, f.period, f.base
+        SELECT f.person_id, f.period, f.base{region["f"]}
         FROM contributions_selfpaidmonth f
         WHERE {self_paid_where}"""
-    return f"""SELECT l.person_id, l.period, l.base
+    return f"""SELECT l.person_id, l.period, l.base{region["l"]}
         FROM contributions_contributionline l
         {lines_join}
         WHERE {lines_where}
         UNION ALL
-        SELECT d.person_id, dm.period, dm.base
+        SELECT d.person_id, dm.period, dm.base{region["d"]}
         FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
         WHERE {determined_where}
               AND {determined_month_counts()}{self_paid}"""

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agency.admin import RegionTermsInline
 from common.access import scope
 from common.admin import (
     AppendOnlyAdminMixin,
@@ -29,6 +30,7 @@ from pensions.models import (
     DeemedService,
     Determination,
     DeterminationState,
+    DeterminationTerms,
     Divisor,
     LocalSupplement,
     PensionEvent,
@@ -270,7 +272,7 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
     readonly_fields = ["person", "region", "kind", "state", "previous", "retirement_month", "age_years", "age_months",
                        "benefit", "provisional", "months_paid", "months_deemed", "index", "balance", "divisor",
                        "transitional_percent", "supplements", "parts_shown", "total", "difference", "months_owed",
-                       "amount_owed", "proposed_by_label", "proposed_at", "approved_by", "approved_at",
+                       "amount_owed", "proposed_by_shown", "proposed_at", "approved_by", "approved_at",
                        "letter_channel"]
 
     @admin.display(description=_("proposed by"))
@@ -323,6 +325,12 @@ def person_estimate_panel(request, person, viewer):
     except ApplicationError as err:
         return render_to_string("pensions/estimate_refused.html", {"detail": err.detail}, request=request)
     return render_to_string("pensions/estimate.html", {"estimate": estimate, "month_format": "Y-m"}, request=request)
+
+
+class DeterminationTermsInline(RegionTermsInline):
+    """This app's terms on the region's page (registered in its AppConfig.ready())."""
+
+    model = DeterminationTerms
 
 
 def register_panels() -> None:

@@ -9,10 +9,10 @@ class PensionsConfig(AppConfig):
     verbose_name = _("Pensions")
 
     def ready(self) -> None:
-        from agency.vocabulary import deadline_rules_register, group_permissions_register
+        from agency.vocabulary import deadline_rules_register, group_permissions_register, region_terms_inlines
         from agency.workbench import WorkKind, work_kind_register
         from common.problems import problem_types_register
-        from pensions.admin import register_panels
+        from pensions.admin import DeterminationTermsInline, register_panels
         from pensions.problems import PENSION_PROBLEM_TYPES
         from pensions.terms import PensionRule, rule_terms
 
@@ -24,7 +24,7 @@ class PensionsConfig(AppConfig):
             "pensions",
             view=["pensions.view_benefitparameter", "pensions.view_localsupplement", "pensions.view_divisor",
                   "pensions.view_agemonthspolicy", "pensions.view_deemedservice", "pensions.view_pensionevent",
-                  "pensions.view_determination"],
+                  "pensions.view_determination", "pensions.view_determinationterms"],
             clerk=["pensions.add_deemedservice", "pensions.add_determination"],
             reviewer=["pensions.approve_determination"],
             supervisor=["pensions.enter_pension_parameters", "pensions.approve_determination"])
@@ -32,4 +32,5 @@ class PensionsConfig(AppConfig):
         # determination from the person's deadline.
         work_kind_register(WorkKind(rule=PensionRule.DETERMINATION, label=_("Pension determinations due"),
                                     permission="pensions.add_determination", order=70))
+        region_terms_inlines.register(DeterminationTermsInline)
         register_panels()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -103,18 +104,29 @@ class _Record:
     latest_base: Decimal | None
     latest_credit: Decimal
     latest_period: date | None
-    latest_wage: object  # AverageWage | None
+    wages: dict
+    home_region_id: int
+    as_of_year: int
+
+    @cached_property
+    def latest_wage(self):  # AverageWage | None
+        """What "keep paying" indexes against: the home region's latest average wage entered (found only
+        when a scenario keeps paying: the statement's line never does)."""
+        return max((w for (region_id, year), w in self.wages.items()
+                    if region_id == self.home_region_id and year <= self.as_of_year),
+                   key=lambda w: w.year, default=None)
 
 
-def _record(person: InsuredPerson, as_of: date) -> _Record:
-    paid = selectors.paid_months_by_region_year(person_id=person.pk, home_region_id=person.region_id, until=as_of)
-    transfers = selectors.external_transfers_in(person_id=person.pk)
-    wages = selectors.average_wages(region_ids=list({row.region.pk for row in paid} | {person.region_id}
-                                                    | {t.from_region_id for t in transfers}))
-    return _record_of(person, as_of, paid=paid, transfers=transfers, wages=wages,
-                      deemed=selectors.person_deemed(Viewer.system(), person_id=person.pk),
-                      balance=selectors.account_balance(person_id=person.pk),
-                      latest=selectors.latest_month(person_id=person.pk))
+def _record(person: InsuredPerson, as_of: date, *,
+            months: list[date] = ()) -> tuple[_Record, dict[date, selectors.PointParameters]]:
+    """The person's record and the parameters in force at each of `months`, read as the statement run reads a
+    range's (pensions.selectors.range_inputs, here a range of one), and the latest month paid."""
+    inputs = selectors.range_inputs([person], until=as_of, months_by_region={person.region_id: set(months)})
+    record = _record_of(person, as_of, paid=inputs.paid[person.pk], transfers=inputs.transfers.get(person.pk, []),
+                        wages=inputs.wages, deemed=inputs.deemed.get(person.pk),
+                        balance=inputs.balances.get(person.pk, ZERO),
+                        latest=selectors.latest_month(person_id=person.pk, until=as_of))
+    return record, {month: inputs.params[(person.region_id, month)] for month in months}
 
 
 def _record_of(person: InsuredPerson, as_of: date, *, paid, transfers, wages, deemed, balance, latest) -> _Record:
@@ -149,12 +161,10 @@ def _record_of(person: InsuredPerson, as_of: date, *, paid, transfers, wages, de
     return _Record(groups=groups, unknown_months=unknown, unknown_missing=unknown_missing,
                    deemed=deemed.months if deemed else 0, deemed_input=deemed_input,
                    balance=balance,
-                   latest_base=latest.figures.base if latest else None,
-                   latest_credit=latest.figures.amounts["pension_individual"] if latest else ZERO,
+                   latest_base=latest.base if latest else None,
+                   latest_credit=latest.credit if latest else ZERO,
                    latest_period=latest.period if latest else None,
-                   latest_wage=max((w for (region_id, year), w in wages.items()
-                                    if region_id == person.region_id and year <= as_of.year),
-                                   key=lambda w: w.year, default=None))
+                   wages=wages, home_region_id=person.region_id, as_of_year=as_of.year)
 
 
 def _money(value: Decimal) -> str:
@@ -225,7 +235,7 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
                    [Input("balance", _("account balance"), _money(balance), _("the individual account"))])
     table, policy = params.divisors, params.policy
     years, months = age
-    divisor, how = formula.divisor_for(years=years, months=months, table={a: d.months for a, d in table.items()},
+    divisor, how = formula.divisor_for(years=years, months=months, table=params.months_table,
                                        rule=policy.rule if policy else None, rounding=policy.rounding if policy else "")
     if divisor is None:
         if months and (policy is None or policy.rule == "none"):
@@ -294,11 +304,10 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_b
     earliest = max(month_add(statutory, -FLEXIBLE_MONTHS), floor)
     months = [(EARLIEST, earliest)] if earliest < statutory else []
     months += [(STATUTORY, statutory), (LATEST, month_add(statutory, FLEXIBLE_MONTHS))]
-    record = _record(person, as_of)
+    record, params = _record(person, as_of, months=[month for _key, month in months])
     if keep_base is not None:
         record.latest_base, record.latest_credit = keep_base, keep_credit or ZERO
         record.latest_period = record.latest_period or month_add(as_of, -1)
-    params = selectors.parameters_at(region_id=person.region_id, months=[month for _key, month in months])
     points = []
     for key, month in months:
         age = divmod(months_between(born, month), 12)
@@ -322,7 +331,7 @@ def determination_scenario(person: InsuredPerson, *, month: date, as_of: date,
     """The "stop paying now" scenario at `month` with `params` (the determination at retirement: what
     the person has, nothing more), and the age at `month`."""
     age = divmod(months_between(person.birth_date.replace(day=1), month), 12)
-    record = _record(person, as_of)
+    record, _params = _record(person, as_of)
     return _scenario(person, record, basis=STOP, month=month, age=age, as_of=as_of, params=params), age
 
 

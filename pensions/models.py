@@ -152,6 +152,29 @@ class AgeMonthsPolicy(Provenance):
         return f"{self.region.code}: {self.get_rule_display()}"
 
 
+class DeterminationTerms(models.Model):
+    """A region's terms of the determination at retirement (待遇核定): how long the clock runs from the
+    first day of the month before the retirement month (the daily job opens it then). A region without a
+    row has the defaults (45 calendar days: to mid-month of the retirement month)."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="determination_terms",
+                                  verbose_name=_("region"))
+    determination_days = models.PositiveSmallIntegerField(
+        _("determination at retirement: days to decide"), default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Counted from the first day of the month before the retirement month."))
+    in_working_days = models.BooleanField(_("determination days are working days"), default=False)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        verbose_name = _("determination terms")
+        verbose_name_plural = _("determination terms")
+
+    def __str__(self) -> str:
+        return str(self.region)
+
+
 class DeemedService(models.Model):
     """Years deemed paid before individual accounts existed (视同缴费年限), recorded by a clerk from a
     voucher (the personnel file's finding). A later record replaces an earlier one; none is changed."""

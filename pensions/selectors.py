@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import QuerySet
 
 from accounts.selectors import accounts_visible
 from agency.models import AverageWage, Region
 from common.access import Viewer, scope
-from contributions.selectors.lines import Month, person_months
 from insured.models import InsuranceRelationship
 from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
-from transfers.amounts import region_months, region_months_many
+from transfers.amounts import LatestMonth, latest_paid_months, regions_months_many
 from transfers.models import Transfer, TransferState
 
 
@@ -26,11 +26,6 @@ def deemed_visible(viewer: Viewer) -> QuerySet[DeemedService]:
 
 def benefit_parameters_visible(viewer: Viewer) -> QuerySet[BenefitParameter]:
     return scope(BenefitParameter.objects.select_related("region"), viewer)
-
-
-def person_deemed(viewer: Viewer, *, person_id: int) -> DeemedService | None:
-    """The person's deemed years in force: the latest record (a later one replaces an earlier one)."""
-    return deemed_visible(viewer).filter(person_id=person_id).order_by("-recorded_at", "-id").first()
 
 
 # --- parameters in force ----------------------------------------------------------------------------
@@ -45,7 +40,7 @@ def benefit_parameter_before(row: BenefitParameter) -> BenefitParameter | None:
                          .order_by("-effective_from", "-id").first())
 
 
-@dataclass(frozen=True)
+@dataclass
 class PointParameters:
     """The parameters in force at one retirement month of one region."""
 
@@ -53,6 +48,11 @@ class PointParameters:
     supplements: list[LocalSupplement]
     divisors: dict[int, Divisor]
     policy: AgeMonthsPolicy | None
+
+    @cached_property
+    def months_table(self) -> dict[int, int]:
+        """The divisor table as formula.divisor_for reads it (age -> months), built once per point."""
+        return {age: row.months for age, row in self.divisors.items()}
 
 
 def _in_force(rows, month: date, key) -> dict:
@@ -66,21 +66,36 @@ def _in_force(rows, month: date, key) -> dict:
 
 def parameters_at(*, region_id: int, months: list[date]) -> dict[date, PointParameters]:
     """The parameters in force at each of `months` (first days) in the region, read in four queries."""
-    years = {m.year for m in months}
-    benefits = list(BenefitParameter.objects.filter(region_id=region_id, year__in=years)
-                    .order_by("effective_from", "id"))
-    extras = list(LocalSupplement.objects.filter(region_id=region_id, year__in=years).order_by("effective_from", "id"))
+    found = parameters_many(months_by_region={region_id: set(months)})
+    return {month: found[(region_id, month)] for month in months}
+
+
+def parameters_many(*, months_by_region: dict[int, set[date]]) -> dict[tuple[int, date], PointParameters]:
+    """The parameters in force at each month (first days) of each region, keyed (region, month): four
+    queries however many regions and months."""
+    region_ids = [pk for pk, months in months_by_region.items() if months]
+    if not region_ids:
+        return {}
+    years = {m.year for months in months_by_region.values() for m in months}
+    benefits, extras, policies = {}, {}, {}
+    for row in (BenefitParameter.objects.filter(region_id__in=region_ids, year__in=years)
+                .order_by("effective_from", "id")):
+        benefits.setdefault((row.region_id, row.year), []).append(row)
+    for row in (LocalSupplement.objects.filter(region_id__in=region_ids, year__in=years)
+                .order_by("effective_from", "id")):
+        extras.setdefault((row.region_id, row.year), []).append(row)
+    for row in AgeMonthsPolicy.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        policies.setdefault(row.region_id, []).append(row)
     divisors = list(Divisor.objects.order_by("effective_from", "id"))
-    policies = list(AgeMonthsPolicy.objects.filter(region_id=region_id).order_by("effective_from", "id"))
     out = {}
-    for month in months:
-        benefit = _in_force([b for b in benefits if b.year == month.year], month, lambda r: r.year)
-        extra = _in_force([e for e in extras if e.year == month.year], month, lambda r: r.name)
-        policy = _in_force(policies, month, lambda r: r.region_id)
-        out[month] = PointParameters(benefit=benefit.get(month.year),
-                                     supplements=[e for e in extra.values() if e.monthly_amount > 0],
-                                     divisors=_in_force(divisors, month, lambda r: r.age),
-                                     policy=policy.get(region_id))
+    for region_id in region_ids:
+        for month in sorted(months_by_region[region_id]):
+            benefit = _in_force(benefits.get((region_id, month.year), []), month, lambda r: r.year)
+            extra = _in_force(extras.get((region_id, month.year), []), month, lambda r: r.name)
+            policy = _in_force(policies.get(region_id, []), month, lambda r: r.region_id)
+            out[(region_id, month)] = PointParameters(
+                benefit=benefit.get(month.year), supplements=[e for e in extra.values() if e.monthly_amount > 0],
+                divisors=_in_force(divisors, month, lambda r: r.age), policy=policy.get(region_id))
     return out
 
 
@@ -102,33 +117,15 @@ class RegionYear:
     bases: Decimal
 
 
-def paid_months_by_region_year(*, person_id: int, home_region_id: int, until: date) -> list[RegionYear]:
-    """The person's paid months up to `until` per region of this system and year, with their summed bases:
-    lines, determined months and the account's credits as transfers.amounts composes them (the months a
-    transfer carries between regions of this system are the old region's months, counted there)."""
-    region_ids = set(InsuranceRelationship.objects.filter(person_id=person_id).values_list("region_id", flat=True))
-    region_ids.add(home_region_id)
-    found = []
-    for region in Region.objects.filter(pk__in=region_ids, external=False).order_by("code"):
-        for row in region_months(person_id=person_id, region_id=region.pk, until=until).years:
-            found.append(RegionYear(region=region, year=row["year"], months=row["months"], bases=Decimal(row["bases"])))
-    return found
-
-
-def external_transfers_in(*, person_id: int) -> list[Transfer]:
-    """Completed transfers in from regions outside this system: their months are on the form."""
-    return list(Transfer.objects.filter(person_id=person_id, state=TransferState.COMPLETED,
-                                        from_region__external=True).select_related("from_region"))
-
-
 def account_balance(*, person_id: int) -> Decimal:
     account = accounts_visible(Viewer.system()).filter(person_id=person_id).first()
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int) -> Month | None:
-    """The person's latest month (its base and individual pension amount: what "keep paying" repeats)."""
-    return next((m for m in person_months(Viewer.system(), person_id=person_id, limit=6) if m.paid), None)
+def latest_month(*, person_id: int, until: date) -> LatestMonth | None:
+    """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
+    paying" repeats). One statement, composed from the rules every paid month is counted by."""
+    return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------
@@ -168,11 +165,14 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
         relationship_regions.setdefault(p.region_id, set()).add(p.pk)
     regions = {r.pk: r for r in Region.objects.filter(pk__in=relationship_regions, external=False)}
     paid: dict[int, list[RegionYear]] = {pk: [] for pk in ids}
+    # every region's months in one statement; a person's count only in the regions of their relationships
+    found = regions_months_many(person_ids=ids, region_ids=list(regions), until=until) if regions else {}
     for region_id in sorted(regions, key=lambda pk: regions[pk].code):
-        for person_id, found in region_months_many(person_ids=sorted(relationship_regions[region_id]),
-                                                   region_id=region_id, until=until).items():
-            paid[person_id] += [RegionYear(region=regions[region_id], year=row["year"], months=row["months"],
-                                           bases=Decimal(row["bases"])) for row in found.years]
+        for person_id in sorted(relationship_regions[region_id]):
+            months = found.get((person_id, region_id))
+            if months is not None:
+                paid[person_id] += [RegionYear(region=regions[region_id], year=row["year"], months=row["months"],
+                                               bases=Decimal(row["bases"])) for row in months.years]
     transfers: dict[int, list[Transfer]] = {}
     for transfer in Transfer.objects.filter(person_id__in=ids, state=TransferState.COMPLETED,
                                             from_region__external=True).select_related("from_region"):
@@ -181,9 +181,6 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
               .order_by("person_id", "-recorded_at", "-id").distinct("person_id")}
     balances = dict(accounts_visible(Viewer.system()).filter(person_id__in=ids).values_list("person_id", "balance"))
     wage_regions = set(regions) | {t.from_region_id for rows in transfers.values() for t in rows}
-    params = {}
-    for region_id, months in months_by_region.items():
-        for month, found in parameters_at(region_id=region_id, months=sorted(months)).items():
-            params[(region_id, month)] = found
+    params = parameters_many(months_by_region=months_by_region)
     return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
                        wages=average_wages(region_ids=list(wage_regions)), params=params)

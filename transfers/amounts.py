@@ -30,46 +30,82 @@ def pooled_amount_sql(bases: str) -> str:
     return f"round({bases} * {POOLED_PERCENT} / 100, 2)"
 
 
-def _paid_months_sql(*, lines_period: str, determined_period: str, credits_period: str) -> str:
-    """Persons' paid months in a region with their bases: the person's months (their lines with the
-    region's employers and the region's counted Art. 58 months, netted per month) with a base above
-    zero, that are months of contribution in the account. `*_period`: the caller's condition on the
-    period of the lines (`l`), determined months (`dm`) and credits (`a`); on the lines it is what lets
-    PostgreSQL skip the partitions outside it."""
+def _paid_months_sql(*, lines_period: str, determined_period: str, credits_period: str,
+                     regions: str = "= %(region)s") -> str:
+    """Persons' paid months in a region (or, with `regions` "= ANY(%(regions)s)", in each of several) with
+    their bases: the person's months (their lines with the region's employers and the region's counted
+    Art. 58 months, netted per month and region) with a base above zero, that are months of contribution
+    in the account. `*_period`: the caller's condition on the period of the lines (`l`), determined months
+    (`dm`) and credits (`a`); on the lines it is what lets PostgreSQL skip the partitions outside it."""
     rows = person_month_rows(
-        lines_join="JOIN employers_employer e ON e.id = l.employer_id",
-        lines_where=f"l.person_id = ANY(%(persons)s) AND e.region_id = %(region)s AND {lines_period}",
-        determined_where=f"d.person_id = ANY(%(persons)s) AND d.region_id = %(region)s AND {determined_period}",
+        lines_join="JOIN employers_employer e ON e.id = l.employer_id", lines_region="e.region_id",
+        lines_where=f"l.person_id = ANY(%(persons)s) AND e.region_id {regions} AND {lines_period}",
+        determined_where=f"d.person_id = ANY(%(persons)s) AND d.region_id {regions} AND {determined_period}",
         # issue 28: a flexible worker's months in the region count as every paid month does
-        self_paid_where=(f"f.person_id = ANY(%(persons)s) AND f.region_id = %(region)s"
+        self_paid_where=(f"f.person_id = ANY(%(persons)s) AND f.region_id {regions}"
                          f"{' AND ' + determined_period.replace('dm.', 'f.') if determined_period else ''}"))
     credited = credited_months(
         source="accounts_accountentry a JOIN accounts_pensionaccount p ON p.id = a.account_id",
         person="p.person_id", month="a.contribution_month", amount="a.amount",
         where=" AND ".join(c for c in ("p.person_id = ANY(%(persons)s)", credits_period) if c))
     return f"""
-SELECT m.person_id, m.period, m.base
+SELECT m.person_id, m.region_id, m.period, m.base
 FROM (
-    SELECT person_id, period, sum(base) AS base FROM (
+    SELECT person_id, region_id, period, sum(base) AS base FROM (
         {rows}
     ) b
-    GROUP BY person_id, period
+    GROUP BY person_id, region_id, period
     HAVING sum(base) > 0
 ) m
 JOIN ({credited}) c
   ON c.person_id = m.person_id AND c.contribution_month = m.period"""
 
 
-# Persons of one region: their paid months with their bases, per person and year. One statement for one
-# transfer or for many (bench/transfer_bench.py computes 10,000 persons' amounts through it).
+# Persons' paid months with their bases per person, region and year, in each of the regions named: one
+# statement for one transfer, or for many persons and regions at once (the pension estimate of a range of
+# persons, pensions.selectors.range_inputs; bench/transfer_bench.py computes 10,000 persons' amounts).
 _MONTHS_SQL = f"""
-SELECT m.person_id, extract(year FROM m.period)::int AS year, count(*) AS months, sum(m.base) AS bases,
+SELECT m.person_id, m.region_id, extract(year FROM m.period)::int AS year, count(*) AS months,
+       sum(m.base) AS bases,
        count(*) FILTER (WHERE m.period >= %(since)s) AS pooled_months,
        coalesce(sum(m.base) FILTER (WHERE m.period >= %(since)s), 0) AS pooled_bases
 FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period="dm.period <= %(until)s",
-                        credits_period="a.contribution_month <= %(until)s")}) m
-GROUP BY 1, 2 ORDER BY 1, 2
+                        credits_period="a.contribution_month <= %(until)s", regions="= ANY(%(regions)s)")}) m
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
+
+# Each person's latest paid month up to %(until)s in any region of this system: its base (netted over the
+# month's lines, determined and flexible months) and what the account credited for it (what "keep paying at
+# the current base" repeats in the pension estimate).
+_LATEST_SQL = f"""
+SELECT t.person_id, t.period, t.base,
+       (SELECT coalesce(sum(a.amount), 0) FROM accounts_accountentry a
+        JOIN accounts_pensionaccount p ON p.id = a.account_id
+        WHERE p.person_id = t.person_id AND a.contribution_month = t.period) AS credit
+FROM (
+    SELECT DISTINCT ON (m.person_id) m.person_id, m.period, sum(m.base) AS base
+    FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period="dm.period <= %(until)s",
+                            credits_period="a.contribution_month <= %(until)s", regions="IS NOT NULL")}) m
+    GROUP BY m.person_id, m.period
+    ORDER BY m.person_id, m.period DESC
+) t
+"""
+
+
+@dataclass(frozen=True)
+class LatestMonth:
+    period: date
+    base: Decimal
+    credit: Decimal
+
+
+def latest_paid_months(*, person_ids: list[int], until: date) -> dict[int, LatestMonth]:
+    """Each person's latest paid month up to `until` (a month's first day); a person without one has no key."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, {"persons": list(person_ids), "until": until})
+        return {person_id: LatestMonth(period=period, base=base, credit=credit)
+                for person_id, period, base, credit in cursor.fetchall()}
+
 
 # The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement,
 # without the per-year split.
@@ -95,20 +131,29 @@ class RegionMonths:
         return (self.pooled_bases * POOLED_PERCENT / 100).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def region_months_many(*, person_ids: list[int], region_id: int, until: date) -> dict[int, RegionMonths]:
-    """Each person's paid months in the region up to `until` (a month's first day), per year."""
-    result: dict[int, RegionMonths] = {pk: RegionMonths() for pk in person_ids}
+def regions_months_many(*, person_ids: list[int], region_ids: list[int],
+                        until: date) -> dict[tuple[int, int], RegionMonths]:
+    """Each person's paid months in each of the regions up to `until` (a month's first day), per year, keyed
+    by (person, region); one statement however many persons and regions. A person without a paid month in
+    a region has no key."""
+    result: dict[tuple[int, int], RegionMonths] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_MONTHS_SQL, {"persons": list(person_ids), "region": region_id, "until": until,
+        cursor.execute(_MONTHS_SQL, {"persons": list(person_ids), "regions": list(region_ids), "until": until,
                                      "since": POOLED_SINCE})
-        for person_id, year, months, bases, pooled_months, pooled_bases in cursor.fetchall():
-            figures = result[person_id]
+        for person_id, region_id, year, months, bases, pooled_months, pooled_bases in cursor.fetchall():
+            figures = result.setdefault((person_id, region_id), RegionMonths())
             figures.months += months
             figures.bases += bases
             figures.pooled_months += pooled_months
             figures.pooled_bases += pooled_bases
             figures.years.append({"year": year, "months": months, "bases": f"{bases:.2f}"})
     return result
+
+
+def region_months_many(*, person_ids: list[int], region_id: int, until: date) -> dict[int, RegionMonths]:
+    """Each person's paid months in the region up to `until` (a month's first day), per year."""
+    found = regions_months_many(person_ids=person_ids, region_ids=[region_id], until=until)
+    return {pk: found.get((pk, region_id)) or RegionMonths() for pk in person_ids}
 
 
 def region_months(*, person_id: int, region_id: int, until: date) -> RegionMonths:

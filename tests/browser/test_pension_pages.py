@@ -106,3 +106,44 @@ def test_the_clerk_reads_the_estimate_on_the_persons_file(chromium, live_server,
         _no_sideways_scroll(page)
     _shoot(page, f"pension-{label}-panel", tmp_path)
     page.context.close()
+
+
+@pytest.fixture
+def determination_world():
+    """The man of tests/pensions/test_determination.py: retired 2024-06 at 60, his determination proposed by
+    one clerk; another (a reviewer) opens it to check its parts."""
+    from pensions.services.determination import determination_open
+    from tests.builders import clerk
+    from tests.pensions.test_determination import _man, _region
+
+    with transaction.atomic():
+        city = _region("330100", "杭州市")
+        f.benefit(city, 2024, "10000.00", "1.20")
+        f.supplement(city, 2024, "地方补贴", "50.00")
+        man = _man(city)
+        man.name = "钱立群"
+        man.save(update_fields=["name"])
+        row = determination_open(person=man, actor=clerk(city))
+        reviewer = clerk_user(city.offices.first(), username="lijing", groups=("clerk", "reviewer"))
+        reviewer.first_name = "李静"
+        reviewer.save()
+    return {"determination": row, "reviewer": reviewer}
+
+
+def test_the_reviewer_reads_the_determination_with_its_parts(chromium, live_server, determination_world, tmp_path):
+    page = _context(chromium, live_server, {"width": 1366, "height": 768}).new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", determination_world["reviewer"].username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(reverse("admin:pensions_determination_change", args=[determination_world["determination"].pk]))
+    text = page.locator("#content").inner_text()
+    assert "1593.75" in text and "1575.00" in text and "基础养老金" in text and "过渡性养老金" in text
+    assert "user:" not in text  # the proposer by name, not the actor's label
+    inputs = page.locator("table.pension-parts ul").first.bounding_box()
+    amount = page.locator("table.pension-parts td.numeric").first.bounding_box()
+    assert inputs["x"] - (amount["x"] + amount["width"]) < 60  # the inputs sit in their cell, beside the amount
+    _no_sideways_scroll(page)
+    _shoot(page, "pension-1366-determination", tmp_path)
+    page.context.close()

@@ -31,7 +31,7 @@ from common.problems import ApplicationError, Forbidden, NotFound
 from insured.models import InsuranceRelationship, RelationshipEvent
 from insured.models import OriginalRetirementAge as Age
 from pensions.estimate import months_between
-from pensions.models import Determination, DeterminationKind, PensionEvent
+from pensions.models import Determination, DeterminationKind, DeterminationTerms, PensionEvent
 from pensions.services.deemed import deemed_service_record
 from pensions.services.determination import (
     birth_months_retiring_in,
@@ -228,6 +228,18 @@ def test_those_due_next_month_are_on_the_workbench(city):
     deadline.refresh_from_db()
     assert deadline.closed_at is not None
 
+
+@pytest.mark.django_db
+def test_the_determination_clock_is_the_regions_terms(city):
+    """Issue 27: the clock is the region's DeterminationTerms (45 calendar days where it set none)."""
+    other = _region("330200", "宁波市")
+    DeterminationTerms.objects.create(region=other, determination_days=30)
+    _man(city, seq=17)
+    _man(other, seq=18)
+    assert determinations_due_open(month=RETIRED, actor=f.SYSTEM) == 2
+    today = today_in_shanghai()
+    due = {d.region_id: (d.due_on - today).days for d in Deadline.objects.filter(rule="pension_determination")}
+    assert due == {city.pk: 45, other.pk: 30}
 
 @pytest.mark.django_db(transaction=True)
 def test_decided_once_under_a_race(city):

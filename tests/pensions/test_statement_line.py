@@ -82,3 +82,26 @@ def test_a_range_reads_its_inputs_at_once_not_per_person(city):
         found = statement_estimates(many, as_of=timezone.localdate())
     assert len(eight) == len(two)  # a fixed number of queries per range and region
     assert {v["total"] for v in found.values()} == {"3327.84"}
+
+
+def _city(code, name):
+    other = region(code, name, "Zhejiang")
+    f.wage(other, 2024, "8000.00")
+    f.wage(other, 2025, "9000.00")
+    f.benefit(other, 2029, "10000.00", "1.20")
+    f.supplement(other, 2029, "地方补贴", "50.00")
+    return other
+
+
+def test_a_range_of_many_regions_reads_as_few_queries_as_one_region(city):
+    """Issue 27 (the statement run's cost): the months paid and the parameters are read for every region of
+    the range at once, not once per region."""
+    one = [_man(city, seq=40 + i) for i in range(3)]
+    with CaptureQueriesContext(connection) as one_region:
+        statement_estimates(one, as_of=timezone.localdate())
+    others = [_man(_city(code, name), seq=50 + i)
+              for i, (code, name) in enumerate([("330200", "宁波市"), ("330300", "温州市")])]
+    with CaptureQueriesContext(connection) as three_regions:
+        found = statement_estimates(one + others, as_of=timezone.localdate())
+    assert len(three_regions) == len(one_region)
+    assert {v["total"] for v in found.values()} == {"3327.84"}
