@@ -13,6 +13,7 @@ urlpatterns = [
     path("statements/<int:year>/", views.statement, name="statement"),
     path("statements/<int:year>.pdf", views.statement_pdf_view, name="statement-pdf"),
     path("notices/", views.notices, name="notices"),
+    path("flexible/", views.flexible, name="flexible"),
     path("access-log/", views.access_log, name="access-log"),
     path("applications/", views.applications, name="applications"),
 ]
