@@ -305,7 +305,7 @@ def flexible(request, viewer, person):
     except ApplicationError as error:
         form = enrol_form if action == "enrol" else base_form
         message, failed = _refusal_to_form(form, error) or "请更正下面标出的内容。", True
-    done = {"enrolled": "已参保。每月的缴费将按所选基数计算，可在下方申请缴费单。",
+    done = {"enrolled": "已参保。自起始月份起，每月按所选基数计费。",
             "base": "已保存新的缴费基数，自下月起按新基数缴费。",
             "stop": "已暂停缴费，自下月起不再计费；已缴月份和个人账户保留。",
             "resume": "已恢复缴费，自下月起按月计费。"}
