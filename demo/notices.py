@@ -48,10 +48,12 @@ def demo_notices_ensure(*, today: date) -> str | None:
 
 def demo_alerted_person() -> InsuredPerson | None:
     """A demo person with an alert about a month their employer did not declare (charged provisionally)."""
-    alert = (Alert.objects.filter(kind__in=[AlertKind.PROVISIONAL, AlertKind.UNDECLARED],
-                                  person__region__code=DEMO_REGION)
-             .select_related("person").order_by("person_id", "id").first())
-    return alert.person if alert else None
+    for kind in (AlertKind.PROVISIONAL, AlertKind.UNDECLARED):
+        alert = (Alert.objects.filter(kind=kind, person__region__code=DEMO_REGION)
+                 .select_related("person").order_by("person_id", "id").first())
+        if alert is not None:
+            return alert.person
+    return None
 
 
 def demo_flexible_person() -> InsuredPerson | None:
