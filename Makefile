@@ -50,7 +50,7 @@ test: install
 # CJK font (fonts-noto-cjk).
 screenshots: install
 	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_clerk_flows.py -k main_flows $(PYTEST_ARGS)
-	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_person_pages.py tests/browser/test_pension_pages.py tests/browser/test_dispute_pages.py $(PYTEST_ARGS)
+	SCREENSHOT_DIR=docs/screenshots $(DEV) $(BIN)/python -m pytest tests/browser/test_person_pages.py tests/browser/test_pension_pages.py tests/browser/test_dispute_pages.py tests/browser/test_flexible_page.py $(PYTEST_ARGS)
 
 # The current TOTP code of a demo clerk (`make totp`, `make totp WHO=supervisor`): what an app enrolled
 # with the otpauth URL `make run` prints would show. Runs in the development environment itself.

@@ -486,10 +486,34 @@ def provisional_replace(*, declaration, actor: Viewer | None = None) -> Charge |
     return reversal
 
 
+def self_paid_reverse(*, person_id: int, periods: list[date], actor: str) -> list[Charge]:
+    """Issue 28: the person's months `periods`, charged as a flexible worker's, turned out to be an employer's
+    (an enrolment entered late, an Art. 58 determined month): each live `self_paid` charge of them, and its
+    late fee, is cancelled by a `self_paid_reversal` credit allocated to it (the charge is never changed), and
+    the money that had paid it is given back to the person (negative allocations that keep their day), where
+    it pays their other open months or stays their credit. The caller holds `person_lock(person_id)`,
+    reverses the account credits of the returned charges (accounts.credits.credits_reverse) and allocates
+    again (`charges_settle(person_id=...)`). Returns the charges reversed (principal and fees)."""
+    months = list(Charge.objects.filter(person_id=person_id, kind=ChargeKind.SELF_PAID, period__in=periods)
+                  .exclude(children__kind=ChargeKind.SELF_PAID_REVERSAL).order_by("period", "id"))
+    fees = list(Charge.objects.filter(parent__in=months, kind=ChargeKind.LATE_FEE)
+                .exclude(children__kind=ChargeKind.SELF_PAID_REVERSAL))
+    reversed_ = []
+    for charge in fees + months:
+        _give_back(charge, actor)
+        reversal = Charge.objects.create(person_id=person_id, period=charge.period,
+                                         kind=ChargeKind.SELF_PAID_REVERSAL, parent=charge, amount=-charge.amount,
+                                         due_on=charge.due_on, fee_from=None, actor=actor)
+        Allocation.objects.create(person_id=person_id, charge=charge, credit=reversal, amount=charge.amount,
+                                  effective_on=charge.fee_from or charge.due_on, settles_charge=True, actor=actor)
+        reversed_.append(charge)
+    return reversed_
+
+
 def _give_back(charge: Charge, actor: str) -> None:
     """Negative allocations undoing every live allocation to `charge`, each with the day of the one it undoes."""
     live = Allocation.objects.filter(charge=charge, amount__gt=0, released_by__isnull=True)
     Allocation.objects.bulk_create([
-        Allocation(employer_id=a.employer_id, charge_id=a.charge_id, payment_id=a.payment_id, credit_id=a.credit_id,
-                   amount=-a.amount, effective_on=a.effective_on, releases=a, actor=actor)
+        Allocation(employer_id=a.employer_id, person_id=a.person_id, charge_id=a.charge_id, payment_id=a.payment_id,
+                   credit_id=a.credit_id, amount=-a.amount, effective_on=a.effective_on, releases=a, actor=actor)
         for a in live])

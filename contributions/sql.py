@@ -100,7 +100,7 @@ def person_month_rows(*, lines_where: str, determined_where: str, lines_join: st
         UNION ALL
         SELECT f.person_id, f.period, f.base{region["f"]}
         FROM contributions_selfpaidmonth f
-        WHERE {self_paid_where}"""
+        WHERE {self_paid_where} AND {self_paid_month_counts()}"""
     return f"""SELECT l.person_id, l.period, l.base{region["l"]}
         FROM contributions_contributionline l
         {lines_join}
@@ -110,6 +110,13 @@ def person_month_rows(*, lines_where: str, determined_where: str, lines_join: st
         FROM contributions_determinedmonth dm JOIN contributions_determination d ON d.id = dm.determination_id
         WHERE {determined_where}
               AND {determined_month_counts()}{self_paid}"""
+
+
+def self_paid_month_counts(f: str = "f") -> str:
+    """A flexible worker's month (`f`, contributions_selfpaidmonth) counts: its charge was not reversed because
+    the month turned out to be an employer's (issue 28: a `self_paid_reversal` credit allocated to it)."""
+    return (f"NOT EXISTS (SELECT 1 FROM contributions_charge rv WHERE rv.parent_id = {f}.charge_id\n"
+            f"                   AND rv.kind = 'self_paid_reversal')")
 
 
 def credit_used_up(charge: str) -> str:

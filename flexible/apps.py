@@ -12,9 +12,12 @@ class FlexibleConfig(AppConfig):
         from common.problems import problem_types_register
         from flexible.admin import FlexibleTermsInline
         from flexible.problems import FLEXIBLE_PROBLEM_TYPES
+        from flexible.switching import employment_changed
+        from insured.hooks import employment_hook_register
 
         problem_types_register(FLEXIBLE_PROBLEM_TYPES)
         region_terms_inlines.register(FlexibleTermsInline)
+        employment_hook_register("flexible", employment_changed)
         group_permissions_register(
             "flexible",
             view=["flexible.view_flexibleenrolment", "flexible.view_basechoice", "flexible.view_flexibleevent",

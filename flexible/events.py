@@ -35,3 +35,9 @@ def months_charged(enrolment: FlexibleEnrolment, *, actor: Viewer, months: list[
                    skipped: list[str]) -> FlexibleEvent:
     """The monthly run charged `months`; `skipped` were months an employer insured the person."""
     return _write(FlexibleEventKind.MONTHS_CHARGED, enrolment, actor=actor, months=months, skipped=skipped)
+
+
+def months_reversed(enrolment: FlexibleEnrolment, *, actor: Viewer, months: list[str],
+                    employment: int | None) -> FlexibleEvent:
+    """Months charged as a flexible worker's turned out to be an employer's: their charges were reversed."""
+    return _write(FlexibleEventKind.MONTHS_REVERSED, enrolment, actor=actor, months=months, employment=employment)

@@ -151,6 +151,7 @@ class FlexibleEventKind(models.TextChoices):
     RESUMED = "resumed", _("resumed")
     MONTHS_CHARGED = "months_charged", _("months charged")
     ORDER_ISSUED = "order_issued", _("payment order issued")
+    MONTHS_REVERSED = "months_reversed", _("months reversed: an employer's")
 
 
 class FlexibleEvent(models.Model):

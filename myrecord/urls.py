@@ -15,6 +15,7 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/letter.pdf", views.dispute_letter, name="dispute-letter"),
+    path("flexible/", views.flexible, name="flexible"),
     path("access-log/", views.access_log, name="access-log"),
     path("applications/", views.applications, name="applications"),
 ]

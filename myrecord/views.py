@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from functools import wraps
 
+from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -31,6 +32,16 @@ from contributions.selectors.lines import determined_months_visible, lines_visib
 from disputes.models import Dispute
 from disputes.selectors import disputes_visible
 from disputes.terms import DisputeRule
+from flexible.selectors import enrolments_visible, planner_for
+from flexible.services.enrolment import (
+    base_for,
+    flexible_base_change,
+    flexible_enrol,
+    flexible_resume,
+    flexible_stop,
+    month_add,
+    month_of,
+)
 from insured.selectors.files import person_employments, person_relationships
 from insured.selectors.persons import persons_visible
 from notices.selectors import alerts_live, notice_preference_of, notices_visible
@@ -49,7 +60,8 @@ INSURANCE_TYPES = (("pension", "养老保险"), ("medical", "医疗保险"), ("u
                    ("work_injury", "工伤保险"))
 NAV = (("myrecord:overview", "我的记录"), ("myrecord:contributions", "缴费"), ("myrecord:account", "个人账户"),
        ("myrecord:pension", "养老金测算"), ("myrecord:statements", "权益记录单"), ("myrecord:applications", "我的申请"),
-       ("myrecord:notices", "缴费通知"), ("myrecord:disputes", "记录异议"), ("myrecord:access-log", "查询记录"))
+       ("myrecord:notices", "缴费通知"), ("myrecord:disputes", "记录异议"), ("myrecord:flexible", "灵活就业参保"),
+       ("myrecord:access-log", "查询记录"))
 
 
 def person_page(view, *, methods=require_GET):
@@ -265,3 +277,87 @@ def notices(request, viewer, person):
 
 
 notices = person_page(notices, methods=require_http_methods(["GET", "POST"]))
+
+
+# --- enrolling as a flexible worker (Art. 10; issue 28, items 1 and 3) ----------------------------------
+
+
+class EnrolForm(forms.Form):
+    """What the person types; the region's rules (range, months, residence) are the service's."""
+
+    region = forms.RegexField(label="参保地（统筹区代码）", regex=r"^[0-9]{6}$", max_length=6,
+                              error_messages={"invalid": "请填写6位统筹区代码，例如 310101。"},
+                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    start_month = forms.RegexField(label="起始月份（年-月）", regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$", max_length=7,
+                                   error_messages={"invalid": "请按“年-月”填写，例如 2026-12。"},
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2026-12"}))
+    base = forms.DecimalField(label="月缴费基数（元）", max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
+                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def clean_start_month(self):
+        return date.fromisoformat(self.cleaned_data["start_month"] + "-01")
+
+
+class BaseForm(forms.Form):
+    base = forms.DecimalField(label="新的月缴费基数（元）", max_digits=14, decimal_places=2,
+                              min_value=Decimal("0.01"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+
+def _refusal_to_form(form: forms.Form, error: ApplicationError) -> str:
+    """The service's refusal on the field it names (Chinese: the page runs under zh-hans); the message
+    for the whole form when it names no field of the form."""
+    placed = False
+    for item in error.errors:
+        if item.get("field") in form.fields:
+            form.add_error(item["field"], str(item.get("message") or error.detail))
+            placed = True
+    return "" if placed else str(error.detail)
+
+
+def flexible(request, viewer, person):
+    """Enrol as a flexible worker (the same service as the API), with the planner's table; once enrolled:
+    the enrolment, changing the base from next month, stopping and resuming."""
+    message, failed = "", False
+    action = request.POST.get("action") if request.method == "POST" else None
+    enrol_form = EnrolForm(request.POST if action == "enrol" else None,
+                           initial={"region": person.region.code, "start_month": f"{month_of(timezone.localdate()):%Y-%m}"})
+    base_form = BaseForm(request.POST if action == "base" else None)
+    try:
+        if action == "enrol" and enrol_form.is_valid():
+            fields = enrol_form.cleaned_data
+            flexible_enrol(actor=viewer, region_code=fields["region"], start_month=fields["start_month"],
+                           base=fields["base"])
+            return redirect(f"{reverse('myrecord:flexible')}?done=enrolled")
+        if action == "base" and base_form.is_valid():
+            flexible_base_change(actor=viewer, base=base_form.cleaned_data["base"])
+            return redirect(f"{reverse('myrecord:flexible')}?done=base")
+        if action in ("stop", "resume"):
+            (flexible_stop if action == "stop" else flexible_resume)(actor=viewer)
+            return redirect(f"{reverse('myrecord:flexible')}?done={action}")
+        if action is not None and action not in ("enrol", "base"):
+            message, failed = "请求无效，请重试。", True
+        elif action is not None:
+            message, failed = "请更正下面标出的内容。", True
+    except ApplicationError as error:
+        form = enrol_form if action == "enrol" else base_form
+        message, failed = _refusal_to_form(form, error) or "请更正下面标出的内容。", True
+    done = {"enrolled": "已参保。自起始月份起，每月按所选基数计费。",
+            "base": "已保存新的缴费基数，自下月起按新基数缴费。",
+            "stop": "已暂停缴费，自下月起不再计费；已缴月份和个人账户保留。",
+            "resume": "已恢复缴费，自下月起按月计费。"}
+    if not message and request.GET.get("done") in done:
+        message = done[request.GET["done"]]
+    enrolment = enrolments_visible(viewer).filter(person_id=person.pk).first()
+    region = request.POST.get("region") if action == "enrol" else request.GET.get("region")
+    region = region if region and len(region) == 6 and region.isascii() and region.isdigit() else None
+    try:
+        plan, plan_refused = planner_for(viewer, person_id=person.pk, region_code=region), ""
+    except ApplicationError as error:
+        plan, plan_refused = None, str(error.detail)
+    next_month = month_add(month_of(timezone.localdate()), 1)
+    return _page(request, "flexible.html", person, enrolment=enrolment, enrol_form=enrol_form, base_form=base_form,
+                 next_base=base_for(enrolment, next_month) if enrolment else None, plan=plan,
+                 plan_refused=plan_refused, message=message, failed=failed)
+
+
+flexible = person_page(flexible, methods=require_http_methods(["GET", "POST"]))

@@ -39,7 +39,7 @@ from django.db import connection
 
 from accounts.sql import credited_months
 from common.identifiers import mask_document_sql
-from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll
+from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll, self_paid_month_counts
 from insured.models import InsuredPerson
 from pensions.estimate import statement_estimates
 from statements.models import Statement
@@ -148,6 +148,7 @@ WITH p AS (
            {flexible_zeros}, {flexible_charge_settled}
     FROM contributions_selfpaidmonth f JOIN p ON p.id = f.person_id
     WHERE f.person_id BETWEEN %(first)s AND %(last)s AND f.period BETWEEN %(y0)s AND %(y11)s
+          AND {flexible_counts}
 ), emp AS (
     SELECT person_id, employer_id, row_number() OVER (PARTITION BY person_id ORDER BY min(period), employer_id) AS n
     FROM months WHERE employer_id IS NOT NULL GROUP BY person_id, employer_id
@@ -261,7 +262,7 @@ def _sql(*, region: bool, deliveries: bool) -> str:
         line_sums=", ".join(f"sum(lc.{c}) AS {c}" for c in _AMOUNTS),
         on_the_roll=month_on_the_roll("lc"),
         line_charge_settled=charge_settled("c.id"), determined_charge_settled=charge_settled("m.charge_id"),
-        flexible_charge_settled=charge_settled("f.charge_id"),
+        flexible_charge_settled=charge_settled("f.charge_id"), flexible_counts=self_paid_month_counts("f"),
         flexible_zeros=", ".join("0::numeric" for _ in _AMOUNTS[2:]),
         determined_counts=determined_month_counts("m", "d"), channel=channel_sql("p"),
         masked_document=mask_document_sql("p.document_number"),

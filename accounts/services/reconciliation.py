@@ -18,7 +18,7 @@ from accounts.models import ReconciliationDifference, ReconciliationRun
 from common.access import Viewer
 from common.registry import Registry
 from common.services import SYSTEM, entry
-from contributions.sql import charge_paid_in_full, credit_used_up
+from contributions.sql import charge_paid_in_full, credit_used_up, self_paid_month_counts
 
 # Both checks in one SELECT, so the entries are read once (bench/interest_bench.py: two passes over
 # 14 million entries were 4.3x one aggregate) and in parallel (an INSERT .. SELECT is planned without
@@ -56,7 +56,7 @@ WITH entry_sums AS (
         SELECT f.person_id, sum(f.pension_individual)
         FROM contributions_selfpaidmonth f
         JOIN contributions_charge c ON c.id = f.charge_id
-        WHERE {was_settled}
+        WHERE {was_settled} AND {self_paid_counts}
               {self_paid_filter}
         GROUP BY f.person_id
     ) parts
@@ -104,6 +104,7 @@ def reconciliation_run(*, actor: Viewer, full: bool = False) -> ReconciliationRu
                                          line_filter=_TOUCHED_LINES if since else "",
                                          determined_filter=_TOUCHED_DETERMINED if since else "",
                                          self_paid_filter=_TOUCHED_SELF_PAID if since else "",
+                                         self_paid_counts=self_paid_month_counts("f"),
                                          account_filter=_TOUCHED if since else "",
                                          was_settled=charge_paid_in_full("c"), used_up=credit_used_up("c")), params)
         differences = [ReconciliationDifference(run=run, account_id=account_id, kind=kind, expected=expected,

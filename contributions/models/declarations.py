@@ -164,6 +164,9 @@ class ChargeKind(models.TextChoices):
     MERGER_IN = "merger_in", _("taken over from a merged employer")
     # A month a person who insures themselves pays (Art. 10, issue 28): its SelfPaidMonth says for what.
     SELF_PAID = "self_paid", _("flexible worker's month (Art. 10)")
+    # The month turned out to be an employer's (an enrolment entered late, an Art. 58 determined month): the
+    # flexible charge (or its late fee) is cancelled by this credit, allocated to it; the money paid is given back.
+    SELF_PAID_REVERSAL = "self_paid_reversal", _("flexible worker's month reversed (an employer's month)")
 
 
 class Charge(models.Model):
@@ -205,7 +208,7 @@ class Charge(models.Model):
             models.CheckConstraint(condition=Q(period__day=1), name="charge_period_first_day"),
             models.CheckConstraint(condition=~Q(amount=0), name="charge_amount_not_zero"),
             models.CheckConstraint(condition=Q(amount__gt=0) | Q(kind__in=["declared", "provisional_reversal",
-                                                                           "merger_out"]),
+                                                                           "merger_out", "self_paid_reversal"]),
                                    name="charge_negative_only_declared_or_reversal"),
             models.CheckConstraint(condition=~Q(kind="declared") | Q(declaration__isnull=False),
                                    name="charge_declared_has_declaration"),
@@ -213,7 +216,8 @@ class Charge(models.Model):
                                               | Q(employer__isnull=True, person__isnull=False)),
                                    name="charge_one_payer"),
             # A person pays only their own months (and the late fees of them); an employer never those.
-            models.CheckConstraint(condition=Q(person__isnull=True) | Q(kind__in=["self_paid", "late_fee"]),
+            models.CheckConstraint(condition=Q(person__isnull=True) | Q(kind__in=["self_paid", "late_fee",
+                                                                                    "self_paid_reversal"]),
                                    name="charge_person_kinds"),
             models.CheckConstraint(condition=~Q(kind="self_paid") | Q(person__isnull=False),
                                    name="charge_self_paid_by_person"),

@@ -34,6 +34,7 @@ from contributions.models import (
     INDIVIDUAL_COLUMNS,
     PARTS,
     Charge,
+    ChargeKind,
     ContributionLine,
 )
 from contributions.models.declarations import SelfPaidMonth
@@ -212,7 +213,8 @@ def person_months_query(viewer: Viewer, *, person_id: int, date_from: date | Non
                         employer_uscc=F("determination__employer__uscc"),
                         source=Value(SOURCE_DETERMINED), paid=_settled("charge_id"),
                         base_net=F("base"), **amounts))
-    flexible = self_paid_months_visible(viewer).filter(person_id=person_id)
+    flexible = (self_paid_months_visible(viewer).filter(person_id=person_id)
+                .exclude(charge__children__kind=ChargeKind.SELF_PAID_REVERSAL))  # an employer's month after all
     if date_from:
         flexible = flexible.filter(period__gte=date_from)
     if date_to:

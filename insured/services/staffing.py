@@ -30,6 +30,7 @@ from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, trans
 from employers.models import Employer, RegistrationStatus
 from insured import events
 from insured.documents import document_check
+from insured.hooks import employment_changed
 from insured.models import (
     ENDED_STATES,
     Decision,
@@ -224,6 +225,9 @@ def enrolment_submit(*, employer: Employer, document_number: str, name: str, sta
     event = events.enrolment_effective(employment=employment, employer=employer, late=late, details=details,
                                        actor=actor, channel=channel, batch=batch)
     insert_rows(*batch)  # in order: the events' ids follow the order of the changes
+    if not created:  # a person registered in this transaction has never paid for themselves
+        employment_changed(employment=employment, relationship=employment.relationship, ended=False, actor=actor,
+                           channel=channel)
     return event
 
 
@@ -256,8 +260,9 @@ def _employment_open(*, person, employer, start_date, monthly_wage, late, actor,
         except IntegrityError:  # the constraints caught what the checks could not see
             raise _not_enrollable(actor, Conflict(_("This person has an open or overlapping employment."),
                                                   type_slug="open-employment")) from None
-    _ensure_active_relationship(person=person, region=employer.region, on=start_date, actor=actor,
-                                channel=channel, employer=employer, new_person=new_person, batch=batch)
+    employment.relationship = _ensure_active_relationship(
+        person=person, region=employer.region, on=start_date, actor=actor, channel=channel, employer=employer,
+        new_person=new_person, batch=batch)
     return employment
 
 
@@ -272,7 +277,10 @@ def enrolment_confirm(*, event: RelationshipEvent, actor: Viewer, channel: str) 
                                   actor=actor, channel=channel)
     # By hand, from the step: the request is an append-only event with no state column to move.
     deadline_close(subject=request, rule=step.close)
-    return step.event(request=request, employment=employment, actor=actor, channel=channel)
+    decision = step.event(request=request, employment=employment, actor=actor, channel=channel)
+    employment_changed(employment=employment, relationship=employment.relationship, ended=False, actor=actor,
+                       channel=channel)
+    return decision
 
 
 enrolment_confirm = entry(enrolment_confirm, callers=STAFF, permission=REVIEW_PERMISSION, refusal=_REVIEWERS_ONLY)
@@ -364,6 +372,8 @@ def _reduction_apply(reduction: StaffReduction, *, actor: Viewer, channel: str) 
                       reason=reduction.reason, channel=channel,
                       note=(gettext_noop("Account kept; awaiting the heirs' refund.") if death
                             else gettext_noop("Account kept.")))
+    if not death:
+        employment_changed(employment=employment, relationship=relationship, ended=True, actor=actor, channel=channel)
 
 
 def staff_reduction_confirm(*, reduction: StaffReduction, actor: Viewer, channel: str,

@@ -158,3 +158,24 @@ def test_the_demos_money_came_from_collector_files_with_one_record_in_suspense_a
     reversal = CollectorRecord.objects.get(kind="reversal")
     assert reversal.file.format == "camt053" and reversal.reverses.applications.get().employer == employers[money.ARREARS]
     assert set(CollectorFile.objects.values_list("format", flat=True)) == {"csv", "camt053"}
+
+
+def test_the_demo_has_monthly_notices_an_alert_and_a_person_free_to_enrol_as_a_flexible_worker(demo):
+    from notices.models import Alert, AlertKind, MonthlyNotice
+
+    out, region, employers = demo
+    latest = money.latest_month(timezone.localdate(), region.pk)
+    assert "demo notices:" in out, out
+    assert MonthlyNotice.objects.filter(month=latest).exists()
+    # the employer that did not declare the latest month: its staff are told, through the notices job
+    alerts = Alert.objects.filter(kind=AlertKind.PROVISIONAL, month=latest, employer=employers[1])
+    assert alerts.exists(), list(Alert.objects.values_list("kind", "month", "employer_id"))
+    printed = io.StringIO()
+    call_command("demo_accounts", "--person", "alerted", stdout=printed)
+    assert Alert.objects.filter(kind=AlertKind.PROVISIONAL, person__document_number=printed.getvalue().strip()).exists()
+    printed = io.StringIO()
+    call_command("demo_accounts", "--person", "flexible", stdout=printed)
+    person = PersonLogin.objects.get(user__username=printed.getvalue().strip()).person
+    this_month = timezone.localdate().replace(day=1)
+    assert not Employment.objects.filter(person=person, end_date__isnull=True).exists()
+    assert not Employment.objects.filter(person=person, end_date__gte=this_month).exists()

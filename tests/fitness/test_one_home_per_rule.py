@@ -36,6 +36,8 @@ RULES = {
         "contributions/sql.py", r"charge_id IS NOT NULL", lambda: contributions_sql.determined_month_counts()),
     "a month on the roll (figures that do not net to zero)": (
         "contributions/sql.py", r"sum\([\w.]*base\) <> 0", lambda: contributions_sql.month_on_the_roll("l")),
+    "a flexible worker's month that counts (not reversed as an employer's)": (
+        "contributions/sql.py", r"kind = 'self_paid_reversal'", lambda: contributions_sql.self_paid_month_counts("f")),
     "a used-up credit": (
         "contributions/sql.py", r"-[\w.]*amount (<=|>) (COALESCE\()?\(SELECT", lambda: contributions_sql.credit_used_up("c")),
     "a month of contribution (credits net above zero)": (

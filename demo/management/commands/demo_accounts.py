@@ -36,6 +36,7 @@ from demo import data as demo_data
 from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
+from demo.notices import demo_alerted_person, demo_flexible_person, demo_notices_ensure
 from demo.refunds import demo_refunds_ensure
 from demo.statements import demo_statements_ensure
 from demo.transfers import demo_transfer_person, demo_transfers_ensure
@@ -168,7 +169,7 @@ class Command(BaseCommand):
         parser.add_argument("--roll", choices=[c for c, _ in PORTALS], metavar="CLIENT_ID",
                             help="print, as the CSV a declaration takes, the roll of the demo portal's employer "
                                  "(what its HR system would hold: full document numbers, the wages) and exit")
-        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved"],
+        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved", "alerted", "flexible"],
                             help="print the login (document number) of the demo person, or of the moved person "
                                  "(`--person moved`), and exit: what the README's examples log in with")
         parser.add_argument("--period", metavar="YYYY-MM",
@@ -200,8 +201,9 @@ class Command(BaseCommand):
             self.stdout.write(self.roll_csv(options["roll"], options.get("period")), ending="")
             return
         if options.get("person"):
-            person = (demo_transfer_person() if options["person"] == "moved"
-                      else InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first())
+            person = {"moved": demo_transfer_person, "alerted": demo_alerted_person,
+                      "flexible": demo_flexible_person}.get(
+                options["person"], lambda: InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first())()
             if person is None or not PersonLogin.objects.filter(person=person).exists():
                 raise CommandError("No demo person yet: run `make run` (or demo_accounts) first.")
             self.stdout.write(person.document_number)
@@ -250,6 +252,13 @@ class Command(BaseCommand):
         statements = demo_statements_ensure(today=timezone.localdate())
         if statements:
             notes.append(statements)
+        notices = demo_notices_ensure(today=timezone.localdate())
+        if notices:
+            notes.append(notices)
+        with transaction.atomic():  # the README's walks sign in as these two (issue 28)
+            alerted, flexible = demo_alerted_person(), demo_flexible_person()
+            alerted_user = person_login_ensure(alerted) if alerted else None
+            flexible_user = person_login_ensure(flexible) if flexible else None
 
         base = base_url()
         out = self.stdout.write
@@ -270,6 +279,12 @@ class Command(BaseCommand):
         if mover_user is not None:
             out(f"  moved person     {mover_user.username} / {PERSON_PASSWORD}  ({mover.name}, transferred from "
                 f"110105); GET {base}/api/v1/me/transfers")
+        if alerted_user is not None:
+            out(f"  alerted person   {alerted_user.username} / {PERSON_PASSWORD}  ({alerted.name}, a month their "
+                f"employer did not declare); GET {base}/api/v1/me/alerts, or /me/notices/")
+        if flexible_user is not None:
+            out(f"  flexible worker  {flexible_user.username} / {PERSON_PASSWORD}  ({flexible.name}, on no employer's "
+                f"roll: may enrol at {base}/me/flexible/)")
         for client_id, secret, employer in portals:
             if employer is not None:
                 out(f"  portal client    {client_id} / {secret}  ({employer.name}, USCC {employer.uscc})")

@@ -1,0 +1,78 @@
+"""Switching between an employer and paying for oneself, at month boundaries, both directions (issue 28,
+item 1): the staffing services call this through `insured.hooks.employment_hooks`, in their transaction.
+
+- An employer enrols a person who is a flexible worker: the months from the employment's first one are the
+  employer's. The relationship records `flexible_stop` from that month; months already charged to the person
+  for it (an enrolment entered late) are reversed: a `self_paid_reversal` credit cancels each charge (and its
+  late fee), the money paid for them is given back to the person (it pays their other open months or stays
+  their credit), and the account credit of each is taken back by a correcting entry.
+- The employer's staff reduction ends the employment: a flexible worker who has not stopped pays again from
+  the month after the last working day; the relationship records `flexible_start` from then. (One who had
+  stopped resumes when they choose: `flexible_resume`.)
+
+The enrolment itself does not change state: the monthly run skips the employer's months either way
+(flexible/services/charges.py); the relationship events are what the person's file shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext_noop
+
+from accounts.credits import credits_reverse
+from agency.deadlines import today_in_shanghai
+from common.access import Viewer
+from contributions.allocation import charges_settle, person_lock, self_paid_reverse
+from contributions.models import SelfPaidMonth
+from flexible import events
+from flexible.models import EnrolmentState, FlexibleEnrolment
+from flexible.services.enrolment import month_add, month_of
+from insured.models import RelationshipState
+from insured.relationships import relationship_move
+
+
+def employed_months_reverse(enrolment: FlexibleEnrolment, *, first: date, last: date | None, actor: Viewer,
+                            employment_id: int | None = None) -> list[str]:
+    """Reverse the person's flexible months from `first` to `last` (open: to the last charged), which an
+    employer's roll now covers (see the module docstring). Returns the months reversed, YYYY-MM."""
+    person_lock(enrolment.person_id)
+    periods = list(SelfPaidMonth.objects.filter(person_id=enrolment.person_id, period__gte=first,
+                                                **({"period__lte": last} if last else {}))
+                   .values_list("period", flat=True))
+    if not periods:
+        return []
+    label = actor.label()
+    reversed_ = self_paid_reverse(person_id=enrolment.person_id, periods=periods, actor=label)
+    if not reversed_:
+        return []
+    credits_reverse(charge_ids=[c.pk for c in reversed_], on=today_in_shanghai(), actor=label[:100],
+                    note="flexible month insured by an employer")
+    charges_settle(person_id=enrolment.person_id, actor=label)
+    months = sorted({f"{c.period:%Y-%m}" for c in reversed_})
+    events.months_reversed(enrolment, actor=actor, months=months, employment=employment_id)
+    return months
+
+
+def employment_changed(*, employment, relationship, ended: bool, actor: Viewer, channel: str) -> None:
+    """The insured.hooks entry: see the module docstring."""
+    enrolment = FlexibleEnrolment.objects.filter(person_id=employment.person_id).first()
+    if enrolment is None:
+        return
+    details = {"employment": employment.pk, "employer": employment.employer_id}
+    same_region = relationship is not None and relationship.region_id == enrolment.region_id
+    if not ended:
+        first = month_of(employment.start_date)
+        employed_months_reverse(enrolment, first=first, last=month_of(employment.end_date) if employment.end_date
+                                else None, actor=actor, employment_id=employment.pk)
+        paying = enrolment.state == EnrolmentState.ACTIVE and (enrolment.stopped_from is None
+                                                               or enrolment.stopped_from > first)
+        if same_region and paying and relationship.state == RelationshipState.ACTIVE:
+            relationship_move(relationship, "flexible_stop", on=max(first, enrolment.start_month), actor=actor,
+                              channel=channel, details=details,
+                              note=gettext_noop("Insured by an employer from this month."))
+        return
+    if same_region and enrolment.state == EnrolmentState.ACTIVE and relationship.state == RelationshipState.SUSPENDED:
+        relationship_move(relationship, "flexible_start", on=month_add(month_of(employment.end_date), 1),
+                          actor=actor, channel=channel, details=details,
+                          note=gettext_noop("Pays again as a flexible worker after the employment."))
