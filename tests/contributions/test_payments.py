@@ -135,6 +135,10 @@ def test_a_refused_payment_names_every_fault_at_once_in_the_callers_language():
         payment_record(employer_id=employer.pk, bank_reference="X1", amount=D("-1.00"), paid_on=date(2026, 1, 1),
                        actor=portal(employer))
     assert err.value.errors[0]["message"] == "缴款金额须为正数。"
+    with pytest.raises(ValidationFailed) as err:  # no reference at all is refused too, never stored as a made-up one
+        payment_record(employer_id=employer.pk, bank_reference=None, amount=D("1.00"), paid_on=date(2026, 1, 1),
+                       actor=portal(employer))
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("bank_reference", "required")]
     assert not Payment.objects.exists()
 
 
