@@ -191,7 +191,10 @@ def test_a_person_who_pays_for_themselves_is_recorded_once_per_reference_and_the
     again, created_again = payment_record(person_id=person.pk, bank_reference="SELF-1", amount=D("1.00"),
                                           paid_on=today, actor=actor)
     assert not created_again and again.pk == payment.pk
-    assert Payment.objects.filter(person=person).count() == 1 and Allocation.objects.filter(charge=month).count() == 1
+    later, created_later = payment_record(person_id=person.pk, bank_reference="SELF-2", amount=D("3.00"),
+                                          paid_on=today, actor=actor)  # another reference is another payment
+    assert created_later and later.pk != payment.pk and later.amount == D("3.00")
+    assert Payment.objects.filter(person=person).count() == 2 and Allocation.objects.filter(charge=month).count() == 1
     other = person_in(shanghai)  # references are per payer
     theirs, created = payment_record(person_id=other.pk, bank_reference="SELF-1", amount=D("5.00"), paid_on=today,
                                      actor=actor)

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import account_summary
@@ -401,8 +402,11 @@ def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_se
 def test_a_rejection_keeps_its_reason_and_the_audit_keeps_the_note(desk):
     person, _ = retired_short(desk)
     refund = _apply(person, "retirement_short")
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(ValidationFailed) as err, translation.override("zh-hans"):
         refund_reject(refund=refund, actor=desk.clerk, note=" ")
+    assert [(e["field"], e["code"], e["message"]) for e in err.value.errors] == [("note", "required", "驳回须说明理由。")]
+    with pytest.raises(ValidationFailed) as err:  # no note at all: the same refusal, not an error
+        refund_reject(refund=refund, actor=desk.clerk, note=None)
     assert [(e["field"], e["code"]) for e in err.value.errors] == [("note", "required")]
     rejected = refund_reject(refund=refund, actor=desk.clerk, note=" 证明材料不全 ")
     assert Refund.objects.get(pk=rejected.pk).decision_note == "证明材料不全"
