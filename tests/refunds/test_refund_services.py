@@ -1,5 +1,6 @@
 """Lump-sum refunds: each eligible and refused case, the steps, four eyes, closure, heirs, scoping."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -343,9 +344,10 @@ def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
 ])
 def test_each_fault_in_the_heirs_list_is_named_with_its_heir(desk, heirs, field, code):
     person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(ValidationFailed) as err, translation.override("zh-hans"):
         _apply(person, "death", actor=desk.clerk, heirs=heirs, bank_account="")
     assert [(e["field"], e["code"]) for e in err.value.errors] == [(field, code)]
+    assert re.search("[\u4e00-\u9fff]", err.value.errors[0]["message"])  # told in the caller's language
     assert not Refund.objects.exists()
 
 
