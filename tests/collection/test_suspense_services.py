@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from collection.events import EventKind
-from collection.models import CollectionEvent, CollectionTerms, MatchedBy, SuspenseState
+from collection.models import CollectionEvent, CollectionTerms, MatchedBy, SuspenseReason, SuspenseState
 from collection.services.suspense import suspense_approve, suspense_assign, suspense_refuse, suspense_return
 from common.access import viewer_for_user
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -146,3 +146,67 @@ def test_a_clerk_of_another_region_does_not_see_the_item(account):
         suspense_return(item=item, return_reference="X-1", actor=outsider)
     item.refresh_from_db()
     assert item.state == SuspenseState.WAITING
+
+
+def test_a_reversal_waiting_in_suspense_is_returned_to_the_payer_never_assigned(account, clerks):
+    clerk = clerks[0]
+    reversal = record_in_suspense(CollectorRecordFactory(account=account, payer_account=""),
+                                  reason=SuspenseReason.REVERSAL_UNAPPLIED)
+    with pytest.raises(ApplicationError) as refused:
+        suspense_assign(item=reversal, employer=EmployerFactory(region=account.region), actor=clerk)
+    assert (refused.value.type_slug, refused.value.status) == ("suspense-not-assignable", 409)
+    # settled with the payer: returned even though the collector reported no payer's account
+    item = suspense_return(item=reversal, return_reference="RT-9", actor=clerk)
+    assert item.state == SuspenseState.RETURNED
+
+
+def test_money_without_a_payers_account_cannot_be_returned(account, clerks):
+    item = record_in_suspense(CollectorRecordFactory(account=account, payer_account=""))
+    with pytest.raises(ValidationFailed) as refused:
+        suspense_return(item=item, return_reference="RT-1", actor=clerks[0])
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("return_reference", "no_payer_account")]
+    item.refresh_from_db()
+    assert item.state == SuspenseState.WAITING
+
+
+def test_an_assignment_names_its_employer(account, clerks):
+    item = record_in_suspense(CollectorRecordFactory(account=account))
+    with pytest.raises(ValidationFailed) as refused:
+        suspense_assign(item=item, employer=None, actor=clerks[0])
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("employer", "required")]
+
+
+def test_each_decision_records_who_decided_when_and_why(account, clerks):
+    clerk, reviewer, other = clerks
+    employer = EmployerFactory(region=account.region)
+    declare(employer, date(2025, 12, 1), "800.00", due_on=date(2025, 12, 15))
+    item = suspense_assign(item=record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("800.00"))),
+                           employer=employer, actor=clerk, note="USCC mistyped")
+    assert (item.decided_by_id, item.note) == (clerk.user_id, "USCC mistyped") and item.decided_at is not None
+    assigned = CollectionEvent.objects.get(record=item.record, kind=EventKind.SUSPENSE_ASSIGNED)
+    assert (assigned.actor_user_id, assigned.details["note"]) == (clerk.user_id, "USCC mistyped")
+
+    returned = suspense_return(item=record_in_suspense(CollectorRecordFactory(account=account)),
+                               return_reference="  ICBC-RT-7 ", actor=clerk, note="payer asked")
+    returned.refresh_from_db()
+    assert (returned.return_reference, returned.note, returned.decided_by_id) == ("ICBC-RT-7", "payer asked",
+                                                                                clerk.user_id)
+    assert returned.decided_at is not None
+    event = CollectionEvent.objects.get(record=returned.record, kind=EventKind.SUSPENSE_RETURNED)
+    assert (event.details["return_reference"], event.details["note"]) == ("ICBC-RT-7", "payer asked")
+
+    CollectionTerms.objects.create(region=account.region, four_eyes_above=Decimal("100.00"))
+    proposed = suspense_assign(item=record_in_suspense(CollectorRecordFactory(account=account,
+                                                                              amount=Decimal("100.01"))),
+                               employer=employer, actor=clerk)
+    assert (proposed.proposed_employer_id, proposed.proposed_by_id) == (employer.pk, clerk.user_id)
+    assert proposed.proposed_at is not None
+    with pytest.raises(ValidationFailed) as refused:
+        suspense_refuse(item=proposed, actor=reviewer, note="  ")
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("note", "required")]
+    suspense_refuse(item=proposed, actor=other, note=" the payer is its parent company ")
+    proposed.refresh_from_db()
+    assert (proposed.proposed_by_id, proposed.proposed_at) == (None, None)
+    event = CollectionEvent.objects.get(record=proposed.record, kind=EventKind.SUSPENSE_REFUSED)
+    assert (event.employer_id, event.details["note"], event.actor_user_id) == (
+        employer.pk, "the payer is its parent company", other.user_id)

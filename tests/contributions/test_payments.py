@@ -6,13 +6,16 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.utils import translation
 
 from agency.deadlines import today_in_shanghai
 from common.problems import ValidationFailed
-from contributions.models import Allocation, Charge, ChargeKind, Payment, RegionContributionSettings
+from contributions.events import EventKind
+from contributions.models import Allocation, Charge, ChargeKind, ContributionEvent, Payment, RegionContributionSettings
 from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
-from tests.builders import portal
+from tests.agency.factories import OfficeFactory, clerk_user
+from tests.builders import portal, staff_viewer
 from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 
@@ -105,17 +108,97 @@ def test_same_bank_reference_answers_the_first_payment_and_changes_nothing():
     assert created and theirs.employer_id == other.pk and Payment.objects.count() == 2
 
 
-@pytest.mark.parametrize("amount,paid_on,field", [
-    ("0.00", None, "amount"), ("-5.00", None, "amount"), ("10.00", "tomorrow", "paid_on"), ("1.005", None, "amount"),
+@pytest.mark.parametrize("amount,paid_on,field,code", [
+    ("0.00", None, "amount", "not_positive"), ("-5.00", None, "amount", "not_positive"),
+    ("10.00", "tomorrow", "paid_on", "future"), ("1.005", None, "amount", "fen"),
 ])
-def test_bad_payments_are_refused(amount, paid_on, field):
+def test_bad_payments_are_refused(amount, paid_on, field, code):
     employer = EmployerFactory()
     day = today_in_shanghai() + timedelta(days=1) if paid_on == "tomorrow" else date(2026, 1, 1)
     with pytest.raises(ValidationFailed) as err:
         payment_record(employer_id=employer.pk, bank_reference="X1", amount=D(amount), paid_on=day,
                        actor=portal(employer))
-    assert err.value.errors[0]["field"] == field
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [(field, code)]
     assert not Payment.objects.exists()
+
+
+def test_a_refused_payment_names_every_fault_at_once_in_the_callers_language():
+    employer = EmployerFactory()
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as err:
+        payment_record(employer_id=employer.pk, bank_reference="   ", amount=D("1.001"),
+                       paid_on=today_in_shanghai() + timedelta(days=1), actor=portal(employer))
+    assert err.value.detail == "缴款被拒绝。"
+    assert [(e["field"], e["code"], e["message"]) for e in err.value.errors] == [
+        ("bank_reference", "required", "请填写银行参考号。"), ("amount", "fen", "金额以元为单位，保留两位小数。"),
+        ("paid_on", "future", "缴款日期不能晚于今天。")]
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as err:
+        payment_record(employer_id=employer.pk, bank_reference="X1", amount=D("-1.00"), paid_on=date(2026, 1, 1),
+                       actor=portal(employer))
+    assert err.value.errors[0]["message"] == "缴款金额须为正数。"
+    with pytest.raises(ValidationFailed) as err:  # no reference at all is refused too, never stored as a made-up one
+        payment_record(employer_id=employer.pk, bank_reference=None, amount=D("1.00"), paid_on=date(2026, 1, 1),
+                       actor=portal(employer))
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("bank_reference", "required")]
+    assert not Payment.objects.exists()
+
+
+def test_one_fen_paid_today_is_recorded_with_its_reference_trimmed_its_actor_and_its_event():
+    employer = EmployerFactory()
+    charge(employer, date(2026, 1, 1), "100.00")
+    user = clerk_user(OfficeFactory(region=employer.region))
+    actor = staff_viewer(user)
+    today = today_in_shanghai()
+    payment, created = payment_record(employer_id=employer.pk, bank_reference="  BANK-7 ", amount=D("0.01"),
+                                      paid_on=today, actor=actor)
+    assert created
+    assert (payment.bank_reference, payment.amount, payment.paid_on) == ("BANK-7", D("0.01"), today)
+    assert (payment.channel, payment.note, payment.actor, payment.actor_user_id) == ("collector", "", actor.label(),
+                                                                                    user.pk)
+    event = ContributionEvent.objects.get(kind=EventKind.PAYMENT_RECORDED)
+    assert (event.employer_id, event.actor, event.actor_user_id) == (employer.pk, actor.label(), user.pk)
+    assert event.details == {"payment": payment.pk, "bank_reference": "BANK-7", "amount": "0.01",
+                             "paid_on": today.isoformat(), "channel": "collector", "allocated": "0.01"}
+
+
+def test_the_payments_event_counts_only_what_this_payment_allocated():
+    employer = EmployerFactory()
+    charge(employer, date(2026, 1, 1), "100.00")
+    pay(employer, "60.00", date(2026, 1, 10), ref="FIRST")
+    second = pay(employer, "80.00", date(2026, 1, 12), ref="SECOND")  # 40 pays the rest, 40 stays a credit
+    event = ContributionEvent.objects.get(kind=EventKind.PAYMENT_RECORDED, details__payment=second.pk)
+    assert event.details["allocated"] == "40.00" and event.details["amount"] == "80.00"
+
+
+def test_a_person_who_pays_for_themselves_is_recorded_once_per_reference_and_their_month_is_paid(shanghai):
+    from flexible.tasks import flexible_charges_run
+    from tests.flexible.factories import enrolled, flexible_region, person_in, this_month
+
+    flexible_region(shanghai)
+    person = person_in(shanghai)
+    enrolled(person, start=this_month(), base="10000.00")
+    flexible_charges_run()
+    month = Charge.objects.get(person=person)
+    user = clerk_user(OfficeFactory(region=shanghai))
+    actor = staff_viewer(user)
+    today = today_in_shanghai()
+    payment, created = payment_record(person_id=person.pk, bank_reference=" SELF-1 ", amount=month.amount,
+                                      paid_on=today, actor=actor)
+    assert created and payment.person_id == person.pk and payment.employer_id is None
+    assert (payment.bank_reference, payment.channel, payment.note) == ("SELF-1", "collector", "")
+    assert (payment.actor, payment.actor_user_id) == (actor.label(), user.pk)
+    assert paid(month) == month.amount
+    assert Allocation.objects.get(charge=month).actor == actor.label()
+    again, created_again = payment_record(person_id=person.pk, bank_reference="SELF-1", amount=D("1.00"),
+                                          paid_on=today, actor=actor)
+    assert not created_again and again.pk == payment.pk
+    later, created_later = payment_record(person_id=person.pk, bank_reference="SELF-2", amount=D("3.00"),
+                                          paid_on=today, actor=actor)  # another reference is another payment
+    assert created_later and later.pk != payment.pk and later.amount == D("3.00")
+    assert Payment.objects.filter(person=person).count() == 2 and Allocation.objects.filter(charge=month).count() == 1
+    other = person_in(shanghai)  # references are per payer
+    theirs, created = payment_record(person_id=other.pk, bank_reference="SELF-1", amount=D("5.00"), paid_on=today,
+                                     actor=actor)
+    assert created and theirs.person_id == other.pk
 
 
 def test_recording_a_payment_is_no_service_and_no_screen_or_api_reaches_it():

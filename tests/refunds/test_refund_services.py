@@ -1,9 +1,11 @@
 """Lump-sum refunds: each eligible and refused case, the steps, four eyes, closure, heirs, scoping."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import account_summary
@@ -324,3 +326,103 @@ def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
         refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B")
     assert _slug(err) == "refund-open-employment"
     assert PensionAccount.objects.get(pk=account.pk).balance == refund.amount
+
+
+# ---------------------------------------------------------------- what each refusal and record says
+
+@pytest.mark.parametrize(("heirs", "field", "code"), [
+    ([], "heirs", "required"),
+    ([dict(HEIRS[0], share_denominator=0)], "heirs[0].share", "invalid"),
+    ([dict(HEIRS[0], share_numerator="x")], "heirs[0].share", "invalid"),
+    ([{"name": "李一", "document_number": "310101200001010011"}], "heirs[0].share", "invalid"),
+    ([HEIRS[0], dict(HEIRS[1], name=" ")], "heirs[1]", "required"),
+    ([HEIRS[0], dict(HEIRS[1], document_number="")], "heirs[1]", "required"),
+    ([dict(HEIRS[0], share_numerator=0)], "heirs[0].share", "invalid"),
+    ([dict(HEIRS[0], share_numerator=4, share_denominator=3)], "heirs[0].share", "invalid"),
+    ([HEIRS[0], dict(HEIRS[1], document_number=HEIRS[0]["document_number"].lower() + " ")],
+     "heirs[1].document_number", "duplicate"),
+])
+def test_each_fault_in_the_heirs_list_is_named_with_its_heir(desk, heirs, field, code):
+    person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
+    with pytest.raises(ValidationFailed) as err, translation.override("zh-hans"):
+        _apply(person, "death", actor=desk.clerk, heirs=heirs, bank_account="")
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [(field, code)]
+    assert re.search("[\u4e00-\u9fff]", err.value.errors[0]["message"])  # told in the caller's language
+    assert not Refund.objects.exists()
+
+
+def test_a_whole_share_is_one_heir_and_the_heirs_are_kept_as_written(desk):
+    person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
+    one = {"name": " 李一 ", "document_number": " 31010120000101001x ", "share_numerator": "1",
+           "share_denominator": "1", "relation": "子女", "bank_account": "6222000011112222"}
+    refund = _apply(person, "death", actor=desk.clerk, heirs=[one], bank_account="")
+    heir = refund.heirs.get()
+    assert (heir.name, heir.document_number, heir.relation, heir.bank_account) == (
+        "李一", "31010120000101001X", "子女", "6222000011112222")
+    assert (heir.share_numerator, heir.share_denominator) == (1, 1)
+    assert refund.payee_name == "" and refund.events.get().details["heirs"] == 1
+
+
+def test_the_application_keeps_the_payee_the_account_and_the_note_and_needs_an_account(desk):
+    person, _ = retired_short(desk)
+    with pytest.raises(ValidationFailed) as err:
+        _apply(person, "retirement_short", bank_account="  ")
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("bank_account", "required")]
+    refund = _apply(person, "retirement_short", payee_name="李某某", bank_account=" 6222020200112233 ",
+                    note="counter")
+    refund.refresh_from_db()
+    assert (refund.payee_name, refund.bank_account, refund.note) == ("李某某", "6222020200112233", "counter")
+    assert (refund.applied_by, refund.channel, refund.region_id) == (person_viewer(person).label(), "api",
+                                                                     desk.region.pk)
+    event = refund.events.get()
+    assert (event.details["heirs"], event.details["documents"]) == (0, [])
+    assert event.details["checked"]["balance"] == str(PensionAccount.objects.get(person=person).balance)
+
+
+def test_a_person_applying_for_a_reason_of_the_counter_is_told_so_on_the_reason(desk):
+    person, _ = retired_short(desk)
+    with pytest.raises(ValidationFailed) as err:
+        _apply(person, "death", heirs=HEIRS)
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("reason", "invalid_choice")]
+
+
+def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_served_it(desk):
+    person, _ = insured_with_account(desk.region, nationality="USA")
+    other, _ = insured_with_account(desk.region, seq=316, nationality="USA")
+    first = nationality_notice_serve(person=person, actor=desk.clerk, served_on=date(2026, 3, 2))
+    second = nationality_notice_serve(person=other, actor=desk.clerk, served_on=date(2026, 3, 3))
+    assert first.reference == f"GJ310101202600001-{person.pk}"
+    assert second.reference == f"GJ310101202600002-{other.pk}"
+    assert (first.served_on, first.served_by, first.served_by_user_id) == (date(2026, 3, 2), desk.clerk.label(),
+                                                                          desk.clerk_user.pk)
+    assert first.region_id == desk.region.pk and first.person_id == person.pk
+    stranger = Desk(code="310104")
+    with pytest.raises(NotFound):
+        nationality_notice_serve(person=person, actor=stranger.clerk)
+
+
+def test_a_rejection_keeps_its_reason_and_the_audit_keeps_the_note(desk):
+    person, _ = retired_short(desk)
+    refund = _apply(person, "retirement_short")
+    with pytest.raises(ValidationFailed) as err, translation.override("zh-hans"):
+        refund_reject(refund=refund, actor=desk.clerk, note=" ")
+    assert [(e["field"], e["code"], e["message"]) for e in err.value.errors] == [("note", "required", "驳回须说明理由。")]
+    with pytest.raises(ValidationFailed) as err:  # no note at all: the same refusal, not an error
+        refund_reject(refund=refund, actor=desk.clerk, note=None)
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("note", "required")]
+    rejected = refund_reject(refund=refund, actor=desk.clerk, note=" 证明材料不全 ")
+    assert Refund.objects.get(pk=rejected.pk).decision_note == "证明材料不全"
+    assert Refund.objects.get(pk=rejected.pk).state == RefundState.REJECTED
+
+
+def test_the_payout_needs_the_banks_reference_and_records_it_trimmed(desk):
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+    with pytest.raises(ValidationFailed) as err:
+        refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="  ")
+    assert [(e["field"], e["code"]) for e in err.value.errors] == [("bank_reference", "required")]
+    paid = refund_payout_approve(refund=refund, actor=desk.approver, bank_reference=" ICBC-7 ")
+    paid.refresh_from_db()
+    assert (paid.bank_reference, paid.closed_on) == ("ICBC-7", PensionAccount.objects.get(pk=account.pk).closed_on)
+    payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
+    assert payout.note == f"ICBC-7 {person.name}" and payout.actor_user_id == desk.approver_user.pk

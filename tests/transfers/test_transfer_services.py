@@ -141,6 +141,47 @@ def test_a_clerk_rejects_with_a_reason_and_other_regions_cannot_decide(shanghai,
         suspension_apply(region=shanghai, reason="other", actor=clerk(beijing), channel="admin", person=m.person)
 
 
+def test_suspension_refusals_name_their_field_and_a_decision_records_who_and_why(shanghai):
+    m = mover(shanghai, region("320102", "玄武区", "江苏省"), enrol_new=False)
+    InsuranceRelationship.objects.filter(person=m.person, region=shanghai).update(state=RelationshipState.ACTIVE)
+    viewer = person_viewer(m.person)
+    with pytest.raises(ValidationFailed) as bad:
+        suspension_apply(region=shanghai, reason="bored", actor=viewer, channel="api")
+    assert [(e["field"], e["code"]) for e in bad.value.errors] == [("reason", "invalid_choice")]
+    with pytest.raises(NotFound) as nowhere:
+        suspension_apply(region=region("440106", "天河区", "广东省"), reason="other", actor=viewer, channel="api")
+    assert [(e["field"], e["code"]) for e in nowhere.value.errors] == [("region", "no_relationship")]
+    first = suspension_apply(region=shanghai, reason="other", actor=viewer, channel="api", note="出国")
+    assert (first.person_id, first.region_id, first.reason, first.note) == (m.person.pk, shanghai.pk, "other", "出国")
+    with pytest.raises(Conflict) as again:
+        suspension_apply(region=shanghai, reason="other", actor=viewer, channel="api")
+    assert (again.value.type_slug, again.value.status) == ("duplicate-suspension", 409)
+    reviewer = clerk(shanghai)
+    suspension_approve(suspension=first, actor=reviewer, channel="admin")
+    first.refresh_from_db()
+    assert first.decided_by_id == reviewer.user_id and first.decided_at is not None
+    assert first.decision_note == "Suspended on application; account kept."
+    decision = RelationshipEvent.objects.get(decides=first.request_event)
+    assert (decision.channel, decision.note, decision.actor_user_id) == (
+        "admin", "Suspended on application; account kept.", reviewer.user_id)
+
+    InsuranceRelationship.objects.filter(person=m.person, region=shanghai).update(state=RelationshipState.ACTIVE)
+    second = suspension_apply(region=shanghai, reason="other", actor=viewer, channel="api")
+    rejected = suspension_reject(suspension=second, actor=reviewer, channel="admin", note="材料不全")
+    rejected.refresh_from_db()
+    assert (rejected.decision_note, rejected.decided_by_id) == ("材料不全", reviewer.user_id)
+    assert RelationshipEvent.objects.get(decides=second.request_event).note == "材料不全"
+
+
+def test_an_open_employment_refuses_the_suspension_on_the_region(shanghai):
+    m = mover(shanghai, region("320102", "玄武区", "江苏省"), enrol_new=False)
+    enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))
+    with pytest.raises(Conflict) as refused:
+        suspension_apply(region=shanghai, reason="other", actor=person_viewer(m.person), channel="api")
+    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("region", "open_employment")]
+    assert m.old_employer.name in refused.value.detail
+
+
 # --- the transfer application ------------------------------------------------------------------------
 
 def test_the_application_names_its_reason_when_refused(shanghai, beijing):
