@@ -247,21 +247,26 @@ class CollectorRecord(models.Model):
             pgtrigger.Trigger(
                 name="collector_records_references_exist", level=pgtrigger.Statement, when=pgtrigger.After,
                 operation=pgtrigger.Insert, referencing=pgtrigger.Referencing(new="new_records"),
+                declare=[("accounts", "bigint[]"), ("files", "bigint[]"), ("reversals", "bigint")],
                 func="""
-                PERFORM 1 FROM collection_collectionaccount
-                  WHERE id IN (SELECT DISTINCT account_id FROM new_records) ORDER BY id FOR KEY SHARE;
-                IF EXISTS (SELECT 1 FROM (SELECT DISTINCT account_id FROM new_records) n
-                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectionaccount a WHERE a.id = n.account_id))
+                SELECT array_agg(g.account_id), array_agg(g.file_id), sum(g.reversals)
+                  INTO accounts, files, reversals
+                  FROM (SELECT account_id, file_id, count(reverses_id) AS reversals FROM new_records
+                         GROUP BY account_id, file_id) g;  -- one pass over the new rows
+                PERFORM 1 FROM collection_collectionaccount WHERE id = ANY(accounts) ORDER BY id FOR KEY SHARE;
+                IF EXISTS (SELECT 1 FROM unnest(accounts) n(id)
+                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectionaccount a WHERE a.id = n.id))
                 THEN RAISE EXCEPTION 'a collector record names no collection account'
                      USING ERRCODE = 'foreign_key_violation';
                 END IF;
-                IF EXISTS (SELECT 1 FROM (SELECT DISTINCT file_id FROM new_records) n
-                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectorfile f WHERE f.id = n.file_id))
+                IF EXISTS (SELECT 1 FROM unnest(files) n(id)
+                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectorfile f WHERE f.id = n.id))
                 THEN RAISE EXCEPTION 'a collector record names no collector file'
                      USING ERRCODE = 'foreign_key_violation';
                 END IF;
-                IF EXISTS (SELECT 1 FROM new_records n WHERE n.reverses_id IS NOT NULL AND NOT EXISTS (
-                               SELECT 1 FROM collection_collectorrecord r WHERE r.id = n.reverses_id))
+                IF reversals > 0 AND EXISTS (
+                       SELECT 1 FROM new_records n WHERE n.reverses_id IS NOT NULL AND NOT EXISTS (
+                           SELECT 1 FROM collection_collectorrecord r WHERE r.id = n.reverses_id))
                 THEN RAISE EXCEPTION 'a collector record reverses no record'
                      USING ERRCODE = 'foreign_key_violation';
                 END IF;
