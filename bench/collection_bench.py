@@ -222,6 +222,8 @@ def main() -> dict:
     args = parser.parse_args()
     if args.quick:
         args.records, args.employers, args.match_records = 20_000, 2_000, 4_000
+    if args.only == "import":
+        args.employers = 0  # the import names no employer: the region and its collection account are enough
     seeded: dict = {}
     reused, seconds = support.seeded_copy(DB, lambda _name: seeded.update(seed(args.employers)),
                                           key=f"collection {args.employers} {MONTHS}", reuse=args.reuse_seed)

@@ -48,6 +48,15 @@ class CollectionAccount(models.Model):
             models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
                                    name="collection_account_closed_after_opened"),
         ]
+        # The collector records name their account without a foreign-key constraint (see CollectorRecord):
+        # an account with records is never deleted, nor its id changed.
+        triggers = [pgtrigger.Trigger(
+            name="collection_account_kept_while_recorded", when=pgtrigger.Before,
+            operation=pgtrigger.Delete | pgtrigger.UpdateOf("id"),
+            func="IF EXISTS (SELECT 1 FROM collection_collectorrecord WHERE account_id = OLD.id) THEN "
+                 "RAISE EXCEPTION 'collection account % has collector records', OLD.id "
+                 "USING ERRCODE = 'foreign_key_violation'; END IF; "
+                 "RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;")]
 
     def __str__(self) -> str:
         return f"{self.bank_name} {self.account_number}"
@@ -193,16 +202,23 @@ class CollectorRecord(models.Model):
     Append-only. `(account, transaction_id)` is the collector's own identity of the record: seen
     again it changes nothing; seen again with another amount it becomes a `RecordConflict`."""
 
+    # The three references are checked once per INSERT statement, not per row (issue 22's import
+    # benchmark: a million rows queued three deferred foreign-key checks each): `references_exist`
+    # below, with the account locked against deletion for the transaction; a file and a record are never
+    # deleted (their append-only triggers), an account with records neither (its trigger).
+    # `account` has no index of its own: `record_once_per_account` and `record_account_day` lead with it.
     account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="records",
-                                verbose_name=_("collection account"))
+                                verbose_name=_("collection account"), db_constraint=False, db_index=False)
     file = models.ForeignKey(CollectorFile, on_delete=models.PROTECT, related_name="lines",
-                             verbose_name=_("file"))
+                             verbose_name=_("file"), db_constraint=False)
     line = models.PositiveIntegerField(_("line"))
     transaction_id = models.CharField(_("collector's transaction id"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices, default=RecordKind.CREDIT)
     # A reversal names the record it reverses (by the collector's id, resolved on the same account).
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by", verbose_name=_("reverses"))
+    # At most one reversal a record (`record_reversed_once`, a partial index: credits, nearly every row,
+    # have none and are not indexed).
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by",
+                                 verbose_name=_("reverses"), db_constraint=False, db_index=False)
     value_date = models.DateField(_("value date"))
     amount = models.DecimalField(_("amount"), **MONEY)  # always positive; the kind gives the direction
     payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
@@ -219,13 +235,43 @@ class CollectorRecord(models.Model):
         indexes = [models.Index(fields=["account", "value_date"], name="record_account_day")]
         constraints = [
             models.UniqueConstraint(fields=["account", "transaction_id"], name="record_once_per_account"),
+            models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),
+                                    name="record_reversed_once"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="record_amount_positive"),
             models.CheckConstraint(condition=Q(kind=RecordKind.CREDIT, reverses__isnull=True)
                                    | Q(kind=RecordKind.REVERSAL, reverses__isnull=False),
                                    name="record_reversal_names_its_record"),
         ]
-        triggers = [pgtrigger.Protect(name="collector_records_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="collector_records_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="collector_records_references_exist", level=pgtrigger.Statement, when=pgtrigger.After,
+                operation=pgtrigger.Insert, referencing=pgtrigger.Referencing(new="new_records"),
+                declare=[("accounts", "bigint[]"), ("files", "bigint[]"), ("reversals", "bigint")],
+                func="""
+                SELECT array_agg(g.account_id), array_agg(g.file_id), sum(g.reversals)
+                  INTO accounts, files, reversals
+                  FROM (SELECT account_id, file_id, count(reverses_id) AS reversals FROM new_records
+                         GROUP BY account_id, file_id) g;  -- one pass over the new rows
+                PERFORM 1 FROM collection_collectionaccount WHERE id = ANY(accounts) ORDER BY id FOR KEY SHARE;
+                IF EXISTS (SELECT 1 FROM unnest(accounts) n(id)
+                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectionaccount a WHERE a.id = n.id))
+                THEN RAISE EXCEPTION 'a collector record names no collection account'
+                     USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                IF EXISTS (SELECT 1 FROM unnest(files) n(id)
+                            WHERE NOT EXISTS (SELECT 1 FROM collection_collectorfile f WHERE f.id = n.id))
+                THEN RAISE EXCEPTION 'a collector record names no collector file'
+                     USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                IF reversals > 0 AND EXISTS (
+                       SELECT 1 FROM new_records n WHERE n.reverses_id IS NOT NULL AND NOT EXISTS (
+                           SELECT 1 FROM collection_collectorrecord r WHERE r.id = n.reverses_id))
+                THEN RAISE EXCEPTION 'a collector record reverses no record'
+                     USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN NULL;"""),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transaction_id}: {self.amount} ({self.value_date})"

@@ -34,6 +34,7 @@ from collection.models import CollectionAccount, CollectorFile, RecordConflict, 
 from common.access import Kind, Viewer
 
 STAGE = "collection_feed_stage"
+FileMade = Callable[[int, Decimal], tuple[CollectorFile, bool]]  # (records, net total) -> (file, created)
 _COLUMNS = ("row", "account_id", "transaction_id", "value_date", "amount", "payer_account", "payer_name",
             "reference_text", "reverses")
 _FLUSH = 5_000  # lines per write to COPY
@@ -57,6 +58,8 @@ class Stage:
         self.account_ids = [a.pk for a in self.accounts.values() if _ACCOUNT.match(a.account_number)]
         self.buffer: list[str] = []
         self.copy = None
+        # The CSV fast path's file and count when it stored the records itself (`Stage.store_direct`).
+        self.stored: tuple[CollectorFile, bool, int] | None = None
         with connection.cursor() as cursor:
             cursor.execute(f"""
                 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
@@ -103,6 +106,46 @@ class Stage:
         if self.buffer:
             self.copy.write("".join(self.buffer))
             self.buffer.clear()
+
+    def store_direct(self, cursor, parsed: Parsed, file_made: FileMade) -> bool:
+        """The CSV fast path's common case, in one statement: every raw line passes, every line is a
+        credit, no id is in the file twice or stored before, the file's totals agree. The records then go
+        from the raw lines straight into `collection_collectorrecord` (no typed staging table, no second
+        look); the references are checked once by the records' statement trigger. Anything else is
+        rolled back (nothing stored, not even the file) and read the long way (`copy_good`, then
+        `check` and `stage_store`), which names the faults, duplicates and conflicts. True when stored."""
+        if parsed.declared_count is not None and (parsed.declared_count != parsed.read
+                                                  or parsed.declared_sum != parsed.net):
+            return False  # the long way names the totals' fault
+        try:
+            with transaction.atomic():
+                file, created = file_made(parsed.read, parsed.net)
+                if not created:  # the same file, sent at the same time: the other import has it
+                    self.stored = (file, False, 0)
+                    return True
+                cursor.execute(f"""
+                    WITH days AS (SELECT w.value_date AS text, w.value_date::date AS day
+                                    FROM (SELECT DISTINCT value_date FROM {RAW}) w WHERE {_DAY_EXISTS})
+                    INSERT INTO collection_collectorrecord
+                           (account_id, file_id, line, transaction_id, kind, reverses_id, value_date, amount,
+                            payer_account, payer_name, reference_text, received_at)
+                    SELECT a.id, %(file)s, w.row, w.transaction_id, %(kind)s, NULL, v.day,
+                           w.amount::numeric(14, 2), coalesce(w.payer_account, ''), coalesce(w.payer_name, ''),
+                           coalesce(w.reference_text, ''), now()
+                      FROM {RAW} w JOIN collection_collectionaccount a ON a.account_number = w.account
+                           JOIN days v ON v.text = w.value_date
+                     WHERE a.id = ANY(%(accounts)s) AND left(w.amount, 1) <> '-'
+                       AND v.day BETWEEN a.opened_on AND LEAST(coalesce(a.closed_on, %(today)s::date), %(today)s::date)
+                       AND {_raw_good('%(today)s::date', dates=False)}""",
+                               {"accounts": self.account_ids, "today": self.today, "file": file.pk,
+                                "kind": RecordKind.CREDIT.value})
+                if cursor.rowcount != parsed.read:
+                    raise _Fallback  # a line at fault, or a reversal
+        except (_Fallback, DatabaseError):  # an id twice or stored before, a value too long or too large
+            return False
+        parsed.good = parsed.read
+        self.stored = (file, True, parsed.read)
+        return True
 
     def copy_good(self, cursor, parsed: Parsed, columns: list[str]) -> None:
         """The CSV fast path: the raw lines the SQL passes go into the staging table in one statement;
@@ -227,24 +270,29 @@ class _Fallback(Exception):
     """The fast path cannot read this file as Python's csv module would: the twin reads it."""
 
 
-def _raw_good(today_param: str) -> str:
-    """The WHERE condition of a raw line (alias `w`, its account `a`, joined by number: an account of
-    ours has a number in the layout's form) that the twin would pass whole. Written for speed: one
-    pattern over all the values joined, no bounded repetition."""
-    joined = f"concat_ws('|', {', '.join(f'w.{c}' for c in _RAW_COLUMNS)})"
-    ends = " AND ".join(f"btrim(coalesce(w.{c}, ''), '{_SPACES}') = coalesce(w.{c}, '')"
-                        for c in ("payer_account", "payer_name", "reference_text"))
-    return f"""{joined} ~ '{_SAFE}' AND {ends}
-           AND length(w.transaction_id) BETWEEN 1 AND 64 AND w.transaction_id !~ '[^!-~]'
-           AND CASE WHEN w.value_date ~ '{_GOOD_DATE}'
+_DAY_EXISTS = f"""CASE WHEN w.value_date ~ '{_GOOD_DATE}'
                     THEN substr(w.value_date, 6, 2)::int BETWEEN 1 AND 12 AND left(w.value_date, 4) <> '0000'
                          AND substr(w.value_date, 9, 2)::int >= 1  -- the day exists: it stays in its month
                          AND date_part('month', make_date(left(w.value_date, 4)::int, substr(w.value_date, 6, 2)::int, 1)
                                                 + (substr(w.value_date, 9, 2)::int - 1))
                              = substr(w.value_date, 6, 2)::int
-                    ELSE false END
+                    ELSE false END"""
+
+
+def _raw_good(today_param: str, *, dates: bool = True) -> str:
+    """The WHERE condition of a raw line (alias `w`, its account `a`, joined by number: an account of
+    ours has a number in the layout's form) that the twin would pass whole. Written for speed: one
+    pattern over all the values joined, no bounded repetition. Without `dates`, the value date is left
+    to the caller (`Stage.store_direct` checks each distinct value date once, not each line's)."""
+    joined = f"concat_ws('|', {', '.join(f'w.{c}' for c in _RAW_COLUMNS)})"
+    day = (f"""
+           AND {_DAY_EXISTS}
            AND CASE WHEN w.value_date ~ '{_GOOD_DATE}' THEN w.value_date::date BETWEEN a.opened_on
-                    AND LEAST(coalesce(a.closed_on, {today_param}), {today_param}) ELSE false END
+                    AND LEAST(coalesce(a.closed_on, {today_param}), {today_param}) ELSE false END""" if dates else "")
+    ends = " AND ".join(f"btrim(coalesce(w.{c}, ''), '{_SPACES}') = coalesce(w.{c}, '')"
+                        for c in ("payer_account", "payer_name", "reference_text"))
+    return f"""{joined} ~ '{_SAFE}' AND {ends}
+           AND length(w.transaction_id) BETWEEN 1 AND 64 AND w.transaction_id !~ '[^!-~]'{day}
            AND CASE WHEN w.amount ~ '{_GOOD_AMOUNT}' AND length(split_part(w.amount, '.', 1)) <= 13
                     THEN (w.amount::numeric > 0 AND coalesce(w.reverses, '') = '')
                          OR (w.amount::numeric < 0 AND length(w.reverses) BETWEEN 1 AND 64
@@ -255,8 +303,11 @@ def _raw_good(today_param: str) -> str:
            AND length(coalesce(w.reference_text, '')) <= {LIMITS['reference_text']}"""
 
 
-def csv_stage(stage: Stage, content: bytes | BinaryIO, parsed: Parsed, faults: Faults) -> bool:
-    """Stage a CSV file by the fast path (see above); False when the twin must read it (nothing staged)."""
+def csv_stage(stage: Stage, content: bytes | BinaryIO, parsed: Parsed, faults: Faults,
+              file_made: FileMade | None = None) -> bool:
+    """Stage a CSV file by the fast path (see above); False when the twin must read it (nothing staged).
+    With `file_made` (it makes the file's row, given its records and net total) a file whose lines are
+    all good new credits is stored at once (`Stage.store_direct`; `stage.stored` then says so)."""
     if isinstance(content, bytes | bytearray):
         content = io.BytesIO(content)
     if not content.seekable():
@@ -264,7 +315,7 @@ def csv_stage(stage: Stage, content: bytes | BinaryIO, parsed: Parsed, faults: F
     start = content.tell()
     try:
         with transaction.atomic():
-            _csv_copy(stage, content, parsed)
+            _csv_copy(stage, content, parsed, file_made)
     except (_Fallback, DatabaseError, psycopg.Error):
         content.seek(start)
         parsed.read = parsed.good = 0
@@ -274,6 +325,7 @@ def csv_stage(stage: Stage, content: bytes | BinaryIO, parsed: Parsed, faults: F
         faults.items.clear()
         faults.total = 0
         stage.buffer.clear()
+        stage.stored = None
         return False
     return True
 
@@ -300,7 +352,7 @@ def _header(content: BinaryIO) -> tuple[list[str], bytes]:
     return [_CSV_COLUMNS[name] for name in columns], first[end + 1:]
 
 
-def _csv_copy(stage: Stage, content: BinaryIO, parsed: Parsed) -> None:
+def _csv_copy(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade | None) -> None:
     columns, data = _header(content)
     lines = 0  # the lines after the header
     with connection.cursor() as cursor:
@@ -336,11 +388,21 @@ def _csv_copy(stage: Stage, content: BinaryIO, parsed: Parsed) -> None:
                     copy.write(data)
         blank = " AND ".join(f"coalesce(btrim({c}), '') = ''" for c in columns)
         cursor.execute(f"""SELECT count(*), count(*) FILTER (WHERE upper(btrim({columns[0]})) = 'TOTAL'),
-                                  count(*) FILTER (WHERE {blank}) FROM {RAW}""")
-        rows, totals, blanks = cursor.fetchone()
+                                  count(*) FILTER (WHERE {blank}),
+                                  count(*) FILTER (WHERE amount ~ '{_GOOD_AMOUNT}'
+                                                     AND length(split_part(amount, '.', 1)) <= 13),
+                                  sum(CASE WHEN amount ~ '{_GOOD_AMOUNT}' AND length(split_part(amount, '.', 1)) <= 13
+                                           THEN amount::numeric(14, 2) END)
+                             FROM {RAW}""")
+        rows, totals, blanks, amounts, net = cursor.fetchone()
         if totals or blanks or rows + int(total_line) != lines:
             raise _Fallback  # blank lines, line breaks inside quotes, a TOTAL line before the end
         parsed.read = rows
+        if file_made is not None and amounts == rows:
+            parsed.net = net if net is not None else Decimal("0.00")
+            if stage.store_direct(cursor, parsed, file_made):
+                return
+            parsed.net = Decimal("0.00")
         stage.copy_good(cursor, parsed, columns)
 
 

@@ -180,10 +180,14 @@ def _history_staff_enrol(employers: list[Employer], actors: list[Viewer], demo_p
                       .exclude(employments__isnull=False).order_by("id")[:STAFF_PER_EMPLOYER * len(employers)])
     if demo_person is not None and history_eligible(demo_person, today):  # at the first portal employer
         candidates = [demo_person, *(p for p in candidates if p != demo_person)][:len(candidates)]
+    # A small demo (the README tests' seed_demo has 120 persons) has fewer candidates than employers x
+    # STAFF_PER_EMPLOYER: each employer then gets its share, so the later ones (the second portal
+    # employer, whose latest month the Art. 62 run assesses) are not left without staff and history.
+    per = min(STAFF_PER_EMPLOYER, max(1, len(candidates) // len(employers)))
     enrolled = 0
     for place, (employer, actor) in enumerate(zip(employers, actors, strict=True)):
         start = _start_of(employer)
-        for person in candidates[place * STAFF_PER_EMPLOYER:(place + 1) * STAFF_PER_EMPLOYER]:
+        for person in candidates[place * per:(place + 1) * per]:
             first_day = min(start + timedelta(days=rnd.randrange(5)), today)
             event = enrolment_submit(employer=employer, document_number=person.document_number, name=person.name,
                                      start_date=first_day, monthly_wage=Decimal(rnd.randrange(6000, 30000, 100)),

@@ -1,7 +1,7 @@
 """Bank statements in ISO 20022 camt.053 (BankToCustomerStatement, any version 001.02 to 001.13).
 
 Read with the standard library's XML parser through defusedxml (no DTD, no entities, no external
-references). Each `Stmt` names its account (`Acct/Id/Othr/Id` or `Acct/Id/IBAN`); each booked `Ntry`
+references), as a stream: each entry is read when its element closes and then dropped (`_Stream`). Each `Stmt` names its account (`Acct/Id/Othr/Id` or `Acct/Id/IBAN`); each booked `Ntry`
 is one record: its `AcctSvcrRef` is the collector's transaction id, `ValDt/Dt` (or `DtTm`) the value
 date, `Amt` (in CNY) the amount, `CdtDbtInd` CRDT money received; a `DBIT` entry with `RvslInd` true is
 the reversal of a credit, named by `NtryDtls/TxDtls/Refs/AcctSvcrRef` (the reversed entry's id). The
@@ -16,6 +16,7 @@ file a value came from, which item 8 needs; the format's part we read is small.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml.common import DefusedXmlException
@@ -28,15 +29,72 @@ _LINE = "{agency}line"
 CURRENCY = "CNY"
 
 
-class _Lines(TreeBuilder):
-    """A tree builder that keeps each element's line in the file."""
+_CHUNK = 1 << 20  # bytes fed to the parser at a time
 
-    parser = None
+
+class _Stream(TreeBuilder):
+    """A tree builder that reads the statement as it streams in: each element keeps its line in the
+    file; each `Ntry` is read when it closes and then dropped, each `Stmt` checked against its own
+    totals when it closes and then dropped, so a statement of a million entries is never held whole
+    (only the entry being read). `TxsSummry` and `Acct` come before the entries (the schema's order)."""
+
+    def __init__(self, parsed: Parsed, faults: Faults):
+        super().__init__()
+        self.parser = None
+        self.parsed, self.faults = parsed, faults
+        self.path: list[str] = []  # local names from the root to the element being read
+        self.open: list[Element] = []  # the elements being read, from the root
+        self.account = ""
+        self.camt053 = False  # the root is a camt.053 Document
+        self.statements = 0  # BkToCstmrStmt elements seen (the first is read)
+        self.stmt: Element | None = None
+        self.entries = 0
+        self.first_good, self.first_net = 0, Decimal("0.00")
+        self.amounts = Decimal("0.00")
 
     def start(self, tag, attrs):
         element = super().start(tag, attrs)
         element.set(_LINE, str(self.parser.parser.CurrentLineNumber))
+        name = _local(tag)
+        if not self.path:
+            self.camt053 = name == "Document" and "camt.053" in tag
+        elif self.path == ["Document", "BkToCstmrStmt"] and name == "Stmt" and self.statements == 1:
+            self.stmt, self.entries, self.amounts = element, 0, Decimal("0.00")
+            self.first_good, self.first_net = self.parsed.good, self.parsed.net
+        elif self.path == ["Document"] and name == "BkToCstmrStmt":
+            self.statements += 1
+        self.path.append(name)
+        self.open.append(element)
         return element
+
+    def end(self, tag):
+        element = super().end(tag)
+        self.path.pop()
+        self.open.pop()
+        if self.stmt is None or not self.camt053:
+            return element
+        if element is self.stmt:
+            _statement_totals(self.stmt, self.entries, self.amounts, self.parsed.good - self.first_good,
+                              self.parsed.net - self.first_net, self.faults)
+            self._drop(element)
+            self.stmt = None
+        elif len(self.path) == 3 and _local(tag) == "Ntry":
+            if self.entries == 0:
+                account = _text(self.stmt, "Acct/Id/Othr/Id") or _text(self.stmt, "Acct/Id/IBAN")
+                if not account:
+                    self.faults.add(int(self.stmt.get(_LINE)), "Stmt/Acct/Id", "required",
+                                    _("The statement names no account."))
+                self.account = account
+            self.entries += 1
+            self.amounts += _amount_of(element)
+            _entry_read(element, self.account, self.parsed, self.faults)
+            self.stmt.remove(element)
+        return element
+
+    def _drop(self, element: Element) -> None:
+        """A statement read: out of its BkToCstmrStmt, which holds it."""
+        if self.open:
+            self.open[-1].remove(element)
 
 
 def _local(tag: str) -> str:
@@ -61,44 +119,49 @@ def _text(element: Element | None, path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def parse(content: bytes, faults: Faults, parsed: Parsed | None = None) -> Parsed:
-    """The statement's entries into `parsed` (a new one when None)."""
+def parse(content: bytes | BinaryIO, faults: Faults, parsed: Parsed | None = None) -> Parsed:
+    """The statement's entries into `parsed` (a new one when None), read as a stream (`content` the
+    file's bytes or a binary stream, fed to the parser a megabyte at a time)."""
     parsed = parsed if parsed is not None else Parsed([])
-    builder = _Lines()
+    builder = _Stream(parsed, faults)
     parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     builder.parser = parser
+    listed, total = len(faults.items), faults.total
     try:
-        parser.feed(content)
-        root = parser.close()
+        if isinstance(content, bytes | bytearray):
+            view = memoryview(content)
+            for at in range(0, len(view), _CHUNK):
+                parser.feed(bytes(view[at:at + _CHUNK]))
+        else:
+            while chunk := content.read(_CHUNK):
+                parser.feed(chunk)
+        parser.close()
     except (ParseError, DefusedXmlException, ValueError) as error:
+        # Refused whole as malformed: what the entries read before the fault said is not listed.
+        del faults.items[listed:]
+        faults.total = total
         position = getattr(error, "position", (None,))[0]
         faults.add(position, "file", "xml", _("The file is not well-formed XML, or declares a DTD or entities "
                                               "(refused): %(error)s") % {"error": error})
         return parsed
-    statement = _find(root, "BkToCstmrStmt")
-    if _local(root.tag) != "Document" or statement is None or "camt.053" not in root.tag:
+    if not builder.camt053 or not builder.statements:
         faults.add(1, "file", "not_camt053", _("The file is not an ISO 20022 camt.053 bank statement."))
-        return parsed
-    # the totals are each statement's, checked here
-    for stmt in _all(statement, "Stmt"):
-        _statement_read(stmt, parsed, faults)
     return parsed
 
 
-def _statement_read(stmt: Element, parsed: Parsed, faults: Faults) -> None:
-    account = _text(stmt, "Acct/Id/Othr/Id") or _text(stmt, "Acct/Id/IBAN")
-    if not account:
-        faults.add(int(stmt.get(_LINE)), "Stmt/Acct/Id", "required", _("The statement names no account."))
-    entries = _all(stmt, "Ntry")
-    first, first_net = parsed.good, parsed.net
-    for entry in entries:
-        _entry_read(entry, account, parsed, faults)
+def _statement_totals(stmt: Element, entries: int, amounts: Decimal, good: int, good_net: Decimal,
+                      faults: Faults) -> None:
+    """A statement's own totals (`TxsSummry`) against its entries: how many, their sum, the net."""
+    if entries == 0:
+        account = _text(stmt, "Acct/Id/Othr/Id") or _text(stmt, "Acct/Id/IBAN")
+        if not account:
+            faults.add(int(stmt.get(_LINE)), "Stmt/Acct/Id", "required", _("The statement names no account."))
     summary = _find(stmt, "TxsSummry/TtlNtries")
     if summary is None:
         return
     row = int(summary.get(_LINE))
     try:
-        count = int(_text(summary, "NbOfNtries") or len(entries))
+        count = int(_text(summary, "NbOfNtries") or entries)
         total = Decimal(_text(summary, "Sum") or "0")
         net = Decimal(_text(summary, "TtlNetNtry/Amt") or "0")
     except (ValueError, InvalidOperation):
@@ -106,15 +169,14 @@ def _statement_read(stmt: Element, parsed: Parsed, faults: Faults) -> None:
         return
     if _text(summary, "TtlNetNtry/CdtDbtInd") == "DBIT":
         net = -net
-    good, good_net = parsed.good - first, parsed.net - first_net
-    if count != len(entries):
+    if count != entries:
         faults.add(row, "TxsSummry/TtlNtries/NbOfNtries", "totals",
-                   _("The file says %(said)s records; it has %(has)s.") % {"said": count, "has": len(entries)})
-    if _text(summary, "Sum") and total != sum((_amount_of(e) for e in entries), Decimal("0.00")):
+                   _("The file says %(said)s records; it has %(has)s.") % {"said": count, "has": entries})
+    if _text(summary, "Sum") and total != amounts:
         faults.add(row, "TxsSummry/TtlNtries/Sum", "totals",
                    _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
-                   % {"said": total, "has": sum((_amount_of(e) for e in entries), Decimal("0.00"))})
-    if _text(summary, "TtlNetNtry/Amt") and good == len(entries) and net != good_net:
+                   % {"said": total, "has": amounts})
+    if _text(summary, "TtlNetNtry/Amt") and good == entries and net != good_net:
         faults.add(row, "TxsSummry/TtlNtries/TtlNetNtry", "totals",
                    _("The file says its amounts come to %(said)s; its lines come to %(has)s.")
                    % {"said": net, "has": good_net})

@@ -88,23 +88,34 @@ def feed_import(*, content: bytes | BinaryIO, format: str, actor: Viewer, name: 
         return FeedResult(file=known, created=False)
     faults = Faults()
     stage = Stage(faults=faults, today=today_in_shanghai(), actor=actor)
+
+    def file_made(records: int, total) -> tuple[CollectorFile, bool]:
+        return CollectorFile.objects.get_or_create(sha256=sha256, defaults=dict(
+            format=format, name=name[:200], records=records, total=total, actor=actor.label(),
+            actor_user_id=actor.user_id))
+
     if parsed is None:
         parsed = Parsed([])
-        if format != FeedFormat.CSV or not csv_stage(stage, content, parsed, faults):
+        if format != FeedFormat.CSV or not csv_stage(stage, content, parsed, faults, file_made):
             stage.fill(lambda into: _READERS[format](content, faults, into), parsed)
     else:
         lines, parsed.lines = parsed.lines, []
         stage.fill(lambda into: [stage.line(line) for line in lines], parsed)
-    stage.check(parsed)
-    faults.raise_if_any()
-    file, created = CollectorFile.objects.get_or_create(sha256=sha256, defaults=dict(
-        format=format, name=name[:200], records=parsed.good, total=parsed.net, actor=actor.label(),
-        actor_user_id=actor.user_id))
-    result = FeedResult(file=file, created=created)
-    if not created:  # the same file, sent at the same time: the other import has it
-        return result
-    counts = stage_store(file, actor=actor)
-    result.stored, result.seen_before, result.conflicts = counts["stored"], counts["seen_before"], counts["conflicts"]
+    if stage.stored is not None:  # every line a good new credit: stored by the fast path's one statement
+        file, created, stored = stage.stored
+        result = FeedResult(file=file, created=created, stored=stored)
+        if not created:
+            return result
+    else:
+        stage.check(parsed)
+        faults.raise_if_any()
+        file, created = file_made(parsed.good, parsed.net)
+        result = FeedResult(file=file, created=created)
+        if not created:  # the same file, sent at the same time: the other import has it
+            return result
+        counts = stage_store(file, actor=actor)
+        result.stored, result.seen_before, result.conflicts = (counts["stored"], counts["seen_before"],
+                                                               counts["conflicts"])
     if result.stored <= settings.COLLECTION_APPLY_CHUNK:
         _apply_into(result, file=file, actor=actor, limit=None)
     else:

@@ -137,3 +137,50 @@ def test_a_line_break_inside_quotes_is_refused_as_the_twin_refuses_it(account, m
 def test_a_total_line_before_the_end_refuses_the_file_as_the_twin_does(account):
     content = _good(account, total=False).decode().replace("\n", "\nTOTAL,1,100.00\n", 2).encode()
     assert "after_total" in {code for _r, _f, code, _m in _refusal(content)}
+
+
+CREDIT_ROWS = [("{n}", "D-1", "2026-01-10", "100.00", "社保费 第一笔"), ("{n}", "D-2", "2026-01-11", "0.5"),
+               ("{n}", "D-3", "2026-01-11", "7", "Ünïcode　text")]
+
+
+def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_in_one_statement(account, other,
+                                                                                           monkeypatch):
+    rows = [tuple(v.format(n=account.account_number) for v in row) for row in CREDIT_ROWS]
+    with monkeypatch.context() as patched:
+        _twin_refused(patched)
+        patched.setattr(staging.Stage, "copy_good", lambda *a, **k: pytest.fail("the typed staging table was used"))
+        result = feed_import(content=csv_file(*rows, total=(3, "107.50")), format="csv", actor=SYSTEM, name="t")
+    assert (result.stored, result.file.records, result.file.total) == (3, 3, D("107.50"))
+    _no_fast_path(monkeypatch)
+    feed_import(content=csv_file(*[(other.account_number, *row[1:]) for row in rows]), format="csv", actor=SYSTEM,
+                name="t")
+    assert _stored(account) == _stored(other)
+
+
+def test_a_file_of_credits_seen_before_or_twice_goes_the_long_way(account):
+    n = account.account_number
+    feed_import(content=csv_file((n, "E-1", "2026-01-10", "10.00")), format="csv", actor=SYSTEM, name="t")
+    again = feed_import(content=csv_file((n, "E-1", "2026-01-10", "10.00"), (n, "E-2", "2026-01-10", "2.00")),
+                        format="csv", actor=SYSTEM, name="t")
+    assert (again.stored, again.seen_before, again.conflicts) == (1, 1, 0)
+    with pytest.raises(FeedRefused) as refused:
+        feed_import(content=csv_file((n, "E-3", "2026-01-10", "1.00"), (n, "E-3", "2026-01-10", "1.00")),
+                    format="csv", actor=SYSTEM, name="t")
+    assert [(e["row"], e["code"]) for e in refused.value.errors] == [(3, "duplicate")]
+    assert CollectorRecord.objects.filter(account=account).count() == 2
+
+
+def test_a_record_must_name_an_account_and_a_file_that_exist_and_an_account_with_records_stays():
+    from django.db import IntegrityError, connection, transaction
+
+    from tests.collection.factories import CollectorRecordFactory
+
+    record = CollectorRecordFactory()
+    for field in ("account_id", "file_id"):  # checked once per INSERT statement, by the records' trigger
+        twin = CollectorRecordFactory.build(account=record.account, file=record.file, transaction_id=f"X-{field}")
+        setattr(twin, field, 10**9)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            twin.save()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM collection_collectionaccount WHERE id = %s", [record.account_id])
+    assert CollectorRecord.objects.filter(pk=record.pk).exists()

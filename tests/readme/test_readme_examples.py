@@ -59,7 +59,9 @@ def _environment() -> dict:
 @pytest.fixture
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", employers=12, persons=120, seed=1, stdout=io.StringIO())
+    # persons: enough that each of the four history employers gets its staff (demo.money), as in `make run`:
+    # with 120, the second portal employer had none, so no history and nothing for the payment-order walk to pay.
+    call_command("seed_demo", employers=12, persons=500, seed=1, stdout=io.StringIO())
     call_command("demo_accounts", stdout=io.StringIO())
 
 
