@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
-from lookup_bench import http_get, wrk  # noqa: E402
+from lookup_bench import wrk  # noqa: E402
 
 DB = "agency_bench_arrears"
 HOST, DEFAULT_PORT = "127.0.0.1", 8751
@@ -220,21 +219,8 @@ def main() -> dict:
     script.write_text(LUA)
     days_file.write_text("\n".join((on + timedelta(days=d)).isoformat() for d in range(61)) + "\n")
     base = f"http://{HOST}:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=support.ROOT, env=env, start_new_session=True)
+    server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     try:
-        for _ in range(100):
-            try:
-                if http_get(f"{base}/bench/constant")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
         tokens = [token_get(base, c) for c in client_ids]
         tokens_file.write_text("\n".join(tokens) + "\n")
         request = urllib.request.Request(f"{base}/api/v1/employer/arrears?on={on.isoformat()}",
@@ -252,8 +238,7 @@ def main() -> dict:
                        script_args=(str(tokens_file), str(days_file)), **common)
         print(f"  arrears: {measured}", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     result = {
