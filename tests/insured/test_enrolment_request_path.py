@@ -1,0 +1,33 @@
+"""Issue 21 (the enrolment no slower than before one shape): a portal's enrolment of a new person is a
+fixed number of SQL round trips; the entry point's declaration, caller check and event add none beyond
+its savepoint. A slow page is what a user notices; the statement count is its deterministic proxy."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from insured.models import Employment, RelationshipEvent
+from tests.employers.factories import EmployerFactory
+from tests.employers.portal import Portal
+from tests.ids import resident_id
+
+pytestmark = pytest.mark.django_db
+
+# token + client + employer; SAVEPOINT (the request's transaction, a savepoint inside the test's);
+# the idempotency record; SAVEPOINT (the entry point); employer + region + terms; the person locked
+# by number; INSERT person, employment, relationship, event; RELEASE; the idempotency answer; RELEASE.
+ENROLMENT_STATEMENTS = 13
+
+
+def test_a_portal_enrolment_of_a_new_person_is_a_fixed_number_of_statements():
+    portal = Portal(EmployerFactory())
+    body = {"document_number": resident_id(seq=41), "name": "周七", "start_date": timezone.localdate(),
+            "monthly_wage": "9000.00"}
+    with CaptureQueriesContext(connection) as captured:
+        response = portal.post("/api/v1/employer/enrolments", body, key="pin-1")
+    assert response.status_code == 201, response.content
+    statements = [q["sql"][:120] for q in captured.captured_queries]
+    assert len(statements) == ENROLMENT_STATEMENTS, "\n".join(statements)
+    assert Employment.objects.filter(person_id=response.json()["person_id"], employer=portal.employer).exists()
+    assert RelationshipEvent.objects.filter(pk=response.json()["id"], kind="enrolment").exists()
