@@ -45,7 +45,7 @@ from insured.models import (
 from insured.relationships import relationship_move
 from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
-from insured.terms import StaffingRule, employer_with_terms, terms_for
+from insured.terms import StaffingRule, employer_with_terms, terms_for, terms_loaded
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
@@ -238,6 +238,8 @@ def _employer_of(employer: Employer, actor: Viewer) -> Employer:
     if actor.kind is Kind.EMPLOYER:
         if employer.pk != actor.employer_id:
             raise Forbidden(_("A portal files for its own employer only."))
+        if terms_loaded(employer):  # the portal's own row, read with its token in this request
+            return employer
     elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
         raise NotFound(_("No such employer is visible to you."))
     return employer_with_terms(employer.pk)

@@ -14,10 +14,11 @@ from tests.ids import resident_id
 
 pytestmark = pytest.mark.django_db
 
-# token + client + employer; SAVEPOINT (the request's transaction, a savepoint inside the test's);
-# the idempotency record; SAVEPOINT (the entry point); employer + region + terms; the person locked
+# token + client + employer with its region and staffing terms; SAVEPOINT (the request's transaction,
+# a savepoint inside the test's); the idempotency record; SAVEPOINT (the entry point); the person locked
 # by number; INSERT person, employment, relationship, event; RELEASE; the idempotency answer; RELEASE.
-ENROLMENT_STATEMENTS = 13
+# (13 before issue 21's fix: the employer, its region and terms were read again by the service.)
+ENROLMENT_STATEMENTS = 12
 
 
 def test_a_portal_enrolment_of_a_new_person_is_a_fixed_number_of_statements():
@@ -31,3 +32,19 @@ def test_a_portal_enrolment_of_a_new_person_is_a_fixed_number_of_statements():
     assert len(statements) == ENROLMENT_STATEMENTS, "\n".join(statements)
     assert Employment.objects.filter(person_id=response.json()["person_id"], employer=portal.employer).exists()
     assert RelationshipEvent.objects.filter(pk=response.json()["id"], kind="enrolment").exists()
+    assert not [s for s in statements if s.startswith('SELECT "employers_employer"')]  # no second employer read
+
+
+def test_the_region_terms_read_with_the_token_decide_a_review():
+    """The terms come from the token's statement: a region that reviews enrolments still gets a pending one."""
+    from insured.models import StaffingTerms
+
+    employer = EmployerFactory()
+    StaffingTerms.objects.update_or_create(region=employer.region, defaults={"enrolment_needs_confirmation": True})
+    portal = Portal(employer)
+    body = {"document_number": resident_id(seq=42), "name": "吴八", "start_date": timezone.localdate(),
+            "monthly_wage": "9000.00"}
+    response = portal.post("/api/v1/employer/enrolments", body, key="pin-2")
+    assert response.status_code == 201, response.content
+    assert response.json()["decision"] == "pending"
+    assert not Employment.objects.filter(employer=employer).exists()
