@@ -74,7 +74,18 @@ class EmployerClientValidator(OAuth2Validator):
         """
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
         found = _token_with_client.instances(Viewer.system(), checksum)
-        return found[0] if found else None
+        if not found:
+            return None
+        client = getattr(found[0].application, "employer_client", None) if found[0].application else None
+        if client is not None:
+            client.employer._read_with_token = True  # fresh: read by this request (employer_read_with_token)
+        return found[0]
+
+
+def employer_read_with_token(employer) -> bool:
+    """The employer row is the portal's own, read with its token by the current request (with the
+    relations of token_employer_relations), not an instance a caller kept or built."""
+    return getattr(employer, "_read_with_token", False)
 
 
 # What the portal's employer is loaded with besides itself (select_related() paths from the employer),

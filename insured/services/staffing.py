@@ -28,6 +28,7 @@ from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from employers.models import Employer, RegistrationStatus
+from employers.oauth import employer_read_with_token
 from insured import events
 from insured.documents import document_check
 from insured.models import (
@@ -238,7 +239,7 @@ def _employer_of(employer: Employer, actor: Viewer) -> Employer:
     if actor.kind is Kind.EMPLOYER:
         if employer.pk != actor.employer_id:
             raise Forbidden(_("A portal files for its own employer only."))
-        if terms_loaded(employer):  # the portal's own row, read with its token in this request
+        if employer_read_with_token(employer) and terms_loaded(employer):  # read with the token, this request
             return employer
     elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
         raise NotFound(_("No such employer is visible to you."))

@@ -2,6 +2,8 @@
 fixed number of SQL round trips; the entry point's declaration, caller check and event add none beyond
 its savepoint. A slow page is what a user notices; the statement count is its deterministic proxy."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -48,3 +50,20 @@ def test_the_region_terms_read_with_the_token_decide_a_review():
     assert response.status_code == 201, response.content
     assert response.json()["decision"] == "pending"
     assert not Employment.objects.filter(employer=employer).exists()
+
+
+def test_an_employer_the_caller_kept_is_read_again_for_its_terms():
+    """Only the row the portal's token brought in this request is trusted; an instance a caller kept (its
+    region's terms cached, then changed in the database) is read again, so the current terms decide."""
+    from insured.models import Channel, StaffingTerms
+    from insured.services.staffing import enrolment_submit
+    from tests import builders
+
+    employer = EmployerFactory()
+    terms = StaffingTerms.objects.create(region=employer.region, enrolment_needs_confirmation=False)
+    assert employer.region.staffing_terms is terms  # cached on the kept instance
+    StaffingTerms.objects.filter(pk=terms.pk).update(enrolment_needs_confirmation=True)
+    event = enrolment_submit(employer=employer, document_number=resident_id(seq=43), name="郑九",
+                             start_date=timezone.localdate(), monthly_wage=Decimal("9000.00"),
+                             actor=builders.portal(employer), channel=Channel.API)
+    assert event.decision == "pending"
