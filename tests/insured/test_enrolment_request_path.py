@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from insured.models import Employment, RelationshipEvent
+from tests.agency.factories import OfficeFactory
 from tests.employers.factories import EmployerFactory
 from tests.employers.portal import Portal
 from tests.ids import resident_id
@@ -42,6 +43,7 @@ def test_the_region_terms_read_with_the_token_decide_a_review():
     from insured.models import StaffingTerms
 
     employer = EmployerFactory()
+    OfficeFactory(region=employer.region)  # the office whose clerks review it
     StaffingTerms.objects.update_or_create(region=employer.region, defaults={"enrolment_needs_confirmation": True})
     portal = Portal(employer)
     body = {"document_number": resident_id(seq=42), "name": "吴八", "start_date": timezone.localdate(),
@@ -60,6 +62,7 @@ def test_an_employer_the_caller_kept_is_read_again_for_its_terms():
     from tests import builders
 
     employer = EmployerFactory()
+    OfficeFactory(region=employer.region)
     terms = StaffingTerms.objects.create(region=employer.region, enrolment_needs_confirmation=False)
     assert employer.region.staffing_terms is terms  # cached on the kept instance
     StaffingTerms.objects.filter(pk=terms.pk).update(enrolment_needs_confirmation=True)
