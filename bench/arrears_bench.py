@@ -90,7 +90,8 @@ def month(n: int) -> date:
 
 
 def load(background: int, bench: int) -> list[int]:
-    sql("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
+    sql("INSERT INTO agency_region (code, name, province, external, pooling_area) "
+        "VALUES ('310101', 'Bench', 'Shanghai', false, '')")
     sql("""
         INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
                registration_status, registration_number, registered_on, risk_class, risk_float_percent,
