@@ -126,6 +126,8 @@ def load(background: int, bench: int) -> list[int]:
 
 def pay_history(employer_ids: list[int]) -> int:
     """Pay each month through the service: on time, late, partly, or (the last three) not at all."""
+    from django.db import transaction
+
     from common.access import Kind, Viewer
     from contributions.models import Charge
     from contributions.payments import payment_record
@@ -143,8 +145,9 @@ def pay_history(employer_ids: list[int]) -> int:
             paid_on = period.replace(day=15) + timedelta(days=late)
             # a late month's fee is paid with it (rounded up to the yuan: what is over stays a credit)
             extra = Decimal(int(amount * Decimal("0.0005") * late) + 1) if late else Decimal(0)
-            payment_record(employer_id=employer_id, bank_reference=f"B{employer_id}-{n}", amount=amount + extra,
-                           paid_on=paid_on, actor=viewer)
+            with transaction.atomic():  # a helper of the collection services, which lock in their transaction
+                payment_record(employer_id=employer_id, bank_reference=f"B{employer_id}-{n}", amount=amount + extra,
+                               paid_on=paid_on, actor=viewer)
             payments += 1
     return payments
 
