@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
-from lookup_bench import http_get, wrk  # noqa: E402
+from lookup_bench import wrk  # noqa: E402
 
 DB = "agency_bench_arrears"
 HOST, DEFAULT_PORT = "127.0.0.1", 8751
@@ -91,7 +90,8 @@ def month(n: int) -> date:
 
 
 def load(background: int, bench: int) -> list[int]:
-    sql("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
+    sql("INSERT INTO agency_region (code, name, province, external, pooling_area) "
+        "VALUES ('310101', 'Bench', 'Shanghai', false, '')")
     sql("""
         INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
                registration_status, registration_number, registered_on, risk_class, risk_float_percent,
@@ -126,6 +126,8 @@ def load(background: int, bench: int) -> list[int]:
 
 def pay_history(employer_ids: list[int]) -> int:
     """Pay each month through the service: on time, late, partly, or (the last three) not at all."""
+    from django.db import transaction
+
     from common.access import Kind, Viewer
     from contributions.models import Charge
     from contributions.payments import payment_record
@@ -143,8 +145,9 @@ def pay_history(employer_ids: list[int]) -> int:
             paid_on = period.replace(day=15) + timedelta(days=late)
             # a late month's fee is paid with it (rounded up to the yuan: what is over stays a credit)
             extra = Decimal(int(amount * Decimal("0.0005") * late) + 1) if late else Decimal(0)
-            payment_record(employer_id=employer_id, bank_reference=f"B{employer_id}-{n}", amount=amount + extra,
-                           paid_on=paid_on, actor=viewer)
+            with transaction.atomic():  # a helper of the collection services, which lock in their transaction
+                payment_record(employer_id=employer_id, bank_reference=f"B{employer_id}-{n}", amount=amount + extra,
+                               paid_on=paid_on, actor=viewer)
             payments += 1
     return payments
 
@@ -220,21 +223,8 @@ def main() -> dict:
     script.write_text(LUA)
     days_file.write_text("\n".join((on + timedelta(days=d)).isoformat() for d in range(61)) + "\n")
     base = f"http://{HOST}:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=support.ROOT, env=env, start_new_session=True)
+    server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     try:
-        for _ in range(100):
-            try:
-                if http_get(f"{base}/bench/constant")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
         tokens = [token_get(base, c) for c in client_ids]
         tokens_file.write_text("\n".join(tokens) + "\n")
         request = urllib.request.Request(f"{base}/api/v1/employer/arrears?on={on.isoformat()}",
@@ -252,8 +242,7 @@ def main() -> dict:
                        script_args=(str(tokens_file), str(days_file)), **common)
         print(f"  arrears: {measured}", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     result = {

@@ -82,7 +82,8 @@ def months_before(period: date, n: int) -> date:
 
 
 def load(employers: int, missing: int) -> None:
-    sql("INSERT INTO agency_region (code, name, province) VALUES ('310101', 'Bench', 'Shanghai')")
+    sql("INSERT INTO agency_region (code, name, province, external, pooling_area) "
+        "VALUES ('310101', 'Bench', 'Shanghai', false, '')")
     sql("""
         INSERT INTO employers_employer (uscc, uscc_override_reason, name, kind, region_id, established_on,
                registration_status, registration_number, registered_on, risk_class, risk_float_percent,

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 import support  # noqa: E402
-from lookup_bench import http_get, parse_wrk  # noqa: E402
+from lookup_bench import parse_wrk  # noqa: E402
 
 from common.identifiers import resident_id_check_character, resident_id_parse  # noqa: E402
 from demo import data as demo_data  # noqa: E402  (pure Python: reference data only)
@@ -348,23 +346,10 @@ def main() -> dict:
         loaded = counts(conn)
 
     base = f"http://{HOST}:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=support.ROOT, env=env, start_new_session=True)
+    server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     quiet: dict[str, float] = {}
     profile_text = None
     try:
-        for _ in range(100):
-            try:
-                if http_get(f"{base}/bench/constant")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
         tokens = [token_get(base, c["client_id"]) for c in clients]
         tokens_file.write_text("".join(t + "\n" for t in tokens))
 
@@ -402,8 +387,7 @@ def main() -> dict:
             after = counts(conn)
         print(f"  enrolment: {result}", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
 
     try:
         if args.profile:

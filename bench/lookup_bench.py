@@ -18,14 +18,11 @@ Targets: the lookup reaches at least half the constant view's throughput, p99 un
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -216,21 +213,8 @@ def main() -> dict:
         print("  " + "\n  ".join(profile_text.splitlines()[:12]), flush=True)
 
     base = f"http://{HOST}:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=support.ROOT, env=env, start_new_session=True)
+    server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     try:
-        for _ in range(100):
-            try:
-                if http_get(f"{base}/bench/constant")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
         status, body = http_get(f"{base}/api/v1/agency/persons?document={docs[0]}", cookie)
         assert status == 200 and body.count(b'"id"') == 1, (status, body[:300])
         status, body = http_get(f"{base}/api/v1/agency/persons?document={foreign}", cookie)
@@ -252,8 +236,7 @@ def main() -> dict:
                               **common)
         print(f"  constant with the session cookie: {constant_cookie}", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     share = lookup["requests_per_s"] / constant["requests_per_s"]

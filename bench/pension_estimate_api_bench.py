@@ -23,11 +23,9 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -163,21 +161,8 @@ def main() -> dict:
     script.write_text(LUA)
     cookies_file.write_text("\n".join(c for _pk, c in sessions) + "\n")
     base = f"http://{HOST}:{args.port}"
-    server = subprocess.Popen(
-        [str(Path(support.PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"{HOST}:{args.port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.worker_threads),
-         "--log-level", "warning", "--keep-alive", "5"],
-        cwd=support.ROOT, env=env, start_new_session=True)
+    server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     try:
-        for _ in range(150):
-            try:
-                if http_get(f"{base}/bench/constant")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not come up")
         status, body = http_get(f"{base}/api/v1/me/pension-estimate", cookie=f"sessionid={sessions[0][1]}")
         answer = json.loads(body)
         assert status == 200 and answer["points"] == expected["points"], (status, body[:300])
@@ -189,8 +174,7 @@ def main() -> dict:
         measured = wrk(f"{base}/api/v1/me/pension-estimate", duration=args.duration, script=script,
                        script_args=(str(cookies_file),), **common)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
     statutory = next(p for p in answer["points"] if p["key"] == "statutory")
     result = {"bench": "pension_estimate_api", "persons": args.persons, "clients": args.clients,

@@ -259,36 +259,59 @@ def portal_client_issue(db_name: str, secret: str) -> str:
 
 
 class Gunicorn:
-    """config.wsgi served by gunicorn with ONE sync worker, for as long as the `with` block runs: a
-    portal token, a warm-up request and the worker's memory high-water mark (VmHWM)."""
+    """config.wsgi served by gunicorn for as long as the `with` block runs (or between start() and
+    stop()): the one harness of every HTTP benchmark. `workers=1, threads=1` is ONE sync worker (whose
+    memory high-water mark worker_peak_mb() reads); `threads > 1` is gthread workers with keep-alive,
+    as the load benchmarks (wrk) use. Also a portal token and a warm-up request."""
 
-    def __init__(self, env: dict[str, str], port: int, host: str = "127.0.0.1"):
+    def __init__(self, env: dict[str, str], port: int, host: str = "127.0.0.1", *, workers: int = 1,
+                 threads: int = 1, timeout: int = 600, wait_s: float = 30.0):
         self.env, self.base = env, f"http://{host}:{port}"
         self.bind = f"{host}:{port}"
+        self.workers, self.threads, self.timeout, self.wait_s = workers, threads, timeout, wait_s
         self.server: subprocess.Popen | None = None
 
-    def __enter__(self) -> Gunicorn:
+    def describe(self) -> str:
+        if self.threads > 1:
+            return f"{self.workers} workers x {self.threads} threads (gthread)"
+        return f"{self.workers} sync worker{'s' if self.workers > 1 else ''}"
+
+    def start(self) -> Gunicorn:
         import urllib.request
 
-        self.server = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", self.bind,
-             "--workers", "1", "--timeout", "600", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True)
-        for _ in range(150):
+        cmd = [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", self.bind,
+               "--workers", str(self.workers), "--timeout", str(self.timeout), "--log-level", "warning"]
+        if self.threads > 1:
+            cmd += ["--worker-class", "gthread", "--threads", str(self.threads), "--keep-alive", "5"]
+        self.server = subprocess.Popen(cmd, cwd=ROOT, env=self.env, start_new_session=True)
+        deadline = time.monotonic() + self.wait_s
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                break
             try:
                 with urllib.request.urlopen(f"{self.base}/bench/constant", timeout=2) as response:
                     if response.status == 200:
                         return self
             except OSError:
                 time.sleep(0.2)
-        self.__exit__(None, None, None)
+        self.stop()
         raise SystemExit("gunicorn did not come up")
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
         import signal
 
-        os.killpg(self.server.pid, signal.SIGTERM)
+        if self.server is None:
+            return
+        if self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
         self.server.wait(timeout=30)
+        self.server = None
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def token(self, client_id: str, secret: str) -> str:
         import urllib.parse

@@ -116,7 +116,8 @@ class CompiledQuery:
         return _Compiled(sql, slots, queryset.db, compiler, converters, bool(queryset.query.select_for_update),
                          fields, model, init_list or [], start, end, populators or [], queryset.model)
 
-    def _rows(self, viewer: Viewer, values: tuple) -> tuple[_Compiled | None, list, str]:
+    def _rows(self, viewer: Viewer, values: tuple, then: tuple[str, list] | None = None
+              ) -> tuple[_Compiled | None, list, str]:
         key = viewer.kind
         if key not in self._compiled:
             with self._lock:
@@ -125,13 +126,18 @@ class CompiledQuery:
         compiled = self._compiled[key]
         if compiled is None:
             return None, [], ""
-        # Routed per call, as the queryset would be (a replica for marked reads; a lock on the primary).
-        db = router.db_for_write(compiled.source) if compiled.lock else router.db_for_read(compiled.source)
+        # Routed per call, as the queryset would be (a replica for marked reads; a lock or a write on the primary).
+        writes = compiled.lock or then is not None
+        db = router.db_for_write(compiled.source) if writes else router.db_for_read(compiled.source)
         if compiled.lock and not connections[db].in_atomic_block:
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = [values[arg] if kind == "value" else getattr(viewer, arg) if kind == "viewer" else arg
                   for kind, arg in compiled.slots]
-        rows = fetch_prepared(db, compiled.sql, params)
+        sql = compiled.sql
+        if then is not None:  # the rows read as `found`, and a write over them, in one statement
+            sql = f"WITH found AS ({sql}), written AS ({then[0]}) SELECT * FROM found"
+            params = [*params, *then[1]]
+        rows = fetch_prepared(db, sql, params)
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         return compiled, rows, db
@@ -139,6 +145,16 @@ class CompiledQuery:
     def values(self, viewer: Viewer, *values) -> list[dict]:
         """The rows of a `.values()` queryset, as dicts."""
         compiled, rows, _db = self._rows(viewer, values)
+        if compiled is None:
+            return []
+        return [dict(zip(compiled.fields, row, strict=True)) for row in rows]
+
+    def values_then(self, viewer: Viewer, *values, then: tuple[str, list]) -> list[dict]:
+        """`values()`, and in the SAME statement on the primary `then = (sql, params)`: an
+        `INSERT .. SELECT .. FROM found` over the rows read (`found` holds the `.values()` columns
+        under their names). One round trip instead of a read, BEGIN, INSERT and COMMIT: outside a
+        transaction the statement is its own, so the rows are returned only if the write commits."""
+        compiled, rows, _db = self._rows(viewer, values, then)
         if compiled is None:
             return []
         return [dict(zip(compiled.fields, row, strict=True)) for row in rows]

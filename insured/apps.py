@@ -17,6 +17,10 @@ class InsuredConfig(AppConfig):
 
         for path in VIEWER_ROWS:  # the session's one-round-trip load brings the user as the backend does
             session_user_relation_register(path)
+        from employers.oauth import token_employer_relation_register
+
+        # A portal's employer arrives with its region and staffing terms (insured.terms.employer_with_terms).
+        token_employer_relation_register("region__staffing_terms")
         # Persons' apps (authorization code + PKCE): a kind of OAuth client of their own, which may obtain
         # `read` and `write` for the person who signs in, while the app is not revoked.
         client_kind_register(ClientKind("person_app", _person_app_active, frozenset({"read", "write"})))

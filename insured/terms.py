@@ -36,6 +36,14 @@ def employer_with_terms(pk: int) -> Employer:
     return found[0]
 
 
+def terms_loaded(employer: Employer) -> bool:
+    """The employer was read with its region and the region's staffing terms (employer_with_terms, or a
+    portal's token statement, employers.oauth.token_employer_relations): nothing left to load."""
+    region_cache = Employer.region.field
+    return (region_cache.is_cached(employer)
+            and Region.staffing_terms.related.is_cached(region_cache.get_cached_value(employer)))
+
+
 def terms_for(region: Region) -> StaffingTerms:
     """The region's staffing terms; the defaults when it has no row of its own."""
     related = Region.staffing_terms.related

@@ -13,9 +13,9 @@ from common.identifiers import mask_document
 from common.pagination import Cursor
 from common.permissions import IsClerk, IsInsuredPerson
 from common.problems import ValidationFailed
-from insured.access_log import record_access_log, record_accesses_log
+from insured.access_log import person_lookup_logged, record_access_log
 from insured.models import DocumentType, HukouType, InsuredPerson, RecordAccessKind, Sex, StatementDelivery
-from insured.selectors.persons import person_lookup_rows, persons_visible
+from insured.selectors.persons import persons_visible
 from insured.services.persons import person_register
 
 
@@ -88,13 +88,11 @@ class AgencyPersonListApi(ApiView):
         # A document number is unique, so the list is one page of at most one entry: the cursor
         # envelope without the paginator's ordering and slicing (a page_size given is still checked).
         self.pagination_class().get_page_size(request)
-        rows = person_lookup_rows(self.viewer, document)
+        rows = person_lookup_logged(self.viewer, document)  # the staff access written in the same statement
         results = [{"id": row["id"], "document_type": row["document_type"],
                     "document_number": mask_document(row["document_number"]), "name": row["name"],
                     "sex": row["sex"], "birth_date": row["birth_date"], "region_code": row["region__code"]}
                    for row in rows]
-        record_accesses_log(person_ids=[row["id"] for row in rows], viewer=self.viewer,
-                            kind=RecordAccessKind.PERSON_LOOKUP)
         return Response({"next": None, "previous": None, "results": results})
 
     @extend_schema(request=InputSerializer, responses={201: PersonFullSerializer},

@@ -78,7 +78,11 @@ class EnrolmentApi(PortalApiView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = enrolment_submit(employer=Employer(pk=self.viewer.employer_id), actor=self.viewer,
+        # The portal's employer as its token's statement read it (with region and terms: no second lookup);
+        # the service still checks it is the caller's own.
+        own = getattr(request.user, "employer", None)
+        event = enrolment_submit(employer=own if own is not None else Employer(pk=self.viewer.employer_id),
+                                 actor=self.viewer,
                                  channel=Channel.API, **data.validated_data)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 

@@ -20,7 +20,7 @@ def person_find_by_document(viewer: Viewer, document_number: str) -> QuerySet[In
 
 LOOKUP_FIELDS = ("id", "document_type", "document_number", "name", "sex", "birth_date", "region__code")
 # A document number is unique: the lookup finds one person or none.
-_lookup = CompiledQuery(lambda viewer, number: person_find_by_document(viewer, number).values(*LOOKUP_FIELDS)[:1])
+LOOKUP_QUERY = _lookup = CompiledQuery(lambda viewer, number: person_find_by_document(viewer, number).values(*LOOKUP_FIELDS)[:1])
 
 
 def person_lookup_rows(viewer: Viewer, document_number: str) -> list[dict]:

@@ -28,6 +28,7 @@ from common.identifiers import IdentifierError, mask_document
 from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from common.services import PORTAL, STAFF, Machine, Step, entry, row_lock, transition
 from employers.models import Employer, RegistrationStatus
+from employers.oauth import employer_read_with_token
 from insured import events
 from insured.documents import document_check
 from insured.hooks import employment_changed
@@ -46,7 +47,7 @@ from insured.models import (
 from insured.relationships import relationship_move
 from insured.rules import person_new
 from insured.selectors.persons import person_lock_by_document
-from insured.terms import StaffingRule, employer_with_terms, terms_for
+from insured.terms import StaffingRule, employer_with_terms, terms_for, terms_loaded
 
 LATE_AFTER_DAYS = 30  # Art. 58: register within 30 days from the start of employment
 REVIEW_PERMISSION = "insured.change_staffreduction"  # who confirms or rejects staff reductions and enrolments
@@ -242,6 +243,8 @@ def _employer_of(employer: Employer, actor: Viewer) -> Employer:
     if actor.kind is Kind.EMPLOYER:
         if employer.pk != actor.employer_id:
             raise Forbidden(_("A portal files for its own employer only."))
+        if employer_read_with_token(employer) and terms_loaded(employer):  # read with the token, this request
+            return employer
     elif not scope(Employer.objects.filter(pk=employer.pk), actor).exists():
         raise NotFound(_("No such employer is visible to you."))
     return employer_with_terms(employer.pk)
