@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_interest"
+DB = f"{support.DB_PREFIX}_interest"
 TARGET_MINUTES, TARGET_RATIO, TARGET_RECONCILE_RATIO = 2.0, 3.0, 2.0
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_statements"
+DB = f"{support.DB_PREFIX}_statements"
 TARGET_MINUTES, TARGET_SNAPSHOT_RATIO, TARGET_PDF_RATIO, TARGET_STORAGE_GB = 30.0, 3.0, 0.7, 5.0
 WORKERS = os.cpu_count() or 2
 

@@ -16,7 +16,7 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,6 +29,7 @@ from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from statements import events
 from statements.batches import print_batch_files, print_batch_path
+from statements.mail import StatementEmail
 from statements.models import (
     OPEN_DELIVERY,
     Delivery,
@@ -92,8 +93,8 @@ def _reissue_note(statement_id: int, version: int) -> str:
             f"变化如下：{changes}")
 
 
-def _message(delivery_id: int, year: int, address: str, pdf: bytes, note: str = "") -> EmailMessage:
-    message = EmailMessage(
+def _message(delivery_id: int, year: int, address: str, pdf: bytes, note: str = "") -> StatementEmail:
+    message = StatementEmail(
         subject=f"{year}年度社会保险个人权益记录单" + ("（更正版）" if note else ""),
         body=(f"您好：\n\n附件是您{year}年度的社会保险个人权益记录单（PDF）。本记录单依据《中华人民共和国社会保险法》"
               f"第七十四条免费提供；如对记录有异议，请按记录单上的说明申请核查。{note}\n\n此邮件由系统发送，请勿回复。"),
