@@ -59,6 +59,7 @@ from agency.models import (
     Region,
 )
 from agency.sweep import deadline_sweep_run
+from collection.models import CollectorFile, CollectorRecord
 from common.access import Kind, Viewer
 from common.display import actor_text, date_text, message_data, message_render, size_text, user_text
 from employers.models import Employer, EmployerClient, RegistrationApplication
@@ -126,7 +127,8 @@ def data_values() -> list[str]:
                (Document, ["original_name", "content_type", "sha256"]), (CalendarYear, ["source"]),
                (CalendarDay, ["name"]), (ContributionRate, ["note"]),
                (RegistrationApplication, ["name", "uscc"]),
-               (User, ["email", "username"])]  # a username is what a security event's account is
+               (User, ["email", "username"]),  # a username is what a security event's account is
+               (CollectorFile, ["name"]), (CollectorRecord, ["payer_name", "reference_text"])]  # the collector's words
     for model, fields in columns:
         for row in model.objects.values_list(*fields):
             values.extend(str(v) for v in row if v)
