@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import StreamingHttpResponse
@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer, scope, viewer_for_request
+from common.display import actor_text
 from common.fields import ASCII_DIGITS_HINT, ascii_text
 from common.files import files_removed_on_error
 from common.person_views import person_path, person_views_log
@@ -293,6 +294,30 @@ class ReadOnlyAdminMixin(ServiceFormAdminMixin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of a record shown on its page, written only by services: no add, change or delete."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    """A record's append-only events on its page: when, what, and who by name. Set `model`."""
+
+    fields = ["recorded_at", "kind", "actor_shown"]
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_shown(self, obj):
+        return actor_text(obj.actor)
 
 
 class AppendOnlyAdminMixin(ReferenceDataAdminMixin):

@@ -226,16 +226,13 @@ def _load(payer: str, payer_id: int) -> tuple[list[_Target], list[_Target], list
     return ledger.principal, ledger.fees, ledger.sources
 
 
-_LAST = float("inf")
-
-
 def _age(target: _Target) -> tuple:
     """Oldest first: a late fee takes the age of the principal it belongs to, and follows it."""
     if target.kind == ChargeKind.LATE_FEE and target.parent_id is not None:
         # A fee this run posts (no id yet) comes after the fees of the same principal written before.
         return (target.parent_due_on or target.due_on, target.period, target.parent_id, 1,
-                target.charge_id if target.charge_id is not None else _LAST)
-    return (target.due_on, target.period, target.charge_id, 0, target.charge_id)
+                target.charge_id is None, target.charge_id or 0)
+    return (target.due_on, target.period, target.charge_id, 0, False, target.charge_id)
 
 
 @dataclass

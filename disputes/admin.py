@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountEntry
 from agency.admin import RegionTermsInline, due_badge
 from common.access import scope
-from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
+from common.admin import (
+    EventInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ScopedAdminMixin,
+    ServiceForm,
+    ServiceFormAdminMixin,
+)
 from common.display import actor_text
 from common.problems import ValidationFailed
 from disputes.models import (
@@ -101,25 +108,8 @@ class HistoryInlinesMixin:
         return super().construct_change_message(request, form, [], add)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class DisputeEventInline(ReadOnlyInline):
+class DisputeEventInline(EventInline):
     model = DisputeEvent
-    fields = ["recorded_at", "kind", "actor_shown"]
-    readonly_fields = fields
-
-    @admin.display(description=_("actor"))
-    def actor_shown(self, obj):
-        return actor_text(obj.actor)
 
 
 class CorrectionInline(ReadOnlyInline):
@@ -339,14 +329,8 @@ class CorrectionDecisionForm(ServiceForm):
         return correction_reject(correction=self.instance, note=data.get("note", ""), actor=viewer)
 
 
-class CorrectionEventInline(ReadOnlyInline):
+class CorrectionEventInline(EventInline):
     model = CorrectionEvent
-    fields = ["recorded_at", "kind", "actor_shown"]
-    readonly_fields = fields
-
-    @admin.display(description=_("actor"))
-    def actor_shown(self, obj):
-        return actor_text(obj.actor)
 
 
 @admin.register(Correction)
@@ -439,14 +423,8 @@ class CorrectionRequestWithdrawForm(ServiceForm):
         return correction_request_withdraw(request=self.instance, note=data["note"], actor=viewer)
 
 
-class CorrectionRequestEventInline(ReadOnlyInline):
+class CorrectionRequestEventInline(EventInline):
     model = CorrectionRequestEvent
-    fields = ["recorded_at", "kind", "actor_shown"]
-    readonly_fields = fields
-
-    @admin.display(description=_("actor"))
-    def actor_shown(self, obj):
-        return actor_text(obj.actor)
 
 
 @admin.register(CorrectionRequest)

@@ -17,7 +17,7 @@ from agency.admin import RegionTermsInline, due_badge
 from agency.deadlines import deadline_due_on
 from agency.models import DocumentKind
 from common.access import scope, viewer_for_request
-from common.admin import ScopedAdminMixin, each_item_run
+from common.admin import EventInline, ReadOnlyInline, ScopedAdminMixin, each_item_run
 from common.display import actor_text, official_date, official_document
 from common.identifiers import mask_document
 from common.pdf import notice_pdf, pdf_response
@@ -50,17 +50,6 @@ from refunds.services.refunds import (
 from refunds.terms import RefundRule
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class HeirInline(ReadOnlyInline):
     model = RefundHeir
     # The second clerk approves payments to these accounts: they are on the page in full.
@@ -76,14 +65,8 @@ class HeirInline(ReadOnlyInline):
         return f"{obj.share_numerator}/{obj.share_denominator}"
 
 
-class EventInline(ReadOnlyInline):
+class RefundEventInline(EventInline):
     model = RefundEvent
-    fields = ["recorded_at", "kind", "actor_shown"]
-    readonly_fields = fields
-
-    @admin.display(description=_("actor"))
-    def actor_shown(self, obj):
-        return actor_text(obj.actor)
 
 
 class ValueForm(forms.Form):
@@ -129,7 +112,7 @@ class RefundAdminBase(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "reason"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
-    inlines = [HeirInline, EventInline]
+    inlines = [HeirInline, RefundEventInline]
     fields = ["person", "region", "reason", "state", "applied_on", "channel", "applied_by_shown", "payee_name",
               "bank_account", "note",
               "payout_month", "amount", "interest_credited", "prepared_by", "prepared_at", "approved_by",
