@@ -51,9 +51,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-
 import interest_bench  # noqa: E402
+import psutil  # noqa: E402
 import statement_bench  # noqa: E402
 import support  # noqa: E402
 
@@ -326,6 +325,16 @@ def main() -> None:
 
     for job in jobs:  # seed (or find the cached seed) before Django starts in this process
         reused, seconds = fresh_copy(job, args.reuse_seed)
+        if reused:  # the copy was migrated to this code: so is the cache now, and later copies need no migrate
+            db = STATEMENTS_DB if job == "statements" else INTEREST_DB
+            cache = f"{db}_seed_cache"
+            with support.admin_connect() as conn:
+                key = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                   "WHERE datname = %s", [cache]).fetchone()[0]
+            support.db_drop(cache)
+            with support.admin_connect() as conn:
+                conn.execute(f'CREATE DATABASE "{cache}" TEMPLATE "{db}"')
+                conn.execute(f"COMMENT ON DATABASE \"{cache}\" IS '{key}'")
         print(f"  {job}: {'copied' if reused else 'seeded'} {sizes[job]:,} persons in {seconds:.1f} s", flush=True)
     if args.seed_only:
         return
@@ -343,8 +352,11 @@ def main() -> None:
         for job in jobs:
             results[job] = []
             for i, n in enumerate(counts):
-                if i > 0:
-                    fresh_copy(job, True)
+                if i > 0:  # a file copy of the cache, which is at this code's schema (main refreshed it)
+                    db = STATEMENTS_DB if job == "statements" else INTEREST_DB
+                    support.db_drop(db)
+                    with support.admin_connect() as conn:
+                        conn.execute(f'CREATE DATABASE "{db}" TEMPLATE "{db}_seed_cache"')
                 print(f"  {job}: {n} worker(s) ...", flush=True)
                 row = trial(job, n, sizes[job], years[job], media)
                 if job == "interest":
