@@ -8,7 +8,9 @@ Overpayment: what the record leaves unallocated stays the employer's credit up t
 excess of a chunk's records is found by allocating them on trial, in memory
 (`contributions.allocation.allocation_trial`: only a record larger than the limit can leave more
 than the limit), then paying in what is kept. A clerk's assignment from suspense
-(`record_apply_to`) still tries in a savepoint and rolls it back."""
+(`record_apply_to`) still tries in a savepoint and rolls it back. Money given back to a person whose
+flexible months were reversed (issue 28) is held to the same limit (`given_back_limit`): its record is
+applied again by `record_apply_to`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.credits import credits_reverse
 from agency.deadlines import today_in_shanghai
 from collection import events
 from collection.matching import records_match
@@ -25,7 +28,7 @@ from collection.suspense import suspense_enter
 from collection.terms import terms_for
 from common.access import Viewer
 from contributions import events as contribution_events
-from contributions.allocation import allocation_trial, charges_settle_many
+from contributions.allocation import allocation_trial, charges_settle_many, payment_reverse
 from contributions.models import Allocation, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.payments import payment_record
@@ -192,9 +195,6 @@ def given_back_limit(*, payment_ids: list[int], actor: Viewer) -> Decimal:
     application replaces the old one (`Application.replaces`), so the day's reconciliation counts the money
     once, and a later reversal by the collector takes back both the new payment and the suspense item. The
     caller holds the payer's lock and has allocated the payer's money again. Returns the sum put in suspense."""
-    from accounts.credits import credits_reverse  # accounts sits below collection; only this path needs it
-    from contributions.allocation import payment_reverse
-
     to_suspense = ZERO
     applications = (Application.objects.select_related("record__account", "payment")
                     .filter(payment_id__in=payment_ids, payment__reversal__isnull=True).order_by("id"))

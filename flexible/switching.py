@@ -9,8 +9,12 @@ item 1): the staffing services call this through `insured.hooks.employment_hooks
   collector above the limit does: collection.applying.given_back_limit), and the account credit of each is
   taken back by a correcting entry.
 - The employer's staff reduction ends the employment: a flexible worker who has not stopped pays again from
-  the month after the last working day; the relationship records `flexible_start` from then. (One who had
-  stopped resumes when they choose: `flexible_resume`.)
+  the month after the last working day; the relationship of the enrolment's region records `flexible_start`
+  from then, whichever region the employer was in (an employer of another region suspended it when it enrolled
+  the person; that region's relationship is suspended by the reduction, and the enrolment's region keeps the
+  person's record again). (One who had stopped resumes when they choose: `flexible_resume`.)
+- Locks: the person, then their relationships, then the enrolment, as `flexible_stop` and `flexible_resume`
+  take them (flexible/services/enrolment.py `_switch_lock`).
 
 The enrolment itself does not change state: the monthly run skips the employer's months either way
 (flexible/services/charges.py); the relationship events are what the person's file shows.

@@ -132,7 +132,7 @@ def test_the_page_issues_a_payment_order_for_the_open_months_with_its_pdf(region
     flexible_charges_run()
     client = person_client(person)
     before = client.get("/me/flexible/").content.decode()
-    assert 'value="order"' in before and "开具缴费通知单</button>" in before and "付款参考号" not in before
+    assert 'value="order"' in before and "开具缴费通知单</button>" in before and "收款账号" not in before
 
     answer = client.post("/me/flexible/", {"action": "order"})
     order = PaymentOrder.objects.get(person=person)  # the same service as the API: the person's own order
