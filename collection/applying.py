@@ -8,7 +8,9 @@ Overpayment: what the record leaves unallocated stays the employer's credit up t
 excess of a chunk's records is found by allocating them on trial, in memory
 (`contributions.allocation.allocation_trial`: only a record larger than the limit can leave more
 than the limit), then paying in what is kept. A clerk's assignment from suspense
-(`record_apply_to`) still tries in a savepoint and rolls it back."""
+(`record_apply_to`) still tries in a savepoint and rolls it back. Money given back to a person whose
+flexible months were reversed (issue 28) is held to the same limit (`given_back_limit`): its record is
+applied again by `record_apply_to`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.credits import credits_reverse
 from agency.deadlines import today_in_shanghai
 from collection import events
 from collection.matching import records_match
@@ -25,7 +28,7 @@ from collection.suspense import suspense_enter
 from collection.terms import terms_for
 from common.access import Viewer
 from contributions import events as contribution_events
-from contributions.allocation import allocation_trial, charges_settle_many
+from contributions.allocation import allocation_trial, charges_settle_many, payment_reverse
 from contributions.models import Allocation, Payment
 from contributions.models.payments import PaymentChannel
 from contributions.payments import payment_record
@@ -146,10 +149,12 @@ def _payment(employer_id: int, record: CollectorRecord, kept_of: dict[int, Decim
 
 def record_apply_to(record: CollectorRecord, *, employer_id: int | None = None, amount: Decimal, matched_by: str,
                     actor: Viewer, order: PaymentOrder | None = None, reference_suffix: str = "",
-                    person_id: int | None = None, order_id: int | None = None) -> Application | None:
+                    person_id: int | None = None, order_id: int | None = None,
+                    replaces: Application | None = None) -> Application | None:
     """Pay `amount` of `record` in for the employer (also a clerk's assignment from suspense, with
     matched_by CLERK and a `reference_suffix`), or (issue 28) for `person_id`, a flexible worker whose
-    order it quoted; the overpayment above the credit limit to suspense."""
+    order it quoted; the overpayment above the credit limit to suspense. `replaces`: the application
+    this one applies again (`given_back_limit`)."""
     payer = {"employer_id": employer_id} if person_id is None else {"person_id": person_id}
     reference = bank_reference(record, suffix=reference_suffix)
     limit = terms_for(record.account.region_id).credit_limit
@@ -168,12 +173,43 @@ def record_apply_to(record: CollectorRecord, *, employer_id: int | None = None, 
                                            paid_on=record.value_date, actor=actor, channel=PaymentChannel.COLLECTOR)
         application = Application.objects.create(record=record, **payer, payment=payment,
                                                  order_id=order.pk if order is not None else order_id,
-                                                 matched_by=matched_by, amount=kept)
+                                                 matched_by=matched_by, amount=kept, replaces=replaces)
     if amount - kept > 0:
-        suspense_enter(record, amount=amount - kept, reason=SuspenseReason.OVERPAYMENT, actor=actor)
+        suspense_enter(record, amount=amount - kept, reason=SuspenseReason.OVERPAYMENT, actor=actor,
+                       replaces=replaces)
     events.record_applied(record, actor=actor, application=application, kept=kept, to_suspense=amount - kept)
     return application
 
 
 def _allocated(payment_id: int) -> Decimal:
     return sum(Allocation.objects.filter(payment_id=payment_id).values_list("amount", flat=True), ZERO)
+
+
+def given_back_limit(*, payment_ids: list[int], actor: Viewer) -> Decimal:
+    """Money given back to a person (issue 28: their flexible months reversed, an employer's after all) is held
+    to the credit limit of the money it came from, as when the feed paid it in: each of `payment_ids` that was
+    a collector's record and now leaves more than the region's `credit_limit` unallocated is reversed (its
+    allocations released, the account credits of the months it paid reversed, dated the value date) and its
+    record applied again by `record_apply_to`, which keeps what the open charges take plus the limit and puts
+    the rest in suspense for a clerk (SuspenseReason.OVERPAYMENT: the clerk returns it to the payer). The new
+    application replaces the old one (`Application.replaces`), so the day's reconciliation counts the money
+    once, and a later reversal by the collector takes back both the new payment and the suspense item. The
+    caller holds the payer's lock and has allocated the payer's money again. Returns the sum put in suspense."""
+    to_suspense = ZERO
+    applications = (Application.objects.select_related("record__account", "payment")
+                    .filter(payment_id__in=payment_ids, payment__reversal__isnull=True).order_by("id"))
+    for application in applications:
+        record, payment = application.record, application.payment
+        if payment.amount - _allocated(payment.pk) <= terms_for(record.account.region_id).credit_limit:
+            continue
+        label = actor.label()
+        reversed_ = payment_reverse(payment=payment, on=record.value_date, actor=label,
+                                    reason="credit above the limit once the months it paid were reversed")
+        credits_reverse(charge_ids=reversed_.reopened, on=record.value_date, actor=label[:100],
+                        note=record.transaction_id)
+        again = record_apply_to(record, employer_id=application.employer_id, person_id=application.person_id,
+                                amount=application.amount, matched_by=application.matched_by, actor=actor,
+                                order_id=application.order_id, reference_suffix=f"/R{application.pk}",
+                                replaces=application)
+        to_suspense += application.amount - (again.amount if again is not None else ZERO)
+    return to_suspense

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from collection.models import PaymentOrder
 from common.display import official_date, official_document
+from common.identifiers import mask_document
 from common.pdf import Table, notice_pdf
 from contributions.models import ChargeKind
 from contributions.terms import terms_for
@@ -62,8 +63,11 @@ _STATE_NOTE = {"paid": "本通知单已缴清。", "expired": "本通知单已�
 
 @official_document
 def order_pdf(order: PaymentOrder) -> bytes:
-    employer, account = order.employer, order.account
-    rate = terms_for(employer.region_id).late_fee_daily_rate
+    """An employer's order, or (issue 28) a flexible worker's own: the payer named by name and USCC, or by
+    name and masked ID number; a person's payment is found by the reference alone."""
+    employer, person, account = order.employer, order.person, order.account
+    payer = employer or person
+    rate = terms_for(payer.region_id).late_fee_daily_rate
     lines = list(order.lines.all())
     rows = [[f"{line.charge.period:%Y-%m}", str(ChargeKind(line.charge.kind).label),
              official_date(line.charge.due_on), _money(line.amount), _money(line.late_fee),
@@ -73,7 +77,8 @@ def order_pdf(order: PaymentOrder) -> bytes:
     paragraphs = [
         f"请于{official_date(order.valid_until)}前通过银行转账将上述金额缴入收款账户，并在转账附言（用途）栏填写付款参考号"
         f" {order.reference}，款项到账后自动核销。",
-        "未填写付款参考号的款项，按附言中的统一社会信用代码核对；无法确认缴费单位的款项暂列待查，由经办机构核实后处理。",
+        ("未填写付款参考号的款项，按附言中的统一社会信用代码核对；无法确认缴费单位的款项暂列待查，由经办机构核实后处理。"
+         if employer is not None else "未填写付款参考号的款项无法确认缴费人，暂列待查，由经办机构核实后处理。"),
         f"滞纳金自欠缴之日起按日加收{rate * 100:.2f}%（《中华人民共和国社会保险法》第八十六条），本单计至开具日；"
         f"开具日后每逾期一日约加收{_money(order.late_fee_per_day)}元，以征收机构到账记录的起息日为准计算，"
         "多缴部分留作以后各期应缴费用，少缴部分继续计欠。",
@@ -82,9 +87,10 @@ def order_pdf(order: PaymentOrder) -> bytes:
     if order.state in _STATE_NOTE:
         paragraphs.insert(0, _STATE_NOTE[order.state])
     return notice_pdf(
-        agency=f"{employer.region.name}社会保险经办机构", title="社会保险费缴费通知单",
+        agency=f"{payer.region.name}社会保险经办机构", title="社会保险费缴费通知单",
         reference=f"付款参考号：{order.reference}",
-        fields=[("缴费单位", employer.name), ("统一社会信用代码", employer.uscc),
+        fields=[*([("缴费单位", employer.name), ("统一社会信用代码", employer.uscc)] if employer is not None
+                  else [("缴费人", person.name), ("证件号码", mask_document(person.document_number))]),
                 ("付款参考号", f"{order.reference}（转账时请填写在附言栏）"),
                 ("应缴金额", f"{_money(order.amount)}元"), ("金额大写", rmb_uppercase(order.amount)),
                 ("收款户名", account.account_name), ("收款账号", _grouped(account.account_number)),

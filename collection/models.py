@@ -288,7 +288,10 @@ class Application(models.Model):
     date, allocated as every payment is). One per record by matching (payment reference or USCC);
     a clerk's assignment from suspense adds one per suspense item (an overpayment's excess is a
     second part of a matched record). Append-only; a reversal undoes it by the allocation engine's
-    releases (contributions.PaymentReversal), never by changing this row."""
+    releases (contributions.PaymentReversal), never by changing this row. Issue 28: when the months a
+    person's payment paid are reversed (an employer's after all) and what it then leaves is above the
+    credit limit, the payment is reversed and the record applied again as the feed applies it: the new
+    application `replaces` the old one, which then counts no more."""
 
     record = models.ForeignKey(CollectorRecord, on_delete=models.PROTECT, related_name="applications",
                                verbose_name=_("collector record"))
@@ -302,6 +305,8 @@ class Application(models.Model):
                               verbose_name=_("payment order"))
     matched_by = models.CharField(_("matched by"), max_length=10, choices=MatchedBy.choices)
     amount = models.DecimalField(_("amount applied"), **MONEY)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name=_("applied again instead of"))
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
     scope_paths = {"region": ("employer__region_id", "person__region_id"), "employer": "employer_id",
@@ -312,7 +317,8 @@ class Application(models.Model):
         verbose_name = _("application of collected money")
         verbose_name_plural = _("applications of collected money")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
-                       models.UniqueConstraint(fields=["record"], condition=~Q(matched_by="clerk"),
+                       models.UniqueConstraint(fields=["record"],
+                                               condition=~Q(matched_by="clerk") & Q(replaces__isnull=True),
                                                name="application_matched_once"),
                        models.CheckConstraint(condition=(Q(employer__isnull=False, person__isnull=True)
                                                          | Q(employer__isnull=True, person__isnull=False)),
@@ -366,6 +372,10 @@ class SuspenseItem(models.Model):
     # A return to the payer: the bank's reference of the transfer back to the payer's account.
     return_reference = models.CharField(_("reference of the return transfer"), max_length=64, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Issue 28: the application whose payment was reversed so that its money above the credit limit waits
+    # here (a person's flexible months reversed: collection.applying.given_back_limit).
+    replaces = models.OneToOneField(Application, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("instead of the application"))
 
     scope_paths = {"region": "account__region_id"}
 

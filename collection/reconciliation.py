@@ -11,7 +11,9 @@ in exactly one place:
 - returned: items returned to the payer;
 - reversed: payments the collector reversed, and suspense items its reversal took out.
 
-An assigned suspense item counts through its application's payment. A difference means money that
+An assigned suspense item counts through its application's payment; an application applied again
+(issue 28: a person's money above the credit limit once their months were reversed) counts through the
+new application (`Application.replaces`) and the suspense item (`SuspenseItem.replaces`) only. A difference means money that
 was dropped, counted twice, or moved by hand; the nightly job (collection/services/reconciliation.py,
 collection/tasks.py) records each day's figures and the supervisor's home page shows the days
 whose latest check found a difference.
@@ -44,6 +46,8 @@ WITH rec AS (
                AS allocated
       FROM rec JOIN collection_application a ON a.record_id = rec.id
       LEFT JOIN contributions_paymentreversal rv ON rv.payment_id = a.payment_id
+     WHERE NOT EXISTS (SELECT 1 FROM collection_application n WHERE n.replaces_id = a.id)
+       AND NOT EXISTS (SELECT 1 FROM collection_suspenseitem s WHERE s.replaces_id = a.id)
 )
 SELECT account_id, value_date, sum(collected), sum(allocated), sum(credit), sum(suspense), sum(returned),
        sum(reversed)

@@ -45,10 +45,12 @@ SUSPENSE = Machine(_("suspense item"), {
 OPEN_STATES = (S.WAITING, S.ASSIGNMENT_PROPOSED)  # money still in suspense
 
 
-def suspense_enter(record: CollectorRecord, *, amount: Decimal, reason: str, actor: Viewer) -> SuspenseItem:
-    """Put `amount` of `record` in suspense for `reason` (a SuspenseReason)."""
+def suspense_enter(record: CollectorRecord, *, amount: Decimal, reason: str, actor: Viewer,
+                   replaces=None) -> SuspenseItem:
+    """Put `amount` of `record` in suspense for `reason` (a SuspenseReason); `replaces`: the application
+    whose payment was reversed to put it here (collection.applying.given_back_limit)."""
     item = SuspenseItem.objects.create(record=record, account_id=record.account_id, amount=amount, reason=reason,
-                                       entered_on=today_in_shanghai())
+                                       entered_on=today_in_shanghai(), replaces=replaces)
     events.suspense_entered(item, actor=actor)
     return item
 

@@ -108,6 +108,14 @@ class HistoryInlinesMixin:
         return super().construct_change_message(request, form, [], add)
 
 
+class MonthShownMixin:
+    """A contribution month shows as a month (2025-08), never as the first day the DateField holds."""
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_shown(self, obj):
+        return f"{obj.month:%Y-%m}" if obj.month else "—"
+
+
 class DisputeEventInline(EventInline):
     model = DisputeEvent
 
@@ -212,7 +220,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class DisputeAdmin(MonthShownMixin, HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = DisputeCounterForm
     service_change_form = DisputeDecisionForm
     list_display = ["person", "subject_kind", "subject_shown", "state", "filed_on", "channel_shown", "due"]
@@ -221,7 +229,7 @@ class DisputeAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin,
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [CorrectionInline, DisputeEventInline]
-    info = ["person", "region", "subject_kind", "month", "employer", "entry", "year", "account_text", "state",
+    info = ["person", "region", "subject_kind", "month_shown", "employer", "entry", "year", "account_text", "state",
             "filed_on", "filed_by_shown", "channel_shown", "proxy_name", "proxy_document", "documents", "decision_reasons",
             "decided_at", "decided_by", "letter_number", "letter"]
     readonly_fields = info
@@ -334,17 +342,17 @@ class CorrectionEventInline(EventInline):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CorrectionAdmin(MonthShownMixin, HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     service_add_form = CorrectionProposeForm
     service_change_form = CorrectionDecisionForm
-    list_display = ["person", "kind", "effect", "month", "state", "needs_second", "final_period", "dispute",
+    list_display = ["person", "kind", "effect", "month_shown", "state", "needs_second", "final_period", "dispute",
                     "proposed_at"]
     list_filter = ["state", "kind", "needs_second", "final_period"]
     list_select_related = ["person", "dispute"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
     inlines = [CorrectionEventInline]
-    info = ["person", "region", "dispute", "kind", "amount", "wage", "effect", "month", "employer", "reason", "state",
+    info = ["person", "region", "dispute", "kind", "amount", "wage", "effect", "month_shown", "employer", "reason", "state",
             "needs_second", "final_period", "proposed_by", "proposed_at", "approved_by", "applied_at",
             "written_type", "written_id"]
     approve_permission = APPROVE_PERMISSION
@@ -379,7 +387,7 @@ class CorrectionAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMix
 class CorrectionAwaitingApprovalAdmin(CorrectionAdmin):
     """The second clerks' list: proposals above the region's amount or of a final period."""
 
-    list_display = ["person", "kind", "effect", "month", "final_period", "dispute", "proposed_by", "proposed_at"]
+    list_display = ["person", "kind", "effect", "month_shown", "final_period", "dispute", "proposed_by", "proposed_at"]
     list_filter = ["kind", "final_period"]
 
     def get_queryset(self, request):
@@ -428,7 +436,7 @@ class CorrectionRequestEventInline(EventInline):
 
 
 @admin.register(CorrectionRequest)
-class CorrectionRequestAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CorrectionRequestAdmin(MonthShownMixin, HistoryInlinesMixin, ServiceFormAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Requests to employers for a correction filing: open ones by deadline; a page withdraws one."""
 
     service_add_form = CorrectionRequestSendForm
@@ -439,7 +447,7 @@ class CorrectionRequestAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedA
     name_search_field = "employer__name"
     exact_search_field = "person__document_number"
     inlines = [CorrectionRequestEventInline]
-    info = ["employer", "person", "month", "dispute", "reason", "state", "requested_on", "due_on",
+    info = ["employer", "person", "month_shown", "dispute", "reason", "state", "requested_on", "due_on",
             "sequence_at_request", "declaration", "requested_by", "closed_at"]
 
     def get_fieldsets(self, request, obj=None):
@@ -466,10 +474,6 @@ class CorrectionRequestAdmin(HistoryInlinesMixin, ServiceFormAdminMixin, ScopedA
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("month"), ordering="month")
-    def month_shown(self, obj):
-        return f"{obj.month:%Y-%m}"
 
     @admin.display(description=_("file by"), ordering="due_on")
     def due(self, obj):

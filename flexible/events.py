@@ -38,6 +38,8 @@ def months_charged(enrolment: FlexibleEnrolment, *, actor: Viewer, months: list[
 
 
 def months_reversed(enrolment: FlexibleEnrolment, *, actor: Viewer, months: list[str],
-                    employment: int | None) -> FlexibleEvent:
-    """Months charged as a flexible worker's turned out to be an employer's: their charges were reversed."""
-    return _write(FlexibleEventKind.MONTHS_REVERSED, enrolment, actor=actor, months=months, employment=employment)
+                    employment: int | None, to_suspense: str = "0.00") -> FlexibleEvent:
+    """Months charged as a flexible worker's turned out to be an employer's: their charges were reversed;
+    `to_suspense`: the money given back above the credit limit, waiting in suspense for a clerk."""
+    return _write(FlexibleEventKind.MONTHS_REVERSED, enrolment, actor=actor, months=months, employment=employment,
+                  to_suspense=to_suspense)

@@ -80,7 +80,11 @@ def planner_for(viewer: Viewer, *, person_id: int, region_code: str | None = Non
         try:
             estimate = estimate_compute(person, as_of=today, keep_base=base, keep_credit=credit)
             point = next(p for p in estimate.points if p.key == STATUTORY)
-            pension = next(s for s in point.scenarios if s.basis == "keep").total
+            keep = next(s for s in point.scenarios if s.basis == "keep")
+            pension = keep.total
+            why = [m.text for m in keep.missing] or keep.options[:1]
+            if pension is None and why and str(why[0]) not in notes:  # a dash in the table says why below it
+                notes.append(str(why[0]))
         except ApplicationError as err:  # e.g. the retirement-age category is not recorded
             if str(err) not in notes:
                 notes.append(str(err))

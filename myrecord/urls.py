@@ -16,6 +16,7 @@ urlpatterns = [
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/letter.pdf", views.dispute_letter, name="dispute-letter"),
     path("flexible/", views.flexible, name="flexible"),
+    path("flexible/orders/<int:pk>.pdf", views.flexible_order_pdf, name="flexible-order-pdf"),
     path("access-log/", views.access_log, name="access-log"),
     path("applications/", views.applications, name="applications"),
 ]

@@ -25,6 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import account_summary, entries_visible
 from agency.deadlines import deadline_due_on
+from collection.documents import order_pdf
+from collection.models import OrderState
+from collection.selectors.orders import orders_visible
+from collection.services.orders import payment_order_issue_for_person
 from common.access import Kind, viewer_for_request
 from common.pdf import pdf_response
 from common.problems import ApplicationError
@@ -334,17 +338,24 @@ def flexible(request, viewer, person):
         if action in ("stop", "resume"):
             (flexible_stop if action == "stop" else flexible_resume)(actor=viewer)
             return redirect(f"{reverse('myrecord:flexible')}?done={action}")
+        if action == "order":  # the same service as POST /api/v1/me/flexible-payment-orders
+            order = payment_order_issue_for_person(actor=viewer)
+            return redirect(f"{reverse('myrecord:flexible')}?done=order&order={order.pk}#h-order")
         if action is not None and action not in ("enrol", "base"):
             message, failed = "请求无效，请重试。", True
         elif action is not None:
             message, failed = "请更正下面标出的内容。", True
     except ApplicationError as error:
-        form = enrol_form if action == "enrol" else base_form
-        message, failed = _refusal_to_form(form, error) or "请更正下面标出的内容。", True
+        if action == "order":  # nothing open: nothing to pay
+            message, failed = str(error.detail), True
+        else:
+            form = enrol_form if action == "enrol" else base_form
+            message, failed = _refusal_to_form(form, error) or "请更正下面标出的内容。", True
     done = {"enrolled": "已参保。自起始月份起，每月按所选基数计费。",
             "base": "已保存新的缴费基数，自下月起按新基数缴费。",
             "stop": "已暂停缴费，自下月起不再计费；已缴月份和个人账户保留。",
-            "resume": "已恢复缴费，自下月起按月计费。"}
+            "resume": "已恢复缴费，自下月起按月计费。",
+            "order": "已开具缴费通知单。请按通知单金额转账，并在附言栏填写付款参考号。"}
     if not message and request.GET.get("done") in done:
         message = done[request.GET["done"]]
     enrolment = enrolments_visible(viewer).filter(person_id=person.pk).first()
@@ -357,7 +368,26 @@ def flexible(request, viewer, person):
     next_month = month_add(month_of(timezone.localdate()), 1)
     return _page(request, "flexible.html", person, enrolment=enrolment, enrol_form=enrol_form, base_form=base_form,
                  next_base=base_for(enrolment, next_month) if enrolment else None, plan=plan,
-                 plan_refused=plan_refused, message=message, failed=failed)
+                 plan_refused=plan_refused, message=message, failed=failed,
+                 order=_order_shown(viewer, person, request.GET.get("order")) if enrolment else None,
+                 just_ordered=request.GET.get("done") == "order" and not failed)
+
+
+def _order_shown(viewer, person, asked: str | None):
+    """The order just issued (`?order=`), else the person's newest open one still valid: with its lines."""
+    orders = orders_visible(viewer).filter(person_id=person.pk)
+    if asked and asked.isascii() and asked.isdigit():
+        return orders.filter(pk=int(asked)).first()
+    return orders.filter(state=OrderState.OPEN, valid_until__gte=timezone.localdate()).order_by("-id").first()
+
+
+@person_page
+def flexible_order_pdf(request, viewer, person, pk: int):
+    """The person's own payment order as the PDF a clerk prints for an employer (collection.documents)."""
+    order = orders_visible(viewer).filter(person_id=person.pk, pk=pk).first()
+    if order is None:
+        raise Http404("没有该缴费通知单。")
+    return pdf_response(order_pdf(order), f"payment-order-{order.reference}.pdf")
 
 
 flexible = person_page(flexible, methods=require_http_methods(["GET", "POST"]))

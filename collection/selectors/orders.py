@@ -9,9 +9,11 @@ from common.access import Viewer, scope
 
 
 def orders_visible(viewer: Viewer) -> QuerySet[PaymentOrder]:
-    """A portal's own orders, a clerk's region's, newest first; each with its lines and their charges."""
+    """A portal's own orders, a person's own (issue 28), a clerk's region's, newest first; each with its lines
+    and their charges."""
     lines = PaymentOrderCharge.objects.select_related("charge").order_by("charge__due_on", "charge__period", "id")
-    return scope(PaymentOrder.objects.select_related("employer", "employer__region", "account")
+    return scope(PaymentOrder.objects.select_related("employer", "employer__region", "person", "person__region",
+                                                     "account")
                  .prefetch_related(Prefetch("lines", queryset=lines)), viewer)
 
 

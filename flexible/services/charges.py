@@ -18,13 +18,13 @@ from django.db.models import Q
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
 from common.services import SYSTEM, entry
-from contributions.allocation import charges_settle, person_lock
+from contributions.allocation import charges_settle
 from contributions.models import Charge, ChargeKind, SelfPaidMonth
 from flexible import events
 from flexible.models import FlexibleEnrolment
 from flexible.services.enrolment import base_for, month_add, month_of
 from flexible.terms import terms_for
-from insured.models import Employment
+from insured.models import Employment, InsuredPerson
 
 BATCH = 500
 
@@ -54,7 +54,12 @@ def _charge_enrolment(enrolment: FlexibleEnrolment, *, through: date, actor: Vie
         enrolment.charged_through = through  # a stopped enrolment: nothing to charge up to this month
         enrolment.save(update_fields=["charged_through"])
         return 0
-    person_lock(enrolment.person_id)
+    # The person is locked before the enrolment by a person's switches (flexible.switching, stop and resume);
+    # this run holds the enrolment already, so it does not wait for the person: one that is busy is charged
+    # by the next run.
+    if (InsuredPerson.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=enrolment.person_id)
+            .values_list("pk", flat=True).first()) is None:
+        return 0
     terms = terms_for(enrolment.region_id)
     taken = employer_months(enrolment.person_id, first, last)
     done = set(SelfPaidMonth.objects.filter(person_id=enrolment.person_id, period__gte=first, period__lte=last)

@@ -163,14 +163,34 @@ def flexible_enrol(*, actor: Viewer, region_code: str, start_month: date, base: 
 flexible_enrol = entry(flexible_enrol, callers=PERSON | STAFF, permission=ENROL_PERMISSION, refusal=_REFUSAL)
 
 
-def _enrolment_lock(actor: Viewer, person_id: int | None) -> FlexibleEnrolment:
+def _enrolment_found(actor: Viewer, person_id: int | None) -> tuple[int, int]:
+    """The (enrolment, person) ids the actor may act on, not locked yet."""
     if actor.kind is Kind.PERSON:
         person_id = actor.person_id
-    found = scope(FlexibleEnrolment.objects.filter(person_id=person_id), actor).values_list("pk", flat=True).first()
+    found = (scope(FlexibleEnrolment.objects.filter(person_id=person_id), actor)
+             .values_list("pk", "person_id").first())
     if found is None:
         raise NotFound(_("No enrolment as a flexible worker."))
+    return found
+
+
+def _enrolment_lock(actor: Viewer, person_id: int | None) -> FlexibleEnrolment:
+    found, _person = _enrolment_found(actor, person_id)
     return row_lock(FlexibleEnrolment.objects.select_related("region"), found, actor=actor,
                     missing=_("No enrolment as a flexible worker."))
+
+
+def _switch_lock(actor: Viewer, person_id: int | None) -> tuple[FlexibleEnrolment, InsuranceRelationship]:
+    """Stop and resume lock in the one order of a person's switches: the person, their relationship in
+    the enrolment's region, then the enrolment. An employer's enrolment or staff reduction of the person
+    takes the same order (insured.services.staffing, then flexible.switching), so the two wait for each
+    other instead of deadlocking or each seeing the other's state before it commits."""
+    found, person = _enrolment_found(actor, person_id)
+    InsuredPerson.objects.select_for_update(no_key=True).filter(pk=person).first()
+    region_id = FlexibleEnrolment.objects.values_list("region_id", flat=True).get(pk=found)
+    relationship = (InsuranceRelationship.objects.select_for_update().filter(person_id=person, region_id=region_id)
+                    .exclude(state__in=ENDED_STATES).get())
+    return _enrolment_lock(actor, person), relationship
 
 
 def base_for(enrolment: FlexibleEnrolment, month: date) -> Decimal | None:
@@ -208,20 +228,13 @@ flexible_base_change = entry(flexible_base_change, callers=PERSON | STAFF, permi
                              refusal=_REFUSAL)
 
 
-def _relationship_of(enrolment: FlexibleEnrolment) -> InsuranceRelationship:
-    return (InsuranceRelationship.objects.select_for_update()
-            .filter(person_id=enrolment.person_id, region_id=enrolment.region_id)
-            .exclude(state__in=ENDED_STATES).get())
-
-
 def flexible_stop(*, actor: Viewer, person_id: int | None = None, note: str = "",
                   today: date | None = None) -> FlexibleEnrolment:
     """The person stops paying from next month; the account and the months paid are kept."""
-    enrolment = _enrolment_lock(actor, person_id)
+    enrolment, relationship = _switch_lock(actor, person_id)
     today = today or today_in_shanghai()
     enrolment.stopped_from = max(month_add(month_of(today), 1), enrolment.start_month)
     transition(ENROLMENT, enrolment, "stop", actor=actor, fields=["stopped_from"], note=note)
-    relationship = _relationship_of(enrolment)
     if relationship.state == RelationshipState.ACTIVE:
         relationship_move(relationship, "flexible_stop", on=enrolment.stopped_from, actor=actor, channel="api")
     return enrolment
@@ -233,7 +246,7 @@ flexible_stop = entry(flexible_stop, callers=PERSON | STAFF, permission=CHANGE_P
 def flexible_resume(*, actor: Viewer, person_id: int | None = None, note: str = "",
                     today: date | None = None) -> FlexibleEnrolment:
     """The person pays again from next month (the months in between stay unpaid, never charged)."""
-    enrolment = _enrolment_lock(actor, person_id)
+    enrolment, relationship = _switch_lock(actor, person_id)
     today = today or today_in_shanghai()
     from_month = month_add(month_of(today), 1)
     enrolment.stopped_from = None
@@ -241,7 +254,7 @@ def flexible_resume(*, actor: Viewer, person_id: int | None = None, note: str = 
     enrolment.charged_through = max(enrolment.charged_through or before, before)
     transition(ENROLMENT, enrolment, "resume", actor=actor, fields=["stopped_from", "charged_through"],
                from_month=from_month, note=note)
-    relationship_move(_relationship_of(enrolment), "flexible_start", on=from_month, actor=actor, channel="api")
+    relationship_move(relationship, "flexible_start", on=from_month, actor=actor, channel="api")
     return enrolment
 
 

@@ -2,6 +2,7 @@
 counter filing by a proxy, the decision on a dispute's page, a correction proposed and approved by a
 second clerk, each through its ServiceForm."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import PensionAccount
 from disputes.models import Correction, CorrectionState, Dispute, DisputeState, DisputeTerms
 from disputes.services.disputes import dispute_file
-from tests.builders import logged_in, person_viewer
+from tests.builders import logged_in, person_client, person_viewer
 from tests.disputes.factories import Desk
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,14 @@ def test_a_correction_above_the_amount_is_approved_by_a_second_clerk(desk):
     assert logged_in(desk.other_reviewer).post(url, {"decision": "approve", **EVENTS}).status_code == 302
     assert Correction.objects.get(pk=correction.pk).state == CorrectionState.APPLIED
     assert PensionAccount.objects.get(pk=account.pk).balance == account.balance + Decimal("50.00")
+
+
+def test_a_disputed_month_shows_as_a_month_on_the_clerks_page_and_the_persons(desk):
+    person, _account = desk.insured()
+    dispute = dispute_file(person=person, subject_kind="month", month=date(2025, 8, 1), account_text="八月漏缴",
+                           actor=person_viewer(person))
+    page = logged_in(desk.clerk).get(f"/admin/disputes/dispute/{dispute.pk}/change/",
+                                     HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "2025-08" in page and "2025-08-01" not in page
+    mine = person_client(person).get("/me/disputes/").content.decode()
+    assert "缴费月份 2025-08" in mine and "2025-08-01" not in mine

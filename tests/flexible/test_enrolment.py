@@ -176,3 +176,11 @@ def test_the_planner_shows_cost_credit_and_the_estimate_for_each_base(region):
         assert D(row["monthly_pooled"]) == D(row["monthly_cost"]) - D(row["monthly_account_credit"])
     assert [row["current"] for row in plan["rows"]].count(True) == 1
     assert "pension_at_statutory_age" in plan["rows"][0]
+
+
+def test_the_planner_says_why_when_it_cannot_estimate_the_pension(region):
+    person = person_in(region)  # the region publishes no benefit base: the estimate lacks a parameter
+    enrolled(person, base="10000.00")
+    plan = person_client(person).get("/api/v1/me/flexible-planner").json()
+    assert all(row["pension_at_statutory_age"] is None for row in plan["rows"])
+    assert len(plan["notes"]) == 2 and plan["notes"][-1].startswith("An estimate, not a decision")

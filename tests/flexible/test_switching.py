@@ -13,14 +13,18 @@ from django.db.models import Sum
 
 from accounts.models import AccountEntry, ReconciliationDifference
 from accounts.services.reconciliation import reconciliation_run
+from collection.models import CollectorRecord, SuspenseItem, SuspenseReason, SuspenseState
+from collection.reconciliation import day_figures
+from collection.reversals import reversal_apply
 from common.access import Viewer
 from contributions.models import Allocation, Charge, ChargeKind, Payment, SelfPaidMonth
 from flexible.models import FlexibleEvent, FlexibleEventKind
 from flexible.services.enrolment import flexible_stop, month_add
 from flexible.tasks import flexible_charges_run
-from insured.models import Employment, EventKind, RelationshipEvent
+from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
 from tests.builders import clerk, person_client, person_viewer, portal
+from tests.collection.factories import CollectionTermsFactory, reversal_of
 from tests.employers.factories import EmployerFactory
 from tests.flexible.factories import collector_pays, enrolled, flexible_region, months_ago, person_in, this_month
 
@@ -87,6 +91,39 @@ def test_a_worker_who_had_stopped_is_not_restarted_when_the_job_ends(account, sh
     assert kinds == [EventKind.FLEXIBLE_STARTED, EventKind.FLEXIBLE_STOPPED]  # the person's own stop only
 
 
+def test_a_job_in_another_region_ends_and_the_worker_pays_again_where_enrolled(account, shanghai, beijing):
+    person = person_in(shanghai)
+    enrolled(person, start=months_ago(3))
+    flexible_charges_run(today=months_ago(3))
+    employer = EmployerFactory(region=beijing)
+    hire(employer, person, months_ago(2) + timedelta(days=4))
+    home = InsuranceRelationship.objects.get(person=person, region=shanghai)
+    assert home.state == RelationshipState.SUSPENDED  # Beijing keeps the active record while employed there
+    let_go(employer, person, months_ago(1) + timedelta(days=9))
+
+    home.refresh_from_db()
+    person.refresh_from_db()
+    assert home.state == RelationshipState.ACTIVE and person.region_id == shanghai.pk
+    assert InsuranceRelationship.objects.get(person=person, region=beijing).state == RelationshipState.SUSPENDED
+    started = RelationshipEvent.objects.filter(person=person, kind=EventKind.FLEXIBLE_STARTED).order_by("id").last()
+    assert (started.region_id, started.effective_date) == (shanghai.pk, this_month())
+    assert started.details["employer"] == employer.pk
+    flexible_charges_run()
+    assert charged(person) == [months_ago(3), this_month()]
+
+
+def test_a_job_in_another_region_of_a_worker_who_had_stopped_restarts_nothing(account, shanghai, beijing):
+    person = person_in(shanghai)
+    enrolled(person, start=months_ago(3))
+    flexible_stop(actor=person_viewer(person), today=months_ago(3))
+    employer = EmployerFactory(region=beijing)
+    hire(employer, person, months_ago(2) + timedelta(days=4))
+    let_go(employer, person, months_ago(1) + timedelta(days=9))
+    assert InsuranceRelationship.objects.get(person=person, region=shanghai).state == RelationshipState.SUSPENDED
+    assert [kind for kind, _day in flexible_events(person)] == [EventKind.FLEXIBLE_STARTED,
+                                                                 EventKind.FLEXIBLE_STOPPED]
+
+
 def test_months_paid_as_flexible_and_found_on_an_employers_roll_are_reversed_and_the_money_kept(account, shanghai):
     person = person_in(shanghai)
     enrolled(person, start=months_ago(2), base="10000.00")
@@ -129,6 +166,45 @@ def test_months_paid_as_flexible_and_found_on_an_employers_roll_are_reversed_and
     # the accounts' reconciliation finds the reversed credits as expected
     run = reconciliation_run(actor=Viewer.system(), full=True)
     assert not ReconciliationDifference.objects.filter(run=run).exists()
+
+
+def test_money_given_back_above_the_credit_limit_waits_in_suspense_as_the_collectors_would(account, shanghai):
+    CollectionTermsFactory(region=shanghai, credit_limit=D("1000.00"))
+    person = person_in(shanghai)
+    enrolled(person, start=months_ago(2), base="10000.00")
+    flexible_charges_run()
+    client = person_client(person)
+    order = client.post("/api/v1/me/flexible-payment-orders", data="{}", content_type="application/json").json()
+    collector_pays(account, order["reference"], order["amount"])  # 6,000.00 for three months
+    record = CollectorRecord.objects.get(transaction_id="FLEX-0001")
+
+    hire(EmployerFactory(region=shanghai), person, months_ago(1) + timedelta(days=2))  # two months the employer's
+
+    # 4,000.00 given back: 1,000.00 (the region's limit) stays the person's credit, 3,000.00 waits for a clerk
+    item = SuspenseItem.objects.get(record=record)
+    assert (item.amount, item.reason, item.state) == (D("3000.00"), SuspenseReason.OVERPAYMENT,
+                                                      SuspenseState.WAITING)
+    live = Payment.objects.get(person=person, reversal__isnull=True)
+    allocated = Allocation.objects.filter(payment=live).aggregate(t=Sum("amount"))["t"]
+    assert (live.amount, live.amount - allocated) == (D("3000.00"), D("1000.00"))
+    assert live.paid_on == record.value_date
+    # the month still the person's stays paid, its account credit kept
+    months = client.get("/api/v1/me/contributions").json()["results"]
+    assert [(m["period"], m["paid"]) for m in months] == [(f"{months_ago(2):%Y-%m}", True)]
+    assert AccountEntry.objects.filter(account__person=person).aggregate(t=Sum("amount"))["t"] == D("800.00")
+    event = FlexibleEvent.objects.get(kind=FlexibleEventKind.MONTHS_REVERSED)
+    assert event.details["to_suspense"] == "3000.00"
+    # every yuan of the day's record is in one place, once
+    [day] = day_figures(since=record.value_date, until=record.value_date)
+    assert (day.collected, day.allocated, day.credit, day.suspense, day.difference) == (
+        D("6000.00"), D("2000.00"), D("1000.00"), D("3000.00"), D("0.00"))
+    # and the collector's later reversal takes back the new payment and the suspense item, once
+    reversal_apply(reversal_of(record), actor=Viewer.system())
+    item.refresh_from_db()
+    assert item.state == SuspenseState.REVERSED
+    [day] = day_figures(since=record.value_date, until=record.value_date)
+    assert (day.reversed, day.difference) == (D("6000.00"), D("0.00"))
+    assert AccountEntry.objects.filter(account__person=person).aggregate(t=Sum("amount"))["t"] == D("0.00")
 
 
 def test_an_unpaid_month_reversed_is_owed_no_more(account, shanghai):

@@ -8,8 +8,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from collection.models import PaymentOrder
 from flexible.models import BaseChoice, EnrolmentState, FlexibleEnrolment, FlexibleTerms
 from flexible.services.enrolment import month_add
+from flexible.tasks import flexible_charges_run
 from insured.models import EventKind, RelationshipEvent
 from tests.builders import person_client
 from tests.flexible.factories import enrolled, flexible_region, months_ago, person_in, this_month
@@ -122,3 +124,38 @@ def test_another_persons_enrolment_is_not_shown_and_the_page_needs_a_person(regi
     html = person_client(person_in(region)).get("/me/flexible/").content.decode()
     assert "20000.00 元" not in html and 'value="enrol"' in html
     assert client.get("/me/flexible/").status_code == 302  # not signed in: to the login page
+
+
+def test_the_page_issues_a_payment_order_for_the_open_months_with_its_pdf(region):
+    person = person_in(region)
+    enrolled(person, start=months_ago(1), base="10000.00")
+    flexible_charges_run()
+    client = person_client(person)
+    before = client.get("/me/flexible/").content.decode()
+    assert 'value="order"' in before and "开具缴费通知单</button>" in before and "收款账号" not in before
+
+    answer = client.post("/me/flexible/", {"action": "order"})
+    order = PaymentOrder.objects.get(person=person)  # the same service as the API: the person's own order
+    assert answer.status_code == 302 and answer.url == f"/me/flexible/?done=order&order={order.pk}#h-order"
+    assert order.amount == D("4000.00") and sorted(line.charge.period for line in order.lines.all()) == [
+        months_ago(1), this_month()]
+    html = client.get(answer.url.split("#")[0]).content.decode()
+    assert 'role="status"' in html and "已开具缴费通知单" in html
+    assert "4000.00 元" in html and order.reference in html and order.account.account_number in html
+    assert f"{months_ago(1):%Y-%m}、{this_month():%Y-%m}" in html
+    assert f"{order.valid_until.year}年{order.valid_until.month}月{order.valid_until.day}日" in html
+    pdf = client.get(f"/me/flexible/orders/{order.pk}.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # the order shows again on the next visit while it is open; another person's order is not theirs to read
+    assert order.reference in client.get("/me/flexible/").content.decode()
+    other = person_in(region)
+    enrolled(other)
+    assert person_client(other).get(f"/me/flexible/orders/{order.pk}.pdf").status_code == 404
+
+
+def test_asking_for_an_order_with_nothing_open_says_so_in_chinese(region):
+    person = person_in(region)
+    enrolled(person)
+    html = person_client(person).post("/me/flexible/", {"action": "order"}).content.decode()
+    assert 'role="alert"' in html and "没有" in html
+    assert not PaymentOrder.objects.filter(person=person).exists()
