@@ -85,7 +85,8 @@ def seed(employers: int) -> dict:
     dropped for the load and built once after it; a paid month's payment takes its charge's id, so its
     allocation needs no join. Row triggers are off (session_replication_role = replica: the history
     and the allocation's sum check, which the rows written here satisfy by construction: one payment
-    of exactly the charge's amount, one allocation of it); every CHECK, unique and NOT NULL holds."""
+    of exactly the charge's amount, one allocation of it, and the open charges those triggers would keep:
+    the unpaid months); every CHECK, unique and NOT NULL holds."""
     import psycopg
 
     started = time.perf_counter()
@@ -137,6 +138,10 @@ def seed(employers: int) -> dict:
                    settles_charge, created_at, actor)
             SELECT c.employer_id, c.id, c.id, c.amount, c.due_on, true, now(), 'bench'
               FROM contributions_charge c WHERE c.period < %s ORDER BY c.id""", [paid_until])
+        # What the triggers (off here) keep open (contributions/migrations/0014): the unpaid months.
+        conn.execute("""
+            INSERT INTO contributions_opencharge (charge_id, employer_id)
+            SELECT id, employer_id FROM contributions_charge WHERE period >= %s ORDER BY id""", [paid_until])
         for definition in dropped:
             conn.execute(definition)
         ids = [row[0] for row in conn.execute("SELECT id FROM employers_employer WHERE id % 4 = 0")]
@@ -146,7 +151,7 @@ def seed(employers: int) -> dict:
             for pk in ids:
                 copy.write(f"{pk}\t{account_id}\t{reference_of(pk)}\t60000.00\t0.00\t2026-11-20\t2026-12-20\topen"
                            f"\t2026-11-20 10:00+08\tbench\n")
-        for table in ("employers_employer", *SEEDED_TABLES, "collection_paymentorder"):
+        for table in ("employers_employer", *SEEDED_TABLES, "collection_paymentorder", "contributions_opencharge"):
             conn.execute(f"VACUUM ANALYZE {table}")
         charges = conn.execute("SELECT count(*) FROM contributions_charge").fetchone()[0]
     return {"seed_s": round(time.perf_counter() - started, 1), "charges": charges}

@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.credits import credits_reverse
 from agency.deadlines import today_in_shanghai
@@ -27,11 +28,12 @@ from collection.models import Application, CollectorRecord, PaymentOrder, Suspen
 from collection.suspense import suspense_enter
 from collection.terms import terms_for
 from common.access import Viewer
+from common.hot_paths import array_text
 from contributions import events as contribution_events
 from contributions.allocation import allocation_trial, charges_settle_many, payment_reverse
-from contributions.models import Allocation, Payment
+from contributions.models import Allocation
 from contributions.models.payments import PaymentChannel
-from contributions.payments import payment_record
+from contributions.payments import payment_record, payments_insert_many
 from contributions.terms import terms_for as contribution_terms
 from employers.models import Employer
 
@@ -52,9 +54,10 @@ def bank_reference(record: CollectorRecord, *, suffix: str = "") -> str:
 def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int, int]:
     """Match new credit records and apply them, set-based per chunk: the matching in two queries, the
     matched employers locked in one, their payments inserted in one, then ONE allocation of the whole
-    chunk (`contributions.allocation.charges_settle_many`: the open charges read in three statements,
+    chunk (`contributions.allocation.charges_settle_many`: the open charges read in one statement,
     each employer's run in memory, the late fees, the allocations and the accounts' credits written in
-    one statement each); applications, suspense items and events written in bulk. An employer's record
+    one statement each); the payments, their events, the applications and the records' events written
+    set-based (one INSERT .. SELECT FROM unnest each), the few suspense items in bulk. An employer's record
     larger than the region's credit limit is first allocated on trial (`allocation_trial`, in memory):
     what it would leave above the limit unallocated goes to suspense, the rest is paid in. Returns
     (records applied, records all of whose money waits in suspense)."""
@@ -72,7 +75,6 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
             by_employer.setdefault(match.employer_id, []).append(record)
         else:
             waiting.append(_waiting(record, record.amount, match.suspense_reason))
-    applications: list[Application] = []
     kept_of: dict[int, Decimal] = {}
     regions = dict(Employer.objects.select_for_update(no_key=True).filter(pk__in=by_employer).order_by("pk")
                    .values_list("pk", "region_id"))
@@ -99,32 +101,31 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
                 left = record.amount - tried[record.pk]
                 if left > limits[record.account.region_id]:
                     kept_of[record.pk] -= left - limits[record.account.region_id]
-    recorded = Payment.objects.bulk_create([_payment(employer_id, record, kept_of, actor)
-                                            for employer_id in sorted(by_employer)
-                                            for record in by_employer[employer_id] if kept_of[record.pk] > 0])
+    paying = [(employer_id, record) for employer_id in sorted(by_employer) for record in by_employer[employer_id]
+              if kept_of[record.pk] > 0]
+    payment_ids = payments_insert_many(payments=[(employer_id, bank_reference(record), kept_of[record.pk],
+                                                  record.value_date) for employer_id, record in paying], actor=actor)
+    payment_of = {record.pk: pk for (_employer_id, record), pk in zip(paying, payment_ids, strict=True)}
     written = charges_settle_many(payer_ids=sorted(by_employer), actor=actor.label(), terms=terms)
     allocated: dict[int, Decimal] = {}
     for allocation in written:
         if allocation.payment_id is not None:
             allocated[allocation.payment_id] = allocated.get(allocation.payment_id, ZERO) + allocation.amount
-    for payment in recorded:  # its event says what this run allocated of it
-        payment.allocated = allocated.get(payment.pk, ZERO)
-    paid = {payment.bank_reference: payment for payment in recorded}
+    # Its event says what this run allocated of each payment.
+    contribution_events.payments_recorded([(pk, allocated.get(pk, ZERO)) for pk in payment_ids], actor=actor)
+    applications = [(record.pk, employer_id, payment_of[record.pk], matches[record.pk].order_id,
+                     matches[record.pk].matched_by, kept_of[record.pk]) for employer_id, record in paying]
+    _applications_insert(applications)
     for employer_id in sorted(by_employer):
         for record in by_employer[employer_id]:
-            match = matches[record.pk]
-            if kept_of[record.pk] > 0:
-                applications.append(Application(record=record, employer_id=employer_id,
-                                                payment=paid[bank_reference(record)], order_id=match.order_id,
-                                                matched_by=match.matched_by, amount=kept_of[record.pk]))
             if record.amount - kept_of[record.pk] > 0:
                 waiting.append(_waiting(record, record.amount - kept_of[record.pk], SuspenseReason.OVERPAYMENT))
-    contribution_events.payments_recorded(recorded, actor=actor)
-    Application.objects.bulk_create(applications)
     SuspenseItem.objects.bulk_create(waiting)
     events.suspense_entered_many(waiting, actor=actor)
-    events.records_applied([(record, kept_of.get(record.pk, ZERO)) for records_ in by_employer.values()
-                            for record in records_], {a.record_id: a for a in applications}, actor=actor)
+    events.records_applied([(record.pk, kept_of[record.pk], employer_id, matches[record.pk].matched_by,
+                             payment_of[record.pk]) if record.pk in payment_of
+                            else (record.pk, kept_of[record.pk], None, None, None)
+                            for employer_id, records_ in by_employer.items() for record in records_], actor=actor)
     persons_applied = 0
     for record in sorted(by_person, key=lambda r: (matches[r.pk].person_id, r.value_date, r.pk)):
         match = matches[record.pk]
@@ -139,12 +140,6 @@ def credits_apply(records: list[CollectorRecord], *, actor: Viewer) -> tuple[int
 def _waiting(record: CollectorRecord, amount: Decimal, reason: str) -> SuspenseItem:
     return SuspenseItem(record=record, account_id=record.account_id, amount=amount, reason=reason,
                         entered_on=today_in_shanghai())
-
-
-def _payment(employer_id: int, record: CollectorRecord, kept_of: dict[int, Decimal], actor: Viewer) -> Payment:
-    return Payment(employer_id=employer_id, bank_reference=bank_reference(record), amount=kept_of[record.pk],
-                   paid_on=record.value_date, channel=PaymentChannel.COLLECTOR, actor=actor.label(),
-                   actor_user_id=actor.user_id)
 
 
 def record_apply_to(record: CollectorRecord, *, employer_id: int | None = None, amount: Decimal, matched_by: str,
@@ -213,3 +208,23 @@ def given_back_limit(*, payment_ids: list[int], actor: Viewer) -> Decimal:
                                 replaces=application)
         to_suspense += application.amount - (again.amount if again is not None else ZERO)
     return to_suspense
+_INSERT_APPLICATIONS = """
+INSERT INTO collection_application (record_id, employer_id, person_id, payment_id, order_id, matched_by, amount,
+                                    applied_at)
+SELECT a.record_id, a.employer_id, NULL, a.payment_id, a.order_id, a.matched_by, a.amount, %(now)s
+  FROM unnest(%(record)s::bigint[], %(employer)s::bigint[], %(payment)s::bigint[], %(order)s::bigint[],
+              %(matched_by)s::text[], %(amount)s::numeric[]) WITH ORDINALITY
+       AS a(record_id, employer_id, payment_id, order_id, matched_by, amount, n)
+ ORDER BY a.n
+"""
+
+
+def _applications_insert(rows: list[tuple]) -> None:
+    """The chunk's applications to employers, (record id, employer id, payment id, order id, matched by,
+    amount) each, in one statement."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_APPLICATIONS, {
+                **{name: array_text(row[i] for row in rows)
+                   for i, name in enumerate(("record", "employer", "payment", "order", "matched_by", "amount"))},
+                "now": timezone.now()})

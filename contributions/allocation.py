@@ -16,7 +16,9 @@ Allocation (`charges_settle`), run after anything that adds money or charges:
 - what is left stays a credit that the next charges use.
 
 A chunk of payers at once (`charges_settle_many`, the collection feed's chunk of collector records):
-their open state is read in three statements for the whole chunk, each payer's run is the same run in
+their open state is read in one statement (two when a reopened charge's posted fee is needed) for the
+whole chunk, by index from what the database keeps open (OpenCharge, OpenPayment: migration 0014), each
+payer's run is the same run in
 memory (`_run`), and the chunk's late fees, allocations and settled hooks (the accounts' credits) are
 written in one statement each. `charges_settle` is that for one payer. `allocation_trial` runs it on
 money not paid in yet and writes nothing (what a collector's record would leave above the credit limit).
@@ -46,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.access import Viewer
+from common.hot_paths import array_text
 from common.problems import NotFound
 from contributions import events
 from contributions.fees import Part, late_fee
@@ -118,49 +121,38 @@ class _Source:
 
 # The open state of a chunk of payers (`payer` is the column: employer_id or person_id), in one
 # statement for the whole chunk, whatever its size: the charges with something open (a principal or
-# late fee not paid in full, a credit not used up) and the payments with money left ('c' and 'p' rows),
-# from one read of the payers' allocations. An allocation belongs to the payer of its charge and of its
-# source (the trigger of contributions/migrations/0003 holds it), so they are read by the payer.
+# late fee not paid in full, a credit not used up) with the parts paid of each, and the payments with
+# money left ('c' and 'p' rows). Where to look is what the database keeps open (OpenCharge and
+# OpenPayment, contributions/migrations/0014: a payer's few open items, not its whole history); what is
+# open is summed here from the allocations of those items alone, by the allocations' indexes.
 _OPEN_SQL = """
-WITH given AS MATERIALIZED (
-    SELECT a.charge_id, a.payment_id, a.credit_id, a.amount FROM contributions_allocation a
-     WHERE a.{payer} = ANY(%(ids)s)
-), to_charge AS (
-    SELECT charge_id, sum(amount) AS given, bool_or(amount < 0) AS released FROM given GROUP BY charge_id
-), from_credit AS (
-    SELECT credit_id, sum(amount) AS used FROM given WHERE credit_id IS NOT NULL GROUP BY credit_id
-), from_payment AS (
-    SELECT payment_id, sum(amount) AS given FROM given WHERE payment_id IS NOT NULL GROUP BY payment_id
-)
-SELECT 'c', o.payer, o.id, o.kind, o.period, o.due_on, o.fee_from, o.amount, o.parent_id,
-       (SELECT p.due_on FROM contributions_charge p WHERE p.id = o.parent_id), o.given, o.used, o.released
-  FROM (SELECT c.{payer} AS payer, c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
-               COALESCE(g.given, 0) AS given, COALESCE(u.used, 0) AS used, COALESCE(g.released, false) AS released
-          FROM contributions_charge c
-          LEFT JOIN to_charge g ON g.charge_id = c.id
-          LEFT JOIN from_credit u ON u.credit_id = c.id
-         WHERE c.{payer} = ANY(%(ids)s)
-           AND (c.amount > COALESCE(g.given, 0) OR c.amount < 0 AND -c.amount > COALESCE(u.used, 0))
-        OFFSET 0) o
+SELECT 'c', o.{payer}, c.id, c.kind, c.period, c.due_on, c.fee_from, c.amount, c.parent_id,
+       (SELECT p.due_on FROM contributions_charge p WHERE p.id = c.parent_id),
+       COALESCE(g.given, 0), COALESCE(u.used, 0), COALESCE(g.released, false), g.amounts, g.days
+  FROM contributions_opencharge o
+  JOIN contributions_charge c ON c.id = o.charge_id
+  LEFT JOIN LATERAL (SELECT sum(a.amount) AS given, bool_or(a.amount < 0) AS released,
+                            array_agg(a.amount) AS amounts, array_agg(a.effective_on) AS days
+                       FROM contributions_allocation a WHERE a.charge_id = c.id) g ON c.amount > 0
+  LEFT JOIN LATERAL (SELECT sum(a.amount) AS used FROM contributions_allocation a
+                      WHERE a.credit_id = c.id) u ON c.amount < 0
+ WHERE o.{payer} = ANY(%(ids)s)
+   AND (c.amount > COALESCE(g.given, 0) OR c.amount < 0 AND -c.amount > COALESCE(u.used, 0))
 UNION ALL
-SELECT 'p', p.{payer}, p.id, NULL, NULL, p.paid_on, NULL, p.amount - COALESCE(a.given, 0), NULL, NULL,
-       NULL, NULL, NULL
-  FROM contributions_payment p
-  LEFT JOIN from_payment a ON a.payment_id = p.id
- WHERE p.{payer} = ANY(%(ids)s)
+SELECT 'p', o.{payer}, p.id, NULL, NULL, p.paid_on, NULL, p.amount - COALESCE(a.given, 0), NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL
+  FROM contributions_openpayment o
+  JOIN contributions_payment p ON p.id = o.payment_id
+  LEFT JOIN LATERAL (SELECT sum(a.amount) AS given FROM contributions_allocation a WHERE a.payment_id = p.id) a
+         ON true
+ WHERE o.{payer} = ANY(%(ids)s)
    AND NOT EXISTS (SELECT 1 FROM contributions_paymentreversal r WHERE r.payment_id = p.id)
    AND p.amount - COALESCE(a.given, 0) > 0
 """
 
-# For the rest of the chunk's transaction: the hash tables of its read (a hundred thousand allocations
-# and more) stay in memory, and no JIT (at 6,000,000 charges the planner's costs pass jit_above_cost;
+# For the rest of the chunk's transaction: sorts and hashes stay in memory, and no JIT (at 6,000,000 charges the planner's costs pass jit_above_cost;
 # compiling took 3.1 s of the read's 6.7 s, EXPLAIN ANALYZE in BENCHMARKS.md, for a statement run once).
 _WORK_MEM = "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"
-
-_PARTS_SQL = """
-SELECT a.charge_id, a.amount, a.effective_on FROM contributions_allocation a
- WHERE a.charge_id = ANY(%s)
-"""
 
 _POSTED_FEES_SQL = """
 SELECT parent_id, sum(amount) FROM contributions_charge
@@ -186,7 +178,7 @@ def _load_many(payer: str, payer_ids: list[int]) -> dict[int, _Ledger]:
             cursor.execute(_WORK_MEM)
         cursor.execute(_OPEN_SQL.format(payer=payer), {"ids": payer_ids})
         for (row, payer_id, cid, kind, period, due_on, fee_from, amount, parent_id, parent_due, given, used,
-             released) in cursor.fetchall():
+             released, part_amounts, part_days) in cursor.fetchall():
             ledger = ledgers[payer_id]
             if row == "p":  # a payment with money left: `amount` is what is left, `due_on` its day
                 ledger.sources.append(_Source(cid, None, due_on, amount))
@@ -195,12 +187,9 @@ def _load_many(payer: str, payer_ids: list[int]) -> dict[int, _Ledger]:
             else:
                 target = _Target(cid, kind, period, due_on, fee_from, amount, given, parent_id, parent_due,
                                  released=released)
+                if given and kind != ChargeKind.LATE_FEE:  # the parts paid, for the principal's late fee
+                    target.parts = [Part(a, d) for a, d in zip(part_amounts, part_days, strict=True)]
                 (ledger.fees if kind == ChargeKind.LATE_FEE else ledger.principal).append(target)
-        by_id = {t.charge_id: t for ledger in ledgers.values() for t in ledger.principal if t.given}
-        if by_id:
-            cursor.execute(_PARTS_SQL, [list(by_id)])
-            for charge_id, amount, effective_on in cursor.fetchall():
-                by_id[charge_id].parts.append(Part(amount, effective_on))
         reopened = [t for ledger in ledgers.values() for t in ledger.principal if t.released]
         if reopened:  # settled before and reopened (a reversal): the fee posted then is not posted again
             cursor.execute(_POSTED_FEES_SQL, [[t.charge_id for t in reopened]])
@@ -244,6 +233,23 @@ class _Given:
     source: _Source
     take: Decimal
     settles: bool
+
+
+@dataclass(slots=True)
+class Allocated:
+    """An allocation the chunk wrote (its row in contributions_allocation, `pk` its id): what
+    `charges_settle` returns and the settled hooks receive, without a model instance per row."""
+
+    employer_id: int | None
+    person_id: int | None
+    charge_id: int
+    payment_id: int | None
+    credit_id: int | None
+    amount: Decimal
+    effective_on: date
+    settles_charge: bool
+    actor: str
+    pk: int | None = None
 
 
 def _run(ledger: _Ledger, *, rate: Decimal, order: str) -> tuple[list[_Given], list[_Target]]:
@@ -320,7 +326,7 @@ RETURNING id
 
 
 def charges_settle_many(*, payer_ids: list[int], actor: str, person: bool = False,
-                        terms: dict[int, tuple[Decimal, str]] | None = None) -> list[Allocation]:
+                        terms: dict[int, tuple[Decimal, str]] | None = None) -> list[Allocated]:
     """`charges_settle` for a chunk of payers at once (employers, or with `person` persons who pay for
     themselves): one read of their open state, each payer's allocation run in memory as
     `charges_settle` runs it, then the chunk's late fees in one INSERT, its allocations in one, and the
@@ -355,27 +361,28 @@ def charges_settle_many(*, payer_ids: list[int], actor: str, person: bool = Fals
     with connection.cursor() as cursor:
         if posted:
             cursor.execute(_INSERT_FEES, {
-                "employer": [None if person else pk for pk, _fee in posted],
-                "person": [pk if person else None for pk, _fee in posted],
-                "period": [fee.period for _pk, fee in posted], "parent": [fee.parent_id for _pk, fee in posted],
-                "amount": [fee.amount for _pk, fee in posted], "due": [fee.due_on for _pk, fee in posted],
-                "now": now, "actor": actor})
+                "employer": array_text(None if person else pk for pk, _fee in posted),
+                "person": array_text(pk if person else None for pk, _fee in posted),
+                "period": array_text(fee.period for _pk, fee in posted),
+                "parent": array_text(fee.parent_id for _pk, fee in posted),
+                "amount": array_text(fee.amount for _pk, fee in posted),
+                "due": array_text(fee.due_on for _pk, fee in posted), "now": now, "actor": actor})
             for (_pk, fee), (charge_id,) in zip(posted, cursor.fetchall(), strict=True):
                 fee.charge_id = charge_id
-        written = [Allocation(employer_id=None if person else payer_id, person_id=payer_id if person else None,
-                              charge_id=g.target.charge_id, payment_id=g.source.payment_id,
-                              credit_id=g.source.credit_id, amount=g.take, effective_on=g.source.effective_on,
-                              settles_charge=g.settles, created_at=now, actor=actor)
+        written = [Allocated(employer_id=None if person else payer_id, person_id=payer_id if person else None,
+                             charge_id=g.target.charge_id, payment_id=g.source.payment_id,
+                             credit_id=g.source.credit_id, amount=g.take, effective_on=g.source.effective_on,
+                             settles_charge=g.settles, actor=actor)
                    for payer_id, given in runs for g in given]
         cursor.execute(_INSERT_ALLOCATIONS, {
-            "employer": [a.employer_id for a in written], "person": [a.person_id for a in written],
-            "charge": [a.charge_id for a in written], "payment": [a.payment_id for a in written],
-            "credit": [a.credit_id for a in written], "amount": [a.amount for a in written],
-            "day": [a.effective_on for a in written], "settles": [a.settles_charge for a in written],
-            "now": now, "actor": actor})
+            "employer": array_text(a.employer_id for a in written),
+            "person": array_text(a.person_id for a in written),
+            "charge": array_text(a.charge_id for a in written), "payment": array_text(a.payment_id for a in written),
+            "credit": array_text(a.credit_id for a in written), "amount": array_text(a.amount for a in written),
+            "day": array_text(a.effective_on for a in written),
+            "settles": array_text(a.settles_charge for a in written), "now": now, "actor": actor})
         for allocation, (pk,) in zip(written, cursor.fetchall(), strict=True):
-            allocation.pk = allocation.id = pk
-            allocation._state.adding = False
+            allocation.pk = pk
     allocations_written(written)  # the accounts credit what these allocations settle
     return written
 
@@ -402,7 +409,7 @@ def allocation_trial(*, money: dict[int, list[tuple[object, date, Decimal]]], ac
 
 
 def charges_settle(*, employer_id: int | None = None, actor: str, rate: Decimal | None = None,
-                   order: str | None = None, person_id: int | None = None) -> list[Allocation]:
+                   order: str | None = None, person_id: int | None = None) -> list[Allocated]:
     """Allocate the payer's unallocated money and credits to its open charges (see the module
     docstring). The payer is the employer, or (issue 28) `person_id`, a person who pays for
     themselves: one rule for both, never mixing two payers' money. The caller holds

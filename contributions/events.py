@@ -1,14 +1,19 @@
 """The contribution record's events: the one writer of `ContributionEvent`, one function per kind
 (`<thing>_<event>(subject, *, actor, ...)`), all through `_write`, called by the services in their
 own transaction. The daily Art. 62 assessment writes its events set-based, in the statement that
-writes its charges: `provisional_assessed_sql` is that writer, and lives here with the others."""
+writes its charges: `provisional_assessed_sql` is that writer, and lives here with the others; the
+collection feed's chunk writes its payments' events in one statement (`payments_recorded`)."""
 
 from __future__ import annotations
 
-from django.db import models
+from decimal import Decimal
+
+from django.db import connection, models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.access import Viewer
+from common.hot_paths import array_text
 from contributions.models import ContributionEvent
 
 
@@ -56,14 +61,30 @@ def payment_recorded(payment, *, actor: Viewer, allocated) -> ContributionEvent:
                            "channel": payment.channel, "allocated": str(allocated)})
 
 
-def payments_recorded(payments: list, *, actor: Viewer) -> list[ContributionEvent]:
-    """`payment_recorded` for many payments at once (the collection feed's bulk path); each payment
-    carries `allocated`, what the allocation run allocated of it."""
-    return ContributionEvent.objects.bulk_create([ContributionEvent(
-        kind=EventKind.PAYMENT_RECORDED, employer_id=p.employer_id, actor=actor.label(), actor_user_id=actor.user_id,
-        details={"payment": p.pk, "bank_reference": p.bank_reference, "amount": str(p.amount),
-                 "paid_on": p.paid_on.isoformat(), "channel": p.channel, "allocated": str(p.allocated)})
-        for p in payments])
+_PAYMENTS_RECORDED = f"""
+INSERT INTO contributions_contributionevent (kind, employer_id, period, declaration_id, recorded_at, actor,
+                                             actor_user_id, details)
+SELECT '{EventKind.PAYMENT_RECORDED.value}', p.employer_id, NULL, NULL, %(now)s, %(actor)s, %(user)s,
+       jsonb_build_object('payment', p.id, 'bank_reference', p.bank_reference, 'amount', p.amount::text,
+                          'paid_on', p.paid_on, 'channel', p.channel, 'allocated', x.allocated::text)
+  FROM unnest(%(ids)s::bigint[], %(allocated)s::numeric[]) WITH ORDINALITY AS x(id, allocated, n)
+  JOIN contributions_payment p ON p.id = x.id
+ ORDER BY x.n
+"""
+
+
+def payments_recorded(payments: list[tuple[int, Decimal]], *, actor: Viewer) -> int:
+    """`payment_recorded` for many employers' payments at once (the collection feed's chunk), in one
+    statement: `payments` as (payment id, what the allocation run allocated of it); the rest of the
+    details are the payment's row. Returns how many events were written."""
+    if not payments:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_PAYMENTS_RECORDED, {
+            "ids": array_text(pk for pk, _allocated in payments),
+            "allocated": array_text(allocated for _pk, allocated in payments),
+            "now": timezone.now(), "actor": actor.label(), "user": actor.user_id})
+        return cursor.rowcount
 
 
 def provisional_replaced(declaration, *, actor: Viewer, provisional) -> ContributionEvent:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
-from common.hot_paths import insert_or_nothing
+from common.hot_paths import array_text, insert_or_nothing
 from common.problems import ValidationFailed
 from contributions import events
 from contributions.allocation import ZERO, charges_settle, employer_lock, person_lock
@@ -69,3 +71,32 @@ def payment_record(*, employer_id: int | None = None, bank_reference: str, amoun
     events.payment_recorded(payment, actor=actor,
                             allocated=sum((a.amount for a in allocations if a.payment_id == payment.pk), ZERO))
     return payment, True
+
+
+_INSERT_MANY = """
+INSERT INTO contributions_payment (employer_id, person_id, bank_reference, amount, paid_on, channel, note,
+                                   recorded_at, actor, actor_user_id)
+SELECT p.employer_id, NULL, p.bank_reference, p.amount, p.paid_on, %(channel)s, '', %(now)s, %(actor)s, %(user)s
+  FROM unnest(%(employer)s::bigint[], %(reference)s::text[], %(amount)s::numeric[], %(paid_on)s::date[])
+       WITH ORDINALITY AS p(employer_id, bank_reference, amount, paid_on, n)
+ ORDER BY p.n
+RETURNING id
+"""
+
+
+def payments_insert_many(*, payments: list[tuple[int, str, Decimal, date]], actor: Viewer,
+                         channel: str = PaymentChannel.COLLECTOR) -> list[int]:
+    """The collection feed's chunk (collection.applying): employers' payments (employer id, bank
+    reference, amount, paid on), checked when their records were stored, written in one statement;
+    returns their ids in order. The caller holds every employer's lock, allocates them at once
+    (`charges_settle_many`) and writes their events (`events.payments_recorded`). A bank reference
+    the employer has already is refused by its unique constraint (the feed derives it from a record
+    applied once)."""
+    if not payments:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_MANY, {
+            "employer": array_text(p[0] for p in payments), "reference": array_text(p[1] for p in payments),
+            "amount": array_text(p[2] for p in payments), "paid_on": array_text(p[3] for p in payments),
+            "channel": channel, "now": timezone.now(), "actor": actor.label(), "user": actor.user_id})
+        return [row[0] for row in cursor.fetchall()]

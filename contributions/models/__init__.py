@@ -23,6 +23,8 @@ from contributions.models.payments import (  # noqa: F401
     DeterminationState,
     DeterminedMonth,
     EmployerArrears,
+    OpenCharge,
+    OpenPayment,
     Payment,
     PaymentChannel,
     PaymentDocumentKind,

@@ -170,6 +170,51 @@ class Allocation(models.Model):
         return gettext("%(amount)s to charge %(charge)s") % {"amount": self.amount, "charge": self.charge_id}
 
 
+class OpenCharge(models.Model):
+    """A charge with something open: a principal or late fee not paid in full, a credit (a negative
+    charge) not used up. Kept by the database alone (contributions/migrations/0014): a new charge enters,
+    the allocation trigger takes out what an INSERT of allocations settled or used up and puts back what
+    a release reopened, in the statement that changed it. Read by the allocation
+    (`contributions.allocation`), so a payer's read touches its few open charges, not its whole
+    history; the amounts themselves are still summed from the allocations. Nothing else writes it."""
+
+    charge = models.OneToOneField("contributions.Charge", primary_key=True, on_delete=models.DO_NOTHING,
+                                  db_constraint=False, related_name="+")  # the trigger takes it from the charge
+    employer = models.ForeignKey("employers.Employer", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    person = models.ForeignKey("insured.InsuredPerson", null=True, on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+
+    class Meta:
+        verbose_name = _("open charge")
+        verbose_name_plural = _("open charges")
+        indexes = [models.Index(fields=["person"], condition=Q(person__isnull=False), name="open_charge_person")]
+
+    def __str__(self) -> str:
+        return str(self.charge_id)
+
+
+class OpenPayment(models.Model):
+    """A payment with money not allocated yet and not reversed: kept by the database as `OpenCharge` is
+    (a new payment enters; an INSERT of allocations that gives all of it, or its reversal, takes it out;
+    a release of a payment not reversed puts it back). Nothing else writes it."""
+
+    payment = models.OneToOneField(Payment, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                   related_name="+")
+    employer = models.ForeignKey("employers.Employer", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    person = models.ForeignKey("insured.InsuredPerson", null=True, on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+
+    class Meta:
+        verbose_name = _("open payment")
+        verbose_name_plural = _("open payments")
+        indexes = [models.Index(fields=["person"], condition=Q(person__isnull=False), name="open_payment_person")]
+
+    def __str__(self) -> str:
+        return str(self.payment_id)
+
+
 class DeterminationState(models.TextChoices):
     PENDING = "pending", _("awaiting a clerk's confirmation")
     CONFIRMED = "confirmed", _("confirmed: charged")
