@@ -24,6 +24,9 @@ class PensionAccount(models.Model):
     # The sum of the entries, kept by the entries' trigger; nothing else may move it.
     balance = models.DecimalField(_("balance"), default=0, **MONEY)
     # When an entry last moved the balance: the nightly reconciliation checks what moved since its last run.
+    # Not indexed: an index on it made every balance update rewrite all the account's index entries (no
+    # HOT update), 1,000,000 of them in the yearly interest run; the nightly run reads it in one pass
+    # over the accounts instead (accounts.services.reconciliation).
     touched_at = models.DateTimeField(_("last entry at"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # A person paid out (a refund closed the account) and insured again: the first money in reopens it
@@ -36,7 +39,6 @@ class PensionAccount(models.Model):
     class Meta:
         verbose_name = _("individual pension account")
         verbose_name_plural = _("individual pension accounts")
-        indexes = [models.Index(fields=["touched_at"], name="account_touched")]
         triggers = [
             # The check sits in the WHEN condition, so a legitimate posting never calls the function:
             # called per row from inside the posting trigger it cost 75 µs an account (the yearly
@@ -102,9 +104,11 @@ class AccountEntry(models.Model):
         verbose_name = _("account entry")
         verbose_name_plural = _("account entries")
         # INCLUDE: the yearly statements read a range of accounts' entries from the index alone (an
-        # account's entries lie where the months they were posted in put them: a heap read per entry).
+        # account's entries lie where the months they were posted in put them: a heap read per entry);
+        # the cause, so that the full reconciliation reads them from it too, in account order, instead of
+        # hashing every entry of the table by account (bench/interest_phases.py --reconcile).
         indexes = [models.Index(fields=["account", "posted_on", "id"], name="entry_by_account",
-                                include=["kind", "amount", "contribution_month", "interest_year"]),
+                                include=["kind", "amount", "contribution_month", "interest_year", "cause_type"]),
                    # Entries recorded since a moment (the statements' reissue sweep): entries are
                    # appended in created_at order, so a BRIN index (a few pages for 40M persons'
                    # entries) finds the recent block ranges; a B-tree would be gigabytes.

@@ -1,6 +1,6 @@
 """Arrears of an employer with 10 years of monthly charges and payments, under 20 portal clients.
 
-1. Fresh migrated database agency_bench_arrears; one region; 5,000 background employers with two
+1. Fresh migrated database <BENCH_DB_PREFIX>_arrears; one region; 5,000 background employers with two
    years of declared charges (so the tables are not empty), and 20 bench employers with 120 monthly
    declared charges each (2016-11 .. 2026-10), paid through the payment service: most months on
    time, every fourth 1-40 days late (so late-fee charges were posted and paid), every seventh
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import support  # noqa: E402
 from lookup_bench import wrk  # noqa: E402
 
-DB = "agency_bench_arrears"
+DB = f"{support.DB_PREFIX}_arrears"
 HOST, DEFAULT_PORT = "127.0.0.1", 8751
 TARGET_P99_MS = 50.0
 WAIT_QUIET_S = 120  # the machine is shared: wait at most this long for it to calm down, and record how busy it was

@@ -1,6 +1,6 @@
 """The daily Art. 62 assessment: 50,000 employers, 5,000 of which have not declared the month.
 
-1. Fresh migrated database agency_bench_assess; one region; 50,000 registered employers, each with
+1. Fresh migrated database <BENCH_DB_PREFIX>_assess; one region; 50,000 registered employers, each with
    13 declared months before the assessed month (a declaration and its declared charge each, so the
    assessment's look-back window of 12 months is full of history), and 45,000 of them also declared
    the assessed month. ANALYZE.
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_assess"
+DB = f"{support.DB_PREFIX}_assess"
 TARGET_RATIO = 3.0
 WAIT_QUIET_S = 120  # the machine is shared: wait at most this long for it to calm down, and record how busy it was
 PERIOD = date(2026, 10, 1)  # the assessed month

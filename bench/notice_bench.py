@@ -1,6 +1,6 @@
 """The monthly notice (Art. 60; issue 28) at full size: 1,000,000 persons, one month's lines.
 
-1. Seed (fresh migrated database agency_bench_notices, cached with --reuse-seed): `seed_demo` loads
+1. Seed (fresh migrated database <BENCH_DB_PREFIX>_notices, cached with --reuse-seed): `seed_demo` loads
    the persons; every person gets one contribution line of MONTH at one of 1,000 employers (one
    declaration and charge per employer, 95% of the charges settled by a payment); 3% of the persons
    want their notice by e-mail and 2% by SMS (with an address on the record). VACUUM ANALYZE.
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_notices"
+DB = f"{support.DB_PREFIX}_notices"
 MONTH = "2025-11-01"
 TARGET_S = 300.0
 KILL_AT = 0.33  # share of the work done when the first process is killed

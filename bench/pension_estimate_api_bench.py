@@ -1,6 +1,6 @@
 """A single pension estimate over the API under 20 clients (issue 27): GET /api/v1/me/pension-estimate.
 
-1. Fresh migrated database agency_bench_retire_api, seeded as bench/pension_statement_bench.py seeds
+1. Fresh migrated database <BENCH_DB_PREFIX>_retire_api, seeded as bench/pension_statement_bench.py seeds
    (--persons persons with 12 months of the year at 1,000 employers, accounts, then each region's average
    wage, benefit bases and supplements for every retirement year to come, a linear rule for ages with
    months, and a category for every woman).
@@ -36,7 +36,7 @@ import statement_bench  # noqa: E402
 import support  # noqa: E402
 from lookup_bench import http_get, wrk  # noqa: E402
 
-DB = "agency_bench_retire_api"
+DB = f"{support.DB_PREFIX}_retire_api"
 HOST, DEFAULT_PORT = "127.0.0.1", 8761
 TARGET_P99_MS = 50.0
 YEAR = 2025

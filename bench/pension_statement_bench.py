@@ -1,6 +1,6 @@
 """The pension estimate inside the yearly statement run (issue 27 item 4): how much longer a range takes.
 
-1. Fresh migrated database agency_bench_retire (its own: other benches keep theirs), seeded as
+1. Fresh migrated database <BENCH_DB_PREFIX>_retire (its own: other benches keep theirs), seeded as
    bench/statement_bench.py seeds (seed_demo persons, 12 months of contributions in --year at 1,000
    employers, an account with credits and interest), then the pension's data: each region's average wage
    of the year, a benefit base with a coefficient and a supplement for every retirement year to come, and
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import statement_bench  # noqa: E402
 import support  # noqa: E402
 
-DB = "agency_bench_retire"
+DB = f"{support.DB_PREFIX}_retire"
 FULL_RUN_S = 18.03 * 60  # statement_bench.py at 1,000,000 persons, 2 workers (BENCHMARKS.md)
 FULL_PERSONS = 1_000_000
 WORKERS = 2

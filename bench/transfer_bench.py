@@ -1,6 +1,6 @@
 """Transfer-out amounts (No. 66) for 10,000 persons with 20 years of monthly contributions, against one SQL aggregate.
 
-1. Fresh migrated database agency_bench_transfer; `seed_demo` loads persons and employers; every
+1. Fresh migrated database <BENCH_DB_PREFIX>_transfer; `seed_demo` loads persons and employers; every
    person gets 240 months (2005-01 .. 2024-12) of contribution lines with one employer of one region
    (one declaration per employer and month) and the account credit of each month: 2,400,000 lines
    and 2,400,000 entries at full size. ANALYZE.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import support  # noqa: E402
 
-DB = "agency_bench_transfer"
+DB = f"{support.DB_PREFIX}_transfer"
 TARGET_RATIO = 2.0
 FIRST, YEARS = 2005, 20
 CHUNK = 1_000

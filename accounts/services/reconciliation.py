@@ -2,7 +2,8 @@
 
 Checks, per account: the stored balance equals the sum of its entries, and the credits posted from
 the contribution ledger equal the individual pension parts of the settled charges' lines. The nightly run checks the accounts whose balance moved
-since the previous run started (`PensionAccount.touched_at`, indexed); a full run checks all.
+since the previous run started (`PensionAccount.touched_at`, one pass over the accounts: it is not indexed,
+so that balance updates stay HOT updates); a full run checks all.
 """
 
 from __future__ import annotations
