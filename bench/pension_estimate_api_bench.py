@@ -36,7 +36,7 @@ import statement_bench  # noqa: E402
 import support  # noqa: E402
 from lookup_bench import http_get, wrk  # noqa: E402
 
-DB = "agency_bench_retire_api"
+DB = f"{support.DB_PREFIX}_retire_api"
 HOST, DEFAULT_PORT = "127.0.0.1", 8761
 TARGET_P99_MS = 50.0
 YEAR = 2025

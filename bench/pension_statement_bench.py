@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import statement_bench  # noqa: E402
 import support  # noqa: E402
 
-DB = "agency_bench_retire"
+DB = f"{support.DB_PREFIX}_retire"
 FULL_RUN_S = 18.03 * 60  # statement_bench.py at 1,000,000 persons, 2 workers (BENCHMARKS.md)
 FULL_PERSONS = 1_000_000
 WORKERS = 2
@@ -154,6 +154,17 @@ def measure(year: int) -> dict:
         timings[kind] += time.perf_counter() - started
         made[kind] += out.statements
 
+    # What the previous years' runs left (pensions.paid_years): every person's paid months summed per region
+    # and year up to the year before, one row a year; written here range by range and committed, timed apart.
+    from pensions.paid_years import paid_years_through
+
+    started = time.perf_counter()
+    for lo in range(first, last + 1, size):
+        with transaction.atomic():
+            cursor = connection.cursor()
+            cursor.execute("SELECT id FROM insured_insuredperson WHERE id BETWEEN %s AND %s", [lo, lo + size - 1])
+            paid_years_through(person_ids=[row[0] for row in cursor.fetchall()], year=year - 1)
+    summaries_s = time.perf_counter() - started
     for n, lo in enumerate(range(first, last + 1, size)):
         hi = lo + size - 1
         for kind in (("with", "without") if n % 2 else ("without", "with")):
@@ -170,6 +181,7 @@ def measure(year: int) -> dict:
     per_person_ms = (timings["with"] - timings["without"]) / persons * 1000
     added_full_s = per_person_ms / 1000 * FULL_PERSONS / WORKERS
     return {"persons": persons, "range_size": size, "statements": made,
+            "earlier_years_summed_s": round(summaries_s, 1),
             "generate_without_s": round(timings["without"], 1), "generate_with_s": round(timings["with"], 1),
             "estimate_alone_s": round(timings["estimate"], 1), "generate_phase_growth": round(growth, 3),
             "estimate_ms_per_person": round(per_person_ms, 3), "lines": lines,
@@ -197,14 +209,20 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=20000)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--existing", default="", help="measure this database seeded already (e.g. the API bench's, "
+                                                       "seeded the same way) instead of seeding")
     parser.add_argument("--template", default="",
                         help="copy this migrated database instead of migrating afresh (a busy machine)")
     args = parser.parse_args()
+    global DB
     started = time.perf_counter()
-    migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
-    statement_bench.DB = DB
-    seeded = statement_bench.seed(args.persons, args.year)
-    pension_data(args.year)
+    if args.existing:
+        DB, seeded = args.existing, {"existing": args.existing}
+    else:
+        migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
+        statement_bench.DB = DB
+        seeded = statement_bench.seed(args.persons, args.year)
+        pension_data(args.year)
     result = {"bench": "pension_statement", "seed": seeded, "seed_total_s": round(time.perf_counter() - started, 1),
               "cpu_busy_before": support.cpu_busy(), **measure(args.year), "machine": support.machine(),
               "load_average_after": support.load_average()}
