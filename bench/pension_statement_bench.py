@@ -64,6 +64,16 @@ def pension_data(year: int) -> None:
                                                   entered_by, created_at)
             SELECT id, 'linear', 'month', 'bench', '2026-01-01', '2020-01-01', 'bench', now() FROM agency_region
             ON CONFLICT DO NOTHING""")
+        # The national divisor table, as migration 0002 seeds it (a test database used as the template may
+        # have lost it to a transactional test's flush: then no estimate computes the account part).
+        from pensions.reference_data import DIVISOR_EFFECTIVE_FROM, DIVISOR_PUBLISHED_ON, DIVISOR_SOURCE, DIVISORS
+
+        for age, months in DIVISORS.items():
+            conn.execute("""INSERT INTO pensions_divisor (age, months, source, published_on, effective_from, entered_by,
+                                                          created_at)
+                            SELECT %s, %s, %s, %s, %s, 'migration', now()
+                            WHERE NOT EXISTS (SELECT 1 FROM pensions_divisor WHERE age = %s)""",
+                         (age, months, DIVISOR_SOURCE, DIVISOR_PUBLISHED_ON, DIVISOR_EFFECTIVE_FROM, age))
         # Full records (issue 27: the four parts computed, not only the short path): every FULL_EVERY-th person
         # also paid FULL_YEARS years before --year, at the same employer and base as in --year (the lines a
         # copy of January's, one per month, with the account's credit of the month), and has deemed years.

@@ -19,9 +19,7 @@ Both write inside the caller's transaction: a range rolled back leaves no row be
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -107,16 +105,14 @@ def paid_years_changed(pairs: Iterable[tuple[int, int]]) -> None:
         paid_years_refresh(person_ids=sorted(by_year[year]), first_year=year, last_year=year)
 
 
-@dataclass(frozen=True)
-class PaidMonths:
-    region_id: int
-    year: int
-    months: int
-    bases: Decimal
+# (region id, year, months, summed bases): one per person, region and year
+PaidMonths = tuple[int, int, int, Decimal]
 
 
 _ROWS_SQL = """
-SELECT person_id, year, regions::text FROM pensions_paidyear WHERE person_id = ANY(%(persons)s) AND year < %(year)s
+SELECT y.person_id, y.year, (r ->> 0)::bigint, (r ->> 1)::int, (r ->> 2)::numeric
+FROM pensions_paidyear y LEFT JOIN LATERAL jsonb_array_elements(y.regions) r ON true
+WHERE y.person_id = ANY(%(persons)s) AND y.year < %(year)s
 """
 
 # The months after each person's latest row (their `through` year), up to %(until)s, from the ledger.
@@ -137,15 +133,16 @@ def paid_years_read(*, person_ids: list[int], until: date) -> dict[int, list[Pai
     through = dict.fromkeys(person_ids, FIRST_YEAR - 1)
     with connection.cursor() as cursor:
         cursor.execute(_ROWS_SQL, {"persons": list(person_ids), "year": until.year})
-        for person_id, year, regions in cursor.fetchall():
-            through[person_id] = max(through[person_id], year)
-            found[person_id] += [PaidMonths(region_id=region_id, year=year, months=months, bases=Decimal(bases))
-                                 for region_id, months, bases in json.loads(regions)]
+        for person_id, year, region_id, months, bases in cursor.fetchall():
+            if through[person_id] < year:
+                through[person_id] = year
+            if region_id is not None:  # a year without a paid month has its row and no region
+                found[person_id].append((region_id, year, months, bases))
         lower = min(through.values()) + 1
         cursor.execute(_LEDGER_SQL, {"persons": list(through), "through": list(through.values()),
                                      "lower": date(lower, 1, 1), "until": until})
         for person_id, year, region_id, months, bases in cursor.fetchall():
-            found[person_id].append(PaidMonths(region_id=region_id, year=year, months=months, bases=bases))
+            found[person_id].append((region_id, year, months, bases))
     for rows in found.values():
-        rows.sort(key=lambda r: (r.region_id, r.year))
+        rows.sort()
     return found

@@ -167,7 +167,7 @@ def _region_wages(region_id: int) -> dict[tuple[int, int], AverageWage]:
 
 # --- a person's months --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegionYear:
     region: Region
     year: int
@@ -180,10 +180,13 @@ def account_balance(*, person_id: int) -> Decimal:
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int, until: date) -> LatestMonth | None:
+def latest_month(*, person_id: int, until: date, latest_year: int | None = None) -> LatestMonth | None:
     """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
-    paying" repeats). One statement, composed from the rules every paid month is counted by."""
-    return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
+    paying" repeats). One statement, composed from the rules every paid month is counted by; with
+    `latest_year` (the year of their latest paid month, RangeInputs.latest_year), it reads that year on."""
+    if latest_year is None:
+        return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
+    return latest_paid_months(person_ids=[person_id], until=until, since=date(latest_year, 1, 1)).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------
@@ -211,6 +214,7 @@ class RangeInputs:
     balances: dict[int, Decimal]
     wages: dict[tuple[int, int], AverageWage]
     params: dict[tuple[int, date], PointParameters]
+    latest_year: dict[int, int]  # the year of each person's latest paid month, in any region
 
 
 def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[date]]) -> RangeInputs:
@@ -226,14 +230,18 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
     # every region's months in two statements (the years summed already, then the ledger after them:
     # pensions.paid_years); a person's count only in the regions of their relationships
     found: dict[tuple[int, int], list[PaidMonths]] = {}
+    latest_year: dict[int, int] = {}
     if regions:
         for person_id, rows in paid_years_read(person_ids=ids, until=until).items():
+            if rows:
+                latest_year[person_id] = max(row[1] for row in rows)
             for row in rows:
-                found.setdefault((person_id, row.region_id), []).append(row)
+                found.setdefault((person_id, row[0]), []).append(row)
     for region_id in sorted(regions, key=lambda pk: regions[pk].code):
+        region = regions[region_id]
         for person_id in sorted(relationship_regions[region_id]):
-            paid[person_id] += [RegionYear(region=regions[region_id], year=row.year, months=row.months,
-                                           bases=row.bases) for row in found.get((person_id, region_id), ())]
+            paid[person_id] += [RegionYear(region, year, months, bases)
+                                for _region_id, year, months, bases in found.get((person_id, region_id), ())]
     transfers: dict[int, list[Transfer]] = {}
     for transfer in Transfer.objects.filter(person_id__in=ids, state=TransferState.COMPLETED,
                                             from_region__external=True).select_related("from_region"):
@@ -245,4 +253,5 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
     version = parameters_version()
     params = parameters_many(months_by_region=months_by_region, version=version)
     return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
-                       wages=average_wages(region_ids=list(wage_regions), version=version), params=params)
+                       wages=average_wages(region_ids=list(wage_regions), version=version), params=params,
+                       latest_year=latest_year)

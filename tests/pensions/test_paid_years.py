@@ -34,7 +34,7 @@ def _stored(person) -> dict[int, tuple[int, D]]:
 
 def _read(person) -> dict[int, tuple[int, D]]:
     rows = paid_years_read(person_ids=[person.pk], until=timezone.localdate().replace(day=1))[person.pk]
-    return {r.year: (r.months, r.bases) for r in rows if r.region_id == person.region_id}
+    return {year: (months, bases) for region_id, year, months, bases in rows if region_id == person.region_id}
 
 
 def test_the_run_stores_the_years_months_and_bases_equal_to_the_ledger():
