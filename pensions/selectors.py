@@ -108,30 +108,51 @@ def _cached(kind: str, key, load, *, version: tuple | None = None):
     return found
 
 
-def _region_parameters(region_id: int) -> tuple[dict, dict, list]:
-    benefits, extras = {}, {}
-    for row in BenefitParameter.objects.filter(region_id=region_id).order_by("effective_from", "id"):
-        benefits.setdefault(row.year, []).append(row)
-    for row in LocalSupplement.objects.filter(region_id=region_id).order_by("effective_from", "id"):
-        extras.setdefault(row.year, []).append(row)
-    policies = list(AgeMonthsPolicy.objects.filter(region_id=region_id).order_by("effective_from", "id"))
-    return benefits, extras, policies
+def _many_cached(kind: str, keys: list, load_many, *, version: tuple) -> dict:
+    """{key: value} for `keys` at `version`: those not kept yet read at once by `load_many(missing keys)`, which
+    answers {key: value} for each of them."""
+    with _cache_lock:
+        if _cache["version"] != version:
+            _cache.clear()
+            _cache["version"] = version
+        found = {key: _cache[(kind, key)] for key in keys if (kind, key) in _cache}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        loaded = load_many(missing)
+        with _cache_lock:
+            if _cache["version"] == version:
+                _cache.update({(kind, key): value for key, value in loaded.items()})
+        found.update(loaded)
+    return found
+
+
+def _regions_parameters(region_ids: list[int]) -> dict[int, tuple[dict, dict, list]]:
+    """Each region's benefit bases and supplements by year and its age rules: three queries for all."""
+    found = {pk: ({}, {}, []) for pk in region_ids}
+    for row in BenefitParameter.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][0].setdefault(row.year, []).append(row)
+    for row in LocalSupplement.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][1].setdefault(row.year, []).append(row)
+    for row in AgeMonthsPolicy.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][2].append(row)
+    return found
 
 
 def parameters_many(*, months_by_region: dict[int, set[date]],
                     version: tuple | None = None) -> dict[tuple[int, date], PointParameters]:
     """The parameters in force at each month (first days) of each region, keyed (region, month): read once per
-    region and version of the parameters (`_cached`), one statement for the version otherwise."""
+    version of the parameters (`_cached`), for every region not read yet in three queries, and one statement
+    for the version."""
     region_ids = [pk for pk, months in months_by_region.items() if months]
     if not region_ids:
         return {}
     version = version if version is not None else parameters_version()
     divisors = _cached("divisors", None, lambda: list(Divisor.objects.order_by("effective_from", "id")),
                        version=version)
+    regions = _many_cached("region", sorted(region_ids), _regions_parameters, version=version)
     out = {}
     for region_id in region_ids:
-        benefits, extras, policies = _cached("region", region_id, lambda pk=region_id: _region_parameters(pk),
-                                             version=version)
+        benefits, extras, policies = regions[region_id]
         for month in sorted(months_by_region[region_id]):
             out[(region_id, month)] = _cached(
                 "point", (region_id, month), lambda m=month, b=benefits, e=extras, p=policies: _point(m, b, e, p, divisors),
@@ -150,18 +171,19 @@ def _point(month: date, benefits: dict, extras: dict, policies: list, divisors: 
 
 
 def average_wages(*, region_ids: list[int], version: tuple | None = None) -> dict[tuple[int, int], AverageWage]:
-    """Each region's average monthly wage per year as last entered (read once per region and version)."""
+    """Each region's average monthly wage per year as last entered (read once per version: one query for the
+    regions not read yet)."""
     version = version if version is not None else parameters_version()
     found: dict[tuple[int, int], AverageWage] = {}
-    for region_id in sorted(region_ids):
-        found.update(_cached("wages", region_id, lambda pk=region_id: _region_wages(pk), version=version))
+    for wages in _many_cached("wages", sorted(region_ids), _regions_wages, version=version).values():
+        found.update(wages)
     return found
 
 
-def _region_wages(region_id: int) -> dict[tuple[int, int], AverageWage]:
-    found: dict[tuple[int, int], AverageWage] = {}
-    for row in AverageWage.objects.filter(region_id=region_id).order_by("effective_from", "id"):
-        found[(row.region_id, row.year)] = row
+def _regions_wages(region_ids: list[int]) -> dict[int, dict[tuple[int, int], AverageWage]]:
+    found: dict[int, dict[tuple[int, int], AverageWage]] = {pk: {} for pk in region_ids}
+    for row in AverageWage.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][(row.region_id, row.year)] = row
     return found
 
 
