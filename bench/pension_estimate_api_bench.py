@@ -74,6 +74,20 @@ for person in InsuredPerson.objects.filter(sex="M").order_by("id")[:int(sys.argv
 print(json.dumps(out))
 """
 
+# What the statement run of the year leaves behind (pensions.paid_years): each person's paid months summed per
+# region and year, so that an estimate reads one row a year; the bench measures the year after that run.
+SUMMARIES_SNIPPET = """
+import sys
+import django; django.setup()
+from django.db import transaction
+from insured.models import InsuredPerson
+from pensions.paid_years import paid_years_through
+ids = list(InsuredPerson.objects.order_by("id").values_list("id", flat=True))
+for i in range(0, len(ids), 1000):
+    with transaction.atomic():
+        paid_years_through(person_ids=ids[i:i + 1000], year=int(sys.argv[1]))
+"""
+
 # Where one estimate's time goes, in-process (Django test client, no network): its SQL statements, the
 # microseconds per request, and cProfile's cumulative view. argv: the person ids file, requests.
 PROFILE_SNIPPET = r"""
@@ -135,6 +149,7 @@ def main() -> dict:
     statement_bench.seed(args.persons, YEAR)
     pension_statement_bench.pension_data(YEAR)
     env = support.django_env(DB)
+    subprocess.run([support.PYTHON, "-c", SUMMARIES_SNIPPET, str(YEAR)], cwd=support.ROOT, env=env, check=True)
     sessions = json.loads(subprocess.run([support.PYTHON, "-c", SESSIONS_SNIPPET, str(args.clients)], cwd=support.ROOT,
                                          env=env, capture_output=True, text=True, check=True).stdout)
     profile_text = None

@@ -125,7 +125,8 @@ def _record(person: InsuredPerson, as_of: date, *,
     record = _record_of(person, as_of, paid=inputs.paid[person.pk], transfers=inputs.transfers.get(person.pk, []),
                         wages=inputs.wages, deemed=inputs.deemed.get(person.pk),
                         balance=inputs.balances.get(person.pk, ZERO),
-                        latest=selectors.latest_month(person_id=person.pk, until=as_of))
+                        latest=selectors.latest_month(person_id=person.pk, until=as_of,
+                                                      latest_year=inputs.latest_year.get(person.pk)))
     return record, {month: inputs.params[(person.region_id, month)] for month in months}
 
 

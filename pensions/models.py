@@ -201,6 +201,32 @@ class DeemedService(models.Model):
         return f"{self.person_id}: {self.months}"
 
 
+class PaidYear(models.Model):
+    """A person's paid months of one calendar year per region with their summed bases, as the estimate
+    reads them (issue 27 benchmarks): derived from the ledger by pensions.paid_years, one row per person
+    and year, so that an estimate reads one row a year instead of every line and credit of the year.
+
+    Not a record but a summary of records: the statement run writes the year it generates (and, the first
+    time, every earlier year), the reissue sweep rewrites a year whose ledger changed after its row was
+    computed (a late declaration of an old year). The rows of a person cover every year up to their latest
+    row; a year without a row below it had no paid month."""
+
+    person = models.ForeignKey("insured.InsuredPerson", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("person"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    # [[region id, months, "summed bases"], ...] ordered by region id; [] for a year without a paid month
+    regions = models.JSONField(_("months per region"), default=list)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("paid year")
+        verbose_name_plural = _("paid years")
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="pensions_paidyear_person_year")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.year}"
+
+
 class PensionEventKind(models.TextChoices):
     PARAMETER_ENTERED = "parameter", _("benefit base entered")
     SUPPLEMENT_ENTERED = "supplement", _("local supplement entered")

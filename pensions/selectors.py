@@ -4,11 +4,13 @@ with their bases, the account balance, the latest month's base)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.selectors import accounts_visible
@@ -16,7 +18,8 @@ from agency.models import AverageWage, Region
 from common.access import Viewer, scope
 from insured.models import InsuranceRelationship
 from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
-from transfers.amounts import LatestMonth, latest_paid_months, regions_months_many
+from pensions.paid_years import PaidMonths, paid_years_read
+from transfers.amounts import LatestMonth, latest_paid_months
 from transfers.models import Transfer, TransferState
 
 
@@ -70,46 +73,123 @@ def parameters_at(*, region_id: int, months: list[date]) -> dict[date, PointPara
     return {month: found[(region_id, month)] for month in months}
 
 
-def parameters_many(*, months_by_region: dict[int, set[date]]) -> dict[tuple[int, date], PointParameters]:
-    """The parameters in force at each month (first days) of each region, keyed (region, month): four
-    queries however many regions and months."""
+# The parameter tables are append-only (their triggers refuse an update or a delete, the average wages' admin
+# only adds): the largest id and the count of each table name their last change. What was read for one such
+# version is kept in the process (the tables change a few times a year, the estimates read them on every
+# request) and read again once any table has a new row: no entry point has to remember to invalidate it.
+_VERSION_SQL = "SELECT " + ", ".join(
+    f"(SELECT row(max(id), count(*))::text FROM {table})"
+    for table in ("pensions_benefitparameter", "pensions_localsupplement", "pensions_agemonthspolicy",
+                  "pensions_divisor", "agency_averagewage"))
+_cache: dict = {"version": None}
+_cache_lock = threading.Lock()
+
+
+def parameters_version() -> tuple:
+    """The parameters' version: the last change of each of their tables (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        return cursor.fetchone()
+
+
+def _cached(kind: str, key, load, *, version: tuple | None = None):
+    """`load()` as read at the parameters' current version (`version` when the caller read it already)."""
+    version = version if version is not None else parameters_version()
+    with _cache_lock:
+        if _cache["version"] != version:
+            _cache.clear()
+            _cache["version"] = version
+        found = _cache.get((kind, key), _cache)
+    if found is _cache:
+        found = load()
+        with _cache_lock:
+            if _cache["version"] == version:
+                _cache[(kind, key)] = found
+    return found
+
+
+def _many_cached(kind: str, keys: list, load_many, *, version: tuple) -> dict:
+    """{key: value} for `keys` at `version`: those not kept yet read at once by `load_many(missing keys)`, which
+    answers {key: value} for each of them."""
+    with _cache_lock:
+        if _cache["version"] != version:
+            _cache.clear()
+            _cache["version"] = version
+        found = {key: _cache[(kind, key)] for key in keys if (kind, key) in _cache}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        loaded = load_many(missing)
+        with _cache_lock:
+            if _cache["version"] == version:
+                _cache.update({(kind, key): value for key, value in loaded.items()})
+        found.update(loaded)
+    return found
+
+
+def _regions_parameters(region_ids: list[int]) -> dict[int, tuple[dict, dict, list]]:
+    """Each region's benefit bases and supplements by year and its age rules: three queries for all."""
+    found = {pk: ({}, {}, []) for pk in region_ids}
+    for row in BenefitParameter.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][0].setdefault(row.year, []).append(row)
+    for row in LocalSupplement.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][1].setdefault(row.year, []).append(row)
+    for row in AgeMonthsPolicy.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
+        found[row.region_id][2].append(row)
+    return found
+
+
+def parameters_many(*, months_by_region: dict[int, set[date]],
+                    version: tuple | None = None) -> dict[tuple[int, date], PointParameters]:
+    """The parameters in force at each month (first days) of each region, keyed (region, month): read once per
+    version of the parameters (`_cached`), for every region not read yet in three queries, and one statement
+    for the version."""
     region_ids = [pk for pk, months in months_by_region.items() if months]
     if not region_ids:
         return {}
-    years = {m.year for months in months_by_region.values() for m in months}
-    benefits, extras, policies = {}, {}, {}
-    for row in (BenefitParameter.objects.filter(region_id__in=region_ids, year__in=years)
-                .order_by("effective_from", "id")):
-        benefits.setdefault((row.region_id, row.year), []).append(row)
-    for row in (LocalSupplement.objects.filter(region_id__in=region_ids, year__in=years)
-                .order_by("effective_from", "id")):
-        extras.setdefault((row.region_id, row.year), []).append(row)
-    for row in AgeMonthsPolicy.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
-        policies.setdefault(row.region_id, []).append(row)
-    divisors = list(Divisor.objects.order_by("effective_from", "id"))
+    version = version if version is not None else parameters_version()
+    divisors = _cached("divisors", None, lambda: list(Divisor.objects.order_by("effective_from", "id")),
+                       version=version)
+    regions = _many_cached("region", sorted(region_ids), _regions_parameters, version=version)
     out = {}
     for region_id in region_ids:
+        benefits, extras, policies = regions[region_id]
         for month in sorted(months_by_region[region_id]):
-            benefit = _in_force(benefits.get((region_id, month.year), []), month, lambda r: r.year)
-            extra = _in_force(extras.get((region_id, month.year), []), month, lambda r: r.name)
-            policy = _in_force(policies.get(region_id, []), month, lambda r: r.region_id)
-            out[(region_id, month)] = PointParameters(
-                benefit=benefit.get(month.year), supplements=[e for e in extra.values() if e.monthly_amount > 0],
-                divisors=_in_force(divisors, month, lambda r: r.age), policy=policy.get(region_id))
+            out[(region_id, month)] = _cached(
+                "point", (region_id, month), lambda m=month, b=benefits, e=extras, p=policies: _point(m, b, e, p, divisors),
+                version=version)
     return out
 
 
-def average_wages(*, region_ids: list[int]) -> dict[tuple[int, int], AverageWage]:
-    """Each region's average monthly wage per year as last entered, in one query."""
+def _point(month: date, benefits: dict, extras: dict, policies: list, divisors: list) -> PointParameters:
+    benefit = _in_force(benefits.get(month.year, []), month, lambda r: r.year)
+    extra = _in_force(extras.get(month.year, []), month, lambda r: r.name)
+    policy = _in_force(policies, month, lambda r: r.region_id)
+    return PointParameters(benefit=benefit.get(month.year),
+                           supplements=[e for e in extra.values() if e.monthly_amount > 0],
+                           divisors=_in_force(divisors, month, lambda r: r.age),
+                           policy=next(iter(policy.values()), None))
+
+
+def average_wages(*, region_ids: list[int], version: tuple | None = None) -> dict[tuple[int, int], AverageWage]:
+    """Each region's average monthly wage per year as last entered (read once per version: one query for the
+    regions not read yet)."""
+    version = version if version is not None else parameters_version()
     found: dict[tuple[int, int], AverageWage] = {}
+    for wages in _many_cached("wages", sorted(region_ids), _regions_wages, version=version).values():
+        found.update(wages)
+    return found
+
+
+def _regions_wages(region_ids: list[int]) -> dict[int, dict[tuple[int, int], AverageWage]]:
+    found: dict[int, dict[tuple[int, int], AverageWage]] = {pk: {} for pk in region_ids}
     for row in AverageWage.objects.filter(region_id__in=region_ids).order_by("effective_from", "id"):
-        found[(row.region_id, row.year)] = row
+        found[row.region_id][(row.region_id, row.year)] = row
     return found
 
 
 # --- a person's months --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegionYear:
     region: Region
     year: int
@@ -122,10 +202,13 @@ def account_balance(*, person_id: int) -> Decimal:
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int, until: date) -> LatestMonth | None:
+def latest_month(*, person_id: int, until: date, latest_year: int | None = None) -> LatestMonth | None:
     """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
-    paying" repeats). One statement, composed from the rules every paid month is counted by."""
-    return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
+    paying" repeats). One statement, composed from the rules every paid month is counted by; with
+    `latest_year` (the year of their latest paid month, RangeInputs.latest_year), it reads that year on."""
+    if latest_year is None:
+        return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
+    return latest_paid_months(person_ids=[person_id], until=until, since=date(latest_year, 1, 1)).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------
@@ -153,6 +236,7 @@ class RangeInputs:
     balances: dict[int, Decimal]
     wages: dict[tuple[int, int], AverageWage]
     params: dict[tuple[int, date], PointParameters]
+    latest_year: dict[int, int]  # the year of each person's latest paid month, in any region
 
 
 def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[date]]) -> RangeInputs:
@@ -165,14 +249,21 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
         relationship_regions.setdefault(p.region_id, set()).add(p.pk)
     regions = {r.pk: r for r in Region.objects.filter(pk__in=relationship_regions, external=False)}
     paid: dict[int, list[RegionYear]] = {pk: [] for pk in ids}
-    # every region's months in one statement; a person's count only in the regions of their relationships
-    found = regions_months_many(person_ids=ids, region_ids=list(regions), until=until) if regions else {}
+    # every region's months in two statements (the years summed already, then the ledger after them:
+    # pensions.paid_years); a person's count only in the regions of their relationships
+    found: dict[tuple[int, int], list[PaidMonths]] = {}
+    latest_year: dict[int, int] = {}
+    if regions:
+        for person_id, rows in paid_years_read(person_ids=ids, until=until).items():
+            if rows:
+                latest_year[person_id] = max(row[1] for row in rows)
+            for row in rows:
+                found.setdefault((person_id, row[0]), []).append(row)
     for region_id in sorted(regions, key=lambda pk: regions[pk].code):
+        region = regions[region_id]
         for person_id in sorted(relationship_regions[region_id]):
-            months = found.get((person_id, region_id))
-            if months is not None:
-                paid[person_id] += [RegionYear(region=regions[region_id], year=row["year"], months=row["months"],
-                                               bases=Decimal(row["bases"])) for row in months.years]
+            paid[person_id] += [RegionYear(region, year, months, bases)
+                                for _region_id, year, months, bases in found.get((person_id, region_id), ())]
     transfers: dict[int, list[Transfer]] = {}
     for transfer in Transfer.objects.filter(person_id__in=ids, state=TransferState.COMPLETED,
                                             from_region__external=True).select_related("from_region"):
@@ -181,6 +272,8 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
               .order_by("person_id", "-recorded_at", "-id").distinct("person_id")}
     balances = dict(accounts_visible(Viewer.system()).filter(person_id__in=ids).values_list("person_id", "balance"))
     wage_regions = set(regions) | {t.from_region_id for rows in transfers.values() for t in rows}
-    params = parameters_many(months_by_region=months_by_region)
+    version = parameters_version()
+    params = parameters_many(months_by_region=months_by_region, version=version)
     return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
-                       wages=average_wages(region_ids=list(wage_regions)), params=params)
+                       wages=average_wages(region_ids=list(wage_regions), version=version), params=params,
+                       latest_year=latest_year)

@@ -22,7 +22,8 @@ insured directly, as their own selectors do:
 - pension: the estimate at the statutory retirement month, stopping paying now (issue 27 item 4), computed
   in Python for the whole range before the statement (pensions.estimate.statement_estimates reads its
   inputs per range, not per person) and passed in as one JSON parameter; null for a person past the
-  month or without an original-age category.
+  month or without an original-age category. Before it, the range's paid months of the year are summed
+  per region into pensions.PaidYear (pensions.paid_years), so each estimate reads one row per year paid.
 
 Money is text with two decimals. The verification code is 25 hexadecimal digits (100 bits) from
 gen_random_uuid(), PostgreSQL's cryptographic random source.
@@ -42,6 +43,7 @@ from common.identifiers import mask_document_sql
 from contributions.sql import charge_settled, determined_month_counts, month_on_the_roll, self_paid_month_counts
 from insured.models import InsuredPerson
 from pensions.estimate import statement_estimates
+from pensions.paid_years import paid_years_through
 from statements.models import Statement
 
 # A postal code is the first six digits in a row in the address (ASCII digits: as PostgreSQL's [0-9]).
@@ -284,6 +286,13 @@ def pension_estimates_json(*, first_person_id: int, last_person_id: int, year: i
     """The pension estimate line of each person of the range who gets the year's statement now, as JSON text
     keyed by person id (the SQL puts each one's into its snapshot): the estimate at the statutory month,
     stopping paying now, with its inputs read for the whole range at once (pensions.estimate)."""
+    in_range = InsuredPerson.objects.filter(pk__gte=first_person_id, pk__lte=last_person_id)
+    if region_id is not None:
+        in_range = in_range.filter(region_id=region_id)
+    # the range's paid months of the year (and, the first time, of every year before) summed per region and
+    # year (pensions.paid_years): the estimates then read one row a year; a reissue of an old year rewrites it
+    if year < as_of.year:
+        paid_years_through(person_ids=list(in_range.values_list("pk", flat=True)), year=year)
     persons = (InsuredPerson.objects.filter(pk__gte=first_person_id, pk__lte=last_person_id)
                .exclude(pk__in=Statement.objects.filter(year=year, person_id__gte=first_person_id,
                                                         person_id__lte=last_person_id).values("person_id"))

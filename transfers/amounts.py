@@ -84,8 +84,10 @@ SELECT t.person_id, t.period, t.base,
         WHERE p.person_id = t.person_id AND a.contribution_month = t.period) AS credit
 FROM (
     SELECT DISTINCT ON (m.person_id) m.person_id, m.period, sum(m.base) AS base
-    FROM ({_paid_months_sql(lines_period="l.period <= %(until)s", determined_period="dm.period <= %(until)s",
-                            credits_period="a.contribution_month <= %(until)s", regions="IS NOT NULL")}) m
+    FROM ({_paid_months_sql(lines_period="l.period BETWEEN %(since)s AND %(until)s",
+                            determined_period="dm.period BETWEEN %(since)s AND %(until)s",
+                            credits_period="a.contribution_month BETWEEN %(since)s AND %(until)s",
+                            regions="IS NOT NULL")}) m
     GROUP BY m.person_id, m.period
     ORDER BY m.person_id, m.period DESC
 ) t
@@ -99,10 +101,13 @@ class LatestMonth:
     credit: Decimal
 
 
-def latest_paid_months(*, person_ids: list[int], until: date) -> dict[int, LatestMonth]:
-    """Each person's latest paid month up to `until` (a month's first day); a person without one has no key."""
+def latest_paid_months(*, person_ids: list[int], until: date,
+                       since: date = date(1900, 1, 1)) -> dict[int, LatestMonth]:
+    """Each person's latest paid month up to `until` (a month's first day); a person without one has no key.
+    `since`: where the caller knows it to be found (the first day of the year of their latest paid month):
+    the months before it are not read."""
     with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SQL, {"persons": list(person_ids), "until": until})
+        cursor.execute(_LATEST_SQL, {"persons": list(person_ids), "until": until, "since": since})
         return {person_id: LatestMonth(period=period, base=base, credit=credit)
                 for person_id, period, base, credit in cursor.fetchall()}
 

@@ -30,6 +30,7 @@ from common.access import Viewer
 from common.services import SYSTEM, Machine, Step, entry, transition
 from contributions.sql import determined_month_counts
 from insured.models import InsuredPerson, StatementDelivery
+from pensions.paid_years import paid_years_changed
 from statements import events
 from statements.changes import snapshot_changes
 from statements.models import (
@@ -97,6 +98,19 @@ ORDER BY s.id
 ON CONFLICT DO NOTHING
 """
 
+
+# The changed person-years already summed into the pension estimate's rows (pensions.paid_years: a row of
+# the year, or a later one) whose row was computed before the change (or within the overlap after it):
+# rewritten from the ledger whether or not the person has a statement of that year (a late declaration of
+# a year before the first statement).
+_PAID_YEARS_SQL = f"""
+SELECT c.person_id, c.year
+FROM (SELECT person_id, year, max(at) AS at FROM ({_CHANGED_SQL}) changed GROUP BY person_id, year) c
+JOIN LATERAL (SELECT max(t.year) AS through FROM pensions_paidyear t WHERE t.person_id = c.person_id) t
+  ON c.year <= t.through
+LEFT JOIN pensions_paidyear y ON y.person_id = c.person_id AND y.year = c.year
+WHERE y.computed_at IS NULL OR y.computed_at < c.at + %(overlap)s
+"""
 
 # --- one candidate ------------------------------------------------------------------------------------
 
@@ -171,9 +185,11 @@ def _sweep_open(actor: Viewer) -> SupersedeSweep | None:
         except IntegrityError:  # another sweep started at the same moment
             return SupersedeSweep.objects.filter(state=SweepState.RUNNING).first()
         with connection.cursor() as cursor:
-            cursor.execute(_CANDIDATES_SQL, {"sweep": sweep.pk, "since": since,
-                                             "overlap": timedelta(minutes=settings.STATEMENT_SUPERSEDE_OVERLAP_MINUTES)})
+            overlap = timedelta(minutes=settings.STATEMENT_SUPERSEDE_OVERLAP_MINUTES)
+            cursor.execute(_CANDIDATES_SQL, {"sweep": sweep.pk, "since": since, "overlap": overlap})
             sweep.candidates = cursor.rowcount
+            cursor.execute(_PAID_YEARS_SQL, {"since": since, "overlap": overlap})
+            paid_years_changed(cursor.fetchall())
         sweep.save(update_fields=["candidates"])
     return sweep
 

@@ -231,3 +231,21 @@ def test_months_transferred_in_without_bases_count_as_years_and_the_index_is_nam
     assert (stop.months_paid, stop.months_counted, stop.index) == (54, 234, None)
     assert _parts(stop)["basic"] is None and _parts(stop)["account"] == D("109.09")
     assert f"transfer_bases:{transfer.pk}" in [m.key for m in stop.missing]
+
+
+@pytest.mark.parametrize("fixture", ["man", "woman_55"])
+def test_the_api_document_renders_the_same_bytes_as_the_serializer(fixture, city, request):
+    """The estimate's body is built without the nested serializers (issue 27 benchmarks): for men and women,
+    missing parameters, an age with months and a person below the minimum, it renders what
+    PensionEstimateOutput renders, key order included."""
+    from rest_framework.renderers import JSONRenderer
+
+    from pensions.apis import PensionEstimateOutput, estimate_document
+
+    f.policy(city, "linear", "cent")
+    short = f.person(city, born=date(1976, 3, 15), sex="F", category=Age.WOMEN_50, seq=18)
+    f.paid(short, f.employer(city), date(2024, 1, 1), date(2024, 6, 1), base="7000.00", credit="560.00")
+    for person in (request.getfixturevalue(fixture), short):
+        for estimate in (estimate_compute(person, as_of=AS_OF), estimate_compute(person, as_of=date(2026, 12, 1))):
+            assert (JSONRenderer().render(estimate_document(estimate))
+                    == JSONRenderer().render(PensionEstimateOutput(estimate).data))

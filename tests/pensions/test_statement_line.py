@@ -78,6 +78,9 @@ def test_a_range_reads_its_inputs_at_once_not_per_person(city):
     with CaptureQueriesContext(connection) as two:
         statement_estimates(few, as_of=timezone.localdate())
     many = few + [_man(city, seq=30 + i) for i in range(6)]
+    statement_estimates(few, as_of=timezone.localdate())  # the parameters read once for their version
+    with CaptureQueriesContext(connection) as two:
+        statement_estimates(few, as_of=timezone.localdate())
     with CaptureQueriesContext(connection) as eight:
         found = statement_estimates(many, as_of=timezone.localdate())
     assert len(eight) == len(two)  # a fixed number of queries per range and region
