@@ -10,6 +10,8 @@ from django.utils import translation
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import account_summary
 from agency.models import Deadline, InterestRate
+from common.display import message_render
+from common.identifiers import mask_document
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from refunds.models import Refund, RefundEvent, RefundState
@@ -426,3 +428,20 @@ def test_the_payout_needs_the_banks_reference_and_records_it_trimmed(desk):
     assert (paid.bank_reference, paid.closed_on) == ("ICBC-7", PensionAccount.objects.get(pk=account.pk).closed_on)
     payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
     assert payout.note == f"ICBC-7 {person.name}" and payout.actor_user_id == desk.approver_user.pk
+
+
+def test_each_steps_deadline_names_the_person_masked_and_reads_in_the_clerks_language(desk):
+    person, _ = retired_short(desk)
+    refund = _liquidated(desk, person)
+    masked = mask_document(person.document_number)
+    deadlines = Deadline.objects.filter(subject_id=refund.pk).order_by("id")
+    assert [d.rule for d in deadlines] == [RefundRule.REFUND_AUDIT, RefundRule.REFUND_LIQUIDATION,
+                                           RefundRule.REFUND_PAYOUT]
+    for deadline in deadlines:  # the queue finds the person by name; the number is never shown whole
+        assert deadline.subject_label == f"{person.name} {masked}"
+        with translation.override("zh-hans"):
+            assert message_render(deadline.subject_text_data) == (
+                f"{person.name} ({masked})的个人账户一次性支付：达到退休年龄但缴费不足最低年限")
+        with translation.override("en"):
+            assert message_render(deadline.subject_text_data) == (
+                f"lump-sum refund of {person.name} ({masked}): retirement age with fewer than the minimum years")
