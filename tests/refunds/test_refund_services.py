@@ -391,6 +391,12 @@ def test_a_person_applying_for_a_reason_of_the_counter_is_told_so_on_the_reason(
 def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_served_it(desk):
     person, _ = insured_with_account(desk.region, nationality="USA")
     other, _ = insured_with_account(desk.region, seq=316, nationality="USA")
+    last_year, _ = insured_with_account(desk.region, seq=323, nationality="USA")
+    stranger = Desk(code="310104")
+    elsewhere, _ = insured_with_account(stranger.region, seq=331, nationality="USA")
+    # a notice of the year before and one of another region do not count in this region's 2026 numbers
+    nationality_notice_serve(person=last_year, actor=desk.clerk, served_on=date(2025, 12, 30))
+    nationality_notice_serve(person=elsewhere, actor=stranger.clerk, served_on=date(2026, 3, 1))
     first = nationality_notice_serve(person=person, actor=desk.clerk, served_on=date(2026, 3, 2))
     second = nationality_notice_serve(person=other, actor=desk.clerk, served_on=date(2026, 3, 3))
     assert first.reference == f"GJ310101202600001-{person.pk}"
@@ -398,9 +404,9 @@ def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_se
     assert (first.served_on, first.served_by, first.served_by_user_id) == (date(2026, 3, 2), desk.clerk.label(),
                                                                           desk.clerk_user.pk)
     assert first.region_id == desk.region.pk and first.person_id == person.pk
-    stranger = Desk(code="310104")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as err, translation.override("zh-hans"):
         nationality_notice_serve(person=person, actor=stranger.clerk)
+    assert err.value.detail == "您无权查看该参保人，或该参保人不存在。"
 
 
 def test_a_rejection_keeps_its_reason_and_the_audit_keeps_the_note(desk):
