@@ -339,6 +339,9 @@ def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
     ([{"name": "李一", "document_number": "310101200001010011"}], "heirs[0].share", "invalid"),
     ([HEIRS[0], dict(HEIRS[1], name=" ")], "heirs[1]", "required"),
     ([HEIRS[0], dict(HEIRS[1], document_number="")], "heirs[1]", "required"),
+    # a heir sent without the field at all is refused the same way, never stored as "None" or a placeholder
+    ([HEIRS[0], {k: v for k, v in HEIRS[1].items() if k != "name"}], "heirs[1]", "required"),
+    ([HEIRS[0], {k: v for k, v in HEIRS[1].items() if k != "document_number"}], "heirs[1]", "required"),
     ([dict(HEIRS[0], share_numerator=0)], "heirs[0].share", "invalid"),
     ([dict(HEIRS[0], share_numerator=4, share_denominator=3)], "heirs[0].share", "invalid"),
     ([HEIRS[0], dict(HEIRS[1], document_number=HEIRS[0]["document_number"].lower() + " ")],
