@@ -10,6 +10,8 @@ from django.utils import translation
 from accounts.models import AccountEntry, EntryKind, PensionAccount
 from accounts.selectors import account_summary
 from agency.models import Deadline, InterestRate
+from common.display import message_render
+from common.identifiers import mask_document
 from common.problems import ApplicationError, NotFound, ValidationFailed
 from insured.models import Employment, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from refunds.models import Refund, RefundEvent, RefundState
@@ -337,6 +339,9 @@ def test_an_employment_opened_after_the_liquidation_stops_the_payout(desk):
     ([{"name": "李一", "document_number": "310101200001010011"}], "heirs[0].share", "invalid"),
     ([HEIRS[0], dict(HEIRS[1], name=" ")], "heirs[1]", "required"),
     ([HEIRS[0], dict(HEIRS[1], document_number="")], "heirs[1]", "required"),
+    # a heir sent without the field at all is refused the same way, never stored as "None" or a placeholder
+    ([HEIRS[0], {k: v for k, v in HEIRS[1].items() if k != "name"}], "heirs[1]", "required"),
+    ([HEIRS[0], {k: v for k, v in HEIRS[1].items() if k != "document_number"}], "heirs[1]", "required"),
     ([dict(HEIRS[0], share_numerator=0)], "heirs[0].share", "invalid"),
     ([dict(HEIRS[0], share_numerator=4, share_denominator=3)], "heirs[0].share", "invalid"),
     ([HEIRS[0], dict(HEIRS[1], document_number=HEIRS[0]["document_number"].lower() + " ")],
@@ -389,6 +394,12 @@ def test_a_person_applying_for_a_reason_of_the_counter_is_told_so_on_the_reason(
 def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_served_it(desk):
     person, _ = insured_with_account(desk.region, nationality="USA")
     other, _ = insured_with_account(desk.region, seq=316, nationality="USA")
+    last_year, _ = insured_with_account(desk.region, seq=323, nationality="USA")
+    stranger = Desk(code="310104")
+    elsewhere, _ = insured_with_account(stranger.region, seq=331, nationality="USA")
+    # a notice of the year before and one of another region do not count in this region's 2026 numbers
+    nationality_notice_serve(person=last_year, actor=desk.clerk, served_on=date(2025, 12, 30))
+    nationality_notice_serve(person=elsewhere, actor=stranger.clerk, served_on=date(2026, 3, 1))
     first = nationality_notice_serve(person=person, actor=desk.clerk, served_on=date(2026, 3, 2))
     second = nationality_notice_serve(person=other, actor=desk.clerk, served_on=date(2026, 3, 3))
     assert first.reference == f"GJ310101202600001-{person.pk}"
@@ -396,9 +407,9 @@ def test_the_nationality_notice_is_numbered_per_region_and_year_and_names_who_se
     assert (first.served_on, first.served_by, first.served_by_user_id) == (date(2026, 3, 2), desk.clerk.label(),
                                                                           desk.clerk_user.pk)
     assert first.region_id == desk.region.pk and first.person_id == person.pk
-    stranger = Desk(code="310104")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as err, translation.override("zh-hans"):
         nationality_notice_serve(person=person, actor=stranger.clerk)
+    assert err.value.detail == "您无权查看该参保人，或该参保人不存在。"
 
 
 def test_a_rejection_keeps_its_reason_and_the_audit_keeps_the_note(desk):
@@ -426,3 +437,20 @@ def test_the_payout_needs_the_banks_reference_and_records_it_trimmed(desk):
     assert (paid.bank_reference, paid.closed_on) == ("ICBC-7", PensionAccount.objects.get(pk=account.pk).closed_on)
     payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
     assert payout.note == f"ICBC-7 {person.name}" and payout.actor_user_id == desk.approver_user.pk
+
+
+def test_each_steps_deadline_names_the_person_masked_and_reads_in_the_clerks_language(desk):
+    person, _ = retired_short(desk)
+    refund = _liquidated(desk, person)
+    masked = mask_document(person.document_number)
+    deadlines = Deadline.objects.filter(subject_id=refund.pk).order_by("id")
+    assert [d.rule for d in deadlines] == [RefundRule.REFUND_AUDIT, RefundRule.REFUND_LIQUIDATION,
+                                           RefundRule.REFUND_PAYOUT]
+    for deadline in deadlines:  # the queue finds the person by name; the number is never shown whole
+        assert deadline.subject_label == f"{person.name} {masked}"
+        with translation.override("zh-hans"):
+            assert message_render(deadline.subject_text_data) == (
+                f"{person.name} ({masked})的个人账户一次性支付：达到退休年龄但缴费不足最低年限")
+        with translation.override("en"):
+            assert message_render(deadline.subject_text_data) == (
+                f"lump-sum refund of {person.name} ({masked}): retirement age with fewer than the minimum years")
