@@ -18,6 +18,7 @@ from common.access import Viewer, scope, viewer_for_request
 from common.display import actor_text
 from common.fields import ASCII_DIGITS_HINT, ascii_text
 from common.files import files_removed_on_error
+from common.outbox import outbox_state_q
 from common.person_views import person_path, person_views_log
 from common.problems import ApplicationError
 from common.replicas import replica_reads, sticky_primary, sticky_primary_mark
@@ -329,3 +330,22 @@ class AppendOnlyAdminMixin(ReferenceDataAdminMixin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    """Where the messages of an outbox (common/outbox.py) are: the same filter on every screen that lists them."""
+
+    title = _("sending")
+    parameter_name = "sending"
+
+    def lookups(self, request, model_admin):
+        return [("sent", _("sent")), ("waiting", _("waiting")), ("uncertain", _("uncertain")),
+                ("failed", _("failed"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "waiting":
+            return queryset.filter(outbox_state_q("pending")).exclude(channel="none")  # "none": read online
+        if value in ("sent", "uncertain", "failed"):
+            return queryset.filter(outbox_state_q(value))
+        return queryset

@@ -9,6 +9,7 @@ class CommonConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
+        from common import tasks  # noqa: F401 (the outbox's task by name: common.outbox.SEND_TASK)
         from common.display import actor_resolver_register, user_actor, user_text
 
         actor_resolver_register("user", user_actor)

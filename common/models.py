@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -40,3 +41,33 @@ class Session(AbstractBaseSession):
 
     class Meta(AbstractBaseSession.Meta):
         db_table = "common_session"
+
+
+class Outbox(models.Model):
+    """A message the agency sends (a letter, a notice, an alert): its row is the outbox (common/outbox.py).
+
+    `sending_at` is committed before the message is handed to the mail server (or gateway, or print
+    file) and `sent_at` after: the outcome is recorded once. A refusal puts the row back with a later
+    `next_attempt_at` (backoff) until OUTBOX_MAX_ATTEMPTS, then `failed_at`; a row left `sending` by a
+    killed sender is marked `uncertain_at` by the sweep and never sent again by itself."""
+
+    sending_at = models.DateTimeField(_("handed to the sender at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)  # set-based INSERTs omit it
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+    uncertain_at = models.DateTimeField(_("marked uncertain at"), null=True, blank=True)
+    error = models.CharField(_("last error"), max_length=300, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def outbox_state(self) -> str:
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        if self.uncertain_at is not None:
+            return "uncertain"
+        return "sending" if self.sending_at is not None else "pending"

@@ -24,6 +24,12 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "task": "insured.tasks.retention_purge_daily",
         "schedule": crontab(minute=15, hour=settings.RETENTION_PURGE_HOUR),
     }
+    # The one outbox (common/outbox.py): stale `sending` rows marked uncertain, refused ones retried with
+    # backoff (decision letters, monthly notices, alerts).
+    sender.conf.beat_schedule["outboxes-retry"] = {
+        "task": "common.tasks.outboxes_retry",
+        "schedule": settings.OUTBOX_RETRY_MINUTES * 60,
+    }
     sender.conf.beat_schedule["deadline-sweep"] = {
         "task": "agency.tasks.deadline_sweep",
         "schedule": crontab(minute=0, hour=settings.DEADLINE_SWEEP_HOUR),

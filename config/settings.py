@@ -279,6 +279,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # Idempotency keys are kept this long (the replay window), then purged by the daily retention job.
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
+# The one outbox (common/outbox.py): rows claimed per chunk (a killed sender leaves at most one chunk
+# uncertain), attempts before a refused message is given up, the first wait (doubled per attempt, at most
+# 6 hours), when a row left `sending` is marked uncertain, and how often beat retries (`outboxes-retry`).
+OUTBOX_CHUNK = env_int("OUTBOX_CHUNK", 20)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_BACKOFF_MINUTES = env_int("OUTBOX_BACKOFF_MINUTES", 5)
+OUTBOX_SENDING_TIMEOUT_MINUTES = env_int("OUTBOX_SENDING_TIMEOUT_MINUTES", 15)
+OUTBOX_RETRY_MINUTES = env_int("OUTBOX_RETRY_MINUTES", 5)
 # Retention of the audit records (insured/retention.py); neither is ever less than 183 days (six months).
 SECURITY_EVENT_KEEP_DAYS = env_int("SECURITY_EVENT_KEEP_DAYS", 365)
 RECORD_ACCESS_KEEP_DAYS = env_int("RECORD_ACCESS_KEEP_DAYS", 730)

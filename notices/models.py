@@ -3,10 +3,10 @@
 A person's notice preference says how they want to be told (none, e-mail, SMS). Each month's notice
 is one row per person and month (`MonthlyNotice`, unique), generated set-based from the month's
 contribution lines; each alert one row per person, kind, month and employer (`Alert`, unique). Both
-are sent by the same chunked sender: `sending_at` is committed before a message is handed to the
-mail server or SMS gateway and `sent_at` after, so the database knows what was sent and a killed
-run never sends a row twice (a row left with `sending_at` and no `sent_at` is uncertain and shown,
-never sent again by the job). `NoticeRun` keeps how far a month's generation got.
+are sent by the one outbox (common/outbox.py): `sending_at` is committed before a message is handed
+to the mail server or SMS gateway and `sent_at` after, so the database knows what was sent and a
+killed run never sends a row twice (a row left with `sending_at` and no `sent_at` is marked uncertain
+and shown, never sent again by the job); a refused message is retried with backoff. `NoticeRun` keeps how far a month's generation got.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from common.models import Outbox
 
 MONEY = dict(max_digits=14, decimal_places=2)
 
@@ -50,14 +52,12 @@ class NoticePreference(models.Model):
         return f"{self.person_id}: {self.channel}"
 
 
-class Delivered(models.Model):
-    """What a notice or an alert keeps about its sending (the channel chosen when it was generated)."""
+class Delivered(Outbox):
+    """What a notice or an alert keeps about its sending: the channel chosen when it was generated, and
+    the one outbox's fields (common.models.Outbox: claimed, sent, retried, failed, uncertain)."""
 
     channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices)
     created_at = models.DateTimeField(_("generated at"))
-    sending_at = models.DateTimeField(_("handed to the sender at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    error = models.CharField(_("last error"), max_length=300, blank=True, default="")
 
     class Meta:
         abstract = True

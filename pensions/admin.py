@@ -15,6 +15,7 @@ from agency.admin import RegionTermsInline
 from common.access import scope
 from common.admin import (
     AppendOnlyAdminMixin,
+    OutboxStateFilter,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
     ServiceForm,
@@ -22,6 +23,7 @@ from common.admin import (
 )
 from common.display import actor_text
 from common.money import MoneyFormField
+from common.outbox import STATE_LABELS
 from common.problems import ApplicationError
 from insured.models import InsuredPerson
 from pensions.models import (
@@ -29,6 +31,7 @@ from pensions.models import (
     BenefitParameter,
     DeemedService,
     Determination,
+    DeterminationLetter,
     DeterminationState,
     DeterminationTerms,
     Divisor,
@@ -291,6 +294,12 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # One step per page: open (add) or approve (change); "save and add another" or "continue editing"
+        # would suggest a record a clerk edits.
+        context.update(show_save_and_add_another=False, show_save_and_continue=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def has_add_permission(self, request):
         return request.user.is_active and request.user.has_perm(OPEN_PERMISSION)
 
@@ -300,6 +309,21 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeterminationLetter)
+class DeterminationLetterAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The decision letters on their way (the one outbox, common/outbox.py): pending, sent, failed, uncertain."""
+
+    list_display = ["determination", "channel", "state_shown", "attempts", "created_at", "sent_at", "error"]
+    list_select_related = ["determination__person"]
+    list_filter = ["channel", OutboxStateFilter]
+    name_search_field = "determination__person__name"
+    exact_search_field = "determination__person__document_number"
+
+    @admin.display(description=_("state"))
+    def state_shown(self, obj):
+        return STATE_LABELS[obj.outbox_state]
 
 
 @admin.register(PensionEvent)

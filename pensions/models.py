@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import Document, EffectiveRowQuerySet, Region
+from common.models import Outbox
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -340,4 +341,29 @@ class Determination(models.Model):
         triggers = [pgtrigger.Protect(name="determinations_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.retirement_month:%Y-%m}: {self.total}"
+        return f"{self.person.name} {self.retirement_month:%Y-%m}: {self.total}"
+
+
+class DeterminationLetter(Outbox):
+    """The decision letter of a determination on its way to the person by e-mail or post: a row of the one
+    outbox (common/outbox.py), written with the approval (or the redetermination) and sent after the
+    commit; the event `letter` is written when it was sent, once. A person who reads online gets no row
+    (the letter is at GET /api/v1/me/pension-determination/pdf from the approval on)."""
+
+    determination = models.OneToOneField(Determination, on_delete=models.PROTECT, related_name="letter",
+                                         verbose_name=_("determination"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    channel = models.CharField(_("channel"), max_length=10)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    scope_paths = {"region": "region_id"}
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("pension decision letter")
+        verbose_name_plural = _("pension decision letters")
+        indexes = [models.Index(fields=["id"], condition=Q(sent_at__isnull=True, sending_at__isnull=True),
+                                name="determination_letter_to_send")]
+
+    def __str__(self) -> str:
+        return f"{self.determination_id} {self.channel}: {self.outbox_state}"

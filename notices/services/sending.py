@@ -1,103 +1,73 @@
-"""Sending notices and alerts by the person's channel, in chunks, never twice.
+"""Sending notices and alerts by the person's channel, through the one outbox (common/outbox.py).
 
-A chunk of NOTICE_SEND_CHUNK rows not yet handed over is claimed (`FOR UPDATE SKIP LOCKED`, so any
-number of workers share the work) and marked `sending_at` in a transaction of its own that commits
-before the first message leaves. Each message is then sent (Django's mail, or the SMS backend of
-notices/sms.py) and the chunk's `sent_at` written in one UPDATE after it (also when the sender fails
-with an error it cannot handle). A refusal by the mail server or gateway is kept
-in `error` (not sent: the row is not claimed again by itself). A worker killed mid-chunk leaves the
-rest of its chunk with `sending_at` and no `sent_at`: uncertain, at most one chunk, never sent again
-by the job (`uncertain` counts them). So the database knows what was sent and nothing goes twice.
+Each notice and alert is an outbox row (`notices.models.Delivered`): a chunk of NOTICE_SEND_CHUNK rows
+not yet handed over is claimed (`FOR UPDATE SKIP LOCKED`, so any number of workers share the work) and
+marked `sending_at` in a transaction of its own that commits before the first message leaves; each
+message is sent (Django's mail, or the SMS backend of notices/sms.py) and the chunk's `sent_at` written
+in one UPDATE after it. A refusal by the mail server or gateway is kept in `error` and the row retried
+with backoff (beat `outboxes-retry`), up to OUTBOX_MAX_ATTEMPTS. A worker killed mid-chunk leaves the
+rest of its chunk `sending`: uncertain, at most one chunk, never sent again by the job. What this module
+adds is what a notice and an alert say and to whom (`OUTBOXES`, registered in NoticesConfig.ready()).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Model
-from django.utils import timezone
+from django.core.mail import EmailMessage
 
 from common.access import Viewer
+from common.outbox import Carriers, OutboxKind, Sent, outbox_send_chunk
 from common.services import SYSTEM, entry
 from notices import messages
 from notices.models import Alert, MonthlyNotice, NoticeChannel
 from notices.sms import SmsMessage, get_backend
 
-
-@dataclass
-class Sent:
-    claimed: int = 0
-    sent: int = 0
-    failed: int = 0
-    by_channel: dict[str, int] = field(default_factory=dict)
+NOTICES, ALERTS = "notices.monthly", "notices.alerts"
 
 
-def _claim(model: type[Model], limit: int, **filters) -> list:
-    with transaction.atomic():
-        rows = list(model.objects.select_for_update(of=("self",), skip_locked=True)
-                    .filter(sending_at__isnull=True, sent_at__isnull=True, **filters)
-                    .exclude(channel=NoticeChannel.NONE).select_related("person").order_by("id")[:limit])
-        if rows:
-            model.objects.filter(pk__in=[r.pk for r in rows]).update(sending_at=timezone.now())
-    return rows
+def _send(row, subject: str, text: str, carriers: Carriers) -> None:
+    if row.channel == NoticeChannel.EMAIL:
+        EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [row.person.email],
+                     connection=carriers.mail()).send()
+    else:
+        sms = carriers.extra.get("sms") or carriers.extra.setdefault("sms", get_backend())
+        sms.send_messages([SmsMessage(to=row.person.phone, body=text)])
 
 
-def _deliver(model: type[Model], rows: list, render, result: Sent) -> Sent:
-    mail, sms, sent = None, None, []
-    try:
-        for row in rows:
-            subject, text = render(row)
-            try:
-                if row.channel == NoticeChannel.EMAIL:
-                    mail = mail or get_connection()
-                    EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [row.person.email],
-                                 connection=mail).send()
-                else:
-                    sms = sms or get_backend()
-                    sms.send_messages([SmsMessage(to=row.person.phone, body=text)])
-            except Exception as error:  # a refusal of the mail server or gateway: kept, not retried
-                model.objects.filter(pk=row.pk).update(error=str(error)[:300])
-                result.failed += 1
-                continue
-            sent.append(row.pk)
-            result.sent += 1
-            result.by_channel[row.channel] = result.by_channel.get(row.channel, 0) + 1
-    finally:
-        # One UPDATE per chunk (a commit per message would cost a WAL flush each); a process that is
-        # killed outright leaves the chunk's sent messages uncertain, never sent again.
-        if sent:
-            model.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    return result
+def _notice_send(notice: MonthlyNotice, carriers: Carriers) -> None:
+    _send(notice, messages.notice_subject(notice), messages.notice_text(notice), carriers)
 
 
-def _notice_render(notice: MonthlyNotice) -> tuple[str, str]:
-    return messages.notice_subject(notice), messages.notice_text(notice)
+def _alert_send(alert: Alert, carriers: Carriers) -> None:
+    _send(alert, messages.alert_subject(alert), messages.alert_text(alert, alert.employer.name), carriers)
+
+
+def _with_a_channel(rows):
+    return rows.exclude(channel=NoticeChannel.NONE)
+
+
+def _chunk() -> int:
+    return settings.NOTICE_SEND_CHUNK
+
+
+OUTBOXES = (
+    OutboxKind(NOTICES, MonthlyNotice, send=_notice_send, due=_with_a_channel, chunk=_chunk, related=("person",)),
+    OutboxKind(ALERTS, Alert, send=_alert_send, due=_with_a_channel, chunk=_chunk, related=("person", "employer")),
+)
 
 
 def monthly_notices_send_chunk(*, actor: Viewer, limit: int | None = None, month=None) -> Sent:
     """Claim and send one chunk of the notices not yet handed over (of `month`, if named)."""
     filters = {"month": month} if month is not None else {}
-    rows = _claim(MonthlyNotice, limit or settings.NOTICE_SEND_CHUNK, **filters)
-    return _deliver(MonthlyNotice, rows, _notice_render, Sent(claimed=len(rows)))
+    return outbox_send_chunk(name=NOTICES, actor=actor, limit=limit, **filters)
 
 
 monthly_notices_send_chunk = entry(monthly_notices_send_chunk, callers=SYSTEM, atomic=False)
 
 
-def _alert_render(alert: Alert) -> tuple[str, str]:
-    return messages.alert_subject(alert), messages.alert_text(alert, alert.employer.name)
-
-
 def alerts_send_chunk(*, actor: Viewer, limit: int | None = None) -> Sent:
     """Claim and send one chunk of the alerts not yet handed over."""
-    rows = _claim(Alert, limit or settings.NOTICE_SEND_CHUNK)
-    employers = {a.pk: a for a in Alert.objects.filter(pk__in=[r.pk for r in rows]).select_related("employer")}
-    for row in rows:
-        row.employer = employers[row.pk].employer
-    return _deliver(Alert, rows, _alert_render, Sent(claimed=len(rows)))
+    return outbox_send_chunk(name=ALERTS, actor=actor, limit=limit)
 
 
 alerts_send_chunk = entry(alerts_send_chunk, callers=SYSTEM, atomic=False)

@@ -33,6 +33,7 @@ from accounts.postings import account_interest_until, entries_post
 from agency.deadlines import deadline_close, today_in_shanghai
 from common.access import Viewer
 from common.identifiers import mask_document
+from common.outbox import Carriers, OutboxKind, outbox_send_after_commit
 from common.problems import Conflict
 from common.services import STAFF, SYSTEM, Machine, Step, entry, row_lock, transition
 from insured.models import ENDED_STATES, InsuranceRelationship, InsuredPerson, OriginalRetirementAge, StatementDelivery
@@ -40,7 +41,13 @@ from insured.relationships import relationship_move
 from pensions import events, formula, selectors
 from pensions.documents import determination_letter_pdf
 from pensions.estimate import determination_scenario, month_add, months_between
-from pensions.models import BenefitParameter, Determination, DeterminationKind, DeterminationState
+from pensions.models import (
+    BenefitParameter,
+    Determination,
+    DeterminationKind,
+    DeterminationLetter,
+    DeterminationState,
+)
 from pensions.problems import refused
 from pensions.terms import PensionRule
 from refunds.retirement import person_retirement_category, retirement_age
@@ -216,25 +223,28 @@ def letter_path(row: Determination) -> Path:
 
 
 def _letter_after_commit(row: Determination, *, actor: Viewer) -> None:
-    """The letter's event commits with the decision; the e-mail or the print file follows the commit
-    (the person reads it online in any case: GET /api/v1/me/pension-determination/pdf)."""
-    events.determination_letter_sent(row, actor=actor, channel=row.letter_channel)
-    row_id = row.pk
-    transaction.on_commit(lambda: _letter_send(row_id))
-
-
-def _letter_send(row_id: int) -> None:
-    row = Determination.objects.select_related("person", "region", "benefit").get(pk=row_id)
+    """The letter by e-mail or post is a row of the one outbox (common/outbox.py), written with the
+    decision and sent after the commit by a task; its event `letter` is written when it was sent, once
+    (`_letters_sent`). A refused e-mail is retried with backoff by beat (`outboxes-retry`). Online, the
+    letter is published with the decision (GET /api/v1/me/pension-determination/pdf): its event now."""
     if row.letter_channel == StatementDelivery.ONLINE:
+        events.determination_letter_sent(row, actor=actor, channel=row.letter_channel)
         return
+    DeterminationLetter.objects.create(determination=row, region_id=row.region_id, channel=row.letter_channel)
+    outbox_send_after_commit(LETTERS)
+
+
+def _letter_send(letter: DeterminationLetter, carriers: Carriers) -> None:
+    """Hand one letter over: to the mail server with its PDF, or to the print shop's folder (a refusal raises)."""
+    row = letter.determination
     data = determination_letter_pdf(row)
     person = row.person
-    if row.letter_channel == StatementDelivery.EMAIL:
+    if letter.channel == StatementDelivery.EMAIL:
         message = EmailMessage(
             subject="基本养老保险待遇核定通知书",
             body=f"{person.name}（{mask_document(person.document_number)}）您好：\n您的基本养老金已核定，"
                  f"自{row.retirement_month:%Y年%m月}起每月{row.total:,.2f}元。核定通知书见附件。",
-            to=[person.email],
+            to=[person.email], connection=carriers.mail(),
             headers={"Message-ID": f"<pension-determination-{row.pk}@{settings.STATEMENT_MAIL_DOMAIN}>"})
         message.attach(f"determination-{row.pk}.pdf", data, "application/pdf")
         message.send()
@@ -242,6 +252,19 @@ def _letter_send(row_id: int) -> None:
         path = letter_path(row)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def _letters_sent(ids: list[int]) -> None:
+    """In the transaction that records them sent: each letter's event, once."""
+    for letter in (DeterminationLetter.objects.filter(pk__in=ids).select_related("determination")
+                   .order_by("pk")):
+        events.determination_letter_sent(letter.determination, actor=Viewer.system(), channel=letter.channel)
+
+
+LETTERS = "pensions.letters"
+LETTER_OUTBOX = OutboxKind(LETTERS, DeterminationLetter, send=_letter_send, on_sent=_letters_sent,
+                           chunk=lambda: 1,  # a killed sender leaves at most one letter uncertain
+                           related=("determination__person", "determination__region", "determination__benefit"))
 
 
 # --- the redetermination on the published base ----------------------------------------------------------

@@ -91,7 +91,7 @@ def test_a_channel_needs_its_address_and_a_change_is_an_event():
         {"before": "none", "after": "email"}]
 
 
-def test_a_refused_message_is_kept_as_failed_and_not_sent_again(settings):
+def test_a_refused_message_keeps_its_error_and_is_retried_later_once(settings):
     settings.EMAIL_BACKEND = "tests.notices.backends.RefusingBackend"
     employer = EmployerFactory()
     person = _person(employer, email="li@example.cn")
@@ -99,10 +99,18 @@ def test_a_refused_message_is_kept_as_failed_and_not_sent_again(settings):
     file(employer, OCT, {person: BASE})
     generate(OCT)
     chunk = monthly_notices_send_chunk(actor=SYSTEM)
-    assert (chunk.claimed, chunk.sent, chunk.failed) == (1, 0, 1)
+    assert (chunk.claimed, chunk.sent, chunk.retry) == (1, 0, 1)
     notice = MonthlyNotice.objects.get(person=person)
-    assert notice.sent_at is None and "refused" in notice.error
-    assert monthly_notices_send_chunk(actor=SYSTEM).claimed == 0
+    assert notice.sent_at is None and "refused" in notice.error and notice.outbox_state == "pending"
+    assert monthly_notices_send_chunk(actor=SYSTEM).claimed == 0  # not before its next attempt
+    # the next attempt has come and the mail server answers: sent once, the error cleared
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MonthlyNotice.objects.update(next_attempt_at=None)
+    assert pending_send() == {"notices": 1, "alerts": 0}
+    assert pending_send() == {"notices": 0, "alerts": 0}
+    notice.refresh_from_db()
+    assert (notice.outbox_state, notice.attempts, notice.error) == ("sent", 2, "")
+    assert [m.to for m in mail.outbox] == [["li@example.cn"]]
 
 
 def test_a_killed_run_resumes_and_sends_nothing_twice(settings):

@@ -37,6 +37,7 @@ from demo import money as demo_money
 from demo.activity import demo_activity_ensure
 from demo.money import demo_money_ensure
 from demo.notices import demo_alerted_person, demo_flexible_person, demo_notices_ensure
+from demo.pensions import demo_retiring_ensure, demo_retiring_person
 from demo.refunds import demo_refunds_ensure
 from demo.statements import demo_statements_ensure
 from demo.transfers import demo_transfer_person, demo_transfers_ensure
@@ -169,9 +170,10 @@ class Command(BaseCommand):
         parser.add_argument("--roll", choices=[c for c, _ in PORTALS], metavar="CLIENT_ID",
                             help="print, as the CSV a declaration takes, the roll of the demo portal's employer "
                                  "(what its HR system would hold: full document numbers, the wages) and exit")
-        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved", "alerted", "flexible"],
+        parser.add_argument("--person", nargs="?", const="demo", choices=["demo", "moved", "alerted", "flexible", "retiring"],
                             help="print the login (document number) of the demo person, or of the moved person "
-                                 "(`--person moved`), and exit: what the README's examples log in with")
+                                 "(`--person moved`; `alerted`, `flexible`, `retiring`: the man at his retirement "
+                                 "month), and exit: what the README's examples log in with")
         parser.add_argument("--period", metavar="YYYY-MM",
                             help="with --roll: the month (default: the latest month whose payment day is past)")
 
@@ -202,7 +204,7 @@ class Command(BaseCommand):
             return
         if options.get("person"):
             person = {"moved": demo_transfer_person, "alerted": demo_alerted_person,
-                      "flexible": demo_flexible_person}.get(
+                      "flexible": demo_flexible_person, "retiring": demo_retiring_person}.get(
                 options["person"], lambda: InsuredPerson.objects.filter(region__code=DEMO_REGION).order_by("id").first())()
             if person is None or not PersonLogin.objects.filter(person=person).exists():
                 raise CommandError("No demo person yet: run `make run` (or demo_accounts) first.")
@@ -255,10 +257,14 @@ class Command(BaseCommand):
         notices = demo_notices_ensure(today=timezone.localdate())
         if notices:
             notes.append(notices)
-        with transaction.atomic():  # the README's walks sign in as these two (issue 28)
-            alerted, flexible = demo_alerted_person(), demo_flexible_person()
+        retiring_note = demo_retiring_ensure(today=timezone.localdate())
+        if retiring_note:
+            notes.append(retiring_note)
+        with transaction.atomic():  # the README's walks sign in as these (issues 27 and 28)
+            alerted, flexible, retiring = demo_alerted_person(), demo_flexible_person(), demo_retiring_person()
             alerted_user = person_login_ensure(alerted) if alerted else None
             flexible_user = person_login_ensure(flexible) if flexible else None
+            retiring_user = person_login_ensure(retiring) if retiring else None
 
         base = base_url()
         out = self.stdout.write
@@ -285,6 +291,9 @@ class Command(BaseCommand):
         if flexible_user is not None:
             out(f"  flexible worker  {flexible_user.username} / {PERSON_PASSWORD}  ({flexible.name}, on no employer's "
                 f"roll: may enrol at {base}/me/flexible/)")
+        if retiring_user is not None:
+            out(f"  retiring person  {retiring_user.username} / {PERSON_PASSWORD}  ({retiring.name}, at the retirement "
+                f"month: `manage.py pension_determine`, then GET {base}/api/v1/me/pension-determination)")
         for client_id, secret, employer in portals:
             if employer is not None:
                 out(f"  portal client    {client_id} / {secret}  ({employer.name}, USCC {employer.uscc})")
