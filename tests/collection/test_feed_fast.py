@@ -143,8 +143,7 @@ CREDIT_ROWS = [("{n}", "D-1", "2026-01-10", "100.00", "社保费 第一笔"), ("
                ("{n}", "D-3", "2026-01-11", "7", "Ünïcode　text")]
 
 
-def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_in_one_statement(account, other,
-                                                                                           monkeypatch):
+def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_by_one_copy(account, other, monkeypatch):
     rows = [tuple(v.format(n=account.account_number) for v in row) for row in CREDIT_ROWS]
     with monkeypatch.context() as patched:
         _twin_refused(patched)
@@ -184,3 +183,21 @@ def test_a_record_must_name_an_account_and_a_file_that_exist_and_an_account_with
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM collection_collectionaccount WHERE id = %s", [record.account_id])
     assert CollectorRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_records_written_by_copy_must_name_an_account_and_a_file_that_exist():
+    """The fast path writes the records by COPY (staging.Stage.store_direct): the references' statement
+    trigger refuses them as it refuses an INSERT."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from tests.collection.factories import CollectorRecordFactory
+
+    record = CollectorRecordFactory()
+    for account_id, file_id in ((10**9, record.file_id), (record.account_id, 10**9)):
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY collection_collectorrecord ({', '.join(staging._RECORD_COLUMNS)}) "
+                                    "FROM STDIN") as copy:
+                copy.write_row((account_id, file_id, 2, "Y-1", "credit", "2026-01-10", "1.00", "", "", "",
+                                "2026-01-10 10:00+08"))
+    assert CollectorRecord.objects.count() == 1
