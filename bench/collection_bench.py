@@ -257,6 +257,77 @@ def django_start() -> None:
     django.setup()
 
 
+class phases:
+    """Where the import's time goes (the bench's own instrument, nothing in the code it measures): every
+    statement psycopg runs (execute, and a COPY from its start to its end) is timed and summed under its
+    first words; the rest is the Python around them."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+
+    @staticmethod
+    def label(sql) -> str:
+        import re
+
+        text = re.sub(r"\s+", " ", sql if isinstance(sql, str) else str(sql)).strip()
+        return text[:70]
+
+    def add(self, sql, seconds: float) -> None:
+        key = self.label(sql)
+        self.spent[key] = self.spent.get(key, 0.0) + seconds
+
+    def __enter__(self):
+        import contextlib
+
+        import psycopg
+
+        self.saved = (psycopg.Cursor.execute, psycopg.Cursor.copy)
+        execute, copy = self.saved
+        timer = self
+
+        def timed_execute(cursor, query, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return execute(cursor, query, *args, **kwargs)
+            finally:
+                timer.add(query, time.perf_counter() - started)
+
+        @contextlib.contextmanager
+        def timed_copy(cursor, statement, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                with copy(cursor, statement, *args, **kwargs) as inner:
+                    yield inner
+            finally:
+                timer.add(statement, time.perf_counter() - started)
+
+        psycopg.Cursor.execute, psycopg.Cursor.copy = timed_execute, timed_copy
+        self.saved_server = psycopg.ServerCursor.fetchmany
+        fetchmany = self.saved_server
+
+        def timed_fetchmany(cursor, *args, **kwargs):  # a server-side cursor's statement runs as it is read
+            started = time.perf_counter()
+            try:
+                return fetchmany(cursor, *args, **kwargs)
+            finally:
+                timer.add(f"fetchmany {cursor.name}", time.perf_counter() - started)
+
+        psycopg.ServerCursor.fetchmany = timed_fetchmany
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import psycopg
+
+        psycopg.Cursor.execute, psycopg.Cursor.copy = self.saved
+        psycopg.ServerCursor.fetchmany = self.saved_server
+
+    def report(self, total: float) -> dict:
+        ranked = sorted(self.spent.items(), key=lambda kv: -kv[1])
+        shown = {k: round(v, 2) for k, v in ranked if v >= 0.05}
+        shown["(outside SQL: Python, SHA-256, file reads)"] = round(total - sum(self.spent.values()), 2)
+        return shown
+
+
 def feed(path: Path, before: bool):
     from collection.services.feed import feed_import
     from common.access import Viewer
@@ -345,9 +416,13 @@ def main() -> dict:
         rss_before = rss_mb()
         with psycopg.connect(support.db_url(DB), autocommit=True) as watch:
             wal = wal_now(watch)
-            started = time.perf_counter()
-            imported = feed(path, args.before)
-            import_s = time.perf_counter() - started
+            with phases() as timer:
+                started = time.perf_counter()
+                imported = feed(path, args.before)
+                import_s = time.perf_counter() - started
+            result["import_phases_s"] = timer.report(import_s)
+            for what, seconds in result["import_phases_s"].items():
+                print(f"    {seconds:7.2f} s  {what}", flush=True)
             from django.db import connection
 
             connection.close()  # its WAL counters go to pg_stat_wal

@@ -156,6 +156,19 @@ def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_by_on
     assert _stored(account) == _stored(other)
 
 
+def test_a_backslash_in_a_good_credit_is_stored_as_sent_by_the_fast_path(account, other, monkeypatch):
+    rows = [(account.account_number, "G-1", "2026-01-10", "12.30", "C:\\付款\\t 路径 \\N")]
+    with monkeypatch.context() as patched:
+        _twin_refused(patched)
+        patched.setattr(staging.Stage, "copy_good", lambda *a, **k: pytest.fail("the typed staging table was used"))
+        result = feed_import(content=csv_file(*rows), format="csv", actor=SYSTEM, name="t")
+    assert (result.stored, result.file.total) == (1, D("12.30"))
+    assert _stored(account)[0][5] == "C:\\付款\\t 路径 \\N"
+    _no_fast_path(monkeypatch)
+    feed_import(content=csv_file((other.account_number, *rows[0][1:])), format="csv", actor=SYSTEM, name="t")
+    assert _stored(account) == _stored(other)
+
+
 def test_a_file_of_credits_seen_before_or_twice_goes_the_long_way(account):
     n = account.account_number
     feed_import(content=csv_file((n, "E-1", "2026-01-10", "10.00")), format="csv", actor=SYSTEM, name="t")
