@@ -181,18 +181,78 @@ def records_file(path: Path, n: int, *, employer_ids: list[int] | None) -> None:
                       f"{text},\n")
 
 
-def baseline_copy(path: Path) -> float:
+_BARE_COLUMNS = ("(account text, transaction_id text, value_date date, amount numeric, payer_account text, "
+                 "payer_name text, reference text, reverses text)")
+
+
+def baseline_copy(path: Path, *, temporary: bool) -> dict:
+    """COPY of the file into a bare table: the same columns, no index, no constraint. The baseline the
+    target is measured against is a plain (logged) table, created and dropped here: it writes its rows
+    to the WAL as the records table must. `temporary`: a TEMP table instead (the old baseline), which
+    writes no WAL and uses the backend's local buffers, shown for comparison only."""
     import psycopg
 
-    with psycopg.connect(support.db_url(DB)) as conn:
-        conn.execute("CREATE TEMP TABLE bare (account text, transaction_id text, value_date date, amount numeric, "
-                     "payer_account text, payer_name text, reference text, reverses text)")
-        started = time.perf_counter()
-        with conn.cursor().copy("COPY bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                copy.write(chunk)
-        conn.commit()
-        return time.perf_counter() - started
+    name = "bare" if temporary else "collection_bench_bare"
+    with psycopg.connect(support.db_url(DB), autocommit=True) as watch:
+        with psycopg.connect(support.db_url(DB)) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {name}")
+            conn.execute(f"CREATE {'TEMP ' if temporary else ''}TABLE {name} {_BARE_COLUMNS}")
+            conn.commit()
+            wal = wal_now(watch)
+            started = time.perf_counter()
+            with conn.cursor().copy(f"COPY {name} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                    path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            conn.commit()
+            seconds = time.perf_counter() - started
+        written = wal_since(watch, wal)  # the COPY's connection closed: its WAL counters are in pg_stat_wal
+        if not temporary:
+            watch.execute(f"DROP TABLE {name}")
+    return {"s": seconds, **written}
+
+
+def wal_now(conn) -> tuple[str, int]:
+    """The WAL position and the server's count of WAL records (pg_stat_wal). Both are the whole
+    server's: on a shared machine other work adds to them, so read them on a quiet one."""
+    return conn.execute("SELECT pg_current_wal_lsn()::text, wal_records FROM pg_stat_wal").fetchone()
+
+
+def wal_since(conn, before: tuple[str, int]) -> dict:
+    """What was written since `before` (read after the writing connection closed, and a moment for
+    the server's statistics to take in its counters)."""
+    time.sleep(1)
+    lsn, records = conn.execute("SELECT pg_current_wal_lsn()::text, wal_records FROM pg_stat_wal").fetchone()
+    size = conn.execute("SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [lsn, before[0]]).fetchone()[0]
+    return {"wal_mb": round(float(size) / 1e6, 1), "wal_records": records - before[1]}
+
+
+def wal_of_records(conn, since: str) -> dict | None:
+    """The WAL written since `since` to the records table and its indexes alone (pg_waldump over the
+    server's pg_wal, one relation at a time): exact whatever else the server writes. Only where this
+    process can read the server's WAL directory (BENCH_PG_WAL, default the Debian cluster's), else None."""
+    import re
+    import subprocess
+
+    wal_dir = os.environ.get("BENCH_PG_WAL", "/var/lib/postgresql/15/main/pg_wal")
+    waldump = os.environ.get("BENCH_PG_WALDUMP", "/usr/lib/postgresql/15/bin/pg_waldump")
+    if not (os.access(wal_dir, os.R_OK) and os.access(waldump, os.X_OK)):
+        return None
+    until = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+    relations = conn.execute("""
+        SELECT c.relname, c.reltablespace, c.relfilenode, d.oid FROM pg_class c, pg_database d
+         WHERE d.datname = current_database() AND (c.oid = 'collection_collectorrecord'::regclass OR c.oid IN (
+               SELECT indexrelid FROM pg_index WHERE indrelid = 'collection_collectorrecord'::regclass))""").fetchall()
+    default_space = conn.execute("SELECT oid FROM pg_tablespace WHERE spcname = 'pg_default'").fetchone()[0]
+    figures: dict = {}
+    for name, space, node, database in relations:
+        out = subprocess.run([waldump, "-p", wal_dir, "-s", since, "-e", until, "--stats",
+                              f"--relation={space or default_space}/{database}/{node}"], capture_output=True, text=True)
+        found = re.search(r"Total\s+(\d+)\s+(\d+)\s+\[[^]]*\]\s+(\d+)\s+\[[^]]*\]\s+(\d+)", out.stdout)
+        if found is None:
+            return None  # a segment already recycled: no figure rather than a wrong one
+        figures[name] = {"records": int(found[1]), "bytes": int(found[4])}
+    return figures
 
 
 def django_start() -> None:
@@ -200,6 +260,77 @@ def django_start() -> None:
     import django
 
     django.setup()
+
+
+class phases:
+    """Where the import's time goes (the bench's own instrument, nothing in the code it measures): every
+    statement psycopg runs (execute, and a COPY from its start to its end) is timed and summed under its
+    first words; the rest is the Python around them."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+
+    @staticmethod
+    def label(sql) -> str:
+        import re
+
+        text = re.sub(r"\s+", " ", sql if isinstance(sql, str) else str(sql)).strip()
+        return text[:70]
+
+    def add(self, sql, seconds: float) -> None:
+        key = self.label(sql)
+        self.spent[key] = self.spent.get(key, 0.0) + seconds
+
+    def __enter__(self):
+        import contextlib
+
+        import psycopg
+
+        self.saved = (psycopg.Cursor.execute, psycopg.Cursor.copy)
+        execute, copy = self.saved
+        timer = self
+
+        def timed_execute(cursor, query, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return execute(cursor, query, *args, **kwargs)
+            finally:
+                timer.add(query, time.perf_counter() - started)
+
+        @contextlib.contextmanager
+        def timed_copy(cursor, statement, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                with copy(cursor, statement, *args, **kwargs) as inner:
+                    yield inner
+            finally:
+                timer.add(statement, time.perf_counter() - started)
+
+        psycopg.Cursor.execute, psycopg.Cursor.copy = timed_execute, timed_copy
+        self.saved_server = psycopg.ServerCursor.fetchmany
+        fetchmany = self.saved_server
+
+        def timed_fetchmany(cursor, *args, **kwargs):  # a server-side cursor's statement runs as it is read
+            started = time.perf_counter()
+            try:
+                return fetchmany(cursor, *args, **kwargs)
+            finally:
+                timer.add(f"fetchmany {cursor.name}", time.perf_counter() - started)
+
+        psycopg.ServerCursor.fetchmany = timed_fetchmany
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import psycopg
+
+        psycopg.Cursor.execute, psycopg.Cursor.copy = self.saved
+        psycopg.ServerCursor.fetchmany = self.saved_server
+
+    def report(self, total: float) -> dict:
+        ranked = sorted(self.spent.items(), key=lambda kv: -kv[1])
+        shown = {k: round(v, 2) for k, v in ranked if v >= 0.05}
+        shown["(outside SQL: Python, SHA-256, file reads)"] = round(total - sum(self.spent.values()), 2)
+        return shown
 
 
 def feed(path: Path, before: bool):
@@ -282,17 +413,50 @@ def main() -> dict:
         result["file_mb"] = round(path.stat().st_size / 1e6, 1)
         result["import_cpu_busy_before"] = support.wait_quiet(max_wait=60)
         result["import_load_before"] = support.load_average()
-        copy_s = baseline_copy(path)
+        temp = baseline_copy(path, temporary=True)
+        bare = baseline_copy(path, temporary=False)
+        copy_s = bare["s"]
+        import psycopg
+
         rss_before = rss_mb()
-        started = time.perf_counter()
-        imported = feed(path, args.before)
-        import_s = time.perf_counter() - started
-        result.update({"copy_s": round(copy_s, 2), "import_s": round(import_s, 1), "ratio": round(import_s / copy_s, 2),
+        with psycopg.connect(support.db_url(DB), autocommit=True) as watch:
+            wal = wal_now(watch)
+            with phases() as timer:
+                started = time.perf_counter()
+                imported = feed(path, args.before)
+                import_s = time.perf_counter() - started
+            result["import_phases_s"] = timer.report(import_s)
+            for what, seconds in result["import_phases_s"].items():
+                print(f"    {seconds:7.2f} s  {what}", flush=True)
+            from django.db import connection
+
+            connection.close()  # its WAL counters go to pg_stat_wal
+            written = wal_since(watch, wal)
+            ours = wal_of_records(watch, wal[0])
+        if ours is not None:
+            records_wal = sum(f["records"] for f in ours.values())
+            bytes_wal = sum(f["bytes"] for f in ours.values())
+            result.update({"records_table_wal": ours, "records_table_wal_records_per_row": round(records_wal / args.records, 2),
+                           "records_table_wal_bytes_per_row": round(bytes_wal / args.records)})
+            print(f"  WAL of the records table and its indexes alone (pg_waldump): {records_wal:,} records "
+                  f"({records_wal / args.records:.2f} a row), {bytes_wal / 1e6:.1f} MB ({bytes_wal / args.records:.0f} B a row): "
+                  + ", ".join(f"{k} {v['records']:,}" for k, v in ours.items()), flush=True)
+        result.update({"copy_s": round(copy_s, 2), "copy_wal_mb": bare["wal_mb"], "copy_wal_records": bare["wal_records"],
+                       "temp_copy_s": round(temp["s"], 2), "temp_copy_wal_mb": temp["wal_mb"],
+                       "import_s": round(import_s, 1), "ratio": round(import_s / copy_s, 2),
+                       "ratio_to_temp_copy": round(import_s / temp["s"], 2),
+                       "import_wal_mb": written["wal_mb"], "import_wal_records": written["wal_records"],
+                       "import_wal_records_per_row": round(written["wal_records"] / args.records, 2),
+                       "import_wal_bytes_per_row": round(written["wal_mb"] * 1e6 / args.records),
                        "rss_before_mb": rss_before, "peak_rss_mb": rss_mb(), "stored": imported.stored,
-                       "pending_after_import": imported.pending})
+                       "pending_after_import": imported.pending, "load_after": support.load_average()})
         result["import_meets_target"] = result["ratio"] <= TARGET_RATIO and result["peak_rss_mb"] < TARGET_MEMORY_MB
-        print(f"  import of {args.records:,} records ({result['file_mb']} MB): {import_s:.1f} s; COPY {copy_s:.2f} s; "
-              f"ratio {result['ratio']}; peak memory {result['peak_rss_mb']} MB", flush=True)
+        print(f"  import of {args.records:,} records ({result['file_mb']} MB): {import_s:.1f} s, "
+              f"WAL {written['wal_mb']} MB / {written['wal_records']:,} records; COPY into a bare logged table "
+              f"{copy_s:.2f} s (WAL {bare['wal_mb']} MB / {bare['wal_records']:,} records); ratio {result['ratio']}; "
+              f"COPY into a bare TEMP table {temp['s']:.2f} s (ratio {result['ratio_to_temp_copy']}); "
+              f"peak memory {result['peak_rss_mb']} MB; load average {result['import_load_before']} before, "
+              f"{result['load_after']} after", flush=True)
     name = "collection" + ("-before" if args.before else "") + ("-quick" if args.quick else "")
     print(f"  written {support.save(name, result)}")
     return result

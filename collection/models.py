@@ -11,6 +11,7 @@ from decimal import Decimal
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -206,11 +207,16 @@ class CollectorRecord(models.Model):
     # benchmark: a million rows queued three deferred foreign-key checks each): `references_exist`
     # below, with the account locked against deletion for the transaction; a file and a record are never
     # deleted (their append-only triggers), an account with records neither (its trigger).
-    # `account` has no index of its own: `record_once_per_account` and `record_account_day` lead with it.
+    # Indexes (issue 22's import benchmark: every B-tree costs a WAL record and a random page write a
+    # row): the primary key and the unique `(account, transaction_id)` are B-trees; `account` has none
+    # of its own (`record_once_per_account` leads with it). A file's records and a value date's are
+    # read through BRIN indexes (`record_file_brin`, `record_day_brin`): records are appended file by
+    # file, and a file holds the last days' value dates, so both follow the order of the rows on disk;
+    # a BRIN index costs nothing a row when the rows go to new pages.
     account = models.ForeignKey(CollectionAccount, on_delete=models.PROTECT, related_name="records",
                                 verbose_name=_("collection account"), db_constraint=False, db_index=False)
     file = models.ForeignKey(CollectorFile, on_delete=models.PROTECT, related_name="lines",
-                             verbose_name=_("file"), db_constraint=False)
+                             verbose_name=_("file"), db_constraint=False, db_index=False)
     line = models.PositiveIntegerField(_("line"))
     transaction_id = models.CharField(_("collector's transaction id"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices, default=RecordKind.CREDIT)
@@ -232,7 +238,10 @@ class CollectorRecord(models.Model):
         ordering = ["-value_date", "-id"]
         verbose_name = _("collector record")
         verbose_name_plural = _("collector records")
-        indexes = [models.Index(fields=["account", "value_date"], name="record_account_day")]
+        # Read by a file (feed_apply(file=), the file's page) and by value date (the daily
+        # reconciliation, the records' list by day).
+        indexes = [BrinIndex(fields=["file"], name="record_file_brin", autosummarize=True),
+                   BrinIndex(fields=["value_date", "account"], name="record_day_brin", autosummarize=True)]
         constraints = [
             models.UniqueConstraint(fields=["account", "transaction_id"], name="record_once_per_account"),
             models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),

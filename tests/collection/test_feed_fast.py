@@ -143,8 +143,7 @@ CREDIT_ROWS = [("{n}", "D-1", "2026-01-10", "100.00", "社保费 第一笔"), ("
                ("{n}", "D-3", "2026-01-11", "7", "Ünïcode　text")]
 
 
-def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_in_one_statement(account, other,
-                                                                                           monkeypatch):
+def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_by_one_copy(account, other, monkeypatch):
     rows = [tuple(v.format(n=account.account_number) for v in row) for row in CREDIT_ROWS]
     with monkeypatch.context() as patched:
         _twin_refused(patched)
@@ -154,6 +153,19 @@ def test_a_file_of_good_new_credits_goes_from_the_raw_lines_to_the_records_in_on
     _no_fast_path(monkeypatch)
     feed_import(content=csv_file(*[(other.account_number, *row[1:]) for row in rows]), format="csv", actor=SYSTEM,
                 name="t")
+    assert _stored(account) == _stored(other)
+
+
+def test_a_backslash_in_a_good_credit_is_stored_as_sent_by_the_fast_path(account, other, monkeypatch):
+    rows = [(account.account_number, "G-1", "2026-01-10", "12.30", "C:\\付款\\t 路径 \\N")]
+    with monkeypatch.context() as patched:
+        _twin_refused(patched)
+        patched.setattr(staging.Stage, "copy_good", lambda *a, **k: pytest.fail("the typed staging table was used"))
+        result = feed_import(content=csv_file(*rows), format="csv", actor=SYSTEM, name="t")
+    assert (result.stored, result.file.total) == (1, D("12.30"))
+    assert _stored(account)[0][5] == "C:\\付款\\t 路径 \\N"
+    _no_fast_path(monkeypatch)
+    feed_import(content=csv_file((other.account_number, *rows[0][1:])), format="csv", actor=SYSTEM, name="t")
     assert _stored(account) == _stored(other)
 
 
@@ -184,3 +196,21 @@ def test_a_record_must_name_an_account_and_a_file_that_exist_and_an_account_with
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM collection_collectionaccount WHERE id = %s", [record.account_id])
     assert CollectorRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_records_written_by_copy_must_name_an_account_and_a_file_that_exist():
+    """The fast path writes the records by COPY (staging.Stage.store_direct): the references' statement
+    trigger refuses them as it refuses an INSERT."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from tests.collection.factories import CollectorRecordFactory
+
+    record = CollectorRecordFactory()
+    for account_id, file_id in ((10**9, record.file_id), (record.account_id, 10**9)):
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY collection_collectorrecord ({', '.join(staging._RECORD_COLUMNS)}) "
+                                    "FROM STDIN") as copy:
+                copy.write_row((account_id, file_id, 2, "Y-1", "credit", "2026-01-10", "1.00", "", "", "",
+                                "2026-01-10 10:00+08"))
+    assert CollectorRecord.objects.count() == 1
