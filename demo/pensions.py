@@ -19,15 +19,11 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from accounts.models import AccountEntry, EntryKind
-from accounts.postings import account_lock_or_open, entries_post
 from agency.models import Region
 from common.access import Viewer
-from common.dates import month_next
 from common.identifiers import resident_id_check_character
-from contributions.models import AMOUNT_COLUMNS, ContributionLine, Declaration
-from contributions.rates import rate_card
 from demo.data import HISTORY_FROM
+from demo.history import paid_months_write
 from employers.models import Employer, RegistrationStatus
 from insured.models import Channel, InsuredPerson, OriginalRetirementAge
 from insured.services.persons import person_register
@@ -54,27 +50,8 @@ def demo_retiring_person() -> InsuredPerson | None:
 
 
 def _months(person: InsuredPerson, employer: Employer, first: date, last: date) -> int:
-    from contributions.partitions import line_partitions_ensure
-
-    line_partitions_ensure(range(first.year, last.year + 1))
-    account = account_lock_or_open(person_id=person.pk, on=first)
-    entries, month, written = [], first, 0
-    while month <= last:
-        declaration, _created = Declaration.objects.get_or_create(
-            employer=employer, period=month, sequence=901,
-            defaults={"kind": "declared", "source": "system", "rows": 1, "lines_written": 1, "total": 0,
-                      "difference": 0, "due_on": month + timedelta(days=14), "declared_on": month + timedelta(days=4),
-                      "actor": "system"})
-        line_base, _clamp, amounts = rate_card(employer=employer, period=month).figures(WAGE)
-        figures = dict(zip(AMOUNT_COLUMNS, amounts, strict=True))
-        ContributionLine.objects.create(period=month, employer=employer, person=person, declaration=declaration,
-                                        wage=WAGE, base=line_base, **figures)
-        entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=figures["pension_individual"],
-                                    contribution_month=month, posted_on=month + timedelta(days=19), cause_type="charge",
-                                    source_key=f"demo-retiring:{person.pk}:{month:%Y%m}", actor="system"))
-        month, written = month_next(month), written + 1
-    entries_post(entries)
-    return written
+    return paid_months_write(person=person, employer=employer, first=first, last=last, wage=WAGE, sequence=901,
+                             key="demo-retiring", account_on=first)
 
 
 def demo_retiring_ensure(*, today: date) -> str | None:

@@ -18,13 +18,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import AccountEntry, EntryKind
-from accounts.postings import account_lock_or_open, entries_post
 from agency.models import Region
 from common.access import Viewer
-from common.dates import month_next
-from contributions.models import AMOUNT_COLUMNS, ContributionLine, Declaration
-from contributions.rates import rate_card
+from demo.history import paid_months_write
 from employers.models import Employer, RegistrationStatus
 from insured.models import Channel, Employment, InsuredPerson
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
@@ -43,29 +39,12 @@ MONTHS_IN_OLD = 24
 
 
 def _months_in_old(person: InsuredPerson, employer: Employer, last: date, base: Decimal) -> None:
-    from contributions.partitions import line_partitions_ensure
-
-    line_partitions_ensure(range(last.year - 3, last.year + 1))
-    account = account_lock_or_open(person_id=person.pk, on=last)
+    """The mover's last MONTHS_IN_OLD months in Beijing, up to the month of `last`."""
     month = date(last.year, last.month, 1)
-    for _ in range(MONTHS_IN_OLD):
+    for _ in range(MONTHS_IN_OLD - 1):
         month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-    entries = []
-    for _ in range(MONTHS_IN_OLD):
-        month = month_next(month)
-        declaration, _created = Declaration.objects.get_or_create(
-            employer=employer, period=month, sequence=900,
-            defaults={"kind": "declared", "source": "system", "rows": 1, "lines_written": 1, "total": 0,
-                      "difference": 0, "due_on": month + timedelta(days=14), "declared_on": month + timedelta(days=4),
-                      "actor": "system"})
-        line_base, _clamp, amounts = rate_card(employer=employer, period=month).figures(base)
-        figures = dict(zip(AMOUNT_COLUMNS, amounts, strict=True))
-        ContributionLine.objects.create(period=month, employer=employer, person=person, declaration=declaration,
-                                        wage=base, base=line_base, **figures)
-        entries.append(AccountEntry(account=account, kind=EntryKind.CREDIT, amount=figures["pension_individual"],
-                                    contribution_month=month, posted_on=month + timedelta(days=19), cause_type="charge",
-                                    source_key=f"demo-transfer:{person.pk}:{month:%Y%m}", actor="system"))
-    entries_post(entries)
+    paid_months_write(person=person, employer=employer, first=month, last=date(last.year, last.month, 1), wage=base,
+                      sequence=900, key="demo-transfer", account_on=last)
 
 
 def _mover_start(today: date) -> date:

@@ -251,15 +251,16 @@ class Command(BaseCommand):
             refunds = demo_refunds_ensure(region=office.region, clerk_user=clerk, supervisor_user=supervisor)
             if refunds:
                 notes.append(refunds)
+        # The retiring man paid last year too: he is made before last year's statements and the notices.
+        retiring_note = demo_retiring_ensure(today=timezone.localdate())
+        if retiring_note:
+            notes.append(retiring_note)
         statements = demo_statements_ensure(today=timezone.localdate())
         if statements:
             notes.append(statements)
         notices = demo_notices_ensure(today=timezone.localdate())
         if notices:
             notes.append(notices)
-        retiring_note = demo_retiring_ensure(today=timezone.localdate())
-        if retiring_note:
-            notes.append(retiring_note)
         with transaction.atomic():  # the README's walks sign in as these (issues 27 and 28)
             alerted, flexible, retiring = demo_alerted_person(), demo_flexible_person(), demo_retiring_person()
             alerted_user = person_login_ensure(alerted) if alerted else None
