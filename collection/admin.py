@@ -23,6 +23,7 @@ from collection.services.feed import feed_import
 from common.access import scope, viewer_for_request
 from common.admin import (
     ReadOnlyAdminMixin,
+    ReadOnlyInline,
     ReferenceDataAdminMixin,
     ScopedAdminMixin,
     ServiceForm,
@@ -82,18 +83,10 @@ class CollectorFileImportForm(ServiceForm):
         return result.file
 
 
-class CollectorRecordInline(admin.TabularInline):
+class CollectorRecordInline(ReadOnlyInline):
     model = CollectorRecord
     fields = ["line", "account", "transaction_id", "kind", "value_date", "amount", "payer_name", "reference_text"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), viewer_for_request(request)).select_related("account")

@@ -20,7 +20,7 @@ from collection.documents import order_pdf
 from collection.models import PaymentOrder, PaymentOrderCharge
 from collection.services.orders import payment_order_cancel, payment_order_issue
 from common.access import viewer_for_request
-from common.admin import ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, each_item_run
+from common.admin import ReadOnlyInline, ScopedAdminMixin, ServiceForm, ServiceFormAdminMixin, each_item_run
 from common.display import actor_text
 from common.pdf import pdf_response
 from common.problems import ValidationFailed
@@ -60,18 +60,10 @@ class PaymentOrderIssueForm(ServiceForm):
             raise
 
 
-class PaymentOrderLineInline(admin.TabularInline):
+class PaymentOrderLineInline(ReadOnlyInline):
     model = PaymentOrderCharge
     fields = ["period", "kind", "due_on", "amount", "late_fee"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("collection.view_paymentorder")  # the lines are part of the order

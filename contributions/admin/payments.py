@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agency.deadlines import today_in_shanghai
 from common.access import scope, viewer_for_request
-from common.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceFormAdminMixin, problem_text
+from common.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ServiceFormAdminMixin, problem_text
 from common.display import actor_text
 from common.problems import ApplicationError
 from contributions.models import Allocation, Charge, ChargeKind, Payment
@@ -33,19 +33,11 @@ from employers.models import Employer
 
 # --- payments ---------------------------------------------------------------------------------------
 
-class AllocationInline(admin.TabularInline):
+class AllocationInline(ReadOnlyInline):
     model = Allocation
     fk_name = "payment"
     fields = ["charge", "charge_period", "amount", "effective_on", "settles_charge", "releases"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("period"))
     def charge_period(self, obj):
