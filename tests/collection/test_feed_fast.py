@@ -214,3 +214,42 @@ def test_records_written_by_copy_must_name_an_account_and_a_file_that_exist():
                 copy.write_row((account_id, file_id, 2, "Y-1", "credit", "2026-01-10", "1.00", "", "", "",
                                 "2026-01-10 10:00+08"))
     assert CollectorRecord.objects.count() == 1
+
+
+def _plain_only(patched):
+    """Neither the twin nor the raw staging table's SELECT may read the file: the plain file's way alone."""
+    _twin_refused(patched)
+    patched.setattr(staging.Stage, "store_direct", lambda *a, **k: pytest.fail("the raw staging table was used"))
+
+
+def test_a_plain_file_goes_from_the_file_to_the_records_and_is_stored_as_the_twin_stores_it(account, other,
+                                                                                            monkeypatch):
+    rows = [tuple(v.format(n=account.account_number) for v in row) for row in CREDIT_ROWS]
+    rows.append((account.account_number, "D-4", "2026-01-12", "0012.3", "C:\\付款 \\N"))
+    with monkeypatch.context() as patched:
+        _plain_only(patched)
+        result = feed_import(content=csv_file(*rows, total=(4, "119.80")), format="csv", actor=SYSTEM, name="t")
+        again = feed_import(content=csv_file(*rows, total=(4, "119.80")), format="csv", actor=SYSTEM, name="t")
+    assert (result.stored, result.file.records, result.file.total) == (4, 4, D("119.80"))
+    assert (again.created, again.stored, again.file) == (False, 0, result.file)
+    _no_fast_path(monkeypatch)
+    feed_import(content=csv_file(*[(other.account_number, *row[1:]) for row in rows]), format="csv", actor=SYSTEM,
+                name="t")
+    assert _stored(account) == _stored(other)
+
+
+@pytest.mark.parametrize("bad", ["0.00", "2019-12-31", "E-1"])
+def test_a_plain_file_the_records_or_the_accounts_refuse_is_refused_by_the_long_way_with_nothing_stored(account,
+                                                                                                        bad):
+    n = account.account_number
+    feed_import(content=csv_file((n, "E-1", "2026-01-10", "10.00")), format="csv", actor=SYSTEM, name="t")
+    line = {"0.00": (n, "E-2", "2026-01-10", "0.00"), "2019-12-31": (n, "E-2", "2019-12-31", "1.00"),
+            "E-1": (n, "E-1", "2026-01-10", "11.00")}[bad]
+    content = csv_file((n, "E-3", "2026-01-10", "1.00"), line)
+    if bad == "E-1":  # the same id with another amount: a conflict for a clerk, the new line stored
+        result = feed_import(content=content, format="csv", actor=SYSTEM, name="t")
+        assert (result.stored, result.conflicts) == (1, 1)
+        return
+    code = {"0.00": "not_positive", "2019-12-31": "before_account"}[bad]
+    assert [(row, c) for row, _f, c, _m in _refusal(content)] == [(3, code)]
+    assert CollectorRecord.objects.filter(account=account).count() == 1
