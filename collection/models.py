@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from agency.models import history
@@ -219,7 +220,10 @@ class CollectorRecord(models.Model):
                              verbose_name=_("file"), db_constraint=False, db_index=False)
     line = models.PositiveIntegerField(_("line"))
     transaction_id = models.CharField(_("collector's transaction id"), max_length=64)
-    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices, default=RecordKind.CREDIT)
+    # The database's own defaults too: the plain file's COPY (collection.staging `_direct`) leaves both
+    # columns out rather than parse a timestamp a row.
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices, default=RecordKind.CREDIT,
+                            db_default=RecordKind.CREDIT)
     # A reversal names the record it reverses (by the collector's id, resolved on the same account).
     # At most one reversal a record (`record_reversed_once`, a partial index: credits, nearly every row,
     # have none and are not indexed).
@@ -230,7 +234,7 @@ class CollectorRecord(models.Model):
     payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
     payer_name = models.CharField(_("payer's name"), max_length=200, blank=True)
     reference_text = models.CharField(_("reference text"), max_length=500, blank=True)
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_default=Now())
 
     scope_paths = {"region": "account__region_id"}
 

@@ -551,22 +551,26 @@ def _direct(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade
         return False
     body = content.tell() - len(data)
     at = {name: columns.index(name) for name in ("account", "value_date", "amount")}
+    width = len(columns)
     count, net, days = 0, Decimal("0.00"), set()
     for text in _plain_chunks(content, data, parsed):
         if text is None or pattern.fullmatch(text) is None:
             return False
-        for line in text.splitlines():
-            cells = line.split(",")
-            days.add((cells[at["account"]], cells[at["value_date"]]))
-            net += Decimal(cells[at["amount"]])
-        count += text.count("\n")
+        # The lines are plain (no quotes, no comma inside a value, `width` values each): the chunk's
+        # values one after the other, a column every `width`th of them.
+        values = text.replace("\r\n", "\n").replace("\n", ",").split(",")
+        values.pop()  # after the last line break
+        net += sum(map(Decimal, values[at["amount"]::width]))
+        days.update(zip(values[at["account"]::width], values[at["value_date"]::width], strict=True))
+        count += len(values) // width
     if not count or not all(_day_good(stage, number, day) for number, day in days):
         return False
     if parsed.declared_count is not None and (parsed.declared_count != count or parsed.declared_sum != net):
         return False  # the long way names the totals' fault
     parsed.read, parsed.net = count, net
     ids = {number: str(stage.accounts[number].pk) for number, _day in days}
-    names = ["line", "file_id", "kind", "received_at"] + [_COPY_NAME.get(n, _FIELD_OF.get(n, n)) for n in columns]
+    # `kind` and `received_at` take the columns' own defaults (a credit, the transaction's now()).
+    names = ["line", "file_id"] + [_COPY_NAME.get(n, n) for n in columns]
     missing = [n for n in ("payer_account", "payer_name", "reference_text") if n not in names]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -574,8 +578,7 @@ def _direct(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade
             if not created:  # the same file, sent at the same time: the other import has it
                 stage.stored = (file, False, 0)
                 return True
-            cursor.execute("SELECT now()")
-            head = f"{file.pk},{RecordKind.CREDIT.value},{cursor.fetchone()[0].isoformat()},"
+            head = f"{file.pk},"
             tail = "," * len(missing) + "\n"
             account = at["account"]
             content.seek(body)
