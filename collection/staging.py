@@ -22,7 +22,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 import psycopg
@@ -554,16 +554,23 @@ def _direct(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade
     width = len(columns)
     count, net, days = 0, Decimal("0.00"), set()
     for text in _plain_chunks(content, data, parsed):
-        if text is None or pattern.fullmatch(text) is None:
+        if text is None:
             return False
-        # The lines are plain (no quotes, no comma inside a value, `width` values each): the chunk's
-        # values one after the other, a column every `width`th of them.
+        # Read as if the lines were plain (no quotes, no comma inside a value, `width` values each): the
+        # chunk's values one after the other, a column every `width`th of them. Whether they are is
+        # looked at by the second pass, chunk by chunk before it writes it, while the server stores the
+        # chunks before (a line that is not plain then rolls everything back, the file's row with it).
         values = text.replace("\r\n", "\n").replace("\n", ",").split(",")
         values.pop()  # after the last line break
-        net += sum(map(Decimal, values[at["amount"]::width]))
+        if len(values) % width:
+            return False
+        try:
+            net += sum(map(Decimal, values[at["amount"]::width]))
+        except InvalidOperation:
+            return False
         days.update(zip(values[at["account"]::width], values[at["value_date"]::width], strict=True))
         count += len(values) // width
-    if not count or not all(_day_good(stage, number, day) for number, day in days):
+    if not count or not all(number in stage.accounts and _day_good(stage, number, day) for number, day in days):
         return False
     if parsed.declared_count is not None and (parsed.declared_count != count or parsed.declared_sum != net):
         return False  # the long way names the totals' fault
@@ -588,6 +595,8 @@ def _direct(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade
                     f"FORCE_NOT_NULL ({', '.join(n for n in ('payer_account', 'payer_name', 'reference_text'))}))"
             ) as copy:
                 for text in _plain_chunks(content, b"", None):
+                    if pattern.fullmatch(text) is None:
+                        raise _Fallback
                     out = []
                     for line in text.splitlines():
                         cells = line.split(",")
@@ -597,7 +606,7 @@ def _direct(stage: Stage, content: BinaryIO, parsed: Parsed, file_made: FileMade
                     copy.write("".join(out))
             if cursor.cursor.rowcount != count:
                 raise _Fallback
-    except (_Fallback, DatabaseError, psycopg.Error):  # an id twice or stored before, a zero amount
+    except (_Fallback, DatabaseError, psycopg.Error):  # a line not plain; an id twice or stored before, a zero amount
         content.seek(body)
         return False
     parsed.good = count

@@ -107,6 +107,7 @@ def _reordered(text: str) -> str:
 
 MANGLED = {
     "a quoted comma": lambda text: text.replace("退汇", '"退,汇"'),
+    "a quoted value": lambda text: text.replace("社保费", '"社保费"'),
     "blank lines": lambda text: text.replace("\n", "\n\n", 2),
     "a line of commas": lambda text: text.replace("\n", "\n,,,,,,,\n", 1),
     "Windows line ends": lambda text: text.replace("\n", "\r\n"),
