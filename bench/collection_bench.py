@@ -1,8 +1,9 @@
 """The collection feed at a province's size (issue 22's benchmarks).
 
 1. Import: a collector's CSV file of --records (1,000,000) credits on one collection account,
-   through `feed_import` in this process (streamed from the file: parsed and checked, COPYed into the
-   staging table, stored set-based; applying is part 2). Against: a psycopg COPY of the same file
+   through `feed_import` in this process (streamed from the file: a plain file checked by the worker
+   and COPYed into the records, any other through the staging table, stored set-based; applying is
+   part 2). Against: a psycopg COPY of the same file
    into a bare table (same columns, no index). Target: at most 3x the COPY, the process's peak
    memory under 500 MB.
 2. Matching and allocation: --employers (50,000) employers with ten years of monthly declared

@@ -254,3 +254,22 @@ def test_a_plain_file_the_records_or_the_accounts_refuse_is_refused_by_the_long_
     code = {"0.00": "not_positive", "2019-12-31": "before_account"}[bad]
     assert [(row, c) for row, _f, c, _m in _refusal(content)] == [(3, code)]
     assert CollectorRecord.objects.filter(account=account).count() == 1
+
+
+PLAIN_MANGLED = {name: MANGLED[name] for name in
+                 ("Windows line ends", "a byte-order mark", "no line break at the end", "columns in another order")}
+
+
+@pytest.mark.parametrize("case", PLAIN_MANGLED)
+def test_a_plain_file_in_any_of_the_layouts_forms_is_stored_by_the_plain_way_as_the_twin_stores_it(account, other,
+                                                                                                  monkeypatch, case):
+    rows = [tuple(v.format(n=account.account_number) for v in row) for row in CREDIT_ROWS]
+    with monkeypatch.context() as patched:
+        _plain_only(patched)
+        result = feed_import(content=PLAIN_MANGLED[case](csv_file(*rows, total=(3, "107.50")).decode()).encode(),
+                             format="csv", actor=SYSTEM, name="t")
+    assert (result.stored, result.file.records, result.file.total) == (3, 3, D("107.50"))
+    _no_fast_path(monkeypatch)
+    feed_import(content=PLAIN_MANGLED[case](csv_file(*[(other.account_number, *row[1:]) for row in rows]).decode())
+                .encode(), format="csv", actor=SYSTEM, name="t")
+    assert _stored(account) == _stored(other)
