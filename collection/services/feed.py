@@ -131,7 +131,6 @@ def feed_apply(*, actor: Viewer, file: CollectorFile | None = None) -> FeedResul
     first, reversals when no credit is left. `pending` is 1 while records are left after this chunk,
     0 when none is."""
     result = FeedResult(file=file, created=False)
-    _no_jit()
     _statistics_fresh()
     _apply_into(result, file=file, actor=actor, limit=settings.COLLECTION_APPLY_CHUNK)
     result.pending = int(_records_pending(file=file).exists())
@@ -142,11 +141,12 @@ feed_apply = entry(feed_apply, callers=STAFF | COLLECTOR, permission=PERMISSION,
 
 
 def _no_jit() -> None:
-    """No JIT for the rest of the chunk's transaction. The looks at what is left (`_records_pending`: the
-    claim, the second look once locked, what is left after the chunk) filter by an OR of NOT EXISTS that
-    the planner costs at millions, past `jit_above_cost` and the inlining and optimizing thresholds: each
-    compiled its expressions for ~0.6 s (EXPLAIN ANALYZE at 100,000 records: JIT 613 ms of a 774 ms
-    statement) to run them over a few thousand rows, three times a chunk."""
+    """No JIT for the rest of the applying transaction (`feed_apply`'s chunk, a small file's import).
+    The looks at what is left (`_records_pending`: the claim, the second look once locked, what is left
+    after the chunk) filter by an OR of NOT EXISTS that the planner costs at millions, past
+    `jit_above_cost` and the inlining and optimizing thresholds: each compiled its expressions for
+    ~0.6 s (EXPLAIN ANALYZE at 100,000 records: JIT 613 ms of a 774 ms statement) to run them over a
+    few thousand rows, three times a chunk."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'off', true)")
 
@@ -177,6 +177,7 @@ def _records_pending(*, file: CollectorFile | None = None):
 
 
 def _apply_into(result: FeedResult, *, file: CollectorFile | None, actor: Viewer, limit: int | None) -> None:
+    _no_jit()
     pending = _records_pending(file=file).select_related("account", "reverses").order_by("kind", "id")
     # Records another worker holds (feed_apply on two processes) are skipped, not waited for; a chunk is
     # claimed whole under a short advisory lock, so two workers take runs of records, not every other one
