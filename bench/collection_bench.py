@@ -268,14 +268,16 @@ class phases:
     statement psycopg runs (execute, and a COPY from its start to its end) is timed and summed under its
     first words; the rest is the Python around them."""
 
-    def __init__(self):
+    def __init__(self, *, tail: int = 0):
         self.spent: dict[str, float] = {}
+        self.tail = tail  # also the statement's last characters (the ORM's queries start alike)
 
-    @staticmethod
-    def label(sql) -> str:
+    def label(self, sql) -> str:
         import re
 
         text = re.sub(r"\s+", " ", sql if isinstance(sql, str) else str(sql)).strip()
+        if self.tail and len(text) > 70 + self.tail:
+            return f"{text[:70]} .. {text[-self.tail:]}"
         return text[:70]
 
     def add(self, sql, seconds: float) -> None:
@@ -383,6 +385,7 @@ def main() -> dict:
         result["match_cpu_busy_before"] = support.wait_quiet(max_wait=60)
         result["match_load_before"] = support.load_average()
         allocations_before = Allocation.objects.count()
+        result["match_tables_before"] = tables_now()
         started = time.perf_counter()
         imported = feed(path, args.before)
         stored_s = time.perf_counter() - started
@@ -395,9 +398,16 @@ def main() -> dict:
 
                 connections.close_all()  # each worker opens its own
                 with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-                    chunks = sum(pool.map(apply_loop, range(args.workers)))
+                    done = pool.map(apply_loop, range(args.workers))
             else:
-                chunks = apply_loop(0)
+                done = [apply_loop(0)]
+            chunks = sum(n for n, _spent in done)
+            spent: dict[str, float] = {}
+            for _n, worker_spent in done:
+                for key, seconds in worker_spent.items():
+                    spent[key] = spent.get(key, 0.0) + seconds
+            result["match_phases_s"] = {k: round(v, 2) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
+                                        if v >= 0.5}
         total_s = time.perf_counter() - started
         result.update({"workers": args.workers, "match_store_s": round(stored_s, 1), "match_apply_s": round(total_s - stored_s, 1),
                        "match_total_s": round(total_s, 1), "match_chunks": chunks,
@@ -405,6 +415,13 @@ def main() -> dict:
                        "allocations_written": Allocation.objects.count() - allocations_before,
                        "records_stored": CollectorRecord.objects.count()})
         result["match_meets_target"] = result["match_total_s"] < TARGET_MATCH_S
+        result["match_load_after"] = support.load_average()
+        time.sleep(1)  # the workers' table counters reach the statistics
+        result["match_tables_after"] = tables_now()
+        for what, seconds in result.get("match_phases_s", {}).items():
+            print(f"    {seconds:7.2f} s  {what}", flush=True)
+        for table, figures in result["match_tables_after"].items():
+            print(f"    {table}: {figures}", flush=True)
         print(f"  matching and allocation of {args.match_records:,} records: stored in {stored_s:.1f} s, "
               f"applied in {total_s - stored_s:.1f} s ({chunks} chunks); {result['applications']:,} applications, "
               f"{result['suspense_items']:,} suspense items", flush=True)
@@ -463,8 +480,10 @@ def main() -> dict:
     return result
 
 
-def apply_loop(_worker: int) -> int:
-    """`feed_apply` until no record is left; the chunks this process applied."""
+def apply_loop(_worker: int) -> tuple[int, dict[str, float]]:
+    """`feed_apply` until no record is left; the chunks this process applied and where their time went
+    (`phases`: each statement summed under its first words). Each chunk prints its time and its three
+    costliest statements, so a chunk that slows as the run goes names what grows."""
     import time as clock
 
     from django.db import connections
@@ -475,16 +494,42 @@ def apply_loop(_worker: int) -> int:
     connections.close_all()
     chunks = 0
     started = clock.perf_counter()
-    while True:
-        result = feed_apply(actor=Viewer.system())
-        if result.applied or result.to_suspense:
-            chunks += 1
-            print(f"    worker {_worker}: chunk {chunks} ({result.applied} applied, {result.to_suspense} to suspense)"
-                  f" at {clock.perf_counter() - started:.1f} s", flush=True)
-        elif result.pending:
-            clock.sleep(0.2)  # the other worker holds what is left
-        if not result.pending:
-            return chunks
+    total = phases(tail=40)
+    with total:
+        while True:
+            before, chunk_started = dict(total.spent), clock.perf_counter()
+            result = feed_apply(actor=Viewer.system())
+            if result.applied or result.to_suspense:
+                chunks += 1
+                grown = sorted(((k, v - before.get(k, 0.0)) for k, v in total.spent.items()), key=lambda kv: -kv[1])
+                top = "; ".join(f"{v:.2f} {k if len(k) < 90 else k[:40] + '..' + k[-45:]}" for k, v in grown[:3])
+                print(f"    worker {_worker}: chunk {chunks} ({result.applied} applied, {result.to_suspense} to suspense)"
+                      f" at {clock.perf_counter() - started:.1f} s, {clock.perf_counter() - chunk_started:.2f} s: {top}",
+                      flush=True)
+            elif result.pending:
+                clock.sleep(0.2)  # the other worker holds what is left
+            if not result.pending:
+                return chunks, total.spent
+
+
+_TABLES_WATCHED = ("contributions_opencharge", "contributions_openpayment", "contributions_allocation",
+                   "contributions_charge", "contributions_payment", "collection_collectorrecord",
+                   "collection_application")
+
+
+def tables_now() -> dict[str, dict]:
+    """pg_stat_user_tables of the tables the matching writes or reads most (live and dead rows, scans)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("""
+            SELECT relname, n_live_tup, n_dead_tup, seq_scan, seq_tup_read, idx_scan, n_tup_ins, n_tup_del,
+                   autovacuum_count, autoanalyze_count
+              FROM pg_stat_user_tables WHERE relname = ANY(%s) ORDER BY relname""", [list(_TABLES_WATCHED)])
+        names = ("live", "dead", "seq_scan", "seq_tup_read", "idx_scan", "inserted", "deleted", "autovacuum",
+                 "autoanalyze")
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in cursor.fetchall()}
 
 
 class connection_ids:
