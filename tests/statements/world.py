@@ -10,10 +10,11 @@ from decimal import Decimal as D
 from accounts.models import AccountEntry, EntryKind
 from accounts.postings import entries_post
 from common.access import Viewer
+from common.outbox import Sent, outbox_send_due
 from contributions.models import Payment
 from contributions.payments import payment_record
 from statements.models import RunRange, StatementRun
-from statements.services.delivery import email_deliveries_send
+from statements.queue import EMAILS
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_advance, statement_run_start
 from tests.accounts.factories import account_for, credit
@@ -69,5 +70,10 @@ def run_year(year: int = YEAR, region=None, *, send: bool = True) -> StatementRu
     for rng in RunRange.objects.filter(run=run):
         statement_range_generate(range_id=rng.pk, actor=Viewer.system())
     if send:
-        email_deliveries_send(actor=Viewer.system())  # the task each range queues after commit
+        emails_send()  # the task each range queues after commit
     return statement_run_advance(run_id=run.pk, actor=Viewer.system())
+
+
+def emails_send() -> Sent:
+    """Every due statement e-mail, by the one outbox (what the tasks and beat `outboxes-retry` call)."""
+    return outbox_send_due(name=EMAILS, actor=Viewer.system())
