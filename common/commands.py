@@ -6,7 +6,7 @@
             super().add_arguments(parser)          # --clerk USERNAME
             parser.add_argument(...)
 
-        def act(self, clerk: Viewer, **options):   # calls the services as `clerk`
+        def act(self, actor: Viewer, **options):   # calls the services as `actor` (the clerk)
             ...
 
 The clerk named is an active staff login, resolved to a `Viewer` as an admin session would be; the services
@@ -34,17 +34,17 @@ def clerk_named(username: str) -> Viewer:
 
 
 class ClerkCommand(BaseCommand):
-    """A management command run as the clerk `--clerk` names; subclasses write `act(clerk, **options)`."""
+    """A management command run as the clerk `--clerk` names; subclasses write `act(actor, **options)`
+    (`options["clerk"]` stays the username)."""
 
     def add_arguments(self, parser):
         parser.add_argument("--clerk", required=True, help="the clerk's username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clerk = clerk_named(options["clerk"])
         try:
-            self.act(clerk, **options)
+            self.act(clerk_named(options["clerk"]), **options)
         except ApplicationError as err:
             raise CommandError(f"{err.status} {err.type_slug}: {err}") from err
 
-    def act(self, clerk: Viewer, **options: Any) -> None:
+    def act(self, actor: Viewer, **options: Any) -> None:
         raise NotImplementedError

@@ -34,7 +34,7 @@ class Command(ClerkCommand):
         parser.add_argument("--reasons", required=True, help="the reasons of the correction and the decision")
         parser.add_argument("--supersede", action="store_true", help="run the statements' supersede sweep after")
 
-    def act(self, clerk: Viewer, **options):
+    def act(self, actor: Viewer, **options):
         try:
             amount = Decimal(options["amount"])
         except InvalidOperation as err:
@@ -43,14 +43,14 @@ class Command(ClerkCommand):
         if dispute is None:
             raise CommandError(f"no dispute {options['dispute']}")
         if dispute.state == DisputeState.FILED:
-            dispute = dispute_review_start(dispute=dispute, actor=clerk)
+            dispute = dispute_review_start(dispute=dispute, actor=actor)
         correction = correction_propose(person=dispute.person, dispute=dispute, kind="account_entry",
                                         amount=amount, month=dispute.month, reason=options["reasons"],
-                                        actor=clerk)
+                                        actor=actor)
         if correction.state != CorrectionState.APPLIED:
             self.stdout.write(f"correction {correction.pk} proposed: a second clerk approves it in the admin")
             return
-        dispute = dispute_decide_corrected(dispute=dispute, reasons=options["reasons"], actor=clerk)
+        dispute = dispute_decide_corrected(dispute=dispute, reasons=options["reasons"], actor=actor)
         self.stdout.write(f"dispute {dispute.pk} {dispute.state}: correction {correction.pk} "
                           f"({correction.written_type} {correction.written_id}, {correction.effect} yuan)")
         if options["supersede"]:

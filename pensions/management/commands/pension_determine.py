@@ -30,7 +30,7 @@ class Command(ClerkCommand):
         parser.add_argument("document_number")
         parser.add_argument("--approve", action="store_true", help="approve the proposed determination")
 
-    def act(self, clerk: Viewer, **options):
+    def act(self, actor: Viewer, **options):
         person = InsuredPerson.objects.filter(document_number=options["document_number"].upper()).first()
         if person is None:
             raise CommandError("no such person")
@@ -39,10 +39,10 @@ class Command(ClerkCommand):
                                                 state=DeterminationState.PROPOSED).first())
             if row is None:
                 raise CommandError("no proposed determination of this person")
-            row = determination_approve(determination=row, actor=clerk)
+            row = determination_approve(determination=row, actor=actor)
             outbox_send_due(name=LETTERS, actor=Viewer.system())
         else:
-            row = determination_open(person=person, actor=clerk)
+            row = determination_open(person=person, actor=actor)
         self.stdout.write(f"determination {row.pk} {row.state}: {row.retirement_month:%Y-%m}, "
                           f"{row.age_years} years {row.age_months} months, {row.total} a month "
                           f"({', '.join(p['key'] + ' ' + p['amount'] for p in row.parts)})")
