@@ -32,7 +32,7 @@ def emails_send(range_id: int | None = None) -> str:
     filters = {}
     if range_id is not None:  # the range's persons' e-mails of the run's year
         rng = RunRange.objects.select_related("run").get(pk=range_id)
-        filters = {"statement__person_id__range": (rng.first_person_id, rng.last_person_id),
+        filters = {"statement__person__id__range": (rng.first_person_id, rng.last_person_id),
                    "statement__year": rng.run.year}
     sent = outbox_send_due(name=EMAILS, actor=Viewer.system(), **filters)
     return f"e-mails sent {sent.sent}, retry {sent.retry}, failed {sent.failed}"

@@ -191,3 +191,23 @@ def test_a_clerk_of_another_region_cannot_touch_the_statement():
     with pytest.raises(Exception, match="No such"):
         delivery_outcome_record(delivery_id=statement.deliveries.get().pk, outcome="returned", note="",
                                 actor=stranger)
+
+
+def test_a_ranges_task_sends_its_own_persons_emails_only(settings):
+    """The task each generated range queues (statements.tasks.statement_emails_send): the one outbox's
+    sending, filtered to the range's persons and the run's year."""
+    from statements import conductor
+    from statements.models import RunRange
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="email")
+    other = PersonFactory(region=w.person.region, statement_delivery="email", email="li@example.cn")
+    run = run_year(send=False)
+    first = RunRange.objects.get(run=run)
+    # the range's task as if the range had ended before `other`: only its persons' e-mails go
+    RunRange.objects.filter(pk=first.pk).update(last_person_id=other.pk - 1)
+    assert conductor.emails_send(first.pk).startswith("e-mails sent 1,")
+    assert [m.to for m in mail.outbox] == [["zhang@example.cn"]]
+    assert Delivery.objects.get(statement__person=other).state == DeliveryState.PENDING
+    conductor.emails_send(first.pk)  # again: nothing twice
+    assert len(mail.outbox) == 1

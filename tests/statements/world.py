@@ -13,6 +13,7 @@ from common.access import Viewer
 from common.outbox import Sent, outbox_send_due
 from contributions.models import Payment
 from contributions.payments import payment_record
+from statements import conductor
 from statements.models import RunRange, StatementRun
 from statements.queue import EMAILS
 from statements.services.generation import statement_range_generate
@@ -69,8 +70,8 @@ def run_year(year: int = YEAR, region=None, *, send: bool = True) -> StatementRu
     run, _created = statement_run_start(year=year, region=region, actor=Viewer.system())
     for rng in RunRange.objects.filter(run=run):
         statement_range_generate(range_id=rng.pk, actor=Viewer.system())
-    if send:
-        emails_send()  # the task each range queues after commit
+        if send:
+            conductor.emails_send(rng.pk)  # the task each range queues after commit: its own e-mails
     return statement_run_advance(run_id=run.pk, actor=Viewer.system())
 
 
