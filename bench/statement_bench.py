@@ -193,9 +193,11 @@ def _generate(range_ids: list[int]) -> int:
 
 def _send(_n: int) -> dict:
     from common.access import Viewer
-    from statements.services.delivery import email_deliveries_send
+    from common.outbox import outbox_send_due
+    from statements.queue import EMAILS
 
-    return email_deliveries_send(limit=10**9, actor=Viewer.system())  # until no e-mail is due
+    sent = outbox_send_due(name=EMAILS, actor=Viewer.system())  # until no e-mail is due
+    return {"sent": sent.sent, "retry": sent.retry, "failed": sent.failed}
 
 
 def _render(batch_ids: list[int]) -> int:

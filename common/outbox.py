@@ -21,6 +21,10 @@ recorded with the outcome (`on_sent(ids)`, in the transaction that records it: a
 A sender killed between the claim and the record leaves its chunk `sending`: never claimed again (a
 claim takes only rows with no `sending_at`), marked uncertain for a clerk, who can look the message up
 by its Message-ID. So at most one chunk is uncertain and nothing goes twice.
+
+A model whose rows live on after the sending (a statement's delivery: bounced, returned, sent again)
+keeps a state column of its own beside these fields; its kind names it (`OutboxStates`) and every move
+above writes it in the same statement as the outbox's fields, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -64,6 +68,18 @@ class Carriers:
 
 
 @dataclass(frozen=True)
+class OutboxStates:
+    """The model's own state column and the value each move of the outbox writes into it."""
+
+    field: str = "state"
+    pending: str = "pending"
+    sending: str = "sending"
+    sent: str = "sent"
+    failed: str = "failed"
+    uncertain: str = "uncertain"
+
+
+@dataclass(frozen=True)
 class OutboxKind:
     name: str
     model: type[models.Model]
@@ -72,6 +88,11 @@ class OutboxKind:
     on_sent: Callable[[list[int]], None] | None = None
     chunk: Callable[[], int] = lambda: settings.OUTBOX_CHUNK
     related: tuple[str, ...] = ()
+    states: OutboxStates | None = None  # a state column of the model's own, written with each move
+
+    def marks(self, move: str) -> dict[str, str]:
+        """The model's own state column for `move` (pending, sending, sent, failed, uncertain), if it keeps one."""
+        return {} if self.states is None else {self.states.field: getattr(self.states, move)}
 
 
 outboxes: Registry[OutboxKind] = Registry("common.outboxes", key=lambda kind: kind.name)
@@ -126,9 +147,12 @@ def _claim(kind: OutboxKind, limit: int, filters: dict) -> list:
                         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)))
         rows = list(rows.select_related(*kind.related).order_by("id")[:limit])
         if rows:
-            kind.model.objects.filter(pk__in=[r.pk for r in rows]).update(sending_at=now, attempts=F("attempts") + 1)
+            kind.model.objects.filter(pk__in=[r.pk for r in rows]).update(sending_at=now, attempts=F("attempts") + 1,
+                                                                            **kind.marks("sending"))
             for row in rows:
                 row.sending_at, row.attempts = now, row.attempts + 1
+                for column, value in kind.marks("sending").items():
+                    setattr(row, column, value)
     return rows
 
 
@@ -136,10 +160,11 @@ def _refused(kind: OutboxKind, row, error: BaseException, result: Sent) -> None:
     now = timezone.now()
     still = kind.model.objects.filter(pk=row.pk, sent_at__isnull=True)
     if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:  # given up: stays out of every claim, shown as failed
-        still.update(failed_at=now, error=str(error)[:300])
+        still.update(failed_at=now, error=str(error)[:300], **kind.marks("failed"))
         result.failed += 1
     else:
-        still.update(sending_at=None, next_attempt_at=now + backoff(row.attempts), error=str(error)[:300])
+        still.update(sending_at=None, next_attempt_at=now + backoff(row.attempts), error=str(error)[:300],
+                     **kind.marks("pending"))
         result.retry += 1
 
 
@@ -148,9 +173,10 @@ def _record_sent(kind: OutboxKind, ids: list[int]) -> list[int]:
     if not ids:
         return []
     table = connection.ops.quote_name(kind.model._meta.db_table)
+    also = "".join(f", {connection.ops.quote_name(column)} = %s" for column in kind.marks("sent"))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET sent_at = clock_timestamp(), error = '' "  # noqa: S608 (a model's table)
-                       "WHERE id = ANY(%s) AND sent_at IS NULL RETURNING id", [ids])
+        cursor.execute(f"UPDATE {table} SET sent_at = clock_timestamp(), error = ''{also} "  # noqa: S608 (a model's table)
+                       "WHERE id = ANY(%s) AND sent_at IS NULL RETURNING id", [*kind.marks("sent").values(), ids])
         recorded = sorted(r[0] for r in cursor.fetchall())
         if recorded and kind.on_sent is not None:
             kind.on_sent(recorded)
@@ -204,7 +230,7 @@ def outbox_stale_mark_uncertain(*, name: str, actor: Viewer) -> int:
     kind = outbox_kind(name)
     cutoff = timezone.now() - timedelta(minutes=settings.OUTBOX_SENDING_TIMEOUT_MINUTES)
     return (kind.model.objects.filter(outbox_state_q("sending"), sending_at__lt=cutoff)
-            .update(uncertain_at=timezone.now()))
+            .update(uncertain_at=timezone.now(), **kind.marks("uncertain")))
 
 
 outbox_stale_mark_uncertain = entry(outbox_stale_mark_uncertain, callers=SYSTEM)

@@ -25,7 +25,7 @@ def _deadline_sweep_schedule(sender, **_kwargs):
         "schedule": crontab(minute=15, hour=settings.RETENTION_PURGE_HOUR),
     }
     # The one outbox (common/outbox.py): stale `sending` rows marked uncertain, refused ones retried with
-    # backoff (decision letters, monthly notices, alerts).
+    # backoff (decision letters, monthly notices, alerts, the statements' e-mails).
     sender.conf.beat_schedule["outboxes-retry"] = {
         "task": "common.tasks.outboxes_retry",
         "schedule": settings.OUTBOX_RETRY_MINUTES * 60,

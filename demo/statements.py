@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from common.access import Viewer
+from common.outbox import outbox_send_due
 from insured.models import InsuredPerson
 from statements.models import Delivery, PrintBatch, RangeState, RunRange, RunState
-from statements.services.delivery import email_deliveries_send, print_batch_render
+from statements.queue import EMAILS
+from statements.services.delivery import print_batch_render
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_advance, statement_run_start
 
@@ -28,7 +30,7 @@ def demo_statements_ensure(*, today: date) -> str | None:
         return None
     for range_id in RunRange.objects.filter(run=run, state=RangeState.PENDING).values_list("pk", flat=True):
         statement_range_generate(range_id=range_id, actor=system)
-    email_deliveries_send(year=run.year, first_person_id=0, last_person_id=2**62, actor=system)
+    outbox_send_due(name=EMAILS, actor=system, statement__year=run.year)
     run = statement_run_advance(run_id=run.pk, actor=system)
     for batch in PrintBatch.objects.filter(run=run, pdf_sha256=""):
         print_batch_render(batch_id=batch.pk, actor=system)

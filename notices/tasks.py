@@ -14,8 +14,9 @@ from django.db import connection
 
 from common.access import Viewer
 from common.dates import today as today_local
+from common.outbox import outbox_send_due
 from notices.services.generation import alerts_generate_step, monthly_notices_generate_step
-from notices.services.sending import alerts_send_chunk, monthly_notices_send_chunk
+from notices.services.sending import ALERTS, NOTICES
 
 ALERT_PERSONS = 50_000  # persons per alert step
 
@@ -47,12 +48,9 @@ def alerts_generate(today: date) -> int:
 
 
 def pending_send() -> dict[str, int]:
-    sent = {"notices": 0, "alerts": 0}
-    while (chunk := monthly_notices_send_chunk(actor=Viewer.system())).claimed:
-        sent["notices"] += chunk.sent
-    while (chunk := alerts_send_chunk(actor=Viewer.system())).claimed:
-        sent["alerts"] += chunk.sent
-    return sent
+    """Every notice and alert not yet handed over, chunk after chunk, by the one outbox."""
+    return {"notices": outbox_send_due(name=NOTICES, actor=Viewer.system()).sent,
+            "alerts": outbox_send_due(name=ALERTS, actor=Viewer.system()).sent}
 
 
 @shared_task(acks_late=True)

@@ -266,21 +266,25 @@ class DeterminationApproveForm(ServiceForm):
 class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     service_add_form = DeterminationOpenForm
     service_change_form = DeterminationApproveForm
-    list_display = ["person", "kind", "state", "retirement_month", "total", "provisional", "amount_owed",
+    list_display = ["person", "kind", "state", "retirement_month_shown", "total", "provisional", "amount_owed",
                     "proposed_by_shown", "approved_at"]
     list_filter = ["state", "kind", "provisional"]
     list_select_related = ["person", "region"]
     name_search_field = "person__name"
     exact_search_field = "person__document_number"
-    readonly_fields = ["person", "region", "kind", "state", "previous", "retirement_month", "age_years", "age_months",
-                       "benefit", "provisional", "months_paid", "months_deemed", "index", "balance", "divisor",
-                       "transitional_percent", "supplements", "parts_shown", "total", "difference", "months_owed",
-                       "amount_owed", "proposed_by_shown", "proposed_at", "approved_by", "approved_at",
+    readonly_fields = ["person", "region", "kind", "state", "previous", "retirement_month_shown", "age_years",
+                       "age_months", "benefit", "provisional", "months_paid", "months_deemed", "index", "balance",
+                       "divisor", "transitional_percent", "supplements", "parts_shown", "total", "difference",
+                       "months_owed", "amount_owed", "proposed_by_shown", "proposed_at", "approved_by", "approved_at",
                        "letter_channel"]
 
     @admin.display(description=_("proposed by"))
     def proposed_by_shown(self, obj):
         return actor_text(obj.proposed_by_label)
+
+    @admin.display(description=_("retirement month"), ordering="retirement_month")
+    def retirement_month_shown(self, obj):
+        return f"{obj.retirement_month:%Y-%m}"  # a month, not its first day
 
     @admin.display(description=_("parts"))
     def parts_shown(self, obj):
@@ -298,6 +302,9 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
         # One step per page: open (add) or approve (change); "save and add another" or "continue editing"
         # would suggest a record a clerk edits.
         context.update(show_save_and_add_another=False, show_save_and_continue=False)
+        if obj is not None:  # not "change": a determination is approved (核定) or read, never edited
+            context["title"] = (_("Approve the pension determination") if obj.state == DeterminationState.PROPOSED
+                                else _("Pension determination"))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def has_add_permission(self, request):

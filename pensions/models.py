@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agency.models import Document, EffectiveRowQuerySet, Region
 from common.models import Outbox
@@ -317,8 +318,9 @@ class Determination(models.Model):
     proposed_by_label = models.CharField(_("proposed by"), max_length=100)
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+                                    related_name="+", verbose_name=pgettext_lazy("determination", "approved by"))
+    # The approval is the determination (核定); the proposal is not (提出).
+    approved_at = models.DateTimeField(pgettext_lazy("determination", "approved at"), null=True, blank=True)
     letter_channel = models.CharField(_("letter sent by"), max_length=10, blank=True)
 
     scope_paths = {"region": "region_id", "person": "person_id"}

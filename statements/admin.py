@@ -156,7 +156,7 @@ def _viewer_region(viewer):
 
 class DeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Delivery
-    fields = ["created_at", "channel", "state", "address", "attempts", "sent_at", "last_error", "outcome_note"]
+    fields = ["created_at", "channel", "state", "address", "attempts", "sent_at", "error", "outcome_note"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -269,13 +269,14 @@ class StatementAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "person_name", "year", "channel", "state", "attempts", "sent_at", "last_error"]
+    list_display = ["created_at", "person_name", "year", "channel", "state", "attempts", "sent_at", "error"]
     list_select_related = ["statement__person"]
     list_filter = ["state", "channel"]
     name_search_field = "statement__person__name"
     exact_search_field = "statement__person__document_number"
     fields = ["statement", "channel", "state", "address", "postal_code", "batch", "attempts", "next_attempt_at",
-              "last_error", "sent_at", "outcome_recorded_by_shown", "outcome_note", "created_by_shown", "created_at"]
+              "error", "sending_at", "sent_at", "failed_at", "uncertain_at", "outcome_recorded_by_shown",
+              "outcome_note", "created_by_shown", "created_at"]
     readonly_fields = fields
     actions = ["record_bounced", "record_returned", "record_sent"]
 

@@ -12,6 +12,10 @@ class StatementsConfig(AppConfig):
         from statements.admin import register_panels
 
         register_panels()
+        from common.outbox import outboxes
+        from statements.services.delivery import EMAIL_OUTBOX
+
+        outboxes.register(EMAIL_OUTBOX)  # the e-mails go by the one outbox (common/outbox.py)
         from statements.services.notices import _transfer_completed_notify
         from transfers.hooks import transfer_completed_hook_register
 

@@ -7,14 +7,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from common.access import Viewer
+from common.outbox import outbox_send_due
 from statements.models import RangeState, RunRange, RunState, StatementRun
-from statements.queue import RUN_ADVANCE, queue_after_commit
-from statements.services.delivery import (
-    email_deliveries_send,
-    print_batch_render,
-    print_batches_build,
-    stale_sending_mark_uncertain,
-)
+from statements.queue import EMAILS, RUN_ADVANCE, queue_after_commit
+from statements.services.delivery import print_batch_render, print_batches_build
 from statements.services.generation import statement_range_generate
 from statements.services.notices import transfer_notice_send
 from statements.services.runs import statement_run_advance, statement_run_start
@@ -32,11 +28,14 @@ def range_work(range_id: int) -> str:
 
 
 def emails_send(range_id: int | None = None) -> str:
-    if range_id is None:
-        return str(email_deliveries_send(actor=Viewer.system()))
-    rng = RunRange.objects.select_related("run").get(pk=range_id)
-    return str(email_deliveries_send(first_person_id=rng.first_person_id, last_person_id=rng.last_person_id,
-                                     year=rng.run.year, actor=Viewer.system()))
+    """A generated range's e-mails (or every due one), by the one outbox (common/outbox.py)."""
+    filters = {}
+    if range_id is not None:  # the range's persons' e-mails of the run's year
+        rng = RunRange.objects.select_related("run").get(pk=range_id)
+        filters = {"statement__person__id__range": (rng.first_person_id, rng.last_person_id),
+                   "statement__year": rng.run.year}
+    sent = outbox_send_due(name=EMAILS, actor=Viewer.system(), **filters)
+    return f"e-mails sent {sent.sent}, retry {sent.retry}, failed {sent.failed}"
 
 
 def run_advance(run_id: int) -> str:
@@ -55,14 +54,13 @@ def transfer_notice(transfer_id: int) -> str:
 
 
 def runs_check() -> str:
-    """Every few minutes: resume runs (re-queue ranges whose task was lost), send due e-mail retries,
-    mark what a dead sender left as uncertain, batch letters asked for outside runs."""
-    uncertain = stale_sending_mark_uncertain(actor=Viewer.system())
+    """Every few minutes: resume runs (re-queue ranges whose task was lost), batch letters asked for
+    outside runs. The e-mails' retries and what a dead sender left are the one outbox's beat
+    (`outboxes-retry`, common/tasks.py), as for every other kind."""
     for run_id in StatementRun.objects.filter(state=RunState.RUNNING).values_list("pk", flat=True):
         statement_run_advance(run_id=run_id, actor=Viewer.system())
-    sent = email_deliveries_send(limit=5000, actor=Viewer.system())
     batches = print_batches_build(actor=Viewer.system())
-    return f"uncertain {uncertain}, e-mail {sent}, batches {len(batches)}"
+    return f"batches {len(batches)}"
 
 
 def run_yearly() -> str:

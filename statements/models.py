@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.models import Outbox
 from insured.models import StatementDelivery
 
 
@@ -137,9 +138,15 @@ class DeliveryState(models.TextChoices):
 OPEN_DELIVERY = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.UNCERTAIN, DeliveryState.BATCHED)
 
 
-class Delivery(models.Model):
+class Delivery(Outbox):
     """One sending of a statement by one channel. A resend is a new row; a row's state only moves
-    forward through `statements.services.delivery`."""
+    forward through `statements.services.delivery`.
+
+    An e-mail is a row of the one outbox (common/outbox.py, kind `statements.emails`): its outbox fields
+    (`sending_at`, `sent_at`, `attempts`, `next_attempt_at`, `failed_at`, `uncertain_at`, `error`) say
+    where the sending is, and the outbox writes `state` with them (pending, sending, sent, failed,
+    uncertain), since a delivery's life goes on after the sending (bounced, returned) and letters and
+    online ones have a state too."""
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="deliveries",
                                   verbose_name=_("statement"))
@@ -149,11 +156,6 @@ class Delivery(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
     batch = models.ForeignKey("PrintBatch", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="deliveries", verbose_name=_("print batch"))
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     outcome_recorded_by = models.CharField(_("outcome recorded by"), max_length=100, blank=True)
     outcome_note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.CharField(_("created by"), max_length=100)
@@ -172,11 +174,15 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["statement"], name="delivery_statement"),
-            models.Index(fields=["next_attempt_at"], condition=Q(state="pending", channel="email"),
-                         name="delivery_email_due"),
+            # the outbox's claim: e-mails waiting, in id order
+            models.Index(fields=["id"], condition=Q(state="pending", channel="email", sending_at__isnull=True),
+                         name="delivery_email_to_send"),
             models.Index(fields=["postal_code", "id"], condition=Q(state="pending", channel="post"),
                          name="delivery_post_unbatched"),
-            models.Index(fields=["sending_since"], condition=Q(state="sending"), name="delivery_sending"),
+            # the outbox's sweep of what a dead sender left `sending`
+            models.Index(fields=["sending_at"], condition=Q(sending_at__isnull=False, sent_at__isnull=True,
+                                                            failed_at__isnull=True, uncertain_at__isnull=True),
+                         name="delivery_sending"),
         ]
 
     def __str__(self) -> str:

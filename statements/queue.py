@@ -11,7 +11,8 @@ from celery import current_app
 from django.db import transaction
 
 RANGE_WORK = "statements.tasks.statement_range_work"
-EMAILS_SEND = "statements.tasks.statement_emails_send"
+EMAILS_SEND = "statements.tasks.statement_emails_send"  # one range's e-mails, after the range is generated
+EMAILS = "statements.emails"  # the statements' e-mails in the one outbox (common/outbox.py)
 RUN_ADVANCE = "statements.tasks.statement_run_advance_task"
 PRINT_BATCH_RENDER = "statements.tasks.print_batch_render_task"
 TRANSFER_NOTICE = "statements.tasks.transfer_notice_task"

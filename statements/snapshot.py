@@ -242,7 +242,7 @@ WITH p AS (
 # are published at once, e-mails wait for the sender, letters for a print batch.
 _DELIVERIES_SQL = """, dl AS (
     INSERT INTO statements_delivery (statement_id, channel, state, address, postal_code, attempts, next_attempt_at,
-                                     last_error, sent_at, outcome_recorded_by, outcome_note, created_by, created_at)
+                                     error, sent_at, outcome_recorded_by, outcome_note, created_by, created_at)
     SELECT ins.id, ins.channel, CASE ins.channel WHEN 'online' THEN 'published' ELSE 'pending' END,
            CASE ins.channel WHEN 'email' THEN p.email WHEN 'post' THEN p.postal_address ELSE '' END,
            CASE WHEN ins.channel = 'post' THEN {postal_code} ELSE '' END,

@@ -2,7 +2,7 @@
 
 Tasks take ids, are acknowledged late (a worker that dies hands its task to another) and are
 idempotent: a range is generated under its row lock and only while pending, an e-mail is claimed
-before it is sent. The database knows what is done; the periodic check re-queues what a lost task
+before it is sent (the one outbox, common/outbox.py). The database knows what is done; the periodic check re-queues what a lost task
 or a restarted Redis left, so a run always finishes. Scale out by starting more workers (processes
 or machines) against the same PostgreSQL and Redis: ranges are taken with SKIP LOCKED.
 
@@ -44,7 +44,7 @@ def transfer_notice_task(transfer_id: int) -> str:
 
 @shared_task(acks_late=True)
 def statement_runs_check() -> str:
-    """Every few minutes: resume runs, send due e-mail retries, mark stale sends, batch letters."""
+    """Every few minutes: resume runs, batch letters (e-mail retries: beat `outboxes-retry`)."""
     return conductor.runs_check()
 
 

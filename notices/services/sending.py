@@ -7,7 +7,8 @@ message is sent (Django's mail, or the SMS backend of notices/sms.py) and the ch
 in one UPDATE after it. A refusal by the mail server or gateway is kept in `error` and the row retried
 with backoff (beat `outboxes-retry`), up to OUTBOX_MAX_ATTEMPTS. A worker killed mid-chunk leaves the
 rest of its chunk `sending`: uncertain, at most one chunk, never sent again by the job. What this module
-adds is what a notice and an alert say and to whom (`OUTBOXES`, registered in NoticesConfig.ready()).
+adds is what a notice and an alert say and to whom (`OUTBOXES`, registered in NoticesConfig.ready());
+they are sent by the outbox's own services (`outbox_send_due(name=NOTICES)`, `notices.tasks.pending_send`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from common.access import Viewer
-from common.outbox import Carriers, OutboxKind, Sent, outbox_send_chunk
-from common.services import SYSTEM, entry
+from common.outbox import Carriers, OutboxKind
 from notices import messages
 from notices.models import Alert, MonthlyNotice, NoticeChannel
 from notices.sms import SmsMessage, get_backend
@@ -55,19 +54,3 @@ OUTBOXES = (
     OutboxKind(ALERTS, Alert, send=_alert_send, due=_with_a_channel, chunk=_chunk, related=("person", "employer")),
 )
 
-
-def monthly_notices_send_chunk(*, actor: Viewer, limit: int | None = None, month=None) -> Sent:
-    """Claim and send one chunk of the notices not yet handed over (of `month`, if named)."""
-    filters = {"month": month} if month is not None else {}
-    return outbox_send_chunk(name=NOTICES, actor=actor, limit=limit, **filters)
-
-
-monthly_notices_send_chunk = entry(monthly_notices_send_chunk, callers=SYSTEM, atomic=False)
-
-
-def alerts_send_chunk(*, actor: Viewer, limit: int | None = None) -> Sent:
-    """Claim and send one chunk of the alerts not yet handed over."""
-    return outbox_send_chunk(name=ALERTS, actor=actor, limit=limit)
-
-
-alerts_send_chunk = entry(alerts_send_chunk, callers=SYSTEM, atomic=False)

@@ -1,28 +1,28 @@
 """Delivering statements, and what clerks record about deliveries.
 
-Nothing is sent twice. E-mails are claimed in small groups (state `sending`, committed) before the
-first is handed to the mail server, and recorded `sent` after the group. A sender that dies between
-the two leaves the group in `sending`; the periodic check turns it `uncertain` after STATEMENT_SENDING_TIMEOUT_MINUTES and never
-sends it again by itself: a clerk looks it up in the mail server's log by its Message-ID (which
-names the delivery) and records it as sent, or sends it again. A failure the mail server reports
-puts the row back to `pending` with a later `next_attempt_at` (backoff), up to
-STATEMENT_EMAIL_MAX_ATTEMPTS, then `failed`. Letters go to the print shop in batches per region,
-sorted by postal code; a batch's PDF and manifest are rendered from the snapshots.
+E-mails go by the one outbox (common/outbox.py, kind `statements.emails`, registered in
+StatementsConfig.ready()): claimed STATEMENT_EMAIL_CLAIM at a time (committed before the first is
+handed to the mail server), recorded sent once, a refusal retried with backoff up to
+OUTBOX_MAX_ATTEMPTS, then failed; what a dead sender left `sending` is marked uncertain by beat
+`outboxes-retry` and never sent again by itself: a clerk looks it up in the mail server's log by its
+Message-ID (which names the delivery) and records it as sent, or sends it again. The outbox writes the
+delivery's `state` with its own fields (`OutboxStates`). What this module adds is the message itself.
+Letters go to the print shop in batches per region, sorted by postal code; a batch's PDF and
+manifest are rendered from the snapshots.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from common.access import Kind, Viewer, scope
+from common.outbox import Carriers, OutboxKind, OutboxStates, outbox_send_after_commit
 from common.problems import Conflict, NotFound, ValidationFailed
 from common.services import PERSON, STAFF, SYSTEM, Machine, Step, entry, transition
 from insured.access_log import record_access_log
@@ -40,46 +40,13 @@ from statements.models import (
     StatementEventKind,
     StatementRun,
 )
-from statements.queue import EMAILS_SEND, PRINT_BATCH_RENDER, queue_after_commit
+from statements.queue import EMAILS, PRINT_BATCH_RENDER, queue_after_commit
 from statements.render import statement_pdf
 from statements.services.generation import _delivery_for
 from statements.snapshot import PersonRow
 
 SEND_PERMISSION = "statements.change_delivery"
 _STAFF_ONLY = "Only agency staff record deliveries."
-
-# Candidates are read first (a range's from its statements, by the (person, year) key; otherwise the
-# due ones from the partial index), then claimed one at a time: the claim is the UPDATE of a row
-# still pending, so two senders never claim the same message, and a claim never rescans the table.
-# (A one-value `IN ('pending')` is an equality to PostgreSQL; written so, the fitness test that finds a
-# state set by hand in Python does not take these statements for one.)
-_CANDIDATES_RANGE_SQL = """
-SELECT d.id FROM statements_statement s JOIN statements_delivery d ON d.statement_id = s.id
-WHERE s.person_id BETWEEN %(first)s AND %(last)s AND s.year = %(year)s
-  AND d.state IN ('pending') AND d.channel = 'email' AND d.next_attempt_at <= clock_timestamp()
-ORDER BY d.id LIMIT %(limit)s
-"""
-_CANDIDATES_DUE_SQL = """
-SELECT id FROM statements_delivery
-WHERE state = 'pending' AND channel = 'email' AND next_attempt_at <= clock_timestamp()
-ORDER BY next_attempt_at, id LIMIT %(limit)s
-"""
-_CLAIM_SQL = """
-UPDATE statements_delivery d SET state = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1
-FROM statements_statement s
-WHERE d.id = ANY(%(ids)s) AND d.state IN ('pending') AND s.id = d.statement_id
-RETURNING d.id, d.address, d.attempts, s.year, s.snapshot, s.id, s.version
-"""
-
-
-def _candidates(cursor, *, first_person_id: int | None, last_person_id: int | None, year: int | None,
-                limit: int) -> list[int]:
-    if first_person_id is not None:
-        cursor.execute(_CANDIDATES_RANGE_SQL, {"first": first_person_id, "last": last_person_id, "year": year,
-                                               "limit": limit})
-    else:
-        cursor.execute(_CANDIDATES_DUE_SQL, {"limit": limit})
-    return [row[0] for row in cursor.fetchall()]
 
 
 def _reissue_note(statement_id: int, version: int) -> str:
@@ -103,71 +70,24 @@ def _message(delivery_id: int, year: int, address: str, pdf: bytes, note: str = 
     return message
 
 
-def _record_sent(ids: list[int]) -> None:
-    """Records a group as sent. Not waiting for the disk here is safe: a record lost in a crash
-    leaves the rows `sending`, which become `uncertain`, never sent again."""
-    if not ids:
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute("UPDATE statements_delivery SET state = 'sent', sent_at = clock_timestamp(), "
-                       "sending_since = NULL WHERE id = ANY(%s) AND state = 'sending'", [ids])
+def _email_send(delivery: Delivery, carriers: Carriers) -> None:
+    """Hand one statement e-mail to the mail server, its PDF rendered from the snapshot (a refusal raises)."""
+    statement = delivery.statement
+    carriers.mail().send_messages([_message(delivery.pk, statement.year, delivery.address,
+                                            statement_pdf(statement.snapshot),
+                                            _reissue_note(statement.pk, statement.version))])
 
 
-def email_deliveries_send(*, actor: Viewer, first_person_id: int | None = None, last_person_id: int | None = None,
-                          year: int | None = None, limit: int = 100_000) -> dict[str, int]:
-    """Sends due e-mails (of one range's persons and year, or all due ones). They are claimed in
-    groups of STATEMENT_EMAIL_CLAIM (the claim is committed before the first is handed to the mail
-    server), so a sender that dies leaves at most one group uncertain."""
-    done = {"sent": 0, "retry": 0, "failed": 0}
-    group = settings.STATEMENT_EMAIL_CLAIM
-    mail = get_connection(fail_silently=False)
-    handled = 0
-    try:
-        while handled < limit:
-            with connection.cursor() as cursor:
-                ids = _candidates(cursor, first_person_id=first_person_id, last_person_id=last_person_id,
-                                  year=year, limit=min(500, limit - handled))
-            if not ids:
-                break
-            for start in range(0, len(ids), group):
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(_CLAIM_SQL, {"ids": ids[start:start + group]})
-                    claimed = cursor.fetchall()  # rows another sender took are not among them
-                handled += len(claimed)
-                sent: list[int] = []
-                for delivery_id, address, attempts, year_of, snapshot, statement_id, version in claimed:
-                    try:
-                        mail.send_messages([_message(delivery_id, year_of, address, statement_pdf(snapshot),
-                                                     _reissue_note(statement_id, version))])
-                    except Exception as exc:  # the mail server refused or did not answer: retry later
-                        give_up = attempts >= settings.STATEMENT_EMAIL_MAX_ATTEMPTS
-                        wait = timedelta(minutes=min(2 ** attempts, 6 * 60))
-                        Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-                            state=DeliveryState.FAILED if give_up else DeliveryState.PENDING, sending_since=None,
-                            next_attempt_at=None if give_up else timezone.now() + wait, last_error=str(exc)[:300])
-                        done["failed" if give_up else "retry"] += 1
-                        continue
-                    sent.append(delivery_id)
-                _record_sent(sent)
-                done["sent"] += len(sent)
-    finally:
-        mail.close()
-    return done
+def _emails_waiting(rows):
+    # Only e-mails still waiting: a cancelled one (its statement reissued) has no outbox fields set either.
+    return rows.filter(channel=StatementDelivery.EMAIL, state=DeliveryState.PENDING)
 
 
-# Its own transactions: a group is claimed (committed) before the first e-mail of it is sent.
-email_deliveries_send = entry(email_deliveries_send, callers=SYSTEM, atomic=False)
-
-
-def stale_sending_mark_uncertain(*, actor: Viewer) -> int:
-    """Deliveries a dead sender left in `sending`: marked uncertain for a clerk, never re-sent here."""
-    cutoff = timezone.now() - timedelta(minutes=settings.STATEMENT_SENDING_TIMEOUT_MINUTES)
-    return Delivery.objects.filter(state=DeliveryState.SENDING, sending_since__lt=cutoff).update(
-        state=DeliveryState.UNCERTAIN)
-
-
-stale_sending_mark_uncertain = entry(stale_sending_mark_uncertain, callers=SYSTEM)
+EMAIL_OUTBOX = OutboxKind(
+    EMAILS, Delivery, send=_email_send, due=_emails_waiting, related=("statement",),
+    chunk=lambda: settings.STATEMENT_EMAIL_CLAIM,  # a sender killed mid-chunk leaves at most these uncertain
+    states=OutboxStates(pending=DeliveryState.PENDING, sending=DeliveryState.SENDING, sent=DeliveryState.SENT,
+                        failed=DeliveryState.FAILED, uncertain=DeliveryState.UNCERTAIN))
 
 
 # --- print batches ---------------------------------------------------------------------------------
@@ -252,7 +172,8 @@ print_batch_hand_over = entry(print_batch_hand_over, callers=STAFF, refusal=_STA
 
 # What a clerk records about a delivery (its outcome), as a machine: a bounce of a sent e-mail, a
 # letter returned by post, an uncertain sending found in the mail server's log as sent. The other
-# moves (claimed, sent, retried, batched) are the senders' bulk updates above, one statement each.
+# moves are bulk updates: an e-mail's (claimed, sent, retried, failed, uncertain) the one outbox's,
+# a letter's (batched, handed over) the print batches' above.
 D = DeliveryState
 OUTCOMES = Machine(gettext_lazy("delivery"), {
     D.SENT: {"bounced": Step(D.BOUNCED, events.delivery_bounced),
@@ -318,7 +239,7 @@ def statement_resend(*, statement_id: int, channel: str, actor: Viewer, make_pre
         record_access_log(person_id=person.pk, viewer=actor, kind=RecordAccessKind.STATEMENT_RESENT,
                           detail=f"{statement.year} {channel}")
         if channel == StatementDelivery.EMAIL:
-            queue_after_commit(EMAILS_SEND)
+            outbox_send_after_commit(EMAILS)
     return delivery
 
 

@@ -7,13 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from common.access import Kind, Viewer, scope
+from common.outbox import outbox_send_after_commit
 from common.problems import NotFound, ValidationFailed
 from common.services import PERSON, entry
 from insured.access_log import record_access_log
 from insured.models import InsuredPerson, RecordAccessKind, StatementDelivery
 from statements import events
 from statements.models import OPEN_DELIVERY, Delivery, Statement
-from statements.queue import EMAILS_SEND, queue_after_commit
+from statements.queue import EMAILS
 from statements.services.generation import _delivery_for, _statement_generate_one
 from statements.snapshot import PersonRow
 
@@ -66,7 +67,7 @@ def statement_request(*, year: int, actor: Viewer) -> tuple[Statement, Delivery 
             delivery = _delivery_for(statement, row, channel=row.channel, actor=actor)
             delivery.save()
             if delivery.channel == StatementDelivery.EMAIL:
-                queue_after_commit(EMAILS_SEND)
+                outbox_send_after_commit(EMAILS)
         events.statement_requested(statement, actor=actor, created=created,
                                    channel=delivery.channel if delivery else None)
     return statement, delivery, created

@@ -27,6 +27,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from common.access import Viewer
+from common.outbox import outbox_send_after_commit
 from common.services import SYSTEM, Machine, Step, entry, transition
 from contributions.sql import determined_month_counts
 from insured.models import InsuredPerson, StatementDelivery
@@ -41,7 +42,7 @@ from statements.models import (
     SupersedeSweep,
     SweepState,
 )
-from statements.queue import EMAILS_SEND, queue_after_commit
+from statements.queue import EMAILS
 from statements.services.generation import _delivery_for
 from statements.snapshot import PersonRow, statements_generate_range
 
@@ -134,7 +135,7 @@ def _reissue(old: Statement, person: InsuredPerson, actor: Viewer) -> Statement 
     delivery = _delivery_for(new, row, channel=row.channel, actor=actor)
     delivery.save()
     if delivery.channel == StatementDelivery.EMAIL:
-        queue_after_commit(EMAILS_SEND)
+        outbox_send_after_commit(EMAILS)
     events.statement_superseded(new, actor=actor, old=old, changes=changes)
     return new
 

@@ -141,6 +141,13 @@ def test_the_reviewer_reads_the_determination_with_its_parts(chromium, live_serv
     text = page.locator("#content").inner_text()
     assert "1593.75" in text and "1575.00" in text and "基础养老金" in text and "过渡性养老金" in text
     assert "user:" not in text  # the proposer by name, not the actor's label
+    # The title says what the reviewer does; the retirement month is a month; the proposal is not the
+    # determination (核定 is the approval's word).
+    assert page.locator("#content h1").inner_text() == "核定养老保险待遇"
+    assert page.locator(".field-retirement_month_shown .readonly").inner_text() == "2024-06"
+    assert page.locator(".field-proposed_at label").inner_text().startswith("提出时间")
+    assert page.locator(".field-approved_at label").inner_text().startswith("核定时间")
+    assert page.locator(".field-approved_by label").inner_text().startswith("核定人")
     inputs = page.locator("table.pension-parts ul").first.bounding_box()
     amount = page.locator("table.pension-parts td.numeric").first.bounding_box()
     assert inputs["x"] - (amount["x"] + amount["width"]) < 60  # the inputs sit in their cell, beside the amount

@@ -349,20 +349,21 @@ def test_uncertain_emails_show_on_the_supervisors_home_page_until_resolved(setti
     from django.utils import timezone
 
     from common.access import Viewer
+    from common.outbox import outbox_stale_mark_uncertain
     from statements.models import Delivery, DeliveryState
-    from statements.services.delivery import email_deliveries_send, stale_sending_mark_uncertain
+    from statements.queue import EMAILS
     from tests.statements.test_delivery import DiesAfterSending
-    from tests.statements.world import build, run_year
+    from tests.statements.world import build, emails_send, run_year
 
     settings.EMAIL_BACKEND = "tests.statements.test_delivery.DiesAfterSending"
     DiesAfterSending.sent = []
     w = build(delivery="email")
     run_year(send=False)
     with pytest.raises(SystemExit):  # the sender is killed mid-batch
-        email_deliveries_send(actor=Viewer.system())
+        emails_send()
     delivery = Delivery.objects.get(channel="email")
-    Delivery.objects.filter(pk=delivery.pk).update(sending_since=timezone.now() - timedelta(minutes=6))
-    assert stale_sending_mark_uncertain(actor=Viewer.system()) == 1  # 6 minutes on: uncertain with the default timeout
+    Delivery.objects.filter(pk=delivery.pk).update(sending_at=timezone.now() - timedelta(minutes=6))
+    assert outbox_stale_mark_uncertain(name=EMAILS, actor=Viewer.system()) == 1  # 6 minutes on: uncertain with the default timeout
     region = w.person.region
     office = region.offices.first() or OfficeFactory(region=region)
     supervisor = logged_in(clerk_user(office, groups=("clerk", "supervisor")))
@@ -383,7 +384,7 @@ def test_lost_ranges_and_uncertain_sendings_wait_minutes_by_default():
     from django.conf import settings as live
 
     assert live.STATEMENT_RANGE_REQUEUE_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
-    assert live.STATEMENT_SENDING_TIMEOUT_MINUTES + live.STATEMENT_CHECK_MINUTES <= 10
+    assert live.OUTBOX_SENDING_TIMEOUT_MINUTES + live.OUTBOX_RETRY_MINUTES <= 10  # the statements' e-mails
 
 
 # --- item 3: every staff view of a person's data is logged ------------------------------------------

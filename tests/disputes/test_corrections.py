@@ -145,3 +145,26 @@ def test_bad_correction_input(desk, insured, fields, field):
     with pytest.raises(ValidationFailed) as refused:
         correction_propose(person=person, kind="account_entry", actor=desk.reviewer, **fields)
     assert refused.value.errors[0]["field"] == field
+
+
+def test_the_clerk_corrects_a_dispute_at_the_terminal(desk, insured):
+    """`manage.py dispute_correct` (common.commands.ClerkCommand, as pension_determine): the clerk named acts
+    through the services; another region's clerk is refused with the problem, nothing written."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    person, account = insured
+    dispute = dispute_file(person=person, subject_kind="month", month=date(2025, 3, 1),
+                           account_text="2025年3月少记了一笔。", actor=person_viewer(person))
+    stranger = Desk(code="320102")
+    before = _balance(account)
+    with pytest.raises(CommandError, match="^404 "):
+        call_command("dispute_correct", dispute.pk, "--clerk", stranger.reviewer_user.username, "--amount", "20.00",
+                     "--reasons", "补记。")
+    assert _balance(account) == before
+    out = StringIO()
+    call_command("dispute_correct", dispute.pk, "--clerk", desk.reviewer_user.username, "--amount", "20.00",
+                 "--reasons", "2025年3月漏记，已补记。", stdout=out)
+    assert f"dispute {dispute.pk} corrected" in out.getvalue()
+    assert _balance(account) == before + Decimal("20.00")

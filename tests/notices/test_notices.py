@@ -8,12 +8,13 @@ from decimal import Decimal as D
 import pytest
 from django.core import mail
 
+from common.outbox import outbox_send_chunk
 from common.problems import ValidationFailed
 from notices.models import MonthlyNotice, NoticeEvent, NoticeRun
 from notices.selectors import notices_visible
 from notices.services.generation import monthly_notices_generate_step
 from notices.services.preferences import notice_preference_set
-from notices.services.sending import monthly_notices_send_chunk
+from notices.services.sending import NOTICES
 from notices.tasks import pending_send
 from tests.builders import clerk, person_client, person_viewer, portal
 from tests.contributions.reads import employer_part, file, individual_part
@@ -98,11 +99,11 @@ def test_a_refused_message_keeps_its_error_and_is_retried_later_once(settings):
     notice_preference_set(channel="email", actor=person_viewer(person))
     file(employer, OCT, {person: BASE})
     generate(OCT)
-    chunk = monthly_notices_send_chunk(actor=SYSTEM)
+    chunk = outbox_send_chunk(name=NOTICES, actor=SYSTEM)
     assert (chunk.claimed, chunk.sent, chunk.retry) == (1, 0, 1)
     notice = MonthlyNotice.objects.get(person=person)
     assert notice.sent_at is None and "refused" in notice.error and notice.outbox_state == "pending"
-    assert monthly_notices_send_chunk(actor=SYSTEM).claimed == 0  # not before its next attempt
+    assert outbox_send_chunk(name=NOTICES, actor=SYSTEM).claimed == 0  # not before its next attempt
     # the next attempt has come and the mail server answers: sent once, the error cleared
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     MonthlyNotice.objects.update(next_attempt_at=None)

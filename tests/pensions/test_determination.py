@@ -292,7 +292,36 @@ def test_the_clerks_open_and_approve_in_the_admin(city, man):
     change = f"/admin/pensions/determination/{row.pk}/change/"
     shown = logged_in(approver).get(change).content.decode()
     assert "1593.75" in shown and f.SOURCE in shown  # the parts with their inputs and sources
+    assert "Approve the pension determination" in shown  # not "Change": it is approved, never edited
+    assert '<div class="readonly">2024-06</div>' in shown and "2024-06-01" not in shown  # a month, not a day
     refused = logged_in(proposer).post(change, {"confirm": "on"})
     assert refused.status_code == 200 and Determination.objects.get(pk=row.pk).state == "proposed"
     assert logged_in(approver).post(change, {"confirm": "on"}).status_code == 302
     assert Determination.objects.get(pk=row.pk).state == "approved"
+
+
+@pytest.mark.django_db
+def test_the_clerks_determine_at_the_terminal_and_a_refusal_prints_its_problem(city, man):
+    """`manage.py pension_determine` (common.commands.ClerkCommand, the shape dispute_correct shares): the
+    clerk named acts through the services; four eyes and scope hold as in the admin."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.builders import user_of
+
+    proposer, approver = clerk(city, ("clerk", "reviewer")), clerk(city, ("clerk", "reviewer"))
+    stranger = clerk(_region("330200", "宁波市"), ("clerk", "reviewer"))
+    with pytest.raises(CommandError, match="no active staff login 'nobody'"):
+        call_command("pension_determine", man.document_number, "--clerk", "nobody")
+    out = StringIO()
+    call_command("pension_determine", man.document_number.lower(), "--clerk", user_of(proposer).username, stdout=out)
+    assert "proposed: 2024-06, 60 years 0 months" in out.getvalue() and "basic 1593.75" in out.getvalue()
+    with pytest.raises(CommandError, match="^403 pension-four-eyes: "):
+        call_command("pension_determine", man.document_number, "--approve", "--clerk", user_of(proposer).username)
+    with pytest.raises(CommandError, match="^404 "):  # another region's clerk does not find it
+        call_command("pension_determine", man.document_number, "--approve", "--clerk", user_of(stranger).username)
+    assert Determination.objects.get(person=man).state == "proposed"
+    call_command("pension_determine", man.document_number, "--approve", "--clerk", user_of(approver).username,
+                 stdout=StringIO())
+    assert Determination.objects.get(person=man).state == "approved"

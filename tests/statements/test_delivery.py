@@ -13,21 +13,20 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
-from common.access import Viewer
 from common.problems import Conflict
+from common.tasks import outboxes_retry
 from insured.models import RecordAccess
 from statements.batches import print_batch_files
 from statements.models import Delivery, DeliveryState, PrintBatch, Statement
+from statements.queue import EMAILS
 from statements.services.delivery import (
     delivery_outcome_record,
-    email_deliveries_send,
     print_batch_hand_over,
-    stale_sending_mark_uncertain,
     statement_resend,
 )
 from tests.builders import clerk
 from tests.insured.factories import PersonFactory
-from tests.statements.world import YEAR, build, run_year
+from tests.statements.world import YEAR, build, emails_send, run_year
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def test_channels_route_each_statement(settings):
     online = PersonFactory(region=region, statement_delivery="online")
     no_email = PersonFactory(region=region, statement_delivery="email", email="")  # falls back to online
     run_year()
-    email_deliveries_send(actor=Viewer.system())
+    emails_send()
     states = {d.statement.person_id: (d.channel, d.state) for d in Delivery.objects.select_related("statement")}
     assert states[w.person.pk] == ("email", DeliveryState.SENT)
     assert states[by_post.pk] == ("post", DeliveryState.BATCHED)
@@ -79,16 +78,18 @@ def test_a_sender_killed_after_sending_never_sends_it_again(settings):
     build(delivery="email")
     run_year(send=False)
     with pytest.raises(SystemExit):
-        email_deliveries_send(actor=Viewer.system())
+        emails_send()
     delivery = Delivery.objects.get(channel="email")
     assert delivery.state == DeliveryState.SENDING and len(DiesAfterSending.sent) == 1
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert email_deliveries_send(actor=Viewer.system()) == {"sent": 0, "retry": 0, "failed": 0}  # not claimed again
-    assert stale_sending_mark_uncertain(actor=Viewer.system()) == 0  # not yet stale
-    Delivery.objects.filter(pk=delivery.pk).update(sending_since=timezone.now() - timedelta(hours=1))
-    assert stale_sending_mark_uncertain(actor=Viewer.system()) == 1
-    assert email_deliveries_send(actor=Viewer.system())["sent"] == 0 and len(mail.outbox) == 0
+    assert emails_send().claimed == 0  # not claimed again
+    assert outboxes_retry()[EMAILS]["uncertain"] == 0  # the beat: not yet stale
+    Delivery.objects.filter(pk=delivery.pk).update(sending_at=timezone.now() - timedelta(hours=1))
+    assert outboxes_retry()[EMAILS] == {"uncertain": 1, "sent": 0, "retry": 0, "failed": 0}
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.UNCERTAIN and delivery.outbox_state == "uncertain"
+    assert emails_send().sent == 0 and len(mail.outbox) == 0
 
     # The clerk finds the Message-ID in the mail server's log and records it as sent.
     delivery = delivery_outcome_record(delivery_id=delivery.pk, outcome="sent", note="in the relay's log",
@@ -112,19 +113,24 @@ class Refuses:
 
 def test_a_refused_message_is_retried_with_backoff_then_given_up(settings):
     settings.EMAIL_BACKEND = "tests.statements.test_delivery.Refuses"
-    settings.STATEMENT_EMAIL_MAX_ATTEMPTS = 3
+    settings.OUTBOX_MAX_ATTEMPTS = 3
     build(delivery="email")
     run_year(send=False)
-    assert email_deliveries_send(actor=Viewer.system()) == {"sent": 0, "retry": 1, "failed": 0}
+    sent = emails_send()
+    assert (sent.sent, sent.retry, sent.failed) == (0, 1, 0)
     d = Delivery.objects.get(channel="email")
     assert d.state == DeliveryState.PENDING and d.attempts == 1 and d.next_attempt_at > timezone.now()
-    assert "refused" in d.last_error
-    assert email_deliveries_send(actor=Viewer.system())["retry"] == 0  # not due yet
+    assert "refused" in d.error
+    assert emails_send().retry == 0  # not due yet
     for _attempt in (2, 3):
         Delivery.objects.filter(pk=d.pk).update(next_attempt_at=timezone.now())
-        email_deliveries_send(actor=Viewer.system())
+        emails_send()
     d.refresh_from_db()
-    assert d.state == DeliveryState.FAILED and d.attempts == 3
+    assert d.state == DeliveryState.FAILED and d.attempts == 3 and d.outbox_state == "failed"
+    assert emails_send().claimed == 0  # given up: never claimed again
+    # and a failed e-mail no longer holds the statement: it can be sent again by another channel
+    resent = statement_resend(statement_id=d.statement_id, channel="online", actor=clerk(d.statement.region))
+    assert resent.state == DeliveryState.PUBLISHED
 
 
 def test_letters_are_batched_per_region_in_postal_code_order_and_handed_over(settings, tmp_path):
@@ -170,7 +176,7 @@ def test_a_returned_letter_is_sent_again_by_email_and_the_channel_switched(setti
     assert w.person.statement_delivery == "email"
     with pytest.raises(Conflict):  # one delivery under way at a time
         statement_resend(statement_id=letter.statement_id, channel="email", actor=desk)
-    email_deliveries_send(actor=Viewer.system())
+    emails_send()
     assert len(mail.outbox) == 1
     assert RecordAccess.objects.filter(person=w.person, kind="statement_resent").exists()
 
@@ -185,3 +191,23 @@ def test_a_clerk_of_another_region_cannot_touch_the_statement():
     with pytest.raises(Exception, match="No such"):
         delivery_outcome_record(delivery_id=statement.deliveries.get().pk, outcome="returned", note="",
                                 actor=stranger)
+
+
+def test_a_ranges_task_sends_its_own_persons_emails_only(settings):
+    """The task each generated range queues (statements.tasks.statement_emails_send): the one outbox's
+    sending, filtered to the range's persons and the run's year."""
+    from statements import conductor
+    from statements.models import RunRange
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w = build(delivery="email")
+    other = PersonFactory(region=w.person.region, statement_delivery="email", email="li@example.cn")
+    run = run_year(send=False)
+    first = RunRange.objects.get(run=run)
+    # the range's task as if the range had ended before `other`: only its persons' e-mails go
+    RunRange.objects.filter(pk=first.pk).update(last_person_id=other.pk - 1)
+    assert conductor.emails_send(first.pk).startswith("e-mails sent 1,")
+    assert [m.to for m in mail.outbox] == [["zhang@example.cn"]]
+    assert Delivery.objects.get(statement__person=other).state == DeliveryState.PENDING
+    conductor.emails_send(first.pk)  # again: nothing twice
+    assert len(mail.outbox) == 1

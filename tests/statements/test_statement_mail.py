@@ -14,10 +14,8 @@ from django.core.mail import EmailMessage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.access import Viewer
 from statements.mail import StatementEmail, base64_lines
-from statements.services.delivery import email_deliveries_send
-from tests.statements.world import build, run_year
+from tests.statements.world import build, emails_send, run_year
 
 
 def _django_twin(message: EmailMessage):
@@ -37,7 +35,7 @@ def test_the_sent_statement_mail_is_what_django_would_send(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     build(delivery="email")
     run_year()
-    email_deliveries_send(actor=Viewer.system())
+    emails_send()
     [message] = mail.outbox
     assert isinstance(message, StatementEmail)
     fast, slow = _django_twin(message)

@@ -18,11 +18,10 @@ from common.access import Viewer
 from insured.models import InsuredPerson
 from statements.changes import snapshot_changes
 from statements.models import Delivery, DeliveryState, Statement, StatementEvent, StatementEventKind, SupersedeSweep
-from statements.services.delivery import email_deliveries_send
 from statements.services.superseding import statement_supersede_sweep
 from statements.snapshot import verification_code_display
 from tests.builders import clerk, person_client
-from tests.statements.world import YEAR, build, file, run_year
+from tests.statements.world import YEAR, build, emails_send, file, run_year
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_a_clerks_correction_reissues_the_year_delivers_it_and_the_old_code_veri
     # delivered by the person's channel (e-mail here), saying what changed
     delivery = Delivery.objects.get(statement=v2)
     assert delivery.channel == "email" and delivery.state == DeliveryState.PENDING
-    email_deliveries_send(actor=Viewer.system())
+    emails_send()
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert "第2版" in body and "个人账户期末余额" in body and "更正版" in mail.outbox[0].subject
@@ -85,7 +84,7 @@ def test_a_clerks_correction_reissues_the_year_delivers_it_and_the_old_code_veri
     assert again.pk != sweep.pk and again.reissued == 0
     assert Statement.objects.filter(person=w.person, year=YEAR).count() == 2
     assert Delivery.objects.filter(statement=v2).count() == 1
-    email_deliveries_send(actor=Viewer.system())
+    emails_send()
     assert len(mail.outbox) == 1
 
 

@@ -10,10 +10,12 @@ from decimal import Decimal as D
 from accounts.models import AccountEntry, EntryKind
 from accounts.postings import entries_post
 from common.access import Viewer
+from common.outbox import Sent, outbox_send_due
 from contributions.models import Payment
 from contributions.payments import payment_record
+from statements import conductor
 from statements.models import RunRange, StatementRun
-from statements.services.delivery import email_deliveries_send
+from statements.queue import EMAILS
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_advance, statement_run_start
 from tests.accounts.factories import account_for, credit
@@ -68,6 +70,11 @@ def run_year(year: int = YEAR, region=None, *, send: bool = True) -> StatementRu
     run, _created = statement_run_start(year=year, region=region, actor=Viewer.system())
     for rng in RunRange.objects.filter(run=run):
         statement_range_generate(range_id=rng.pk, actor=Viewer.system())
-    if send:
-        email_deliveries_send(actor=Viewer.system())  # the task each range queues after commit
+        if send:
+            conductor.emails_send(rng.pk)  # the task each range queues after commit: its own e-mails
     return statement_run_advance(run_id=run.pk, actor=Viewer.system())
+
+
+def emails_send() -> Sent:
+    """Every due statement e-mail, by the one outbox (what the tasks and beat `outboxes-retry` call)."""
+    return outbox_send_due(name=EMAILS, actor=Viewer.system())

@@ -15,31 +15,26 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from common.access import Viewer, viewer_for_user
-from common.problems import ApplicationError
+from common.access import Viewer
+from common.commands import ClerkCommand
 from disputes.models import CorrectionState, Dispute, DisputeState
 from disputes.services.corrections import correction_propose
 from disputes.services.disputes import dispute_decide_corrected, dispute_review_start
 
 
-class Command(BaseCommand):
+class Command(ClerkCommand):
     help = "Correct a dispute as a clerk: a correcting entry of the disputed month, then the decision."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("dispute", type=int)
-        parser.add_argument("--clerk", required=True, help="the clerk's username")
         parser.add_argument("--amount", required=True, help="the correcting entry, in yuan (signed)")
         parser.add_argument("--reasons", required=True, help="the reasons of the correction and the decision")
         parser.add_argument("--supersede", action="store_true", help="run the statements' supersede sweep after")
 
-    def handle(self, *args, **options):
-        user = User.objects.filter(username=options["clerk"], is_active=True, is_staff=True).first()
-        if user is None:
-            raise CommandError(f"no active staff login {options['clerk']!r}")
-        clerk = viewer_for_user(user)
+    def act(self, actor: Viewer, **options):
         try:
             amount = Decimal(options["amount"])
         except InvalidOperation as err:
@@ -47,18 +42,15 @@ class Command(BaseCommand):
         dispute = Dispute.objects.filter(pk=options["dispute"]).first()
         if dispute is None:
             raise CommandError(f"no dispute {options['dispute']}")
-        try:
-            if dispute.state == DisputeState.FILED:
-                dispute = dispute_review_start(dispute=dispute, actor=clerk)
-            correction = correction_propose(person=dispute.person, dispute=dispute, kind="account_entry",
-                                            amount=amount, month=dispute.month, reason=options["reasons"],
-                                            actor=clerk)
-            if correction.state != CorrectionState.APPLIED:
-                self.stdout.write(f"correction {correction.pk} proposed: a second clerk approves it in the admin")
-                return
-            dispute = dispute_decide_corrected(dispute=dispute, reasons=options["reasons"], actor=clerk)
-        except ApplicationError as err:
-            raise CommandError(f"{err.status} {err.type_slug}: {err}") from err
+        if dispute.state == DisputeState.FILED:
+            dispute = dispute_review_start(dispute=dispute, actor=actor)
+        correction = correction_propose(person=dispute.person, dispute=dispute, kind="account_entry",
+                                        amount=amount, month=dispute.month, reason=options["reasons"],
+                                        actor=actor)
+        if correction.state != CorrectionState.APPLIED:
+            self.stdout.write(f"correction {correction.pk} proposed: a second clerk approves it in the admin")
+            return
+        dispute = dispute_decide_corrected(dispute=dispute, reasons=options["reasons"], actor=actor)
         self.stdout.write(f"dispute {dispute.pk} {dispute.state}: correction {correction.pk} "
                           f"({correction.written_type} {correction.written_id}, {correction.effect} yuan)")
         if options["supersede"]:

@@ -12,45 +12,37 @@ its task after the commit, here run at once as well; nothing is sent twice). A r
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from common.access import Viewer, viewer_for_user
+from common.access import Viewer
+from common.commands import ClerkCommand
 from common.outbox import outbox_send_due
-from common.problems import ApplicationError
 from insured.models import InsuredPerson
 from pensions.models import Determination, DeterminationKind, DeterminationState
 from pensions.services.determination import LETTERS, determination_approve, determination_open
 
 
-class Command(BaseCommand):
+class Command(ClerkCommand):
     help = "Open (or, with --approve, approve) a person's pension determination as a clerk."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("document_number")
-        parser.add_argument("--clerk", required=True, help="the clerk's username")
         parser.add_argument("--approve", action="store_true", help="approve the proposed determination")
 
-    def handle(self, *args, **options):
-        user = User.objects.filter(username=options["clerk"], is_active=True, is_staff=True).first()
-        if user is None:
-            raise CommandError(f"no active staff login {options['clerk']!r}")
-        clerk = viewer_for_user(user)
+    def act(self, actor: Viewer, **options):
         person = InsuredPerson.objects.filter(document_number=options["document_number"].upper()).first()
         if person is None:
             raise CommandError("no such person")
-        try:
-            if options["approve"]:
-                row = (Determination.objects.filter(person=person, kind=DeterminationKind.INITIAL,
-                                                    state=DeterminationState.PROPOSED).first())
-                if row is None:
-                    raise CommandError("no proposed determination of this person")
-                row = determination_approve(determination=row, actor=clerk)
-                outbox_send_due(name=LETTERS, actor=Viewer.system())
-            else:
-                row = determination_open(person=person, actor=clerk)
-        except ApplicationError as err:
-            raise CommandError(f"{err.status} {err.type_slug}: {err}") from err
+        if options["approve"]:
+            row = (Determination.objects.filter(person=person, kind=DeterminationKind.INITIAL,
+                                                state=DeterminationState.PROPOSED).first())
+            if row is None:
+                raise CommandError("no proposed determination of this person")
+            row = determination_approve(determination=row, actor=actor)
+            outbox_send_due(name=LETTERS, actor=Viewer.system())
+        else:
+            row = determination_open(person=person, actor=actor)
         self.stdout.write(f"determination {row.pk} {row.state}: {row.retirement_month:%Y-%m}, "
                           f"{row.age_years} years {row.age_months} months, {row.total} a month "
                           f"({', '.join(p['key'] + ' ' + p['amount'] for p in row.parts)})")
