@@ -322,6 +322,9 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 # The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
 ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
+# The pension estimate over the API: how many rendered estimates each process keeps on their inputs
+# (pensions.estimate.estimate_rendered; a request whose inputs equal a kept one's answers it); 0 keeps none.
+PENSION_ESTIMATE_KEPT = env_int("PENSION_ESTIMATE_KEPT", 512)
 # The nightly collection reconciliation checks the value dates of this many days back (and every
 # day whose latest check found a difference).
 COLLECTION_RECONCILE_DAYS = env_int("COLLECTION_RECONCILE_DAYS", 35)

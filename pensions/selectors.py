@@ -237,6 +237,7 @@ class RangeInputs:
     wages: dict[tuple[int, int], AverageWage]
     params: dict[tuple[int, date], PointParameters]
     latest_year: dict[int, int]  # the year of each person's latest paid month, in any region
+    version: tuple  # the parameters' version the wages and params were read at (parameters_version)
 
 
 def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[date]]) -> RangeInputs:
@@ -276,4 +277,4 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
     params = parameters_many(months_by_region=months_by_region, version=version)
     return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
                        wages=average_wages(region_ids=list(wage_regions), version=version), params=params,
-                       latest_year=latest_year)
+                       latest_year=latest_year, version=version)
