@@ -125,9 +125,9 @@ class _Record:
 
 def _record_inputs(person: InsuredPerson, as_of: date, *,
                    months: list[date] = ()) -> tuple[selectors.RangeInputs, object]:
-    """What the person's record is made of, read as the statement run reads a range's
-    (pensions.selectors.range_inputs, here a range of one), and the latest month paid."""
-    inputs = selectors.range_inputs([person], until=as_of, months_by_region={person.region_id: set(months)})
+    """What the person's record is made of, read as the statement run reads a range's (pensions.selectors
+    .range_inputs) in one statement (selectors.person_inputs), and the latest month paid."""
+    inputs = selectors.person_inputs(person, until=as_of, months=set(months))
     return inputs, selectors.latest_month(person_id=person.pk, until=as_of, latest_year=inputs.latest_year.get(person.pk))
 
 

@@ -111,3 +111,49 @@ def test_nothing_is_kept_when_the_setting_is_zero(man, computed, settings):
     client = person_client(man)
     assert client.get(URL).content == client.get(URL).content
     assert len(computed) == 2
+
+
+def test_one_persons_inputs_in_one_statement_are_the_ranges(man, city):
+    """selectors.person_inputs (the API's one statement) reads what range_inputs reads for a range of one: stored
+    years and the ledger after them, two regions, transfers in with and without bases, the latest deemed months,
+    the balance; and the estimate made of each is the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insured.models import InsuranceRelationship, RelationshipState
+    from pensions import selectors
+    from pensions.paid_years import paid_years_through
+    from tests.pensions.test_estimate import _transfer_in
+
+    f.paid(man, f.employer(city), date(2025, 1, 1), date(2025, 6, 1), base="9000.00", credit="720.00")
+    paid_years_through(person_ids=[man.pk], year=2024)  # 2024 stored, 2025 from the ledger
+    other = region("320100", "南京市", "Jiangsu")
+    InsuranceRelationship.objects.create(person=man, region=other, state=RelationshipState.SUSPENDED,
+                                         opened_on=date(2026, 1, 1), state_since=date(2026, 3, 1))
+    f.paid(man, f.employer(other), date(2026, 1, 1), date(2026, 2, 1), base="7000.00", credit="560.00")
+    outside = region("440300", "深圳市", "Guangdong", external=True)
+    _transfer_in(man, outside, {"recorded_from": "external", "months": 24,
+                                "by_year": [{"year": 2020, "months": 24, "bases": "120000.00"}]})
+    _transfer_in(man, outside, {"recorded_from": "external", "months": 6})
+    _deemed(man, 200)  # the latest replaces the fixture's 180
+    as_of, points = estimates._retirement_months(man, date(2026, 12, 7))
+    months = {month for _key, month in points}
+    ranged = selectors.range_inputs([man], until=as_of, months_by_region={man.region_id: months})
+    with CaptureQueriesContext(connection) as queries:
+        one = selectors.person_inputs(man, until=as_of, months=months)
+    assert len(queries.captured_queries) <= 2  # the statement and the ledger after the stored years
+    assert [(r.region.pk, r.region.name, r.year, r.months, r.bases) for r in one.paid[man.pk]] \
+        == [(r.region.pk, r.region.name, r.year, r.months, r.bases) for r in ranged.paid[man.pk]]
+    assert [(t.pk, t.from_region_id, t.from_region.name, t.months, t.form) for t in one.transfers[man.pk]] \
+        == [(t.pk, t.from_region_id, t.from_region.name, t.months, t.form) for t in ranged.transfers[man.pk]]
+    d1, d2 = one.deemed[man.pk], ranged.deemed[man.pk]
+    assert (d1.pk, d1.months, d1.recorded_by, d1.recorded_at, d1.voucher.original_name) \
+        == (d2.pk, d2.months, d2.recorded_by, d2.recorded_at, d2.voucher.original_name)
+    assert (one.balances, one.latest_year, one.version, one.wages, one.params) \
+        == (ranged.balances, ranged.latest_year, ranged.version, ranged.wages, ranged.params)
+    assert one.paid[man.pk] and len(one.transfers[man.pk]) == 2 and d1.months == 200
+    latest = selectors.latest_month(person_id=man.pk, until=as_of, latest_year=one.latest_year[man.pk])
+    documents = [estimate_document(estimates._estimate_of(man, as_of, points, *estimates._record_from(
+        man, as_of, inputs, latest, months=sorted(months)))) for inputs in (one, ranged)]
+    assert documents[0] == documents[1]
+    assert _statutory_stop(documents[0])["months_paid"] == 12 + 6 + 2 + 24 + 6
