@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from accounts.selectors import accounts_visible
 from agency.models import AverageWage, Document, Region
 from common.access import Viewer, scope
+from common.hot_paths import fetch_prepared
 from insured.models import InsuranceRelationship
 from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
 from pensions.paid_years import PaidMonths, paid_years_after, paid_years_read
@@ -203,13 +204,13 @@ def account_balance(*, person_id: int) -> Decimal:
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int, until: date, latest_year: int | None = None) -> LatestMonth | None:
+def latest_month(*, person_id: int, until: date, latest_year: int | None = None,
+                 prepared: bool = False) -> LatestMonth | None:
     """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
     paying" repeats). One statement, composed from the rules every paid month is counted by; with
     `latest_year` (the year of their latest paid month, RangeInputs.latest_year), it reads that year on."""
-    if latest_year is None:
-        return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
-    return latest_paid_months(person_ids=[person_id], until=until, since=date(latest_year, 1, 1)).get(person_id)
+    since = date(1900, 1, 1) if latest_year is None else date(latest_year, 1, 1)
+    return latest_paid_months(person_ids=[person_id], until=until, since=since, prepared=prepared).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------
@@ -314,18 +315,18 @@ FROM (SELECT 1) one LEFT JOIN (
 def person_inputs(person, *, until: date, months: set[date]) -> RangeInputs:
     """range_inputs([person], until=until, months_by_region={person.region_id: months}) in one statement and the
     ledger after the person's latest year (pensions.paid_years)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PERSON_SQL, {"person": person.pk, "region": person.region_id, "year": until.year,
-                                     "completed": TransferState.COMPLETED})
-        (region_rows, year_rows, transfer_rows, deemed_id, deemed_months, recorded_by, recorded_at, deemed_region,
-         voucher_id, voucher_name, balance, *version) = cursor.fetchone()
+    (region_rows, year_rows, transfer_rows, deemed_id, deemed_months, recorded_by, recorded_at, deemed_region,
+     voucher_id, voucher_name, balance, *version), = fetch_prepared(connection.alias, _PERSON_SQL, {
+        "person": person.pk, "region": person.region_id, "year": until.year, "completed": TransferState.COMPLETED})
     # Django leaves jsonb as its text (JSONField parses it): the three lists are parsed here
-    region_rows, year_rows, transfer_rows = (json.loads(v) for v in (region_rows, year_rows, transfer_rows))
+    region_rows, year_rows, transfer_rows = (json.loads(v) if isinstance(v, str) else v
+                                             for v in (region_rows, year_rows, transfer_rows))
     regions = {pk: Region(pk=pk, code=code, name=name, external=False) for pk, code, name in region_rows}
     rows = [(person.pk, year, None, None, None) for year, paid in year_rows if not paid]
     rows += [(person.pk, year, region_id, months_paid, Decimal(bases))
              for year, paid in year_rows for region_id, months_paid, bases in paid]
-    paid_rows = paid_years_after(person_ids=[person.pk], rows=rows, until=until)[person.pk] if regions else []
+    paid_rows = (paid_years_after(person_ids=[person.pk], rows=rows, until=until, prepared=True)[person.pk]
+                 if regions else [])
     latest_year = {person.pk: max(row[1] for row in paid_rows)} if paid_rows else {}
     paid = [RegionYear(regions[region_id], year, months_paid, bases)
             for region_id in sorted(regions, key=lambda pk: regions[pk].code)
