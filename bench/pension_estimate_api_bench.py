@@ -14,7 +14,7 @@ Target: p99 under 50 ms.
 
     python bench/pension_estimate_api_bench.py [--persons 2000] [--clients 20] [--duration 20] [--workers 3]
                                                [--worker-threads 4] [--port 8761] [--keep] [--profile 500]
-                                               [--template test_agency_pension]
+                                               [--template test_agency_pension] [--existing] [--kept N]
 """
 
 from __future__ import annotations
@@ -66,8 +66,10 @@ from django.test import Client
 from insured.models import InsuredPerson, PersonLogin
 out = []
 for person in InsuredPerson.objects.filter(sex="M").order_by("id")[:int(sys.argv[1])]:
-    user = User.objects.create_user(person.document_number, password="bench-person-pass-2026")
-    PersonLogin.objects.create(user=user, person=person)
+    login = PersonLogin.objects.filter(person=person).select_related("user").first()  # --existing: made before
+    user = login.user if login else User.objects.create_user(person.document_number, password="bench-person-pass-2026")
+    if login is None:
+        PersonLogin.objects.create(user=user, person=person)
     client = Client()
     client.force_login(user)
     out.append([person.pk, client.cookies["sessionid"].value])
@@ -137,6 +139,11 @@ def main() -> dict:
     parser.add_argument("--worker-threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--existing", action="store_true",
+                        help="measure the database seeded by an earlier --keep run instead of seeding again")
+    parser.add_argument("--kept", type=int, default=None, metavar="N",
+                        help="PENSION_ESTIMATE_KEPT of the served processes (rendered estimates kept on their "
+                             "inputs; 0: every request computes its estimate)")
     parser.add_argument("--template", default="",
                         help="copy this migrated database instead of migrating afresh (a busy machine)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
@@ -145,11 +152,14 @@ def main() -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install -y wrk)")
     statement_bench.DB = pension_statement_bench.DB = DB
-    pension_statement_bench.migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
-    statement_bench.seed(args.persons, YEAR)
-    pension_statement_bench.pension_data(YEAR)
     env = support.django_env(DB)
-    subprocess.run([support.PYTHON, "-c", SUMMARIES_SNIPPET, str(YEAR)], cwd=support.ROOT, env=env, check=True)
+    if args.kept is not None:
+        env["PENSION_ESTIMATE_KEPT"] = str(args.kept)
+    if not args.existing:
+        pension_statement_bench.migrated_copy(args.template) if args.template else support.fresh_migrated(DB)
+        statement_bench.seed(args.persons, YEAR)
+        pension_statement_bench.pension_data(YEAR)
+        subprocess.run([support.PYTHON, "-c", SUMMARIES_SNIPPET, str(YEAR)], cwd=support.ROOT, env=env, check=True)
     sessions = json.loads(subprocess.run([support.PYTHON, "-c", SESSIONS_SNIPPET, str(args.clients)], cwd=support.ROOT,
                                          env=env, capture_output=True, text=True, check=True).stdout)
     profile_text = None
@@ -198,14 +208,14 @@ def main() -> dict:
               "meets_p99_target": measured["p99_ms"] < TARGET_P99_MS and measured["non_2xx"] == 0,
               "target_p99_ms": TARGET_P99_MS, "cpu_busy_before_run": busy, "load_average_before": load_before,
               "load_average_after": support.load_average(), "machine": support.machine(),
-              "profiled": profile_text is not None,
+              "profiled": profile_text is not None, "kept": args.kept,
               "command": "python bench/pension_estimate_api_bench.py " + " ".join(sys.argv[1:])}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     support.save("pension_estimate_api", result)
     from django.db import connections
 
     connections.close_all()
-    if not args.keep:
+    if not args.keep and not args.existing:
         support.db_drop(DB)
     return result
 

@@ -55,6 +55,13 @@ REDIS_URL = required_in_production("REDIS_URL", embedded.redis_url, "an embedded
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# common.hot_paths.fetch_prepared asks psycopg to prepare (`prepare=True`), which psycopg does only when the
+# connection's prepare_threshold is set: Django's default (None) turned every "prepared" hot path into a
+# statement parsed and planned on every call. Django's own cursors bind on the client and never prepare,
+# so only fetch_prepared's statements are prepared. DB_PREPARED_STATEMENTS=0 behind a pooler in
+# transaction mode (README "What the hot paths do").
+if env_int("DB_PREPARED_STATEMENTS", 1):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 # A streaming replica of the primary (docs/scaling.md): the admin's lists and the statement snapshot
 # reads go there (config/routers.py); unset, everything reads the primary.
 REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
@@ -324,6 +331,9 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 DEADLINE_SWEEP_HOUR = env_int("DEADLINE_SWEEP_HOUR", 7)
 # The nightly hour (Asia/Shanghai) of the individual accounts' reconciliation; the interest check runs at half past.
 ACCOUNTS_NIGHTLY_HOUR = env_int("ACCOUNTS_NIGHTLY_HOUR", 2)
+# The pension estimate over the API: how many rendered estimates each process keeps on their inputs
+# (pensions.estimate.estimate_rendered; a request whose inputs equal a kept one's answers it); 0 keeps none.
+PENSION_ESTIMATE_KEPT = env_int("PENSION_ESTIMATE_KEPT", 512)
 # The nightly collection reconciliation checks the value dates of this many days back (and every
 # day whose latest check found a difference).
 COLLECTION_RECONCILE_DAYS = env_int("COLLECTION_RECONCILE_DAYS", 35)

@@ -17,7 +17,7 @@ from common.pdf import PdfRenderer, pdf_response
 from common.permissions import IsInsuredPerson
 from common.problems import NotFound
 from pensions.documents import determination_letter_pdf
-from pensions.estimate import estimate_for
+from pensions.estimate import estimate_rendered
 from pensions.selectors import person_determination
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
@@ -132,8 +132,7 @@ class MyPensionEstimateApi(ApiView):
                                "A missing parameter is named in `missing`, never guessed.",
                    responses=PensionEstimateOutput)
     def get(self, request):
-        estimate = estimate_for(self.viewer, person_id=self.viewer.person_id)
-        return Response(estimate_document(estimate))
+        return Response(estimate_rendered(self.viewer, person_id=self.viewer.person_id, render=estimate_document))
 
 
 class DeterminationPartOutput(serializers.Serializer):

@@ -11,16 +11,23 @@ against the latest average wage entered for the person's region.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agency.deadlines import today_in_shanghai
 from common.access import Viewer
 from common.display import actor_text
+from common.hot_paths import CompiledQuery
 from common.problems import Conflict, NotFound
 from insured.models import InsuredPerson
 from insured.selectors.persons import persons_visible
@@ -117,17 +124,28 @@ class _Record:
                    key=lambda w: w.year, default=None)
 
 
-def _record(person: InsuredPerson, as_of: date, *,
-            months: list[date] = ()) -> tuple[_Record, dict[date, selectors.PointParameters]]:
-    """The person's record and the parameters in force at each of `months`, read as the statement run reads a
-    range's (pensions.selectors.range_inputs, here a range of one), and the latest month paid."""
-    inputs = selectors.range_inputs([person], until=as_of, months_by_region={person.region_id: set(months)})
+def _record_inputs(person: InsuredPerson, as_of: date, *,
+                   months: list[date] = ()) -> tuple[selectors.RangeInputs, object]:
+    """What the person's record is made of, read as the statement run reads a range's (pensions.selectors
+    .range_inputs) in one statement (selectors.person_inputs), and the latest month paid."""
+    inputs = selectors.person_inputs(person, until=as_of, months=set(months))
+    return inputs, selectors.latest_month(person_id=person.pk, until=as_of, latest_year=inputs.latest_year.get(person.pk),
+                                          prepared=True)
+
+
+def _record_from(person: InsuredPerson, as_of: date, inputs: selectors.RangeInputs, latest, *,
+                 months: list[date] = ()) -> tuple[_Record, dict[date, selectors.PointParameters]]:
     record = _record_of(person, as_of, paid=inputs.paid[person.pk], transfers=inputs.transfers.get(person.pk, []),
                         wages=inputs.wages, deemed=inputs.deemed.get(person.pk),
-                        balance=inputs.balances.get(person.pk, ZERO),
-                        latest=selectors.latest_month(person_id=person.pk, until=as_of,
-                                                      latest_year=inputs.latest_year.get(person.pk)))
+                        balance=inputs.balances.get(person.pk, ZERO), latest=latest)
     return record, {month: inputs.params[(person.region_id, month)] for month in months}
+
+
+def _record(person: InsuredPerson, as_of: date, *,
+            months: list[date] = ()) -> tuple[_Record, dict[date, selectors.PointParameters]]:
+    """The person's record and the parameters in force at each of `months`, and the latest month paid."""
+    inputs, latest = _record_inputs(person, as_of, months=months)
+    return _record_from(person, as_of, inputs, latest, months=months)
 
 
 def _record_of(person: InsuredPerson, as_of: date, *, paid, transfers, wages, deemed, balance, latest) -> _Record:
@@ -288,11 +306,9 @@ def _scenario(person: InsuredPerson, record: _Record, *, basis: str, month: date
     return scenario
 
 
-def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_base: Decimal | None = None,
-                     keep_credit: Decimal | None = None) -> Estimate:
-    """The estimate of `person` (already scoped by the caller) as of the month of `as_of` (today).
-    `keep_base` and `keep_credit` replace the latest month's base and account credit in the "keep
-    paying" scenarios (issue 28: the flexible worker's planner asks "what if I paid on this base")."""
+def _retirement_months(person: InsuredPerson, as_of: date | None) -> tuple[date, list[tuple[str, date]]]:
+    """The month the estimate is made in and its points' months (earliest when before the statutory, statutory,
+    latest)."""
     as_of = (as_of or today_in_shanghai()).replace(day=1)
     # A man's original age is 60 whatever his post; a woman's (55 cadre, 50 worker) must be recorded.
     category = person_retirement_category(person)
@@ -305,10 +321,12 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_b
     earliest = max(month_add(statutory, -FLEXIBLE_MONTHS), floor)
     months = [(EARLIEST, earliest)] if earliest < statutory else []
     months += [(STATUTORY, statutory), (LATEST, month_add(statutory, FLEXIBLE_MONTHS))]
-    record, params = _record(person, as_of, months=[month for _key, month in months])
-    if keep_base is not None:
-        record.latest_base, record.latest_credit = keep_base, keep_credit or ZERO
-        record.latest_period = record.latest_period or month_add(as_of, -1)
+    return as_of, months
+
+
+def _estimate_of(person: InsuredPerson, as_of: date, months: list[tuple[str, date]], record: _Record,
+                 params: dict[date, selectors.PointParameters]) -> Estimate:
+    born = person.birth_date.replace(day=1)
     points = []
     for key, month in months:
         age = divmod(months_between(born, month), 12)
@@ -319,12 +337,95 @@ def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_b
     return Estimate(person=person, as_of=as_of, balance=record.balance, points=points, notes=notes)
 
 
-def estimate_for(viewer: Viewer, *, person_id: int, as_of: date | None = None) -> Estimate:
-    """The estimate of a person the viewer may see (a person: their own; a clerk: their region's)."""
+def estimate_compute(person: InsuredPerson, *, as_of: date | None = None, keep_base: Decimal | None = None,
+                     keep_credit: Decimal | None = None) -> Estimate:
+    """The estimate of `person` (already scoped by the caller) as of the month of `as_of` (today).
+    `keep_base` and `keep_credit` replace the latest month's base and account credit in the "keep
+    paying" scenarios (issue 28: the flexible worker's planner asks "what if I paid on this base")."""
+    as_of, months = _retirement_months(person, as_of)
+    record, params = _record(person, as_of, months=[month for _key, month in months])
+    if keep_base is not None:
+        record.latest_base, record.latest_credit = keep_base, keep_credit or ZERO
+        record.latest_period = record.latest_period or month_add(as_of, -1)
+    return _estimate_of(person, as_of, months, record, params)
+
+
+def _person_visible(viewer: Viewer, person_id: int) -> InsuredPerson:
     person = persons_visible(viewer).filter(pk=person_id).first()
     if person is None:
         raise NotFound(_("No such person in your region."))
-    return estimate_compute(person, as_of=as_of)
+    return person
+
+
+# The same read compiled once per kind of viewer and run as a prepared statement (common.hot_paths): the
+# estimate over the API reads the person on every request.
+_person_compiled = CompiledQuery(lambda viewer, pk: persons_visible(viewer).filter(pk=pk), types=(int,))
+
+
+def estimate_for(viewer: Viewer, *, person_id: int, as_of: date | None = None) -> Estimate:
+    """The estimate of a person the viewer may see (a person: their own; a clerk: their region's)."""
+    return estimate_compute(_person_visible(viewer, person_id), as_of=as_of)
+
+
+# --- the rendered estimate kept on its inputs (issue 27 benchmarks: the single estimate over the API) ---------
+#
+# An estimate is a function of what it reads: the person's row, their paid months per region and year, the
+# latest month, transfers in, deemed months, the balance, the parameters (named by their version,
+# pensions.selectors.parameters_version), the month it is made in and the language of its texts. Those are
+# read on every request, as before; what they give is the key of the rendered body, kept in the process. A
+# request whose inputs equal an earlier one's answers that body without computing the six scenarios again; a
+# changed ledger, parameter, person row or month is a new key, so nothing has to be invalidated and nothing
+# answered is ever stale. Kept: the PENSION_ESTIMATE_KEPT most recently used bodies of each process (0: none).
+
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _inputs_key(person: InsuredPerson, as_of: date, inputs: selectors.RangeInputs, latest) -> tuple:
+    """Every value the estimate of `person` reads, as read this request (see above)."""
+    deemed = inputs.deemed.get(person.pk)
+    return (
+        translation.get_language(), as_of, inputs.version,
+        (person.pk, person.birth_date, person.sex, person.original_retirement_age, person.region_id,
+         person.region.code, person.region.name),
+        tuple((row.region.pk, row.region.code, row.region.name, row.year, row.months, row.bases)
+              for row in inputs.paid[person.pk]),
+        tuple((t.pk, t.from_region_id, t.from_region.name, t.months, json.dumps(t.form, sort_keys=True, default=str))
+              for t in inputs.transfers.get(person.pk, [])),
+        (deemed.pk, deemed.months, actor_text(deemed.recorded_by), deemed.voucher.original_name, deemed.recorded_at)
+        if deemed else None,
+        inputs.balances.get(person.pk, ZERO),
+        (latest.period, latest.base, latest.credit) if latest else None,
+    )
+
+
+def estimate_rendered(viewer: Viewer, *, person_id: int, render: Callable[[Estimate], object],
+                      as_of: date | None = None):
+    """`render(estimate)` of the estimate of a person the viewer may see, kept on the estimate's inputs: the
+    same inputs answer the same rendering without computing it again (see above). `render` must depend on the
+    estimate only."""
+    found = _person_compiled.instances(viewer, person_id)
+    if not found:
+        raise NotFound(_("No such person in your region."))
+    person = found[0]
+    as_of, months = _retirement_months(person, as_of)
+    size = settings.PENSION_ESTIMATE_KEPT
+    inputs, latest = _record_inputs(person, as_of, months=[month for _key, month in months])
+    key = (render, _inputs_key(person, as_of, inputs, latest)) if size else None
+    if key is not None:
+        with _kept_lock:
+            found = _kept.get(key)
+            if found is not None:
+                _kept.move_to_end(key)
+                return found
+    record, params = _record_from(person, as_of, inputs, latest, months=[month for _key, month in months])
+    rendered = render(_estimate_of(person, as_of, months, record, params))
+    if key is not None:
+        with _kept_lock:
+            _kept[key] = rendered
+            while len(_kept) > size:
+                _kept.popitem(last=False)
+    return rendered
 
 
 def determination_scenario(person: InsuredPerson, *, month: date, as_of: date,
@@ -349,8 +450,6 @@ def statement_estimates(persons: list[InsuredPerson], *, as_of: date) -> dict[in
     or what parameter is missing; and the assumptions. None for a person past the month (their pension is
     determined) or without an original-age category. The inputs are read for all `persons` at once
     (pensions.selectors.range_inputs): a fixed number of queries per region, not per person."""
-    from django.utils import translation
-
     as_of = as_of.replace(day=1)
     months = {p.pk: _statutory(p) for p in persons}
     wanted = [p for p in persons if months[p.pk] is not None and months[p.pk] >= as_of]

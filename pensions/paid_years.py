@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from common.hot_paths import fetch_prepared
 from transfers.amounts import _paid_months_sql
 
 FIRST_YEAR = 1900  # a person without any row: every year of the ledger
@@ -127,22 +128,39 @@ def paid_years_read(*, person_ids: list[int], until: date) -> dict[int, list[Pai
     """Each person's paid months per region and year up to `until` (a month's first day), ordered by region
     and year: the rows of the years that are over, the ledger after each person's latest row. Two
     statements however many persons."""
+    rows = []
+    if person_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_ROWS_SQL, {"persons": list(person_ids), "year": until.year})
+            rows = cursor.fetchall()
+    return paid_years_after(person_ids=person_ids, rows=rows, until=until)
+
+
+def paid_years_after(*, person_ids: list[int], rows: Iterable[tuple], until: date,
+                     prepared: bool = False) -> dict[int, list[PaidMonths]]:
+    """paid_years_read from the persons' rows read already (person, year, region or None, months, bases: the
+    rows of the years before the year of `until`), and the ledger after each person's latest row (one
+    statement; `prepared`: a server-side prepared statement, common.hot_paths.fetch_prepared)."""
     found: dict[int, list[PaidMonths]] = {pk: [] for pk in person_ids}
     if not person_ids:
         return found
     through = dict.fromkeys(person_ids, FIRST_YEAR - 1)
-    with connection.cursor() as cursor:
-        cursor.execute(_ROWS_SQL, {"persons": list(person_ids), "year": until.year})
-        for person_id, year, region_id, months, bases in cursor.fetchall():
-            if through[person_id] < year:
-                through[person_id] = year
-            if region_id is not None:  # a year without a paid month has its row and no region
-                found[person_id].append((region_id, year, months, bases))
-        lower = min(through.values()) + 1
-        cursor.execute(_LEDGER_SQL, {"persons": list(through), "through": list(through.values()),
-                                     "lower": date(lower, 1, 1), "until": until})
-        for person_id, year, region_id, months, bases in cursor.fetchall():
+    for person_id, year, region_id, months, bases in rows:
+        if through[person_id] < year:
+            through[person_id] = year
+        if region_id is not None:  # a year without a paid month has its row and no region
             found[person_id].append((region_id, year, months, bases))
-    for rows in found.values():
-        rows.sort()
+    lower = min(through.values()) + 1
+    params = {"persons": list(through), "through": list(through.values()), "lower": date(lower, 1, 1),
+              "until": until}
+    if prepared:
+        ledger = fetch_prepared(connection.alias, _LEDGER_SQL, params)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_LEDGER_SQL, params)
+            ledger = cursor.fetchall()
+    for person_id, year, region_id, months, bases in ledger:
+        found[person_id].append((region_id, year, months, bases))
+    for found_rows in found.values():
+        found_rows.sort()
     return found

@@ -4,6 +4,7 @@ with their bases, the account balance, the latest month's base)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -14,11 +15,12 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.selectors import accounts_visible
-from agency.models import AverageWage, Region
+from agency.models import AverageWage, Document, Region
 from common.access import Viewer, scope
+from common.hot_paths import fetch_prepared
 from insured.models import InsuranceRelationship
 from pensions.models import AgeMonthsPolicy, BenefitParameter, DeemedService, Determination, Divisor, LocalSupplement
-from pensions.paid_years import PaidMonths, paid_years_read
+from pensions.paid_years import PaidMonths, paid_years_after, paid_years_read
 from transfers.amounts import LatestMonth, latest_paid_months
 from transfers.models import Transfer, TransferState
 
@@ -202,13 +204,13 @@ def account_balance(*, person_id: int) -> Decimal:
     return account.balance if account else Decimal("0.00")
 
 
-def latest_month(*, person_id: int, until: date, latest_year: int | None = None) -> LatestMonth | None:
+def latest_month(*, person_id: int, until: date, latest_year: int | None = None,
+                 prepared: bool = False) -> LatestMonth | None:
     """The person's latest paid month up to `until`: its base and the account's credit for it (what "keep
     paying" repeats). One statement, composed from the rules every paid month is counted by; with
     `latest_year` (the year of their latest paid month, RangeInputs.latest_year), it reads that year on."""
-    if latest_year is None:
-        return latest_paid_months(person_ids=[person_id], until=until).get(person_id)
-    return latest_paid_months(person_ids=[person_id], until=until, since=date(latest_year, 1, 1)).get(person_id)
+    since = date(1900, 1, 1) if latest_year is None else date(latest_year, 1, 1)
+    return latest_paid_months(person_ids=[person_id], until=until, since=since, prepared=prepared).get(person_id)
 
 
 # --- determinations ---------------------------------------------------------------------------------
@@ -237,6 +239,7 @@ class RangeInputs:
     wages: dict[tuple[int, int], AverageWage]
     params: dict[tuple[int, date], PointParameters]
     latest_year: dict[int, int]  # the year of each person's latest paid month, in any region
+    version: tuple  # the parameters' version the wages and params were read at (parameters_version)
 
 
 def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[date]]) -> RangeInputs:
@@ -276,4 +279,70 @@ def range_inputs(persons: list, *, until: date, months_by_region: dict[int, set[
     params = parameters_many(months_by_region=months_by_region, version=version)
     return RangeInputs(paid=paid, transfers=transfers, deemed=deemed, balances=balances,
                        wages=average_wages(region_ids=list(wage_regions), version=version), params=params,
-                       latest_year=latest_year)
+                       latest_year=latest_year, version=version)
+
+
+# --- the inputs of one person's estimate in one statement (the estimate over the API) -------------------------
+#
+# What range_inputs reads for a range, for one person in one round trip (issue 27 benchmarks: six ORM queries
+# compiled per request were a third of a request): the regions of their relationships and their home region,
+# their rows of the years that are over, their transfers in from outside, their latest deemed months, the
+# balance and the parameters' version. The same rows, the same order as range_inputs: tests/pensions pin
+# that the two give the same estimate.
+_PERSON_SQL = f"""
+SELECT
+ (SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, r.code, r.name) ORDER BY r.code), '[]'::jsonb)
+  FROM agency_region r
+  WHERE NOT r.external AND (r.id = %(region)s OR r.id IN (SELECT ir.region_id FROM insured_insurancerelationship ir
+                                                          WHERE ir.person_id = %(person)s))),
+ (SELECT coalesce(jsonb_agg(jsonb_build_array(y.year, y.regions)), '[]'::jsonb)
+  FROM pensions_paidyear y WHERE y.person_id = %(person)s AND y.year < %(year)s),
+ (SELECT coalesce(jsonb_agg(jsonb_build_array(t.id, t.from_region_id, fr.name, t.months, t.form)
+                            ORDER BY t.created_at DESC, t.id DESC), '[]'::jsonb)
+  FROM transfers_transfer t JOIN agency_region fr ON fr.id = t.from_region_id
+  WHERE t.person_id = %(person)s AND t.state = %(completed)s AND fr.external),
+ d.id, d.months, d.recorded_by, d.recorded_at, d.region_id, d.voucher_id, d.original_name,
+ (SELECT a.balance FROM accounts_pensionaccount a WHERE a.person_id = %(person)s),
+ {_VERSION_SQL.removeprefix("SELECT ")}
+FROM (SELECT 1) one LEFT JOIN (
+    SELECT d.id, d.months, d.recorded_by, d.recorded_at, d.region_id, d.voucher_id, v.original_name
+    FROM pensions_deemedservice d JOIN agency_document v ON v.id = d.voucher_id
+    WHERE d.person_id = %(person)s ORDER BY d.recorded_at DESC, d.id DESC LIMIT 1
+) d ON true
+"""
+
+
+def person_inputs(person, *, until: date, months: set[date]) -> RangeInputs:
+    """range_inputs([person], until=until, months_by_region={person.region_id: months}) in one statement and the
+    ledger after the person's latest year (pensions.paid_years)."""
+    (region_rows, year_rows, transfer_rows, deemed_id, deemed_months, recorded_by, recorded_at, deemed_region,
+     voucher_id, voucher_name, balance, *version), = fetch_prepared(connection.alias, _PERSON_SQL, {
+        "person": person.pk, "region": person.region_id, "year": until.year, "completed": TransferState.COMPLETED})
+    # Django leaves jsonb as its text (JSONField parses it): the three lists are parsed here
+    region_rows, year_rows, transfer_rows = (json.loads(v) if isinstance(v, str) else v
+                                             for v in (region_rows, year_rows, transfer_rows))
+    regions = {pk: Region(pk=pk, code=code, name=name, external=False) for pk, code, name in region_rows}
+    rows = [(person.pk, year, None, None, None) for year, paid in year_rows if not paid]
+    rows += [(person.pk, year, region_id, months_paid, Decimal(bases))
+             for year, paid in year_rows for region_id, months_paid, bases in paid]
+    paid_rows = (paid_years_after(person_ids=[person.pk], rows=rows, until=until, prepared=True)[person.pk]
+                 if regions else [])
+    latest_year = {person.pk: max(row[1] for row in paid_rows)} if paid_rows else {}
+    paid = [RegionYear(regions[region_id], year, months_paid, bases)
+            for region_id in sorted(regions, key=lambda pk: regions[pk].code)
+            for found_region, year, months_paid, bases in paid_rows if found_region == region_id]
+    transfers = [Transfer(pk=pk, person_id=person.pk, from_region=Region(pk=from_id, name=name, external=True),
+                          months=months_in, form=form, state=TransferState.COMPLETED)
+                 for pk, from_id, name, months_in, form in transfer_rows]
+    deemed = {}
+    if deemed_id is not None:
+        deemed = {person.pk: DeemedService(pk=deemed_id, person_id=person.pk, region_id=deemed_region,
+                                           months=deemed_months, recorded_by=recorded_by, recorded_at=recorded_at,
+                                           voucher=Document(pk=voucher_id, original_name=voucher_name))}
+    version = tuple(version)
+    wage_regions = set(regions) | {t.from_region_id for t in transfers}
+    return RangeInputs(paid={person.pk: paid}, transfers={person.pk: transfers} if transfers else {}, deemed=deemed,
+                       balances={person.pk: balance} if balance is not None else {},
+                       wages=average_wages(region_ids=list(wage_regions), version=version),
+                       params=parameters_many(months_by_region={person.region_id: set(months)}, version=version),
+                       latest_year=latest_year, version=version)

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 
 from accounts.sql import credited_months
+from common.hot_paths import fetch_prepared
 from contributions.sql import person_month_rows
 
 POOLED_PERCENT = Decimal("12")
@@ -101,15 +102,20 @@ class LatestMonth:
     credit: Decimal
 
 
-def latest_paid_months(*, person_ids: list[int], until: date,
-                       since: date = date(1900, 1, 1)) -> dict[int, LatestMonth]:
+def latest_paid_months(*, person_ids: list[int], until: date, since: date = date(1900, 1, 1),
+                       prepared: bool = False) -> dict[int, LatestMonth]:
     """Each person's latest paid month up to `until` (a month's first day); a person without one has no key.
     `since`: where the caller knows it to be found (the first day of the year of their latest paid month):
-    the months before it are not read."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SQL, {"persons": list(person_ids), "until": until, "since": since})
-        return {person_id: LatestMonth(period=period, base=base, credit=credit)
-                for person_id, period, base, credit in cursor.fetchall()}
+    the months before it are not read. `prepared`: run as a server-side prepared statement (common.hot_paths
+    .fetch_prepared: planned once per connection; one person's estimate over the API)."""
+    params = {"persons": list(person_ids), "until": until, "since": since}
+    if prepared:
+        rows = fetch_prepared(connection.alias, _LATEST_SQL, params)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_LATEST_SQL, params)
+            rows = cursor.fetchall()
+    return {person_id: LatestMonth(period=period, base=base, credit=credit) for person_id, period, base, credit in rows}
 
 
 # The benchmark's baseline (bench/transfer_bench.py): the same sums for many persons in one statement,

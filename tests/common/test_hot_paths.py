@@ -184,3 +184,17 @@ def test_a_portal_token_loads_with_its_application_and_client_in_one_statement(r
         assert loaded.application.employer_client.employer_id == employer.pk
     assert len(captured.captured_queries) == 1
     assert EmployerClientValidator()._load_access_token("no-such-token") is None
+
+
+@pytest.mark.django_db
+def test_fetch_prepared_prepares_its_statement_on_the_connection():
+    """psycopg prepares on `prepare=True` only when the connection has a prepare_threshold (settings: Django's
+    default None left every "prepared" hot path parsed and planned on every call)."""
+    from common.hot_paths import fetch_prepared
+
+    marker = "SELECT %s::int AS prepared_marker_20261207"
+    assert fetch_prepared("default", marker, [7]) == [(7,)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ["%prepared_marker_20261207%"])
+        assert cursor.fetchone()[0] == 1
