@@ -346,12 +346,12 @@ def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_e
 # --- what the services' refusals and records tell a user (issue 21's mutation run, 2026-12-07) ------
 
 def _refusal(error):
-    return error.status, error.type_slug, str(error.detail), [(e["field"], e["code"]) for e in error.errors]
+    return error.status, error.type_slug, str(error.detail), [(e["field"], e["code"], str(e["message"])) for e in error.errors]
 
 
 NOT_ENROLLABLE = (409, "not-enrollable", "This person cannot be enrolled by you with these details. Check the name and "
                   "the number on the ID document; if both are right, the agency's counter will tell the person what "
-                  "their record needs.", [("document_number", "not_enrollable")])
+                  "their record needs.", [("document_number", "not_enrollable", "Not enrollable with these details.")])
 
 
 def test_a_portal_gets_one_answer_for_anothers_records_and_a_clerk_the_reason(employer, shanghai):
@@ -359,9 +359,10 @@ def test_a_portal_gets_one_answer_for_anothers_records_and_a_clerk_the_reason(em
     other = EmployerFactory(region=shanghai)
     tries = {"open elsewhere": {"name": "周强"}, "another name": {"name": "周强强"}}
     reasons = {"open elsewhere": (409, "open-employment", "This person has an open employment with another employer, "
-                                  "which must reduce staff first.", [("document_number", "open_employment")]),
+                                  "which must reduce staff first.", [("document_number", "open_employment",
+                                                                    "Open employment elsewhere.")]),
                "another name": (409, "name-mismatch", "The name does not match the person registered under this "
-                                "document number.", [("name", "mismatch")])}
+                                "document number.", [("name", "mismatch", "Check the name on the ID document.")])}
     for what, given in tries.items():
         for actor, expected in ((portal(other), NOT_ENROLLABLE), (clerk(shanghai), reasons[what])):
             with pytest.raises(Conflict) as refused:
@@ -376,7 +377,7 @@ def test_an_enrolment_already_on_the_roll_is_told_to_the_employer(employer):
     with pytest.raises(Conflict) as refused:
         enrol(employer, start=date(2026, 3, 2))
     assert _refusal(refused.value) == (409, "already-enrolled", "This person is already on your staff.",
-                                       [("document_number", "already_enrolled")])
+                                       [("document_number", "already_enrolled", "Already on your staff.")])
     assert Employment.objects.count() == 1
 
 
@@ -394,7 +395,7 @@ def test_a_passport_holder_enrolled_again_must_match_the_birth_date_and_sex_on_r
                          start_date=date(2026, 2, 2), monthly_wage=Decimal("9000.00"), actor=clerk(shanghai),
                          channel="admin", **changed)
     assert _refusal(refused.value) == (409, "name-mismatch", "The details do not match the person registered under "
-                                       "this document number.", [(field, "mismatch")])
+                                       "this document number.", [(field, "mismatch", "Check the ID document.")])
     with pytest.raises(Conflict) as refused:
         enrolment_submit(employer=second, document_type="passport", document_number="E12345670", name="Anna Berg",
                          start_date=date(2026, 2, 2), monthly_wage=Decimal("9000.00"), actor=portal(second),
@@ -425,7 +426,7 @@ def test_the_monthly_wage_must_be_positive(employer, wage, accepted):
         return
     with pytest.raises(ValidationFailed) as refused:
         enrolment_submit(**arguments)
-    assert _refusal(refused.value)[3] == [("monthly_wage", "min_value")]
+    assert _refusal(refused.value)[3] == [("monthly_wage", "min_value", "The monthly wage must be positive.")]
     assert str(refused.value.detail) == "The monthly wage must be positive."
     assert not Employment.objects.exists()
 
@@ -437,7 +438,7 @@ def test_an_overlap_with_the_employers_own_last_employment_is_told_to_it_and_ano
     with pytest.raises(ValidationFailed) as refused:
         enrol(employer, start=date(2026, 6, 30))
     assert _refusal(refused.value) == (400, "validation-error", "The previous employment ended on 2026-06-30; start after it.",
-                                       [("start_date", "overlaps")])
+                                       [("start_date", "overlaps", "The previous employment ended on 2026-06-30; start after it.")])
     other = EmployerFactory(region=shanghai)
     with pytest.raises(Conflict) as refused:
         enrol(other, start=date(2026, 6, 30))
@@ -494,18 +495,20 @@ def test_a_reduction_names_the_field_it_refuses(employer):
     enrol(employer, start=date(2026, 1, 5))
     cases = [
         ({"reason": "holiday"}, ("reason", "invalid_choice"),
+         "Unknown reason 'holiday'; one of: resignation, dismissal, end_of_contract, retirement, death, other.",
          "Unknown reason 'holiday'; one of: resignation, dismissal, end_of_contract, retirement, death, other."),
         ({"document_number": resident_id(seq=901)}, ("document_number", "not_on_staff"),
-         "No person with this document number is on your staff."),
+         "No person with this document number is on your staff.", "Not on your staff."),
         ({"last_day": date(2026, 1, 4)}, ("last_day", "before_start"),
+         "The last working day is before the start of employment (2026-01-05).",
          "The last working day is before the start of employment (2026-01-05)."),
     ]
-    for given, fault, detail in cases:
+    for given, fault, detail, message in cases:
         arguments = {"employer": employer, "document_number": ID, "last_day": date(2026, 6, 30),
                      "reason": "resignation", "actor": portal(employer), "channel": "api", **given}
         with pytest.raises((ValidationFailed, NotFound)) as refused:
             staff_reduction_submit(**arguments)
-        assert _refusal(refused.value)[3] == [fault] and str(refused.value.detail) == detail, given
+        assert _refusal(refused.value)[3] == [(*fault, message)] and str(refused.value.detail) == detail, given
     assert not StaffReduction.objects.exists()
 
 
@@ -610,3 +613,54 @@ def test_a_flexible_worker_hired_stops_paying_for_themselves_and_pays_again_afte
     assert switches(heir_case) == [(EventKind.FLEXIBLE_STARTED, month_add(this_month, -3)),
                                    (EventKind.FLEXIBLE_STOPPED, month_add(this_month, -2))]
     assert InsuranceRelationship.objects.get(person=heir_case).state == RelationshipState.AWAITING_REFUND
+
+
+def test_an_enrolment_with_a_mistyped_number_names_the_field_and_the_expected_check_character(employer):
+    wrong = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(employer, number=wrong)
+    (error,) = refused.value.errors
+    assert (error["field"], error["code"], error["expected"]) == ("document_number", "check_character", ID[-1])
+    assert str(error["message"]) == f"The check character is {wrong[-1]}, but the first 17 digits give {ID[-1]}."
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(employer, number=ID[:-2])
+    (error,) = refused.value.errors
+    assert (error["field"], error["code"]) == ("document_number", "format") and "expected" not in error
+    assert not InsuredPerson.objects.exists()
+
+
+def test_each_refusal_of_a_caller_says_what_is_not_visible_or_not_theirs(employer, shanghai, beijing):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    request = enrol(employer)
+    with pytest.raises(NotFound) as refused:
+        enrolment_confirm(event=request, actor=clerk(beijing), channel="admin")
+    assert str(refused.value.detail) == "No such enrolment request is visible to you."
+    enrolment_confirm(event=request, actor=clerk(shanghai), channel="admin")
+    reduction = reduce(employer)
+    for decide in (staff_reduction_confirm, staff_reduction_reject):
+        with pytest.raises(NotFound) as refused:
+            decide(reduction=reduction, actor=clerk(beijing), channel="admin", note="不符合")
+        assert str(refused.value.detail) == "No such staff reduction is visible to you."
+    with pytest.raises(NotFound) as refused:
+        enrolment_submit(employer=employer, document_number=resident_id(seq=88), name="吴敏",
+                         start_date=date(2026, 1, 5), monthly_wage=Decimal("9000.00"), actor=clerk(beijing),
+                         channel="admin")
+    assert str(refused.value.detail) == "No such employer is visible to you."
+    with pytest.raises(Forbidden) as refused:
+        enrolment_submit(employer=employer, document_number=resident_id(seq=88), name="吴敏",
+                         start_date=date(2026, 1, 5), monthly_wage=Decimal("9000.00"),
+                         actor=portal(EmployerFactory(region=shanghai)), channel="api")
+    assert str(refused.value.detail) == "A portal files for its own employer only."
+
+
+def test_a_new_start_is_checked_against_the_latest_of_several_past_employments(employer, shanghai):
+    reviewer = clerk(shanghai)
+    enrol(employer, start=date(2025, 1, 6))
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2025, 3, 31)), actor=reviewer, channel="admin")
+    enrol(employer, start=date(2025, 6, 2))
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2026, 6, 30)), actor=reviewer, channel="admin")
+    with pytest.raises(ValidationFailed) as refused:
+        enrolment_submit(employer=EmployerFactory(region=shanghai), document_number=ID, name="周强",
+                         start_date=date(2026, 5, 4), monthly_wage=Decimal("9000.00"), actor=reviewer, channel="admin")
+    assert _refusal(refused.value)[3] == [("start_date", "overlaps",
+                                           "The previous employment ended on 2026-06-30; start after it.")]
