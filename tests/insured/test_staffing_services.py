@@ -564,8 +564,9 @@ def test_enrolment_elsewhere_suspends_the_active_relationship_and_a_return_resum
     suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION)
     assert (suspension.region_id, suspension.effective_date, suspension.note) == (
         beijing.pk, date(2026, 1, 5), "Enrolled in another pooling region; kept until transferred.")
-    staff_reduction_confirm(reduction=reduce(here, last_day=date(2026, 3, 31)), actor=clerk(shanghai),
-                            channel="admin")
+    reviewer = clerk(shanghai)
+    staff_reduction_confirm(reduction=reduce(here, last_day=date(2026, 3, 31)), actor=reviewer, channel="admin")
+    reviewer = reviewer.label()
     enrol(there, start=date(2026, 4, 1))
     states = dict(InsuranceRelationship.objects.values_list("region_id", "state"))
     assert states == {beijing.pk: RelationshipState.ACTIVE, shanghai.pk: RelationshipState.SUSPENDED}
@@ -573,6 +574,23 @@ def test_enrolment_elsewhere_suspends_the_active_relationship_and_a_return_resum
     assert (resumption.region_id, resumption.effective_date, resumption.employer_id) == (beijing.pk, date(2026, 4, 1),
                                                                                           there.pk)
     assert InsuredPerson.objects.get().region == beijing
+    # every change written once, in the order it happened, by whoever made it
+    assert trail() == [
+        (EventKind.RELATIONSHIP_OPENED, beijing.pk, there.pk, date(2025, 1, 6), "client:tests", "api"),
+        (EventKind.ENROLMENT, beijing.pk, there.pk, date(2025, 1, 6), "client:tests", "api"),
+        (EventKind.SUSPENSION, beijing.pk, None, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.RELATIONSHIP_OPENED, shanghai.pk, here.pk, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.ENROLMENT, shanghai.pk, here.pk, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.STAFF_REDUCTION, shanghai.pk, here.pk, date(2026, 3, 31), "client:tests", "api"),
+        (EventKind.SUSPENSION, shanghai.pk, here.pk, date(2026, 3, 31), reviewer, "admin"),
+        (EventKind.STAFF_REDUCTION, shanghai.pk, here.pk, date(2026, 3, 31), reviewer, "admin"),
+        (EventKind.RESUMPTION, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api"),
+        (EventKind.ENROLMENT, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api")]
+
+
+def trail():
+    return list(RelationshipEvent.objects.order_by("id").values_list("kind", "region_id", "employer_id",
+                                                                     "effective_date", "actor", "channel"))
 
 
 @pytest.mark.parametrize("review", [False, True])
@@ -664,3 +682,16 @@ def test_a_new_start_is_checked_against_the_latest_of_several_past_employments(e
                          start_date=date(2026, 5, 4), monthly_wage=Decimal("9000.00"), actor=reviewer, channel="admin")
     assert _refusal(refused.value)[3] == [("start_date", "overlaps",
                                            "The previous employment ended on 2026-06-30; start after it.")]
+
+
+def test_a_confirmed_return_to_the_region_resumes_the_kept_relationship(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    reviewer = clerk(shanghai)
+    enrolment_confirm(event=enrol(employer, start=date(2025, 1, 6)), actor=reviewer, channel="admin")
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2025, 12, 31)), actor=reviewer, channel="admin")
+    decision = enrolment_confirm(event=enrol(employer, start=date(2026, 2, 2)), actor=reviewer, channel="admin")
+    relationship = InsuranceRelationship.objects.get()  # the same one, kept while suspended
+    assert (relationship.state, relationship.state_since) == (RelationshipState.ACTIVE, date(2026, 2, 2))
+    assert [kind for kind, *_ in trail()][-3:] == [EventKind.ENROLMENT, EventKind.RESUMPTION, EventKind.ENROLMENT]
+    assert (decision.decision, decision.actor, decision.channel, decision.employment.start_date) == (
+        Decision.CONFIRMED, reviewer.label(), "admin", date(2026, 2, 2))
