@@ -695,3 +695,21 @@ def test_a_confirmed_return_to_the_region_resumes_the_kept_relationship(employer
     assert [kind for kind, *_ in trail()][-3:] == [EventKind.ENROLMENT, EventKind.RESUMPTION, EventKind.ENROLMENT]
     assert (decision.decision, decision.actor, decision.channel, decision.employment.start_date) == (
         Decision.CONFIRMED, reviewer.label(), "admin", date(2026, 2, 2))
+
+
+def test_a_number_ending_in_x_is_found_however_it_is_typed_and_a_one_day_employment_can_end(employer, shanghai):
+    number = resident_id(region="310101", born=date(1988, 8, 8), seq=5)
+    assert number.endswith("X")
+    enrol(employer, number=f" {number.lower()} ", start=date(2026, 3, 2))
+    assert InsuredPerson.objects.get().document_number == number
+    reduction = reduce(employer, number=number.lower(), last_day=date(2026, 3, 2))  # the day it started
+    assert (reduction.person.document_number, reduction.last_day) == (number, date(2026, 3, 2))
+
+
+def test_an_employer_cannot_reduce_anothers_staff(employer, shanghai):
+    enrol(employer)
+    other = EmployerFactory(region=shanghai)
+    with pytest.raises(NotFound) as refused:
+        reduce(other)
+    assert _refusal(refused.value)[3] == [("document_number", "not_on_staff", "Not on your staff.")]
+    assert not StaffReduction.objects.exists() and Employment.objects.get().end_date is None
