@@ -185,3 +185,22 @@ def test_a_statement_channel_needs_its_address(changes, refused_on, message):
     assert refused.value.errors == [{"field": refused_on, "code": "required", "message": message}]
     person.refresh_from_db()
     assert person.statement_delivery == "online"
+
+
+def test_a_birth_date_in_the_future_is_refused_on_the_field_it_came_from():
+    """From a resident ID number the date is the number's, so the number is at fault; for a passport,
+    the birth date given (found by mutation testing: the field was asserted nowhere)."""
+    from datetime import date, timedelta
+
+    from agency.deadlines import today_in_shanghai
+
+    region = PersonFactory().region
+    tomorrow = today_in_shanghai() + timedelta(days=1)
+    unborn = resident_id(born=date(tomorrow.year + 1, 1, 1), seq=128)
+    for arguments, field in (({"document_type": "resident_id", "document_number": unborn}, "document_number"),
+                             ({"document_type": "passport", "document_number": "E12345671", "birth_date": tomorrow,
+                               "sex": "F"}, "birth_date")):
+        with pytest.raises(ValidationFailed) as refused:
+            person_register(actor=clerk(region), region=region, name="未来", **arguments)
+        assert refused.value.errors == [{"field": field, "code": "future",
+                                         "message": "A date of birth cannot be in the future."}]
