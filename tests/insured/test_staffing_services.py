@@ -263,7 +263,8 @@ def test_rejecting_a_reduction_needs_a_note(employer, shanghai, note):
     reduction = reduce(employer)
     with pytest.raises(ValidationFailed) as refused:
         staff_reduction_reject(reduction=reduction, actor=clerk(shanghai), channel="admin", note=note)
-    assert refused.value.errors[0]["field"] == "note"
+    assert refused.value.errors == [{"field": "note", "code": "required",
+                                     "message": "Give the reason for rejecting the staff reduction."}]
     assert StaffReduction.objects.get().state == Decision.PENDING
 
 
@@ -460,6 +461,10 @@ def test_a_pending_enrolment_keeps_its_wage_and_lateness_and_its_deadline_names_
     with translation.override("zh-hans"):
         assert message_render(deadline.subject_text_data) == (
             f"{employer.name} 为 周强 ({masked}) 办理增员，自 {date_text(start)} 起")
+    with translation.override("en"):  # the date in the reader's format ("June 30, 2026"), not as stored
+        assert date_text(start) != start.isoformat()
+        assert message_render(deadline.subject_text_data) == (
+            f"enrolment of 周强 ({masked}) at {employer.name} from {date_text(start)}")
     reviewer = clerk(shanghai)
     enrolment_confirm(event=request, actor=reviewer, channel="admin")
     employment = Employment.objects.get()
