@@ -718,3 +718,17 @@ def test_an_employer_cannot_reduce_anothers_staff(employer, shanghai):
         reduce(other)
     assert _refusal(refused.value)[3] == [("document_number", "not_on_staff", "Not on your staff.")]
     assert not StaffReduction.objects.exists() and Employment.objects.get().end_date is None
+
+
+def test_a_pending_enrolment_is_checked_again_when_confirmed(employer, shanghai, beijing):
+    """Between the request and its confirmation the person may have been enrolled elsewhere: the clerk is
+    told why (the same check as at filing), and nothing is written."""
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    request = enrol(employer, start=date(2026, 1, 5))
+    enrol(EmployerFactory(region=beijing), start=date(2026, 1, 12))  # effective at once there
+    with pytest.raises(Conflict) as refused:
+        enrolment_confirm(event=request, actor=clerk(shanghai), channel="admin")
+    assert _refusal(refused.value) == (409, "open-employment", "This person has an open employment with another "
+                                       "employer, which must reduce staff first.",
+                                       [("document_number", "open_employment", "Open employment elsewhere.")])
+    assert list(Employment.objects.values_list("employer__region", flat=True)) == [beijing.pk]
