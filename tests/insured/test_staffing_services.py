@@ -732,3 +732,14 @@ def test_a_pending_enrolment_is_checked_again_when_confirmed(employer, shanghai,
                                        "employer, which must reduce staff first.",
                                        [("document_number", "open_employment", "Open employment elsewhere.")])
     assert list(Employment.objects.values_list("employer__region", flat=True)) == [beijing.pk]
+
+
+def test_only_an_enrolment_request_can_be_confirmed_as_one(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    reviewer = clerk(shanghai)
+    enrolment_confirm(event=enrol(employer), actor=reviewer, channel="admin")
+    reduction = reduce(employer)  # its request is a pending event of the same person and employer
+    with pytest.raises(NotFound) as refused:
+        enrolment_confirm(event=reduction.request_event, actor=reviewer, channel="admin")
+    assert str(refused.value.detail) == "No such enrolment request is visible to you."
+    assert Employment.objects.count() == 1 and StaffReduction.objects.get().state == Decision.PENDING
