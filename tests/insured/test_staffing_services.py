@@ -175,6 +175,8 @@ def test_a_confirmed_enrolment_cannot_be_confirmed_again(employer, shanghai):
     with pytest.raises(Conflict) as refused:
         enrolment_confirm(event=request, actor=reviewer, channel="admin")
     assert refused.value.type_slug == "already-decided"
+    assert str(refused.value.detail) == "This enrolment is confirmed; it cannot be confirmed."
+    assert refused.value.extra == {"state": "confirmed", "allowed": []}
     assert Employment.objects.count() == 1
 
 
