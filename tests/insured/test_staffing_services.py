@@ -556,6 +556,8 @@ def test_a_confirmed_reduction_suspends_the_relationship_or_keeps_it_for_the_hei
     staff_reduction_confirm(reduction=reduce(employer, reason=reason), actor=clerk(shanghai), channel="admin")
     relationship = InsuranceRelationship.objects.get()
     assert (relationship.state, relationship.state_since) == (state, date(2026, 6, 30))
+    confirmed = StaffReduction.objects.get()  # confirmed without a note: none is recorded
+    assert (confirmed.decision_note, RelationshipEvent.objects.get(decides=confirmed.request_event).note) == ("", "")
     move = RelationshipEvent.objects.filter(relationship=relationship).order_by("-id").first()
     assert (move.reason, move.note, move.employer_id, move.effective_date) == (reason, note, employer.pk,
                                                                                date(2026, 6, 30))
