@@ -649,3 +649,79 @@ def test_a_clerk_files_a_change_only_for_a_registered_employer_of_their_region(s
     assert (refused.value.status, refused.value.type_slug) == (403, "permission-denied")
     assert refused.value.detail
     assert RegistrationApplication.objects.count() == 1
+
+
+# --- the filing's own checks, at the service (issue 21's mutation run: asserted nowhere before) ---------------
+
+def _submit_new(actor=None, **overrides):
+    values = {"kind": "new", "uscc": uscc(seed=7), "name": "上海新设有限公司", "employer_kind": "enterprise",
+              "region_code": "310101", "established_on": today_in_shanghai() - timedelta(days=10)}
+    values.update(overrides)
+    return registration_submit(actor=actor or Viewer(Kind.NOBODY), **values)
+
+
+@pytest.mark.parametrize(("overrides", "field", "code", "message"), [
+    ({"kind": "merger"}, "kind", "invalid_choice", "One of: new, change, cancellation."),
+    ({"employer_kind": "pirate"}, "employer_kind", "invalid_choice",
+     "One of: enterprise, government, public_institution, social_organisation, individual_business."),
+    ({"employer_kind": ""}, "employer_kind", "required", "The kind of employer is required."),
+    ({"name": "长" * 201}, "name", "max_length", "At most 200 characters."),
+    ({"contact_name": "长" * 101}, "contact_name", "max_length", "At most 100 characters."),
+    ({"contact_email": "not-an-address"}, "contact_email", "invalid", "Not a valid e-mail address."),
+    ({"contact_phone": 21055550000}, "contact_phone", "invalid", "Must be text."),
+    ({"risk_class": 9}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
+    ({"risk_class": True}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
+    ({"region_code": " "}, "region_code", "required", "Give the 6-digit code of the pooling region."),
+    ({"region_code": "999999"}, "region_code", "unknown_region", "Unknown pooling region '999999'."),
+    ({"established_on": None}, "established_on", "required", "Required for this kind of application."),
+])
+def test_each_fault_of_a_new_filing_is_named_on_its_field(shanghai, overrides, field, code, message):
+    with pytest.raises(ValidationFailed) as refused:
+        _submit_new(**overrides)
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [(field, code, message)]
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_a_region_without_an_office_takes_no_applications_and_a_clerk_names_only_their_own():
+    RegionFactory(code="310120")  # no office yet
+    with pytest.raises(ValidationFailed) as refused:
+        _submit_new(region_code="310120")
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+        ("region_code", "no_office", "No agency office serves region 310120 yet; it cannot take applications.")]
+    here, there = RegionFactory(code="310101"), RegionFactory(code="110105")
+    OfficeFactory(region=here), OfficeFactory(region=there)
+    with pytest.raises(ValidationFailed) as refused:
+        _submit_new(actor=clerk(there), region_code="310101")
+    assert str(refused.value.errors[0]["message"]) == "Unknown pooling region '310101', or not one you serve."
+    application, _ = _submit_new(actor=clerk(here), region_code="310101", risk_class=" 3 ")
+    assert (application.region, application.data["risk_class"]) == (here, 3)
+
+
+def test_a_wrong_check_character_passes_only_with_a_clerks_reason_kept_on_the_employer(shanghai):
+    good = uscc(seed=22)
+    bad = good[:17] + next(ch for ch in USCC_ALPHABET if ch != good[17])
+    with pytest.raises(ValidationFailed):  # a reason from an applicant is not enough
+        _submit_new(uscc=bad, uscc_override_reason="早期代码")
+    desk = clerk(shanghai)
+    with pytest.raises(ValidationFailed):  # a clerk must give the reason
+        _submit_new(actor=desk, uscc=bad, uscc_override_reason="  ")
+    application, _ = _submit_new(actor=desk, uscc=bad, uscc_override_reason=" 早期代码，见营业执照 ")
+    assert (application.uscc, application.data["uscc_override_reason"], application.data["uscc_override_by"]) == (
+        bad, "早期代码，见营业执照", desk.user_id)
+    employer = registration_approve(application=application, actor=clerk(shanghai, ("reviewer",))).employer
+    employer.refresh_from_db()
+    assert (employer.uscc, employer.uscc_override_reason, employer.uscc_override_by_id) == (
+        bad, "早期代码，见营业执照", desk.user_id)
+
+
+def test_a_resubmission_corrects_only_the_filings_fields(shanghai):
+    application, _ = _submit_new()
+    registration_return(application=application, actor=Viewer.system(), reason="请补充联系人。")
+    with pytest.raises(ValidationFailed) as refused:
+        registration_resubmit(application=application, actor=Viewer(Kind.NOBODY), corrections={"uscc": uscc(seed=8)})
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+        ("uscc", "not_correctable", "uscc cannot be corrected on resubmission.")]
+    resubmitted = registration_resubmit(application=application, actor=Viewer(Kind.NOBODY),
+                                        corrections={"contact_name": "李经理", "name": None})
+    assert (resubmitted.state, resubmitted.submissions, resubmitted.name, resubmitted.data["contact_name"]) == (
+        "submitted", 2, "上海新设有限公司", "李经理")

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.utils import translation
 
 from agency.deadlines import today_in_shanghai
+from agency.models import Deadline
 from common.access import Kind, Viewer
+from common.display import date_text, message_render
+from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from insured.models import (
     Decision,
@@ -171,6 +175,8 @@ def test_a_confirmed_enrolment_cannot_be_confirmed_again(employer, shanghai):
     with pytest.raises(Conflict) as refused:
         enrolment_confirm(event=request, actor=reviewer, channel="admin")
     assert refused.value.type_slug == "already-decided"
+    assert str(refused.value.detail) == "This enrolment is confirmed; it cannot be confirmed."
+    assert refused.value.extra == {"state": "confirmed", "allowed": []}
     assert Employment.objects.count() == 1
 
 
@@ -259,7 +265,8 @@ def test_rejecting_a_reduction_needs_a_note(employer, shanghai, note):
     reduction = reduce(employer)
     with pytest.raises(ValidationFailed) as refused:
         staff_reduction_reject(reduction=reduction, actor=clerk(shanghai), channel="admin", note=note)
-    assert refused.value.errors[0]["field"] == "note"
+    assert refused.value.errors == [{"field": "note", "code": "required",
+                                     "message": "Give the reason for rejecting the staff reduction."}]
     assert StaffReduction.objects.get().state == Decision.PENDING
 
 
@@ -337,3 +344,406 @@ def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_e
     suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION, relationship=relationship)
     assert (suspension.person_id, suspension.region_id, suspension.employer_id) == (
         relationship.person_id, shanghai.pk, employer.pk)
+
+
+# --- what the services' refusals and records tell a user (issue 21's mutation run, 2026-12-07) ------
+
+def _refusal(error):
+    return error.status, error.type_slug, str(error.detail), [(e["field"], e["code"], str(e["message"])) for e in error.errors]
+
+
+NOT_ENROLLABLE = (409, "not-enrollable", "This person cannot be enrolled by you with these details. Check the name and "
+                  "the number on the ID document; if both are right, the agency's counter will tell the person what "
+                  "their record needs.", [("document_number", "not_enrollable", "Not enrollable with these details.")])
+
+
+def test_a_portal_gets_one_answer_for_anothers_records_and_a_clerk_the_reason(employer, shanghai):
+    enrol(employer)
+    other = EmployerFactory(region=shanghai)
+    tries = {"open elsewhere": {"name": "周强"}, "another name": {"name": "周强强"}}
+    reasons = {"open elsewhere": (409, "open-employment", "This person has an open employment with another employer, "
+                                  "which must reduce staff first.", [("document_number", "open_employment",
+                                                                    "Open employment elsewhere.")]),
+               "another name": (409, "name-mismatch", "The name does not match the person registered under this "
+                                "document number.", [("name", "mismatch", "Check the name on the ID document.")])}
+    for what, given in tries.items():
+        for actor, expected in ((portal(other), NOT_ENROLLABLE), (clerk(shanghai), reasons[what])):
+            with pytest.raises(Conflict) as refused:
+                enrolment_submit(employer=other, document_number=ID, start_date=date(2026, 2, 2),
+                                 monthly_wage=Decimal("8000.00"), actor=actor, channel="api", **given)
+            assert _refusal(refused.value) == expected, (what, actor.kind)
+    assert list(Employment.objects.values_list("employer_id", flat=True)) == [employer.pk]
+
+
+def test_an_enrolment_already_on_the_roll_is_told_to_the_employer(employer):
+    enrol(employer)
+    with pytest.raises(Conflict) as refused:
+        enrol(employer, start=date(2026, 3, 2))
+    assert _refusal(refused.value) == (409, "already-enrolled", "This person is already on your staff.",
+                                       [("document_number", "already_enrolled", "Already on your staff.")])
+    assert Employment.objects.count() == 1
+
+
+@pytest.mark.parametrize("field", ["birth_date", "sex"])
+def test_a_passport_holder_enrolled_again_must_match_the_birth_date_and_sex_on_record(shanghai, field):
+    first, second = EmployerFactory(region=shanghai), EmployerFactory(region=shanghai)
+    given = {"birth_date": date(1980, 3, 4), "sex": "F"}
+    enrolment_submit(employer=first, document_type="passport", document_number="E12345670", name="Anna Berg",
+                     start_date=date(2026, 1, 5), monthly_wage=Decimal("9000.00"), actor=portal(first), channel="api",
+                     **given)
+    Employment.objects.update(end_date=date(2026, 1, 31))  # ended (shortcut: not the path under test)
+    changed = {**given, field: {"birth_date": date(1980, 3, 5), "sex": "M"}[field]}
+    with pytest.raises(Conflict) as refused:
+        enrolment_submit(employer=second, document_type="passport", document_number="E12345670", name="Anna Berg",
+                         start_date=date(2026, 2, 2), monthly_wage=Decimal("9000.00"), actor=clerk(shanghai),
+                         channel="admin", **changed)
+    assert _refusal(refused.value) == (409, "name-mismatch", "The details do not match the person registered under "
+                                       "this document number.", [(field, "mismatch", "Check the ID document.")])
+    with pytest.raises(Conflict) as refused:
+        enrolment_submit(employer=second, document_type="passport", document_number="E12345670", name="Anna Berg",
+                         start_date=date(2026, 2, 2), monthly_wage=Decimal("9000.00"), actor=portal(second),
+                         channel="api", **changed)
+    assert _refusal(refused.value) == NOT_ENROLLABLE
+    enrolment_submit(employer=second, document_type="passport", document_number="E12345670", name="Anna Berg",
+                     start_date=date(2026, 2, 2), monthly_wage=Decimal("9000.00"), actor=portal(second), channel="api",
+                     **given)
+    assert Employment.objects.get(end_date__isnull=True).employer == second
+
+
+@pytest.mark.parametrize("status", ["unregistered", "pending", "cancelled"])
+def test_only_a_registered_employer_enrols(shanghai, status):
+    employer = EmployerFactory(region=shanghai, registration_status=status)
+    with pytest.raises(Conflict) as refused:
+        enrol(employer)
+    assert _refusal(refused.value) == (409, "employer-not-registered", "Only a registered employer can enrol staff.",
+                                       [])
+    assert not InsuredPerson.objects.exists()
+
+
+@pytest.mark.parametrize(("wage", "accepted"), [("0.00", False), ("-1.00", False), ("0.01", True)])
+def test_the_monthly_wage_must_be_positive(employer, wage, accepted):
+    arguments = {"employer": employer, "document_number": ID, "name": "周强", "start_date": date(2026, 1, 5),
+                 "monthly_wage": Decimal(wage), "actor": portal(employer), "channel": "api"}
+    if accepted:
+        assert enrolment_submit(**arguments).employment.monthly_wage == Decimal(wage)
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        enrolment_submit(**arguments)
+    assert _refusal(refused.value)[3] == [("monthly_wage", "min_value", "The monthly wage must be positive.")]
+    assert str(refused.value.detail) == "The monthly wage must be positive."
+    assert not Employment.objects.exists()
+
+
+def test_an_overlap_with_the_employers_own_last_employment_is_told_to_it_and_anothers_is_not(employer, shanghai):
+    enrol(employer)
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2026, 6, 30)), actor=clerk(shanghai),
+                            channel="admin")
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(employer, start=date(2026, 6, 30))
+    assert _refusal(refused.value) == (400, "validation-error", "The previous employment ended on 2026-06-30; start after it.",
+                                       [("start_date", "overlaps", "The previous employment ended on 2026-06-30; start after it.")])
+    other = EmployerFactory(region=shanghai)
+    with pytest.raises(Conflict) as refused:
+        enrol(other, start=date(2026, 6, 30))
+    assert _refusal(refused.value) == NOT_ENROLLABLE
+    assert Employment.objects.count() == 1
+
+
+def test_a_pending_enrolment_keeps_its_wage_and_lateness_and_its_deadline_names_the_person(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    start = today_in_shanghai() - timedelta(days=40)
+    request = enrolment_submit(employer=employer, document_number=ID, name="周强", start_date=start,
+                               monthly_wage=Decimal("8765.43"), actor=portal(employer), channel="api")
+    assert (request.decision, request.late, request.details) == (Decision.PENDING, True,
+                                                                 {"monthly_wage": "8765.43"})
+    (deadline,) = Deadline.objects.filter(rule="enrolment_review")
+    masked = mask_document(ID)
+    assert (deadline.subject_id, deadline.starts_on, deadline.state) == (request.pk, today_in_shanghai(), "open")
+    assert deadline.subject_label == f"周强 {masked} {employer.name}"
+    with translation.override("zh-hans"):
+        assert message_render(deadline.subject_text_data) == (
+            f"{employer.name} 为 周强 ({masked}) 办理增员，自 {date_text(start)} 起")
+    with translation.override("en"):  # the date in the reader's format ("June 30, 2026"), not as stored
+        assert date_text(start) != start.isoformat()
+        assert message_render(deadline.subject_text_data) == (
+            f"enrolment of 周强 ({masked}) at {employer.name} from {date_text(start)}")
+    reviewer = clerk(shanghai)
+    enrolment_confirm(event=request, actor=reviewer, channel="admin")
+    employment = Employment.objects.get()
+    assert (employment.monthly_wage, employment.enrolled_late, employment.start_date) == (Decimal("8765.43"), True,
+                                                                                          start)
+    deadline.refresh_from_db()
+    assert deadline.state == "met" and deadline.closed_at is not None
+
+
+def test_a_reduction_awaiting_review_has_a_deadline_naming_the_person_closed_by_the_decision(employer, shanghai):
+    enrol(employer)
+    reduction = reduce(employer, last_day=date(2026, 6, 30))
+    (deadline,) = Deadline.objects.filter(rule="staff_reduction_review")
+    masked = mask_document(ID)
+    assert (deadline.subject_id, deadline.starts_on, deadline.region_id) == (reduction.pk, today_in_shanghai(),
+                                                                             shanghai.pk)
+    assert deadline.subject_label == f"周强 {masked} {employer.name}"
+    with translation.override("en"):
+        assert message_render(deadline.subject_text_data) == (
+            f"周强 ({masked}) leaves {employer.name} on {date_text(date(2026, 6, 30))}")
+    reviewer = clerk(shanghai)
+    confirmed = staff_reduction_confirm(reduction=reduction, actor=reviewer, channel="admin", note="材料齐全")
+    deadline.refresh_from_db()
+    assert deadline.state == "met" and deadline.closed_at is not None
+    confirmed.refresh_from_db()
+    assert (confirmed.state, confirmed.decided_by_id, confirmed.decision_note) == (Decision.CONFIRMED,
+                                                                                  reviewer.user_id, "材料齐全")
+    assert confirmed.decided_at is not None
+    assert Employment.objects.get().end_date == date(2026, 6, 30)
+
+
+def test_a_reduction_names_the_field_it_refuses(employer):
+    enrol(employer, start=date(2026, 1, 5))
+    cases = [
+        ({"reason": "holiday"}, ("reason", "invalid_choice"),
+         "Unknown reason 'holiday'; one of: resignation, dismissal, end_of_contract, retirement, death, other.",
+         "Unknown reason 'holiday'; one of: resignation, dismissal, end_of_contract, retirement, death, other."),
+        ({"document_number": resident_id(seq=901)}, ("document_number", "not_on_staff"),
+         "No person with this document number is on your staff.", "Not on your staff."),
+        ({"last_day": date(2026, 1, 4)}, ("last_day", "before_start"),
+         "The last working day is before the start of employment (2026-01-05).",
+         "The last working day is before the start of employment (2026-01-05)."),
+    ]
+    for given, fault, detail, message in cases:
+        arguments = {"employer": employer, "document_number": ID, "last_day": date(2026, 6, 30),
+                     "reason": "resignation", "actor": portal(employer), "channel": "api", **given}
+        with pytest.raises((ValidationFailed, NotFound)) as refused:
+            staff_reduction_submit(**arguments)
+        assert _refusal(refused.value)[3] == [(*fault, message)] and str(refused.value.detail) == detail, given
+    assert not StaffReduction.objects.exists()
+
+
+def test_a_reduction_finds_the_number_as_typed_and_refuses_a_second_while_one_is_pending(employer):
+    enrol(employer)
+    first = reduce(employer, number=f"  {ID.lower()} ")
+    assert first.person.document_number == ID and first.state == Decision.PENDING
+    with pytest.raises(Conflict) as refused:
+        reduce(employer, last_day=date(2026, 5, 31))
+    assert _refusal(refused.value) == (409, "duplicate-reduction",
+                                       "A staff reduction for this person is already awaiting confirmation.", [])
+    assert StaffReduction.objects.count() == 1
+
+
+def test_a_reductions_documents_and_note_are_kept_on_its_request(employer, shanghai):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    enrol(employer)
+    reduction = staff_reduction_submit(
+        employer=employer, document_number=ID, last_day=date(2026, 6, 30), reason="dismissal", note="严重违纪",
+        actor=portal(employer, client_id="hr-app"), channel="api",
+        documents=[(SimpleUploadedFile("解除通知.pdf", b"%PDF-1.4 notice", content_type="application/pdf"), "other")])
+    request = reduction.request_event
+    assert (request.kind, request.decision, request.reason, request.note, request.effective_date) == (
+        EventKind.STAFF_REDUCTION, Decision.PENDING, "dismissal", "严重违纪", date(2026, 6, 30))
+    (document,) = request.documents.all()
+    assert (document.original_name, document.kind, document.uploaded_by, document.region_id) == (
+        "解除通知.pdf", "other", "client:hr-app", shanghai.pk)
+    assert (reduction.reason, reduction.last_day, reduction.region_id) == ("dismissal", date(2026, 6, 30), shanghai.pk)
+
+
+@pytest.mark.parametrize(("reason", "state", "note"), [
+    ("resignation", RelationshipState.SUSPENDED, "Account kept."),
+    ("death", RelationshipState.AWAITING_REFUND, "Account kept; awaiting the heirs' refund.")])
+def test_a_confirmed_reduction_suspends_the_relationship_or_keeps_it_for_the_heirs(employer, shanghai, reason, state,
+                                                                                    note):
+    enrol(employer)
+    staff_reduction_confirm(reduction=reduce(employer, reason=reason), actor=clerk(shanghai), channel="admin")
+    relationship = InsuranceRelationship.objects.get()
+    assert (relationship.state, relationship.state_since) == (state, date(2026, 6, 30))
+    confirmed = StaffReduction.objects.get()  # confirmed without a note: none is recorded
+    assert (confirmed.decision_note, RelationshipEvent.objects.get(decides=confirmed.request_event).note) == ("", "")
+    move = RelationshipEvent.objects.filter(relationship=relationship).order_by("-id").first()
+    assert (move.reason, move.note, move.employer_id, move.effective_date) == (reason, note, employer.pk,
+                                                                               date(2026, 6, 30))
+
+
+def test_enrolment_elsewhere_suspends_the_active_relationship_and_a_return_resumes_it(shanghai, beijing):
+    there, here = EmployerFactory(region=beijing), EmployerFactory(region=shanghai)
+    enrol(there, start=date(2025, 1, 6))
+    Employment.objects.update(end_date=date(2025, 12, 31))  # ended there (shortcut: not the path under test)
+    enrol(here, start=date(2026, 1, 5))
+    states = dict(InsuranceRelationship.objects.values_list("region_id", "state"))
+    assert states == {beijing.pk: RelationshipState.SUSPENDED, shanghai.pk: RelationshipState.ACTIVE}
+    suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION)
+    assert (suspension.region_id, suspension.effective_date, suspension.note) == (
+        beijing.pk, date(2026, 1, 5), "Enrolled in another pooling region; kept until transferred.")
+    reviewer = clerk(shanghai)
+    staff_reduction_confirm(reduction=reduce(here, last_day=date(2026, 3, 31)), actor=reviewer, channel="admin")
+    reviewer = reviewer.label()
+    enrol(there, start=date(2026, 4, 1))
+    states = dict(InsuranceRelationship.objects.values_list("region_id", "state"))
+    assert states == {beijing.pk: RelationshipState.ACTIVE, shanghai.pk: RelationshipState.SUSPENDED}
+    resumption = RelationshipEvent.objects.get(kind=EventKind.RESUMPTION)
+    assert (resumption.region_id, resumption.effective_date, resumption.employer_id) == (beijing.pk, date(2026, 4, 1),
+                                                                                          there.pk)
+    assert InsuredPerson.objects.get().region == beijing
+    # every change written once, in the order it happened, by whoever made it
+    assert trail() == [
+        (EventKind.RELATIONSHIP_OPENED, beijing.pk, there.pk, date(2025, 1, 6), "client:tests", "api"),
+        (EventKind.ENROLMENT, beijing.pk, there.pk, date(2025, 1, 6), "client:tests", "api"),
+        (EventKind.SUSPENSION, beijing.pk, None, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.RELATIONSHIP_OPENED, shanghai.pk, here.pk, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.ENROLMENT, shanghai.pk, here.pk, date(2026, 1, 5), "client:tests", "api"),
+        (EventKind.STAFF_REDUCTION, shanghai.pk, here.pk, date(2026, 3, 31), "client:tests", "api"),
+        (EventKind.SUSPENSION, shanghai.pk, here.pk, date(2026, 3, 31), reviewer, "admin"),
+        (EventKind.STAFF_REDUCTION, shanghai.pk, here.pk, date(2026, 3, 31), reviewer, "admin"),
+        (EventKind.RESUMPTION, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api"),
+        (EventKind.ENROLMENT, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api")]
+
+
+def trail():
+    return list(RelationshipEvent.objects.order_by("id").values_list("kind", "region_id", "employer_id",
+                                                                     "effective_date", "actor", "channel"))
+
+
+@pytest.mark.parametrize("review", [False, True])
+def test_a_flexible_worker_hired_stops_paying_for_themselves_and_pays_again_after_leaving(shanghai, review):
+    """The staffing services tell the flexible workers' hook (insured.hooks) of each employment that starts
+    or ends, whether it takes effect at once or on a clerk's confirmation; a death starts nothing again."""
+    from flexible.services.enrolment import month_add, month_of
+    from tests.flexible.factories import enrolled, flexible_region, person_in
+
+    flexible_region(shanghai)
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=review, reduction_needs_confirmation=review)
+    reviewer = clerk(shanghai)
+    this_month = month_of(today_in_shanghai())
+    person, heir_case = person_in(shanghai), person_in(shanghai)
+    employer = EmployerFactory(region=shanghai)
+    for who in (person, heir_case):
+        enrolled(who, start=month_add(this_month, -3))
+        request = enrolment_submit(employer=employer, document_number=who.document_number, name=who.name,
+                                   start_date=month_add(this_month, -2), monthly_wage=Decimal("9000.00"),
+                                   actor=portal(employer), channel="api")
+        if review:
+            enrolment_confirm(event=request, actor=reviewer, channel="admin")
+    for who, reason in ((person, "resignation"), (heir_case, "death")):
+        reduction = staff_reduction_submit(employer=employer, document_number=who.document_number,
+                                           last_day=month_add(this_month, -1) + timedelta(days=9), reason=reason,
+                                           actor=portal(employer), channel="api")
+        if review:
+            staff_reduction_confirm(reduction=reduction, actor=reviewer, channel="admin")
+
+    def switches(who):
+        return list(RelationshipEvent.objects.filter(person=who, kind__in=[EventKind.FLEXIBLE_STARTED,
+                                                                            EventKind.FLEXIBLE_STOPPED])
+                    .order_by("id").values_list("kind", "effective_date"))
+
+    assert switches(person) == [(EventKind.FLEXIBLE_STARTED, month_add(this_month, -3)),
+                                (EventKind.FLEXIBLE_STOPPED, month_add(this_month, -2)),
+                                (EventKind.FLEXIBLE_STARTED, this_month)]
+    assert switches(heir_case) == [(EventKind.FLEXIBLE_STARTED, month_add(this_month, -3)),
+                                   (EventKind.FLEXIBLE_STOPPED, month_add(this_month, -2))]
+    assert InsuranceRelationship.objects.get(person=heir_case).state == RelationshipState.AWAITING_REFUND
+
+
+def test_an_enrolment_with_a_mistyped_number_names_the_field_and_the_expected_check_character(employer):
+    wrong = ID[:-1] + ("0" if ID[-1] != "0" else "1")
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(employer, number=wrong)
+    (error,) = refused.value.errors
+    assert (error["field"], error["code"], error["expected"]) == ("document_number", "check_character", ID[-1])
+    assert str(error["message"]) == f"The check character is {wrong[-1]}, but the first 17 digits give {ID[-1]}."
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(employer, number=ID[:-2])
+    (error,) = refused.value.errors
+    assert (error["field"], error["code"]) == ("document_number", "format") and "expected" not in error
+    assert not InsuredPerson.objects.exists()
+
+
+def test_each_refusal_of_a_caller_says_what_is_not_visible_or_not_theirs(employer, shanghai, beijing):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    request = enrol(employer)
+    with pytest.raises(NotFound) as refused:
+        enrolment_confirm(event=request, actor=clerk(beijing), channel="admin")
+    assert str(refused.value.detail) == "No such enrolment request is visible to you."
+    enrolment_confirm(event=request, actor=clerk(shanghai), channel="admin")
+    reduction = reduce(employer)
+    for decide in (staff_reduction_confirm, staff_reduction_reject):
+        with pytest.raises(NotFound) as refused:
+            decide(reduction=reduction, actor=clerk(beijing), channel="admin", note="不符合")
+        assert str(refused.value.detail) == "No such staff reduction is visible to you."
+    with pytest.raises(NotFound) as refused:
+        enrolment_submit(employer=employer, document_number=resident_id(seq=88), name="吴敏",
+                         start_date=date(2026, 1, 5), monthly_wage=Decimal("9000.00"), actor=clerk(beijing),
+                         channel="admin")
+    assert str(refused.value.detail) == "No such employer is visible to you."
+    with pytest.raises(Forbidden) as refused:
+        enrolment_submit(employer=employer, document_number=resident_id(seq=88), name="吴敏",
+                         start_date=date(2026, 1, 5), monthly_wage=Decimal("9000.00"),
+                         actor=portal(EmployerFactory(region=shanghai)), channel="api")
+    assert str(refused.value.detail) == "A portal files for its own employer only."
+
+
+def test_a_new_start_is_checked_against_the_latest_of_several_past_employments(employer, shanghai):
+    reviewer = clerk(shanghai)
+    enrol(employer, start=date(2025, 1, 6))
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2025, 3, 31)), actor=reviewer, channel="admin")
+    enrol(employer, start=date(2025, 6, 2))
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2026, 6, 30)), actor=reviewer, channel="admin")
+    with pytest.raises(ValidationFailed) as refused:
+        enrolment_submit(employer=EmployerFactory(region=shanghai), document_number=ID, name="周强",
+                         start_date=date(2026, 5, 4), monthly_wage=Decimal("9000.00"), actor=reviewer, channel="admin")
+    assert _refusal(refused.value)[3] == [("start_date", "overlaps",
+                                           "The previous employment ended on 2026-06-30; start after it.")]
+
+
+def test_a_confirmed_return_to_the_region_resumes_the_kept_relationship(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    reviewer = clerk(shanghai)
+    enrolment_confirm(event=enrol(employer, start=date(2025, 1, 6)), actor=reviewer, channel="admin")
+    staff_reduction_confirm(reduction=reduce(employer, last_day=date(2025, 12, 31)), actor=reviewer, channel="admin")
+    decision = enrolment_confirm(event=enrol(employer, start=date(2026, 2, 2)), actor=reviewer, channel="admin")
+    relationship = InsuranceRelationship.objects.get()  # the same one, kept while suspended
+    assert (relationship.state, relationship.state_since) == (RelationshipState.ACTIVE, date(2026, 2, 2))
+    assert [kind for kind, *_ in trail()][-3:] == [EventKind.ENROLMENT, EventKind.RESUMPTION, EventKind.ENROLMENT]
+    assert (decision.decision, decision.actor, decision.channel, decision.employment.start_date) == (
+        Decision.CONFIRMED, reviewer.label(), "admin", date(2026, 2, 2))
+
+
+def test_a_number_ending_in_x_is_found_however_it_is_typed_and_a_one_day_employment_can_end(employer, shanghai):
+    number = resident_id(region="310101", born=date(1988, 8, 8), seq=5)
+    assert number.endswith("X")
+    enrol(employer, number=f" {number.lower()} ", start=date(2026, 3, 2))
+    assert InsuredPerson.objects.get().document_number == number
+    reduction = reduce(employer, number=number.lower(), last_day=date(2026, 3, 2))  # the day it started
+    assert (reduction.person.document_number, reduction.last_day) == (number, date(2026, 3, 2))
+
+
+def test_an_employer_cannot_reduce_anothers_staff(employer, shanghai):
+    enrol(employer)
+    other = EmployerFactory(region=shanghai)
+    with pytest.raises(NotFound) as refused:
+        reduce(other)
+    assert _refusal(refused.value)[3] == [("document_number", "not_on_staff", "Not on your staff.")]
+    assert not StaffReduction.objects.exists() and Employment.objects.get().end_date is None
+
+
+def test_a_pending_enrolment_is_checked_again_when_confirmed(employer, shanghai, beijing):
+    """Between the request and its confirmation the person may have been enrolled elsewhere: the clerk is
+    told why (the same check as at filing), and nothing is written."""
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    request = enrol(employer, start=date(2026, 1, 5))
+    enrol(EmployerFactory(region=beijing), start=date(2026, 1, 12))  # effective at once there
+    with pytest.raises(Conflict) as refused:
+        enrolment_confirm(event=request, actor=clerk(shanghai), channel="admin")
+    assert _refusal(refused.value) == (409, "open-employment", "This person has an open employment with another "
+                                       "employer, which must reduce staff first.",
+                                       [("document_number", "open_employment", "Open employment elsewhere.")])
+    assert list(Employment.objects.values_list("employer__region", flat=True)) == [beijing.pk]
+
+
+def test_only_an_enrolment_request_can_be_confirmed_as_one(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, enrolment_needs_confirmation=True)
+    reviewer = clerk(shanghai)
+    enrolment_confirm(event=enrol(employer), actor=reviewer, channel="admin")
+    reduction = reduce(employer)  # its request is a pending event of the same person and employer
+    with pytest.raises(NotFound) as refused:
+        enrolment_confirm(event=reduction.request_event, actor=reviewer, channel="admin")
+    assert str(refused.value.detail) == "No such enrolment request is visible to you."
+    assert Employment.objects.count() == 1 and StaffReduction.objects.get().state == Decision.PENDING
