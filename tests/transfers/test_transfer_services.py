@@ -224,6 +224,10 @@ def test_an_open_employment_in_the_old_region_refuses_the_transfer(shanghai):
         transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai), channel="admin",
                        person=m.person)
     assert refused.value.type_slug == "open-employment" and "reduce staff" in refused.value.detail
+    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai),
+                                           channel="admin", person=m.person)) == (
+        409, "open-employment", f"原参保地的{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。",
+        [("from_region", "open_employment", "在该地区有未终止的劳动关系。")])
 
 
 # --- the three steps, amounts from the ledger ----------------------------------------------------------
@@ -807,3 +811,45 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
     assert (moved_in.effective_date, moved_in.channel, moved_in.note, moved_in.actor_user_id, moved_in.details) == (
         today, "admin", "Relationship and funds received from another region.", desk.user_id,
         {"transfer_id": transfer.pk, "months": 60, "account_amount": "8000.10", "pooled_amount": "100.00"})
+
+
+def test_a_person_transfers_from_two_old_regions_at_once_and_a_stranger_sees_no_transfer(shanghai, beijing):
+    outside = region("440106", "天河区", "广东省", external=True)  # also contributed with another agency
+    m = mover(shanghai, beijing)
+    first = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    second = transfer_apply(from_region=outside, actor=person_viewer(m.person), channel="api")
+    assert {(t.from_region.code, t.state) for t in (first, second)} == {("310101", "applied"), ("440106", "applied")}
+    stranger = clerk(region("320102", "玄武区", "江苏省"))
+    assert _refused(lambda: transfer_accept(transfer=first, actor=stranger, channel="admin")) == (
+        404, "not-found", "没有您可查看的此项转移。", [])
+
+
+def test_a_man_of_50_gets_no_temporary_account_within_one_pooling_or_toward_another_agency(shanghai):
+    a = region("310104", "徐汇区", "上海市", pooling_area="310000")
+    b = region("310105", "长宁区", "上海市", pooling_area="310000")
+    m = mover(a, b, born=date(1970, 3, 1), seq=123)
+    assert temporary_account_applies(m.person, b, today_in_shanghai())  # Art. 6 would apply between poolings
+    within = transfer_apply(from_region=a, actor=person_viewer(m.person), channel="api")
+    assert transfer_accept(transfer=within, actor=clerk(b), channel="admin").state == TransferState.COMPLETED
+    outside = region("440106", "天河区", "广东省", external=True)
+    other = mover(shanghai, region("110105", "朝阳区", "北京市"), born=date(1970, 3, 1), seq=131, enrol_new=False)
+    assert temporary_account_applies(other.person, outside, today_in_shanghai())
+    desk = clerk(shanghai)
+    toward = transfer_apply(from_region=shanghai, to_region=outside, actor=desk, channel="admin", person=other.person)
+    accepted = transfer_accept(transfer=toward, actor=desk, channel="admin", letter_number="粤接3",
+                               documents=[(_voucher(), "other")])
+    assert accepted.state == TransferState.ACCEPTED  # the other agency decides its own temporary account
+    assert not TemporaryAccount.objects.exists()
+
+
+def test_an_old_relationship_no_longer_suspended_is_not_transferred_out(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    InsuranceRelationship.objects.filter(person=m.person, region=shanghai).update(
+        state=RelationshipState.AWAITING_REFUND)  # meanwhile: the person died, the heirs await the refund
+    with translation.override("zh-hans"):
+        awaiting = str(RelationshipState.AWAITING_REFUND.label)
+    assert _refused(lambda: transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")) == (
+        409, "relationship-not-suspended", f"原参保关系为{awaiting}；只有已中止的参保关系才能转移。", [])
+    assert Transfer.objects.get(pk=transfer.pk).state == TransferState.ACCEPTED
