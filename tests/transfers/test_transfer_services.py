@@ -494,6 +494,8 @@ def test_toward_an_external_region_the_old_region_records_the_letter_and_sends_t
     assert out.state == TransferState.COMPLETED and out.pooled_amount == Decimal("5760.00")
     assert out.form["to_region"] == "440106"
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_COMPLETION).exists()
+    assert Transfer.objects.get(pk=transfer.pk).completed_on == today_in_shanghai()  # our side is done
+    assert TransferEvent.objects.get(transfer=transfer, kind="transferred_out").details["external"] is True
 
 
 def test_from_an_external_region_the_new_region_records_the_form_and_checks_the_funds(beijing):
@@ -853,3 +855,21 @@ def test_an_old_relationship_no_longer_suspended_is_not_transferred_out(shanghai
     assert _refused(lambda: transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")) == (
         409, "relationship-not-suspended", f"原参保关系为{awaiting}；只有已中止的参保关系才能转移。", [])
     assert Transfer.objects.get(pk=transfer.pk).state == TransferState.ACCEPTED
+
+
+def test_an_account_of_a_few_fen_is_transferred_out_and_an_empty_one_posts_nothing(shanghai, beijing):
+    from tests.accounts.factories import account_for, credit
+
+    small, empty = mover(shanghai, beijing), mover(shanghai, beijing, seq=125, name="赵六")
+    credit(account_for(small.person), "0.50", posted_on=date(2026, 1, 20))
+    account_for(empty.person)
+    for m in (small, empty):
+        transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+        transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+        transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    small_out = Transfer.objects.get(person=small.person)
+    assert Decimal("0.50") <= small_out.account_amount < Decimal("1.00")
+    assert AccountEntry.objects.get(kind=EntryKind.TRANSFER_OUT).amount == -small_out.account_amount
+    assert PensionAccount.objects.get(person=small.person).balance == 0
+    assert Transfer.objects.get(person=empty.person).account_amount == Decimal("0.00")
+    assert not AccountEntry.objects.filter(account__person=empty.person, kind=EntryKind.TRANSFER_OUT).exists()
