@@ -768,7 +768,11 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
     assert (event.region, event.channel, event.details) == (beijing, "admin", recorded.form)
     assert event.documents.get().region == beijing
     masked = mask_document(m.person.document_number)
-    assert deadline_of(transfer, TransferRule.TRANSFER_COMPLETION).subject_label == f"李明 {masked} 440106->110105"
+    step3 = deadline_of(transfer, TransferRule.TRANSFER_COMPLETION)
+    assert step3.subject_label == f"李明 {masked} 440106->110105"
+    with translation.override("en"):
+        assert message_render(step3.subject_text_data) == (
+            f"transfer of 李明 ({masked}) from 440106 天河区 to 110105 朝阳区, step 3")
 
     assert _refused(lambda: transfer_complete(transfer=transfer, actor=desk, channel="admin")) == (
         409, "funds-not-recorded", "办结前请先登记到账资金。", [])
