@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 
 from accounts.models import AccountEntry, EntryKind, PensionAccount
+from agency.deadlines import today_in_shanghai
 from agency.models import CalendarDay, CalendarYear, Deadline, DeadlineState, Province
 from agency.workdays import add_working_days
 from common.access import Viewer, scope
-from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from common.display import message_render
+from common.identifiers import mask_document
+from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
 from insured.models import (
     Decision,
     Employment,
@@ -36,6 +40,7 @@ from transfers.services.transfers import (
     transfer_accept,
     transfer_apply,
     transfer_complete,
+    transfer_form_record,
     transfer_funds_record,
     transfer_out,
     transfer_refuse,
@@ -219,6 +224,10 @@ def test_an_open_employment_in_the_old_region_refuses_the_transfer(shanghai):
         transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai), channel="admin",
                        person=m.person)
     assert refused.value.type_slug == "open-employment" and "reduce staff" in refused.value.detail
+    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai),
+                                           channel="admin", person=m.person)) == (
+        409, "open-employment", f"原参保地的{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。",
+        [("from_region", "open_employment", "在该地区有未终止的劳动关系。")])
 
 
 # --- the three steps, amounts from the ledger ----------------------------------------------------------
@@ -393,6 +402,17 @@ def test_within_a_province_with_provincial_pooling_only_the_records_move_in_one_
     done = transfer_accept(transfer=transfer, actor=clerk(ningbo), channel="admin")
     assert done.state == TransferState.COMPLETED and done.pooled_amount == 0 and done.months == 6
     assert not AccountEntry.objects.filter(kind__in=[EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN]).exists()
+    done = Transfer.objects.get(pk=done.pk)
+    today = today_in_shanghai()
+    assert (done.decision_rule, done.letter_on, done.completed_on, done.pooled_months, done.account_amount) == (
+        "records only: one pooling", today, today, 6, Decimal("0.00"))
+    assert (done.form["months"], done.form["account_amount"], done.form["pooled_amount"]) == (6, "0.00", "0.00")
+    moved_in = RelationshipEvent.objects.get(relationship__region=ningbo, kind=EventKind.TRANSFERRED_IN)
+    assert (moved_in.effective_date, moved_in.channel, moved_in.note, moved_in.details) == (
+        today, "admin", "Records received from another region of the same pooling.",
+        {"transfer_id": transfer.pk, "months": 6})
+    completed = TransferEvent.objects.get(transfer=transfer, kind="completed")
+    assert completed.details == {"records_only": True, "months": 6, "informed_by": m.person.statement_delivery}
     assert PensionAccount.objects.get(person=m.person).balance == balance
     assert InsuranceRelationship.objects.get(person=m.person, region=hangzhou).state == RelationshipState.TRANSFERRED
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
@@ -438,6 +458,14 @@ def test_the_new_region_opens_a_temporary_account_and_the_relationship_stays(sha
     assert decided.state == TransferState.TEMPORARY_ACCOUNT and "第六条" in decided.decision_rule
     temporary = TemporaryAccount.objects.get(transfer=transfer)
     assert temporary.region == beijing and temporary.kept_relationship.region == shanghai
+    assert (temporary.person, temporary.relationship, temporary.rule, temporary.opened_on) == (
+        m.person, InsuranceRelationship.objects.get(person=m.person, region=beijing), "国办发〔2009〕66号 第六条",
+        date(2026, 11, 25))
+    assert Transfer.objects.get(pk=transfer.pk).decision_rule == "国办发〔2009〕66号 第六条"
+    opened = TransferEvent.objects.get(transfer=transfer, kind="temporary_account")
+    assert (opened.region, opened.channel, opened.details) == (beijing, "admin", {"rule": "国办发〔2009〕66号 第六条"})
+    assert opened.note == ("The relationship stays in the old region; a temporary contribution account is opened "
+                           "in the new region.")
     assert InsuranceRelationship.objects.get(person=m.person, region=shanghai).state == RelationshipState.SUSPENDED
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
 
@@ -466,6 +494,8 @@ def test_toward_an_external_region_the_old_region_records_the_letter_and_sends_t
     assert out.state == TransferState.COMPLETED and out.pooled_amount == Decimal("5760.00")
     assert out.form["to_region"] == "440106"
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_COMPLETION).exists()
+    assert Transfer.objects.get(pk=transfer.pk).completed_on == today_in_shanghai()  # our side is done
+    assert TransferEvent.objects.get(transfer=transfer, kind="transferred_out").details["external"] is True
 
 
 def test_from_an_external_region_the_new_region_records_the_form_and_checks_the_funds(beijing):
@@ -515,3 +545,335 @@ def test_clerks_of_both_regions_and_the_person_see_a_transfer_an_employer_and_ot
         transfer_accept(transfer=transfer, actor=clerk(region("440106", "天河区", "广东省")), channel="admin")
     with pytest.raises(Forbidden):
         transfer_accept(transfer=transfer, actor=portal(m.new_employer), channel="api")
+
+
+# --- what each step keeps, and its refusals as a Chinese clerk reads them ------------------------------------
+
+def _refused(call, kind=ApplicationError):
+    """The problem `call` raises, told in Chinese: (status, type, detail, [(field, code, message)])."""
+    with translation.override("zh-hans"), pytest.raises(kind) as refused:
+        call()
+    problem = refused.value
+    return (problem.status, problem.type_slug, problem.detail,
+            [(e["field"], e["code"], e["message"]) for e in problem.errors])
+
+
+def _voucher(name="voucher.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4 " + name.encode(), content_type="application/pdf")
+
+
+def test_each_steps_deadline_names_the_person_masked_and_both_regions_in_the_clerks_language(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    masked = mask_document(m.person.document_number)
+    assert masked != m.person.document_number
+    deadlines = Deadline.objects.filter(subject_type=ContentType.objects.get_for_model(Transfer),
+                                        subject_id=transfer.pk).order_by("id")
+    assert [(d.rule, d.region) for d in deadlines] == [(TransferRule.TRANSFER_ACCEPTANCE, beijing),
+                                                       (TransferRule.TRANSFER_OUT, shanghai),
+                                                       (TransferRule.TRANSFER_COMPLETION, beijing)]
+    for step, deadline in enumerate(deadlines, start=1):  # the queue finds it by name; the number never whole
+        assert deadline.subject_label == f"李明 {masked} 310101->110105"
+        with translation.override("zh-hans"):
+            assert message_render(deadline.subject_text_data) == (
+                f"李明 ({masked}) 从 310101 黄浦区 转移至 110105 朝阳区，第{step}步")
+        with translation.override("en"):
+            assert message_render(deadline.subject_text_data) == (
+                f"transfer of 李明 ({masked}) from 310101 黄浦区 to 110105 朝阳区, step {step}")
+
+
+def test_each_refusal_of_an_application_names_its_field_in_the_callers_language(shanghai, beijing):
+    m = mover(shanghai, beijing, enrol_new=False)
+    viewer = person_viewer(m.person)
+    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=viewer, channel="api")) == (
+        409, "not-enrolled", "您目前未在任何地区参保；请先在新参保地参保。",
+        [("to_region", "not_enrolled", "未在新参保地参保。")])
+    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=beijing, actor=viewer, channel="api")) == (
+        409, "not-enrolled", "此人未在新参保地 110105 参保；请先在当地参保。",
+        [("to_region", "not_enrolled", "未在新参保地参保。")])
+    enrol(m.new_employer, m.number, "李明", date(2026, 7, 1))
+    assert _refused(lambda: transfer_apply(from_region=beijing, actor=viewer, channel="api")) == (
+        400, "validation-error", "原参保地与新参保地相同。", [("from_region", "same_region", "原参保地与新参保地相同。")])
+    guangzhou = region("440106", "天河区", "广东省")
+    assert _refused(lambda: transfer_apply(from_region=guangzhou, actor=viewer, channel="api")) == (
+        404, "not-found", "在 440106 没有参保关系。", [("from_region", "no_relationship", "该地无参保关系。")])
+    # a relationship awaiting its refund to heirs is not transferred
+    old = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
+    InsuranceRelationship.objects.filter(pk=old.pk).update(state=RelationshipState.AWAITING_REFUND)
+    with translation.override("zh-hans"):
+        awaiting = str(RelationshipState.AWAITING_REFUND.label)
+    with translation.override("zh-hans"), pytest.raises(Conflict) as not_suspended:
+        transfer_apply(from_region=shanghai, to_region=beijing, actor=viewer, channel="api")
+    assert (not_suspended.value.type_slug, not_suspended.value.detail, not_suspended.value.extra) == (
+        "relationship-not-suspended", f"310101 的参保关系为{awaiting}；只有已中止的参保关系才能转移。",
+        {"state": RelationshipState.AWAITING_REFUND})
+    InsuranceRelationship.objects.filter(pk=old.pk).update(state=RelationshipState.SUSPENDED)
+    assert not Transfer.objects.exists()
+    transfer_apply(from_region=shanghai, actor=viewer, channel="api")
+    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=clerk(beijing), channel="admin",
+                                           person=m.person)) == (409, "duplicate-transfer", "该参保关系的转移正在办理中。", [])
+
+
+def test_the_application_keeps_who_filed_it_how_with_its_note_and_vouchers(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    desk = clerk(beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=desk, channel="admin", person=m.person, note="本人到窗口申请",
+                              documents=[(_voucher("id.pdf"), "other")])
+    transfer = Transfer.objects.get(pk=transfer.pk)
+    assert (transfer.filed_by, transfer.channel, transfer.filed_on) == (desk.label(), "admin", today_in_shanghai())
+    assert transfer.from_relationship == InsuranceRelationship.objects.get(person=m.person, region=shanghai)
+    assert transfer.to_relationship == InsuranceRelationship.objects.get(person=m.person, region=beijing)
+    applied = TransferEvent.objects.get(transfer=transfer)
+    assert (applied.kind, applied.region, applied.channel, applied.note, applied.actor_user_id, applied.details) == (
+        "applied", beijing, "admin", "本人到窗口申请", desk.user_id, {"kind": TransferKind.FUNDS})
+    voucher = applied.documents.get()
+    assert (voucher.original_name, voucher.region, voucher.uploaded_by) == ("id.pdf", beijing, desk.label())
+    assert list(transfer.documents.all()) == [voucher]
+
+
+def test_toward_an_external_region_the_vouchers_and_the_letter_belong_to_the_old_region(shanghai):
+    outside = region("440106", "天河区", "广东省", external=True)
+    m = mover(shanghai, region("110105", "朝阳区", "北京市"), enrol_new=False)
+    desk = clerk(shanghai)
+    transfer = transfer_apply(from_region=shanghai, to_region=outside, actor=desk, channel="admin", person=m.person,
+                              documents=[(_voucher("application.pdf"), "other")])
+    assert TransferEvent.objects.get(transfer=transfer).documents.get().region == shanghai
+    needs_letter = (400, "validation-error", "请登记对方的函：函号及扫描件。",
+                    [("letter_number", "required", "请登记对方的函：函号及扫描件。")])
+    assert _refused(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin",
+                                            letter_number="粤接2026-9")) == needs_letter  # no scanned letter
+    assert _refused(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin", letter_number=" ",
+                                            documents=[(_voucher(), "other")])) == needs_letter  # no number
+    accepted = transfer_accept(transfer=transfer, actor=desk, channel="post", letter_number=" 粤接2026-9 ",
+                               documents=[(_voucher("letter.pdf"), "other")])
+    accepted = Transfer.objects.get(pk=accepted.pk)
+    assert (accepted.letter_number, accepted.letter_on) == ("粤接2026-9", today_in_shanghai())
+    letter = TransferEvent.objects.get(transfer=transfer, kind="letter_received")
+    assert (letter.region, letter.channel, letter.details) == (shanghai, "post", {"letter_number": "粤接2026-9"})
+    assert letter.documents.get().region == shanghai
+
+
+def test_the_new_regions_consent_is_numbered_and_dated_and_a_refusal_keeps_its_reason(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    desk = clerk(beijing)
+    accepted = Transfer.objects.get(pk=transfer_accept(transfer=transfer, actor=desk, channel="admin").pk)
+    today = today_in_shanghai()
+    assert (accepted.letter_number, accepted.letter_on) == (f"JS110105{today:%Y}{transfer.pk:06d}", today)
+    event = TransferEvent.objects.get(transfer=transfer, kind="accepted")
+    assert (event.region, event.channel, event.actor_user_id, event.details) == (
+        beijing, "admin", desk.user_id, {"letter_number": accepted.letter_number})
+
+    other = mover(shanghai, beijing, seq=125, name="赵六")
+    second = transfer_apply(from_region=shanghai, actor=person_viewer(other.person), channel="api")
+    for blank in ("", "  "):
+        assert _refused(lambda blank=blank: transfer_refuse(transfer=second, reason=blank, actor=desk,
+                                                            channel="admin")) == (
+            400, "validation-error", "请填写不予受理转移的理由。", [("reason", "required", "请填写不予受理转移的理由。")])
+    transfer_refuse(transfer=second, reason=" 未在本地参保满一个月 ", actor=desk, channel="admin")
+    assert Transfer.objects.get(pk=second.pk).refusal_reason == "未在本地参保满一个月"
+    refused = TransferEvent.objects.get(transfer=second, kind="refused")
+    assert (refused.region, refused.note, refused.actor_user_id) == (beijing, "未在本地参保满一个月", desk.user_id)
+
+
+def test_the_transfer_out_sends_the_whole_form_and_posts_the_account_out_under_its_clerk(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    paid_months(m.person, m.old_employer, months_between(date(2010, 1, 1), date(2010, 12, 1)), base="4000.00")
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    desk = clerk(shanghai)
+    assert _refused(lambda: transfer_form_record(transfer=transfer, account_amount="1", pooled_amount="1", months=1,
+                                                 actor=desk, channel="admin",
+                                                 documents=[(_voucher(), "other")])) == (
+        409, "external-region", "原参保地在本系统内：由其自行办理转出。", [])
+    out = Transfer.objects.get(pk=transfer_out(transfer=transfer, actor=desk, channel="admin").pk)
+    today = today_in_shanghai()
+    person = m.person
+    assert out.account_amount > 0 and (out.transferred_out_on, out.completed_on) == (today, None)
+    assert out.form == {
+        "person_name": "李明", "document_number": person.document_number, "sex": person.sex,
+        "birth_date": "1990-05-17", "from_region": "310101", "from_region_name": "黄浦区",
+        "to_region": "110105", "to_region_name": "朝阳区", "letter_number": out.letter_number,
+        "months": 12, "pooled_months": 12, "pooled_since": "1998-01-01", "pooled_percent": "12",
+        "bases_total": "48000.00", "pooled_bases": "48000.00",
+        "by_year": [{"year": 2010, "months": 12, "bases": "48000.00"}],
+        "account_amount": f"{out.account_amount:.2f}", "pooled_amount": "5760.00",
+        "transfer_month": f"{today:%Y-%m}", "issued_on": today.isoformat()}
+    entry = AccountEntry.objects.get(kind=EntryKind.TRANSFER_OUT)
+    assert (entry.amount, entry.posted_on, entry.cause_type, entry.cause_id, entry.source_key, entry.actor,
+            entry.actor_user_id, entry.note) == (-out.account_amount, today, "transfer", transfer.pk,
+                                                 f"transfer-out:{transfer.pk}", desk.label(), desk.user_id, "→ 110105")
+    event = TransferEvent.objects.get(transfer=transfer, kind="transferred_out")
+    assert (event.region, event.channel, event.actor_user_id, event.details) == (
+        shanghai, "admin", desk.user_id, {"account_amount": f"{out.account_amount:.2f}", "pooled_amount": "5760.00",
+                                          "months": 12, "pooled_months": 12, "external": False})
+    old = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
+    assert (old.state, old.state_since) == (RelationshipState.TRANSFERRED, today)
+    moved = RelationshipEvent.objects.get(relationship=old, kind=EventKind.TRANSFERRED_OUT)
+    assert (moved.effective_date, moved.channel, moved.note, moved.details, moved.actor_user_id) == (
+        today, "admin", "Transferred to another region.", {"transfer_id": transfer.pk, "to_region": "110105"},
+        desk.user_id)
+
+
+def test_an_open_employment_in_the_old_region_stops_the_transfer_out(shanghai):
+    outside = region("440106", "天河区", "广东省", external=True)
+    m = mover(shanghai, region("110105", "朝阳区", "北京市"), enrol_new=False)
+    desk = clerk(shanghai)
+    transfer = transfer_apply(from_region=shanghai, to_region=outside, actor=desk, channel="admin", person=m.person)
+    transfer_accept(transfer=transfer, actor=desk, channel="admin", letter_number="粤接1",
+                    documents=[(_voucher(), "other")])
+    enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))  # back on the old employer's roll meanwhile
+    assert _refused(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
+        409, "open-employment", f"{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。", [])
+    assert not AccountEntry.objects.filter(kind=EntryKind.TRANSFER_OUT).exists()
+
+
+def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_refusal_named(beijing):
+    outside = region("440106", "天河区", "广东省", external=True)
+    m = mover(region("310101", "黄浦区", "上海市"), beijing)
+    desk = clerk(beijing)
+    today = today_in_shanghai()
+    transfer = transfer_apply(from_region=outside, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=desk, channel="admin")
+    assert _refused(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
+        409, "external-region", "原参保地不在本系统内：请登记其寄来的信息表。", [])
+
+    def record(documents=None, **given):
+        fields = {"account_amount": "8000.00", "pooled_amount": "0", "months": 60, **given}
+        return transfer_form_record(transfer=transfer, actor=desk, channel="admin",
+                                    documents=[(_voucher("form.pdf"), "other")] if documents is None else documents,
+                                    **fields)
+
+    assert _refused(lambda: record(documents=[])) == (
+        400, "validation-error", "请附上寄回的信息表。", [("documents", "required", "请附上寄回的信息表。")])
+    for months in (None, -1):
+        assert _refused(lambda months=months: record(months=months)) == (
+            400, "validation-error", "请填写信息表上的缴费月数。", [("months", "min_value", "请填写信息表上的缴费月数。")])
+    assert _refused(lambda: record(account_amount="八千")) == (
+        400, "validation-error", "请以元为单位填写金额，如 1234.56。",
+        [("account_amount", "invalid", "请以元为单位填写金额，如 1234.56。")])
+    assert _refused(lambda: record(pooled_amount="-0.01")) == (
+        400, "validation-error", "金额不能为负数。", [("pooled_amount", "min_value", "金额不能为负数。")])
+    record(account_amount="8000.1", months="60")
+    recorded = Transfer.objects.get(pk=transfer.pk)
+    assert (recorded.account_amount, recorded.pooled_amount, recorded.months, recorded.pooled_months,
+            recorded.transferred_out_on) == (Decimal("8000.10"), Decimal("0.00"), 60, 60, today)
+    assert recorded.form == {"recorded_from": "external", "account_amount": "8000.10", "pooled_amount": "0.00",
+                             "months": 60, "from_region": "440106", "to_region": "110105"}
+    event = TransferEvent.objects.get(transfer=transfer, kind="form_received")
+    assert (event.region, event.channel, event.details) == (beijing, "admin", recorded.form)
+    assert event.documents.get().region == beijing
+    masked = mask_document(m.person.document_number)
+    step3 = deadline_of(transfer, TransferRule.TRANSFER_COMPLETION)
+    assert step3.subject_label == f"李明 {masked} 440106->110105"
+    with translation.override("en"):
+        assert message_render(step3.subject_text_data) == (
+            f"transfer of 李明 ({masked}) from 440106 天河区 to 110105 朝阳区, step 3")
+
+    assert _refused(lambda: transfer_complete(transfer=transfer, actor=desk, channel="admin")) == (
+        409, "funds-not-recorded", "办结前请先登记到账资金。", [])
+
+    def funds(**given):
+        fields = {"account_amount": "8000.10", "pooled_amount": "100", "bank_reference": "GD-77",
+                  "received_on": date(2026, 11, 2), **given}
+        return transfer_funds_record(transfer=transfer, actor=desk, channel="admin", **fields)
+
+    assert _refused(lambda: funds(bank_reference="  ")) == (
+        400, "validation-error", "请填写资金的银行流水号。", [("bank_reference", "required", "请填写资金的银行流水号。")])
+    assert _refused(lambda: funds(received_on=today + timedelta(days=1))) == (
+        400, "validation-error", "到账日期不能晚于今天。", [("received_on", "in_future", "到账日期不能晚于今天。")])
+    before_birth = "资金到账日期不得早于 1990-05-17（转出日期或本人出生日期）。"
+    assert _refused(lambda: funds(received_on=date(1990, 5, 16))) == (
+        400, "validation-error", before_birth, [("received_on", "too_early", before_birth)])
+    funds(bank_reference=" " + "G" * 70 + " ")  # a reference longer than the column keeps its first 60
+    assert Transfer.objects.get(pk=transfer.pk).bank_reference == "G" * 60
+    funds(bank_reference=" GD-77 ")  # recorded again: the new figures replace the current ones
+    received = Transfer.objects.get(pk=transfer.pk)
+    assert (received.received_account_amount, received.received_pooled_amount, received.bank_reference,
+            received.received_on) == (Decimal("8000.10"), Decimal("100.00"), "GD-77", date(2026, 11, 2))
+
+    differs = "到账资金与转出金额相差 100.00 元；请与原参保地处理差额并登记处理情况。"
+    with translation.override("zh-hans"), pytest.raises(Conflict) as refused:
+        transfer_complete(transfer=transfer, actor=desk, channel="admin", resolution="  ")
+    assert (refused.value.type_slug, refused.value.detail, refused.value.extra, refused.value.errors) == (
+        "funds-differ", differs, {"difference": "100.00", "announced": "8000.10", "received": "8100.10"},
+        [{"field": "resolution", "code": "required", "message": "差额的处理情况。"}])
+    done = transfer_complete(transfer=transfer, actor=desk, channel="admin", resolution=" 多转100元退回原参保地 ")
+    done = Transfer.objects.get(pk=done.pk)
+    assert (done.state, done.completed_on, done.difference_resolution) == (
+        TransferState.COMPLETED, today, "多转100元退回原参保地")
+    completed = TransferEvent.objects.get(transfer=transfer, kind="completed")
+    assert (completed.note, completed.channel, completed.actor_user_id) == ("多转100元退回原参保地", "admin", desk.user_id)
+    entry = AccountEntry.objects.get(kind=EntryKind.TRANSFER_IN)
+    assert (entry.amount, entry.posted_on, entry.cause_type, entry.cause_id, entry.source_key, entry.actor,
+            entry.actor_user_id, entry.note) == (Decimal("8000.10"), today, "transfer", transfer.pk,
+                                                 f"transfer-in:{transfer.pk}", desk.label(), desk.user_id, "← 440106")
+    new = InsuranceRelationship.objects.get(person=m.person, region=beijing)
+    moved_in = RelationshipEvent.objects.get(relationship=new, kind=EventKind.TRANSFERRED_IN)
+    assert (moved_in.effective_date, moved_in.channel, moved_in.note, moved_in.actor_user_id, moved_in.details) == (
+        today, "admin", "Relationship and funds received from another region.", desk.user_id,
+        {"transfer_id": transfer.pk, "months": 60, "account_amount": "8000.10", "pooled_amount": "100.00"})
+
+
+def test_a_person_transfers_from_two_old_regions_at_once_and_a_stranger_sees_no_transfer(shanghai, beijing):
+    outside = region("440106", "天河区", "广东省", external=True)  # also contributed with another agency
+    m = mover(shanghai, beijing)
+    first = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    second = transfer_apply(from_region=outside, actor=person_viewer(m.person), channel="api")
+    assert {(t.from_region.code, t.state) for t in (first, second)} == {("310101", "applied"), ("440106", "applied")}
+    stranger = clerk(region("320102", "玄武区", "江苏省"))
+    assert _refused(lambda: transfer_accept(transfer=first, actor=stranger, channel="admin")) == (
+        404, "not-found", "没有您可查看的此项转移。", [])
+
+
+def test_a_man_of_50_gets_no_temporary_account_within_one_pooling_or_toward_another_agency(shanghai):
+    a = region("310104", "徐汇区", "上海市", pooling_area="310000")
+    b = region("310105", "长宁区", "上海市", pooling_area="310000")
+    m = mover(a, b, born=date(1970, 3, 1), seq=123)
+    assert temporary_account_applies(m.person, b, today_in_shanghai())  # Art. 6 would apply between poolings
+    within = transfer_apply(from_region=a, actor=person_viewer(m.person), channel="api")
+    assert transfer_accept(transfer=within, actor=clerk(b), channel="admin").state == TransferState.COMPLETED
+    outside = region("440106", "天河区", "广东省", external=True)
+    other = mover(shanghai, region("110105", "朝阳区", "北京市"), born=date(1970, 3, 1), seq=131, enrol_new=False)
+    assert temporary_account_applies(other.person, outside, today_in_shanghai())
+    desk = clerk(shanghai)
+    toward = transfer_apply(from_region=shanghai, to_region=outside, actor=desk, channel="admin", person=other.person)
+    accepted = transfer_accept(transfer=toward, actor=desk, channel="admin", letter_number="粤接3",
+                               documents=[(_voucher(), "other")])
+    assert accepted.state == TransferState.ACCEPTED  # the other agency decides its own temporary account
+    assert not TemporaryAccount.objects.exists()
+
+
+def test_an_old_relationship_no_longer_suspended_is_not_transferred_out(shanghai, beijing):
+    m = mover(shanghai, beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    InsuranceRelationship.objects.filter(person=m.person, region=shanghai).update(
+        state=RelationshipState.AWAITING_REFUND)  # meanwhile: the person died, the heirs await the refund
+    with translation.override("zh-hans"):
+        awaiting = str(RelationshipState.AWAITING_REFUND.label)
+    assert _refused(lambda: transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")) == (
+        409, "relationship-not-suspended", f"原参保关系为{awaiting}；只有已中止的参保关系才能转移。", [])
+    assert Transfer.objects.get(pk=transfer.pk).state == TransferState.ACCEPTED
+
+
+def test_an_account_of_a_few_fen_is_transferred_out_and_an_empty_one_posts_nothing(shanghai, beijing):
+    from tests.accounts.factories import account_for, credit
+
+    small, empty = mover(shanghai, beijing), mover(shanghai, beijing, seq=125, name="赵六")
+    credit(account_for(small.person), "0.50", posted_on=date(2026, 1, 20))
+    account_for(empty.person)
+    for m in (small, empty):
+        transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+        transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+        transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    small_out = Transfer.objects.get(person=small.person)
+    assert Decimal("0.50") <= small_out.account_amount < Decimal("1.00")
+    assert AccountEntry.objects.get(kind=EntryKind.TRANSFER_OUT).amount == -small_out.account_amount
+    assert PensionAccount.objects.get(person=small.person).balance == 0
+    assert Transfer.objects.get(person=empty.person).account_amount == Decimal("0.00")
+    assert not AccountEntry.objects.filter(account__person=empty.person, kind=EntryKind.TRANSFER_OUT).exists()
