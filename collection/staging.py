@@ -622,22 +622,15 @@ def _plain_chunks(content: BinaryIO, data: bytes, parsed: Parsed | None):
         chunk = content.read(_CHUNK)
         data += chunk
         cut = data.rfind(b"\n", 0, len(data) - 1)  # the last line stays back: it may be the TOTAL
-        if not chunk:
-            break
-        if cut >= 0:
+        if cut >= 0:  # at the end, what is left holds the last line, and the line before it if it is short
             try:
                 yield data[:cut + 1].decode("utf-8")
             except UnicodeDecodeError:
                 yield None
                 return
             data = data[cut + 1:]
-    if cut >= 0:  # the end: what is left holds the last line, and the line before it if it is short
-        try:
-            yield data[:cut + 1].decode("utf-8")
-        except UnicodeDecodeError:
-            yield None
-            return
-        data = data[cut + 1:]
+        if not chunk:
+            break
     if not data:
         return
     try:

@@ -11,7 +11,8 @@ needs to run it (bench/lookup_bench.py, bench/enrolment_bench.py). Measured, and
   refused when the query is compiled. Rows come back as the queryset would give them: dicts for
   `.values()`, model instances with their `select_related()` objects otherwise.
 - `fetch_prepared`: runs them as server-side prepared statements (parsed and planned once per
-  connection; not through a pooler in transaction mode, which loses them).
+  connection; not through a pooler in transaction mode, which loses them); `fetch_all` chooses between
+  it (one person's request) and Django's cursor (a batch) by a flag, for reads both kinds of caller share.
 - `insert_rows`, `insert_or_nothing`: plain INSERTs of unsaved instances.
 - `array_text`: a column of values as the text of one PostgreSQL array, for the set-based writes'
   `unnest(%s::<type>[])` (psycopg adapts a list element by element in Python: at the collection feed's
@@ -193,6 +194,16 @@ def fetch_prepared(alias: str, sql: str, params: list) -> list[tuple]:
         connection.queries_log.append({"sql": f"{sql} -- prepared, params {params!r}",
                                        "time": f"{time.monotonic() - started:.3f}"})
     return rows
+
+
+def fetch_all(alias: str, sql: str, params, *, prepared: bool = False) -> list[tuple]:
+    """Run a read and return its rows: as a server-side prepared statement when `prepared` (one person's
+    request, planned once per connection), else through Django's cursor (a batch: planned per call)."""
+    if prepared:
+        return fetch_prepared(alias, sql, params)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @functools.lru_cache(maxsize=64)

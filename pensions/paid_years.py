@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from common.hot_paths import fetch_prepared
+from common.hot_paths import fetch_all
 from transfers.amounts import _paid_months_sql
 
 FIRST_YEAR = 1900  # a person without any row: every year of the ledger
@@ -153,13 +153,8 @@ def paid_years_after(*, person_ids: list[int], rows: Iterable[tuple], until: dat
     lower = min(through.values()) + 1
     params = {"persons": list(through), "through": list(through.values()), "lower": date(lower, 1, 1),
               "until": until}
-    if prepared:
-        ledger = fetch_prepared(connection.alias, _LEDGER_SQL, params)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_LEDGER_SQL, params)
-            ledger = cursor.fetchall()
-    for person_id, year, region_id, months, bases in ledger:
+    for person_id, year, region_id, months, bases in fetch_all(connection.alias, _LEDGER_SQL, params,
+                                                               prepared=prepared):
         found[person_id].append((region_id, year, months, bases))
     for found_rows in found.values():
         found_rows.sort()

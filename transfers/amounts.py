@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 
 from accounts.sql import credited_months
-from common.hot_paths import fetch_prepared
+from common.hot_paths import fetch_all
 from contributions.sql import person_month_rows
 
 POOLED_PERCENT = Decimal("12")
@@ -109,12 +109,7 @@ def latest_paid_months(*, person_ids: list[int], until: date, since: date = date
     the months before it are not read. `prepared`: run as a server-side prepared statement (common.hot_paths
     .fetch_prepared: planned once per connection; one person's estimate over the API)."""
     params = {"persons": list(person_ids), "until": until, "since": since}
-    if prepared:
-        rows = fetch_prepared(connection.alias, _LATEST_SQL, params)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_LATEST_SQL, params)
-            rows = cursor.fetchall()
+    rows = fetch_all(connection.alias, _LATEST_SQL, params, prepared=prepared)
     return {person_id: LatestMonth(period=period, base=base, credit=credit) for person_id, period, base, credit in rows}
 
 

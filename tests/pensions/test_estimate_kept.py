@@ -21,11 +21,6 @@ URL = "/api/v1/me/pension-estimate"
 
 
 @pytest.fixture
-def city():
-    return region("330100", "杭州市", "Zhejiang")
-
-
-@pytest.fixture
 def man(city):
     person = f.person(city, born=date(1968, 9, 10), sex="M", category=Age.MEN_60)
     f.paid(person, f.employer(city), date(2024, 1, 1), date(2024, 12, 1), base="6000.00", credit="480.00")

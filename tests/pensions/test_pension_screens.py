@@ -29,11 +29,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def city():
-    return region("330100", "杭州市", "Zhejiang")
-
-
-@pytest.fixture
 def man(city):
     person = f.person(city, born=date(1968, 9, 10), sex="M", category=Age.MEN_60)
     employer = f.employer(city)
