@@ -170,7 +170,20 @@ class Allocation(models.Model):
         return gettext("%(amount)s to charge %(charge)s") % {"amount": self.amount, "charge": self.charge_id}
 
 
-class OpenCharge(models.Model):
+class OpenMoneyPayer(models.Model):
+    """Whose open money a row is (an employer's or a person's), as the trigger copies it from the charge or
+    payment: the allocation reads a payer's open rows by these."""
+
+    employer = models.ForeignKey("employers.Employer", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    person = models.ForeignKey("insured.InsuredPerson", null=True, on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class OpenCharge(OpenMoneyPayer):
     """A charge with something open: a principal or late fee not paid in full, a credit (a negative
     charge) not used up. Kept by the database alone (contributions/migrations/0014): a new charge enters,
     the allocation trigger takes out what an INSERT of allocations settled or used up and puts back what
@@ -180,10 +193,6 @@ class OpenCharge(models.Model):
 
     charge = models.OneToOneField("contributions.Charge", primary_key=True, on_delete=models.DO_NOTHING,
                                   db_constraint=False, related_name="+")  # the trigger takes it from the charge
-    employer = models.ForeignKey("employers.Employer", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                                 related_name="+")
-    person = models.ForeignKey("insured.InsuredPerson", null=True, on_delete=models.DO_NOTHING,
-                               db_constraint=False, db_index=False, related_name="+")
 
     class Meta:
         verbose_name = _("open charge")
@@ -194,17 +203,13 @@ class OpenCharge(models.Model):
         return str(self.charge_id)
 
 
-class OpenPayment(models.Model):
+class OpenPayment(OpenMoneyPayer):
     """A payment with money not allocated yet and not reversed: kept by the database as `OpenCharge` is
     (a new payment enters; an INSERT of allocations that gives all of it, or its reversal, takes it out;
     a release of a payment not reversed puts it back). Nothing else writes it."""
 
     payment = models.OneToOneField(Payment, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
                                    related_name="+")
-    employer = models.ForeignKey("employers.Employer", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                                 related_name="+")
-    person = models.ForeignKey("insured.InsuredPerson", null=True, on_delete=models.DO_NOTHING,
-                               db_constraint=False, db_index=False, related_name="+")
 
     class Meta:
         verbose_name = _("open payment")
