@@ -14,6 +14,7 @@ from django.utils import translation
 from agency.deadlines import today_in_shanghai
 from agency.models import Deadline
 from common.access import Kind, Viewer
+from common.dates import latest_ahead
 from common.display import date_text, message_render
 from common.identifiers import mask_document
 from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -344,6 +345,10 @@ def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_e
     suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION, relationship=relationship)
     assert (suspension.person_id, suspension.region_id, suspension.employer_id) == (
         relationship.person_id, shanghai.pk, employer.pk)
+    # the suspension names the employment that ended; the request, sent without a note, records none
+    assert suspension.employment == Employment.objects.get(end_date=date(2026, 6, 30))
+    request = StaffReduction.objects.get().request_event
+    assert (request.kind, request.decision, request.note) == (EventKind.STAFF_REDUCTION, Decision.EFFECTIVE, "")
 
 
 # --- what the services' refusals and records tell a user (issue 21's mutation run, 2026-12-07) ------
@@ -509,6 +514,9 @@ def test_a_reduction_names_the_field_it_refuses(employer):
         ({"last_day": date(2026, 1, 4)}, ("last_day", "before_start"),
          "The last working day is before the start of employment (2026-01-05).",
          "The last working day is before the start of employment (2026-01-05)."),
+        ({"last_day": latest_ahead() + timedelta(days=1)}, ("last_day", "too_far_ahead"),
+         f"At most 90 days ahead (not after {latest_ahead().isoformat()}).",
+         f"At most 90 days ahead (not after {latest_ahead().isoformat()})."),
     ]
     for given, fault, detail, message in cases:
         arguments = {"employer": employer, "document_number": ID, "last_day": date(2026, 6, 30),
@@ -747,3 +755,51 @@ def test_only_an_enrolment_request_can_be_confirmed_as_one(employer, shanghai):
         enrolment_confirm(event=reduction.request_event, actor=reviewer, channel="admin")
     assert str(refused.value.detail) == "No such enrolment request is visible to you."
     assert Employment.objects.count() == 1 and StaffReduction.objects.get().state == Decision.PENDING
+
+
+def test_a_person_already_taken_off_the_roll_is_not_on_the_staff_any_more(employer, shanghai):
+    terms_set(shanghai, StaffingTerms, reduction_needs_confirmation=False)
+    enrol(employer)
+    reduce(employer, last_day=date(2026, 6, 30))  # effective at once: the employment ended
+    with pytest.raises(NotFound) as refused:
+        reduce(employer, last_day=date(2026, 7, 31))
+    assert _refusal(refused.value) == (404, "not-found", "No person with this document number is on your staff.",
+                                       [("document_number", "not_on_staff", "Not on your staff.")])
+    assert StaffReduction.objects.count() == 1 and Employment.objects.get().end_date == date(2026, 6, 30)
+
+
+def test_a_pending_reduction_of_one_person_does_not_hold_up_anothers(employer, shanghai):
+    other = resident_id(region="310101", born=date(1990, 9, 9), seq=42)
+    enrol(employer)
+    enrol(employer, number=other, name="王芳")
+    first = reduce(employer)
+    second = reduce(employer, number=other)
+    assert (first.state, second.state) == (Decision.PENDING, Decision.PENDING)
+    assert second.person.document_number == other and StaffReduction.objects.count() == 2
+
+
+def test_a_person_back_in_a_region_they_transferred_out_of_is_suspended_there_again(shanghai):
+    """The relationship transferred out of the region stays there, ended; the return opened a new one,
+    and that one is what the next staff reduction suspends."""
+    from tests.builders import person_viewer
+    from tests.transfers.factories import mover, region
+    from transfers.services.transfers import transfer_accept, transfer_apply, transfer_out
+
+    old, new = region("310104", "徐汇区", "上海市"), region("110108", "海淀区", "北京市")
+    m = mover(old, new)
+    transfer = transfer_apply(from_region=old, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=clerk(new), channel="admin")
+    transfer_out(transfer=transfer, actor=clerk(old), channel="admin")
+    staff_reduction_submit(employer=m.new_employer, document_number=m.number, last_day=date(2026, 9, 30),
+                           reason="resignation", actor=portal(m.new_employer), channel="api")
+    back = EmployerFactory(region=old)
+    enrol(back, number=m.number, name="李明", start=date(2026, 10, 8))
+    staff_reduction_submit(employer=back, document_number=m.number, last_day=date(2026, 11, 30),
+                           reason="end_of_contract", actor=portal(back), channel="api")
+    states = list(InsuranceRelationship.objects.filter(person=m.person, region=old).order_by("pk")
+                  .values_list("state", "state_since"))
+    assert states == [(RelationshipState.TRANSFERRED, today_in_shanghai()),
+                      (RelationshipState.SUSPENDED, date(2026, 11, 30))]
+    suspension = RelationshipEvent.objects.filter(person=m.person, kind=EventKind.SUSPENSION).latest("id")
+    assert (suspension.relationship.state, suspension.employer, suspension.reason, suspension.effective_date) == (
+        RelationshipState.SUSPENDED, back, "end_of_contract", date(2026, 11, 30))
