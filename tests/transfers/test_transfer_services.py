@@ -387,6 +387,11 @@ def test_each_step_is_15_working_days_across_the_national_day_holidays(shanghai,
     transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
     # from the letter of 30 Sept: 8 Oct is the first working day after it; 15 working days -> Tue 28 Oct
     assert deadline_of(transfer, TransferRule.TRANSFER_OUT).due_on == date(2031, 10, 28)
+    monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2031, 10, 9))  # a Thursday
+    transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    # step 3 from the transfer out of 9 Oct: 10 Oct, then three weeks of five working days -> Thu 30 Oct
+    step3 = deadline_of(transfer, TransferRule.TRANSFER_COMPLETION)
+    assert (step3.starts_on, step3.due_on) == (date(2031, 10, 9), date(2031, 10, 30))
 
 
 # --- where no funds move ---------------------------------------------------------------------------------
@@ -784,6 +789,11 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
 
     assert _refused(lambda: funds(bank_reference="  ")) == (
         400, "validation-error", "请填写资金的银行流水号。", [("bank_reference", "required", "请填写资金的银行流水号。")])
+    assert _refused(lambda: funds(account_amount="八千")) == (
+        400, "validation-error", "请以元为单位填写金额，如 1234.56。",
+        [("account_amount", "invalid", "请以元为单位填写金额，如 1234.56。")])
+    assert _refused(lambda: funds(pooled_amount="-0.01")) == (
+        400, "validation-error", "金额不能为负数。", [("pooled_amount", "min_value", "金额不能为负数。")])
     assert _refused(lambda: funds(received_on=today + timedelta(days=1))) == (
         400, "validation-error", "到账日期不能晚于今天。", [("received_on", "in_future", "到账日期不能晚于今天。")])
     before_birth = "资金到账日期不得早于 1990-05-17（转出日期或本人出生日期）。"
@@ -877,3 +887,30 @@ def test_an_account_of_a_few_fen_is_transferred_out_and_an_empty_one_posts_nothi
     assert PensionAccount.objects.get(person=small.person).balance == 0
     assert Transfer.objects.get(person=empty.person).account_amount == Decimal("0.00")
     assert not AccountEntry.objects.filter(account__person=empty.person, kind=EntryKind.TRANSFER_OUT).exists()
+
+
+def test_a_few_fen_received_are_posted_in_with_the_bank_slip_and_the_person_is_told_after_the_commit(
+        shanghai, beijing, monkeypatch, django_capture_on_commit_callbacks):
+    from tests.accounts.factories import account_for, credit
+
+    queued = []
+    monkeypatch.setattr("statements.tasks.transfer_notice_task.delay", lambda **kw: queued.append(kw))
+    m = mover(shanghai, beijing)
+    credit(account_for(m.person), "0.50", posted_on=date(2026, 1, 20))
+    desk = clerk(beijing)
+    transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
+    transfer_accept(transfer=transfer, actor=desk, channel="admin")
+    out = transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")
+    assert Decimal("0.50") <= out.account_amount < Decimal("1.00")
+    transfer_funds_record(transfer=transfer, account_amount=out.account_amount, pooled_amount=out.pooled_amount,
+                          bank_reference="BJ-5", received_on=out.transferred_out_on, actor=desk, channel="admin",
+                          documents=[(_voucher("回单.pdf"), "other")])
+    received = TransferEvent.objects.get(transfer=transfer, kind="funds_received")
+    (slip,) = received.documents.all()
+    assert (slip.original_name, slip.region, slip.uploaded_by) == ("回单.pdf", beijing, desk.label())
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_complete(transfer=transfer, actor=desk, channel="admin")
+    entry = AccountEntry.objects.get(kind=EntryKind.TRANSFER_IN)
+    assert (entry.amount, entry.account.person_id, entry.note) == (out.account_amount, m.person.pk, "← 310101")
+    assert PensionAccount.objects.get(person=m.person).balance == out.account_amount
+    assert queued == [{"transfer_id": transfer.pk}]  # the completion notice, queued once the completion committed
