@@ -283,6 +283,8 @@ def test_a_rejected_reduction_keeps_the_person_on_the_roll_and_records_the_decis
     decision = RelationshipEvent.objects.get(decides=reduction.request_event)
     assert (decision.kind, decision.decision, decision.note) == (EventKind.STAFF_REDUCTION, Decision.REJECTED,
                                                                  "离职日期有误")
+    corrected = reduce(employer, last_day=date(2026, 7, 31))  # filed again with the right date: not a duplicate
+    assert (corrected.state, corrected.last_day) == (Decision.PENDING, date(2026, 7, 31))
 
 
 def test_after_a_death_the_account_awaiting_refund_refuses_a_new_enrolment(employer, shanghai):
