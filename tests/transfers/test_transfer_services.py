@@ -404,7 +404,8 @@ def test_within_a_province_with_provincial_pooling_only_the_records_move_in_one_
     balance = PensionAccount.objects.get(person=m.person).balance
     transfer = transfer_apply(from_region=hangzhou, actor=person_viewer(m.person), channel="api")
     assert transfer.kind == TransferKind.RECORDS_ONLY
-    done = transfer_accept(transfer=transfer, actor=clerk(ningbo), channel="admin")
+    done = transfer_accept(transfer=transfer, actor=clerk(ningbo), channel="admin",
+                           documents=[(_voucher("同意接收函.pdf"), "other")])
     assert done.state == TransferState.COMPLETED and done.pooled_amount == 0 and done.months == 6
     assert not AccountEntry.objects.filter(kind__in=[EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN]).exists()
     done = Transfer.objects.get(pk=done.pk)
@@ -418,6 +419,7 @@ def test_within_a_province_with_provincial_pooling_only_the_records_move_in_one_
         {"transfer_id": transfer.pk, "months": 6})
     completed = TransferEvent.objects.get(transfer=transfer, kind="completed")
     assert completed.details == {"records_only": True, "months": 6, "informed_by": m.person.statement_delivery}
+    assert [(d.original_name, d.region) for d in completed.documents.all()] == [("同意接收函.pdf", ningbo)]
     assert PensionAccount.objects.get(person=m.person).balance == balance
     assert InsuranceRelationship.objects.get(person=m.person, region=hangzhou).state == RelationshipState.TRANSFERRED
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
@@ -459,7 +461,8 @@ def test_the_new_region_opens_a_temporary_account_and_the_relationship_stays(sha
     monkeypatch.setattr(service, "today_in_shanghai", lambda: date(2026, 11, 25))
     m = mover(shanghai, beijing, born=date(1970, 3, 1), seq=123)
     transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
-    decided = transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
+    decided = transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin",
+                              documents=[(_voucher("临时账户告知书.pdf"), "other")])
     assert decided.state == TransferState.TEMPORARY_ACCOUNT and "第六条" in decided.decision_rule
     temporary = TemporaryAccount.objects.get(transfer=transfer)
     assert temporary.region == beijing and temporary.kept_relationship.region == shanghai
@@ -471,6 +474,7 @@ def test_the_new_region_opens_a_temporary_account_and_the_relationship_stays(sha
     assert (opened.region, opened.channel, opened.details) == (beijing, "admin", {"rule": "国办发〔2009〕66号 第六条"})
     assert opened.note == ("The relationship stays in the old region; a temporary contribution account is opened "
                            "in the new region.")
+    assert [(d.original_name, d.region) for d in opened.documents.all()] == [("临时账户告知书.pdf", beijing)]
     assert InsuranceRelationship.objects.get(person=m.person, region=shanghai).state == RelationshipState.SUSPENDED
     assert not Deadline.objects.filter(rule=TransferRule.TRANSFER_OUT).exists()
 
@@ -646,7 +650,8 @@ def test_toward_an_external_region_the_vouchers_and_the_letter_belong_to_the_old
     desk = clerk(shanghai)
     transfer = transfer_apply(from_region=shanghai, to_region=outside, actor=desk, channel="admin", person=m.person,
                               documents=[(_voucher("application.pdf"), "other")])
-    assert TransferEvent.objects.get(transfer=transfer).documents.get().region == shanghai
+    applied = TransferEvent.objects.get(transfer=transfer)  # filed without a note: none is recorded
+    assert (applied.documents.get().region, applied.note) == (shanghai, "")
     needs_letter = (400, "validation-error", "请登记对方的函：函号及扫描件。",
                     [("letter_number", "required", "请登记对方的函：函号及扫描件。")])
     assert _refused(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin",
