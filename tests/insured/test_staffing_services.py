@@ -649,6 +649,12 @@ def test_a_flexible_worker_hired_stops_paying_for_themselves_and_pays_again_afte
                                 (EventKind.FLEXIBLE_STARTED, this_month)]
     assert switches(heir_case) == [(EventKind.FLEXIBLE_STARTED, month_add(this_month, -3)),
                                    (EventKind.FLEXIBLE_STOPPED, month_add(this_month, -2))]
+    # hired in the region they pay in, the relationship stays active (nothing suspended and resumed); only the
+    # staff reduction suspends it, on the last day
+    last_day = month_add(this_month, -1) + timedelta(days=9)
+    assert list(RelationshipEvent.objects.filter(person=person, kind__in=[EventKind.SUSPENSION, EventKind.RESUMPTION])
+                .exclude(decision=Decision.PENDING).values_list("kind", "effective_date")) == [
+        (EventKind.SUSPENSION, last_day)]
     assert InsuranceRelationship.objects.get(person=heir_case).state == RelationshipState.AWAITING_REFUND
 
 
