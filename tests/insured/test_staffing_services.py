@@ -811,3 +811,15 @@ def test_a_person_back_in_a_region_they_transferred_out_of_is_suspended_there_ag
     suspension = RelationshipEvent.objects.filter(person=m.person, kind=EventKind.SUSPENSION).latest("id")
     assert (suspension.relationship.state, suspension.employer, suspension.reason, suspension.effective_date) == (
         RelationshipState.SUSPENDED, back, "end_of_contract", date(2026, 11, 30))
+
+
+def test_an_employment_cannot_start_before_the_employer_was_established(shanghai):
+    young = EmployerFactory(region=shanghai, established_on=date(2026, 3, 2))
+    with pytest.raises(ValidationFailed) as refused:
+        enrol(young, start=date(2026, 3, 1))
+    assert _refusal(refused.value) == (
+        400, "validation-error", "Not before 2026-03-02: the employer was established on that day.",
+        [("start_date", "too_early", "Not before 2026-03-02: the employer was established on that day.")])
+    assert not Employment.objects.exists()
+    enrol(young, start=date(2026, 3, 2))  # its first day
+    assert Employment.objects.get().start_date == date(2026, 3, 2)
