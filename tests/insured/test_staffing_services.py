@@ -240,7 +240,9 @@ def test_enrolment_as_of_a_past_day_counts_lateness_and_ahead_from_that_day(empl
         enrolment_submit(employer=other, document_number=resident_id(seq=88),
                          name="李明", start_date=filed_on + timedelta(days=settings.DATE_AHEAD_MAX_DAYS + 1),
                          monthly_wage=Decimal("9000.00"), actor=portal(other), channel="api", today=filed_on)
-    assert refused.value.errors[0]["code"] == "too_far_ahead"
+    limit = (filed_on + timedelta(days=settings.DATE_AHEAD_MAX_DAYS)).isoformat()
+    assert _refusal(refused.value)[3] == [("start_date", "too_far_ahead",
+                                           f"At most {settings.DATE_AHEAD_MAX_DAYS} days ahead (not after {limit}).")]
 
 
 @pytest.mark.parametrize(("start", "accepted"), [(date(2026, 6, 30), False), (date(2026, 7, 1), True)])
