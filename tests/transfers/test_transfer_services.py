@@ -313,9 +313,8 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     assert TransferEvent.objects.filter(transfer=transfer).last().details["informed_by"] == "online"
     assert not Deadline.objects.filter(subject_id=transfer.pk, closed_at__isnull=True,
                                        subject_type=ContentType.objects.get_for_model(Transfer)).exists()
-    with pytest.raises(Conflict) as again:
-        transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
-    assert again.value.type_slug == "already-transferred"
+    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")) == (
+        409, "already-transferred", "310101 的参保关系已经转出。", [])
 
 
 def test_a_paid_art58_determined_month_counts_in_the_pooled_12_percent(shanghai, beijing):
