@@ -604,6 +604,10 @@ def test_each_refusal_of_an_application_names_its_field_in_the_callers_language(
         409, "not-enrolled", "此人未在新参保地 110105 参保；请先在当地参保。",
         [("to_region", "not_enrolled", "未在新参保地参保。")])
     enrol(m.new_employer, m.number, "李明", date(2026, 7, 1))
+    nanjing = region("320102", "玄武区", "江苏省")  # enrolled in Beijing, not in Nanjing
+    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=nanjing, actor=viewer, channel="api")) == (
+        409, "not-enrolled", "此人未在新参保地 320102 参保；请先在当地参保。",
+        [("to_region", "not_enrolled", "未在新参保地参保。")])
     assert _refused(lambda: transfer_apply(from_region=beijing, actor=viewer, channel="api")) == (
         400, "validation-error", "原参保地与新参保地相同。", [("from_region", "same_region", "原参保地与新参保地相同。")])
     guangzhou = region("440106", "天河区", "广东省")
