@@ -240,9 +240,10 @@ def test_a_balance_that_moved_after_liquidation_is_liquidated_again_without_reje
     refund = _liquidated(desk, person)
     first = refund.amount
     credit(account, "50.00", date(2026, 6, 20), key="late")
-    with pytest.raises(ApplicationError) as err:
+    with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
         refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B1")
-    assert err.value.status == 409
+    assert (err.value.status, err.value.type_slug, err.value.detail) == (
+        409, "conflict", f"清算后余额已变动（清算时 {first}，现为 {first + Decimal('50.00')}）；请重新清算。")
     again = refund_liquidate(refund=Refund.objects.get(pk=refund.pk), actor=desk.clerk, payout_month=date(2026, 6, 1))
     assert again.state == RefundState.LIQUIDATED and again.amount == first + Decimal("50.00")
     paid = refund_payout_approve(refund=again, actor=desk.approver, bank_reference="B2")
