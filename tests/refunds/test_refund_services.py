@@ -438,6 +438,10 @@ def test_the_payout_needs_the_banks_reference_and_records_it_trimmed(desk):
     assert (paid.bank_reference, paid.closed_on) == ("ICBC-7", PensionAccount.objects.get(pk=account.pk).closed_on)
     payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
     assert payout.note == f"ICBC-7 {person.name}" and payout.actor_user_id == desk.approver_user.pk
+    # the entry names what caused it, once per payee (the person: 0), and who approved it
+    assert (payout.cause_type, payout.cause_id, payout.source_key, payout.actor) == (
+        "payout", refund.pk, f"refund:{refund.pk}:0", desk.approver.label())
+    assert RefundEvent.objects.get(refund=refund, kind="paid").details["payments"] == [[0, str(refund.amount)]]
 
 
 def test_each_steps_deadline_names_the_person_masked_and_reads_in_the_clerks_language(desk):
