@@ -5,13 +5,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone, translation
 
-from common.problems import Forbidden, NotFound
-from contributions.models import Charge, ChargeKind
+from common.problems import ApplicationError, Forbidden, NotFound
+from contributions.models import Allocation, Charge, ChargeKind
 from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
 from employers.hooks import employer_cancellation_blockers
-from insured.models import Employment, EventKind, RelationshipEvent
+from employers.models import RegistrationStatus
+from insured.models import Channel, Decision, Employment, EventKind, RelationshipEvent, SeparationReason
 from refunds.models import EmployerMerger
 from refunds.services.mergers import employer_merge
 from tests.builders import portal
@@ -128,3 +130,92 @@ def test_the_successor_paying_a_charge_it_took_over_credits_the_persons_accounts
     credits = AccountEntry.objects.filter(account__person=person, kind=EntryKind.CREDIT)
     assert [(e.contribution_month, e.amount, e.posted_on) for e in credits] == [
         (date(2026, 3, 1), amounts("6000.00")["pension_individual"], date(2026, 7, 10))]
+
+
+# ---------------------------------------------------------------- what each refusal and record says
+
+def _refusal(call):
+    """(status, type, detail, errors) of a refused merger, read in Chinese; nothing is recorded."""
+    before = EmployerMerger.objects.count()
+    with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
+        call()
+    assert EmployerMerger.objects.count() == before
+    return (err.value.status, err.value.type_slug, err.value.detail,
+            [(e["field"], e["code"], e["message"]) for e in err.value.errors])
+
+
+def test_each_refusal_of_a_merger_names_its_reason_in_the_clerks_language(desk):
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+    merge = dict(last_month=date(2026, 6, 1), actor=desk.approver)
+    status, _slug, _detail, errors = _refusal(lambda: employer_merge(predecessor=old, successor=old, **merge))
+    assert (status, errors) == (400, [("successor", "same", "单位不能与自身合并。")])
+    elsewhere = EmployerFactory(region=Desk(code="310104").region)
+    assert _refusal(lambda: employer_merge(predecessor=old, successor=elsewhere, **merge))[::2] == (
+        404, "两个单位须均在本统筹区。")
+    pending = EmployerFactory(region=desk.region, registration_status=RegistrationStatus.PENDING)
+    assert _refusal(lambda: employer_merge(predecessor=old, successor=pending, **merge))[:3] == (
+        409, "employer-not-registered", "合并后单位尚未登记。")
+    # a person starting after the last day must be reduced or moved first; one starting on it moves
+    late = PersonFactory(region=desk.region, name="王五")
+    Employment.objects.create(person=late, employer=old, start_date=date(2026, 7, 1), monthly_wage=Decimal("6000.00"))
+    assert _refusal(lambda: employer_merge(predecessor=old, successor=new, **merge))[:3] == (
+        409, "conflict", "王五在被合并单位的参保开始于 2026-06-30 之后；请先办理减员或转移。")
+    assert Employment.objects.get(person=late).end_date is None  # nothing of the refused merger stays
+    Employment.objects.filter(person=late).update(start_date=date(2026, 6, 30))
+    merger = employer_merge(predecessor=old, successor=new, **merge)
+    assert (merger.staff_moved, Employment.objects.get(person=late, employer=old).end_date) == (1, date(2026, 6, 30))
+    assert _refusal(lambda: employer_merge(predecessor=old, successor=new, **merge)) == (
+        409, "already-decided", "该单位已办理过合并。", [])
+
+
+def test_the_merger_records_who_when_each_person_moved_and_each_charge_moved(desk):
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+    person = PersonFactory(region=desk.region)
+    employment = Employment.objects.create(person=person, employer=old, start_date=date(2025, 3, 10),
+                                           monthly_wage=Decimal("8000.00"))
+    unpaid = charge(old, date(2026, 1, 1), "1000.00")
+    with translation.override("zh-hans"):  # any day of the last month names the month
+        merger = employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 17), actor=desk.approver,
+                                note="沪合〔2026〕3号")
+    merger.refresh_from_db()
+    label = desk.approver.label()
+    assert (merger.predecessor_id, merger.successor_id, merger.region_id, merger.last_month) == (
+        old.pk, new.pk, desk.region.pk, date(2026, 6, 1))
+    assert (merger.staff_moved, merger.charges_moved, merger.actor, merger.actor_user_id) == (
+        1, 1, label, desk.approver_user.pk)
+    continued = Employment.objects.get(employer=new)
+    out = Charge.objects.get(employer=old, kind=ChargeKind.MERGER_OUT)
+    taken = Charge.objects.get(employer=new, kind=ChargeKind.MERGER_IN)
+    staff = {"merger": True, "from_employer": old.pk, "to_employer": new.pk, "from_employment": employment.pk,
+             "to_employment": continued.pk}
+    assert merger.details == {
+        "staff": [staff], "note": "沪合〔2026〕3号", "recorded_on": timezone.localdate().isoformat(),
+        "charges": [{"charge": unpaid.pk, "kind": "declared", "period": "2026-01-01", "amount": "1000.00",
+                     "out": out.pk, "in": taken.pk}]}
+    # the merged employer's charge is settled by the credit as of its due day; the successor owes it, by the clerk
+    assert (out.parent_id, out.amount, out.due_on, out.fee_from, out.actor) == (
+        unpaid.pk, Decimal("-1000.00"), unpaid.due_on, None, label)
+    settled = Allocation.objects.get(credit=out)
+    assert (settled.employer_id, settled.charge_id, settled.amount, settled.effective_on, settled.settles_charge,
+            settled.actor) == (old.pk, unpaid.pk, Decimal("1000.00"), unpaid.due_on, True, label)
+    assert (taken.parent_id, taken.period, taken.amount, taken.due_on, taken.fee_from, taken.actor) == (
+        unpaid.pk, date(2026, 1, 1), Decimal("1000.00"), unpaid.due_on, unpaid.fee_from, label)
+    # the person's trail: taken off the merged employer's roll at once, enrolled at the successor at once
+    ended, enrolled = RelationshipEvent.objects.filter(person=person).order_by("id")
+    assert (ended.kind, ended.employer_id, ended.region_id, ended.employment_id, ended.effective_date,
+            ended.decision, ended.reason, ended.note, ended.channel, ended.actor_user_id) == (
+        EventKind.STAFF_REDUCTION, old.pk, desk.region.pk, employment.pk, date(2026, 6, 30), Decision.EFFECTIVE,
+        SeparationReason.OTHER, f"并入{new.name}；自 2026-07-01 起在该单位继续参保。", Channel.ADMIN,
+        desk.approver_user.pk)
+    assert (enrolled.kind, enrolled.employer_id, enrolled.employment_id, enrolled.effective_date, enrolled.decision,
+            enrolled.late, enrolled.details, enrolled.channel, enrolled.actor_user_id) == (
+        EventKind.ENROLMENT, new.pk, continued.pk, date(2026, 7, 1), Decision.EFFECTIVE, False, staff,
+        Channel.ADMIN, desk.approver_user.pk)
+    assert (continued.person_id, continued.monthly_wage, continued.end_date) == (person.pk, Decimal("8000.00"), None)
+
+
+def test_a_merger_without_a_note_records_none(desk):
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+    merger = employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=desk.approver)
+    assert merger.details == {"staff": [], "charges": [], "note": "", "recorded_on": timezone.localdate().isoformat()}
+    assert (merger.staff_moved, merger.charges_moved) == (0, 0)

@@ -240,9 +240,10 @@ def test_a_balance_that_moved_after_liquidation_is_liquidated_again_without_reje
     refund = _liquidated(desk, person)
     first = refund.amount
     credit(account, "50.00", date(2026, 6, 20), key="late")
-    with pytest.raises(ApplicationError) as err:
+    with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
         refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B1")
-    assert err.value.status == 409
+    assert (err.value.status, err.value.type_slug, err.value.detail) == (
+        409, "conflict", f"清算后余额已变动（清算时 {first}，现为 {first + Decimal('50.00')}）；请重新清算。")
     again = refund_liquidate(refund=Refund.objects.get(pk=refund.pk), actor=desk.clerk, payout_month=date(2026, 6, 1))
     assert again.state == RefundState.LIQUIDATED and again.amount == first + Decimal("50.00")
     paid = refund_payout_approve(refund=again, actor=desk.approver, bank_reference="B2")
@@ -437,6 +438,10 @@ def test_the_payout_needs_the_banks_reference_and_records_it_trimmed(desk):
     assert (paid.bank_reference, paid.closed_on) == ("ICBC-7", PensionAccount.objects.get(pk=account.pk).closed_on)
     payout = AccountEntry.objects.get(account=account, kind=EntryKind.PAYOUT)
     assert payout.note == f"ICBC-7 {person.name}" and payout.actor_user_id == desk.approver_user.pk
+    # the entry names what caused it, once per payee (the person: 0), and who approved it
+    assert (payout.cause_type, payout.cause_id, payout.source_key, payout.actor) == (
+        "payout", refund.pk, f"refund:{refund.pk}:0", desk.approver.label())
+    assert RefundEvent.objects.get(refund=refund, kind="paid").details["payments"] == [[0, str(refund.amount)]]
 
 
 def test_each_steps_deadline_names_the_person_masked_and_reads_in_the_clerks_language(desk):
@@ -454,3 +459,57 @@ def test_each_steps_deadline_names_the_person_masked_and_reads_in_the_clerks_lan
         with translation.override("en"):
             assert message_render(deadline.subject_text_data) == (
                 f"lump-sum refund of {person.name} ({masked}): retirement age with fewer than the minimum years")
+
+
+def test_a_heir_is_kept_as_long_as_the_record_holds_and_without_what_was_not_given(desk):
+    """A name, relation or account longer than its column is cut to it, not refused by the database; a heir
+    given without a relation or an account has none (never "None")."""
+    person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
+    long = dict(HEIRS[0], name="李" * 101, relation="子" * 31, bank_account="6" * 41)
+    bare = {k: v for k, v in HEIRS[1].items()}
+    refund = _apply(person, "death", actor=desk.clerk, bank_account="",
+                    heirs=[long, bare, dict(HEIRS[2], share_numerator=1, share_denominator=3)])
+    first, second, _third = refund.heirs.order_by("id")
+    assert (first.name, first.relation, first.bank_account) == ("李" * 100, "子" * 30, "6" * 40)
+    assert (second.relation, second.bank_account) == ("", "")
+
+
+def test_shares_that_do_not_make_the_whole_are_refused_with_their_sum(desk):
+    person, _ = insured_with_account(desk.region, state=RelationshipState.AWAITING_REFUND)
+    bad = [dict(HEIRS[0], share_numerator=1, share_denominator=2), HEIRS[1]]
+    with pytest.raises(ValidationFailed) as err, translation.override("zh-hans"):
+        _apply(person, "death", actor=desk.clerk, heirs=bad, bank_account="")
+    assert err.value.errors == [{"field": "heirs", "code": "shares_not_whole",
+                                 "message": "继承人份额合计为 5/6，不等于全部余额。", "total": "5/6"}]
+
+
+def test_each_refusal_of_the_payout_is_told_in_the_clerks_language_and_pays_nothing(desk):
+    from django.contrib.auth.models import Group
+
+    person, account = retired_short(desk)
+    refund = _liquidated(desk, person)
+
+    def refusal(**kw):
+        with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
+            refund_payout_approve(refund=refund, **kw)
+        return (err.value.status, err.value.type_slug, err.value.detail, err.value.extra,
+                [(e["field"], e["code"], e["message"]) for e in err.value.errors])
+
+    for missing in (None, " "):  # no reference at all is refused the same way, never recorded as a placeholder
+        assert refusal(actor=desk.approver, bank_reference=missing)[4] == [
+            ("bank_reference", "required", "须填写银行支付流水号。")]
+    desk.clerk_user.groups.add(Group.objects.get(name="reviewer"))
+    assert refusal(actor=desk.clerk, bank_reference="B1")[:4] == (
+        403, "refund-four-eyes", "此支付由您经办，须由另一名经办人员复核。", {"rule": "four eyes"})
+    job = Employment.objects.create(person=person, employer=EmployerFactory(region=desk.region),
+                                    start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    assert refusal(actor=desk.approver, bank_reference="B1")[:4] == (
+        409, "refund-open-employment", "参保人仍在单位参保；须由单位先办理减员。", {"rule": "Order No. 13 of 2011"})
+    assert PensionAccount.objects.get(pk=account.pk).balance == refund.amount
+    # an employment that ended, and another person's open one, do not stop the payout
+    Employment.objects.filter(pk=job.pk).update(end_date=date(2026, 3, 31))
+    someone, _ = retired_short(desk, seq=341)
+    Employment.objects.create(person=someone, employer=EmployerFactory(region=desk.region),
+                              start_date=date(2026, 1, 1), monthly_wage=Decimal("5000.00"))
+    paid = refund_payout_approve(refund=refund, actor=desk.approver, bank_reference="B1")
+    assert paid.state == RefundState.PAID
