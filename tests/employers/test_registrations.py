@@ -968,3 +968,34 @@ def test_a_clerks_check_character_override_survives_a_resubmission(shanghai):
     employer.refresh_from_db()
     assert (employer.uscc, employer.uscc_override_reason, employer.uscc_override_by_id) == (
         bad, "早期代码", desk.user_id)
+
+
+def test_an_approved_filing_registers_every_field_it_gives(shanghai):
+    established = today_in_shanghai() - timedelta(days=10)
+    application, _ = _submit_new(employer_kind="government", contact_name="王经理", contact_phone="021-55550000",
+                                 contact_email="hr@example.cn", address="上海市黄浦区中山东一路1号", risk_class=4)
+    employer = registration_approve(application=application, actor=Viewer.system()).employer
+    employer.refresh_from_db()
+    assert (employer.uscc, employer.name, employer.kind, employer.region, employer.established_on) == (
+        application.uscc, "上海新设有限公司", "government", shanghai, established)
+    assert (employer.contact_name, employer.contact_phone, employer.contact_email, employer.address,
+            employer.risk_class) == ("王经理", "021-55550000", "hr@example.cn", "上海市黄浦区中山东一路1号", 4)
+
+
+def test_a_cancellation_is_refused_naming_every_blocker_and_its_count(shanghai):
+    from tests.contributions.factories import ChargeFactory, EmploymentFactory
+
+    employer = EmployerFactory(region=shanghai)
+    EmploymentFactory(employer=employer), EmploymentFactory(employer=employer)
+    ChargeFactory(employer=employer)
+    cancellation, _ = registration_submit(kind="cancellation", actor=portal(employer), changed_on=today_in_shanghai(),
+                                          reason="公司解散")
+    with pytest.raises(ApplicationError) as refused:
+        registration_approve(application=cancellation, actor=Viewer.system())
+    assert (refused.value.status, refused.value.extra) == (409, {"open_employments": 2, "unpaid_charges": 1})
+    assert refused.value.detail == (
+        "The employer still has 2 person(s) on its roll (open employment); its staff must be reduced before the "
+        "registration can be cancelled. The employer still has 1 unpaid charge(s) or late fee(s); they must be "
+        "settled before the registration can be cancelled.")
+    employer.refresh_from_db()
+    assert (employer.registration_status, RegistrationApplication.objects.get().state) == ("registered", "submitted")
