@@ -253,3 +253,50 @@ def test_a_registration_racing_an_uncommitted_one_waits_for_it_and_names_it():
     assert refused.extra == {"existing": f"/api/v1/agency/persons/{first.pk}", "existing_id": first.pk}
     assert refused.errors == [{"field": "document_number", "code": "duplicate", "message": "Already registered."}]
     assert list(InsuredPerson.objects.filter(document_number=number).values_list("name", flat=True)) == ["先到"]
+
+
+def test_a_registration_keeps_every_field_it_is_given():
+    """person_new builds the whole record (issue 21, ahead of the mutation run: only the defaults were asserted)."""
+    from datetime import date
+
+    region = PersonFactory().region
+    person = person_register(actor=clerk(region), region=region, document_type="passport", document_number="E12345672",
+                             name=" Anna Müller ", birth_date=date(1980, 5, 17), sex="F", nationality="deu",
+                             hukou_region_code="310104", hukou_type="none", phone="021-55550000",
+                             email="anna@example.de", postal_address="上海市黄浦区\n中山东一路 1 号",
+                             statement_delivery="post", original_retirement_age="women_55")
+    person.refresh_from_db()
+    assert (person.document_type, person.document_number, person.name, person.birth_date, person.sex) == (
+        "passport", "E12345672", "Anna Müller", date(1980, 5, 17), "F")
+    assert (person.region, person.nationality, person.hukou_region_code, person.hukou_type) == (
+        region, "DEU", "310104", "none")
+    assert (person.phone, person.email, person.postal_address, person.statement_delivery,
+            person.original_retirement_age) == (
+        "021-55550000", "anna@example.de", "上海市黄浦区\n中山东一路 1 号", "post", "women_55")
+
+
+@pytest.mark.parametrize(("given", "field", "code", "message"), [
+    ({"name": "  "}, "name", "required", "A name is required."),
+    ({"statement_delivery": "post"}, "postal_address", "required", "Statements by post need a postal address."),
+    ({"statement_delivery": "post", "postal_address": " \n "}, "postal_address", "required",
+     "Statements by post need a postal address."),
+    ({"statement_delivery": "email", "email": "  "}, "email", "required", "Statements by e-mail need an e-mail address."),
+    ({"original_retirement_age": "men_60"}, "original_retirement_age", "sex_mismatch",
+     "Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."),
+    ({"statement_delivery": "email", "email": "anna@example.de"}, None, None, None),
+    ({"statement_delivery": "online"}, None, None, None),
+])
+def test_a_registration_names_the_field_it_refuses(given, field, code, message):
+    from datetime import date
+
+    region = PersonFactory().region
+    arguments = {"document_type": "passport", "document_number": "E12345673", "name": "Anna Müller",
+                 "birth_date": date(1980, 5, 17), "sex": "F", "nationality": "DEU", **given}
+    if field is None:
+        person = person_register(actor=clerk(region), region=region, **arguments)
+        assert person.statement_delivery == given["statement_delivery"]
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        person_register(actor=clerk(region), region=region, **arguments)
+    assert refused.value.errors == [{"field": field, "code": code, "message": message}]
+    assert not InsuredPerson.objects.filter(document_number="E12345673").exists()
