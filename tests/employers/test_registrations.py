@@ -396,8 +396,11 @@ def test_a_rejection_and_a_change_approval_record_their_event(shanghai):
                                          changed_on=today_in_shanghai(), changes={"name": "新名称有限公司"})
     registration_approve(application=change, actor=Viewer.system())
     approved = RegistrationEvent.objects.get(application=change, kind="approved")
-    assert approved.before["employer"]["name"] == "旧名称有限公司"
-    assert approved.after["employer"]["name"] == "新名称有限公司"
+    # The employer's registration and the changed fields, before and after (issue 21: only the name was asserted).
+    assert approved.before["employer"] == {"registration_status": "registered",
+                                           "registration_number": employer.registration_number, "name": "旧名称有限公司"}
+    assert approved.after["employer"] == {"registration_status": "registered",
+                                          "registration_number": employer.registration_number, "name": "新名称有限公司"}
     assert RegistrationEvent.objects.get(application=change, kind="filed").actor == "client:c1"
 
 
@@ -687,6 +690,8 @@ def _submit_new(actor=None, **overrides):
     ({"risk_class": True}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
     ({"region_code": " "}, "region_code", "required", "Give the 6-digit code of the pooling region."),
     ({"region_code": ""}, "region_code", "required", "Give the 6-digit code of the pooling region."),
+    ({"uscc": "91310000"}, "uscc", "format",
+     "A unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z."),
     ({"name": " "}, "name", "required", "The employer's name is required."),
     ({"address": "长" * 301}, "address", "max_length", "At most 300 characters."),
     ({"contact_phone": "1" * 31}, "contact_phone", "max_length", "At most 30 characters."),
@@ -974,6 +979,10 @@ def test_an_approved_filing_registers_every_field_it_gives(shanghai):
     established = today_in_shanghai() - timedelta(days=10)
     application, _ = _submit_new(employer_kind="government", contact_name="王经理", contact_phone="021-55550000",
                                  contact_email="hr@example.cn", address="上海市黄浦区中山东一路1号", risk_class=4)
+    # The filing's fields, and nothing of a check-character override that was not needed.
+    assert application.data == {"employer_kind": "government", "established_on": established.isoformat(),
+                                "contact_name": "王经理", "contact_phone": "021-55550000",
+                                "contact_email": "hr@example.cn", "address": "上海市黄浦区中山东一路1号", "risk_class": 4}
     employer = registration_approve(application=application, actor=Viewer.system()).employer
     employer.refresh_from_db()
     assert (employer.uscc, employer.name, employer.kind, employer.region, employer.established_on) == (
