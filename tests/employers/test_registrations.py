@@ -850,6 +850,8 @@ def test_a_filing_at_each_limit_is_accepted(shanghai, overrides):
      "address, risk_class."),
     (0, {}, "data", "required", 'Give the changed fields in `data`, e.g. {"name": "...", "address": "..."}.'),
     (0, {"name": " "}, "data.name", "blank", "A name cannot be blank."),
+    (0, {"address": "新\u200b址"}, "data.address", "invalid_character",
+     "Contains a control or invisible formatting character (U+200B ZERO WIDTH SPACE); type the text again without it."),
     (0, {"kind": "pirate"}, "data.kind", "invalid_choice",
      "One of: enterprise, government, public_institution, social_organisation, individual_business."),
     (None, {"address": "新址"}, "changed_on", "required", "Required for this kind of application."),
@@ -1008,3 +1010,10 @@ def test_a_cancellation_is_refused_naming_every_blocker_and_its_count(shanghai):
         "settled before the registration can be cancelled.")
     employer.refresh_from_db()
     assert (employer.registration_status, RegistrationApplication.objects.get().state) == ("registered", "submitted")
+
+
+def test_a_change_leaves_out_a_blank_kind_or_risk_class_and_keeps_the_fields_given(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    change, _ = registration_submit(kind="change", actor=portal(employer), changed_on=today_in_shanghai(),
+                                    changes={"kind": "", "risk_class": "", "address": "上海市黄浦区新址1号"})
+    assert change.data["changes"] == {"address": "上海市黄浦区新址1号"}
