@@ -9,6 +9,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from agency.deadlines import today_in_shanghai
@@ -16,7 +17,7 @@ from agency.models import CalendarDay, CalendarYear, Deadline, Document
 from agency.workdays import add_working_days
 from common.access import Kind, Viewer
 from common.identifiers import USCC_ALPHABET
-from common.problems import ApplicationError, ValidationFailed
+from common.problems import ApplicationError, Duplicate, NotFound, ValidationFailed
 from employers.models import Employer, RegistrationApplication, RegistrationEvent, RegistrationTerms
 from employers.services.clients import employer_client_issue
 from employers.services.registrations import (
@@ -255,6 +256,14 @@ def test_second_open_application_for_the_same_code_is_a_409(shanghai):
     # The portal's form marks the field at fault (found by mutation testing: the errors were not checked).
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("uscc", "open_application")]
     assert "already open" in response.json()["detail"]  # says which application to follow instead
+    # A Chinese applicant reads both the reason and the field's message in Chinese (issue 21's
+    # mutation run: a changed wording went unseen).
+    chinese = api.post("/api/v1/registrations", data=json.dumps(_filing(name="另一个名字")),
+                       content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert chinese.status_code == 409
+    assert chinese.json()["detail"] == ("此统一社会信用代码已有一份未办结的申请（已提交或已退回补正）；"
+                                        "请跟进或补正该申请。")
+    assert chinese.json()["errors"] == [{"field": "uscc", "code": "open_application", "message": "已有未办结的申请。"}]
     assert RegistrationApplication.objects.count() == 1
 
 
@@ -387,8 +396,11 @@ def test_a_rejection_and_a_change_approval_record_their_event(shanghai):
                                          changed_on=today_in_shanghai(), changes={"name": "新名称有限公司"})
     registration_approve(application=change, actor=Viewer.system())
     approved = RegistrationEvent.objects.get(application=change, kind="approved")
-    assert approved.before["employer"]["name"] == "旧名称有限公司"
-    assert approved.after["employer"]["name"] == "新名称有限公司"
+    # The employer's registration and the changed fields, before and after (issue 21: only the name was asserted).
+    assert approved.before["employer"] == {"registration_status": "registered",
+                                           "registration_number": employer.registration_number, "name": "旧名称有限公司"}
+    assert approved.after["employer"] == {"registration_status": "registered",
+                                          "registration_number": employer.registration_number, "name": "新名称有限公司"}
     assert RegistrationEvent.objects.get(application=change, kind="filed").actor == "client:c1"
 
 
@@ -419,9 +431,11 @@ def test_reject_needs_a_reason(shanghai):
     created = _file_json(APIClient()).json()
     application = RegistrationApplication.objects.get(pk=created["id"])
     clerk = Viewer.system()
-    with pytest.raises(ValidationFailed) as refused:
-        registration_reject(application=application, actor=clerk, reason="  ")
-    assert refused.value.errors[0]["field"] == "reason"
+    for blank in ("  ", None):  # None too: no placeholder reason is recorded
+        with pytest.raises(ValidationFailed) as refused:
+            registration_reject(application=application, actor=clerk, reason=blank)
+        assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+            ("reason", "required", "Give the reason; the applicant reads it.")]
     registration_reject(application=application, actor=clerk, reason="不属于本统筹区。")
     followed = _follow(created["id"], created["tracking_token"]).json()
     assert (followed["state"], followed["decision_reason"]) == ("rejected", "不属于本统筹区。")
@@ -633,12 +647,14 @@ def test_a_clerk_files_a_change_only_for_a_registered_employer_of_their_region(s
     for code in ("", uscc(777), EmployerFactory(region=beijing).uscc):  # none, unknown, another region's
         with pytest.raises(ValidationFailed) as refused:
             registration_submit(kind="change", actor=desk, uscc=code, changed_on=today, changes={"address": "新址"})
-        assert [(e["field"], e["code"]) for e in refused.value.errors] == [("uscc", "unknown_employer")]
+        assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+            ("uscc", "unknown_employer", "No employer with this code is registered in your region.")]
     cancelled = EmployerFactory(region=shanghai, registration_status="cancelled")
     with pytest.raises(ApplicationError) as conflict:
         registration_submit(kind="change", actor=desk, uscc=cancelled.uscc.lower(), changed_on=today,
                             changes={"address": "新址"})
     assert (conflict.value.status, conflict.value.type_slug) == (409, "employer-not-registered")
+    assert conflict.value.detail == "Only a registered employer can file a change or cancellation."
     mine = EmployerFactory(region=shanghai)
     change, _token = registration_submit(kind="change", actor=desk, uscc=f" {mine.uscc.lower()} ",
                                          changed_on=today, changes={"address": "上海市黄浦区新址1号"})
@@ -647,7 +663,8 @@ def test_a_clerk_files_a_change_only_for_a_registered_employer_of_their_region(s
         registration_submit(kind="change", actor=Viewer(Kind.NOBODY), uscc=mine.uscc, changed_on=today,
                             changes={"address": "新址"})
     assert (refused.value.status, refused.value.type_slug) == (403, "permission-denied")
-    assert refused.value.detail
+    assert refused.value.detail == ("A change or cancellation is filed by the employer's own portal (OAuth client "
+                                    "with the write scope) or at an agency office.")
     assert RegistrationApplication.objects.count() == 1
 
 
@@ -672,6 +689,14 @@ def _submit_new(actor=None, **overrides):
     ({"risk_class": 9}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
     ({"risk_class": True}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
     ({"region_code": " "}, "region_code", "required", "Give the 6-digit code of the pooling region."),
+    ({"region_code": ""}, "region_code", "required", "Give the 6-digit code of the pooling region."),
+    ({"uscc": "91310000"}, "uscc", "format",
+     "A unified social credit code is 18 characters from 0-9 and A-Y without I, O, S, V, Z."),
+    ({"name": " "}, "name", "required", "The employer's name is required."),
+    ({"address": "长" * 301}, "address", "max_length", "At most 300 characters."),
+    ({"contact_phone": "1" * 31}, "contact_phone", "max_length", "At most 30 characters."),
+    ({"risk_class": 0}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
+    ({"risk_class": "三"}, "risk_class", "invalid", "A work-injury risk class is a whole number from 1 to 8."),
     ({"region_code": "999999"}, "region_code", "unknown_region", "Unknown pooling region '999999'."),
     ({"established_on": None}, "established_on", "required", "Required for this kind of application."),
 ])
@@ -725,3 +750,270 @@ def test_a_resubmission_corrects_only_the_filings_fields(shanghai):
                                         corrections={"contact_name": "李经理", "name": None})
     assert (resubmitted.state, resubmitted.submissions, resubmitted.name, resubmitted.data["contact_name"]) == (
         "submitted", 2, "上海新设有限公司", "李经理")
+
+
+# --- resubmission, at the service (issue 21's mutation run: only a new filing's resubmission was tested) ---
+
+def _returned(application):
+    registration_return(application=application, actor=Viewer.system(), reason="请补正。")
+    return application
+
+
+def test_every_field_of_a_new_filing_can_be_corrected_and_lateness_counts_from_its_receipt(shanghai):
+    application, _ = _submit_new(contact_email="hr@example.cn", risk_class=2)
+    _returned(application)
+    # The applicant took 20 days to correct; the filing was received then, 25 days after establishment.
+    RegistrationApplication.objects.filter(pk=application.pk).update(
+        received_at=application.received_at - timedelta(days=20))
+    established = today_in_shanghai() - timedelta(days=45)
+
+    registration_resubmit(application=application, actor=Viewer(Kind.NOBODY), corrections={
+        "name": "上海更正有限公司", "employer_kind": "public_institution", "established_on": established,
+        "contact_email": "office@example.cn", "risk_class": 5})
+
+    application.refresh_from_db()
+    assert (application.state, application.name, application.event_date, application.late) == (
+        "submitted", "上海更正有限公司", established, False)
+    assert application.data == {"employer_kind": "public_institution", "established_on": established.isoformat(),
+                                "contact_name": "", "contact_phone": "", "contact_email": "office@example.cn",
+                                "address": "", "risk_class": 5}
+    # The new review clock names the application as corrected, in the reader's language.
+    deadline = _deadlines(application.pk).last()
+    assert (deadline.state, deadline.subject_label) == ("open", f"上海更正有限公司 {application.uscc}")
+    assert deadline.subject_text == f"new registration: 上海更正有限公司 ({application.uscc})"
+
+
+def test_a_portal_corrects_its_returned_change_and_another_portal_cannot(shanghai):
+    today = today_in_shanghai()
+    employer = EmployerFactory(region=shanghai, name="旧名称有限公司", established_on=today - timedelta(days=100))
+    own = portal(employer)
+    change, _ = registration_submit(kind="change", actor=own, changed_on=today - timedelta(days=10),
+                                    changes={"address": "上海市黄浦区新址1号"})
+    _returned(change)
+
+    with translation.override("zh-hans"), pytest.raises(NotFound) as hidden:
+        registration_resubmit(application=change, actor=portal(EmployerFactory(region=shanghai)),
+                              corrections={"changed_on": today - timedelta(days=5)})
+    assert hidden.value.detail == "您无法查看此登记申请。"
+    with pytest.raises(ValidationFailed) as refused:  # corrected to a day before the employer existed
+        registration_resubmit(application=change, actor=own, corrections={"changed_on": today - timedelta(days=101)})
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+        ("changed_on", "too_early",
+         f"Not before {employer.established_on.isoformat()}: the employer was established on that day.")]
+    assert RegistrationApplication.objects.get(pk=change.pk).state == "returned"
+
+    # Only the date corrected: the changed fields and the employer's name stay as filed.
+    changed_on = today - timedelta(days=40)
+    registration_resubmit(application=change, actor=own, corrections={"changed_on": changed_on})
+    change.refresh_from_db()
+    assert (change.state, change.name, change.event_date, change.late, change.data) == (
+        "submitted", "旧名称有限公司", changed_on, True,
+        {"changed_on": changed_on.isoformat(), "changes": {"address": "上海市黄浦区新址1号"}})
+
+    # The changed fields corrected: the new set replaces the old one, the date stays.
+    _returned(change)
+    registration_resubmit(application=change, actor=own, corrections={"changes": {"contact_phone": "021-66660000"}})
+    change.refresh_from_db()
+    assert change.data == {"changed_on": changed_on.isoformat(), "changes": {"contact_phone": "021-66660000"}}
+
+
+def test_a_returned_cancellation_keeps_its_reason_unless_it_is_corrected(shanghai):
+    today = today_in_shanghai()
+    own = portal(EmployerFactory(region=shanghai))
+    cancellation, _ = registration_submit(kind="cancellation", actor=own, changed_on=today - timedelta(days=3),
+                                          reason="公司解散")
+    _returned(cancellation)
+    registration_resubmit(application=cancellation, actor=own, corrections={"changed_on": today - timedelta(days=2)})
+    cancellation.refresh_from_db()
+    assert cancellation.data == {"changed_on": (today - timedelta(days=2)).isoformat(), "reason": "公司解散"}
+
+    _returned(cancellation)
+    registration_resubmit(application=cancellation, actor=own, corrections={"reason": " 股东会决议解散 "})
+    cancellation.refresh_from_db()
+    assert cancellation.data == {"changed_on": (today - timedelta(days=2)).isoformat(), "reason": "股东会决议解散"}
+
+
+# --- what a filing keeps and what an approval does, at the service (issue 21, ahead of the mutation run) ---
+
+@pytest.mark.parametrize("overrides", [{"name": "长" * 200}, {"risk_class": 1}, {"risk_class": 8},
+                                       {"risk_class": ""}, {"contact_phone": "1" * 30}])
+def test_a_filing_at_each_limit_is_accepted(shanghai, overrides):
+    application, _ = _submit_new(**overrides)
+    assert application.name == overrides.get("name", "上海新设有限公司")
+    assert application.data.get("risk_class") == (overrides.get("risk_class") or None)
+    assert application.data["contact_phone"] == overrides.get("contact_phone", "")
+
+
+@pytest.mark.parametrize(("changed_on", "changes", "field", "code", "message"), [
+    (0, {"uscc": "X"}, "data.uscc", "unknown_field",
+     "uscc cannot be registered or changed here; one of: name, kind, contact_name, contact_phone, contact_email, "
+     "address, risk_class."),
+    (0, {}, "data", "required", 'Give the changed fields in `data`, e.g. {"name": "...", "address": "..."}.'),
+    (0, {"name": " "}, "data.name", "blank", "A name cannot be blank."),
+    (0, {"address": "新\u200b址"}, "data.address", "invalid_character",
+     "Contains a control or invisible formatting character (U+200B ZERO WIDTH SPACE); type the text again without it."),
+    (0, {"kind": "pirate"}, "data.kind", "invalid_choice",
+     "One of: enterprise, government, public_institution, social_organisation, individual_business."),
+    (None, {"address": "新址"}, "changed_on", "required", "Required for this kind of application."),
+    (-1, {"address": "新址"}, "changed_on", "too_early",
+     "Not before 2015-03-01: the employer was established on that day."),
+])
+def test_each_fault_of_a_change_is_named_on_its_field(shanghai, changed_on, changes, field, code, message):
+    employer = EmployerFactory(region=shanghai)  # established on 2015-03-01
+    day = None if changed_on is None else (employer.established_on + timedelta(days=changed_on) if changed_on
+                                           else today_in_shanghai())
+    with pytest.raises(ValidationFailed) as refused:
+        registration_submit(kind="change", actor=portal(employer), changed_on=day, changes=changes)
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [(field, code, message)]
+    # and another employer's code from a portal
+    with pytest.raises(ValidationFailed) as refused:
+        registration_submit(kind="change", actor=portal(employer), uscc=EmployerFactory(region=shanghai).uscc,
+                            changed_on=today_in_shanghai(), changes={"address": "新址"})
+    assert [(e["field"], e["code"], str(e["message"])) for e in refused.value.errors] == [
+        ("uscc", "not_yours", "A portal files changes for its own employer only; leave out `uscc` or give your own.")]
+    assert not RegistrationApplication.objects.exists()
+
+
+def test_a_cancellations_reason_is_kept_trimmed_to_1000_characters_and_none_is_none(shanghai):
+    today = today_in_shanghai()
+    silent, _ = registration_submit(kind="cancellation", actor=portal(EmployerFactory(region=shanghai)),
+                                    changed_on=today)
+    assert silent.data == {"changed_on": today.isoformat(), "reason": ""}
+    long, _ = registration_submit(kind="cancellation", actor=portal(EmployerFactory(region=shanghai)),
+                                  changed_on=today, reason="  " + "解散" * 600 + "  ")
+    assert long.data["reason"] == "解散" * 500
+
+
+def test_a_filing_opens_the_review_clock_named_after_the_application(shanghai):
+    application, _ = _submit_new()
+    deadline = _deadlines(application.pk).get()
+    assert (deadline.state, deadline.region, deadline.starts_on) == ("open", shanghai, today_in_shanghai())
+    assert deadline.subject_label == f"上海新设有限公司 {application.uscc}"
+    assert deadline.subject_text == f"new registration: 上海新设有限公司 ({application.uscc})"
+    with translation.override("zh-hans"):
+        assert application.uscc in deadline.subject_text and "上海新设有限公司" in deadline.subject_text
+
+
+def test_a_registered_code_is_refused_but_a_cancelled_employer_registers_again_under_its_row(shanghai):
+    registered = EmployerFactory(region=shanghai)
+    with pytest.raises(Duplicate) as refused:
+        _submit_new(uscc=registered.uscc)
+    assert refused.value.detail == ("An employer with this unified social credit code is already registered; file a "
+                                    "change instead.")
+    assert refused.value.errors == [{"field": "uscc", "code": "registered", "message": "Already registered."}]
+
+    cancelled = EmployerFactory(region=shanghai, registration_status="cancelled", contact_phone="021-11112222")
+    application, _ = _submit_new(uscc=cancelled.uscc, name="重新登记有限公司", contact_email="new@example.cn")
+    registration_approve(application=application, actor=Viewer.system())
+    again = Employer.objects.get(uscc=cancelled.uscc)
+    year = today_in_shanghai().year
+    assert (again.pk, again.registration_status, again.registration_number, again.registered_on) == (
+        cancelled.pk, "registered", f"310101{year}000001", today_in_shanghai())
+    # What the filing gives replaces the old values; what it leaves blank keeps them.
+    assert (again.name, again.contact_email, again.contact_phone) == ("重新登记有限公司", "new@example.cn", "021-11112222")
+
+
+def test_an_approval_keeps_its_note_trimmed_and_none_when_none_is_given(shanghai):
+    first, _ = _submit_new()
+    registration_approve(application=first, actor=Viewer.system())
+    second, _ = _submit_new(uscc=uscc(seed=8))
+    registration_approve(application=second, actor=Viewer.system(), note=" 材料齐全。 ")
+    assert [(a.decision_reason, a.registration_events.get(kind="approved").reason)
+            for a in RegistrationApplication.objects.order_by("id")] == [("", ""), ("材料齐全。", "材料齐全。")]
+
+
+def test_an_approval_is_refused_when_the_code_was_registered_meanwhile_or_the_employer_cancelled(shanghai):
+    application, _ = _submit_new()
+    EmployerFactory(region=shanghai, uscc=application.uscc)  # registered at the counter meanwhile
+    with pytest.raises(Duplicate) as refused:
+        registration_approve(application=application, actor=Viewer.system())
+    assert refused.value.detail == "An employer with this unified social credit code is already registered."
+    assert RegistrationApplication.objects.get(pk=application.pk).state == "submitted"
+
+    employer = EmployerFactory(region=shanghai)
+    change, _ = registration_submit(kind="change", actor=portal(employer), changed_on=today_in_shanghai(),
+                                    changes={"address": "新址"})
+    Employer.objects.filter(pk=employer.pk).update(registration_status="cancelled")
+    with translation.override("zh-hans"), pytest.raises(ApplicationError) as conflict:
+        registration_approve(application=change, actor=Viewer.system())
+    assert (conflict.value.status, conflict.value.type_slug) == (409, "employer-not-registered")
+    assert conflict.value.detail == "该单位的登记状态为“已取消”，无可变更或注销的内容。"
+
+
+def test_another_regions_reviewer_finds_no_application_to_decide(shanghai, beijing):
+    application, _ = _submit_new()
+    outsider = clerk(beijing, ("reviewer",))
+    for decide in (lambda: registration_approve(application=application, actor=outsider),
+                   lambda: registration_reject(application=application, actor=outsider, reason="x"),
+                   lambda: registration_return(application=application, actor=outsider, reason="x")):
+        with pytest.raises(NotFound) as hidden:
+            decide()
+        assert hidden.value.detail == "No such registration application is visible to you."
+    assert RegistrationApplication.objects.get(pk=application.pk).state == "submitted"
+
+
+def test_numbers_are_counted_per_region_and_per_year(shanghai, beijing):
+    year = today_in_shanghai().year
+    EmployerFactory(region=shanghai, registration_number=f"310101{year - 1}000007")  # last year's
+    EmployerFactory(region=beijing, registration_number=f"110105{year}000004")
+    here, _ = _submit_new()
+    there, _ = _submit_new(uscc=uscc(seed=8), region_code="110105")
+    assert registration_approve(application=here, actor=Viewer.system()).employer.registration_number == (
+        f"310101{year}000001")
+    assert registration_approve(application=there, actor=Viewer.system()).employer.registration_number == (
+        f"110105{year}000005")
+
+
+def test_a_clerks_check_character_override_survives_a_resubmission(shanghai):
+    good = uscc(seed=23)
+    bad = good[:17] + next(ch for ch in USCC_ALPHABET if ch != good[17])
+    desk = clerk(shanghai)
+    application, _ = _submit_new(actor=desk, uscc=bad, uscc_override_reason="早期代码")
+    _returned(application)
+    registration_resubmit(application=application, actor=desk, corrections={"contact_name": "李经理"})
+    employer = registration_approve(application=application, actor=Viewer.system()).employer
+    employer.refresh_from_db()
+    assert (employer.uscc, employer.uscc_override_reason, employer.uscc_override_by_id) == (
+        bad, "早期代码", desk.user_id)
+
+
+def test_an_approved_filing_registers_every_field_it_gives(shanghai):
+    established = today_in_shanghai() - timedelta(days=10)
+    application, _ = _submit_new(employer_kind="government", contact_name="王经理", contact_phone="021-55550000",
+                                 contact_email="hr@example.cn", address="上海市黄浦区中山东一路1号", risk_class=4)
+    # The filing's fields, and nothing of a check-character override that was not needed.
+    assert application.data == {"employer_kind": "government", "established_on": established.isoformat(),
+                                "contact_name": "王经理", "contact_phone": "021-55550000",
+                                "contact_email": "hr@example.cn", "address": "上海市黄浦区中山东一路1号", "risk_class": 4}
+    employer = registration_approve(application=application, actor=Viewer.system()).employer
+    employer.refresh_from_db()
+    assert (employer.uscc, employer.name, employer.kind, employer.region, employer.established_on) == (
+        application.uscc, "上海新设有限公司", "government", shanghai, established)
+    assert (employer.contact_name, employer.contact_phone, employer.contact_email, employer.address,
+            employer.risk_class) == ("王经理", "021-55550000", "hr@example.cn", "上海市黄浦区中山东一路1号", 4)
+
+
+def test_a_cancellation_is_refused_naming_every_blocker_and_its_count(shanghai):
+    from tests.contributions.factories import ChargeFactory, EmploymentFactory
+
+    employer = EmployerFactory(region=shanghai)
+    EmploymentFactory(employer=employer), EmploymentFactory(employer=employer)
+    ChargeFactory(employer=employer)
+    cancellation, _ = registration_submit(kind="cancellation", actor=portal(employer), changed_on=today_in_shanghai(),
+                                          reason="公司解散")
+    with pytest.raises(ApplicationError) as refused:
+        registration_approve(application=cancellation, actor=Viewer.system())
+    assert (refused.value.status, refused.value.extra) == (409, {"open_employments": 2, "unpaid_charges": 1})
+    assert refused.value.detail == (
+        "The employer still has 2 person(s) on its roll (open employment); its staff must be reduced before the "
+        "registration can be cancelled. The employer still has 1 unpaid charge(s) or late fee(s); they must be "
+        "settled before the registration can be cancelled.")
+    employer.refresh_from_db()
+    assert (employer.registration_status, RegistrationApplication.objects.get().state) == ("registered", "submitted")
+
+
+def test_a_change_leaves_out_a_blank_kind_or_risk_class_and_keeps_the_fields_given(shanghai):
+    employer = EmployerFactory(region=shanghai)
+    change, _ = registration_submit(kind="change", actor=portal(employer), changed_on=today_in_shanghai(),
+                                    changes={"kind": "", "risk_class": "", "address": "上海市黄浦区新址1号"})
+    assert change.data["changes"] == {"address": "上海市黄浦区新址1号"}

@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from common.problems import Duplicate, ValidationFailed
+from insured.models import InsuredPerson
 from insured.services.persons import person_register, person_update
 from tests.builders import clerk
 from tests.ids import resident_id
@@ -204,3 +205,98 @@ def test_a_birth_date_in_the_future_is_refused_on_the_field_it_came_from():
             person_register(actor=clerk(region), region=region, name="未来", **arguments)
         assert refused.value.errors == [{"field": field, "code": "future",
                                          "message": "A date of birth cannot be in the future."}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_racing_an_uncommitted_one_waits_for_it_and_names_it():
+    """Two clerks register the same number at once: the second's look-up cannot see the first's row
+    yet, so its insert waits for the first to commit and then names that person (issue 21: the
+    fallback after the insert found nothing to insert was reached by no test)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from tests.agency.factories import OfficeFactory, RegionFactory
+
+    region = RegionFactory()
+    OfficeFactory(region=region)
+    desk = clerk(region)
+    number = resident_id(seq=131)
+    results = []
+
+    def second():
+        try:
+            results.append(person_register(actor=desk, region=region, document_type="resident_id",
+                                           document_number=number, name="后到"))
+        except Exception as exc:  # collected for the assertions
+            results.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        first = PersonFactory(region=region, document_number=number, name="先到")
+        racer = threading.Thread(target=second)
+        racer.start()
+        # Commit only once the second registration waits for this row's lock (PostgreSQL decides; the
+        # loop ends when it waits or has finished).
+        with connection.cursor() as cursor:
+            for _ in range(600):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                               "AND datname = current_database()")
+                if cursor.fetchone()[0] or not racer.is_alive():
+                    break
+                time.sleep(0.05)
+    racer.join(30)
+    [refused] = results
+    assert isinstance(refused, Duplicate), refused
+    assert refused.extra == {"existing": f"/api/v1/agency/persons/{first.pk}", "existing_id": first.pk}
+    assert refused.errors == [{"field": "document_number", "code": "duplicate", "message": "Already registered."}]
+    assert list(InsuredPerson.objects.filter(document_number=number).values_list("name", flat=True)) == ["先到"]
+
+
+def test_a_registration_keeps_every_field_it_is_given():
+    """person_new builds the whole record (issue 21, ahead of the mutation run: only the defaults were asserted)."""
+    from datetime import date
+
+    region = PersonFactory().region
+    person = person_register(actor=clerk(region), region=region, document_type="passport", document_number="E12345672",
+                             name=" Anna Müller ", birth_date=date(1980, 5, 17), sex="F", nationality="deu",
+                             hukou_region_code="310104", hukou_type="none", phone="021-55550000",
+                             email="anna@example.de", postal_address="上海市黄浦区\n中山东一路 1 号",
+                             statement_delivery="post", original_retirement_age="women_55")
+    person.refresh_from_db()
+    assert (person.document_type, person.document_number, person.name, person.birth_date, person.sex) == (
+        "passport", "E12345672", "Anna Müller", date(1980, 5, 17), "F")
+    assert (person.region, person.nationality, person.hukou_region_code, person.hukou_type) == (
+        region, "DEU", "310104", "none")
+    assert (person.phone, person.email, person.postal_address, person.statement_delivery,
+            person.original_retirement_age) == (
+        "021-55550000", "anna@example.de", "上海市黄浦区\n中山东一路 1 号", "post", "women_55")
+
+
+@pytest.mark.parametrize(("given", "field", "code", "message"), [
+    ({"name": "  "}, "name", "required", "A name is required."),
+    ({"statement_delivery": "post"}, "postal_address", "required", "Statements by post need a postal address."),
+    ({"statement_delivery": "post", "postal_address": " \n "}, "postal_address", "required",
+     "Statements by post need a postal address."),
+    ({"statement_delivery": "email", "email": "  "}, "email", "required", "Statements by e-mail need an e-mail address."),
+    ({"original_retirement_age": "men_60"}, "original_retirement_age", "sex_mismatch",
+     "Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."),
+    ({"statement_delivery": "email", "email": "anna@example.de"}, None, None, None),
+    ({"statement_delivery": "online"}, None, None, None),
+])
+def test_a_registration_names_the_field_it_refuses(given, field, code, message):
+    from datetime import date
+
+    region = PersonFactory().region
+    arguments = {"document_type": "passport", "document_number": "E12345673", "name": "Anna Müller",
+                 "birth_date": date(1980, 5, 17), "sex": "F", "nationality": "DEU", **given}
+    if field is None:
+        person = person_register(actor=clerk(region), region=region, **arguments)
+        assert person.statement_delivery == given["statement_delivery"]
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        person_register(actor=clerk(region), region=region, **arguments)
+    assert refused.value.errors == [{"field": field, "code": code, "message": message}]
+    assert not InsuredPerson.objects.filter(document_number="E12345673").exists()
