@@ -7,6 +7,7 @@ rows it works on must be committed, and the threads really contend for PostgreSQ
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection
@@ -43,3 +44,36 @@ def in_another_connection(call: Callable[[], object]) -> object:
     """Run `call` in a thread with its own connection (another transaction) while this one waits;
     return its result or the exception it raised."""
     return run_together(call)[0]
+
+
+def started_until_it_waits(call: Callable[[], object]) -> Callable[[], object]:
+    """Start `call` in a thread with its own connection and return once PostgreSQL shows it waiting for a
+    lock (or it has finished), so that this transaction can commit behind it; the function returned joins
+    the thread and gives its result or the exception it raised."""
+    results: list = []
+
+    def worker() -> None:
+        try:
+            results.append(call())
+        except Exception as exc:  # collected for the assertions
+            results.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with connection.cursor() as cursor:
+        for _ in range(int(JOIN_SECONDS / 0.05)):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0] or not thread.is_alive():
+                break
+            time.sleep(0.05)
+
+    def outcome() -> object:
+        thread.join(JOIN_SECONDS)
+        if thread.is_alive():
+            raise AssertionError(f"the call did not finish within {JOIN_SECONDS} s (a deadlock?)")
+        return results[0]
+
+    return outcome

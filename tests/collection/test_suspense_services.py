@@ -18,6 +18,7 @@ from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.collection.factories import CollectionAccountFactory, CollectorRecordFactory, record_in_suspense
 from tests.contributions.charges import declare
 from tests.employers.factories import EmployerFactory
+from tests.problems import refused_in_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -213,34 +214,26 @@ def test_each_decision_records_who_decided_when_and_why(account, clerks):
         employer.pk, "the payer is its parent company", other.user_id)
 
 
-def _refusal(call):
-    """(status, type, detail, [(field, code, message)]) of a refused step, read in Chinese."""
-    with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
-        call()
-    return (err.value.status, err.value.type_slug, err.value.detail,
-            [(e["field"], e["code"], e["message"]) for e in err.value.errors])
-
-
 def test_each_refusal_of_a_step_is_told_in_the_clerks_language_and_leaves_the_item_waiting(account, clerks):
     clerk, reviewer, _other = clerks
     employer = EmployerFactory(region=account.region)
     item = record_in_suspense(CollectorRecordFactory(account=account))
-    assert _refusal(lambda: suspense_assign(item=item, employer=None, actor=clerk)) == (
+    assert refused_in_chinese(lambda: suspense_assign(item=item, employer=None, actor=clerk)) == (
         400, "validation-error", "请指明款项所属的单位。", [("employer", "required", "请指明款项所属的单位。")])
     stranger = EmployerFactory(region=RegionFactory())
-    assert _refusal(lambda: suspense_assign(item=item, employer=stranger, actor=clerk))[3] == [
+    assert refused_in_chinese(lambda: suspense_assign(item=item, employer=stranger, actor=clerk))[3] == [
         ("employer", "other_region", "单位必须属于该收款账户所在的统筹区。")]
-    assert _refusal(lambda: suspense_return(item=item, return_reference=" ", actor=clerk))[3] == [
+    assert refused_in_chinese(lambda: suspense_return(item=item, return_reference=" ", actor=clerk))[3] == [
         ("return_reference", "required", "请填写退回付款方的转账银行流水号。")]
     outsider = viewer_for_user(clerk_user(OfficeFactory(region=RegionFactory()), groups=("reviewer",)))
-    assert _refusal(lambda: suspense_return(item=item, return_reference="RT-1", actor=outsider))[:3] == (
+    assert refused_in_chinese(lambda: suspense_return(item=item, return_reference="RT-1", actor=outsider))[:3] == (
         404, "not-found", "本统筹区没有这笔暂挂款项。")
     unknown = record_in_suspense(CollectorRecordFactory(account=account, payer_account=""))
-    assert _refusal(lambda: suspense_return(item=unknown, return_reference="RT-1", actor=clerk))[3] == [
+    assert refused_in_chinese(lambda: suspense_return(item=unknown, return_reference="RT-1", actor=clerk))[3] == [
         ("return_reference", "no_payer_account", "征收方未报付款账户，款项无法退回；请分配或向征收方查询。")]
     reversal = record_in_suspense(CollectorRecordFactory(account=account, payer_account=""),
                                   reason=SuspenseReason.REVERSAL_UNAPPLIED)
-    assert _refusal(lambda: suspense_assign(item=reversal, employer=employer, actor=clerk)) == (
+    assert refused_in_chinese(lambda: suspense_assign(item=reversal, employer=employer, actor=clerk)) == (
         409, "suspense-not-assignable", "冲正款项与付款方了结后退回，不能分配。", [])
 
     CollectionTerms.objects.create(region=account.region, four_eyes_above=Decimal("100.00"))
@@ -250,7 +243,7 @@ def test_each_refusal_of_a_step_is_told_in_the_clerks_language_and_leaves_the_it
         suspense_approve(item=proposed, actor=reviewer)
     assert (own.value.status, own.value.type_slug, own.value.detail, own.value.extra) == (
         403, "suspense-four-eyes", "此分配由您提议，须由另一名经办人审批。", {"rule": "four eyes"})
-    assert _refusal(lambda: suspense_refuse(item=proposed, actor=clerks[2], note=None))[3] == [
+    assert refused_in_chinese(lambda: suspense_refuse(item=proposed, actor=clerks[2], note=None))[3] == [
         ("note", "required", "请说明拒绝该分配的理由。")]
     for waiting in (item, unknown, reversal):
         waiting.refresh_from_db()
@@ -264,7 +257,7 @@ def test_money_an_employer_could_not_keep_is_not_assigned_and_waits(account, cle
     CollectionTerms.objects.create(region=account.region, credit_limit=Decimal("0.00"))
     employer = EmployerFactory(region=account.region)
     item = record_in_suspense(CollectorRecordFactory(account=account, amount=Decimal("300.00")))
-    assert _refusal(lambda: suspense_assign(item=item, employer=employer, actor=clerks[0]))[:3] == (
+    assert refused_in_chinese(lambda: suspense_assign(item=item, employer=employer, actor=clerks[0]))[:3] == (
         409, "conflict", "该单位没有未结应缴款项，也不能保留余额：款项会直接回到暂挂。请改为退回付款方。")
     item.refresh_from_db()
     assert (item.state, item.application_id) == (SuspenseState.WAITING, None)

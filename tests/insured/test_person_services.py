@@ -212,43 +212,20 @@ def test_a_registration_racing_an_uncommitted_one_waits_for_it_and_names_it():
     """Two clerks register the same number at once: the second's look-up cannot see the first's row
     yet, so its insert waits for the first to commit and then names that person (issue 21: the
     fallback after the insert found nothing to insert was reached by no test)."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from tests.agency.factories import OfficeFactory, RegionFactory
+    from tests.concurrency import started_until_it_waits
 
     region = RegionFactory()
     OfficeFactory(region=region)
     desk = clerk(region)
     number = resident_id(seq=131)
-    results = []
-
-    def second():
-        try:
-            results.append(person_register(actor=desk, region=region, document_type="resident_id",
-                                           document_number=number, name="后到"))
-        except Exception as exc:  # collected for the assertions
-            results.append(exc)
-        finally:
-            connection.close()
-
-    with transaction.atomic():
+    with transaction.atomic():  # committed only once the second registration waits for this row's lock
         first = PersonFactory(region=region, document_number=number, name="先到")
-        racer = threading.Thread(target=second)
-        racer.start()
-        # Commit only once the second registration waits for this row's lock (PostgreSQL decides; the
-        # loop ends when it waits or has finished).
-        with connection.cursor() as cursor:
-            for _ in range(600):
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                               "AND datname = current_database()")
-                if cursor.fetchone()[0] or not racer.is_alive():
-                    break
-                time.sleep(0.05)
-    racer.join(30)
-    [refused] = results
+        outcome = started_until_it_waits(lambda: person_register(
+            actor=desk, region=region, document_type="resident_id", document_number=number, name="后到"))
+    refused = outcome()
     assert isinstance(refused, Duplicate), refused
     assert refused.extra == {"existing": f"/api/v1/agency/persons/{first.pk}", "existing_id": first.pk}
     assert refused.errors == [{"field": "document_number", "code": "duplicate", "message": "Already registered."}]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from common.problems import ApplicationError, Forbidden, NotFound
+from common.problems import Forbidden, NotFound
 from contributions.models import Allocation, Charge, ChargeKind
 from contributions.payments import payment_record
 from contributions.selectors.arrears import employer_arrears
@@ -21,6 +21,7 @@ from tests.builders import supervisor as supervisor_of
 from tests.contributions.charges import charge
 from tests.employers.factories import EmployerFactory
 from tests.insured.factories import PersonFactory
+from tests.problems import refused_in_chinese
 from tests.refunds.factories import Desk
 
 pytestmark = pytest.mark.django_db
@@ -137,11 +138,9 @@ def test_the_successor_paying_a_charge_it_took_over_credits_the_persons_accounts
 def _refusal(call):
     """(status, type, detail, errors) of a refused merger, read in Chinese; nothing is recorded."""
     before = EmployerMerger.objects.count()
-    with pytest.raises(ApplicationError) as err, translation.override("zh-hans"):
-        call()
+    refusal = refused_in_chinese(call)
     assert EmployerMerger.objects.count() == before
-    return (err.value.status, err.value.type_slug, err.value.detail,
-            [(e["field"], e["code"], e["message"]) for e in err.value.errors])
+    return refusal
 
 
 def test_each_refusal_of_a_merger_names_its_reason_in_the_clerks_language(desk):

@@ -17,17 +17,13 @@ from common.identifiers import mask_document
 from common.problems import ApplicationError
 from insured.models import Decision, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from tests.builders import clerk, person_viewer
+from tests.problems import refused_in_chinese
 from tests.transfers.factories import enrol, mover, region
 from transfers.models import Suspension
 from transfers.services.suspensions import suspension_apply, suspension_approve, suspension_reject
 from transfers.terms import TransferRule
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shanghai():
-    return region("310101", "黄浦区", "上海市")
 
 
 def _active(shanghai):
@@ -37,39 +33,30 @@ def _active(shanghai):
     return m
 
 
-def _refused(call):
-    """The problem `call` raises, told in Chinese: (status, type, detail, [(field, code, message)])."""
-    with translation.override("zh-hans"), pytest.raises(ApplicationError) as refused:
-        call()
-    problem = refused.value
-    return (problem.status, problem.type_slug, problem.detail,
-            [(e["field"], e["code"], e["message"]) for e in problem.errors])
-
-
 def test_each_refusal_of_an_application_is_told_in_the_callers_language(shanghai):
     m = _active(shanghai)
     me = person_viewer(m.person)
     apply = dict(actor=me, channel="api")
-    assert _refused(lambda: suspension_apply(region=shanghai, reason="bored", **apply))[3] == [
+    assert refused_in_chinese(lambda: suspension_apply(region=shanghai, reason="bored", **apply))[3] == [
         ("reason", "invalid_choice", "未知的原因 'bored'；可选值：job_transfer, employment_elsewhere, study_abroad, other。")]
     beijing = region("110105", "朝阳区", "北京市")
-    assert _refused(lambda: suspension_apply(region=shanghai, reason="other", actor=clerk(beijing), channel="admin",
+    assert refused_in_chinese(lambda: suspension_apply(region=shanghai, reason="other", actor=clerk(beijing), channel="admin",
                                              person=m.person))[::2] == (403, "此事项属于其他地区的经办机构。")
-    assert _refused(lambda: suspension_apply(region=shanghai, reason="other", actor=clerk(shanghai),
+    assert refused_in_chinese(lambda: suspension_apply(region=shanghai, reason="other", actor=clerk(shanghai),
                                              channel="admin"))[::2] == (403, "只有本人或经办人员可以提出申请。")
-    assert _refused(lambda: suspension_apply(region=beijing, reason="other", **apply)) == (
+    assert refused_in_chinese(lambda: suspension_apply(region=beijing, reason="other", **apply)) == (
         404, "not-found", "您在 110105 没有有效的参保关系。", [("region", "no_relationship", "此地无参保关系。")])
     first = suspension_apply(region=shanghai, reason="other", **apply)
-    assert _refused(lambda: suspension_apply(region=shanghai, reason="job_transfer", **apply)) == (
+    assert refused_in_chinese(lambda: suspension_apply(region=shanghai, reason="job_transfer", **apply)) == (
         409, "duplicate-suspension", "该参保关系的中止申请已在审核中。", [])
-    assert _refused(lambda: suspension_reject(suspension=first, actor=clerk(shanghai), channel="admin",
+    assert refused_in_chinese(lambda: suspension_reject(suspension=first, actor=clerk(shanghai), channel="admin",
                                               note=" ")) == (
         400, "validation-error", "请填写驳回申请的理由。", [("note", "required", "请填写驳回申请的理由。")])
-    assert _refused(lambda: suspension_approve(suspension=first, actor=clerk(beijing), channel="admin"))[::2] == (
+    assert refused_in_chinese(lambda: suspension_approve(suspension=first, actor=clerk(beijing), channel="admin"))[::2] == (
         404, "没有您可查看的此项中止参保。")
     # back on a roll in the region before the clerk decides: the approval is refused on the region
     enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))
-    assert _refused(lambda: suspension_approve(suspension=first, actor=clerk(shanghai), channel="admin")) == (
+    assert refused_in_chinese(lambda: suspension_approve(suspension=first, actor=clerk(shanghai), channel="admin")) == (
         409, "open-employment", f"{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。",
         [("region", "open_employment", "在本地区有未终止的劳动关系。")])
     assert Suspension.objects.get(pk=first.pk).state == Decision.PENDING

@@ -11,21 +11,11 @@ from django.test import Client
 
 from insured.models import InsuranceRelationship, RelationshipState
 from tests.builders import clerk, person_client
-from tests.transfers.factories import months_between, mover, paid_months, region
+from tests.transfers.factories import months_between, mover, paid_months
 from transfers.models import Suspension, Transfer
 from transfers.services.transfers import transfer_accept, transfer_out
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shanghai():
-    return region("310101", "黄浦区", "上海市")
-
-
-@pytest.fixture
-def beijing():
-    return region("110105", "朝阳区", "北京市")
 
 
 def post(client, url, body, **headers):

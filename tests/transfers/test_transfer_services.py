@@ -16,7 +16,7 @@ from agency.workdays import add_working_days
 from common.access import Viewer, scope
 from common.display import message_render
 from common.identifiers import mask_document
-from common.problems import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
+from common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from insured.models import (
     Decision,
     Employment,
@@ -26,6 +26,7 @@ from insured.models import (
     RelationshipState,
 )
 from tests.builders import clerk, person_viewer, portal
+from tests.problems import refused_in_chinese
 from tests.transfers.factories import enrol, months_between, mover, paid_months, rates, region
 from transfers.amounts import region_months
 from transfers.models import Suspension, TemporaryAccount, Transfer, TransferEvent, TransferKind, TransferState
@@ -54,16 +55,6 @@ pytestmark = pytest.mark.django_db
 def _old_interest_rates():
     """The seeded rates start in 2016; the years before stand in for those credited long ago."""
     rates(*[(y, "3.00") for y in range(1995, 2016)])
-
-
-@pytest.fixture
-def shanghai():
-    return region("310101", "黄浦区", "上海市")
-
-
-@pytest.fixture
-def beijing():
-    return region("110105", "朝阳区", "北京市")
 
 
 def deadline_of(transfer_or_item, rule):
@@ -224,7 +215,7 @@ def test_an_open_employment_in_the_old_region_refuses_the_transfer(shanghai):
         transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai), channel="admin",
                        person=m.person)
     assert refused.value.type_slug == "open-employment" and "reduce staff" in refused.value.detail
-    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai),
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, to_region=outside, actor=clerk(shanghai),
                                            channel="admin", person=m.person)) == (
         409, "open-employment", f"原参保地的{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。",
         [("from_region", "open_employment", "在该地区有未终止的劳动关系。")])
@@ -313,7 +304,7 @@ def test_the_three_steps_move_the_account_with_interest_and_12_percent_of_each_p
     assert TransferEvent.objects.filter(transfer=transfer).last().details["informed_by"] == "online"
     assert not Deadline.objects.filter(subject_id=transfer.pk, closed_at__isnull=True,
                                        subject_type=ContentType.objects.get_for_model(Transfer)).exists()
-    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")) == (
         409, "already-transferred", "310101 的参保关系已经转出。", [])
 
 
@@ -557,15 +548,6 @@ def test_clerks_of_both_regions_and_the_person_see_a_transfer_an_employer_and_ot
 
 # --- what each step keeps, and its refusals as a Chinese clerk reads them ------------------------------------
 
-def _refused(call, kind=ApplicationError):
-    """The problem `call` raises, told in Chinese: (status, type, detail, [(field, code, message)])."""
-    with translation.override("zh-hans"), pytest.raises(kind) as refused:
-        call()
-    problem = refused.value
-    return (problem.status, problem.type_slug, problem.detail,
-            [(e["field"], e["code"], e["message"]) for e in problem.errors])
-
-
 def _voucher(name="voucher.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -597,21 +579,21 @@ def test_each_steps_deadline_names_the_person_masked_and_both_regions_in_the_cle
 def test_each_refusal_of_an_application_names_its_field_in_the_callers_language(shanghai, beijing):
     m = mover(shanghai, beijing, enrol_new=False)
     viewer = person_viewer(m.person)
-    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=viewer, channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, actor=viewer, channel="api")) == (
         409, "not-enrolled", "您目前未在任何地区参保；请先在新参保地参保。",
         [("to_region", "not_enrolled", "未在新参保地参保。")])
-    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=beijing, actor=viewer, channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, to_region=beijing, actor=viewer, channel="api")) == (
         409, "not-enrolled", "此人未在新参保地 110105 参保；请先在当地参保。",
         [("to_region", "not_enrolled", "未在新参保地参保。")])
     enrol(m.new_employer, m.number, "李明", date(2026, 7, 1))
     nanjing = region("320102", "玄武区", "江苏省")  # enrolled in Beijing, not in Nanjing
-    assert _refused(lambda: transfer_apply(from_region=shanghai, to_region=nanjing, actor=viewer, channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, to_region=nanjing, actor=viewer, channel="api")) == (
         409, "not-enrolled", "此人未在新参保地 320102 参保；请先在当地参保。",
         [("to_region", "not_enrolled", "未在新参保地参保。")])
-    assert _refused(lambda: transfer_apply(from_region=beijing, actor=viewer, channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=beijing, actor=viewer, channel="api")) == (
         400, "validation-error", "原参保地与新参保地相同。", [("from_region", "same_region", "原参保地与新参保地相同。")])
     guangzhou = region("440106", "天河区", "广东省")
-    assert _refused(lambda: transfer_apply(from_region=guangzhou, actor=viewer, channel="api")) == (
+    assert refused_in_chinese(lambda: transfer_apply(from_region=guangzhou, actor=viewer, channel="api")) == (
         404, "not-found", "在 440106 没有参保关系。", [("from_region", "no_relationship", "该地无参保关系。")])
     # a relationship awaiting its refund to heirs is not transferred
     old = InsuranceRelationship.objects.get(person=m.person, region=shanghai)
@@ -626,7 +608,7 @@ def test_each_refusal_of_an_application_names_its_field_in_the_callers_language(
     InsuranceRelationship.objects.filter(pk=old.pk).update(state=RelationshipState.SUSPENDED)
     assert not Transfer.objects.exists()
     transfer_apply(from_region=shanghai, actor=viewer, channel="api")
-    assert _refused(lambda: transfer_apply(from_region=shanghai, actor=clerk(beijing), channel="admin",
+    assert refused_in_chinese(lambda: transfer_apply(from_region=shanghai, actor=clerk(beijing), channel="admin",
                                            person=m.person)) == (409, "duplicate-transfer", "该参保关系的转移正在办理中。", [])
 
 
@@ -657,9 +639,9 @@ def test_toward_an_external_region_the_vouchers_and_the_letter_belong_to_the_old
     assert (applied.documents.get().region, applied.note) == (shanghai, "")
     needs_letter = (400, "validation-error", "请登记对方的函：函号及扫描件。",
                     [("letter_number", "required", "请登记对方的函：函号及扫描件。")])
-    assert _refused(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin",
+    assert refused_in_chinese(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin",
                                             letter_number="粤接2026-9")) == needs_letter  # no scanned letter
-    assert _refused(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin", letter_number=" ",
+    assert refused_in_chinese(lambda: transfer_accept(transfer=transfer, actor=desk, channel="admin", letter_number=" ",
                                             documents=[(_voucher(), "other")])) == needs_letter  # no number
     accepted = transfer_accept(transfer=transfer, actor=desk, channel="post", letter_number=" 粤接2026-9 ",
                                documents=[(_voucher("letter.pdf"), "other")])
@@ -684,7 +666,7 @@ def test_the_new_regions_consent_is_numbered_and_dated_and_a_refusal_keeps_its_r
     other = mover(shanghai, beijing, seq=125, name="赵六")
     second = transfer_apply(from_region=shanghai, actor=person_viewer(other.person), channel="api")
     for blank in ("", "  "):
-        assert _refused(lambda blank=blank: transfer_refuse(transfer=second, reason=blank, actor=desk,
+        assert refused_in_chinese(lambda blank=blank: transfer_refuse(transfer=second, reason=blank, actor=desk,
                                                             channel="admin")) == (
             400, "validation-error", "请填写不予受理转移的理由。", [("reason", "required", "请填写不予受理转移的理由。")])
     transfer_refuse(transfer=second, reason=" 未在本地参保满一个月 ", actor=desk, channel="admin")
@@ -699,7 +681,7 @@ def test_the_transfer_out_sends_the_whole_form_and_posts_the_account_out_under_i
     transfer = transfer_apply(from_region=shanghai, actor=person_viewer(m.person), channel="api")
     transfer_accept(transfer=transfer, actor=clerk(beijing), channel="admin")
     desk = clerk(shanghai)
-    assert _refused(lambda: transfer_form_record(transfer=transfer, account_amount="1", pooled_amount="1", months=1,
+    assert refused_in_chinese(lambda: transfer_form_record(transfer=transfer, account_amount="1", pooled_amount="1", months=1,
                                                  actor=desk, channel="admin",
                                                  documents=[(_voucher(), "other")])) == (
         409, "external-region", "原参保地在本系统内：由其自行办理转出。", [])
@@ -740,7 +722,7 @@ def test_an_open_employment_in_the_old_region_stops_the_transfer_out(shanghai):
     transfer_accept(transfer=transfer, actor=desk, channel="admin", letter_number="粤接1",
                     documents=[(_voucher(), "other")])
     enrol(m.old_employer, m.number, "李明", date(2026, 8, 3))  # back on the old employer's roll meanwhile
-    assert _refused(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
+    assert refused_in_chinese(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
         409, "open-employment", f"{m.old_employer.name}仍将此人列在职工名册中；须由该单位先办理减员。", [])
     assert not AccountEntry.objects.filter(kind=EntryKind.TRANSFER_OUT).exists()
 
@@ -752,7 +734,7 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
     today = today_in_shanghai()
     transfer = transfer_apply(from_region=outside, actor=person_viewer(m.person), channel="api")
     transfer_accept(transfer=transfer, actor=desk, channel="admin")
-    assert _refused(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
+    assert refused_in_chinese(lambda: transfer_out(transfer=transfer, actor=desk, channel="admin")) == (
         409, "external-region", "原参保地不在本系统内：请登记其寄来的信息表。", [])
 
     def record(documents=None, **given):
@@ -761,15 +743,15 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
                                     documents=[(_voucher("form.pdf"), "other")] if documents is None else documents,
                                     **fields)
 
-    assert _refused(lambda: record(documents=[])) == (
+    assert refused_in_chinese(lambda: record(documents=[])) == (
         400, "validation-error", "请附上寄回的信息表。", [("documents", "required", "请附上寄回的信息表。")])
     for months in (None, -1):
-        assert _refused(lambda months=months: record(months=months)) == (
+        assert refused_in_chinese(lambda months=months: record(months=months)) == (
             400, "validation-error", "请填写信息表上的缴费月数。", [("months", "min_value", "请填写信息表上的缴费月数。")])
-    assert _refused(lambda: record(account_amount="八千")) == (
+    assert refused_in_chinese(lambda: record(account_amount="八千")) == (
         400, "validation-error", "请以元为单位填写金额，如 1234.56。",
         [("account_amount", "invalid", "请以元为单位填写金额，如 1234.56。")])
-    assert _refused(lambda: record(pooled_amount="-0.01")) == (
+    assert refused_in_chinese(lambda: record(pooled_amount="-0.01")) == (
         400, "validation-error", "金额不能为负数。", [("pooled_amount", "min_value", "金额不能为负数。")])
     record(account_amount="8000.1", months="60")
     recorded = Transfer.objects.get(pk=transfer.pk)
@@ -787,7 +769,7 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
         assert message_render(step3.subject_text_data) == (
             f"transfer of 李明 ({masked}) from 440106 天河区 to 110105 朝阳区, step 3")
 
-    assert _refused(lambda: transfer_complete(transfer=transfer, actor=desk, channel="admin")) == (
+    assert refused_in_chinese(lambda: transfer_complete(transfer=transfer, actor=desk, channel="admin")) == (
         409, "funds-not-recorded", "办结前请先登记到账资金。", [])
 
     def funds(**given):
@@ -795,17 +777,17 @@ def test_an_external_regions_form_and_funds_are_recorded_to_the_fen_and_each_ref
                   "received_on": date(2026, 11, 2), **given}
         return transfer_funds_record(transfer=transfer, actor=desk, channel="admin", **fields)
 
-    assert _refused(lambda: funds(bank_reference="  ")) == (
+    assert refused_in_chinese(lambda: funds(bank_reference="  ")) == (
         400, "validation-error", "请填写资金的银行流水号。", [("bank_reference", "required", "请填写资金的银行流水号。")])
-    assert _refused(lambda: funds(account_amount="八千")) == (
+    assert refused_in_chinese(lambda: funds(account_amount="八千")) == (
         400, "validation-error", "请以元为单位填写金额，如 1234.56。",
         [("account_amount", "invalid", "请以元为单位填写金额，如 1234.56。")])
-    assert _refused(lambda: funds(pooled_amount="-0.01")) == (
+    assert refused_in_chinese(lambda: funds(pooled_amount="-0.01")) == (
         400, "validation-error", "金额不能为负数。", [("pooled_amount", "min_value", "金额不能为负数。")])
-    assert _refused(lambda: funds(received_on=today + timedelta(days=1))) == (
+    assert refused_in_chinese(lambda: funds(received_on=today + timedelta(days=1))) == (
         400, "validation-error", "到账日期不能晚于今天。", [("received_on", "in_future", "到账日期不能晚于今天。")])
     before_birth = "资金到账日期不得早于 1990-05-17（转出日期或本人出生日期）。"
-    assert _refused(lambda: funds(received_on=date(1990, 5, 16))) == (
+    assert refused_in_chinese(lambda: funds(received_on=date(1990, 5, 16))) == (
         400, "validation-error", before_birth, [("received_on", "too_early", before_birth)])
     funds(bank_reference=" " + "G" * 70 + " ")  # a reference longer than the column keeps its first 60
     assert Transfer.objects.get(pk=transfer.pk).bank_reference == "G" * 60
@@ -844,7 +826,7 @@ def test_a_person_transfers_from_two_old_regions_at_once_and_a_stranger_sees_no_
     second = transfer_apply(from_region=outside, actor=person_viewer(m.person), channel="api")
     assert {(t.from_region.code, t.state) for t in (first, second)} == {("310101", "applied"), ("440106", "applied")}
     stranger = clerk(region("320102", "玄武区", "江苏省"))
-    assert _refused(lambda: transfer_accept(transfer=first, actor=stranger, channel="admin")) == (
+    assert refused_in_chinese(lambda: transfer_accept(transfer=first, actor=stranger, channel="admin")) == (
         404, "not-found", "没有您可查看的此项转移。", [])
 
 
@@ -874,7 +856,7 @@ def test_an_old_relationship_no_longer_suspended_is_not_transferred_out(shanghai
         state=RelationshipState.AWAITING_REFUND)  # meanwhile: the person died, the heirs await the refund
     with translation.override("zh-hans"):
         awaiting = str(RelationshipState.AWAITING_REFUND.label)
-    assert _refused(lambda: transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")) == (
+    assert refused_in_chinese(lambda: transfer_out(transfer=transfer, actor=clerk(shanghai), channel="admin")) == (
         409, "relationship-not-suspended", f"原参保关系为{awaiting}；只有已中止的参保关系才能转移。", [])
     assert Transfer.objects.get(pk=transfer.pk).state == TransferState.ACCEPTED
 
