@@ -213,6 +213,23 @@ def test_each_decision_records_who_decided_when_and_why(account, clerks):
     assert (event.employer_id, event.details["note"], event.actor_user_id) == (
         employer.pk, "the payer is its parent company", other.user_id)
 
+    # proposed again with the clerk's note, approved by a second clerk with theirs: both kept, with who decided
+    again = suspense_assign(item=proposed, employer=employer, actor=clerk, note="payer is the employer's branch")
+    event = CollectionEvent.objects.filter(record=again.record, kind=EventKind.SUSPENSE_PROPOSED).latest("id")
+    assert (event.employer_id, event.details["note"]) == (employer.pk, "payer is the employer's branch")
+    approved = suspense_approve(item=again, actor=reviewer, note="branch confirmed by phone")
+    approved.refresh_from_db()
+    assert (approved.decided_by_id, approved.note) == (reviewer.user_id, "branch confirmed by phone")
+    assert approved.decided_at is not None
+    event = CollectionEvent.objects.get(record=approved.record, kind=EventKind.SUSPENSE_ASSIGNED)
+    assert (event.details["note"], event.details["proposed_by"]) == ("branch confirmed by phone", clerk.user_id)
+
+    # a bank reference longer than the record holds is kept to its 64 characters, not refused by the database
+    long = suspense_return(item=record_in_suspense(CollectorRecordFactory(account=account)),
+                           return_reference="R" * 70, actor=clerk)
+    long.refresh_from_db()
+    assert long.return_reference == "R" * 64
+
 
 def test_each_refusal_of_a_step_is_told_in_the_clerks_language_and_leaves_the_item_waiting(account, clerks):
     clerk, reviewer, _other = clerks

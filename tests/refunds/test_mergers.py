@@ -218,3 +218,34 @@ def test_a_merger_without_a_note_records_none(desk):
     merger = employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=desk.approver)
     assert merger.details == {"staff": [], "charges": [], "note": "", "recorded_on": timezone.localdate().isoformat()}
     assert (merger.staff_moved, merger.charges_moved) == (0, 0)
+
+
+def test_only_what_is_unpaid_moves_oldest_due_first_and_a_fee_of_fen_is_posted_by_the_merger(desk):
+    """A charge paid in full stays settled at the merged employer; a part paid on time owes no late fee;
+    a part paid a day late owes its few fen, posted at the merged employer by the merger, and they move
+    like any charge. The charges move by due day, then by period (a month declared late is due later)."""
+    old, new = EmployerFactory(region=desk.region), EmployerFactory(region=desk.region)
+
+    def pay(amount, on, reference):
+        payment_record(employer_id=old.pk, bank_reference=reference, amount=Decimal(amount), paid_on=on,
+                       actor=portal(old))
+
+    paid = charge(old, date(2025, 12, 1), "50.00")  # due 2025-12-15
+    pay("50.00", date(2025, 12, 10), "P-1")  # in full, on time
+    february = charge(old, date(2026, 2, 1), "100.00")  # due 2026-02-15
+    pay("40.00", date(2026, 2, 10), "P-2")  # in part, on time
+    january = charge(old, date(2026, 1, 1), "300.00")  # due 2026-01-15
+    pay("100.00", date(2026, 1, 16), "P-3")  # in part, a day late: 100 x 0.05% = 0.05
+    november = charge(old, date(2025, 11, 1), "80.00", due_on=date(2026, 3, 20))  # declared late
+    october = charge(old, date(2025, 10, 1), "70.00", due_on=date(2026, 3, 20))
+
+    merger = employer_merge(predecessor=old, successor=new, last_month=date(2026, 6, 1), actor=desk.approver)
+
+    fee = Charge.objects.get(employer=old, kind=ChargeKind.LATE_FEE)
+    assert (fee.parent_id, fee.amount, fee.due_on, fee.fee_from, fee.actor) == (
+        january.pk, Decimal("0.05"), date(2026, 1, 16), None, "merger")
+    assert [(c["charge"], c["amount"]) for c in merger.details["charges"]] == [
+        (january.pk, "200.00"), (fee.pk, "0.05"), (february.pk, "60.00"), (october.pk, "70.00"),
+        (november.pk, "80.00")]
+    assert not Charge.objects.filter(employer=new, parent=paid).exists()
+    assert merger.charges_moved == 5

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from django.utils.translation import gettext
 
 from agency.deadlines import today_in_shanghai
 from agency.models import Deadline
@@ -17,6 +18,7 @@ from common.identifiers import mask_document
 from common.problems import ApplicationError
 from insured.models import Decision, EventKind, InsuranceRelationship, RelationshipEvent, RelationshipState
 from tests.builders import clerk, person_viewer
+from tests.ids import resident_id
 from tests.problems import refused_in_chinese
 from tests.transfers.factories import enrol, mover, region
 from transfers.models import Suspension
@@ -112,3 +114,34 @@ def test_the_application_and_the_decision_record_the_person_region_reason_clerk_
     suspension.refresh_from_db()
     assert (suspension.state, suspension.decision_note, suspension.decided_by_id) == (
         Decision.CONFIRMED, "材料齐全", reviewer.user_id)
+
+
+def test_a_rejection_records_its_reason_and_leaves_the_relationship_as_it_was(shanghai):
+    m = _active(shanghai)
+    suspension = suspension_apply(region=shanghai, reason="other", actor=person_viewer(m.person), channel="api")
+    reviewer = clerk(shanghai)
+    suspension_reject(suspension=suspension, actor=reviewer, channel="admin", note="证明材料不全")
+    suspension.refresh_from_db()
+    assert (suspension.state, suspension.decision_note, suspension.decided_by_id) == (
+        Decision.REJECTED, "证明材料不全", reviewer.user_id)
+    assert suspension.decided_at is not None
+    decision = RelationshipEvent.objects.get(decides=suspension.request_event)
+    assert (decision.kind, decision.decision, decision.effective_date, decision.note, decision.channel,
+            decision.actor_user_id) == (EventKind.SUSPENSION, Decision.REJECTED, today_in_shanghai(), "证明材料不全",
+                                        "admin", reviewer.user_id)
+    assert InsuranceRelationship.objects.get(person=m.person, region=shanghai).state == RelationshipState.ACTIVE
+
+
+def test_only_the_persons_own_open_employment_in_the_region_stops_it_and_an_approval_without_a_note_says_why(shanghai):
+    m = _active(shanghai)
+    # another person on a roll in the region, and the person on a roll in another region
+    enrol(m.old_employer, resident_id(region="310101", born=date(1988, 2, 3), seq=131), "王五", date(2026, 8, 3))
+    enrol(m.new_employer, m.number, "李明", date(2026, 8, 3))
+    suspension = suspension_apply(region=shanghai, reason="other", actor=person_viewer(m.person), channel="api")
+    suspension_approve(suspension=suspension, actor=clerk(shanghai), channel="admin")
+    suspension.refresh_from_db()
+    assert (suspension.state, suspension.decision_note) == (Decision.CONFIRMED, "Suspended on application; account kept.")
+    decision = RelationshipEvent.objects.get(decides=suspension.request_event)
+    assert decision.note == "Suspended on application; account kept."
+    with translation.override("zh-hans"):  # kept as its msgid, read in the clerk's language
+        assert gettext(decision.note) == "依申请中止参保；个人账户保留。"
