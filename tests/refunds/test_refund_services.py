@@ -311,6 +311,7 @@ def test_the_second_clerks_approval_pays_closes_and_keeps_the_record_readable(de
     assert RelationshipEvent.objects.filter(person=person, kind=EventKind.CANCELLATION).count() == 1
     assert list(RefundEvent.objects.filter(refund=refund).values_list("kind", flat=True)) == [
         "applied", "audited", "liquidated", "paid", "closed"]
+    assert RefundEvent.objects.get(refund=refund, kind="audited").details["note"] == ""  # audited without a note
     summary = account_summary(person_viewer(person))
     assert summary.account is not None and summary.balance == 0 and summary.months == 24
     with pytest.raises(ApplicationError) as err:  # paid once
