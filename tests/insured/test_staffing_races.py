@@ -62,3 +62,30 @@ def test_two_clerks_confirming_the_same_reduction_confirm_it_once():
     assert sum(isinstance(r, ApplicationError) for r in results) == 1
     assert RelationshipEvent.objects.filter(decision=Decision.CONFIRMED).count() == 1
     assert RelationshipEvent.objects.filter(kind="suspension").count() == 1
+
+
+def test_an_enrolment_racing_an_uncommitted_registration_waits_for_it_and_enrols_that_person():
+    """The person is being registered (at the counter) while the employer enrols them: the enrolment's
+    look-up cannot see the row yet, so its insert waits for that commit and then enrols the person
+    registered, not a second one (issue 21: the look-up after the insert found nothing to insert was
+    reached only when the two-employer race above happened to interleave)."""
+    from django.db import transaction
+
+    from insured.models import InsuredPerson
+    from tests.concurrency import started_until_it_waits
+    from tests.insured.factories import PersonFactory
+
+    region = RegionFactory()
+    OfficeFactory(region=region)
+    employer = EmployerFactory(region=region)
+    number = resident_id(seq=781)
+    with transaction.atomic():  # committed only once the enrolment waits for this row's lock
+        registered = PersonFactory(region=region, document_number=number, name="后登")
+        outcome = started_until_it_waits(lambda: enrolment_submit(
+            employer=employer, document_number=number, name="后登", start_date=date(2026, 1, 1),
+            monthly_wage=Decimal("9000"), actor=portal(employer, client_id="t"), channel="api"))
+    event = outcome()
+    assert isinstance(event, RelationshipEvent), event
+    assert (event.person_id, event.employer_id, event.kind) == (registered.pk, employer.pk, "enrolment")
+    assert list(InsuredPerson.objects.filter(document_number=number).values_list("pk", flat=True)) == [registered.pk]
+    assert Employment.objects.get(end_date__isnull=True).person_id == registered.pk

@@ -45,6 +45,7 @@ from tests.builders import clerk, person_viewer, portal
 from tests.concurrency import in_another_connection
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
+from tests.problems import refused_in_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -293,12 +294,20 @@ def test_after_a_death_the_account_awaiting_refund_refuses_a_new_enrolment(emplo
     enrol(employer)
     staff_reduction_confirm(reduction=reduce(employer, reason="death"), actor=clerk(shanghai), channel="admin")
     assert InsuranceRelationship.objects.get().state == RelationshipState.AWAITING_REFUND
-    with pytest.raises(Conflict) as refused:  # at the counter (a portal gets not-enrollable, whatever the reason)
-        enrolment_submit(employer=EmployerFactory(region=shanghai), document_number=ID, name="周强",
-                         start_date=date(2026, 8, 3), monthly_wage=Decimal("9000.00"), actor=clerk(shanghai),
-                         channel="admin")
-    assert refused.value.status == 409 and refused.value.type_slug == "relationship-closed"
+    other = EmployerFactory(region=shanghai)
+
+    def enrol_again(actor):
+        return lambda: enrolment_submit(employer=other, document_number=ID, name="周强", start_date=date(2026, 8, 3),
+                                        monthly_wage=Decimal("9000.00"), actor=actor, channel="admin")
+
+    # at the counter the clerk is told why; a portal gets its one answer, whatever the reason
+    assert refused_in_chinese(enrol_again(clerk(shanghai))) == (409, "relationship-closed",
+                                                                "该人员的个人账户正在等待向继承人退还。", [])
+    status, slug, _, errors = refused_in_chinese(enrol_again(portal(other)))
+    assert (status, slug, [error[:2] for error in errors]) == (409, "not-enrollable",
+                                                               [("document_number", "not_enrollable")])
     assert Employment.objects.filter(end_date__isnull=True).count() == 0
+    assert InsuranceRelationship.objects.get().state == RelationshipState.AWAITING_REFUND
 
 
 @pytest.mark.parametrize(("channel", "email", "refused_field"), [
@@ -349,6 +358,10 @@ def test_a_reduction_moves_the_relationship_through_its_machine_and_writes_its_e
     suspension = RelationshipEvent.objects.get(kind=EventKind.SUSPENSION, relationship=relationship)
     assert (suspension.person_id, suspension.region_id, suspension.employer_id) == (
         relationship.person_id, shanghai.pk, employer.pk)
+    # the relationship's history begins with its opening, by the employer's enrolment
+    opened = RelationshipEvent.objects.get(kind=EventKind.RELATIONSHIP_OPENED)
+    assert (opened.relationship, opened.employer_id, opened.effective_date) == (relationship, employer.pk,
+                                                                                date(2026, 1, 5))
     # the suspension names the employment that ended; the request, sent without a note, records none
     assert suspension.employment == Employment.objects.get(end_date=date(2026, 6, 30))
     request = StaffReduction.objects.get().request_event
@@ -607,6 +620,15 @@ def test_enrolment_elsewhere_suspends_the_active_relationship_and_a_return_resum
         (EventKind.STAFF_REDUCTION, shanghai.pk, here.pk, date(2026, 3, 31), reviewer, "admin"),
         (EventKind.RESUMPTION, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api"),
         (EventKind.ENROLMENT, beijing.pk, there.pk, date(2026, 4, 1), "client:tests", "api")]
+    # back in Shanghai while Beijing's relationship is active: Beijing's suspended, then Shanghai's resumed
+    Employment.objects.filter(end_date__isnull=True).update(end_date=date(2026, 4, 30))  # shortcut, as above
+    enrol(here, start=date(2026, 5, 4))
+    assert trail()[10:] == [
+        (EventKind.SUSPENSION, beijing.pk, None, date(2026, 5, 4), "client:tests", "api"),
+        (EventKind.RESUMPTION, shanghai.pk, here.pk, date(2026, 5, 4), "client:tests", "api"),
+        (EventKind.ENROLMENT, shanghai.pk, here.pk, date(2026, 5, 4), "client:tests", "api")]
+    assert dict(InsuranceRelationship.objects.values_list("region_id", "state")) == {
+        beijing.pk: RelationshipState.SUSPENDED, shanghai.pk: RelationshipState.ACTIVE}
 
 
 def trail():
