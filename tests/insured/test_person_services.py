@@ -13,6 +13,7 @@ from insured.services.persons import person_register, person_update
 from tests.builders import clerk
 from tests.ids import resident_id
 from tests.insured.factories import PersonFactory
+from tests.problems import refused_in_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.django_db
     ({"nationality": "CHN1"}, "nationality", "invalid", "应为 ISO 3166-1 三位字母代码，例如 CHN。"),
     ({"email": "not-an-address"}, "email", "invalid", "不是有效的电子邮件地址。"),
     ({"document_number": "110101199001011234"}, "document_number", "not_changeable", "document_number 不能在此修改。"),
+    ({"name": "王\u200b六"}, "name", "invalid_character",
+     "含有控制字符或不可见的格式字符（U+200B ZERO WIDTH SPACE）；请去掉后重新输入。"),
 ])
 def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field, code, message):
     """A clerk (or a portal) reading Chinese gets the reason in Chinese (found by mutation testing:
@@ -42,13 +45,38 @@ def test_an_update_names_the_field_it_refuses_and_changes_nothing(changes, field
 
 def test_an_update_within_the_rules_is_kept():
     person = PersonFactory()
-    updated = person_update(person=person, actor=clerk(person.region), name="王 六", hukou_region_code="310104",
+    desk = clerk(person.region)
+    updated = person_update(person=person, actor=desk, name="王 六", hukou_region_code="310104",
                             hukou_type="rural", nationality="deu", email="liu@example.cn",
                             statement_delivery="email")
     person.refresh_from_db()
     assert (person.name, person.hukou_region_code, person.hukou_type, person.nationality, person.email,
             person.statement_delivery) == ("王 六", "310104", "rural", "DEU", "liu@example.cn", "email")
     assert updated.pk == person.pk
+    # The person's history names the service and the clerk who made the change (issue 21).
+    change = person.events.filter(pgh_label="update").get()
+    assert (change.name, change.pgh_context.metadata["service"], change.pgh_context.metadata["actor"]) == (
+        "王 六", "person_update", desk.label())
+
+
+def test_a_channel_is_checked_against_the_address_and_e_mail_already_on_file():
+    """The statement channel's address may be on file already: a person receiving statements by
+    post cannot clear the address, and one with an e-mail on file switches to e-mail without giving
+    it again (issue 21: only changes giving both were tested)."""
+    person = PersonFactory(email="wang@example.cn", postal_address="上海市黄浦区中山东一路 1 号",
+                           statement_delivery="post")
+    desk = clerk(person.region)
+    assert refused_in_chinese(lambda: person_update(person=person, actor=desk, postal_address=" ")) == (
+        400, "validation-error", "邮寄对账单需要通信地址。", [("postal_address", "required", "邮寄对账单需要通信地址。")])
+    person_update(person=person, actor=desk, statement_delivery="email")
+    person.refresh_from_db()
+    assert (person.statement_delivery, person.email) == ("email", "wang@example.cn")
+    assert refused_in_chinese(lambda: person_update(person=person, actor=desk, email="")) == (
+        400, "validation-error", "以电子邮件发送对账单需要电子邮件地址。",
+        [("email", "required", "以电子邮件发送对账单需要电子邮件地址。")])
+    person.refresh_from_db()
+    assert (person.statement_delivery, person.email, person.postal_address) == (
+        "email", "wang@example.cn", "上海市黄浦区中山东一路 1 号")
 
 
 def test_a_second_registration_names_the_person_already_registered():
@@ -70,7 +98,7 @@ def test_a_wrong_check_digit_names_the_field_the_rule_and_the_expected_digit():
                         name="校验")
     (error,) = refused.value.errors
     assert error["field"] == "document_number" and error["expected"] == good[-1]
-    assert error["code"] != "required"
+    assert error["code"] == "check_character"
 
 
 def test_a_number_of_the_wrong_length_names_no_expected_digit():
@@ -79,15 +107,21 @@ def test_a_number_of_the_wrong_length_names_no_expected_digit():
         person_register(actor=clerk(region), region=region, document_type="resident_id",
                         document_number=resident_id(seq=124)[:-2], name="短号")
     (error,) = refused.value.errors
-    assert set(error) == {"field", "code", "message"} and error["field"] == "document_number"
-    assert error["message"] and error["message"] == refused.value.detail
+    assert set(error) == {"field", "code", "message"}
+    assert (error["field"], error["code"], error["message"]) == (
+        "document_number", "format", "居民身份证号码为 17 位数字加 1 位数字或 X。")
+    assert error["message"] == refused.value.detail
 
 
-@pytest.mark.parametrize(("sex", "category", "code"), [
-    ("F", "women_55", None), ("F", "women_50", None), ("M", "men_60", None),
-    ("M", "women_55", "sex_mismatch"), ("F", "men_60", "sex_mismatch"), ("F", "women_60", "invalid_choice"),
+_MEN_60 = "男性原退休年龄为60周岁；女性为55周岁（干部岗位）或50周岁（工人岗位）。"
+
+
+@pytest.mark.parametrize(("sex", "category", "code", "message"), [
+    ("F", "women_55", None, None), ("F", "women_50", None, None), ("M", "men_60", None, None),
+    ("M", "women_55", "sex_mismatch", _MEN_60), ("F", "men_60", "sex_mismatch", _MEN_60),
+    ("F", "women_60", "invalid_choice", "可选值：men_60, women_55, women_50。"),
 ])
-def test_the_original_retirement_age_follows_the_sex(sex, category, code):
+def test_the_original_retirement_age_follows_the_sex(sex, category, code, message):
     """The category a person's new retirement age is reckoned from (refunds/retirement.py) is
     checked where a clerk records it (found by mutation testing: only the refund tests set it)."""
     person = PersonFactory(sex=sex)
@@ -96,10 +130,9 @@ def test_the_original_retirement_age_follows_the_sex(sex, category, code):
         person.refresh_from_db()
         assert person.original_retirement_age == category
         return
-    with pytest.raises(ValidationFailed) as refused:
-        person_update(person=person, actor=clerk(person.region), original_retirement_age=category)
-    assert [(e["field"], e["code"]) for e in refused.value.errors] == [("original_retirement_age", code)]
-    assert refused.value.errors[0]["message"]
+    assert refused_in_chinese(lambda: person_update(
+        person=person, actor=clerk(person.region), original_retirement_age=category)) == (
+        400, "validation-error", message, [("original_retirement_age", code, message)])
     person.refresh_from_db()
     assert person.original_retirement_age == ""
 
@@ -110,7 +143,8 @@ def test_a_registration_with_only_the_required_fields_takes_the_defaults():
                              document_number=resident_id(seq=125), name="默认")
     person.refresh_from_db()
     assert (person.nationality, person.hukou_region_code, person.hukou_type, person.statement_delivery,
-            person.original_retirement_age, person.phone, person.email) == ("CHN", "", "urban", "online", "", "", "")
+            person.original_retirement_age, person.phone, person.email, person.postal_address) == (
+        "CHN", "", "urban", "online", "", "", "", "")
 
 
 def test_a_birth_date_given_with_an_id_number_must_be_the_numbers():
@@ -142,10 +176,10 @@ def test_a_passport_needs_the_birth_date_and_the_sex_the_number_cannot_give(give
     if "birth_date" in given:
         given = {**given, "birth_date": date.fromisoformat(given["birth_date"])}
     region = PersonFactory().region
-    with pytest.raises(ValidationFailed) as refused:
-        person_register(actor=clerk(region), region=region, document_type="passport", document_number="E12345670",
-                        name="Anna Müller", nationality="DEU", **given)
-    assert [(e["field"], e["code"]) for e in refused.value.errors] == [(missing, "required")]
+    assert refused_in_chinese(lambda: person_register(
+        actor=clerk(region), region=region, document_type="passport", document_number="E12345670",
+        name="Anna Müller", nationality="DEU", **given)) == (
+        400, "validation-error", "此类证件须填写此项。", [(missing, "required", "此类证件须填写此项。")])
 
 
 def test_a_clerk_registers_and_changes_persons_of_their_own_region_only():
@@ -260,8 +294,13 @@ def test_a_registration_keeps_every_field_it_is_given():
     ({"statement_delivery": "email", "email": "  "}, "email", "required", "Statements by e-mail need an e-mail address."),
     ({"original_retirement_age": "men_60"}, "original_retirement_age", "sex_mismatch",
      "Men have the original age 60; women 55 (cadre posts) or 50 (worker posts)."),
+    ({"name": "Anna\u200bMüller"}, "name", "invalid_character",
+     "Contains a control or invisible formatting character (U+200B ZERO WIDTH SPACE); type the text again without it."),
+    ({"postal_address": "上海市\u200b黄浦区"}, "postal_address", "invalid_character",
+     "Contains a control or invisible formatting character (U+200B ZERO WIDTH SPACE); type the text again without it."),
     ({"statement_delivery": "email", "email": "anna@example.de"}, None, None, None),
     ({"statement_delivery": "online"}, None, None, None),
+    ({"sex": "M", "original_retirement_age": "men_60"}, None, None, None),
 ])
 def test_a_registration_names_the_field_it_refuses(given, field, code, message):
     from datetime import date
@@ -271,7 +310,8 @@ def test_a_registration_names_the_field_it_refuses(given, field, code, message):
                  "birth_date": date(1980, 5, 17), "sex": "F", "nationality": "DEU", **given}
     if field is None:
         person = person_register(actor=clerk(region), region=region, **arguments)
-        assert person.statement_delivery == given["statement_delivery"]
+        person.refresh_from_db()
+        assert {key: getattr(person, key) for key in given} == given
         return
     with pytest.raises(ValidationFailed) as refused:
         person_register(actor=clerk(region), region=region, **arguments)
