@@ -1,8 +1,10 @@
 """Mutation scores from a `mutants/` directory, per module and per function (docs/mutation.md).
 
-    python scripts/mutation_scores.py [MUTANTS_DIR] [MODULE_SUBSTRING...] [--functions]
+    python scripts/mutation_scores.py [MUTANTS_DIR...] [MODULE_SUBSTRING...] [--functions]
 
 Reads mutmut's result files (`mutants/**/*.meta`) without starting mutmut, so it can watch a run in progress.
+Several directories (runs of one module split between worktrees) are read as one: a mutant's result is the
+first directory's that has one, in the order given.
 Per function it says whether every mutant was run: a run stopped at a deadline resumes by naming the
 functions not complete (`mutmut run "pkg.module.x_fn__mutmut_*"`).
 """
@@ -22,21 +24,28 @@ KILLED = {1, 3, -24, 24, 36, 152, 255, 37}
 def main(argv: list[str]) -> None:
     functions = "--functions" in argv
     args = [a for a in argv if a != "--functions"]
-    root = Path(args[0] if args and Path(args[0]).is_dir() else "mutants")
+    roots = [Path(a) for a in args if Path(a).is_dir()] or [Path("mutants")]
     wanted = [a for a in args if not Path(a).is_dir()]
-    for meta in sorted(root.glob("**/*.meta")):
-        if wanted and not any(w in str(meta) for w in wanted):
+    for meta in sorted(roots[0].glob("**/*.meta")):
+        module = meta.relative_to(roots[0])
+        if wanted and not any(w in str(module) for w in wanted):
             continue
         by_function: dict[str, dict[int, int | None]] = defaultdict(dict)
-        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            function, _, number = name.rpartition("__mutmut_")
-            by_function[function.rpartition(".x_")[2]][int(number)] = code
+        for root in reversed(roots):  # the first directory's results written last: they win
+            other = root / module
+            if not other.exists():
+                continue
+            for name, code in json.loads(other.read_text())["exit_code_by_key"].items():
+                function, _, number = name.rpartition("__mutmut_")
+                results = by_function[function.rpartition(".x_")[2]]
+                if code is not None or int(number) not in results:
+                    results[int(number)] = code
         codes = [c for mutants in by_function.values() for c in mutants.values()]
         run = [c for c in codes if c is not None]
         if not run:
             continue
         killed = sum(c in KILLED for c in run)
-        print(f"{meta.relative_to(root).with_suffix('')}: {len(codes)} mutants, {len(run)} run, {killed} killed "
+        print(f"{module.with_suffix('')}: {len(codes)} mutants, {len(run)} run, {killed} killed "
               f"({100 * killed / len(run):.1f}%), {sum(c == 0 for c in run)} survived")
         if functions:
             for function, mutants in sorted(by_function.items()):
