@@ -2,7 +2,9 @@ import json
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture
@@ -31,6 +33,16 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request through LocaleMiddleware leaves its language
+    active in the thread after the response (Django does not undo it), so a test asserting English wording
+    failed when it ran after one that asked in Chinese (seen in a mutation run's own test order)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
