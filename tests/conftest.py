@@ -41,8 +41,6 @@ def _default_language():
     active in the thread after the response (Django does not undo it), so a test asserting English wording
     failed when it ran after one that asked in Chinese (seen in a mutation run's own test order)."""
     translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

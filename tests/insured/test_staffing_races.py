@@ -4,16 +4,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from common.access import Viewer
 from common.problems import ApplicationError
-from insured.models import Decision, Employment, RelationshipEvent, StaffReduction
+from insured.models import Decision, Employment, InsuredPerson, RelationshipEvent, StaffReduction
 from insured.services.staffing import enrolment_submit, staff_reduction_confirm, staff_reduction_submit
 from tests.agency.factories import OfficeFactory, RegionFactory
 from tests.builders import clerk, portal
-from tests.concurrency import run_together
+from tests.concurrency import run_together, started_until_it_waits
 from tests.employers.factories import EmployerFactory
 from tests.ids import resident_id
+from tests.insured.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,12 +71,6 @@ def test_an_enrolment_racing_an_uncommitted_registration_waits_for_it_and_enrols
     look-up cannot see the row yet, so its insert waits for that commit and then enrols the person
     registered, not a second one (issue 21: the look-up after the insert found nothing to insert was
     reached only when the two-employer race above happened to interleave)."""
-    from django.db import transaction
-
-    from insured.models import InsuredPerson
-    from tests.concurrency import started_until_it_waits
-    from tests.insured.factories import PersonFactory
-
     region = RegionFactory()
     OfficeFactory(region=region)
     employer = EmployerFactory(region=region)
