@@ -157,6 +157,7 @@ import json, sys
 import django; django.setup()
 from employers.models import Employer
 from employers.services.clients import employer_client_issue
+from common.access import Viewer
 ids, secret = json.loads(sys.argv[1]), sys.argv[2]
 out = []
 for employer in Employer.objects.filter(pk__in=ids).order_by("id"):

@@ -50,13 +50,15 @@ end
 function init(args)
   cookies = {}
   for c in io.lines(args[1]) do cookies[#cookies + 1] = "sessionid=" .. c end
+  args_path = args[2]
   sent = 0
 end
 function request()
   sent = sent + 1
-  return wrk.format("GET", "/api/v1/me/pension-estimate", {["Cookie"] = cookies[(sent + tid) % #cookies + 1]})
+  return wrk.format("GET", args_path, {["Cookie"] = cookies[(sent + tid) % #cookies + 1]})
 end
 """
+ESTIMATE_PATH, FLOOR_PATH = "/api/v1/me/pension-estimate", "/bench/constant"
 
 SESSIONS_SNIPPET = """
 import json, sys
@@ -188,23 +190,28 @@ def main() -> dict:
     base = f"http://{HOST}:{args.port}"
     server = support.Gunicorn(env, args.port, HOST, workers=args.workers, threads=args.worker_threads).start()
     try:
-        status, body = http_get(f"{base}/api/v1/me/pension-estimate", cookie=f"sessionid={sessions[0][1]}")
+        status, body = http_get(f"{base}{ESTIMATE_PATH}", cookie=f"sessionid={sessions[0][1]}")
         answer = json.loads(body)
         assert status == 200 and answer["points"] == expected["points"], (status, body[:300])
-        common = {"connections": args.clients, "threads": args.wrk_threads}
-        wrk(f"{base}/api/v1/me/pension-estimate", duration=3, script=script, script_args=(str(cookies_file),),
-            **common)  # warm-up
+        common = {"connections": args.clients, "threads": args.wrk_threads, "script": script}
+        wrk(f"{base}{ESTIMATE_PATH}", duration=3, script_args=(str(cookies_file), ESTIMATE_PATH), **common)  # warm-up
         busy = support.cpu_busy()
         load_before = support.load_average()
-        measured = wrk(f"{base}/api/v1/me/pension-estimate", duration=args.duration, script=script,
-                       script_args=(str(cookies_file),), **common)
+        measured = wrk(f"{base}{ESTIMATE_PATH}", duration=args.duration,
+                       script_args=(str(cookies_file), ESTIMATE_PATH), **common)
+        # The floor on this machine: a view that does nothing, behind the same persons' sessions, at the same
+        # number of clients (gunicorn, Django's middleware, the session, user and person login; no estimate).
+        floor_busy = support.cpu_busy()
+        floor = wrk(f"{base}{FLOOR_PATH}", duration=args.duration, script_args=(str(cookies_file), FLOOR_PATH),
+                    **common)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     statutory = next(p for p in answer["points"] if p["key"] == "statutory")
     result = {"bench": "pension_estimate_api", "persons": args.persons, "clients": args.clients,
               "duration_s": args.duration, "gunicorn": f"{args.workers} workers x {args.worker_threads} threads",
-              "estimate": measured, "example_statutory": [statutory["month"], statutory["scenarios"][0]["total"]],
+              "estimate": measured, "floor_same_sessions": floor, "floor_cpu_busy_before": floor_busy,
+              "example_statutory": [statutory["month"], statutory["scenarios"][0]["total"]],
               "meets_p99_target": measured["p99_ms"] < TARGET_P99_MS and measured["non_2xx"] == 0,
               "target_p99_ms": TARGET_P99_MS, "cpu_busy_before_run": busy, "load_average_before": load_before,
               "load_average_after": support.load_average(), "machine": support.machine(),

@@ -27,6 +27,10 @@ from fontTools.ttLib import TTFont
 
 A4_W_MM, A4_H_MM = 210.0, 297.0
 _PT_PER_MM = 72 / 25.4
+# One mask for every QR code: choosing the "best" of the eight (qrcode scores each by drawing the whole
+# symbol) was most of a statement PDF's time (BENCHMARKS.md, 2026-12-08); any mask is a valid symbol
+# every reader decodes (ISO/IEC 18004 lets the encoder choose), the score only tunes contrast patterns.
+_QR_MASK = 0
 _FONT_FILES = {"sans": "NotoSansCJKsc-Regular.otf", "serif": "NotoSerifCJKsc-Regular.otf"}
 _EMBOLDEN = 36  # stroke width in font units that turns the regular face into a bold one
 _PER_FONT = 250  # Type 3 fonts are single-byte: a face is split into fonts of at most this many glyphs
@@ -209,7 +213,7 @@ class Page:
         its top left corner at (x, y); drawn as filled runs of dark modules, one path."""
         import qrcode
 
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=_QR_MASK)
         code.add_data(text.encode("utf-8"))
         code.make(fit=True)
         matrix = code.get_matrix()

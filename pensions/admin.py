@@ -301,7 +301,8 @@ class DeterminationAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdm
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # One step per page: open (add) or approve (change); "save and add another" or "continue editing"
         # would suggest a record a clerk edits.
-        context.update(show_save_and_add_another=False, show_save_and_continue=False)
+        context.update(show_save_and_add_another=False, show_save_and_continue=False,
+                       save_label=_("Propose the determination") if obj is None else _("Approve the determination"))
         if obj is not None:  # not "change": a determination is approved (核定) or read, never edited
             context["title"] = (_("Approve the pension determination") if obj.state == DeterminationState.PROPOSED
                                 else _("Pension determination"))

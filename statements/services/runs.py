@@ -34,7 +34,7 @@ RUN = Machine("statement run", {RunState.RUNNING: {"finish": Step(RunState.DONE,
 _BOUNDS_SQL = """
 SELECT id FROM (
     SELECT id, row_number() OVER (ORDER BY id) AS n FROM insured_insuredperson {where}
-) numbered WHERE n %% %(size)s = 1 ORDER BY id
+) numbered WHERE (n - 1) %% %(size)s = 0 ORDER BY id
 """
 
 
@@ -54,7 +54,7 @@ def _ranges(run: StatementRun) -> list[RunRange]:
         cursor.execute(f"SELECT count(*), max(id) FROM insured_insuredperson {where}", params)
         total, last = cursor.fetchone()
     run.persons_total = total
-    ends = [s - 1 for s in starts[1:]] + [last]
+    ends = [s - 1 for s in starts[1:]] + ([last] if starts else [])  # a region with nobody: no range
     return [RunRange(run=run, seq=n, first_person_id=a, last_person_id=b)
             for n, (a, b) in enumerate(zip(starts, ends, strict=True), start=1)]
 

@@ -285,6 +285,8 @@ def test_the_clerks_open_and_approve_in_the_admin(city, man):
     from tests.builders import logged_in
 
     proposer, approver = clerk(city, ("clerk", "reviewer")), clerk(city, ("clerk", "reviewer"))
+    opening = logged_in(proposer).get("/admin/pensions/determination/add/").content.decode()
+    assert 'value="Propose the determination"' in opening and 'value="Save"' not in opening
     page = logged_in(proposer).post("/admin/pensions/determination/add/",
                                     {"document_number": man.document_number.lower()})
     assert page.status_code == 302, page.content.decode()[:2000]
@@ -293,6 +295,9 @@ def test_the_clerks_open_and_approve_in_the_admin(city, man):
     shown = logged_in(approver).get(change).content.decode()
     assert "1593.75" in shown and f.SOURCE in shown  # the parts with their inputs and sources
     assert "Approve the pension determination" in shown  # not "Change": it is approved, never edited
+    assert 'value="Approve the determination"' in shown and 'value="Save"' not in shown  # the button says so
+    in_chinese = logged_in(approver, HTTP_ACCEPT_LANGUAGE="zh-hans").get(change).content.decode()
+    assert 'value="核定"' in in_chinese and 'value="保存"' not in in_chinese
     assert '<div class="readonly">2024-06</div>' in shown and "2024-06-01" not in shown  # a month, not a day
     refused = logged_in(proposer).post(change, {"confirm": "on"})
     assert refused.status_code == 200 and Determination.objects.get(pk=row.pk).state == "proposed"

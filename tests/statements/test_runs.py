@@ -15,7 +15,7 @@ from statements.models import RangeState, RunRange, RunState, Statement, Stateme
 from statements.services import generation
 from statements.services.generation import statement_range_generate
 from statements.services.runs import statement_run_dispatch, statement_run_start
-from tests.agency.factories import OfficeFactory, clerk_user
+from tests.agency.factories import OfficeFactory, RegionFactory, clerk_user
 from tests.builders import staff_viewer
 from tests.insured.factories import PersonFactory
 from tests.statements.world import YEAR, build, run_year
@@ -32,6 +32,19 @@ def test_ranges_cover_every_person_once(settings):
     covered = [p.pk for p in persons if any(r.first_person_id <= p.pk <= r.last_person_id for r in ranges)]
     assert covered == [p.pk for p in persons]
     assert all(a.last_person_id < b.first_person_id for a, b in zip(ranges, ranges[1:], strict=False))
+
+
+def test_ranges_of_one_person_each_and_a_region_with_nobody(settings):
+    settings.STATEMENT_RANGE_SIZE = 1
+    persons = [PersonFactory() for _ in range(3)]
+    run, _ = statement_run_start(year=YEAR, region=None, actor=Viewer.system())
+    ranges = list(RunRange.objects.filter(run=run).order_by("seq"))
+    assert [(r.first_person_id, r.last_person_id) for r in ranges] == [(p.pk, p.pk) for p in persons]
+
+    empty = RegionFactory()  # a region where nobody is insured yet: a run with nothing to do
+    run, created = statement_run_start(year=YEAR, region=empty, actor=Viewer.system())
+    assert created and run.persons_total == 0 and run.ranges_total == 0
+    assert not RunRange.objects.filter(run=run).exists()
 
 
 def test_a_worker_killed_in_a_range_leaves_it_pending_and_the_next_one_finishes_it(settings):
