@@ -34,6 +34,10 @@ import support  # noqa: E402
 
 DB = f"{support.DB_PREFIX}_retire"
 FULL_RUN_S = 18.03 * 60  # statement_bench.py at 1,000,000 persons, 2 workers (BENCHMARKS.md, 2026-11)
+FULL_PERSONS = 1_000_000
+WORKERS = 2
+TARGET_GROWTH = 0.20
+FULL_EVERY, FULL_YEARS = 2, 15  # every 2nd person has 15 more years paid and deemed years
 
 
 def full_run_s() -> tuple[float, str]:
@@ -44,10 +48,6 @@ def full_run_s() -> tuple[float, str]:
     if found and found.get("persons") == FULL_PERSONS and found.get("total_minutes"):
         return found["total_minutes"] * 60, f"bench/results/statements.json of {found.get('machine', {}).get('date')}"
     return FULL_RUN_S, "BENCHMARKS.md, 2026-11 (18.03 min)"
-FULL_PERSONS = 1_000_000
-WORKERS = 2
-TARGET_GROWTH = 0.20
-FULL_EVERY, FULL_YEARS = 2, 15  # every 2nd person has 15 more years paid and deemed years
 
 
 def pension_data(year: int) -> None:
